@@ -1,0 +1,1 @@
+"""Kartoteka: a self-hosted CRM built around the contact card."""

@@ -1,0 +1,160 @@
+"""Writes to users, tokens and workspace settings."""
+
+import hashlib
+import secrets
+
+from django.contrib.auth.password_validation import validate_password
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.utils import timezone
+
+from kartoteka.accounts.models import ApiToken, Role, User, WorkspaceSettings
+from kartoteka.core.errors import Conflict, ErrorCollector, Forbidden, InvalidInput, NotFound
+from kartoteka.core.normalise import clean_text
+
+TOKEN_PREFIX = "kt_"
+
+
+def hash_token(token: str) -> str:
+    return hashlib.sha256(token.encode()).hexdigest()
+
+
+def _require_admin(actor: User | None) -> None:
+    if actor is not None and not actor.is_admin:
+        raise Forbidden("Only admins may manage users.")
+
+
+@transaction.atomic
+def create_user(
+    actor: User | None,
+    *,
+    username: str,
+    role: str,
+    password: str | None = None,
+    email: str = "",
+    first_name: str = "",
+    last_name: str = "",
+) -> User:
+    """Create a team member. `actor` None means the system (CLI, first set-up)."""
+    _require_admin(actor)
+    errors = ErrorCollector()
+    username = clean_text(username, field="username", max_length=150)
+    if not username:
+        errors.add("username", "Enter a username.")
+    elif User.objects.filter(username__iexact=username).exists():
+        errors.add("username", f"The username {username!r} is taken.")
+    if role not in Role.values:
+        errors.add("role", f"Role must be one of: {', '.join(Role.values)}.")
+    if password:
+        try:
+            validate_password(password)
+        except ValidationError as exc:
+            for message in exc.messages:
+                errors.add("password", message)
+    errors.raise_if_any()
+    user = User(
+        username=username,
+        role=role,
+        email=email,
+        first_name=first_name,
+        last_name=last_name,
+        is_staff=role == Role.ADMIN,
+    )
+    if password:
+        user.set_password(password)
+    else:
+        user.set_unusable_password()
+    user.save()
+    return user
+
+
+@transaction.atomic
+def change_role(actor: User, user: User, *, role: str) -> User:
+    _require_admin(actor)
+    if role not in Role.values:
+        raise InvalidInput("role", f"Role must be one of: {', '.join(Role.values)}.")
+    if user.role == Role.ADMIN and role != Role.ADMIN and _last_active_admin(user):
+        raise Conflict("The last active admin cannot lose the admin role.", field="role")
+    user.role = role
+    user.is_staff = role == Role.ADMIN
+    user.save(update_fields=["role", "is_staff"])
+    return user
+
+
+@transaction.atomic
+def set_user_active(actor: User, user: User, *, active: bool) -> User:
+    _require_admin(actor)
+    if not active and user.role == Role.ADMIN and _last_active_admin(user):
+        raise Conflict("The last active admin cannot be deactivated.", field="is_active")
+    user.is_active = active
+    user.save(update_fields=["is_active"])
+    return user
+
+
+def _last_active_admin(user: User) -> bool:
+    return not User.objects.filter(role=Role.ADMIN, is_active=True).exclude(pk=user.pk).exists()
+
+
+@transaction.atomic
+def create_token(actor: User | None, user: User, *, name: str = "") -> tuple[ApiToken, str]:
+    """Create a token for `user`; return the row and the plain token, which is never stored."""
+    if actor is not None and actor != user and not actor.is_admin:
+        raise Forbidden("You may only create tokens for yourself.")
+    secret = secrets.token_urlsafe(32)
+    token = f"{TOKEN_PREFIX}{secret}"
+    row = ApiToken.objects.create(
+        user=user,
+        name=clean_text(name, field="name", max_length=100),
+        prefix=token[:10],
+        key_hash=hash_token(token),
+    )
+    return row, token
+
+
+@transaction.atomic
+def revoke_token(actor: User, token: ApiToken) -> None:
+    if token.user_id != actor.pk and not actor.is_admin:
+        raise NotFound("No such token.")
+    token.revoked_at = timezone.now()
+    token.save(update_fields=["revoked_at"])
+
+
+def authenticate_token(token: str) -> User | None:
+    """The active user a bearer token belongs to, or None."""
+    if not token or not token.startswith(TOKEN_PREFIX):
+        return None
+    row = (
+        ApiToken.objects.select_related("user")
+        .filter(key_hash=hash_token(token), revoked_at__isnull=True, user__is_active=True)
+        .first()
+    )
+    if row is None:
+        return None
+    now = timezone.now()
+    # Touch at most once a minute so reads do not turn into writes on every request.
+    if row.last_used_at is None or (now - row.last_used_at).total_seconds() > 60:
+        ApiToken.objects.filter(pk=row.pk).update(last_used_at=now)
+    return row.user
+
+
+@transaction.atomic
+def update_preferences(actor: User, *, changes: dict) -> dict:
+    """Merge `changes` into the actor's UI preferences (columns, dashboard layout, …)."""
+    if not isinstance(changes, dict):
+        raise InvalidInput("preferences", "Preferences must be an object.")
+    user = User.objects.select_for_update().get(pk=actor.pk)
+    user.preferences = {**(user.preferences or {}), **changes}
+    user.save(update_fields=["preferences"])
+    actor.preferences = user.preferences
+    return user.preferences
+
+
+@transaction.atomic
+def set_default_owner(actor: User, *, owner: User | None) -> WorkspaceSettings:
+    _require_admin(actor)
+    if owner is not None and not owner.is_active:
+        raise InvalidInput("default_owner", "The default owner must be an active user.")
+    workspace = WorkspaceSettings.load()
+    workspace.default_owner = owner
+    workspace.save(update_fields=["default_owner"])
+    return workspace

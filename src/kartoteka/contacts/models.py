@@ -1,0 +1,289 @@
+"""Contacts and what belongs to them: e-mails, phones, messenger handles, owners, tags, company,
+and the definitions of custom details."""
+
+from django.conf import settings
+from django.db import models
+from django.db.models import Q
+from django.utils.translation import gettext_lazy as _
+
+
+class Status(models.TextChoices):
+    NEW = "new", _("New")
+    LEAD = "lead", _("Lead")
+    QUALIFIED = "qualified", _("Qualified")
+    OPPORTUNITY = "opportunity", _("Opportunity")
+    WON = "won", _("Client")
+    LOST = "lost", _("Lost")
+    DISCARDED = "discarded", _("Discarded")
+
+
+class Source(models.TextChoices):
+    MANUAL = "manual", _("Manual")
+    FORM = "form", _("Form")
+    LANDING_PAGE = "landing_page", _("Landing page")
+    CHATBOT = "chatbot", _("Chatbot")
+    AUTOMATION = "automation", _("Automation")
+    PAYMENT = "payment", _("Payment")
+    API = "api", _("API")
+    IMPORT = "import", _("Import")
+    INTEGRATION = "integration", _("Integration")
+
+
+# Attribution columns, in the order the API's `attribution` object lists them.
+ATTRIBUTION_FIELDS = (
+    "utm_source",
+    "utm_medium",
+    "utm_campaign",
+    "utm_term",
+    "utm_content",
+    "gclid",
+    "ads_campaign",
+    "ads_group",
+    "ads_keyword",
+    "ads_network",
+    "ads_device",
+    "ads_id",
+)
+
+
+class Company(models.Model):
+    name = models.CharField(max_length=255)
+    name_folded = models.CharField(max_length=255, unique=True, editable=False)
+    domain = models.CharField(max_length=255, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        verbose_name_plural = "companies"
+        ordering = ["name"]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class Contact(models.Model):
+    # The primary e-mail and phone are copied here (kept by contacts.services) so that lists,
+    # sorting and search never join the e-mail and phone tables.
+    email = models.CharField(max_length=254, blank=True)
+    phone = models.CharField(max_length=20, blank=True)
+    first_name = models.CharField(max_length=255, blank=True)
+    last_name = models.CharField(max_length=255, blank=True)
+    company = models.ForeignKey(
+        Company, null=True, blank=True, on_delete=models.SET_NULL, related_name="contacts"
+    )
+    job_title = models.CharField(max_length=255, blank=True)
+    street = models.CharField(max_length=255, blank=True)
+    city = models.CharField(max_length=255, blank=True)
+    postal_code = models.CharField(max_length=32, blank=True)
+    region = models.CharField(max_length=255, blank=True)
+    country = models.CharField(max_length=2, blank=True)
+    fax = models.CharField(max_length=20, blank=True)
+    birthday = models.DateField(null=True, blank=True)
+    score = models.IntegerField(default=0)
+    status = models.CharField(max_length=20, choices=Status.choices, default=Status.NEW)
+    won_at = models.DateTimeField(null=True, blank=True)
+    source = models.CharField(max_length=20, choices=Source.choices, default=Source.MANUAL)
+
+    utm_source = models.CharField(max_length=255, blank=True)
+    utm_medium = models.CharField(max_length=255, blank=True)
+    utm_campaign = models.CharField(max_length=255, blank=True)
+    utm_term = models.CharField(max_length=255, blank=True)
+    utm_content = models.CharField(max_length=255, blank=True)
+    gclid = models.CharField(max_length=255, blank=True)
+    ads_campaign = models.CharField(max_length=255, blank=True)
+    ads_group = models.CharField(max_length=255, blank=True)
+    ads_keyword = models.CharField(max_length=255, blank=True)
+    ads_network = models.CharField(max_length=255, blank=True)
+    ads_device = models.CharField(max_length=255, blank=True)
+    ads_id = models.CharField(max_length=255, blank=True)
+
+    created_ip = models.GenericIPAddressField(null=True, blank=True)
+    created_url = models.CharField(max_length=2000, blank=True)
+
+    # Custom details, keyed by PropertyDefinition.key, values already coerced to their type.
+    properties = models.JSONField(default=dict, blank=True)
+    # Lower-cased names, e-mails, phones and company, kept by the services for quick search.
+    search_text = models.TextField(blank=True, editable=False)
+    # Tracking honours this flag (privacy: "stop monitoring").
+    is_monitored = models.BooleanField(default=True)
+    # Bumped on every write so concurrent edits are detected instead of overwritten.
+    version = models.PositiveIntegerField(default=1)
+
+    created_at = models.DateTimeField(db_index=True)
+    updated_at = models.DateTimeField()
+    last_activity_at = models.DateTimeField(null=True, blank=True)
+
+    owners = models.ManyToManyField(
+        settings.AUTH_USER_MODEL, through="ContactOwner", related_name="owned_contacts"
+    )
+    tags = models.ManyToManyField("Tag", through="ContactTag", related_name="contacts")
+
+    class Meta:
+        indexes = [
+            models.Index(fields=["status", "-won_at"], name="contact_status_won"),
+            models.Index(fields=["country", "score"], name="contact_country_score"),
+            models.Index(fields=["source", "created_at"], name="contact_source_created"),
+            models.Index(fields=["last_activity_at"], name="contact_last_activity"),
+            models.Index(fields=["last_name", "first_name"], name="contact_name"),
+            models.Index(fields=["email"], name="contact_email"),
+            models.Index(fields=["updated_at"], name="contact_updated"),
+        ]
+
+    def __str__(self) -> str:
+        return self.full_name or self.email
+
+    @property
+    def full_name(self) -> str:
+        return f"{self.first_name} {self.last_name}".strip()
+
+    @property
+    def attribution(self) -> dict[str, str]:
+        return {name: getattr(self, name) for name in ATTRIBUTION_FIELDS}
+
+
+class ContactEmail(models.Model):
+    contact = models.ForeignKey(Contact, on_delete=models.CASCADE, related_name="emails")
+    email = models.CharField(max_length=254)
+    # The identity key: unique across all contacts, so the database refuses a second owner.
+    email_folded = models.CharField(max_length=254, unique=True)
+    is_primary = models.BooleanField(default=False)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["-is_primary", "id"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["contact"], condition=Q(is_primary=True), name="one_primary_email"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.email
+
+
+class ContactPhone(models.Model):
+    contact = models.ForeignKey(Contact, on_delete=models.CASCADE, related_name="phones")
+    number = models.CharField(max_length=20, db_index=True)  # E.164
+    is_primary = models.BooleanField(default=False)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["-is_primary", "id"]
+        constraints = [
+            models.UniqueConstraint(fields=["contact", "number"], name="unique_contact_phone"),
+            models.UniqueConstraint(
+                fields=["contact"], condition=Q(is_primary=True), name="one_primary_phone"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.number
+
+
+class MessengerHandle(models.Model):
+    class Network(models.TextChoices):
+        WHATSAPP = "whatsapp", "WhatsApp"
+        TELEGRAM = "telegram", "Telegram"
+        SIGNAL = "signal", "Signal"
+        MESSENGER = "messenger", "Facebook Messenger"
+        INSTAGRAM = "instagram", "Instagram"
+        LINKEDIN = "linkedin", "LinkedIn"
+        X = "x", "X (Twitter)"
+        SKYPE = "skype", "Skype"
+        VIBER = "viber", "Viber"
+        OTHER = "other", _("Other")
+
+    contact = models.ForeignKey(Contact, on_delete=models.CASCADE, related_name="messengers")
+    network = models.CharField(max_length=20, choices=Network.choices)
+    handle = models.CharField(max_length=255)
+
+    class Meta:
+        ordering = ["id"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["contact", "network", "handle"], name="unique_messenger_handle"
+            ),
+        ]
+        indexes = [models.Index(fields=["network", "handle"], name="messenger_network_handle")]
+
+
+class ContactOwner(models.Model):
+    contact = models.ForeignKey(Contact, on_delete=models.CASCADE, related_name="ownerships")
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="ownerships"
+    )
+    added_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["user", "contact"], name="unique_contact_owner"),
+        ]
+
+
+class Tag(models.Model):
+    name = models.CharField(max_length=100)
+    name_folded = models.CharField(max_length=100, unique=True, editable=False)
+    color = models.CharField(max_length=7, default="#64748b")
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["name"]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class TagOrigin(models.TextChoices):
+    USER = "user", _("User")
+    API = "api", _("API")
+    IMPORT = "import", _("Import")
+    FORM = "form", _("Form")
+    RULE = "rule", _("Rule")
+    MERGE = "merge", _("Merge")
+
+
+class ContactTag(models.Model):
+    """A tag on a contact, remembering who or what put it there and when."""
+
+    contact = models.ForeignKey(Contact, on_delete=models.CASCADE, related_name="tag_links")
+    tag = models.ForeignKey(Tag, on_delete=models.CASCADE, related_name="contact_links")
+    added_at = models.DateTimeField(auto_now_add=True)
+    added_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    origin = models.CharField(max_length=10, choices=TagOrigin.choices, default=TagOrigin.USER)
+    # What exactly added it, e.g. "import #12" or the rule's name.
+    origin_label = models.CharField(max_length=255, blank=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["tag", "contact"], name="unique_contact_tag"),
+        ]
+        indexes = [models.Index(fields=["contact", "tag"], name="contact_tag_by_contact")]
+
+
+class PropertyType(models.TextChoices):
+    TEXT = "text", _("Text")
+    NUMBER = "number", _("Number")
+    DECIMAL = "decimal", _("Decimal")
+    DATE = "date", _("Date")
+    BOOLEAN = "boolean", _("Yes / no")
+    URL = "url", _("URL")
+    DICTIONARY = "dictionary", _("One of a list")
+    MULTI_CHOICE = "multi_choice", _("Several of a list")
+
+
+class PropertyDefinition(models.Model):
+    """A custom detail admins define; contact values live in Contact.properties[key]."""
+
+    key = models.SlugField(max_length=64, unique=True)
+    label = models.CharField(max_length=255)
+    type = models.CharField(max_length=20, choices=PropertyType.choices)
+    choices = models.JSONField(default=list, blank=True)
+    position = models.PositiveIntegerField(default=0)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["position", "id"]
+
+    def __str__(self) -> str:
+        return self.label

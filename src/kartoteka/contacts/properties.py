@@ -1,0 +1,145 @@
+"""Validation and coercion of custom detail values by their property type.
+
+Values are stored in their JSON-native form: text / url / dictionary as strings, number as int,
+decimal as a string with a fixed point (so no float rounding), date as ISO "YYYY-MM-DD",
+boolean as true / false, multi-choice as a sorted list of strings.
+"""
+
+import datetime as dt
+import re
+from decimal import Decimal, InvalidOperation
+from typing import Any
+
+from django.core.exceptions import ValidationError
+from django.core.validators import URLValidator
+
+from kartoteka.contacts.models import PropertyDefinition, PropertyType
+from kartoteka.core.errors import InvalidInput
+from kartoteka.core.normalise import clean_text
+
+_TRUE = {"true", "1", "yes", "y", "si", "sí", "tak", "t", "x"}
+_FALSE = {"false", "0", "no", "n", "nie", "f", ""}
+_DATE_FORMATS = ("%Y-%m-%d", "%d.%m.%Y", "%d/%m/%Y", "%d-%m-%Y", "%Y/%m/%d")
+_url_validator = URLValidator(schemes=["http", "https"])
+_KEY = re.compile(r"^[a-z][a-z0-9_]{0,63}$")
+
+
+def _fail(definition: PropertyDefinition, expected: str, value: Any) -> InvalidInput:
+    shown = repr(value) if len(repr(value)) < 60 else repr(value)[:57] + "…"
+    return InvalidInput(
+        f"properties.{definition.key}",
+        f"{definition.label} ({definition.key}) expects {expected}; got {shown}.",
+    )
+
+
+def coerce_value(definition: PropertyDefinition, value: Any) -> Any:
+    """Return `value` in the stored form of the definition's type, or raise InvalidInput.
+
+    None or an empty string means "no value" and returns None.
+    """
+    if value is None or (isinstance(value, str) and not value.strip()):
+        return None
+    kind = definition.type
+    if kind == PropertyType.TEXT:
+        if isinstance(value, (dict, list)):
+            raise _fail(definition, "text", value)
+        return clean_text(value, field=f"properties.{definition.key}", max_length=10_000)
+    if kind == PropertyType.NUMBER:
+        if isinstance(value, bool):
+            raise _fail(definition, "a whole number", value)
+        if isinstance(value, int):
+            return value
+        if isinstance(value, float) and value.is_integer():
+            return int(value)
+        try:
+            return int(str(value).strip().replace(" ", "").replace("\u00a0", ""))
+        except ValueError:
+            raise _fail(definition, "a whole number", value) from None
+    if kind == PropertyType.DECIMAL:
+        if isinstance(value, (bool, dict, list)):
+            raise _fail(definition, "a decimal number", value)
+        text = str(value).strip().replace(" ", "").replace("\u00a0", "")
+        if "," in text and "." not in text:
+            text = text.replace(",", ".")  # 12,50 as typed in Spain and Poland
+        try:
+            number = Decimal(text)
+        except InvalidOperation:
+            raise _fail(definition, "a decimal number", value) from None
+        if not number.is_finite():
+            raise _fail(definition, "a decimal number", value)
+        return str(number.normalize()) if number == number.to_integral() else str(number)
+    if kind == PropertyType.DATE:
+        if isinstance(value, dt.datetime):
+            return value.date().isoformat()
+        if isinstance(value, dt.date):
+            return value.isoformat()
+        text = str(value).strip()
+        for fmt in _DATE_FORMATS:
+            try:
+                return dt.datetime.strptime(text, fmt).date().isoformat()
+            except ValueError:
+                continue
+        raise _fail(definition, "a date (YYYY-MM-DD)", value)
+    if kind == PropertyType.BOOLEAN:
+        if isinstance(value, bool):
+            return value
+        text = str(value).strip().casefold()
+        if text in _TRUE:
+            return True
+        if text in _FALSE:
+            return False
+        raise _fail(definition, "yes or no (true / false)", value)
+    if kind == PropertyType.URL:
+        text = str(value).strip()
+        if "://" not in text:
+            text = "https://" + text
+        try:
+            _url_validator(text)
+        except ValidationError:
+            raise _fail(definition, "a web address (http or https)", value) from None
+        return text
+    if kind == PropertyType.DICTIONARY:
+        return _pick_choice(definition, value)
+    if kind == PropertyType.MULTI_CHOICE:
+        items = value if isinstance(value, (list, tuple, set)) else str(value).split(",")
+        picked = sorted({_pick_choice(definition, item) for item in items if str(item).strip()})
+        return picked or None
+    raise _fail(definition, "a known type", value)
+
+
+def _pick_choice(definition: PropertyDefinition, value: Any) -> str:
+    if isinstance(value, (dict, list)):
+        raise _fail(definition, f"one of {', '.join(definition.choices)}", value)
+    text = str(value).strip()
+    for choice in definition.choices:
+        if choice.casefold() == text.casefold():
+            return choice
+    raise _fail(definition, f"one of: {', '.join(definition.choices)}", value)
+
+
+def validate_definition(*, key: str, label: str, type: str, choices: list | None) -> dict:
+    """Check a property definition's own fields; return them cleaned."""
+    errors: dict[str, list[str]] = {}
+    key = (key or "").strip()
+    if not _KEY.match(key):
+        errors["key"] = ["Use a lower-case key of letters, digits and _, starting with a letter."]
+    label = clean_text(label, field="label")
+    if not label:
+        errors["label"] = ["Enter a label."]
+    if type not in PropertyType.values:
+        errors["type"] = [f"Type must be one of: {', '.join(PropertyType.values)}."]
+    cleaned_choices: list[str] = []
+    if type in (PropertyType.DICTIONARY, PropertyType.MULTI_CHOICE):
+        seen = set()
+        for item in choices or []:
+            text = clean_text(item, field="choices", max_length=255)
+            if text and text.casefold() not in seen:
+                seen.add(text.casefold())
+                cleaned_choices.append(text)
+        if not cleaned_choices:
+            errors["choices"] = ["A list type needs at least one choice."]
+    elif choices:
+        errors["choices"] = ["Only dictionary and multi-choice details have choices."]
+    if errors:
+        raise InvalidInput(errors=errors)
+    return {"key": key, "label": label, "type": type, "choices": cleaned_choices}

@@ -1,0 +1,92 @@
+"""Reads of contacts, always starting from the actor's scope."""
+
+import datetime as dt
+
+from django.db.models import Prefetch, Q, QuerySet
+
+from kartoteka.contacts.models import Contact, ContactTag, PropertyDefinition, Tag
+from kartoteka.core.errors import NotFound
+from kartoteka.core.scope import visible_contacts
+
+
+def with_card_data(contacts: QuerySet[Contact]) -> QuerySet[Contact]:
+    """Prefetch everything a contact's API shape or card header shows, in a fixed query count."""
+    return contacts.select_related("company").prefetch_related(
+        "emails",
+        "phones",
+        "messengers",
+        "owners",
+        Prefetch("tag_links", queryset=ContactTag.objects.select_related("tag", "added_by")),
+    )
+
+
+def get_contact(actor, contact_id: int) -> Contact:
+    """The contact if the actor may see it; NotFound otherwise (never "forbidden")."""
+    contact = with_card_data(visible_contacts(actor)).filter(pk=contact_id).first()
+    if contact is None:
+        raise NotFound("No such contact.")
+    return contact
+
+
+def search_contacts(actor, text: str) -> QuerySet[Contact]:
+    """Contacts whose name, e-mail, phone or company contain every word of `text`."""
+    contacts = visible_contacts(actor)
+    for word in text.casefold().split():
+        digits = "".join(ch for ch in word if ch.isdigit())
+        condition = Q(search_text__contains=word)
+        if len(digits) >= 5 and len(digits) >= len(word) - 4:  # a phone typed with spaces or dashes
+            condition |= Q(search_text__contains=digits)
+        contacts = contacts.filter(condition)
+    return contacts
+
+
+def filter_contacts(
+    actor,
+    *,
+    search: str = "",
+    tag: str = "",
+    owner: str = "",
+    status: str = "",
+    source: str = "",
+    created_from: dt.datetime | None = None,
+    created_to: dt.datetime | None = None,
+) -> QuerySet[Contact]:
+    """The quick filters shared by the API list and the web list."""
+    contacts = search_contacts(actor, search) if search else visible_contacts(actor)
+    if tag:
+        contacts = contacts.filter(tag_links__tag__name_folded=tag.casefold())
+    if owner:
+        contacts = contacts.filter(ownerships__user__username__iexact=owner)
+    if status:
+        contacts = contacts.filter(status=status)
+    if source:
+        contacts = contacts.filter(source=source)
+    if created_from:
+        contacts = contacts.filter(created_at__gte=created_from)
+    if created_to:
+        contacts = contacts.filter(created_at__lt=created_to)
+    return contacts
+
+
+def keyset_page(
+    contacts: QuerySet[Contact], *, after_id: int | None, limit: int
+) -> tuple[list[Contact], int | None]:
+    """One page, newest id first, starting after `after_id`; returns (items, next after_id)."""
+    if after_id is not None:
+        contacts = contacts.filter(pk__lt=after_id)
+    items = list(contacts.order_by("-pk")[: limit + 1])
+    next_after = items[limit - 1].pk if len(items) > limit else None
+    return items[:limit], next_after
+
+
+def clients(actor) -> QuerySet[Contact]:
+    """Won contacts, newest client first."""
+    return visible_contacts(actor).filter(status="won").order_by("-won_at", "-pk")
+
+
+def all_tags() -> QuerySet[Tag]:
+    return Tag.objects.order_by("name")
+
+
+def all_property_definitions() -> QuerySet[PropertyDefinition]:
+    return PropertyDefinition.objects.order_by("position", "id")

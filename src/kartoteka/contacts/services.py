@@ -1,0 +1,1029 @@
+"""Every write to contacts, their e-mails, phones, owners, tags and custom detail definitions.
+
+Each service validates the whole input first, then writes, records the timeline entry and
+announces the domain event, all in one transaction.
+"""
+
+import datetime as dt
+from collections.abc import Iterable, Mapping
+from typing import Any
+
+from django.db import IntegrityError, transaction
+from django.db.models import F
+from django.utils import timezone
+
+from kartoteka.accounts.models import Role, User, WorkspaceSettings
+from kartoteka.accounts.queries import users_by_username
+from kartoteka.activity import services as timeline
+from kartoteka.contacts.models import (
+    ATTRIBUTION_FIELDS,
+    Company,
+    Contact,
+    ContactEmail,
+    ContactOwner,
+    ContactPhone,
+    ContactTag,
+    MessengerHandle,
+    PropertyDefinition,
+    Source,
+    Status,
+    Tag,
+    TagOrigin,
+)
+from kartoteka.contacts.properties import coerce_value, validate_definition
+from kartoteka.core import events
+from kartoteka.core.errors import Conflict, ErrorCollector, Forbidden, InvalidInput, NotFound
+from kartoteka.core.normalise import (
+    clean_text,
+    fold_email,
+    normalise_country,
+    normalise_email,
+    normalise_phone,
+)
+from kartoteka.core.scope import is_admin, visible_contacts
+
+# Plain text fields and their maximum length.
+TEXT_FIELDS = {
+    "first_name": 255,
+    "last_name": 255,
+    "job_title": 255,
+    "street": 255,
+    "city": 255,
+    "postal_code": 32,
+    "region": 255,
+    **{name: 255 for name in ATTRIBUTION_FIELDS},
+    "created_url": 2000,
+}
+SCALAR_FIELDS = (
+    *TEXT_FIELDS,
+    "country",
+    "fax",
+    "birthday",
+    "score",
+    "status",
+    "source",
+    "created_ip",
+)
+KNOWN_KEYS = {
+    *SCALAR_FIELDS,
+    "email",
+    "emails",
+    "phone",
+    "phones",
+    "messengers",
+    "company",
+    "owners",
+    "properties",
+    "tags",
+    "address",
+    "attribution",
+}
+MAX_EMAILS = 20
+MAX_PHONES = 20
+MAX_TAG_LENGTH = 100
+
+
+# --------------------------------------------------------------------------------------------
+# Validation: turns raw input (API, form, import row) into clean values, collecting every error.
+
+
+def validate_contact_data(
+    data: Mapping[str, Any],
+    *,
+    partial: bool,
+    definitions: dict[str, PropertyDefinition] | None = None,
+) -> dict[str, Any]:
+    """Return the cleaned subset of `data`; raise InvalidInput naming every bad field.
+
+    `address` and `attribution` objects are flattened to their columns. With `partial` False an
+    e-mail is required.
+    """
+    data = dict(data)
+    for group in ("address", "attribution"):
+        nested = data.pop(group, None)
+        if nested is not None:
+            if not isinstance(nested, Mapping):
+                raise InvalidInput(group, f"{group} must be an object.")
+            allowed = (
+                ("street", "city", "postal_code", "region", "country")
+                if group == "address"
+                else ATTRIBUTION_FIELDS
+            )
+            for key, value in nested.items():
+                if key not in allowed:
+                    raise InvalidInput(
+                        f"{group}.{key}", f"Unknown field; allowed: {', '.join(allowed)}."
+                    )
+                data[key] = value
+    errors = ErrorCollector()
+    unknown = sorted(set(data) - KNOWN_KEYS)
+    for key in unknown:
+        errors.add(key, "Unknown field.")
+    cleaned: dict[str, Any] = {}
+
+    for name, limit in TEXT_FIELDS.items():
+        if name in data:
+            try:
+                cleaned[name] = clean_text(data[name], field=name, max_length=limit)
+            except InvalidInput as exc:
+                errors.capture(exc)
+    if "country" in data:
+        try:
+            cleaned["country"] = normalise_country(clean_text(data["country"], field="country"))
+        except InvalidInput as exc:
+            errors.capture(exc)
+    if "fax" in data:
+        try:
+            cleaned["fax"] = normalise_phone(data["fax"], field="fax") if data["fax"] else ""
+        except InvalidInput as exc:
+            errors.capture(exc)
+    if "birthday" in data:
+        cleaned["birthday"] = _clean_birthday(data["birthday"], errors)
+    if "score" in data:
+        score = data["score"]
+        if (
+            isinstance(score, bool)
+            or not isinstance(score, (int, str))
+            or not str(score).strip().lstrip("-").isdigit()
+        ):
+            errors.add("score", "Score must be a whole number.")
+        elif abs(int(score)) > 1_000_000_000:
+            errors.add("score", "Score is out of range.")
+        else:
+            cleaned["score"] = int(score)
+    if "status" in data:
+        if data["status"] in Status.values:
+            cleaned["status"] = data["status"]
+        else:
+            errors.add("status", f"Status must be one of: {', '.join(Status.values)}.")
+    if "source" in data:
+        if data["source"] in Source.values:
+            cleaned["source"] = data["source"]
+        else:
+            errors.add("source", f"Source must be one of: {', '.join(Source.values)}.")
+    if "created_ip" in data:
+        cleaned["created_ip"] = _clean_ip(data["created_ip"], errors)
+    if "company" in data:
+        try:
+            cleaned["company"] = clean_text(data["company"], field="company")
+        except InvalidInput as exc:
+            errors.capture(exc)
+
+    _clean_emails(data, cleaned, errors, partial=partial)
+    _clean_phones(data, cleaned, errors)
+    if "messengers" in data:
+        cleaned["messengers"] = _clean_messengers(data["messengers"], errors)
+    if "owners" in data:
+        cleaned["owners"] = _clean_owners(data["owners"], errors)
+    if "tags" in data:
+        cleaned["tags"] = clean_tag_names(data["tags"], errors)
+    if "properties" in data:
+        cleaned["properties"] = _clean_properties(data["properties"], errors, definitions)
+    errors.raise_if_any()
+    return cleaned
+
+
+def _clean_birthday(value: Any, errors: ErrorCollector) -> dt.date | None:
+    if value in (None, ""):
+        return None
+    if isinstance(value, dt.datetime):
+        value = value.date()
+    if isinstance(value, dt.date):
+        day = value
+    else:
+        try:
+            day = dt.date.fromisoformat(str(value).strip())
+        except ValueError:
+            errors.add("birthday", "Birthday must be a date (YYYY-MM-DD).")
+            return None
+    if day > timezone.localdate() or day.year < 1900:
+        errors.add("birthday", "Birthday must be between 1900 and today.")
+        return None
+    return day
+
+
+def _clean_ip(value: Any, errors: ErrorCollector) -> str | None:
+    import ipaddress
+
+    if value in (None, ""):
+        return None
+    try:
+        return str(ipaddress.ip_address(str(value).strip()))
+    except ValueError:
+        errors.add("created_ip", "Not an IP address.")
+        return None
+
+
+def _clean_emails(data: Mapping, cleaned: dict, errors: ErrorCollector, *, partial: bool) -> None:
+    """Fill cleaned["emails"] (full list, primary first) and/or cleaned["email"] (primary)."""
+    primary = None
+    if data.get("email") not in (None, ""):
+        try:
+            primary = normalise_email(data["email"], field="email")
+        except InvalidInput as exc:
+            errors.capture(exc)
+    elif "email" in data and not partial:
+        errors.add("email", "An e-mail address is required.")
+    if "emails" in data:
+        entries = data["emails"] or []
+        if not isinstance(entries, list):
+            errors.add("emails", "emails must be a list.")
+            return
+        if len(entries) > MAX_EMAILS:
+            errors.add("emails", f"A contact has at most {MAX_EMAILS} e-mail addresses.")
+            return
+        result: list[tuple[str, bool]] = []
+        seen: set[str] = set()
+        for index, entry in enumerate(entries):
+            address, is_primary = (
+                (entry, False)
+                if isinstance(entry, str)
+                else (
+                    (entry.get("email"), bool(entry.get("primary")))
+                    if isinstance(entry, Mapping)
+                    else (None, False)
+                )
+            )
+            try:
+                address = normalise_email(address, field=f"emails.{index}.email")
+            except InvalidInput as exc:
+                errors.capture(exc)
+                continue
+            if fold_email(address) in seen:
+                errors.add(f"emails.{index}.email", f"{address} is listed twice.")
+                continue
+            seen.add(fold_email(address))
+            result.append((address, is_primary))
+        if primary and fold_email(primary) not in seen:
+            result.insert(0, (primary, True))
+        marked = [a for a, p in result if p or (primary and fold_email(a) == fold_email(primary))]
+        if len(marked) > 1:
+            errors.add("emails", "Mark exactly one e-mail address as primary.")
+            return
+        if result:
+            main = marked[0] if marked else result[0][0]
+            cleaned["emails"] = [main] + [a for a, _p in result if a != main]
+            cleaned["email"] = main
+        elif not partial:
+            errors.add("email", "An e-mail address is required.")
+        else:
+            errors.add("emails", "A contact keeps at least one e-mail address.")
+    elif primary:
+        cleaned["email"] = primary
+    elif not partial and "email" not in data:
+        errors.add("email", "An e-mail address is required.")
+
+
+def _clean_phones(data: Mapping, cleaned: dict, errors: ErrorCollector) -> None:
+    primary = None
+    if "phone" in data:
+        if data["phone"] in (None, ""):
+            cleaned["phone"] = ""
+        else:
+            try:
+                primary = normalise_phone(data["phone"], field="phone")
+                cleaned["phone"] = primary
+            except InvalidInput as exc:
+                errors.capture(exc)
+    if "phones" not in data:
+        return
+    entries = data["phones"] or []
+    if not isinstance(entries, list) or len(entries) > MAX_PHONES:
+        errors.add("phones", f"phones must be a list of at most {MAX_PHONES} numbers.")
+        return
+    result: list[tuple[str, bool]] = []
+    for index, entry in enumerate(entries):
+        if isinstance(entry, Mapping):
+            raw, is_primary = entry.get("phone") or entry.get("number"), bool(entry.get("primary"))
+        else:
+            raw, is_primary = entry, False
+        try:
+            number = normalise_phone(raw, field=f"phones.{index}.phone")
+        except InvalidInput as exc:
+            errors.capture(exc)
+            continue
+        if number not in (n for n, _p in result):
+            result.append((number, is_primary))
+    if primary and primary not in (n for n, _p in result):
+        result.insert(0, (primary, True))
+    marked = [n for n, p in result if p or n == primary]
+    if len(set(marked)) > 1:
+        errors.add("phones", "Mark exactly one phone number as primary.")
+        return
+    main = marked[0] if marked else (result[0][0] if result else "")
+    cleaned["phones"] = ([main] if main else []) + [n for n, _p in result if n != main]
+    cleaned["phone"] = main
+
+
+def _clean_messengers(value: Any, errors: ErrorCollector) -> list[tuple[str, str]]:
+    if not isinstance(value, list):
+        errors.add("messengers", "messengers must be a list of {network, handle}.")
+        return []
+    result = []
+    for index, entry in enumerate(value):
+        if not isinstance(entry, Mapping):
+            errors.add(f"messengers.{index}", "Each messenger is an object {network, handle}.")
+            continue
+        network = entry.get("network")
+        if network not in MessengerHandle.Network.values:
+            errors.add(
+                f"messengers.{index}.network",
+                f"Network must be one of: {', '.join(MessengerHandle.Network.values)}.",
+            )
+            continue
+        try:
+            handle = clean_text(entry.get("handle"), field=f"messengers.{index}.handle")
+        except InvalidInput as exc:
+            errors.capture(exc)
+            continue
+        if not handle:
+            errors.add(f"messengers.{index}.handle", "Enter the handle.")
+            continue
+        if (network, handle) not in result:
+            result.append((network, handle))
+    return result
+
+
+def _clean_owners(value: Any, errors: ErrorCollector) -> list[User]:
+    if not isinstance(value, list):
+        errors.add("owners", "owners must be a list of usernames.")
+        return []
+    names = [v.username if isinstance(v, User) else str(v) for v in value]
+    found = users_by_username(names)
+    missing = [n for n in names if n.casefold() not in found]
+    if missing:
+        errors.add("owners", f"No active user named: {', '.join(missing)}.")
+    return list({u.pk: u for u in found.values()}.values())
+
+
+def clean_tag_names(value: Any, errors: ErrorCollector | None = None) -> list[str]:
+    """Tag names, trimmed, de-duplicated case-insensitively, each 1–100 characters."""
+    collector = errors or ErrorCollector()
+    if isinstance(value, str):
+        value = [value]
+    if not isinstance(value, list):
+        collector.add("tags", "tags must be a list of names.")
+        value = []
+    names: list[str] = []
+    for index, raw in enumerate(value):
+        try:
+            name = clean_text(raw, field=f"tags.{index}", max_length=MAX_TAG_LENGTH)
+        except InvalidInput as exc:
+            collector.capture(exc)
+            continue
+        if not name:
+            collector.add(f"tags.{index}", "A tag needs a name.")
+        elif name.casefold() not in {n.casefold() for n in names}:
+            names.append(name)
+    if errors is None:
+        collector.raise_if_any()
+    return names
+
+
+def _clean_properties(
+    value: Any, errors: ErrorCollector, definitions: dict[str, PropertyDefinition] | None
+) -> dict[str, Any]:
+    if not isinstance(value, Mapping):
+        errors.add("properties", "properties must be an object keyed by custom detail.")
+        return {}
+    definitions = definitions if definitions is not None else property_definitions()
+    result: dict[str, Any] = {}
+    for key, raw in value.items():
+        definition = definitions.get(key)
+        if definition is None:
+            errors.add(f"properties.{key}", f"Unknown custom detail {key!r}.")
+            continue
+        try:
+            result[key] = coerce_value(definition, raw)
+        except InvalidInput as exc:
+            errors.capture(exc)
+    return result
+
+
+def property_definitions() -> dict[str, PropertyDefinition]:
+    return {d.key: d for d in PropertyDefinition.objects.all()}
+
+
+# --------------------------------------------------------------------------------------------
+# Contacts
+
+
+def can_edit(actor: User | None, contact: Contact) -> bool:
+    """Admins and the system edit every contact; sales users the ones they own."""
+    if actor is None or is_admin(actor):
+        return True
+    return ContactOwner.objects.filter(contact=contact, user=actor).exists()
+
+
+def _require_edit(actor: User | None, contact: Contact) -> None:
+    if not can_edit(actor, contact):
+        raise NotFound("No such contact.")
+
+
+def _label(actor: User | None, actor_label: str) -> str:
+    return actor_label or ("" if actor is not None else "system")
+
+
+@transaction.atomic
+def create_contact(
+    actor: User | None,
+    *,
+    data: Mapping[str, Any],
+    source: str | None = None,
+    actor_label: str = "",
+    tag_origin: str = TagOrigin.USER,
+    created_at: dt.datetime | None = None,
+) -> Contact:
+    """Create a contact from raw input. Raises InvalidInput, or Conflict if an e-mail is taken."""
+    cleaned = validate_contact_data(data, partial=False)
+    if source:
+        cleaned.setdefault("source", source)
+    emails = cleaned.pop("emails", None) or [cleaned["email"]]
+    cleaned.pop("email", None)
+    _ensure_emails_free(actor, emails, contact=None)
+    owners = cleaned.pop("owners", None)
+    owners = _owners_for_new_contact(actor, owners, source=cleaned.get("source", Source.MANUAL))
+    tags = cleaned.pop("tags", [])
+    phones = cleaned.pop("phones", None) or ([cleaned["phone"]] if cleaned.get("phone") else [])
+    cleaned.pop("phone", None)
+    messengers = cleaned.pop("messengers", [])
+    company_name = cleaned.pop("company", "")
+    properties = {k: v for k, v in cleaned.pop("properties", {}).items() if v is not None}
+    now = timezone.now()
+    contact = Contact(
+        **cleaned,
+        email=emails[0],
+        phone=phones[0] if phones else "",
+        company=_company(company_name),
+        properties=properties,
+        created_at=created_at or now,
+        updated_at=now,
+        last_activity_at=created_at or now,
+    )
+    if contact.status == Status.WON:
+        contact.won_at = now
+    contact.save()
+    _write_emails(contact, emails)
+    ContactPhone.objects.bulk_create(
+        ContactPhone(contact=contact, number=n, is_primary=i == 0) for i, n in enumerate(phones)
+    )
+    MessengerHandle.objects.bulk_create(
+        MessengerHandle(contact=contact, network=n, handle=h) for n, h in messengers
+    )
+    ContactOwner.objects.bulk_create(ContactOwner(contact=contact, user=u) for u in owners)
+    _refresh_search_text(contact)
+    label = _label(actor, actor_label)
+    timeline.record_created(contact, actor=actor, actor_label=label, source=contact.source)
+    if tags:
+        _add_tags(actor, contact, tags, origin=tag_origin, origin_label=label)
+    events.publish("contact.created", contact_id=contact.pk, actor_id=getattr(actor, "pk", None))
+    return contact
+
+
+def _owners_for_new_contact(
+    actor: User | None, owners: list[User] | None, *, source: str
+) -> list[User]:
+    if owners is None or not owners:
+        if actor is not None and actor.role == Role.SALES:
+            return [actor]
+        if actor is None or source != Source.MANUAL:
+            default = WorkspaceSettings.load().default_owner
+            return [default] if default and default.is_active else []
+        return []
+    if actor is not None and actor.role == Role.SALES and actor.pk not in {u.pk for u in owners}:
+        # A sales user never creates a contact they could not see afterwards.
+        owners = [actor, *owners]
+    return owners
+
+
+def _company(name: str) -> Company | None:
+    if not name:
+        return None
+    company, _created = Company.objects.get_or_create(
+        name_folded=name.casefold(), defaults={"name": name}
+    )
+    return company
+
+
+def _ensure_emails_free(
+    actor: User | None, emails: Iterable[str], *, contact: Contact | None
+) -> None:
+    folded = [fold_email(e) for e in emails]
+    taken = ContactEmail.objects.filter(email_folded__in=folded)
+    if contact is not None:
+        taken = taken.exclude(contact=contact)
+    clash = taken.first()
+    if clash is not None:
+        _raise_taken(actor, clash.email, clash.contact_id)
+
+
+def _raise_taken(actor: User | None, email: str, contact_id: int | None) -> None:
+    visible = contact_id is not None and (
+        actor is None or visible_contacts(actor).filter(pk=contact_id).exists()
+    )
+    if visible:
+        raise Conflict(
+            f"The e-mail address {email} belongs to contact #{contact_id}.",
+            field="email",
+            existing_id=contact_id,
+        )
+    raise Conflict(f"The e-mail address {email} belongs to another contact.", field="email")
+
+
+def _write_emails(contact: Contact, emails: list[str]) -> None:
+    """Replace the contact's addresses by `emails` (primary first). Runs in the caller's atomic."""
+    existing = {e.email_folded: e for e in contact.emails.all()} if contact.pk else {}
+    wanted = {fold_email(e): e for e in emails}
+    ContactEmail.objects.filter(contact=contact).exclude(email_folded__in=wanted).delete()
+    ContactEmail.objects.filter(contact=contact, is_primary=True).update(is_primary=False)
+    try:
+        with transaction.atomic():
+            for index, address in enumerate(emails):
+                folded = fold_email(address)
+                row = existing.get(folded)
+                if row is None:
+                    ContactEmail.objects.create(
+                        contact=contact, email=address, email_folded=folded, is_primary=index == 0
+                    )
+                else:
+                    ContactEmail.objects.filter(pk=row.pk).update(
+                        email=address, is_primary=index == 0
+                    )
+    except IntegrityError:
+        # Another transaction took the address between our check and our insert.
+        raise Conflict(
+            "One of these e-mail addresses was just taken by another contact.", field="email"
+        ) from None
+
+
+def _write_phones(contact: Contact, phones: list[str]) -> None:
+    ContactPhone.objects.filter(contact=contact).delete()
+    ContactPhone.objects.bulk_create(
+        ContactPhone(contact=contact, number=n, is_primary=i == 0) for i, n in enumerate(phones)
+    )
+
+
+def _refresh_search_text(contact: Contact) -> None:
+    parts = [contact.first_name, contact.last_name, contact.company.name if contact.company else ""]
+    parts += list(contact.emails.values_list("email", flat=True))
+    parts += list(contact.phones.values_list("number", flat=True))
+    text = " ".join(p for p in parts if p).casefold()
+    Contact.objects.filter(pk=contact.pk).update(search_text=text)
+    contact.search_text = text
+
+
+def _display(value: Any) -> Any:
+    if isinstance(value, (dt.date, dt.datetime)):
+        return value.isoformat()
+    return value
+
+
+@transaction.atomic
+def update_contact(
+    actor: User | None,
+    contact: Contact,
+    *,
+    data: Mapping[str, Any],
+    expected_version: int | None = None,
+    actor_label: str = "",
+    tag_origin: str = TagOrigin.USER,
+) -> Contact:
+    """Apply a partial update. Only the keys present in `data` change.
+
+    `properties` merges (a None value removes the detail); `emails`, `phones`, `messengers`,
+    `owners` and `tags` replace the whole list; `email` / `phone` alone make that address the
+    primary one, keeping the others.
+    """
+    _require_edit(actor, contact)
+    cleaned = validate_contact_data(data, partial=True)
+    contact = (
+        Contact.objects.select_for_update(of=("self",)).select_related("company").get(pk=contact.pk)
+    )
+    if expected_version is not None and contact.version != expected_version:
+        raise Conflict(
+            f"This contact was changed by someone else (version {contact.version}, you had "
+            f"{expected_version}). Reload and try again.",
+            field="version",
+        )
+    label = _label(actor, actor_label)
+    changes: list[dict] = []
+
+    for name in SCALAR_FIELDS:
+        if name in cleaned and name != "status":
+            old = getattr(contact, name)
+            new = cleaned[name]
+            if name == "created_ip" and old == new:
+                continue
+            if old != new and not (old in (None, "") and new in (None, "")):
+                changes.append({"field": name, "old": _display(old), "new": _display(new)})
+                setattr(contact, name, new)
+
+    if "company" in cleaned:
+        old_name = contact.company.name if contact.company else ""
+        if old_name != cleaned["company"]:
+            changes.append({"field": "company", "old": old_name, "new": cleaned["company"]})
+            contact.company = _company(cleaned["company"])
+
+    emails_changed = _apply_emails(actor, contact, cleaned, changes)
+    phones_changed = _apply_phones(contact, cleaned, changes)
+
+    if "messengers" in cleaned:
+        old = [(m.network, m.handle) for m in contact.messengers.all()]
+        if old != cleaned["messengers"]:
+            changes.append(
+                {
+                    "field": "messengers",
+                    "old": [f"{n}:{h}" for n, h in old],
+                    "new": [f"{n}:{h}" for n, h in cleaned["messengers"]],
+                }
+            )
+            contact.messengers.all().delete()
+            MessengerHandle.objects.bulk_create(
+                MessengerHandle(contact=contact, network=n, handle=h)
+                for n, h in cleaned["messengers"]
+            )
+
+    if "properties" in cleaned:
+        merged = dict(contact.properties or {})
+        for key, value in cleaned["properties"].items():
+            old = merged.get(key)
+            if value is None:
+                merged.pop(key, None)
+            else:
+                merged[key] = value
+            if old != value:
+                changes.append({"field": f"properties.{key}", "old": old, "new": value})
+        contact.properties = merged
+
+    status_change = None
+    if "status" in cleaned and cleaned["status"] != contact.status:
+        status_change = (contact.status, cleaned["status"])
+        contact.status = cleaned["status"]
+        contact.won_at = timezone.now() if contact.status == Status.WON else None
+
+    if changes or status_change:
+        contact.version = F("version") + 1
+        contact.updated_at = timezone.now()
+        contact.save()
+        contact.refresh_from_db(fields=["version"])
+        if (
+            emails_changed
+            or phones_changed
+            or any(c["field"] in ("first_name", "last_name", "company") for c in changes)
+        ):
+            _refresh_search_text(contact)
+    timeline.record_updated(contact, actor=actor, actor_label=label, changes=changes)
+    if status_change:
+        timeline.record_status_changed(
+            contact, actor=actor, actor_label=label, old=status_change[0], new=status_change[1]
+        )
+    if "owners" in cleaned:
+        _set_owners(actor, contact, cleaned["owners"], actor_label=label)
+    if "tags" in cleaned:
+        _replace_tags(actor, contact, cleaned["tags"], origin=tag_origin, origin_label=label)
+    if changes or status_change:
+        events.publish(
+            "contact.updated",
+            contact_id=contact.pk,
+            actor_id=getattr(actor, "pk", None),
+            fields=[c["field"] for c in changes] + (["status"] if status_change else []),
+        )
+    if status_change:
+        events.publish(
+            "contact.status_changed",
+            contact_id=contact.pk,
+            old=status_change[0],
+            new=status_change[1],
+        )
+    return contact
+
+
+def _apply_emails(actor: User | None, contact: Contact, cleaned: dict, changes: list) -> bool:
+    current = list(contact.emails.order_by("-is_primary", "id").values_list("email", flat=True))
+    if "emails" in cleaned:
+        wanted = cleaned["emails"]
+    elif "email" in cleaned:
+        primary = cleaned["email"]
+        rest = [e for e in current if fold_email(e) != fold_email(primary)]
+        wanted = [primary, *rest]
+    else:
+        return False
+    if wanted == current:
+        return False
+    _ensure_emails_free(actor, wanted, contact=contact)
+    _write_emails(contact, wanted)
+    changes.append({"field": "emails", "old": current, "new": wanted})
+    contact.email = wanted[0]
+    return True
+
+
+def _apply_phones(contact: Contact, cleaned: dict, changes: list) -> bool:
+    current = list(contact.phones.order_by("-is_primary", "id").values_list("number", flat=True))
+    if "phones" in cleaned:
+        wanted = cleaned["phones"]
+    elif "phone" in cleaned:
+        primary = cleaned["phone"]
+        wanted = ([primary] if primary else []) + [n for n in current if n != primary and primary]
+    else:
+        return False
+    if wanted == current:
+        return False
+    _write_phones(contact, wanted)
+    changes.append({"field": "phones", "old": current, "new": wanted})
+    contact.phone = wanted[0] if wanted else ""
+    return True
+
+
+@transaction.atomic
+def upsert_contact_by_email(
+    actor: User | None,
+    *,
+    email: str,
+    data: Mapping[str, Any],
+    source: str | None = None,
+    actor_label: str = "",
+) -> tuple[Contact, bool]:
+    """Create the contact with this e-mail or update the one that has it; return (contact, created).
+
+    A contact the actor may not see counts as taken: the actor gets a Conflict, not a write.
+    """
+    address = normalise_email(email, field="email")
+    existing = (
+        ContactEmail.objects.filter(email_folded=fold_email(address))
+        .values_list("contact_id", flat=True)
+        .first()
+    )
+    if existing is None:
+        payload = {**data, "email": address} if "emails" not in data else dict(data)
+        return create_contact(actor, data=payload, source=source, actor_label=actor_label), True
+    contact = Contact.objects.get(pk=existing)
+    if not can_edit(actor, contact):
+        _raise_taken(actor, address, existing)
+    payload = {k: v for k, v in data.items() if k != "email"}
+    return update_contact(actor, contact, data=payload, actor_label=actor_label), False
+
+
+@transaction.atomic
+def delete_contact(actor: User | None, contact: Contact, *, actor_label: str = "") -> None:
+    _require_edit(actor, contact)
+    contact_id = contact.pk
+    contact.delete()
+    timeline.record_deleted(contact_id, actor=actor, actor_label=_label(actor, actor_label))
+    events.publish("contact.deleted", contact_id=contact_id, actor_id=getattr(actor, "pk", None))
+
+
+@transaction.atomic
+def set_owners(
+    actor: User | None, contact: Contact, *, owners: list, actor_label: str = ""
+) -> None:
+    """Replace the contact's owners by the given users or usernames."""
+    _require_edit(actor, contact)
+    errors = ErrorCollector()
+    users = _clean_owners(list(owners), errors)
+    errors.raise_if_any()
+    _set_owners(actor, contact, users, actor_label=_label(actor, actor_label))
+
+
+def _set_owners(
+    actor: User | None, contact: Contact, users: list[User], *, actor_label: str
+) -> None:
+    old = sorted(contact.owners.values_list("username", flat=True))
+    new = sorted(u.username for u in users)
+    if old == new:
+        return
+    ContactOwner.objects.filter(contact=contact).exclude(user__in=users).delete()
+    have = set(ContactOwner.objects.filter(contact=contact).values_list("user_id", flat=True))
+    ContactOwner.objects.bulk_create(
+        ContactOwner(contact=contact, user=u) for u in users if u.pk not in have
+    )
+    timeline.record_owners_changed(contact, actor=actor, actor_label=actor_label, old=old, new=new)
+    events.publish("contact.owners_changed", contact_id=contact.pk, old=old, new=new)
+
+
+def change_status(actor: User | None, contact: Contact, *, status: str) -> Contact:
+    return update_contact(actor, contact, data={"status": status})
+
+
+def touch_last_activity(contact_id: int, when: dt.datetime | None = None) -> None:
+    """Move the contact's last-activity time forward (never back); used by interaction apps."""
+    when = when or timezone.now()
+    Contact.objects.filter(pk=contact_id).exclude(last_activity_at__gte=when).update(
+        last_activity_at=when
+    )
+
+
+# --------------------------------------------------------------------------------------------
+# Tags
+
+
+def _tag_for(name: str) -> Tag:
+    tag, _created = Tag.objects.get_or_create(name_folded=name.casefold(), defaults={"name": name})
+    return tag
+
+
+def _add_tags(
+    actor: User | None, contact: Contact, names: list[str], *, origin: str, origin_label: str
+) -> list[str]:
+    tags = [_tag_for(n) for n in names]
+    have = set(ContactTag.objects.filter(contact=contact).values_list("tag_id", flat=True))
+    added = []
+    for tag in tags:
+        if tag.pk in have:
+            continue
+        ContactTag.objects.create(
+            contact=contact, tag=tag, added_by=actor, origin=origin, origin_label=origin_label
+        )
+        timeline.record_tag_added(
+            contact, actor=actor, actor_label=origin_label, tag=tag.name, origin=origin
+        )
+        events.publish("contact.tag_added", contact_id=contact.pk, tag=tag.name)
+        added.append(tag.name)
+    return added
+
+
+@transaction.atomic
+def add_tags(
+    actor: User | None,
+    contact: Contact,
+    *,
+    names: list[str],
+    origin: str = TagOrigin.USER,
+    origin_label: str = "",
+) -> list[str]:
+    """Add tags (created on first use); return the names that were new on this contact."""
+    _require_edit(actor, contact)
+    if origin not in TagOrigin.values:
+        raise InvalidInput("origin", f"Origin must be one of: {', '.join(TagOrigin.values)}.")
+    cleaned = clean_tag_names(names)
+    if not cleaned:
+        raise InvalidInput("tags", "Give at least one tag.")
+    return _add_tags(
+        actor, contact, cleaned, origin=origin, origin_label=_label(actor, origin_label)
+    )
+
+
+@transaction.atomic
+def remove_tag(actor: User | None, contact: Contact, *, name: str, actor_label: str = "") -> None:
+    _require_edit(actor, contact)
+    link = (
+        ContactTag.objects.filter(contact=contact, tag__name_folded=name.strip().casefold())
+        .select_related("tag")
+        .first()
+    )
+    if link is None:
+        raise NotFound(f"The contact has no tag {name!r}.")
+    link.delete()
+    timeline.record_tag_removed(
+        contact, actor=actor, actor_label=_label(actor, actor_label), tag=link.tag.name
+    )
+    events.publish("contact.tag_removed", contact_id=contact.pk, tag=link.tag.name)
+
+
+def _replace_tags(
+    actor: User | None, contact: Contact, names: list[str], *, origin: str, origin_label: str
+) -> None:
+    wanted = {n.casefold() for n in names}
+    for link in ContactTag.objects.filter(contact=contact).select_related("tag"):
+        if link.tag.name_folded not in wanted:
+            link.delete()
+            timeline.record_tag_removed(
+                contact, actor=actor, actor_label=origin_label, tag=link.tag.name
+            )
+    _add_tags(actor, contact, names, origin=origin, origin_label=origin_label)
+
+
+def _require_admin(actor: User | None, what: str) -> None:
+    if actor is not None and not is_admin(actor):
+        raise Forbidden(f"Only admins may {what}.")
+
+
+@transaction.atomic
+def update_tag(
+    actor: User | None, tag: Tag, *, name: str | None = None, color: str | None = None
+) -> Tag:
+    """Rename or recolour a tag (admins)."""
+    _require_admin(actor, "edit tags")
+    if name is not None:
+        new_name = clean_tag_names([name])[0] if name.strip() else ""
+        if not new_name:
+            raise InvalidInput("name", "A tag needs a name.")
+        if Tag.objects.filter(name_folded=new_name.casefold()).exclude(pk=tag.pk).exists():
+            raise Conflict(f"A tag named {new_name!r} exists; merge the two instead.", field="name")
+        tag.name, tag.name_folded = new_name, new_name.casefold()
+    if color is not None:
+        import re
+
+        if not re.fullmatch(r"#[0-9a-fA-F]{6}", color):
+            raise InvalidInput("color", "Colour must look like #1e90ff.")
+        tag.color = color.lower()
+    tag.save()
+    return tag
+
+
+@transaction.atomic
+def merge_tags(actor: User | None, *, source: Tag, target: Tag) -> int:
+    """Move every contact of `source` onto `target` and delete `source`; returns contacts moved."""
+    _require_admin(actor, "merge tags")
+    if source.pk == target.pk:
+        raise InvalidInput("target", "Pick a different tag to merge into.")
+    have = ContactTag.objects.filter(tag=target).values_list("contact_id", flat=True)
+    moved = ContactTag.objects.filter(tag=source).exclude(contact_id__in=have).update(tag=target)
+    source.delete()
+    return moved
+
+
+@transaction.atomic
+def delete_tag(actor: User | None, tag: Tag) -> None:
+    _require_admin(actor, "delete tags")
+    tag.delete()
+
+
+# --------------------------------------------------------------------------------------------
+# Custom detail definitions
+
+
+@transaction.atomic
+def define_property(
+    actor: User | None, *, key: str, label: str, type: str, choices: list[str] | None = None
+) -> PropertyDefinition:
+    _require_admin(actor, "define custom details")
+    cleaned = validate_definition(key=key, label=label, type=type, choices=choices)
+    if PropertyDefinition.objects.filter(key=cleaned["key"]).exists():
+        raise Conflict(f"A custom detail with the key {cleaned['key']!r} exists.", field="key")
+    last = (
+        PropertyDefinition.objects.order_by("-position").values_list("position", flat=True).first()
+    )
+    return PropertyDefinition.objects.create(**cleaned, position=(last or 0) + 1)
+
+
+@transaction.atomic
+def update_property(
+    actor: User | None,
+    definition: PropertyDefinition,
+    *,
+    label: str | None = None,
+    choices: list[str] | None = None,
+    position: int | None = None,
+) -> PropertyDefinition:
+    """Change a definition's label, choices or position. Its key and type never change, so
+    stored values stay valid; choices may only grow or be renamed by adding."""
+    _require_admin(actor, "edit custom details")
+    cleaned = validate_definition(
+        key=definition.key,
+        label=definition.label if label is None else label,
+        type=definition.type,
+        choices=definition.choices if choices is None else choices,
+    )
+    removed = {c.casefold() for c in definition.choices} - {
+        c.casefold() for c in cleaned["choices"]
+    }
+    if removed and _choice_in_use(definition, removed):
+        raise Conflict(
+            "A removed choice is still used by contacts; change those first.", field="choices"
+        )
+    definition.label, definition.choices = cleaned["label"], cleaned["choices"]
+    if position is not None:
+        if position < 0:
+            raise InvalidInput("position", "Position must be 0 or more.")
+        definition.position = position
+    definition.save()
+    return definition
+
+
+def _choice_in_use(definition: PropertyDefinition, removed: set[str]) -> bool:
+    for value in (
+        Contact.objects.filter(properties__has_key=definition.key)
+        .values_list(f"properties__{definition.key}", flat=True)
+        .iterator()
+    ):
+        values = value if isinstance(value, list) else [value]
+        if any(str(v).casefold() in removed for v in values):
+            return True
+    return False
+
+
+@transaction.atomic
+def delete_property(actor: User | None, definition: PropertyDefinition) -> int:
+    """Delete a definition and its value on every contact, so no filter meets a stale value.
+
+    Returns the number of contacts that lost a value.
+    """
+    _require_admin(actor, "delete custom details")
+    key = definition.key
+    touched = 0
+    batch: list[Contact] = []
+    for contact in (
+        Contact.objects.filter(properties__has_key=key).only("pk", "properties").iterator(2000)
+    ):
+        contact.properties.pop(key, None)
+        batch.append(contact)
+        if len(batch) >= 2000:
+            Contact.objects.bulk_update(batch, ["properties"])
+            touched += len(batch)
+            batch = []
+    if batch:
+        Contact.objects.bulk_update(batch, ["properties"])
+        touched += len(batch)
+    definition.delete()
+    events.publish("property.deleted", key=key)
+    return touched

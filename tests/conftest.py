@@ -1,0 +1,81 @@
+"""Shared fixtures: users of both roles, API clients with their tokens, network off."""
+
+import socket
+
+import pytest
+from django.test import Client
+
+from kartoteka.accounts.services import create_token
+from tests.factories import UserFactory
+
+
+@pytest.fixture(autouse=True)
+def _no_network(request, monkeypatch):
+    """Unit tests never reach the network; e2e tests talk only to their own local server."""
+    if request.node.get_closest_marker("e2e"):
+        return
+    real_connect = socket.socket.connect
+
+    def guarded(sock, address):
+        host = address[0] if isinstance(address, tuple) else address
+        if isinstance(host, str) and (
+            host.startswith("127.") or host in ("localhost", "::1") or host.startswith("/")
+        ):
+            return real_connect(sock, address)
+        raise RuntimeError(f"network access in a unit test: {address!r}")
+
+    monkeypatch.setattr(socket.socket, "connect", guarded)
+
+
+@pytest.fixture
+def admin(db):
+    return UserFactory(username="alba", role="admin")
+
+
+@pytest.fixture
+def sales(db):
+    return UserFactory(username="sergio", role="sales")
+
+
+@pytest.fixture
+def other_sales(db):
+    return UserFactory(username="olga", role="sales")
+
+
+class ApiClient:
+    """A Django test client that sends a bearer token and JSON bodies."""
+
+    def __init__(self, user):
+        self.user = user
+        _row, self.token = create_token(None, user, name="test")
+        self.client = Client(HTTP_AUTHORIZATION=f"Bearer {self.token}")
+
+    def get(self, path, **params):
+        return self.client.get(path, params)
+
+    def post(self, path, data=None, **kwargs):
+        return self.client.post(path, data, content_type="application/json", **kwargs)
+
+    def put(self, path, data=None):
+        return self.client.put(path, data, content_type="application/json")
+
+    def patch(self, path, data=None, **kwargs):
+        return self.client.patch(path, data, content_type="application/json", **kwargs)
+
+    def delete(self, path):
+        return self.client.delete(path)
+
+
+@pytest.fixture
+def admin_api(admin):
+    return ApiClient(admin)
+
+
+@pytest.fixture
+def sales_api(sales):
+    return ApiClient(sales)
+
+
+@pytest.fixture
+def other_sales_api(other_sales):
+    return ApiClient(other_sales)

@@ -1,0 +1,34 @@
+"""factory-boy factories. Contacts go through the service so every invariant holds."""
+
+import factory
+from faker import Faker
+
+from kartoteka.accounts.models import User
+from kartoteka.contacts import services as contact_services
+
+fake = Faker(["es_ES", "pl_PL", "en_US"])
+
+
+class UserFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = User
+        django_get_or_create = ("username",)
+
+    username = factory.Sequence(lambda n: f"user{n}")
+    role = "sales"
+    password = factory.django.Password("correct horse battery")
+
+
+_counter = iter(range(10**9))
+
+
+def make_contact(actor=None, **data):
+    """Create a contact through contacts.services; e-mail made unique unless given."""
+    n = next(_counter)
+    data.setdefault("email", f"contact{n}@example.com")
+    data.setdefault("first_name", fake.first_name())
+    data.setdefault("last_name", fake.last_name())
+    owners = data.pop("owners", None)
+    if owners is not None:
+        data["owners"] = [u.username if isinstance(u, User) else u for u in owners]
+    return contact_services.create_contact(actor, data=data)
