@@ -1,0 +1,128 @@
+"""Extension points of the web frame and the contact card.
+
+Domain apps register their navigation entries, card sections, card tabs, card actions and frame
+widgets here from their AppConfig.ready(), so the web app never imports their views and they
+never edit the web app's templates.
+"""
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+from django.http import HttpRequest
+
+
+@dataclass(frozen=True)
+class NavItem:
+    key: str
+    label: Any  # a lazy translation
+    url_name: str
+    order: int = 100
+    admin_only: bool = False
+
+
+@dataclass(frozen=True)
+class CardSection:
+    """A section of the card dashboard: a fragment the card loads (and reloads) on its own.
+
+    `template` renders the section body with the context {request, user, contact, **load(...)};
+    `load(request, contact)` runs the section's reads (through the app's queries.py);
+    `has_data(contact)` decides whether the section is offered at all (no empty stubs).
+    """
+
+    key: str
+    title: Any
+    template: str
+    load: Callable[[HttpRequest, Any], dict] = field(default=lambda request, contact: {})
+    has_data: Callable[[Any], bool] = field(default=lambda contact: True)
+    order: int = 100
+
+
+@dataclass(frozen=True)
+class CardTab:
+    """A left-hand tab of the card leading to a detailed view (url_name takes `contact_id`)."""
+
+    key: str
+    label: Any
+    url_name: str
+    order: int = 100
+    admin_only: bool = False
+
+
+@dataclass(frozen=True)
+class CardAction:
+    """A button in the card header's action menu (url_name takes `contact_id`)."""
+
+    key: str
+    label: Any
+    url_name: str
+    order: int = 100
+    admin_only: bool = False
+    method: str = "get"  # "post" actions are sent as a form with the CSRF token
+    confirm: Any = ""  # a question asked before a "post" action, if any
+    danger: bool = False
+
+
+@dataclass(frozen=True)
+class FrameWidget:
+    """A small template included in the top bar of every page (e.g. the notifications badge)."""
+
+    key: str
+    template: str
+    order: int = 100
+
+
+_nav: dict[str, NavItem] = {}
+_sections: dict[str, CardSection] = {}
+_tabs: dict[str, CardTab] = {}
+_actions: dict[str, CardAction] = {}
+_widgets: dict[str, FrameWidget] = {}
+
+
+def register_nav(item: NavItem) -> None:
+    _nav[item.key] = item
+
+
+def register_card_section(section: CardSection) -> None:
+    _sections[section.key] = section
+
+
+def register_card_tab(tab: CardTab) -> None:
+    _tabs[tab.key] = tab
+
+
+def register_card_action(action: CardAction) -> None:
+    _actions[action.key] = action
+
+
+def register_frame_widget(widget: FrameWidget) -> None:
+    _widgets[widget.key] = widget
+
+
+def _for(user, items) -> list:
+    admin = bool(getattr(user, "is_admin", False))
+    return sorted((i for i in items if admin or not i.admin_only), key=lambda i: (i.order, i.key))
+
+
+def nav_items(user) -> list[NavItem]:
+    return _for(user, _nav.values())
+
+
+def card_sections() -> list[CardSection]:
+    return sorted(_sections.values(), key=lambda s: (s.order, s.key))
+
+
+def card_section(key: str) -> CardSection | None:
+    return _sections.get(key)
+
+
+def card_tabs(user) -> list[CardTab]:
+    return _for(user, _tabs.values())
+
+
+def card_actions(user) -> list[CardAction]:
+    return _for(user, _actions.values())
+
+
+def frame_widgets() -> list[FrameWidget]:
+    return sorted(_widgets.values(), key=lambda w: (w.order, w.key))
