@@ -1,10 +1,6 @@
 """Shared fixtures: users of both roles, API clients with their tokens, network off."""
 
-import os
 import socket
-
-# Background tasks run inline in tests; set before Django reads its settings.
-os.environ.setdefault("KARTOTEKA_TASKS", "immediate")
 
 import pytest
 from django.test import Client
