@@ -1,9 +1,22 @@
-"""Reads of the timeline, always through the actor's scope."""
+"""Reads of the timeline and of the team's work on contacts, always through the actor's scope."""
 
-from django.db.models import QuerySet
+from datetime import datetime, timedelta
 
-from kartoteka.activity.models import Activity
-from kartoteka.core.scope import visible_contacts
+from django.db.models import F, Prefetch, Q, QuerySet
+from django.utils import timezone
+
+from kartoteka.accounts.models import User
+from kartoteka.activity.models import (
+    Activity,
+    Comment,
+    ContactFile,
+    Note,
+    Notification,
+    Task,
+    TaskStatus,
+)
+from kartoteka.core.errors import NotFound
+from kartoteka.core.scope import is_admin, visible_contacts
 
 
 def timeline(actor, contact_id: int, *, kinds: list[str] | None = None) -> QuerySet[Activity]:
@@ -14,3 +27,145 @@ def timeline(actor, contact_id: int, *, kinds: list[str] | None = None) -> Query
     if kinds:
         entries = entries.filter(kind__in=kinds)
     return entries.order_by("-occurred_at", "-id")
+
+
+# --------------------------------------------------------------------------------------------
+# The team's work on a contact. Every read resolves the contact through the actor's scope first.
+
+
+def notes_of(actor, contact_id: int) -> QuerySet[Note]:
+    return Note.objects.filter(contact__in=_one_visible(actor, contact_id)).select_related("author")
+
+
+def get_note(actor, contact_id: int, note_id: int) -> Note:
+    note = notes_of(actor, contact_id).select_related("contact").filter(pk=note_id).first()
+    if note is None:
+        raise NotFound("No such note.")
+    return note
+
+
+def comments_of(actor, contact_id: int) -> QuerySet[Comment]:
+    return (
+        Comment.objects.filter(contact__in=_one_visible(actor, contact_id))
+        .select_related("author")
+        .prefetch_related("mentions")
+    )
+
+
+def files_of(actor, contact_id: int, *, removed: bool = False) -> QuerySet[ContactFile]:
+    """The contact's files, or (with `removed`) the ones taken off it but still stored."""
+    return ContactFile.objects.filter(
+        contact__in=_one_visible(actor, contact_id), removed_at__isnull=not removed
+    ).select_related("uploaded_by")
+
+
+def get_file(actor, contact_id: int, file_id: int) -> ContactFile:
+    """A file of a contact the actor may see, removed ones included; NotFound otherwise."""
+    found = (
+        ContactFile.objects.filter(contact__in=_one_visible(actor, contact_id), pk=file_id)
+        .select_related("contact", "uploaded_by")
+        .first()
+    )
+    if found is None:
+        raise NotFound("No such file.")
+    return found
+
+
+def _one_visible(actor, contact_id: int) -> QuerySet:
+    return visible_contacts(actor).filter(pk=contact_id)
+
+
+def visible_tasks(actor) -> QuerySet[Task]:
+    """Tasks the actor may see: all for admins; for sales users the ones they made, were given,
+    or that are linked to a contact they see."""
+    if is_admin(actor):
+        return Task.objects.all()
+    if not actor or not actor.is_authenticated:
+        return Task.objects.none()
+    # A subquery of ids keeps the join from multiplying rows.
+    ids = Task.objects.filter(
+        Q(created_by=actor)
+        | Q(assignments__user=actor)
+        | Q(contact_links__contact__in=visible_contacts(actor))
+    ).values("pk")
+    return Task.objects.filter(pk__in=ids)
+
+
+def with_task_data(tasks: QuerySet[Task], actor) -> QuerySet[Task]:
+    """Prefetch assignees and the linked contacts the actor may see (as `visible_contacts`)."""
+    return tasks.select_related("created_by").prefetch_related(
+        Prefetch("assignees", queryset=User.objects.order_by("username")),
+        Prefetch(
+            "contacts",
+            queryset=visible_contacts(actor).order_by("last_name", "first_name", "pk"),
+            to_attr="visible_contacts",
+        ),
+    )
+
+
+def get_task(actor, task_id: int) -> Task:
+    task = with_task_data(visible_tasks(actor), actor).filter(pk=task_id).first()
+    if task is None:
+        raise NotFound("No such task.")
+    return task
+
+
+def find_tasks(
+    actor,
+    *,
+    assignee: User | None = None,
+    contact_id: int | None = None,
+    statuses: list[str] | None = None,
+    due_before: datetime | None = None,
+) -> QuerySet[Task]:
+    """Tasks for lists: by assignee, by linked contact, by status; soonest due first, undated
+    last."""
+    tasks = visible_tasks(actor)
+    if assignee is not None:
+        tasks = tasks.filter(assignments__user=assignee)
+    if contact_id is not None:
+        tasks = tasks.filter(contact_links__contact__in=_one_visible(actor, contact_id))
+    if statuses:
+        tasks = tasks.filter(status__in=statuses)
+    if due_before is not None:
+        tasks = tasks.filter(due_at__lt=due_before)
+    return with_task_data(tasks, actor).order_by(F("due_at").asc(nulls_last=True), "pk")
+
+
+OPEN_STATUSES = [TaskStatus.OPEN, TaskStatus.IN_PROGRESS]
+
+
+def my_tasks(actor, *, now: datetime | None = None) -> dict[str, list[Task]]:
+    """The actor's unfinished tasks split into overdue, due today and upcoming (incl. undated)."""
+    now = now or timezone.now()
+    local = timezone.localtime(now)
+    end_of_today = local.replace(hour=0, minute=0, second=0, microsecond=0) + timedelta(days=1)
+    groups: dict[str, list[Task]] = {"overdue": [], "today": [], "upcoming": []}
+    for task in find_tasks(actor, assignee=actor, statuses=OPEN_STATUSES):
+        if task.due_at is not None and task.due_at < now:
+            groups["overdue"].append(task)
+        elif task.due_at is not None and task.due_at < end_of_today:
+            groups["today"].append(task)
+        else:
+            groups["upcoming"].append(task)
+    return groups
+
+
+# --------------------------------------------------------------------------------------------
+# Notifications
+
+
+def notifications_for(actor, *, unread_only: bool = False) -> QuerySet[Notification]:
+    """The actor's notifications, newest first, leaving out contacts they no longer see."""
+    if not actor or not actor.is_authenticated:
+        return Notification.objects.none()
+    notes = Notification.objects.filter(recipient=actor).filter(
+        Q(contact__isnull=True) | Q(contact__in=visible_contacts(actor))
+    )
+    if unread_only:
+        notes = notes.filter(read_at__isnull=True)
+    return notes.select_related("actor", "contact").order_by("-created_at", "-id")
+
+
+def unread_count(actor) -> int:
+    return notifications_for(actor, unread_only=True).count()
