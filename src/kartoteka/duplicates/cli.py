@@ -1,0 +1,54 @@
+"""CLI: `kartoteka duplicates [--json] [--merge-exact]`."""
+
+import argparse
+import json
+
+from kartoteka.duplicates.queries import contact_names, duplicate_groups
+from kartoteka.duplicates.services import merge_exact_groups
+
+
+def register(commands: argparse._SubParsersAction) -> None:
+    parser = commands.add_parser(
+        "duplicates", help="list contacts that are probably the same person"
+    )
+    parser.add_argument("--json", action="store_true", help="print the groups as JSON")
+    parser.add_argument(
+        "--merge-exact",
+        action="store_true",
+        help="merge every group matched by exact conditions only (the oldest contact stays)",
+    )
+    parser.set_defaults(handler=run_duplicates)
+
+
+def run_duplicates(args: argparse.Namespace) -> int:
+    if args.merge_exact:
+        merges = merge_exact_groups(None, actor_label="cli")
+        print(f"Merged {len(merges)} contacts; each merge can be undone for 30 days.")
+        return 0
+    groups = duplicate_groups(None).groups
+    if args.json:
+        print(
+            json.dumps(
+                [
+                    {
+                        "contact_ids": g.contact_ids,
+                        "reason": "; ".join(g.reasons),
+                        "reasons": g.reasons,
+                        "confidence": g.confidence,
+                        "exact": g.exact,
+                    }
+                    for g in groups
+                ],
+                ensure_ascii=False,
+            )
+        )
+        return 0
+    if not groups:
+        print("No duplicates found.")
+        return 0
+    names = contact_names([i for g in groups for i in g.contact_ids])
+    for group in groups:
+        people = ", ".join(f"#{i} {names.get(i, '')}".strip() for i in group.contact_ids)
+        print(f"{group.confidence:>3}%  {'; '.join(group.reasons)}: {people}")
+    print(f"{len(groups)} groups.")
+    return 0

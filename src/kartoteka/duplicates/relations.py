@@ -1,0 +1,123 @@
+"""What merging and forgetting do with every table that points at a contact.
+
+Merge and forget walk every foreign key to contacts.Contact and look its policy up here, so a
+table added later cannot be silently lost on a merge or left full of personal data after a
+forget: until it has a policy, both refuse to run (and a test fails).
+
+Models are named "app_label.Model.field" so entries for apps that do not exist yet are harmless.
+"""
+
+from dataclasses import dataclass, field
+
+from django.apps import apps
+from django.db import models
+
+from kartoteka.core.errors import Conflict
+
+# Merge policies
+MOVE = "move"  # re-point the row to the survivor
+MOVE_UNIQUE = "move_unique"  # re-point, dropping rows the survivor already has (`unique`)
+CARD = "card"  # the contact's own card data, merged by contacts.services; restored from snapshot
+DELETE = "delete"  # dropped with the merged contact (restored from snapshot on undo)
+
+# Forget policies
+ERASE = "erase"  # delete the rows (and the bytes of their files)
+ANONYMISE = "anonymise"  # keep the row for aggregates, detach it and blank `scrub`
+
+
+@dataclass(frozen=True)
+class Policy:
+    merge: str
+    forget: str
+    # MOVE_UNIQUE: the other fields of the unique constraint that includes the contact.
+    unique: tuple[str, ...] = ()
+    # ANONYMISE: fields set to their empty value; the contact link itself is always cleared.
+    scrub: tuple[str, ...] = ()
+    # File fields whose bytes are deleted from storage when the row is erased.
+    files: tuple[str, ...] = ()
+    # Extra keyword values written by ANONYMISE (e.g. clearing a link to a detail row).
+    clear: dict = field(default_factory=dict)
+    # Link rows (a task's contacts): the rows they point to go into the data export, and are
+    # erased on forget once no other contact links to them.
+    follow: tuple[str, ...] = ()
+
+
+POLICIES: dict[str, Policy] = {
+    "contacts.ContactEmail.contact": Policy(CARD, ERASE),
+    "contacts.ContactPhone.contact": Policy(CARD, ERASE),
+    "contacts.MessengerHandle.contact": Policy(CARD, ERASE),
+    "contacts.ContactOwner.contact": Policy(CARD, ERASE),
+    "contacts.ContactTag.contact": Policy(MOVE_UNIQUE, ERASE, unique=("tag",)),
+    # The timeline keeps that something happened, without who it was about or its details.
+    "activity.Activity.contact": Policy(
+        MOVE,
+        ANONYMISE,
+        scrub=("payload", "actor_label"),
+        clear={"detail_type": "", "detail_id": None},
+    ),
+    "activity.Note.contact": Policy(MOVE, ERASE),
+    "activity.Comment.contact": Policy(MOVE, ERASE),
+    "activity.TaskContact.contact": Policy(MOVE_UNIQUE, ERASE, unique=("task",), follow=("task",)),
+    "activity.ContactFile.contact": Policy(MOVE, ERASE, files=("file",)),
+    "activity.Notification.contact": Policy(MOVE, ERASE),
+    "duplicates.MergeRecord.survivor": Policy(MOVE, ERASE),
+    # Import journals and per-row error reports keep copies of what was imported.
+    "transfer.ImportRow.contact": Policy(MOVE, ERASE),
+    "transfer.ImportError.contact": Policy(MOVE, ERASE),
+    "transfer.ImportChange.contact": Policy(MOVE, ERASE),
+}
+
+
+# Tables whose text may quote a person without pointing at them: on forget, these fields are
+# blanked in every row that contains one of the person's e-mail addresses or phone numbers.
+SWEEPS: dict[str, tuple[str, ...]] = {
+    "activity.Activity": ("payload",),
+    "activity.Notification": ("text",),
+    "transfer.ImportError": ("row", "message"),
+    "transfer.ImportJob": ("error_report",),
+}
+
+
+@dataclass(frozen=True)
+class Relation:
+    key: str
+    model: type[models.Model]
+    field: models.ForeignKey
+    policy: Policy | None
+
+    @property
+    def field_name(self) -> str:
+        return self.field.name
+
+
+def contact_relations() -> list[Relation]:
+    """Every foreign key to Contact in every installed model, hidden and auto-created included."""
+    contact_model = apps.get_model("contacts", "Contact")
+    found = []
+    for model in apps.get_models(include_auto_created=True):
+        for model_field in model._meta.concrete_fields:
+            remote = getattr(model_field, "remote_field", None)
+            if remote is None or not model_field.many_to_one and not model_field.one_to_one:
+                continue
+            if remote.model is not contact_model:
+                continue
+            key = f"{model._meta.app_label}.{model.__name__}.{model_field.name}"
+            found.append(Relation(key, model, model_field, POLICIES.get(key)))
+    return sorted(found, key=lambda r: r.key)
+
+
+def undeclared() -> list[str]:
+    return [r.key for r in contact_relations() if r.policy is None]
+
+
+def checked_relations() -> list[Relation]:
+    """The relations, or Conflict naming the tables without a policy (nothing is written)."""
+    relations = contact_relations()
+    missing = [r.key for r in relations if r.policy is None]
+    if missing:
+        raise Conflict(
+            "These tables point at contacts but have no merge and forget policy yet: "
+            + ", ".join(missing)
+            + ". Declare them in kartoteka/duplicates/relations.py."
+        )
+    return relations

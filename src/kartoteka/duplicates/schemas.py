@@ -1,0 +1,57 @@
+"""API shapes for duplicate groups, merges and matching rules."""
+
+from datetime import datetime
+from typing import Any
+
+from ninja import Schema
+
+
+class GroupOut(Schema):
+    contact_ids: list[int]
+    reasons: list[str]
+    confidence: int
+    exact: bool
+
+
+class MergeIn(Schema):
+    survivor: Any
+    merged: Any
+    fields: dict[str, Any] = {}
+
+
+class MergeOut(Schema):
+    id: int
+    survivor: int
+    merged_contact_id: int
+    merged_at: datetime
+    undo_until: datetime
+    undone_at: datetime | None
+    undo_report: list[dict]
+
+
+class RuleIn(Schema):
+    name: str
+    conditions: list[dict[str, Any]]
+    combine: str = "all"
+    min_similarity: int = 88
+    confidence: int = 80
+    is_active: bool = True
+
+
+class RulePatch(Schema):
+    name: str | None = None
+    conditions: list[dict[str, Any]] | None = None
+    combine: str | None = None
+    min_similarity: int | None = None
+    confidence: int | None = None
+    is_active: bool | None = None
+
+
+class RuleOut(Schema):
+    id: int
+    name: str
+    conditions: list[dict[str, Any]]
+    combine: str
+    min_similarity: int
+    confidence: int
+    is_active: bool

@@ -1,0 +1,580 @@
+"""Merging duplicate contacts, undoing a merge, and the matching rules admins configure.
+
+A merge walks every table that points at contacts (relations.py), so rows of tables added later
+move too. It keeps what the undo needs: the merged contact's own rows as they were, the ids and
+fingerprints of the rows moved onto the survivor, and the survivor's values it replaced.
+"""
+
+import hashlib
+import json
+from collections.abc import Mapping
+from datetime import timedelta
+from typing import Any
+
+from django.core import serializers
+from django.core.serializers.json import DjangoJSONEncoder
+from django.db import IntegrityError, transaction
+from django.utils import timezone
+
+from kartoteka.accounts.models import User
+from kartoteka.activity import services as timeline
+from kartoteka.contacts import services as contacts
+from kartoteka.contacts.models import Company, Contact
+from kartoteka.core import events
+from kartoteka.core.errors import Conflict, ErrorCollector, Forbidden, InvalidInput, NotFound
+from kartoteka.core.scope import is_admin, visible_contacts
+from kartoteka.duplicates import relations
+from kartoteka.duplicates.matching import EXACT, FIELDS, FUZZY, FUZZY_FIELDS
+from kartoteka.duplicates.models import Combine, MatchingRule, MergeRecord
+from kartoteka.duplicates.queries import UNDO_DAYS, duplicate_groups
+
+MERGED = "merged"
+MERGE_UNDONE = "merge_undone"
+MAX_MERGED = 50
+
+# Card fields whose value can be picked from any of the merged contacts.
+CHOOSABLE = (
+    "first_name",
+    "last_name",
+    "company",
+    "job_title",
+    "street",
+    "city",
+    "postal_code",
+    "region",
+    "country",
+    "fax",
+    "birthday",
+    "status",
+    "source",
+    "score",
+    "email",
+    "phone",
+)
+
+
+def _value(contact: Contact, name: str) -> Any:
+    if name == "company":
+        return contact.company.name if contact.company else ""
+    if name.startswith("properties."):
+        return (contact.properties or {}).get(name.split(".", 1)[1])
+    value = getattr(contact, name)
+    return value.isoformat() if hasattr(value, "isoformat") else value
+
+
+def _clean_choices(fields: Any, survivor: Contact, merged: list[Contact]) -> dict[str, Contact]:
+    """{field: contact whose value to keep}; every error named before anything is written."""
+    if fields in (None, ""):
+        return {}
+    if not isinstance(fields, Mapping):
+        raise InvalidInput("fields", "fields must be an object: {field: contact id}.")
+    by_id = {c.pk: c for c in [survivor, *merged]}
+    errors = ErrorCollector()
+    chosen: dict[str, Contact] = {}
+    for name, source in fields.items():
+        if name not in CHOOSABLE and not name.startswith("properties."):
+            errors.add(
+                f"fields.{name}",
+                f"Cannot choose this field; choose from {', '.join(CHOOSABLE)}"
+                " or properties.<key>.",
+            )
+            continue
+        try:
+            source_id = int(source)
+        except (TypeError, ValueError):
+            errors.add(f"fields.{name}", "Give the id of the contact whose value to keep.")
+            continue
+        if source_id not in by_id:
+            errors.add(f"fields.{name}", f"Contact #{source_id} is not part of this merge.")
+            continue
+        chosen[name] = by_id[source_id]
+    errors.raise_if_any()
+    return chosen
+
+
+def _rows(queryset) -> list[dict]:
+    return json.loads(serializers.serialize("json", queryset))
+
+
+def _fingerprints(model, ids: list[int]) -> dict[str, str]:
+    prints = {}
+    for row in model.objects.filter(pk__in=ids).values():
+        text = json.dumps(row, sort_keys=True, cls=DjangoJSONEncoder)
+        prints[str(row[model._meta.pk.attname])] = hashlib.sha256(text.encode()).hexdigest()
+    return prints
+
+
+def _resolve(actor: User | None, contact_ids: list[int]) -> dict[int, Contact]:
+    contacts_in_reach = visible_contacts(actor) if actor is not None else Contact.objects.all()
+    found = {
+        c.pk: c
+        for c in contacts_in_reach.select_for_update(of=("self",))
+        .select_related("company")
+        .filter(pk__in=contact_ids)
+    }
+    missing = [i for i in contact_ids if i not in found]
+    if missing:
+        raise NotFound(f"No such contact: {', '.join(f'#{i}' for i in missing)}.")
+    for contact in found.values():
+        if not contacts.can_edit(actor, contact):
+            raise NotFound(f"No such contact: #{contact.pk}.")
+    return found
+
+
+def _clean_ids(survivor_id: Any, merged_ids: Any) -> tuple[int, list[int]]:
+    errors = ErrorCollector()
+    survivor = None
+    try:
+        survivor = int(survivor_id)
+    except (TypeError, ValueError):
+        errors.add("survivor", "Give the id of the contact that stays.")
+    merged: list[int] = []
+    if not isinstance(merged_ids, list) or not merged_ids:
+        errors.add("merged", "Give the ids of the contacts to merge into the survivor.")
+    else:
+        for index, value in enumerate(merged_ids):
+            try:
+                merged.append(int(value))
+            except (TypeError, ValueError):
+                errors.add(f"merged.{index}", "Not a contact id.")
+        if len(merged) > MAX_MERGED:
+            errors.add("merged", f"Merge at most {MAX_MERGED} contacts at once.")
+        if len(set(merged)) != len(merged):
+            errors.add("merged", "A contact is listed twice.")
+        if survivor is not None and survivor in merged:
+            errors.add("merged", "The survivor cannot be merged into itself.")
+    errors.raise_if_any()
+    return survivor, merged
+
+
+@transaction.atomic
+def merge_contacts(
+    actor: User | None,
+    *,
+    survivor_id: Any,
+    merged_ids: Any,
+    fields: Any = None,
+    actor_label: str = "",
+) -> list[MergeRecord]:
+    """Merge `merged_ids` into `survivor_id`; `fields` picks, per card field, whose value stays.
+
+    The survivor keeps its own values (and its primary e-mail and phone) unless a field is
+    chosen from another contact. Everything else moves onto the survivor. One transaction.
+    """
+    survivor_pk, merged_pks = _clean_ids(survivor_id, merged_ids)
+    found = _resolve(actor, [survivor_pk, *merged_pks])
+    survivor = found[survivor_pk]
+    merged = [found[i] for i in merged_pks]
+    choices = _clean_choices(fields, survivor, merged)
+    all_relations = relations.checked_relations()
+    records = []
+    for contact in merged:
+        own = {name: source for name, source in choices.items() if source.pk == contact.pk}
+        records.append(_merge_one(actor, survivor, contact, own, all_relations, actor_label))
+        survivor = Contact.objects.select_related("company").get(pk=survivor.pk)
+    return records
+
+
+def _card_lists(contact: Contact) -> dict[str, list]:
+    return {
+        "emails": list(
+            contact.emails.order_by("-is_primary", "id").values_list("email", flat=True)
+        ),
+        "phones": list(
+            contact.phones.order_by("-is_primary", "id").values_list("number", flat=True)
+        ),
+        "messengers": [[m.network, m.handle] for m in contact.messengers.all()],
+        "owners": sorted(contact.owners.values_list("username", flat=True)),
+    }
+
+
+def _added(before: list, extra: list) -> list:
+    return [item for item in extra if item not in before]
+
+
+def _merge_one(
+    actor: User | None,
+    survivor: Contact,
+    merged: Contact,
+    chosen: dict[str, Contact],
+    all_relations: list[relations.Relation],
+    actor_label: str,
+) -> MergeRecord:
+    label = actor_label or ("" if actor is not None else "system")
+    # No value is lost: a field the survivor leaves blank is filled from the merged contact.
+    gaps = {
+        name: merged
+        for name in CHOOSABLE
+        if name not in ("email", "phone")
+        and _value(survivor, name) in ("", None)
+        and _value(merged, name) not in ("", None)
+    }
+    chosen = {**gaps, **chosen}
+    kept, dropped, card_rows = {}, [], {}
+    for relation in all_relations:
+        policy = relation.policy
+        rows = relation.model._default_manager.filter(**{relation.field_name: merged})
+        if policy.merge == relations.CARD:
+            card_rows[relation.key] = _rows(rows)
+            continue
+        if policy.merge == relations.MOVE_UNIQUE:
+            taken = set(
+                relation.model._default_manager.filter(
+                    **{relation.field_name: survivor}
+                ).values_list(*relation.policy.unique)
+            )
+            clashing = [
+                row.pk
+                for row in rows
+                if tuple(
+                    getattr(row, f"{name}_id", getattr(row, name, None)) for name in policy.unique
+                )
+                in taken
+            ]
+            if clashing:
+                dropped.extend(_rows(relation.model._default_manager.filter(pk__in=clashing)))
+                relation.model._default_manager.filter(pk__in=clashing).delete()
+        elif policy.merge == relations.DELETE:
+            dropped.extend(_rows(rows))
+            rows.delete()
+            continue
+        ids = list(rows.values_list("pk", flat=True))
+        if ids:
+            relation.model._default_manager.filter(pk__in=ids).update(
+                **{relation.field_name: survivor}
+            )
+            kept[relation.key] = _fingerprints(relation.model, ids)
+
+    before = _card_lists(survivor)
+    theirs = _card_lists(merged)
+    survivor_fields = {name: _value(survivor, name) for name in chosen}
+    merged_properties = dict(merged.properties or {})
+    snapshot = {
+        "contact": _rows(Contact.objects.filter(pk=merged.pk)),
+        "card": card_rows,
+        "dropped": dropped,
+        "moved": kept,
+        "survivor_before": {**before, "fields": survivor_fields},
+        "merged_card": theirs,
+    }
+    merged_pk, merged_name, merged_email = merged.pk, merged.full_name, merged.email
+    contacts.delete_contact(actor, merged, actor_label=label)
+
+    data: dict[str, Any] = {}
+    for name, source in chosen.items():
+        if name in ("email", "phone"):
+            continue
+        if name.startswith("properties."):
+            data.setdefault("properties", {})[name.split(".", 1)[1]] = _value(source, name)
+        else:
+            data[name] = _value(source, name)
+    missing_details = {
+        key: value
+        for key, value in merged_properties.items()
+        if key not in (survivor.properties or {}) and f"properties.{key}" not in chosen
+    }
+    if missing_details:
+        data.setdefault("properties", {}).update(missing_details)
+    emails = before["emails"] + _added(before["emails"], theirs["emails"])
+    if "email" in chosen:
+        primary = chosen["email"].email
+        emails = [primary] + [e for e in emails if e != primary]
+    phones = before["phones"] + _added(before["phones"], theirs["phones"])
+    if "phone" in chosen and chosen["phone"].phone:
+        primary = chosen["phone"].phone
+        phones = [primary] + [p for p in phones if p != primary]
+    data["emails"] = emails
+    data["phones"] = phones
+    data["messengers"] = [
+        {"network": n, "handle": h}
+        for n, h in before["messengers"] + _added(before["messengers"], theirs["messengers"])
+    ]
+    owners = before["owners"] + _added(before["owners"], theirs["owners"])
+    if owners != before["owners"]:
+        data["owners"] = owners
+    survivor = contacts.update_contact(actor, survivor, data=data, actor_label=label)
+    snapshot["survivor_after"] = {
+        name: _value(survivor, name)
+        for name in [*chosen, *[f"properties.{k}" for k in missing_details]]
+    }
+    snapshot["survivor_before"]["fields"].update({f"properties.{k}": None for k in missing_details})
+
+    now = timezone.now()
+    record = MergeRecord.objects.create(
+        survivor=survivor,
+        merged_contact_id=merged_pk,
+        snapshot=snapshot,
+        merged_at=now,
+        expires_at=now + timedelta(days=UNDO_DAYS),
+        merged_by=actor,
+        merged_by_label=label,
+    )
+    timeline.record(
+        survivor,
+        MERGED,
+        actor=actor,
+        actor_label=label,
+        payload={
+            "merged_contact_id": merged_pk,
+            "name": merged_name,
+            "email": merged_email,
+            "moved": {key: len(ids) for key, ids in kept.items()},
+            "fields": sorted(chosen),
+            "merge_id": record.pk,
+        },
+        detail=record,
+    )
+    events.publish(
+        "contact.merged",
+        contact_id=survivor.pk,
+        merged_contact_id=merged_pk,
+        merge_id=record.pk,
+        actor_id=getattr(actor, "pk", None),
+    )
+    return record
+
+
+def _restore_rows(rows: list[dict], report: list[dict], what: str) -> int:
+    restored = 0
+    for item in serializers.deserialize("python", rows):
+        try:
+            with transaction.atomic():
+                item.save()
+            restored += 1
+        except IntegrityError:
+            report.append(
+                {
+                    "table": item.object._meta.label,
+                    "id": item.object.pk,
+                    "problem": f"{what} could not be put back: it clashes with data added since.",
+                }
+            )
+    return restored
+
+
+@transaction.atomic
+def undo_merge(actor: User | None, merge: MergeRecord) -> MergeRecord:
+    """Bring the merged contact back with its own data and rows; report what was edited since.
+
+    Rows edited or removed since the merge stay where they are and are listed in the report.
+    """
+    if actor is not None and not is_admin(actor):
+        raise Forbidden("Only admins may undo a merge.")
+    merge = MergeRecord.objects.select_for_update().get(pk=merge.pk)
+    if merge.undone_at is not None:
+        raise Conflict("This merge was already undone.")
+    if merge.expires_at <= timezone.now():
+        raise Conflict(f"Merges can be undone for {UNDO_DAYS} days; this one is older.")
+    if Contact.objects.filter(pk=merge.merged_contact_id).exists():
+        raise Conflict(f"Contact #{merge.merged_contact_id} exists again; nothing to restore.")
+    all_relations = {r.key: r for r in relations.checked_relations()}
+    snapshot = merge.snapshot
+    label = "" if actor is not None else "system"
+    report: list[dict] = []
+    survivor = Contact.objects.select_for_update(of=("self",)).get(pk=merge.survivor_id)
+
+    # Give back the survivor what it had, field by field, unless someone changed it since.
+    before, theirs = snapshot["survivor_before"], snapshot["merged_card"]
+    current = _card_lists(survivor)
+    data: dict[str, Any] = {}
+    for name, old in before["fields"].items():
+        now_value = _value(survivor, name)
+        if now_value != snapshot["survivor_after"].get(name):
+            report.append(
+                {"field": name, "problem": "edited on the survivor since the merge; kept"}
+            )
+        elif name.startswith("properties."):
+            data.setdefault("properties", {})[name.split(".", 1)[1]] = old
+        elif name not in ("email", "phone"):
+            data[name] = old if old is not None else ""
+    emails = [e for e in current["emails"] if e not in _added(before["emails"], theirs["emails"])]
+    if emails and before["emails"] and before["emails"][0] in emails:
+        emails = [before["emails"][0]] + [e for e in emails if e != before["emails"][0]]
+    if emails != current["emails"]:
+        data["emails"] = emails
+    added_phones = _added(before["phones"], theirs["phones"])
+    phones = [p for p in current["phones"] if p not in added_phones]
+    if before["phones"] and before["phones"][0] in phones:
+        phones = [before["phones"][0]] + [p for p in phones if p != before["phones"][0]]
+    if phones != current["phones"]:
+        data["phones"] = phones
+    added_messengers = _added(before["messengers"], theirs["messengers"])
+    messengers = [m for m in current["messengers"] if m not in added_messengers]
+    if messengers != current["messengers"]:
+        data["messengers"] = [{"network": n, "handle": h} for n, h in messengers]
+    added_owners = _added(before["owners"], theirs["owners"])
+    owners = [o for o in current["owners"] if o not in added_owners]
+    if owners != current["owners"] and owners:
+        data["owners"] = owners
+    if data.get("birthday") == "":
+        data["birthday"] = None
+    if data:
+        contacts.update_contact(actor, survivor, data=data, actor_label=label)
+
+    # The merged contact itself, then its own rows, then the rows that moved.
+    contact_rows = snapshot["contact"]
+    for row in contact_rows:
+        company_id = row["fields"].get("company")
+        if company_id and not Company.objects.filter(pk=company_id).exists():
+            row["fields"]["company"] = None
+    _restore_rows(contact_rows, report, "The contact")
+    restored = Contact.objects.get(pk=merge.merged_contact_id)
+    for key, rows in snapshot["card"].items():
+        if key in all_relations:
+            _restore_rows(rows, report, "A card entry")
+    _restore_rows(snapshot["dropped"], report, "A row")
+    for key, prints in snapshot["moved"].items():
+        relation = all_relations.get(key)
+        if relation is None:
+            continue
+        ids = [int(pk) for pk in prints]
+        manager = relation.model._default_manager
+        still = _fingerprints(relation.model, ids)
+        movable = []
+        for pk, fingerprint in prints.items():
+            if pk not in still:
+                report.append(
+                    {
+                        "table": relation.model._meta.label,
+                        "id": int(pk),
+                        "problem": "removed since the merge",
+                    }
+                )
+            elif still[pk] != fingerprint:
+                report.append(
+                    {
+                        "table": relation.model._meta.label,
+                        "id": int(pk),
+                        "problem": "edited since the merge; left on the survivor",
+                    }
+                )
+            else:
+                movable.append(int(pk))
+        manager.filter(pk__in=movable, **{relation.field_name: survivor}).update(
+            **{relation.field_name: restored}
+        )
+    primary = restored.emails.order_by("-is_primary", "id").first()
+    if primary is None:
+        report.append({"field": "email", "problem": "no e-mail address could be given back"})
+    else:
+        contacts.update_contact(actor, restored, data={"email": primary.email}, actor_label=label)
+        restored.refresh_from_db()
+
+    merge.undone_at = timezone.now()
+    merge.undone_by = actor
+    merge.undo_report = report
+    merge.save(update_fields=["undone_at", "undone_by", "undo_report"])
+    payload = {"merge_id": merge.pk, "restored_contact_id": restored.pk, "problems": len(report)}
+    timeline.record(survivor, MERGE_UNDONE, actor=actor, actor_label=label, payload=payload)
+    timeline.record(restored, MERGE_UNDONE, actor=actor, actor_label=label, payload=payload)
+    events.publish("contact.merge_undone", contact_id=survivor.pk, restored_contact_id=restored.pk)
+    return merge
+
+
+def merge_exact_groups(actor: User | None, *, actor_label: str = "") -> list[MergeRecord]:
+    """Merge every group found by exact conditions only, oldest contact surviving.
+
+    Each group is its own transaction, so one refused group does not undo the others.
+    """
+    records: list[MergeRecord] = []
+    for group in duplicate_groups(actor).groups:
+        if not group.exact:
+            continue
+        survivor, *others = group.contact_ids
+        records.extend(
+            merge_contacts(actor, survivor_id=survivor, merged_ids=others, actor_label=actor_label)
+        )
+    return records
+
+
+# --------------------------------------------------------------------------------------------
+# Matching rules
+
+
+def _require_admin(actor: User | None) -> None:
+    if actor is not None and not is_admin(actor):
+        raise Forbidden("Only admins may change the matching rules.")
+
+
+def clean_rule(data: Mapping[str, Any]) -> dict[str, Any]:
+    """Validate a rule's fields; raise InvalidInput naming each bad one."""
+    errors = ErrorCollector()
+    cleaned: dict[str, Any] = {}
+    name = str(data.get("name") or "").strip()
+    if not name:
+        errors.add("name", "Give the rule a name.")
+    elif len(name) > 100:
+        errors.add("name", "A rule name has at most 100 characters.")
+    cleaned["name"] = name
+    conditions = data.get("conditions")
+    cleaned["conditions"] = []
+    if not isinstance(conditions, list) or not conditions:
+        errors.add("conditions", "Add at least one condition.")
+    else:
+        for index, condition in enumerate(conditions):
+            if not isinstance(condition, Mapping):
+                errors.add(f"conditions.{index}", "Each condition is {field, match}.")
+                continue
+            field, match = condition.get("field"), condition.get("match", EXACT)
+            if field not in FIELDS:
+                errors.add(
+                    f"conditions.{index}.field", f"Field must be one of: {', '.join(FIELDS)}."
+                )
+            elif match not in (EXACT, FUZZY):
+                errors.add(f"conditions.{index}.match", "Match must be exact or fuzzy.")
+            elif match == FUZZY and field not in FUZZY_FIELDS:
+                errors.add(
+                    f"conditions.{index}.match",
+                    f"Only {', '.join(FUZZY_FIELDS)} can be compared fuzzily.",
+                )
+            elif {"field": field, "match": match} in cleaned["conditions"]:
+                errors.add(f"conditions.{index}", "This condition is listed twice.")
+            else:
+                cleaned["conditions"].append({"field": field, "match": match})
+    combine = data.get("combine", Combine.ALL)
+    if combine not in Combine.values:
+        errors.add("combine", "Combine must be all or any.")
+    cleaned["combine"] = combine
+    for key, low, default in (("min_similarity", 50, 88), ("confidence", 1, 80)):
+        value = data.get(key, default)
+        if isinstance(value, bool) or not isinstance(value, (int, str)) or not str(value).isdigit():
+            errors.add(key, f"{key.replace('_', ' ').capitalize()} must be a whole number.")
+        elif not low <= int(value) <= 100:
+            errors.add(key, f"{key.replace('_', ' ').capitalize()} must be between {low} and 100.")
+        else:
+            cleaned[key] = int(value)
+    cleaned["is_active"] = bool(data.get("is_active", True))
+    errors.raise_if_any()
+    return cleaned
+
+
+@transaction.atomic
+def create_rule(actor: User | None, *, data: Mapping[str, Any]) -> MatchingRule:
+    _require_admin(actor)
+    cleaned = clean_rule(data)
+    last = MatchingRule.objects.order_by("-position").values_list("position", flat=True).first()
+    return MatchingRule.objects.create(**cleaned, position=(last or 0) + 1)
+
+
+@transaction.atomic
+def update_rule(actor: User | None, rule: MatchingRule, *, data: Mapping[str, Any]) -> MatchingRule:
+    _require_admin(actor)
+    current = {
+        "name": rule.name,
+        "conditions": rule.conditions,
+        "combine": rule.combine,
+        "min_similarity": rule.min_similarity,
+        "confidence": rule.confidence,
+        "is_active": rule.is_active,
+    }
+    cleaned = clean_rule({**current, **data})
+    for key, value in cleaned.items():
+        setattr(rule, key, value)
+    rule.save()
+    return rule
+
+
+@transaction.atomic
+def delete_rule(actor: User | None, rule: MatchingRule) -> None:
+    _require_admin(actor)
+    rule.delete()

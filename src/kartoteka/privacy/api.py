@@ -1,0 +1,54 @@
+"""REST endpoints for data-subject requests: export, forget, stop or start monitoring."""
+
+from django.http import HttpRequest, HttpResponse
+from ninja import Router
+
+from kartoteka.contacts.queries import get_contact
+from kartoteka.privacy import services
+from kartoteka.privacy.export import build_zip, zip_name
+from kartoteka.privacy.models import ForgetRecord
+from kartoteka.privacy.queries import contact_data
+from kartoteka.privacy.schemas import ForgetOut, MonitoringIn, MonitoringOut
+
+router = Router(tags=["privacy"])
+
+
+def forget_out(record: ForgetRecord) -> dict:
+    return {
+        "id": record.pk,
+        "contact_id": record.contact_id,
+        "forgotten_at": record.forgotten_at,
+        "forgotten_by": record.forgotten_by.username if record.forgotten_by else None,
+        "erased": record.erased,
+    }
+
+
+def zip_response(request: HttpRequest, contact_id: int) -> HttpResponse:
+    """The contact's data export as a ZIP download, with the proof left on its timeline."""
+    data = contact_data(request.user, contact_id)
+    body = build_zip(data)
+    services.record_data_export(request.user, data.contact, files=len(data.files))
+    response = HttpResponse(body, content_type="application/zip")
+    response["Content-Disposition"] = f'attachment; filename="{zip_name(data)}"'
+    return response
+
+
+@router.get("/contacts/{contact_id}/export")
+def export(request: HttpRequest, contact_id: int):
+    """Everything stored about the contact (GDPR art. 15 and 20): data.json and its files."""
+    return zip_response(request, contact_id)
+
+
+@router.post("/contacts/{contact_id}/forget", response=ForgetOut)
+def forget(request: HttpRequest, contact_id: int):
+    """Erase the contact's personal data everywhere (admins only); returns the audit record."""
+    contact = get_contact(request.user, contact_id)
+    return forget_out(services.forget_contact(request.user, contact))
+
+
+@router.post("/contacts/{contact_id}/monitoring", response=MonitoringOut)
+def monitoring(request: HttpRequest, contact_id: int, payload: MonitoringIn):
+    """Stop ({"enabled": false}) or start again the tracking of this contact."""
+    contact = get_contact(request.user, contact_id)
+    contact = services.set_monitoring(request.user, contact, enabled=payload.enabled)
+    return {"id": contact.pk, "is_monitored": contact.is_monitored}

@@ -1,0 +1,157 @@
+"""Data-subject requests: stop or start monitoring a contact, record a data export, and forget a
+contact everywhere while keeping anonymous aggregates and an audit record."""
+
+from django.apps import apps
+from django.core.files.storage import default_storage
+from django.db import transaction
+from django.db.models import Q, TextField
+from django.db.models.functions import Cast, Lower
+from django.utils import timezone
+
+from kartoteka.accounts.models import User
+from kartoteka.activity import services as timeline
+from kartoteka.contacts import services as contacts
+from kartoteka.contacts.models import Contact
+from kartoteka.core import events
+from kartoteka.core.errors import Forbidden, NotFound
+from kartoteka.core.scope import can_see_contact, is_admin
+from kartoteka.duplicates import relations
+from kartoteka.privacy.models import ForgetRecord
+
+MONITORING_STOPPED = "monitoring_stopped"
+MONITORING_STARTED = "monitoring_started"
+DATA_EXPORTED = "data_exported"
+
+
+def _label(actor: User | None, actor_label: str) -> str:
+    return actor_label or ("" if actor is not None else "system")
+
+
+@transaction.atomic
+def set_monitoring(
+    actor: User | None, contact: Contact, *, enabled: bool, actor_label: str = ""
+) -> Contact:
+    """Stop (or start again) tracking this contact; tracking code checks Contact.is_monitored."""
+    if not contacts.can_edit(actor, contact):
+        raise NotFound("No such contact.")
+    contact = Contact.objects.select_for_update(of=("self",)).get(pk=contact.pk)
+    if contact.is_monitored == enabled:
+        return contact
+    Contact.objects.filter(pk=contact.pk).update(is_monitored=enabled, updated_at=timezone.now())
+    contact.is_monitored = enabled
+    timeline.record(
+        contact,
+        MONITORING_STARTED if enabled else MONITORING_STOPPED,
+        actor=actor,
+        actor_label=_label(actor, actor_label),
+    )
+    events.publish("contact.monitoring_changed", contact_id=contact.pk, enabled=enabled)
+    return contact
+
+
+@transaction.atomic
+def record_data_export(actor: User | None, contact: Contact, *, files: int) -> None:
+    """The export itself is a read; this leaves the proof on the timeline that it was given."""
+    timeline.record(contact, DATA_EXPORTED, actor=actor, payload={"files": files})
+    events.publish("contact.data_exported", contact_id=contact.pk)
+
+
+def _identifiers(contact: Contact) -> list[str]:
+    found = {e.casefold() for e in contact.emails.values_list("email", flat=True)}
+    found |= set(contact.phones.values_list("number", flat=True))
+    found |= {v for v in (contact.email.casefold(), contact.phone, contact.fax) if v}
+    return sorted(found)
+
+
+def _empty(model, name: str):
+    model_field = model._meta.get_field(name)
+    if model_field.get_internal_type() == "JSONField":
+        return model_field.default() if callable(model_field.default) else {}
+    return None if model_field.null else ""
+
+
+@transaction.atomic
+def forget_contact(actor: User | None, contact: Contact, *, actor_label: str = "") -> ForgetRecord:
+    """Erase the contact's personal data everywhere (GDPR art. 17); admins only.
+
+    Every table that points at the contact is handled by its policy in duplicates.relations;
+    rows kept for aggregates lose the link and their personal fields; files leave storage once
+    the transaction commits. What was erased is counted in a ForgetRecord without the data.
+    """
+    if actor is not None and not can_see_contact(actor, contact.pk):
+        raise NotFound("No such contact.")
+    if actor is not None and not is_admin(actor):
+        raise Forbidden("Only admins may forget a contact.")
+    label = _label(actor, actor_label)
+    contact = Contact.objects.select_for_update(of=("self",)).get(pk=contact.pk)
+    identifiers = _identifiers(contact)
+    erased: dict[str, int] = {}
+    stored_files: list[str] = []
+    for relation in relations.checked_relations():
+        policy = relation.policy
+        manager = relation.model._default_manager
+        rows = manager.filter(**{relation.field_name: contact})
+        count = rows.count()
+        if not count:
+            continue
+        erased[relation.model._meta.label] = count
+        if policy.forget == relations.ANONYMISE:
+            changes = {name: _empty(relation.model, name) for name in policy.scrub}
+            rows.update(**{relation.field_name: None, **changes, **policy.clear})
+            continue
+        for name in policy.files:
+            stored_files += [n for n in rows.values_list(name, flat=True) if n]
+        followed = {name: list(rows.values_list(name, flat=True)) for name in policy.follow}
+        rows.delete()
+        for name, ids in followed.items():
+            target = relation.model._meta.get_field(name).related_model
+            orphans = target._default_manager.filter(pk__in=ids).exclude(
+                pk__in=manager.values_list(name, flat=True)
+            )
+            erased[f"{target._meta.label} (only linked to this contact)"] = orphans.count()
+            orphans.delete()
+    swept = _sweep(identifiers)
+    if swept:
+        erased["mentions elsewhere"] = swept
+    if stored_files:
+        erased["files in storage"] = len(stored_files)
+    contact_id = contact.pk
+    contacts.delete_contact(actor, contact, actor_label=label)
+    record = ForgetRecord.objects.create(
+        contact_id=contact_id,
+        forgotten_at=timezone.now(),
+        forgotten_by=actor,
+        forgotten_by_label=label,
+        erased=erased,
+    )
+    transaction.on_commit(lambda: [default_storage.delete(name) for name in stored_files])
+    events.publish("contact.forgotten", contact_id=contact_id, record_id=record.pk)
+    return record
+
+
+def _sweep(identifiers: list[str]) -> int:
+    """Blank the sweep fields of rows that quote one of the identifiers; returns rows touched."""
+    touched = 0
+    for label, names in relations.SWEEPS.items():
+        try:
+            model = apps.get_model(label)
+        except LookupError:
+            continue  # that app has not added the table yet
+        present = [n for n in names if any(f.name == n for f in model._meta.concrete_fields)]
+        if not present or not identifiers:
+            continue
+        condition = Q()
+        annotations = {}
+        for name in present:
+            alias = f"_swept_{name}"
+            annotations[alias] = Lower(Cast(name, TextField()))
+            for value in identifiers:
+                condition |= Q(**{f"{alias}__contains": value})
+        rows = model._default_manager.annotate(**annotations).filter(condition)
+        ids = list(rows.values_list("pk", flat=True))
+        if ids:
+            model._default_manager.filter(pk__in=ids).update(
+                **{name: _empty(model, name) for name in present}
+            )
+            touched += len(ids)
+    return touched

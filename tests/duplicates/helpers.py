@@ -1,0 +1,32 @@
+"""Fills every table that points at a contact, so merge and forget tests cover them all."""
+
+from django.core.files.base import ContentFile
+
+from kartoteka.activity import services as activity
+from kartoteka.contacts import services as contacts
+from kartoteka.duplicates import relations
+
+
+def fill_related_tables(actor, contact, *, mention, words: str = "") -> dict:
+    """One or more rows in every related table for `contact`; returns what was made."""
+    text = words or f"About {contact.first_name}"
+    note = activity.add_note(actor, contact, body=f"Note: {text}")
+    comment = activity.add_comment(actor, contact, body=f"@{mention.username} {text}")
+    task = activity.create_task(
+        actor, data={"title": f"Call {text}", "contacts": [contact.pk], "assignees": [mention]}
+    )
+    attached = activity.upload_file(
+        actor, contact, upload=ContentFile(f"file of {text}".encode(), name="cv.txt")
+    )
+    contacts.add_tags(actor, contact, names=["vip", f"tag-{contact.pk}"])
+    return {"note": note, "comment": comment, "task": task, "file": attached}
+
+
+def related_counts(contact_id: int) -> dict[str, int]:
+    """Rows per related table that point at the contact (card rows included)."""
+    return {
+        relation.key: relation.model._default_manager.filter(
+            **{f"{relation.field_name}_id": contact_id}
+        ).count()
+        for relation in relations.contact_relations()
+    }

@@ -1,0 +1,35 @@
+import json
+
+from kartoteka.cli import main
+from tests.factories import make_contact
+
+
+def test_duplicates_json_lists_groups(admin, capsys):
+    one = make_contact(admin, first_name="Jan", last_name="Nowak", company="Acme")
+    two = make_contact(admin, first_name="Jan", last_name="Nowak", company="ACME")
+    assert main(["duplicates", "--json"]) == 0
+    groups = json.loads(capsys.readouterr().out)
+    assert groups == [
+        {
+            "contact_ids": [one.pk, two.pk],
+            "reason": "Same name at the same company",
+            "reasons": ["Same name at the same company"],
+            "confidence": 90,
+            "exact": True,
+        }
+    ]
+
+
+def test_duplicates_text_output_names_the_contacts(admin, capsys):
+    make_contact(admin, first_name="Jan", last_name="Nowak", phone="+48601000001")
+    make_contact(admin, first_name="Janek", last_name="Nowak", phone="+48601000001")
+    assert main(["duplicates"]) == 0
+    out = capsys.readouterr().out
+    assert "Same phone number" in out and "Janek Nowak" in out
+
+
+def test_merge_exact_merges_the_exact_groups(admin, capsys):
+    make_contact(admin, phone="+48601000002")
+    make_contact(admin, phone="+48601000002")
+    assert main(["duplicates", "--merge-exact"]) == 0
+    assert "Merged 1 contacts" in capsys.readouterr().out
