@@ -193,6 +193,10 @@ def _is_author_or_admin(actor: User | None, author_id: int | None) -> bool:
     return actor is None or is_admin(actor) or actor.pk == author_id
 
 
+def can_change_note(actor: User | None, note: Note) -> bool:
+    return _is_author_or_admin(actor, note.author_id)
+
+
 # --------------------------------------------------------------------------------------------
 # Notes
 
@@ -228,7 +232,7 @@ def add_note(actor: User | None, contact, *, body: object) -> Note:
 @transaction.atomic
 def edit_note(actor: User | None, note: Note, *, body: object) -> Note:
     _require_contact_access(actor, note.contact)
-    if not _is_author_or_admin(actor, note.author_id):
+    if not can_change_note(actor, note):
         raise Forbidden("Only the note's author or an admin may edit it.")
     text = _clean_body(body)
     if text == note.body:
@@ -245,7 +249,7 @@ def edit_note(actor: User | None, note: Note, *, body: object) -> Note:
 @transaction.atomic
 def delete_note(actor: User | None, note: Note) -> None:
     _require_contact_access(actor, note.contact)
-    if not _is_author_or_admin(actor, note.author_id):
+    if not can_change_note(actor, note):
         raise Forbidden("Only the note's author or an admin may delete it.")
     _record_note(Kind.NOTE_DELETED, note, actor=actor, detail=None)
     contact_id, note_id = note.contact_id, note.pk

@@ -1,0 +1,438 @@
+"""Pages and htmx fragments for notes, comments, tasks, files and notifications.
+
+Card sections re-render themselves after every write: a form posts to a view here, which calls a
+service and answers with the section's fragment (or, without htmx, redirects back to the card).
+"""
+
+from collections.abc import Callable
+from functools import wraps
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.template.response import TemplateResponse
+from django.urls import NoReverseMatch, reverse
+from django.utils.dateparse import parse_datetime
+from django.utils.translation import gettext as _
+from django.views.decorators.csrf import csrf_exempt, csrf_protect
+from django.views.decorators.http import require_GET, require_POST
+
+from kartoteka.accounts.queries import active_users
+from kartoteka.activity import queries, services
+from kartoteka.activity.downloads import send_file
+from kartoteka.activity.models import TaskStatus
+from kartoteka.activity.uploads import use_limited_uploads
+from kartoteka.contacts.queries import get_contact
+from kartoteka.core.errors import Forbidden, InvalidInput, NotFound
+
+# htmx listeners (the timeline section among them) reload when a response carries this event.
+TIMELINE_EVENT = "kartoteka:timeline-changed"
+
+
+def card_url(contact_id: int) -> str:
+    """The contact card's address; the card page belongs to the web app."""
+    for name in ("web:contact-card", "web:contact-detail", "web:contact"):
+        try:
+            return reverse(name, kwargs={"contact_id": contact_id})
+        except NoReverseMatch:
+            continue
+    return f"/contacts/{contact_id}/"
+
+
+def _not_found(view: Callable) -> Callable:
+    """A contact, note, task or file outside the user's scope is a 404 page, never a 403."""
+
+    @wraps(view)
+    def wrapper(request: HttpRequest, *args, **kwargs):
+        try:
+            return view(request, *args, **kwargs)
+        except NotFound as exc:
+            raise Http404(exc.message) from None
+
+    return wrapper
+
+
+def _for_template(errors: dict | None) -> dict:
+    """Field errors keyed for templates, which cannot read "__all__"."""
+    return {("general" if k == "__all__" else k): v for k, v in (errors or {}).items()}
+
+
+# --------------------------------------------------------------------------------------------
+# Card sections: what each one loads, and re-rendering after a write
+
+
+def section_id(key: str, contact_id: int) -> str:
+    """The element id a section's forms swap after a write."""
+    return f"work-{key}-{contact_id}"
+
+
+def notes_context(request: HttpRequest, contact) -> dict:
+    notes = list(queries.notes_of(request.user, contact.pk))
+    for note in notes:
+        note.can_change = services.can_change_note(request.user, note)
+    return {"notes": notes, "section_id": section_id("notes", contact.pk)}
+
+
+def comments_context(request: HttpRequest, contact) -> dict:
+    return {
+        "comments": list(queries.comments_of(request.user, contact.pk)[:5]),
+        "section_id": section_id("comments", contact.pk),
+    }
+
+
+def tasks_context(request: HttpRequest, contact) -> dict:
+    tasks = list(queries.find_tasks(request.user, contact_id=contact.pk))
+    linked = {t.pk for t in tasks}
+    linkable = [
+        t
+        for t in queries.find_tasks(
+            request.user, assignee=request.user, statuses=queries.OPEN_STATUSES
+        )
+        if t.pk not in linked
+    ]
+    return {
+        "tasks": tasks,
+        "linkable_tasks": linkable,
+        "team": list(active_users()),
+        "statuses": TaskStatus.choices,
+        "section_id": section_id("tasks", contact.pk),
+    }
+
+
+def files_context(request: HttpRequest, contact) -> dict:
+    return {
+        "files": list(queries.files_of(request.user, contact.pk)),
+        "removed_files": list(queries.files_of(request.user, contact.pk, removed=True)),
+        "max_upload_bytes": services.max_upload_bytes(),
+        "section_id": section_id("files", contact.pk),
+    }
+
+
+SECTIONS: dict[str, tuple[str, Callable[[HttpRequest, object], dict]]] = {
+    "notes": ("activity/notes_section.html", notes_context),
+    "comments": ("activity/comments_section.html", comments_context),
+    "tasks": ("activity/tasks_section.html", tasks_context),
+    "files": ("activity/files_section.html", files_context),
+}
+
+
+def _section(
+    request: HttpRequest,
+    contact,
+    key: str,
+    *,
+    errors: dict | None = None,
+    form: dict | None = None,
+    changed: bool = False,
+) -> HttpResponse:
+    """The section fragment for htmx; without htmx, back to the card (errors as messages)."""
+    if not request.htmx:
+        for messages_of_field in (errors or {}).values():
+            for message in messages_of_field:
+                messages.error(request, message)
+        return redirect(card_url(contact.pk))
+    template, load = SECTIONS[key]
+    context = {"contact": contact, "errors": _for_template(errors), "form": form or {}}
+    context.update(load(request, contact))
+    response = render(request, template, context)
+    if changed:
+        response["HX-Trigger"] = TIMELINE_EVENT
+    return response
+
+
+def _write(request: HttpRequest, contact, key: str, action: Callable[[], object]) -> HttpResponse:
+    """Run a service call; answer with the section, showing its field errors if it refused."""
+    try:
+        action()
+    except InvalidInput as exc:
+        return _section(request, contact, key, errors=exc.errors, form=request.POST.dict())
+    except Forbidden as exc:
+        return _section(request, contact, key, errors={"__all__": [exc.message]})
+    return _section(request, contact, key, changed=True)
+
+
+@login_required
+@require_GET
+@_not_found
+def section(request: HttpRequest, contact_id: int, key: str) -> HttpResponse:
+    if key not in SECTIONS:
+        raise Http404("No such section.")
+    contact = get_contact(request.user, contact_id)
+    template, load = SECTIONS[key]
+    return render(
+        request, template, {"contact": contact, "errors": {}, "form": {}, **load(request, contact)}
+    )
+
+
+# --------------------------------------------------------------------------------------------
+# Notes and comments
+
+
+@login_required
+@require_POST
+@_not_found
+def add_note(request: HttpRequest, contact_id: int) -> HttpResponse:
+    contact = get_contact(request.user, contact_id)
+    return _write(
+        request,
+        contact,
+        "notes",
+        lambda: services.add_note(request.user, contact, body=request.POST.get("body", "")),
+    )
+
+
+@login_required
+@_not_found
+def edit_note(request: HttpRequest, contact_id: int, note_id: int) -> HttpResponse:
+    note = queries.get_note(request.user, contact_id, note_id)
+    if request.method == "GET":
+        context = {"note": note, "section_id": section_id("notes", note.contact_id)}
+        return render(request, "activity/note_edit.html", context)
+    return _write(
+        request,
+        note.contact,
+        "notes",
+        lambda: services.edit_note(request.user, note, body=request.POST.get("body", "")),
+    )
+
+
+@login_required
+@require_POST
+@_not_found
+def delete_note(request: HttpRequest, contact_id: int, note_id: int) -> HttpResponse:
+    note = queries.get_note(request.user, contact_id, note_id)
+    return _write(request, note.contact, "notes", lambda: services.delete_note(request.user, note))
+
+
+@login_required
+@require_POST
+@_not_found
+def add_comment(request: HttpRequest, contact_id: int) -> HttpResponse:
+    contact = get_contact(request.user, contact_id)
+
+    def post() -> None:
+        comment = services.add_comment(request.user, contact, body=request.POST.get("body", ""))
+        if comment.unreachable_mentions:
+            messages.warning(
+                request,
+                _("Not notified, as they cannot see this contact: %(names)s")
+                % {"names": ", ".join(comment.unreachable_mentions)},
+            )
+
+    return _write(request, contact, "comments", post)
+
+
+# --------------------------------------------------------------------------------------------
+# Tasks
+
+
+def _task_data(request: HttpRequest) -> dict:
+    """Task fields from a form: due date and time as typed, assignees as usernames."""
+    data: dict = {}
+    post = request.POST
+    for name in ("title", "description", "status"):
+        if name in post:
+            data[name] = post[name]
+    if "due_at" in post:
+        raw = post["due_at"].strip()
+        data["due_at"] = (parse_datetime(raw) or raw) if raw else None
+    if "assignees" in post or post.get("assignees_present"):
+        data["assignees"] = post.getlist("assignees")
+    return data
+
+
+@login_required
+@require_POST
+@_not_found
+def add_task(request: HttpRequest, contact_id: int) -> HttpResponse:
+    contact = get_contact(request.user, contact_id)
+    data = {**_task_data(request), "contacts": [contact.pk]}
+    return _write(request, contact, "tasks", lambda: services.create_task(request.user, data=data))
+
+
+@login_required
+@require_POST
+@_not_found
+def link_task(request: HttpRequest, contact_id: int) -> HttpResponse:
+    contact = get_contact(request.user, contact_id)
+    try:
+        task = queries.get_task(request.user, int(request.POST.get("task", "")))
+    except (ValueError, NotFound):
+        return _section(request, contact, "tasks", errors={"task": [_("Choose a task.")]})
+    return _write(
+        request, contact, "tasks", lambda: services.link_task_contact(request.user, task, contact)
+    )
+
+
+@login_required
+@require_POST
+@_not_found
+def unlink_task(request: HttpRequest, contact_id: int, task_id: int) -> HttpResponse:
+    contact = get_contact(request.user, contact_id)
+    task = queries.get_task(request.user, task_id)
+    return _write(
+        request,
+        contact,
+        "tasks",
+        lambda: services.unlink_task_contact(request.user, task, contact),
+    )
+
+
+@login_required
+@require_POST
+@_not_found
+def set_task_status(request: HttpRequest, contact_id: int, task_id: int) -> HttpResponse:
+    contact = get_contact(request.user, contact_id)
+    task = queries.get_task(request.user, task_id)
+    data = {"status": request.POST.get("status", "")}
+    return _write(
+        request, contact, "tasks", lambda: services.update_task(request.user, task, data=data)
+    )
+
+
+@login_required
+def my_tasks(request: HttpRequest) -> HttpResponse:
+    """My tasks: overdue, today, upcoming; and a form for a new task."""
+    errors: dict = {}
+    if request.method == "POST":
+        try:
+            task = services.create_task(request.user, data=_task_data(request))
+        except InvalidInput as exc:
+            errors = _for_template(exc.errors)
+        else:
+            messages.success(request, _("Task “%(title)s” created.") % {"title": task.title})
+            return redirect("activity:my-tasks")
+    context = {
+        "groups": queries.my_tasks(request.user),
+        "team": list(active_users()),
+        "errors": errors,
+        "form": request.POST.dict() if errors else {},
+    }
+    return TemplateResponse(
+        request, "activity/my_tasks.html", context, status=422 if errors else 200
+    )
+
+
+@login_required
+@_not_found
+def task_detail(request: HttpRequest, task_id: int) -> HttpResponse:
+    """One task: edit it, reassign it, see and unlink its contacts."""
+    task = queries.get_task(request.user, task_id)
+    errors: dict = {}
+    if request.method == "POST":
+        try:
+            services.update_task(request.user, task, data=_task_data(request))
+        except InvalidInput as exc:
+            errors = _for_template(exc.errors)
+        else:
+            messages.success(request, _("Task saved."))
+            return redirect("activity:task", task_id=task.pk)
+    context = {
+        "task": task,
+        "team": list(active_users()),
+        "assignee_names": {u.username for u in task.assignees.all()},
+        "statuses": TaskStatus.choices,
+        "errors": errors,
+        "form": request.POST.dict() if errors else {},
+        "card_urls": {c.pk: card_url(c.pk) for c in task.visible_contacts},
+    }
+    return TemplateResponse(
+        request, "activity/task_detail.html", context, status=422 if errors else 200
+    )
+
+
+# --------------------------------------------------------------------------------------------
+# Files
+
+
+@csrf_exempt
+@login_required
+@require_POST
+@_not_found
+def upload_file(request: HttpRequest, contact_id: int) -> HttpResponse:
+    # The size-limited handler must be installed before the CSRF check reads the body, so the
+    # check runs below, by hand, once the handler is in place.
+    use_limited_uploads(request)
+    return _upload_file(request, contact_id)
+
+
+@csrf_protect
+def _upload_file(request: HttpRequest, contact_id: int) -> HttpResponse:
+    contact = get_contact(request.user, contact_id)
+    upload = request.FILES.get("file")
+    if request.upload_too_large:
+        return _section(request, contact, "files", errors={"file": [services.too_large_message()]})
+    if upload is None:
+        return _section(request, contact, "files", errors={"file": [_("Choose a file.")]})
+    return _write(
+        request,
+        contact,
+        "files",
+        lambda: services.upload_file(request.user, contact, upload=upload),
+    )
+
+
+@login_required
+@require_GET
+@_not_found
+def download_file(request: HttpRequest, contact_id: int, file_id: int) -> HttpResponse:
+    return send_file(request, queries.get_file(request.user, contact_id, file_id))
+
+
+@login_required
+@require_POST
+@_not_found
+def change_file(request: HttpRequest, contact_id: int, file_id: int, action: str) -> HttpResponse:
+    """Remove from the contact, restore, or delete from storage."""
+    attached = queries.get_file(request.user, contact_id, file_id)
+    service = {
+        "remove": services.remove_file,
+        "restore": services.restore_file,
+        "delete": services.delete_file,
+    }[action]
+    return _write(request, attached.contact, "files", lambda: service(request.user, attached))
+
+
+# --------------------------------------------------------------------------------------------
+# Notifications
+
+
+@login_required
+@require_GET
+def notifications(request: HttpRequest) -> HttpResponse:
+    found = list(queries.notifications_for(request.user)[:100])
+    for notification in found:
+        notification.card_url = card_url(notification.contact_id) if notification.contact_id else ""
+    return TemplateResponse(request, "activity/notifications.html", {"notifications": found})
+
+
+@login_required
+@require_GET
+def notifications_badge(request: HttpRequest) -> HttpResponse:
+    return render(
+        request, "activity/notifications_badge.html", {"unread": queries.unread_count(request.user)}
+    )
+
+
+@login_required
+@require_POST
+@_not_found
+def open_notification(request: HttpRequest, notification_id: int) -> HttpResponse:
+    """Mark it read and go where it points: the contact's card, else the task."""
+    notification = services.mark_notification_read(request.user, notification_id)
+    if (
+        notification.contact_id
+        and queries.notifications_for(request.user).filter(pk=notification.pk).exists()
+    ):
+        return redirect(card_url(notification.contact_id))
+    if notification.task_id:
+        return redirect("activity:task", task_id=notification.task_id)
+    return redirect("activity:notifications")
+
+
+@login_required
+@require_POST
+def read_all_notifications(request: HttpRequest) -> HttpResponse:
+    services.mark_all_notifications_read(request.user)
+    return redirect("activity:notifications")
