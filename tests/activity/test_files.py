@@ -129,3 +129,9 @@ def test_deleting_a_contact_erases_its_stored_files(
     with django_capture_on_commit_callbacks(execute=True):
         contact_services.delete_contact(admin, contact)
     assert not default_storage.exists(attached.file.name)
+
+
+def test_erasing_a_contacts_folder_keeps_files_a_row_still_refers_to(sales, contact):
+    attached = _upload(sales, contact, b"kept", "kept.txt")
+    services.erase_stored_files(contact_id=contact.pk)
+    assert default_storage.exists(attached.file.name)

@@ -774,11 +774,17 @@ def delete_file(actor: User | None, attached: ContactFile) -> None:
 
 
 def erase_stored_files(*, contact_id: int, **_event: Any) -> None:
-    """Subscriber of "contact.deleted": the rows went with the contact, the bytes go now."""
+    """Subscriber of "contact.deleted": the rows went with the contact, the bytes go now.
+
+    Files stay where they were stored when a merge moves them to another contact, so only the
+    bytes no row refers to any more are erased.
+    """
     folder = f"contacts/{contact_id}"
     try:
         _dirs, names = default_storage.listdir(folder)
     except FileNotFoundError:
         return
-    for name in names:
-        default_storage.delete(f"{folder}/{name}")
+    paths = {f"{folder}/{name}" for name in names}
+    still_used = set(ContactFile.objects.filter(file__in=paths).values_list("file", flat=True))
+    for path in paths - still_used:
+        default_storage.delete(path)
