@@ -186,3 +186,13 @@ def test_remove_then_delete_from_storage(sales_api, contact):
     assert [f["id"] for f in removed] == [file_id]
     assert sales_api.delete(f"{url}?from_storage=true").status_code == 204
     assert sales_api.get(url).status_code == 404
+
+
+def test_tasks_list_is_filtered_by_status_and_limited(sales_api):
+    for title in ("one", "two", "three"):
+        sales_api.post("/api/v1/tasks", {"title": title})
+    sales_api.post("/api/v1/tasks", {"title": "closed", "status": "done"})
+    open_tasks = sales_api.get("/api/v1/tasks", status="open,in_progress").json()
+    assert [t["title"] for t in open_tasks] == ["one", "two", "three"]
+    assert len(sales_api.get("/api/v1/tasks", limit=2).json()) == 2
+    assert sales_api.get("/api/v1/tasks", limit=0).status_code == 422

@@ -2,7 +2,7 @@
 
 from django.http import HttpRequest
 from django.urls import reverse
-from ninja import Router, Status
+from ninja import Query, Router, Status
 
 from kartoteka.accounts.queries import users_by_username
 from kartoteka.activity import queries, services
@@ -236,8 +236,10 @@ def list_tasks(
     assignee: str = "",
     contact: int | None = None,
     status: str = "",
+    limit: int = Query(200, ge=1, le=1000),
 ):
-    """Tasks you may see; `assignee=me` (or a username), `contact=<id>`, `status=open,done`."""
+    """Tasks you may see, soonest due first: `assignee=me` (or a username), `contact=<id>`,
+    `status=open,in_progress`; at most `limit` of them."""
     user = None
     if assignee:
         user = (
@@ -249,7 +251,7 @@ def list_tasks(
             raise InvalidInput("assignee", f"No active team member is called {assignee!r}.")
     statuses = [s for s in status.split(",") if s]
     tasks = queries.find_tasks(request.user, assignee=user, contact_id=contact, statuses=statuses)
-    return [_task(t) for t in tasks]
+    return [_task(t) for t in tasks[:limit]]
 
 
 @router.post("/tasks", response={201: TaskOut}, tags=["tasks"])
