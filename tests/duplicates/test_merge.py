@@ -53,6 +53,19 @@ def test_merge_moves_every_related_row_onto_the_survivor(admin, sales, pair):
             ) - (1 if relation.policy.merge == relations.MOVE_UNIQUE else 0), relation.key
 
 
+def test_merge_keeps_the_bytes_of_the_merged_contacts_files(
+    admin, sales, pair, django_capture_on_commit_callbacks
+):
+    survivor, merged = pair
+    made = fill_related_tables(admin, merged, mention=sales)
+    with django_capture_on_commit_callbacks(execute=True):
+        merge_contacts(admin, survivor_id=survivor.pk, merged_ids=[merged.pk])
+    made["file"].refresh_from_db()
+    assert made["file"].contact_id == survivor.pk
+    with made["file"].file.open("rb") as handle:
+        assert handle.read().startswith(b"file of")
+
+
 def test_merge_keeps_every_note(admin, sales, pair):
     survivor, merged = pair
     made = fill_related_tables(admin, merged, mention=sales)

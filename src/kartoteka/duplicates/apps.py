@@ -1,6 +1,28 @@
+"""The duplicates app: finding contacts that are the same person and merging them."""
+
 from django.apps import AppConfig
+from django.utils.translation import gettext_lazy as _
 
 
 class DuplicatesConfig(AppConfig):
     name = "kartoteka.duplicates"
     label = "duplicates"
+
+    def ready(self) -> None:
+        from kartoteka.web import registry
+
+        registry.register_nav(
+            registry.NavItem(
+                key="duplicates", label=_("Duplicates"), url_name="duplicates:list", order=60
+            )
+        )
+        registry.register_card_action(
+            registry.CardAction(
+                key="merge-with", label=_("Merge with…"), url_name="duplicates:merge-with", order=60
+            )
+        )
+        registry.register_card_tab(
+            registry.CardTab(
+                key="merges", label=_("Merges"), url_name="duplicates:contact-merges", order=90
+            )
+        )

@@ -3,7 +3,7 @@
 Pure functions over plain records so the same code serves the page, the CLI, the API and the
 benchmark with a million in-memory contacts. Work grows with the sum of the squared block sizes,
 not with the square of the number of contacts: exact conditions form the blocks, and fuzzy ones
-add the first letters of a name word to the key so a common e-mail domain is no single block.
+add a name word and the ends of another to the key, so a common e-mail domain is no one block.
 """
 
 import unicodedata
@@ -117,9 +117,22 @@ def _values(record: Record, name: str) -> tuple[str, ...]:
     return (value,) if value else ()
 
 
-def _prefixes(value: str) -> set[str]:
-    """Blocking keys of a fuzzy value: the start of each word, so swapped words still meet."""
-    return {word[:PREFIX] for word in value.split()} or {value[:PREFIX]}
+def _fuzzy_keys(value: str) -> set[str]:
+    """Blocking keys of a fuzzy value that two similar values almost always share.
+
+    One word whole plus the first letter of another: a typo changes one word (rarely its first
+    letter), and swapped first and last names give the same keys. A single word gives its
+    start and its end.
+    """
+    words = value.split()
+    if len(words) < 2:
+        return {"<" + value[:PREFIX], ">" + value[-PREFIX:]} if value else set()
+    return {
+        f"{whole}\x00{other[0]}"
+        for i, whole in enumerate(words)
+        for j, other in enumerate(words)
+        if i != j
+    }
 
 
 def _split(rule: Rule) -> list[Rule]:
@@ -132,22 +145,23 @@ def _split(rule: Rule) -> list[Rule]:
     return [rule]
 
 
-def _block_keys(record: Record, rule: Rule) -> list[tuple]:
+def _block_keys(record: Record, rule: Rule, lead: int | None) -> list[tuple]:
+    """The blocks a record falls in: its exact values, plus the keys of the first fuzzy one."""
     keys: list[tuple] = [()]
-    for name, match in rule.conditions:
+    for index, (name, match) in enumerate(rule.conditions):
         values = _values(record, name)
         if not values:
             return []  # a missing value is no evidence of anything
         if match == FUZZY:
-            if name != rule.conditions[_first_fuzzy(rule)][0]:
+            if index != lead:
                 continue
-            values = tuple({p for v in values for p in _prefixes(v)})
+            values = (
+                {k for v in values for k in _fuzzy_keys(v)}
+                if len(values) > 1
+                else _fuzzy_keys(values[0])
+            )
         keys = [key + (value,) for key in keys for value in values]
     return keys
-
-
-def _first_fuzzy(rule: Rule) -> int:
-    return next(i for i, (_name, match) in enumerate(rule.conditions) if match == FUZZY)
 
 
 def _similar(a: str, b: str, cutoff: int) -> float:
@@ -208,10 +222,13 @@ def find_groups(records: Iterable[Record], rules: Iterable[Rule]) -> Result:
         for rule in _split(whole):
             if not rule.conditions:
                 continue
-            fuzzy = any(match == FUZZY for _name, match in rule.conditions)
+            lead = next(
+                (i for i, (_name, match) in enumerate(rule.conditions) if match == FUZZY), None
+            )
+            fuzzy = lead is not None
             blocks: dict[tuple, list[Record]] = defaultdict(list)
             for record in records:
-                for key in _block_keys(record, rule):
+                for key in _block_keys(record, rule, lead):
                     blocks[key].append(record)
             for block in blocks.values():
                 if len(block) < 2:

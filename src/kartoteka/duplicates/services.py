@@ -53,7 +53,8 @@ CHOOSABLE = (
 )
 
 
-def _value(contact: Contact, name: str) -> Any:
+def field_value(contact: Contact, name: str) -> Any:
+    """A card field as a merge compares and stores it (dates as ISO text, company by name)."""
     if name == "company":
         return contact.company.name if contact.company else ""
     if name.startswith("properties."):
@@ -206,8 +207,8 @@ def _merge_one(
         name: merged
         for name in CHOOSABLE
         if name not in ("email", "phone")
-        and _value(survivor, name) in ("", None)
-        and _value(merged, name) not in ("", None)
+        and field_value(survivor, name) in ("", None)
+        and field_value(merged, name) not in ("", None)
     }
     chosen = {**gaps, **chosen}
     kept, dropped, card_rows = {}, [], {}
@@ -247,7 +248,7 @@ def _merge_one(
 
     before = _card_lists(survivor)
     theirs = _card_lists(merged)
-    survivor_fields = {name: _value(survivor, name) for name in chosen}
+    survivor_fields = {name: field_value(survivor, name) for name in chosen}
     merged_properties = dict(merged.properties or {})
     snapshot = {
         "contact": _rows(Contact.objects.filter(pk=merged.pk)),
@@ -258,16 +259,19 @@ def _merge_one(
         "merged_card": theirs,
     }
     merged_pk, merged_name, merged_email = merged.pk, merged.full_name, merged.email
-    contacts.delete_contact(actor, merged, actor_label=label)
+    # Not contacts.delete_contact: its "contact.deleted" event erases the contact's stored files,
+    # which now belong to the survivor. Only the card rows (kept in the snapshot) go with it;
+    # subscribers learn of the merge from "contact.merged".
+    Contact.objects.filter(pk=merged_pk).delete()
 
     data: dict[str, Any] = {}
     for name, source in chosen.items():
         if name in ("email", "phone"):
             continue
         if name.startswith("properties."):
-            data.setdefault("properties", {})[name.split(".", 1)[1]] = _value(source, name)
+            data.setdefault("properties", {})[name.split(".", 1)[1]] = field_value(source, name)
         else:
-            data[name] = _value(source, name)
+            data[name] = field_value(source, name)
     missing_details = {
         key: value
         for key, value in merged_properties.items()
@@ -294,7 +298,7 @@ def _merge_one(
         data["owners"] = owners
     survivor = contacts.update_contact(actor, survivor, data=data, actor_label=label)
     snapshot["survivor_after"] = {
-        name: _value(survivor, name)
+        name: field_value(survivor, name)
         for name in [*chosen, *[f"properties.{k}" for k in missing_details]]
     }
     snapshot["survivor_before"]["fields"].update({f"properties.{k}": None for k in missing_details})
@@ -332,6 +336,12 @@ def _merge_one(
         actor_id=getattr(actor, "pk", None),
     )
     return record
+
+
+def describe_problem(problem: dict) -> str:
+    """One line of an undo report, for people."""
+    where = problem.get("field") or f"{problem.get('table')} #{problem.get('id')}"
+    return f"{where}: {problem.get('problem')}"
 
 
 def _restore_rows(rows: list[dict], report: list[dict], what: str) -> int:
@@ -378,7 +388,7 @@ def undo_merge(actor: User | None, merge: MergeRecord) -> MergeRecord:
     current = _card_lists(survivor)
     data: dict[str, Any] = {}
     for name, old in before["fields"].items():
-        now_value = _value(survivor, name)
+        now_value = field_value(survivor, name)
         if now_value != snapshot["survivor_after"].get(name):
             report.append(
                 {"field": name, "problem": "edited on the survivor since the merge; kept"}

@@ -1,13 +1,12 @@
 """REST endpoints for data-subject requests: export, forget, stop or start monitoring."""
 
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpRequest
 from ninja import Router
 
 from kartoteka.contacts.queries import get_contact
 from kartoteka.privacy import services
-from kartoteka.privacy.export import build_zip, zip_name
+from kartoteka.privacy.export import zip_response
 from kartoteka.privacy.models import ForgetRecord
-from kartoteka.privacy.queries import contact_data
 from kartoteka.privacy.schemas import ForgetOut, MonitoringIn, MonitoringOut
 
 router = Router(tags=["privacy"])
@@ -21,16 +20,6 @@ def forget_out(record: ForgetRecord) -> dict:
         "forgotten_by": record.forgotten_by.username if record.forgotten_by else None,
         "erased": record.erased,
     }
-
-
-def zip_response(request: HttpRequest, contact_id: int) -> HttpResponse:
-    """The contact's data export as a ZIP download, with the proof left on its timeline."""
-    data = contact_data(request.user, contact_id)
-    body = build_zip(data)
-    services.record_data_export(request.user, data.contact, files=len(data.files))
-    response = HttpResponse(body, content_type="application/zip")
-    response["Content-Disposition"] = f'attachment; filename="{zip_name(data)}"'
-    return response
 
 
 @router.get("/contacts/{contact_id}/export")

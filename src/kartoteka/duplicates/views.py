@@ -1,0 +1,306 @@
+"""Pages: duplicate groups, side-by-side comparison and merge, "merge with…", the merges onto a
+contact with their undo, and the matching rules for admins."""
+
+from collections.abc import Callable
+from functools import wraps
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.urls import NoReverseMatch, reverse
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_GET, require_POST
+
+from kartoteka.contacts.queries import get_contact, search_contacts
+from kartoteka.core.errors import Conflict, Forbidden, InvalidInput, NotFound
+from kartoteka.core.scope import is_admin
+from kartoteka.duplicates import queries, services
+from kartoteka.duplicates.matching import EXACT, FIELDS, FUZZY, FUZZY_FIELDS
+from kartoteka.duplicates.models import Combine
+
+MAX_GROUPS_SHOWN = 200
+FIELD_LABELS = {
+    "first_name": _("First name"),
+    "last_name": _("Last name"),
+    "email": _("Primary e-mail"),
+    "phone": _("Primary phone"),
+    "company": _("Company"),
+    "job_title": _("Job title"),
+    "street": _("Street"),
+    "city": _("City"),
+    "postal_code": _("Postal code"),
+    "region": _("Region"),
+    "country": _("Country"),
+    "fax": _("Fax"),
+    "birthday": _("Birthday"),
+    "status": _("Status"),
+    "source": _("Source"),
+    "score": _("Score"),
+}
+
+
+def card_url(contact_id: int) -> str:
+    """The contact card's address; the card page belongs to the web app."""
+    try:
+        return reverse("web:contact-card", kwargs={"contact_id": contact_id})
+    except NoReverseMatch:
+        return f"/contacts/{contact_id}/"
+
+
+def _not_found(view: Callable) -> Callable:
+    """A contact or merge outside the user's scope is a 404 page, never a 403."""
+
+    @wraps(view)
+    def wrapper(request: HttpRequest, *args, **kwargs):
+        try:
+            return view(request, *args, **kwargs)
+        except NotFound as exc:
+            raise Http404(exc.message) from None
+
+    return wrapper
+
+
+def _ids(raw: str) -> list[int]:
+    ids = []
+    for part in raw.replace(" ", "").split(","):
+        if part.isdigit() and int(part) not in ids:
+            ids.append(int(part))
+    return ids
+
+
+@login_required
+@require_GET
+def duplicate_list(request: HttpRequest) -> HttpResponse:
+    result = queries.duplicate_groups(request.user)
+    groups = result.groups[:MAX_GROUPS_SHOWN]
+    names = queries.contact_names([i for g in groups for i in g.contact_ids])
+    rows = [
+        {
+            "group": g,
+            "people": [(i, names.get(i, f"#{i}")) for i in g.contact_ids],
+            "ids": ",".join(str(i) for i in g.contact_ids),
+        }
+        for g in groups
+    ]
+    return render(
+        request,
+        "duplicates/list.html",
+        {
+            "rows": rows,
+            "total": len(result.groups),
+            "exact_total": sum(1 for g in result.groups if g.exact),
+            "oversized": result.oversized_blocks,
+        },
+    )
+
+
+@login_required
+@require_POST
+def merge_exact(request: HttpRequest) -> HttpResponse:
+    try:
+        merges = services.merge_exact_groups(request.user)
+    except (InvalidInput, Conflict, NotFound) as exc:
+        messages.error(request, exc.message)
+    else:
+        messages.success(
+            request,
+            _("Merged %(count)s contacts. Each merge can be undone for 30 days.")
+            % {"count": len(merges)},
+        )
+    return redirect("duplicates:list")
+
+
+def _compare_rows(contacts: list) -> list[dict]:
+    rows = []
+    for name, label in FIELD_LABELS.items():
+        values = [(c.pk, services.field_value(c, name)) for c in contacts]
+        if all(v in ("", None) for _pk, v in values):
+            continue
+        rows.append(
+            {
+                "name": name,
+                "label": label,
+                "values": values,
+                "differs": len({str(v) for _pk, v in values}) > 1,
+            }
+        )
+    keys = sorted({k for c in contacts for k in (c.properties or {})})
+    for key in keys:
+        values = [(c.pk, (c.properties or {}).get(key)) for c in contacts]
+        rows.append(
+            {
+                "name": f"properties.{key}",
+                "label": key,
+                "values": values,
+                "differs": len({str(v) for _pk, v in values}) > 1,
+            }
+        )
+    return rows
+
+
+@login_required
+@_not_found
+def compare(request: HttpRequest) -> HttpResponse:
+    """Contacts side by side: pick the survivor and, per differing field, the value to keep."""
+    source = request.POST if request.method == "POST" else request.GET
+    ids = _ids(source.get("ids", ""))
+    if len(ids) < 2:
+        messages.error(request, _("Pick at least two contacts to compare."))
+        return redirect("duplicates:list")
+    contacts = queries.contacts_for_comparison(request.user, ids)
+    errors: dict = {}
+    if request.method == "POST":
+        survivor = source.get("survivor", "")
+        fields = {
+            row_name[len("field:") :]: value
+            for row_name, value in source.items()
+            if row_name.startswith("field:") and value != survivor
+        }
+        try:
+            merges = services.merge_contacts(
+                request.user,
+                survivor_id=survivor,
+                merged_ids=[i for i in ids if str(i) != survivor],
+                fields=fields,
+            )
+        except (InvalidInput, Conflict) as exc:
+            errors = getattr(exc, "errors", None) or {"__all__": [exc.message]}
+        else:
+            messages.success(
+                request,
+                _("Merged %(count)s contacts into this one. An admin can undo it for 30 days.")
+                % {"count": len(merges)},
+            )
+            return redirect(card_url(int(survivor)))
+    return render(
+        request,
+        "duplicates/compare.html",
+        {
+            "contacts": contacts,
+            "rows": _compare_rows(contacts),
+            "ids": ",".join(str(i) for i in ids),
+            "survivor": source.get("survivor") or str(contacts[0].pk),
+            "errors": [m for messages_ in errors.values() for m in messages_],
+        },
+        status=422 if errors else 200,
+    )
+
+
+@login_required
+@require_GET
+@_not_found
+def merge_with(request: HttpRequest, contact_id: int) -> HttpResponse:
+    """Card action "Merge with…": find the other contact, then compare the two."""
+    contact = get_contact(request.user, contact_id)
+    text = request.GET.get("q", "").strip()
+    found = []
+    if text:
+        found = list(
+            search_contacts(request.user, text).exclude(pk=contact.pk).order_by("-pk")[:20]
+        )
+    return render(
+        request, "duplicates/merge_with.html", {"contact": contact, "q": text, "found": found}
+    )
+
+
+@login_required
+@require_GET
+@_not_found
+def contact_merges(request: HttpRequest, contact_id: int) -> HttpResponse:
+    """Card tab: merges onto this contact that can still be undone, and past undo reports."""
+    contact = get_contact(request.user, contact_id)
+    return render(
+        request,
+        "duplicates/contact_merges.html",
+        {
+            "contact": contact,
+            "merges": list(queries.undoable_merges(request.user, contact)),
+            "can_undo": is_admin(request.user),
+        },
+    )
+
+
+@login_required
+@require_POST
+@_not_found
+def undo(request: HttpRequest, merge_id: int) -> HttpResponse:
+    merge = queries.get_merge(request.user, merge_id)
+    try:
+        merge = services.undo_merge(request.user, merge)
+    except (Forbidden, Conflict) as exc:
+        messages.error(request, exc.message)
+        return redirect("duplicates:contact-merges", contact_id=merge.survivor_id)
+    if merge.undo_report:
+        messages.warning(
+            request,
+            _("The merge was undone. Kept on this contact because they changed since: %(items)s")
+            % {"items": "; ".join(services.describe_problem(p) for p in merge.undo_report)},
+        )
+    else:
+        messages.success(request, _("The merge was undone; the contact is back as it was."))
+    return redirect(card_url(merge.merged_contact_id))
+
+
+# --------------------------------------------------------------------------------------------
+# Matching rules (admins)
+
+
+def _rule_form_data(post) -> dict:
+    conditions = []
+    for index in range(3):
+        field = post.get(f"field_{index}", "")
+        if field:
+            conditions.append({"field": field, "match": post.get(f"match_{index}", EXACT)})
+    return {
+        "name": post.get("name", ""),
+        "conditions": conditions,
+        "combine": post.get("combine", Combine.ALL),
+        "min_similarity": post.get("min_similarity", "88"),
+        "confidence": post.get("confidence", "80"),
+        "is_active": True,
+    }
+
+
+@login_required
+def rules(request: HttpRequest) -> HttpResponse:
+    if not is_admin(request.user):
+        raise Http404("No such page.")
+    errors: list[str] = []
+    form: dict = {}
+    if request.method == "POST":
+        action = request.POST.get("action", "add")
+        rule = queries.matching_rules().filter(pk=request.POST.get("rule") or 0).first()
+        try:
+            if action == "add":
+                form = request.POST.dict()
+                services.create_rule(request.user, data=_rule_form_data(request.POST))
+                messages.success(request, _("Rule added."))
+            elif rule is None:
+                raise NotFound("No such rule.")
+            elif action == "toggle":
+                services.update_rule(request.user, rule, data={"is_active": not rule.is_active})
+            elif action == "delete":
+                services.delete_rule(request.user, rule)
+                messages.success(request, _("Rule deleted."))
+        except InvalidInput as exc:
+            errors = [f"{k}: {m}" for k, ms in exc.errors.items() for m in ms]
+        except NotFound as exc:
+            errors = [exc.message]
+        if not errors:
+            return redirect("duplicates:rules")
+    return render(
+        request,
+        "duplicates/rules.html",
+        {
+            "rules": list(queries.matching_rules()),
+            "fields": FIELDS,
+            "fuzzy_fields": FUZZY_FIELDS,
+            "matches": (EXACT, FUZZY),
+            "combines": Combine.choices,
+            "errors": errors,
+            "form": form,
+            "slots": range(3),
+        },
+        status=422 if errors else 200,
+    )

@@ -1,0 +1,92 @@
+"""Pages for data-subject requests: the export download, stop / start monitoring, forget with
+its confirmation, and the audit log of forgotten contacts (admins)."""
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
+
+from kartoteka.contacts.queries import get_contact
+from kartoteka.core.errors import Forbidden, NotFound
+from kartoteka.core.scope import is_admin
+from kartoteka.duplicates.views import card_url
+from kartoteka.privacy import services
+from kartoteka.privacy.export import zip_response
+from kartoteka.privacy.queries import forget_records
+
+
+@login_required
+@require_GET
+def export(request: HttpRequest, contact_id: int) -> HttpResponse:
+    try:
+        return zip_response(request, contact_id)
+    except NotFound as exc:
+        raise Http404(exc.message) from None
+
+
+@login_required
+@require_POST
+def monitoring(request: HttpRequest, contact_id: int) -> HttpResponse:
+    try:
+        contact = get_contact(request.user, contact_id)
+        enabled = request.POST.get("enabled", "toggle")
+        wanted = not contact.is_monitored if enabled == "toggle" else enabled == "true"
+        contact = services.set_monitoring(request.user, contact, enabled=wanted)
+    except NotFound as exc:
+        raise Http404(exc.message) from None
+    if contact.is_monitored:
+        messages.success(request, _("Monitoring is on again for this contact."))
+    else:
+        messages.success(request, _("Monitoring stopped: this contact is no longer tracked."))
+    return redirect(card_url(contact.pk))
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def forget(request: HttpRequest, contact_id: int) -> HttpResponse:
+    """GET asks for confirmation (typing the e-mail); POST forgets and shows the proof."""
+    try:
+        contact = get_contact(request.user, contact_id)
+    except NotFound as exc:
+        raise Http404(exc.message) from None
+    if not is_admin(request.user):
+        return render(request, "privacy/forbidden.html", {"contact": contact}, status=403)
+    error = ""
+    if request.method == "POST":
+        typed = request.POST.get("confirm_email", "").strip().casefold()
+        if typed != contact.email.casefold():
+            error = _("Type the contact's e-mail address exactly to confirm.")
+        else:
+            try:
+                record = services.forget_contact(request.user, contact)
+            except Forbidden as exc:
+                error = exc.message
+            else:
+                return redirect("privacy:record", record_id=record.pk)
+    return render(
+        request,
+        "privacy/forget.html",
+        {"contact": contact, "error": error},
+        status=422 if error else 200,
+    )
+
+
+@login_required
+@require_GET
+def log(request: HttpRequest) -> HttpResponse:
+    if not is_admin(request.user):
+        raise Http404("No such page.")
+    return render(request, "privacy/log.html", {"records": list(forget_records()[:500])})
+
+
+@login_required
+@require_GET
+def record(request: HttpRequest, record_id: int) -> HttpResponse:
+    if not is_admin(request.user):
+        raise Http404("No such page.")
+    found = forget_records().filter(pk=record_id).first()
+    if found is None:
+        raise Http404("No such record.")
+    return render(request, "privacy/record.html", {"record": found})
