@@ -3,6 +3,7 @@ own work around a contact: notes, comments with mentions, tasks, files and notif
 
 from django.conf import settings
 from django.db import models
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 
@@ -152,6 +153,10 @@ class Task(models.Model):
     def is_closed(self) -> bool:
         return self.status in (TaskStatus.DONE, TaskStatus.CANCELLED)
 
+    @property
+    def is_overdue(self) -> bool:
+        return not self.is_closed and self.due_at is not None and self.due_at < timezone.now()
+
 
 class TaskAssignee(models.Model):
     task = models.ForeignKey(Task, on_delete=models.CASCADE, related_name="assignments")
@@ -233,7 +238,8 @@ class Notification(models.Model):
     task = models.ForeignKey(
         Task, null=True, blank=True, on_delete=models.CASCADE, related_name="+"
     )
-    # A short plain-text line shown in the list: "Alba mentioned you: …".
+    # What it is about, in a line: the start of the comment, the task's title. The sentence
+    # around it ("Alba mentioned you on …") is put together, translated, when it is shown.
     text = models.CharField(max_length=300)
     created_at = models.DateTimeField()
     read_at = models.DateTimeField(null=True, blank=True)

@@ -292,7 +292,6 @@ def add_comment(actor: User | None, contact, *, body: object) -> Comment:
         },
         detail=comment,
     )
-    who = _actor_name(actor)
     for user in reachable:
         if user != actor:
             _notify(
@@ -301,7 +300,7 @@ def add_comment(actor: User | None, contact, *, body: object) -> Comment:
                 actor=actor,
                 contact=contact,
                 comment=comment,
-                text=f"{who} mentioned you on {contact}: {_summary(text)}",
+                text=_summary(text),
             )
     comment.unreachable_mentions = sorted(u.username for u in named.values() if u not in reachable)
     events.publish(
@@ -471,7 +470,6 @@ def _record_on_contacts(
 def _notify_assigned(
     task: Task, users: Iterable[User], *, actor: User | None, actor_label: str
 ) -> None:
-    who = _actor_name(actor, actor_label)
     for user in users:
         if user == actor:
             continue
@@ -483,7 +481,7 @@ def _notify_assigned(
             actor_label=actor_label,
             contact=contact,
             task=task,
-            text=f"{who} gave you a task: {task.title}",
+            text=task.title,
         )
 
 
@@ -760,11 +758,15 @@ def restore_file(actor: User | None, attached: ContactFile) -> ContactFile:
     return attached
 
 
+def can_delete_file(actor: User | None, attached: ContactFile) -> bool:
+    return _is_author_or_admin(actor, attached.uploaded_by_id)
+
+
 @transaction.atomic
 def delete_file(actor: User | None, attached: ContactFile) -> None:
     """Erase the file from storage for good. Only its uploader or an admin may do this."""
     _require_contact_access(actor, attached.contact)
-    if not _is_author_or_admin(actor, attached.uploaded_by_id):
+    if not can_delete_file(actor, attached):
         raise Forbidden("Only the person who uploaded the file or an admin may delete it.")
     _record_file(Kind.FILE_DELETED, attached, actor=actor, event="file.deleted")
     stored = attached.file.name

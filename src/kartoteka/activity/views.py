@@ -14,6 +14,7 @@ from django.shortcuts import redirect, render
 from django.template.response import TemplateResponse
 from django.urls import NoReverseMatch, reverse
 from django.utils.dateparse import parse_datetime
+from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.views.decorators.csrf import csrf_exempt, csrf_protect
 from django.views.decorators.http import require_GET, require_POST
@@ -101,9 +102,13 @@ def tasks_context(request: HttpRequest, contact) -> dict:
 
 
 def files_context(request: HttpRequest, contact) -> dict:
+    files = list(queries.files_of(request.user, contact.pk))
+    removed = list(queries.files_of(request.user, contact.pk, removed=True))
+    for attached in files + removed:
+        attached.can_delete = services.can_delete_file(request.user, attached)
     return {
-        "files": list(queries.files_of(request.user, contact.pk)),
-        "removed_files": list(queries.files_of(request.user, contact.pk, removed=True)),
+        "files": files,
+        "removed_files": removed,
         "max_upload_bytes": services.max_upload_bytes(),
         "section_id": section_id("files", contact.pk),
     }
@@ -327,6 +332,9 @@ def task_detail(request: HttpRequest, task_id: int) -> HttpResponse:
             errors = _for_template(exc.errors)
         else:
             messages.success(request, _("Task saved."))
+            back = request.POST.get("next", "")
+            if back and url_has_allowed_host_and_scheme(back, allowed_hosts={request.get_host()}):
+                return redirect(back)
             return redirect("activity:task", task_id=task.pk)
     context = {
         "task": task,
