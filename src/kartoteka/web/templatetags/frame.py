@@ -1,0 +1,46 @@
+"""Template tags of the page frame: navigation and widgets from the registry, form helpers."""
+
+from django import template
+from django.urls import NoReverseMatch, reverse
+
+from kartoteka.web import registry
+
+register = template.Library()
+
+
+@register.simple_tag(takes_context=True)
+def nav_links(context) -> list[dict]:
+    """The user's navigation entries with their address and whether the page is under it."""
+    request = context.get("request")
+    user = getattr(request, "user", None)
+    path = request.path if request else ""
+    links = []
+    for item in registry.nav_items(user):
+        try:
+            url = reverse(item.url_name)
+        except NoReverseMatch:  # an app whose pages are not mounted yet
+            continue
+        links.append({"key": item.key, "label": item.label, "url": url})
+    # The longest matching prefix wins, so /contacts/ is not active on /contacts-something/.
+    best = max(
+        (link for link in links if path.startswith(link["url"])),
+        default=None,
+        key=lambda link: len(link["url"]),
+    )
+    for link in links:
+        link["active"] = link is best
+    return links
+
+
+@register.simple_tag
+def frame_widgets() -> list[registry.FrameWidget]:
+    return registry.frame_widgets()
+
+
+@register.filter
+def get_item(mapping, key):
+    """mapping[key] in a template, or None."""
+    try:
+        return mapping.get(key)
+    except AttributeError:
+        return None
