@@ -109,3 +109,17 @@ def test_any_rule_matches_on_one_condition():
 def test_fold_drops_accents_case_and_punctuation_but_keeps_scripts():
     assert fold("  Łukasz  O'Brien-Núñez ") == "łukasz o brien nunez"
     assert fold("Пётр") == "петр"
+
+
+def test_a_shared_free_mail_domain_lowers_the_confidence():
+    result = find_groups(
+        [
+            make_record(1, first_name="Claire", last_name="Harmon", emails=["a@gmail.com"]),
+            make_record(2, first_name="Claire", last_name="Harmom", emails=["b@gmail.com"]),
+            make_record(3, first_name="Claire", last_name="Harmon", emails=["c@acme.com"]),
+            make_record(4, first_name="Claire", last_name="Harmom", emails=["d@acme.com"]),
+        ],
+        [SIMILAR_NAME_DOMAIN],
+    )
+    by_ids = {tuple(g.contact_ids): g.confidence for g in result.groups}
+    assert by_ids[(3, 4)] > by_ids[(1, 2)]

@@ -220,3 +220,12 @@ def test_a_merge_cannot_be_undone_twice(admin, pair):
     undo_merge(admin, record)
     with pytest.raises(Conflict):
         undo_merge(admin, record)
+
+
+def test_bulk_merge_leaves_big_groups_for_a_person_to_check(admin):
+    from kartoteka.duplicates.services import merge_exact_groups
+
+    for _ in range(4):
+        make_contact(admin, phone="+34910000000")
+    assert merge_exact_groups(admin) == []
+    assert Contact.objects.count() == 4

@@ -23,6 +23,43 @@ MIN_FUZZY_LENGTH = 4
 # e.g. thousands of contacts sharing one switchboard number and one name prefix).
 MAX_FUZZY_BLOCK = 5000
 PREFIX = 3
+# Sharing one of these says little: a match through them keeps only part of its confidence.
+FREE_MAIL_DOMAINS = frozenset(
+    [
+        "gmail.com",
+        "googlemail.com",
+        "yahoo.com",
+        "yahoo.es",
+        "yahoo.co.uk",
+        "hotmail.com",
+        "hotmail.es",
+        "outlook.com",
+        "outlook.es",
+        "live.com",
+        "msn.com",
+        "icloud.com",
+        "me.com",
+        "aol.com",
+        "proton.me",
+        "protonmail.com",
+        "gmx.com",
+        "gmx.de",
+        "gmx.net",
+        "web.de",
+        "mail.com",
+        "wp.pl",
+        "o2.pl",
+        "onet.pl",
+        "interia.pl",
+        "op.pl",
+        "tlen.pl",
+        "poczta.fm",
+        "yandex.ru",
+        "mail.ru",
+        "telefonica.net",
+    ]
+)
+FREE_MAIL_WEIGHT = 0.7
 
 
 class Record(NamedTuple):
@@ -230,25 +267,37 @@ def find_groups(records: Iterable[Record], rules: Iterable[Rule]) -> Result:
             for record in records:
                 for key in _block_keys(record, rule, lead):
                     blocks[key].append(record)
-            for block in blocks.values():
+            for key, block in blocks.items():
                 if len(block) < 2:
                     continue
                 if not fuzzy:
+                    confidence = rule.confidence
+                    if FREE_MAIL_DOMAINS.intersection(key):
+                        confidence = round(confidence * FREE_MAIL_WEIGHT)
                     first = block[0].id
                     for other in block[1:]:
-                        link(first, other.id, rule.confidence, rule.name, True)
+                        link(first, other.id, confidence, rule.name, True)
                     continue
                 if len(block) > MAX_FUZZY_BLOCK:
                     result.oversized_blocks.append(f"{rule.name}: {len(block)} contacts")
                     continue
+                weight = FREE_MAIL_WEIGHT if FREE_MAIL_DOMAINS.intersection(key) else 1.0
                 for a, b, score in _fuzzy_pairs(block, rule, result):
-                    link(a, b, round(rule.confidence * score / 100), rule.name, False)
+                    link(a, b, round(rule.confidence * weight * score / 100), rule.name, False)
     result.groups = _groups(best)
     return result
 
 
 def _groups(best: dict[tuple[int, int], tuple[int, str, bool]]) -> list[Group]:
+    """Join linked contacts into groups, strongest links first (a maximum spanning forest).
+
+    A group's confidence is its weakest joining link: a pair of near-certain twins loosely
+    linked to a third contact is only as sure as that loose link.
+    """
     parent: dict[int, int] = {}
+    weakest: dict[int, int] = {}
+    reasons: dict[int, set[str]] = defaultdict(set)
+    exact: dict[int, bool] = {}
 
     def root(x: int) -> int:
         parent.setdefault(x, x)
@@ -257,24 +306,27 @@ def _groups(best: dict[tuple[int, int], tuple[int, str, bool]]) -> list[Group]:
             x = parent[x]
         return x
 
-    for a, b in best:
+    for (a, b), (confidence, reason, is_exact) in sorted(best.items(), key=lambda i: -i[1][0]):
         ra, rb = root(a), root(b)
-        if ra != rb:
-            parent[max(ra, rb)] = min(ra, rb)
+        if ra == rb:
+            reasons[ra].add(reason)
+            continue
+        keep, gone = min(ra, rb), max(ra, rb)
+        parent[gone] = keep
+        weakest[keep] = min(confidence, weakest.get(keep, 100), weakest.pop(gone, 100))
+        reasons[keep] |= reasons.pop(gone, set()) | {reason}
+        exact[keep] = is_exact and exact.get(keep, True) and exact.pop(gone, True)
     members: dict[int, list[int]] = defaultdict(list)
-    links: dict[int, list[tuple[int, str, bool]]] = defaultdict(list)
     for x in parent:
         members[root(x)].append(x)
-    for (a, _b), value in best.items():
-        links[root(a)].append(value)
     groups = [
         Group(
-            contact_ids=sorted(members[r]),
-            reasons=sorted({reason for _c, reason, _e in links[r]}),
-            confidence=max(c for c, _reason, _e in links[r]),
-            exact=all(e for _c, _reason, e in links[r]),
+            contact_ids=sorted(ids),
+            reasons=sorted(reasons[r]),
+            confidence=weakest[r],
+            exact=exact[r],
         )
-        for r in members
+        for r, ids in members.items()
     ]
     groups.sort(key=lambda g: (-g.confidence, g.contact_ids[0]))
     return groups

@@ -31,6 +31,7 @@ from kartoteka.duplicates.queries import UNDO_DAYS, duplicate_groups
 MERGED = "merged"
 MERGE_UNDONE = "merge_undone"
 MAX_MERGED = 50
+BULK_MAX_GROUP = 3
 
 # Card fields whose value can be picked from any of the merged contacts.
 CHOOSABLE = (
@@ -482,13 +483,15 @@ def undo_merge(actor: User | None, merge: MergeRecord) -> MergeRecord:
 
 
 def merge_exact_groups(actor: User | None, *, actor_label: str = "") -> list[MergeRecord]:
-    """Merge every group found by exact conditions only, oldest contact surviving.
+    """Merge every group of at most BULK_MAX_GROUP contacts found by exact conditions only,
+    the oldest contact surviving.
 
     Each group is its own transaction, so one refused group does not undo the others.
     """
     records: list[MergeRecord] = []
     for group in duplicate_groups(actor).groups:
-        if not group.exact:
+        # A big group sharing one value (a switchboard number) is rarely one person: by hand.
+        if not group.exact or len(group.contact_ids) > BULK_MAX_GROUP:
             continue
         survivor, *others = group.contact_ids
         records.extend(
