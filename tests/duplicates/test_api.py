@@ -32,7 +32,7 @@ def test_duplicates_only_lists_contacts_the_user_sees(other_sales_api, twins):
 def test_api_merges_and_undoes(admin_api, twins):
     one, two = twins
     response = admin_api.post(
-        "/api/v1/contacts/merge",
+        "/api/v1/merges",
         {"survivor": one.pk, "merged": [two.pk], "fields": {"email": two.pk}},
     )
     assert response.status_code == 201, response.content
@@ -48,7 +48,7 @@ def test_api_merges_and_undoes(admin_api, twins):
 
 def test_merge_with_bad_input_is_problem_json(admin_api, twins):
     one, _two = twins
-    response = admin_api.post("/api/v1/contacts/merge", {"survivor": one.pk, "merged": []})
+    response = admin_api.post("/api/v1/merges", {"survivor": one.pk, "merged": []})
     assert response.status_code == 422
     assert response["Content-Type"] == "application/problem+json"
     assert response.json()["errors"][0]["field"] == "merged"
@@ -57,7 +57,7 @@ def test_merge_with_bad_input_is_problem_json(admin_api, twins):
 def test_merge_of_an_unseen_contact_is_404(other_sales_api, twins):
     one, two = twins
     response = other_sales_api.post(
-        "/api/v1/contacts/merge", {"survivor": one.pk, "merged": [two.pk]}
+        "/api/v1/merges", {"survivor": one.pk, "merged": [two.pk]}
     )
     assert response.status_code == 404
 
@@ -65,7 +65,7 @@ def test_merge_of_an_unseen_contact_is_404(other_sales_api, twins):
 def test_sales_user_cannot_undo_a_merge(admin_api, sales_api, twins):
     one, two = twins
     (merge,) = admin_api.post(
-        "/api/v1/contacts/merge", {"survivor": one.pk, "merged": [two.pk]}
+        "/api/v1/merges", {"survivor": one.pk, "merged": [two.pk]}
     ).json()
     assert sales_api.post(f"/api/v1/merges/{merge['id']}/undo").status_code == 403
 

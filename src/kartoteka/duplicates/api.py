@@ -43,10 +43,7 @@ def merge_exact(request: HttpRequest):
     return [merge_out(m) for m in services.merge_exact_groups(request.user)]
 
 
-@router.post("/contacts/merge", response={201: list[MergeOut]})
-def merge(request: HttpRequest, payload: MergeIn):
-    """Merge `merged` into `survivor`; `fields` maps a card field to the contact whose value
-    stays (e.g. {"first_name": 12, "email": 13, "properties.size": 13})."""
+def _merge(request: HttpRequest, payload: MergeIn):
     merges = services.merge_contacts(
         request.user,
         survivor_id=payload.survivor,
@@ -54,6 +51,19 @@ def merge(request: HttpRequest, payload: MergeIn):
         fields=payload.fields,
     )
     return Status(201, [merge_out(m) for m in merges])
+
+
+@router.post("/contacts/merge", response={201: list[MergeOut]})
+def merge(request: HttpRequest, payload: MergeIn):
+    """Merge `merged` into `survivor`; `fields` maps a card field to the contact whose value
+    stays (e.g. {"first_name": 12, "email": 13, "properties.size": 13})."""
+    return _merge(request, payload)
+
+
+@router.post("/merges", response={201: list[MergeOut]})
+def create_merge(request: HttpRequest, payload: MergeIn):
+    """The same as POST /contacts/merge, at an address no contact route can shadow."""
+    return _merge(request, payload)
 
 
 @router.get("/merges", response=list[MergeOut])
