@@ -4,6 +4,8 @@ import datetime as dt
 
 from django.db.models import Prefetch, Q, QuerySet
 
+from kartoteka.activity.models import Activity
+from kartoteka.activity.queries import timeline
 from kartoteka.contacts.models import Contact, ContactTag, PropertyDefinition, Tag
 from kartoteka.core.errors import NotFound
 from kartoteka.core.scope import visible_contacts
@@ -77,6 +79,32 @@ def keyset_page(
     items = list(contacts.order_by("-pk")[: limit + 1])
     next_after = items[limit - 1].pk if len(items) > limit else None
     return items[:limit], next_after
+
+
+def timeline_page(
+    actor,
+    contact_id: int,
+    *,
+    after: tuple[dt.datetime, int] | None,
+    limit: int,
+    kinds: list[str] | None = None,
+) -> tuple[list[Activity], tuple[dt.datetime, int] | None]:
+    """One page of a visible contact's timeline, newest first, after (occurred_at, id)."""
+    get_contact(actor, contact_id)
+    entries = timeline(actor, contact_id, kinds=kinds)
+    if after is not None:
+        when, entry_id = after
+        entries = entries.filter(Q(occurred_at__lt=when) | Q(occurred_at=when, pk__lt=entry_id))
+    items = list(entries[: limit + 1])
+    last = items[limit - 1] if len(items) > limit else None
+    return items[:limit], (last.occurred_at, last.pk) if last else None
+
+
+def get_property_definition(key: str) -> PropertyDefinition:
+    definition = PropertyDefinition.objects.filter(key=key).first()
+    if definition is None:
+        raise NotFound(f"No custom detail with the key {key!r}.")
+    return definition
 
 
 def clients(actor) -> QuerySet[Contact]:

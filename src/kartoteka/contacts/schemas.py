@@ -1,0 +1,206 @@
+"""API shapes of contacts, their tags and timeline, and custom detail definitions."""
+
+from datetime import date, datetime
+from typing import Any
+
+from ninja import Schema
+from pydantic import ConfigDict, Field
+
+
+class Strict(Schema):
+    """Input shapes refuse unknown fields, so a typo is a 422 instead of a silent no-op."""
+
+    model_config = ConfigDict(extra="forbid")
+
+
+class EmailEntry(Strict):
+    email: str
+    primary: bool = False
+
+
+class PhoneEntry(Strict):
+    phone: str
+    primary: bool = False
+
+
+class MessengerEntry(Strict):
+    network: str
+    handle: str
+
+
+class Address(Strict):
+    street: str | None = None
+    city: str | None = None
+    postal_code: str | None = None
+    region: str | None = None
+    country: str | None = Field(None, description="ISO 3166 alpha-2 code or a country name")
+
+
+class Attribution(Strict):
+    utm_source: str | None = None
+    utm_medium: str | None = None
+    utm_campaign: str | None = None
+    utm_term: str | None = None
+    utm_content: str | None = None
+    gclid: str | None = None
+    ads_campaign: str | None = None
+    ads_group: str | None = None
+    ads_keyword: str | None = None
+    ads_network: str | None = None
+    ads_device: str | None = None
+    ads_id: str | None = None
+
+
+class ContactFields(Strict):
+    """Every writable field; on PATCH only the fields sent change."""
+
+    email: str | None = Field(None, description="The primary e-mail address")
+    emails: list[EmailEntry | str] | None = Field(
+        None, description="Every address; replaces the list. The first or the marked is primary."
+    )
+    phone: str | None = Field(None, description="The primary phone, stored in E.164")
+    phones: list[PhoneEntry | str] | None = None
+    messengers: list[MessengerEntry] | None = None
+    first_name: str | None = None
+    last_name: str | None = None
+    company: str | None = Field(None, description="Company name; created on first use")
+    job_title: str | None = None
+    address: Address | None = None
+    fax: str | None = None
+    birthday: date | None = None
+    score: int | None = None
+    status: str | None = None
+    owners: list[str] | None = Field(None, description="Usernames")
+    source: str | None = None
+    attribution: Attribution | None = None
+    created_ip: str | None = None
+    created_url: str | None = None
+    properties: dict[str, Any] | None = Field(
+        None, description="Custom details by key; null removes a value"
+    )
+    tags: list[str] | None = Field(None, description="Replaces the tags (on create: sets them)")
+
+
+class ContactIn(ContactFields):
+    email: str = Field(..., description="The primary e-mail address (required)")
+
+
+class ContactPatch(ContactFields):
+    version: int | None = Field(
+        None, description="The version you read; a newer one on the server answers 409"
+    )
+
+
+class EmailOut(Schema):
+    email: str
+    primary: bool
+
+
+class PhoneOut(Schema):
+    phone: str
+    primary: bool
+
+
+class MessengerOut(Schema):
+    network: str
+    handle: str
+
+
+class AddressOut(Schema):
+    street: str
+    city: str
+    postal_code: str
+    region: str
+    country: str
+
+
+class TagDetailOut(Schema):
+    name: str
+    origin: str
+    origin_label: str
+    added_by: str | None
+    added_at: datetime
+
+
+class ContactOut(Schema):
+    id: int
+    email: str
+    emails: list[EmailOut]
+    phone: str
+    phones: list[PhoneOut]
+    messengers: list[MessengerOut]
+    first_name: str
+    last_name: str
+    company: str | None
+    job_title: str
+    address: AddressOut
+    fax: str
+    birthday: date | None
+    score: int
+    status: str
+    owners: list[str]
+    source: str
+    attribution: dict[str, str]
+    created_ip: str | None
+    created_url: str
+    properties: dict[str, Any]
+    tags: list[str]
+    tag_details: list[TagDetailOut] = Field(description="Who or what added each tag, and when")
+    version: int
+    created_at: datetime
+    updated_at: datetime
+    last_activity_at: datetime | None
+
+
+class ContactPage(Schema):
+    items: list[ContactOut]
+    next_cursor: str | None = Field(description="Pass as ?cursor= for the next page")
+
+
+class TagsIn(Strict):
+    tags: list[str]
+
+
+class TagsOut(Schema):
+    added: list[str] = Field(description="Tags that were new on this contact")
+    tags: list[str]
+
+
+class TimelineEntryOut(Schema):
+    id: int
+    kind: str
+    occurred_at: datetime
+    actor: str | None
+    actor_label: str
+    detail_type: str
+    detail_id: int | None
+    payload: dict[str, Any]
+
+
+class TimelinePage(Schema):
+    items: list[TimelineEntryOut]
+    next_cursor: str | None
+
+
+class PropertyIn(Strict):
+    key: str
+    label: str
+    type: str = Field(
+        description="text, number, decimal, date, boolean, url, dictionary or multi_choice"
+    )
+    choices: list[str] | None = None
+
+
+class PropertyPatch(Strict):
+    label: str | None = None
+    choices: list[str] | None = None
+    position: int | None = None
+
+
+class PropertyOut(Schema):
+    id: int
+    key: str
+    label: str
+    type: str
+    choices: list[str]
+    position: int
