@@ -138,3 +138,13 @@ def test_my_tasks_are_split_into_overdue_today_and_upcoming(sales):
     groups = queries.my_tasks(sales, now=now)
     titles = {name: [t.title for t in tasks] for name, tasks in groups.items()}
     assert titles == {"overdue": ["late"], "today": ["today"], "upcoming": ["next week", "someday"]}
+
+
+def test_reassignment_summary_names_who_had_and_who_has_the_task(admin, sales, contact):
+    UserFactory(username="carla", role="sales")
+    task = services.create_task(
+        admin, data={"title": "Visit", "assignees": ["sergio"], "contacts": [contact.pk]}
+    )
+    services.update_task(admin, task, data={"assignees": ["carla", "sergio"]})
+    entry = queries.timeline(admin, contact.pk, kinds=["task_reassigned"]).get()
+    assert entry.payload["summary"] == "Visit (sergio → carla, sergio)"

@@ -590,6 +590,9 @@ def _reassign(
         actor_label=actor_label,
         old=[u.username for u in old],
         new=sorted(u.username for u in users),
+        # Usernames read the same in every language, so the summary can carry the change.
+        summary=f"{task.title} ({', '.join(u.username for u in old)} → "
+        f"{', '.join(sorted(u.username for u in users))})",
     )
     _notify_assigned(task, [u for u in users if u not in old], actor=actor, actor_label=actor_label)
     events.publish("task.reassigned", task_id=task.pk, assignee_ids=[u.pk for u in users])
