@@ -83,6 +83,31 @@ def record(
     )
 
 
+def activity_entry(
+    contact,
+    kind: str,
+    *,
+    actor=None,
+    actor_label: str = "",
+    payload: dict | None = None,
+    occurred_at: datetime,
+) -> Activity:
+    """An unsaved timeline entry for `record_many` (bulk loads such as demo data)."""
+    return Activity(
+        contact=contact,
+        kind=kind,
+        occurred_at=occurred_at,
+        actor=actor,
+        actor_label=actor_label,
+        payload=_json_safe(payload or {}),
+    )
+
+
+def record_many(entries: list[Activity]) -> None:
+    """Add many entries made by `activity_entry` in a few INSERTs."""
+    Activity.objects.bulk_create(entries, batch_size=1000)
+
+
 def record_created(contact, *, actor=None, actor_label: str = "", source: str = "") -> Activity:
     return record(
         contact,
