@@ -25,8 +25,6 @@ def fill_related_tables(actor, contact, *, mention, words: str = "") -> dict:
 def related_counts(contact_id: int) -> dict[str, int]:
     """Rows per related table that point at the contact (card rows included)."""
     return {
-        relation.key: relation.model._default_manager.filter(
-            **{f"{relation.field_name}_id": contact_id}
-        ).count()
+        relation.key: relation.rows(contact_id).count()
         for relation in relations.contact_relations()
     }

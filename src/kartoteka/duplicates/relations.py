@@ -1,8 +1,9 @@
 """What merging and forgetting do with every table that points at a contact.
 
-Merge and forget walk every foreign key to contacts.Contact and look its policy up here, so a
-table added later cannot be silently lost on a merge or left full of personal data after a
-forget: until it has a policy, both refuse to run (and a test fails).
+Merge and forget walk every foreign key to contacts.Contact (and every plain `contact_id`
+column) and look its policy up here, so a table added later cannot be silently lost on a merge
+or left full of personal data after a forget: until it has a policy, both refuse to run (and a
+test fails).
 
 Models are named "app_label.Model.field" so entries for apps that do not exist yet are harmless.
 """
@@ -15,12 +16,13 @@ from django.db import models
 from kartoteka.core.errors import Conflict
 
 # Merge policies
+KEEP = "keep"  # leave the row as it is (it records history by id, e.g. an import's journal)
 MOVE = "move"  # re-point the row to the survivor
 MOVE_UNIQUE = "move_unique"  # re-point, dropping rows the survivor already has (`unique`)
 CARD = "card"  # the contact's own card data, merged by contacts.services; restored from snapshot
 DELETE = "delete"  # dropped with the merged contact (restored from snapshot on undo)
 
-# Forget policies
+# Forget policies (KEEP too: the row holds no personal data, only an id)
 ERASE = "erase"  # delete the rows (and the bytes of their files)
 ANONYMISE = "anonymise"  # keep the row for aggregates, detach it and blank `scrub`
 
@@ -61,10 +63,12 @@ POLICIES: dict[str, Policy] = {
     "activity.ContactFile.contact": Policy(MOVE, ERASE, files=("file",)),
     "activity.Notification.contact": Policy(MOVE, ERASE),
     "duplicates.MergeRecord.survivor": Policy(MOVE, ERASE),
-    # Import journals and per-row error reports keep copies of what was imported.
-    "transfer.ImportRow.contact": Policy(MOVE, ERASE),
-    "transfer.ImportError.contact": Policy(MOVE, ERASE),
-    "transfer.ImportChange.contact": Policy(MOVE, ERASE),
+    # Plain id columns (no foreign key) that name a contact.
+    "duplicates.MergeRecord.merged_contact_id": Policy(KEEP, KEEP),
+    "privacy.ForgetRecord.contact_id": Policy(KEEP, KEEP),
+    # An import's journal stays with the contact the import wrote (a revert must not delete the
+    # survivor of a later merge); it holds the imported values, so forget erases it.
+    "transfer.ImportRow.contact_id": Policy(KEEP, ERASE),
 }
 
 
@@ -73,8 +77,14 @@ POLICIES: dict[str, Policy] = {
 SWEEPS: dict[str, tuple[str, ...]] = {
     "activity.Activity": ("payload",),
     "activity.Notification": ("text",),
-    "transfer.ImportError": ("row", "message"),
-    "transfer.ImportJob": ("error_report",),
+    "transfer.ImportProblem": ("value", "message"),
+}
+# Stored files named by a path column (uploaded imports, finished exports): on forget, a file
+# that contains one of the person's e-mail addresses or phone numbers is deleted and the column
+# blanked.
+FILE_SWEEPS: dict[str, str] = {
+    "transfer.Import": "file_path",
+    "transfer.Export": "file_path",
 }
 
 
@@ -82,24 +92,42 @@ SWEEPS: dict[str, tuple[str, ...]] = {
 class Relation:
     key: str
     model: type[models.Model]
-    field: models.ForeignKey
+    field: models.Field
     policy: Policy | None
 
     @property
     def field_name(self) -> str:
         return self.field.name
 
+    @property
+    def column(self) -> str:
+        """The id column, so foreign keys and plain id columns are filtered and set alike."""
+        return self.field.attname
+
+    def rows(self, contact_id: int) -> models.QuerySet:
+        return self.model._default_manager.filter(**{self.column: contact_id})
+
+
+def _names_a_contact(model_field: models.Field, contact_model: type[models.Model]) -> bool:
+    remote = getattr(model_field, "remote_field", None)
+    if remote is not None:
+        return (model_field.many_to_one or model_field.one_to_one) and (
+            remote.model is contact_model
+        )
+    # A plain integer column called contact_id (or *_contact_id) holds a contact's id too.
+    return model_field.attname.endswith("contact_id") and isinstance(
+        model_field, models.IntegerField
+    )
+
 
 def contact_relations() -> list[Relation]:
-    """Every foreign key to Contact in every installed model, hidden and auto-created included."""
+    """Every column naming a contact in every installed model: foreign keys (hidden and
+    auto-created included) and plain `contact_id` columns."""
     contact_model = apps.get_model("contacts", "Contact")
     found = []
     for model in apps.get_models(include_auto_created=True):
         for model_field in model._meta.concrete_fields:
-            remote = getattr(model_field, "remote_field", None)
-            if remote is None or not model_field.many_to_one and not model_field.one_to_one:
-                continue
-            if remote.model is not contact_model:
+            if not _names_a_contact(model_field, contact_model):
                 continue
             key = f"{model._meta.app_label}.{model.__name__}.{model_field.name}"
             found.append(Relation(key, model, model_field, POLICIES.get(key)))

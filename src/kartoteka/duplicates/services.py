@@ -215,16 +215,14 @@ def _merge_one(
     kept, dropped, card_rows = {}, [], {}
     for relation in all_relations:
         policy = relation.policy
-        rows = relation.model._default_manager.filter(**{relation.field_name: merged})
+        rows = relation.rows(merged.pk)
+        if policy.merge == relations.KEEP:
+            continue
         if policy.merge == relations.CARD:
             card_rows[relation.key] = _rows(rows)
             continue
         if policy.merge == relations.MOVE_UNIQUE:
-            taken = set(
-                relation.model._default_manager.filter(
-                    **{relation.field_name: survivor}
-                ).values_list(*relation.policy.unique)
-            )
+            taken = set(relation.rows(survivor.pk).values_list(*relation.policy.unique))
             clashing = [
                 row.pk
                 for row in rows
@@ -243,7 +241,7 @@ def _merge_one(
         ids = list(rows.values_list("pk", flat=True))
         if ids:
             relation.model._default_manager.filter(pk__in=ids).update(
-                **{relation.field_name: survivor}
+                **{relation.column: survivor.pk}
             )
             kept[relation.key] = _fingerprints(relation.model, ids)
 
@@ -461,8 +459,8 @@ def undo_merge(actor: User | None, merge: MergeRecord) -> MergeRecord:
                 )
             else:
                 movable.append(int(pk))
-        manager.filter(pk__in=movable, **{relation.field_name: survivor}).update(
-            **{relation.field_name: restored}
+        manager.filter(pk__in=movable, **{relation.column: survivor.pk}).update(
+            **{relation.column: restored.pk}
         )
     primary = restored.emails.order_by("-is_primary", "id").first()
     if primary is None:

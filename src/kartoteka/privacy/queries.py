@@ -84,9 +84,7 @@ def contact_data(actor, contact_id: int) -> ContactData:
     for relation in relations.checked_relations():
         if relation.policy.merge == relations.CARD or relation.model is Contact:
             continue
-        rows = relation.model._default_manager.filter(**{relation.field_name: contact}).order_by(
-            "pk"
-        )
+        rows = relation.rows(contact.pk).order_by("pk")
         exported = []
         for instance in rows:
             row = _row(instance, skip=relation.field_name)

@@ -1,6 +1,10 @@
 """Data-subject requests: stop or start monitoring a contact, record a data export, and forget a
 contact everywhere while keeping anonymous aggregates and an audit record."""
 
+import io
+import os
+import zipfile
+
 from django.apps import apps
 from django.core.files.storage import default_storage
 from django.db import transaction
@@ -90,14 +94,16 @@ def forget_contact(actor: User | None, contact: Contact, *, actor_label: str = "
     for relation in relations.checked_relations():
         policy = relation.policy
         manager = relation.model._default_manager
-        rows = manager.filter(**{relation.field_name: contact})
+        if policy.forget == relations.KEEP:
+            continue
+        rows = relation.rows(contact.pk)
         count = rows.count()
         if not count:
             continue
         erased[relation.model._meta.label] = count
         if policy.forget == relations.ANONYMISE:
             changes = {name: _empty(relation.model, name) for name in policy.scrub}
-            rows.update(**{relation.field_name: None, **changes, **policy.clear})
+            rows.update(**{relation.column: None, **changes, **policy.clear})
             continue
         for name in policy.files:
             stored_files += [n for n in rows.values_list(name, flat=True) if n]
@@ -113,6 +119,10 @@ def forget_contact(actor: User | None, contact: Contact, *, actor_label: str = "
     swept = _sweep(identifiers)
     if swept:
         erased["mentions elsewhere"] = swept
+    files_with_person = _sweep_files(identifiers)
+    if files_with_person:
+        erased["import and export files"] = len(files_with_person)
+    stored_files += files_with_person
     if stored_files:
         erased["files in storage"] = len(stored_files)
     contact_id = contact.pk
@@ -124,9 +134,56 @@ def forget_contact(actor: User | None, contact: Contact, *, actor_label: str = "
         forgotten_by_label=label,
         erased=erased,
     )
-    transaction.on_commit(lambda: [default_storage.delete(name) for name in stored_files])
+    transaction.on_commit(lambda: _delete_files(stored_files))
     events.publish("contact.forgotten", contact_id=contact_id, record_id=record.pk)
     return record
+
+
+def _delete_files(names: list[str]) -> None:
+    for name in names:
+        if os.path.isabs(name):
+            if os.path.exists(name):
+                os.remove(name)
+        else:
+            default_storage.delete(name)
+
+
+def _file_mentions(path: str, identifiers: list[str]) -> bool:
+    """Whether a stored file (plain text, or a ZIP such as XLSX) contains an identifier."""
+    try:
+        if os.path.isabs(path):
+            with open(path, "rb") as handle:
+                data = handle.read()
+        else:
+            with default_storage.open(path, "rb") as handle:
+                data = handle.read()
+    except OSError:
+        return False
+    texts = [data]
+    if data[:2] == b"PK":
+        try:
+            with zipfile.ZipFile(io.BytesIO(data)) as archive:
+                texts = [archive.read(name) for name in archive.namelist()]
+        except zipfile.BadZipFile:
+            pass
+    needles = [i.encode() for i in identifiers]
+    return any(needle in text.lower() for text in texts for needle in needles)
+
+
+def _sweep_files(identifiers: list[str]) -> list[str]:
+    """Blank the path of import and export files that contain the person; return the paths
+    (deleted once the transaction commits)."""
+    found: list[str] = []
+    for label, column in relations.FILE_SWEEPS.items():
+        try:
+            model = apps.get_model(label)
+        except LookupError:
+            continue
+        for pk, path in model._default_manager.exclude(**{column: ""}).values_list("pk", column):
+            if path and _file_mentions(path, identifiers):
+                model._default_manager.filter(pk=pk).update(**{column: ""})
+                found.append(path)
+    return found
 
 
 def _sweep(identifiers: list[str]) -> int:
