@@ -1,0 +1,116 @@
+import pytest
+
+from kartoteka.contacts.models import Contact
+from kartoteka.duplicates.models import MatchingRule, MergeRecord
+from tests.duplicates.pages import layout  # noqa: F401
+from tests.factories import make_contact
+
+pytestmark = pytest.mark.usefixtures("layout")
+
+
+@pytest.fixture
+def twins(admin, sales):
+    one = make_contact(
+        admin,
+        email="t1@example.com",
+        first_name="Olga",
+        last_name="Tokarczuk",
+        phone="+48601777888",
+        owners=[sales],
+    )
+    two = make_contact(
+        admin,
+        email="t2@example.com",
+        first_name="Olga",
+        last_name="Tokarczuk",
+        phone="+48601777888",
+        city="Kraków",
+        owners=[sales],
+    )
+    return one, two
+
+
+def test_duplicates_page_lists_groups_with_reason_and_confidence(client, sales, twins):
+    client.force_login(sales)
+    response = client.get("/duplicates/")
+    assert response.status_code == 200
+    page = response.content.decode()
+    assert "Same phone number" in page and "95%" in page and "Olga Tokarczuk" in page
+
+
+def test_compare_and_merge_from_the_page(client, sales, twins):
+    one, two = twins
+    client.force_login(sales)
+    response = client.get(f"/duplicates/compare/?ids={one.pk},{two.pk}")
+    assert response.status_code == 200
+    response = client.post(
+        "/duplicates/compare/",
+        {"ids": f"{one.pk},{two.pk}", "survivor": str(one.pk), "field:email": str(two.pk)},
+    )
+    assert response.status_code == 302
+    assert not Contact.objects.filter(pk=two.pk).exists()
+    survivor = Contact.objects.get(pk=one.pk)
+    assert survivor.email == "t2@example.com" and survivor.city == "Kraków"
+
+
+def test_compare_of_an_unseen_contact_is_404(client, other_sales, twins):
+    one, two = twins
+    client.force_login(other_sales)
+    assert client.get(f"/duplicates/compare/?ids={one.pk},{two.pk}").status_code == 404
+
+
+def test_merge_with_finds_the_other_contact(client, sales, twins):
+    one, two = twins
+    client.force_login(sales)
+    response = client.get(f"/contacts/{one.pk}/merge-with/", {"q": "t2@example.com"})
+    assert f"ids={one.pk},{two.pk}" in response.content.decode()
+
+
+def test_admin_undoes_from_the_merges_tab(client, admin, twins):
+    one, two = twins
+    client.force_login(admin)
+    client.post("/duplicates/compare/", {"ids": f"{one.pk},{two.pk}", "survivor": str(one.pk)})
+    merge = MergeRecord.objects.get()
+    assert "Undo merge" in client.get(f"/contacts/{one.pk}/merges/").content.decode()
+    response = client.post(f"/merges/{merge.pk}/undo/")
+    assert response.status_code == 302
+    assert Contact.objects.filter(pk=two.pk).exists()
+
+
+def test_sales_user_sees_no_undo_button(client, admin, sales, twins):
+    one, two = twins
+    client.force_login(admin)
+    client.post("/duplicates/compare/", {"ids": f"{one.pk},{two.pk}", "survivor": str(one.pk)})
+    client.force_login(sales)
+    assert "Undo merge" not in client.get(f"/contacts/{one.pk}/merges/").content.decode()
+
+
+def test_admin_adds_a_rule_and_bad_input_is_explained(client, admin):
+    client.force_login(admin)
+    response = client.post(
+        "/duplicates/rules/",
+        {"action": "add", "name": "", "field_0": "city", "match_0": "fuzzy"},
+    )
+    assert response.status_code == 422
+    assert "Give the rule a name." in response.content.decode()
+    response = client.post(
+        "/duplicates/rules/",
+        {
+            "action": "add",
+            "name": "Same city and name",
+            "field_0": "city",
+            "match_0": "exact",
+            "field_1": "name",
+            "match_1": "fuzzy",
+            "combine": "all",
+            "min_similarity": "90",
+            "confidence": "60",
+        },
+    )
+    assert response.status_code == 302
+    assert MatchingRule.objects.filter(name="Same city and name").exists()
+
+
+def test_rules_page_is_for_admins_only(client, sales):
+    client.force_login(sales)
+    assert client.get("/duplicates/rules/").status_code == 404
