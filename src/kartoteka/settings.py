@@ -142,6 +142,8 @@ TASKS = {
         "QUEUES": ["default"],
     }
 }
+if _tasks_backend == "rq":
+    INSTALLED_APPS.append("django_rq")  # the RQ backend reads its queues through django-rq
 RQ_QUEUES = {"default": {"URL": config.env_str("REDIS_URL", "redis://127.0.0.1:6379/0")}}
 
 LOGGING = {

@@ -69,6 +69,20 @@ def create_user(
 
 
 @transaction.atomic
+def set_password(actor: User | None, user: User, *, password: str) -> User:
+    """Give `user` a new password; admins may do it for anyone, others only for themselves."""
+    if actor is not None and actor != user and not actor.is_admin:
+        raise Forbidden("You may only change your own password.")
+    try:
+        validate_password(password, user)
+    except ValidationError as exc:
+        raise InvalidInput(errors={"password": exc.messages}) from None
+    user.set_password(password)
+    user.save(update_fields=["password"])
+    return user
+
+
+@transaction.atomic
 def change_role(actor: User, user: User, *, role: str) -> User:
     _require_admin(actor)
     if role not in Role.values:

@@ -1,0 +1,71 @@
+"""CLI: `kartoteka serve` (the web app) and `kartoteka worker` (background tasks)."""
+
+import argparse
+
+from django.conf import settings
+from django.core.management import call_command
+
+from kartoteka.cli import CommandError
+
+DEFAULT_HOST = "127.0.0.1"
+DEFAULT_PORT = 8000
+
+
+def register(commands: argparse._SubParsersAction) -> None:
+    serve = commands.add_parser("serve", help="upgrade the database, then serve the web app")
+    add_serve_arguments(serve)
+    serve.set_defaults(handler=run_serve)
+
+    worker = commands.add_parser(
+        "worker", help="run background tasks (database queue, or Redis with KARTOTEKA_TASKS=rq)"
+    )
+    worker.add_argument("--batch", action="store_true", help="run the tasks waiting now, then stop")
+    worker.set_defaults(handler=run_worker)
+
+
+def add_serve_arguments(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--host", default=DEFAULT_HOST, help=f"default {DEFAULT_HOST}")
+    parser.add_argument("--port", default=str(DEFAULT_PORT), help=f"default {DEFAULT_PORT}")
+
+
+def check_port(value: str) -> int:
+    if not value.isdigit() or not 1 <= int(value) <= 65535:
+        raise CommandError(f"--port must be a number from 1 to 65535, got {value!r}")
+    return int(value)
+
+
+def serve(host: str, port: int) -> None:
+    """Apply migrations, gather static files, and serve until interrupted."""
+    from waitress import serve as waitress_serve
+
+    call_command("migrate", interactive=False, verbosity=0)
+    call_command("collectstatic", interactive=False, verbosity=0)
+    # Imported only now: WhiteNoise indexes the collected files when the app is built.
+    from kartoteka.wsgi import application
+
+    print(f"Kartoteka is running at http://{host}:{port}/ (Ctrl+C stops it)", flush=True)
+    waitress_serve(application, host=host, port=port, threads=8, ident="kartoteka")
+
+
+def run_serve(args: argparse.Namespace) -> int:
+    port = check_port(args.port)
+    if not args.host.strip():
+        raise CommandError("--host must not be empty")
+    serve(args.host, port)
+    return 0
+
+
+def run_worker(args: argparse.Namespace) -> int:
+    call_command("migrate", interactive=False, verbosity=0)
+    backend = settings.TASKS["default"]["BACKEND"]
+    if backend.endswith("RQBackend"):
+        import django_rq
+        from django_tasks_rq.backend import Job
+
+        django_rq.get_worker("default", job_class=Job).work(burst=args.batch)
+        return 0
+    if backend.endswith("ImmediateBackend"):
+        raise CommandError("KARTOTEKA_TASKS=immediate runs tasks in the web process; no worker")
+    options = {"batch": True} if args.batch else {}
+    call_command("db_worker", **options)
+    return 0

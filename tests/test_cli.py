@@ -1,0 +1,174 @@
+"""The `kartoteka` command: init, createuser, token create, serve, worker, demo."""
+
+import io
+
+import pytest
+
+from kartoteka.accounts.models import ApiToken, User
+from kartoteka.accounts.services import hash_token
+from kartoteka.activity.models import Activity
+from kartoteka.cli import main
+from kartoteka.contacts.models import Contact, ContactEmail, PropertyDefinition
+
+pytestmark = pytest.mark.django_db
+
+
+def run(capsys, *argv, stdin: str | None = None, monkeypatch=None) -> tuple[int, str, str]:
+    if stdin is not None:
+        monkeypatch.setattr("sys.stdin", io.StringIO(stdin))
+    try:
+        code = main(list(argv))
+    except SystemExit as exc:  # argparse refuses before a handler runs
+        code = exc.code
+    out, err = capsys.readouterr()
+    return code, out, err
+
+
+def test_init_creates_the_first_admin_once(capsys, monkeypatch):
+    code, out, _ = run(
+        capsys,
+        "init",
+        "--admin",
+        "boss",
+        "--password-stdin",
+        stdin="s3cret-pass\n",
+        monkeypatch=monkeypatch,
+    )
+    assert code == 0
+    assert User.objects.get(username="boss").role == "admin"
+    code, out, _ = run(capsys, "init")
+    assert code == 0
+    assert "admin exists" in out
+
+
+def test_init_without_a_name_explains_what_to_do(capsys, monkeypatch):
+    monkeypatch.setattr("sys.stdin", io.StringIO(""))
+    code, _, err = run(capsys, "init")
+    assert code == 2
+    assert "--admin" in err
+
+
+def test_createuser_with_password_from_stdin(capsys, monkeypatch):
+    code, out, _ = run(
+        capsys,
+        "createuser",
+        "marta",
+        "--role",
+        "sales",
+        "--password-stdin",
+        stdin="long-enough-pass\n",
+        monkeypatch=monkeypatch,
+    )
+    assert code == 0
+    assert User.objects.get(username="marta").check_password("long-enough-pass")
+
+
+def test_createuser_with_unknown_role_fails(capsys):
+    code, _, err = run(capsys, "createuser", "marta", "--role", "boss")
+    assert code == 2
+    assert "invalid choice" in err
+
+
+def test_createuser_with_taken_name_fails_clearly(capsys, sales):
+    code, _, err = run(capsys, "createuser", "SERGIO", "--role", "sales")
+    assert code == 2
+    assert "taken" in err
+
+
+def test_token_create_prints_only_the_token_and_stores_its_hash(capsys, sales):
+    code, out, _ = run(capsys, "token", "create", "sergio")
+    token = out.strip()
+    assert code == 0
+    assert "\n" not in token
+    assert ApiToken.objects.filter(user=sales, key_hash=hash_token(token)).exists()
+    assert not ApiToken.objects.filter(key_hash=token).exists()
+
+
+def test_token_for_unknown_user_fails(capsys):
+    code, _, err = run(capsys, "token", "create", "nobody")
+    assert code == 2
+    assert "nobody" in err
+
+
+def test_unknown_command_fails(capsys):
+    code, _, err = run(capsys, "fly")
+    assert code == 2
+    assert "invalid choice" in err
+
+
+@pytest.mark.parametrize("port", ["0", "70000", "http"])
+def test_serve_with_a_bad_port_fails(capsys, port):
+    code, _, err = run(capsys, "serve", "--port", port)
+    assert code == 2
+    assert "--port" in err
+
+
+def test_serve_runs_waitress_on_the_given_address(capsys, monkeypatch):
+    calls = {}
+    monkeypatch.setattr("waitress.serve", lambda app, **kw: calls.update(kw))
+    code, out, _ = run(capsys, "serve", "--host", "0.0.0.0", "--port", "8123")
+    assert code == 0
+    assert (calls["host"], calls["port"]) == ("0.0.0.0", 8123)
+    assert "http://0.0.0.0:8123/" in out
+
+
+def test_worker_refuses_when_tasks_run_inline(capsys, settings):
+    settings.TASKS = {"default": {"BACKEND": "django_tasks.backends.immediate.ImmediateBackend"}}
+    code, _, err = run(capsys, "worker")
+    assert code == 2
+    assert "immediate" in err
+
+
+def test_worker_batch_runs_the_database_queue(capsys, monkeypatch, settings):
+    settings.TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend"}}
+    called = []
+    real = __import__("django.core.management", fromlist=["call_command"]).call_command
+
+    def fake_call(name, *args, **kwargs):
+        if name == "db_worker":
+            called.append(kwargs)
+            return None
+        return real(name, *args, **kwargs)
+
+    monkeypatch.setattr("kartoteka.core.cli.call_command", fake_call)
+    assert run(capsys, "worker", "--batch")[0] == 0
+    assert called == [{"batch": True}]
+
+
+@pytest.mark.parametrize("count", ["-5", "many", "2000000"])
+def test_demo_with_a_bad_count_fails(capsys, count):
+    code, _, err = run(capsys, "demo", "--contacts", count, "--no-serve")
+    assert code == 2
+    assert "--contacts" in err
+    assert not Contact.objects.exists()
+
+
+def test_demo_loads_contacts_with_details_and_prints_logins(capsys):
+    code, out, _ = run(capsys, "demo", "--contacts", "120", "--no-serve")
+    assert code == 0
+    assert Contact.objects.count() == 120
+    assert "admin login: admin / " in out
+    assert "sales login: sales / " in out
+    assert PropertyDefinition.objects.count() >= 5
+    assert Contact.objects.filter(status="won", won_at__isnull=False).exists()
+    assert Contact.objects.exclude(properties={}).exists()
+    assert Contact.objects.filter(company__isnull=False).exists()
+    assert set(Contact.objects.values_list("country", flat=True)) == {"ES", "PL", "US"}
+    assert Activity.objects.filter(kind="created").count() == 120
+    # every contact has exactly one primary e-mail, mirrored on the contact row
+    primaries = dict(ContactEmail.objects.filter(is_primary=True).values_list("contact", "email"))
+    assert primaries == dict(Contact.objects.values_list("pk", "email"))
+
+
+def test_demo_run_twice_adds_nothing_the_second_time(capsys):
+    run(capsys, "demo", "--contacts", "60", "--no-serve")
+    code, out, _ = run(capsys, "demo", "--contacts", "60", "--no-serve")
+    assert code == 0
+    assert Contact.objects.count() == 60
+    assert "0 contacts added, 60 already there" in out
+
+
+def test_demo_logins_work(capsys):
+    out = run(capsys, "demo", "--contacts", "0", "--no-serve")[1]
+    password = out.split("sales login: sales / ")[1].split()[0]
+    assert User.objects.get(username="sales").check_password(password)
