@@ -1,0 +1,695 @@
+"""The bulk upsert write path for contacts: many rows per transaction, matched by e-mail.
+
+Imports use it instead of calling create_contact / update_contact once per row: rows are
+validated with the same pieces as contacts.services (with a cheap fast path for the ordinary
+values most rows hold), then contacts, e-mails, phones, owners, tags and their timeline entries
+are written with one bulk statement per table. The caller holds the transaction.
+"""
+
+import re
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from typing import Any
+
+from django.db.models import Model
+from django.utils import timezone
+
+from kartoteka.accounts.models import User
+from kartoteka.activity import services as timeline
+from kartoteka.activity.models import Activity, Kind
+from kartoteka.contacts.models import (
+    Company,
+    Contact,
+    ContactEmail,
+    ContactOwner,
+    ContactPhone,
+    ContactTag,
+    PropertyDefinition,
+    Source,
+    Status,
+    Tag,
+    TagOrigin,
+)
+from kartoteka.contacts.services import (
+    SCALAR_FIELDS,
+    TEXT_FIELDS,
+    _display,
+    _owners_for_new_contact,
+    clean_tag_names,
+    validate_contact_data,
+)
+from kartoteka.core import events
+from kartoteka.core.errors import ErrorCollector, InvalidInput
+from kartoteka.core.normalise import fold_email, normalise_email
+from kartoteka.core.scope import is_admin
+
+# Printable ASCII without leading, trailing or doubled spaces: clean_text would return it as is.
+_PLAIN_TEXT = re.compile(r"(?:[\x21-\x7e]+(?: [\x21-\x7e]+)*)?\Z")
+# SQLite refuses statements with more bound parameters than this (older builds: 999).
+_IN_CHUNK = 900
+# Fields whose change means the contact's search text must be rebuilt.
+_SEARCHED = {"first_name", "last_name", "company", "emails", "phones"}
+
+
+@dataclass
+class BulkOptions:
+    """How a batch is written: who acts, how the timeline names it, what existing rows get."""
+
+    actor: User | None
+    label: str
+    update_existing: bool = True
+    tags: list[str] = field(default_factory=list)
+    owner: User | None = None
+    source: str = Source.IMPORT
+    tag_origin: str = TagOrigin.IMPORT
+
+
+@dataclass
+class RowFailure:
+    row_number: int
+    field: str
+    message: str
+
+
+@dataclass
+class BatchResult:
+    created: list[tuple[int, int | None]] = field(default_factory=list)
+    # (row number, contact id, before, after): the journal a revert reads.
+    updated: list[tuple[int, int, dict, dict]] = field(default_factory=list)
+    unchanged: list[int] = field(default_factory=list)
+    failures: list[RowFailure] = field(default_factory=list)
+
+    def extend(self, other: "BatchResult") -> None:
+        self.created += other.created
+        self.updated += other.updated
+        self.unchanged += other.unchanged
+        self.failures += other.failures
+
+
+# --------------------------------------------------------------------------------------------
+# Validation
+
+
+def clean_row(data: dict[str, Any], definitions: dict[str, PropertyDefinition]) -> dict[str, Any]:
+    """One import row (target field → raw value) in its stored form; raise InvalidInput.
+
+    Plain ASCII text and ordinary e-mails skip the general cleaners, which would return them
+    unchanged; everything else goes through contacts.services.validate_contact_data.
+    """
+    cleaned: dict[str, Any] = {}
+    rest: dict[str, Any] = {}
+    for name, value in data.items():
+        limit = TEXT_FIELDS.get(name)
+        if limit and isinstance(value, str) and len(value) <= limit and _PLAIN_TEXT.match(value):
+            cleaned[name] = value
+        else:
+            rest[name] = value
+    email = rest.pop("email", None)
+    extra = rest.pop("emails", None)
+    errors = ErrorCollector()
+    if email in (None, ""):
+        errors.add("email", "An e-mail address is required.")
+    else:
+        try:
+            cleaned["email"] = normalise_email(email, field="email")
+        except InvalidInput as exc:
+            errors.capture(exc)
+    if extra:
+        cleaned["emails"] = _clean_extra_emails(extra, errors)
+    if "tags" in rest:
+        cleaned["tags"] = clean_tag_names(rest.pop("tags"), errors)
+    if rest:
+        try:
+            cleaned.update(validate_contact_data(rest, partial=True, definitions=definitions))
+        except InvalidInput as exc:
+            errors.capture(exc)
+    errors.raise_if_any()
+    if "emails" in cleaned:
+        primary = fold_email(cleaned["email"])
+        cleaned["emails"] = [e for e in cleaned["emails"] if fold_email(e) != primary]
+    return cleaned
+
+
+def _clean_extra_emails(value: Any, errors: ErrorCollector) -> list[str]:
+    items = value if isinstance(value, list) else re.split(r"[,;\s]+", str(value))
+    result: list[str] = []
+    for item in items:
+        if not item:
+            continue
+        try:
+            address = normalise_email(item, field="emails")
+        except InvalidInput as exc:
+            errors.capture(exc)
+            continue
+        if fold_email(address) not in {fold_email(a) for a in result}:
+            result.append(address)
+    return result
+
+
+# --------------------------------------------------------------------------------------------
+# Writing
+
+
+def upsert_contacts(
+    rows: list[tuple[int, dict[str, Any]]], options: BulkOptions, *, dry_run: bool = False
+) -> BatchResult:
+    """Create or update one contact per cleaned row, matched by its (folded) primary e-mail.
+
+    A row whose e-mail appeared earlier in the same call is written after the earlier one, so a
+    file listing a person twice updates the contact it just created. With `dry_run` nothing is
+    written and created contacts have no id.
+    """
+    result = BatchResult()
+    pending = rows
+    while pending:
+        seen: set[str] = set()
+        now_rows, later = [], []
+        for row in pending:
+            keys = _folded_emails(row[1])
+            (later if keys & seen else now_rows).append(row)
+            seen |= keys
+        result.extend(_upsert_distinct(now_rows, options, dry_run=dry_run))
+        pending = later
+    return result
+
+
+def _folded_emails(cleaned: dict[str, Any]) -> set[str]:
+    return {fold_email(cleaned["email"]), *(fold_email(e) for e in cleaned.get("emails", []))}
+
+
+def _owner_map(folded: Iterable[str]) -> dict[str, int]:
+    found: dict[str, int] = {}
+    folded = list(folded)
+    for start in range(0, len(folded), _IN_CHUNK):
+        chunk = folded[start : start + _IN_CHUNK]
+        found.update(
+            ContactEmail.objects.filter(email_folded__in=chunk).values_list(
+                "email_folded", "contact_id"
+            )
+        )
+    return found
+
+
+def _in_chunks(model: type[Model], key: str, values: list, **filters) -> list:
+    """model.objects.filter(key__in=values) in statements SQLite accepts."""
+    rows: list = []
+    for start in range(0, len(values), _IN_CHUNK):
+        chunk = values[start : start + _IN_CHUNK]
+        rows += list(model.objects.filter(**{f"{key}__in": chunk}, **filters))
+    return rows
+
+
+def _upsert_distinct(
+    rows: list[tuple[int, dict[str, Any]]], options: BulkOptions, *, dry_run: bool
+) -> BatchResult:
+    result = BatchResult()
+    taken = _owner_map({key for _n, cleaned in rows for key in _folded_emails(cleaned)})
+    new_rows: list[tuple[int, dict]] = []
+    existing_rows: list[tuple[int, dict, int]] = []
+    for number, cleaned in rows:
+        contact_id = taken.get(fold_email(cleaned["email"]))
+        clash = next(
+            (
+                e
+                for e in cleaned.get("emails", [])
+                if taken.get(fold_email(e), contact_id) != contact_id
+            ),
+            None,
+        )
+        if clash:
+            result.failures.append(
+                RowFailure(
+                    number, "emails", f"The e-mail address {clash} belongs to another contact."
+                )
+            )
+        elif contact_id is None:
+            new_rows.append((number, cleaned))
+        elif not options.update_existing:
+            result.unchanged.append(number)
+        else:
+            existing_rows.append((number, cleaned, contact_id))
+    if options.actor is not None and not is_admin(options.actor) and existing_rows:
+        owned = set(
+            ContactOwner.objects.filter(
+                user=options.actor, contact_id__in=[c for _n, _d, c in existing_rows]
+            ).values_list("contact_id", flat=True)
+        )
+        for number, cleaned, contact_id in existing_rows:
+            if contact_id not in owned:
+                message = f"The e-mail address {cleaned['email']} belongs to another contact."
+                result.failures.append(RowFailure(number, "email", message))
+        existing_rows = [row for row in existing_rows if row[2] in owned]
+    tags = _by_name(
+        Tag, [*options.tags, *(t for _n, c in rows for t in c.get("tags", []))], dry_run=dry_run
+    )
+    companies = _by_name(
+        Company,
+        [c["company"] for _n, c in new_rows if c.get("company")]
+        + [c["company"] for _n, c, _i in existing_rows if c.get("company")],
+        dry_run=dry_run,
+    )
+    now = timezone.now()
+    activities: list[Activity] = []
+    _create(new_rows, options, tags, companies, now, activities, result, dry_run=dry_run)
+    _update(existing_rows, options, tags, companies, now, activities, result, dry_run=dry_run)
+    if not dry_run:
+        timeline.record_many(activities)
+    return result
+
+
+def _by_name(model: type[Tag] | type[Company], names: list[str], *, dry_run: bool) -> dict:
+    """Tags or companies keyed by folded name, created on first use (not in a dry run)."""
+    wanted = {n.casefold(): n for n in names}
+    if not wanted:
+        return {}
+    found = {row.name_folded: row for row in _in_chunks(model, "name_folded", list(wanted))}
+    missing = [model(name=n, name_folded=k) for k, n in wanted.items() if k not in found]
+    if missing and not dry_run:
+        model.objects.bulk_create(missing, ignore_conflicts=True)
+        found = {row.name_folded: row for row in _in_chunks(model, "name_folded", list(wanted))}
+    elif missing:
+        found.update({row.name_folded: row for row in missing})
+    return found
+
+
+def _search_text(contact: Contact, company: str, emails: list[str], phones: list[str]) -> str:
+    # The same words contacts.services keeps for quick search, built without extra queries.
+    parts = [contact.first_name, contact.last_name, company, *emails, *phones]
+    return " ".join(p for p in parts if p).casefold()
+
+
+def _timeline(contact: Contact, kind: str, options: BulkOptions, now, payload: dict) -> Activity:
+    return timeline.activity_entry(
+        contact,
+        kind,
+        actor=options.actor,
+        actor_label=options.label,
+        payload=payload,
+        occurred_at=now,
+    )
+
+
+def _create(rows, options, tags, companies, now, activities, result, *, dry_run: bool) -> None:
+    if not rows:
+        return
+    if dry_run:
+        result.created += [(number, None) for number, _c in rows]
+        return
+    owners = _owners_for_new_contact(
+        options.actor, [options.owner] if options.owner else None, source=options.source
+    )
+    contacts: list[Contact] = []
+    for _number, cleaned in rows:
+        values = {k: v for k, v in cleaned.items() if k in SCALAR_FIELDS}
+        values.setdefault("source", options.source)
+        company = companies.get(cleaned.get("company", "").casefold())
+        phones = cleaned.get("phones") or ([cleaned["phone"]] if cleaned.get("phone") else [])
+        contact = Contact(
+            **values,
+            email=cleaned["email"],
+            phone=phones[0] if phones else "",
+            company=company,
+            properties={k: v for k, v in cleaned.get("properties", {}).items() if v is not None},
+            created_at=now,
+            updated_at=now,
+            last_activity_at=now,
+            won_at=now if values.get("status") == Status.WON else None,
+        )
+        contact.search_text = _search_text(
+            contact,
+            company.name if company else "",
+            [cleaned["email"], *cleaned.get("emails", [])],
+            phones,
+        )
+        contacts.append(contact)
+    Contact.objects.bulk_create(contacts, batch_size=500)
+    emails, phone_rows, owner_rows, tag_rows = [], [], [], []
+    for (number, cleaned), contact in zip(rows, contacts, strict=True):
+        result.created.append((number, contact.pk))
+        for index, address in enumerate([cleaned["email"], *cleaned.get("emails", [])]):
+            emails.append(
+                ContactEmail(
+                    contact_id=contact.pk,
+                    email=address,
+                    email_folded=fold_email(address),
+                    is_primary=index == 0,
+                    created_at=now,
+                )
+            )
+        phones = cleaned.get("phones") or ([cleaned["phone"]] if cleaned.get("phone") else [])
+        phone_rows += [
+            ContactPhone(contact_id=contact.pk, number=n, is_primary=i == 0, created_at=now)
+            for i, n in enumerate(phones)
+        ]
+        owner_rows += [ContactOwner(contact_id=contact.pk, user=u, added_at=now) for u in owners]
+        activities.append(
+            _timeline(
+                contact,
+                Kind.CREATED,
+                options,
+                now,
+                {"source": contact.source, "email": contact.email},
+            )
+        )
+        for name in _row_tags(cleaned, options):
+            tag = tags[name.casefold()]
+            tag_rows.append(_tag_link(contact.pk, tag, options, now))
+            activities.append(
+                _timeline(
+                    contact,
+                    Kind.TAG_ADDED,
+                    options,
+                    now,
+                    {"tag": tag.name, "origin": options.tag_origin},
+                )
+            )
+        events.publish("contact.created", contact_id=contact.pk, actor_id=_actor_id(options))
+    ContactEmail.objects.bulk_create(emails, batch_size=1000)
+    ContactPhone.objects.bulk_create(phone_rows, batch_size=1000)
+    ContactOwner.objects.bulk_create(owner_rows, batch_size=1000)
+    ContactTag.objects.bulk_create(tag_rows, batch_size=1000)
+
+
+def _actor_id(options: BulkOptions) -> int | None:
+    return getattr(options.actor, "pk", None)
+
+
+def _row_tags(cleaned: dict, options: BulkOptions) -> list[str]:
+    names: dict[str, str] = {}
+    for name in [*options.tags, *cleaned.get("tags", [])]:
+        names.setdefault(name.casefold(), name)
+    return list(names.values())
+
+
+def _tag_link(contact_id: int, tag: Tag, options: BulkOptions, now) -> ContactTag:
+    return ContactTag(
+        contact_id=contact_id,
+        tag=tag,
+        added_at=now,
+        added_by=options.actor,
+        origin=options.tag_origin,
+        origin_label=options.label,
+    )
+
+
+def _update(rows, options, tags, companies, now, activities, result, *, dry_run: bool) -> None:
+    if not rows:
+        return
+    ids = [contact_id for _n, _c, contact_id in rows]
+    contacts = {c.pk: c for c in _in_chunks(Contact, "pk", ids)}
+    company_of = {
+        c.pk: c
+        for c in _in_chunks(
+            Company, "pk", [c.company_id for c in contacts.values() if c.company_id]
+        )
+    }
+    phones_of: dict[int, list[str]] = {}
+    for phone in sorted(
+        _in_chunks(ContactPhone, "contact_id", ids), key=lambda p: (not p.is_primary, p.pk)
+    ):
+        phones_of.setdefault(phone.contact_id, []).append(phone.number)
+    emails_of: dict[int, list[str]] = {}
+    if any(c.get("emails") for _n, c, _i in rows):
+        for row in sorted(
+            _in_chunks(ContactEmail, "contact_id", ids), key=lambda e: (not e.is_primary, e.pk)
+        ):
+            emails_of.setdefault(row.contact_id, []).append(row.email)
+    tag_ids_of: dict[int, set[int]] = {}
+    if tags:
+        for link in _in_chunks(ContactTag, "contact_id", ids):
+            tag_ids_of.setdefault(link.contact_id, set()).add(link.tag_id)
+
+    changed: list[Contact] = []
+    changed_fields: set[str] = set()
+    new_phones: dict[int, list[str]] = {}
+    new_emails: list[ContactEmail] = []
+    tag_rows: list[ContactTag] = []
+    for number, cleaned, contact_id in rows:
+        contact = contacts[contact_id]
+        company = company_of.get(contact.company_id)
+        changes, before, after = _diff(
+            contact, company, cleaned, phones_of.get(contact_id, []), emails_of.get(contact_id)
+        )
+        added_tags = [
+            tags[name.casefold()]
+            for name in _row_tags(cleaned, options)
+            if tags[name.casefold()].pk is None
+            or tags[name.casefold()].pk not in tag_ids_of.get(contact_id, set())
+        ]
+        if added_tags:
+            after["tags"] = [t.name for t in added_tags]
+        if not changes and not added_tags:
+            result.unchanged.append(number)
+            continue
+        result.updated.append((number, contact_id, before, after))
+        if dry_run:
+            continue
+        status_change = None
+        for change in changes:
+            name = change["field"]
+            if name == "company":
+                company = companies.get(change["new"].casefold()) if change["new"] else None
+                contact.company = company
+            elif name == "phones":
+                new_phones[contact_id] = change["new"]
+                contact.phone = change["new"][0] if change["new"] else ""
+            elif name == "emails":
+                have = {fold_email(e) for e in change["old"]}
+                new_emails += [
+                    ContactEmail(
+                        contact_id=contact_id,
+                        email=e,
+                        email_folded=fold_email(e),
+                        is_primary=False,
+                        created_at=now,
+                    )
+                    for e in change["new"]
+                    if fold_email(e) not in have
+                ]
+            elif name.startswith("properties."):
+                key = name.split(".", 1)[1]
+                merged = dict(contact.properties or {})
+                if change["new"] is None:
+                    merged.pop(key, None)
+                else:
+                    merged[key] = change["new"]
+                contact.properties = merged
+                changed_fields.add("properties")
+                continue
+            elif name == "status":
+                status_change = (change["old"], change["new"])
+                contact.status = change["new"]
+                contact.won_at = now if contact.status == Status.WON else None
+                changed_fields |= {"status", "won_at"}
+                continue
+            else:
+                setattr(contact, name, cleaned[name])
+            changed_fields.add(
+                {"company": "company", "phones": "phone", "emails": "search_text"}.get(name, name)
+            )
+        field_changes = [c for c in changes if c["field"] != "status"]
+        if changes:
+            contact.version += 1
+            contact.updated_at = now
+            if _SEARCHED & {c["field"] for c in changes}:
+                emails = emails_of.get(contact_id) or [contact.email]
+                if "emails" in after:
+                    emails = after["emails"]
+                contact.search_text = _search_text(
+                    contact,
+                    company.name if company else "",
+                    emails,
+                    new_phones.get(contact_id, phones_of.get(contact_id, [])),
+                )
+                changed_fields.add("search_text")
+            changed.append(contact)
+            after["version"] = contact.version
+        if field_changes:
+            activities.append(
+                _timeline(contact, Kind.UPDATED, options, now, {"changes": field_changes})
+            )
+        if status_change:
+            activities.append(
+                _timeline(
+                    contact,
+                    Kind.STATUS_CHANGED,
+                    options,
+                    now,
+                    {"old": status_change[0], "new": status_change[1]},
+                )
+            )
+        for tag in added_tags:
+            tag_rows.append(_tag_link(contact_id, tag, options, now))
+            activities.append(
+                _timeline(
+                    contact,
+                    Kind.TAG_ADDED,
+                    options,
+                    now,
+                    {"tag": tag.name, "origin": options.tag_origin},
+                )
+            )
+            events.publish("contact.tag_added", contact_id=contact_id, tag=tag.name)
+        if changes:
+            events.publish(
+                "contact.updated",
+                contact_id=contact_id,
+                actor_id=_actor_id(options),
+                fields=[c["field"] for c in changes],
+            )
+        if status_change:
+            events.publish(
+                "contact.status_changed",
+                contact_id=contact_id,
+                old=status_change[0],
+                new=status_change[1],
+            )
+    if dry_run:
+        return
+    if changed:
+        Contact.objects.bulk_update(
+            changed, sorted(changed_fields | {"version", "updated_at"}), batch_size=500
+        )
+    if new_phones:
+        ContactPhone.objects.filter(contact_id__in=list(new_phones)).delete()
+        ContactPhone.objects.bulk_create(
+            [
+                ContactPhone(contact_id=cid, number=n, is_primary=i == 0, created_at=now)
+                for cid, numbers in new_phones.items()
+                for i, n in enumerate(numbers)
+            ],
+            batch_size=1000,
+        )
+    ContactEmail.objects.bulk_create(new_emails, batch_size=1000)
+    ContactTag.objects.bulk_create(tag_rows, batch_size=1000, ignore_conflicts=True)
+
+
+def _diff(
+    contact: Contact,
+    company: Company | None,
+    cleaned: dict[str, Any],
+    phones: list[str],
+    emails: list[str] | None,
+) -> tuple[list[dict], dict, dict]:
+    """The timeline `changes` list, and the journal's before / after values by field."""
+    changes: list[dict] = []
+    for name in SCALAR_FIELDS:
+        if name not in cleaned:
+            continue
+        old, new = getattr(contact, name), cleaned[name]
+        if old != new and not (old in (None, "") and new in (None, "")):
+            changes.append({"field": name, "old": _display(old), "new": _display(new)})
+    if "company" in cleaned:
+        old_name = company.name if company else ""
+        if old_name != cleaned["company"]:
+            changes.append({"field": "company", "old": old_name, "new": cleaned["company"]})
+    wanted_phones = phones
+    if cleaned.get("phones"):
+        wanted_phones = cleaned["phones"]
+    elif cleaned.get("phone"):
+        wanted_phones = [cleaned["phone"], *(n for n in phones if n != cleaned["phone"])]
+    if wanted_phones != phones:
+        changes.append({"field": "phones", "old": phones, "new": wanted_phones})
+    if cleaned.get("emails") and emails is not None:
+        have = {fold_email(e) for e in emails}
+        added = [e for e in cleaned["emails"] if fold_email(e) not in have]
+        if added:
+            changes.append({"field": "emails", "old": emails, "new": [*emails, *added]})
+    for key, value in cleaned.get("properties", {}).items():
+        old = (contact.properties or {}).get(key)
+        if old != value and value is not None:
+            changes.append({"field": f"properties.{key}", "old": old, "new": value})
+    before = {c["field"]: c["old"] for c in changes}
+    after = {c["field"]: c["new"] for c in changes}
+    return changes, before, after
+
+
+# --------------------------------------------------------------------------------------------
+# Undoing a batch (an import's revert)
+
+
+def delete_created(options: BulkOptions, contact_ids: list[int]) -> tuple[list[int], list[int]]:
+    """Delete the contacts a batch created unless edited since; return (deleted, kept) ids."""
+    deleted: list[int] = []
+    for start in range(0, len(contact_ids), _IN_CHUNK):
+        chunk = contact_ids[start : start + _IN_CHUNK]
+        untouched = list(
+            Contact.objects.filter(pk__in=chunk, version=1).values_list("pk", flat=True)
+        )
+        Contact.objects.filter(pk__in=untouched).delete()
+        deleted += untouched
+    gone = set(deleted)
+    existing = set(_pks(Contact.objects.filter(pk__in=[i for i in contact_ids if i not in gone])))
+    now = timezone.now()
+    timeline.record_many(
+        [
+            timeline.activity_entry(
+                None,
+                Kind.DELETED,
+                actor=options.actor,
+                actor_label=options.label,
+                payload={"contact_id": contact_id},
+                occurred_at=now,
+            )
+            for contact_id in deleted
+        ]
+    )
+    for contact_id in deleted:
+        events.publish("contact.deleted", contact_id=contact_id, actor_id=_actor_id(options))
+    return deleted, sorted(existing)
+
+
+def _pks(contacts) -> list[int]:
+    return list(contacts.values_list("pk", flat=True))
+
+
+def restore_fields(options: BulkOptions, entries: list[tuple[int, dict, dict]]) -> list[str]:
+    """Give fields a batch changed their previous values back, where they still hold what the
+    batch wrote; return one sentence per field or tag left alone because it changed since."""
+    from kartoteka.contacts import services
+
+    kept: list[str] = []
+    for contact_id, before, after in entries:
+        contact = Contact.objects.select_related("company").filter(pk=contact_id).first()
+        if contact is None:
+            kept.append(f"Contact #{contact_id} was deleted since.")
+            continue
+        current = _current_values(contact, list(before))
+        data: dict[str, Any] = {}
+        for name, old in before.items():
+            if current[name] != after.get(name):
+                kept.append(f"Contact #{contact_id}: {name} was changed since; kept.")
+            elif name.startswith("properties."):
+                data.setdefault("properties", {})[name.split(".", 1)[1]] = old
+            else:
+                data[name] = "" if old is None and name != "birthday" else old
+        if data:
+            services.update_contact(options.actor, contact, data=data, actor_label=options.label)
+        have = {
+            link.tag.name_folded
+            for link in ContactTag.objects.filter(contact=contact).select_related("tag")
+        }
+        for name in after.get("tags", []):
+            if name.casefold() in have:
+                services.remove_tag(options.actor, contact, name=name, actor_label=options.label)
+    return kept
+
+
+def _current_values(contact: Contact, names: list[str]) -> dict[str, Any]:
+    values: dict[str, Any] = {}
+    for name in names:
+        if name == "company":
+            values[name] = contact.company.name if contact.company else ""
+        elif name == "phones":
+            values[name] = list(
+                contact.phones.order_by("-is_primary", "id").values_list("number", flat=True)
+            )
+        elif name == "emails":
+            values[name] = list(
+                contact.emails.order_by("-is_primary", "id").values_list("email", flat=True)
+            )
+        elif name.startswith("properties."):
+            values[name] = (contact.properties or {}).get(name.split(".", 1)[1])
+        else:
+            values[name] = _display(getattr(contact, name))
+    return values

@@ -1,0 +1,149 @@
+"""Reading import files: format, encoding and CSV dialect detection, then rows of text cells."""
+
+import csv
+import datetime as dt
+import io
+from collections.abc import Iterator
+from pathlib import Path
+
+from kartoteka.core.errors import InvalidInput
+from kartoteka.transfer import vcard
+
+# A cell may be large (a pasted document); the row is then refused by validation, not by the
+# reader, so the rows after it are still read.
+csv.field_size_limit(64 * 1024 * 1024)
+
+ENCODINGS = {
+    "utf-8": "UTF-8",
+    "utf-8-sig": "UTF-8 with BOM",
+    "windows-1250": "Windows-1250 (Central European)",
+    "iso-8859-2": "ISO-8859-2 (Latin-2)",
+    "windows-1252": "Windows-1252 (Western European)",
+    "iso-8859-1": "ISO-8859-1 (Latin-1)",
+}
+DELIMITERS = {",": "comma", ";": "semicolon", "\t": "tab", "|": "vertical bar"}
+FORMATS = ("csv", "xlsx", "vcf")
+_SAMPLE = 256 * 1024
+_POLISH = set("ąćęłńóśźżĄĆĘŁŃÓŚŹŻ")
+_SPANISH = set("áéíóúñüÁÉÍÓÚÑÜ¿¡")
+# Characters a wrong single-byte guess tends to produce in names and addresses.
+_UNLIKELY = set("¹³¼¾¶±¦¥£¤µ¸Ÿœ†‡ˆ‰‹›™šžŠŽ")
+
+
+def detect_format(file_name: str, head: bytes) -> str:
+    if head.startswith(b"PK\x03\x04"):
+        return "xlsx"
+    text = head.lstrip(b"\xef\xbb\xbf \r\n\t")[:11].upper()
+    if text.startswith(b"BEGIN:VCARD") or file_name.lower().endswith((".vcf", ".vcard")):
+        return "vcf"
+    if file_name.lower().endswith((".xls",)):
+        raise InvalidInput(
+            "file", "Old .xls files are not supported; save the sheet as .xlsx or CSV."
+        )
+    return "csv"
+
+
+def detect_encoding(sample: bytes) -> str:
+    """The most likely of the supported encodings for a file that starts with `sample`."""
+    if sample.startswith(b"\xef\xbb\xbf"):
+        return "utf-8-sig"
+    try:
+        sample.decode("utf-8")
+        return "utf-8"
+    except UnicodeDecodeError as exc:
+        # The sample may end in the middle of a character; only that is not a real error.
+        if exc.start >= len(sample) - 3 and exc.reason == "unexpected end of data":
+            return "utf-8"
+    scores = {}
+    for encoding, letters in (
+        ("windows-1250", _POLISH),
+        ("iso-8859-2", _POLISH),
+        ("windows-1252", _SPANISH),
+        ("iso-8859-1", _SPANISH),
+    ):
+        text = sample.decode(encoding, errors="replace")
+        wanted = sum(ch in letters for ch in text)
+        wrong = sum(ch in _UNLIKELY or "\x80" <= ch <= "\x9f" or ch == "\ufffd" for ch in text)
+        scores[encoding] = wanted - 3 * wrong
+    return max(scores, key=lambda name: scores[name])
+
+
+def detect_delimiter(text: str) -> str:
+    """The delimiter that splits the first lines into the same, largest number of columns."""
+    best, best_score = ",", -1
+    for delimiter in DELIMITERS:
+        try:
+            rows = list(csv.reader(io.StringIO(text), delimiter=delimiter))[:50]
+        except csv.Error:
+            continue
+        if len(rows) > 1 and not text.endswith("\n"):
+            rows = rows[:-1]  # the sample may cut the last line short
+        widths = [len(r) for r in rows if r]
+        if not widths or widths[0] < 2:
+            continue
+        score = widths[0] * sum(w == widths[0] for w in widths)
+        if score > best_score:
+            best, best_score = delimiter, score
+    return best
+
+
+def sniff(path: Path, file_name: str) -> dict:
+    """Format, encoding and delimiter of an uploaded file, for the user to confirm."""
+    with open(path, "rb") as handle:
+        head = handle.read(_SAMPLE)
+    if not head:
+        raise InvalidInput("file", "The file is empty.")
+    kind = detect_format(file_name, head)
+    if kind == "xlsx":
+        return {"format": "xlsx", "encoding": "", "delimiter": ""}
+    encoding = detect_encoding(head)
+    if kind == "vcf":
+        return {"format": "vcf", "encoding": encoding, "delimiter": ""}
+    text = head.decode(encoding, errors="replace")
+    return {"format": "csv", "encoding": encoding, "delimiter": detect_delimiter(text)}
+
+
+def read_rows(path: Path, *, format: str, encoding: str, delimiter: str) -> Iterator[list[str]]:
+    """Every row of the file as text cells, the header row first."""
+    if format == "xlsx":
+        yield from _xlsx_rows(path)
+    elif format == "vcf":
+        with open(path, encoding=encoding or "utf-8", errors="replace", newline="") as handle:
+            yield list(vcard.COLUMNS)
+            for card in vcard.parse(handle):
+                yield [card.get(column, "") for column in vcard.COLUMNS]
+    else:
+        with open(path, encoding=encoding, errors="strict", newline="") as handle:
+            try:
+                yield from csv.reader(handle, delimiter=delimiter or ",")
+            except UnicodeDecodeError as exc:
+                raise InvalidInput(
+                    "encoding",
+                    f"The file is not {ENCODINGS.get(encoding, encoding)}: {exc.reason}.",
+                ) from None
+
+
+def _xlsx_rows(path: Path) -> Iterator[list[str]]:
+    from openpyxl import load_workbook
+
+    try:
+        book = load_workbook(path, read_only=True, data_only=True)
+    except Exception as exc:  # openpyxl raises many kinds for a broken file
+        raise InvalidInput("file", f"Cannot read this Excel file: {exc}") from None
+    try:
+        for row in book.active.iter_rows(values_only=True):
+            yield [_cell_text(value) for value in row]
+    finally:
+        book.close()
+
+
+def _cell_text(value: object) -> str:
+    if value is None:
+        return ""
+    if isinstance(value, dt.datetime):
+        return value.date().isoformat() if value.time() == dt.time() else value.isoformat()
+    if isinstance(value, dt.date):
+        return value.isoformat()
+    if isinstance(value, float) and value.is_integer():
+        return str(int(value))
+    return str(value)

@@ -1,0 +1,132 @@
+"""Imports with their per-row journal (for revert and resume) and error report, and exports."""
+
+from django.conf import settings
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+
+class ImportStatus(models.TextChoices):
+    UPLOADED = "uploaded", _("Uploaded")
+    QUEUED = "queued", _("Queued")
+    RUNNING = "running", _("Running")
+    DONE = "done", _("Done")
+    FAILED = "failed", _("Failed")
+    REVERTED = "reverted", _("Reverted")
+
+
+class Import(models.Model):
+    """One uploaded file and what importing it did.
+
+    `checkpoint` is the last data row whose batch committed; a re-run after a killed worker
+    starts after it, so nothing is written twice and nothing is skipped.
+    """
+
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+    file_name = models.CharField(max_length=255)
+    file_path = models.CharField(max_length=500)
+    format = models.CharField(max_length=10)  # csv, xlsx, vcf
+    encoding = models.CharField(max_length=30, blank=True)
+    delimiter = models.CharField(max_length=1, blank=True)
+    headers = models.JSONField(default=list)
+    # Column index (as text) → target: a core field, "properties.<key>", "tags" or "" (ignore).
+    mapping = models.JSONField(default=dict)
+    update_existing = models.BooleanField(default=True)
+    tags = models.JSONField(default=list)
+    owner = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    status = models.CharField(
+        max_length=10, choices=ImportStatus.choices, default=ImportStatus.UPLOADED
+    )
+    total_rows = models.PositiveIntegerField(null=True, blank=True)
+    checkpoint = models.PositiveIntegerField(default=0)
+    created_count = models.PositiveIntegerField(default=0)
+    updated_count = models.PositiveIntegerField(default=0)
+    unchanged_count = models.PositiveIntegerField(default=0)
+    failed_count = models.PositiveIntegerField(default=0)
+    started_at = models.DateTimeField(null=True, blank=True)
+    finished_at = models.DateTimeField(null=True, blank=True)
+    reverted_at = models.DateTimeField(null=True, blank=True)
+    message = models.TextField(blank=True)
+
+    class Meta:
+        ordering = ["-pk"]
+
+    def __str__(self) -> str:
+        return f"import #{self.pk}"
+
+    @property
+    def label(self) -> str:
+        return f"import #{self.pk}"
+
+    @property
+    def rows_done(self) -> int:
+        return self.checkpoint
+
+
+class RowOutcome(models.TextChoices):
+    CREATED = "created", _("Created")
+    UPDATED = "updated", _("Updated")
+
+
+class ImportRow(models.Model):
+    """Journal of one contact an import created or changed; `before` holds the old values of
+    the fields it changed and `after` the new ones, so a revert can restore them (or report a
+    later edit instead of overwriting it)."""
+
+    batch = models.ForeignKey(Import, on_delete=models.CASCADE, related_name="journal")
+    row_number = models.PositiveIntegerField()
+    contact_id = models.BigIntegerField(db_index=True)
+    outcome = models.CharField(max_length=10, choices=RowOutcome.choices)
+    before = models.JSONField(default=dict, blank=True)
+    after = models.JSONField(default=dict, blank=True)
+
+    class Meta:
+        ordering = ["row_number"]
+        indexes = [models.Index(fields=["batch", "row_number"], name="import_row_by_number")]
+
+
+class ImportProblem(models.Model):
+    """One failed input row: the error report lists these."""
+
+    batch = models.ForeignKey(Import, on_delete=models.CASCADE, related_name="problems")
+    row_number = models.PositiveIntegerField()
+    column = models.CharField(max_length=255, blank=True)
+    value = models.TextField(blank=True)
+    message = models.TextField()
+
+    class Meta:
+        ordering = ["row_number", "pk"]
+
+
+class ExportStatus(models.TextChoices):
+    QUEUED = "queued", _("Queued")
+    RUNNING = "running", _("Running")
+    DONE = "done", _("Done")
+    FAILED = "failed", _("Failed")
+
+
+class Export(models.Model):
+    """A large export written by a background task; the file is downloaded afterwards."""
+
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+"
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+    format = models.CharField(max_length=10)
+    columns = models.JSONField(default=list)
+    query = models.JSONField(default=dict)
+    status = models.CharField(
+        max_length=10, choices=ExportStatus.choices, default=ExportStatus.QUEUED
+    )
+    total_rows = models.PositiveIntegerField(default=0)
+    rows_done = models.PositiveIntegerField(default=0)
+    file_path = models.CharField(max_length=500, blank=True)
+    message = models.TextField(blank=True)
+    finished_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-pk"]

@@ -1,0 +1,666 @@
+"""Every write of imports and exports: upload, configure, dry run, run (resumable), revert,
+and writing export files."""
+
+import csv
+import io
+import uuid
+from collections.abc import Callable, Iterator
+from pathlib import Path
+from typing import Any
+
+from django.conf import settings
+from django.core.files.uploadedfile import UploadedFile
+from django.db import IntegrityError, transaction
+from django.utils import timezone
+
+from kartoteka.accounts.models import User
+from kartoteka.accounts.queries import users_by_username
+from kartoteka.activity import services as timeline
+from kartoteka.contacts.bulk import (
+    BatchResult,
+    BulkOptions,
+    RowFailure,
+    clean_row,
+    delete_created,
+    restore_fields,
+    upsert_contacts,
+)
+from kartoteka.contacts.models import PropertyDefinition
+from kartoteka.contacts.services import clean_tag_names, property_definitions
+from kartoteka.core.errors import Conflict, InvalidInput
+from kartoteka.core.scope import is_admin
+from kartoteka.transfer import formats, mapping
+from kartoteka.transfer.models import (
+    Export,
+    ExportStatus,
+    Import,
+    ImportProblem,
+    ImportRow,
+    ImportStatus,
+    RowOutcome,
+)
+
+BATCH_SIZE = 2000
+# Exports up to this many contacts download at once; larger ones are written by a task.
+INSTANT_EXPORT_LIMIT = 5000
+MAX_SHOWN_VALUE = 200
+Progress = Callable[[Import], None]
+
+
+def storage(kind: str) -> Path:
+    """Where uploaded import files and written export files are kept."""
+    path = Path(settings.DATA_DIR) / "transfer" / kind
+    path.mkdir(parents=True, exist_ok=True)
+    return path
+
+
+# --------------------------------------------------------------------------------------------
+# Import: upload and configure
+
+
+def upload_import(
+    actor: User | None, *, upload: UploadedFile | Path, file_name: str = ""
+) -> Import:
+    """Keep the file, detect its format, encoding and delimiter, and suggest a mapping."""
+    name = Path(file_name or getattr(upload, "name", "") or "import.csv").name[:200]
+    target = storage("imports") / f"{uuid.uuid4().hex}{Path(name).suffix.lower()[:10]}"
+    limit = settings.KARTOTEKA_MAX_UPLOAD_BYTES
+    size = 0
+    with open(target, "wb") as out:
+        if isinstance(upload, Path):
+            source = open(upload, "rb")  # noqa: SIM115 - closed below
+            chunks: Iterator[bytes] = iter(lambda: source.read(1 << 20), b"")
+        else:
+            source = None
+            chunks = upload.chunks()
+        try:
+            for chunk in chunks:
+                size += len(chunk)
+                if size > limit:
+                    out.close()
+                    target.unlink(missing_ok=True)
+                    raise InvalidInput("file", f"The file is larger than {limit // 2**20} MB.")
+                out.write(chunk)
+        finally:
+            if source is not None:
+                source.close()
+    try:
+        detected = formats.sniff(target, name)
+        imp = Import(
+            created_by=actor,
+            file_name=name,
+            file_path=str(target),
+            format=detected["format"],
+            encoding=detected["encoding"],
+            delimiter=detected["delimiter"],
+        )
+        imp.headers = _headers(imp)
+    except InvalidInput:
+        target.unlink(missing_ok=True)
+        raise
+    definitions = list(PropertyDefinition.objects.all())
+    imp.mapping = mapping.suggest(imp.headers, definitions)
+    imp.save()
+    return imp
+
+
+def _headers(imp: Import) -> list[str]:
+    rows = formats.read_rows(
+        Path(imp.file_path), format=imp.format, encoding=imp.encoding, delimiter=imp.delimiter
+    )
+    try:
+        headers = next(rows, None)
+    except csv.Error as exc:
+        raise InvalidInput("file", f"Cannot read the header row: {exc}") from None
+    finally:
+        rows.close()
+    if not headers or not any(h.strip() for h in headers):
+        raise InvalidInput("file", "The first row must name the columns.")
+    return [h.strip().lstrip("\ufeff") for h in headers]
+
+
+@transaction.atomic
+def configure_import(
+    actor: User | None,
+    imp: Import,
+    *,
+    encoding: str | None = None,
+    delimiter: str | None = None,
+    column_map: dict[str, str] | None = None,
+    update_existing: bool | None = None,
+    tags: list[str] | None = None,
+    owner: str | None = None,
+) -> Import:
+    """Change what the user confirms before a run: reading, mapping and options."""
+    if imp.status != ImportStatus.UPLOADED:
+        raise Conflict("This import has started; its settings can no longer change.")
+    if encoding is not None and encoding != imp.encoding and imp.format != "xlsx":
+        if encoding not in formats.ENCODINGS:
+            raise InvalidInput(
+                "encoding", f"Encoding must be one of: {', '.join(formats.ENCODINGS)}."
+            )
+        imp.encoding = encoding
+    if delimiter is not None and delimiter != imp.delimiter and imp.format == "csv":
+        if delimiter not in formats.DELIMITERS:
+            raise InvalidInput("delimiter", "Delimiter must be a comma, semicolon, tab or |.")
+        imp.delimiter = delimiter
+    if encoding is not None or delimiter is not None:
+        headers = _headers(imp)
+        if headers != imp.headers:
+            imp.headers = headers
+            imp.mapping = mapping.suggest(headers, list(PropertyDefinition.objects.all()))
+    if column_map is not None:
+        known = mapping.targets(list(PropertyDefinition.objects.all()))
+        imp.mapping = mapping.check(column_map, imp.headers, known)
+    if update_existing is not None:
+        imp.update_existing = update_existing
+    if tags is not None:
+        imp.tags = clean_tag_names(tags)
+    if owner is not None:
+        imp.owner = _owner(actor, owner)
+    imp.save()
+    return imp
+
+
+def _owner(actor: User | None, username: str) -> User | None:
+    if not username.strip():
+        return None
+    user = users_by_username([username.strip()]).get(username.strip().casefold())
+    if user is None:
+        raise InvalidInput("owner", f"No active user named {username!r}.")
+    if actor is not None and not is_admin(actor) and user.pk != actor.pk:
+        raise InvalidInput("owner", "Sales users import contacts for themselves only.")
+    return user
+
+
+def _options(imp: Import, actor: User | None = None) -> BulkOptions:
+    return BulkOptions(
+        actor=actor or imp.created_by,
+        label=imp.label,
+        update_existing=imp.update_existing,
+        tags=list(imp.tags),
+        owner=imp.owner,
+    )
+
+
+# --------------------------------------------------------------------------------------------
+# Import: reading rows and cleaning them
+
+
+def _data_rows(imp: Import) -> Iterator[tuple[int, list[str]]]:
+    """(data row number from 1, cells) of every row after the header."""
+    rows = formats.read_rows(
+        Path(imp.file_path), format=imp.format, encoding=imp.encoding, delimiter=imp.delimiter
+    )
+    next(rows, None)
+    number = 0
+    try:
+        for cells in rows:
+            if not any(c.strip() for c in cells):
+                continue  # blank lines are not rows
+            number += 1
+            yield number, cells
+    except csv.Error as exc:
+        raise InvalidInput("file", f"The file cannot be read after row {number}: {exc}") from None
+
+
+def shown_row(imp: Import, number: int) -> int:
+    """The row number a user sees in their spreadsheet (the header is row 1); cards count from 1."""
+    return number if imp.format == "vcf" else number + 1
+
+
+def _clean_batch(
+    imp: Import,
+    batch: list[tuple[int, list[str]]],
+    definitions: dict[str, PropertyDefinition],
+) -> tuple[list[tuple[int, dict]], list[RowFailure], dict[int, list[str]], dict[int, str]]:
+    """Cleaned rows, failures (field = target), the cells of each row, and notes by row."""
+    columns = sorted(
+        ((int(index), target) for index, target in imp.mapping.items() if target),
+        key=lambda item: item[0],
+    )
+    width = len(imp.headers)
+    cleaned, failures, notes = [], [], {}
+    cells_by_row = {}
+    for number, cells in batch:
+        cells_by_row[number] = cells
+        if len(cells) > width and any(c.strip() for c in cells[width:]):
+            failures.append(
+                RowFailure(
+                    number,
+                    "",
+                    f"This row has {len(cells)} cells but the header names {width} columns.",
+                )
+            )
+            continue
+        data = mapping.row_data(cells, columns)
+        note = data.pop("note", None)
+        try:
+            cleaned.append((number, clean_row(data, definitions)))
+        except InvalidInput as exc:
+            failures += [
+                RowFailure(number, field, message)
+                for field, messages in exc.errors.items()
+                for message in messages
+            ]
+            continue
+        if note:
+            notes[number] = note
+    return cleaned, failures, cells_by_row, notes
+
+
+def _problem(imp: Import, failure: RowFailure, cells: list[str]) -> ImportProblem:
+    target = (
+        failure.field.split(".", 1)[0]
+        if not failure.field.startswith("properties.")
+        else (".".join(failure.field.split(".", 2)[:2]))
+    )
+    column, value = "", ""
+    for index, mapped in imp.mapping.items():
+        if mapped and mapped == target and int(index) < len(imp.headers):
+            column = imp.headers[int(index)]
+            value = cells[int(index)] if int(index) < len(cells) else ""
+            break
+    if len(value) > MAX_SHOWN_VALUE:
+        value = value[:MAX_SHOWN_VALUE] + f"… ({len(value):,} characters)"
+    return ImportProblem(
+        batch=imp,
+        row_number=shown_row(imp, failure.row_number),
+        column=column,
+        value=value,
+        message=failure.message,
+    )
+
+
+# --------------------------------------------------------------------------------------------
+# Import: dry run, run, revert
+
+
+def dry_run_import(actor: User | None, imp: Import, *, sample: int = 50) -> dict[str, Any]:
+    """What a run would do, without writing: counts and the first failures."""
+    definitions = property_definitions()
+    counts = {"created": 0, "updated": 0, "unchanged": 0, "failed": 0}
+    problems: list[dict] = []
+    batch: list[tuple[int, list[str]]] = []
+    options = _options(imp, actor)
+
+    def plan(rows: list[tuple[int, list[str]]]) -> None:
+        cleaned, failures, cells, _notes = _clean_batch(imp, rows, definitions)
+        result = upsert_contacts(cleaned, options, dry_run=True)
+        failures += result.failures
+        counts["created"] += len(result.created)
+        counts["updated"] += len(result.updated)
+        counts["unchanged"] += len(result.unchanged)
+        counts["failed"] += len({f.row_number for f in failures})
+        for failure in failures:
+            if len(problems) < sample:
+                row = _problem(imp, failure, cells[failure.row_number])
+                problems.append(
+                    {
+                        "row": row.row_number,
+                        "column": row.column,
+                        "value": row.value,
+                        "message": row.message,
+                    }
+                )
+
+    for number, cells in _data_rows(imp):
+        batch.append((number, cells))
+        if len(batch) >= BATCH_SIZE:
+            plan(batch)
+            batch = []
+    if batch:
+        plan(batch)
+    return {**counts, "problems": problems}
+
+
+def start_import(actor: User | None, imp: Import) -> Import:
+    """Queue the import's run as a background task (run at once in tests)."""
+    from kartoteka.transfer.tasks import run_import_task
+
+    if imp.status not in (ImportStatus.UPLOADED, ImportStatus.FAILED):
+        raise Conflict("This import has already run.")
+    mapping.check(imp.mapping, imp.headers, _known())
+    Import.objects.filter(pk=imp.pk).update(status=ImportStatus.QUEUED)
+    imp.status = ImportStatus.QUEUED
+    transaction.on_commit(lambda: run_import_task.enqueue(imp.pk))
+    return imp
+
+
+def _known() -> dict[str, Any]:
+    return mapping.targets(list(PropertyDefinition.objects.all()))
+
+
+def run_import(import_id: int, *, progress: Progress | None = None) -> Import:
+    """Import every row after the checkpoint, one committed batch at a time.
+
+    Safe to run again: a run that was killed continues after its last committed batch, and a
+    finished import is left as it is.
+    """
+    imp = Import.objects.get(pk=import_id)
+    if imp.status in (ImportStatus.DONE, ImportStatus.REVERTED):
+        return imp
+    imp.status = ImportStatus.RUNNING
+    imp.started_at = imp.started_at or timezone.now()
+    if imp.total_rows is None:
+        imp.total_rows = sum(1 for _row in _data_rows(imp))
+    imp.save(update_fields=["status", "started_at", "total_rows"])
+    definitions = property_definitions()
+    options = _options(imp)
+    batch: list[tuple[int, list[str]]] = []
+    try:
+        for number, cells in _data_rows(imp):
+            if number <= imp.checkpoint:
+                continue
+            batch.append((number, cells))
+            if len(batch) >= BATCH_SIZE:
+                _commit_batch(imp, batch, definitions, options)
+                batch = []
+                if progress:
+                    progress(imp)
+        if batch:
+            _commit_batch(imp, batch, definitions, options)
+    except InvalidInput as exc:
+        Import.objects.filter(pk=imp.pk).update(status=ImportStatus.FAILED, message=exc.message)
+        imp.refresh_from_db()
+        return imp
+    imp.status = ImportStatus.DONE
+    imp.finished_at = timezone.now()
+    imp.save(update_fields=["status", "finished_at"])
+    if progress:
+        progress(imp)
+    return imp
+
+
+def _commit_batch(
+    imp: Import,
+    batch: list[tuple[int, list[str]]],
+    definitions: dict[str, PropertyDefinition],
+    options: BulkOptions,
+) -> None:
+    cleaned, failures, cells, notes = _clean_batch(imp, batch, definitions)
+    with transaction.atomic():
+        try:
+            with transaction.atomic():
+                result = upsert_contacts(cleaned, options)
+        except IntegrityError:
+            # Another writer took an e-mail meanwhile: write row by row so only that row fails.
+            result = BatchResult()
+            for row in cleaned:
+                try:
+                    with transaction.atomic():
+                        result.extend(upsert_contacts([row], options))
+                except IntegrityError:
+                    result.failures.append(
+                        RowFailure(row[0], "email", "The e-mail address was just taken.")
+                    )
+        failures += result.failures
+        ImportProblem.objects.bulk_create(
+            [_problem(imp, f, cells[f.row_number]) for f in failures], batch_size=500
+        )
+        ImportRow.objects.bulk_create(
+            [
+                ImportRow(
+                    batch=imp,
+                    row_number=number,
+                    contact_id=contact_id,
+                    outcome=RowOutcome.CREATED,
+                )
+                for number, contact_id in result.created
+            ]
+            + [
+                ImportRow(
+                    batch=imp,
+                    row_number=number,
+                    contact_id=contact_id,
+                    outcome=RowOutcome.UPDATED,
+                    before=before,
+                    after=after,
+                )
+                for number, contact_id, before, after in result.updated
+            ],
+            batch_size=1000,
+        )
+        _add_notes(imp, options, result, notes)
+        imp.checkpoint = batch[-1][0]
+        imp.created_count += len(result.created)
+        imp.updated_count += len(result.updated)
+        imp.unchanged_count += len(result.unchanged)
+        imp.failed_count += len({f.row_number for f in failures})
+        imp.save(
+            update_fields=[
+                "checkpoint",
+                "created_count",
+                "updated_count",
+                "unchanged_count",
+                "failed_count",
+            ]
+        )
+
+
+def _add_notes(
+    imp: Import, options: BulkOptions, result: BatchResult, notes: dict[int, str]
+) -> None:
+    """A note column (vCard NOTE) becomes a note on contacts the import created; a re-import
+    adds nothing, so importing the same file twice stays idempotent."""
+    if not notes:
+        return
+    from kartoteka.contacts.models import Contact
+
+    created = {number: contact_id for number, contact_id in result.created if number in notes}
+    for contact in Contact.objects.filter(pk__in=list(created.values())):
+        number = next(n for n, cid in created.items() if cid == contact.pk)
+        try:
+            timeline.add_note(options.actor, contact, body=notes[number])
+        except InvalidInput as exc:
+            ImportProblem.objects.create(
+                batch=imp, row_number=shown_row(imp, number), column="note", message=exc.message
+            )
+
+
+@transaction.atomic
+def revert_import(actor: User | None, imp: Import) -> list[str]:
+    """Remove the contacts the import created and restore the fields it changed.
+
+    Returns what was left alone because it was edited since (never overwritten).
+    """
+    if imp.status == ImportStatus.REVERTED:
+        raise Conflict("This import was already reverted.")
+    if imp.status in (ImportStatus.QUEUED, ImportStatus.RUNNING):
+        raise Conflict("This import is still running; revert it when it has finished.")
+    options = BulkOptions(actor=actor, label=f"revert of {imp.label}")
+    created = list(
+        imp.journal.filter(outcome=RowOutcome.CREATED).values_list("contact_id", flat=True)
+    )
+    _deleted, kept_ids = delete_created(options, created)
+    kept = [f"Contact #{cid} was edited after the import; kept." for cid in kept_ids]
+    updated = [
+        (row.contact_id, row.before, row.after)
+        for row in imp.journal.filter(outcome=RowOutcome.UPDATED).order_by("-row_number")
+    ]
+    kept += restore_fields(options, updated)
+    imp.status = ImportStatus.REVERTED
+    imp.reverted_at = timezone.now()
+    imp.message = "\n".join(kept)
+    imp.save(update_fields=["status", "reverted_at", "message"])
+    return kept
+
+
+def problems_csv(imp: Import) -> Iterator[str]:
+    """The error report: a header row, then one row per problem of a failed input row."""
+    buffer = io.StringIO()
+    writer = csv.writer(buffer)
+
+    def flush() -> str:
+        text = buffer.getvalue()
+        buffer.seek(0)
+        buffer.truncate()
+        return text
+
+    writer.writerow(["row", "column", "value", "message"])
+    yield flush()
+    for problem in imp.problems.order_by("row_number", "pk").iterator(2000):
+        writer.writerow(
+            [
+                problem.row_number,
+                mapping.neutralise(problem.column),
+                mapping.neutralise(problem.value),
+                problem.message,
+            ]
+        )
+        yield flush()
+
+
+def progress_of(imp: Import) -> dict[str, Any]:
+    """Rows done, rows per second and seconds left, for the progress bar and the API."""
+    total = imp.total_rows or 0
+    done = imp.checkpoint
+    elapsed = (
+        ((imp.finished_at or timezone.now()) - imp.started_at).total_seconds()
+        if imp.started_at
+        else 0
+    )
+    rate = done / elapsed if elapsed > 0 else 0.0
+    left = (total - done) / rate if rate and imp.status == ImportStatus.RUNNING else None
+    return {
+        "rows_done": done,
+        "total_rows": imp.total_rows,
+        "percent": round(100 * done / total) if total else (100 if imp.status == "done" else 0),
+        "rows_per_second": round(rate, 1),
+        "seconds_left": round(left) if left is not None else None,
+    }
+
+
+# --------------------------------------------------------------------------------------------
+# Export
+
+
+EXPORT_FORMATS = ("csv", "xlsx", "vcf")
+
+
+class _Echo:
+    """A file-like object that hands back what is written, for streaming CSV."""
+
+    def write(self, value: str) -> str:
+        return value
+
+
+def csv_lines(header: list[str], rows: Iterator[list[Any]]) -> Iterator[str]:
+    """CSV text, one line at a time, every formula-looking cell neutralised."""
+    writer = csv.writer(_Echo())
+    yield writer.writerow(header)
+    for row in rows:
+        yield writer.writerow([mapping.neutralise(value) for value in row])
+
+
+def write_xlsx(target: Any, header: list[str], rows: Iterator[list[Any]]) -> int:
+    """Write a one-sheet workbook (streamed, constant memory); return the number of rows."""
+    from openpyxl import Workbook
+
+    book = Workbook(write_only=True)
+    sheet = book.create_sheet("Contacts")
+    sheet.append(header)
+    written = 0
+    for row in rows:
+        sheet.append([mapping.neutralise(value) for value in row])
+        written += 1
+    book.save(target)
+    return written
+
+
+def export_query(
+    *,
+    q: str = "",
+    document: Any = None,
+    segment_id: int | None = None,
+    ids: list[int] | None = None,
+    view: str = "",
+) -> dict[str, Any]:
+    """The list an export takes, as kept on a background export."""
+    if view not in ("", "clients"):
+        raise InvalidInput("view", "The view must be empty or 'clients'.")
+    return {"q": q, "document": document, "segment_id": segment_id, "ids": ids, "view": view}
+
+
+def check_format(format: str) -> str:
+    if format not in EXPORT_FORMATS:
+        raise InvalidInput("format", f"Format must be one of: {', '.join(EXPORT_FORMATS)}.")
+    return format
+
+
+def start_export(
+    actor: User, *, format: str, columns: list[str] | None, query: dict[str, Any]
+) -> Export:
+    """Queue a background export of a large list."""
+    from kartoteka.transfer import queries
+    from kartoteka.transfer.tasks import run_export_task
+
+    check_format(format)
+    chosen = queries.check_columns(columns)
+    contacts = queries.contacts_to_export(actor, **query)
+    export = Export.objects.create(
+        created_by=actor,
+        format=format,
+        columns=chosen,
+        query=query,
+        total_rows=queries.count(contacts),
+    )
+    transaction.on_commit(lambda: run_export_task.enqueue(export.pk))
+    return export
+
+
+def write_export(
+    target: Path, *, format: str, contacts: Any, columns: list[str], progress=None
+) -> int:
+    """Write the contacts to `target` in the format; returns the number of contacts."""
+    from kartoteka.transfer import queries, vcard
+
+    known = queries.export_columns()
+    written = 0
+
+    def counted(rows: Iterator[Any]) -> Iterator[Any]:
+        nonlocal written
+        for row in rows:
+            written += 1
+            if progress and written % 2000 == 0:
+                progress(written)
+            yield row
+
+    if format == "xlsx":
+        write_xlsx(
+            target,
+            [str(known[c]) for c in columns],
+            counted(queries.export_rows(contacts, columns)),
+        )
+    elif format == "vcf":
+        with open(target, "w", encoding="utf-8", newline="") as out:
+            out.writelines(vcard.cards(counted(queries.vcard_contacts(contacts))))
+    else:
+        with open(target, "w", encoding="utf-8-sig", newline="") as out:
+            out.writelines(csv_lines(columns, counted(queries.export_rows(contacts, columns))))
+    return written
+
+
+def run_export(export_id: int) -> Export:
+    """Write a queued export's file; safe to run again (it rewrites the file)."""
+    from kartoteka.transfer import queries
+
+    export = Export.objects.select_related("created_by").get(pk=export_id)
+    if export.status == ExportStatus.DONE:
+        return export
+    Export.objects.filter(pk=export.pk).update(status=ExportStatus.RUNNING)
+    contacts = queries.contacts_to_export(export.created_by, **export.query)
+    target = storage("exports") / f"export-{export.pk}.{export.format}"
+
+    def progress(done: int) -> None:
+        Export.objects.filter(pk=export.pk).update(rows_done=done)
+
+    written = write_export(
+        target, format=export.format, contacts=contacts, columns=export.columns, progress=progress
+    )
+    export.rows_done = written
+    export.file_path = str(target)
+    export.status = ExportStatus.DONE
+    export.finished_at = timezone.now()
+    export.save(update_fields=["rows_done", "file_path", "status", "finished_at"])
+    return export

@@ -1,0 +1,15 @@
+"""Background work of imports and exports: thin wrappers around the services."""
+
+from django_tasks import task
+
+from kartoteka.transfer import services
+
+
+@task()
+def run_import_task(import_id: int) -> None:
+    services.run_import(import_id)
+
+
+@task()
+def run_export_task(export_id: int) -> None:
+    services.run_export(export_id)

@@ -1,0 +1,145 @@
+import pytest
+
+from kartoteka.activity.models import Activity
+from kartoteka.contacts.models import Contact, ContactEmail
+from kartoteka.contacts.services import define_property
+from kartoteka.transfer import services
+from kartoteka.transfer.models import ImportStatus
+from tests.factories import make_contact
+from tests.transfer.helpers import run, upload, write
+
+pytestmark = pytest.mark.django_db
+
+CSV = (
+    "Email,First name,Last name,Phone,Company,Tags\n"
+    "ana@example.com,Ana,García,+34 600 123 456,Acme,vip\n"
+    "jan@example.com,Jan,Kowalski,+48 601 234 567,Firma,\n"
+)
+
+
+def test_import_creates_contacts_with_their_emails_phones_and_tags(admin, tmp_path):
+    imp = run(admin, write(tmp_path, "people.csv", CSV))
+    assert imp.status == ImportStatus.DONE
+    assert (imp.created_count, imp.updated_count, imp.failed_count) == (2, 0, 0)
+    ana = Contact.objects.get(email="ana@example.com")
+    assert ana.last_name == "García"
+    assert ana.phone == "+34600123456"
+    assert ana.company.name == "Acme"
+    assert ana.source == "import"
+    assert list(ana.tags.values_list("name", flat=True)) == ["vip"]
+    assert "garcía" in ana.search_text
+    assert ContactEmail.objects.get(email_folded="ana@example.com").is_primary
+
+
+def test_imported_contacts_get_created_timeline_entries_named_after_the_import(admin, tmp_path):
+    imp = run(admin, write(tmp_path, "people.csv", CSV))
+    entry = Activity.objects.get(contact__email="ana@example.com", kind="created")
+    assert entry.actor_label == f"import #{imp.pk}"
+    assert entry.payload == {"source": "import", "email": "ana@example.com"}
+
+
+def test_importing_the_same_file_twice_changes_nothing(admin, tmp_path):
+    path = write(tmp_path, "people.csv", CSV)
+    run(admin, path)
+    before = Activity.objects.count()
+    second = run(admin, path)
+    assert (second.created_count, second.updated_count, second.unchanged_count) == (0, 0, 2)
+    assert Contact.objects.count() == 2
+    assert Activity.objects.count() == before
+
+
+def test_import_updates_existing_contact_and_records_old_and_new(admin, tmp_path):
+    contact = make_contact(admin, email="Ana@Example.com", first_name="Anita", last_name="G")
+    imp = run(admin, write(tmp_path, "people.csv", CSV))
+    assert imp.updated_count == 1
+    contact.refresh_from_db()
+    assert contact.first_name == "Ana"
+    entry = Activity.objects.get(contact=contact, kind="updated")
+    assert {"field": "first_name", "old": "Anita", "new": "Ana"} in entry.payload["changes"]
+
+
+def test_skip_existing_leaves_matched_contacts_alone(admin, tmp_path):
+    contact = make_contact(admin, email="ana@example.com", first_name="Anita")
+    imp = run(admin, write(tmp_path, "people.csv", CSV), update_existing=False)
+    contact.refresh_from_db()
+    assert contact.first_name == "Anita"
+    assert (imp.created_count, imp.unchanged_count) == (1, 1)
+
+
+def test_broken_rows_fail_alone_and_are_reported(admin, tmp_path):
+    define_property(admin, key="size", label="Size", type="number")
+    text = (
+        "email,first_name,size\n"
+        "good@example.com,Good,3\n"
+        ",Nomail,1\n"
+        "not-an-email,Bad,1\n"
+        "typed@example.com,Typed,lots\n"
+        "wide@example.com,Wide,1,extra\n"
+        f"big@example.com,{'x' * 1_000_000},1\n"
+        "after@example.com,After,2\n"
+    )
+    imp = run(admin, write(tmp_path, "broken.csv", text))
+    assert (imp.created_count, imp.failed_count) == (2, 5)
+    assert set(Contact.objects.values_list("email", flat=True)) == {
+        "good@example.com",
+        "after@example.com",
+    }
+    problems = {p.row_number: p for p in imp.problems.all()}
+    assert problems[3].column == "email" and "required" in problems[3].message
+    assert problems[4].value == "not-an-email"
+    assert problems[5].column == "size" and problems[5].value == "lots"
+    assert "4 cells" in problems[6].message
+    assert problems[7].column == "first_name" and "at most 255" in problems[7].message
+    assert len(problems[7].value) < 300
+
+
+def test_error_report_is_csv_with_a_header_and_one_row_per_problem(admin, tmp_path):
+    imp = run(admin, write(tmp_path, "b.csv", "email,first_name\nbad,X\nok@example.com,Y\n"))
+    report = "".join(services.problems_csv(imp)).splitlines()
+    assert report[0] == "row,column,value,message"
+    assert report[1].startswith("2,email,bad,")
+    assert len(report) == 2
+
+
+def test_formula_looking_cells_are_kept_as_plain_text(admin, tmp_path):
+    text = 'email,first_name\nf@example.com,"=HYPERLINK(""http://x"",""y"")"\n'
+    run(admin, write(tmp_path, "f.csv", text))
+    assert Contact.objects.get().first_name == '=HYPERLINK("http://x","y")'
+
+
+def test_same_email_twice_in_a_file_creates_one_contact_then_updates_it(admin, tmp_path):
+    text = "email,city\nsam@example.com,Madrid\nSAM@example.com,Kraków\n"
+    imp = run(admin, write(tmp_path, "d.csv", text))
+    assert (imp.created_count, imp.updated_count) == (1, 1)
+    assert Contact.objects.get().city == "Kraków"
+
+
+def test_sales_user_cannot_update_a_contact_they_do_not_own(sales, other_sales, tmp_path):
+    make_contact(other_sales, email="ana@example.com", first_name="Olga's")
+    imp = run(sales, write(tmp_path, "people.csv", CSV))
+    assert imp.failed_count == 1
+    assert "belongs to another contact" in imp.problems.get().message
+    assert Contact.objects.get(email="ana@example.com").first_name == "Olga's"
+    assert list(Contact.objects.get(email="jan@example.com").owners.all()) == [sales]
+
+
+def test_dry_run_counts_without_writing(admin, tmp_path):
+    make_contact(admin, email="ana@example.com", first_name="Anita")
+    imp = upload(admin, write(tmp_path, "p.csv", CSV + "bad,X,Y,,,\n"))
+    plan = services.dry_run_import(admin, imp)
+    assert (plan["created"], plan["updated"], plan["failed"]) == (1, 1, 1)
+    assert plan["problems"][0]["row"] == 4
+    assert Contact.objects.count() == 1
+
+
+def test_owner_and_tags_options_apply_to_every_new_contact(admin, sales, tmp_path):
+    run(admin, write(tmp_path, "p.csv", CSV), owner="sergio", tags=["fair 2026"])
+    jan = Contact.objects.get(email="jan@example.com")
+    assert list(jan.owners.all()) == [sales]
+    assert list(jan.tags.values_list("name", flat=True)) == ["fair 2026"]
+
+
+def test_custom_details_are_coerced_by_type(admin, tmp_path):
+    define_property(admin, key="budget", label="Presupuesto", type="decimal")
+    run(admin, write(tmp_path, "p.csv", 'Correo electrónico,Presupuesto\nb@example.com,"12,50"\n'))
+    assert Contact.objects.get().properties == {"budget": "12.50"}
