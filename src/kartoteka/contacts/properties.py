@@ -65,8 +65,9 @@ def coerce_value(definition: PropertyDefinition, value: Any) -> Any:
             number = Decimal(text)
         except InvalidOperation:
             raise _fail(definition, "a decimal number", value) from None
-        if not number.is_finite():
-            raise _fail(definition, "a decimal number", value)
+        # Bounded so that sorting and filtering never meet 1E+999999 or endless fractions.
+        if not number.is_finite() or number.adjusted() >= 15 or number.as_tuple().exponent < -10:
+            raise _fail(definition, "a decimal number (up to 15 digits, 10 decimals)", value)
         return str(number.normalize()) if number == number.to_integral() else str(number)
     if kind == PropertyType.DATE:
         if isinstance(value, dt.datetime):

@@ -1,0 +1,109 @@
+"""Normalisation of e-mails, phones, countries and free text, including hostile input."""
+
+import pytest
+
+from kartoteka.core.errors import InvalidInput
+from kartoteka.core.normalise import (
+    clean_text,
+    fold_email,
+    normalise_country,
+    normalise_email,
+    normalise_phone,
+)
+
+
+def test_email_is_trimmed_and_its_domain_lower_cased():
+    assert normalise_email("  Ana.Garcia@EXAMPLE.Com ") == "Ana.Garcia@example.com"
+
+
+def test_internationalised_email_is_accepted():
+    assert normalise_email("józef@Przykład.PL") == "józef@przykład.pl"
+
+
+def test_email_with_emoji_local_part_is_accepted_as_typed():
+    assert normalise_email("😀@example.com") == "😀@example.com"
+
+
+@pytest.mark.parametrize(
+    "value",
+    [
+        "",
+        "   ",
+        "ana",
+        "ana@",
+        "@example.com",
+        "ana@@example.com",
+        "a b@example.com",
+        "x" * 250 + "@example.com",
+        "ana@example.com'; DROP TABLE contacts;--",
+        None,
+        42,
+    ],
+)
+def test_invalid_email_is_refused(value):
+    with pytest.raises(InvalidInput) as error:
+        normalise_email(value)
+    assert "email" in error.value.errors
+
+
+def test_folded_email_ignores_case_over_the_whole_address():
+    assert fold_email("Ana.Garcia@example.com") == fold_email("ANA.GARCIA@example.com")
+
+
+def test_phone_without_prefix_is_read_in_the_default_region(settings):
+    settings.KARTOTEKA_DEFAULT_PHONE_REGION = "PL"
+    assert normalise_phone("601 234 567") == "+48601234567"
+
+
+def test_phone_with_00_prefix_becomes_e164():
+    assert normalise_phone("0034 612-345-678") == "+34612345678"
+
+
+@pytest.mark.parametrize("value", ["12", "call me", "+34 1", "9" * 41, "'; DROP TABLE x;--"])
+def test_invalid_phone_is_refused(value):
+    with pytest.raises(InvalidInput):
+        normalise_phone(value)
+
+
+@pytest.mark.parametrize(
+    ("value", "code"),
+    [
+        ("es", "ES"),
+        ("ESP", "ES"),
+        ("España", "ES"),
+        ("Polska", "PL"),
+        ("Poland", "PL"),
+        ("Niemcy", "DE"),
+        ("Alemania", "DE"),
+        ("Germany", "DE"),
+        ("  pl ", "PL"),
+    ],
+)
+def test_country_names_in_three_languages_become_alpha2(value, code):
+    assert normalise_country(value) == code
+
+
+@pytest.mark.parametrize("value", ["Atlantis", "XX", "Narnia 2"])
+def test_unknown_country_is_refused(value):
+    with pytest.raises(InvalidInput) as error:
+        normalise_country(value)
+    assert "country" in error.value.errors
+
+
+def test_text_loses_control_characters_and_bidi_marks():
+    assert clean_text("\u202eAna\u0000 \u200fGarcía\x07", field="x") == "Ana García"
+
+
+def test_text_keeps_emoji_and_non_latin_letters():
+    assert clean_text("Łucja 🚀 Ñúñez", field="x") == "Łucja 🚀 Ñúñez"
+
+
+def test_text_keeps_sql_looking_strings_verbatim():
+    text = "Robert'); DROP TABLE contacts;--"
+    assert clean_text(text, field="x") == text
+
+
+def test_ten_kilobyte_text_is_refused_with_the_limit():
+    with pytest.raises(InvalidInput) as error:
+        clean_text("a" * 10_240, field="first_name")
+    assert "255" in error.value.errors["first_name"][0]
