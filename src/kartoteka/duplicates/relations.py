@@ -11,7 +11,7 @@ Models are named "app_label.Model.field" so entries for apps that do not exist y
 from dataclasses import dataclass, field
 
 from django.apps import apps
-from django.db import models
+from django.db import connection, models
 
 from kartoteka.core.errors import Conflict
 
@@ -134,13 +134,24 @@ def contact_relations() -> list[Relation]:
     return sorted(found, key=lambda r: r.key)
 
 
+def installed(label: str) -> type[models.Model] | None:
+    """The model named "app_label.Model" if its app and its table exist yet, else None."""
+    try:
+        model = apps.get_model(label)
+    except LookupError:
+        return None
+    return model if model._meta.db_table in connection.introspection.table_names() else None
+
+
 def undeclared() -> list[str]:
     return [r.key for r in contact_relations() if r.policy is None]
 
 
 def checked_relations() -> list[Relation]:
-    """The relations, or Conflict naming the tables without a policy (nothing is written)."""
-    relations = contact_relations()
+    """The relations whose tables exist, or Conflict naming the tables without a policy
+    (nothing is written then)."""
+    tables = set(connection.introspection.table_names())
+    relations = [r for r in contact_relations() if r.model._meta.db_table in tables]
     missing = [r.key for r in relations if r.policy is None]
     if missing:
         raise Conflict(

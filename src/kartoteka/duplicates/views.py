@@ -10,6 +10,7 @@ from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import NoReverseMatch, reverse
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_GET, require_POST
 
 from kartoteka.contacts.queries import get_contact, search_contacts
@@ -21,23 +22,35 @@ from kartoteka.duplicates.models import Combine
 
 MAX_GROUPS_SHOWN = 200
 FIELD_LABELS = {
-    "first_name": _("First name"),
-    "last_name": _("Last name"),
-    "email": _("Primary e-mail"),
-    "phone": _("Primary phone"),
-    "company": _("Company"),
-    "job_title": _("Job title"),
-    "street": _("Street"),
-    "city": _("City"),
-    "postal_code": _("Postal code"),
-    "region": _("Region"),
-    "country": _("Country"),
-    "fax": _("Fax"),
-    "birthday": _("Birthday"),
-    "status": _("Status"),
-    "source": _("Source"),
-    "score": _("Score"),
+    "first_name": gettext_lazy("First name"),
+    "last_name": gettext_lazy("Last name"),
+    "email": gettext_lazy("Primary e-mail"),
+    "phone": gettext_lazy("Primary phone"),
+    "company": gettext_lazy("Company"),
+    "job_title": gettext_lazy("Job title"),
+    "street": gettext_lazy("Street"),
+    "city": gettext_lazy("City"),
+    "postal_code": gettext_lazy("Postal code"),
+    "region": gettext_lazy("Region"),
+    "country": gettext_lazy("Country"),
+    "fax": gettext_lazy("Fax"),
+    "birthday": gettext_lazy("Birthday"),
+    "status": gettext_lazy("Status"),
+    "source": gettext_lazy("Source"),
+    "score": gettext_lazy("Score"),
 }
+
+
+RULE_FIELD_LABELS = {
+    "name": gettext_lazy("Name"),
+    "phone": gettext_lazy("Phone"),
+    "email_domain": gettext_lazy("E-mail domain"),
+    "email_user": gettext_lazy("E-mail name (before @)"),
+    "company": gettext_lazy("Company"),
+    "city": gettext_lazy("City"),
+    "postal_code": gettext_lazy("Postal code"),
+}
+MATCH_LABELS = {EXACT: gettext_lazy("exact"), FUZZY: gettext_lazy("similar")}
 
 
 def card_url(contact_id: int) -> str:
@@ -117,26 +130,24 @@ def _compare_rows(contacts: list) -> list[dict]:
         values = [(c.pk, services.field_value(c, name)) for c in contacts]
         if all(v in ("", None) for _pk, v in values):
             continue
-        rows.append(
-            {
-                "name": name,
-                "label": label,
-                "values": values,
-                "differs": len({str(v) for _pk, v in values}) > 1,
-            }
-        )
+        rows.append(_row(name, label, values))
     keys = sorted({k for c in contacts for k in (c.properties or {})})
     for key in keys:
         values = [(c.pk, (c.properties or {}).get(key)) for c in contacts]
-        rows.append(
-            {
-                "name": f"properties.{key}",
-                "label": key,
-                "values": values,
-                "differs": len({str(v) for _pk, v in values}) > 1,
-            }
-        )
+        rows.append(_row(f"properties.{key}", key, values))
     return rows
+
+
+def _row(name: str, label, values: list[tuple[int, object]]) -> dict:
+    filled = [pk for pk, value in values if value not in ("", None)]
+    return {
+        "name": name,
+        "label": label,
+        "values": values,
+        "differs": len({str(v) for _pk, v in values}) > 1,
+        # Pre-select the first value that is not blank, so nothing is lost by default.
+        "pick": filled[0] if filled else values[0][0],
+    }
 
 
 @login_required
@@ -293,10 +304,20 @@ def rules(request: HttpRequest) -> HttpResponse:
         request,
         "duplicates/rules.html",
         {
-            "rules": list(queries.matching_rules()),
-            "fields": FIELDS,
-            "fuzzy_fields": FUZZY_FIELDS,
-            "matches": (EXACT, FUZZY),
+            "rules": [
+                {
+                    "rule": rule,
+                    "conditions": [
+                        (RULE_FIELD_LABELS.get(c["field"], c["field"]), MATCH_LABELS[c["match"]])
+                        for c in rule.conditions
+                    ],
+                    "fuzzy": any(c["match"] == FUZZY for c in rule.conditions),
+                }
+                for rule in queries.matching_rules()
+            ],
+            "fields": [(name, RULE_FIELD_LABELS.get(name, name)) for name in FIELDS],
+            "fuzzy_fields": ", ".join(str(RULE_FIELD_LABELS[name]) for name in FUZZY_FIELDS),
+            "matches": list(MATCH_LABELS.items()),
             "combines": Combine.choices,
             "errors": errors,
             "form": form,

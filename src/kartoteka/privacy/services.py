@@ -5,7 +5,6 @@ import io
 import os
 import zipfile
 
-from django.apps import apps
 from django.core.files.storage import default_storage
 from django.db import transaction
 from django.db.models import Q, TextField
@@ -175,9 +174,8 @@ def _sweep_files(identifiers: list[str]) -> list[str]:
     (deleted once the transaction commits)."""
     found: list[str] = []
     for label, column in relations.FILE_SWEEPS.items():
-        try:
-            model = apps.get_model(label)
-        except LookupError:
+        model = relations.installed(label)
+        if model is None:
             continue
         for pk, path in model._default_manager.exclude(**{column: ""}).values_list("pk", column):
             if path and _file_mentions(path, identifiers):
@@ -190,9 +188,8 @@ def _sweep(identifiers: list[str]) -> int:
     """Blank the sweep fields of rows that quote one of the identifiers; returns rows touched."""
     touched = 0
     for label, names in relations.SWEEPS.items():
-        try:
-            model = apps.get_model(label)
-        except LookupError:
+        model = relations.installed(label)
+        if model is None:
             continue  # that app has not added the table yet
         present = [n for n in names if any(f.name == n for f in model._meta.concrete_fields)]
         if not present or not identifiers:
