@@ -353,3 +353,14 @@ def test_openapi_docs_list_the_contact_routes(admin_api):
         "/api/v1/me",
     ):
         assert path in paths
+
+
+def test_upsert_keeps_the_url_address_primary_when_emails_are_listed(admin_api):
+    response = admin_api.put(
+        "/api/v1/contacts/by-email/ana@example.com", {"emails": ["other@example.com"]}
+    )
+    assert response.status_code == 201
+    assert response.json()["emails"] == [
+        {"email": "ana@example.com", "primary": True},
+        {"email": "other@example.com", "primary": False},
+    ]

@@ -93,3 +93,16 @@ def test_deactivated_users_token_stops_working(sales_api, sales):
     sales.is_active = False
     sales.save()
     assert sales_api.get("/api/v1/me").status_code == 401
+
+
+def test_sales_user_cannot_drop_themselves_from_owners(sales_api, sales, other_sales):
+    contact = make_contact(sales)
+    response = sales_api.patch(f"/api/v1/contacts/{contact.pk}", {"owners": ["olga"]})
+    assert response.status_code == 422
+    assert list(contact.owners.values_list("username", flat=True)) == ["sergio"]
+
+
+def test_sales_user_can_share_a_contact_with_a_colleague(sales_api, sales, other_sales):
+    contact = make_contact(sales)
+    response = sales_api.patch(f"/api/v1/contacts/{contact.pk}", {"owners": ["sergio", "olga"]})
+    assert response.json()["owners"] == ["olga", "sergio"]

@@ -596,6 +596,15 @@ def update_contact(
     """
     _require_edit(actor, contact)
     cleaned = validate_contact_data(data, partial=True)
+    if (
+        "owners" in cleaned
+        and actor is not None
+        and actor.role == Role.SALES
+        and actor.pk not in {u.pk for u in cleaned["owners"]}
+    ):
+        raise InvalidInput(
+            "owners", "You would lose access to this contact; ask an admin to hand it over."
+        )
     contact = (
         Contact.objects.select_for_update(of=("self",)).select_related("company").get(pk=contact.pk)
     )
@@ -754,7 +763,8 @@ def upsert_contact_by_email(
         .first()
     )
     if existing is None:
-        payload = {**data, "email": address} if "emails" not in data else dict(data)
+        # The address in hand is the primary one, even when `emails` lists others.
+        payload = {**data, "email": address}
         return create_contact(actor, data=payload, source=source, actor_label=actor_label), True
     contact = Contact.objects.get(pk=existing)
     if not can_edit(actor, contact):
