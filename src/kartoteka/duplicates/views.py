@@ -10,7 +10,7 @@ from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import NoReverseMatch, reverse
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
+from django.utils.translation import gettext_lazy, ngettext
 from django.views.decorators.http import require_GET, require_POST
 
 from kartoteka.contacts.queries import get_contact, search_contacts
@@ -118,7 +118,11 @@ def merge_exact(request: HttpRequest) -> HttpResponse:
     else:
         messages.success(
             request,
-            _("Merged %(count)s contacts. Each merge can be undone for 30 days.")
+            ngettext(
+                "Merged %(count)s contact. Each merge can be undone for 30 days.",
+                "Merged %(count)s contacts. Each merge can be undone for 30 days.",
+                len(merges),
+            )
             % {"count": len(merges)},
         )
     return redirect("duplicates:list")
@@ -180,7 +184,11 @@ def compare(request: HttpRequest) -> HttpResponse:
         else:
             messages.success(
                 request,
-                _("Merged %(count)s contacts into this one. An admin can undo it for 30 days.")
+                ngettext(
+                    "Merged %(count)s contact into this one. An admin can undo it for 30 days.",
+                    "Merged %(count)s contacts into this one. An admin can undo it for 30 days.",
+                    len(merges),
+                )
                 % {"count": len(merges)},
             )
             return redirect(card_url(int(survivor)))

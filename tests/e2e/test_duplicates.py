@@ -1,0 +1,65 @@
+"""An admin finds two cards of one person, merges them keeping the newer e-mail, undoes the
+merge from the survivor's Merges tab, and finally answers an erasure request with Forget."""
+
+import re
+
+import pytest
+from playwright.sync_api import expect
+
+from kartoteka.contacts.models import Contact
+from tests.e2e.conftest import login, screenshot
+from tests.factories import UserFactory, make_contact
+
+pytestmark = pytest.mark.e2e
+
+
+@pytest.fixture
+def twins(transactional_db):
+    admin = UserFactory(username="alba", role="admin", first_name="Alba")
+    old = make_contact(
+        admin,
+        email="marta@old.example",
+        first_name="Marta",
+        last_name="Nowak",
+        phone="+48601555666",
+    )
+    new = make_contact(
+        admin,
+        email="marta.nowak@new.example",
+        first_name="Marta",
+        last_name="Nowak",
+        phone="+48601555666",
+        job_title="Buyer",
+    )
+    return admin, old, new
+
+
+def test_merge_then_undo_then_forget(page, twins):
+    admin, old, new = twins
+    login(page, admin)
+    page.get_by_role("link", name="Duplicates").first.click()
+    row = page.get_by_role("row", name=re.compile("Same phone number"))
+    expect(row).to_contain_text("95%")
+    screenshot(page, "duplicates-list")
+    row.get_by_role("link", name="Compare and merge").click()
+
+    page.locator(f"input[name='field:email'][value='{new.pk}']").check()
+    screenshot(page, "duplicates-compare")
+    page.get_by_role("button", name="Merge", exact=True).click()
+    expect(page.locator(".flash")).to_contain_text("Merged 1 contact into this one")
+    survivor = Contact.objects.get(pk=old.pk)
+    assert survivor.email == "marta.nowak@new.example" and survivor.job_title == "Buyer"
+    assert not Contact.objects.filter(pk=new.pk).exists()
+
+    page.get_by_role("link", name="Merges").first.click()
+    page.once("dialog", lambda dialog: dialog.accept())
+    page.get_by_role("button", name="Undo merge").click()
+    expect(page.locator(".flash")).to_contain_text("The merge was undone")
+    assert Contact.objects.get(pk=new.pk).email == "marta.nowak@new.example"
+
+    page.goto(f"{page.base_url}/contacts/{new.pk}/forget/")
+    page.get_by_label(re.compile("to confirm")).fill("marta.nowak@new.example")
+    page.get_by_role("button", name="Forget this person").click()
+    expect(page.get_by_role("heading", name=f"Contact #{new.pk} was forgotten")).to_be_visible()
+    screenshot(page, "forget-proof")
+    assert not Contact.objects.filter(pk=new.pk).exists()
