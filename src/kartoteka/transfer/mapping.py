@@ -141,6 +141,7 @@ _SYNONYMS = {
 }
 _BY_WORDS = {words: target for target, options in _SYNONYMS.items() for words in options}
 _SPLIT = re.compile(r"[,;\n]+")
+_LINE_BREAK = re.compile(r"\s*[\r\n]+\s*")
 
 
 def fold_header(text: str) -> str:
@@ -222,8 +223,11 @@ def row_data(cells: list[str], mapping: list[tuple[int, str]]) -> dict[str, Any]
             data.setdefault("first_name", first if first else last)
             if first:
                 data.setdefault("last_name", last)
-        else:
+        elif target == "note":
             data[target] = value
+        else:
+            # A line break inside a cell (an address typed on two lines) reads as a space.
+            data[target] = _LINE_BREAK.sub(" ", value)
     if properties:
         data["properties"] = properties
     return data

@@ -323,7 +323,7 @@ def start_import(actor: User | None, imp: Import) -> Import:
     mapping.check(imp.mapping, imp.headers, _known())
     Import.objects.filter(pk=imp.pk).update(status=ImportStatus.QUEUED)
     imp.status = ImportStatus.QUEUED
-    transaction.on_commit(lambda: run_import_task.enqueue(imp.pk))
+    run_import_task.enqueue(imp.pk)
     return imp
 
 
@@ -605,7 +605,7 @@ def start_export(
         query=query,
         total_rows=queries.count(contacts),
     )
-    transaction.on_commit(lambda: run_export_task.enqueue(export.pk))
+    run_export_task.enqueue(export.pk)
     return export
 
 

@@ -1,0 +1,195 @@
+"""REST endpoints of imports and exports, under /api/v1."""
+
+import json
+
+from django.http import HttpRequest, StreamingHttpResponse
+from ninja import Router, Status
+
+from kartoteka.activity.uploads import use_limited_uploads
+from kartoteka.core.errors import InvalidInput
+from kartoteka.transfer import queries, services
+from kartoteka.transfer.downloads import send_export
+from kartoteka.transfer.models import Export, Import
+from kartoteka.transfer.schemas import (
+    DryRunOut,
+    ExportIn,
+    ExportOut,
+    ImportOut,
+    ProblemOut,
+    RevertOut,
+)
+
+router = Router(tags=["import and export"])
+
+_MULTIPART = {
+    "requestBody": {
+        "content": {
+            "multipart/form-data": {
+                "schema": {
+                    "type": "object",
+                    "required": ["file"],
+                    "properties": {
+                        "file": {"type": "string", "format": "binary"},
+                        "update_existing": {"type": "boolean", "default": True},
+                        "tags": {"type": "string", "description": "comma-separated"},
+                        "owner": {"type": "string"},
+                        "mapping": {
+                            "type": "string",
+                            "description": 'JSON: {"<column number from 0>": "<field>"}',
+                        },
+                        "encoding": {"type": "string"},
+                        "delimiter": {"type": "string"},
+                        "dry_run": {"type": "boolean", "default": False},
+                    },
+                }
+            }
+        }
+    }
+}
+
+
+def import_out(imp: Import) -> dict:
+    return {
+        "id": imp.pk,
+        "status": imp.status,
+        "file_name": imp.file_name,
+        "format": imp.format,
+        "encoding": imp.encoding,
+        "delimiter": imp.delimiter,
+        "headers": imp.headers,
+        "mapping": imp.mapping,
+        "update_existing": imp.update_existing,
+        "tags": imp.tags,
+        "owner": imp.owner.username if imp.owner else None,
+        "created_count": imp.created_count,
+        "updated_count": imp.updated_count,
+        "unchanged_count": imp.unchanged_count,
+        "failed_count": imp.failed_count,
+        **services.progress_of(imp),
+        "created_at": imp.created_at,
+        "finished_at": imp.finished_at,
+        "reverted_at": imp.reverted_at,
+        "message": imp.message,
+    }
+
+
+def _flag(value: str | None, default: bool) -> bool:
+    if value in (None, ""):
+        return default
+    if value.lower() in ("1", "true", "yes", "on"):
+        return True
+    if value.lower() in ("0", "false", "no", "off"):
+        return False
+    raise InvalidInput("update_existing", f"Expected true or false, got {value!r}.")
+
+
+@router.post("/imports", response={202: ImportOut, 200: DryRunOut}, openapi_extra=_MULTIPART)
+def create_import(request: HttpRequest):
+    """Upload a CSV, XLSX or vCard file (multipart field `file`) with the options; the import
+    runs in the background. Without `mapping`, columns are mapped from their headers. With
+    `dry_run` nothing is written and the answer says what would happen."""
+    use_limited_uploads(request)
+    upload = request.FILES.get("file")
+    if request.upload_too_large:
+        raise InvalidInput("file", "The file is larger than the upload limit.")
+    if upload is None:
+        raise InvalidInput("file", "Send the file as multipart/form-data in the field 'file'.")
+    form = request.POST
+    column_map = None
+    if form.get("mapping"):
+        try:
+            column_map = json.loads(form["mapping"])
+        except json.JSONDecodeError:
+            raise InvalidInput("mapping", "mapping must be a JSON object.") from None
+        if not isinstance(column_map, dict):
+            raise InvalidInput("mapping", "mapping must be a JSON object.")
+        column_map = {str(k): str(v) for k, v in column_map.items()}
+    imp = services.upload_import(request.user, upload=upload, file_name=upload.name)
+    imp = services.configure_import(
+        request.user,
+        imp,
+        encoding=form.get("encoding") or None,
+        delimiter=form.get("delimiter") or None,
+        column_map=column_map,
+        update_existing=_flag(form.get("update_existing"), True),
+        tags=[t for t in (form.get("tags") or "").split(",") if t.strip()],
+        owner=form.get("owner") or "",
+    )
+    if _flag(form.get("dry_run"), False):
+        return Status(200, services.dry_run_import(request.user, imp))
+    services.start_import(request.user, imp)
+    imp.refresh_from_db()
+    return Status(202, import_out(imp))
+
+
+@router.get("/imports/{import_id}", response=ImportOut)
+def get_import(request: HttpRequest, import_id: int):
+    """Progress (rows done, rows per second, seconds left) and counts of an import."""
+    return import_out(queries.get_import(request.user, import_id))
+
+
+@router.get("/imports/{import_id}/errors", response=list[ProblemOut])
+def import_errors(request: HttpRequest, import_id: int, format: str = "json"):
+    """The rows that failed: row number, column, value and message (`?format=csv` for CSV)."""
+    imp = queries.get_import(request.user, import_id)
+    if format == "csv":
+        response = StreamingHttpResponse(services.problems_csv(imp), content_type="text/csv")
+        response["Content-Disposition"] = f'attachment; filename="import-{imp.pk}-errors.csv"'
+        return response
+    return [
+        {"row": p.row_number, "column": p.column, "value": p.value, "message": p.message}
+        for p in imp.problems.all()
+    ]
+
+
+@router.post("/imports/{import_id}/revert", response=RevertOut)
+def revert_import(request: HttpRequest, import_id: int):
+    """Remove the contacts the import created and restore what it changed (unless edited
+    since: those are listed in `kept`)."""
+    imp = queries.get_import(request.user, import_id)
+    kept = services.revert_import(request.user, imp)
+    return {"id": imp.pk, "status": imp.status, "kept": kept}
+
+
+def export_out(request: HttpRequest, export: Export) -> dict:
+    done = export.status == "done"
+    return {
+        "id": export.pk,
+        "status": export.status,
+        "format": export.format,
+        "columns": export.columns,
+        "total_rows": export.total_rows,
+        "rows_done": export.rows_done,
+        "download_url": f"/api/v1/exports/{export.pk}/file" if done else None,
+        "created_at": export.created_at,
+        "finished_at": export.finished_at,
+    }
+
+
+@router.post("/exports", response={202: ExportOut})
+def create_export(request: HttpRequest, payload: ExportIn):
+    """Export a list (filter `q` / `filter`, `segment_id`, `ids`, or `view: clients`) in the
+    background; fetch the file from `download_url` when the status is done."""
+    query = services.export_query(
+        q=payload.q,
+        document=payload.filter,
+        segment_id=payload.segment_id,
+        ids=payload.ids,
+        view=payload.view,
+    )
+    export = services.start_export(
+        request.user, format=payload.format, columns=payload.columns, query=query
+    )
+    export.refresh_from_db()
+    return Status(202, export_out(request, export))
+
+
+@router.get("/exports/{export_id}", response=ExportOut)
+def get_export(request: HttpRequest, export_id: int):
+    return export_out(request, queries.get_export(request.user, export_id))
+
+
+@router.get("/exports/{export_id}/file")
+def export_file(request: HttpRequest, export_id: int):
+    export = queries.get_export(request.user, export_id)
+    return send_export(export)

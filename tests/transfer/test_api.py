@@ -1,0 +1,81 @@
+import json
+
+import pytest
+from django.core.files.uploadedfile import SimpleUploadedFile
+
+from kartoteka.contacts.models import Contact
+from tests.factories import make_contact
+
+pytestmark = pytest.mark.django_db
+
+CSV = b"Correo electr\xc3\xb3nico,Nombre,Apellidos\nana@example.com,Ana,Garc\xc3\xada\nbad,X,Y\n"
+
+
+def _post(api, data: bytes = CSV, **form):
+    upload = SimpleUploadedFile("people.csv", data, content_type="text/csv")
+    return api.client.post("/api/v1/imports", {"file": upload, **form})
+
+
+def test_post_import_runs_it_and_answers_the_job(admin_api):
+    response = _post(admin_api)
+    assert response.status_code == 202, response.content
+    body = response.json()
+    assert body["mapping"] == {"0": "email", "1": "first_name", "2": "last_name"}
+    job = admin_api.get(f"/api/v1/imports/{body['id']}").json()
+    assert job["status"] == "done"
+    assert (job["created_count"], job["failed_count"], job["percent"]) == (1, 1, 100)
+
+
+def test_import_errors_lists_row_column_value_and_message(admin_api):
+    job = _post(admin_api).json()
+    errors = admin_api.get(f"/api/v1/imports/{job['id']}/errors").json()
+    assert errors[0]["row"] == 3
+    assert errors[0]["column"] == "Correo electrónico"
+    assert errors[0]["value"] == "bad"
+
+
+def test_import_errors_as_csv(admin_api):
+    job = _post(admin_api).json()
+    response = admin_api.get(f"/api/v1/imports/{job['id']}/errors", format="csv")
+    text = b"".join(response.streaming_content).decode()
+    assert text.splitlines()[0] == "row,column,value,message"
+
+
+def test_dry_run_over_the_api_writes_nothing(admin_api):
+    response = _post(admin_api, dry_run="true")
+    assert response.status_code == 200
+    assert (response.json()["created"], response.json()["failed"]) == (1, 1)
+    assert not Contact.objects.exists()
+
+
+def test_explicit_mapping_is_checked(admin_api):
+    response = _post(admin_api, mapping=json.dumps({"0": "email", "1": "shoe_size"}))
+    assert response.status_code == 422
+    assert "shoe_size" in response.json()["detail"]
+
+
+def test_an_import_is_not_visible_to_another_sales_user(sales_api, other_sales_api):
+    job = _post(sales_api).json()
+    assert other_sales_api.get(f"/api/v1/imports/{job['id']}").status_code == 404
+
+
+def test_revert_over_the_api_removes_created_contacts(admin_api):
+    job = _post(admin_api).json()
+    response = admin_api.post(f"/api/v1/imports/{job['id']}/revert")
+    assert response.json()["status"] == "reverted"
+    assert not Contact.objects.exists()
+
+
+def test_export_over_the_api_has_only_the_sales_users_contacts(sales, other_sales, sales_api):
+    make_contact(sales, email="mine@example.com")
+    make_contact(other_sales, email="theirs@example.com")
+    job = sales_api.post("/api/v1/exports", {"format": "csv", "columns": ["email"]}).json()
+    assert job["status"] == "done"
+    response = sales_api.get(job["download_url"])
+    text = b"".join(response.streaming_content).decode("utf-8-sig")
+    assert text.splitlines() == ["email", "mine@example.com"]
+
+
+def test_export_file_of_another_user_is_not_found(sales_api, other_sales_api):
+    job = sales_api.post("/api/v1/exports", {"format": "xlsx"}).json()
+    assert other_sales_api.get(job["download_url"]).status_code == 404

@@ -1,0 +1,82 @@
+import pytest
+
+from kartoteka.contacts import services as contact_services
+from kartoteka.contacts.models import Contact
+from kartoteka.transfer import services
+from kartoteka.transfer.models import ImportStatus
+from tests.factories import make_contact
+from tests.transfer.helpers import run, upload, write
+
+pytestmark = pytest.mark.django_db
+
+
+class WorkerKilled(BaseException):
+    """Stands for the process being killed: nothing after it runs, not even except blocks."""
+
+
+def test_a_killed_run_resumes_after_its_last_batch_without_duplicates(admin, tmp_path, monkeypatch):
+    rows = "".join(f"p{n}@example.com,Person {n}\n" for n in range(10))
+    imp = upload(admin, write(tmp_path, "p.csv", "email,first_name\n" + rows))
+    monkeypatch.setattr(services, "BATCH_SIZE", 3)
+    real_commit = services._commit_batch
+    calls = []
+
+    def dying_commit(*args, **kwargs):
+        calls.append(1)
+        if len(calls) == 3:
+            raise WorkerKilled
+        return real_commit(*args, **kwargs)
+
+    monkeypatch.setattr(services, "_commit_batch", dying_commit)
+    with pytest.raises(WorkerKilled):
+        services.run_import(imp.pk)
+    imp.refresh_from_db()
+    assert (imp.status, imp.checkpoint, Contact.objects.count()) == ("running", 6, 6)
+
+    monkeypatch.setattr(services, "_commit_batch", real_commit)
+    imp = services.run_import(imp.pk)
+    assert imp.status == ImportStatus.DONE
+    assert (imp.created_count, imp.checkpoint) == (10, 10)
+    assert Contact.objects.count() == 10
+    assert imp.journal.count() == 10
+
+
+def test_revert_removes_created_contacts_and_restores_changed_fields(admin, tmp_path):
+    kept = make_contact(admin, email="old@example.com", first_name="Before", city="Madrid")
+    text = "email,first_name,city\nold@example.com,After,Sevilla\nnew@example.com,New,Bilbao\n"
+    imp = run(admin, write(tmp_path, "p.csv", text))
+    assert services.revert_import(admin, imp) == []
+    assert not Contact.objects.filter(email="new@example.com").exists()
+    kept.refresh_from_db()
+    assert (kept.first_name, kept.city) == ("Before", "Madrid")
+    assert imp.status == ImportStatus.REVERTED
+
+
+def test_revert_reports_fields_edited_since_instead_of_overwriting(admin, tmp_path):
+    contact = make_contact(admin, email="old@example.com", first_name="Before", city="Madrid")
+    text = "email,first_name,city\nold@example.com,After,Sevilla\nnew@example.com,New,Bilbao\n"
+    imp = run(admin, write(tmp_path, "p.csv", text))
+    contact_services.update_contact(admin, contact, data={"city": "Valencia"})
+    created = Contact.objects.get(email="new@example.com")
+    contact_services.update_contact(admin, created, data={"first_name": "Edited"})
+    kept = services.revert_import(admin, imp)
+    contact.refresh_from_db()
+    assert (contact.first_name, contact.city) == ("Before", "Valencia")
+    assert any("city was changed since" in line for line in kept)
+    assert Contact.objects.filter(email="new@example.com").exists()
+    assert any(f"#{created.pk} was edited" in line for line in kept)
+
+
+def test_revert_takes_away_tags_the_import_added(admin, tmp_path):
+    contact = make_contact(admin, email="old@example.com")
+    imp = run(admin, write(tmp_path, "p.csv", "email\nold@example.com\n"), tags=["fair"])
+    assert imp.updated_count == 1
+    services.revert_import(admin, imp)
+    assert not contact.tags.exists()
+
+
+def test_an_import_is_reverted_once(admin, tmp_path):
+    imp = run(admin, write(tmp_path, "p.csv", "email\na@example.com\n"))
+    services.revert_import(admin, imp)
+    with pytest.raises(Exception, match="already reverted"):
+        services.revert_import(admin, imp)
