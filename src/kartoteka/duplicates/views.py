@@ -131,7 +131,11 @@ def merge_exact(request: HttpRequest) -> HttpResponse:
 def _compare_rows(contacts: list) -> list[dict]:
     rows = []
     for name, label in FIELD_LABELS.items():
-        values = [(c.pk, services.field_value(c, name)) for c in contacts]
+        if name in ("status", "source"):
+            # The label people read, not the stored code.
+            values = [(c.pk, getattr(c, f"get_{name}_display")()) for c in contacts]
+        else:
+            values = [(c.pk, services.field_value(c, name)) for c in contacts]
         if all(v in ("", None) for _pk, v in values):
             continue
         rows.append(_row(name, label, values))
