@@ -15,6 +15,9 @@ from django.core import serializers
 from django.core.serializers.json import DjangoJSONEncoder
 from django.db import IntegrityError, transaction
 from django.utils import timezone
+from django.utils.formats import date_format
+from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 
 from kartoteka.accounts.models import User
 from kartoteka.activity import services as timeline
@@ -318,6 +321,15 @@ def _merge_one(
         actor=actor,
         actor_label=label,
         payload={
+            "summary": _(
+                "%(name)s (#%(id)s) merged into this contact; an admin can undo it "
+                "from the Merges tab until %(until)s."
+            )
+            % {
+                "name": merged_name or merged_email,
+                "id": merged_pk,
+                "until": date_format(timezone.localtime(record.expires_at), "SHORT_DATE_FORMAT"),
+            },
             "merged_contact_id": merged_pk,
             "name": merged_name,
             "email": merged_email,
@@ -473,7 +485,17 @@ def undo_merge(actor: User | None, merge: MergeRecord) -> MergeRecord:
     merge.undone_by = actor
     merge.undo_report = report
     merge.save(update_fields=["undone_at", "undone_by", "undo_report"])
-    payload = {"merge_id": merge.pk, "restored_contact_id": restored.pk, "problems": len(report)}
+    payload = {
+        "summary": ngettext(
+            "Contact #%(id)s restored from a merge; %(count)s item stayed on #%(survivor)s.",
+            "Contact #%(id)s restored from a merge; %(count)s items stayed on #%(survivor)s.",
+            len(report),
+        )
+        % {"id": restored.pk, "count": len(report), "survivor": survivor.pk},
+        "merge_id": merge.pk,
+        "restored_contact_id": restored.pk,
+        "problems": len(report),
+    }
     timeline.record(survivor, MERGE_UNDONE, actor=actor, actor_label=label, payload=payload)
     timeline.record(restored, MERGE_UNDONE, actor=actor, actor_label=label, payload=payload)
     events.publish("contact.merge_undone", contact_id=survivor.pk, restored_contact_id=restored.pk)
