@@ -9,7 +9,7 @@ class WebConfig(AppConfig):
     label = "web"
 
     def ready(self) -> None:
-        from kartoteka.web import registry
+        from kartoteka.web import registry, sections
 
         for item in (
             registry.NavItem(
@@ -25,3 +25,15 @@ class WebConfig(AppConfig):
             ),
         ):
             registry.register_nav(item)
+        registry.register_card_action(
+            registry.CardAction(
+                key="delete",
+                label=_("Delete"),
+                url_name="web:contact-delete",
+                method="post",
+                confirm=_("Delete this contact and everything on its card?"),
+                danger=True,
+                order=99,
+            )
+        )
+        sections.register_sections()

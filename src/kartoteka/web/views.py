@@ -1,18 +1,33 @@
-"""Pages of the web app: sign-in, the contact list, the Clients view and account pages."""
+"""Pages of the web app: sign-in, account pages, the contact list and the Clients view."""
+
+import datetime as dt
+from dataclasses import dataclass, field
 
 from django.contrib import messages
 from django.contrib.auth import views as auth_views
 from django.contrib.auth.decorators import login_required
+from django.db import transaction
+from django.db.models import Q, QuerySet
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
-from django.urls import reverse_lazy
+from django.urls import reverse, reverse_lazy
+from django.utils import timezone
+from django.utils.dateparse import parse_date
+from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
+from django.utils.translation import gettext_lazy, ngettext
+from django.views.decorators.http import require_POST
 
 from kartoteka.accounts import queries as account_queries
 from kartoteka.accounts import services as account_services
+from kartoteka.accounts.models import WorkspaceSettings
 from kartoteka.contacts import queries as contact_queries
-from kartoteka.core.errors import KartotekaError
+from kartoteka.contacts import services as contact_services
+from kartoteka.contacts.models import MessengerHandle, PropertyType, Source, Status
+from kartoteka.core.errors import Conflict, InvalidInput, KartotekaError
+from kartoteka.core.scope import visible_contacts
+from kartoteka.web.columns import Column, available_columns, chosen_columns, cursor_text
+from kartoteka.web.forms import property_value
 
 
 class SignInView(auth_views.LoginView):
@@ -31,35 +46,16 @@ class PasswordChangeView(auth_views.PasswordChangeView):
 
 
 @login_required
-def contact_list(request: HttpRequest) -> HttpResponse:
-    contacts, next_after = contact_queries.keyset_page(
-        contact_queries.filter_contacts(request.user), after_id=None, limit=50
-    )
-    return render(
-        request, "web/contact_list.html", {"contacts": contacts, "next_after": next_after}
-    )
-
-
-@login_required
-def client_list(request: HttpRequest) -> HttpResponse:
-    return contact_list(request)
-
-
-@login_required
-def settings_home(request: HttpRequest) -> HttpResponse:
-    return redirect("web:tokens")
-
-
-@login_required
 def tokens(request: HttpRequest) -> HttpResponse:
     """The signed-in user's API tokens: create one (shown once) or revoke one."""
     new_token = ""
     if request.method == "POST":
         try:
             if "revoke" in request.POST:
+                revoke = request.POST["revoke"]
                 row = (
                     account_queries.tokens_of(request.user)
-                    .filter(pk=request.POST["revoke"])
+                    .filter(pk=int(revoke) if revoke.isdigit() else 0)
                     .first()
                 )
                 if row is not None:
@@ -75,4 +71,425 @@ def tokens(request: HttpRequest) -> HttpResponse:
         request,
         "web/tokens.html",
         {"tokens": account_queries.tokens_of(request.user), "new_token": new_token},
+    )
+
+
+def _back(request: HttpRequest, fallback: str) -> str:
+    target = request.POST.get("next") or request.GET.get("next") or ""
+    if url_has_allowed_host_and_scheme(target, allowed_hosts={request.get_host()}):
+        return target
+    return fallback
+
+
+# --------------------------------------------------------------------------------------------
+# The contact list and the Clients view
+
+PAGE_SIZE = 50
+COUNT_CAP = 10_000
+
+
+@dataclass
+class ListPage:
+    """One page of the list: its columns, rows and the cursors of the pages around it."""
+
+    columns: list[Column]
+    available: dict[str, Column]
+    sort_key: str
+    descending: bool
+    contacts: list = field(default_factory=list)
+    next_cursor: str = ""
+    previous_cursor: str = ""
+
+
+def _quick_filters(request: HttpRequest) -> tuple[dict, dict]:
+    """The quick filters from the query string, and a message per filter that makes no sense."""
+    get = request.GET
+    filters = {
+        name: get.get(name, "").strip()
+        for name in (
+            "q",
+            "owner",
+            "tag",
+            "status",
+            "source",
+            "created_from",
+            "created_to",
+            "last_days",
+        )
+    }
+    errors = {}
+    if filters["status"] and filters["status"] not in Status.values:
+        errors["status"] = _("Unknown status.")
+    if filters["source"] and filters["source"] not in Source.values:
+        errors["source"] = _("Unknown source.")
+    for name in ("created_from", "created_to"):
+        if filters[name] and _parse_day(filters[name]) is None:
+            errors[name] = _("Enter a date as YYYY-MM-DD.")
+    days = filters["last_days"]
+    if days and (not days.isdigit() or not 0 < int(days) <= 36500):
+        errors["last_days"] = _("Enter a number of days between 1 and 36500.")
+    return filters, errors
+
+
+def _parse_day(value: str) -> dt.date | None:
+    try:
+        return parse_date(value)
+    except ValueError:
+        return None
+
+
+def _day_start(value: str, *, plus_days: int = 0) -> dt.datetime | None:
+    day = _parse_day(value) if value else None
+    if day is None:
+        return None
+    return timezone.make_aware(dt.datetime.combine(day + dt.timedelta(days=plus_days), dt.time()))
+
+
+def _list_contacts(request: HttpRequest, *, clients: bool = False) -> tuple[QuerySet, dict, dict]:
+    """The contacts the list shows: the user's scope narrowed by every filter of the request.
+
+    Returns (contacts, filters, errors). Every filter narrows `contacts` here, in this one
+    function, so further filters (saved filters, segments) plug in by narrowing it too; the
+    count and the bulk actions reuse it, so they always agree with what the list shows.
+    """
+    filters, errors = _quick_filters(request)
+    clean = {k: v for k, v in filters.items() if k not in errors}
+    created_from = _day_start(clean["created_from"]) if "created_from" in clean else None
+    if clean.get("last_days"):
+        recent = timezone.now() - dt.timedelta(days=int(clean["last_days"]))
+        created_from = max(created_from, recent) if created_from else recent
+    contacts = contact_queries.filter_contacts(
+        request.user,
+        search=clean.get("q", ""),
+        tag=clean.get("tag", ""),
+        owner=clean.get("owner", ""),
+        status=clean.get("status", ""),
+        source=clean.get("source", ""),
+        created_from=created_from,
+        created_to=_day_start(clean.get("created_to", ""), plus_days=1),
+    )
+    if clients:
+        contacts = contacts.filter(status=Status.WON)
+    return contacts, filters, errors
+
+
+def _list_page(request: HttpRequest, contacts: QuerySet, *, clients: bool) -> ListPage:
+    """Sort by a shown column and cut one keyset page, (sort value, id) after a cursor."""
+    available = available_columns(list(contact_queries.all_property_definitions()))
+    columns = chosen_columns(request.user, available, clients=clients)
+    default_sort = "-won_at" if clients else "-created_at"
+    sort = request.GET.get("sort", default_sort)
+    column = available.get(sort.lstrip("-"))
+    if column is None or column.sort is None:
+        sort, column = default_sort, available[default_sort.lstrip("-")]
+    page = ListPage(columns, available, column.key, sort.startswith("-"))
+
+    contacts = contacts.annotate(sort_value=column.sort).select_related("company")
+    prefetch = sorted({p for c in columns for p in c.prefetch})
+    if prefetch:
+        contacts = contacts.prefetch_related(*prefetch)
+    after, before = request.GET.get("after", ""), request.GET.get("before", "")
+    backwards = bool(before) and not after
+    cursor = _read_cursor(column, before if backwards else after)
+    # A previous page is read in the reverse order from that page's first row, then flipped.
+    newest_first = page.descending != backwards
+    if cursor is not None:
+        value, pk = cursor
+        if newest_first:
+            contacts = contacts.filter(Q(sort_value__lt=value) | Q(sort_value=value, pk__lt=pk))
+        else:
+            contacts = contacts.filter(Q(sort_value__gt=value) | Q(sort_value=value, pk__gt=pk))
+    order = ("-sort_value", "-pk") if newest_first else ("sort_value", "pk")
+    rows = list(contacts.order_by(*order)[: PAGE_SIZE + 1])
+    more = len(rows) > PAGE_SIZE
+    rows = rows[:PAGE_SIZE]
+    if backwards:
+        rows.reverse()
+    page.contacts = rows
+    if rows:
+        if more or backwards:
+            page.next_cursor = f"{cursor_text(rows[-1].sort_value)}|{rows[-1].pk}"
+        if more if backwards else cursor is not None:
+            page.previous_cursor = f"{cursor_text(rows[0].sort_value)}|{rows[0].pk}"
+    return page
+
+
+def _read_cursor(column: Column, raw: str) -> tuple | None:
+    value, sep, pk = raw.rpartition("|")
+    if not sep or not pk.isdigit():
+        return None
+    try:
+        return column.cursor_value(value), int(pk)
+    except ValueError:
+        return None
+
+
+def _render_list(request: HttpRequest, *, clients: bool) -> HttpResponse:
+    contacts, filters, errors = _list_contacts(request, clients=clients)
+    page = _list_page(request, contacts, clients=clients)
+    query = request.GET.copy()
+    for name in ("after", "before"):
+        query.pop(name, None)
+    without_sort = query.copy()
+    without_sort.pop("sort", None)
+    return render(
+        request,
+        "web/contact_list.html",
+        {
+            "page": page,
+            "filters": filters,
+            "errors": errors,
+            "clients": clients,
+            "query": query.urlencode(),
+            "query_without_sort": without_sort.urlencode(),
+            "statuses": Status.choices,
+            "sources": Source.choices,
+            "team": list(account_queries.active_users()),
+            "tags": list(contact_queries.all_tags().values_list("name", flat=True)[:500]),
+            "filtered": any(filters.values()),
+        },
+    )
+
+
+@login_required
+def contact_list(request: HttpRequest) -> HttpResponse:
+    return _render_list(request, clients=False)
+
+
+@login_required
+def client_list(request: HttpRequest) -> HttpResponse:
+    return _render_list(request, clients=True)
+
+
+@login_required
+def contact_count(request: HttpRequest) -> HttpResponse:
+    """How many contacts match the list's filters: counted on request, capped at 10,000."""
+    contacts, _filters, _errors = _list_contacts(request, clients=request.GET.get("clients") == "1")
+    total = contacts.order_by()[: COUNT_CAP + 1].count()
+    return render(
+        request,
+        "web/contact_list.html#count",
+        {"total": min(total, COUNT_CAP), "capped": total > COUNT_CAP},
+    )
+
+
+@login_required
+@require_POST
+def save_columns(request: HttpRequest) -> HttpResponse:
+    """Save the columns the user ticked (in the offered order) for the list or the Clients view."""
+    clients = request.POST.get("clients") == "1"
+    available = available_columns(list(contact_queries.all_property_definitions()))
+    chosen = [k for k in request.POST.getlist("columns") if k in available]
+    if not chosen:
+        messages.error(request, _("Choose at least one column."))
+    else:
+        account_services.update_preferences(
+            request.user, changes={"client_columns" if clients else "list_columns": chosen}
+        )
+    fallback = reverse("web:clients" if clients else "web:contact-list")
+    return redirect(_back(request, fallback))
+
+
+BULK_ACTIONS = ("add_tag", "remove_tag", "set_owner", "delete")
+
+
+@login_required
+@require_POST
+def bulk_action(request: HttpRequest) -> HttpResponse:
+    """Apply one action to the selected contacts, all or nothing.
+
+    Ids outside the user's scope are simply not found. Deleting asks for confirmation first.
+    """
+    back = _back(request, reverse("web:contact-list"))
+    action = request.POST.get("action", "")
+    ids = [int(i) for i in request.POST.getlist("ids") if i.isdigit()]
+    contacts = list(visible_contacts(request.user).filter(pk__in=ids).order_by("pk"))
+    if action not in BULK_ACTIONS:
+        messages.error(request, _("Choose an action."))
+        return redirect(back)
+    if not contacts:
+        messages.error(request, _("Select at least one contact."))
+        return redirect(back)
+    if action == "delete" and request.POST.get("confirmed") != "yes":
+        return render(request, "web/bulk_delete.html", {"contacts": contacts, "back": back})
+    value = request.POST.get("value", "").strip()
+    try:
+        with transaction.atomic():
+            for contact in contacts:
+                if action == "add_tag":
+                    contact_services.add_tags(request.user, contact, names=[value])
+                elif action == "remove_tag":
+                    if contact.tags.filter(name_folded=value.casefold()).exists():
+                        contact_services.remove_tag(request.user, contact, name=value)
+                elif action == "set_owner":
+                    contact_services.set_owners(request.user, contact, owners=[value])
+                else:
+                    contact_services.delete_contact(request.user, contact)
+    except KartotekaError as exc:
+        messages.error(request, exc.message)
+        return redirect(back)
+    messages.success(
+        request,
+        ngettext("%(n)d contact updated.", "%(n)d contacts updated.", len(contacts))
+        % {"n": len(contacts)}
+        if action != "delete"
+        else ngettext("%(n)d contact deleted.", "%(n)d contacts deleted.", len(contacts))
+        % {"n": len(contacts)},
+    )
+    return redirect(back)
+
+
+# --------------------------------------------------------------------------------------------
+# Adding a contact
+
+MIN_ROWS = 2  # empty e-mail and phone rows offered on a fresh form
+
+
+def _rows(post, prefix: str, *names: str) -> list[dict]:
+    """Repeated rows (email_0, email_1, …) of the add-contact form, blank ones included."""
+    count = max(
+        [MIN_ROWS]
+        + [
+            int(k.rsplit("_", 1)[1]) + 1
+            for k in post
+            if k.startswith(f"{prefix}_") and k.rsplit("_", 1)[1].isdigit()
+        ]
+    )
+    count = min(count, 20)
+    return [
+        {
+            "index": i,
+            **{n: post.get(f"{prefix}_{n}_{i}" if n else f"{prefix}_{i}", "") for n in names},
+        }
+        for i in range(count)
+    ]
+
+
+def _contact_payload(post, definitions: list) -> tuple[dict, dict[str, str]]:
+    """The create_contact payload from the posted form, and how its error keys map to inputs."""
+    where: dict[str, str] = {}
+    emails, phones, messengers = [], [], []
+    email_primary, phone_primary = post.get("email_primary", "0"), post.get("phone_primary", "0")
+    for row in _rows(post, "email", ""):
+        if row[""].strip():
+            where[f"emails.{len(emails)}.email"] = f"email_{row['index']}"
+            emails.append({"email": row[""], "primary": str(row["index"]) == email_primary})
+    for row in _rows(post, "phone", ""):
+        if row[""].strip():
+            where[f"phones.{len(phones)}.phone"] = f"phone_{row['index']}"
+            phones.append({"phone": row[""], "primary": str(row["index"]) == phone_primary})
+    for row in _rows(post, "messenger", "network", "handle"):
+        if row["handle"].strip():
+            for part in ("", ".network", ".handle"):
+                where[f"messengers.{len(messengers)}{part}"] = f"messenger_{row['index']}"
+            messengers.append({"network": row["network"], "handle": row["handle"]})
+    if emails and not any(e["primary"] for e in emails):
+        emails[0]["primary"] = True
+    if phones and not any(p["primary"] for p in phones):
+        phones[0]["primary"] = True
+    data = {
+        "first_name": post.get("first_name", ""),
+        "last_name": post.get("last_name", ""),
+        "company": post.get("company", ""),
+        "job_title": post.get("job_title", ""),
+        "status": post.get("status", Status.NEW),
+        "emails": emails,
+        "phones": phones,
+        "messengers": messengers,
+        "owners": [o for o in post.getlist("owners") if o],
+        "tags": [t for t in post.get("tags", "").split(",") if t.strip()],
+        "properties": {},
+    }
+    if not emails:
+        data["email"] = ""  # so the service names the missing e-mail
+        del data["emails"]
+    for definition in definitions:
+        value = property_value(definition, post, f"detail_{definition.key}")
+        if value not in ("", []):
+            data["properties"][definition.key] = value
+        where[f"properties.{definition.key}"] = f"detail_{definition.key}"
+    where.update({"email": "email_0", "emails": "email_0", "phones": "phone_0"})
+    return data, where
+
+
+def _default_owner(user):
+    """Who a new contact belongs to unless the form says otherwise."""
+    if not user.is_admin:
+        return user
+    workspace = WorkspaceSettings.objects.select_related("default_owner").filter(pk=1).first()
+    return workspace.default_owner if workspace else None
+
+
+@login_required
+def contact_new(request: HttpRequest) -> HttpResponse:
+    """The add-contact form. Nothing is saved until the whole form is valid."""
+    definitions = list(contact_queries.all_property_definitions())
+    errors: dict[str, list[str]] = {}
+    post = request.POST if request.method == "POST" else None
+    if post is not None:
+        data, where = _contact_payload(post, definitions)
+        try:
+            contact = contact_services.create_contact(request.user, data=data)
+        except InvalidInput as exc:
+            for key, messages_of_key in exc.errors.items():
+                name = "general" if key == "__all__" else where.get(key, key.split(".")[0])
+                errors.setdefault(name, []).extend(messages_of_key)
+        except Conflict as exc:
+            errors.setdefault("email_0", []).append(exc.message)
+        else:
+            messages.success(request, _("%(name)s was added.") % {"name": contact})
+            return redirect("web:contact-card", contact_id=contact.pk)
+    values = post or {}
+    default_owner = _default_owner(request.user)
+    chosen_owners = (
+        set(post.getlist("owners"))
+        if post is not None
+        else ({default_owner.username} if default_owner else set())
+    )
+    detail_rows = []
+    for definition in definitions:
+        name = f"detail_{definition.key}"
+        detail_rows.append(
+            {
+                "definition": definition,
+                "name": name,
+                "value": values.get(name, "") if post is not None else "",
+                "values": post.getlist(name) if post is not None else [],
+                "errors": errors.get(name, []),
+            }
+        )
+    primary = {p: values.get(f"{p}_primary", "0") for p in ("email", "phone")}
+
+    def rows(prefix: str, *names: str) -> list[dict]:
+        found = _rows(post or {}, prefix, *names)
+        if prefix == "messenger" and post is None:
+            found = found[:1]
+        return [
+            {
+                **row,
+                "value": row.get("", ""),
+                "name": f"{prefix}_{row['index']}",
+                "errors": errors.get(f"{prefix}_{row['index']}", []),
+                "primary": str(row["index"]) == primary.get(prefix),
+            }
+            for row in found
+        ]
+
+    return render(
+        request,
+        "web/contact_new.html",
+        {
+            "values": values,
+            "errors": errors,
+            "email_rows": rows("email", ""),
+            "phone_rows": rows("phone", ""),
+            "messenger_rows": rows("messenger", "network", "handle"),
+            "networks": MessengerHandle.Network.choices,
+            "team": list(account_queries.active_users()),
+            "chosen_owners": chosen_owners,
+            "statuses": Status.choices,
+            "detail_rows": detail_rows,
+            "property_types": PropertyType.choices,
+        },
+        status=422 if errors else 200,
     )

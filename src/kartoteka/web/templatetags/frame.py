@@ -4,6 +4,7 @@ from django import template
 from django.urls import NoReverseMatch, reverse
 
 from kartoteka.web import registry
+from kartoteka.web.forms import property_display
 
 register = template.Library()
 
@@ -38,9 +39,6 @@ def frame_widgets() -> list[registry.FrameWidget]:
 
 
 @register.filter
-def get_item(mapping, key):
-    """mapping[key] in a template, or None."""
-    try:
-        return mapping.get(key)
-    except AttributeError:
-        return None
+def detail_value(properties: dict | None, definition) -> str:
+    """A contact's custom detail as shown in the list and on the card."""
+    return property_display(definition, (properties or {}).get(definition.key))

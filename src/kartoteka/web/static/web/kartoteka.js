@@ -6,6 +6,8 @@
   document.addEventListener("submit", function (event) {
     var form = event.target;
     var submitter = event.submitter;
+    // htmx forms ask through hx-confirm themselves; asking here too would ask twice.
+    if (form.hasAttribute("hx-confirm")) return;
     var question = (submitter && submitter.dataset.confirm) || form.dataset.confirm;
     if (question && !window.confirm(question)) {
       event.preventDefault();
@@ -29,5 +31,151 @@
     });
   });
 
-  window.Kartoteka = window.Kartoteka || {};
+  function csrfToken() {
+    var match = document.cookie.match(/(?:^|; )csrftoken=([^;]+)/);
+    if (match) return decodeURIComponent(match[1]);
+    var input = document.querySelector("input[name=csrfmiddlewaretoken]");
+    return input ? input.value : "";
+  }
+
+  // ------------------------------------------------------------------------------------------
+  // The card dashboard: customise (show / hide, drag and drop or ↑ ↓), lock, saved per user.
+  function setUpDashboard() {
+    var board = document.getElementById("dashboard");
+    var tools = document.getElementById("dashboard-tools");
+    if (!board || !tools) return;
+    var customise = document.getElementById("customise-dashboard");
+    var lock = document.getElementById("lock-dashboard");
+    var status = document.getElementById("layout-status");
+    var dragged = null;
+
+    function sections() { return Array.prototype.slice.call(board.querySelectorAll(".section")); }
+
+    function save() {
+      var order = sections().map(function (s) { return s.dataset.key; });
+      var hidden = sections().filter(function (s) { return s.classList.contains("hidden-section"); })
+        .map(function (s) { return s.dataset.key; });
+      var body = new URLSearchParams();
+      body.set("order", order.join(","));
+      body.set("hidden", hidden.join(","));
+      body.set("locked", lock.checked ? "1" : "0");
+      status.textContent = tools.dataset.saving || "…";
+      return fetch(tools.dataset.saveUrl, {
+        method: "POST", body: body, credentials: "same-origin",
+        headers: { "X-CSRFToken": csrfToken() }
+      }).then(function (response) {
+        status.textContent = response.ok ? (tools.dataset.saved || "✓") : (tools.dataset.failed || "✗");
+      });
+    }
+
+    function setCustomising(on) {
+      board.classList.toggle("customising", on);
+      customise.setAttribute("aria-pressed", on ? "true" : "false");
+      sections().forEach(function (s) {
+        s.draggable = on;
+        if (on) { s.hidden = false; } else if (s.classList.contains("hidden-section")) { s.hidden = true; }
+      });
+    }
+
+    customise.addEventListener("click", function () {
+      setCustomising(!board.classList.contains("customising"));
+    });
+    lock.addEventListener("change", function () {
+      if (lock.checked) setCustomising(false);
+      customise.disabled = lock.checked;
+      save();
+    });
+
+    board.addEventListener("click", function (event) {
+      var button = event.target.closest("[data-move]");
+      if (!button || !board.classList.contains("customising")) return;
+      var section = button.closest(".section");
+      if (button.dataset.move === "up" && section.previousElementSibling) {
+        board.insertBefore(section, section.previousElementSibling);
+      } else if (button.dataset.move === "down" && section.nextElementSibling) {
+        board.insertBefore(section.nextElementSibling, section);
+      }
+      button.focus();
+      save();
+    });
+    board.addEventListener("change", function (event) {
+      if (!event.target.matches("[data-show]")) return;
+      var section = event.target.closest(".section");
+      section.classList.toggle("hidden-section", !event.target.checked);
+      if (event.target.checked) {
+        var sectionBody = section.querySelector(".section-body");
+        if (sectionBody && !sectionBody.children.length && window.htmx) {
+          window.htmx.trigger(sectionBody, "kartoteka:show");
+        }
+      }
+      save();
+    });
+    board.addEventListener("dragstart", function (event) {
+      var section = event.target.closest && event.target.closest(".section");
+      if (!section || !board.classList.contains("customising")) return;
+      dragged = section;
+      section.classList.add("dragging");
+      event.dataTransfer.effectAllowed = "move";
+      event.dataTransfer.setData("text/plain", section.dataset.key);
+    });
+    board.addEventListener("dragover", function (event) {
+      if (!dragged) return;
+      event.preventDefault();
+      var over = event.target.closest(".section");
+      if (!over || over === dragged) return;
+      var box = over.getBoundingClientRect();
+      var after = (event.clientY - box.top) > box.height / 2;
+      board.insertBefore(dragged, after ? over.nextElementSibling : over);
+    });
+    board.addEventListener("dragend", function () {
+      if (!dragged) return;
+      dragged.classList.remove("dragging");
+      dragged = null;
+      save();
+    });
+  }
+
+  // ------------------------------------------------------------------------------------------
+  // The contact list: select all, and the bulk bar that appears with a selection.
+  function setUpList() {
+    var table = document.getElementById("contact-table");
+    var bar = document.getElementById("bulkbar");
+    if (!table || !bar) return;
+    var all = document.getElementById("select-all");
+    var count = document.getElementById("selected-count");
+    function boxes() { return Array.prototype.slice.call(table.querySelectorAll("input[name=ids]")); }
+    function refresh() {
+      var chosen = boxes().filter(function (b) { return b.checked; }).length;
+      bar.hidden = chosen === 0;
+      if (count) count.textContent = chosen;
+      if (all) all.checked = chosen > 0 && chosen === boxes().length;
+    }
+    if (all) all.addEventListener("change", function () {
+      boxes().forEach(function (b) { b.checked = all.checked; });
+      refresh();
+    });
+    table.addEventListener("change", function (event) {
+      if (event.target.name === "ids") refresh();
+    });
+    refresh();
+  }
+
+  // The add-contact form: "add another" rows cloned from a <template>.
+  document.addEventListener("click", function (event) {
+    var button = event.target.closest("[data-add-row]");
+    if (!button) return;
+    var template = document.getElementById(button.dataset.addRow);
+    var list = document.getElementById(button.dataset.addRow + "-list");
+    if (!template || !list) return;
+    var index = list.children.length;
+    var html = template.innerHTML.replace(/__index__/g, String(index));
+    list.insertAdjacentHTML("beforeend", html);
+    var first = list.lastElementChild && list.lastElementChild.querySelector("input, select");
+    if (first) first.focus();
+  });
+
+  document.addEventListener("DOMContentLoaded", function () {
+    setUpDashboard();
+    setUpList();
+  });
 })();

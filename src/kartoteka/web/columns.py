@@ -1,0 +1,129 @@
+"""The columns of the contact list: what each shows, how it sorts, and the user's choice."""
+
+import datetime as dt
+from dataclasses import dataclass
+from typing import Any
+
+from django.db.models import F, FloatField, OuterRef, Subquery, Value
+from django.db.models.fields.json import KeyTextTransform
+from django.db.models.functions import Cast, Coalesce, Concat
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from kartoteka.contacts.models import ContactOwner, ContactTag, PropertyDefinition, PropertyType
+
+# Rows whose sort value is missing sort as if they held these, so the keyset stays total.
+_OLDEST = dt.datetime(1900, 1, 1, tzinfo=dt.UTC)
+_LOWEST = -1e18
+
+
+@dataclass(frozen=True)
+class Column:
+    key: str
+    label: Any
+    sort: Any = None  # an expression, or None when the column cannot sort
+    value_type: str = "text"  # text, int, float, datetime: how a cursor value is read back
+    prefetch: tuple[str, ...] = ()
+    definition: PropertyDefinition | None = None
+
+    def cursor_value(self, raw: str) -> Any:
+        """A sort value read back from a page link; ValueError when it is not one."""
+        if self.value_type == "int":
+            return int(raw)
+        if self.value_type == "float":
+            return float(raw)
+        if self.value_type == "datetime":
+            value = dt.datetime.fromisoformat(raw)
+            if timezone.is_naive(value):
+                raise ValueError(raw)
+            return value
+        return raw
+
+
+def _first_owner():
+    return Coalesce(
+        Subquery(
+            ContactOwner.objects.filter(contact=OuterRef("pk"))
+            .order_by("user__username")
+            .values("user__username")[:1]
+        ),
+        Value(""),
+    )
+
+
+def _first_tag():
+    return Coalesce(
+        Subquery(
+            ContactTag.objects.filter(contact=OuterRef("pk"))
+            .order_by("tag__name_folded")
+            .values("tag__name_folded")[:1]
+        ),
+        Value(""),
+    )
+
+
+CORE_COLUMNS: dict[str, Column] = {
+    c.key: c
+    for c in (
+        Column("name", _("Name"), Concat(F("last_name"), Value(" "), F("first_name"))),
+        Column("email", _("E-mail"), F("email")),
+        Column("phone", _("Phone"), F("phone")),
+        Column("company", _("Company"), Coalesce(F("company__name"), Value(""))),
+        Column("job_title", _("Job title"), F("job_title")),
+        Column("status", _("Status"), F("status")),
+        Column("source", _("Source"), F("source")),
+        Column("score", _("Score"), F("score"), "int"),
+        Column("owners", _("Owners"), _first_owner(), prefetch=("owners",)),
+        Column("tags", _("Tags"), _first_tag(), prefetch=("tag_links__tag",)),
+        Column("city", _("City"), F("city")),
+        Column("country", _("Country"), F("country")),
+        Column("created_at", _("Created"), F("created_at"), "datetime"),
+        Column(
+            "last_activity_at",
+            _("Last activity"),
+            Coalesce(F("last_activity_at"), Value(_OLDEST)),
+            "datetime",
+        ),
+        Column("won_at", _("Client since"), Coalesce(F("won_at"), Value(_OLDEST)), "datetime"),
+    )
+}
+DEFAULT_COLUMNS = ["name", "email", "phone", "company", "status", "owners", "tags", "created_at"]
+CLIENT_COLUMNS = ["name", "email", "company", "owners", "won_at"]
+
+
+def detail_column(definition: PropertyDefinition) -> Column:
+    text = KeyTextTransform(definition.key, "properties")
+    if definition.type in (PropertyType.NUMBER, PropertyType.DECIMAL):
+        return Column(
+            f"detail:{definition.key}",
+            definition.label,
+            Coalesce(Cast(text, FloatField()), Value(_LOWEST)),
+            "float",
+            definition=definition,
+        )
+    if definition.type == PropertyType.MULTI_CHOICE:
+        return Column(f"detail:{definition.key}", definition.label, definition=definition)
+    return Column(
+        f"detail:{definition.key}",
+        definition.label,
+        Coalesce(text, Value("")),
+        definition=definition,
+    )
+
+
+def available_columns(definitions: list[PropertyDefinition]) -> dict[str, Column]:
+    return {**CORE_COLUMNS, **{f"detail:{d.key}": detail_column(d) for d in definitions}}
+
+
+def chosen_columns(user, available: dict[str, Column], *, clients: bool) -> list[Column]:
+    """The columns the user chose (kept in their preferences), in their order."""
+    preference = "client_columns" if clients else "list_columns"
+    saved = (user.preferences or {}).get(preference) or (
+        CLIENT_COLUMNS if clients else DEFAULT_COLUMNS
+    )
+    columns = [available[k] for k in saved if k in available]
+    return columns or [available["name"]]
+
+
+def cursor_text(value: Any) -> str:
+    return value.isoformat() if isinstance(value, dt.datetime) else str(value)

@@ -1,0 +1,375 @@
+"""The card sections the web app itself brings: timeline, tags, custom details, owners, company.
+
+Each has a loader (its reads) and a template, registered like any other app's section; the
+write views here answer with the section's fresh fragment.
+"""
+
+from itertools import groupby
+from typing import Any
+
+from django.contrib.auth.decorators import login_required
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.utils import timezone
+from django.utils.dateparse import parse_datetime
+from django.utils.translation import gettext_lazy as _
+from django.views.decorators.http import require_http_methods, require_POST
+
+from kartoteka.accounts import queries as account_queries
+from kartoteka.activity import queries as activity_queries
+from kartoteka.activity.models import Activity
+from kartoteka.contacts import queries as contact_queries
+from kartoteka.contacts import services as contact_services
+from kartoteka.contacts.models import Status
+from kartoteka.core.errors import Conflict, Forbidden, InvalidInput, NotFound
+from kartoteka.core.scope import visible_contacts
+from kartoteka.web import registry
+from kartoteka.web.card import TIMELINE_EVENT, _contact_or_404
+from kartoteka.web.forms import form_errors, property_display, property_value
+
+TIMELINE_PAGE = 25
+
+KIND_LABELS = {
+    "created": _("Created"),
+    "updated": _("Edited"),
+    "deleted": _("Deleted"),
+    "tag_added": _("Tag added"),
+    "tag_removed": _("Tag removed"),
+    "owners_changed": _("Owners changed"),
+    "status_changed": _("Status changed"),
+    "note_added": _("Note added"),
+    "note_edited": _("Note edited"),
+    "note_deleted": _("Note deleted"),
+    "comment_added": _("Comment"),
+    "task_created": _("Task created"),
+    "task_completed": _("Task completed"),
+    "task_status_changed": _("Task status changed"),
+    "task_reassigned": _("Task reassigned"),
+    "task_linked": _("Task linked"),
+    "task_unlinked": _("Task unlinked"),
+    "file_uploaded": _("File uploaded"),
+    "file_downloaded": _("File downloaded"),
+    "file_removed": _("File removed"),
+    "file_restored": _("File restored"),
+    "file_deleted": _("File deleted from storage"),
+    "merged": _("Merged"),
+}
+
+FIELD_LABELS = {
+    "first_name": _("First name"),
+    "last_name": _("Last name"),
+    "emails": _("E-mail addresses"),
+    "phones": _("Phone numbers"),
+    "company": _("Company"),
+    "job_title": _("Job title"),
+    "street": _("Street"),
+    "postal_code": _("Postal code"),
+    "city": _("City"),
+    "region": _("Region"),
+    "country": _("Country"),
+    "fax": _("Fax"),
+    "birthday": _("Birthday"),
+    "score": _("Score"),
+    "source": _("Source"),
+    "messengers": _("Messengers"),
+}
+
+
+def kind_label(kind: str) -> str:
+    return str(KIND_LABELS.get(kind, kind.replace("_", " ").capitalize()))
+
+
+def _shown(value: Any) -> str:
+    if value in (None, "", []):
+        return "—"
+    if isinstance(value, list):
+        return ", ".join(str(v) for v in value)
+    return str(value)
+
+
+def describe(entry: Activity, details: dict[str, str]) -> dict:
+    """What a timeline entry says: its kind, actor, and the changes (old → new) it carries."""
+    payload = entry.payload or {}
+    changes = []
+    if entry.kind == "updated":
+        for change in payload.get("changes", []):
+            name = str(change.get("field", ""))
+            label = (
+                details.get(name.removeprefix("properties."), name)
+                if name.startswith("properties.")
+                else FIELD_LABELS.get(name, name)
+            )
+            changes.append(
+                {"field": label, "old": _shown(change.get("old")), "new": _shown(change.get("new"))}
+            )
+    elif entry.kind in ("status_changed", "owners_changed"):
+        old, new = payload.get("old"), payload.get("new")
+        if entry.kind == "status_changed":
+            old, new = _status_label(old), _status_label(new)
+        changes.append({"field": "", "old": _shown(old), "new": _shown(new)})
+    text = next(
+        (str(payload[k]) for k in ("tag", "summary", "title", "name", "subject") if payload.get(k)),
+        "",
+    )
+    actor = entry.actor.display_name if entry.actor else (entry.actor_label or _("System"))
+    return {
+        "entry": entry,
+        "kind": kind_label(entry.kind),
+        "actor": actor,
+        "changes": changes,
+        "text": text,
+    }
+
+
+def _status_label(value: Any) -> str:
+    return str(dict(Status.choices).get(value, value or ""))
+
+
+def timeline_page(request: HttpRequest, contact) -> dict:
+    """One page of the timeline, newest first, grouped by day; keyset on (time, id)."""
+    kind = request.GET.get("kind", "")
+    entries = activity_queries.timeline(request.user, contact.pk, kinds=[kind] if kind else None)
+    before = parse_datetime(request.GET.get("before", "") or "")
+    before_id = request.GET.get("before_id", "")
+    if before and before_id.isdigit():
+        entries = entries.filter(occurred_at__lte=before).exclude(
+            occurred_at=before, id__gte=int(before_id)
+        )
+    page = list(entries[: TIMELINE_PAGE + 1])
+    more = len(page) > TIMELINE_PAGE
+    page = page[:TIMELINE_PAGE]
+    details = {d.key: d.label for d in contact_queries.all_property_definitions()}
+    described = [describe(e, details) for e in page]
+    previous_day = request.GET.get("day", "")
+    days = []
+    for day, items in groupby(described, key=lambda d: timezone.localdate(d["entry"].occurred_at)):
+        days.append(
+            {"day": day, "continued": day.isoformat() == previous_day, "items": list(items)}
+        )
+    last = page[-1] if page else None
+    return {
+        "days": days,
+        "kind": kind,
+        "kinds": [(k, kind_label(k)) for k in _kinds_of(request, contact)] if not before else [],
+        "next": (
+            {
+                "before": last.occurred_at.isoformat(),
+                "before_id": last.pk,
+                "day": timezone.localdate(last.occurred_at).isoformat(),
+            }
+            if more and last
+            else None
+        ),
+    }
+
+
+def _kinds_of(request: HttpRequest, contact) -> list[str]:
+    return sorted(
+        set(
+            activity_queries.timeline(request.user, contact.pk)
+            .values_list("kind", flat=True)
+            .order_by()
+            .distinct()
+        )
+    )
+
+
+@login_required
+def timeline_more(request: HttpRequest, contact_id: int) -> HttpResponse:
+    """The next page of timeline entries, appended by htmx when the list scrolls to its end."""
+    contact = _contact_or_404(request, contact_id)
+    return render(
+        request,
+        "web/sections/timeline.html#entries",
+        {"contact": contact, **timeline_page(request, contact)},
+    )
+
+
+def tags_context(request: HttpRequest, contact) -> dict:
+    return {
+        "links": sorted(contact.tag_links.all(), key=lambda link: link.tag.name.casefold()),
+        "all_tags": list(contact_queries.all_tags().values_list("name", flat=True)[:500]),
+        "can_edit": contact_services.can_edit(request.user, contact),
+    }
+
+
+def details_context(request: HttpRequest, contact) -> dict:
+    values = contact.properties or {}
+    rows = [
+        {
+            "definition": d,
+            "value": values.get(d.key),
+            "shown": property_display(d, values.get(d.key)),
+        }
+        for d in contact_queries.all_property_definitions()
+    ]
+    return {"rows": rows, "can_edit": contact_services.can_edit(request.user, contact)}
+
+
+def owners_context(request: HttpRequest, contact) -> dict:
+    return {
+        "owners": sorted(contact.owners.all(), key=lambda u: u.username),
+        "can_edit": contact_services.can_edit(request.user, contact),
+    }
+
+
+def company_context(request: HttpRequest, contact) -> dict:
+    colleagues = (
+        visible_contacts(request.user)
+        .filter(company_id=contact.company_id)
+        .exclude(pk=contact.pk)
+        .only("pk", "first_name", "last_name", "email", "job_title")
+        .order_by("last_name", "first_name")[:10]
+    )
+    return {"company": contact.company, "colleagues": list(colleagues)}
+
+
+def register_sections() -> None:
+    for section in (
+        registry.CardSection(
+            key="timeline",
+            title=_("Timeline"),
+            template="web/sections/timeline.html",
+            load=timeline_page,
+            order=10,
+        ),
+        registry.CardSection(
+            key="tags",
+            title=_("Tags"),
+            template="web/sections/tags.html",
+            load=tags_context,
+            order=20,
+        ),
+        registry.CardSection(
+            key="details",
+            title=_("Custom details"),
+            template="web/sections/details.html",
+            load=details_context,
+            order=30,
+            has_data=lambda contact: contact_queries.all_property_definitions().exists(),
+        ),
+        registry.CardSection(
+            key="owners",
+            title=_("Owners"),
+            template="web/sections/owners.html",
+            load=owners_context,
+            order=60,
+        ),
+        registry.CardSection(
+            key="company",
+            title=_("Company"),
+            template="web/sections/company.html",
+            load=company_context,
+            order=70,
+            has_data=lambda contact: contact.company_id is not None,
+        ),
+    ):
+        registry.register_card_section(section)
+
+
+# --------------------------------------------------------------------------------------------
+# Writes from the sections
+
+
+def _section_response(request: HttpRequest, contact, key: str, *, errors=None, changed=False):
+    """The section's fragment (with errors, if any); without htmx, back to the card."""
+    if not request.htmx:
+        return redirect("web:contact-card", contact_id=contact.pk)
+    contact = contact_queries.get_contact(request.user, contact.pk)
+    section = registry.card_section(key)
+    context = {"contact": contact, "section": section, "errors": form_errors(errors or {})}
+    context.update(section.load(request, contact))
+    response = render(request, section.template, context)
+    if changed:
+        response["HX-Trigger"] = TIMELINE_EVENT
+    return response
+
+
+def _write(request: HttpRequest, contact, key: str, action) -> HttpResponse:
+    try:
+        action()
+    except InvalidInput as exc:
+        return _section_response(request, contact, key, errors=exc.errors)
+    except (Conflict, Forbidden, NotFound) as exc:
+        return _section_response(request, contact, key, errors={"__all__": [exc.message]})
+    return _section_response(request, contact, key, changed=True)
+
+
+@login_required
+@require_POST
+def add_tag(request: HttpRequest, contact_id: int) -> HttpResponse:
+    contact = _contact_or_404(request, contact_id)
+    names = [n for n in request.POST.get("tag", "").split(",") if n.strip()] or [""]
+    return _write(
+        request,
+        contact,
+        "tags",
+        lambda: contact_services.add_tags(request.user, contact, names=names),
+    )
+
+
+@login_required
+@require_POST
+def remove_tag(request: HttpRequest, contact_id: int) -> HttpResponse:
+    contact = _contact_or_404(request, contact_id)
+    return _write(
+        request,
+        contact,
+        "tags",
+        lambda: contact_services.remove_tag(
+            request.user, contact, name=request.POST.get("tag", "")
+        ),
+    )
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def edit_owners(request: HttpRequest, contact_id: int) -> HttpResponse:
+    contact = _contact_or_404(request, contact_id)
+    if request.method == "GET":
+        return render(
+            request,
+            "web/sections/owners.html#form",
+            {
+                "contact": contact,
+                "users": list(account_queries.active_users()),
+                "chosen": {u.pk for u in contact.owners.all()},
+            },
+        )
+    return _write(
+        request,
+        contact,
+        "owners",
+        lambda: contact_services.set_owners(
+            request.user, contact, owners=request.POST.getlist("owners")
+        ),
+    )
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def edit_detail(request: HttpRequest, contact_id: int, key: str) -> HttpResponse:
+    """A custom detail's value, edited in place in the details section."""
+    contact = _contact_or_404(request, contact_id)
+    definition = contact_queries.all_property_definitions().filter(key=key).first()
+    if definition is None:
+        raise Http404(_("No such custom detail."))
+    if request.method == "GET":
+        return render(
+            request,
+            "web/sections/details.html#form",
+            {
+                "contact": contact,
+                "definition": definition,
+                "value": (contact.properties or {}).get(key),
+            },
+        )
+    value = property_value(definition, request.POST, "value")
+    return _write(
+        request,
+        contact,
+        "details",
+        lambda: contact_services.update_contact(
+            request.user, contact, data={"properties": {key: value}}
+        ),
+    )

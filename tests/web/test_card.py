@@ -1,0 +1,176 @@
+"""The contact card: scope, sections, in-place editing, tags, owners, the dashboard layout."""
+
+import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+from django.urls import reverse
+
+from kartoteka.activity import services as timeline
+from kartoteka.contacts import services as contact_services
+from kartoteka.contacts.models import Contact
+
+
+def card_url(contact):
+    return reverse("web:contact-card", kwargs={"contact_id": contact.pk})
+
+
+def test_card_shows_the_contact(sales_client, contact):
+    page = sales_client.get(card_url(contact)).content.decode()
+    assert "Marta Nowak" in page
+    assert contact.email in page
+    assert 'id="section-timeline"' in page
+
+
+def test_sales_user_cannot_open_another_users_card(sales_client, others_contact):
+    assert sales_client.get(card_url(others_contact)).status_code == 404
+
+
+@pytest.mark.parametrize("key", ["timeline", "tags", "owners", "notes"])
+def test_section_fragment_of_another_users_contact_is_not_found(sales_client, others_contact, key):
+    url = reverse("web:card-section", kwargs={"contact_id": others_contact.pk, "key": key})
+    assert sales_client.get(url).status_code == 404
+
+
+def test_section_fragment_loads_alone(sales_client, contact):
+    url = reverse("web:card-section", kwargs={"contact_id": contact.pk, "key": "timeline"})
+    response = sales_client.get(url)
+    assert response.status_code == 200
+    assert "Created" in response.content.decode()
+    assert "<html" not in response.content.decode()
+
+
+def test_company_section_appears_only_when_the_contact_has_a_company(sales_client, sales):
+    from tests.factories import make_contact
+
+    lonely = make_contact(owners=[sales])
+    assert 'id="section-company"' not in sales_client.get(card_url(lonely)).content.decode()
+
+
+def test_editing_a_field_in_place_saves_it_and_records_the_change(sales_client, contact):
+    url = reverse("web:card-field", kwargs={"contact_id": contact.pk, "key": "company"})
+    response = sales_client.post(
+        url,
+        {"company": "Globex", "job_title": "CTO", "version": contact.version},
+        HTTP_HX_REQUEST="true",
+    )
+    assert response.status_code == 200
+    assert "Globex" in response.content.decode()
+    assert response["HX-Trigger"] == "kartoteka:timeline-changed"
+    contact.refresh_from_db()
+    assert contact.job_title == "CTO"
+    assert contact.activities.filter(kind="updated").exists()
+
+
+def test_invalid_field_shows_the_error_next_to_the_input_and_saves_nothing(sales_client, contact):
+    url = reverse("web:card-field", kwargs={"contact_id": contact.pk, "key": "birthday"})
+    response = sales_client.post(url, {"birthday": "2999-01-01"}, HTTP_HX_REQUEST="true")
+    page = response.content.decode()
+    assert response["HX-Retarget"] == "#fact-birthday"
+    assert "field-error" in page and "Birthday must be between" in page
+    contact.refresh_from_db()
+    assert contact.birthday is None
+
+
+def test_stale_version_is_refused(sales_client, contact):
+    contact_services.update_contact(None, contact, data={"city": "Madrid"})
+    url = reverse("web:card-field", kwargs={"contact_id": contact.pk, "key": "fax"})
+    response = sales_client.post(url, {"fax": "+34911222333", "version": 1}, HTTP_HX_REQUEST="true")
+    assert "changed by someone else" in response.content.decode()
+    assert Contact.objects.get(pk=contact.pk).fax == ""
+
+
+def test_changing_the_status_lands_on_the_timeline(sales_client, contact):
+    url = reverse("web:card-field", kwargs={"contact_id": contact.pk, "key": "status"})
+    sales_client.post(url, {"status": "won"}, HTTP_HX_REQUEST="true")
+    entry = contact.activities.get(kind="status_changed")
+    assert entry.payload == {"old": "new", "new": "won"}
+
+
+def test_editing_another_users_contact_is_not_found(sales_client, others_contact):
+    url = reverse("web:card-field", kwargs={"contact_id": others_contact.pk, "key": "fax"})
+    assert sales_client.post(url, {"fax": "+34911222333"}).status_code == 404
+
+
+def test_adding_and_removing_a_tag(sales_client, contact):
+    add = reverse("web:tag-add", kwargs={"contact_id": contact.pk})
+    response = sales_client.post(add, {"tag": "VIP"}, HTTP_HX_REQUEST="true")
+    assert "VIP" in response.content.decode()
+    assert list(contact.tags.values_list("name", flat=True)) == ["VIP"]
+    remove = reverse("web:tag-remove", kwargs={"contact_id": contact.pk})
+    sales_client.post(remove, {"tag": "vip"}, HTTP_HX_REQUEST="true")
+    assert not contact.tags.exists()
+
+
+def test_empty_tag_is_refused_with_a_message(sales_client, contact):
+    add = reverse("web:tag-add", kwargs={"contact_id": contact.pk})
+    response = sales_client.post(add, {"tag": "  "}, HTTP_HX_REQUEST="true")
+    assert "field-error" in response.content.decode()
+
+
+def test_custom_detail_is_edited_with_the_api_validation(sales_client, admin, contact):
+    contact_services.define_property(admin, key="budget", label="Budget", type="number")
+    url = reverse("web:detail-edit", kwargs={"contact_id": contact.pk, "key": "budget"})
+    bad = sales_client.post(url, {"value": "lots"}, HTTP_HX_REQUEST="true")
+    assert "expects a whole number" in bad.content.decode()
+    sales_client.post(url, {"value": "1200"}, HTTP_HX_REQUEST="true")
+    contact.refresh_from_db()
+    assert contact.properties == {"budget": 1200}
+
+
+def test_owners_are_changed_from_the_owners_section(admin_client, contact, other_sales):
+    url = reverse("web:owners-edit", kwargs={"contact_id": contact.pk})
+    admin_client.post(url, {"owners": ["olga"]}, HTTP_HX_REQUEST="true")
+    assert list(contact.owners.values_list("username", flat=True)) == ["olga"]
+
+
+def test_dashboard_layout_is_saved_per_user_and_applied(sales_client, sales, contact):
+    sales_client.post(
+        reverse("web:dashboard-layout"),
+        {"order": "tags,timeline,nonsense", "hidden": "owners", "locked": "1"},
+    )
+    sales.refresh_from_db()
+    assert sales.preferences["card_layout"] == {
+        "order": ["tags", "timeline"],
+        "hidden": ["owners"],
+        "locked": True,
+    }
+    page = sales_client.get(card_url(contact)).content.decode()
+    assert page.index('id="section-tags"') < page.index('id="section-timeline"')
+    assert 'id="lock-dashboard" checked' in page
+
+
+def test_deleting_a_contact_from_the_card(sales_client, contact):
+    response = sales_client.post(reverse("web:contact-delete", kwargs={"contact_id": contact.pk}))
+    assert response.status_code == 302
+    assert not Contact.objects.filter(pk=contact.pk).exists()
+
+
+def _card_queries(client, contact) -> int:
+    with CaptureQueriesContext(connection) as queries:
+        assert client.get(card_url(contact)).status_code == 200
+    return len(queries)
+
+
+def test_card_renders_in_a_fixed_number_of_queries_whatever_the_timeline(sales_client, contact):
+    contact_services.add_tags(None, contact, names=["a", "b"])
+    small = _card_queries(sales_client, contact)
+    for n in range(120):
+        timeline.record(
+            contact, "updated", payload={"changes": [{"field": "city", "old": n, "new": n + 1}]}
+        )
+    contact_services.add_tags(None, contact, names=["c", "d", "e"])
+    assert _card_queries(sales_client, contact) == small
+    assert small <= 45
+
+
+def test_timeline_pages_load_more_and_filter_by_kind(sales_client, contact):
+    for n in range(30):
+        timeline.record(
+            contact, "updated", payload={"changes": [{"field": "city", "old": n, "new": n + 1}]}
+        )
+    url = reverse("web:card-section", kwargs={"contact_id": contact.pk, "key": "timeline"})
+    first = sales_client.get(url).content.decode()
+    assert first.count('class="timeline-entry') == 25
+    assert "timeline-more" in first
+    only_created = sales_client.get(url, {"kind": "created"}).content.decode()
+    assert only_created.count('class="timeline-entry') == 1

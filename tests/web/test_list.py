@@ -1,0 +1,135 @@
+"""The contact list and the Clients view: scope, filters, sort, columns, pages, bulk actions."""
+
+import datetime as dt
+
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+from django.urls import reverse
+from django.utils import timezone
+
+from kartoteka.contacts import services as contact_services
+from kartoteka.contacts.models import Contact
+from tests.factories import make_contact
+
+LIST = "/contacts/"
+
+
+def names(response) -> list[str]:
+    return [c.full_name for c in response.context["page"].contacts]
+
+
+def test_sales_user_sees_only_their_own_contacts(sales_client, contact, others_contact):
+    assert names(sales_client.get(LIST)) == ["Marta Nowak"]
+
+
+def test_admin_sees_every_contact(admin_client, contact, others_contact):
+    assert sorted(names(admin_client.get(LIST))) == ["Marta Nowak", "Pablo Ruiz"]
+
+
+def test_search_finds_by_company(admin_client, contact, others_contact):
+    assert names(admin_client.get(LIST, {"q": "acme"})) == ["Marta Nowak"]
+
+
+def test_quick_filter_by_tag_and_owner(admin_client, contact, others_contact, admin):
+    contact_services.add_tags(admin, others_contact, names=["vip"])
+    assert names(admin_client.get(LIST, {"tag": "VIP"})) == ["Pablo Ruiz"]
+    assert names(admin_client.get(LIST, {"owner": "sergio"})) == ["Marta Nowak"]
+
+
+def test_created_in_the_last_days(admin_client, admin):
+    old = contact_services.create_contact(
+        admin,
+        data={"email": "old@example.com", "first_name": "Old"},
+        created_at=timezone.now() - dt.timedelta(days=40),
+    )
+    make_contact(admin, first_name="Fresh", last_name="")
+    shown = names(admin_client.get(LIST, {"last_days": "7"}))
+    assert shown == ["Fresh"] and old.full_name not in shown
+
+
+def test_bad_filter_values_get_a_message_not_an_error(admin_client, contact):
+    response = admin_client.get(LIST, {"created_from": "yesterday", "last_days": "-3"})
+    assert response.status_code == 200
+    assert "Enter a date as YYYY-MM-DD." in response.content.decode()
+
+
+def test_sort_by_a_shown_column(admin_client, admin):
+    for name in ("Celia", "Ana", "Bruno"):
+        make_contact(admin, first_name="X", last_name=name)
+    assert names(admin_client.get(LIST, {"sort": "name"})) == ["X Ana", "X Bruno", "X Celia"]
+    assert names(admin_client.get(LIST, {"sort": "-name"})) == ["X Celia", "X Bruno", "X Ana"]
+
+
+def test_keyset_pages_walk_forward_and_back(admin_client, admin):
+    for n in range(55):
+        make_contact(admin, first_name=f"P{n:02d}", last_name="", score=n % 3)
+    first = admin_client.get(LIST, {"sort": "score"}).context["page"]
+    assert len(first.contacts) == 50 and not first.previous_cursor
+    second = admin_client.get(LIST, {"sort": "score", "after": first.next_cursor}).context["page"]
+    assert len(second.contacts) == 5 and not second.next_cursor
+    seen = {c.pk for c in first.contacts} | {c.pk for c in second.contacts}
+    assert len(seen) == 55
+    back = admin_client.get(LIST, {"sort": "score", "before": second.previous_cursor})
+    assert [c.pk for c in back.context["page"].contacts] == [c.pk for c in first.contacts]
+
+
+def test_list_page_queries_do_not_grow_with_rows(admin_client, admin):
+    def count() -> int:
+        with CaptureQueriesContext(connection) as queries:
+            admin_client.get(LIST)
+        return len(queries)
+
+    make_contact(admin, tags=["a"])
+    few = count()
+    for n in range(20):
+        make_contact(admin, tags=["a", f"t{n}"], owners=[admin])
+    assert count() == few
+
+
+def test_columns_are_saved_per_user(sales_client, sales, admin, contact):
+    contact_services.define_property(admin, key="budget", label="Budget", type="number")
+    sales_client.post(reverse("web:list-columns"), {"columns": ["email", "detail:budget"]})
+    sales.refresh_from_db()
+    assert sales.preferences["list_columns"] == ["email", "detail:budget"]
+    columns = sales_client.get(LIST).context["page"].columns
+    assert [c.key for c in columns] == ["email", "detail:budget"]
+
+
+def test_clients_view_lists_won_contacts_newest_first(sales_client, sales):
+    first = make_contact(owners=[sales], first_name="First", last_name="Client")
+    second = make_contact(owners=[sales], first_name="Second", last_name="Client")
+    make_contact(owners=[sales], first_name="Not", last_name="Client")
+    contact_services.update_contact(None, first, data={"status": "won"})
+    contact_services.update_contact(None, second, data={"status": "won"})
+    assert names(sales_client.get(reverse("web:clients"))) == ["Second Client", "First Client"]
+
+
+def test_bulk_add_tag_to_the_selection(sales_client, contact, others_contact):
+    sales_client.post(
+        reverse("web:contact-bulk"),
+        {"action": "add_tag", "value": "fair", "ids": [contact.pk, others_contact.pk]},
+    )
+    assert list(contact.tags.values_list("name", flat=True)) == ["fair"]
+    assert not others_contact.tags.exists()  # outside the user's scope: untouched
+
+
+def test_bulk_delete_asks_for_confirmation_first(sales_client, contact):
+    url = reverse("web:contact-bulk")
+    response = sales_client.post(url, {"action": "delete", "ids": [contact.pk]})
+    assert response.status_code == 200 and "Delete 1 contact?" in response.content.decode()
+    assert Contact.objects.filter(pk=contact.pk).exists()
+    sales_client.post(url, {"action": "delete", "ids": [contact.pk], "confirmed": "yes"})
+    assert not Contact.objects.filter(pk=contact.pk).exists()
+
+
+def test_bulk_change_owner_is_all_or_nothing(admin_client, contact, others_contact):
+    admin_client.post(
+        reverse("web:contact-bulk"),
+        {"action": "set_owner", "value": "nobody-here", "ids": [contact.pk, others_contact.pk]},
+    )
+    assert list(contact.owners.values_list("username", flat=True)) == ["sergio"]
+
+
+def test_count_is_served_on_demand(sales_client, contact, others_contact):
+    response = sales_client.get(reverse("web:contact-count"))
+    assert response.content.decode().strip() == "1 contact"
