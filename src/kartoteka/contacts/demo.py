@@ -183,18 +183,18 @@ def _property_values(
     }
 
 
-def _companies(fakers: dict[str, Faker], rng: random.Random) -> dict[str, list[Company]]:
+def _companies(fakers: dict[str, Faker]) -> dict[str, list[Company]]:
     """About a hundred companies per locale, created once."""
     by_locale: dict[str, list[Company]] = {}
     for locale, fake in fakers.items():
         names = {}
         for _ in range(100):
             name = fake.company()[:255]
-            names[name.casefold()] = name
+            names[name.casefold()] = (name, fake.domain_name())
         Company.objects.bulk_create(
             [
-                Company(name=name, name_folded=folded, domain=f"{_ascii(name)[:40]}.example")
-                for folded, name in names.items()
+                Company(name=name, name_folded=folded, domain=domain)
+                for folded, (name, domain) in names.items()
             ],
             ignore_conflicts=True,
         )
@@ -219,7 +219,7 @@ def load_demo(count: int, *, progress: Callable[[str], None] = print) -> DemoRes
     with transaction.atomic():
         admin, admin_password, sales, sales_password, sales2 = _team()
         definitions = _definitions(admin)
-        companies = _companies(fakers, rng)
+        companies = _companies(fakers)
         tags = _tags()
     owners_pool = [admin, sales, sales, sales2]
     locales = list(LOCALES)
