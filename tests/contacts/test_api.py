@@ -364,3 +364,98 @@ def test_upsert_keeps_the_url_address_primary_when_emails_are_listed(admin_api):
         {"email": "ana@example.com", "primary": True},
         {"email": "other@example.com", "primary": False},
     ]
+
+
+def test_patch_with_one_bad_field_changes_nothing(admin_api, admin):
+    contact = make_contact(admin, first_name="Ana")
+    response = admin_api.patch(
+        f"/api/v1/contacts/{contact.pk}", {"first_name": "Anna", "phone": "not a phone"}
+    )
+    assert response.status_code == 422
+    assert Contact.objects.get(pk=contact.pk).first_name == "Ana"
+    assert Contact.objects.get(pk=contact.pk).version == 1
+
+
+def test_first_phone_is_primary_and_the_user_can_change_it(admin_api, admin):
+    contact = make_contact(admin, phones=["+34 612 345 678", "+48 601 234 567"])
+    assert contact.phone == "+34612345678"
+    response = admin_api.patch(f"/api/v1/contacts/{contact.pk}", {"phone": "+48601234567"})
+    assert response.json()["phones"] == [
+        {"phone": "+48601234567", "primary": True},
+        {"phone": "+34612345678", "primary": False},
+    ]
+
+
+def test_messenger_handles_round_trip(admin_api):
+    response = admin_api.post(
+        "/api/v1/contacts",
+        {"email": "m@example.com", "messengers": [{"network": "telegram", "handle": "@ana"}]},
+    )
+    assert response.json()["messengers"] == [{"network": "telegram", "handle": "@ana"}]
+
+
+def test_unknown_messenger_network_is_422(admin_api):
+    response = admin_api.post(
+        "/api/v1/contacts",
+        {"email": "m@example.com", "messengers": [{"network": "pigeon", "handle": "x"}]},
+    )
+    assert response.status_code == 422
+    assert "messengers.0.network" in field_messages(response)
+
+
+def test_status_and_owner_changes_reach_the_timeline(admin_api, admin, sales):
+    contact = make_contact(admin)
+    admin_api.patch(f"/api/v1/contacts/{contact.pk}", {"status": "won", "owners": ["sergio"]})
+    kinds = [
+        e["kind"] for e in admin_api.get(f"/api/v1/contacts/{contact.pk}/timeline").json()["items"]
+    ]
+    assert {"status_changed", "owners_changed"} <= set(kinds)
+
+
+def test_field_change_on_the_timeline_has_old_and_new(admin_api, admin):
+    contact = make_contact(admin, job_title="CEO")
+    admin_api.patch(f"/api/v1/contacts/{contact.pk}", {"job_title": "CTO"})
+    entry = admin_api.get(f"/api/v1/contacts/{contact.pk}/timeline", kind="updated").json()
+    assert entry["items"][0]["payload"]["changes"] == [
+        {"field": "job_title", "old": "CEO", "new": "CTO"}
+    ]
+
+
+def test_every_field_of_the_contact_is_settable(admin_api, admin, sales):
+    response = admin_api.post(
+        "/api/v1/contacts",
+        {
+            "email": "full@example.com",
+            "emails": ["full@example.com", "other@example.com"],
+            "phone": "+34612345678",
+            "first_name": "Ana",
+            "last_name": "García",
+            "company": "Acme",
+            "job_title": "CEO",
+            "address": {
+                "street": "Gran Vía 1",
+                "city": "Madrid",
+                "postal_code": "28013",
+                "region": "Madrid",
+                "country": "ES",
+            },
+            "fax": "+34912345678",
+            "birthday": "1990-05-17",
+            "score": 42,
+            "status": "qualified",
+            "owners": ["sergio"],
+            "source": "landing_page",
+            "attribution": {"utm_campaign": "spring", "ads_keyword": "crm", "ads_id": "123"},
+            "created_ip": "203.0.113.9",
+            "created_url": "https://example.com/landing",
+        },
+    )
+    assert response.status_code == 201, response.json()
+    body = response.json()
+    assert body["birthday"] == "1990-05-17"
+    assert body["fax"] == "+34912345678"
+    assert body["owners"] == ["sergio"]
+    assert body["source"] == "landing_page"
+    assert body["attribution"]["ads_id"] == "123"
+    assert body["created_ip"] == "203.0.113.9"
+    assert len(body["emails"]) == 2
