@@ -1,6 +1,19 @@
+"""The segments app: the filter language, saved filters and segments."""
+
 from django.apps import AppConfig
+from django.utils.translation import gettext_lazy as _
 
 
 class SegmentsConfig(AppConfig):
     name = "kartoteka.segments"
     label = "segments"
+    verbose_name = _("Segments")
+
+    def ready(self) -> None:
+        from kartoteka.core import events
+        from kartoteka.segments import services
+        from kartoteka.segments.builtin import register_builtin_fields
+
+        register_builtin_fields()
+        events.subscribe("property.defined", services.on_property_defined)
+        events.subscribe("property.deleted", services.on_property_deleted)

@@ -1,0 +1,209 @@
+"""The fields every contact has: core columns, location, tags, owners, messengers, dates, text
+search, and the custom details family ("properties.<key>"). Registered from SegmentsConfig."""
+
+from django.utils.translation import gettext_lazy as _
+
+from kartoteka.contacts.models import (
+    ATTRIBUTION_FIELDS,
+    ContactOwner,
+    ContactTag,
+    MessengerHandle,
+    PropertyDefinition,
+    PropertyType,
+    Source,
+    Status,
+)
+from kartoteka.segments.fields import (
+    Field,
+    column,
+    custom_detail,
+    register,
+    register_family,
+    related,
+    search_words,
+)
+
+PROPERTY_KINDS = {
+    PropertyType.TEXT: "text",
+    PropertyType.URL: "text",
+    PropertyType.NUMBER: "number",
+    PropertyType.DECIMAL: "number",
+    PropertyType.DATE: "date",
+    PropertyType.BOOLEAN: "boolean",
+    PropertyType.DICTIONARY: "choice",
+    PropertyType.MULTI_CHOICE: "set",
+}
+
+
+def _tagged(values: list[str] | None):
+    links = ContactTag.objects.all()
+    if values is not None:
+        links = links.filter(tag__name_folded__in=values)
+    return links.values_list("contact_id", flat=True)
+
+
+def _owned(values: list[str] | None):
+    links = ContactOwner.objects.all()
+    if values is not None:
+        links = links.filter(user__username__in=values)
+    return links.values_list("contact_id", flat=True)
+
+
+def _on_network(values: list[str] | None):
+    handles = MessengerHandle.objects.all()
+    if values is not None:
+        handles = handles.filter(network__in=values)
+    return handles.values_list("contact_id", flat=True)
+
+
+def _text(key: str, label, *, group=None, fold_case: bool = True) -> Field:
+    return Field(
+        key=key,
+        label=label,
+        type="text",
+        build=column(key, "text", fold_case=fold_case),
+        group=group or _("Contact"),
+    )
+
+
+def _date(key: str, label, *, nullable: bool = False, is_date: bool = False) -> Field:
+    return Field(
+        key=key,
+        label=label,
+        type="date",
+        build=column(key, "date", nullable=nullable, is_date=is_date),
+        group=_("Dates"),
+    )
+
+
+def register_builtin_fields() -> None:
+    location, attribution = _("Location"), _("Attribution")
+    for key, label in (
+        ("first_name", _("First name")),
+        ("last_name", _("Last name")),
+        ("job_title", _("Job title")),
+        ("fax", _("Fax")),
+        ("created_url", _("Form URL")),
+    ):
+        register(_text(key, label))
+    register(
+        Field(
+            "email",
+            _("E-mail"),
+            "text",
+            column("email", "text"),
+            normalise=lambda value: value.casefold(),
+        )
+    )
+    register(_text("phone", _("Phone"), fold_case=False))
+    for key, label in (
+        ("street", _("Street")),
+        ("city", _("City")),
+        ("region", _("Region")),
+    ):
+        register(_text(key, label, group=location))
+    register(_text("postal_code", _("Postal code"), group=location, fold_case=False))
+    register(
+        Field(
+            "country",
+            _("Country"),
+            "text",
+            column("country", "text"),
+            group=location,
+            normalise=lambda value: value.upper(),
+        )
+    )
+    for key in ATTRIBUTION_FIELDS:
+        register(_text(key, key.replace("_", " "), group=attribution, fold_case=False))
+    register(
+        Field(
+            "company",
+            _("Company"),
+            "text",
+            column("company__name", "text", nullable=True, fold_case=True),
+        )
+    )
+    register(Field("score", _("Score"), "number", column("score", "number")))
+    register(
+        Field(
+            "status",
+            _("Status"),
+            "choice",
+            column("status", "choice"),
+            choices=lambda: [(code, str(label)) for code, label in Status.choices],
+            normalise=str.lower,
+        )
+    )
+    register(
+        Field(
+            "source",
+            _("Source"),
+            "choice",
+            column("source", "choice"),
+            choices=lambda: [(code, str(label)) for code, label in Source.choices],
+            normalise=str.lower,
+        )
+    )
+    register(Field("is_monitored", _("Monitored"), "boolean", column("is_monitored", "boolean")))
+    register(_date("birthday", _("Birthday"), nullable=True, is_date=True))
+    register(_date("created_at", _("Created")))
+    register(_date("updated_at", _("Updated")))
+    register(_date("last_activity_at", _("Last activity"), nullable=True))
+    register(_date("won_at", _("Became a client"), nullable=True))
+    register(
+        Field("tags", _("Tags"), "set", related(_tagged), normalise=lambda value: value.casefold())
+    )
+    register(Field("owner", _("Owner"), "set", related(_owned)))
+    register(
+        Field(
+            "messenger",
+            _("Messenger network"),
+            "set",
+            related(_on_network),
+            choices=lambda: list(MessengerHandle.Network.choices),
+            normalise=str.lower,
+        )
+    )
+    register(
+        Field(
+            "text",
+            _("Name, e-mail, phone or company"),
+            "search",
+            search_words("search_text"),
+            normalise=lambda value: value.casefold(),
+        )
+    )
+    register_family("properties", custom_detail_field)
+
+
+def custom_detail_field(key: str) -> Field | None:
+    definition = PropertyDefinition.objects.filter(key=key).first()
+    return _from_definition(definition) if definition else None
+
+
+def _from_definition(definition: PropertyDefinition) -> Field:
+    kind = PROPERTY_KINDS[definition.type]
+    choices = None
+    normalise = lambda value: value  # noqa: E731
+    if definition.type in (PropertyType.DICTIONARY, PropertyType.MULTI_CHOICE):
+        by_fold = {c.casefold(): c for c in definition.choices}
+        choices = lambda: [(c, c) for c in definition.choices]  # noqa: E731
+        normalise = lambda value: by_fold.get(value.casefold(), value)  # noqa: E731
+    build = custom_detail(
+        definition.key,
+        "number" if kind == "number" else kind,
+        multi=definition.type == PropertyType.MULTI_CHOICE,
+    )
+    return Field(
+        key=f"properties.{definition.key}",
+        label=definition.label,
+        type=kind,
+        build=build,
+        choices=choices,
+        group=_("Custom details"),
+        normalise=normalise,
+    )
+
+
+def family_members() -> list[Field]:
+    return [_from_definition(d) for d in PropertyDefinition.objects.order_by("position", "id")]

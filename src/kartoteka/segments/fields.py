@@ -1,0 +1,440 @@
+"""The registry of filterable fields: what a condition may name, which operators fit it, and how
+each (operator, value) becomes a Q on Contact.
+
+Apps add fields from their AppConfig.ready() with `register(...)` (a fixed key) or
+`register_family(prefix, resolve)` (keys such as "properties.<key>" resolved when used); the
+compiler only ever asks the registry, so it never changes when a field is added.
+"""
+
+import datetime as dt
+import json
+import re
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+from django.db.models import F, Func, Q, Subquery, Value
+from django.db.models import fields as model_fields
+from django.db.models.functions import Coalesce, Lower
+from django.db.models.lookups import (
+    Exact,
+    GreaterThan,
+    GreaterThanOrEqual,
+    IContains,
+    IExact,
+    In,
+    IStartsWith,
+    LessThan,
+    LessThanOrEqual,
+)
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from kartoteka.core.errors import InvalidInput
+
+# Value types and the operators each accepts, in the order the builder offers them.
+OPERATORS: dict[str, tuple[str, ...]] = {
+    "text": ("eq", "ne", "in", "not_in", "contains", "starts_with", "is_empty", "is_not_empty"),
+    "number": (
+        "eq",
+        "ne",
+        "gt",
+        "gte",
+        "lt",
+        "lte",
+        "between",
+        "in",
+        "not_in",
+        "is_empty",
+        "is_not_empty",
+    ),
+    "date": (
+        "in_last_days",
+        "more_than_days_ago",
+        "before",
+        "after",
+        "between",
+        "eq",
+        "is_empty",
+        "is_not_empty",
+    ),
+    "boolean": ("eq", "is_empty", "is_not_empty"),
+    "choice": ("eq", "ne", "in", "not_in", "is_empty", "is_not_empty"),
+    "set": ("has_any", "has_all", "has_none", "is_empty", "is_not_empty"),
+    "search": ("contains",),
+}
+ALL_OPERATORS = tuple(sorted({op for ops in OPERATORS.values() for op in ops}))
+# Generous limits that keep a hostile document from becoming a huge query.
+MAX_LIST = 1000
+MAX_TEXT = 500
+MAX_ALL = 50  # each has_all value is its own subquery
+MAX_DAYS = 36500
+
+
+@dataclass(frozen=True)
+class Field:
+    """A filterable field. `build(op, value)` turns an already cleaned value into a Q on Contact
+    that is never NULL, so `not` is always the exact complement."""
+
+    key: str
+    label: Any
+    type: str
+    build: Callable[[str, Any], Q]
+    choices: Callable[[], list[tuple[str, str]]] | None = None
+    group: Any = _("Contact")
+    # Upper-cases codes (country) or folds case (tags) before comparing.
+    normalise: Callable[[str], str] = field(default=lambda value: value)
+
+    @property
+    def operators(self) -> tuple[str, ...]:
+        return OPERATORS[self.type]
+
+
+_fields: dict[str, Field] = {}
+_families: dict[str, Callable[[str], Field | None]] = {}
+
+
+def register(item: Field) -> None:
+    """Add or replace a field with a fixed key."""
+    _fields[item.key] = item
+
+
+def register_family(prefix: str, resolve: Callable[[str], Field | None]) -> None:
+    """Add fields named "<prefix>.<name>", resolved by `resolve(name)` (None if unknown)."""
+    _families[prefix] = resolve
+
+
+def lookup(key: str) -> Field | None:
+    """The field named `key`, or None when no app registered it."""
+    if key in _fields:
+        return _fields[key]
+    prefix, dot, name = key.partition(".")
+    if dot and prefix in _families and name:
+        return _families[prefix](name)
+    return None
+
+
+def known_fields() -> list[Field]:
+    """Every fixed field plus the family members that exist now (for the builder and errors)."""
+    from kartoteka.segments import builtin  # the families list their members from the database
+
+    return [*_fields.values(), *builtin.family_members()]
+
+
+# --------------------------------------------------------------------------------------------
+# Cleaning values by type and operator; messages say what is allowed.
+
+
+def clean_value(item: Field, op: str, value: Any, where: str) -> Any:
+    """The value in the form `item.build` expects, or InvalidInput naming what is allowed."""
+    if op in ("is_empty", "is_not_empty"):
+        if value not in (None, True, "", []):
+            raise InvalidInput(where, f"{op} takes no value; leave value out.")
+        return None
+    kind = item.type
+    if op in ("in", "not_in", "has_any", "has_all", "has_none"):
+        items = _list(value, where, op)
+        cleaned = list(dict.fromkeys(_one(item, kind, entry, where) for entry in items))
+        if op == "has_all" and len(cleaned) > MAX_ALL:
+            raise InvalidInput(where, f"has_all takes at most {MAX_ALL} values.")
+        return cleaned
+    if op == "between":
+        if not isinstance(value, list) or len(value) != 2:
+            raise InvalidInput(where, "between takes a list of two values: [from, to].")
+        low, high = (_one(item, kind, v, where) for v in value)
+        if low > high:
+            raise InvalidInput(where, "between takes [from, to] with from not after to.")
+        return [low, high]
+    if op in ("in_last_days", "more_than_days_ago"):
+        if isinstance(value, bool) or not isinstance(value, int) or not 0 <= value <= MAX_DAYS:
+            raise InvalidInput(where, f"{op} takes a whole number of days from 0 to {MAX_DAYS}.")
+        return value
+    return _one(item, kind, value, where)
+
+
+def _list(value: Any, where: str, op: str) -> list:
+    if isinstance(value, (str, int, float)) and not isinstance(value, bool):
+        value = [value]
+    if not isinstance(value, list) or not value:
+        raise InvalidInput(where, f"{op} takes a non-empty list of values.")
+    if len(value) > MAX_LIST:
+        raise InvalidInput(where, f"{op} takes at most {MAX_LIST} values; got {len(value)}.")
+    return value
+
+
+def _one(item: Field, kind: str, value: Any, where: str) -> Any:
+    if kind in ("text", "search", "set", "choice"):
+        if isinstance(value, bool) or not isinstance(value, (str, int, float)):
+            raise InvalidInput(where, "Expected a text value.")
+        text = str(value).strip()
+        if not text or len(text) > MAX_TEXT or "\x00" in text:
+            raise InvalidInput(where, f"Expected a text of 1 to {MAX_TEXT} characters.")
+        text = item.normalise(text)
+        if kind in ("choice", "set") and item.choices is not None:
+            allowed = [code for code, _label in item.choices()]
+            if text not in allowed:
+                raise InvalidInput(where, f"Expected one of: {', '.join(allowed)}; got {text!r}.")
+        return text
+    if kind == "number":
+        if isinstance(value, bool) or not isinstance(value, (int, float)):
+            try:
+                value = float(str(value).replace(",", "."))
+            except ValueError:
+                raise InvalidInput(where, f"Expected a number; got {value!r}.") from None
+        if value != value or value in (float("inf"), float("-inf")):
+            raise InvalidInput(where, "Expected a finite number.")
+        return value
+    if kind == "date":
+        return _date(value, where)
+    if kind == "boolean":
+        if not isinstance(value, bool):
+            raise InvalidInput(where, "Expected true or false.")
+        return value
+    raise InvalidInput(where, f"Unsupported value type {kind!r}.")
+
+
+def _date(value: Any, where: str) -> dt.datetime:
+    if isinstance(value, str):
+        text = value.strip()
+        try:
+            if len(text) == 10:
+                day = dt.date.fromisoformat(text)
+                return dt.datetime.combine(day, dt.time(), tzinfo=timezone.get_current_timezone())
+            when = dt.datetime.fromisoformat(text.replace("Z", "+00:00"))
+            if timezone.is_naive(when):
+                when = timezone.make_aware(when)
+            return when
+        except ValueError:
+            pass
+    raise InvalidInput(
+        where, f"Expected a date as YYYY-MM-DD (or an ISO date-time); got {value!r}."
+    )
+
+
+# --------------------------------------------------------------------------------------------
+# Builders: one per kind of storage. Each returns a function (op, value) -> Q.
+
+
+def days_ago(days: int) -> dt.datetime:
+    return timezone.now() - dt.timedelta(days=days)
+
+
+def column(
+    path: str, kind: str, *, nullable: bool = False, fold_case: bool = False, is_date: bool = False
+):
+    """A column of the contact row (or a single-valued relation such as company__name)."""
+
+    def build(op: str, value: Any) -> Q:
+        if op in ("is_empty", "is_not_empty"):
+            empty = Q(**{f"{path}__isnull": True}) if nullable else Q(pk__in=[])
+            if kind in ("text", "choice"):
+                empty |= Q(**{path: ""})
+            return empty if op == "is_empty" else ~empty
+        if op in ("ne", "not_in"):
+            return ~build("eq" if op == "ne" else "in", value)
+        if kind == "date":
+            return _date_q(path, op, value, is_date=is_date)
+        if op == "eq":
+            return Q(**{f"{path}__iexact" if fold_case else path: value})
+        if op == "in":
+            if fold_case:  # one IN over lower-cased text, not hundreds of ORs
+                folded = Lower(Coalesce(F(path), Value(""))) if nullable else Lower(F(path))
+                return Q(In(folded, [v.lower() for v in value]))
+            return Q(**{f"{path}__in": value})
+        lookups = {
+            "gt": "gt",
+            "gte": "gte",
+            "lt": "lt",
+            "lte": "lte",
+            "contains": "icontains",
+            "starts_with": "istartswith",
+        }
+        if op == "between":
+            return Q(**{f"{path}__gte": value[0], f"{path}__lte": value[1]})
+        return Q(**{f"{path}__{lookups[op]}": value})
+
+    return build
+
+
+def _date_q(path: str, op: str, value: Any, *, is_date: bool) -> Q:
+    def at(when: dt.datetime):
+        return timezone.localtime(when).date() if is_date else when
+
+    if op == "in_last_days":  # up to now: a renewal next month is not "in the last days"
+        return Q(**{f"{path}__gte": at(days_ago(value)), f"{path}__lte": at(timezone.now())})
+    if op == "more_than_days_ago":
+        return Q(**{f"{path}__lt": at(days_ago(value))})
+    if op == "before":
+        return Q(**{f"{path}__lt": at(value)})
+    if op == "after":
+        return (
+            Q(**{f"{path}__gte": at(value + dt.timedelta(days=1))})
+            if is_date
+            else Q(**{f"{path}__gt": value})
+        )
+    if op == "between":
+        low, high = value
+        return Q(**{f"{path}__gte": at(low), f"{path}__lte": at(high)})
+    if op == "eq":  # the same calendar day
+        start = timezone.localtime(value).replace(hour=0, minute=0, second=0, microsecond=0)
+        if is_date:
+            return Q(**{path: start.date()})
+        return Q(**{f"{path}__gte": start, f"{path}__lt": start + dt.timedelta(days=1)})
+    raise AssertionError(op)
+
+
+def _any_of(conditions: list[Q]) -> Q:
+    result = Q(pk__in=[])
+    for condition in conditions:
+        result |= condition
+    return result
+
+
+def related(rows: Callable[[list[str] | None], Any]):
+    """A many-valued relation (tags, owners, messenger networks): `rows(values)` gives the
+    contact ids having any of `values` (or any row at all for None) as a values_list query."""
+
+    def build(op: str, value: Any) -> Q:
+        if op in ("is_empty", "is_not_empty"):
+            having = Q(pk__in=Subquery(rows(None)))
+            return ~having if op == "is_empty" else having
+        if op in ("eq", "in", "has_any"):
+            return Q(pk__in=Subquery(rows(list(value) if op != "eq" else [value])))
+        if op in ("ne", "not_in", "has_none"):
+            return ~build("has_any", value if op != "ne" else [value])
+        if op == "has_all":
+            result = Q()
+            for one in dict.fromkeys(value):
+                result &= Q(pk__in=Subquery(rows([one])))
+            return result
+        raise AssertionError(op)
+
+    return build
+
+
+def search_words(path: str):
+    """Free-text search over the lower-cased search column: every word must appear."""
+
+    def build(op: str, value: Any) -> Q:
+        result = Q()
+        for word in value.casefold().split():
+            result &= Q(**{f"{path}__contains": word})
+        return result
+
+    return build
+
+
+_KEY = re.compile(r"^[a-z][a-z0-9_]{0,63}$")
+
+
+class PropertyValue(Func):
+    """One custom detail of the contact row as an SQL value.
+
+    The key is inlined (it matched a defined key and the strict key pattern) rather than bound,
+    so that the expression is identical to the per-detail expression index and the planner
+    uses it; Django's own key transform binds the path, which SQLite cannot match to an index.
+    """
+
+    def __init__(self, key: str, *, numeric: bool = False) -> None:
+        if not _KEY.match(key):
+            raise ValueError(f"not a custom detail key: {key!r}")
+        self.key, self.numeric = key, numeric
+        output = model_fields.FloatField() if numeric else model_fields.TextField()
+        super().__init__(F("properties"), output_field=output)
+
+    def as_sql(self, compiler, connection, **extra):
+        column_sql, params = compiler.compile(self.source_expressions[0])
+        return property_sql(column_sql, self.key, connection.vendor, self.numeric), params
+
+
+def property_sql(column_sql: str, key: str, vendor: str, numeric: bool) -> str:
+    """The SQL of a custom detail's value; also used to create its expression index."""
+    if vendor == "postgresql":
+        text = f"({column_sql} ->> '{key}')"
+        return f"({text})::double precision" if numeric else text
+    text = f"json_extract({column_sql}, '$.{key}')"
+    return f"CAST({text} AS REAL)" if numeric else text
+
+
+def custom_detail(key: str, kind: str, *, multi: bool = False):
+    """A custom detail kept in Contact.properties[key]; `kind` is the value type."""
+
+    def value(numeric: bool = False) -> PropertyValue:
+        return PropertyValue(key, numeric=numeric)
+
+    has_key = Q(**{"properties__has_key": key})
+
+    def build(op: str, raw: Any) -> Q:
+        if op in ("is_empty", "is_not_empty"):
+            return ~has_key if op == "is_empty" else has_key
+        if op in ("ne", "not_in", "has_none"):
+            positive = {"ne": "eq", "not_in": "in", "has_none": "has_any"}[op]
+            return ~build(positive, raw)
+        # Guarding with has_key keeps the condition two-valued (never NULL) under `not`.
+        return has_key & _property_condition(op, raw)
+
+    def _property_condition(op: str, raw: Any) -> Q:
+        if multi:  # a JSON list of choices: match the quoted choice inside its text
+            texts = [json.dumps(v)[1:-1] for v in ([raw] if op == "eq" else raw)]
+            parts = [Q(IContains(value(), f'"{text}"')) for text in texts]
+            if op == "has_all":
+                result = Q()
+                for part in parts:
+                    result &= part
+                return result
+            return _any_of(parts)
+        if kind == "boolean":
+            return Q(**{f"properties__{key}": raw})
+        if kind == "number":
+            number = value(numeric=True)
+            if op == "in":
+                return Q(In(number, raw))
+            if op == "between":
+                return Q(GreaterThanOrEqual(number, raw[0])) & Q(LessThanOrEqual(number, raw[1]))
+            lookup = {
+                "eq": Exact,
+                "gt": GreaterThan,
+                "gte": GreaterThanOrEqual,
+                "lt": LessThan,
+                "lte": LessThanOrEqual,
+            }[op]
+            return Q(lookup(number, raw))
+        if kind == "date":
+            return _property_date(op, raw)
+        text = value()
+        if op == "eq":
+            return Q(IExact(text, raw)) if kind == "text" else Q(Exact(text, raw))
+        if op == "in":
+            if kind == "text":
+                return Q(In(Lower(text), [v.lower() for v in raw]))
+            return Q(In(text, raw))
+        if op == "contains":
+            return Q(IContains(text, raw))
+        if op == "starts_with":
+            return Q(IStartsWith(text, raw))
+        raise AssertionError(op)
+
+    def _property_date(op: str, raw: Any) -> Q:
+        # Stored as ISO "YYYY-MM-DD" text, so text comparison is date order.
+        text = value()
+
+        def day(when: dt.datetime) -> str:
+            return timezone.localtime(when).date().isoformat()
+
+        if op == "in_last_days":
+            return Q(GreaterThanOrEqual(text, day(days_ago(raw)))) & Q(
+                LessThanOrEqual(text, day(timezone.now()))
+            )
+        if op == "more_than_days_ago":
+            return Q(LessThan(text, day(days_ago(raw))))
+        if op == "before":
+            return Q(LessThan(text, day(raw)))
+        if op == "after":
+            return Q(GreaterThan(text, day(raw)))
+        if op == "between":
+            return Q(GreaterThanOrEqual(text, day(raw[0]))) & Q(LessThanOrEqual(text, day(raw[1])))
+        if op == "eq":
+            return Q(Exact(text, day(raw)))
+        raise AssertionError(op)
+
+    return build

@@ -1,0 +1,73 @@
+"""Reads: contacts matching a filter (always within the actor's scope), and the saved filters
+and segments an actor may see."""
+
+from typing import Any
+
+from django.db.models import Q, QuerySet
+
+from kartoteka.contacts.models import Contact
+from kartoteka.contacts.queries import keyset_page, with_card_data
+from kartoteka.core.errors import InvalidInput, NotFound
+from kartoteka.core.scope import visible_contacts
+from kartoteka.segments import schema, text
+from kartoteka.segments.compile import to_q
+from kartoteka.segments.models import SavedFilter, Segment
+
+MAX_PAGE = 200
+
+
+def filter_contacts(actor, document: Any) -> QuerySet[Contact]:
+    """Contacts the actor may see that match `document` (validated; InvalidInput if not)."""
+    return visible_contacts(actor).filter(to_q(schema.parse(document)))
+
+
+def document_from(*, document: Any = None, q: str = "") -> dict:
+    """One checked document from a JSON document and / or the text form (both must hold)."""
+    parts = []
+    if document:
+        parts.append(schema.validate(document))
+    if q and q.strip():
+        parts.append(text.parse(q))
+    if not parts:
+        return {"all": []}
+    return parts[0] if len(parts) == 1 else {"all": parts}
+
+
+def search(
+    actor, document: Any, *, limit: int = 50, after_id: int | None = None
+) -> tuple[int, list[Contact], int | None]:
+    """Count plus one keyset page (newest first) of the matching contacts."""
+    if not 1 <= limit <= MAX_PAGE:
+        raise InvalidInput("limit", f"limit must be from 1 to {MAX_PAGE}.")
+    contacts = filter_contacts(actor, document)
+    items, next_after = keyset_page(with_card_data(contacts), after_id=after_id, limit=limit)
+    return contacts.count(), items, next_after
+
+
+def _visible(model, actor) -> QuerySet:
+    if not actor or not actor.is_authenticated:
+        return model.objects.none()
+    return model.objects.filter(Q(owner=actor) | Q(is_shared=True)).select_related("owner")
+
+
+def saved_filters(actor) -> QuerySet[SavedFilter]:
+    """The actor's own saved filters and the ones shared with the team."""
+    return _visible(SavedFilter, actor)
+
+
+def segments(actor) -> QuerySet[Segment]:
+    return _visible(Segment, actor)
+
+
+def get_saved_filter(actor, saved_filter_id: int) -> SavedFilter:
+    found = saved_filters(actor).filter(pk=saved_filter_id).first()
+    if found is None:
+        raise NotFound("No such saved filter.")
+    return found
+
+
+def get_segment(actor, segment_id: int) -> Segment:
+    found = segments(actor).filter(pk=segment_id).first()
+    if found is None:
+        raise NotFound("No such segment.")
+    return found

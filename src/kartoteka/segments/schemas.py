@@ -1,0 +1,70 @@
+"""API shapes of contact search, saved filters, segments and the filter fields."""
+
+from datetime import datetime
+from typing import Any
+
+from ninja import Schema
+from pydantic import ConfigDict, Field
+
+from kartoteka.contacts.schemas import ContactOut
+
+
+class Strict(Schema):
+    model_config = ConfigDict(extra="forbid")
+
+
+class SearchIn(Strict):
+    filter: dict[str, Any] | None = Field(None, description="A filter document")
+    q: str | None = Field(None, description="The compact text form, e.g. tag:vip country:ES")
+    limit: int = 50
+    cursor: str = Field("", description="next_cursor of the previous page")
+
+
+class SearchOut(Schema):
+    count: int
+    items: list[ContactOut]
+    next_cursor: str | None
+
+
+class PageQuery(Schema):
+    limit: int = 50
+    cursor: str = ""
+
+
+class NamedFilterIn(Strict):
+    name: str
+    filter: dict[str, Any] | None = None
+    q: str | None = None
+    shared: bool = False
+
+
+class NamedFilterPatch(Strict):
+    name: str | None = None
+    filter: dict[str, Any] | None = None
+    q: str | None = None
+    shared: bool | None = None
+
+
+class SavedFilterOut(Schema):
+    id: int
+    name: str
+    owner: str
+    shared: bool
+    filter: dict[str, Any]
+    can_change: bool
+    created_at: datetime
+    updated_at: datetime
+
+
+class SegmentOut(SavedFilterOut):
+    count: int | None = Field(description="Matching contacts in the owner's scope")
+    counted_at: datetime | None
+
+
+class FieldOut(Schema):
+    key: str
+    label: str
+    group: str
+    type: str
+    operators: list[str]
+    choices: list[list[str]] | None

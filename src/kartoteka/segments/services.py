@@ -1,0 +1,199 @@
+"""Writes: saved filters and segments (create, change, share, delete) and segment recounts."""
+
+from typing import Any
+
+from django.db import transaction
+from django.utils import timezone
+
+from kartoteka.accounts.models import User
+from kartoteka.core import events
+from kartoteka.core.errors import Conflict, Forbidden, InvalidInput
+from kartoteka.core.scope import is_admin
+from kartoteka.segments import fields, queries, schema
+from kartoteka.segments.models import NamedFilter, SavedFilter, Segment
+
+MAX_NAME = 120
+
+
+def can_change(actor: User | None, item: NamedFilter) -> bool:
+    """Owners change their own; admins change any shared one (and their own)."""
+    if actor is None or not actor.is_authenticated:
+        return False
+    return item.owner_id == actor.pk or (is_admin(actor) and item.is_shared)
+
+
+def _clean_name(name: Any) -> str:
+    if not isinstance(name, str) or not name.strip():
+        raise InvalidInput("name", "Give it a name.")
+    name = " ".join(name.split())
+    if len(name) > MAX_NAME:
+        raise InvalidInput("name", f"A name may be at most {MAX_NAME} characters.")
+    return name
+
+
+def _ensure_name_free(model, owner: User, name: str, exclude_id: int | None) -> None:
+    taken = model.objects.filter(owner=owner, name__iexact=name).exclude(pk=exclude_id)
+    if taken.exists():
+        raise Conflict(f"You already have one named {name!r}.", field="name")
+
+
+def _create(model, actor: User, *, name: str, document: Any, shared: bool) -> NamedFilter:
+    if actor is None or not actor.is_authenticated:
+        raise Forbidden("Sign in to save filters.")
+    cleaned_name = _clean_name(name)
+    cleaned = schema.validate(document)
+    _ensure_name_free(model, actor, cleaned_name, None)
+    return model.objects.create(
+        name=cleaned_name, owner=actor, is_shared=bool(shared), document=cleaned
+    )
+
+
+def _update(
+    actor: User, item: NamedFilter, *, name: str | None, document: Any, shared: bool | None
+) -> NamedFilter:
+    if not can_change(actor, item):
+        raise Forbidden("Only its owner (or an admin, once shared) may change this.")
+    if name is not None:
+        item.name = _clean_name(name)
+        _ensure_name_free(type(item), item.owner, item.name, item.pk)
+    if document is not None:
+        item.document = schema.validate(document)
+    if shared is not None:
+        item.is_shared = bool(shared)
+    item.save()
+    return item
+
+
+def _delete(actor: User, item: NamedFilter) -> None:
+    if not can_change(actor, item):
+        raise Forbidden("Only its owner (or an admin, once shared) may delete this.")
+    item.delete()
+
+
+@transaction.atomic
+def create_saved_filter(
+    actor: User, *, name: str, document: Any, shared: bool = False
+) -> SavedFilter:
+    saved = _create(SavedFilter, actor, name=name, document=document, shared=shared)
+    events.publish("saved_filter.created", saved_filter_id=saved.pk, actor_id=actor.pk)
+    return saved
+
+
+@transaction.atomic
+def update_saved_filter(
+    actor: User,
+    saved: SavedFilter,
+    *,
+    name: str | None = None,
+    document: Any = None,
+    shared: bool | None = None,
+) -> SavedFilter:
+    _update(actor, saved, name=name, document=document, shared=shared)
+    events.publish("saved_filter.changed", saved_filter_id=saved.pk, actor_id=actor.pk)
+    return saved
+
+
+@transaction.atomic
+def delete_saved_filter(actor: User, saved: SavedFilter) -> None:
+    saved_id = saved.pk
+    _delete(actor, saved)
+    events.publish("saved_filter.deleted", saved_filter_id=saved_id, actor_id=actor.pk)
+
+
+@transaction.atomic
+def create_segment(actor: User, *, name: str, document: Any, shared: bool = False) -> Segment:
+    segment = _create(Segment, actor, name=name, document=document, shared=shared)
+    _count(segment)
+    events.publish("segment.created", segment_id=segment.pk, actor_id=actor.pk)
+    return segment
+
+
+@transaction.atomic
+def update_segment(
+    actor: User,
+    segment: Segment,
+    *,
+    name: str | None = None,
+    document: Any = None,
+    shared: bool | None = None,
+) -> Segment:
+    _update(actor, segment, name=name, document=document, shared=shared)
+    if document is not None:
+        _count(segment)
+    events.publish("segment.changed", segment_id=segment.pk, actor_id=actor.pk)
+    return segment
+
+
+@transaction.atomic
+def delete_segment(actor: User, segment: Segment) -> None:
+    segment_id = segment.pk
+    _delete(actor, segment)
+    events.publish("segment.deleted", segment_id=segment_id, actor_id=actor.pk)
+
+
+def _count(segment: Segment) -> None:
+    segment.count = queries.filter_contacts(segment.owner, segment.document).count()
+    segment.counted_at = timezone.now()
+    segment.save(update_fields=["count", "counted_at"])
+
+
+def recount_segment(segment_id: int) -> Segment | None:
+    """Count the segment again in its owner's scope; None if it is gone (safe to run twice)."""
+    segment = Segment.objects.select_related("owner").filter(pk=segment_id).first()
+    if segment is None:
+        return None
+    try:
+        _count(segment)
+    except InvalidInput:  # a custom detail it names was deleted since; keep the last count
+        return segment
+    return segment
+
+
+# --------------------------------------------------------------------------------------------
+# Expression indexes per custom detail, so equality and ranges on a detail use an index.
+
+NUMERIC_TYPES = ("number", "decimal")
+INDEXED_TYPES = ("text", "url", "number", "decimal", "date", "dictionary")
+
+
+def _index_name(key: str) -> str:
+    return f"segments_detail_{key}"[:63]
+
+
+def index_property(key: str, type: str) -> bool:
+    """Create the expression index for a custom detail if its type benefits; True if it did."""
+    if type not in INDEXED_TYPES:
+        return False
+    from django.db import connection
+
+    table = connection.ops.quote_name("contacts_contact")
+    column = connection.ops.quote_name("properties")
+    # property_sql checks nothing itself; the key has passed the strict key pattern already.
+    fields.PropertyValue(key)  # raises ValueError on anything but a plain key
+    expression = fields.property_sql(column, key, connection.vendor, type in NUMERIC_TYPES)
+    with connection.cursor() as cursor:
+        cursor.execute(f"CREATE INDEX IF NOT EXISTS {_index_name(key)} ON {table} (({expression}))")
+    return True
+
+
+def drop_property_index(key: str) -> None:
+    from django.db import connection
+
+    fields.PropertyValue(key)
+    with connection.cursor() as cursor:
+        cursor.execute(f"DROP INDEX IF EXISTS {_index_name(key)}")
+
+
+def index_all_properties() -> int:
+    """Create the missing indexes for every defined custom detail; returns how many qualify."""
+    from kartoteka.contacts.queries import all_property_definitions
+
+    return sum(index_property(d.key, d.type) for d in all_property_definitions())
+
+
+def on_property_defined(event: str, key: str, type: str = "", **payload: Any) -> None:
+    index_property(key, type)
+
+
+def on_property_deleted(event: str, key: str, **payload: Any) -> None:
+    drop_property_index(key)

@@ -1,0 +1,10 @@
+"""Background recounts of segments."""
+
+from django_tasks import task
+
+from kartoteka.segments import services
+
+
+@task()
+def recount_segment(segment_id: int) -> None:
+    services.recount_segment(segment_id)
