@@ -3,14 +3,17 @@ and writing export files."""
 
 import csv
 import io
+import multiprocessing
+import os
 import uuid
+from collections import deque
 from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
 from django.conf import settings
 from django.core.files.uploadedfile import UploadedFile
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError, connections, transaction
 from django.utils import timezone
 
 from kartoteka.accounts.models import User
@@ -22,6 +25,7 @@ from kartoteka.contacts.bulk import (
     RowFailure,
     clean_row,
     delete_created,
+    insert_rows,
     restore_fields,
     upsert_contacts,
 )
@@ -41,6 +45,8 @@ from kartoteka.transfer.models import (
 )
 
 BATCH_SIZE = 2000
+# Files with at least this many rows are normalised by a pool of worker processes.
+PARALLEL_FROM_ROWS = 20_000
 # Exports up to this many contacts download at once; larger ones are written by a task.
 INSTANT_EXPORT_LIMIT = 5000
 MAX_SHOWN_VALUE = 200
@@ -209,21 +215,22 @@ def shown_row(imp: Import, number: int) -> int:
     return number if imp.format == "vcf" else number + 1
 
 
+Cleaned = tuple[list[tuple[int, dict]], list[RowFailure], dict[int, str]]
+
+
 def _clean_batch(
     imp: Import,
     batch: list[tuple[int, list[str]]],
     definitions: dict[str, PropertyDefinition],
-) -> tuple[list[tuple[int, dict]], list[RowFailure], dict[int, list[str]], dict[int, str]]:
-    """Cleaned rows, failures (field = target), the cells of each row, and notes by row."""
+) -> Cleaned:
+    """Cleaned rows, failures (field = target) and notes by row number."""
     columns = sorted(
         ((int(index), target) for index, target in imp.mapping.items() if target),
         key=lambda item: item[0],
     )
     width = len(imp.headers)
     cleaned, failures, notes = [], [], {}
-    cells_by_row = {}
     for number, cells in batch:
-        cells_by_row[number] = cells
         if len(cells) > width and any(c.strip() for c in cells[width:]):
             failures.append(
                 RowFailure(
@@ -246,7 +253,7 @@ def _clean_batch(
             continue
         if note:
             notes[number] = note
-    return cleaned, failures, cells_by_row, notes
+    return cleaned, failures, notes
 
 
 def _problem(imp: Import, failure: RowFailure, cells: list[str]) -> ImportProblem:
@@ -285,7 +292,8 @@ def dry_run_import(actor: User | None, imp: Import, *, sample: int = 50) -> dict
     options = _options(imp, actor)
 
     def plan(rows: list[tuple[int, list[str]]]) -> None:
-        cleaned, failures, cells, _notes = _clean_batch(imp, rows, definitions)
+        cleaned, failures, _notes = _clean_batch(imp, rows, definitions)
+        cells = dict(rows)
         result = upsert_contacts(cleaned, options, dry_run=True)
         failures += result.failures
         counts["created"] += len(result.created)
@@ -347,19 +355,12 @@ def run_import(import_id: int, *, progress: Progress | None = None) -> Import:
     imp.save(update_fields=["status", "started_at", "total_rows"])
     definitions = property_definitions()
     options = _options(imp)
-    batch: list[tuple[int, list[str]]] = []
+    parallel = imp.total_rows >= PARALLEL_FROM_ROWS and (os.cpu_count() or 1) > 1
     try:
-        for number, cells in _data_rows(imp):
-            if number <= imp.checkpoint:
-                continue
-            batch.append((number, cells))
-            if len(batch) >= BATCH_SIZE:
-                _commit_batch(imp, batch, definitions, options)
-                batch = []
-                if progress:
-                    progress(imp)
-        if batch:
-            _commit_batch(imp, batch, definitions, options)
+        for batch, cleaned in _cleaned_batches(imp, definitions, parallel=parallel):
+            _commit_batch(imp, batch, cleaned, options)
+            if progress:
+                progress(imp)
     except InvalidInput as exc:
         Import.objects.filter(pk=imp.pk).update(status=ImportStatus.FAILED, message=exc.message)
         imp.refresh_from_db()
@@ -372,19 +373,74 @@ def run_import(import_id: int, *, progress: Progress | None = None) -> Import:
     return imp
 
 
+def _batches(imp: Import) -> Iterator[list[tuple[int, list[str]]]]:
+    """The rows after the checkpoint, BATCH_SIZE at a time."""
+    batch: list[tuple[int, list[str]]] = []
+    for number, cells in _data_rows(imp):
+        if number <= imp.checkpoint:
+            continue
+        batch.append((number, cells))
+        if len(batch) >= BATCH_SIZE:
+            yield batch
+            batch = []
+    if batch:
+        yield batch
+
+
+_worker_state: tuple[Import, dict[str, PropertyDefinition]] | None = None
+
+
+def _start_worker(imp: Import, definitions: dict[str, PropertyDefinition]) -> None:
+    global _worker_state
+    _worker_state = (imp, definitions)
+
+
+def _clean_in_worker(batch: list[tuple[int, list[str]]]) -> Cleaned:
+    assert _worker_state is not None
+    return _clean_batch(_worker_state[0], batch, _worker_state[1])
+
+
+def _cleaned_batches(
+    imp: Import, definitions: dict[str, PropertyDefinition], *, parallel: bool
+) -> Iterator[tuple[list[tuple[int, list[str]]], Cleaned]]:
+    """Each batch with its cleaned rows. In parallel, worker processes normalise and validate
+    the next batches while this process writes the current one; only a few batches are in
+    flight at a time, so memory stays flat however long the file is."""
+    if not parallel:
+        for batch in _batches(imp):
+            yield batch, _clean_batch(imp, batch, definitions)
+        return
+    # Forked workers must not share this process's database connection.
+    connections.close_all()
+    workers = os.cpu_count() or 2
+    context = multiprocessing.get_context("fork")
+    with context.Pool(workers, initializer=_start_worker, initargs=(imp, definitions)) as pool:
+        pending: deque = deque()
+        for batch in _batches(imp):
+            pending.append((batch, pool.apply_async(_clean_in_worker, (batch,))))
+            if len(pending) > 2 * workers:
+                done, result = pending.popleft()
+                yield done, result.get()
+        while pending:
+            done, result = pending.popleft()
+            yield done, result.get()
+
+
 def _commit_batch(
     imp: Import,
     batch: list[tuple[int, list[str]]],
-    definitions: dict[str, PropertyDefinition],
+    cleaned_batch: Cleaned,
     options: BulkOptions,
 ) -> None:
-    cleaned, failures, cells, notes = _clean_batch(imp, batch, definitions)
+    cleaned, failures, notes = cleaned_batch
+    cells = dict(batch)
     with transaction.atomic():
         try:
             with transaction.atomic():
                 result = upsert_contacts(cleaned, options)
         except IntegrityError:
             # Another writer took an e-mail meanwhile: write row by row so only that row fails.
+            options.known.clear()
             result = BatchResult()
             for row in cleaned:
                 try:
@@ -398,28 +454,30 @@ def _commit_batch(
         ImportProblem.objects.bulk_create(
             [_problem(imp, f, cells[f.row_number]) for f in failures], batch_size=500
         )
-        ImportRow.objects.bulk_create(
+        insert_rows(
+            ImportRow,
             [
-                ImportRow(
-                    batch=imp,
-                    row_number=number,
-                    contact_id=contact_id,
-                    outcome=RowOutcome.CREATED,
-                )
+                {
+                    "batch_id": imp.pk,
+                    "row_number": number,
+                    "contact_id": contact_id,
+                    "outcome": RowOutcome.CREATED,
+                    "before": {},
+                    "after": {},
+                }
                 for number, contact_id in result.created
             ]
             + [
-                ImportRow(
-                    batch=imp,
-                    row_number=number,
-                    contact_id=contact_id,
-                    outcome=RowOutcome.UPDATED,
-                    before=before,
-                    after=after,
-                )
+                {
+                    "batch_id": imp.pk,
+                    "row_number": number,
+                    "contact_id": contact_id,
+                    "outcome": RowOutcome.UPDATED,
+                    "before": before,
+                    "after": after,
+                }
                 for number, contact_id, before, after in result.updated
             ],
-            batch_size=1000,
         )
         _add_notes(imp, options, result, notes)
         imp.checkpoint = batch[-1][0]
