@@ -12,7 +12,7 @@ from django.contrib.auth.decorators import login_required
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.template.response import TemplateResponse
-from django.urls import NoReverseMatch, reverse
+from django.urls import reverse
 from django.utils.dateparse import parse_datetime
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
@@ -33,12 +33,7 @@ TIMELINE_EVENT = "kartoteka:timeline-changed"
 
 def card_url(contact_id: int) -> str:
     """The contact card's address; the card page belongs to the web app."""
-    for name in ("web:contact-card", "web:contact-detail", "web:contact"):
-        try:
-            return reverse(name, kwargs={"contact_id": contact_id})
-        except NoReverseMatch:
-            continue
-    return f"/contacts/{contact_id}/"
+    return reverse("web:contact-card", kwargs={"contact_id": contact_id})
 
 
 def _not_found(view: Callable) -> Callable:
