@@ -1,6 +1,24 @@
+"""The transfer app: import and export of contacts (CSV, XLSX, vCard)."""
+
 from django.apps import AppConfig
+from django.utils.translation import gettext_lazy as _
 
 
 class TransferConfig(AppConfig):
     name = "kartoteka.transfer"
     label = "transfer"
+
+    def ready(self) -> None:
+        from kartoteka.web import registry
+
+        registry.register_nav(
+            registry.NavItem(key="import", label=_("Import"), url_name="transfer:imports", order=70)
+        )
+        registry.register_nav(
+            registry.NavItem(key="export", label=_("Export"), url_name="transfer:export", order=71)
+        )
+        registry.register_card_action(
+            registry.CardAction(
+                key="vcard", label=_("Download vCard"), url_name="transfer:contact-vcard", order=80
+            )
+        )

@@ -9,6 +9,7 @@ from django.utils.translation import gettext_lazy as _
 
 from kartoteka.contacts.models import Contact, ContactTag, PropertyDefinition
 from kartoteka.contacts.queries import clients
+from kartoteka.contacts.queries import filter_contacts as contact_filters
 from kartoteka.core.errors import InvalidInput, NotFound
 from kartoteka.core.scope import is_admin, visible_contacts
 from kartoteka.transfer import formats
@@ -114,9 +115,10 @@ def contacts_to_export(
     segment_id: int | None = None,
     ids: list[int] | None = None,
     view: str = "",
+    quick: dict[str, str] | None = None,
 ) -> QuerySet[Contact]:
-    """The list the user is looking at: a filter (text or JSON), a segment, a selection or the
-    Clients view; always only contacts the actor may see."""
+    """The list the user is looking at: a filter (text or JSON), a segment, a selection, the
+    contact list's quick filters or the Clients view; only contacts the actor may see."""
     if view == "clients":
         contacts = clients(actor)
     elif segment_id is not None:
@@ -129,6 +131,10 @@ def contacts_to_export(
         contacts = filter_contacts(actor, document_from(document=document, q=q))
     else:
         contacts = visible_contacts(actor)
+    if quick:
+        search = {"search" if k == "q" else k: v for k, v in quick.items()}
+        listed = contact_filters(actor, **search).values("pk")
+        contacts = contacts.filter(pk__in=listed)
     if ids is not None:
         contacts = contacts.filter(pk__in=ids)
     return contacts

@@ -633,11 +633,19 @@ def export_query(
     segment_id: int | None = None,
     ids: list[int] | None = None,
     view: str = "",
+    quick: dict[str, str] | None = None,
 ) -> dict[str, Any]:
     """The list an export takes, as kept on a background export."""
     if view not in ("", "clients"):
         raise InvalidInput("view", "The view must be empty or 'clients'.")
-    return {"q": q, "document": document, "segment_id": segment_id, "ids": ids, "view": view}
+    return {
+        "q": q,
+        "document": document,
+        "segment_id": segment_id,
+        "ids": ids,
+        "view": view,
+        "quick": quick or {},
+    }
 
 
 def check_format(format: str) -> str:

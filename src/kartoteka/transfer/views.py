@@ -1,0 +1,332 @@
+"""Pages of the import wizard and the export dialog, with their htmx fragments."""
+
+from collections.abc import Callable
+from functools import wraps
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.http import Http404, HttpRequest, HttpResponse, StreamingHttpResponse
+from django.shortcuts import redirect, render
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
+
+from kartoteka.accounts.queries import active_users
+from kartoteka.activity.uploads import use_limited_uploads
+from kartoteka.contacts.queries import all_property_definitions, get_contact
+from kartoteka.core.errors import Conflict, InvalidInput, NotFound
+from kartoteka.core.scope import is_admin
+from kartoteka.transfer import formats, mapping, queries, services, vcard
+from kartoteka.transfer.downloads import send_export
+from kartoteka.transfer.models import ImportStatus
+
+# Quick filters of the contact list, passed on to an export of that list.
+LIST_FILTERS = ("q", "tag", "owner", "status", "source")
+
+
+def _not_found(view: Callable) -> Callable:
+    """An import, export or contact outside the user's reach is a 404 page, never a 403."""
+
+    @wraps(view)
+    def wrapper(request: HttpRequest, *args, **kwargs):
+        try:
+            return view(request, *args, **kwargs)
+        except NotFound as exc:
+            raise Http404(exc.message) from None
+
+    return wrapper
+
+
+def _errors(exc: InvalidInput) -> dict[str, list[str]]:
+    return {("general" if k == "__all__" else k): v for k, v in exc.errors.items()}
+
+
+# --------------------------------------------------------------------------------------------
+# Import wizard
+
+
+@login_required
+def imports(request: HttpRequest) -> HttpResponse:
+    """Step 1: upload a file; below, the user's earlier imports."""
+    errors: dict = {}
+    if request.method == "POST":
+        # The size-limited handler must be in place before the body is read.
+        use_limited_uploads(request)
+        upload = request.FILES.get("file")
+        if request.upload_too_large:
+            errors = {"file": [_("The file is larger than the upload limit.")]}
+        elif upload is None:
+            errors = {"file": [_("Choose a CSV, Excel (.xlsx) or vCard (.vcf) file.")]}
+        else:
+            try:
+                imp = services.upload_import(request.user, upload=upload, file_name=upload.name)
+                return redirect("transfer:import", import_id=imp.pk)
+            except InvalidInput as exc:
+                errors = _errors(exc)
+    return render(
+        request,
+        "transfer/imports.html",
+        {"errors": errors, "imports": queries.imports_of(request.user)[:20]},
+        status=422 if errors else 200,
+    )
+
+
+def _wizard_context(request: HttpRequest, imp, **extra) -> dict:
+    definitions = list(all_property_definitions())
+    targets = mapping.targets(definitions)
+    columns = [
+        {
+            "index": str(index),
+            "header": header,
+            "target": imp.mapping.get(str(index), ""),
+        }
+        for index, header in enumerate(imp.headers)
+    ]
+    context = {
+        "imp": imp,
+        "columns": columns,
+        "targets": targets,
+        "encodings": formats.ENCODINGS,
+        "delimiters": formats.DELIMITERS,
+        "progress": services.progress_of(imp),
+        "owners": list(active_users()) if is_admin(request.user) else [request.user],
+        "errors": {},
+    }
+    if imp.status == ImportStatus.UPLOADED:
+        try:
+            context["preview"] = queries.preview(imp)
+        except InvalidInput as exc:
+            context["errors"] = _errors(exc)
+            context["preview"] = []
+    context.update(extra)
+    return context
+
+
+@login_required
+@_not_found
+def import_detail(request: HttpRequest, import_id: int) -> HttpResponse:
+    """Steps 2-5 before the run (reading, preview, mapping, options, dry run); progress while it
+    runs; counts, the error report and the revert button after."""
+    imp = queries.get_import(request.user, import_id)
+    return render(request, "transfer/import.html", _wizard_context(request, imp))
+
+
+def _settings_from(request: HttpRequest, imp) -> dict:
+    column_map = {
+        str(index): request.POST.get(f"map-{index}", "") for index in range(len(imp.headers))
+    }
+    return {
+        "encoding": request.POST.get("encoding") or None,
+        "delimiter": request.POST.get("delimiter") or None,
+        "column_map": column_map,
+        "update_existing": request.POST.get("existing", "update") == "update",
+        "tags": [t for t in request.POST.get("tags", "").split(",") if t.strip()],
+        "owner": request.POST.get("owner", ""),
+    }
+
+
+@login_required
+@require_POST
+@_not_found
+def import_configure(request: HttpRequest, import_id: int) -> HttpResponse:
+    """Save the reading, mapping and options; then a dry run, the run, or the page again."""
+    imp = queries.get_import(request.user, import_id)
+    action = request.POST.get("action", "save")
+    settings = _settings_from(request, imp)
+    reread = (settings["encoding"] or imp.encoding) != imp.encoding or (
+        settings["delimiter"] or imp.delimiter
+    ) != imp.delimiter
+    try:
+        if reread:
+            # Other columns may appear: read again, then show the new suggestions.
+            services.configure_import(
+                request.user,
+                imp,
+                encoding=settings["encoding"],
+                delimiter=settings["delimiter"],
+            )
+            messages.info(request, _("The file was read again; check the columns."))
+            return redirect("transfer:import", import_id=imp.pk)
+        services.configure_import(
+            request.user,
+            imp,
+            column_map=settings["column_map"],
+            update_existing=settings["update_existing"],
+            tags=settings["tags"],
+            owner=settings["owner"],
+        )
+        if action == "dry-run":
+            plan = services.dry_run_import(request.user, imp)
+            return render(
+                request,
+                "transfer/import.html",
+                _wizard_context(request, imp, plan=plan),
+            )
+        if action == "start":
+            services.start_import(request.user, imp)
+            return redirect("transfer:import", import_id=imp.pk)
+    except InvalidInput as exc:
+        imp.refresh_from_db()
+        return render(
+            request,
+            "transfer/import.html",
+            _wizard_context(request, imp, errors=_errors(exc)),
+            status=422,
+        )
+    except Conflict as exc:
+        messages.error(request, exc.message)
+    return redirect("transfer:import", import_id=imp.pk)
+
+
+@login_required
+@_not_found
+def import_progress(request: HttpRequest, import_id: int) -> HttpResponse:
+    """The progress bar fragment, polled by htmx until the import ends."""
+    imp = queries.get_import(request.user, import_id)
+    response = render(
+        request,
+        "transfer/import.html#progress",
+        {"imp": imp, "progress": services.progress_of(imp)},
+    )
+    if imp.status not in (ImportStatus.QUEUED, ImportStatus.RUNNING):
+        # Finished: htmx reloads the page so the result and its actions show.
+        response["HX-Refresh"] = "true"
+    return response
+
+
+@login_required
+@_not_found
+def import_errors(request: HttpRequest, import_id: int) -> StreamingHttpResponse:
+    imp = queries.get_import(request.user, import_id)
+    response = StreamingHttpResponse(services.problems_csv(imp), content_type="text/csv")
+    response["Content-Disposition"] = f'attachment; filename="import-{imp.pk}-errors.csv"'
+    return response
+
+
+@login_required
+@require_POST
+@_not_found
+def import_revert(request: HttpRequest, import_id: int) -> HttpResponse:
+    imp = queries.get_import(request.user, import_id)
+    try:
+        kept = services.revert_import(request.user, imp)
+    except Conflict as exc:
+        messages.error(request, exc.message)
+    else:
+        if kept:
+            messages.warning(
+                request,
+                _("Import reverted. %(count)s changes made since were kept.")
+                % {"count": len(kept)},
+            )
+        else:
+            messages.success(request, _("Import reverted."))
+    return redirect("transfer:import", import_id=imp.pk)
+
+
+# --------------------------------------------------------------------------------------------
+# Export
+
+
+def _list_query(source) -> dict:
+    return {name: source.get(name, "") for name in LIST_FILTERS if source.get(name)}
+
+
+@login_required
+@_not_found
+def export(request: HttpRequest) -> HttpResponse:
+    """The export dialog: columns and format for the list the user came from."""
+    source = request.POST if request.method == "POST" else request.GET
+    quick = _list_query(source)
+    view = "clients" if source.get("view") == "clients" else ""
+    ids = [int(i) for i in source.getlist("ids") if i.isdigit()] or None
+    available = queries.export_columns()
+    chosen = source.getlist("columns") or queries.DEFAULT_COLUMNS
+    context = {
+        "available": available,
+        "chosen": chosen,
+        "quick": quick,
+        "view": view,
+        "ids": ids or [],
+        "filter_text": source.get("filter", ""),
+        "format": source.get("format", "xlsx"),
+        "errors": {},
+    }
+    try:
+        contacts = queries.contacts_to_export(
+            request.user, q=context["filter_text"], quick=quick, ids=ids, view=view
+        )
+        context["count"] = queries.count(contacts)
+        if request.method != "POST":
+            return render(request, "transfer/export.html", context)
+        format = services.check_format(context["format"])
+        columns = queries.check_columns(chosen)
+        if context["count"] > services.INSTANT_EXPORT_LIMIT:
+            job = services.start_export(
+                request.user,
+                format=format,
+                columns=columns,
+                query=services.export_query(
+                    q=context["filter_text"], quick=quick, ids=ids, view=view
+                ),
+            )
+            return redirect("transfer:export-detail", export_id=job.pk)
+        return _download(contacts, format, columns)
+    except InvalidInput as exc:
+        context["errors"] = _errors(exc)
+        context.setdefault("count", None)
+        return render(request, "transfer/export.html", context, status=422)
+
+
+def _download(contacts, format: str, columns: list[str]) -> HttpResponse:
+    """A small export, sent at once: CSV streamed row by row, XLSX and vCard built in memory."""
+    import io
+
+    name = f"contacts.{format}"
+    if format == "csv":
+        header = [str(queries.export_columns()[c]) for c in columns]
+        response = StreamingHttpResponse(
+            ("\ufeff" if i == 0 else "") + line
+            for i, line in enumerate(
+                services.csv_lines(header, queries.export_rows(contacts, columns))
+            )
+        )
+        response["Content-Type"] = "text/csv; charset=utf-8"
+    elif format == "vcf":
+        response = StreamingHttpResponse(vcard.cards(queries.vcard_contacts(contacts)))
+        response["Content-Type"] = "text/vcard; charset=utf-8"
+    else:
+        buffer = io.BytesIO()
+        header = [str(queries.export_columns()[c]) for c in columns]
+        services.write_xlsx(buffer, header, queries.export_rows(contacts, columns))
+        response = HttpResponse(
+            buffer.getvalue(),
+            content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+        )
+    response["Content-Disposition"] = f'attachment; filename="{name}"'
+    return response
+
+
+@login_required
+@_not_found
+def export_detail(request: HttpRequest, export_id: int) -> HttpResponse:
+    """A background export: progress while it runs (polled by htmx), then the download link."""
+    job = queries.get_export(request.user, export_id)
+    template = "transfer/export_job.html#job" if request.htmx else "transfer/export_job.html"
+    return render(request, template, {"job": job})
+
+
+@login_required
+@_not_found
+def export_file(request: HttpRequest, export_id: int):
+    return send_export(queries.get_export(request.user, export_id))
+
+
+@login_required
+@_not_found
+def contact_vcard(request: HttpRequest, contact_id: int) -> HttpResponse:
+    """One contact's card as a .vcf file (a card action)."""
+    contact = get_contact(request.user, contact_id)
+    values = queries.contact_values(contact)
+    response = HttpResponse(vcard.card(values), content_type="text/vcard; charset=utf-8")
+    response["Content-Disposition"] = f'attachment; filename="contact-{contact.pk}.vcf"'
+    return response

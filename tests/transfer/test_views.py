@@ -1,0 +1,127 @@
+import pytest
+from django.core.files.uploadedfile import SimpleUploadedFile
+from django.test import Client
+
+from kartoteka.contacts.models import Contact
+from kartoteka.transfer.models import Import
+from tests.factories import make_contact
+
+pytestmark = pytest.mark.django_db
+
+CSV = "Correo electrónico;Nombre;Teléfono\nana@example.com;Ana;600123456\nmal;X;1\n".encode(
+    "cp1252"
+)
+
+
+@pytest.fixture
+def browser(admin):
+    client = Client()
+    client.force_login(admin)
+    return client
+
+
+def _upload(client, data: bytes = CSV, name: str = "gente.csv"):
+    return client.post("/imports/", {"file": SimpleUploadedFile(name, data)})
+
+
+def _configure(client, imp, action, **extra):
+    form = {"action": action, "existing": "update", "tags": "", "owner": ""}
+    form.update({f"map-{i}": t for i, t in imp.mapping.items()})
+    form.update(extra)
+    return client.post(f"/imports/{imp.pk}/configure/", form)
+
+
+def test_upload_shows_detected_reading_preview_and_suggested_mapping(browser):
+    response = _upload(browser)
+    imp = Import.objects.get()
+    assert response.status_code == 302
+    page = browser.get(response["Location"]).content.decode()
+    assert imp.encoding == "iso-8859-1" and imp.delimiter == ";"
+    assert '<option value="iso-8859-1" selected>' in page
+    assert '<th scope="col">Correo electrónico</th>' in page
+    assert '<option value="email" selected>' in page
+
+
+def test_upload_without_a_file_says_what_is_missing(browser):
+    response = browser.post("/imports/", {})
+    assert response.status_code == 422
+    assert "Choose a CSV" in response.content.decode()
+
+
+def test_dry_run_then_start_shows_the_result_with_counts_and_report(browser):
+    _upload(browser)
+    imp = Import.objects.get()
+    page = _configure(browser, imp, "dry-run").content.decode()
+    assert "Dry run" in page and not Contact.objects.exists()
+    response = _configure(browser, imp, "start")
+    assert response.status_code == 302
+    page = browser.get(response["Location"]).content.decode()
+    assert "Download error report" in page
+    assert "Revert this import" in page
+    assert Contact.objects.get().phone == "+34600123456"
+    report = b"".join(browser.get(f"/imports/{imp.pk}/errors.csv").streaming_content).decode()
+    assert report.splitlines()[1].startswith("3,Correo electrónico,mal,")
+
+
+def test_a_mapping_without_email_is_refused_next_to_the_form(browser):
+    _upload(browser)
+    imp = Import.objects.get()
+    response = _configure(browser, imp, "start", **{"map-0": ""})
+    assert response.status_code == 422
+    assert "Map one column to E-mail" in response.content.decode()
+
+
+def test_progress_fragment_asks_for_a_reload_when_done(browser):
+    _upload(browser)
+    imp = Import.objects.get()
+    _configure(browser, imp, "start")
+    response = browser.get(f"/imports/{imp.pk}/progress/", HTTP_HX_REQUEST="true")
+    assert response["HX-Refresh"] == "true"
+
+
+def test_revert_button_reverts(browser):
+    _upload(browser)
+    imp = Import.objects.get()
+    _configure(browser, imp, "start")
+    browser.post(f"/imports/{imp.pk}/revert/")
+    assert not Contact.objects.exists()
+
+
+def test_another_sales_users_import_is_not_found(sales, other_sales):
+    own = Client()
+    own.force_login(sales)
+    _upload(own)
+    imp = Import.objects.get()
+    other = Client()
+    other.force_login(other_sales)
+    assert other.get(f"/imports/{imp.pk}/").status_code == 404
+    assert other.get(f"/imports/{imp.pk}/errors.csv").status_code == 404
+
+
+def test_small_export_of_the_list_downloads_at_once(browser, admin):
+    make_contact(admin, email="vip@example.com", tags=["vip"])
+    make_contact(admin, email="other@example.com")
+    response = browser.post("/export/", {"tag": "vip", "format": "csv", "columns": ["email"]})
+    text = b"".join(response.streaming_content).decode("utf-8-sig")
+    assert text.splitlines() == ["E-mail", "vip@example.com"]
+
+
+def test_export_dialog_counts_the_list(browser, admin):
+    make_contact(admin, email="a@example.com", status="won")
+    make_contact(admin, email="b@example.com")
+    page = browser.get("/export/", {"view": "clients"}).content.decode()
+    assert "1 contact will be exported." in page
+
+
+def test_vcard_of_a_contact_outside_the_scope_is_not_found(sales, other_sales):
+    theirs = make_contact(other_sales, email="t@example.com")
+    client = Client()
+    client.force_login(sales)
+    assert client.get(f"/contacts/{theirs.pk}/vcard/").status_code == 404
+
+
+def test_vcard_of_a_contact(browser, admin):
+    contact = make_contact(admin, email="v@example.com", first_name="Vera")
+    response = browser.get(f"/contacts/{contact.pk}/vcard/")
+    assert response["Content-Type"].startswith("text/vcard")
+    assert "EMAIL;TYPE=INTERNET,pref:v@example.com" in response.content.decode()
