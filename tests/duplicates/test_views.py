@@ -114,3 +114,10 @@ def test_admin_adds_a_rule_and_bad_input_is_explained(client, admin):
 def test_rules_page_is_for_admins_only(client, sales):
     client.force_login(sales)
     assert client.get("/duplicates/rules/").status_code == 404
+
+
+def test_compare_refuses_a_hostile_list_of_ids(client, sales, twins):
+    client.force_login(sales)
+    ids = ",".join(str(i) for i in range(1, 500)) + ",x,,-3"
+    response = client.get(f"/duplicates/compare/?ids={ids}", follow=True)
+    assert "Pick between 2 and 10 contacts to compare." in response.content.decode()

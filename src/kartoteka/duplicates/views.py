@@ -21,6 +21,7 @@ from kartoteka.duplicates.matching import EXACT, FIELDS, FUZZY, FUZZY_FIELDS
 from kartoteka.duplicates.models import Combine
 
 MAX_GROUPS_SHOWN = 200
+MAX_COMPARED = 10
 FIELD_LABELS = {
     "first_name": gettext_lazy("First name"),
     "last_name": gettext_lazy("Last name"),
@@ -164,8 +165,11 @@ def compare(request: HttpRequest) -> HttpResponse:
     """Contacts side by side: pick the survivor and, per differing field, the value to keep."""
     source = request.POST if request.method == "POST" else request.GET
     ids = _ids(source.get("ids", ""))
-    if len(ids) < 2:
-        messages.error(request, _("Pick at least two contacts to compare."))
+    if len(ids) < 2 or len(ids) > MAX_COMPARED:
+        messages.error(
+            request,
+            _("Pick between 2 and %(most)s contacts to compare.") % {"most": MAX_COMPARED},
+        )
         return redirect("duplicates:list")
     contacts = queries.contacts_for_comparison(request.user, ids)
     errors: dict = {}
