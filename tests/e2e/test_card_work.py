@@ -26,6 +26,7 @@ def test_attach_a_file_and_add_a_task_from_the_card(page, team, tmp_path):
     offer.write_bytes(b"%PDF-1.7\n% signed offer\n")
     login(page, sales)
     page.goto(f"{page.base_url}/contacts/{contact.pk}/")
+    page.wait_for_load_state("networkidle")  # htmx and the card's scripts are in place
 
     files = page.locator(f"#work-files-{contact.pk}")
     files.locator("input[type=file]").set_input_files(str(offer))
@@ -69,6 +70,7 @@ def test_an_executable_is_refused_with_a_clear_message(page, team, tmp_path):
     program.write_bytes(b"\x7fELF\x02\x01\x01\x00" + b"\x00" * 64)
     login(page, sales)
     page.goto(f"{page.base_url}/contacts/{contact.pk}/")
+    page.wait_for_load_state("networkidle")  # htmx and the card's scripts are in place
     files = page.locator(f"#work-files-{contact.pk}")
     files.locator("input[type=file]").set_input_files(str(program))
     expect(files.get_by_role("alert")).to_contain_text("invoice.pdf is an ELF executable")
