@@ -121,3 +121,23 @@ def test_compare_refuses_a_hostile_list_of_ids(client, sales, twins):
     ids = ",".join(str(i) for i in range(1, 500)) + ",x,,-3"
     response = client.get(f"/duplicates/compare/?ids={ids}", follow=True)
     assert "Pick between 2 and 10 contacts to compare." in response.content.decode()
+
+
+def test_duplicates_page_query_count_does_not_grow_with_the_groups(client, admin):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    def queries_for_page() -> int:
+        with CaptureQueriesContext(connection) as captured:
+            assert client.get("/duplicates/").status_code == 200
+        return len(captured.captured_queries)
+
+    client.force_login(admin)
+    for n in range(2):
+        make_contact(admin, phone=f"+3460000000{n}")
+        make_contact(admin, phone=f"+3460000000{n}")
+    few = queries_for_page()
+    for n in range(2, 8):
+        make_contact(admin, phone=f"+3460000000{n}")
+        make_contact(admin, phone=f"+3460000000{n}")
+    assert queries_for_page() == few
