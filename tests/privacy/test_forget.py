@@ -26,6 +26,7 @@ def person(admin, sales):
         first_name="Zbigniewski",
         last_name="Quetzalcoatlova",
         phone="+48601234567",
+        created_ip="203.0.113.77",
         owners=[sales],
     )
     fill_related_tables(admin, contact, mention=sales, words=SECRET_WORDS)
@@ -75,6 +76,7 @@ PERSONAL = [
     "zbigniewski",
     "quetzalcoatlova",
     "private matter",
+    "203.0.113.77",
 ]
 
 
