@@ -174,3 +174,26 @@ def test_timeline_pages_load_more_and_filter_by_kind(sales_client, contact):
     assert "timeline-more" in first
     only_created = sales_client.get(url, {"kind": "created"}).content.decode()
     assert only_created.count('class="timeline-entry') == 1
+
+
+def test_timeline_section_runs_a_fixed_number_of_queries(sales_client, contact):
+    url = reverse("web:card-section", kwargs={"contact_id": contact.pk, "key": "timeline"})
+
+    def count() -> int:
+        with CaptureQueriesContext(connection) as queries:
+            sales_client.get(url)
+        return len(queries)
+
+    few = count()
+    for n in range(60):
+        timeline.record(
+            contact, "updated", payload={"changes": [{"field": "city", "old": n, "new": n + 1}]}
+        )
+    assert count() == few
+
+
+def test_sections_other_than_the_timeline_load_as_their_own_fragments(sales_client, contact):
+    page = sales_client.get(card_url(contact)).content.decode()
+    tags_url = reverse("web:card-section", kwargs={"contact_id": contact.pk, "key": "tags"})
+    assert f'hx-get="{tags_url}"' in page
+    assert "Add tag" not in page  # the tags section's body arrives with its own request

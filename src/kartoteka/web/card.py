@@ -27,6 +27,7 @@ from kartoteka.web.forms import form_errors, lines, messengers_text, parse_messe
 
 # htmx sections that show the timeline reload when a response carries this event.
 TIMELINE_EVENT = "kartoteka:timeline-changed"
+INLINE = "timeline"  # the section rendered with the card page itself
 
 
 @dataclass(frozen=True)
@@ -233,11 +234,13 @@ def _header_context(request: HttpRequest, contact) -> dict:
 def card(request: HttpRequest, contact_id: int) -> HttpResponse:
     contact = _contact_or_404(request, contact_id)
     layout = dashboard_layout(request.user)
+    # The timeline comes with the page; every other section loads as its own fragment right
+    # after, so a slow section never holds the card back.
     sections = [
         {
             "section": s,
             "hidden": hidden,
-            "body": "" if hidden else section_body(request, contact, s),
+            "body": section_body(request, contact, s) if s.key == INLINE and not hidden else "",
         }
         for s, hidden in arranged_sections(request.user, contact)
     ]

@@ -104,7 +104,8 @@
       section.classList.toggle("hidden-section", !event.target.checked);
       if (event.target.checked) {
         var sectionBody = section.querySelector(".section-body");
-        if (sectionBody && !sectionBody.children.length && window.htmx) {
+        if (sectionBody && !sectionBody.dataset.loaded && window.htmx) {
+          sectionBody.dataset.loaded = "1";
           window.htmx.trigger(sectionBody, "kartoteka:show");
         }
       }
