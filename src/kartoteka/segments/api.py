@@ -62,18 +62,7 @@ def _mount_search() -> None:
 @router.get("/filter-fields", response=list[FieldOut])
 def filter_fields(request: HttpRequest):
     """Every field a filter may name, with its type, operators and choices."""
-    return [field_json(item) for item in fields.known_fields()]
-
-
-def field_json(item: fields.Field) -> dict:
-    return {
-        "key": item.key,
-        "label": str(item.label),
-        "group": str(item.group),
-        "type": item.type,
-        "operators": list(item.operators),
-        "choices": [[code, str(label)] for code, label in item.choices()] if item.choices else None,
-    }
+    return [fields.describe(item) for item in fields.known_fields()]
 
 
 def _named_json(request: HttpRequest, item: NamedFilter) -> dict:

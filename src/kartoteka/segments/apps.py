@@ -13,7 +13,13 @@ class SegmentsConfig(AppConfig):
         from kartoteka.core import events
         from kartoteka.segments import services
         from kartoteka.segments.builtin import register_builtin_fields
+        from kartoteka.web import registry
 
         register_builtin_fields()
         events.subscribe("property.defined", services.on_property_defined)
         events.subscribe("property.deleted", services.on_property_deleted)
+        registry.register_nav(
+            registry.NavItem(
+                key="segments", label=_("Segments"), url_name="segments:list", order=25
+            )
+        )

@@ -17,6 +17,7 @@ from kartoteka.segments.fields import (
     Field,
     column,
     custom_detail,
+    detail_present,
     register,
     register_family,
     related,
@@ -202,6 +203,7 @@ def _from_definition(definition: PropertyDefinition) -> Field:
         choices=choices,
         group=_("Custom details"),
         normalise=normalise,
+        present=detail_present(definition.key),
     )
 
 

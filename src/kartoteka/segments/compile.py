@@ -1,36 +1,45 @@
 """Turns a checked filter tree into one Q on Contact: columns, subqueries for tags, owners and
-the timeline; values always bound as parameters, never spliced into SQL."""
+the timeline; values always bound as parameters, never spliced into SQL.
 
-from django.db.models import Count, Q, Subquery
+Negations are pushed down to the conditions (De Morgan), so a condition on a value that may be
+missing (a custom detail) is written without a guard when positive, which lets its expression
+index answer alone, and with an explicit "or missing" when negated, so `not` stays the exact
+complement instead of SQL's unknown.
+"""
+
+from django.db.models import Count, F, Q, Subquery
 
 from kartoteka.activity.models import Activity
 from kartoteka.segments import fields
 from kartoteka.segments.schema import Behaviour, Condition, Group, Negation, Node
 
 NOTHING = Q(pk__in=[])
+# An explicit "always true", since an empty Q() vanishes inside an "any".
 EVERYTHING = Q(pk__isnull=False)
 
 
-def to_q(node: Node) -> Q:
+def to_q(node: Node, *, negated: bool = False) -> Q:
     if isinstance(node, Group):
-        if node.kind == "all":
-            # An explicit "always true", since an empty Q() vanishes inside an "any".
-            result = EVERYTHING
-            for child in node.children:
-                result &= to_q(child)
-            return result
+        conjunction = (node.kind == "all") != negated
         if not node.children:
-            return NOTHING
-        result = NOTHING
-        for child in node.children:
-            result |= to_q(child)
+            return EVERYTHING if conjunction else NOTHING
+        parts = [to_q(child, negated=negated) for child in node.children]
+        result = parts[0]
+        for part in parts[1:]:
+            result = (result & part) if conjunction else (result | part)
         return result
     if isinstance(node, Negation):
-        return ~to_q(node.child)
+        return to_q(node.child, negated=not negated)
     if isinstance(node, Behaviour):
-        return _behaviour(node)
+        condition = _behaviour(node)
+        return ~condition if negated else condition
     if isinstance(node, Condition):
-        return node.field.build(node.op, node.value)
+        condition = node.field.build(node.op, node.value)
+        if not negated:
+            return condition
+        if node.field.present is not None and node.op not in fields.TWO_VALUED:
+            return ~node.field.present | ~condition
+        return ~condition
     raise TypeError(f"not a filter node: {node!r}")
 
 
@@ -39,9 +48,16 @@ def _behaviour(node: Behaviour) -> Q:
         kind=node.kind, occurred_at__gte=fields.days_ago(node.within_days)
     ).order_by()
     if node.min_count > 1:
-        entries = (
-            entries.values("contact_id")
-            .annotate(times=Count("id"))
-            .filter(times__gte=node.min_count)
+        # Grouping by contact_id + 0 rather than the bare column keeps SQLite from walking the
+        # whole (contact, kind, time) index in contact order to skip a sort; the window of
+        # recent entries, read from the (kind, time, contact) index, is far smaller.
+        return Q(
+            pk__in=Subquery(
+                entries.annotate(who=F("contact_id") + 0)
+                .values("who")
+                .annotate(times=Count("id"))
+                .filter(times__gte=node.min_count)
+                .values("who")
+            )
         )
     return Q(pk__in=Subquery(entries.values("contact_id")))

@@ -63,6 +63,9 @@ OPERATORS: dict[str, tuple[str, ...]] = {
     "set": ("has_any", "has_all", "has_none", "is_empty", "is_not_empty"),
     "search": ("contains",),
 }
+# Operators whose condition is true or false even where a value is missing; the others are
+# unknown there (see Field.present).
+TWO_VALUED = ("ne", "not_in", "has_none", "is_empty", "is_not_empty")
 ALL_OPERATORS = tuple(sorted({op for ops in OPERATORS.values() for op in ops}))
 # Generous limits that keep a hostile document from becoming a huge query.
 MAX_LIST = 1000
@@ -84,6 +87,9 @@ class Field:
     group: Any = _("Contact")
     # Upper-cases codes (country) or folds case (tags) before comparing.
     normalise: Callable[[str], str] = field(default=lambda value: value)
+    # For values that may be missing (SQL NULL): true when there is one. A negated condition
+    # becomes "missing or not …", so `not` is the exact complement.
+    present: Q | None = None
 
     @property
     def operators(self) -> tuple[str, ...]:
@@ -119,6 +125,18 @@ def known_fields() -> list[Field]:
     from kartoteka.segments import builtin  # the families list their members from the database
 
     return [*_fields.values(), *builtin.family_members()]
+
+
+def describe(item: Field) -> dict:
+    """A field as the API and the filter builder show it."""
+    return {
+        "key": item.key,
+        "label": str(item.label),
+        "group": str(item.group),
+        "type": item.type,
+        "operators": list(item.operators),
+        "choices": [[code, str(label)] for code, label in item.choices()] if item.choices else None,
+    }
 
 
 # --------------------------------------------------------------------------------------------
@@ -318,13 +336,21 @@ def search_words(path: str):
     def build(op: str, value: Any) -> Q:
         result = Q()
         for word in value.casefold().split():
-            result &= Q(**{f"{path}__contains": word})
+            condition = Q(**{f"{path}__contains": word})
+            digits = "".join(ch for ch in word if ch.isdigit())
+            if len(digits) >= 5 and len(digits) >= len(word) - 4:  # a phone typed with dashes
+                condition |= Q(**{f"{path}__contains": digits})
+            result &= condition
         return result
 
     return build
 
 
 _KEY = re.compile(r"^[a-z][a-z0-9_]{0,63}$")
+
+
+def detail_present(key: str) -> Q:
+    return Q(properties__has_key=key)
 
 
 class PropertyValue(Func):
@@ -357,21 +383,22 @@ def property_sql(column_sql: str, key: str, vendor: str, numeric: bool) -> str:
 
 
 def custom_detail(key: str, kind: str, *, multi: bool = False):
-    """A custom detail kept in Contact.properties[key]; `kind` is the value type."""
+    """A custom detail kept in Contact.properties[key]; `kind` is the value type. Its Field
+    takes `present=detail_present(key)`."""
 
     def value(numeric: bool = False) -> PropertyValue:
         return PropertyValue(key, numeric=numeric)
 
-    has_key = Q(**{"properties__has_key": key})
+    has_key = detail_present(key)
 
     def build(op: str, raw: Any) -> Q:
         if op in ("is_empty", "is_not_empty"):
             return ~has_key if op == "is_empty" else has_key
         if op in ("ne", "not_in", "has_none"):
             positive = {"ne": "eq", "not_in": "in", "has_none": "has_any"}[op]
-            return ~build(positive, raw)
-        # Guarding with has_key keeps the condition two-valued (never NULL) under `not`.
-        return has_key & _property_condition(op, raw)
+            return ~has_key | ~_property_condition(positive, raw)
+        # Unknown (NULL) when the detail is missing, which a filter treats as "no match".
+        return _property_condition(op, raw)
 
     def _property_condition(op: str, raw: Any) -> Q:
         if multi:  # a JSON list of choices: match the quoted choice inside its text

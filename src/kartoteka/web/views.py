@@ -26,6 +26,7 @@ from kartoteka.contacts import services as contact_services
 from kartoteka.contacts.models import MessengerHandle, PropertyType, Source, Status
 from kartoteka.core.errors import Conflict, InvalidInput, KartotekaError
 from kartoteka.core.scope import visible_contacts
+from kartoteka.segments import listing as segment_listing
 from kartoteka.web.columns import Column, available_columns, chosen_columns, cursor_text
 from kartoteka.web.forms import property_value
 
@@ -160,7 +161,6 @@ def _list_contacts(request: HttpRequest, *, clients: bool = False) -> tuple[Quer
         created_from = max(created_from, recent) if created_from else recent
     contacts = contact_queries.filter_contacts(
         request.user,
-        search=clean.get("q", ""),
         tag=clean.get("tag", ""),
         owner=clean.get("owner", ""),
         status=clean.get("status", ""),
@@ -170,6 +170,10 @@ def _list_contacts(request: HttpRequest, *, clients: bool = False) -> tuple[Quer
     )
     if clients:
         contacts = contacts.filter(status=Status.WON)
+    # The search box takes the filter language's text form (?q=), the builder a document (?f=).
+    contacts, problem = segment_listing.narrow(request, contacts)
+    if problem:
+        errors["q"] = problem
     return contacts, filters, errors
 
 
@@ -246,7 +250,8 @@ def _render_list(request: HttpRequest, *, clients: bool) -> HttpResponse:
             "sources": Source.choices,
             "team": list(account_queries.active_users()),
             "tags": list(contact_queries.all_tags().values_list("name", flat=True)[:500]),
-            "filtered": any(filters.values()),
+            "filtered": any(filters.values()) or bool(request.GET.get("f")),
+            **segment_listing.builder_context(request),
         },
     )
 
