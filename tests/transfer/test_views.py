@@ -125,3 +125,11 @@ def test_vcard_of_a_contact(browser, admin):
     response = browser.get(f"/contacts/{contact.pk}/vcard/")
     assert response["Content-Type"].startswith("text/vcard")
     assert "EMAIL;TYPE=INTERNET,pref:v@example.com" in response.content.decode()
+
+
+def test_upload_checks_the_csrf_token_after_installing_the_size_limit(admin):
+    client = Client(enforce_csrf_checks=True)
+    client.force_login(admin)
+    response = _upload(client)
+    assert response.status_code == 403
+    assert not Import.objects.exists()
