@@ -101,14 +101,25 @@ def _rows(queryset) -> list[dict]:
     return json.loads(serializers.serialize("json", queryset))
 
 
-def _fingerprints(model, ids: list[int]) -> dict[str, str]:
-    """A short digest of each row as it is now, to tell at undo time whether it was edited.
-    80 bits are plenty to notice an edit and keep the undo record small on long timelines."""
+def _fingerprints(rows, *, column: str = "", value: int | None = None) -> dict[str, str]:
+    """A short digest of each row, to tell at undo time whether it was edited since.
+
+    With `column`, the digest is of the row as it will be once that column holds `value`, so
+    it can be taken before a bulk re-pointing. 80 bits are plenty to notice an edit and keep the
+    undo record small on long timelines. Rows are read in chunks, never named in one IN list.
+    """
     prints = {}
-    for row in model.objects.filter(pk__in=ids).values():
+    pk_name = rows.model._meta.pk.attname
+    for row in rows.values().iterator(chunk_size=2000):
+        if column:
+            row[column] = value
         text = json.dumps(row, sort_keys=True, cls=DjangoJSONEncoder)
-        prints[str(row[model._meta.pk.attname])] = hashlib.sha256(text.encode()).hexdigest()[:20]
+        prints[str(row[pk_name])] = hashlib.sha256(text.encode()).hexdigest()[:20]
     return prints
+
+
+def _chunks(ids: list[int], size: int = 500) -> list[list[int]]:
+    return [ids[i : i + size] for i in range(0, len(ids), size)]
 
 
 def _resolve(actor: User | None, contact_ids: list[int]) -> dict[int, Contact]:
@@ -243,12 +254,10 @@ def _merge_one(
             dropped.extend(_rows(rows))
             rows.delete()
             continue
-        ids = list(rows.values_list("pk", flat=True))
-        if ids:
-            relation.model._default_manager.filter(pk__in=ids).update(
-                **{relation.column: survivor.pk}
-            )
-            kept[relation.key] = _fingerprints(relation.model, ids)
+        prints = _fingerprints(rows, column=relation.column, value=survivor.pk)
+        if prints:
+            rows.update(**{relation.column: survivor.pk})
+            kept[relation.key] = prints
 
     before = _card_lists(survivor)
     theirs = _card_lists(merged)
@@ -450,9 +459,7 @@ def undo_merge(actor: User | None, merge: MergeRecord) -> MergeRecord:
         relation = all_relations.get(key)
         if relation is None:
             continue
-        ids = [int(pk) for pk in prints]
-        manager = relation.model._default_manager
-        still = _fingerprints(relation.model, ids)
+        still = _fingerprints(relation.rows(survivor.pk))
         movable = []
         for pk, fingerprint in prints.items():
             if pk not in still:
@@ -460,7 +467,7 @@ def undo_merge(actor: User | None, merge: MergeRecord) -> MergeRecord:
                     {
                         "table": relation.model._meta.label,
                         "id": int(pk),
-                        "problem": "removed since the merge",
+                        "problem": "removed from the survivor since the merge",
                     }
                 )
             elif still[pk] != fingerprint:
@@ -473,9 +480,8 @@ def undo_merge(actor: User | None, merge: MergeRecord) -> MergeRecord:
                 )
             else:
                 movable.append(int(pk))
-        manager.filter(pk__in=movable, **{relation.column: survivor.pk}).update(
-            **{relation.column: restored.pk}
-        )
+        for chunk in _chunks(movable):
+            relation.rows(survivor.pk).filter(pk__in=chunk).update(**{relation.column: restored.pk})
     primary = restored.emails.order_by("-is_primary", "id").first()
     if primary is None:
         report.append({"field": "email", "problem": "no e-mail address could be given back"})
