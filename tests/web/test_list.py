@@ -133,3 +133,11 @@ def test_bulk_change_owner_is_all_or_nothing(admin_client, contact, others_conta
 def test_count_is_served_on_demand(sales_client, contact, others_contact):
     response = sales_client.get(reverse("web:contact-count"))
     assert response.content.decode().strip() == "1 contact"
+
+
+def test_sort_by_a_text_custom_detail(admin_client, admin):
+    contact_services.define_property(admin, key="city_zone", label="Zone", type="text")
+    for zone in ("north", "east", "south"):
+        make_contact(admin, first_name=zone, last_name="", properties={"city_zone": zone})
+    shown = names(admin_client.get(LIST, {"sort": "detail:city_zone"}))
+    assert shown == ["east", "north", "south"]

@@ -4,7 +4,7 @@ from django import template
 from django.urls import NoReverseMatch, reverse
 
 from kartoteka.web import registry
-from kartoteka.web.forms import property_display
+from kartoteka.web.columns import render_cell
 
 register = template.Library()
 
@@ -38,7 +38,7 @@ def frame_widgets() -> list[registry.FrameWidget]:
     return registry.frame_widgets()
 
 
-@register.filter
-def detail_value(properties: dict | None, definition) -> str:
-    """A contact's custom detail as shown in the list and on the card."""
-    return property_display(definition, (properties or {}).get(definition.key))
+@register.simple_tag
+def cell(contact, column) -> str:
+    """One cell of the contact list."""
+    return render_cell(contact, column)  # already escaped: built with format_html / escape
