@@ -201,7 +201,8 @@ def build(contacts: int, seed: int = 7) -> None:
             )
     index_all_properties()
     with connection.cursor() as cursor:
-        cursor.execute("ANALYZE")
+        # On PostgreSQL, VACUUM also sets the visibility map, so index-only scans stay index-only.
+        cursor.execute("VACUUM ANALYZE" if vendor == "postgresql" else "ANALYZE")
     print(f"built in {time.perf_counter() - started:.0f}s", flush=True)
 
 

@@ -3,6 +3,7 @@ search, and the custom details family ("properties.<key>"). Registered from Segm
 
 from django.utils.translation import gettext_lazy as _
 
+from kartoteka.accounts.models import User
 from kartoteka.contacts.models import (
     ATTRIBUTION_FIELDS,
     ContactOwner,
@@ -12,6 +13,7 @@ from kartoteka.contacts.models import (
     PropertyType,
     Source,
     Status,
+    Tag,
 )
 from kartoteka.segments.fields import (
     Field,
@@ -36,17 +38,23 @@ PROPERTY_KINDS = {
 }
 
 
+# Tag names and usernames are turned into ids before the query is built, so the database
+# plans with the statistics of those very tags (a popular tag and a rare one differ a lot).
+
+
 def _tagged(values: list[str] | None):
     links = ContactTag.objects.all()
     if values is not None:
-        links = links.filter(tag__name_folded__in=values)
+        ids = list(Tag.objects.filter(name_folded__in=values).values_list("id", flat=True))
+        links = links.filter(tag_id__in=ids)
     return links.values_list("contact_id", flat=True)
 
 
 def _owned(values: list[str] | None):
     links = ContactOwner.objects.all()
     if values is not None:
-        links = links.filter(user__username__in=values)
+        ids = list(User.objects.filter(username__in=values).values_list("id", flat=True))
+        links = links.filter(user_id__in=ids)
     return links.values_list("contact_id", flat=True)
 
 
