@@ -115,6 +115,20 @@ def test_forget_also_erases_what_a_merge_kept_for_undo(
     assert "zbigniewski" not in after
 
 
+def test_forget_erases_the_record_of_an_undone_merge(
+    admin, person, django_capture_on_commit_callbacks
+):
+    from kartoteka.duplicates.services import undo_merge
+
+    other = make_contact(admin, email="host@example.com", first_name="Host", last_name="Contact")
+    (merge,) = merge_contacts(admin, survivor_id=other.pk, merged_ids=[person.pk])
+    undo_merge(admin, merge)
+    with django_capture_on_commit_callbacks(execute=True):
+        forget_contact(admin, Contact.objects.get(pk=person.pk))
+    after = _dump_database()
+    assert [word for word in PERSONAL if word in after] == []
+
+
 def test_forget_keeps_an_audit_record_without_personal_data(admin, person):
     person_id = person.pk
     record = forget_contact(admin, person)

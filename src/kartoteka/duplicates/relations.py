@@ -64,7 +64,8 @@ POLICIES: dict[str, Policy] = {
     "activity.Notification.contact": Policy(MOVE, ERASE),
     "duplicates.MergeRecord.survivor": Policy(MOVE, ERASE),
     # Plain id columns (no foreign key) that name a contact.
-    "duplicates.MergeRecord.merged_contact_id": Policy(KEEP, KEEP),
+    # An undone merge's record still holds the restored contact's snapshot.
+    "duplicates.MergeRecord.merged_contact_id": Policy(KEEP, ERASE),
     "privacy.ForgetRecord.contact_id": Policy(KEEP, KEEP),
     # An import's journal stays with the contact the import wrote (a revert must not delete the
     # survivor of a later merge); it holds the imported values, so forget erases it.
