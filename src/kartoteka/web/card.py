@@ -5,7 +5,7 @@ Sections come from the registry (kartoteka.web.registry); the web app registers 
 (timeline, tags, details, owners, company) in sections.py the same way other apps do.
 """
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any
 
 from django.contrib import messages
@@ -48,7 +48,6 @@ class HeaderField:
     inputs: tuple[Input, ...]
     to_data: Any = None  # posted form → update_contact payload; default: the inputs as they are
     initial: Any = None  # contact → {input name: value}; default: the attributes of that name
-    extra: dict = field(default_factory=dict)
 
 
 def _text_initial(*names: str):

@@ -32,8 +32,6 @@ def property_value(definition: PropertyDefinition, post: QueryDict, name: str) -
     """A custom detail's posted value in the shape coerce_value reads; "" means "no value"."""
     if definition.type == PropertyType.MULTI_CHOICE:
         return post.getlist(name)
-    if definition.type == PropertyType.BOOLEAN:
-        return post.get(name, "")  # a select: "", "true" or "false"
     return post.get(name, "")
 
 
