@@ -48,6 +48,8 @@ from kartoteka.core.scope import is_admin
 _PLAIN_TEXT = re.compile(r"(?:[\x21-\x7e]+(?: [\x21-\x7e]+)*)?\Z")
 # SQLite refuses statements with more bound parameters than this (older builds: 999).
 _IN_CHUNK = 900
+# One shared empty value, so the JSON of contacts without custom details is encoded once.
+_NO_DETAILS: dict = {}
 # Fields whose change means the contact's search text must be rebuilt.
 _SEARCHED = {"first_name", "last_name", "company", "emails", "phones"}
 
@@ -305,29 +307,29 @@ def insert_rows(
     quote = connection.ops.quote_name
     columns = ", ".join(quote(f.column) for f in fields)
     marks = "(" + ", ".join(["%s"] * len(fields)) + ")"
-    plans = [(f.name, f.attname, _adapter(f), f.has_default() or f.null, f) for f in fields]
-    # Most rows share their time stamps: adapt a value once while it repeats.
-    last: list[tuple[Any, Any]] = [(object(), None)] * len(plans)
+    missing = object()
+    # Defaults are made once per call: rows share them, and a shared value is adapted once.
+    plans = [
+        (f.name, f.attname, f.get_default() if f.has_default() or f.null else "") for f in fields
+    ]
+    adapters = [(index, adapt) for index, f in enumerate(fields) if (adapt := _adapter(f))]
     values = []
     for row in rows:
-        record = []
-        for index, (name, attname, adapt, defaulted, model_field) in enumerate(plans):
-            if name in row:
-                value = row[name]
-            elif attname in row:
-                value = row[attname]
-            elif defaulted:
-                value = model_field.get_default()
-            else:
-                value = ""
-            if adapt and value is not None:
-                seen, adapted = last[index]
-                if seen is not value:
-                    adapted = adapt(value)
-                    last[index] = (value, adapted)
-                value = adapted
-            record.append(value)
+        record = [
+            value if (value := row.get(name, missing)) is not missing else row.get(attname, default)
+            for name, attname, default in plans
+        ]
         values.append(record)
+    # Most rows share their time stamps and empty details: adapt a value once while it repeats.
+    for index, adapt in adapters:
+        seen, adapted = missing, None
+        for record in values:
+            value = record[index]
+            if value is None:
+                continue
+            if value is not seen:
+                seen, adapted = value, adapt(value)
+            record[index] = adapted
     table = quote(model._meta.db_table)
     ids: list[int] = []
     with connection.cursor() as cursor:
@@ -380,9 +382,9 @@ def _create(rows, options, tags, companies, now, activities, result, *, dry_run:
                 "email": cleaned["email"],
                 "phone": phones[0] if phones else "",
                 "company_id": company.pk if company else None,
-                "properties": {
-                    k: v for k, v in cleaned.get("properties", {}).items() if v is not None
-                },
+                "properties": {k: v for k, v in cleaned["properties"].items() if v is not None}
+                if cleaned.get("properties")
+                else _NO_DETAILS,
                 "search_text": _search_text(
                     values.get("first_name", ""),
                     values.get("last_name", ""),

@@ -462,8 +462,6 @@ def _commit_batch(
                     "row_number": number,
                     "contact_id": contact_id,
                     "outcome": RowOutcome.CREATED,
-                    "before": {},
-                    "after": {},
                 }
                 for number, contact_id in result.created
             ]
