@@ -204,10 +204,6 @@ def _summary(text: str) -> str:
     return line if len(line) <= SUMMARY_LENGTH else line[: SUMMARY_LENGTH - 1] + "…"
 
 
-def _actor_name(actor: User | None, actor_label: str = "") -> str:
-    return actor.display_name if actor is not None else (actor_label or "system")
-
-
 def _require_contact_access(actor: User | None, contact) -> None:
     """Services take a contact the caller already resolved; this re-checks the scope."""
     if actor is not None and not can_see_contact(actor, contact.pk):
