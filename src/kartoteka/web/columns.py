@@ -6,7 +6,7 @@ from typing import Any
 
 from django.db.models import F, FloatField, OuterRef, Subquery, TextField, Value
 from django.db.models.fields.json import KeyTextTransform
-from django.db.models.functions import Cast, Coalesce, Concat
+from django.db.models.functions import Cast, Coalesce
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.formats import date_format
@@ -69,7 +69,7 @@ def _first_tag():
 CORE_COLUMNS: dict[str, Column] = {
     c.key: c
     for c in (
-        Column("name", _("Name"), Concat(F("last_name"), Value(" "), F("first_name"))),
+        Column("name", _("Name"), F("last_name")),  # by last name, as address books do
         Column("email", _("E-mail"), F("email")),
         Column("phone", _("Phone"), F("phone")),
         Column("company", _("Company"), Coalesce(F("company__name"), Value(""))),

@@ -7,7 +7,7 @@ from django.contrib import messages
 from django.contrib.auth import views as auth_views
 from django.contrib.auth.decorators import login_required
 from django.db import transaction
-from django.db.models import Q, QuerySet
+from django.db.models import F, QuerySet
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse, reverse_lazy
@@ -188,7 +188,11 @@ def _list_page(request: HttpRequest, contacts: QuerySet, *, clients: bool) -> Li
         sort, column = default_sort, available[default_sort.lstrip("-")]
     page = ListPage(columns, available, column.key, sort.startswith("-"))
 
-    contacts = contacts.annotate(sort_value=column.sort).select_related("company")
+    sort_value = column.sort
+    if clients and column.key == "won_at":
+        # Every client has won_at set, so the bare column (and its index) replaces the coalesce.
+        sort_value = F("won_at")
+    contacts = contacts.annotate(sort_value=sort_value).select_related("company")
     prefetch = sorted({p for c in columns for p in c.prefetch})
     if prefetch:
         contacts = contacts.prefetch_related(*prefetch)
@@ -199,10 +203,11 @@ def _list_page(request: HttpRequest, contacts: QuerySet, *, clients: bool) -> Li
     newest_first = page.descending != backwards
     if cursor is not None:
         value, pk = cursor
+        # A range on the sort value (which an index can serve) minus the ties already shown.
         if newest_first:
-            contacts = contacts.filter(Q(sort_value__lt=value) | Q(sort_value=value, pk__lt=pk))
+            contacts = contacts.filter(sort_value__lte=value).exclude(sort_value=value, pk__gte=pk)
         else:
-            contacts = contacts.filter(Q(sort_value__gt=value) | Q(sort_value=value, pk__gt=pk))
+            contacts = contacts.filter(sort_value__gte=value).exclude(sort_value=value, pk__lte=pk)
     order = ("-sort_value", "-pk") if newest_first else ("sort_value", "pk")
     rows = list(contacts.order_by(*order)[: PAGE_SIZE + 1])
     more = len(rows) > PAGE_SIZE
