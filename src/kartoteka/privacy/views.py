@@ -1,6 +1,7 @@
 """Pages for data-subject requests: the export download, stop / start monitoring, forget with
 its confirmation, and the audit log of forgotten contacts (admins)."""
 
+from django.apps import apps
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.http import Http404, HttpRequest, HttpResponse
@@ -89,4 +90,16 @@ def record(request: HttpRequest, record_id: int) -> HttpResponse:
     found = forget_records().filter(pk=record_id).first()
     if found is None:
         raise Http404("No such record.")
-    return render(request, "privacy/record.html", {"record": found})
+    return render(
+        request,
+        "privacy/record.html",
+        {"record": found, "erased": [(_table_name(k), n) for k, n in found.erased.items()]},
+    )
+
+
+def _table_name(key: str) -> str:
+    """ "activity.Note" as people read it ("Notes"); other keys are already words."""
+    try:
+        return str(apps.get_model(key)._meta.verbose_name_plural).capitalize()
+    except (LookupError, ValueError):
+        return key
