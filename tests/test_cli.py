@@ -172,3 +172,20 @@ def test_demo_logins_work(capsys):
     out = run(capsys, "demo", "--contacts", "0", "--no-serve")[1]
     password = out.split("sales login: sales / ")[1].split()[0]
     assert User.objects.get(username="sales").check_password(password)
+
+
+def test_worker_with_rq_runs_an_rq_worker_on_the_default_queue(capsys, monkeypatch, settings):
+    settings.TASKS = {"default": {"BACKEND": "django_tasks_rq.RQBackend"}}
+    started = {}
+
+    class FakeWorker:
+        def work(self, burst: bool) -> None:
+            started["burst"] = burst
+
+    def fake_get_worker(*queues, job_class=None):
+        started["queues"] = queues
+        return FakeWorker()
+
+    monkeypatch.setattr("django_rq.get_worker", fake_get_worker)
+    assert run(capsys, "worker", "--batch")[0] == 0
+    assert started == {"queues": ("default",), "burst": True}
