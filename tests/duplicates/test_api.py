@@ -56,17 +56,13 @@ def test_merge_with_bad_input_is_problem_json(admin_api, twins):
 
 def test_merge_of_an_unseen_contact_is_404(other_sales_api, twins):
     one, two = twins
-    response = other_sales_api.post(
-        "/api/v1/merges", {"survivor": one.pk, "merged": [two.pk]}
-    )
+    response = other_sales_api.post("/api/v1/merges", {"survivor": one.pk, "merged": [two.pk]})
     assert response.status_code == 404
 
 
 def test_sales_user_cannot_undo_a_merge(admin_api, sales_api, twins):
     one, two = twins
-    (merge,) = admin_api.post(
-        "/api/v1/merges", {"survivor": one.pk, "merged": [two.pk]}
-    ).json()
+    (merge,) = admin_api.post("/api/v1/merges", {"survivor": one.pk, "merged": [two.pk]}).json()
     assert sales_api.post(f"/api/v1/merges/{merge['id']}/undo").status_code == 403
 
 

@@ -98,7 +98,15 @@ def record(request: HttpRequest, record_id: int) -> HttpResponse:
 
 
 def _table_name(key: str) -> str:
-    """ "activity.Note" as people read it ("Notes"); other keys are already words."""
+    """A table's label (like activity.Note) as people read it: Notes."""
+    named = {
+        "activity.Activity": _("Timeline entries (kept anonymous, for counts)"),
+        "mentions elsewhere": _("Mentions in other records"),
+        "import and export files": _("Import and export files"),
+        "files in storage": _("Files deleted from storage"),
+    }
+    if key in named:
+        return named[key]
     try:
         return str(apps.get_model(key)._meta.verbose_name_plural).capitalize()
     except (LookupError, ValueError):
