@@ -197,3 +197,12 @@ def test_sections_other_than_the_timeline_load_as_their_own_fragments(sales_clie
     tags_url = reverse("web:card-section", kwargs={"contact_id": contact.pk, "key": "tags"})
     assert f'hx-get="{tags_url}"' in page
     assert "Add tag" not in page  # the tags section's body arrives with its own request
+
+
+def test_stale_status_change_shows_the_conflict_where_the_status_is(sales_client, contact):
+    contact_services.update_contact(None, contact, data={"city": "Madrid"})
+    url = reverse("web:card-field", kwargs={"contact_id": contact.pk, "key": "status"})
+    response = sales_client.post(url, {"status": "won", "version": 1}, HTTP_HX_REQUEST="true")
+    assert response["HX-Retarget"] == "#fact-status"
+    assert 'id="fact-status"' in sales_client.get(card_url(contact)).content.decode()
+    assert Contact.objects.get(pk=contact.pk).status == "new"

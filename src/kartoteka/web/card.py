@@ -320,8 +320,6 @@ def _field_form(request, contact, header_field, values, errors, *, status: int =
     for key, messages_of_key in errors.items():
         base = key.split("__")[0]
         by_input.get(base, general).extend(messages_of_key)
-    if header_field.key == "name":
-        by_input.setdefault("first_name", [])
     response = render(
         request,
         "web/card.html#field-form",
