@@ -191,3 +191,14 @@ def test_dates_compare_against_the_contact_row(admin):
     assert ids(
         admin, {"field": "created_at", "op": "eq", "value": timezone.localdate().isoformat()}
     ) == {new.pk}
+
+
+def test_text_search_follows_edits_and_deletions(admin):
+    contact = make_contact(admin, first_name="Zacarías", last_name="Quintero")
+    search = {"field": "text", "op": "contains", "value": "quintero"}
+    assert ids(admin, search) == {contact.pk}
+    contact_services.update_contact(admin, contact, data={"last_name": "Olmedo"})
+    assert ids(admin, search) == set()
+    assert ids(admin, {"field": "text", "op": "contains", "value": "olmedo zaca"}) == {contact.pk}
+    contact_services.delete_contact(admin, contact)
+    assert ids(admin, {"field": "text", "op": "contains", "value": "olmedo"}) == set()

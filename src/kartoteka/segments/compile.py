@@ -55,7 +55,7 @@ def _behaviour(node: Behaviour) -> Q:
             pk__in=Subquery(
                 entries.annotate(who=F("contact_id") + 0)
                 .values("who")
-                .annotate(times=Count("id"))
+                .annotate(times=Count("contact_id"))
                 .filter(times__gte=node.min_count)
                 .values("who")
             )

@@ -13,8 +13,10 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
+from django.db import connection
 from django.db.models import F, Func, Q, Subquery, Value
 from django.db.models import fields as model_fields
+from django.db.models.expressions import RawSQL
 from django.db.models.functions import Coalesce, Lower
 from django.db.models.lookups import (
     Exact,
@@ -334,16 +336,37 @@ def search_words(path: str):
     """Free-text search over the lower-cased search column: every word must appear."""
 
     def build(op: str, value: Any) -> Q:
+        words = value.casefold().split()
+        # The longest word is looked up in the index; the others only check its few matches.
+        indexed = max(words, key=len) if words else ""
         result = Q()
-        for word in value.casefold().split():
-            condition = Q(**{f"{path}__contains": word})
+        for word in words:
+            condition = _containing(path, word, indexed=word == indexed)
             digits = "".join(ch for ch in word if ch.isdigit())
             if len(digits) >= 5 and len(digits) >= len(word) - 4:  # a phone typed with dashes
-                condition |= Q(**{f"{path}__contains": digits})
+                condition |= _containing(path, digits, indexed=word == indexed)
             result &= condition
         return result
 
     return build
+
+
+SQLITE_SEARCH_TABLE = "segments_contact_search"  # FTS5 trigram index, migration 0004
+
+
+def _containing(path: str, word: str, *, indexed: bool) -> Q:
+    """Contacts whose search text contains `word`. On SQLite, words of three characters or
+    more without LIKE wildcards go through the trigram index (LIKE on an FTS5 trigram table
+    uses it) instead of reading every row; the word is a bound parameter."""
+    plain = not any(ch in word for ch in "%_\\")
+    if indexed and connection.vendor == "sqlite" and len(word) >= 3 and plain:
+        return Q(
+            pk__in=RawSQL(
+                f"SELECT rowid FROM {SQLITE_SEARCH_TABLE} WHERE search_text LIKE %s",
+                [f"%{word}%"],
+            )
+        )
+    return Q(**{f"{path}__contains": word})
 
 
 _KEY = re.compile(r"^[a-z][a-z0-9_]{0,63}$")
