@@ -8,6 +8,7 @@ import re
 from pathlib import Path
 
 import pytest
+from django.db import DEFAULT_DB_ALIAS, connections
 
 CHROMIUM = os.environ.get("KARTOTEKA_CHROMIUM", "/usr/bin/chromium")
 CHROMIUM_ARGS = [
@@ -31,7 +32,24 @@ def pytest_collection_modifyitems(items):
 
 
 @pytest.fixture(scope="session")
-def browser():
+def _migration_data(django_db_setup) -> str | None:
+    """What migrations put in the test database (default matching rules and the like), as
+    Django serialised it, taken before Playwright starts: its sync API runs an event loop, and
+    code under it sees fresh database connection objects without that snapshot."""
+    return getattr(connections[DEFAULT_DB_ALIAS], "_test_serialized_contents", None)
+
+
+@pytest.fixture(autouse=True)
+def _keep_migration_data(_migration_data, django_db_serialized_rollback):
+    """Browser tests need a live server, so each one empties the database afterwards; hand the
+    snapshot to the connection so the next test starts with the migration data again."""
+    if _migration_data is not None:
+        connections[DEFAULT_DB_ALIAS]._test_serialized_contents = _migration_data
+
+
+@pytest.fixture(scope="session")
+def browser(_migration_data):
+    """One headless Chromium for the whole session."""
     from playwright.sync_api import sync_playwright
 
     if not Path(CHROMIUM).exists():
