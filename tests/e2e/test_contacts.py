@@ -1,7 +1,5 @@
 """The contact list and card in a real browser: add, edit in place, tag, dashboard, scope."""
 
-import re
-
 from playwright.sync_api import expect
 
 from tests.e2e.conftest import PHONE, login, screenshot
@@ -59,7 +57,9 @@ def test_customised_and_locked_dashboard_survives_a_reload(page, sales):
     tags = page.locator("#section-tags")
     tags.get_by_role("button", name="Move Tags up").click()  # keyboard-friendly re-ordering
     page.locator("#section-owners [data-show]").uncheck()
-    with page.expect_response(re.compile("/account/dashboard/")):
+    with page.expect_response(
+        lambda r: "/account/dashboard/" in r.url and "locked=1" in (r.request.post_data or "")
+    ):
         page.get_by_label("Lock editing").check()
     page.reload()
     keys = page.locator("#dashboard .section").evaluate_all("els => els.map(e => e.dataset.key)")

@@ -51,7 +51,15 @@
 
     function sections() { return Array.prototype.slice.call(board.querySelectorAll(".section")); }
 
+    // Saves go one at a time, each sending the layout as it is when it leaves, so a slow
+    // earlier save can never land after (and undo) a later one.
+    var queue = Promise.resolve();
     function save() {
+      queue = queue.then(send, send);
+      return queue;
+    }
+
+    function send() {
       var order = sections().map(function (s) { return s.dataset.key; });
       var hidden = sections().filter(function (s) { return s.classList.contains("hidden-section"); })
         .map(function (s) { return s.dataset.key; });
@@ -65,6 +73,8 @@
         headers: { "X-CSRFToken": csrfToken() }
       }).then(function (response) {
         status.textContent = response.ok ? (tools.dataset.saved || "✓") : (tools.dataset.failed || "✗");
+      }, function () {
+        status.textContent = tools.dataset.failed || "✗";
       });
     }
 
