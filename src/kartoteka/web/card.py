@@ -207,7 +207,8 @@ def save_layout(request: HttpRequest) -> HttpResponse:
 # Pages and fragments
 
 
-def _contact_or_404(request: HttpRequest, contact_id: int):
+def contact_or_404(request: HttpRequest, contact_id: int):
+    """The contact, if the user may see it; a 404 otherwise, never a 403."""
     try:
         return contact_queries.get_contact(request.user, contact_id)
     except NotFound:
@@ -231,7 +232,7 @@ def _header_context(request: HttpRequest, contact) -> dict:
 
 @login_required
 def card(request: HttpRequest, contact_id: int) -> HttpResponse:
-    contact = _contact_or_404(request, contact_id)
+    contact = contact_or_404(request, contact_id)
     layout = dashboard_layout(request.user)
     # The timeline comes with the page; every other section loads as its own fragment right
     # after, so a slow section never holds the card back.
@@ -258,7 +259,7 @@ def card(request: HttpRequest, contact_id: int) -> HttpResponse:
 @login_required
 def card_section(request: HttpRequest, contact_id: int, key: str) -> HttpResponse:
     """One section's body, for htmx to load or reload it alone."""
-    contact = _contact_or_404(request, contact_id)
+    contact = contact_or_404(request, contact_id)
     section = registry.card_section(key)
     if section is None or not section.has_data(contact):
         raise Http404(_("No such section."))
@@ -267,7 +268,7 @@ def card_section(request: HttpRequest, contact_id: int, key: str) -> HttpRespons
 
 @login_required
 def card_header(request: HttpRequest, contact_id: int) -> HttpResponse:
-    contact = _contact_or_404(request, contact_id)
+    contact = contact_or_404(request, contact_id)
     return render(request, "web/card.html#header", _header_context(request, contact))
 
 
@@ -276,7 +277,7 @@ def card_header(request: HttpRequest, contact_id: int) -> HttpResponse:
 def edit_field(request: HttpRequest, contact_id: int, key: str) -> HttpResponse:
     """GET: the field's edit form. POST: save through update_contact; the header on success,
     the form with its errors next to the inputs otherwise."""
-    contact = _contact_or_404(request, contact_id)
+    contact = contact_or_404(request, contact_id)
     header_field = HEADER_FIELDS.get(key)
     if header_field is None:
         raise Http404(_("No such field."))
@@ -345,7 +346,7 @@ def _field_form(request, contact, header_field, values, errors, *, status: int =
 @login_required
 @require_POST
 def delete_contact(request: HttpRequest, contact_id: int) -> HttpResponse:
-    contact = _contact_or_404(request, contact_id)
+    contact = contact_or_404(request, contact_id)
     name = str(contact)
     contact_services.delete_contact(request.user, contact)
     messages.success(request, _("%(name)s was deleted.") % {"name": name})

@@ -24,7 +24,7 @@ from kartoteka.contacts.models import Status
 from kartoteka.core.errors import Conflict, Forbidden, InvalidInput, NotFound
 from kartoteka.core.scope import visible_contacts
 from kartoteka.web import registry
-from kartoteka.web.card import TIMELINE_EVENT, _contact_or_404
+from kartoteka.web.card import TIMELINE_EVENT, contact_or_404
 from kartoteka.web.forms import form_errors, property_display, property_value
 
 TIMELINE_PAGE = 25
@@ -177,7 +177,7 @@ def _kinds_of(request: HttpRequest, contact) -> list[str]:
 @login_required
 def timeline_more(request: HttpRequest, contact_id: int) -> HttpResponse:
     """The next page of timeline entries, appended by htmx when the list scrolls to its end."""
-    contact = _contact_or_404(request, contact_id)
+    contact = contact_or_404(request, contact_id)
     return render(
         request,
         "web/sections/timeline.html#entries",
@@ -298,7 +298,7 @@ def _write(request: HttpRequest, contact, key: str, action) -> HttpResponse:
 @login_required
 @require_POST
 def add_tag(request: HttpRequest, contact_id: int) -> HttpResponse:
-    contact = _contact_or_404(request, contact_id)
+    contact = contact_or_404(request, contact_id)
     names = [n for n in request.POST.get("tag", "").split(",") if n.strip()] or [""]
     return _write(
         request,
@@ -311,7 +311,7 @@ def add_tag(request: HttpRequest, contact_id: int) -> HttpResponse:
 @login_required
 @require_POST
 def remove_tag(request: HttpRequest, contact_id: int) -> HttpResponse:
-    contact = _contact_or_404(request, contact_id)
+    contact = contact_or_404(request, contact_id)
     return _write(
         request,
         contact,
@@ -325,7 +325,7 @@ def remove_tag(request: HttpRequest, contact_id: int) -> HttpResponse:
 @login_required
 @require_http_methods(["GET", "POST"])
 def edit_owners(request: HttpRequest, contact_id: int) -> HttpResponse:
-    contact = _contact_or_404(request, contact_id)
+    contact = contact_or_404(request, contact_id)
     if request.method == "GET":
         return render(
             request,
@@ -350,7 +350,7 @@ def edit_owners(request: HttpRequest, contact_id: int) -> HttpResponse:
 @require_http_methods(["GET", "POST"])
 def edit_detail(request: HttpRequest, contact_id: int, key: str) -> HttpResponse:
     """A custom detail's value, edited in place in the details section."""
-    contact = _contact_or_404(request, contact_id)
+    contact = contact_or_404(request, contact_id)
     definition = contact_queries.all_property_definitions().filter(key=key).first()
     if definition is None:
         raise Http404(_("No such custom detail."))
