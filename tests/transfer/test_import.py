@@ -143,3 +143,9 @@ def test_custom_details_are_coerced_by_type(admin, tmp_path):
     define_property(admin, key="budget", label="Presupuesto", type="decimal")
     run(admin, write(tmp_path, "p.csv", 'Correo electrónico,Presupuesto\nb@example.com,"12,50"\n'))
     assert Contact.objects.get().properties == {"budget": "12.50"}
+
+
+def test_dry_run_counts_a_repeated_email_as_one_new_contact_then_an_update(admin, tmp_path):
+    text = "email,city\nsam@example.com,Madrid\nSAM@example.com,Kraków\n"
+    plan = services.dry_run_import(admin, upload(admin, write(tmp_path, "d.csv", text)))
+    assert (plan["created"], plan["updated"]) == (1, 1)

@@ -68,6 +68,8 @@ class BulkOptions:
     # Tags and companies already looked up, by (model, folded name): a long import names the
     # same few again and again. Cleared when a batch has to be retried.
     known: dict[tuple[str, str], Tag | Company] = field(default_factory=dict)
+    # Folded e-mails a dry run counted as new, so a later row with one counts as an update.
+    planned: set[str] = field(default_factory=set)
 
 
 @dataclass
@@ -228,8 +230,16 @@ def _upsert_distinct(
                     number, "emails", f"The e-mail address {clash} belongs to another contact."
                 )
             )
+        elif contact_id is None and fold_email(cleaned["email"]) in options.planned:
+            # A dry run met this e-mail earlier in the file: the run would update that contact.
+            if options.update_existing:
+                result.updated.append((number, 0, {}, {}))
+            else:
+                result.unchanged.append(number)
         elif contact_id is None:
             new_rows.append((number, cleaned))
+            if dry_run:
+                options.planned.add(fold_email(cleaned["email"]))
         elif not options.update_existing:
             result.unchanged.append(number)
         else:
