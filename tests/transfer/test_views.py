@@ -133,3 +133,20 @@ def test_upload_checks_the_csrf_token_after_installing_the_size_limit(admin):
     response = _upload(client)
     assert response.status_code == 403
     assert not Import.objects.exists()
+
+
+def test_export_of_a_segment(browser, admin):
+    from kartoteka.segments.services import create_segment
+
+    make_contact(admin, email="vip@example.com", tags=["vip"])
+    make_contact(admin, email="other@example.com")
+    segment = create_segment(
+        admin, name="VIPs", document={"field": "tags", "op": "has_any", "value": ["vip"]}
+    )
+    page = browser.get("/export/").content.decode()
+    assert f'<option value="{segment.pk}">VIPs</option>' in page
+    response = browser.post(
+        "/export/", {"segment": segment.pk, "format": "csv", "columns": ["email"]}
+    )
+    text = b"".join(response.streaming_content).decode("utf-8-sig")
+    assert text.splitlines() == ["E-mail", "vip@example.com"]

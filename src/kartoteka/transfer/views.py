@@ -16,6 +16,7 @@ from kartoteka.activity.uploads import use_limited_uploads
 from kartoteka.contacts.queries import all_property_definitions, get_contact
 from kartoteka.core.errors import Conflict, InvalidInput, NotFound
 from kartoteka.core.scope import is_admin
+from kartoteka.segments.queries import segments as segments_of
 from kartoteka.transfer import formats, mapping, queries, services, vcard
 from kartoteka.transfer.downloads import send_export
 from kartoteka.transfer.models import ImportStatus
@@ -248,6 +249,8 @@ def export(request: HttpRequest) -> HttpResponse:
     quick = _list_query(source)
     view = "clients" if source.get("view") == "clients" else ""
     ids = [int(i) for i in source.getlist("ids") if i.isdigit()] or None
+    segment = source.get("segment", "")
+    segment_id = int(segment) if segment.isdigit() else None
     available = queries.export_columns()
     chosen = source.getlist("columns") or queries.DEFAULT_COLUMNS
     context = {
@@ -257,12 +260,19 @@ def export(request: HttpRequest) -> HttpResponse:
         "view": view,
         "ids": ids or [],
         "filter_text": source.get("filter", ""),
+        "segments": list(segments_of(request.user)),
+        "segment_id": segment_id,
         "format": source.get("format", "xlsx"),
         "errors": {},
     }
     try:
         contacts = queries.contacts_to_export(
-            request.user, q=context["filter_text"], quick=quick, ids=ids, view=view
+            request.user,
+            q=context["filter_text"],
+            segment_id=segment_id,
+            quick=quick,
+            ids=ids,
+            view=view,
         )
         context["count"] = queries.count(contacts)
         if request.method != "POST":
@@ -275,7 +285,11 @@ def export(request: HttpRequest) -> HttpResponse:
                 format=format,
                 columns=columns,
                 query=services.export_query(
-                    q=context["filter_text"], quick=quick, ids=ids, view=view
+                    q=context["filter_text"],
+                    segment_id=segment_id,
+                    quick=quick,
+                    ids=ids,
+                    view=view,
                 ),
             )
             return redirect("transfer:export-detail", export_id=job.pk)
