@@ -202,3 +202,14 @@ def test_text_search_follows_edits_and_deletions(admin):
     assert ids(admin, {"field": "text", "op": "contains", "value": "olmedo zaca"}) == {contact.pk}
     contact_services.delete_contact(admin, contact)
     assert ids(admin, {"field": "text", "op": "contains", "value": "olmedo"}) == set()
+
+
+def test_a_day_as_upper_bound_includes_the_whole_day(admin):
+    contact = make_contact(admin)
+    today = timezone.localdate().isoformat()
+    assert ids(admin, {"field": "created_at", "op": "between", "value": [today, today]}) == {
+        contact.pk
+    }
+    assert ids(admin, {"field": "created_at", "op": "after", "value": today}) == set()
+    yesterday = (timezone.localdate() - dt.timedelta(days=1)).isoformat()
+    assert ids(admin, {"field": "created_at", "op": "after", "value": yesterday}) == {contact.pk}

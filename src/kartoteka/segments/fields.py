@@ -164,12 +164,21 @@ def clean_value(item: Field, op: str, value: Any, where: str) -> Any:
         low, high = (_one(item, kind, v, where) for v in value)
         if low > high:
             raise InvalidInput(where, "between takes [from, to] with from not after to.")
-        return [low, high]
+        return [low, _day_end(high, value[1])]
     if op in ("in_last_days", "more_than_days_ago"):
         if isinstance(value, bool) or not isinstance(value, int) or not 0 <= value <= MAX_DAYS:
             raise InvalidInput(where, f"{op} takes a whole number of days from 0 to {MAX_DAYS}.")
         return value
-    return _one(item, kind, value, where)
+    cleaned = _one(item, kind, value, where)
+    return _day_end(cleaned, value) if op == "after" else cleaned
+
+
+def _day_end(cleaned: Any, given: Any) -> Any:
+    """A date given without a time, as an upper bound, means the end of that day:
+    "between 2024-01-01 and 2024-03-31" includes the afternoon of the 31st."""
+    if isinstance(cleaned, dt.datetime) and isinstance(given, str) and len(given.strip()) == 10:
+        return cleaned + dt.timedelta(days=1) - dt.timedelta(microseconds=1)
+    return cleaned
 
 
 def _list(value: Any, where: str, op: str) -> list:
@@ -287,11 +296,7 @@ def _date_q(path: str, op: str, value: Any, *, is_date: bool) -> Q:
     if op == "before":
         return Q(**{f"{path}__lt": at(value)})
     if op == "after":
-        return (
-            Q(**{f"{path}__gte": at(value + dt.timedelta(days=1))})
-            if is_date
-            else Q(**{f"{path}__gt": value})
-        )
+        return Q(**{f"{path}__gt": at(value)})
     if op == "between":
         low, high = value
         return Q(**{f"{path}__gte": at(low), f"{path}__lte": at(high)})
