@@ -206,3 +206,9 @@ def test_stale_status_change_shows_the_conflict_where_the_status_is(sales_client
     assert response["HX-Retarget"] == "#fact-status"
     assert 'id="fact-status"' in sales_client.get(card_url(contact)).content.decode()
     assert Contact.objects.get(pk=contact.pk).status == "new"
+
+
+def test_timeline_ignores_an_impossible_cursor(sales_client, contact):
+    url = reverse("web:timeline-more", kwargs={"contact_id": contact.pk})
+    response = sales_client.get(url, {"before": "2026-13-40T10:00:00+00:00", "before_id": "5"})
+    assert response.status_code == 200

@@ -129,7 +129,10 @@ def timeline_page(request: HttpRequest, contact) -> dict:
     """One page of the timeline, newest first, grouped by day; keyset on (time, id)."""
     kind = request.GET.get("kind", "")
     entries = activity_queries.timeline(request.user, contact.pk, kinds=[kind] if kind else None)
-    before = parse_datetime(request.GET.get("before", "") or "")
+    try:
+        before = parse_datetime(request.GET.get("before", ""))
+    except ValueError:  # well-formed but impossible, e.g. month 13: start from the top
+        before = None
     before_id = request.GET.get("before_id", "")
     if before and before_id.isdigit():
         entries = entries.filter(occurred_at__lte=before).exclude(
