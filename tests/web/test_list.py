@@ -141,3 +141,11 @@ def test_sort_by_a_text_custom_detail(admin_client, admin):
         make_contact(admin, first_name=zone, last_name="", properties={"city_zone": zone})
     shown = names(admin_client.get(LIST, {"sort": "detail:city_zone"}))
     assert shown == ["east", "north", "south"]
+
+
+def test_bulk_tag_action_needs_a_tag_name(sales_client, contact):
+    response = sales_client.post(
+        reverse("web:contact-bulk"), {"action": "remove_tag", "value": " ", "ids": [contact.pk]}
+    )
+    assert response.status_code == 302
+    assert "Enter a tag name" in sales_client.get(LIST).content.decode()

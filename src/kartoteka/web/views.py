@@ -320,9 +320,12 @@ def bulk_action(request: HttpRequest) -> HttpResponse:
     if not contacts:
         messages.error(request, _("Select at least one contact."))
         return redirect(back)
+    value = request.POST.get("value", "").strip()
+    if action != "delete" and not value:
+        messages.error(request, _("Enter a tag name or a username."))
+        return redirect(back)
     if action == "delete" and request.POST.get("confirmed") != "yes":
         return render(request, "web/bulk_delete.html", {"contacts": contacts, "back": back})
-    value = request.POST.get("value", "").strip()
     try:
         with transaction.atomic():
             for contact in contacts:
