@@ -38,31 +38,28 @@ PROPERTY_KINDS = {
 }
 
 
-# Tag names and usernames are turned into ids before the query is built, so the database
-# plans with the statistics of those very tags (a popular tag and a rare one differ a lot).
+def _linked(links, column: str, resolve=None):
+    """Contact ids from a link table (`links`) whose `column` is among the given values.
+
+    `resolve` turns names into ids first (tags, usernames), so the database plans with the
+    statistics of those very rows: a popular tag and a rare one differ a lot.
+    """
+
+    def rows(values: list[str] | None):
+        chosen = links.all()
+        if values is not None:
+            chosen = chosen.filter(**{f"{column}__in": resolve(values) if resolve else values})
+        return chosen.values_list("contact_id", flat=True)
+
+    return rows
 
 
-def _tagged(values: list[str] | None):
-    links = ContactTag.objects.all()
-    if values is not None:
-        ids = list(Tag.objects.filter(name_folded__in=values).values_list("id", flat=True))
-        links = links.filter(tag_id__in=ids)
-    return links.values_list("contact_id", flat=True)
+def _tag_ids(names: list[str]) -> list[int]:
+    return list(Tag.objects.filter(name_folded__in=names).values_list("id", flat=True))
 
 
-def _owned(values: list[str] | None):
-    links = ContactOwner.objects.all()
-    if values is not None:
-        ids = list(User.objects.filter(username__in=values).values_list("id", flat=True))
-        links = links.filter(user_id__in=ids)
-    return links.values_list("contact_id", flat=True)
-
-
-def _on_network(values: list[str] | None):
-    handles = MessengerHandle.objects.all()
-    if values is not None:
-        handles = handles.filter(network__in=values)
-    return handles.values_list("contact_id", flat=True)
+def _user_ids(usernames: list[str]) -> list[int]:
+    return list(User.objects.filter(username__in=usernames).values_list("id", flat=True))
 
 
 def _text(key: str, label, *, group=None, fold_case: bool = True) -> Field:
@@ -160,15 +157,25 @@ def register_builtin_fields() -> None:
     register(_date("last_activity_at", _("Last activity"), nullable=True))
     register(_date("won_at", _("Became a client"), nullable=True))
     register(
-        Field("tags", _("Tags"), "set", related(_tagged), normalise=lambda value: value.casefold())
+        Field(
+            "tags",
+            _("Tags"),
+            "set",
+            related(_linked(ContactTag.objects, "tag_id", _tag_ids)),
+            normalise=lambda value: value.casefold(),
+        )
     )
-    register(Field("owner", _("Owner"), "set", related(_owned)))
+    register(
+        Field(
+            "owner", _("Owner"), "set", related(_linked(ContactOwner.objects, "user_id", _user_ids))
+        )
+    )
     register(
         Field(
             "messenger",
             _("Messenger network"),
             "set",
-            related(_on_network),
+            related(_linked(MessengerHandle.objects, "network")),
             choices=lambda: list(MessengerHandle.Network.choices),
             normalise=str.lower,
         )
