@@ -963,7 +963,10 @@ def define_property(
     last = (
         PropertyDefinition.objects.order_by("-position").values_list("position", flat=True).first()
     )
-    return PropertyDefinition.objects.create(**cleaned, position=(last or 0) + 1)
+    definition = PropertyDefinition.objects.create(**cleaned, position=(last or 0) + 1)
+    # Segments builds the detail's expression index from this event.
+    events.publish("property.defined", key=definition.key, type=definition.type)
+    return definition
 
 
 @transaction.atomic
