@@ -2,9 +2,9 @@
 
 Builds a fresh SQLite database, creates one contact with tags, custom details and 10,000
 timeline entries (through activity.services.record), then times, through Django's test client
-(the full middleware stack, no network): the card page, the timeline section alone, a deep
-"load more" page of the timeline, and the card again filtered to one kind. Each figure is the
-median of 30 requests after 3 warm-ups; the SQL query count of each request is reported too.
+(the full middleware stack, no network): the card page, the timeline section alone, the section
+filtered to one kind, and a deep "load more" page of the timeline. Each figure is the median of
+30 requests after 3 warm-ups; the SQL query count of each request is reported too.
 Writes bench/results/card.json.
 
     .venv/bin/python bench/card.py [--entries N] [--rounds R]
@@ -14,31 +14,15 @@ import argparse
 import json
 import os
 import platform
-import shutil
-import statistics
 import sys
-import tempfile
 import time
-from functools import partial
 from pathlib import Path
 
-sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "src"))
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+
+from bench.page_timing import fresh_database, time_page  # noqa: E402
 
 RESULTS = Path(__file__).resolve().parent / "results" / "card.json"
-
-
-def count_queries(connection, call) -> int:
-    """SQL statements `call` runs. Counted with an execute wrapper: the connection is closed
-    after each request, as in production, which empties the log CaptureQueriesContext reads."""
-    statements = []
-
-    def wrapper(execute, sql, params, many, context):
-        statements.append(sql)
-        return execute(sql, params, many, context)
-
-    with connection.execute_wrapper(wrapper):
-        call()
-    return len(statements)
 
 
 def main() -> None:
@@ -47,24 +31,14 @@ def main() -> None:
     parser.add_argument("--rounds", type=int, default=30)
     args = parser.parse_args()
 
-    workdir = Path(tempfile.mkdtemp(prefix="kt-bench-card-"))
-    os.environ["KARTOTEKA_DATA_DIR"] = str(workdir)
-    os.environ["KARTOTEKA_TASKS"] = "immediate"
-    os.environ.pop("DATABASE_URL", None)
-    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "kartoteka.settings")
-    import django
+    with fresh_database("kt-bench-card-"):
+        from django.db import transaction
+        from django.test import Client
 
-    django.setup()
-    from django.core.management import call_command
-    from django.db import connection, transaction
-    from django.test import Client
+        from kartoteka.accounts.services import create_user
+        from kartoteka.activity import services as timeline
+        from kartoteka.contacts import services as contacts
 
-    from kartoteka.accounts.services import create_user
-    from kartoteka.activity import services as timeline
-    from kartoteka.contacts import services as contacts
-
-    try:
-        call_command("migrate", verbosity=0)
         admin = create_user(None, username="alba", role="admin", password="bench pass 123")
         sales = create_user(None, username="sergio", role="sales", password="bench pass 123")
         contacts.define_property(admin, key="industry", label="Industry", type="text")
@@ -96,58 +70,38 @@ def main() -> None:
 
         client = Client()
         client.force_login(sales)
-        card = f"/contacts/{contact.pk}/"
         section = f"/contacts/{contact.pk}/sections/timeline/"
         oldest = contact.activities.order_by("occurred_at", "id")[100]
-        more = (
-            f"/contacts/{contact.pk}/timeline/?before={oldest.occurred_at.isoformat()}"
-            f"&before_id={oldest.pk}"
-        )
         targets = {
-            "card page": card,
+            "card page": f"/contacts/{contact.pk}/",
             "timeline section": section,
             "timeline section, one kind": f"{section}?kind=note_added",
-            "timeline, deep 'load more' page": more,
+            "timeline, deep 'load more' page": (
+                f"/contacts/{contact.pk}/timeline/?before={oldest.occurred_at.isoformat()}"
+                f"&before_id={oldest.pk}"
+            ).replace("+", "%2B"),
         }
         results = {}
         for name, url in targets.items():
-            for _ in range(3):
-                assert client.get(url).status_code == 200, url
-            queries = count_queries(connection, partial(client.get, url))
-            times = []
-            for _ in range(args.rounds):
-                began = time.perf_counter()
-                response = client.get(url)
-                times.append((time.perf_counter() - began) * 1000)
-                assert response.status_code == 200
-            times.sort()
-            results[name] = {
-                "url": url,
-                "median_ms": round(statistics.median(times), 1),
-                "p95_ms": round(times[int(len(times) * 0.95) - 1], 1),
-                "queries": queries,
-            }
+            results[name] = result = time_page(client, url, rounds=args.rounds)
             print(
-                f"{name:34} median {results[name]['median_ms']:7.1f} ms  "
-                f"p95 {results[name]['p95_ms']:7.1f} ms  {queries} queries"
+                f"{name:34} median {result['median_ms']:7.1f} ms  "
+                f"p95 {result['p95_ms']:7.1f} ms  {result['queries']} queries"
             )
-        report = {
-            "benchmark": "card",
-            "timeline_entries": args.entries,
-            "rounds": args.rounds,
-            "seed_seconds": round(seed_seconds, 1),
-            "database": "sqlite",
-            "python": platform.python_version(),
-            "machine": platform.machine(),
-            "load_average_1min": round(os.getloadavg()[0], 1),
-            "results": results,
-        }
-        RESULTS.parent.mkdir(exist_ok=True)
-        RESULTS.write_text(json.dumps(report, indent=2) + "\n")
-        print(f"wrote {RESULTS}")
-    finally:
-        connection.close()
-        shutil.rmtree(workdir, ignore_errors=True)
+    report = {
+        "benchmark": "card",
+        "timeline_entries": args.entries,
+        "rounds": args.rounds,
+        "seed_seconds": round(seed_seconds, 1),
+        "database": "sqlite",
+        "python": platform.python_version(),
+        "machine": platform.machine(),
+        "load_average_1min": round(os.getloadavg()[0], 1),
+        "results": results,
+    }
+    RESULTS.parent.mkdir(exist_ok=True)
+    RESULTS.write_text(json.dumps(report, indent=2) + "\n")
+    print(f"wrote {RESULTS}")
 
 
 if __name__ == "__main__":
