@@ -29,10 +29,11 @@ def test_duplicates_only_lists_contacts_the_user_sees(other_sales_api, twins):
     assert other_sales_api.get("/api/v1/duplicates").json() == []
 
 
-def test_api_merges_and_undoes(admin_api, twins):
+@pytest.mark.parametrize("path", ["/api/v1/contacts/merge", "/api/v1/merges"])
+def test_api_merges_and_undoes(admin_api, twins, path):
     one, two = twins
     response = admin_api.post(
-        "/api/v1/merges",
+        path,
         {"survivor": one.pk, "merged": [two.pk], "fields": {"email": two.pk}},
     )
     assert response.status_code == 201, response.content

@@ -182,7 +182,7 @@ def create_contact(request: HttpRequest, payload: ContactIn, response: HttpRespo
     return Status(201, _fresh(request, contact.pk, response))
 
 
-@router.get("/contacts/{contact_id}", response=ContactOut)
+@router.get("/contacts/{int:contact_id}", response=ContactOut)
 def read_contact(request: HttpRequest, contact_id: int, response: HttpResponse):
     return _fresh(request, contact_id, response)
 
@@ -197,7 +197,7 @@ def _expected_version(request: HttpRequest, payload: ContactPatch) -> int | None
     return payload.version
 
 
-@router.patch("/contacts/{contact_id}", response=ContactOut)
+@router.patch("/contacts/{int:contact_id}", response=ContactOut)
 def update_contact(
     request: HttpRequest, contact_id: int, payload: ContactPatch, response: HttpResponse
 ):
@@ -213,7 +213,7 @@ def update_contact(
     return _fresh(request, contact_id, response)
 
 
-@router.delete("/contacts/{contact_id}", response={204: None})
+@router.delete("/contacts/{int:contact_id}", response={204: None})
 def delete_contact(request: HttpRequest, contact_id: int):
     services.delete_contact(request.user, queries.get_contact(request.user, contact_id))
     return Status(204, None)
@@ -237,14 +237,14 @@ def upsert_contact(request: HttpRequest, email: str, payload: ContactPatch, resp
 # Tags
 
 
-@router.post("/contacts/{contact_id}/tags", response=TagsOut, tags=["tags"])
+@router.post("/contacts/{int:contact_id}/tags", response=TagsOut, tags=["tags"])
 def add_tags(request: HttpRequest, contact_id: int, payload: TagsIn):
     contact = queries.get_contact(request.user, contact_id)
     added = services.add_tags(request.user, contact, names=payload.tags, origin="api")
     return {"added": added, "tags": _fresh(request, contact_id)["tags"]}
 
 
-@router.delete("/contacts/{contact_id}/tags/{name}", response={204: None}, tags=["tags"])
+@router.delete("/contacts/{int:contact_id}/tags/{name}", response={204: None}, tags=["tags"])
 def remove_tag(request: HttpRequest, contact_id: int, name: str):
     contact = queries.get_contact(request.user, contact_id)
     services.remove_tag(request.user, contact, name=name)
@@ -274,7 +274,7 @@ def _entry(entry: Activity) -> dict:
     }
 
 
-@router.get("/contacts/{contact_id}/timeline", response=TimelinePage, tags=["timeline"])
+@router.get("/contacts/{int:contact_id}/timeline", response=TimelinePage, tags=["timeline"])
 def contact_timeline(request: HttpRequest, contact_id: int, filters: Query[TimelineFilters]):
     """The contact's timeline, newest first, one keyset page at a time."""
     errors = ErrorCollector()

@@ -62,7 +62,7 @@ def merge(request: HttpRequest, payload: MergeIn):
 
 @router.post("/merges", response={201: list[MergeOut]})
 def create_merge(request: HttpRequest, payload: MergeIn):
-    """The same as POST /contacts/merge, at an address no contact route can shadow."""
+    """The same as POST /contacts/merge, for clients that address merges as a collection."""
     return _merge(request, payload)
 
 

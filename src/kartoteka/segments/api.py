@@ -44,19 +44,11 @@ def _page(request: HttpRequest, document: Any, limit: int, cursor: str) -> dict:
     }
 
 
+@router.post("/contacts/search", response=SearchOut, tags=["contacts"])
 def search_contacts(request: HttpRequest, payload: SearchIn):
     """Count and one keyset page of the contacts matching a filter document or text form."""
     document = queries.document_from(document=payload.filter, q=payload.q or "")
     return _page(request, document, payload.limit, payload.cursor)
-
-
-def _mount_search() -> None:
-    """Put POST /v1/contacts/search on the API's default router, whose routes are matched
-    before any app router: the contacts router's /contacts/{contact_id} (mounted earlier)
-    would otherwise take "search" for an id and answer 405."""
-    from kartoteka.api import api  # defined before the app routers are imported
-
-    api.post("/v1/contacts/search", response=SearchOut, tags=["contacts"])(search_contacts)
 
 
 @router.get("/filter-fields", response=list[FieldOut])
@@ -168,6 +160,3 @@ def segment_contacts(request: HttpRequest, segment_id: int, page: Query[PageQuer
     """The segment's contacts as the caller sees them (their own scope), with the count."""
     segment = queries.get_segment(request.user, segment_id)
     return _page(request, segment.document, page.limit, page.cursor)
-
-
-_mount_search()
