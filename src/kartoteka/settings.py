@@ -64,6 +64,7 @@ MIDDLEWARE = [
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
+    "kartoteka.web.middleware.NotFoundAsPage404",
 ]
 
 ROOT_URLCONF = "kartoteka.urls"

@@ -5,7 +5,6 @@ service and answers with the section's fragment (or, without htmx, redirects bac
 """
 
 from collections.abc import Callable
-from functools import wraps
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
@@ -34,19 +33,6 @@ TIMELINE_EVENT = "kartoteka:timeline-changed"
 def card_url(contact_id: int) -> str:
     """The contact card's address; the card page belongs to the web app."""
     return reverse("web:contact-card", kwargs={"contact_id": contact_id})
-
-
-def _not_found(view: Callable) -> Callable:
-    """A contact, note, task or file outside the user's scope is a 404 page, never a 403."""
-
-    @wraps(view)
-    def wrapper(request: HttpRequest, *args, **kwargs):
-        try:
-            return view(request, *args, **kwargs)
-        except NotFound as exc:
-            raise Http404(exc.message) from None
-
-    return wrapper
 
 
 def _for_template(errors: dict | None) -> dict:
@@ -154,7 +140,6 @@ def _write(request: HttpRequest, contact, key: str, action: Callable[[], object]
 
 @login_required
 @require_GET
-@_not_found
 def section(request: HttpRequest, contact_id: int, key: str) -> HttpResponse:
     if key not in SECTIONS:
         raise Http404("No such section.")
@@ -171,7 +156,6 @@ def section(request: HttpRequest, contact_id: int, key: str) -> HttpResponse:
 
 @login_required
 @require_POST
-@_not_found
 def add_note(request: HttpRequest, contact_id: int) -> HttpResponse:
     contact = get_contact(request.user, contact_id)
     return _write(
@@ -183,7 +167,6 @@ def add_note(request: HttpRequest, contact_id: int) -> HttpResponse:
 
 
 @login_required
-@_not_found
 def edit_note(request: HttpRequest, contact_id: int, note_id: int) -> HttpResponse:
     note = queries.get_note(request.user, contact_id, note_id)
     if request.method == "GET":
@@ -199,7 +182,6 @@ def edit_note(request: HttpRequest, contact_id: int, note_id: int) -> HttpRespon
 
 @login_required
 @require_POST
-@_not_found
 def delete_note(request: HttpRequest, contact_id: int, note_id: int) -> HttpResponse:
     note = queries.get_note(request.user, contact_id, note_id)
     return _write(request, note.contact, "notes", lambda: services.delete_note(request.user, note))
@@ -207,7 +189,6 @@ def delete_note(request: HttpRequest, contact_id: int, note_id: int) -> HttpResp
 
 @login_required
 @require_POST
-@_not_found
 def add_comment(request: HttpRequest, contact_id: int) -> HttpResponse:
     contact = get_contact(request.user, contact_id)
 
@@ -244,7 +225,6 @@ def _task_data(request: HttpRequest) -> dict:
 
 @login_required
 @require_POST
-@_not_found
 def add_task(request: HttpRequest, contact_id: int) -> HttpResponse:
     contact = get_contact(request.user, contact_id)
     data = {**_task_data(request), "contacts": [contact.pk]}
@@ -253,7 +233,6 @@ def add_task(request: HttpRequest, contact_id: int) -> HttpResponse:
 
 @login_required
 @require_POST
-@_not_found
 def link_task(request: HttpRequest, contact_id: int) -> HttpResponse:
     contact = get_contact(request.user, contact_id)
     try:
@@ -267,7 +246,6 @@ def link_task(request: HttpRequest, contact_id: int) -> HttpResponse:
 
 @login_required
 @require_POST
-@_not_found
 def unlink_task(request: HttpRequest, contact_id: int, task_id: int) -> HttpResponse:
     contact = get_contact(request.user, contact_id)
     task = queries.get_task(request.user, task_id)
@@ -281,7 +259,6 @@ def unlink_task(request: HttpRequest, contact_id: int, task_id: int) -> HttpResp
 
 @login_required
 @require_POST
-@_not_found
 def set_task_status(request: HttpRequest, contact_id: int, task_id: int) -> HttpResponse:
     contact = get_contact(request.user, contact_id)
     task = queries.get_task(request.user, task_id)
@@ -315,7 +292,6 @@ def my_tasks(request: HttpRequest) -> HttpResponse:
 
 
 @login_required
-@_not_found
 def task_detail(request: HttpRequest, task_id: int) -> HttpResponse:
     """One task: edit it, reassign it, see and unlink its contacts."""
     task = queries.get_task(request.user, task_id)
@@ -352,7 +328,6 @@ def task_detail(request: HttpRequest, task_id: int) -> HttpResponse:
 @csrf_exempt
 @login_required
 @require_POST
-@_not_found
 def upload_file(request: HttpRequest, contact_id: int) -> HttpResponse:
     # The size-limited handler must be installed before the CSRF check reads the body, so the
     # check runs below, by hand, once the handler is in place.
@@ -378,14 +353,12 @@ def _upload_file(request: HttpRequest, contact_id: int) -> HttpResponse:
 
 @login_required
 @require_GET
-@_not_found
 def download_file(request: HttpRequest, contact_id: int, file_id: int) -> HttpResponse:
     return send_file(request, queries.get_file(request.user, contact_id, file_id))
 
 
 @login_required
 @require_POST
-@_not_found
 def change_file(request: HttpRequest, contact_id: int, file_id: int, action: str) -> HttpResponse:
     """Remove from the contact, restore, or delete from storage."""
     attached = queries.get_file(request.user, contact_id, file_id)
@@ -420,7 +393,6 @@ def notifications_badge(request: HttpRequest) -> HttpResponse:
 
 @login_required
 @require_POST
-@_not_found
 def open_notification(request: HttpRequest, notification_id: int) -> HttpResponse:
     """Mark it read and go where it points: the contact's card, else the task."""
     notification = services.mark_notification_read(request.user, notification_id)

@@ -1,9 +1,6 @@
 """Pages: duplicate groups, side-by-side comparison and merge, "merge with…", the merges onto a
 contact with their undo, and the matching rules for admins."""
 
-from collections.abc import Callable
-from functools import wraps
-
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.http import Http404, HttpRequest, HttpResponse
@@ -60,19 +57,6 @@ def card_url(contact_id: int) -> str:
         return reverse("web:contact-card", kwargs={"contact_id": contact_id})
     except NoReverseMatch:
         return f"/contacts/{contact_id}/"
-
-
-def _not_found(view: Callable) -> Callable:
-    """A contact or merge outside the user's scope is a 404 page, never a 403."""
-
-    @wraps(view)
-    def wrapper(request: HttpRequest, *args, **kwargs):
-        try:
-            return view(request, *args, **kwargs)
-        except NotFound as exc:
-            raise Http404(exc.message) from None
-
-    return wrapper
 
 
 def _ids(raw: str) -> list[int]:
@@ -160,7 +144,6 @@ def _row(name: str, label, values: list[tuple[int, object]]) -> dict:
 
 
 @login_required
-@_not_found
 def compare(request: HttpRequest) -> HttpResponse:
     """Contacts side by side: pick the survivor and, per differing field, the value to keep."""
     source = request.POST if request.method == "POST" else request.GET
@@ -216,7 +199,6 @@ def compare(request: HttpRequest) -> HttpResponse:
 
 @login_required
 @require_GET
-@_not_found
 def merge_with(request: HttpRequest, contact_id: int) -> HttpResponse:
     """Card action "Merge with…": find the other contact, then compare the two."""
     contact = get_contact(request.user, contact_id)
@@ -233,7 +215,6 @@ def merge_with(request: HttpRequest, contact_id: int) -> HttpResponse:
 
 @login_required
 @require_GET
-@_not_found
 def contact_merges(request: HttpRequest, contact_id: int) -> HttpResponse:
     """Card tab: merges onto this contact that can still be undone, and past undo reports."""
     contact = get_contact(request.user, contact_id)
@@ -250,7 +231,6 @@ def contact_merges(request: HttpRequest, contact_id: int) -> HttpResponse:
 
 @login_required
 @require_POST
-@_not_found
 def undo(request: HttpRequest, merge_id: int) -> HttpResponse:
     merge = queries.get_merge(request.user, merge_id)
     try:

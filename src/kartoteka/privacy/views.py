@@ -10,7 +10,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from kartoteka.contacts.queries import get_contact
-from kartoteka.core.errors import Forbidden, NotFound
+from kartoteka.core.errors import Forbidden
 from kartoteka.core.scope import is_admin
 from kartoteka.duplicates.views import card_url
 from kartoteka.privacy import services
@@ -21,22 +21,16 @@ from kartoteka.privacy.queries import forget_records
 @login_required
 @require_GET
 def export(request: HttpRequest, contact_id: int) -> HttpResponse:
-    try:
-        return zip_response(request, contact_id)
-    except NotFound as exc:
-        raise Http404(exc.message) from None
+    return zip_response(request, contact_id)
 
 
 @login_required
 @require_POST
 def monitoring(request: HttpRequest, contact_id: int) -> HttpResponse:
-    try:
-        contact = get_contact(request.user, contact_id)
-        enabled = request.POST.get("enabled", "toggle")
-        wanted = not contact.is_monitored if enabled == "toggle" else enabled == "true"
-        contact = services.set_monitoring(request.user, contact, enabled=wanted)
-    except NotFound as exc:
-        raise Http404(exc.message) from None
+    contact = get_contact(request.user, contact_id)
+    enabled = request.POST.get("enabled", "toggle")
+    wanted = not contact.is_monitored if enabled == "toggle" else enabled == "true"
+    contact = services.set_monitoring(request.user, contact, enabled=wanted)
     if contact.is_monitored:
         messages.success(request, _("Monitoring is on again for this contact."))
     else:
@@ -48,10 +42,7 @@ def monitoring(request: HttpRequest, contact_id: int) -> HttpResponse:
 @require_http_methods(["GET", "POST"])
 def forget(request: HttpRequest, contact_id: int) -> HttpResponse:
     """GET asks for confirmation (typing the e-mail); POST forgets and shows the proof."""
-    try:
-        contact = get_contact(request.user, contact_id)
-    except NotFound as exc:
-        raise Http404(exc.message) from None
+    contact = get_contact(request.user, contact_id)
     if not is_admin(request.user):
         return render(request, "privacy/forbidden.html", {"contact": contact}, status=403)
     error = ""

@@ -1,11 +1,8 @@
 """Pages of the import wizard and the export dialog, with their htmx fragments."""
 
-from collections.abc import Callable
-from functools import wraps
-
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.http import Http404, HttpRequest, HttpResponse, StreamingHttpResponse
+from django.http import HttpRequest, HttpResponse, StreamingHttpResponse
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.csrf import csrf_exempt, csrf_protect
@@ -14,7 +11,7 @@ from django.views.decorators.http import require_POST
 from kartoteka.accounts.queries import active_users
 from kartoteka.activity.uploads import use_limited_uploads
 from kartoteka.contacts.queries import all_property_definitions, get_contact
-from kartoteka.core.errors import Conflict, InvalidInput, NotFound
+from kartoteka.core.errors import Conflict, InvalidInput
 from kartoteka.core.scope import is_admin
 from kartoteka.segments.queries import segments as segments_of
 from kartoteka.transfer import formats, mapping, queries, services, vcard
@@ -23,19 +20,6 @@ from kartoteka.transfer.models import ImportStatus
 
 # Quick filters of the contact list, passed on to an export of that list.
 LIST_FILTERS = ("q", "tag", "owner", "status", "source")
-
-
-def _not_found(view: Callable) -> Callable:
-    """An import, export or contact outside the user's reach is a 404 page, never a 403."""
-
-    @wraps(view)
-    def wrapper(request: HttpRequest, *args, **kwargs):
-        try:
-            return view(request, *args, **kwargs)
-        except NotFound as exc:
-            raise Http404(exc.message) from None
-
-    return wrapper
 
 
 def _errors(exc: InvalidInput) -> dict[str, list[str]]:
@@ -112,7 +96,6 @@ def _wizard_context(request: HttpRequest, imp, **extra) -> dict:
 
 
 @login_required
-@_not_found
 def import_detail(request: HttpRequest, import_id: int) -> HttpResponse:
     """Steps 2-5 before the run (reading, preview, mapping, options, dry run); progress while it
     runs; counts, the error report and the revert button after."""
@@ -136,7 +119,6 @@ def _settings_from(request: HttpRequest, imp) -> dict:
 
 @login_required
 @require_POST
-@_not_found
 def import_configure(request: HttpRequest, import_id: int) -> HttpResponse:
     """Save the reading, mapping and options; then a dry run, the run, or the page again."""
     imp = queries.get_import(request.user, import_id)
@@ -188,7 +170,6 @@ def import_configure(request: HttpRequest, import_id: int) -> HttpResponse:
 
 
 @login_required
-@_not_found
 def import_progress(request: HttpRequest, import_id: int) -> HttpResponse:
     """The progress bar fragment, polled by htmx until the import ends."""
     imp = queries.get_import(request.user, import_id)
@@ -204,7 +185,6 @@ def import_progress(request: HttpRequest, import_id: int) -> HttpResponse:
 
 
 @login_required
-@_not_found
 def import_errors(request: HttpRequest, import_id: int) -> StreamingHttpResponse:
     imp = queries.get_import(request.user, import_id)
     response = StreamingHttpResponse(services.problems_csv(imp), content_type="text/csv")
@@ -214,7 +194,6 @@ def import_errors(request: HttpRequest, import_id: int) -> StreamingHttpResponse
 
 @login_required
 @require_POST
-@_not_found
 def import_revert(request: HttpRequest, import_id: int) -> HttpResponse:
     imp = queries.get_import(request.user, import_id)
     try:
@@ -242,7 +221,6 @@ def _list_query(source) -> dict:
 
 
 @login_required
-@_not_found
 def export(request: HttpRequest) -> HttpResponse:
     """The export dialog: columns and format for the list the user came from."""
     source = request.POST if request.method == "POST" else request.GET
@@ -330,7 +308,6 @@ def _download(contacts, format: str, columns: list[str]) -> HttpResponse:
 
 
 @login_required
-@_not_found
 def export_detail(request: HttpRequest, export_id: int) -> HttpResponse:
     """A background export: progress while it runs (polled by htmx), then the download link."""
     job = queries.get_export(request.user, export_id)
@@ -339,13 +316,11 @@ def export_detail(request: HttpRequest, export_id: int) -> HttpResponse:
 
 
 @login_required
-@_not_found
 def export_file(request: HttpRequest, export_id: int):
     return send_export(queries.get_export(request.user, export_id))
 
 
 @login_required
-@_not_found
 def contact_vcard(request: HttpRequest, contact_id: int) -> HttpResponse:
     """One contact's card as a .vcf file (a card action)."""
     contact = get_contact(request.user, contact_id)
