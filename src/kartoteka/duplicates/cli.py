@@ -46,7 +46,7 @@ def run_duplicates(args: argparse.Namespace) -> int:
     if not groups:
         print("No duplicates found.")
         return 0
-    names = contact_names([i for g in groups for i in g.contact_ids])
+    names = contact_names(None, [i for g in groups for i in g.contact_ids])
     for group in groups:
         people = ", ".join(f"#{i} {names.get(i, '')}".strip() for i in group.contact_ids)
         print(f"{group.confidence:>3}%  {'; '.join(group.reasons)}: {people}")

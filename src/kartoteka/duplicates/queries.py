@@ -78,12 +78,13 @@ def finder_records(actor) -> list[Record]:
         last = ids[-1]
 
 
-def contact_names(contact_ids: list[int]) -> dict[int, str]:
+def contact_names(actor, contact_ids: list[int]) -> dict[int, str]:
+    """Display names of the listed contacts the actor may see (None: the whole workspace)."""
     return {
         pk: f"{first} {last}".strip() or email
-        for pk, first, last, email in Contact.objects.filter(pk__in=contact_ids).values_list(
-            "pk", "first_name", "last_name", "email"
-        )
+        for pk, first, last, email in _in_reach(actor)
+        .filter(pk__in=contact_ids)
+        .values_list("pk", "first_name", "last_name", "email")
     }
 
 

@@ -72,7 +72,7 @@ def _ids(raw: str) -> list[int]:
 def duplicate_list(request: HttpRequest) -> HttpResponse:
     result = queries.duplicate_groups(request.user)
     groups = result.groups[:MAX_GROUPS_SHOWN]
-    names = queries.contact_names([i for g in groups for i in g.contact_ids])
+    names = queries.contact_names(request.user, [i for g in groups for i in g.contact_ids])
     rows = [
         {
             "group": g,
