@@ -11,7 +11,6 @@ from django.contrib.auth.decorators import login_required
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.template.response import TemplateResponse
-from django.urls import reverse
 from django.utils.dateparse import parse_datetime
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
@@ -25,19 +24,11 @@ from kartoteka.activity.models import TaskStatus
 from kartoteka.activity.uploads import use_limited_uploads
 from kartoteka.contacts.queries import get_contact
 from kartoteka.core.errors import Forbidden, InvalidInput, NotFound
+from kartoteka.web.forms import form_errors
+from kartoteka.web.registry import card_url
 
 # htmx listeners (the timeline section among them) reload when a response carries this event.
 TIMELINE_EVENT = "kartoteka:timeline-changed"
-
-
-def card_url(contact_id: int) -> str:
-    """The contact card's address; the card page belongs to the web app."""
-    return reverse("web:contact-card", kwargs={"contact_id": contact_id})
-
-
-def _for_template(errors: dict | None) -> dict:
-    """Field errors keyed for templates, which cannot read "__all__"."""
-    return {("general" if k == "__all__" else k): v for k, v in (errors or {}).items()}
 
 
 # --------------------------------------------------------------------------------------------
@@ -119,7 +110,7 @@ def _section(
                 messages.error(request, message)
         return redirect(card_url(contact.pk))
     template, load = SECTIONS[key]
-    context = {"contact": contact, "errors": _for_template(errors), "form": form or {}}
+    context = {"contact": contact, "errors": form_errors(errors or {}), "form": form or {}}
     context.update(load(request, contact))
     response = render(request, template, context)
     if changed:
@@ -276,7 +267,7 @@ def my_tasks(request: HttpRequest) -> HttpResponse:
         try:
             task = services.create_task(request.user, data=_task_data(request))
         except InvalidInput as exc:
-            errors = _for_template(exc.errors)
+            errors = form_errors(exc.errors)
         else:
             messages.success(request, _("Task “%(title)s” created.") % {"title": task.title})
             return redirect("activity:my-tasks")
@@ -300,7 +291,7 @@ def task_detail(request: HttpRequest, task_id: int) -> HttpResponse:
         try:
             services.update_task(request.user, task, data=_task_data(request))
         except InvalidInput as exc:
-            errors = _for_template(exc.errors)
+            errors = form_errors(exc.errors)
         else:
             messages.success(request, _("Task saved."))
             back = request.POST.get("next", "")

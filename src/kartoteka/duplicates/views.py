@@ -5,7 +5,6 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
-from django.urls import NoReverseMatch, reverse
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy, ngettext
 from django.views.decorators.http import require_GET, require_POST
@@ -16,6 +15,7 @@ from kartoteka.core.scope import is_admin
 from kartoteka.duplicates import queries, services
 from kartoteka.duplicates.matching import EXACT, FIELDS, FUZZY, FUZZY_FIELDS
 from kartoteka.duplicates.models import Combine
+from kartoteka.web.registry import card_url
 
 MAX_GROUPS_SHOWN = 200
 MAX_COMPARED = 10
@@ -49,14 +49,6 @@ RULE_FIELD_LABELS = {
     "postal_code": gettext_lazy("Postal code"),
 }
 MATCH_LABELS = {EXACT: gettext_lazy("exact"), FUZZY: gettext_lazy("similar")}
-
-
-def card_url(contact_id: int) -> str:
-    """The contact card's address; the card page belongs to the web app."""
-    try:
-        return reverse("web:contact-card", kwargs={"contact_id": contact_id})
-    except NoReverseMatch:
-        return f"/contacts/{contact_id}/"
 
 
 def _ids(raw: str) -> list[int]:

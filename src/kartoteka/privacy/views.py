@@ -12,10 +12,10 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from kartoteka.contacts.queries import get_contact
 from kartoteka.core.errors import Forbidden
 from kartoteka.core.scope import is_admin
-from kartoteka.duplicates.views import card_url
 from kartoteka.privacy import services
 from kartoteka.privacy.export import zip_response
 from kartoteka.privacy.queries import forget_records
+from kartoteka.web.registry import card_url
 
 
 @login_required

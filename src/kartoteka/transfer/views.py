@@ -17,13 +17,10 @@ from kartoteka.segments.queries import segments as segments_of
 from kartoteka.transfer import formats, mapping, queries, services, vcard
 from kartoteka.transfer.downloads import send_export
 from kartoteka.transfer.models import ImportStatus
+from kartoteka.web.forms import form_errors
 
 # Quick filters of the contact list, passed on to an export of that list.
 LIST_FILTERS = ("q", "tag", "owner", "status", "source")
-
-
-def _errors(exc: InvalidInput) -> dict[str, list[str]]:
-    return {("general" if k == "__all__" else k): v for k, v in exc.errors.items()}
 
 
 # --------------------------------------------------------------------------------------------
@@ -55,7 +52,7 @@ def _imports(request: HttpRequest) -> HttpResponse:
                 imp = services.upload_import(request.user, upload=upload, file_name=upload.name)
                 return redirect("transfer:import", import_id=imp.pk)
             except InvalidInput as exc:
-                errors = _errors(exc)
+                errors = form_errors(exc.errors)
     return render(
         request,
         "transfer/imports.html",
@@ -89,7 +86,7 @@ def _wizard_context(request: HttpRequest, imp, **extra) -> dict:
         try:
             context["preview"] = queries.preview(imp)
         except InvalidInput as exc:
-            context["errors"] = _errors(exc)
+            context["errors"] = form_errors(exc.errors)
             context["preview"] = []
     context.update(extra)
     return context
@@ -161,7 +158,7 @@ def import_configure(request: HttpRequest, import_id: int) -> HttpResponse:
         return render(
             request,
             "transfer/import.html",
-            _wizard_context(request, imp, errors=_errors(exc)),
+            _wizard_context(request, imp, errors=form_errors(exc.errors)),
             status=422,
         )
     except Conflict as exc:
@@ -273,7 +270,7 @@ def export(request: HttpRequest) -> HttpResponse:
             return redirect("transfer:export-detail", export_id=job.pk)
         return _download(contacts, format, columns)
     except InvalidInput as exc:
-        context["errors"] = _errors(exc)
+        context["errors"] = form_errors(exc.errors)
         context.setdefault("count", None)
         return render(request, "transfer/export.html", context, status=422)
 

@@ -10,6 +10,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from django.http import HttpRequest
+from django.urls import reverse
 
 
 @dataclass(frozen=True)
@@ -70,6 +71,11 @@ class FrameWidget:
     key: str
     template: str
     order: int = 100
+
+
+def card_url(contact_id: int) -> str:
+    """The contact card's address, for other apps' redirects and links."""
+    return reverse("web:contact-card", kwargs={"contact_id": contact_id})
 
 
 _nav: dict[str, NavItem] = {}
