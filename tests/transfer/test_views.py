@@ -150,3 +150,28 @@ def test_export_of_a_segment(browser, admin):
     )
     text = b"".join(response.streaming_content).decode("utf-8-sig")
     assert text.splitlines() == ["E-mail", "vip@example.com"]
+
+
+def test_ticked_rows_open_the_dialog_and_export_only_those(sales, other_sales):
+    client = Client()
+    client.force_login(sales)
+    ticked = make_contact(sales, email="ticked@example.com")
+    make_contact(sales, email="not-ticked@example.com")
+    theirs = make_contact(other_sales, email="theirs@example.com")
+    selection = {"ids": [ticked.pk, theirs.pk], "action": "add_tag", "next": "/contacts/"}
+
+    dialog = client.post("/export/", {**selection, "stage": "choose"})
+    page = dialog.content.decode()
+    assert dialog.status_code == 200
+    assert "1 contact will be exported." in page and "(the contacts you selected)" in page
+    assert f'<input type="hidden" name="ids" value="{ticked.pk}">' in page
+
+    response = client.post("/export/", {**selection, "format": "csv", "columns": ["email"]})
+    text = b"".join(response.streaming_content).decode("utf-8-sig")
+    assert text.splitlines() == ["E-mail", "ticked@example.com"]
+
+
+def test_the_list_offers_to_export_the_selection(browser, admin):
+    make_contact(admin, email="a@example.com")
+    page = browser.get("/contacts/").content.decode()
+    assert 'formaction="/export/" name="stage" value="choose"' in page

@@ -219,8 +219,13 @@ def _list_query(source) -> dict:
 
 @login_required
 def export(request: HttpRequest) -> HttpResponse:
-    """The export dialog: columns and format for the list the user came from."""
+    """The export dialog: columns and format for the list the user came from.
+
+    The list's bulk bar posts the ticked rows with stage=choose: that opens the dialog for them
+    rather than exporting at once (a GET would put the CSRF token and ids in the address).
+    """
     source = request.POST if request.method == "POST" else request.GET
+    choosing = request.method != "POST" or source.get("stage") == "choose"
     quick = _list_query(source)
     view = "clients" if source.get("view") == "clients" else ""
     ids = [int(i) for i in source.getlist("ids") if i.isdigit()] or None
@@ -250,7 +255,7 @@ def export(request: HttpRequest) -> HttpResponse:
             view=view,
         )
         context["count"] = queries.count(contacts)
-        if request.method != "POST":
+        if choosing:
             return render(request, "transfer/export.html", context)
         format = services.check_format(context["format"])
         columns = queries.check_columns(chosen)
