@@ -2,6 +2,8 @@
 
 from pathlib import Path
 
+import pytest
+
 from kartoteka.transfer import services
 from kartoteka.transfer.models import Import
 
@@ -24,3 +26,26 @@ def run(actor, path: Path, **options) -> Import:
     imp = upload(actor, path, **options)
     services.start_import(actor, imp)
     return services.run_import(imp.pk)
+
+
+class WorkerKilled(BaseException):
+    """Stands for the process being killed: nothing after it runs, not even except blocks."""
+
+
+def run_until_killed(imp: Import, monkeypatch, *, batch_size: int, killed_at_batch: int) -> None:
+    """Run the import in batches of `batch_size` rows and "kill" it as batch `killed_at_batch`
+    commits, so the batches before it are written and the rest is not."""
+    monkeypatch.setattr(services, "BATCH_SIZE", batch_size)
+    real_commit = services._commit_batch
+    calls = []
+
+    def dying_commit(*args, **kwargs):
+        calls.append(1)
+        if len(calls) == killed_at_batch:
+            raise WorkerKilled
+        return real_commit(*args, **kwargs)
+
+    monkeypatch.setattr(services, "_commit_batch", dying_commit)
+    with pytest.raises(WorkerKilled):
+        services.run_import(imp.pk)
+    monkeypatch.setattr(services, "_commit_batch", real_commit)

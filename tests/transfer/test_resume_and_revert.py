@@ -5,35 +5,18 @@ from kartoteka.contacts.models import Contact
 from kartoteka.transfer import services
 from kartoteka.transfer.models import ImportStatus
 from tests.factories import make_contact
-from tests.transfer.helpers import run, upload, write
+from tests.transfer.helpers import run, run_until_killed, upload, write
 
 pytestmark = pytest.mark.django_db
-
-
-class WorkerKilled(BaseException):
-    """Stands for the process being killed: nothing after it runs, not even except blocks."""
 
 
 def test_a_killed_run_resumes_after_its_last_batch_without_duplicates(admin, tmp_path, monkeypatch):
     rows = "".join(f"p{n}@example.com,Person {n}\n" for n in range(10))
     imp = upload(admin, write(tmp_path, "p.csv", "email,first_name\n" + rows))
-    monkeypatch.setattr(services, "BATCH_SIZE", 3)
-    real_commit = services._commit_batch
-    calls = []
-
-    def dying_commit(*args, **kwargs):
-        calls.append(1)
-        if len(calls) == 3:
-            raise WorkerKilled
-        return real_commit(*args, **kwargs)
-
-    monkeypatch.setattr(services, "_commit_batch", dying_commit)
-    with pytest.raises(WorkerKilled):
-        services.run_import(imp.pk)
+    run_until_killed(imp, monkeypatch, batch_size=3, killed_at_batch=3)
     imp.refresh_from_db()
     assert (imp.status, imp.checkpoint, Contact.objects.count()) == ("running", 6, 6)
 
-    monkeypatch.setattr(services, "_commit_batch", real_commit)
     imp = services.run_import(imp.pk)
     assert imp.status == ImportStatus.DONE
     assert (imp.created_count, imp.checkpoint) == (10, 10)

@@ -6,6 +6,7 @@ from django.conf import settings
 from django.core.management import call_command
 
 from kartoteka.cli import CommandError
+from kartoteka.core.signals import worker_starting
 
 DEFAULT_HOST = "127.0.0.1"
 DEFAULT_PORT = 8000
@@ -58,14 +59,15 @@ def run_serve(args: argparse.Namespace) -> int:
 def run_worker(args: argparse.Namespace) -> int:
     call_command("migrate", interactive=False, verbosity=0)
     backend = settings.TASKS["default"]["BACKEND"]
+    if backend.endswith("ImmediateBackend"):
+        raise CommandError("KARTOTEKA_TASKS=immediate runs tasks in the web process; no worker")
+    worker_starting.send(sender=run_worker)
     if backend.endswith("RQBackend"):
         import django_rq
         from django_tasks_rq.backend import Job
 
         django_rq.get_worker("default", job_class=Job).work(burst=args.batch)
         return 0
-    if backend.endswith("ImmediateBackend"):
-        raise CommandError("KARTOTEKA_TASKS=immediate runs tasks in the web process; no worker")
     options = {"batch": True} if args.batch else {}
     call_command("db_worker", **options)
     return 0

@@ -151,6 +151,14 @@ def revert_import(request: HttpRequest, import_id: int):
     return {"id": imp.pk, "status": imp.status, "kept": kept}
 
 
+@router.post("/imports/{import_id}/resume", response=ImportOut)
+def resume_import(request: HttpRequest, import_id: int):
+    """Queue an interrupted import again (`interrupted` is true); it continues after the last
+    batch it committed. Workers also do this by themselves when they start."""
+    imp = queries.get_import(request.user, import_id)
+    return import_out(services.resume_import(request.user, imp))
+
+
 def export_out(request: HttpRequest, export: Export) -> dict:
     done = export.status == "done"
     return {

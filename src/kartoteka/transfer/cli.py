@@ -17,6 +17,9 @@ def register(commands) -> None:
     )
     importer.add_argument("file", nargs="?", help="the file to import")
     importer.add_argument("--revert", type=int, metavar="IMPORT_ID", help="revert an import")
+    importer.add_argument(
+        "--resume", type=int, metavar="IMPORT_ID", help="finish an interrupted import here"
+    )
     importer.add_argument("--dry-run", action="store_true", help="show what would happen")
     importer.add_argument("--errors", metavar="REPORT.csv", help="write the error report here")
     importer.add_argument("--owner", metavar="USERNAME", help="owner of new contacts")
@@ -95,8 +98,13 @@ def _import(args: argparse.Namespace) -> int:
             print(line)
         print(f"reverted import #{imp.pk}; {len(kept)} edited since and kept")
         return 0
+    if args.resume is not None:
+        imp = services.resume_import(
+            actor, queries.get_import(actor, args.resume), in_background=False
+        )
+        return _run_and_report(imp, args)
     if not args.file:
-        raise CommandError("give a FILE to import, or --revert IMPORT_ID")
+        raise CommandError("give a FILE to import, --revert IMPORT_ID or --resume IMPORT_ID")
     path = Path(args.file)
     if not path.is_file():
         raise CommandError(f"no such file: {path}")
@@ -129,6 +137,13 @@ def _import(args: argparse.Namespace) -> int:
             f"leave {plan['unchanged']} unchanged, fail {plan['failed']}"
         )
         return 0
+    return _run_and_report(imp, args)
+
+
+def _run_and_report(imp, args: argparse.Namespace) -> int:
+    """Run the import in this process with progress on a terminal, then print its summary."""
+    from kartoteka.transfer import services
+
     imp = services.run_import(imp.pk, progress=_progress if sys.stderr.isatty() else None)
     if sys.stderr.isatty():
         print(file=sys.stderr)

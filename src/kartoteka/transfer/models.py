@@ -18,7 +18,9 @@ class Import(models.Model):
     """One uploaded file and what importing it did.
 
     `checkpoint` is the last data row whose batch committed; a re-run after a killed worker
-    starts after it, so nothing is written twice and nothing is skipped.
+    starts after it, so nothing is written twice and nothing is skipped. `heartbeat_at` is the
+    running process's last sign of life: a running import without one for a while was
+    interrupted and is queued again.
     """
 
     created_by = models.ForeignKey(
@@ -48,6 +50,7 @@ class Import(models.Model):
     unchanged_count = models.PositiveIntegerField(default=0)
     failed_count = models.PositiveIntegerField(default=0)
     started_at = models.DateTimeField(null=True, blank=True)
+    heartbeat_at = models.DateTimeField(null=True, blank=True)
     finished_at = models.DateTimeField(null=True, blank=True)
     reverted_at = models.DateTimeField(null=True, blank=True)
     message = models.TextField(blank=True)

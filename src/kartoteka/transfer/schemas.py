@@ -27,6 +27,8 @@ class ImportOut(Schema):
     percent: int
     rows_per_second: float
     seconds_left: int | None
+    interrupted: bool
+    next_row: int
     created_at: datetime
     finished_at: datetime | None
     reverted_at: datetime | None

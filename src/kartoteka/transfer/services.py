@@ -8,6 +8,7 @@ import os
 import uuid
 from collections import deque
 from collections.abc import Callable, Iterator
+from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
@@ -51,6 +52,9 @@ SQLITE_CACHE_KIB = 128 * 1024
 # Exports up to this many contacts download at once; larger ones are written by a task.
 INSTANT_EXPORT_LIMIT = 5000
 MAX_SHOWN_VALUE = 200
+# A running import that gave no sign of life for this long was interrupted (a batch takes
+# seconds at most), so it may be queued again without two processes running it at once.
+ABANDONED_AFTER = timedelta(minutes=2)
 Progress = Callable[[Import], None]
 
 
@@ -351,15 +355,17 @@ def run_import(import_id: int, *, progress: Progress | None = None) -> Import:
         return imp
     imp.status = ImportStatus.RUNNING
     imp.started_at = imp.started_at or timezone.now()
+    imp.heartbeat_at = timezone.now()
     if imp.total_rows is None:
         imp.total_rows = sum(1 for _row in _data_rows(imp))
-    imp.save(update_fields=["status", "started_at", "total_rows"])
+    imp.save(update_fields=["status", "started_at", "heartbeat_at", "total_rows"])
     definitions = property_definitions()
     options = _options(imp)
     parallel = imp.total_rows >= PARALLEL_FROM_ROWS and (os.cpu_count() or 1) > 1
     try:
         for batch, cleaned in _cleaned_batches(imp, definitions, parallel=parallel):
             _commit_batch(imp, batch, cleaned, options)
+            Import.objects.filter(pk=imp.pk).update(heartbeat_at=timezone.now())
             if progress:
                 progress(imp)
     except InvalidInput as exc:
@@ -372,6 +378,47 @@ def run_import(import_id: int, *, progress: Progress | None = None) -> Import:
     if progress:
         progress(imp)
     return imp
+
+
+def is_interrupted(imp: Import) -> bool:
+    """Whether the import is marked running but its process stopped giving signs of life."""
+    last_sign = imp.heartbeat_at or imp.started_at
+    return (
+        imp.status == ImportStatus.RUNNING
+        and last_sign is not None
+        and last_sign < timezone.now() - ABANDONED_AFTER
+    )
+
+
+def resume_interrupted_imports() -> list[int]:
+    """Queue again every import whose run was interrupted (a killed worker, a restart); each
+    run continues after its checkpoint."""
+    running = Import.objects.filter(status=ImportStatus.RUNNING)
+    return [imp.pk for imp in running if _claim_if_interrupted(imp)]
+
+
+def resume_import(actor: User | None, imp: Import, *, in_background: bool = True) -> Import:
+    """Take over an interrupted import now, rather than when the next worker starts: queue it,
+    or (from the command line) leave it to the caller to run in the foreground."""
+    if not _claim_if_interrupted(imp, enqueue=in_background):
+        raise Conflict("This import is not interrupted, so there is nothing to resume.")
+    imp.status = ImportStatus.QUEUED
+    return imp
+
+
+def _claim_if_interrupted(imp: Import, *, enqueue: bool = True) -> bool:
+    """The status changes only if nobody changed the import meanwhile, so two workers starting
+    together (or a click during a worker's start) take it over once."""
+    from kartoteka.transfer.tasks import run_import_task
+
+    if not is_interrupted(imp):
+        return False
+    claimed = Import.objects.filter(
+        pk=imp.pk, status=ImportStatus.RUNNING, heartbeat_at=imp.heartbeat_at
+    ).update(status=ImportStatus.QUEUED)
+    if claimed and enqueue:
+        run_import_task.enqueue(imp.pk)
+    return bool(claimed)
 
 
 def _widen_page_cache() -> None:
@@ -588,8 +635,12 @@ def progress_of(imp: Import) -> dict[str, Any]:
         else 0
     )
     rate = done / elapsed if elapsed > 0 else 0.0
-    left = (total - done) / rate if rate and imp.status == ImportStatus.RUNNING else None
+    interrupted = is_interrupted(imp)
+    running = imp.status == ImportStatus.RUNNING and not interrupted
+    left = (total - done) / rate if rate and running else None
     return {
+        "interrupted": interrupted,
+        "next_row": shown_row(imp, done + 1),
         "rows_done": done,
         "total_rows": imp.total_rows,
         "percent": round(100 * done / total) if total else (100 if imp.status == "done" else 0),

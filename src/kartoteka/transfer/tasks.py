@@ -13,3 +13,8 @@ def run_import_task(import_id: int) -> None:
 @task()
 def run_export_task(export_id: int) -> None:
     services.run_export(export_id)
+
+
+def resume_interrupted_imports(**_signal) -> None:
+    """Receiver of core.signals.worker_starting."""
+    services.resume_interrupted_imports()

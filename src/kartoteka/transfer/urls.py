@@ -13,6 +13,7 @@ urlpatterns = [
     path("imports/<int:import_id>/progress/", views.import_progress, name="import-progress"),
     path("imports/<int:import_id>/errors.csv", views.import_errors, name="import-errors"),
     path("imports/<int:import_id>/revert/", views.import_revert, name="import-revert"),
+    path("imports/<int:import_id>/resume/", views.import_resume, name="import-resume"),
     path("export/", views.export, name="export"),
     path("exports/<int:export_id>/", views.export_detail, name="export-detail"),
     path("exports/<int:export_id>/file/", views.export_file, name="export-file"),

@@ -209,6 +209,23 @@ def import_revert(request: HttpRequest, import_id: int) -> HttpResponse:
     return redirect("transfer:import", import_id=imp.pk)
 
 
+@login_required
+@require_POST
+def import_resume(request: HttpRequest, import_id: int) -> HttpResponse:
+    imp = queries.get_import(request.user, import_id)
+    try:
+        services.resume_import(request.user, imp)
+    except Conflict as exc:
+        messages.error(request, exc.message)
+    else:
+        messages.success(
+            request,
+            _("The import continues from row %(row)s.")
+            % {"row": services.shown_row(imp, imp.checkpoint + 1)},
+        )
+    return redirect("transfer:import", import_id=imp.pk)
+
+
 # --------------------------------------------------------------------------------------------
 # Export
 

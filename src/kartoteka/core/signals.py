@@ -1,0 +1,7 @@
+"""Signals of the process lifecycle that apps hook into without the kernel knowing them."""
+
+from django.dispatch import Signal
+
+# Sent by `kartoteka worker` before it takes tasks: apps queue again the work that a killed
+# worker left half done (an import interrupted mid-file, say).
+worker_starting = Signal()
