@@ -5,6 +5,7 @@ from django.core.files.base import ContentFile
 from kartoteka.activity import services as activity
 from kartoteka.contacts import services as contacts
 from kartoteka.duplicates import relations
+from kartoteka.duplicates.services import scan_now
 
 
 def fill_related_tables(actor, contact, *, mention, words: str = "") -> dict:
@@ -20,6 +21,11 @@ def fill_related_tables(actor, contact, *, mention, words: str = "") -> dict:
     )
     contacts.add_tags(actor, contact, names=["vip", f"tag-{contact.pk}"])
     return {"note": note, "comment": comment, "task": task, "file": attached}
+
+
+def scanned():
+    """Run a scan now, as the background task would, and return it."""
+    return scan_now(None, trigger="test")
 
 
 def related_counts(contact_id: int) -> dict[str, int]:

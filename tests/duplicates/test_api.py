@@ -2,6 +2,7 @@ import pytest
 
 from kartoteka.contacts.models import Contact
 from kartoteka.duplicates.models import MatchingRule
+from tests.duplicates.helpers import scanned
 from tests.factories import make_contact
 
 
@@ -9,20 +10,21 @@ from tests.factories import make_contact
 def twins(admin, sales):
     one = make_contact(admin, email="p1@example.com", phone="+34600123123", owners=[sales])
     two = make_contact(admin, email="p2@example.com", phone="+34600123123", owners=[sales])
+    scanned()
     return one, two
 
 
 def test_duplicates_lists_groups_with_reason_and_confidence(admin_api, twins):
     response = admin_api.get("/api/v1/duplicates")
     assert response.status_code == 200
-    assert response.json() == [
-        {
-            "contact_ids": sorted(c.pk for c in twins),
-            "reasons": ["Same phone number"],
-            "confidence": 95,
-            "exact": True,
-        }
-    ]
+    (group,) = response.json()
+    assert group == {
+        "id": group["id"],
+        "contact_ids": sorted(c.pk for c in twins),
+        "reasons": ["Same phone number"],
+        "confidence": 95,
+        "exact": True,
+    }
 
 
 def test_duplicates_only_lists_contacts_the_user_sees(other_sales_api, twins):

@@ -7,7 +7,7 @@ from kartoteka.core.errors import Conflict, Forbidden, InvalidInput, NotFound
 from kartoteka.duplicates import relations
 from kartoteka.duplicates.models import MergeRecord
 from kartoteka.duplicates.services import merge_contacts, undo_merge
-from tests.duplicates.helpers import fill_related_tables, related_counts
+from tests.duplicates.helpers import fill_related_tables, related_counts, scanned
 from tests.factories import make_contact
 
 
@@ -234,5 +234,6 @@ def test_bulk_merge_leaves_big_groups_for_a_person_to_check(admin):
 
     for _ in range(4):
         make_contact(admin, phone="+34910000000")
+    scanned()
     assert merge_exact_groups(admin) == []
     assert Contact.objects.count() == 4

@@ -2,6 +2,7 @@ import pytest
 
 from kartoteka.contacts.models import Contact
 from kartoteka.duplicates.models import MatchingRule, MergeRecord
+from tests.duplicates.helpers import scanned
 from tests.duplicates.pages import layout  # noqa: F401
 from tests.factories import make_contact
 
@@ -27,6 +28,7 @@ def twins(admin, sales):
         city="Kraków",
         owners=[sales],
     )
+    scanned()
     return one, two
 
 
@@ -136,8 +138,10 @@ def test_duplicates_page_query_count_does_not_grow_with_the_groups(client, admin
     for n in range(2):
         make_contact(admin, phone=f"+3460000000{n}")
         make_contact(admin, phone=f"+3460000000{n}")
+    scanned()
     few = queries_for_page()
     for n in range(2, 8):
         make_contact(admin, phone=f"+3460000000{n}")
         make_contact(admin, phone=f"+3460000000{n}")
+    scanned()
     assert queries_for_page() == few

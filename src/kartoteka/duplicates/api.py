@@ -1,13 +1,22 @@
-"""REST endpoints: duplicate groups, merging (one or in bulk), undoing a merge, matching rules."""
+"""REST endpoints: duplicate groups of the last scan, scans, merging (one or in bulk), undoing a
+merge, matching rules."""
 
 from django.http import HttpRequest
 from ninja import Router, Status
 
-from kartoteka.core.errors import Forbidden, NotFound
+from kartoteka.core.errors import Forbidden, InvalidInput, NotFound
 from kartoteka.core.scope import is_admin
 from kartoteka.duplicates import queries, services
 from kartoteka.duplicates.models import MatchingRule, MergeRecord
-from kartoteka.duplicates.schemas import GroupOut, MergeIn, MergeOut, RuleIn, RuleOut, RulePatch
+from kartoteka.duplicates.schemas import (
+    GroupOut,
+    MergeIn,
+    MergeOut,
+    RuleIn,
+    RuleOut,
+    RulePatch,
+    ScanOut,
+)
 
 router = Router(tags=["duplicates"])
 
@@ -31,10 +40,32 @@ def _rule(rule_id: int) -> MatchingRule:
     return rule
 
 
+MAX_LIMIT = 500
+
+
 @router.get("/duplicates", response=list[GroupOut])
-def list_groups(request: HttpRequest):
-    """Groups of contacts you can see that are probably one person, most certain first."""
-    return queries.duplicate_groups(request.user).groups
+def list_groups(request: HttpRequest, after: int | None = None, limit: int = 100):
+    """Groups of contacts you can see that the last scan found to be one person, most certain
+    first. For the next page pass the last group's `id` as `after`."""
+    if not 1 <= limit <= MAX_LIMIT:
+        raise InvalidInput("limit", f"limit must be between 1 and {MAX_LIMIT}.")
+    groups = queries.stored_groups(request.user, queries.last_scan())
+    if after is not None:
+        groups = groups.filter(id__gt=after)
+    return queries.with_contact_ids(groups[:limit])
+
+
+@router.get("/duplicates/scan", response={200: ScanOut, 204: None})
+def last_scan(request: HttpRequest):
+    """The scan under way if there is one, else the last finished one (204: never scanned)."""
+    scan = queries.running_scan() or queries.last_scan()
+    return Status(204, None) if scan is None else scan
+
+
+@router.post("/duplicates/scan", response={202: ScanOut})
+def start_scan(request: HttpRequest):
+    """Scan for duplicates in the background (admins); a scan already under way is returned."""
+    return Status(202, services.request_scan(request.user))
 
 
 @router.post("/duplicates/merge-exact", response=list[MergeOut])

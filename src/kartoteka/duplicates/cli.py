@@ -1,10 +1,10 @@
-"""CLI: `kartoteka duplicates [--json] [--merge-exact]`."""
+"""CLI: `kartoteka duplicates [--json] [--merge-exact]`: scans now, stores and prints the groups."""
 
 import argparse
 import json
 
-from kartoteka.duplicates.queries import contact_names, duplicate_groups
-from kartoteka.duplicates.services import merge_exact_groups
+from kartoteka.duplicates.queries import contact_names, stored_groups, with_contact_ids
+from kartoteka.duplicates.services import merge_exact_groups, scan_now
 
 
 def register(commands: argparse._SubParsersAction) -> None:
@@ -15,17 +15,19 @@ def register(commands: argparse._SubParsersAction) -> None:
     parser.add_argument(
         "--merge-exact",
         action="store_true",
-        help="merge every group matched by exact conditions only (the oldest contact stays)",
+        help="scan, then merge every group matched by exact conditions only (the oldest stays)",
     )
     parser.set_defaults(handler=run_duplicates)
 
 
 def run_duplicates(args: argparse.Namespace) -> int:
+    # The same scan the page's "Scan now" queues, run here; the page then shows its groups too.
+    scan = scan_now(None)
     if args.merge_exact:
         merges = merge_exact_groups(None, actor_label="cli")
         print(f"Merged {len(merges)} contacts; each merge can be undone for 30 days.")
         return 0
-    groups = duplicate_groups(None).groups
+    groups = with_contact_ids(stored_groups(None, scan))
     if args.json:
         print(
             json.dumps(

@@ -63,3 +63,80 @@ class MergeRecord(models.Model):
 
     def __str__(self) -> str:
         return f"#{self.merged_contact_id} into #{self.survivor_id}"
+
+
+class ScanState(models.TextChoices):
+    QUEUED = "queued", _("Waiting to start")
+    READING = "reading", _("Reading contacts")
+    MATCHING = "matching", _("Comparing contacts")
+    SAVING = "saving", _("Saving the groups")
+    DONE = "done", _("Done")
+    FAILED = "failed", _("Failed")
+
+
+ACTIVE_STATES = (ScanState.QUEUED, ScanState.READING, ScanState.MATCHING, ScanState.SAVING)
+
+
+class DuplicateScan(models.Model):
+    """One run of the finder over the whole workspace; the page shows the last finished one.
+
+    Groups are stored for everyone and narrowed to the viewer's contacts when read, so one scan
+    serves admins and sales users alike.
+    """
+
+    state = models.CharField(max_length=10, choices=ScanState.choices, default=ScanState.QUEUED)
+    # What asked for it: "manual", "rules" (the matching rules changed) or "cli".
+    trigger = models.CharField(max_length=20, default="manual")
+    requested_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    requested_at = models.DateTimeField()
+    started_at = models.DateTimeField(null=True, blank=True)
+    finished_at = models.DateTimeField(null=True, blank=True)
+    # Bumped on every progress step, so a scan whose worker died can be told from a slow one.
+    updated_at = models.DateTimeField()
+    contacts_total = models.PositiveIntegerField(default=0)
+    contacts_read = models.PositiveIntegerField(default=0)
+    groups_found = models.PositiveIntegerField(default=0)
+    pairs_compared = models.BigIntegerField(default=0)
+    oversized_blocks = models.JSONField(default=list, blank=True)
+    message = models.TextField(blank=True)
+
+    class Meta:
+        ordering = ["-requested_at", "-id"]
+
+    def __str__(self) -> str:
+        return f"scan #{self.pk} ({self.state})"
+
+
+class DuplicateGroup(models.Model):
+    """Contacts one scan found to be probably the same person; ids ascend in rank order."""
+
+    scan = models.ForeignKey(DuplicateScan, on_delete=models.CASCADE, related_name="groups")
+    reasons = models.JSONField(default=list)
+    confidence = models.PositiveSmallIntegerField()
+    # Every link came from exact conditions only: safe for bulk merging.
+    exact = models.BooleanField(default=False)
+
+    class Meta:
+        ordering = ["id"]
+
+    def __str__(self) -> str:
+        return f"group #{self.pk} ({self.confidence}%)"
+
+
+class DuplicateMember(models.Model):
+    """A contact in a stored group. Deleting or merging away the contact removes the row, so a
+    group shrinks on its own and drops out once fewer than two of its contacts are left."""
+
+    group = models.ForeignKey(DuplicateGroup, on_delete=models.CASCADE, related_name="members")
+    contact = models.ForeignKey("contacts.Contact", on_delete=models.CASCADE, related_name="+")
+
+    class Meta:
+        ordering = ["contact_id"]
+        constraints = [
+            models.UniqueConstraint(fields=["group", "contact"], name="one_membership_per_group")
+        ]
+
+    def __str__(self) -> str:
+        return f"#{self.contact_id} in group #{self.group_id}"

@@ -1,20 +1,32 @@
-"""Reads for duplicates: the contacts an actor may see as finder records, the groups found among
-them, the matching rules and the merges that can still be undone."""
+"""Reads for duplicates: the contacts as finder records, the scans and the groups they stored (as
+each viewer may see them), the matching rules and the merges that can still be undone."""
 
 from collections import defaultdict
+from collections.abc import Callable, Iterable
+from datetime import timedelta
 
-from django.db.models import QuerySet
+from django.db.models import Count, F, Q, QuerySet
 from django.utils import timezone
 
 from kartoteka.contacts.models import Contact, ContactEmail, ContactPhone
 from kartoteka.contacts.queries import with_card_data
 from kartoteka.core.errors import NotFound
-from kartoteka.core.scope import visible_contacts
-from kartoteka.duplicates.matching import Record, Result, Rule, find_groups, make_record
-from kartoteka.duplicates.models import MatchingRule, MergeRecord
+from kartoteka.core.scope import is_admin, visible_contacts
+from kartoteka.duplicates.matching import Record, Rule, make_record
+from kartoteka.duplicates.models import (
+    ACTIVE_STATES,
+    DuplicateGroup,
+    DuplicateMember,
+    DuplicateScan,
+    MatchingRule,
+    MergeRecord,
+    ScanState,
+)
 
 UNDO_DAYS = 30
-BATCH = 5000
+BATCH = 20000
+# A scan that has not reported progress for this long lost its worker; a new one may start.
+STALLED_AFTER = timedelta(minutes=15)
 
 
 def matching_rules(*, active_only: bool = False) -> QuerySet[MatchingRule]:
@@ -38,29 +50,35 @@ def _in_reach(actor) -> QuerySet[Contact]:
     return Contact.objects.all() if actor is None else visible_contacts(actor)
 
 
-def finder_records(actor) -> list[Record]:
-    """Every contact the actor may see, as the finder's records, read in batches."""
-    contacts = _in_reach(actor).order_by("pk")
+def finder_records(progress: Callable[[int], None] | None = None) -> list[Record]:
+    """Every contact of the workspace as the finder's records, read in id ranges.
+
+    A scan compares the whole workspace once and narrows the groups to each viewer when they
+    are read, so this reads without a scope. `progress` hears how many contacts are read so far.
+    """
     records: list[Record] = []
     last = 0
     while True:
         rows = list(
-            contacts.filter(pk__gt=last).values_list(
-                "pk", "first_name", "last_name", "company__name", "city", "postal_code"
-            )[:BATCH]
+            Contact.objects.filter(pk__gt=last)
+            .order_by("pk")
+            .values_list("pk", "first_name", "last_name", "company__name", "city", "postal_code")[
+                :BATCH
+            ]
         )
         if not rows:
             return records
-        ids = [row[0] for row in rows]
+        first_id, last = rows[0][0], rows[-1][0]
+        # An id range, not a list of ids: one index range scan per table instead of a long IN.
         emails: dict[int, list[str]] = defaultdict(list)
         phones: dict[int, list[str]] = defaultdict(list)
-        for contact_id, email in ContactEmail.objects.filter(contact_id__in=ids).values_list(
-            "contact_id", "email"
-        ):
+        for contact_id, email in ContactEmail.objects.filter(
+            contact_id__gte=first_id, contact_id__lte=last
+        ).values_list("contact_id", "email"):
             emails[contact_id].append(email)
-        for contact_id, number in ContactPhone.objects.filter(contact_id__in=ids).values_list(
-            "contact_id", "number"
-        ):
+        for contact_id, number in ContactPhone.objects.filter(
+            contact_id__gte=first_id, contact_id__lte=last
+        ).values_list("contact_id", "number"):
             phones[contact_id].append(number)
         for pk, first, last_name, company, city, postal_code in rows:
             records.append(
@@ -68,14 +86,15 @@ def finder_records(actor) -> list[Record]:
                     pk,
                     first_name=first,
                     last_name=last_name,
-                    emails=emails[pk],
-                    phones=phones[pk],
+                    emails=emails.get(pk, ()),
+                    phones=phones.get(pk, ()),
                     company=company or "",
                     city=city,
                     postal_code=postal_code,
                 )
             )
-        last = ids[-1]
+        if progress is not None:
+            progress(len(records))
 
 
 def contact_names(actor, contact_ids: list[int]) -> dict[int, str]:
@@ -88,10 +107,73 @@ def contact_names(actor, contact_ids: list[int]) -> dict[int, str]:
     }
 
 
-def duplicate_groups(actor) -> Result:
-    """Groups of contacts the actor may see that the active rules say are one person."""
-    rules = [as_rule(r) for r in matching_rules(active_only=True)]
-    return find_groups(finder_records(actor), rules)
+def active_rules() -> list[Rule]:
+    return [as_rule(r) for r in matching_rules(active_only=True)]
+
+
+def last_scan() -> DuplicateScan | None:
+    """The newest finished scan: the one whose groups are shown."""
+    done = DuplicateScan.objects.filter(state=ScanState.DONE)
+    return done.order_by("-finished_at", "-id").first()
+
+
+def running_scan() -> DuplicateScan | None:
+    """A scan queued or under way, unless it has not moved for STALLED_AFTER (its worker died)."""
+    return (
+        DuplicateScan.objects.filter(
+            state__in=ACTIVE_STATES, updated_at__gt=timezone.now() - STALLED_AFTER
+        )
+        .order_by("-requested_at", "-id")
+        .first()
+    )
+
+
+def contacts_changed_since(actor, scan: DuplicateScan | None) -> int:
+    """Contacts of the actor's that were added or edited after the scan began reading."""
+    if scan is None or scan.started_at is None:
+        return 0
+    return _in_reach(actor).filter(updated_at__gt=scan.started_at).count()
+
+
+def get_scan(scan_id: int) -> DuplicateScan:
+    scan = DuplicateScan.objects.filter(pk=scan_id).first()
+    if scan is None:
+        raise NotFound("No such scan.")
+    return scan
+
+
+def stored_groups(actor, scan: DuplicateScan | None) -> QuerySet[DuplicateGroup]:
+    """The scan's groups as the actor may see them, most certain first (None: everyone's).
+
+    A group counts only its contacts still there (deleted or merged-away ones left it) and is
+    dropped below two; a sales user gets only groups whose remaining contacts are all theirs,
+    so no group reveals a contact outside their scope.
+    """
+    if scan is None:
+        return DuplicateGroup.objects.none()
+    groups = DuplicateGroup.objects.filter(scan=scan).annotate(live=Count("members"))
+    if actor is not None and not is_admin(actor):
+        groups = groups.annotate(
+            seen=Count(
+                "members", filter=Q(members__contact__in=visible_contacts(actor).values("pk"))
+            )
+        ).filter(seen=F("live"))
+    return groups.filter(live__gte=2).order_by("id")
+
+
+def with_contact_ids(groups: Iterable[DuplicateGroup]) -> list[DuplicateGroup]:
+    """The groups with `contact_ids` set from their remaining members."""
+    groups = list(groups)
+    members: dict[int, list[int]] = defaultdict(list)
+    # In slices: SQLite allows only so many parameters in one statement.
+    for start in range(0, len(groups), BATCH // 10):
+        for group_id, contact_id in DuplicateMember.objects.filter(
+            group__in=[g.pk for g in groups[start : start + BATCH // 10]]
+        ).values_list("group_id", "contact_id"):
+            members[group_id].append(contact_id)
+    for group in groups:
+        group.contact_ids = sorted(members[group.pk])
+    return groups
 
 
 def contacts_for_comparison(actor, contact_ids: list[int]) -> list[Contact]:

@@ -63,6 +63,12 @@ POLICIES: dict[str, Policy] = {
     "activity.ContactFile.contact": Policy(MOVE, ERASE, files=("file",)),
     "activity.Notification.contact": Policy(MOVE, ERASE),
     "duplicates.MergeRecord.survivor": Policy(MOVE, ERASE),
+    # A stored duplicate group names the contact as found by a scan; the merge deletes the merged
+    # contact and with it its membership, which is what shrinks the group on the page.
+    "duplicates.DuplicateMember.contact": Policy(KEEP, ERASE),
+    # Derived from the timeline by database triggers, which follow the timeline's moves and
+    # erasures themselves; forget erases what is left.
+    "segments.ActivityRecency.contact": Policy(KEEP, ERASE),
     # Plain id columns (no foreign key) that name a contact.
     # An undone merge's record still holds the restored contact's snapshot.
     "duplicates.MergeRecord.merged_contact_id": Policy(KEEP, ERASE),

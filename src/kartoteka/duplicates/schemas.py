@@ -7,6 +7,7 @@ from ninja import Schema
 
 
 class GroupOut(Schema):
+    id: int
     contact_ids: list[int]
     reasons: list[str]
     confidence: int
@@ -55,3 +56,16 @@ class RuleOut(Schema):
     min_similarity: int
     confidence: int
     is_active: bool
+
+
+class ScanOut(Schema):
+    id: int
+    state: str
+    trigger: str
+    requested_at: datetime
+    started_at: datetime | None
+    finished_at: datetime | None
+    contacts_total: int
+    contacts_read: int
+    groups_found: int
+    message: str

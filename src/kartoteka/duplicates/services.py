@@ -26,10 +26,19 @@ from kartoteka.contacts.models import Company, Contact
 from kartoteka.core import events
 from kartoteka.core.errors import Conflict, ErrorCollector, Forbidden, InvalidInput, NotFound
 from kartoteka.core.scope import is_admin, visible_contacts
-from kartoteka.duplicates import relations
-from kartoteka.duplicates.matching import EXACT, FIELDS, FUZZY, FUZZY_FIELDS
-from kartoteka.duplicates.models import Combine, MatchingRule, MergeRecord
-from kartoteka.duplicates.queries import UNDO_DAYS, duplicate_groups
+from kartoteka.duplicates import queries, relations
+from kartoteka.duplicates.matching import EXACT, FIELDS, FUZZY, FUZZY_FIELDS, find_groups
+from kartoteka.duplicates.models import (
+    ACTIVE_STATES,
+    Combine,
+    DuplicateGroup,
+    DuplicateMember,
+    DuplicateScan,
+    MatchingRule,
+    MergeRecord,
+    ScanState,
+)
+from kartoteka.duplicates.queries import UNDO_DAYS
 
 MERGED = "merged"
 MERGE_UNDONE = "merge_undone"
@@ -511,21 +520,146 @@ def undo_merge(actor: User | None, merge: MergeRecord) -> MergeRecord:
 
 
 def merge_exact_groups(actor: User | None, *, actor_label: str = "") -> list[MergeRecord]:
-    """Merge every group of at most BULK_MAX_GROUP contacts found by exact conditions only,
-    the oldest contact surviving.
+    """Merge every stored group of at most BULK_MAX_GROUP contacts found by exact conditions
+    only, the oldest contact surviving.
 
     Each group is its own transaction, so one refused group does not undo the others.
     """
     records: list[MergeRecord] = []
-    for group in duplicate_groups(actor).groups:
-        # A big group sharing one value (a switchboard number) is rarely one person: by hand.
-        if not group.exact or len(group.contact_ids) > BULK_MAX_GROUP:
-            continue
+    # A big group sharing one value (a switchboard number) is rarely one person: by hand.
+    groups = queries.stored_groups(actor, queries.last_scan()).filter(
+        exact=True, live__lte=BULK_MAX_GROUP
+    )
+    for group in queries.with_contact_ids(groups):
         survivor, *others = group.contact_ids
         records.extend(
             merge_contacts(actor, survivor_id=survivor, merged_ids=others, actor_label=actor_label)
         )
     return records
+
+
+# --------------------------------------------------------------------------------------------
+# Scans: finding the groups in the background and storing them
+
+STORE_BATCH = 2000
+
+
+def request_scan(actor: User | None, *, trigger: str = "manual") -> DuplicateScan:
+    """Queue a scan of the whole workspace (admins), or return the one already queued or running.
+
+    Not in a transaction of its own: the scan row must be committed before a worker picks the
+    task up.
+    """
+    from kartoteka.duplicates.tasks import scan_duplicates_task
+
+    if actor is not None and not is_admin(actor):
+        raise Forbidden("Only admins may start a scan for duplicates.")
+    running = queries.running_scan()
+    if running is not None:
+        return running
+    scan = _new_scan(actor, trigger)
+    scan_duplicates_task.enqueue(scan.pk)
+    scan.refresh_from_db()  # a worker may have moved it on already (at once, in tests)
+    return scan
+
+
+def scan_now(actor: User | None, *, trigger: str = "cli") -> DuplicateScan:
+    """Scan in this process, without the queue (the CLI on the server); admins only."""
+    if actor is not None and not is_admin(actor):
+        raise Forbidden("Only admins may start a scan for duplicates.")
+    return run_scan(_new_scan(actor, trigger).pk)
+
+
+def _new_scan(actor: User | None, trigger: str) -> DuplicateScan:
+    now = timezone.now()
+    return DuplicateScan.objects.create(
+        trigger=trigger, requested_by=actor, requested_at=now, updated_at=now
+    )
+
+
+def _advance(scan: DuplicateScan, **changes: Any) -> None:
+    changes["updated_at"] = timezone.now()
+    DuplicateScan.objects.filter(pk=scan.pk).update(**changes)
+    for name, value in changes.items():
+        setattr(scan, name, value)
+
+
+def run_scan(scan_id: int) -> DuplicateScan:
+    """Find the groups with the active rules and store them; older scans are dropped.
+
+    Safe to run twice: a finished or failed scan is left as it is. Progress is written as it
+    goes (contacts read, then the stage), so the page can show how far it is.
+    """
+    scan = queries.get_scan(scan_id)
+    if scan.state in (ScanState.DONE, ScanState.FAILED):
+        return scan
+    try:
+        _advance(
+            scan,
+            state=ScanState.READING,
+            started_at=timezone.now(),
+            contacts_total=Contact.objects.count(),
+            contacts_read=0,
+        )
+        records = queries.finder_records(progress=lambda read: _advance(scan, contacts_read=read))
+        _advance(scan, state=ScanState.MATCHING, contacts_read=len(records))
+        result = find_groups(records, queries.active_rules())
+        del records
+        _advance(scan, state=ScanState.SAVING)
+        _store_groups(scan, result.groups)
+        _advance(
+            scan,
+            state=ScanState.DONE,
+            finished_at=timezone.now(),
+            groups_found=len(result.groups),
+            pairs_compared=result.pairs_compared,
+            oversized_blocks=result.oversized_blocks,
+        )
+    except Exception as exc:
+        _advance(scan, state=ScanState.FAILED, finished_at=timezone.now(), message=str(exc)[:2000])
+        raise
+    _drop_older_scans(scan)
+    return scan
+
+
+@transaction.atomic
+def _store_groups(scan: DuplicateScan, groups: list) -> None:
+    """Groups in rank order (their ids keep it), then their members; in batches, so a million
+    contacts' groups do not make one giant statement."""
+    for start in range(0, len(groups), STORE_BATCH):
+        found = groups[start : start + STORE_BATCH]
+        stored = DuplicateGroup.objects.bulk_create(
+            [
+                DuplicateGroup(
+                    scan=scan, reasons=group.reasons, confidence=group.confidence, exact=group.exact
+                )
+                for group in found
+            ]
+        )
+        DuplicateMember.objects.bulk_create(
+            [
+                DuplicateMember(group_id=row.pk, contact_id=contact_id)
+                for row, group in zip(stored, found, strict=True)
+                for contact_id in group.contact_ids
+            ],
+            batch_size=STORE_BATCH,
+        )
+
+
+def _drop_older_scans(scan: DuplicateScan) -> None:
+    """Only the newest finished scan is shown: older ones go, and so do runs that stalled."""
+    older = DuplicateScan.objects.filter(requested_at__lt=scan.requested_at).exclude(
+        state__in=ACTIVE_STATES, updated_at__gt=timezone.now() - queries.STALLED_AFTER
+    )
+    # Members first in one statement, so the cascade from the groups has nothing left to fetch.
+    DuplicateMember.objects.filter(group__scan__in=older).delete()
+    DuplicateGroup.objects.filter(scan__in=older).delete()
+    older.delete()
+
+
+def _rules_changed(actor: User | None) -> None:
+    """The stored groups follow the old rules: scan again once the change is committed."""
+    transaction.on_commit(lambda: request_scan(actor, trigger="rules"))
 
 
 # --------------------------------------------------------------------------------------------
@@ -594,7 +728,9 @@ def create_rule(actor: User | None, *, data: Mapping[str, Any]) -> MatchingRule:
     _require_admin(actor)
     cleaned = clean_rule(data)
     last = MatchingRule.objects.order_by("-position").values_list("position", flat=True).first()
-    return MatchingRule.objects.create(**cleaned, position=(last or 0) + 1)
+    rule = MatchingRule.objects.create(**cleaned, position=(last or 0) + 1)
+    _rules_changed(actor)
+    return rule
 
 
 @transaction.atomic
@@ -612,6 +748,7 @@ def update_rule(actor: User | None, rule: MatchingRule, *, data: Mapping[str, An
     for key, value in cleaned.items():
         setattr(rule, key, value)
     rule.save()
+    _rules_changed(actor)
     return rule
 
 
@@ -619,3 +756,4 @@ def update_rule(actor: User | None, rule: MatchingRule, *, data: Mapping[str, An
 def delete_rule(actor: User | None, rule: MatchingRule) -> None:
     _require_admin(actor)
     rule.delete()
+    _rules_changed(actor)

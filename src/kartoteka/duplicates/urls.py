@@ -8,6 +8,8 @@ app_name = "duplicates"
 
 urlpatterns = [
     path("duplicates/", views.duplicate_list, name="list"),
+    path("duplicates/scan/", views.start_scan, name="scan"),
+    path("duplicates/scan/progress/", views.scan_progress, name="scan-progress"),
     path("duplicates/compare/", views.compare, name="compare"),
     path("duplicates/merge-exact/", views.merge_exact, name="merge-exact"),
     path("duplicates/rules/", views.rules, name="rules"),

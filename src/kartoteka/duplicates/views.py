@@ -1,8 +1,9 @@
-"""Pages: duplicate groups, side-by-side comparison and merge, "merge with…", the merges onto a
-contact with their undo, and the matching rules for admins."""
+"""Pages: duplicate groups of the last scan and "Scan now", side-by-side comparison and merge,
+"merge with…", the merges onto a contact with their undo, and the matching rules for admins."""
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
+from django.core.paginator import Paginator
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
@@ -17,7 +18,7 @@ from kartoteka.duplicates.matching import EXACT, FIELDS, FUZZY, FUZZY_FIELDS
 from kartoteka.duplicates.models import Combine
 from kartoteka.web.registry import card_url
 
-MAX_GROUPS_SHOWN = 200
+GROUPS_PER_PAGE = 50
 MAX_COMPARED = 10
 FIELD_LABELS = {
     "first_name": gettext_lazy("First name"),
@@ -59,30 +60,72 @@ def _ids(raw: str) -> list[int]:
     return ids
 
 
+def _scan_context(request: HttpRequest) -> dict:
+    scan = queries.last_scan()
+    running = queries.running_scan()
+    return {
+        "scan": scan,
+        "running": running,
+        "percent": running.contacts_read * 100 // running.contacts_total
+        if running and running.contacts_total
+        else 0,
+        "can_scan": is_admin(request.user),
+    }
+
+
 @login_required
 @require_GET
 def duplicate_list(request: HttpRequest) -> HttpResponse:
-    result = queries.duplicate_groups(request.user)
-    groups = result.groups[:MAX_GROUPS_SHOWN]
-    names = queries.contact_names(request.user, [i for g in groups for i in g.contact_ids])
+    """The groups the last scan stored, as this user may see them, a page at a time."""
+    context = _scan_context(request)
+    scan = context["scan"]
+    groups = queries.stored_groups(request.user, scan)
+    page = Paginator(groups, GROUPS_PER_PAGE).get_page(request.GET.get("page"))
+    shown = queries.with_contact_ids(page.object_list)
+    names = queries.contact_names(request.user, [i for g in shown for i in g.contact_ids])
     rows = [
         {
             "group": g,
             "people": [(i, names.get(i, f"#{i}")) for i in g.contact_ids],
             "ids": ",".join(str(i) for i in g.contact_ids),
         }
-        for g in groups
+        for g in shown
     ]
     return render(
         request,
         "duplicates/list.html",
         {
+            **context,
             "rows": rows,
-            "total": len(result.groups),
-            "exact_total": sum(1 for g in result.groups if g.exact),
-            "oversized": result.oversized_blocks,
+            "page": page,
+            "exact_total": groups.filter(exact=True, live__lte=services.BULK_MAX_GROUP).count()
+            if scan
+            else 0,
+            "changed_since": queries.contacts_changed_since(request.user, scan),
         },
     )
+
+
+@login_required
+@require_POST
+def start_scan(request: HttpRequest) -> HttpResponse:
+    try:
+        services.request_scan(request.user)
+    except Forbidden as exc:
+        messages.error(request, exc.message)
+    return redirect("duplicates:list")
+
+
+@login_required
+@require_GET
+def scan_progress(request: HttpRequest) -> HttpResponse:
+    """The scan's progress fragment, polled by htmx while a scan runs."""
+    context = _scan_context(request)
+    response = render(request, "duplicates/list.html#scan", context)
+    if context["running"] is None:
+        # Finished: htmx reloads the page so the new groups show.
+        response["HX-Refresh"] = "true"
+    return response
 
 
 @login_required
