@@ -8,6 +8,7 @@ from django.utils import timezone
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from kartoteka.activity import services as timeline
 from kartoteka.contacts import services as contact_services
 from kartoteka.segments.queries import filter_contacts
 from tests.segments.helpers import define_details
@@ -50,6 +51,14 @@ def population(admin):
             },
             created_at=created,
         )
+        # Visits at half days, so no entry sits on a window's edge while the test runs.
+        visits = [rng.randint(0, 20) + 0.5 for _ in range(rng.choice([0, 1, 3, 6, 12]))]
+        timeline.record_many(
+            [
+                timeline.activity_entry(contact, "visit", occurred_at=now - dt.timedelta(days=d))
+                for d in visits
+            ]
+        )
         snapshot[contact.pk] = {
             "country": contact.country,
             "city": contact.city,
@@ -58,6 +67,7 @@ def population(admin):
             "tags": {t.name_folded for t in contact.tags.all()},
             "properties": contact.properties,
             "created_at": created,
+            "visits": visits,
         }
     return snapshot
 
@@ -95,6 +105,10 @@ leaf = st.one_of(
     st.sampled_from([10, 50, 100]).map(
         lambda d: {"field": "created_at", "op": "in_last_days", "value": d}
     ),
+    # Up to 12 times: past the recency ladder's 10 ranks, the timeline is counted instead.
+    st.tuples(st.integers(1, 12), st.sampled_from([3, 7, 14, 30])).map(
+        lambda t: {"activity": "visit", "min_count": t[0], "within_days": t[1]}
+    ),
 )
 documents = st.recursive(
     leaf,
@@ -115,6 +129,9 @@ def holds(document, c) -> bool:
         return any(holds(d, c) for d in document["any"])
     if "not" in document:
         return not holds(document["not"], c)
+    if "activity" in document:
+        recent = [d for d in c["visits"] if d <= document["within_days"]]
+        return len(recent) >= document["min_count"]
     field, op, value = document["field"], document["op"], document.get("value")
     if field == "tags":
         tags = c["tags"]

@@ -11,6 +11,7 @@ from django.db.models import Count, F, Q, Subquery
 
 from kartoteka.activity.models import Activity
 from kartoteka.segments import fields
+from kartoteka.segments.models import RECENCY_RANKS, ActivityRecency
 from kartoteka.segments.schema import Behaviour, Condition, Group, Negation, Node
 
 NOTHING = Q(pk__in=[])
@@ -44,20 +45,24 @@ def to_q(node: Node, *, negated: bool = False) -> Q:
 
 
 def _behaviour(node: Behaviour) -> Q:
-    entries = Activity.objects.filter(
-        kind=node.kind, occurred_at__gte=fields.days_ago(node.within_days)
-    ).order_by()
-    if node.min_count > 1:
-        # Grouping by contact_id + 0 rather than the bare column keeps SQLite from walking the
-        # whole (contact, kind, time) index in contact order to skip a sort; the window of
-        # recent entries, read from the (kind, time, contact) index, is far smaller.
-        return Q(
-            pk__in=Subquery(
-                entries.annotate(who=F("contact_id") + 0)
-                .values("who")
-                .annotate(times=Count("contact_id"))
-                .filter(times__gte=node.min_count)
-                .values("who")
-            )
+    since = fields.days_ago(node.within_days)
+    if node.min_count <= RECENCY_RANKS:
+        # At least N entries since then ⇔ the N-th most recent one is since then: one range of
+        # the ladder's (kind, rank, occurred_at) index, whatever the number of recent entries.
+        rungs = ActivityRecency.objects.filter(
+            kind=node.kind, rank=node.min_count, occurred_at__gte=since
         )
-    return Q(pk__in=Subquery(entries.values("contact_id")))
+        return Q(pk__in=Subquery(rungs.values("contact_id")))
+    entries = Activity.objects.filter(kind=node.kind, occurred_at__gte=since).order_by()
+    # Grouping by contact_id + 0 rather than the bare column keeps SQLite from walking the
+    # whole (contact, kind, time) index in contact order to skip a sort; the window of recent
+    # entries, read from the (kind, time, contact) index, is far smaller.
+    return Q(
+        pk__in=Subquery(
+            entries.annotate(who=F("contact_id") + 0)
+            .values("who")
+            .annotate(times=Count("contact_id"))
+            .filter(times__gte=node.min_count)
+            .values("who")
+        )
+    )

@@ -38,3 +38,40 @@ class Segment(NamedFilter):
         constraints = [
             models.UniqueConstraint(fields=["owner", "name"], name="unique_segment_name"),
         ]
+
+
+# How many of a contact's most recent entries of each kind the recency ladder keeps; behaviour
+# conditions asking for more than this many fall back to counting the timeline.
+RECENCY_RANKS = 10
+
+
+class ActivityRecency(models.Model):
+    """The `rank`-th most recent timeline entry of one kind for one contact (ranks 1 to
+    RECENCY_RANKS): its occurred_at. "Kind K at least N times in the last D days" holds exactly
+    when rank N's occurred_at is within D days, which one range of the (kind, rank, occurred_at)
+    index answers, instead of counting every recent entry per contact.
+
+    Kept by database triggers on the timeline table (migration 0005), so every way of writing
+    the timeline (services, bulk import, merge, forget, delete) keeps it in step; never written
+    by application code.
+    """
+
+    # Looked up by (contact, kind) through the unique constraint; no index of its own.
+    contact = models.ForeignKey(
+        "contacts.Contact", on_delete=models.CASCADE, related_name="+", db_index=False
+    )
+    kind = models.CharField(max_length=40)
+    rank = models.PositiveSmallIntegerField()
+    occurred_at = models.DateTimeField()
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["contact", "kind", "rank"], name="unique_activity_recency"
+            ),
+        ]
+        indexes = [
+            models.Index(
+                fields=["kind", "rank", "occurred_at", "contact"], name="activity_recency_window"
+            ),
+        ]
