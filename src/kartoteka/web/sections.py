@@ -111,6 +111,8 @@ def describe(entry: Activity, details: dict[str, str]) -> dict:
         (str(payload[k]) for k in ("tag", "summary", "title", "name", "subject") if payload.get(k)),
         "",
     )
+    if not text and isinstance(payload.get("tags"), list):
+        text = ", ".join(str(name) for name in payload["tags"])  # tags a contact arrived with
     actor = entry.actor.display_name if entry.actor else (entry.actor_label or _("System"))
     return {
         "entry": entry,
