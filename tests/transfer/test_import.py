@@ -35,7 +35,13 @@ def test_imported_contacts_get_created_timeline_entries_named_after_the_import(a
     imp = run(admin, write(tmp_path, "people.csv", CSV))
     entry = Activity.objects.get(contact__email="ana@example.com", kind="created")
     assert entry.actor_label == f"import #{imp.pk}"
-    assert entry.payload == {"source": "import", "email": "ana@example.com"}
+    assert entry.payload == {"source": "import", "email": "ana@example.com", "tags": ["vip"]}
+
+
+def test_tags_a_contact_arrives_with_are_named_in_its_created_entry_only(admin, tmp_path):
+    run(admin, write(tmp_path, "people.csv", CSV))
+    kinds = Activity.objects.filter(contact__email="ana@example.com").values_list("kind", flat=True)
+    assert list(kinds) == ["created"]
 
 
 def test_importing_the_same_file_twice_changes_nothing(admin, tmp_path):
@@ -149,3 +155,11 @@ def test_dry_run_counts_a_repeated_email_as_one_new_contact_then_an_update(admin
     text = "email,city\nsam@example.com,Madrid\nSAM@example.com,Kraków\n"
     plan = services.dry_run_import(admin, upload(admin, write(tmp_path, "d.csv", text)))
     assert (plan["created"], plan["updated"]) == (1, 1)
+
+
+def test_the_card_timeline_names_the_tags_in_the_created_entry(admin, tmp_path):
+    from kartoteka.web.sections import describe
+
+    run(admin, write(tmp_path, "people.csv", CSV))
+    entry = Activity.objects.get(contact__email="ana@example.com", kind="created")
+    assert describe(entry, {})["text"] == "vip"

@@ -212,7 +212,8 @@ def row_data(cells: list[str], mapping: list[tuple[int, str]]) -> dict[str, Any]
         value = cells[index].strip()
         if not value:
             continue
-        value = unneutralise(value)
+        if value[0] == "'":
+            value = unneutralise(value)
         if target in LISTS:
             items = [item.strip() for item in _SPLIT.split(value) if item.strip()]
             data[target] = [*data.get(target, []), *items]
@@ -227,10 +228,14 @@ def row_data(cells: list[str], mapping: list[tuple[int, str]]) -> dict[str, Any]
             data[target] = value
         else:
             # A line break inside a cell (an address typed on two lines) reads as a space.
-            data[target] = _LINE_BREAK.sub(" ", value)
+            data[target] = _LINE_BREAK.sub(" ", value) if _has_break(value) else value
     if properties:
         data["properties"] = properties
     return data
+
+
+def _has_break(value: str) -> bool:
+    return "\n" in value or "\r" in value
 
 
 # A cell Kartoteka exported with a leading apostrophe so that spreadsheets never run it.

@@ -26,7 +26,7 @@ from kartoteka.contacts.bulk import (
     RowFailure,
     clean_row,
     delete_created,
-    insert_rows,
+    insert_values,
     restore_fields,
     upsert_contacts,
 )
@@ -234,6 +234,7 @@ def _clean_batch(
         key=lambda item: item[0],
     )
     width = len(imp.headers)
+    today = timezone.localdate()
     cleaned, failures, notes = [], [], {}
     for number, cells in batch:
         if len(cells) > width and any(c.strip() for c in cells[width:]):
@@ -248,7 +249,7 @@ def _clean_batch(
         data = mapping.row_data(cells, columns)
         note = data.pop("note", None)
         try:
-            cleaned.append((number, clean_row(data, definitions)))
+            cleaned.append((number, clean_row(data, definitions, today=today)))
         except InvalidInput as exc:
             failures += [
                 RowFailure(number, field, message)
@@ -512,29 +513,7 @@ def _commit_batch(
         ImportProblem.objects.bulk_create(
             [_problem(imp, f, cells[f.row_number]) for f in failures], batch_size=500
         )
-        insert_rows(
-            ImportRow,
-            [
-                {
-                    "batch_id": imp.pk,
-                    "row_number": number,
-                    "contact_id": contact_id,
-                    "outcome": RowOutcome.CREATED,
-                }
-                for number, contact_id in result.created
-            ]
-            + [
-                {
-                    "batch_id": imp.pk,
-                    "row_number": number,
-                    "contact_id": contact_id,
-                    "outcome": RowOutcome.UPDATED,
-                    "before": before,
-                    "after": after,
-                }
-                for number, contact_id, before, after in result.updated
-            ],
-        )
+        _journal(imp, result)
         _add_notes(imp, options, result, notes)
         imp.checkpoint = batch[-1][0]
         imp.created_count += len(result.created)
@@ -550,6 +529,24 @@ def _commit_batch(
                 "failed_count",
             ]
         )
+
+
+def _journal(imp: Import, result: BatchResult) -> None:
+    """What a revert needs: a row per created contact, and one per updated contact with the
+    old and new values of the fields it changed."""
+    nothing: dict = {}  # one shared value, so its JSON is encoded once
+    insert_values(
+        ImportRow,
+        ["batch_id", "row_number", "contact_id", "outcome", "before", "after"],
+        [
+            (imp.pk, number, contact_id, RowOutcome.CREATED, nothing, nothing)
+            for number, contact_id in result.created
+        ]
+        + [
+            (imp.pk, number, contact_id, RowOutcome.UPDATED, before, after)
+            for number, contact_id, before, after in result.updated
+        ],
+    )
 
 
 def _add_notes(
