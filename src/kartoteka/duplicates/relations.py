@@ -80,15 +80,16 @@ POLICIES: dict[str, Policy] = {
 
 
 # Tables whose text may quote a person without pointing at them: on forget, these fields are
-# blanked in every row that contains one of the person's e-mail addresses or phone numbers.
+# blanked in every row that contains one of the person's e-mail addresses or phone numbers, or
+# their whole name (privacy.services says when a name counts).
 SWEEPS: dict[str, tuple[str, ...]] = {
     "activity.Activity": ("payload",),
     "activity.Notification": ("text",),
     "transfer.ImportProblem": ("value", "message"),
 }
 # Stored files named by a path column (uploaded imports, finished exports): on forget, a file
-# that contains one of the person's e-mail addresses or phone numbers is deleted and the column
-# blanked.
+# that contains one of the person's e-mail addresses, phone numbers or their whole name is
+# deleted and the column blanked.
 FILE_SWEEPS: dict[str, str] = {
     "transfer.Import": "file_path",
     "transfer.Export": "file_path",

@@ -2,8 +2,11 @@
 contact everywhere while keeping anonymous aggregates and an audit record."""
 
 import io
+import json
 import os
+import re
 import zipfile
+from dataclasses import dataclass
 
 from django.core.files.storage import default_storage
 from django.db import transaction
@@ -66,6 +69,50 @@ def _identifiers(contact: Contact) -> list[str]:
     return sorted(found)
 
 
+# A name identifies someone in free text only as the whole name: first and last name together,
+# in either order, as whole words. A first name alone ("Anna") or a last name alone ("García")
+# is in countless texts about other people, and a one-letter part ("J") would match inside any
+# word; so both parts must be there, each of at least MIN_NAME_PART characters. Between the
+# words any run of up to three spaces or punctuation marks counts (a CSV export has
+# "Anna,Nowak"), but never a letter: "Annabelle Nowakowska" is somebody else.
+MIN_NAME_PART = 2
+NAME_GAP = r"[\W_]{1,3}"
+# A run of XML tags between two cells of a sheet, read as one space.
+XML_TAG = re.compile(rb"(?:\s*<[^>]*>\s*)+")
+
+
+@dataclass(frozen=True)
+class _Name:
+    pattern: re.Pattern
+    # Lower-case texts a column must contain to be looked at (the database narrows first): the
+    # words as typed, and as a JSON column stores them with \u escapes.
+    needles: tuple[str, ...]
+
+
+def _names(contact: Contact) -> list[_Name]:
+    first = re.findall(r"[^\W_]+", contact.first_name.lower())
+    last = re.findall(r"[^\W_]+", contact.last_name.lower())
+    if not first or not last or min(len(w) for w in [*first, *last]) < MIN_NAME_PART:
+        return []
+    names = []
+    for words in ([*first, *last], [*last, *first]):
+        longest = max(words, key=len)
+        escaped = json.dumps(longest)[1:-1]
+        names.append(
+            _Name(
+                pattern=re.compile(
+                    r"(?<!\w)" + NAME_GAP.join(re.escape(w) for w in words) + r"(?!\w)"
+                ),
+                needles=tuple(dict.fromkeys([longest, escaped])),
+            )
+        )
+    return names
+
+
+def _quotes_name(text: str, names: list[_Name]) -> bool:
+    return any(name.pattern.search(text) for name in names)
+
+
 def _empty(model, name: str):
     model_field = model._meta.get_field(name)
     if model_field.get_internal_type() == "JSONField":
@@ -88,6 +135,7 @@ def forget_contact(actor: User | None, contact: Contact, *, actor_label: str = "
     label = _label(actor, actor_label)
     contact = Contact.objects.select_for_update(of=("self",)).get(pk=contact.pk)
     identifiers = _identifiers(contact)
+    names = _names(contact)
     erased: dict[str, int] = {}
     stored_files: list[str] = []
     for relation in relations.checked_relations():
@@ -115,10 +163,10 @@ def forget_contact(actor: User | None, contact: Contact, *, actor_label: str = "
             )
             erased[f"{target._meta.label} (only linked to this contact)"] = orphans.count()
             orphans.delete()
-    swept = _sweep(identifiers)
+    swept = _sweep(identifiers, names)
     if swept:
         erased["mentions elsewhere"] = swept
-    files_with_person = _sweep_files(identifiers)
+    files_with_person = _sweep_files(identifiers, names)
     if files_with_person:
         erased["import and export files"] = len(files_with_person)
     stored_files += files_with_person
@@ -147,8 +195,9 @@ def _delete_files(names: list[str]) -> None:
             default_storage.delete(name)
 
 
-def _file_mentions(path: str, identifiers: list[str]) -> bool:
-    """Whether a stored file (plain text, or a ZIP such as XLSX) contains an identifier."""
+def _file_mentions(path: str, identifiers: list[str], names: list[_Name]) -> bool:
+    """Whether a stored file (plain text, or a ZIP such as XLSX) contains an identifier or the
+    person's name."""
     try:
         if os.path.isabs(path):
             with open(path, "rb") as handle:
@@ -162,14 +211,17 @@ def _file_mentions(path: str, identifiers: list[str]) -> bool:
     if data[:2] == b"PK":
         try:
             with zipfile.ZipFile(io.BytesIO(data)) as archive:
-                texts = [archive.read(name) for name in archive.namelist()]
+                # Tags out, so the cells of one row of a sheet read as words side by side.
+                texts = [XML_TAG.sub(b" ", archive.read(name)) for name in archive.namelist()]
         except zipfile.BadZipFile:
             pass
     needles = [i.encode() for i in identifiers]
-    return any(needle in text.lower() for text in texts for needle in needles)
+    if any(needle in text.lower() for text in texts for needle in needles):
+        return True
+    return any(_quotes_name(text.decode("utf-8", "replace").lower(), names) for text in texts)
 
 
-def _sweep_files(identifiers: list[str]) -> list[str]:
+def _sweep_files(identifiers: list[str], names: list[_Name]) -> list[str]:
     """Blank the path of import and export files that contain the person; return the paths
     (deleted once the transaction commits)."""
     found: list[str] = []
@@ -178,31 +230,48 @@ def _sweep_files(identifiers: list[str]) -> list[str]:
         if model is None:
             continue
         for pk, path in model._default_manager.exclude(**{column: ""}).values_list("pk", column):
-            if path and _file_mentions(path, identifiers):
+            if path and _file_mentions(path, identifiers, names):
                 model._default_manager.filter(pk=pk).update(**{column: ""})
                 found.append(path)
     return found
 
 
-def _sweep(identifiers: list[str]) -> int:
-    """Blank the sweep fields of rows that quote one of the identifiers; returns rows touched."""
+def _as_text(value) -> str:
+    if isinstance(value, str):
+        return value.lower()
+    return json.dumps(value, ensure_ascii=False, default=str).lower()
+
+
+def _sweep(identifiers: list[str], names: list[_Name]) -> int:
+    """Blank the sweep fields of rows that quote one of the identifiers or the person's name;
+    returns rows touched.
+
+    The database picks the candidate rows by plain substring; a name is then confirmed here as
+    whole words, so a row that only contains a longer word ("Nowakowska" for "Nowak") is left.
+    """
+    needles = identifiers + [n for name in names for n in name.needles]
     touched = 0
-    for label, names in relations.SWEEPS.items():
+    for label, fields in relations.SWEEPS.items():
         model = relations.installed(label)
         if model is None:
             continue  # that app has not added the table yet
-        present = [n for n in names if any(f.name == n for f in model._meta.concrete_fields)]
-        if not present or not identifiers:
+        present = [n for n in fields if any(f.name == n for f in model._meta.concrete_fields)]
+        if not present or not needles:
             continue
         condition = Q()
         annotations = {}
         for name in present:
             alias = f"_swept_{name}"
             annotations[alias] = Lower(Cast(name, TextField()))
-            for value in identifiers:
+            for value in needles:
                 condition |= Q(**{f"{alias}__contains": value})
         rows = model._default_manager.annotate(**annotations).filter(condition)
-        ids = list(rows.values_list("pk", flat=True))
+        ids = [
+            pk
+            for pk, *values in rows.values_list("pk", *present)
+            if any(i in _as_text(v) for v in values for i in identifiers)
+            or any(_quotes_name(_as_text(v), names) for v in values)
+        ]
         if ids:
             model._default_manager.filter(pk__in=ids).update(
                 **{name: _empty(model, name) for name in present}
