@@ -45,3 +45,11 @@ def test_a_failing_subscriber_does_not_stop_the_others(received):
     finally:
         events.unsubscribe("test.happened", broken)
     assert received == [{"event": "test.happened", "contact_id": 2}]
+
+
+@pytest.mark.django_db(transaction=True)
+def test_many_payloads_are_delivered_in_order_after_commit(received):
+    with transaction.atomic():
+        events.publish_many("test.happened", [{"contact_id": 1}, {"contact_id": 2}])
+        assert received == []
+    assert [payload["contact_id"] for payload in received] == [1, 2]

@@ -29,12 +29,20 @@ def unsubscribe(event: str, handler: Subscriber) -> None:
 
 def publish(event: str, **payload: Any) -> None:
     """Deliver `event` to its subscribers once the current transaction commits."""
+    publish_many(event, [payload])
+
+
+def publish_many(event: str, payloads: list[dict[str, Any]]) -> None:
+    """Deliver `event` once per payload after the commit, with one commit hook for all of them
+    (a bulk write announcing thousands of contacts)."""
 
     def deliver() -> None:
-        for handler in list(_subscribers[event]) + list(_subscribers["*"]):
-            try:
-                handler(event=event, **payload)
-            except Exception:  # one faulty subscriber must not break the others
-                logger.exception("subscriber %r failed on %s", handler, event)
+        handlers = list(_subscribers[event]) + list(_subscribers["*"])
+        for payload in payloads:
+            for handler in handlers:
+                try:
+                    handler(event=event, **payload)
+                except Exception:  # one faulty subscriber must not break the others
+                    logger.exception("subscriber %r failed on %s", handler, event)
 
     transaction.on_commit(deliver)
