@@ -1,0 +1,158 @@
+"""A real `kartoteka worker` process, killed in the middle of an import, and the next worker
+finishing it without duplicates or lost rows — on the database queue and on Redis (RQ).
+
+The processes get a database of their own (an SQLite file, or a fresh PostgreSQL database when
+the suite runs on PostgreSQL), since they cannot see the test transaction.
+"""
+
+import contextlib
+import os
+import signal
+import sqlite3
+import subprocess
+import sys
+import time
+import uuid
+from pathlib import Path
+
+import psycopg
+import pytest
+import redis
+
+ROWS = 30_000
+KARTOTEKA = str(Path(sys.executable).with_name("kartoteka"))
+REDIS = "redis://127.0.0.1:6379"
+ENQUEUE = """
+import sys
+from pathlib import Path
+import django
+django.setup()
+from kartoteka.accounts.models import User
+from kartoteka.transfer import services
+admin = User.objects.get(username="boss")
+imp = services.upload_import(admin, upload=Path(sys.argv[1]), file_name="people.csv")
+services.start_import(admin, imp)
+"""
+
+
+class Database:
+    """The worker's database, read from here with a plain driver while the worker writes."""
+
+    def __init__(self, data_dir: Path):
+        suite_url = os.environ.get("DATABASE_URL", "")
+        self.server = suite_url.rsplit("/", 1)[0] if suite_url.startswith("postgres") else None
+        if self.server:
+            self.name = f"kt_worker_{uuid.uuid4().hex[:12]}"
+            with psycopg.connect(f"{self.server}/postgres", autocommit=True) as admin:
+                admin.execute(f'CREATE DATABASE "{self.name}"')
+            self.url = f"{self.server}/{self.name}"
+        else:
+            self.path = data_dir / "kartoteka.sqlite3"
+            self.url = f"sqlite:///{self.path}"
+
+    def one(self, sql: str, params: tuple = ()) -> tuple:
+        if self.server:
+            with psycopg.connect(self.url) as connection:
+                return connection.execute(sql.replace("?", "%s"), params).fetchone()
+        connection = sqlite3.connect(self.path, timeout=10)
+        try:
+            return connection.execute(sql, params).fetchone()
+        finally:
+            connection.close()
+
+    def write(self, sql: str, params: tuple = ()) -> None:
+        if self.server:
+            with psycopg.connect(self.url) as connection:
+                connection.execute(sql.replace("?", "%s"), params)
+            return
+        connection = sqlite3.connect(self.path, timeout=10)
+        with connection:
+            connection.execute(sql, params)
+        connection.close()
+
+    def drop(self) -> None:
+        if self.server:
+            with psycopg.connect(f"{self.server}/postgres", autocommit=True) as admin:
+                admin.execute(f'DROP DATABASE IF EXISTS "{self.name}" WITH (FORCE)')
+
+
+@pytest.fixture(params=["database", "rq"])
+def worker_env(request, tmp_path):
+    env = {
+        key: value
+        for key, value in os.environ.items()
+        if not key.startswith(("DJANGO_", "KARTOTEKA_", "DATABASE_", "REDIS_"))
+    }
+    database = Database(tmp_path)
+    env.update(
+        DJANGO_SETTINGS_MODULE="kartoteka.settings",
+        KARTOTEKA_DATA_DIR=str(tmp_path),
+        KARTOTEKA_TASKS=request.param,
+        DATABASE_URL=database.url,
+    )
+    queue = None
+    if request.param == "rq":
+        # A Redis database of its own (1–15), emptied before and after.
+        number = 1 + uuid.uuid4().int % 15
+        env["REDIS_URL"] = f"{REDIS}/{number}"
+        queue = redis.Redis.from_url(env["REDIS_URL"])
+        queue.flushdb()
+    yield env, database
+    if queue is not None:
+        queue.flushdb()
+    database.drop()
+
+
+def _kill_session(session_id: int) -> None:
+    """SIGKILL the worker and every process it started — the normalising pool, and RQ's work
+    horse, which runs in a process group of its own but stays in the worker's session."""
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            fields = stat.read_text().rsplit(")", 1)[1].split()
+        except (FileNotFoundError, ProcessLookupError):
+            continue
+        if int(fields[3]) == session_id:  # the fields after "pid (comm)": state ppid pgrp session
+            with contextlib.suppress(ProcessLookupError):
+                os.kill(int(stat.parent.name), signal.SIGKILL)
+
+
+def _run(env: dict, *args: str, stdin: str | None = None) -> None:
+    subprocess.run(args, env=env, input=stdin, text=True, check=True, timeout=300)
+
+
+def test_a_killed_worker_leaves_an_import_the_next_worker_finishes(worker_env, tmp_path):
+    env, database = worker_env
+    people = tmp_path / "people.csv"
+    people.write_text(
+        "email,first_name,last_name\n"
+        + "".join(f"person{n}@example.com,Person,Number {n}\n" for n in range(ROWS))
+    )
+    _run(env, KARTOTEKA, "init", "--admin", "boss", "--password-stdin", stdin="s3cret-pass\n")
+    _run(env, sys.executable, "-c", ENQUEUE, str(people))
+
+    worker = subprocess.Popen(
+        [KARTOTEKA, "worker"], env=env, start_new_session=True, stdout=subprocess.DEVNULL
+    )
+    try:
+        deadline = time.monotonic() + 120
+        checkpoint = 0
+        while not checkpoint and time.monotonic() < deadline:
+            time.sleep(0.02)
+            checkpoint = database.one("SELECT checkpoint FROM transfer_import")[0]
+        _kill_session(worker.pid)
+    finally:
+        worker.wait(timeout=30)
+    status, checkpoint = database.one("SELECT status, checkpoint FROM transfer_import")
+    assert status == "running" and 0 < checkpoint < ROWS, "killed mid-import"
+    assert database.one("SELECT count(*) FROM contacts_contact")[0] == checkpoint
+
+    # Minutes later: without a heartbeat since, the import counts as interrupted.
+    database.write("UPDATE transfer_import SET heartbeat_at = ?", ("2000-01-01 00:00:00",))
+    _run(env, KARTOTEKA, "worker", "--batch")
+
+    status, created, done = database.one(
+        "SELECT status, created_count, checkpoint FROM transfer_import"
+    )
+    assert (status, created, done) == ("done", ROWS, ROWS)
+    contacts, emails = database.one("SELECT count(*), count(DISTINCT email) FROM contacts_contact")
+    assert contacts == emails == ROWS
