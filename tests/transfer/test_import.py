@@ -163,3 +163,23 @@ def test_the_card_timeline_names_the_tags_in_the_created_entry(admin, tmp_path):
     run(admin, write(tmp_path, "people.csv", CSV))
     entry = Activity.objects.get(contact__email="ana@example.com", kind="created")
     assert describe(entry, {})["text"] == "vip"
+
+
+def test_imported_contacts_are_found_by_text_search_and_in_the_recency_ladder(admin, tmp_path):
+    from django.db import connection
+
+    from kartoteka.segments.queries import document_from, filter_contacts
+    from tests.segments.test_recency import expected_ladder, ladder
+
+    existing = make_contact(admin, email="jan@example.com", first_name="Janek")
+    run(admin, write(tmp_path, "people.csv", CSV))
+    found = filter_contacts(admin, document_from(q="garcí"))
+    assert list(found.values_list("email", flat=True)) == ["ana@example.com"]
+    assert list(filter_contacts(admin, document_from(q="kowalski"))) == [existing]
+    assert ladder() == expected_ladder()
+    if connection.vendor == "sqlite":
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT name FROM sqlite_master WHERE type = 'trigger'")
+            triggers = {row[0] for row in cursor.fetchall()}
+        # The per-row triggers a batch suspends are back for every other writer.
+        assert {"segments_contact_search_insert", "segments_activityrecency_insert"} <= triggers

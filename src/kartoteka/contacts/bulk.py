@@ -9,7 +9,8 @@ are written with one bulk statement per table. The caller holds the transaction.
 import datetime as dt
 import re
 import unicodedata
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -47,6 +48,7 @@ from kartoteka.core.errors import ErrorCollector, InvalidInput
 from kartoteka.core.normalise import MAX_TEXT, fold_email, normalise_country, normalise_email
 from kartoteka.core.scope import is_admin
 from kartoteka.segments.fields import SQLITE_SEARCH_TABLE
+from kartoteka.segments.models import RECENCY_RANKS, ActivityRecency
 
 # Text without control or invisible characters and without leading, trailing, doubled or
 # unusual spaces: clean_text returns it as it is when it is also NFC.
@@ -75,8 +77,11 @@ _CONTACT_COLUMNS = [
     "last_activity_at",
 ]
 _CONTACT_DEFAULTS = {name: Contact._meta.get_field(name).get_default() for name in SCALAR_FIELDS}
-# The row trigger that keeps segments' SQLite search index in step (segments migration 0004).
+# The row triggers that keep segments' SQLite search index (migration 0004) and recency
+# ladder (migration 0005) in step with new contacts and timeline entries.
 _SEARCH_TRIGGER = f"{SQLITE_SEARCH_TABLE}_insert"
+_RECENCY_TABLE = ActivityRecency._meta.db_table
+_RECENCY_TRIGGER = f"{_RECENCY_TABLE}_insert"
 
 
 @dataclass
@@ -372,7 +377,7 @@ def _upsert_distinct(
     )
     now = timezone.now()
     activities: list[dict[str, Any]] = []
-    _create(new_rows, options, tags, companies, now, activities, result, dry_run=dry_run)
+    _create(new_rows, options, tags, companies, now, result, dry_run=dry_run)
     _update(existing_rows, options, tags, companies, now, activities, result, dry_run=dry_run)
     if not dry_run:
         insert_values(Activity, _ACTIVITY_FIELDS, activities)
@@ -494,14 +499,16 @@ def _adapter(field) -> Any:
     if kind == "JSONField":
         ops, encoder = connection.ops, field.encoder
         return lambda value: ops.adapt_json_value(value, encoder)
-    if kind in ("DateTimeField", "DateField", "DecimalField", "TimeField"):
+    if kind == "DateField":
+        return connection.ops.adapt_datefield_value
+    if kind in ("DateTimeField", "DecimalField", "TimeField"):
         return lambda value: field.get_db_prep_save(value, connection)
     if kind == "GenericIPAddressField":
         return lambda value: value or None
     return None
 
 
-def _create(rows, options, tags, companies, now, activities, result, *, dry_run: bool) -> None:
+def _create(rows, options, tags, companies, now, result, *, dry_run: bool) -> None:
     if not rows:
         return
     if dry_run:
@@ -543,7 +550,7 @@ def _create(rows, options, tags, companies, now, activities, result, *, dry_run:
             )
         )
     ids = _insert_contacts([*scalars, *_CONTACT_COLUMNS], contacts)
-    emails, phone_rows, owner_rows, tag_rows = [], [], [], []
+    emails, phone_rows, owner_rows, tag_rows, created = [], [], [], [], []
     actor_id = _actor_id(options)
     source_at = len(scalars)
     for (number, cleaned), contact_id, values in zip(rows, ids, contacts, strict=True):
@@ -574,8 +581,9 @@ def _create(rows, options, tags, companies, now, activities, result, *, dry_run:
                     options.label,
                 )
             )
-        activities.append(_entry(contact_id, Kind.CREATED, options, now, payload))
-        events.publish("contact.created", contact_id=contact_id, actor_id=actor_id)
+        created.append(_entry(contact_id, Kind.CREATED, options, now, payload))
+    _insert_timeline_of_new_contacts(created, ids)
+    events.publish_many("contact.created", [{"contact_id": i, "actor_id": actor_id} for i in ids])
     insert_values(
         ContactEmail, ["contact_id", "email", "email_folded", "is_primary", "created_at"], emails
     )
@@ -594,31 +602,66 @@ def _insert_contacts(names: list[str], values: list[tuple]) -> list[int]:
     On SQLite the FTS5 search index (segments' trigram table, filled by a row trigger) gets the
     new contacts in one INSERT … SELECT instead: FTS5 flushes its pending index data at every
     trigger statement, which made the index cost four times as much per row as the bulk form.
-    The trigger is dropped and re-created inside the caller's transaction, so no other
-    connection ever sees it missing, and a rollback restores it.
+    """
+    with _row_trigger_suspended(_SEARCH_TRIGGER) as suspended:
+        ids = insert_values(Contact, names, values, returning=True)
+        if suspended:
+            # New ids are above every id ever used, so this range holds only the new contacts.
+            with connection.cursor() as cursor:
+                cursor.execute(
+                    f"INSERT INTO {SQLITE_SEARCH_TABLE} (rowid, search_text)"
+                    " SELECT id, search_text FROM contacts_contact WHERE id BETWEEN %s AND %s",
+                    [ids[0], ids[-1]],
+                )
+    return ids
+
+
+def _insert_timeline_of_new_contacts(entries: list[tuple], ids: list[int]) -> None:
+    """Insert the timeline entries of contacts just created (ids in order).
+
+    On SQLite segments' recency ladder (segments.models.ActivityRecency, kept by a row trigger
+    that recounts the contact's entries of that kind) is filled for the whole batch by one
+    ranked INSERT … SELECT, the form of the ladder's first filling in segments migration 0005:
+    per row, the trigger cost about 90 µs, more than everything else a new contact writes.
+    These contacts had no entries and no ladder rows before, so the result is the same.
+    """
+    with _row_trigger_suspended(_RECENCY_TRIGGER) as suspended:
+        insert_values(Activity, _ACTIVITY_FIELDS, entries)
+        if suspended and entries:
+            with connection.cursor() as cursor:
+                cursor.execute(
+                    f"INSERT INTO {_RECENCY_TABLE} (contact_id, kind, rank, occurred_at)"
+                    " SELECT contact_id, kind, rank, occurred_at FROM ("
+                    " SELECT contact_id, kind, occurred_at, row_number() OVER"
+                    " (PARTITION BY contact_id, kind ORDER BY occurred_at DESC) AS rank"
+                    " FROM activity_activity WHERE contact_id BETWEEN %s AND %s) ranked"
+                    " WHERE rank <= %s",
+                    [ids[0], ids[-1], RECENCY_RANKS],
+                )
+
+
+@contextmanager
+def _row_trigger_suspended(name: str) -> Iterator[bool]:
+    """On SQLite, drop the row trigger `name` for the statements inside and re-create it after;
+    yields whether it was suspended (the caller then does its work for the whole batch).
+
+    Only inside a transaction: the drop and the re-creation commit together, so no other
+    connection ever sees the trigger missing, and a rollback restores it.
     """
     if connection.vendor != "sqlite" or not connection.in_atomic_block:
-        return insert_values(Contact, names, values, returning=True)
+        yield False
+        return
     with connection.cursor() as cursor:
-        cursor.execute(
-            "SELECT sql FROM sqlite_master WHERE type = 'trigger' AND name = %s",
-            [_SEARCH_TRIGGER],
-        )
+        cursor.execute("SELECT sql FROM sqlite_master WHERE type = 'trigger' AND name = %s", [name])
         found = cursor.fetchone()
         if found is None:
-            return insert_values(Contact, names, values, returning=True)
-        cursor.execute(f"DROP TRIGGER {_SEARCH_TRIGGER}")
+            yield False
+            return
+        cursor.execute(f"DROP TRIGGER {name}")
         try:
-            ids = insert_values(Contact, names, values, returning=True)
-            # New ids are above every id ever used, so this range holds only the new contacts.
-            cursor.execute(
-                f"INSERT INTO {SQLITE_SEARCH_TABLE} (rowid, search_text)"
-                " SELECT id, search_text FROM contacts_contact WHERE id BETWEEN %s AND %s",
-                [ids[0], ids[-1]],
-            )
+            yield True
         finally:
             cursor.execute(found[0])
-    return ids
 
 
 _ACTIVITY_FIELDS = ["contact_id", "kind", "occurred_at", "actor_id", "actor_label", "payload"]
