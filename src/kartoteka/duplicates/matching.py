@@ -6,10 +6,12 @@ not with the square of the number of contacts: exact conditions form the blocks,
 add a name word and the ends of another to the key, so a common e-mail domain is no one block.
 """
 
+import re
 import unicodedata
 from collections import defaultdict
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
+from functools import lru_cache
 from typing import NamedTuple
 
 from rapidfuzz import fuzz, process
@@ -63,13 +65,13 @@ FREE_MAIL_WEIGHT = 0.7
 
 
 class Record(NamedTuple):
-    """One contact as the finder sees it; every text already folded by `fold`."""
+    """One contact as the finder sees it; name, company, city and postal code already folded
+    by `fold`. E-mail domains and names are derived by the finder only when a rule uses them."""
 
     id: int
     name: str
     phones: tuple[str, ...]
-    email_domains: tuple[str, ...]
-    email_users: tuple[str, ...]
+    emails: tuple[str, ...]
     company: str
     city: str
     postal_code: str
@@ -100,17 +102,43 @@ class Result:
     oversized_blocks: list[str] = field(default_factory=list)
 
 
+def _ranges(codes: Iterable[int]) -> str:
+    """A regular-expression character class matching the given code points."""
+    parts, codes = [], sorted(codes)
+    start = previous = codes[0]
+    for code in [*codes[1:], -1]:
+        if code != previous + 1:
+            parts.append(
+                re.escape(chr(start)) + ("-" + re.escape(chr(previous)) if previous > start else "")
+            )
+            start = code
+        previous = code
+    return "[" + "".join(parts) + "]+"
+
+
+# Combining marks of the Basic Multilingual Plane, dropped after NFKD splits them off a letter.
+_COMBINING = re.compile(_ranges(c for c in range(0x300, 0x10000) if unicodedata.combining(chr(c))))
+# str.isalnum() is \w less the underscore, so this is "anything but a letter or digit".
+_NOT_ALNUM = re.compile(r"[\W_]+")
+# ASCII letters lower-cased, digits kept, everything else a space: most names need no more.
+_ASCII_FOLD = bytes(
+    c + 32 if 65 <= c <= 90 else c if 48 <= c <= 57 or 97 <= c <= 122 else 32 for c in range(256)
+)
+
+
 def fold(value: str | None) -> str:
     """Case, accents and punctuation removed; letters of every script kept."""
     if not value:
         return ""
-    decomposed = unicodedata.normalize("NFKD", value)
-    kept = []
-    for ch in decomposed:
-        if unicodedata.combining(ch):
-            continue
-        kept.append(ch if ch.isalnum() else " ")
-    return " ".join("".join(kept).casefold().split())
+    if not value.isascii():
+        value = _COMBINING.sub("", unicodedata.normalize("NFKD", value))
+        if not value.isascii():
+            return " ".join(_NOT_ALNUM.sub(" ", value).casefold().split())
+    return " ".join(value.encode().translate(_ASCII_FOLD).decode().split())
+
+
+# Companies and cities repeat across contacts: fold each spelling once per process.
+_fold_repeated = lru_cache(maxsize=1 << 16)(fold)
 
 
 def make_record(
@@ -124,33 +152,43 @@ def make_record(
     city: str = "",
     postal_code: str = "",
 ) -> Record:
-    domains, users = [], []
-    for email in emails:
-        user, _, domain = (email or "").rpartition("@")
-        if domain:
-            domains.append(domain.casefold())
-        if user:
-            users.append(fold(user.split("+", 1)[0]))
     return Record(
         contact_id,
         fold(f"{first_name} {last_name}"),
-        tuple(sorted({p for p in phones if p})),
-        tuple(sorted(set(domains))),
-        tuple(sorted({u for u in users if u})),
-        fold(company),
-        fold(city),
-        fold(postal_code),
+        _sorted(phones),
+        tuple(e for e in emails if e),
+        _fold_repeated(company),
+        _fold_repeated(city),
+        _fold_repeated(postal_code),
     )
+
+
+def _sorted(values: Iterable[str]) -> tuple[str, ...]:
+    """Distinct non-empty values in order; one value (the usual case) without sorting."""
+    values = [v for v in values if v]
+    return tuple(values) if len(values) < 2 else tuple(sorted(set(values)))
+
+
+def _email_domains(emails: tuple[str, ...]) -> tuple[str, ...]:
+    return _sorted({email.rpartition("@")[2].casefold() for email in emails})
+
+
+def _email_users(emails: tuple[str, ...]) -> tuple[str, ...]:
+    """The part before the @, without a +tag: "ana.lopez+news@x.es" is "ana lopez"."""
+    return _sorted({fold(email.rpartition("@")[0].split("+", 1)[0]) for email in emails})
+
+
+_SINGLE = {"name": 1, "company": 4, "city": 5, "postal_code": 6}
 
 
 def _values(record: Record, name: str) -> tuple[str, ...]:
     if name == "phone":
         return record.phones
     if name == "email_domain":
-        return record.email_domains
+        return _email_domains(record.emails)
     if name == "email_user":
-        return record.email_users
-    value = getattr(record, name)
+        return _email_users(record.emails)
+    value = record[_SINGLE[name]]
     return (value,) if value else ()
 
 
@@ -182,22 +220,15 @@ def _split(rule: Rule) -> list[Rule]:
     return [rule]
 
 
-def _block_keys(record: Record, rule: Rule, lead: int | None) -> list[tuple]:
-    """The blocks a record falls in: its exact values, plus the keys of the first fuzzy one."""
-    keys: list[tuple] = [()]
-    for index, (name, match) in enumerate(rule.conditions):
-        values = _values(record, name)
+def _exact_keys(columns: list[list[tuple[str, ...]]], index: int) -> list[str]:
+    """One key per combination of a record's values in the columns ([] if one is missing: a
+    missing value is no evidence of anything)."""
+    keys = [""]
+    for column in columns:
+        values = column[index]
         if not values:
-            return []  # a missing value is no evidence of anything
-        if match == FUZZY:
-            if index != lead:
-                continue
-            values = (
-                {k for v in values for k in _fuzzy_keys(v)}
-                if len(values) > 1
-                else _fuzzy_keys(values[0])
-            )
-        keys = [key + (value,) for key in keys for value in values]
+            return []
+        keys = [f"{key}\x01{value}" for key in keys for value in values]
     return keys
 
 
@@ -211,81 +242,148 @@ def _best_similarity(a: tuple[str, ...], b: tuple[str, ...], cutoff: int) -> flo
     return max((_similar(x, y, cutoff) for x in a for y in b), default=0.0)
 
 
-def _fuzzy_pairs(
-    block: list[Record], rule: Rule, result: Result
-) -> Iterator[tuple[int, int, float]]:
-    """Pairs of the block whose fuzzy conditions all pass, with their lowest similarity."""
-    fuzzy = [name for name, match in rule.conditions if match == FUZZY]
-    lead = fuzzy[0]
-    texts = [" ".join(_values(r, lead)) for r in block]
-    result.pairs_compared += len(block) * (len(block) - 1) // 2
-    # rapidfuzz scores the whole block per record in C; only pairs above the cut-off come back.
-    for i, text in enumerate(texts):
-        for _choice, _score, j in process.extract(
-            text, texts, scorer=fuzz.token_sort_ratio, score_cutoff=rule.min_similarity, limit=None
-        ):
-            if j <= i:
+class _Finder:
+    """What one run shares between rules: the records, each fuzzy field's blocking keys and
+    token-sorted text (computed once, though several rules lead with the name), the links."""
+
+    def __init__(self, records: list[Record]) -> None:
+        self.records = records
+        self.result = Result(groups=[])
+        # best[(a, b)] = (confidence, reason, exact)
+        self.best: dict[tuple[int, int], tuple[int, str, bool]] = {}
+        self._columns: dict[str, list[tuple[str, ...]]] = {}
+        self._keys: dict[str, list[set[str]]] = {}
+        self._sorted: dict[str, list[str]] = {}
+
+    def link(self, a: int, b: int, confidence: int, reason: str, exact: bool) -> None:
+        pair = (a, b) if a < b else (b, a)
+        known = self.best.get(pair)
+        if known is None or confidence > known[0]:
+            self.best[pair] = (confidence, reason, exact or bool(known and known[2]))
+        elif exact and not known[2]:
+            self.best[pair] = (known[0], known[1], True)
+
+    def column(self, name: str) -> list[tuple[str, ...]]:
+        """Every record's values of one field, derived once however many rules use it."""
+        if name not in self._columns:
+            self._columns[name] = [_values(record, name) for record in self.records]
+        return self._columns[name]
+
+    def keys(self, name: str) -> list[set[str]]:
+        if name not in self._keys:
+            found = []
+            for values in self.column(name):
+                if len(values) == 1:
+                    found.append(_fuzzy_keys(values[0]))
+                else:
+                    found.append({k for v in values for k in _fuzzy_keys(v)})
+            self._keys[name] = found
+        return self._keys[name]
+
+    def sorted_text(self, name: str) -> list[str]:
+        """Each record's values with their words sorted: plain `ratio` over these texts is
+        `token_sort_ratio`, without sorting both sides again for every pair."""
+        if name not in self._sorted:
+            self._sorted[name] = [
+                " ".join(sorted(" ".join(values).split())) for values in self.column(name)
+            ]
+        return self._sorted[name]
+
+    def exact_rule(self, rule: Rule) -> None:
+        """Link each contact to the first one with the same key: the group joins them all."""
+        columns = [self.column(name) for name, _match in rule.conditions]
+        first: dict[str, int] = {}
+        for index, record in enumerate(self.records):
+            for key in _exact_keys(columns, index):
+                known = first.setdefault(key, record.id)
+                if known != record.id:
+                    confidence = rule.confidence
+                    if FREE_MAIL_DOMAINS.intersection(key.split("\x01")):
+                        confidence = round(confidence * FREE_MAIL_WEIGHT)
+                    self.link(known, record.id, confidence, rule.name, True)
+
+    def fuzzy_rule(self, rule: Rule) -> None:
+        fuzzy = [name for name, match in rule.conditions if match == FUZZY]
+        exact = [name for name, match in rule.conditions if match == EXACT]
+        lead, others = fuzzy[0], fuzzy[1:]
+        lead_keys = self.keys(lead)
+        exact_columns = [self.column(name) for name in exact]
+        other_columns = [self.column(name) for name in others]
+        # A block holds the index of its one record until a second comes: most blocks stay
+        # single, and a list for each would cost more than the whole comparison.
+        blocks: dict[str, int | list[int]] = {}
+        for index, keys in enumerate(lead_keys):
+            if not keys or any(not column[index] for column in other_columns):
                 continue
-            score = _best_similarity(
-                _values(block[i], lead), _values(block[j], lead), rule.min_similarity
-            )
-            for other in fuzzy[1:]:
-                score = min(
-                    score,
-                    _best_similarity(
-                        _values(block[i], other), _values(block[j], other), rule.min_similarity
-                    ),
+            for tail in _exact_keys(exact_columns, index):
+                for key in keys:
+                    block_key = key + tail
+                    known = blocks.get(block_key)
+                    if known is None:
+                        blocks[block_key] = index
+                    elif known.__class__ is int:
+                        blocks[block_key] = [known, index]
+                    else:
+                        known.append(index)
+        texts = self.sorted_text(lead)
+        for key, block in blocks.items():
+            if block.__class__ is int:
+                continue
+            if len(block) > MAX_FUZZY_BLOCK:
+                self.result.oversized_blocks.append(f"{rule.name}: {len(block)} contacts")
+                continue
+            weight = FREE_MAIL_WEIGHT if FREE_MAIL_DOMAINS.intersection(key.split("\x01")) else 1.0
+            for a, b, score in self._pairs(block, texts, lead, others, rule):
+                link_confidence = round(rule.confidence * weight * score / 100)
+                self.link(a, b, link_confidence, rule.name, False)
+
+    def _pairs(
+        self, block: list[int], texts: list[str], lead: str, others: list[str], rule: Rule
+    ) -> Iterator[tuple[int, int, float]]:
+        """Pairs of the block whose fuzzy conditions all pass, with their lowest similarity."""
+        cutoff = rule.min_similarity
+        lead_column = self.column(lead)
+        other_columns = [self.column(name) for name in others]
+        self.result.pairs_compared += len(block) * (len(block) - 1) // 2
+        mine = [texts[i] for i in block]
+        for i in range(len(block) - 1):
+            # rapidfuzz scores the rest of the block in C; only pairs above the cut-off return.
+            if len(block) == 2:
+                score = fuzz.ratio(mine[0], mine[1], score_cutoff=cutoff)
+                candidates = [(None, score, 0)] if score else []
+            else:
+                candidates = process.extract(
+                    mine[i], mine[i + 1 :], scorer=fuzz.ratio, score_cutoff=cutoff, limit=None
                 )
-            if score >= rule.min_similarity:
-                yield block[i].id, block[j].id, score
+            one = block[i]
+            for _choice, score, offset in candidates:
+                other = block[i + 1 + offset]
+                a_values, b_values = lead_column[one], lead_column[other]
+                if (
+                    len(a_values) != 1
+                    or len(b_values) != 1
+                    or min(len(a_values[0]), len(b_values[0])) < MIN_FUZZY_LENGTH
+                ):
+                    score = _best_similarity(a_values, b_values, cutoff)
+                for column in other_columns:
+                    score = min(score, _best_similarity(column[one], column[other], cutoff))
+                if score >= cutoff:
+                    yield self.records[one].id, self.records[other].id, score
 
 
 def find_groups(records: Iterable[Record], rules: Iterable[Rule]) -> Result:
     """Group the records that the rules say are the same person, most certain groups first."""
-    records = list(records)
-    result = Result(groups=[])
-    # best[(a, b)] = (confidence, reason, exact)
-    best: dict[tuple[int, int], tuple[int, str, bool]] = {}
-
-    def link(a: int, b: int, confidence: int, reason: str, exact: bool) -> None:
-        pair = (a, b) if a < b else (b, a)
-        known = best.get(pair)
-        if known is None or confidence > known[0]:
-            best[pair] = (confidence, reason, exact or bool(known and known[2]))
-        elif exact and not known[2]:
-            best[pair] = (known[0], known[1], True)
-
+    finder = _Finder(list(records))
     for whole in rules:
         for rule in _split(whole):
             if not rule.conditions:
                 continue
-            lead = next(
-                (i for i, (_name, match) in enumerate(rule.conditions) if match == FUZZY), None
-            )
-            fuzzy = lead is not None
-            blocks: dict[tuple, list[Record]] = defaultdict(list)
-            for record in records:
-                for key in _block_keys(record, rule, lead):
-                    blocks[key].append(record)
-            for key, block in blocks.items():
-                if len(block) < 2:
-                    continue
-                if not fuzzy:
-                    confidence = rule.confidence
-                    if FREE_MAIL_DOMAINS.intersection(key):
-                        confidence = round(confidence * FREE_MAIL_WEIGHT)
-                    first = block[0].id
-                    for other in block[1:]:
-                        link(first, other.id, confidence, rule.name, True)
-                    continue
-                if len(block) > MAX_FUZZY_BLOCK:
-                    result.oversized_blocks.append(f"{rule.name}: {len(block)} contacts")
-                    continue
-                weight = FREE_MAIL_WEIGHT if FREE_MAIL_DOMAINS.intersection(key) else 1.0
-                for a, b, score in _fuzzy_pairs(block, rule, result):
-                    link(a, b, round(rule.confidence * weight * score / 100), rule.name, False)
-    result.groups = _groups(best)
-    return result
+            if any(match == FUZZY for _name, match in rule.conditions):
+                finder.fuzzy_rule(rule)
+            else:
+                finder.exact_rule(rule)
+    finder.result.groups = _groups(finder.best)
+    return finder.result
 
 
 def _groups(best: dict[tuple[int, int], tuple[int, str, bool]]) -> list[Group]:

@@ -51,10 +51,10 @@ def _in_reach(actor) -> QuerySet[Contact]:
 
 
 def finder_records(progress: Callable[[int], None] | None = None) -> list[Record]:
-    """Every contact of the workspace as the finder's records, read in id ranges.
+    """Every contact of the workspace as the finder's records, a batch of ids at a time.
 
     A scan compares the whole workspace once and narrows the groups to each viewer when they
-    are read, so this reads without a scope. `progress` hears how many contacts are read so far.
+    are read, so this reads without a scope. `progress` hears how many are read so far.
     """
     records: list[Record] = []
     last = 0
@@ -80,19 +80,20 @@ def finder_records(progress: Callable[[int], None] | None = None) -> list[Record
             contact_id__gte=first_id, contact_id__lte=last
         ).values_list("contact_id", "number"):
             phones[contact_id].append(number)
-        for pk, first, last_name, company, city, postal_code in rows:
-            records.append(
-                make_record(
-                    pk,
-                    first_name=first,
-                    last_name=last_name,
-                    emails=emails.get(pk, ()),
-                    phones=phones.get(pk, ()),
-                    company=company or "",
-                    city=city,
-                    postal_code=postal_code,
-                )
+        no_values: list[str] = []
+        records.extend(
+            make_record(
+                pk,
+                first_name=first,
+                last_name=last_name,
+                emails=emails.get(pk, no_values),
+                phones=phones.get(pk, no_values),
+                company=company or "",
+                city=city,
+                postal_code=postal_code,
             )
+            for pk, first, last_name, company, city, postal_code in rows
+        )
         if progress is not None:
             progress(len(records))
 
