@@ -1,15 +1,17 @@
-"""An admin finds two cards of one person, merges them keeping the newer e-mail, undoes the
-merge from the survivor's Merges tab, and finally answers an erasure request with Forget."""
+"""An admin scans for duplicates, finds two cards of one person, merges them keeping the newer
+e-mail, undoes the merge from the survivor's Merges tab, and finally answers an erasure request
+with Forget; a scan under way shows its progress and the page reloads when it ends."""
 
 import importlib
 import re
 
 import pytest
 from django.apps import apps
+from django.utils import timezone
 from playwright.sync_api import expect
 
 from kartoteka.contacts.models import Contact
-from kartoteka.duplicates.models import MatchingRule
+from kartoteka.duplicates.models import DuplicateScan, MatchingRule, ScanState
 from tests.e2e.conftest import login, screenshot
 from tests.factories import UserFactory, make_contact
 
@@ -20,10 +22,12 @@ pytestmark = pytest.mark.e2e
 def default_rules(transactional_db):
     """An earlier browser test's flush empties every table, the migration's rules included."""
     if not MatchingRule.objects.exists():
-        migration = importlib.import_module(
+        importlib.import_module(
             "kartoteka.duplicates.migrations.0002_default_matching_rules"
-        )
-        migration.add_rules(apps, None)
+        ).add_rules(apps, None)
+        importlib.import_module(
+            "kartoteka.duplicates.migrations.0004_similar_name_at_the_same_company_rule"
+        ).add_rule(apps, None)
 
 
 @pytest.fixture
@@ -47,10 +51,13 @@ def twins(transactional_db, default_rules):
     return admin, old, new
 
 
-def test_merge_then_undo_then_forget(page, twins):
+def test_scan_then_merge_then_undo_then_forget(page, twins):
     admin, old, new = twins
     login(page, admin)
     page.get_by_role("link", name="Duplicates").first.click()
+    expect(page.get_by_text("No scan for duplicates has run yet.")).to_be_visible()
+    page.get_by_role("button", name="Scan now").click()
+    expect(page.get_by_text(re.compile("Last scanned .*, 2 contacts compared"))).to_be_visible()
     row = page.get_by_role("row", name=re.compile("Same phone number"))
     expect(row).to_contain_text("95%")
     screenshot(page, "duplicates-list")
@@ -63,6 +70,9 @@ def test_merge_then_undo_then_forget(page, twins):
     survivor = Contact.objects.get(pk=old.pk)
     assert survivor.email == "marta.nowak@new.example" and survivor.job_title == "Buyer"
     assert not Contact.objects.filter(pk=new.pk).exists()
+    page.get_by_role("link", name="Duplicates").first.click()
+    expect(page.get_by_text("No duplicates found. Nice and clean.")).to_be_visible()
+    page.go_back()
 
     page.get_by_role("link", name="Merges").first.click()
     page.once("dialog", lambda dialog: dialog.accept())
@@ -76,3 +86,28 @@ def test_merge_then_undo_then_forget(page, twins):
     expect(page.get_by_role("heading", name=f"Contact #{new.pk} was forgotten")).to_be_visible()
     screenshot(page, "forget-proof")
     assert not Contact.objects.filter(pk=new.pk).exists()
+
+
+def test_a_running_scan_shows_its_progress_and_the_page_reloads_when_it_ends(page, twins):
+    admin, old, new = twins
+    now = timezone.now()
+    scan = DuplicateScan.objects.create(
+        state=ScanState.READING,
+        requested_at=now,
+        updated_at=now,
+        started_at=now,
+        contacts_total=1_000_000,
+        contacts_read=420_000,
+    )
+    login(page, admin)
+    page.goto(f"{page.base_url}/duplicates/")
+    expect(page.get_by_text("Scanning for duplicates…")).to_be_visible()
+    expect(page.get_by_text(re.compile("420000 of 1000000 contacts read"))).to_be_visible()
+    expect(page.get_by_role("button", name="Scan now")).to_have_count(0)
+    screenshot(page, "duplicates-scanning")
+
+    DuplicateScan.objects.filter(pk=scan.pk).update(
+        state=ScanState.DONE, finished_at=timezone.now(), contacts_read=1_000_000
+    )
+    expect(page.get_by_role("button", name="Scan now")).to_be_visible(timeout=10_000)
+    expect(page.get_by_text(re.compile("1000000 contacts compared"))).to_be_visible()
