@@ -156,16 +156,22 @@ def make_record(
         contact_id,
         fold(f"{first_name} {last_name}"),
         _sorted(phones),
-        tuple(e for e in emails if e),
+        tuple(emails) if isinstance(emails, list | tuple) and all(emails) else _kept(emails),
         _fold_repeated(company),
         _fold_repeated(city),
         _fold_repeated(postal_code),
     )
 
 
+def _kept(values: Iterable[str]) -> tuple[str, ...]:
+    return tuple(v for v in values if v)
+
+
 def _sorted(values: Iterable[str]) -> tuple[str, ...]:
     """Distinct non-empty values in order; one value (the usual case) without sorting."""
-    values = [v for v in values if v]
+    values = (
+        values if isinstance(values, list | tuple) and all(values) else [v for v in values if v]
+    )
     return tuple(values) if len(values) < 2 else tuple(sorted(set(values)))
 
 
@@ -252,6 +258,7 @@ class _Finder:
         # best[(a, b)] = (confidence, reason, exact)
         self.best: dict[tuple[int, int], tuple[int, str, bool]] = {}
         self._columns: dict[str, list[tuple[str, ...]]] = {}
+        self._tails: dict[tuple[str, ...], list[tuple[str, ...]]] = {}
         self._keys: dict[str, list[set[str]]] = {}
         self._sorted: dict[str, list[str]] = {}
 
@@ -289,12 +296,29 @@ class _Finder:
             ]
         return self._sorted[name]
 
+    def tails(self, names: tuple[str, ...]) -> list[tuple[str, ...]]:
+        """Each record's keys over exact fields, one per combination of its values (none if a
+        value is missing), derived once however many rules share those fields."""
+        if names not in self._tails:
+            if not names:
+                found = [("",)] * len(self.records)
+            elif len(names) == 1:
+                found = [
+                    ("\x01" + values[0],) if len(values) == 1 else tuple(_exact_keys([[values]], 0))
+                    for values in self.column(names[0])
+                ]
+            else:
+                columns = [self.column(name) for name in names]
+                found = [tuple(_exact_keys(columns, i)) for i in range(len(self.records))]
+            self._tails[names] = found
+        return self._tails[names]
+
     def exact_rule(self, rule: Rule) -> None:
         """Link each contact to the first one with the same key: the group joins them all."""
-        columns = [self.column(name) for name, _match in rule.conditions]
+        tails = self.tails(tuple(name for name, _match in rule.conditions))
         first: dict[str, int] = {}
         for index, record in enumerate(self.records):
-            for key in _exact_keys(columns, index):
+            for key in tails[index]:
                 known = first.setdefault(key, record.id)
                 if known != record.id:
                     confidence = rule.confidence
@@ -307,7 +331,7 @@ class _Finder:
         exact = [name for name, match in rule.conditions if match == EXACT]
         lead, others = fuzzy[0], fuzzy[1:]
         lead_keys = self.keys(lead)
-        exact_columns = [self.column(name) for name in exact]
+        tails = self.tails(tuple(exact))
         other_columns = [self.column(name) for name in others]
         # A block holds the index of its one record until a second comes: most blocks stay
         # single, and a list for each would cost more than the whole comparison.
@@ -315,7 +339,7 @@ class _Finder:
         for index, keys in enumerate(lead_keys):
             if not keys or any(not column[index] for column in other_columns):
                 continue
-            for tail in _exact_keys(exact_columns, index):
+            for tail in tails[index]:
                 for key in keys:
                     block_key = key + tail
                     known = blocks.get(block_key)
