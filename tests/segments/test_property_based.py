@@ -10,7 +10,7 @@ from hypothesis import strategies as st
 
 from kartoteka.activity import services as timeline
 from kartoteka.contacts import services as contact_services
-from kartoteka.segments.queries import filter_contacts
+from kartoteka.segments.queries import count_contacts, filter_contacts
 from tests.segments.helpers import define_details
 
 COUNTRIES = ["ES", "PL", "DE", ""]
@@ -186,3 +186,5 @@ def test_random_filters_match_brute_force(admin, population, document):
     expected = {pk for pk, c in population.items() if holds(document, c)}
     found = set(filter_contacts(admin, document).values_list("pk", flat=True))
     assert found == expected
+    # Counted the same way the list and segments count (from a side table where one answers).
+    assert count_contacts(admin, document) == len(expected)

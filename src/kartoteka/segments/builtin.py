@@ -20,6 +20,7 @@ from kartoteka.segments.fields import (
     column,
     custom_detail,
     detail_present,
+    linked_ids,
     register,
     register_family,
     related,
@@ -156,28 +157,29 @@ def register_builtin_fields() -> None:
     register(_date("updated_at", _("Updated")))
     register(_date("last_activity_at", _("Last activity"), nullable=True))
     register(_date("won_at", _("Became a client"), nullable=True))
+    tag_links = _linked(ContactTag.objects, "tag_id", _tag_ids)
     register(
         Field(
             "tags",
             _("Tags"),
             "set",
-            related(_linked(ContactTag.objects, "tag_id", _tag_ids)),
+            related(tag_links),
             normalise=lambda value: value.casefold(),
+            ids=linked_ids(tag_links),
         )
     )
-    register(
-        Field(
-            "owner", _("Owner"), "set", related(_linked(ContactOwner.objects, "user_id", _user_ids))
-        )
-    )
+    owner_links = _linked(ContactOwner.objects, "user_id", _user_ids)
+    register(Field("owner", _("Owner"), "set", related(owner_links), ids=linked_ids(owner_links)))
+    messenger_links = _linked(MessengerHandle.objects, "network")
     register(
         Field(
             "messenger",
             _("Messenger network"),
             "set",
-            related(_linked(MessengerHandle.objects, "network")),
+            related(messenger_links),
             choices=lambda: list(MessengerHandle.Network.choices),
             normalise=str.lower,
+            ids=linked_ids(messenger_links),
         )
     )
     register(

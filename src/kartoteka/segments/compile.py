@@ -44,15 +44,31 @@ def to_q(node: Node, *, negated: bool = False) -> Q:
     raise TypeError(f"not a filter node: {node!r}")
 
 
+def id_source(node: Node):
+    """The ids of all contacts matching `node`, read from one side table (link rows, the
+    recency ladder) without the contact table, as a values query; None when the node needs
+    the contact row. It ignores scope, so it counts for an actor who sees every contact."""
+    if isinstance(node, Group) and len(node.children) == 1:
+        return id_source(node.children[0])
+    if isinstance(node, Behaviour) and node.min_count <= RECENCY_RANKS:
+        return _rungs(node).values("contact_id")
+    if isinstance(node, Condition) and node.field.ids is not None:
+        return node.field.ids(node.op, node.value)
+    return None
+
+
+def _rungs(node: Behaviour):
+    # At least N entries since then ⇔ the N-th most recent one is since then: one range of the
+    # ladder's (kind, rank, occurred_at) index, whatever the number of recent entries.
+    return ActivityRecency.objects.filter(
+        kind=node.kind, rank=node.min_count, occurred_at__gte=fields.days_ago(node.within_days)
+    )
+
+
 def _behaviour(node: Behaviour) -> Q:
-    since = fields.days_ago(node.within_days)
     if node.min_count <= RECENCY_RANKS:
-        # At least N entries since then ⇔ the N-th most recent one is since then: one range of
-        # the ladder's (kind, rank, occurred_at) index, whatever the number of recent entries.
-        rungs = ActivityRecency.objects.filter(
-            kind=node.kind, rank=node.min_count, occurred_at__gte=since
-        )
-        return Q(pk__in=Subquery(rungs.values("contact_id")))
+        return Q(pk__in=Subquery(_rungs(node).values("contact_id")))
+    since = fields.days_ago(node.within_days)
     entries = Activity.objects.filter(kind=node.kind, occurred_at__gte=since).order_by()
     # Grouping by contact_id + 0 rather than the bare column keeps SQLite from walking the
     # whole (contact, kind, time) index in contact order to skip a sort; the window of recent

@@ -132,7 +132,7 @@ def delete_segment(actor: User, segment: Segment) -> None:
 
 
 def _count(segment: Segment) -> None:
-    segment.count = queries.filter_contacts(segment.owner, segment.document).count()
+    segment.count = queries.count_contacts(segment.owner, segment.document)
     segment.counted_at = timezone.now()
     segment.save(update_fields=["count", "counted_at"])
 

@@ -29,7 +29,7 @@ def count(request: HttpRequest) -> HttpResponse:
     found = list_filter(request)
     if found.document is None:
         return render(request, "segments/_count.html", {"error": found.error})
-    total = queries.filter_contacts(request.user, found.document).count()
+    total = queries.count_contacts(request.user, found.document)
     return render(request, "segments/_count.html", {"total": total})
 
 
@@ -88,11 +88,7 @@ def segment_list(request: HttpRequest) -> HttpResponse:
     for segment in queries.segments(request.user):
         own = segment.owner_id == request.user.pk
         try:
-            total = (
-                segment.count
-                if own
-                else queries.filter_contacts(request.user, segment.document).count()
-            )
+            total = segment.count if own else queries.count_contacts(request.user, segment.document)
         except InvalidInput:  # it names a custom detail deleted since
             total = None
         rows.append(
