@@ -1,15 +1,20 @@
-"""Benchmark: find duplicates planted among N synthetic contacts (default 1,000,000).
+"""Benchmark: the duplicates scan over N synthetic contacts (default 1,000,000), as the
+background task runs it.
 
-Contacts are generated in memory (names from Faker's es_ES, pl_PL and en_US lists), then a
-known set of duplicates is planted — same phone, same name at the same company, a typo in the
-name with the same e-mail domain, swapped or unaccented names in the same city. The finder runs
-with the default matching rules; the script reports time, precision and recall over pairs, and
-writes bench/results/duplicates.json.
+Contacts are generated (names from Faker's es_ES, pl_PL and en_US lists) with a known set of
+planted duplicates — same phone with a typo in the name, same name at the same company, a typo
+in the name with the same e-mail domain, swapped names in the same city — and written once into
+a SQLite database in bench/data/ (kept for later runs). Each timed run is the scan task's
+service: read every contact, e-mail and phone, find the groups with the workspace's matching
+rules (the defaults the migrations install), store them and drop the previous scan's. The
+script reports wall and CPU time per stage, precision and recall over pairs, and writes
+bench/results/duplicates.json.
 
-    .venv/bin/python bench/duplicates.py [N] [--runs R]
+    flock /tmp/kt-bench.lock .venv/bin/python bench/duplicates.py [N] [--runs R]
 """
 
 import argparse
+import datetime as dt
 import json
 import os
 import platform
@@ -17,33 +22,17 @@ import random
 import statistics
 import sys
 import time
+from contextlib import contextmanager
 from itertools import combinations
 from pathlib import Path
 
-sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "src"))
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT / "src"))
 
 from faker.providers.person.en_US import Provider as EnglishNames  # noqa: E402
 from faker.providers.person.es_ES import Provider as SpanishNames  # noqa: E402
 from faker.providers.person.pl_PL import Provider as PolishNames  # noqa: E402
 
-from kartoteka.duplicates.matching import Rule, find_groups, make_record  # noqa: E402
-
-# The same rules the default-rules migration installs.
-RULES = [
-    Rule("Same phone number", (("phone", "exact"),), confidence=95),
-    Rule("Same name at the same company", (("name", "exact"), ("company", "exact")), confidence=90),
-    Rule(
-        "Similar name, same e-mail domain",
-        (("name", "fuzzy"), ("email_domain", "exact")),
-        confidence=80,
-    ),
-    Rule(
-        "Similar name, same city",
-        (("name", "fuzzy"), ("city", "exact")),
-        min_similarity=90,
-        confidence=70,
-    ),
-]
 FREE_MAIL = ["gmail.com", "yahoo.com", "hotmail.com", "outlook.com", "wp.pl", "onet.pl"]
 PLANT_SHARE = 0.02
 
@@ -69,7 +58,7 @@ def typo(rng: random.Random, word: str) -> str:
 
 
 def generate(n: int, seed: int = 7):
-    """Return (records, planted pairs). About PLANT_SHARE of the contacts are duplicates."""
+    """Return (people, planted pairs of their indexes). About PLANT_SHARE are duplicates."""
     rng = random.Random(seed)
     companies = [
         f"{rng.choice(LAST)} {rng.choice(['SL', 'SA', 'sp. z o.o.', 'Ltd', 'Inc'])} {i}"
@@ -78,7 +67,6 @@ def generate(n: int, seed: int = 7):
     cities = [f"City {i}" for i in range(400)]
     base = n - int(n * PLANT_SHARE)
     people = []
-    records = []
     for i in range(base):
         first = rng.choice(FIRST)
         last = rng.choice(LAST) + (" " + rng.choice(LAST) if rng.random() < 0.5 else "")
@@ -93,7 +81,6 @@ def generate(n: int, seed: int = 7):
             "city": rng.choice(cities),
         }
         people.append(person)
-        records.append(make_record(i, **person))
     planted = set()
     for j in range(base, n):
         original_id = rng.randrange(base)
@@ -116,9 +103,9 @@ def generate(n: int, seed: int = 7):
                 last_name=original["first_name"],
                 emails=[f"d{j}@{rng.choice(FREE_MAIL)}"],
             )
-        records.append(make_record(j, **copy))
+        people.append(copy)
         planted.add((original_id, j))
-    return records, planted
+    return people, planted
 
 
 def score(groups, planted, min_confidence: int = 0) -> tuple[float, float, int]:
@@ -135,34 +122,176 @@ def score(groups, planted, min_confidence: int = 0) -> tuple[float, float, int]:
     return precision, recall, len(found)
 
 
+def configure(contacts: int) -> Path:
+    os.environ.setdefault("KARTOTEKA_DATA_DIR", "/tmp/kt-dups-bench")
+    os.environ["KARTOTEKA_TASKS"] = "immediate"
+    data = ROOT / "bench" / "data"
+    data.mkdir(parents=True, exist_ok=True)
+    database = data / f"duplicates-{contacts}.sqlite3"
+    os.environ["DATABASE_URL"] = f"sqlite:///{database}"
+    os.environ["DJANGO_SETTINGS_MODULE"] = "kartoteka.settings"
+    import django
+
+    django.setup()
+    return database
+
+
+def _sqlite_value(value):
+    # Django keeps naive UTC text in SQLite; the driver's own adapter would add an offset.
+    if isinstance(value, dt.datetime):
+        return value.astimezone(dt.UTC).replace(tzinfo=None).isoformat(" ")
+    return value
+
+
+def build(people: list[dict]) -> None:
+    """Write the contacts, their companies, e-mails and phones with plain INSERTs (ids are the
+    generator's indexes + 1), once: a database that already has them is kept."""
+    from django.core.management import call_command
+    from django.db import connection, transaction
+
+    from kartoteka.contacts.models import Contact
+
+    call_command("migrate", verbosity=0)
+    if Contact.objects.count() == len(people):
+        return
+    started = time.perf_counter()
+    now = _sqlite_value(dt.datetime.now(dt.UTC))
+    fields = Contact._meta.concrete_fields
+    template = {}
+    for model_field in fields:
+        if model_field.primary_key or model_field.column in ("created_at", "updated_at"):
+            template[model_field.column] = None  # set for each row below
+            continue
+        default = model_field.get_default() if model_field.has_default() else None
+        if default is None and not model_field.null:
+            default = ""
+        template[model_field.column] = model_field.get_db_prep_save(default, connection)
+    template.update(created_at=now, updated_at=now)
+    columns = list(template)
+    companies = {name: i for i, name in enumerate(sorted({p["company"] for p in people} - {""}), 1)}
+    contacts, emails, phones = [], [], []
+    for index, person in enumerate(people):
+        pk = index + 1
+        email = person["emails"][0]
+        phone = person["phones"][0] if person["phones"] else ""
+        row = dict(
+            template,
+            id=pk,
+            email=email,
+            phone=phone,
+            first_name=person["first_name"],
+            last_name=person["last_name"],
+            company_id=companies.get(person["company"]),
+            city=person["city"],
+            search_text=f"{person['first_name']} {person['last_name']} {email}".lower(),
+        )
+        contacts.append(tuple(row[c] for c in columns))
+        emails.append((pk, email, email.casefold(), True, now))
+        if phone:
+            phones.append((pk, phone, True, now))
+    with connection.cursor() as cursor:
+        cursor.execute("PRAGMA synchronous=OFF")
+    with transaction.atomic(), connection.cursor() as cursor:
+        cursor.executemany(
+            "INSERT INTO contacts_company (id, name, name_folded, domain, created_at)"
+            " VALUES (%s, %s, %s, '', %s)",
+            [(pk, name, name.casefold(), now) for name, pk in companies.items()],
+        )
+        cursor.executemany(
+            f"INSERT INTO contacts_contact ({', '.join(columns)})"
+            f" VALUES ({', '.join(['%s'] * len(columns))})",
+            contacts,
+        )
+        cursor.executemany(
+            "INSERT INTO contacts_contactemail (contact_id, email, email_folded, is_primary,"
+            " created_at) VALUES (%s, %s, %s, %s, %s)",
+            emails,
+        )
+        cursor.executemany(
+            "INSERT INTO contacts_contactphone (contact_id, number, is_primary, created_at)"
+            " VALUES (%s, %s, %s, %s)",
+            phones,
+        )
+    with connection.cursor() as cursor:
+        cursor.execute("ANALYZE")
+    print(f"database built in {time.perf_counter() - started:.0f} s", flush=True)
+
+
+@contextmanager
+def stage_timer(stages: dict[str, list[float]]):
+    """Time the scan's three stages by wrapping the functions the service calls."""
+    from kartoteka.duplicates import queries, services
+
+    originals = {
+        "read": (queries, "finder_records"),
+        "match": (services, "find_groups"),
+        "store": (services, "_store_groups"),
+    }
+    saved = {}
+    for stage, (module, name) in originals.items():
+        function = getattr(module, name)
+        saved[(module, name)] = function
+
+        def timed(*args, _function=function, _stage=stage, **kwargs):
+            started = time.perf_counter()
+            try:
+                return _function(*args, **kwargs)
+            finally:
+                stages[_stage].append(time.perf_counter() - started)
+
+        setattr(module, name, timed)
+    try:
+        yield
+    finally:
+        for (module, name), function in saved.items():
+            setattr(module, name, function)
+
+
 def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("contacts", nargs="?", type=int, default=1_000_000)
     parser.add_argument("--runs", type=int, default=3)
     args = parser.parse_args()
+    configure(args.contacts)
     started = time.perf_counter()
-    records, planted = generate(args.contacts)
+    people, planted = generate(args.contacts)
     generated_s = time.perf_counter() - started
+    build(people)
+    del people
+    # Database ids are the generator's indexes + 1.
+    planted = {(a + 1, b + 1) for a, b in planted}
+
+    from kartoteka.duplicates.queries import active_rules, stored_groups, with_contact_ids
+    from kartoteka.duplicates.services import scan_now
+
     times, cpu_times = [], []
+    stages: dict[str, list[float]] = {"read": [], "match": [], "store": []}
     for _ in range(args.runs):
         started, cpu_started = time.perf_counter(), time.process_time()
-        result = find_groups(records, RULES)
+        with stage_timer(stages):
+            scan = scan_now(None, trigger="benchmark")
         times.append(time.perf_counter() - started)
         # CPU time tells the work apart from waiting for a core on a busy shared machine.
         cpu_times.append(time.process_time() - cpu_started)
         print(
-            f"found {len(result.groups)} groups in {times[-1]:.1f} s ({cpu_times[-1]:.1f} s CPU)",
+            f"scan stored {scan.groups_found} groups in {times[-1]:.1f} s"
+            f" ({cpu_times[-1]:.1f} s CPU; read {stages['read'][-1]:.1f} s,"
+            f" match {stages['match'][-1]:.1f} s, store {stages['store'][-1]:.1f} s)",
             flush=True,
         )
-    precision, recall, predicted = score(result.groups, planted)
+    groups = with_contact_ids(stored_groups(None, scan))
+    precision, recall, predicted = score(groups, planted)
     report = {
         "contacts": args.contacts,
         "planted_pairs": len(planted),
         "predicted_pairs": predicted,
-        "groups": len(result.groups),
-        "find_seconds_median": round(statistics.median(times), 2),
-        "find_seconds_runs": [round(t, 2) for t in times],
-        "find_cpu_seconds_median": round(statistics.median(cpu_times), 2),
+        "groups": len(groups),
+        "scan_seconds_median": round(statistics.median(times), 2),
+        "scan_seconds_runs": [round(t, 2) for t in times],
+        "scan_cpu_seconds_median": round(statistics.median(cpu_times), 2),
+        "stage_seconds_median": {
+            stage: round(statistics.median(values), 2) for stage, values in stages.items()
+        },
         "load_average_at_end": [round(x, 2) for x in os.getloadavg()],
         "generate_seconds": round(generated_s, 1),
         "precision": round(precision, 4),
@@ -171,15 +300,16 @@ def main() -> None:
             str(level): dict(
                 zip(
                     ("precision", "recall", "pairs"),
-                    (round(v, 4) for v in score(result.groups, planted, level)),
+                    (round(v, 4) for v in score(groups, planted, level)),
                     strict=True,
                 )
             )
             for level in (70, 80, 90)
         },
-        "pairs_compared_fuzzily": result.pairs_compared,
-        "oversized_blocks": result.oversized_blocks,
-        "rules": [r.name for r in RULES],
+        "pairs_compared_fuzzily": scan.pairs_compared,
+        "oversized_blocks": scan.oversized_blocks,
+        "rules": [r.name for r in active_rules()],
+        "database": "SQLite",
         "machine": f"{platform.machine()}, {os.cpu_count()} CPUs,"
         f" Python {platform.python_version()}",
     }
