@@ -39,7 +39,7 @@ def _assert_finished_once(imp: Import) -> None:
 def test_a_recently_heard_import_is_not_interrupted(admin, tmp_path, monkeypatch):
     imp = _half_done(admin, tmp_path, monkeypatch, silent_for=timedelta(seconds=5))
     assert not services.is_interrupted(imp)
-    assert services.resume_interrupted_imports() == []
+    assert services.resume_interrupted_work() == []
     assert Import.objects.get(pk=imp.pk).status == ImportStatus.RUNNING
 
 
@@ -52,7 +52,7 @@ def test_a_starting_worker_resumes_a_silent_import_after_its_checkpoint(
     assert services.progress_of(imp)["next_row"] == 8  # data row 7, after the header
     worker_starting.send(sender=None)  # the tasks run inline in tests
     _assert_finished_once(imp)
-    assert services.resume_interrupted_imports() == []
+    assert services.resume_interrupted_work() == []
 
 
 def test_the_import_page_offers_to_resume_and_the_button_does(admin, tmp_path, monkeypatch):
@@ -98,3 +98,26 @@ def test_the_command_line_finishes_an_interrupted_import_in_the_foreground(
     )
     imp.refresh_from_db()
     assert (imp.status, imp.checkpoint, Contact.objects.count()) == ("done", ROWS, ROWS)
+
+
+def test_a_starting_worker_writes_an_interrupted_export_anew(admin, admin_api):
+    from kartoteka.transfer.models import Export
+    from tests.factories import make_contact
+
+    make_contact(admin, email="kept@example.com")
+    export = Export.objects.create(
+        created_by=admin,
+        format="csv",
+        columns=["email"],
+        status="running",
+        heartbeat_at=timezone.now() - timedelta(minutes=5),
+    )
+    assert admin_api.get(f"/api/v1/exports/{export.pk}").json()["interrupted"] is True
+    client = Client()
+    client.force_login(admin)
+    assert "This export was interrupted" in client.get(f"/exports/{export.pk}/").content.decode()
+    worker_starting.send(sender=None)
+    export.refresh_from_db()
+    assert (export.status, export.rows_done) == ("done", 1)
+    with open(export.file_path, encoding="utf-8-sig") as written:
+        assert "kept@example.com" in written.read()

@@ -168,6 +168,7 @@ def export_out(request: HttpRequest, export: Export) -> dict:
         "columns": export.columns,
         "total_rows": export.total_rows,
         "rows_done": export.rows_done,
+        "interrupted": services.is_interrupted(export),
         "download_url": f"/api/v1/exports/{export.pk}/file" if done else None,
         "created_at": export.created_at,
         "finished_at": export.finished_at,

@@ -10,10 +10,10 @@ class TransferConfig(AppConfig):
 
     def ready(self) -> None:
         from kartoteka.core.signals import worker_starting
-        from kartoteka.transfer.tasks import resume_interrupted_imports
+        from kartoteka.transfer.tasks import resume_interrupted_work
         from kartoteka.web import registry
 
-        worker_starting.connect(resume_interrupted_imports, dispatch_uid="transfer-resume")
+        worker_starting.connect(resume_interrupted_work, dispatch_uid="transfer-resume")
 
         registry.register_nav(
             registry.NavItem(key="import", label=_("Import"), url_name="transfer:imports", order=70)

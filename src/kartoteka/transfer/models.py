@@ -129,6 +129,8 @@ class Export(models.Model):
     rows_done = models.PositiveIntegerField(default=0)
     file_path = models.CharField(max_length=500, blank=True)
     message = models.TextField(blank=True)
+    # The writing process's last sign of life, as on Import.
+    heartbeat_at = models.DateTimeField(null=True, blank=True)
     finished_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:

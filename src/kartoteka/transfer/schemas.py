@@ -73,6 +73,7 @@ class ExportOut(Schema):
     columns: list[str]
     total_rows: int
     rows_done: int
+    interrupted: bool
     download_url: str | None
     created_at: datetime
     finished_at: datetime | None

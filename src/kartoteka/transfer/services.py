@@ -381,45 +381,55 @@ def run_import(import_id: int, *, progress: Progress | None = None) -> Import:
     return imp
 
 
-def is_interrupted(imp: Import) -> bool:
-    """Whether the import is marked running but its process stopped giving signs of life."""
-    last_sign = imp.heartbeat_at or imp.started_at
+def is_interrupted(job: Import | Export) -> bool:
+    """Whether the import or export is marked running but its process stopped giving signs
+    of life."""
+    last_sign = job.heartbeat_at or getattr(job, "started_at", None)
     return (
-        imp.status == ImportStatus.RUNNING
+        job.status == ImportStatus.RUNNING
         and last_sign is not None
         and last_sign < timezone.now() - ABANDONED_AFTER
     )
 
 
-def resume_interrupted_imports() -> list[int]:
-    """Queue again every import whose run was interrupted (a killed worker, a restart); each
-    run continues after its checkpoint."""
-    running = Import.objects.filter(status=ImportStatus.RUNNING)
-    return [imp.pk for imp in running if _claim_if_interrupted(imp)]
+def resume_interrupted_work() -> list[Import | Export]:
+    """Queue again every import and export whose run was interrupted (a killed worker, a
+    restart): an import continues after its checkpoint, an export writes its file anew."""
+    from kartoteka.transfer.tasks import run_export_task, run_import_task
+
+    resumed: list[Import | Export] = []
+    for model, task in ((Import, run_import_task), (Export, run_export_task)):
+        for job in model.objects.filter(status=ImportStatus.RUNNING):
+            if _claim_if_interrupted(job):
+                task.enqueue(job.pk)
+                resumed.append(job)
+    return resumed
 
 
 def resume_import(actor: User | None, imp: Import, *, in_background: bool = True) -> Import:
     """Take over an interrupted import now, rather than when the next worker starts: queue it,
     or (from the command line) leave it to the caller to run in the foreground."""
-    if not _claim_if_interrupted(imp, enqueue=in_background):
+    from kartoteka.transfer.tasks import run_import_task
+
+    if not _claim_if_interrupted(imp):
         raise Conflict("This import is not interrupted, so there is nothing to resume.")
+    if in_background:
+        run_import_task.enqueue(imp.pk)
     imp.status = ImportStatus.QUEUED
     return imp
 
 
-def _claim_if_interrupted(imp: Import, *, enqueue: bool = True) -> bool:
-    """The status changes only if nobody changed the import meanwhile, so two workers starting
-    together (or a click during a worker's start) take it over once."""
-    from kartoteka.transfer.tasks import run_import_task
-
-    if not is_interrupted(imp):
+def _claim_if_interrupted(job: Import | Export) -> bool:
+    """Mark an interrupted job queued again. The status changes only if nobody changed the job
+    meanwhile, so two workers starting together (or a click during a worker's start) take it
+    over once."""
+    if not is_interrupted(job):
         return False
-    claimed = Import.objects.filter(
-        pk=imp.pk, status=ImportStatus.RUNNING, heartbeat_at=imp.heartbeat_at
-    ).update(status=ImportStatus.QUEUED)
-    if claimed and enqueue:
-        run_import_task.enqueue(imp.pk)
-    return bool(claimed)
+    return bool(
+        type(job)
+        .objects.filter(pk=job.pk, status=ImportStatus.RUNNING, heartbeat_at=job.heartbeat_at)
+        .update(status=ImportStatus.QUEUED)
+    )
 
 
 def _widen_page_cache() -> None:
@@ -771,12 +781,14 @@ def run_export(export_id: int) -> Export:
     export = Export.objects.select_related("created_by").get(pk=export_id)
     if export.status == ExportStatus.DONE:
         return export
-    Export.objects.filter(pk=export.pk).update(status=ExportStatus.RUNNING)
+    Export.objects.filter(pk=export.pk).update(
+        status=ExportStatus.RUNNING, heartbeat_at=timezone.now()
+    )
     contacts = queries.contacts_to_export(export.created_by, **export.query)
     target = storage("exports") / f"export-{export.pk}.{export.format}"
 
     def progress(done: int) -> None:
-        Export.objects.filter(pk=export.pk).update(rows_done=done)
+        Export.objects.filter(pk=export.pk).update(rows_done=done, heartbeat_at=timezone.now())
 
     written = write_export(
         target, format=export.format, contacts=contacts, columns=export.columns, progress=progress

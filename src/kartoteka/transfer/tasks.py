@@ -15,6 +15,6 @@ def run_export_task(export_id: int) -> None:
     services.run_export(export_id)
 
 
-def resume_interrupted_imports(**_signal) -> None:
+def resume_interrupted_work(**_signal) -> None:
     """Receiver of core.signals.worker_starting."""
-    services.resume_interrupted_imports()
+    services.resume_interrupted_work()

@@ -331,7 +331,7 @@ def export_detail(request: HttpRequest, export_id: int) -> HttpResponse:
     """A background export: progress while it runs (polled by htmx), then the download link."""
     job = queries.get_export(request.user, export_id)
     template = "transfer/export_job.html#job" if request.htmx else "transfer/export_job.html"
-    return render(request, template, {"job": job})
+    return render(request, template, {"job": job, "interrupted": services.is_interrupted(job)})
 
 
 @login_required
