@@ -284,6 +284,8 @@ def upsert_contacts(
 
 
 def _folded_emails(cleaned: dict[str, Any]) -> set[str]:
+    if "emails" not in cleaned:
+        return {fold_email(cleaned["email"])}
     return {fold_email(cleaned["email"]), *(fold_email(e) for e in cleaned.get("emails", []))}
 
 
@@ -677,6 +679,8 @@ def _actor_id(options: BulkOptions) -> int | None:
 
 
 def _row_tags(cleaned: dict, options: BulkOptions) -> list[str]:
+    if not options.tags:
+        return cleaned.get("tags", [])  # already distinct (clean_row)
     names: dict[str, str] = {}
     for name in [*options.tags, *cleaned.get("tags", [])]:
         names.setdefault(name.casefold(), name)
