@@ -1,9 +1,13 @@
+import datetime as dt
+
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.test import Client
+from django.utils import timezone
 
 from kartoteka.contacts.models import Contact
 from kartoteka.transfer.models import Import
+from kartoteka.web.templatetags.units import duration
 from tests.factories import make_contact
 
 pytestmark = pytest.mark.django_db
@@ -175,3 +179,27 @@ def test_the_list_offers_to_export_the_selection(browser, admin):
     make_contact(admin, email="a@example.com")
     page = browser.get("/contacts/").content.decode()
     assert 'formaction="/export/" name="stage" value="choose"' in page
+
+
+def test_progress_of_a_large_import_groups_digits_and_says_minutes_left(browser):
+    _upload(browser)
+    imp = Import.objects.get()
+    now = timezone.now()
+    Import.objects.filter(pk=imp.pk).update(
+        status="running",
+        total_rows=1_200_000,
+        checkpoint=300_000,
+        started_at=now - dt.timedelta(seconds=100),
+        heartbeat_at=now,
+    )
+    page = browser.get(f"/imports/{imp.pk}/").content.decode()
+    assert "300,000 of 1,200,000 rows · 3,000 rows per second" in page
+    assert "about 5 min left" in page
+
+
+@pytest.mark.parametrize(
+    ("seconds", "shown"),
+    [(0, "0 s"), (89, "89 s"), (90, "2 min"), (3599, "1 h"), (3600, "1 h"), (4800, "1 h 20 min")],
+)
+def test_time_left_is_written_in_the_unit_people_read(seconds, shown):
+    assert duration(seconds) == shown
