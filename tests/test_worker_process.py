@@ -156,3 +156,35 @@ def test_a_killed_worker_leaves_an_import_the_next_worker_finishes(worker_env, t
     assert (status, created, done) == ("done", ROWS, ROWS)
     contacts, emails = database.one("SELECT count(*), count(DISTINCT email) FROM contacts_contact")
     assert contacts == emails == ROWS
+
+
+SEGMENT = """
+import django
+django.setup()
+from kartoteka.accounts.models import User
+from kartoteka.contacts import services as contacts
+from kartoteka.segments import services as segments
+admin = User.objects.get(username="boss")
+polish = {"field": "country", "op": "eq", "value": "PL"}
+segments.create_segment(admin, name="Polish", document=polish)
+for n in range(3):
+    contacts.create_contact(admin, data={"email": f"p{n}@example.pl", "country": "PL"})
+"""
+
+
+def test_a_batch_worker_recounts_segments_when_their_time_has_come(worker_env):
+    env, database = worker_env
+    _run(env, KARTOTEKA, "init", "--admin", "boss", "--password-stdin", stdin="s3cret-pass\n")
+    _run(env, sys.executable, "-c", SEGMENT)
+    assert database.one("SELECT count FROM segments_segment")[0] == 0  # counted when saved
+
+    _run(env, KARTOTEKA, "worker", "--batch")
+    assert database.one("SELECT count FROM segments_segment")[0] == 3
+
+    # Counted again only once the interval has passed since the last recount was enqueued.
+    database.write("UPDATE contacts_contact SET country = ?", ("ES",))
+    _run(env, KARTOTEKA, "worker", "--batch")
+    assert database.one("SELECT count FROM segments_segment")[0] == 3
+    database.write("UPDATE core_periodicrun SET last_enqueued_at = ?", ("2000-01-01 00:00:00",))
+    _run(env, KARTOTEKA, "worker", "--batch")
+    assert database.one("SELECT count FROM segments_segment")[0] == 0

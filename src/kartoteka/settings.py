@@ -146,6 +146,10 @@ TASKS = {
 }
 if _tasks_backend == "rq":
     INSTALLED_APPS.append("django_rq")  # the RQ backend reads its queues through django-rq
+# How often a running worker counts every segment again, so their counts stay current.
+KARTOTEKA_SEGMENT_RECOUNT_MINUTES = config.env_int(
+    "KARTOTEKA_SEGMENT_RECOUNT_MINUTES", 15, minimum=1
+)
 RQ_QUEUES = {"default": {"URL": config.env_str("REDIS_URL", "redis://127.0.0.1:6379/0")}}
 
 LOGGING = {

@@ -6,6 +6,7 @@ from django.conf import settings
 from django.core.management import call_command
 
 from kartoteka.cli import CommandError
+from kartoteka.core import schedule
 from kartoteka.core.signals import worker_starting
 
 DEFAULT_HOST = "127.0.0.1"
@@ -62,6 +63,11 @@ def run_worker(args: argparse.Namespace) -> int:
     if backend.endswith("ImmediateBackend"):
         raise CommandError("KARTOTEKA_TASKS=immediate runs tasks in the web process; no worker")
     worker_starting.send(sender=run_worker)
+    # A batch run (e.g. from cron) enqueues what is due once; a long-running worker keeps a clock.
+    if args.batch:
+        schedule.enqueue_due()
+    else:
+        schedule.start_clock()
     if backend.endswith("RQBackend"):
         import django_rq
         from django_tasks_rq.backend import Job

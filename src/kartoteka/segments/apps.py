@@ -1,5 +1,7 @@
 """The segments app: the filter language, saved filters and segments."""
 
+import datetime as dt
+
 from django.apps import AppConfig
 from django.utils.translation import gettext_lazy as _
 
@@ -10,14 +12,21 @@ class SegmentsConfig(AppConfig):
     verbose_name = _("Segments")
 
     def ready(self) -> None:
-        from kartoteka.core import events
-        from kartoteka.segments import services
+        from django.conf import settings
+
+        from kartoteka.core import events, schedule
+        from kartoteka.segments import services, tasks
         from kartoteka.segments.builtin import register_builtin_fields
         from kartoteka.web import registry
 
         register_builtin_fields()
         events.subscribe("property.defined", services.on_property_defined)
         events.subscribe("property.deleted", services.on_property_deleted)
+        schedule.every(
+            dt.timedelta(minutes=settings.KARTOTEKA_SEGMENT_RECOUNT_MINUTES),
+            "segments.recount",
+            tasks.recount_all_segments,
+        )
         registry.register_nav(
             registry.NavItem(
                 key="segments", label=_("Segments"), url_name="segments:list", order=25

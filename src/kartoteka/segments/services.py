@@ -149,6 +149,14 @@ def recount_segment(segment_id: int) -> Segment | None:
     return segment
 
 
+def recount_all_segments() -> int:
+    """Count every segment again, each in its owner's scope; how many were counted."""
+    counted = 0
+    for segment_id in Segment.objects.order_by("pk").values_list("pk", flat=True):
+        counted += recount_segment(segment_id) is not None
+    return counted
+
+
 # --------------------------------------------------------------------------------------------
 # Expression indexes per custom detail, so equality and ranges on a detail use an index.
 

@@ -8,3 +8,9 @@ from kartoteka.segments import services
 @task()
 def recount_segment(segment_id: int) -> None:
     services.recount_segment(segment_id)
+
+
+@task()
+def recount_all_segments() -> None:
+    """Enqueued periodically by the worker's clock (core.schedule)."""
+    services.recount_all_segments()

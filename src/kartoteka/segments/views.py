@@ -2,6 +2,7 @@
 
 import json
 
+from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.http import HttpRequest, HttpResponse
@@ -101,7 +102,8 @@ def segment_list(request: HttpRequest) -> HttpResponse:
                 "summary": describe(segment.document) if segment.document else _("Everyone"),
             }
         )
-    return render(request, "segments/segments.html", {"rows": rows})
+    context = {"rows": rows, "recount_minutes": settings.KARTOTEKA_SEGMENT_RECOUNT_MINUTES}
+    return render(request, "segments/segments.html", context)
 
 
 @login_required
