@@ -121,3 +121,32 @@ def test_a_starting_worker_writes_an_interrupted_export_anew(admin, admin_api):
     assert (export.status, export.rows_done) == ("done", 1)
     with open(export.file_path, encoding="utf-8-sig") as written:
         assert "kept@example.com" in written.read()
+
+
+def test_the_rate_of_a_resumed_import_counts_the_rows_and_time_since_the_resume(
+    admin, tmp_path, monkeypatch
+):
+    imp = _half_done(admin, tmp_path, monkeypatch, silent_for=timedelta(minutes=5))
+    assert imp.run_started_after == 0
+    now = timezone.now()
+    # Started an hour ago and silent for five minutes: the rate is that of the run while it
+    # ran (up to its last sign of life), not its rows spread over the hour.
+    imp.started_at = imp.run_started_at = now - timedelta(hours=1)
+    imp.heartbeat_at = imp.run_started_at + timedelta(seconds=3)
+    assert services.progress_of(imp)["rows_per_second"] == 2.0  # 6 rows in 3 s
+    # Resumed after row 6 ten seconds ago, 20 rows since: 2 rows per second.
+    imp.status = ImportStatus.RUNNING
+    imp.run_started_at, imp.run_started_after = now - timedelta(seconds=10), 6
+    imp.checkpoint, imp.heartbeat_at, imp.total_rows = 26, now, 46
+    shown = services.progress_of(imp)
+    assert 1.9 <= shown["rows_per_second"] <= 2.0
+    assert 9 <= shown["seconds_left"] <= 11
+
+
+def test_a_resumed_run_records_where_it_began(admin, tmp_path, monkeypatch):
+    imp = _half_done(admin, tmp_path, monkeypatch, silent_for=timedelta(minutes=5))
+    before = timezone.now()
+    worker_starting.send(sender=None)
+    imp.refresh_from_db()
+    assert imp.run_started_after == 6
+    assert before <= imp.run_started_at <= imp.finished_at

@@ -7,6 +7,7 @@ are written with one bulk statement per table. The caller holds the transaction.
 """
 
 import datetime as dt
+import functools
 import re
 import unicodedata
 from collections.abc import Iterable, Iterator
@@ -257,6 +258,64 @@ def _clean_extra_emails(value: Any, errors: ErrorCollector) -> list[str]:
 
 
 # --------------------------------------------------------------------------------------------
+# Preparing a new contact's row in advance
+
+# The key under which prepare_new_contact leaves a cleaned row's insert values; the writer
+# ignores it for rows that update an existing contact.
+PREPARED = "_prepared"
+# Every scalar column a new contact's row holds, in order (its source comes from the options).
+_NEW_SCALARS = [name for name in SCALAR_FIELDS if name != "source"]
+_NEW_DEFAULTS = [(name, _CONTACT_DEFAULTS[name]) for name in _NEW_SCALARS]
+
+
+def prepare_new_contact(cleaned: dict[str, Any]) -> None:
+    """Compute what writing the row as a new contact needs that depends on the row alone
+    (column values as the database takes them, search text, folded e-mails), so an import's
+    worker processes do it while the writer is busy: the writer then only adds ids, company,
+    source and time stamps. Adds PREPARED to `cleaned`."""
+    cleaned[PREPARED] = _prepared(cleaned)
+
+
+def _prepared(cleaned: dict[str, Any]) -> tuple:
+    get = cleaned.get
+    values = [get(name, default) for name, default in _NEW_DEFAULTS]
+    adapters, details_of = _new_contact_adapters()
+    for index, adapt in adapters:
+        if values[index] is not None:
+            values[index] = adapt(values[index])
+    phones = get("phones") or ([cleaned["phone"]] if get("phone") else [])
+    properties = get("properties")
+    details = None
+    if properties:
+        details = details_of({k: v for k, v in properties.items() if v is not None})
+    emails = [cleaned["email"], *get("emails", ())]
+    # A company named in the row is stored under that name folded, and the search text is
+    # folded as a whole, so the row's spelling gives the same text as the stored name.
+    search = _search_text(
+        get("first_name", ""), get("last_name", ""), get("company", ""), emails, phones
+    )
+    return (
+        tuple(values),
+        phones,
+        details,
+        search,
+        get("status") == Status.WON,
+        [fold_email(e) for e in emails],
+    )
+
+
+@functools.cache
+def _new_contact_adapters() -> tuple[list[tuple[int, Any]], Any]:
+    """The adapters of the scalar columns that need one (by index), and that of the details."""
+    scalars = [
+        (index, adapt)
+        for index, name in enumerate(_NEW_SCALARS)
+        if (adapt := _adapter(Contact._meta.get_field(name)))
+    ]
+    return scalars, _adapter(Contact._meta.get_field("properties"))
+
+
+# --------------------------------------------------------------------------------------------
 # Writing
 
 
@@ -420,25 +479,30 @@ def insert_values(
     values: list[tuple],
     *,
     returning: bool = False,
+    prepared: bool = False,
 ) -> list[int]:
     """INSERT many rows, each a tuple of the fields in `names` (names or attnames), without
     building model instances: the ORM's per-object cost dominates a million-row import.
-    Fields left out get their model default. With `returning`, the new ids come back in row
-    order. The caller holds the transaction."""
+    Fields left out get their model default. With `prepared`, the values are database values
+    already (see db_value), so no column needs adapting. With `returning`, the new ids come
+    back in row order. The caller holds the transaction."""
     if not values:
         return []
     fields = [model._meta.get_field(name) for name in names]
     rest = [f for f in model._meta.concrete_fields if not f.primary_key and f not in fields]
-    defaults = [_db_value(f, f.get_default() if f.has_default() or f.null else "") for f in rest]
-    adapters = [(index, adapt) for index, f in enumerate(fields) if (adapt := _adapter(f))]
-    if adapters or rest:
+    defaults = tuple(
+        _db_value(f, f.get_default() if f.has_default() or f.null else "") for f in rest
+    )
+    adapters = [] if prepared else [(i, a) for i, f in enumerate(fields) if (a := _adapter(f))]
+    if adapters:
         # Column by column: most rows share their time stamps and empty details, so a value
         # is adapted once while it repeats.
         columns = list(zip(*values, strict=True))
         for index, adapt in adapters:
             columns[index] = _adapted(columns[index], adapt)
-        columns += [[default] * len(values) for default in defaults]
         values = list(zip(*columns, strict=True))
+    if defaults:
+        values = [row + defaults for row in values]
     quote = connection.ops.quote_name
     table = quote(model._meta.db_table)
     pk = quote(model._meta.pk.column)
@@ -457,12 +521,12 @@ def insert_values(
                 [model._meta.db_table],
             )
             first = cursor.fetchone()[0] + 1
-            ids = list(range(first, first + len(values)))
+            ids = range(first, first + len(values))
             cursor.executemany(
                 f"INSERT INTO {table} ({pk}, {columns_sql}) VALUES (%s, {marks})",
                 [(pk_value, *row) for pk_value, row in zip(ids, values, strict=True)],
             )
-            return ids
+            return list(ids)
         ids = []
         per_statement = max(1, 30_000 // (len(fields) + len(rest)))
         for start in range(0, len(values), per_statement):
@@ -475,6 +539,12 @@ def insert_values(
             )
             ids += [row[0] for row in cursor.fetchall()]
     return ids
+
+
+def db_value(model: type[Model], name: str, value: Any) -> Any:
+    """The database value of `value` for the field `name`, as insert_values(prepared=True)
+    takes it: adapt a value shared by many rows (a time stamp) once, not per row."""
+    return _db_value(model._meta.get_field(name), value)
 
 
 def _adapted(column: tuple, adapt: Any) -> list:
@@ -519,54 +589,51 @@ def _create(rows, options, tags, companies, now, result, *, dry_run: bool) -> No
     owners = _owners_for_new_contact(
         options.actor, [options.owner] if options.owner else None, source=options.source
     )
-    present = set().union(*(cleaned.keys() for _n, cleaned in rows))
-    scalars = [name for name in SCALAR_FIELDS if name in present and name != "source"]
-    defaults = [_CONTACT_DEFAULTS[name] for name in scalars]
+    stamp = db_value(Contact, "created_at", now)
+    no_details = db_value(Contact, "properties", _NO_DETAILS)
+    prepared = [cleaned.get(PREPARED) or _prepared(cleaned) for _n, cleaned in rows]
     contacts: list[tuple] = []
-    for _number, cleaned in rows:
-        get = cleaned.get
-        company = companies.get(get("company", "").casefold()) if get("company") else None
-        phones = get("phones") or ([cleaned["phone"]] if get("phone") else [])
-        properties = get("properties")
+    sources: list[str] = []
+    for (_number, cleaned), (values, phones, details, search, won, _f) in zip(
+        rows, prepared, strict=True
+    ):
+        company = companies.get(cleaned["company"].casefold()) if cleaned.get("company") else None
+        source = cleaned.get("source", options.source)
+        sources.append(source)
         contacts.append(
             (
-                *[get(name, default) for name, default in zip(scalars, defaults, strict=True)],
-                get("source", options.source),
+                *values,
+                source,
                 cleaned["email"],
                 phones[0] if phones else "",
                 company.pk if company else None,
-                {k: v for k, v in properties.items() if v is not None}
-                if properties
-                else _NO_DETAILS,
-                _search_text(
-                    get("first_name", ""),
-                    get("last_name", ""),
-                    company.name if company else "",
-                    [cleaned["email"], *get("emails", ())],
-                    phones,
-                ),
-                now if get("status") == Status.WON else None,
-                now,
-                now,
-                now,
+                details or no_details,
+                search,
+                stamp if won else None,
+                stamp,
+                stamp,
+                stamp,
             )
         )
-    ids = _insert_contacts([*scalars, *_CONTACT_COLUMNS], contacts)
+    ids = _insert_contacts([*_NEW_SCALARS, *_CONTACT_COLUMNS], contacts)
     emails, phone_rows, owner_rows, tag_rows, created = [], [], [], [], []
     actor_id = _actor_id(options)
-    source_at = len(scalars)
-    for (number, cleaned), contact_id, values in zip(rows, ids, contacts, strict=True):
+    payload_of = _adapter(Activity._meta.get_field("payload"))
+    owner_ids = [user.pk for user in owners]
+    for (number, cleaned), contact_id, source, row in zip(
+        rows, ids, sources, prepared, strict=True
+    ):
         result.created.append((number, contact_id))
         email = cleaned["email"]
-        emails.append((contact_id, email, fold_email(email), True, now))
-        for address in cleaned.get("emails", ()):
-            emails.append((contact_id, address, fold_email(address), False, now))
-        phones = cleaned.get("phones") or ([cleaned["phone"]] if cleaned.get("phone") else [])
+        phones, folded = row[1], row[5]
+        emails.append((contact_id, email, folded[0], True, stamp))
+        for address, key in zip(cleaned.get("emails", ()), folded[1:], strict=True):
+            emails.append((contact_id, address, key, False, stamp))
         for index, phone in enumerate(phones):
-            phone_rows.append((contact_id, phone, index == 0, now))
-        for user in owners:
-            owner_rows.append((contact_id, user.pk, now))
-        payload = {"source": values[source_at], "email": email}
+            phone_rows.append((contact_id, phone, index == 0, stamp))
+        for user_id in owner_ids:
+            owner_rows.append((contact_id, user_id, stamp))
+        payload = {"source": source, "email": email}
         names = _row_tags(cleaned, options)
         if names:
             # The tags a contact arrives with are part of its one "created" entry: a timeline
@@ -577,24 +644,35 @@ def _create(rows, options, tags, companies, now, result, *, dry_run: bool) -> No
                 (
                     contact_id,
                     tags[name.casefold()].pk,
-                    now,
+                    stamp,
                     actor_id,
                     options.tag_origin,
                     options.label,
                 )
             )
-        created.append(_entry(contact_id, Kind.CREATED, options, now, payload))
+        created.append(
+            (contact_id, Kind.CREATED, stamp, actor_id, options.label, payload_of(payload))
+        )
     _insert_timeline_of_new_contacts(created, ids)
     events.publish_many("contact.created", [{"contact_id": i, "actor_id": actor_id} for i in ids])
     insert_values(
-        ContactEmail, ["contact_id", "email", "email_folded", "is_primary", "created_at"], emails
+        ContactEmail,
+        ["contact_id", "email", "email_folded", "is_primary", "created_at"],
+        emails,
+        prepared=True,
     )
-    insert_values(ContactPhone, ["contact_id", "number", "is_primary", "created_at"], phone_rows)
-    insert_values(ContactOwner, ["contact_id", "user_id", "added_at"], owner_rows)
+    insert_values(
+        ContactPhone,
+        ["contact_id", "number", "is_primary", "created_at"],
+        phone_rows,
+        prepared=True,
+    )
+    insert_values(ContactOwner, ["contact_id", "user_id", "added_at"], owner_rows, prepared=True)
     insert_values(
         ContactTag,
         ["contact_id", "tag_id", "added_at", "added_by_id", "origin", "origin_label"],
         tag_rows,
+        prepared=True,
     )
 
 
@@ -606,7 +684,7 @@ def _insert_contacts(names: list[str], values: list[tuple]) -> list[int]:
     trigger statement, which made the index cost four times as much per row as the bulk form.
     """
     with _row_trigger_suspended(_SEARCH_TRIGGER) as suspended:
-        ids = insert_values(Contact, names, values, returning=True)
+        ids = insert_values(Contact, names, values, returning=True, prepared=True)
         if suspended:
             # New ids are above every id ever used, so this range holds only the new contacts.
             with connection.cursor() as cursor:
@@ -628,7 +706,7 @@ def _insert_timeline_of_new_contacts(entries: list[tuple], ids: list[int]) -> No
     These contacts had no entries and no ladder rows before, so the result is the same.
     """
     with _row_trigger_suspended(_RECENCY_TRIGGER) as suspended:
-        insert_values(Activity, _ACTIVITY_FIELDS, entries)
+        insert_values(Activity, _ACTIVITY_FIELDS, entries, prepared=True)
         if suspended and entries:
             with connection.cursor() as cursor:
                 cursor.execute(

@@ -20,7 +20,8 @@ class Import(models.Model):
     `checkpoint` is the last data row whose batch committed; a re-run after a killed worker
     starts after it, so nothing is written twice and nothing is skipped. `heartbeat_at` is the
     running process's last sign of life: a running import without one for a while was
-    interrupted and is queued again.
+    interrupted and is queued again. `run_started_at` / `run_started_after` say where the
+    latest run began, for its rows per second.
     """
 
     created_by = models.ForeignKey(
@@ -51,6 +52,10 @@ class Import(models.Model):
     failed_count = models.PositiveIntegerField(default=0)
     started_at = models.DateTimeField(null=True, blank=True)
     heartbeat_at = models.DateTimeField(null=True, blank=True)
+    # When the latest run (the first, or a resume after an interruption) began, and the
+    # checkpoint it began after: the progress rate counts that run's rows over its time.
+    run_started_at = models.DateTimeField(null=True, blank=True)
+    run_started_after = models.PositiveIntegerField(default=0)
     finished_at = models.DateTimeField(null=True, blank=True)
     reverted_at = models.DateTimeField(null=True, blank=True)
     message = models.TextField(blank=True)
