@@ -197,3 +197,39 @@ def test_api_lists_the_groups_after_a_cursor(admin, admin_api):
     rest = admin_api.get(f"/api/v1/duplicates?limit=2&after={first[-1]['id']}").json()
     assert len(first) == 2 and len(rest) == 1
     assert admin_api.get("/api/v1/duplicates?limit=0").status_code == 422
+
+
+def test_one_scan_runs_at_a_time(admin, trio, monkeypatch):
+    first, second = services._new_scan(None, "manual"), services._new_scan(None, "cli")
+    assert services._claim(first) is True
+    assert services._claim(second) is False  # the database allows one claim
+    waited = []
+
+    def first_finishes():
+        second.refresh_from_db()
+        waited.append(second.state)
+        DuplicateScan.objects.filter(pk=first.pk).update(running=None, state=ScanState.QUEUED)
+        services.run_scan(first.pk)
+
+    monkeypatch.setattr(services, "_pause", first_finishes)
+    assert services.run_scan(second.pk).state == ScanState.DONE
+    # The second stayed queued until the first was done, then scanned on its own.
+    assert waited == [ScanState.QUEUED]
+    assert list(DuplicateScan.objects.values_list("pk", "running")) == [(second.pk, None)]
+
+
+def test_a_scan_being_run_is_not_run_again(admin, trio):
+    scan = services._new_scan(None, "manual")
+    assert services._claim(scan) is True
+    assert services._claim(scan) is None
+    assert services.run_scan(scan.pk).state == ScanState.READING
+
+
+def test_a_claim_whose_worker_died_does_not_block_the_next_scan(admin, trio):
+    dead = services._new_scan(None, "manual")
+    assert services._claim(dead) is True
+    long_ago = timezone.now() - timezone.timedelta(hours=2)
+    DuplicateScan.objects.filter(pk=dead.pk).update(updated_at=long_ago)
+    scan = scanned()
+    assert scan.state == ScanState.DONE and scan.groups_found == 1
+    assert not DuplicateScan.objects.filter(pk=dead.pk).exists()

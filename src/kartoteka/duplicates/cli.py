@@ -2,8 +2,14 @@
 
 import argparse
 import json
+import sys
 
-from kartoteka.duplicates.queries import contact_names, stored_groups, with_contact_ids
+from kartoteka.duplicates.queries import (
+    contact_names,
+    running_scan,
+    stored_groups,
+    with_contact_ids,
+)
 from kartoteka.duplicates.services import merge_exact_groups, scan_now
 
 
@@ -22,6 +28,14 @@ def register(commands: argparse._SubParsersAction) -> None:
 
 def run_duplicates(args: argparse.Namespace) -> int:
     # The same scan the page's "Scan now" queues, run here; the page then shows its groups too.
+    # One scan at a time: a scan already under way is waited for, and its groups are shown.
+    running = running_scan()
+    if running is not None:
+        print(
+            f"A scan for duplicates is already under way (scan #{running.pk},"
+            f" {running.get_state_display().lower()}); waiting for it to finish.",
+            file=sys.stderr,
+        )
     scan = scan_now(None)
     if args.merge_exact:
         merges = merge_exact_groups(None, actor_label="cli")

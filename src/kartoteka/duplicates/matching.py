@@ -163,6 +163,54 @@ def make_record(
     )
 
 
+def make_records(
+    rows: Iterable[tuple[int, str, str, int | None, str, str]],
+    emails: dict[int, tuple[str, ...]],
+    phones: dict[int, tuple[str, ...]],
+    companies: dict[int | None, str],
+    folded: dict[str, str],
+) -> list[Record]:
+    """Records of (id, first name, last name, company id, city, postal code) rows, as
+    `make_record` makes them, with each contact's non-empty e-mails, its distinct phones and its
+    company's folded name.
+
+    `folded` keeps each first name, last name and city folded once for the scan: they repeat
+    across contacts, and a name folds as its first and last name apart do.
+    """
+    records = []
+    append = records.append
+    new = tuple.__new__
+    no_values = ()
+    for pk, first, last, company_id, city, postal_code in rows:
+        one = folded.get(first)
+        if one is None:
+            one = folded[first] = fold(first)
+        two = folded.get(last)
+        if two is None:
+            two = folded[last] = fold(last)
+        city_folded = folded.get(city)
+        if city_folded is None:
+            city_folded = folded[city] = fold(city)
+        postal_folded = folded.get(postal_code)
+        if postal_folded is None:
+            postal_folded = folded[postal_code] = fold(postal_code)
+        append(
+            new(
+                Record,
+                (
+                    pk,
+                    f"{one} {two}" if one and two else one or two,
+                    phones.get(pk, no_values),
+                    emails.get(pk, no_values),
+                    companies.get(company_id, ""),
+                    city_folded,
+                    postal_folded,
+                ),
+            )
+        )
+    return records
+
+
 def _kept(values: Iterable[str]) -> tuple[str, ...]:
     return tuple(v for v in values if v)
 
@@ -248,18 +296,59 @@ def _best_similarity(a: tuple[str, ...], b: tuple[str, ...], cutoff: int) -> flo
     return max((_similar(x, y, cutoff) for x in a for y in b), default=0.0)
 
 
+def _add(blocks: dict, key: str, index: int) -> None:
+    """Put a record in a block; a block holds its one record's index until a second comes
+    (most stay single, and a list for each would cost more than the comparisons)."""
+    known = blocks.get(key)
+    if known is None:
+        blocks[key] = index
+    elif known.__class__ is int:
+        blocks[key] = [known, index]
+    else:
+        known.append(index)
+
+
+# Below this many texts left to compare with, one `ratio` call per pair costs less than one
+# `process.extract` call (whose setting up costs about as much as ten short comparisons).
+EXTRACT_FROM = 10
+
+
+def _similar_pairs(texts: list[str], cutoff: int) -> list[tuple[int, int, float]]:
+    """(i, j, score) for i < j whose `ratio` reaches the cut-off; rapidfuzz compares in C."""
+    found = []
+    size = len(texts)
+    for i in range(size - 1):
+        mine = texts[i]
+        if size - i - 1 < EXTRACT_FROM:
+            for j in range(i + 1, size):
+                score = ratio(mine, texts[j], score_cutoff=cutoff)
+                if score:
+                    found.append((i, j, score))
+        else:
+            for _choice, score, offset in extract(
+                mine, texts[i + 1 :], scorer=ratio, score_cutoff=cutoff, limit=None
+            ):
+                found.append((i, i + 1 + offset, score))
+    return found
+
+
+ratio, extract = fuzz.ratio, process.extract
+
+
 class _Finder:
-    """What one run shares between rules: the records, each fuzzy field's blocking keys and
-    token-sorted text (computed once, though several rules lead with the name), the links."""
+    """What one run shares between rules: the records, each field's values, the blocks of each
+    fuzzy field's keys and its token-sorted text (computed once, though several rules lead with
+    the name), each set of exact fields' keys, and the links."""
 
     def __init__(self, records: list[Record]) -> None:
         self.records = records
+        self.ids = [record.id for record in records]
         self.result = Result(groups=[])
         # best[(a, b)] = (confidence, reason, exact)
         self.best: dict[tuple[int, int], tuple[int, str, bool]] = {}
         self._columns: dict[str, list[tuple[str, ...]]] = {}
-        self._tails: dict[tuple[str, ...], list[tuple[str, ...]]] = {}
-        self._keys: dict[str, list[set[str]]] = {}
+        self._tails: dict[tuple[str, ...], list] = {}
+        self._blocks: dict[str, list[list[int]]] = {}
         self._sorted: dict[str, list[str]] = {}
 
     def link(self, a: int, b: int, confidence: int, reason: str, exact: bool) -> None:
@@ -273,126 +362,195 @@ class _Finder:
     def column(self, name: str) -> list[tuple[str, ...]]:
         """Every record's values of one field, derived once however many rules use it."""
         if name not in self._columns:
-            self._columns[name] = [_values(record, name) for record in self.records]
+            records = self.records
+            if name == "phone":
+                found = [record.phones for record in records]
+            elif name == "email_domain":
+                found = [
+                    (emails[0].rpartition("@")[2].casefold(),)
+                    if len(emails) == 1
+                    else _email_domains(emails)
+                    for emails in (record.emails for record in records)
+                ]
+            elif name == "email_user":
+                found = [_email_users(record.emails) for record in records]
+            else:
+                at = _SINGLE[name]
+                found = [(value,) if value else () for value in (r[at] for r in records)]
+            self._columns[name] = found
         return self._columns[name]
 
-    def keys(self, name: str) -> list[set[str]]:
-        if name not in self._keys:
-            found = []
-            for values in self.column(name):
+    def blocks(self, name: str) -> list[list[int]]:
+        """The indexes of the records sharing each blocking key of a fuzzy field, for the keys
+        two records or more share. Names of two and three words (nearly all) are keyed inline."""
+        if name not in self._blocks:
+            found: dict[str, int | list[int]] = {}
+            get = found.get
+            for index, values in enumerate(self.column(name)):
                 if len(values) == 1:
-                    found.append(_fuzzy_keys(values[0]))
+                    words = values[0].split()
+                    if len(words) == 2:
+                        a, b = words
+                        keys = (
+                            (f"{a}\x00{b[0]}", f"{b}\x00{a[0]}") if a != b else (a + "\x00" + a[0],)
+                        )
+                    elif len(words) == 3:
+                        a, b, c = words
+                        keys = {
+                            f"{a}\x00{b[0]}",
+                            f"{a}\x00{c[0]}",
+                            f"{b}\x00{a[0]}",
+                            f"{b}\x00{c[0]}",
+                            f"{c}\x00{a[0]}",
+                            f"{c}\x00{b[0]}",
+                        }
+                    else:
+                        keys = _fuzzy_keys(values[0])
                 else:
-                    found.append({k for v in values for k in _fuzzy_keys(v)})
-            self._keys[name] = found
-        return self._keys[name]
+                    keys = {k for v in values for k in _fuzzy_keys(v)}
+                for key in keys:
+                    known = get(key)
+                    if known is None:
+                        found[key] = index
+                    elif known.__class__ is int:
+                        found[key] = [known, index]
+                    else:
+                        known.append(index)
+            self._blocks[name] = [block for block in found.values() if block.__class__ is list]
+        return self._blocks[name]
 
     def sorted_text(self, name: str) -> list[str]:
         """Each record's values with their words sorted: plain `ratio` over these texts is
         `token_sort_ratio`, without sorting both sides again for every pair."""
         if name not in self._sorted:
             self._sorted[name] = [
-                " ".join(sorted(" ".join(values).split())) for values in self.column(name)
+                " ".join(sorted((values[0] if len(values) == 1 else " ".join(values)).split()))
+                for values in self.column(name)
             ]
         return self._sorted[name]
 
-    def tails(self, names: tuple[str, ...]) -> list[tuple[str, ...]]:
-        """Each record's keys over exact fields, one per combination of its values (none if a
-        value is missing), derived once however many rules share those fields."""
+    def tails(self, names: tuple[str, ...]) -> list:
+        """Each record's key over exact fields: a string when its values make one (nearly
+        always), a tuple of keys when they make several (one per combination), None when a value
+        is missing (a missing value is no evidence of anything). Derived once however many
+        rules share those fields."""
         if names not in self._tails:
             if not names:
-                found = [("",)] * len(self.records)
+                found = [""] * len(self.records)
             elif len(names) == 1:
                 found = [
-                    ("\x01" + values[0],) if len(values) == 1 else tuple(_exact_keys([[values]], 0))
+                    "\x01" + values[0]
+                    if len(values) == 1
+                    else tuple(_exact_keys([[values]], 0))
+                    if values
+                    else None
                     for values in self.column(names[0])
                 ]
             else:
                 columns = [self.column(name) for name in names]
-                found = [tuple(_exact_keys(columns, i)) for i in range(len(self.records))]
-            self._tails[names] = found
+                found = []
+                for i in range(len(self.records)):
+                    keys = _exact_keys(columns, i)
+                    found.append(keys[0] if len(keys) == 1 else tuple(keys) if keys else None)
+            # One string object per distinct key: blocks then hash and compare the same few
+            # objects (a city's key) instead of a million copies spread over memory.
+            same: dict[str, str] = {}
+            self._tails[names] = [
+                same.setdefault(tail, tail) if tail.__class__ is str else tail for tail in found
+            ]
         return self._tails[names]
 
     def exact_rule(self, rule: Rule) -> None:
         """Link each contact to the first one with the same key: the group joins them all."""
         tails = self.tails(tuple(name for name, _match in rule.conditions))
         first: dict[str, int] = {}
-        for index, record in enumerate(self.records):
-            for key in tails[index]:
-                known = first.setdefault(key, record.id)
-                if known != record.id:
+        setdefault = first.setdefault
+        for record_id, tail in zip(self.ids, tails, strict=True):
+            if tail is None:
+                continue
+            for key in (tail,) if tail.__class__ is str else tail:
+                known = setdefault(key, record_id)
+                if known != record_id:
                     confidence = rule.confidence
                     if FREE_MAIL_DOMAINS.intersection(key.split("\x01")):
                         confidence = round(confidence * FREE_MAIL_WEIGHT)
-                    self.link(known, record.id, confidence, rule.name, True)
+                    self.link(known, record_id, confidence, rule.name, True)
 
     def fuzzy_rule(self, rule: Rule) -> None:
+        """Within each block of the lead fuzzy field's key, the records with the same exact
+        key form the blocks compared pair by pair."""
         fuzzy = [name for name, match in rule.conditions if match == FUZZY]
         exact = [name for name, match in rule.conditions if match == EXACT]
         lead, others = fuzzy[0], fuzzy[1:]
-        lead_keys = self.keys(lead)
         tails = self.tails(tuple(exact))
-        other_columns = [self.column(name) for name in others]
-        # A block holds the index of its one record until a second comes: most blocks stay
-        # single, and a list for each would cost more than the whole comparison.
-        blocks: dict[str, int | list[int]] = {}
-        for index, keys in enumerate(lead_keys):
-            if not keys or any(not column[index] for column in other_columns):
-                continue
-            for tail in tails[index]:
-                for key in keys:
-                    block_key = key + tail
-                    known = blocks.get(block_key)
+        if others:
+            other_columns = [self.column(name) for name in others]
+            tails = [
+                None if any(not column[i] for column in other_columns) else tail
+                for i, tail in enumerate(tails)
+            ]
+        texts = self.sorted_text(lead)
+        weights: dict[str, float] = {}
+        for lead_block in self.blocks(lead):
+            by_tail: dict[str, int | list[int]] = {}
+            for index in lead_block:
+                tail = tails[index]
+                if tail is None:
+                    continue
+                if tail.__class__ is str:
+                    known = by_tail.get(tail)
                     if known is None:
-                        blocks[block_key] = index
+                        by_tail[tail] = index
                     elif known.__class__ is int:
-                        blocks[block_key] = [known, index]
+                        by_tail[tail] = [known, index]
                     else:
                         known.append(index)
-        texts = self.sorted_text(lead)
-        for key, block in blocks.items():
-            if block.__class__ is int:
-                continue
-            if len(block) > MAX_FUZZY_BLOCK:
-                self.result.oversized_blocks.append(f"{rule.name}: {len(block)} contacts")
-                continue
-            weight = FREE_MAIL_WEIGHT if FREE_MAIL_DOMAINS.intersection(key.split("\x01")) else 1.0
-            for a, b, score in self._pairs(block, texts, lead, others, rule):
-                link_confidence = round(rule.confidence * weight * score / 100)
-                self.link(a, b, link_confidence, rule.name, False)
+                else:
+                    for key in tail:
+                        _add(by_tail, key, index)
+            for tail, block in by_tail.items():
+                if block.__class__ is int:
+                    continue
+                if len(block) > MAX_FUZZY_BLOCK:
+                    self.result.oversized_blocks.append(f"{rule.name}: {len(block)} contacts")
+                    continue
+                weight = weights.get(tail)
+                if weight is None:
+                    free = FREE_MAIL_DOMAINS.intersection(tail.split("\x01"))
+                    weight = weights[tail] = FREE_MAIL_WEIGHT if free else 1.0
+                for a, b, score in self._pairs(block, texts, lead, others, rule):
+                    link_confidence = round(rule.confidence * weight * score / 100)
+                    self.link(a, b, link_confidence, rule.name, False)
 
     def _pairs(
         self, block: list[int], texts: list[str], lead: str, others: list[str], rule: Rule
     ) -> Iterator[tuple[int, int, float]]:
         """Pairs of the block whose fuzzy conditions all pass, with their lowest similarity."""
         cutoff = rule.min_similarity
+        size = len(block)
+        self.result.pairs_compared += size * (size - 1) // 2
+        if size == 2:
+            score = ratio(texts[block[0]], texts[block[1]], score_cutoff=cutoff)
+            candidates = [(0, 1, score)] if score else []
+        else:
+            candidates = _similar_pairs([texts[i] for i in block], cutoff)
+        if not candidates:
+            return
         lead_column = self.column(lead)
         other_columns = [self.column(name) for name in others]
-        self.result.pairs_compared += len(block) * (len(block) - 1) // 2
-        mine = [texts[i] for i in block]
-        for i in range(len(block) - 1):
-            # rapidfuzz scores the rest of the block in C; only pairs above the cut-off return.
-            if len(block) == 2:
-                score = fuzz.ratio(mine[0], mine[1], score_cutoff=cutoff)
-                candidates = [(None, score, 0)] if score else []
-            else:
-                candidates = process.extract(
-                    mine[i], mine[i + 1 :], scorer=fuzz.ratio, score_cutoff=cutoff, limit=None
-                )
-            one = block[i]
-            for _choice, score, offset in candidates:
-                other = block[i + 1 + offset]
-                a_values, b_values = lead_column[one], lead_column[other]
-                if (
-                    len(a_values) != 1
-                    or len(b_values) != 1
-                    or min(len(a_values[0]), len(b_values[0])) < MIN_FUZZY_LENGTH
-                ):
-                    score = _best_similarity(a_values, b_values, cutoff)
-                for column in other_columns:
-                    score = min(score, _best_similarity(column[one], column[other], cutoff))
-                if score >= cutoff:
-                    yield self.records[one].id, self.records[other].id, score
+        for i, j, score in candidates:
+            one, other = block[i], block[j]
+            a_values, b_values = lead_column[one], lead_column[other]
+            if (
+                len(a_values) != 1
+                or len(b_values) != 1
+                or min(len(a_values[0]), len(b_values[0])) < MIN_FUZZY_LENGTH
+            ):
+                score = _best_similarity(a_values, b_values, cutoff)
+            for column in other_columns:
+                score = min(score, _best_similarity(column[one], column[other], cutoff))
+            if score >= cutoff:
+                yield self.ids[one], self.ids[other], score
 
 
 def find_groups(records: Iterable[Record], rules: Iterable[Rule]) -> Result:

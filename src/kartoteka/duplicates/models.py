@@ -101,9 +101,13 @@ class DuplicateScan(models.Model):
     pairs_compared = models.BigIntegerField(default=0)
     oversized_blocks = models.JSONField(default=list, blank=True)
     message = models.TextField(blank=True)
+    # True on the one scan being run, None on every other: the unique constraint lets a single
+    # scan at a time hold it, however many workers and command lines start one.
+    running = models.BooleanField(null=True, default=None, editable=False)
 
     class Meta:
         ordering = ["-requested_at", "-id"]
+        constraints = [models.UniqueConstraint(fields=["running"], name="one_scan_running")]
 
     def __str__(self) -> str:
         return f"scan #{self.pk} ({self.state})"

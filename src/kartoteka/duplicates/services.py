@@ -7,13 +7,15 @@ fingerprints of the rows moved onto the survivor, and the survivor's values it r
 
 import hashlib
 import json
+import time
 from collections.abc import Mapping
 from datetime import timedelta
 from typing import Any
 
 from django.core import serializers
 from django.core.serializers.json import DjangoJSONEncoder
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError, connection, transaction
+from django.db.models import Q
 from django.utils import timezone
 from django.utils.formats import date_format
 from django.utils.translation import gettext as _
@@ -564,9 +566,18 @@ def request_scan(actor: User | None, *, trigger: str = "manual") -> DuplicateSca
 
 
 def scan_now(actor: User | None, *, trigger: str = "cli") -> DuplicateScan:
-    """Scan in this process, without the queue (the CLI on the server); admins only."""
+    """Scan in this process, without the queue (the CLI on the server); admins only.
+
+    While another scan is queued or under way (a worker's, after "Scan now"), this waits for it
+    and returns it rather than comparing the whole workspace twice at once; only if it fails or
+    stalls does this scan anew.
+    """
     if actor is not None and not is_admin(actor):
         raise Forbidden("Only admins may start a scan for duplicates.")
+    while (running := queries.running_scan()) is not None:
+        running = wait_for_scan(running)
+        if running.state == ScanState.DONE:
+            return running
     return run_scan(_new_scan(actor, trigger).pk)
 
 
@@ -584,20 +595,70 @@ def _advance(scan: DuplicateScan, **changes: Any) -> None:
         setattr(scan, name, value)
 
 
+# How often a caller waiting for another scan looks at it again.
+WAIT_SECONDS = 1.0
+
+
+def _pause() -> None:
+    time.sleep(WAIT_SECONDS)
+
+
+def wait_for_scan(scan: DuplicateScan) -> DuplicateScan:
+    """Wait until the scan is done or failed, or stalls (its worker died); return it as it is."""
+    while True:
+        scan = DuplicateScan.objects.get(pk=scan.pk)
+        stalled = scan.updated_at <= timezone.now() - queries.STALLED_AFTER
+        if scan.state not in ACTIVE_STATES or stalled:
+            return scan
+        _pause()
+
+
+def _claim(scan: DuplicateScan) -> bool | None:
+    """Make this the one scan running: True if it now is, False while another scan holds the
+    claim, None if this scan is already being run (it is past queued and still moving)."""
+    now = timezone.now()
+    stalled = now - queries.STALLED_AFTER
+    # A claim whose scan stopped moving lost its worker: it blocks nobody.
+    DuplicateScan.objects.filter(running=True, updated_at__lte=stalled).exclude(pk=scan.pk).update(
+        running=None
+    )
+    try:
+        with transaction.atomic():
+            claimed = (
+                DuplicateScan.objects.filter(pk=scan.pk, state__in=ACTIVE_STATES)
+                .filter(Q(state=ScanState.QUEUED) | Q(updated_at__lte=stalled))
+                .update(running=True, state=ScanState.READING, started_at=now, updated_at=now)
+            )
+    except IntegrityError:
+        return False
+    return True if claimed else None
+
+
 def run_scan(scan_id: int) -> DuplicateScan:
     """Find the groups with the active rules and store them; older scans are dropped.
 
-    Safe to run twice: a finished or failed scan is left as it is. Progress is written as it
-    goes (contacts read, then the stage), so the page can show how far it is.
+    One scan runs at a time: while another holds the claim, this one stays queued and waits for
+    it. Safe to run twice: a finished or failed scan, or one being run, is left as it is.
+    Progress is written as it goes (contacts read, then the stage), so the page can show how far
+    it is.
     """
     scan = queries.get_scan(scan_id)
-    if scan.state in (ScanState.DONE, ScanState.FAILED):
-        return scan
+    while True:
+        if scan.state in (ScanState.DONE, ScanState.FAILED):
+            return scan
+        claimed = _claim(scan)
+        if claimed:
+            break
+        if claimed is None:
+            return scan
+        holder = DuplicateScan.objects.filter(running=True).first()
+        if holder is not None:
+            wait_for_scan(holder)
+        scan = queries.get_scan(scan_id)
     try:
         _advance(
             scan,
             state=ScanState.READING,
-            started_at=timezone.now(),
             contacts_total=Contact.objects.count(),
             contacts_read=0,
         )
@@ -610,13 +671,20 @@ def run_scan(scan_id: int) -> DuplicateScan:
         _advance(
             scan,
             state=ScanState.DONE,
+            running=None,
             finished_at=timezone.now(),
             groups_found=len(result.groups),
             pairs_compared=result.pairs_compared,
             oversized_blocks=result.oversized_blocks,
         )
     except Exception as exc:
-        _advance(scan, state=ScanState.FAILED, finished_at=timezone.now(), message=str(exc)[:2000])
+        _advance(
+            scan,
+            state=ScanState.FAILED,
+            running=None,
+            finished_at=timezone.now(),
+            message=str(exc)[:2000],
+        )
         raise
     _drop_older_scans(scan)
     return scan
@@ -624,26 +692,42 @@ def run_scan(scan_id: int) -> DuplicateScan:
 
 @transaction.atomic
 def _store_groups(scan: DuplicateScan, groups: list) -> None:
-    """Groups in rank order (their ids keep it), then their members; in batches, so a million
-    contacts' groups do not make one giant statement."""
-    for start in range(0, len(groups), STORE_BATCH):
-        found = groups[start : start + STORE_BATCH]
-        stored = DuplicateGroup.objects.bulk_create(
-            [
-                DuplicateGroup(
-                    scan=scan, reasons=group.reasons, confidence=group.confidence, exact=group.exact
-                )
-                for group in found
-            ]
+    """Groups in rank order (their ids keep it), then their members, each with one prepared
+    statement run over the rows (no model instance per row: a million contacts' scan stores
+    tens of thousands). A scan's groups are its own, so reading their ids back in id order
+    pairs them with the groups as inserted."""
+    quote = connection.ops.quote_name
+    group_table, member_table = DuplicateGroup._meta.db_table, DuplicateMember._meta.db_table
+    reasons = DuplicateGroup._meta.get_field("reasons")
+    with connection.cursor() as cursor:
+        for start in range(0, len(groups), STORE_BATCH):
+            cursor.executemany(
+                f"INSERT INTO {quote(group_table)} (scan_id, reasons, confidence, exact)"
+                " VALUES (%s, %s, %s, %s)",
+                [
+                    (
+                        scan.pk,
+                        reasons.get_db_prep_save(group.reasons, connection),
+                        group.confidence,
+                        group.exact,
+                    )
+                    for group in groups[start : start + STORE_BATCH]
+                ],
+            )
+        cursor.execute(
+            f"SELECT id FROM {quote(group_table)} WHERE scan_id = %s ORDER BY id", [scan.pk]
         )
-        DuplicateMember.objects.bulk_create(
-            [
-                DuplicateMember(group_id=row.pk, contact_id=contact_id)
-                for row, group in zip(stored, found, strict=True)
-                for contact_id in group.contact_ids
-            ],
-            batch_size=STORE_BATCH,
-        )
+        ids = [row[0] for row in cursor.fetchall()]
+        members = [
+            (group_id, contact_id)
+            for group_id, group in zip(ids, groups, strict=True)
+            for contact_id in group.contact_ids
+        ]
+        for start in range(0, len(members), STORE_BATCH * 10):
+            cursor.executemany(
+                f"INSERT INTO {quote(member_table)} (group_id, contact_id) VALUES (%s, %s)",
+                members[start : start + STORE_BATCH * 10],
+            )
 
 
 def _drop_older_scans(scan: DuplicateScan) -> None:
