@@ -25,6 +25,7 @@ from kartoteka.contacts.bulk import (
     BulkOptions,
     RowFailure,
     clean_row,
+    db_value,
     delete_created,
     insert_values,
     prepare_new_contact,
@@ -54,7 +55,7 @@ PARALLEL_FROM_ROWS = 20_000
 # places (e-mails, names, phone numbers; ~150 MB at a million contacts), and checkpoints of the
 # write-ahead log every ~40 MB instead of ~4 MB, so a page changed by several batches in a row
 # is copied into the database file once.
-IMPORT_SQLITE_PRAGMAS = {"cache_size": -300 * 1024, "wal_autocheckpoint": 10_000}
+IMPORT_SQLITE_PRAGMAS = {"cache_size": -256 * 1024, "wal_autocheckpoint": 10_000}
 # Exports up to this many contacts download at once; larger ones are written by a task.
 INSTANT_EXPORT_LIMIT = 5000
 MAX_SHOWN_VALUE = 200
@@ -587,18 +588,27 @@ def _commit_batch(
 def _journal(imp: Import, result: BatchResult) -> None:
     """What a revert needs: a row per created contact, and one per updated contact with the
     old and new values of the fields it changed."""
-    nothing: dict = {}  # one shared value, so its JSON is encoded once
+    nothing = db_value(ImportRow, "before", {})  # one shared value, encoded once
+    created, updated = RowOutcome.CREATED.value, RowOutcome.UPDATED.value
     insert_values(
         ImportRow,
         ["batch_id", "row_number", "contact_id", "outcome", "before", "after"],
         [
-            (imp.pk, number, contact_id, RowOutcome.CREATED, nothing, nothing)
+            (imp.pk, number, contact_id, created, nothing, nothing)
             for number, contact_id in result.created
         ]
         + [
-            (imp.pk, number, contact_id, RowOutcome.UPDATED, before, after)
+            (
+                imp.pk,
+                number,
+                contact_id,
+                updated,
+                db_value(ImportRow, "before", before),
+                db_value(ImportRow, "after", after),
+            )
             for number, contact_id, before, after in result.updated
         ],
+        prepared=True,
     )
 
 
