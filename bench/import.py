@@ -124,6 +124,7 @@ def run_once(csv_path: Path, rows: int) -> dict:
     imp = services.upload_import(admin, upload=csv_path, file_name=csv_path.name)
     imp = services.run_import(imp.pk)
     seconds = time.perf_counter() - started
+    load_after = os.getloadavg()[0]
     main_cpu = time.process_time() - cpu_before
     workers = resource.getrusage(resource.RUSAGE_CHILDREN)
     contacts = Contact.objects.count()
@@ -141,6 +142,8 @@ def run_once(csv_path: Path, rows: int) -> dict:
         "cpu_seconds_main": round(main_cpu, 1),
         "cpu_seconds_workers": round(workers.ru_utime + workers.ru_stime, 1),
         "load_average_at_start": round(load_before, 1),
+        # The 1-minute average when the import ended: how busy the machine was during it.
+        "load_average_at_end": round(load_after, 1),
     }
 
 

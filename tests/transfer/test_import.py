@@ -183,3 +183,30 @@ def test_imported_contacts_are_found_by_text_search_and_in_the_recency_ladder(ad
             triggers = {row[0] for row in cursor.fetchall()}
         # The per-row triggers a batch suspends are back for every other writer.
         assert {"segments_contact_search_insert", "segments_activityrecency_insert"} <= triggers
+
+
+def test_the_import_writes_with_its_own_sqlite_settings_and_gives_the_connection_its_own_back(
+    admin, tmp_path, monkeypatch
+):
+    from django.db import connection
+
+    if connection.vendor != "sqlite":
+        pytest.skip("SQLite connection settings")
+
+    def setting(name):
+        with connection.cursor() as cursor:
+            cursor.execute(f"PRAGMA {name}")
+            return cursor.fetchone()[0]
+
+    before = {name: setting(name) for name in services.IMPORT_SQLITE_PRAGMAS}
+    during = []
+    real_commit = services._commit_batch
+
+    def commit(*args, **kwargs):
+        during.append({name: setting(name) for name in services.IMPORT_SQLITE_PRAGMAS})
+        return real_commit(*args, **kwargs)
+
+    monkeypatch.setattr(services, "_commit_batch", commit)
+    run(admin, write(tmp_path, "people.csv", CSV))
+    assert during == [services.IMPORT_SQLITE_PRAGMAS]
+    assert {name: setting(name) for name in services.IMPORT_SQLITE_PRAGMAS} == before

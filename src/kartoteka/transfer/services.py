@@ -1,6 +1,7 @@
 """Every write of imports and exports: upload, configure, dry run, run (resumable), revert,
 and writing export files."""
 
+import contextlib
 import csv
 import io
 import multiprocessing
@@ -14,7 +15,7 @@ from typing import Any
 
 from django.conf import settings
 from django.core.files.uploadedfile import UploadedFile
-from django.db import IntegrityError, connection, connections, transaction
+from django.db import DatabaseError, IntegrityError, connection, connections, transaction
 from django.utils import timezone
 
 from kartoteka.accounts.models import User
@@ -478,7 +479,9 @@ def _restore_connection(saved: dict[str, Any]) -> None:
     keep an import-sized page cache."""
     if connection.vendor != "sqlite" or connection.connection is None:
         return
-    with connection.cursor() as cursor:
+    # After a failed batch the connection may be unusable: it is then closed, settings and all,
+    # and the failure that matters is the one already raised.
+    with contextlib.suppress(DatabaseError), connection.cursor() as cursor:
         for name, value in saved.items():
             cursor.execute(f"PRAGMA {name} = {int(value)}")
 
