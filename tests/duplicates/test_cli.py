@@ -56,3 +56,13 @@ def test_duplicates_started_while_a_worker_scan_runs_waits_for_it(admin, capsys,
     assert json.loads(captured.out)[0]["contact_ids"] == [one.pk, two.pk]
     (scan,) = DuplicateScan.objects.all()
     assert scan.pk == worker.pk and scan.state == ScanState.DONE and scan.running is None
+
+
+def test_duplicates_runs_a_scan_queued_for_a_worker_itself(admin, capsys):
+    make_contact(admin, phone="+48601000004")
+    make_contact(admin, phone="+48601000004")
+    queued = services._new_scan(admin, "manual")  # no worker has picked it up
+    assert main(["duplicates"]) == 0
+    assert "1 groups." in capsys.readouterr().out
+    (scan,) = DuplicateScan.objects.all()
+    assert scan.pk == queued.pk and scan.state == ScanState.DONE

@@ -4,6 +4,7 @@ import argparse
 import json
 import sys
 
+from kartoteka.duplicates.models import ScanState
 from kartoteka.duplicates.queries import (
     contact_names,
     running_scan,
@@ -30,7 +31,7 @@ def run_duplicates(args: argparse.Namespace) -> int:
     # The same scan the page's "Scan now" queues, run here; the page then shows its groups too.
     # One scan at a time: a scan already under way is waited for, and its groups are shown.
     running = running_scan()
-    if running is not None:
+    if running is not None and running.state != ScanState.QUEUED:
         print(
             f"A scan for duplicates is already under way (scan #{running.pk},"
             f" {running.get_state_display().lower()}); waiting for it to finish.",

@@ -286,6 +286,12 @@ def _exact_keys(columns: list[list[tuple[str, ...]]], index: int) -> list[str]:
     return keys
 
 
+def _tail(columns: list[list[tuple[str, ...]]], index: int) -> str | tuple[str, ...] | None:
+    """A record's key over exact fields: one string, a tuple of several, or None."""
+    keys = _exact_keys(columns, index)
+    return keys[0] if len(keys) == 1 else tuple(keys) if keys else None
+
+
 def _similar(a: str, b: str, cutoff: int) -> float:
     if len(a) < MIN_FUZZY_LENGTH or len(b) < MIN_FUZZY_LENGTH:
         return 100.0 if a == b else 0.0
@@ -294,18 +300,6 @@ def _similar(a: str, b: str, cutoff: int) -> float:
 
 def _best_similarity(a: tuple[str, ...], b: tuple[str, ...], cutoff: int) -> float:
     return max((_similar(x, y, cutoff) for x in a for y in b), default=0.0)
-
-
-def _add(blocks: dict, key: str, index: int) -> None:
-    """Put a record in a block; a block holds its one record's index until a second comes
-    (most stay single, and a list for each would cost more than the comparisons)."""
-    known = blocks.get(key)
-    if known is None:
-        blocks[key] = index
-    elif known.__class__ is int:
-        blocks[key] = [known, index]
-    else:
-        known.append(index)
 
 
 # Below this many texts left to compare with, one `ratio` call per pair costs less than one
@@ -348,7 +342,6 @@ class _Finder:
         self.best: dict[tuple[int, int], tuple[int, str, bool]] = {}
         self._columns: dict[str, list[tuple[str, ...]]] = {}
         self._tails: dict[tuple[str, ...], list] = {}
-        self._blocks: dict[str, list[list[int]]] = {}
         self._sorted: dict[str, list[str]] = {}
 
     def link(self, a: int, b: int, confidence: int, reason: str, exact: bool) -> None:
@@ -380,44 +373,44 @@ class _Finder:
             self._columns[name] = found
         return self._columns[name]
 
-    def blocks(self, name: str) -> list[list[int]]:
-        """The indexes of the records sharing each blocking key of a fuzzy field, for the keys
-        two records or more share. Names of two and three words (nearly all) are keyed inline."""
-        if name not in self._blocks:
-            found: dict[str, int | list[int]] = {}
-            get = found.get
-            for index, values in enumerate(self.column(name)):
-                if len(values) == 1:
-                    words = values[0].split()
-                    if len(words) == 2:
-                        a, b = words
-                        keys = (
-                            (f"{a}\x00{b[0]}", f"{b}\x00{a[0]}") if a != b else (a + "\x00" + a[0],)
-                        )
-                    elif len(words) == 3:
-                        a, b, c = words
-                        keys = {
-                            f"{a}\x00{b[0]}",
-                            f"{a}\x00{c[0]}",
-                            f"{b}\x00{a[0]}",
-                            f"{b}\x00{c[0]}",
-                            f"{c}\x00{a[0]}",
-                            f"{c}\x00{b[0]}",
-                        }
-                    else:
-                        keys = _fuzzy_keys(values[0])
+    def blocks(self, name: str, entries: list[tuple]) -> list[list[tuple]]:
+        """The entries (one per record) of the records sharing each blocking key of a fuzzy
+        field, for the keys two records or more share. Names of two and three words (nearly
+        all) are keyed inline."""
+        found: dict[str, tuple | list[tuple]] = {}
+        get = found.get
+        for entry, values in zip(entries, self.column(name), strict=True):
+            if len(values) == 1:
+                words = values[0].split()
+                if len(words) == 2:
+                    a, b = words
+                    keys = (f"{a}\x00{b[0]}", f"{b}\x00{a[0]}") if a != b else (f"{a}\x00{a[0]}",)
+                elif len(words) == 3:
+                    a, b, c = words
+                    keys = {
+                        f"{a}\x00{b[0]}",
+                        f"{a}\x00{c[0]}",
+                        f"{b}\x00{a[0]}",
+                        f"{b}\x00{c[0]}",
+                        f"{c}\x00{a[0]}",
+                        f"{c}\x00{b[0]}",
+                    }
                 else:
-                    keys = {k for v in values for k in _fuzzy_keys(v)}
-                for key in keys:
-                    known = get(key)
-                    if known is None:
-                        found[key] = index
-                    elif known.__class__ is int:
-                        found[key] = [known, index]
-                    else:
-                        known.append(index)
-            self._blocks[name] = [block for block in found.values() if block.__class__ is list]
-        return self._blocks[name]
+                    keys = _fuzzy_keys(values[0])
+            else:
+                keys = {k for v in values for k in _fuzzy_keys(v)}
+            # A block holds its one entry until a second comes (most stay single, and a list for
+            # each would cost more than the comparisons). Written out here and in `fuzzy_rules`:
+            # a function call for each of millions of entries would cost seconds.
+            for key in keys:
+                known = get(key)
+                if known is None:
+                    found[key] = entry
+                elif known.__class__ is tuple:
+                    found[key] = [known, entry]
+                else:
+                    known.append(entry)
+        return [block for block in found.values() if block.__class__ is list]
 
     def sorted_text(self, name: str) -> list[str]:
         """Each record's values with their words sorted: plain `ratio` over these texts is
@@ -446,12 +439,15 @@ class _Finder:
                     else None
                     for values in self.column(names[0])
                 ]
+            elif len(names) == 2:
+                columns = [self.column(name) for name in names]
+                found = [
+                    f"\x01{a[0]}\x01{b[0]}" if len(a) == 1 == len(b) else _tail(columns, i)
+                    for i, (a, b) in enumerate(zip(*columns, strict=True))
+                ]
             else:
                 columns = [self.column(name) for name in names]
-                found = []
-                for i in range(len(self.records)):
-                    keys = _exact_keys(columns, i)
-                    found.append(keys[0] if len(keys) == 1 else tuple(keys) if keys else None)
+                found = [_tail(columns, i) for i in range(len(self.records))]
             # One string object per distinct key: blocks then hash and compare the same few
             # objects (a city's key) instead of a million copies spread over memory.
             same: dict[str, str] = {}
@@ -476,70 +472,94 @@ class _Finder:
                         confidence = round(confidence * FREE_MAIL_WEIGHT)
                     self.link(known, record_id, confidence, rule.name, True)
 
-    def fuzzy_rule(self, rule: Rule) -> None:
-        """Within each block of the lead fuzzy field's key, the records with the same exact
-        key form the blocks compared pair by pair."""
-        fuzzy = [name for name, match in rule.conditions if match == FUZZY]
-        exact = [name for name, match in rule.conditions if match == EXACT]
-        lead, others = fuzzy[0], fuzzy[1:]
-        tails = self.tails(tuple(exact))
+    def rule_tails(self, rule: Rule) -> list:
+        """Each record's key over the rule's exact fields (see `tails`), None where one of its
+        other fuzzy fields is empty."""
+        tails = self.tails(tuple(name for name, match in rule.conditions if match == EXACT))
+        others = [name for name, match in rule.conditions if match == FUZZY][1:]
         if others:
-            other_columns = [self.column(name) for name in others]
+            columns = [self.column(name) for name in others]
             tails = [
-                None if any(not column[i] for column in other_columns) else tail
+                None if any(not column[i] for column in columns) else tail
                 for i, tail in enumerate(tails)
             ]
-        texts = self.sorted_text(lead)
+        return tails
+
+    def fuzzy_rules(
+        self, lead: str, rules: list[Rule]
+    ) -> list[tuple[list[tuple[int, int, int]], list[str]]]:
+        """The links of each rule led by the same fuzzy field, in one pass over its blocks.
+
+        Each record is one entry (its key for each rule, its token-sorted text, its index),
+        put in the block of each of its lead keys; within a block, the entries with the same
+        key for a rule form that rule's block, compared pair by pair. One pass touches each
+        entry once for all the rules instead of once per rule.
+        """
+        count = len(rules)
+        text_at = count
+        entries = list(
+            zip(
+                *[self.rule_tails(rule) for rule in rules],
+                self.sorted_text(lead),
+                range(len(self.records)),
+                strict=True,
+            )
+        )
+        links: list[list[tuple[int, int, int]]] = [[] for _ in rules]
+        oversized: list[list[str]] = [[] for _ in rules]
         weights: dict[str, float] = {}
-        for lead_block in self.blocks(lead):
-            by_tail: dict[str, int | list[int]] = {}
-            for index in lead_block:
-                tail = tails[index]
-                if tail is None:
-                    continue
-                if tail.__class__ is str:
-                    known = by_tail.get(tail)
-                    if known is None:
-                        by_tail[tail] = index
-                    elif known.__class__ is int:
-                        by_tail[tail] = [known, index]
-                    else:
-                        known.append(index)
-                else:
-                    for key in tail:
-                        _add(by_tail, key, index)
-            for tail, block in by_tail.items():
-                if block.__class__ is int:
-                    continue
-                if len(block) > MAX_FUZZY_BLOCK:
-                    self.result.oversized_blocks.append(f"{rule.name}: {len(block)} contacts")
-                    continue
-                weight = weights.get(tail)
-                if weight is None:
-                    free = FREE_MAIL_DOMAINS.intersection(tail.split("\x01"))
-                    weight = weights[tail] = FREE_MAIL_WEIGHT if free else 1.0
-                for a, b, score in self._pairs(block, texts, lead, others, rule):
-                    link_confidence = round(rule.confidence * weight * score / 100)
-                    self.link(a, b, link_confidence, rule.name, False)
+        for lead_block in self.blocks(lead, entries):
+            parts: list[dict] = [{} for _ in rules]
+            for entry in lead_block:
+                # An entry ends with its text and index, after one key per rule.
+                for part, tail in zip(parts, entry, strict=False):
+                    if tail is None:
+                        continue
+                    for key in (tail,) if tail.__class__ is str else tail:
+                        known = part.get(key)
+                        if known is None:
+                            part[key] = entry
+                        elif known.__class__ is tuple:
+                            part[key] = [known, entry]
+                        else:
+                            known.append(entry)
+            for position, part in enumerate(parts):
+                rule = rules[position]
+                for tail, block in part.items():
+                    if block.__class__ is tuple:
+                        continue
+                    if len(block) > MAX_FUZZY_BLOCK:
+                        oversized[position].append(f"{rule.name}: {len(block)} contacts")
+                        continue
+                    weight = weights.get(tail)
+                    if weight is None:
+                        free = FREE_MAIL_DOMAINS.intersection(tail.split("\x01"))
+                        weight = weights[tail] = FREE_MAIL_WEIGHT if free else 1.0
+                    for a, b, score in self._pairs(block, text_at, lead, rule):
+                        links[position].append(
+                            (a, b, round(rule.confidence * weight * score / 100))
+                        )
+        return list(zip(links, oversized, strict=True))
 
     def _pairs(
-        self, block: list[int], texts: list[str], lead: str, others: list[str], rule: Rule
+        self, block: list[tuple], text_at: int, lead: str, rule: Rule
     ) -> Iterator[tuple[int, int, float]]:
         """Pairs of the block whose fuzzy conditions all pass, with their lowest similarity."""
         cutoff = rule.min_similarity
         size = len(block)
         self.result.pairs_compared += size * (size - 1) // 2
         if size == 2:
-            score = ratio(texts[block[0]], texts[block[1]], score_cutoff=cutoff)
+            score = ratio(block[0][text_at], block[1][text_at], score_cutoff=cutoff)
             candidates = [(0, 1, score)] if score else []
         else:
-            candidates = _similar_pairs([texts[i] for i in block], cutoff)
+            candidates = _similar_pairs([entry[text_at] for entry in block], cutoff)
         if not candidates:
             return
         lead_column = self.column(lead)
+        others = [name for name, match in rule.conditions if match == FUZZY][1:]
         other_columns = [self.column(name) for name in others]
         for i, j, score in candidates:
-            one, other = block[i], block[j]
+            one, other = block[i][-1], block[j][-1]
             a_values, b_values = lead_column[one], lead_column[other]
             if (
                 len(a_values) != 1
@@ -556,14 +576,26 @@ class _Finder:
 def find_groups(records: Iterable[Record], rules: Iterable[Rule]) -> Result:
     """Group the records that the rules say are the same person, most certain groups first."""
     finder = _Finder(list(records))
-    for whole in rules:
-        for rule in _split(whole):
-            if not rule.conditions:
-                continue
-            if any(match == FUZZY for _name, match in rule.conditions):
-                finder.fuzzy_rule(rule)
-            else:
-                finder.exact_rule(rule)
+    split = [rule for whole in rules for rule in _split(whole) if rule.conditions]
+    # Fuzzy rules led by the same field share one pass over its blocks; their links are then
+    # added in the rules' order, as if each rule had run on its own.
+    led: dict[str, list[int]] = defaultdict(list)
+    for position, rule in enumerate(split):
+        fuzzy = [name for name, match in rule.conditions if match == FUZZY]
+        if fuzzy:
+            led[fuzzy[0]].append(position)
+    found: dict[int, tuple[list[tuple[int, int, int]], list[str]]] = {}
+    for lead, positions in led.items():
+        rules_led = [split[position] for position in positions]
+        found.update(zip(positions, finder.fuzzy_rules(lead, rules_led), strict=True))
+    for position, rule in enumerate(split):
+        if position not in found:
+            finder.exact_rule(rule)
+            continue
+        links, oversized = found.pop(position)
+        finder.result.oversized_blocks.extend(oversized)
+        for a, b, confidence in links:
+            finder.link(a, b, confidence, rule.name, False)
     finder.result.groups = _groups(finder.best)
     return finder.result
 

@@ -568,17 +568,19 @@ def request_scan(actor: User | None, *, trigger: str = "manual") -> DuplicateSca
 def scan_now(actor: User | None, *, trigger: str = "cli") -> DuplicateScan:
     """Scan in this process, without the queue (the CLI on the server); admins only.
 
-    While another scan is queued or under way (a worker's, after "Scan now"), this waits for it
-    and returns it rather than comparing the whole workspace twice at once; only if it fails or
-    stalls does this scan anew.
+    One scan at a time: a scan queued for a worker is run here instead (the worker then finds
+    it done), and one a worker is running is waited for and returned rather than comparing the
+    whole workspace twice at once. Only if that one fails or stalls does this scan anew.
     """
     if actor is not None and not is_admin(actor):
         raise Forbidden("Only admins may start a scan for duplicates.")
-    while (running := queries.running_scan()) is not None:
-        running = wait_for_scan(running)
-        if running.state == ScanState.DONE:
-            return running
-    return run_scan(_new_scan(actor, trigger).pk)
+    while True:
+        pending = queries.running_scan()
+        scan = run_scan((pending or _new_scan(actor, trigger)).pk)
+        if scan.state in ACTIVE_STATES:  # another process is running it
+            scan = wait_for_scan(scan)
+        if scan.state == ScanState.DONE:
+            return scan
 
 
 def _new_scan(actor: User | None, trigger: str) -> DuplicateScan:
