@@ -1,9 +1,13 @@
-"""Defining a custom detail gives it an expression index without an admin running a command."""
+"""Defining a custom detail gives it an index without an admin running a command (on
+PostgreSQL, on a generated column that keeps the detail's value on the contact row)."""
 
 import pytest
 from django.db import connection
 
 from kartoteka.contacts import services as contact_services
+from kartoteka.segments.queries import count_contacts, filter_contacts
+from tests.factories import make_contact
+from tests.segments.helpers import build_detail_indexes
 
 
 def _index_names() -> set[str]:
@@ -20,7 +24,7 @@ def test_defining_a_detail_creates_its_index(admin, django_capture_on_commit_cal
 
 
 @pytest.mark.django_db
-def test_deleting_a_detail_drops_its_index(admin, django_capture_on_commit_callbacks):
+def test_deleting_a_detail_drops_its_index_and_column(admin, django_capture_on_commit_callbacks):
     with django_capture_on_commit_callbacks(execute=True):
         definition = contact_services.define_property(
             admin, key="seats", label="Seats", type="number"
@@ -28,3 +32,44 @@ def test_deleting_a_detail_drops_its_index(admin, django_capture_on_commit_callb
     with django_capture_on_commit_callbacks(execute=True):
         contact_services.delete_property(admin, definition)
     assert "segments_detail_seats" not in _index_names()
+    assert "detail_seats" not in _detail_columns()
+
+
+def _detail_columns() -> set[str]:
+    with connection.cursor() as cursor:
+        columns = connection.introspection.get_table_description(cursor, "contacts_contact")
+    return {column.name for column in columns if column.name.startswith("detail_")}
+
+
+@pytest.mark.django_db
+def test_detail_values_are_counted_from_their_column_once_it_is_built(
+    admin, django_capture_on_commit_callbacks
+):
+    """Contacts that had values before the detail's index was built are found through it, and
+    a contact without the detail is "not equal" (its column is NULL, like the JSON value)."""
+    with django_capture_on_commit_callbacks(execute=True):  # built by the task at once
+        contact_services.define_property(admin, key="plan", label="Plan", type="text")
+    contact_services.define_property(admin, key="seats", label="Seats", type="number")
+    for n, seats in enumerate([3, 12, 40, None]):
+        make_contact(
+            admin,
+            email=f"s{n}@example.com",
+            properties={} if seats is None else {"seats": seats},
+        )
+    document = {"field": "properties.seats", "op": "between", "value": [10, 50]}
+    not_twelve = {"field": "properties.seats", "op": "ne", "value": 12}
+    before = (count_contacts(admin, document), count_contacts(admin, not_twelve))
+    assert "detail_seats" not in _detail_columns()  # read from the JSON meanwhile
+    build_detail_indexes()
+    assert before == (2, 3)
+    assert (count_contacts(admin, document), count_contacts(admin, not_twelve)) == before
+    sql = str(filter_contacts(admin, document).query)
+    if connection.vendor == "postgresql":
+        assert {"detail_seats", "detail_plan"} <= _detail_columns()
+        assert "detail_seats" in sql and "->>" not in sql
+    else:
+        assert _detail_columns() == set()
+        assert "json_extract" in sql
+    # A contact written afterwards gets its column value from the database itself.
+    make_contact(admin, email="late@example.com", properties={"seats": 15})
+    assert count_contacts(admin, document) == 3

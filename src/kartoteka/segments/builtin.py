@@ -19,8 +19,10 @@ from kartoteka.segments.fields import (
     Field,
     column,
     custom_detail,
+    detail_column,
     detail_present,
     linked_ids,
+    materialised_details,
     register,
     register_family,
     related,
@@ -165,11 +167,19 @@ def register_builtin_fields() -> None:
             "set",
             related(tag_links),
             normalise=lambda value: value.casefold(),
-            ids=linked_ids(tag_links),
+            ids=linked_ids(tag_links, one_row_per_value=True),
         )
     )
     owner_links = _linked(ContactOwner.objects, "user_id", _user_ids)
-    register(Field("owner", _("Owner"), "set", related(owner_links), ids=linked_ids(owner_links)))
+    register(
+        Field(
+            "owner",
+            _("Owner"),
+            "set",
+            related(owner_links),
+            ids=linked_ids(owner_links, one_row_per_value=True),
+        )
+    )
     messenger_links = _linked(MessengerHandle.objects, "network")
     register(
         Field(
@@ -196,10 +206,10 @@ def register_builtin_fields() -> None:
 
 def custom_detail_field(key: str) -> Field | None:
     definition = PropertyDefinition.objects.filter(key=key).first()
-    return _from_definition(definition) if definition else None
+    return _from_definition(definition, materialised_details()) if definition else None
 
 
-def _from_definition(definition: PropertyDefinition) -> Field:
+def _from_definition(definition: PropertyDefinition, columns: set[str]) -> Field:
     kind = PROPERTY_KINDS[definition.type]
     choices = None
     normalise = lambda value: value  # noqa: E731
@@ -207,10 +217,12 @@ def _from_definition(definition: PropertyDefinition) -> Field:
         by_fold = {c.casefold(): c for c in definition.choices}
         choices = lambda: [(c, c) for c in definition.choices]  # noqa: E731
         normalise = lambda value: by_fold.get(value.casefold(), value)  # noqa: E731
+    column = detail_column(definition.key)
     build = custom_detail(
         definition.key,
         "number" if kind == "number" else kind,
         multi=definition.type == PropertyType.MULTI_CHOICE,
+        column=column if column in columns else None,
     )
     return Field(
         key=f"properties.{definition.key}",
@@ -225,4 +237,7 @@ def _from_definition(definition: PropertyDefinition) -> Field:
 
 
 def family_members() -> list[Field]:
-    return [_from_definition(d) for d in PropertyDefinition.objects.order_by("position", "id")]
+    columns = materialised_details()
+    return [
+        _from_definition(d, columns) for d in PropertyDefinition.objects.order_by("position", "id")
+    ]

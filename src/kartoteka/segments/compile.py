@@ -45,13 +45,13 @@ def to_q(node: Node, *, negated: bool = False) -> Q:
 
 
 def id_source(node: Node):
-    """The ids of all contacts matching `node`, read from one side table (link rows, the
-    recency ladder) without the contact table, as a values query; None when the node needs
-    the contact row. It ignores scope, so it counts for an actor who sees every contact."""
+    """The ids of all contacts matching `node`, each once, read from one side table (link
+    rows, the recency ladder) without the contact table, as a values query; None when the node
+    needs the contact row. It ignores scope, so it counts for an actor who sees every contact."""
     if isinstance(node, Group) and len(node.children) == 1:
         return id_source(node.children[0])
     if isinstance(node, Behaviour) and node.min_count <= RECENCY_RANKS:
-        return _rungs(node).values("contact_id")
+        return _rungs(node).values("contact_id")  # one rung per (contact, kind, rank)
     if isinstance(node, Condition) and node.field.ids is not None:
         return node.field.ids(node.op, node.value)
     return None

@@ -7,6 +7,7 @@ compiler only ever asks the registry, so it never changes when a field is added.
 """
 
 import datetime as dt
+import hashlib
 import json
 import re
 from collections.abc import Callable
@@ -93,7 +94,8 @@ class Field:
     # becomes "missing or not …", so `not` is the exact complement.
     present: Q | None = None
     # For fields kept in a link table: `ids(op, value)` gives the matching contact ids read
-    # from that table alone (None for operators it cannot answer so), for counting.
+    # from that table alone, each contact once (None for operators it cannot answer so), for
+    # counting.
     ids: Callable[[str, Any], Any] | None = None
 
     @property
@@ -340,16 +342,21 @@ def related(rows: Callable[[list[str] | None], Any]):
     return build
 
 
-def linked_ids(rows: Callable[[list[str] | None], Any]):
+def linked_ids(rows: Callable[[list[str] | None], Any], *, one_row_per_value: bool = False):
     """The `ids` of a field built by `related(rows)`: the link rows' contact ids for the
-    positive operators. A million contacts with a popular tag are counted from the link
-    table's (value, contact) index alone, without visiting each contact row."""
+    positive operators, each contact once. A million contacts with a popular tag are counted
+    from the link table's (value, contact) index alone, without visiting each contact row.
+
+    With `one_row_per_value` (a unique (value, contact) constraint), the rows of one value
+    already name each contact once, so counting them needs no de-duplication pass."""
 
     def ids(op: str, value: Any):
         if op in ("eq", "in", "has_any"):
-            return rows([value] if op == "eq" else list(value))
+            values = [value] if op == "eq" else list(value)
+            found = rows(values)
+            return found if one_row_per_value and len(values) == 1 else found.distinct()
         if op == "is_not_empty":
-            return rows(None)
+            return rows(None).distinct()
         return None
 
     return ids
@@ -405,18 +412,46 @@ class PropertyValue(Func):
     The key is inlined (it matched a defined key and the strict key pattern) rather than bound,
     so that the expression is identical to the per-detail expression index and the planner
     uses it; Django's own key transform binds the path, which SQLite cannot match to an index.
+    With `column` (PostgreSQL, see `detail_column`), the value is read from the generated
+    column that keeps it on the contact row instead.
     """
 
-    def __init__(self, key: str, *, numeric: bool = False) -> None:
+    def __init__(self, key: str, *, numeric: bool = False, column: str | None = None) -> None:
         if not _KEY.match(key):
             raise ValueError(f"not a custom detail key: {key!r}")
-        self.key, self.numeric = key, numeric
+        self.key, self.numeric, self.column = key, numeric, column
         output = model_fields.FloatField() if numeric else model_fields.TextField()
         super().__init__(F("properties"), output_field=output)
 
     def as_sql(self, compiler, connection, **extra):
         column_sql, params = compiler.compile(self.source_expressions[0])
+        if self.column and connection.vendor == "postgresql":
+            # The same table alias as "properties" (a subquery's U0 as well as the main table).
+            alias = column_sql.rsplit(".", 1)[0]
+            return f"{alias}.{connection.ops.quote_name(self.column)}", params
         return property_sql(column_sql, self.key, connection.vendor, self.numeric), params
+
+
+def detail_column(key: str) -> str:
+    """The name of the PostgreSQL column that keeps custom detail `key` on the contact row
+    (a generated column, created with the detail's index by segments.services)."""
+    name = f"detail_{key}"
+    if len(name) > 63:  # PostgreSQL's limit; a digest keeps long keys apart
+        name = f"{name[:50]}_{hashlib.sha1(key.encode()).hexdigest()[:12]}"
+    return name
+
+
+def materialised_details() -> set[str]:
+    """Names of the detail columns that exist now (PostgreSQL; empty elsewhere). A detail
+    defined a moment ago has none until its column is built, and is read from the JSON."""
+    if connection.vendor != "postgresql":
+        return set()
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT attname FROM pg_attribute WHERE attrelid = 'contacts_contact'::regclass"
+            " AND attnum > 0 AND NOT attisdropped AND attgenerated = 's'"
+        )
+        return {name for (name,) in cursor.fetchall() if name.startswith("detail_")}
 
 
 def property_sql(column_sql: str, key: str, vendor: str, numeric: bool) -> str:
@@ -428,12 +463,13 @@ def property_sql(column_sql: str, key: str, vendor: str, numeric: bool) -> str:
     return f"CAST({text} AS REAL)" if numeric else text
 
 
-def custom_detail(key: str, kind: str, *, multi: bool = False):
-    """A custom detail kept in Contact.properties[key]; `kind` is the value type. Its Field
-    takes `present=detail_present(key)`."""
+def custom_detail(key: str, kind: str, *, multi: bool = False, column: str | None = None):
+    """A custom detail kept in Contact.properties[key]; `kind` is the value type; `column`, if
+    given, the generated column that keeps its value too. Its Field takes
+    `present=detail_present(key)`."""
 
     def value(numeric: bool = False) -> PropertyValue:
-        return PropertyValue(key, numeric=numeric)
+        return PropertyValue(key, numeric=numeric, column=column)
 
     has_key = detail_present(key)
 

@@ -6,7 +6,7 @@ from typing import Any
 from django.db.models import Q, QuerySet
 
 from kartoteka.contacts.models import Contact
-from kartoteka.contacts.queries import keyset_page, with_card_data
+from kartoteka.contacts.queries import with_card_data
 from kartoteka.core.errors import InvalidInput, NotFound
 from kartoteka.core.scope import is_admin, visible_contacts
 from kartoteka.segments import schema, text
@@ -24,12 +24,16 @@ def filter_contacts(actor, document: Any) -> QuerySet[Contact]:
 def count_contacts(actor, document: Any) -> int:
     """How many contacts the actor may see match `document`."""
     node = schema.parse(document)
+    return _count(actor, node, visible_contacts(actor).filter(to_q(node)))
+
+
+def _count(actor, node, contacts: QuerySet[Contact]) -> int:
     # An admin sees every contact, so a filter that one side table answers alone (a tag, an
     # owner, a behaviour) is counted there, without visiting each matching contact row.
     source = id_source(node) if is_admin(actor) else None
     if source is not None:
-        return source.order_by().distinct().count()
-    return visible_contacts(actor).filter(to_q(node)).count()
+        return source.order_by().count()
+    return contacts.count()
 
 
 def document_from(*, document: Any = None, q: str = "") -> dict:
@@ -50,9 +54,19 @@ def search(
     """Count plus one keyset page (newest first) of the matching contacts."""
     if not 1 <= limit <= MAX_PAGE:
         raise InvalidInput("limit", f"limit must be from 1 to {MAX_PAGE}.")
-    contacts = filter_contacts(actor, document)
-    items, next_after = keyset_page(with_card_data(contacts), after_id=after_id, limit=limit)
-    return count_contacts(actor, document), items, next_after
+    # Parsed and compiled once for the page and the count (each names, tags and users to look up).
+    node = schema.parse(document)
+    matching = visible_contacts(actor).filter(to_q(node))
+    contacts = matching
+    if after_id is not None:
+        contacts = contacts.filter(pk__lt=after_id)
+    # The page's ids first, then their rows: when the database finds the matches through an
+    # index and must sort them, it sorts bare ids (read from that index) instead of whole rows.
+    ids = list(contacts.order_by("-pk").values_list("pk", flat=True)[: limit + 1])
+    rows = with_card_data(Contact.objects.filter(pk__in=ids[:limit])) if ids else []
+    items = sorted(rows, key=lambda contact: -contact.pk)
+    next_after = items[-1].pk if len(ids) > limit else None
+    return _count(actor, node, matching), items, next_after
 
 
 def _visible(model, actor) -> QuerySet:

@@ -158,7 +158,11 @@ def recount_all_segments() -> int:
 
 
 # --------------------------------------------------------------------------------------------
-# Expression indexes per custom detail, so equality and ranges on a detail use an index.
+# An index per custom detail, so equality and ranges on a detail use an index. On SQLite it is
+# an expression index on the JSON value, which answers counts from the index alone. PostgreSQL
+# cannot count from an expression index without visiting each matching row, so there the value
+# is also kept in a generated column of the contact row (computed by the database on every
+# write, bulk COPY included) and the index is on that column.
 
 NUMERIC_TYPES = ("number", "decimal")
 INDEXED_TYPES = ("text", "url", "number", "decimal", "date", "dictionary")
@@ -169,19 +173,59 @@ def _index_name(key: str) -> str:
 
 
 def index_property(key: str, type: str) -> bool:
-    """Create the expression index for a custom detail if its type benefits; True if it did."""
-    if type not in INDEXED_TYPES:
-        return False
+    """Create the index for a custom detail if its type benefits; True if it did."""
+    return index_details([(key, type)]) == 1
+
+
+def index_details(details: list[tuple[str, str]]) -> int:
+    """Create the missing indexes for (key, type) custom details; returns how many qualify."""
     from django.db import connection
 
-    table = connection.ops.quote_name("contacts_contact")
-    column = connection.ops.quote_name("properties")
-    # property_sql checks nothing itself; the key has passed the strict key pattern already.
-    fields.PropertyValue(key)  # raises ValueError on anything but a plain key
-    expression = fields.property_sql(column, key, connection.vendor, type in NUMERIC_TYPES)
+    details = [(key, type) for key, type in details if type in INDEXED_TYPES]
+    for key, _type in details:
+        # property_sql checks nothing itself; the key has passed the strict key pattern already.
+        fields.PropertyValue(key)  # raises ValueError on anything but a plain key
+    if not details:
+        return 0
+    quote = connection.ops.quote_name
+    table, properties = quote("contacts_contact"), quote("properties")
     with connection.cursor() as cursor:
-        cursor.execute(f"CREATE INDEX IF NOT EXISTS {_index_name(key)} ON {table} (({expression}))")
-    return True
+        if connection.vendor == "postgresql":
+            existing = fields.materialised_details()
+            missing = [(k, t) for k, t in details if fields.detail_column(k) not in existing]
+            if missing:
+                # One ALTER for all of them: adding a generated column rewrites the table.
+                columns = []
+                for key, type in missing:
+                    numeric = type in NUMERIC_TYPES
+                    expression = fields.property_sql(properties, key, "postgresql", numeric)
+                    columns.append(
+                        f"ADD COLUMN {quote(fields.detail_column(key))}"
+                        f" {'double precision' if numeric else 'text'}"
+                        f" GENERATED ALWAYS AS ({expression}) STORED"
+                    )
+                    # An expression index of this name, from before the column, gives way.
+                    cursor.execute(f"DROP INDEX IF EXISTS {_index_name(key)}")
+                cursor.execute(f"ALTER TABLE {table} {', '.join(columns)}")
+            for key, _type in details:
+                cursor.execute(
+                    f"CREATE INDEX IF NOT EXISTS {_index_name(key)}"
+                    f" ON {table} ({quote(fields.detail_column(key))})"
+                )
+            if missing:
+                # The rewritten table has no visibility map yet: until VACUUM sets it, counts
+                # would visit the rows again. (VACUUM cannot run inside a transaction.)
+                vacuum = "ANALYZE" if connection.in_atomic_block else "VACUUM ANALYZE"
+                cursor.execute(f"{vacuum} {table}")
+        else:
+            for key, type in details:
+                expression = fields.property_sql(
+                    properties, key, connection.vendor, type in NUMERIC_TYPES
+                )
+                cursor.execute(
+                    f"CREATE INDEX IF NOT EXISTS {_index_name(key)} ON {table} (({expression}))"
+                )
+    return len(details)
 
 
 def drop_property_index(key: str) -> None:
@@ -190,17 +234,24 @@ def drop_property_index(key: str) -> None:
     fields.PropertyValue(key)
     with connection.cursor() as cursor:
         cursor.execute(f"DROP INDEX IF EXISTS {_index_name(key)}")
+        if connection.vendor == "postgresql":
+            column = connection.ops.quote_name(fields.detail_column(key))
+            cursor.execute(f"ALTER TABLE contacts_contact DROP COLUMN IF EXISTS {column}")
 
 
 def index_all_properties() -> int:
     """Create the missing indexes for every defined custom detail; returns how many qualify."""
     from kartoteka.contacts.queries import all_property_definitions
 
-    return sum(index_property(d.key, d.type) for d in all_property_definitions())
+    return index_details([(d.key, d.type) for d in all_property_definitions()])
 
 
 def on_property_defined(event: str, key: str, type: str = "", **payload: Any) -> None:
-    index_property(key, type)
+    # On PostgreSQL this rewrites the contact table (about a minute and a half at a million
+    # contacts), so a worker does it; filters read the detail from the JSON until it is done.
+    from kartoteka.segments.tasks import index_detail
+
+    index_detail.enqueue(key, type)
 
 
 def on_property_deleted(event: str, key: str, **payload: Any) -> None:
