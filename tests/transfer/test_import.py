@@ -210,3 +210,26 @@ def test_the_import_writes_with_its_own_sqlite_settings_and_gives_the_connection
     run(admin, write(tmp_path, "people.csv", CSV))
     assert during == [services.IMPORT_SQLITE_PRAGMAS]
     assert {name: setting(name) for name in services.IMPORT_SQLITE_PRAGMAS} == before
+
+
+def test_a_thread_copies_the_write_ahead_log_while_the_import_writes_and_stops_with_it(
+    admin, tmp_path, monkeypatch
+):
+    from django.db import connection
+
+    if connection.vendor != "sqlite":
+        pytest.skip("SQLite's write-ahead log")
+    started = []
+    real_start = services._Checkpointer.start
+
+    def start():
+        started.append(real_start())
+        return started[-1]
+
+    monkeypatch.setattr(services._Checkpointer, "start", staticmethod(start))
+    monkeypatch.setattr(services, "BATCH_SIZE", 1)
+    imp = run(admin, write(tmp_path, "people.csv", CSV))
+    assert imp.created_count == 2
+    [checkpointer] = started  # one for the whole import, not one per batch
+    assert checkpointer.runs >= 1  # at least the last one, when the import ends
+    assert not checkpointer._thread.is_alive()
