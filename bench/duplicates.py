@@ -265,6 +265,7 @@ def main() -> None:
     from kartoteka.duplicates.services import scan_now
 
     times, cpu_times = [], []
+    load_at_start = os.getloadavg()
     stages: dict[str, list[float]] = {"read": [], "match": [], "store": []}
     for _ in range(args.runs):
         started, cpu_started = time.perf_counter(), time.process_time()
@@ -292,6 +293,7 @@ def main() -> None:
         "stage_seconds_median": {
             stage: round(statistics.median(values), 2) for stage, values in stages.items()
         },
+        "load_average_at_start": [round(x, 2) for x in load_at_start],
         "load_average_at_end": [round(x, 2) for x in os.getloadavg()],
         "generate_seconds": round(generated_s, 1),
         "precision": round(precision, 4),
