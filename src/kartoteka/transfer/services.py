@@ -756,11 +756,12 @@ def progress_of(imp: Import) -> dict[str, Any]:
     done = imp.checkpoint
     interrupted = is_interrupted(imp)
     # The rate of the latest run: after a resume, the rows since the resume over the time
-    # since it; for an interrupted run, up to its last sign of life.
+    # since it, up to the last sign of life (it commits with the checkpoint, so the rows done
+    # and the time they took are read together, and an interrupted run keeps its rate).
     began, after = imp.run_started_at or imp.started_at, imp.run_started_after
     if imp.run_started_at is None:
         after = 0
-    ended = imp.finished_at or (imp.heartbeat_at if interrupted else None) or timezone.now()
+    ended = imp.finished_at or imp.heartbeat_at or timezone.now()
     elapsed = (ended - began).total_seconds() if began else 0
     rate = (done - after) / elapsed if elapsed > 0 and done > after else 0.0
     running = imp.status == ImportStatus.RUNNING and not interrupted
