@@ -4,15 +4,9 @@ alone, without visiting each contact row. SQLite indexes carry the row id alread
 
 from django.db import migrations
 
+from kartoteka.segments.migrations import on_postgresql
+
 NAME = "segments_contact_source_id"
-
-
-def _run(statement):
-    def run(apps, schema_editor):
-        if schema_editor.connection.vendor == "postgresql":
-            schema_editor.execute(statement)
-
-    return run
 
 
 class Migration(migrations.Migration):
@@ -20,7 +14,7 @@ class Migration(migrations.Migration):
 
     operations = [
         migrations.RunPython(
-            _run(f"CREATE INDEX IF NOT EXISTS {NAME} ON contacts_contact (source, id)"),
-            _run(f"DROP INDEX IF EXISTS {NAME}"),
+            on_postgresql(f"CREATE INDEX IF NOT EXISTS {NAME} ON contacts_contact (source, id)"),
+            on_postgresql(f"DROP INDEX IF EXISTS {NAME}"),
         )
     ]
