@@ -58,14 +58,13 @@ BATCH_SIZE = 2000
 PARALLEL_FROM_ROWS = 20_000
 # SQLite settings of the connection that writes an import, while it runs (restored after): a
 # page cache that holds the pages of the indexes a million-row import inserts into at random
-# places (e-mails, names, phone numbers; ~150 MB at a million contacts), and checkpoints of the
-# write-ahead log every ~40 MB instead of ~4 MB, so a page changed by several batches in a row
-# is copied into the database file once.
-IMPORT_SQLITE_PRAGMAS = {"cache_size": -256 * 1024, "wal_autocheckpoint": 100_000}
-# Meanwhile a thread with a connection of its own copies the write-ahead log into the database
-# file this often (a passive checkpoint: it never waits for the writer), so the copying and its
-# fsyncs, a third of an import's time when its commits did them, overlap with the writing. The
-# writer checkpoints itself only if the log outgrows ~400 MB (wal_autocheckpoint above).
+# places (e-mails, names, phone numbers; ~150 MB at a million contacts) within the import's
+# memory budget, and no checkpoint of the write-ahead log by the writer unless the log
+# outgrows ~400 MB.
+IMPORT_SQLITE_PRAGMAS = {"cache_size": -192 * 1024, "wal_autocheckpoint": 100_000}
+# Instead a thread with a connection of its own copies the log into the database file this
+# often (a passive checkpoint: it never waits for the writer), so the copying and its fsyncs
+# overlap with the writing (commits that did them waited ~25% of a 100,000-row import).
 CHECKPOINT_EVERY_SECONDS = 0.5
 # Exports up to this many contacts download at once; larger ones are written by a task.
 INSTANT_EXPORT_LIMIT = 5000
