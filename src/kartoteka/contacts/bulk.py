@@ -13,7 +13,7 @@ import unicodedata
 from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, NamedTuple
 
 from django.db import connection
 from django.db.models import Model
@@ -268,6 +268,17 @@ _NEW_SCALARS = [name for name in SCALAR_FIELDS if name != "source"]
 _NEW_DEFAULTS = [(name, _CONTACT_DEFAULTS[name]) for name in _NEW_SCALARS]
 
 
+class PreparedContact(NamedTuple):
+    """A new contact's values that depend on its row alone (see prepare_new_contact)."""
+
+    values: tuple  # the _NEW_SCALARS columns, as the database takes them
+    phones: list[str]
+    details: Any  # the custom details' database value, or None for none
+    search: str
+    won: bool
+    folded_emails: list[str]  # the primary first
+
+
 def prepare_new_contact(cleaned: dict[str, Any]) -> None:
     """Compute what writing the row as a new contact needs that depends on the row alone
     (column values as the database takes them, search text, folded e-mails), so an import's
@@ -276,7 +287,7 @@ def prepare_new_contact(cleaned: dict[str, Any]) -> None:
     cleaned[PREPARED] = _prepared(cleaned)
 
 
-def _prepared(cleaned: dict[str, Any]) -> tuple:
+def _prepared(cleaned: dict[str, Any]) -> PreparedContact:
     get = cleaned.get
     values = [get(name, default) for name, default in _NEW_DEFAULTS]
     adapters, details_of = _new_contact_adapters()
@@ -294,7 +305,7 @@ def _prepared(cleaned: dict[str, Any]) -> tuple:
     search = _search_text(
         get("first_name", ""), get("last_name", ""), get("company", ""), emails, phones
     )
-    return (
+    return PreparedContact(
         tuple(values),
         phones,
         details,
@@ -335,17 +346,20 @@ def upsert_contacts(
         now_rows, later = [], []
         for row in pending:
             keys = _folded_emails(row[1])
-            (later if keys & seen else now_rows).append(row)
-            seen |= keys
+            (now_rows if seen.isdisjoint(keys) else later).append(row)
+            seen.update(keys)
         result.extend(_upsert_distinct(now_rows, options, dry_run=dry_run))
         pending = later
     return result
 
 
-def _folded_emails(cleaned: dict[str, Any]) -> set[str]:
-    if "emails" not in cleaned:
-        return {fold_email(cleaned["email"])}
-    return {fold_email(cleaned["email"]), *(fold_email(e) for e in cleaned.get("emails", []))}
+def _folded_emails(cleaned: dict[str, Any]) -> list[str]:
+    """The row's e-mails folded, the primary first: from a worker process when it prepared
+    the row, so the writer does not fold them again."""
+    prepared = cleaned.get(PREPARED)
+    if prepared is not None:
+        return prepared.folded_emails
+    return [fold_email(email) for email in (cleaned["email"], *cleaned.get("emails", ()))]
 
 
 def _owner_map(folded: Iterable[str]) -> dict[str, int]:
@@ -383,7 +397,7 @@ def _upsert_distinct(
     new_rows: list[tuple[int, dict]] = []
     existing_rows: list[tuple[int, dict, int]] = []
     for number, cleaned in rows:
-        contact_id = taken.get(fold_email(cleaned["email"]))
+        contact_id = taken.get(_folded_emails(cleaned)[0])
         clash = next(
             (
                 e
@@ -594,7 +608,7 @@ def _create(rows, options, tags, companies, now, result, *, dry_run: bool) -> No
     prepared = [cleaned.get(PREPARED) or _prepared(cleaned) for _n, cleaned in rows]
     contacts: list[tuple] = []
     sources: list[str] = []
-    for (_number, cleaned), (values, phones, details, search, won, _f) in zip(
+    for (_number, cleaned), (values, phones, details, search, won, _folded) in zip(
         rows, prepared, strict=True
     ):
         company = companies.get(cleaned["company"].casefold()) if cleaned.get("company") else None
@@ -625,7 +639,7 @@ def _create(rows, options, tags, companies, now, result, *, dry_run: bool) -> No
     ):
         result.created.append((number, contact_id))
         email = cleaned["email"]
-        phones, folded = row[1], row[5]
+        phones, folded = row.phones, row.folded_emails
         emails.append((contact_id, email, folded[0], True, stamp))
         for address, key in zip(cleaned.get("emails", ()), folded[1:], strict=True):
             emails.append((contact_id, address, key, False, stamp))

@@ -13,7 +13,7 @@ from kartoteka.contacts.models import Company, Contact, ContactEmail, ContactPho
 from kartoteka.contacts.queries import with_card_data
 from kartoteka.core.errors import NotFound
 from kartoteka.core.scope import is_admin, visible_contacts
-from kartoteka.duplicates.matching import Record, Rule, fold, make_records
+from kartoteka.duplicates.matching import FoldedOnce, Record, Rule, fold, make_records
 from kartoteka.duplicates.models import (
     ACTIVE_STATES,
     DuplicateGroup,
@@ -92,7 +92,7 @@ def finder_records(progress: Callable[[int], None] | None = None) -> list[Record
     hears how many are read so far.
     """
     records: list[Record] = []
-    folded: dict = {}
+    folded = FoldedOnce()
     # Companies are few beside their contacts: each name folded once, no join per contact.
     companies = {
         pk: fold(name) for pk, name in _raw(Company.objects.order_by().values_list("pk", "name"))

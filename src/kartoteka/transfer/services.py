@@ -423,12 +423,15 @@ def run_import(import_id: int, *, progress: Progress | None = None) -> Import:
     return imp
 
 
+_STATUSES = {Import: ImportStatus, Export: ExportStatus}
+
+
 def is_interrupted(job: Import | Export) -> bool:
     """Whether the import or export is marked running but its process stopped giving signs
     of life."""
     last_sign = job.heartbeat_at or getattr(job, "started_at", None)
     return (
-        job.status == ImportStatus.RUNNING
+        job.status == _STATUSES[type(job)].RUNNING
         and last_sign is not None
         and last_sign < timezone.now() - ABANDONED_AFTER
     )
@@ -441,7 +444,7 @@ def resume_interrupted_work() -> list[Import | Export]:
 
     resumed: list[Import | Export] = []
     for model, task in ((Import, run_import_task), (Export, run_export_task)):
-        for job in model.objects.filter(status=ImportStatus.RUNNING):
+        for job in model.objects.filter(status=_STATUSES[model].RUNNING):
             if _claim_if_interrupted(job):
                 task.enqueue(job.pk)
                 resumed.append(job)
@@ -467,10 +470,11 @@ def _claim_if_interrupted(job: Import | Export) -> bool:
     over once."""
     if not is_interrupted(job):
         return False
+    statuses = _STATUSES[type(job)]
     return bool(
         type(job)
-        .objects.filter(pk=job.pk, status=ImportStatus.RUNNING, heartbeat_at=job.heartbeat_at)
-        .update(status=ImportStatus.QUEUED)
+        .objects.filter(pk=job.pk, status=statuses.RUNNING, heartbeat_at=job.heartbeat_at)
+        .update(status=statuses.QUEUED)
     )
 
 
@@ -758,8 +762,6 @@ def progress_of(imp: Import) -> dict[str, Any]:
     # since it, up to the last sign of life (it commits with the checkpoint, so the rows done
     # and the time they took are read together, and an interrupted run keeps its rate).
     began, after = imp.run_started_at or imp.started_at, imp.run_started_after
-    if imp.run_started_at is None:
-        after = 0
     ended = imp.finished_at or imp.heartbeat_at or timezone.now()
     elapsed = (ended - began).total_seconds() if began else 0
     rate = (done - after) / elapsed if elapsed > 0 and done > after else 0.0
