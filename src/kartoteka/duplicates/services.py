@@ -14,7 +14,7 @@ from typing import Any
 
 from django.core import serializers
 from django.core.serializers.json import DjangoJSONEncoder
-from django.db import IntegrityError, connection, transaction
+from django.db import IntegrityError, transaction
 from django.db.models import Q
 from django.utils import timezone
 from django.utils.formats import date_format
@@ -24,6 +24,7 @@ from django.utils.translation import ngettext
 from kartoteka.accounts.models import User
 from kartoteka.activity import services as timeline
 from kartoteka.contacts import services as contacts
+from kartoteka.contacts.bulk import insert_values
 from kartoteka.contacts.models import Company, Contact
 from kartoteka.core import events
 from kartoteka.core.errors import Conflict, ErrorCollector, Forbidden, InvalidInput, NotFound
@@ -543,8 +544,6 @@ def merge_exact_groups(actor: User | None, *, actor_label: str = "") -> list[Mer
 # --------------------------------------------------------------------------------------------
 # Scans: finding the groups in the background and storing them
 
-STORE_BATCH = 2000
-
 
 def request_scan(actor: User | None, *, trigger: str = "manual") -> DuplicateScan:
     """Queue a scan of the whole workspace (admins), or return the one already queued or running.
@@ -694,42 +693,25 @@ def run_scan(scan_id: int) -> DuplicateScan:
 
 @transaction.atomic
 def _store_groups(scan: DuplicateScan, groups: list) -> None:
-    """Groups in rank order (their ids keep it), then their members, each with one prepared
-    statement run over the rows (no model instance per row: a million contacts' scan stores
-    tens of thousands). A scan's groups are its own, so reading their ids back in id order
-    pairs them with the groups as inserted."""
-    quote = connection.ops.quote_name
-    group_table, member_table = DuplicateGroup._meta.db_table, DuplicateMember._meta.db_table
-    reasons = DuplicateGroup._meta.get_field("reasons")
-    with connection.cursor() as cursor:
-        for start in range(0, len(groups), STORE_BATCH):
-            cursor.executemany(
-                f"INSERT INTO {quote(group_table)} (scan_id, reasons, confidence, exact)"
-                " VALUES (%s, %s, %s, %s)",
-                [
-                    (
-                        scan.pk,
-                        reasons.get_db_prep_save(group.reasons, connection),
-                        group.confidence,
-                        group.exact,
-                    )
-                    for group in groups[start : start + STORE_BATCH]
-                ],
-            )
-        cursor.execute(
-            f"SELECT id FROM {quote(group_table)} WHERE scan_id = %s ORDER BY id", [scan.pk]
-        )
-        ids = [row[0] for row in cursor.fetchall()]
-        members = [
+    """Groups in rank order (their ids keep it), then their members, through the bulk insert
+    of imports (no model instance per row: a million contacts' scan stores tens of
+    thousands)."""
+    ids = insert_values(
+        DuplicateGroup,
+        ["scan_id", "reasons", "confidence", "exact"],
+        [(scan.pk, group.reasons, group.confidence, group.exact) for group in groups],
+        returning=True,
+    )
+    insert_values(
+        DuplicateMember,
+        ["group_id", "contact_id"],
+        [
             (group_id, contact_id)
             for group_id, group in zip(ids, groups, strict=True)
             for contact_id in group.contact_ids
-        ]
-        for start in range(0, len(members), STORE_BATCH * 10):
-            cursor.executemany(
-                f"INSERT INTO {quote(member_table)} (group_id, contact_id) VALUES (%s, %s)",
-                members[start : start + STORE_BATCH * 10],
-            )
+        ],
+        prepared=True,
+    )
 
 
 def _drop_older_scans(scan: DuplicateScan) -> None:
