@@ -168,7 +168,7 @@ def list_contacts(request: HttpRequest, filters: Query[ContactFilters]):
         created_to=created_to,
     )
     items, next_after = queries.keyset_page(
-        queries.with_card_data(contacts), after_id=after_id, limit=limit
+        contacts, after_id=after_id, limit=limit, rows=queries.with_card_data
     )
     return {
         "items": [contact_json(c) for c in items],

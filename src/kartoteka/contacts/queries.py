@@ -1,6 +1,7 @@
 """Reads of contacts, always starting from the actor's scope."""
 
 import datetime as dt
+from collections.abc import Callable
 
 from django.db.models import Prefetch, Q, QuerySet
 
@@ -71,14 +72,25 @@ def filter_contacts(
 
 
 def keyset_page(
-    contacts: QuerySet[Contact], *, after_id: int | None, limit: int
+    contacts: QuerySet[Contact],
+    *,
+    after_id: int | None,
+    limit: int,
+    rows: Callable[[QuerySet[Contact]], QuerySet[Contact]] = lambda page: page,
 ) -> tuple[list[Contact], int | None]:
-    """One page, newest id first, starting after `after_id`; returns (items, next after_id)."""
+    """One page, newest id first, starting after `after_id`; returns (items, next after_id).
+
+    The page's ids are read first, then their rows by id (shaped by `rows`, e.g.
+    with_card_data): when the database finds the matches through an index and must sort them,
+    it sorts bare ids instead of whole rows, and the filter is not evaluated again for the rows.
+    """
     if after_id is not None:
         contacts = contacts.filter(pk__lt=after_id)
-    items = list(contacts.order_by("-pk")[: limit + 1])
-    next_after = items[limit - 1].pk if len(items) > limit else None
-    return items[:limit], next_after
+    ids = list(contacts.order_by("-pk").values_list("pk", flat=True)[: limit + 1])
+    page = ids[:limit]
+    items = sorted(rows(Contact.objects.filter(pk__in=page)), key=lambda c: -c.pk) if page else []
+    next_after = page[-1] if len(ids) > limit else None
+    return items, next_after
 
 
 def timeline_page(

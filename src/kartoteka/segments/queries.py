@@ -6,7 +6,7 @@ from typing import Any
 from django.db.models import Q, QuerySet
 
 from kartoteka.contacts.models import Contact
-from kartoteka.contacts.queries import with_card_data
+from kartoteka.contacts.queries import keyset_page, with_card_data
 from kartoteka.core.errors import InvalidInput, NotFound
 from kartoteka.core.scope import is_admin, visible_contacts
 from kartoteka.segments import schema, text
@@ -57,15 +57,7 @@ def search(
     # Parsed and compiled once for the page and the count (each names, tags and users to look up).
     node = schema.parse(document)
     matching = visible_contacts(actor).filter(to_q(node))
-    contacts = matching
-    if after_id is not None:
-        contacts = contacts.filter(pk__lt=after_id)
-    # The page's ids first, then their rows: when the database finds the matches through an
-    # index and must sort them, it sorts bare ids (read from that index) instead of whole rows.
-    ids = list(contacts.order_by("-pk").values_list("pk", flat=True)[: limit + 1])
-    rows = with_card_data(Contact.objects.filter(pk__in=ids[:limit])) if ids else []
-    items = sorted(rows, key=lambda contact: -contact.pk)
-    next_after = items[-1].pk if len(ids) > limit else None
+    items, next_after = keyset_page(matching, after_id=after_id, limit=limit, rows=with_card_data)
     return _count(actor, node, matching), items, next_after
 
 
