@@ -27,6 +27,7 @@ from kartoteka.segments.fields import (
     register_family,
     related,
     search_words,
+    tag_ids_on_row,
 )
 
 PROPERTY_KINDS = {
@@ -165,7 +166,7 @@ def register_builtin_fields() -> None:
             "tags",
             _("Tags"),
             "set",
-            related(tag_links),
+            tag_ids_on_row(_tag_ids, otherwise=related(tag_links)),
             normalise=lambda value: value.casefold(),
             ids=linked_ids(tag_links, one_row_per_value=True),
         )

@@ -342,6 +342,47 @@ def related(rows: Callable[[list[str] | None], Any]):
     return build
 
 
+class TagIdsMatch(Func):
+    """PostgreSQL: a test of the contact row's own array of tag ids (contacts_contact.tag_ids,
+    kept in step by triggers, see segments migration 0009) against bound tag ids, answered by
+    that array's GIN index: `&&` shares one of them, `@>` has them all."""
+
+    conditional = True
+    output_field = model_fields.BooleanField()
+
+    def __init__(self, operator: str, ids: list[int]) -> None:
+        if operator not in ("&&", "@>"):
+            raise ValueError(f"not an array operator: {operator!r}")
+        self.operator, self.ids = operator, ids
+        super().__init__(F("pk"))
+
+    def as_sql(self, compiler, connection, **extra):
+        id_sql, params = compiler.compile(self.source_expressions[0])
+        # The same table alias as the id (a subquery's U0 as well as the main table).
+        alias = id_sql.rsplit(".", 1)[0]
+        return f"{alias}.tag_ids {self.operator} %s::bigint[]", [*params, self.ids]
+
+
+def tag_ids_on_row(resolve: Callable[[list[str]], list[int]], otherwise: Callable):
+    """Tags: on PostgreSQL, "has any" and "has all" test the row's tag-id array, which the
+    planner combines with the contact table's other indexes (an `any` of a tag and a score is
+    two bitmaps ORed). The other operators, and every operator elsewhere, take `otherwise` (the
+    link-table subqueries of `related`): "has none" of a popular tag is an anti-join that reads
+    the link table's index, where the array would be read from each contact row."""
+
+    def build(op: str, value: Any) -> Q:
+        if connection.vendor != "postgresql" or op not in ("has_any", "has_all"):
+            return otherwise(op, value)
+        names = list(dict.fromkeys(value))
+        ids = resolve(names)
+        if op == "has_any":
+            return Q(TagIdsMatch("&&", ids))
+        # A name that is no tag at all: nobody has all of them.
+        return Q(TagIdsMatch("@>", ids)) if len(ids) == len(names) else Q(pk__in=[])
+
+    return build
+
+
 def linked_ids(rows: Callable[[list[str] | None], Any], *, one_row_per_value: bool = False):
     """The `ids` of a field built by `related(rows)`: the link rows' contact ids for the
     positive operators, each contact once. A million contacts with a popular tag are counted
