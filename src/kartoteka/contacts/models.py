@@ -161,7 +161,10 @@ class ContactEmail(models.Model):
 
 
 class ContactPhone(models.Model):
-    contact = models.ForeignKey(Contact, on_delete=models.CASCADE, related_name="phones")
+    # db_index=False: the (contact, number) constraint's index serves look-ups by contact.
+    contact = models.ForeignKey(
+        Contact, on_delete=models.CASCADE, related_name="phones", db_index=False
+    )
     number = models.CharField(max_length=20, db_index=True)  # E.164
     is_primary = models.BooleanField(default=False)
     created_at = models.DateTimeField(auto_now_add=True)
@@ -192,7 +195,10 @@ class MessengerHandle(models.Model):
         VIBER = "viber", "Viber"
         OTHER = "other", _("Other")
 
-    contact = models.ForeignKey(Contact, on_delete=models.CASCADE, related_name="messengers")
+    # db_index=False: the (contact, network, handle) constraint's index serves it.
+    contact = models.ForeignKey(
+        Contact, on_delete=models.CASCADE, related_name="messengers", db_index=False
+    )
     network = models.CharField(max_length=20, choices=Network.choices)
     handle = models.CharField(max_length=255)
 
@@ -208,8 +214,12 @@ class MessengerHandle(models.Model):
 
 class ContactOwner(models.Model):
     contact = models.ForeignKey(Contact, on_delete=models.CASCADE, related_name="ownerships")
+    # db_index=False: the (user, contact) constraint's index serves look-ups by user.
     user = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="ownerships"
+        settings.AUTH_USER_MODEL,
+        on_delete=models.CASCADE,
+        related_name="ownerships",
+        db_index=False,
     )
     added_at = models.DateTimeField(auto_now_add=True)
 
@@ -244,8 +254,14 @@ class TagOrigin(models.TextChoices):
 class ContactTag(models.Model):
     """A tag on a contact, remembering who or what put it there and when."""
 
-    contact = models.ForeignKey(Contact, on_delete=models.CASCADE, related_name="tag_links")
-    tag = models.ForeignKey(Tag, on_delete=models.CASCADE, related_name="contact_links")
+    # No single-column indexes: (contact, tag) and the (tag, contact) constraint serve both
+    # directions, and every import writes a few of these rows per contact.
+    contact = models.ForeignKey(
+        Contact, on_delete=models.CASCADE, related_name="tag_links", db_index=False
+    )
+    tag = models.ForeignKey(
+        Tag, on_delete=models.CASCADE, related_name="contact_links", db_index=False
+    )
     added_at = models.DateTimeField(auto_now_add=True)
     added_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
