@@ -166,8 +166,9 @@ def register_builtin_fields() -> None:
             "tags",
             _("Tags"),
             "set",
-            tag_ids_on_row(_tag_ids, otherwise=related(tag_links)),
+            related(tag_links),
             normalise=lambda value: value.casefold(),
+            build_in_any=tag_ids_on_row(_tag_ids, otherwise=related(tag_links)),
             ids=linked_ids(tag_links, one_row_per_value=True),
         )
     )

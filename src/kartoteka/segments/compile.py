@@ -5,6 +5,10 @@ Negations are pushed down to the conditions (De Morgan), so a condition on a val
 missing (a custom detail) is written without a guard when positive, which lets its expression
 index answer alone, and with an explicit "or missing" when negated, so `not` stays the exact
 complement instead of SQL's unknown.
+
+A condition under an `any` (after that push-down) may be built differently from one in a plain
+conjunction (`Field.build_in_any`): PostgreSQL ORs index bitmaps, but not a semi-join with a
+bitmap, so there a tag condition reads the contact row's tag-id array instead of its link rows.
 """
 
 from django.db.models import Count, F, Q, Subquery
@@ -19,23 +23,25 @@ NOTHING = Q(pk__in=[])
 EVERYTHING = Q(pk__isnull=False)
 
 
-def to_q(node: Node, *, negated: bool = False) -> Q:
+def to_q(node: Node, *, negated: bool = False, in_any: bool = False) -> Q:
     if isinstance(node, Group):
         conjunction = (node.kind == "all") != negated
         if not node.children:
             return EVERYTHING if conjunction else NOTHING
-        parts = [to_q(child, negated=negated) for child in node.children]
+        in_any = in_any or (not conjunction and len(node.children) > 1)
+        parts = [to_q(child, negated=negated, in_any=in_any) for child in node.children]
         result = parts[0]
         for part in parts[1:]:
             result = (result & part) if conjunction else (result | part)
         return result
     if isinstance(node, Negation):
-        return to_q(node.child, negated=not negated)
+        return to_q(node.child, negated=not negated, in_any=in_any)
     if isinstance(node, Behaviour):
         condition = _behaviour(node)
         return ~condition if negated else condition
     if isinstance(node, Condition):
-        condition = node.field.build(node.op, node.value)
+        build = (in_any and node.field.build_in_any) or node.field.build
+        condition = build(node.op, node.value)
         if not negated:
             return condition
         if node.field.present is not None and node.op not in fields.TWO_VALUED:

@@ -97,6 +97,9 @@ class Field:
     # from that table alone, each contact once (None for operators it cannot answer so), for
     # counting.
     ids: Callable[[str, Any], Any] | None = None
+    # For a condition under an `any` with other branches, when a different form combines
+    # better there (see segments.compile); None: `build` everywhere.
+    build_in_any: Callable[[str, Any], Q] | None = None
 
     @property
     def operators(self) -> tuple[str, ...]:
@@ -364,11 +367,12 @@ class TagIdsMatch(Func):
 
 
 def tag_ids_on_row(resolve: Callable[[list[str]], list[int]], otherwise: Callable):
-    """Tags: on PostgreSQL, "has any" and "has all" test the row's tag-id array, which the
-    planner combines with the contact table's other indexes (an `any` of a tag and a score is
-    two bitmaps ORed). The other operators, and every operator elsewhere, take `otherwise` (the
-    link-table subqueries of `related`): "has none" of a popular tag is an anti-join that reads
-    the link table's index, where the array would be read from each contact row."""
+    """Tags under an `any`: on PostgreSQL, "has any" and "has all" test the row's tag-id array,
+    which the planner ORs with the contact table's other indexes (a tag or a score: two bitmaps)
+    where the link rows' semi-join would make it read every contact. The other operators, and
+    every operator elsewhere, take `otherwise` (the link-table subqueries of `related`): "has
+    none" of a popular tag is an anti-join that reads the link table's index, where the array
+    would be read from each contact row."""
 
     def build(op: str, value: Any) -> Q:
         if connection.vendor != "postgresql" or op not in ("has_any", "has_all"):
