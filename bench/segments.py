@@ -383,7 +383,7 @@ def measure(runs: int) -> dict:
     admin = User.objects.get(username="bench_admin")
     sales = User.objects.get(username="bench_sales3")
     results = {"contacts": Contact.objects.count(), "filters": {}}
-    load_before = os.getloadavg()
+    load_before, probe_before = os.getloadavg(), host_probe_ms()
     for name, document in FILTERS.items():
         actor = sales if isinstance(document, str) else admin
         timings, count = [], 0
@@ -402,7 +402,20 @@ def measure(runs: int) -> dict:
         print(f"  {name:<32} {median:8.1f} ms  count {count}", flush=True)
     # The machine is shared: the 1-minute load average before and after says how busy it was.
     results["load_average"] = [round(load_before[0], 2), round(os.getloadavg()[0], 2)]
+    # The host is shared too: the same fixed loop takes from about 360 to 640 ms at a load
+    # average under 1, and every timing above moves with it.
+    results["host_probe_ms"] = [probe_before, host_probe_ms()]
     return results
+
+
+def host_probe_ms() -> float:
+    """The median time of a fixed CPU-bound loop (sum of 20,000,000 integers), three runs."""
+    timings = []
+    for _ in range(3):
+        started = time.perf_counter()
+        sum(range(20_000_000))
+        timings.append((time.perf_counter() - started) * 1000)
+    return round(statistics.median(timings))
 
 
 def main() -> None:

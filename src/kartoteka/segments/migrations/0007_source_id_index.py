@@ -1,6 +1,6 @@
 """A (source, id) index on PostgreSQL: a source condition combined with a tag, owner or other
 link-table condition ("form leads without the churned tag") is then counted from the index
-alone, without visiting each contact row. SQLite indexes carry the row id already."""
+alone, without visiting each contact row. (SQLite gets it in migration 0010.)"""
 
 from django.db import migrations
 
