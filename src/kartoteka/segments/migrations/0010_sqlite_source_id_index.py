@@ -6,15 +6,9 @@ tag", newest first, sorted all 218,000 matching ids at a million contacts (106 m
 
 from django.db import migrations
 
+from kartoteka.segments.migrations import on_vendor
+
 NAME = "segments_contact_source_id"
-
-
-def _on_sqlite(statement: str):
-    def run(apps, schema_editor):
-        if schema_editor.connection.vendor == "sqlite":
-            schema_editor.execute(statement)
-
-    return run
 
 
 class Migration(migrations.Migration):
@@ -22,7 +16,9 @@ class Migration(migrations.Migration):
 
     operations = [
         migrations.RunPython(
-            _on_sqlite(f"CREATE INDEX IF NOT EXISTS {NAME} ON contacts_contact (source, id)"),
-            _on_sqlite(f"DROP INDEX IF EXISTS {NAME}"),
+            on_vendor(
+                "sqlite", f"CREATE INDEX IF NOT EXISTS {NAME} ON contacts_contact (source, id)"
+            ),
+            on_vendor("sqlite", f"DROP INDEX IF EXISTS {NAME}"),
         )
     ]
