@@ -3,6 +3,7 @@
 Every test here is marked `e2e`; screenshots land in test-artifacts/ at the repository root.
 """
 
+import contextlib
 import os
 import re
 from pathlib import Path
@@ -67,11 +68,17 @@ def browser(_migration_data):
 @pytest.fixture
 def page(browser, live_server):
     """A fresh browser context at laptop size; `page.base_url` is the live server's address."""
+    from playwright.sync_api import Error as PlaywrightError
+
     context = browser.new_context(viewport=DESKTOP, locale="en-GB")
     context.set_default_timeout(10_000)
     page = context.new_page()
     page.base_url = live_server.url
     yield page
+    # Requests still in flight (card sections load lazily) would go on running in the live
+    # server while the database is flushed for the next test, and deadlock with the flush.
+    with contextlib.suppress(PlaywrightError):
+        page.wait_for_load_state("networkidle", timeout=5_000)
     context.close()
 
 
