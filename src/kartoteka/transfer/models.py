@@ -85,7 +85,10 @@ class ImportRow(models.Model):
     the fields it changed and `after` the new ones, so a revert can restore them (or report a
     later edit instead of overwriting it)."""
 
-    batch = models.ForeignKey(Import, on_delete=models.CASCADE, related_name="journal")
+    # No index of its own: import_row_by_number starts with the batch.
+    batch = models.ForeignKey(
+        Import, on_delete=models.CASCADE, related_name="journal", db_index=False
+    )
     row_number = models.PositiveIntegerField()
     contact_id = models.BigIntegerField(db_index=True)
     outcome = models.CharField(max_length=10, choices=RowOutcome.choices)
