@@ -54,6 +54,14 @@ def test_parse_unfolds_long_lines_and_reads_v4_uris():
     assert card["first_name"] == "Lucía" and card["birthday"] == ""
 
 
+def test_a_birthday_apple_contacts_wrote_without_its_year_is_left_out():
+    text = APPLE.replace("BDAY:1984-02-29", "BDAY;X-APPLE-OMIT-YEAR=1604:1604-04-12")
+    (card,) = vcard.parse(io.StringIO(text))
+    assert card["birthday"] == ""
+    (card,) = vcard.parse(io.StringIO(APPLE))
+    assert card["birthday"] == "1984-02-29"
+
+
 def test_written_lines_are_folded_at_75_octets():
     text = vcard.card({"first_name": "Ż" * 60, "emails": ["a@example.com"]})
     assert all(len(line.encode()) <= 75 for line in text.split("\r\n"))

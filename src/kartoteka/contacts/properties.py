@@ -15,11 +15,10 @@ from django.core.validators import URLValidator
 
 from kartoteka.contacts.models import PropertyDefinition, PropertyType
 from kartoteka.core.errors import InvalidInput
-from kartoteka.core.normalise import clean_text
+from kartoteka.core.normalise import DATE_FORMATS_SHOWN, clean_text, parse_day
 
 _TRUE = {"true", "1", "yes", "y", "si", "sí", "tak", "t", "x"}
 _FALSE = {"false", "0", "no", "n", "nie", "f", ""}
-_DATE_FORMATS = ("%Y-%m-%d", "%d.%m.%Y", "%d/%m/%Y", "%d-%m-%Y", "%Y/%m/%d")
 _url_validator = URLValidator(schemes=["http", "https"])
 _KEY = re.compile(r"^[a-z][a-z0-9_]{0,63}$")
 
@@ -74,13 +73,10 @@ def coerce_value(definition: PropertyDefinition, value: Any) -> Any:
             return value.date().isoformat()
         if isinstance(value, dt.date):
             return value.isoformat()
-        text = str(value).strip()
-        for fmt in _DATE_FORMATS:
-            try:
-                return dt.datetime.strptime(text, fmt).date().isoformat()
-            except ValueError:
-                continue
-        raise _fail(definition, "a date (YYYY-MM-DD)", value)
+        day = parse_day(str(value))
+        if day is None:
+            raise _fail(definition, f"a date ({DATE_FORMATS_SHOWN})", value)
+        return day.isoformat()
     if kind == PropertyType.BOOLEAN:
         if isinstance(value, bool):
             return value

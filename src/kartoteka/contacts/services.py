@@ -34,11 +34,13 @@ from kartoteka.contacts.properties import coerce_value, validate_definition
 from kartoteka.core import events
 from kartoteka.core.errors import Conflict, ErrorCollector, Forbidden, InvalidInput, NotFound
 from kartoteka.core.normalise import (
+    DATE_FORMATS_SHOWN,
     clean_text,
     fold_email,
     normalise_country,
     normalise_email,
     normalise_phone,
+    parse_day,
 )
 from kartoteka.core.scope import is_admin, visible_contacts
 
@@ -183,6 +185,12 @@ def validate_contact_data(
     return cleaned
 
 
+def _birthday_problem(text: str) -> str:
+    if text.startswith("--"):  # how vCard and Google Contacts write a birthday without a year
+        return "A birthday needs its year; this one has only the day and month."
+    return f"Birthday must be a date ({DATE_FORMATS_SHOWN})."
+
+
 def _clean_birthday(value: Any, errors: ErrorCollector) -> dt.date | None:
     if value in (None, ""):
         return None
@@ -191,10 +199,10 @@ def _clean_birthday(value: Any, errors: ErrorCollector) -> dt.date | None:
     if isinstance(value, dt.date):
         day = value
     else:
-        try:
-            day = dt.date.fromisoformat(str(value).strip())
-        except ValueError:
-            errors.add("birthday", "Birthday must be a date (YYYY-MM-DD).")
+        text = str(value).strip()
+        day = parse_day(text)
+        if day is None:
+            errors.add("birthday", _birthday_problem(text))
             return None
     if day > timezone.localdate() or day.year < 1900:
         errors.add("birthday", "Birthday must be between 1900 and today.")

@@ -1,5 +1,6 @@
 """Normalisation of the values every write path shares: e-mail, phone, country, free text."""
 
+import datetime as dt
 import re
 import unicodedata
 from functools import lru_cache
@@ -161,3 +162,19 @@ def normalise_country(value: str) -> str:
     except LookupError:
         pass
     raise InvalidInput("country", f"Unknown country {text!r}; use a name or a two-letter code.")
+
+
+# Dates as people type them: ISO first, then day-first (how Spain and Poland write dates).
+DATE_FORMATS = ("%Y-%m-%d", "%d.%m.%Y", "%d/%m/%Y", "%d-%m-%Y", "%Y/%m/%d")
+DATE_FORMATS_SHOWN = "YYYY-MM-DD, DD.MM.YYYY or DD/MM/YYYY"
+
+
+def parse_day(text: str) -> dt.date | None:
+    """The date in `text` in one of DATE_FORMATS, or None."""
+    text = text.strip()
+    for fmt in DATE_FORMATS:
+        try:
+            return dt.datetime.strptime(text, fmt).date()
+        except ValueError:
+            continue
+    return None

@@ -56,6 +56,8 @@ _SYNONYMS = {
         "adres e mail",
         "poczta",
         "poczta e mail",
+        "direccion de correo electronico",
+        "adres poczty e mail",
     ],
     "emails": ["other emails", "otros correos", "inne adresy e mail"],
     "first_name": [
@@ -107,8 +109,20 @@ _SYNONYMS = {
         "firma",
         "nazwa firmy",
         "organizacja",
+        "organization name",
+        "organizacion",
+        "nombre de la empresa",
     ],
-    "job_title": ["job title", "title", "position", "role", "cargo", "puesto", "stanowisko"],
+    "job_title": [
+        "job title",
+        "title",
+        "position",
+        "role",
+        "organization title",
+        "cargo",
+        "puesto",
+        "stanowisko",
+    ],
     "street": ["street", "address", "street address", "direccion", "calle", "ulica", "adres"],
     "city": ["city", "town", "ciudad", "localidad", "poblacion", "miasto", "miejscowosc"],
     "postal_code": [
@@ -121,8 +135,16 @@ _SYNONYMS = {
         "kod pocztowy",
         "kod",
     ],
-    "region": ["region", "state", "province", "provincia", "comunidad", "wojewodztwo"],
-    "country": ["country", "pais", "kraj", "panstwo"],
+    "region": [
+        "region",
+        "state",
+        "state region",
+        "province",
+        "provincia",
+        "comunidad",
+        "wojewodztwo",
+    ],
+    "country": ["country", "country region", "pais", "pais region", "kraj", "panstwo"],
     "fax": ["fax", "faks"],
     "birthday": [
         "birthday",
@@ -136,11 +158,54 @@ _SYNONYMS = {
     ],
     "status": ["status", "lifecycle status", "estado", "etap"],
     "score": ["score", "puntuacion", "punkty", "scoring"],
-    "tags": ["tags", "tag", "labels", "etiquetas", "etiqueta", "tagi", "etykiety"],
+    "tags": [
+        "tags",
+        "tag",
+        "labels",
+        "categories",
+        "group membership",
+        "etiquetas",
+        "etiqueta",
+        "categorias",
+        "tagi",
+        "etykiety",
+        "kategorie",
+    ],
     "note": ["note", "notes", "nota", "notas", "notatka", "notatki", "uwagi"],
 }
 _BY_WORDS = {words: target for target, options in _SYNONYMS.items() for words in options}
-_SPLIT = re.compile(r"[,;\n]+")
+
+# Address books export one column per e-mail, phone and address part, numbered or qualified:
+# Google "E-mail 2 - Value", "Address 1 - City", "Organization 1 - Name"; Outlook "E-mail 2
+# Address", "Business Phone", "Home Postal Code". Without the number, the qualifier and the
+# "value" suffix they name a known field; their "- Type" / "- Label" columns stay unmapped.
+_NUMBERED = re.compile(r"^(?P<base>.+?) (?P<number>\d+)(?: (?P<part>.+))?$")
+_PART_SUFFIXES = {"value", "address", "number"}
+_QUALIFIERS = {
+    "business",
+    "home",
+    "work",
+    "other",
+    "primary",
+    "personal",
+    "private",
+    "main",
+    "del trabajo",
+    "particular",
+    "de trabajo",
+    "otro",
+    "sluzbowy",
+    "sluzbowa",
+    "domowy",
+    "domowa",
+    "prywatny",
+    "inny",
+}
+# A second e-mail or phone column adds to the contact's other e-mails or phones.
+_MORE = {"email": "emails", "phone": "phones"}
+# Google Contacts joins several values of one column with " ::: ".
+_SPLIT = re.compile(r"[,;\n]+|:::")
+_GOOGLE_MORE = " ::: "
 _LINE_BREAK = re.compile(r"\s*[\r\n]+\s*")
 
 
@@ -168,15 +233,45 @@ def suggest(headers: list[str], definitions: list[PropertyDefinition]) -> dict[s
     for definition in definitions:
         by_words.setdefault(fold_header(definition.key), f"properties.{definition.key}")
         by_words.setdefault(fold_header(definition.label), f"properties.{definition.key}")
+    found: list[tuple[int, int, str]] = []  # (-words of the match, column, target)
+    for index, header in enumerate(headers):
+        folded = fold_header(header or "")
+        if folded in by_words:
+            found.append((-len(folded.split()), index, by_words[folded]))
+        else:
+            found.append((0, index, _address_book_target(folded, by_words)))
+    # The most specific header claims a field first: Outlook's "Job Title" before its "Title"
+    # (a salutation), a "Mobile Phone" before a "Business Phone".
     mapping: dict[str, str] = {}
     used: set[str] = set()
-    for index, header in enumerate(headers):
-        target = by_words.get(fold_header(header or ""), IGNORE)
-        if target in used and target not in ("tags",):
+    for _words, index, target in sorted(found):
+        if target in used:
+            target = _MORE.get(target, target)
+        if target in used and target not in LISTS:
             target = IGNORE
         used.add(target)
         mapping[str(index)] = target
-    return mapping
+    return dict(sorted(mapping.items(), key=lambda item: int(item[0])))
+
+
+def _address_book_target(folded: str, by_words: dict[str, str]) -> str:
+    """The target of a numbered or qualified address-book header (see _NUMBERED), or IGNORE."""
+    numbered = _NUMBERED.match(folded)
+    if numbered:
+        base, part = numbered["base"], numbered["part"] or ""
+        if part in ("type", "label"):
+            return IGNORE
+        if part and part not in _PART_SUFFIXES:
+            # "address 1 city" is a city; "organization 1 name" the company.
+            target = by_words.get(part) or by_words.get(f"{base} {part}", IGNORE)
+        else:
+            target = by_words.get(base, IGNORE)
+        return _MORE.get(target, target) if numbered["number"] != "1" else target
+    for qualifier in _QUALIFIERS:
+        for words in (folded.removeprefix(f"{qualifier} "), folded.removesuffix(f" {qualifier}")):
+            if words != folded and words in by_words:
+                return by_words[words]
+    return IGNORE
 
 
 def check(mapping: dict[str, str], headers: list[str], known: dict[str, Any]) -> dict[str, str]:
@@ -190,7 +285,7 @@ def check(mapping: dict[str, str], headers: list[str], known: dict[str, Any]) ->
             raise InvalidInput("mapping", f"There is no column {index}.")
         if target not in known:
             raise InvalidInput(f"mapping.{index}", f"Unknown field {target!r}.")
-        if target and target != "tags" and target in seen:
+        if target and target not in LISTS and target in seen:
             raise InvalidInput(
                 f"mapping.{index}",
                 f"Columns {seen[target]!r} and {headers[int(index)]!r} both go to {target}.",
@@ -214,8 +309,15 @@ def row_data(cells: list[str], mapping: list[tuple[int, str]]) -> dict[str, Any]
             continue
         if value[0] == "'":
             value = unneutralise(value)
+        if target in _MORE and _GOOGLE_MORE in value:
+            value, _sep, more = value.partition(_GOOGLE_MORE)
+            extra = [item.strip() for item in _SPLIT.split(more) if item.strip()]
+            data[_MORE[target]] = [*data.get(_MORE[target], []), *extra]
         if target in LISTS:
             items = [item.strip() for item in _SPLIT.split(value) if item.strip()]
+            if target == "tags":
+                # Google's own groups ("* myContacts", "* starred") are not the user's labels.
+                items = [item for item in items if not item.startswith("* ")]
             data[target] = [*data.get(target, []), *items]
         elif target.startswith("properties."):
             properties[target.split(".", 1)[1]] = value

@@ -146,7 +146,7 @@ def _card_row(properties: list[tuple[str, dict[str, list[str]], str]]) -> dict[s
         elif name == "TITLE":
             row["job_title"] = _unescape(value).strip()
         elif name == "BDAY":
-            row["birthday"] = _birthday(value.strip())
+            row["birthday"] = _birthday(value.strip(), params)
         elif name == "NOTE":
             row["note"] = _unescape(value).strip()
     if full_name and not (row.get("first_name") or row.get("last_name")):
@@ -164,8 +164,11 @@ def _card_row(properties: list[tuple[str, dict[str, list[str]], str]]) -> dict[s
     return row
 
 
-def _birthday(value: str) -> str:
+def _birthday(value: str, params: dict[str, list[str]]) -> str:
     digits = value.split("T", 1)[0].replace("-", "")
+    # Apple Contacts writes a birthday without a year with a stand-in year it names here.
+    if digits[:4] in params.get("X-APPLE-OMIT-YEAR", []):
+        return ""
     if len(digits) == 8 and digits.isdigit():
         return f"{digits[:4]}-{digits[4:6]}-{digits[6:]}"
     return ""  # no year (--0412) or an unreadable date: a contact's birthday needs all three
