@@ -98,3 +98,13 @@ def test_xlsx_file_imports(admin, tmp_path):
 def test_encoding_chosen_by_the_user_replaces_the_detected_one(admin, tmp_path):
     imp = upload(admin, write(tmp_path, "pl.csv", POLISH, "windows-1250"), encoding="iso-8859-2")
     assert imp.encoding == "iso-8859-2"
+
+
+@pytest.mark.django_db
+def test_excel_delimiter_line_names_the_delimiter_and_is_not_the_header(admin, tmp_path):
+    text = "sep=;\r\nE-mail;Nombre;Ciudad\r\nana@example.com;Ana;Sevilla, centro\r\n"
+    imp = upload(admin, write(tmp_path, "excel.csv", text, "utf-8-sig"))
+    assert (imp.delimiter, imp.headers) == (";", ["E-mail", "Nombre", "Ciudad"])
+    imp = run(admin, write(tmp_path, "excel.csv", text, "utf-8-sig"))
+    assert imp.created_count == 1
+    assert Contact.objects.get().city == "Sevilla, centro"

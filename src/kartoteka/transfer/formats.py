@@ -3,6 +3,7 @@
 import csv
 import datetime as dt
 import io
+import re
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -28,6 +29,11 @@ _POLISH = set("ąćęłńóśźżĄĆĘŁŃÓŚŹŻ")
 _SPANISH = set("áéíóúñüÁÉÍÓÚÑÜ¿¡")
 # Characters a wrong single-byte guess tends to produce in names and addresses.
 _UNLIKELY = set("¹³¼¾¶±¦¥£¤µ¸Ÿœ†‡ˆ‰‹›™šžŠŽ")
+
+
+# Excel writes "sep=;" as the first line of a CSV file to name its delimiter (and hides the
+# line when it opens the file), so the header is the line after it.
+_SEP_HINT = re.compile(r"sep=(.)\r?\n", re.IGNORECASE)
 
 
 def detect_format(file_name: str, head: bytes) -> str:
@@ -101,7 +107,11 @@ def sniff(path: Path, file_name: str) -> dict:
     if kind == "vcf":
         return {"format": "vcf", "encoding": encoding, "delimiter": ""}
     text = head.decode(encoding, errors="replace")
-    return {"format": "csv", "encoding": encoding, "delimiter": detect_delimiter(text)}
+    hint = _SEP_HINT.match(text.lstrip("\ufeff"))
+    delimiter = hint[1] if hint and hint[1] in DELIMITERS else None
+    if delimiter is None:
+        delimiter = detect_delimiter(text[hint.end() :] if hint else text)
+    return {"format": "csv", "encoding": encoding, "delimiter": delimiter}
 
 
 def read_rows(path: Path, *, format: str, encoding: str, delimiter: str) -> Iterator[list[str]]:
@@ -116,6 +126,8 @@ def read_rows(path: Path, *, format: str, encoding: str, delimiter: str) -> Iter
     else:
         with open(path, encoding=encoding, errors="strict", newline="") as handle:
             try:
+                if not _SEP_HINT.match(handle.readline()):
+                    handle.seek(0)
                 yield from csv.reader(handle, delimiter=delimiter or ",")
             except UnicodeDecodeError as exc:
                 raise InvalidInput(
