@@ -42,7 +42,7 @@ def test_upload_shows_detected_reading_preview_and_suggested_mapping(browser):
     page = browser.get(response["Location"]).content.decode()
     assert imp.encoding == "iso-8859-1" and imp.delimiter == ";"
     assert '<option value="iso-8859-1" selected>' in page
-    assert '<th scope="col">Correo electrónico</th>' in page
+    assert '<th scope="row">Correo electrónico</th>' in page
     assert '<option value="email" selected>' in page
 
 

@@ -61,6 +61,9 @@ def _imports(request: HttpRequest) -> HttpResponse:
     )
 
 
+SAMPLES_SHOWN = 3  # values of each column the mapping step shows
+
+
 def _wizard_context(request: HttpRequest, imp, **extra) -> dict:
     definitions = list(all_property_definitions())
     targets = mapping.targets(definitions)
@@ -84,10 +87,17 @@ def _wizard_context(request: HttpRequest, imp, **extra) -> dict:
     }
     if imp.status == ImportStatus.UPLOADED:
         try:
-            context["preview"] = queries.preview(imp)
+            preview = queries.preview(imp)
         except InvalidInput as exc:
             context["errors"] = form_errors(exc.errors)
-            context["preview"] = []
+            preview = []
+        # One line per column of the file, with its first values beside the field it goes to:
+        # an address book's export has dozens of columns, too wide for a grid of rows.
+        for column in columns:
+            index = int(column["index"])
+            values = [row[index] for row in preview if index < len(row) and row[index].strip()]
+            column["samples"] = values[:SAMPLES_SHOWN]
+        context["preview"] = preview
     context.update(extra)
     return context
 
