@@ -1,6 +1,8 @@
 """The `kartoteka` command: init, createuser, token create, serve, worker, demo."""
 
 import io
+import subprocess
+import sys
 
 import pytest
 
@@ -110,6 +112,48 @@ def test_serve_runs_waitress_on_the_given_address(capsys, monkeypatch):
     assert code == 0
     assert (calls["host"], calls["port"]) == ("0.0.0.0", 8123)
     assert "http://0.0.0.0:8123/" in out
+
+
+class FakeProcess:
+    def __init__(self, args):
+        self.args, self.stopped = args, False
+
+    def terminate(self):
+        self.stopped = True
+
+    def wait(self, timeout=None):
+        return 0
+
+
+@pytest.mark.parametrize("argv", [("serve",), ("demo", "--contacts", "0")])
+def test_serve_runs_a_background_worker_while_it_serves(capsys, monkeypatch, settings, argv):
+    settings.TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend"}}
+    started, serving = [], []
+    monkeypatch.setattr(
+        "kartoteka.core.cli.subprocess.Popen",
+        lambda args: started.append(FakeProcess(args)) or started[-1],
+    )
+    monkeypatch.setattr("waitress.serve", lambda app, **kw: serving.append(started[0].stopped))
+    code, out, _ = run(capsys, *argv)
+    assert code == 0
+    assert started[0].args == [sys.executable, "-m", "kartoteka", "worker"]
+    # Running while the app serves, stopped when it ends.
+    assert serving == [False] and started[0].stopped
+    assert "background worker" in out
+
+
+def test_serve_without_a_worker_starts_none(capsys, monkeypatch, settings):
+    settings.TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend"}}
+    monkeypatch.setattr("kartoteka.core.cli.subprocess.Popen", lambda args: pytest.fail("started"))
+    monkeypatch.setattr("waitress.serve", lambda app, **kw: None)
+    assert run(capsys, "serve", "--no-worker")[0] == 0
+
+
+def test_the_worker_command_runs_as_a_python_module():
+    done = subprocess.run(
+        [sys.executable, "-m", "kartoteka", "worker", "--help"], capture_output=True, text=True
+    )
+    assert done.returncode == 0 and "--batch" in done.stdout
 
 
 def test_worker_refuses_when_tasks_run_inline(capsys, settings):

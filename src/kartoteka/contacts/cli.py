@@ -18,6 +18,7 @@ def register(commands: argparse._SubParsersAction) -> None:
     demo.add_argument("--contacts", default="5000", help="how many contacts (default 5000)")
     demo.add_argument("--no-serve", action="store_true", help="load the data and stop")
     demo.add_argument("--port", default=str(DEFAULT_PORT), help=f"default {DEFAULT_PORT}")
+    demo.add_argument("--no-worker", action="store_true", help="serve without a background worker")
     demo.set_defaults(handler=run_demo)
 
 
@@ -39,5 +40,5 @@ def run_demo(args: argparse.Namespace) -> int:
         flush=True,
     )
     if not args.no_serve:
-        serve(DEFAULT_HOST, port)
+        serve(DEFAULT_HOST, port, with_worker=not args.no_worker)
     return 0

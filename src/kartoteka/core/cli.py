@@ -1,6 +1,8 @@
 """CLI: `kartoteka serve` (the web app) and `kartoteka worker` (background tasks)."""
 
 import argparse
+import subprocess
+import sys
 
 from django.conf import settings
 from django.core.management import call_command
@@ -28,6 +30,11 @@ def register(commands: argparse._SubParsersAction) -> None:
 def add_serve_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--host", default=DEFAULT_HOST, help=f"default {DEFAULT_HOST}")
     parser.add_argument("--port", default=str(DEFAULT_PORT), help=f"default {DEFAULT_PORT}")
+    parser.add_argument(
+        "--no-worker",
+        action="store_true",
+        help="do not start a background worker with the web app (when workers run elsewhere)",
+    )
 
 
 def check_port(value: str) -> int:
@@ -36,8 +43,10 @@ def check_port(value: str) -> int:
     return int(value)
 
 
-def serve(host: str, port: int) -> None:
-    """Apply migrations, gather static files, and serve until interrupted."""
+def serve(host: str, port: int, *, with_worker: bool = True) -> None:
+    """Apply migrations, gather static files, and serve until interrupted; with `with_worker`,
+    a worker process runs the background tasks (imports, exports, recounts) meanwhile, so one
+    command is a working Kartoteka."""
     from waitress import serve as waitress_serve
 
     call_command("migrate", interactive=False, verbosity=0)
@@ -45,15 +54,40 @@ def serve(host: str, port: int) -> None:
     # Imported only now: WhiteNoise indexes the collected files when the app is built.
     from kartoteka.wsgi import application
 
+    worker = start_worker() if with_worker else None
     print(f"Kartoteka is running at http://{host}:{port}/ (Ctrl+C stops it)", flush=True)
-    waitress_serve(application, host=host, port=port, threads=8, ident="kartoteka")
+    try:
+        waitress_serve(application, host=host, port=port, threads=8, ident="kartoteka")
+    finally:
+        if worker is not None:
+            stop_worker(worker)
+
+
+def start_worker() -> subprocess.Popen | None:
+    """`kartoteka worker` as a child process, or None where tasks run in the web process."""
+    if settings.TASKS["default"]["BACKEND"].endswith("ImmediateBackend"):
+        return None
+    worker = subprocess.Popen([sys.executable, "-m", "kartoteka", "worker"])
+    print("A background worker runs imports, exports and segment recounts.", flush=True)
+    return worker
+
+
+def stop_worker(worker: subprocess.Popen) -> None:
+    # A task in flight is picked up again by the next worker (imports resume from their last
+    # committed batch), so stopping does not wait for it to finish.
+    worker.terminate()
+    try:
+        worker.wait(timeout=10)
+    except subprocess.TimeoutExpired:
+        worker.kill()
+        worker.wait()
 
 
 def run_serve(args: argparse.Namespace) -> int:
     port = check_port(args.port)
     if not args.host.strip():
         raise CommandError("--host must not be empty")
-    serve(args.host, port)
+    serve(args.host, port, with_worker=not args.no_worker)
     return 0
 
 

@@ -1,0 +1,7 @@
+"""`python -m kartoteka …` runs the same command line as `kartoteka …`."""
+
+import sys
+
+from kartoteka.cli import main
+
+sys.exit(main())
