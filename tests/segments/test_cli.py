@@ -20,5 +20,5 @@ def test_count_refuses_a_bad_filter_with_exit_2(db, capsys):
 def test_index_creates_the_custom_detail_indexes(admin, capsys):
     define_details(admin)
     assert main(["segments", "index"]) == 0
-    assert "6 custom details indexed" in capsys.readouterr().out
+    assert "7 custom details indexed" in capsys.readouterr().out
     assert main(["segments", "index"]) == 0  # safe to run twice

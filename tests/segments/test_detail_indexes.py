@@ -73,3 +73,28 @@ def test_detail_values_are_counted_from_their_column_once_it_is_built(
     # A contact written afterwards gets its column value from the database itself.
     make_contact(admin, email="late@example.com", properties={"seats": 15})
     assert count_contacts(admin, document) == 3
+
+
+@pytest.mark.django_db
+def test_a_yes_or_no_detail_is_counted_through_its_index(admin):
+    """ "Newsletter opt-in = yes" read every contact's JSON before booleans had an index."""
+    contact_services.define_property(admin, key="optin", label="Opt-in", type="boolean")
+    for n, value in enumerate([True, True, False, None]):
+        make_contact(
+            admin,
+            email=f"o{n}@example.com",
+            properties={} if value is None else {"optin": value},
+        )
+    build_detail_indexes()
+    yes = {"field": "properties.optin", "op": "eq", "value": True}
+    no = {"field": "properties.optin", "op": "eq", "value": False}
+    not_yes = {"not": yes}
+    assert [count_contacts(admin, d) for d in (yes, no, not_yes)] == [2, 1, 2]
+    matching = filter_contacts(admin, yes).order_by().values("id")
+    sql, params = matching.query.sql_with_params()
+    with connection.cursor() as cursor:
+        if connection.vendor == "postgresql":
+            assert "detail_optin" in sql
+        else:
+            cursor.execute(f"EXPLAIN QUERY PLAN {sql}", params)
+            assert "segments_detail_optin" in str(cursor.fetchall())

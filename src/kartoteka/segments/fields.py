@@ -538,7 +538,13 @@ def custom_detail(key: str, kind: str, *, multi: bool = False, column: str | Non
                 return result
             return _any_of(parts)
         if kind == "boolean":
-            return Q(**{f"properties__{key}": raw})
+            # The detail's text as its index holds it: PostgreSQL's ->> gives 'true' / 'false',
+            # SQLite's json_extract 1 / 0.
+            if connection.vendor == "postgresql":
+                stored = Value("true" if raw else "false", output_field=model_fields.TextField())
+            else:
+                stored = Value(int(raw), output_field=model_fields.IntegerField())
+            return Q(Exact(value(), stored))
         if kind == "number":
             number = value(numeric=True)
             if op == "in":

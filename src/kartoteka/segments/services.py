@@ -165,7 +165,9 @@ def recount_all_segments() -> int:
 # write, bulk COPY included) and the index is on that column.
 
 NUMERIC_TYPES = ("number", "decimal")
-INDEXED_TYPES = ("text", "url", "number", "decimal", "date", "dictionary")
+# Booleans too: "newsletter opt-in = yes" is among the most used filters, and without an index
+# its count read every contact (about 400 ms at a million on PostgreSQL).
+INDEXED_TYPES = ("text", "url", "number", "decimal", "date", "dictionary", "boolean")
 
 
 def _index_name(key: str) -> str:
