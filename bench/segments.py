@@ -78,6 +78,11 @@ FILTERS = {
         "value": [10, 20],
     },
     "decimal detail > 900": {"field": "properties.mrr", "op": "gt", "value": 900},
+    "yes / no detail (newsletter)": {
+        "field": "properties.newsletter",
+        "op": "eq",
+        "value": True,
+    },
     "text search (one word)": {"field": "text", "op": "contains", "value": "garcía"},
     "text search (two words)": {"field": "text", "op": "contains", "value": "ana garcía"},
     "visited 3+ times in 7 days": {"activity": "visit", "min_count": 3, "within_days": 7},
