@@ -67,6 +67,44 @@ def test_outlook_headers_are_mapped_and_the_most_specific_header_wins():
     assert suggested["Categories"] == "tags"
 
 
+# What the localised Outlook exports below map to, column by column.
+OUTLOOK_FIELDS = [
+    "first_name",
+    "last_name",
+    "email",
+    "phone",
+    "phones",
+    "company",
+    "job_title",
+    "street",
+    "city",
+    "postal_code",
+    "country",
+]
+
+
+@pytest.mark.parametrize(
+    ("headers", "expected"),
+    [
+        (
+            "Nombre,Apellidos,Dirección de correo electrónico,Teléfono móvil,"
+            "Teléfono del trabajo,Organización,Puesto,Calle del trabajo,Ciudad de trabajo,"
+            "Código postal del trabajo,País o región del trabajo",
+            OUTLOOK_FIELDS,
+        ),
+        (
+            "Imię,Nazwisko,Adres e-mail,Telefon komórkowy,Telefon służbowy,Firma,Stanowisko,"
+            "Ulica służbowa,Miejscowość służbowa,Kod pocztowy służbowy,Kraj/region służbowy",
+            OUTLOOK_FIELDS,
+        ),
+    ],
+    ids=["outlook-es", "outlook-pl"],
+)
+def test_spanish_and_polish_outlook_headers_are_mapped(headers, expected):
+    columns = headers.split(",")
+    assert list(mapping.suggest(columns, []).values()) == expected
+
+
 @pytest.mark.django_db
 def test_a_google_contacts_export_imports_with_its_suggested_mapping(admin, tmp_path):
     columns = GOOGLE_HEADERS.split(",")

@@ -144,7 +144,16 @@ _SYNONYMS = {
         "comunidad",
         "wojewodztwo",
     ],
-    "country": ["country", "country region", "pais", "pais region", "kraj", "panstwo"],
+    "country": [
+        "country",
+        "country region",
+        "pais",
+        "pais region",
+        "pais o region",
+        "kraj",
+        "kraj region",
+        "panstwo",
+    ],
     "fax": ["fax", "faks"],
     "birthday": [
         "birthday",
@@ -181,7 +190,8 @@ _BY_WORDS = {words: target for target, options in _SYNONYMS.items() for words in
 # "value" suffix they name a known field; their "- Type" / "- Label" columns stay unmapped.
 _NUMBERED = re.compile(r"^(?P<base>.+?) (?P<number>\d+)(?: (?P<part>.+))?$")
 _PART_SUFFIXES = {"value", "address", "number"}
-_QUALIFIERS = {
+# In order: the first that the header starts or ends with is taken off.
+_QUALIFIERS = (
     "business",
     "home",
     "work",
@@ -200,7 +210,7 @@ _QUALIFIERS = {
     "domowa",
     "prywatny",
     "inny",
-}
+)
 # A second e-mail or phone column adds to the contact's other e-mails or phones.
 _MORE = {"email": "emails", "phone": "phones"}
 # Google Contacts joins several values of one column with " ::: ".
