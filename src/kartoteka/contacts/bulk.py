@@ -504,9 +504,9 @@ def insert_values(
         return []
     fields = [model._meta.get_field(name) for name in names]
     rest = [f for f in model._meta.concrete_fields if not f.primary_key and f not in fields]
-    # Plain defaults go into the statement as literals: appending them to each row and binding
-    # them again for each row cost the writer more than the rows' own values. Others (a JSON
-    # value on PostgreSQL) stay parameters, after the given fields.
+    # Plain defaults go into the statement as literals rather than being appended to and bound
+    # for every row (8% of an import writer's samples in a profile; a contact has some twenty
+    # such columns). Others (a JSON value on PostgreSQL) stay parameters, after the given fields.
     literal_fields, literals, bound_fields, bound = [], [], [], []
     for left_out in rest:
         default = _db_value(
