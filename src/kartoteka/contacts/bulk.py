@@ -504,22 +504,9 @@ def insert_values(
         return []
     fields = [model._meta.get_field(name) for name in names]
     rest = [f for f in model._meta.concrete_fields if not f.primary_key and f not in fields]
-    # Plain defaults go into the statement as literals rather than being appended to and bound
-    # for every row (8% of an import writer's samples in a profile; a contact has some twenty
-    # such columns). Others (a JSON value on PostgreSQL) stay parameters, after the given fields.
-    literal_fields, literals, bound_fields, bound = [], [], [], []
-    for left_out in rest:
-        default = _db_value(
-            left_out, left_out.get_default() if left_out.has_default() or left_out.null else ""
-        )
-        literal = _sql_literal(default)
-        if literal is None:
-            bound_fields.append(left_out)
-            bound.append(default)
-        else:
-            literal_fields.append(left_out)
-            literals.append(literal)
-    rest, bound = literal_fields + bound_fields, tuple(bound)
+    defaults = tuple(
+        _db_value(f, f.get_default() if f.has_default() or f.null else "") for f in rest
+    )
     adapters = [] if prepared else [(i, a) for i, f in enumerate(fields) if (a := _adapter(f))]
     if adapters:
         # Column by column: most rows share their time stamps and empty details, so a value
@@ -528,13 +515,13 @@ def insert_values(
         for index, adapt in adapters:
             columns[index] = _adapted(columns[index], adapt)
         values = list(zip(*columns, strict=True))
-    if bound:
-        values = [row + bound for row in values]
+    if defaults:
+        values = [row + defaults for row in values]
     quote = connection.ops.quote_name
     table = quote(model._meta.db_table)
     pk = quote(model._meta.pk.column)
     columns_sql = ", ".join(quote(f.column) for f in [*fields, *rest])
-    marks = ", ".join(["%s"] * len(fields) + literals + ["%s"] * len(bound))
+    marks = ", ".join(["%s"] * (len(fields) + len(rest)))
     with connection.cursor() as cursor:
         if not returning:
             cursor.executemany(f"INSERT INTO {table} ({columns_sql}) VALUES ({marks})", values)
@@ -555,7 +542,7 @@ def insert_values(
             )
             return list(ids)
         ids = []
-        per_statement = max(1, 30_000 // (len(fields) + len(bound)))
+        per_statement = max(1, 30_000 // (len(fields) + len(rest)))
         for start in range(0, len(values), per_statement):
             chunk = values[start : start + per_statement]
             cursor.execute(
@@ -566,20 +553,6 @@ def insert_values(
             )
             ids += [row[0] for row in cursor.fetchall()]
     return ids
-
-
-def _sql_literal(value: Any) -> str | None:
-    """A field default (a value from the code, never from input) as an SQL literal, or None
-    where it is not a plain value."""
-    if value is None:
-        return "NULL"
-    if isinstance(value, bool):
-        return "TRUE" if value else "FALSE"
-    if isinstance(value, int | float):
-        return repr(value)
-    if isinstance(value, str):
-        return "'" + value.replace("'", "''").replace("%", "%%") + "'"
-    return None
 
 
 def db_value(model: type[Model], name: str, value: Any) -> Any:

@@ -252,7 +252,7 @@ def suggest(headers: list[str], definitions: list[PropertyDefinition]) -> dict[s
             found.append((0, index, _address_book_target(folded, by_words)))
     # The most specific header claims a field first: Outlook's "Job Title" before its "Title"
     # (a salutation), a "Mobile Phone" before a "Business Phone".
-    mapping: dict[str, str] = {}
+    chosen = [IGNORE] * len(headers)
     used: set[str] = set()
     for _words, index, target in sorted(found):
         if target in used:
@@ -260,8 +260,8 @@ def suggest(headers: list[str], definitions: list[PropertyDefinition]) -> dict[s
         if target in used and target not in LISTS:
             target = IGNORE
         used.add(target)
-        mapping[str(index)] = target
-    return dict(sorted(mapping.items(), key=lambda item: int(item[0])))
+        chosen[index] = target
+    return {str(index): target for index, target in enumerate(chosen)}
 
 
 def _address_book_target(folded: str, by_words: dict[str, str]) -> str:

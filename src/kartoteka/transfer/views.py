@@ -97,7 +97,6 @@ def _wizard_context(request: HttpRequest, imp, **extra) -> dict:
             index = int(column["index"])
             values = [row[index] for row in preview if index < len(row) and row[index].strip()]
             column["samples"] = values[:SAMPLES_SHOWN]
-        context["preview"] = preview
     context.update(extra)
     return context
 
