@@ -9,7 +9,9 @@ from django.utils import timezone
 
 from kartoteka.contacts import services as contact_services
 from kartoteka.contacts.models import Contact
+from kartoteka.web import views
 from tests.factories import make_contact
+from tests.segments.helpers import build_detail_indexes
 
 LIST = "/contacts/"
 
@@ -141,6 +143,74 @@ def test_sort_by_a_text_custom_detail(admin_client, admin):
         make_contact(admin, first_name=zone, last_name="", properties={"city_zone": zone})
     shown = names(admin_client.get(LIST, {"sort": "detail:city_zone"}))
     assert shown == ["east", "north", "south"]
+
+
+def _walk(client, sort: str) -> tuple[list[str], list[list[str]], list[list[str]]]:
+    """Every row in order by following "next" links, and each page again by "previous"."""
+    pages, cursor = [], None
+    while True:
+        page = client.get(LIST, {"sort": sort, **({"after": cursor} if cursor else {})})
+        page = page.context["page"]
+        pages.append(page)
+        cursor = page.next_cursor
+        if not cursor:
+            break
+    back = [
+        [
+            c.full_name
+            for c in client.get(LIST, {"sort": sort, "before": later.previous_cursor})
+            .context["page"]
+            .contacts
+        ]
+        for later in pages[1:]
+    ]
+    shown = [[c.full_name for c in page.contacts] for page in pages]
+    return [name for page in shown for name in page], shown[:-1], back
+
+
+def test_detail_sort_pages_put_contacts_without_the_detail_last(admin_client, admin, monkeypatch):
+    """Sorted by a custom detail, ties go by id and contacts without it come last both ways
+    (like blank cells), across page boundaries forwards and back."""
+    monkeypatch.setattr(views, "PAGE_SIZE", 2)
+    contact_services.define_property(admin, key="seats", label="Seats", type="number")
+    build_detail_indexes()
+    values = [3, 1, None, 3, 2, None, 1, None, 12]
+    for n, seats in enumerate(values):
+        make_contact(
+            admin,
+            first_name=f"c{n}",
+            last_name="",
+            properties={} if seats is None else {"seats": seats},
+        )
+    with_value = [n for n, seats in enumerate(values) if seats is not None]
+    missing = [f"c{n}" for n, seats in enumerate(values) if seats is None]
+    ascending = [f"c{n}" for n in sorted(with_value, key=lambda n: (values[n], n))]
+    descending = [f"c{n}" for n in sorted(with_value, key=lambda n: (-values[n], -n))]
+
+    rows, forward, back = _walk(admin_client, "detail:seats")
+    assert rows == ascending + missing
+    assert back == forward
+    rows, forward, back = _walk(admin_client, "-detail:seats")
+    assert rows == descending + missing[::-1]
+    assert back == forward
+
+
+def test_a_page_sorted_by_a_detail_reads_its_index(admin_client, admin):
+    """The sort uses the detail's index (SQLite: its expression; PostgreSQL: its generated
+    column) instead of reading every contact's details."""
+    contact_services.define_property(admin, key="seats", label="Seats", type="number")
+    build_detail_indexes()
+    make_contact(admin, properties={"seats": 4})
+    with CaptureQueriesContext(connection) as queries:
+        admin_client.get(LIST, {"sort": "-detail:seats"})
+    page_sql = next(q["sql"] for q in queries if "ORDER BY" in q["sql"] and "LIMIT" in q["sql"])
+    if connection.vendor == "postgresql":
+        assert '"detail_seats" IS NOT NULL' in page_sql and "->>" not in page_sql
+    else:
+        with connection.cursor() as cursor:
+            cursor.execute(f"EXPLAIN QUERY PLAN {page_sql}")
+            plan = str(cursor.fetchall())
+        assert "segments_detail_seats" in plan and "TEMP B-TREE" not in plan
 
 
 def test_bulk_tag_action_needs_a_tag_name(sales_client, contact):

@@ -4,9 +4,8 @@ import datetime as dt
 from dataclasses import dataclass
 from typing import Any
 
-from django.db.models import F, FloatField, OuterRef, Subquery, TextField, Value
-from django.db.models.fields.json import KeyTextTransform
-from django.db.models.functions import Cast, Coalesce
+from django.db.models import F, OuterRef, Subquery, Value
+from django.db.models.functions import Coalesce
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.formats import date_format
@@ -14,11 +13,14 @@ from django.utils.html import escape, format_html, format_html_join
 from django.utils.translation import gettext_lazy as _
 
 from kartoteka.contacts.models import ContactOwner, ContactTag, PropertyDefinition, PropertyType
+from kartoteka.segments.fields import PropertyValue
+from kartoteka.segments.fields import detail_column as generated_column
 from kartoteka.web.forms import property_display
 
 # Rows whose sort value is missing sort as if they held these, so the keyset stays total.
 _OLDEST = dt.datetime(1900, 1, 1, tzinfo=dt.UTC)
-_LOWEST = -1e18
+# Cursor values of a column whose rows may lack one: the type travels with the value.
+_TYPED = {"s": str, "i": int, "f": float}
 
 
 @dataclass(frozen=True)
@@ -29,9 +31,28 @@ class Column:
     value_type: str = "text"  # text, int, float, datetime: how a cursor value is read back
     prefetch: tuple[str, ...] = ()
     definition: PropertyDefinition | None = None
+    # The sort value is NULL for rows without one (a custom detail): those rows come after the
+    # others in both directions, like blank cells in a spreadsheet.
+    missing_last: bool = False
+
+    def cursor_text(self, value: Any) -> str:
+        """A sort value as a page link carries it (read back by cursor_value)."""
+        if self.missing_last:
+            if value is None:
+                return ""
+            kind = "f" if isinstance(value, float) else "i" if isinstance(value, int) else "s"
+            return f"{kind}:{value}"
+        return value.isoformat() if isinstance(value, dt.datetime) else str(value)
 
     def cursor_value(self, raw: str) -> Any:
         """A sort value read back from a page link; ValueError when it is not one."""
+        if self.missing_last:
+            if not raw:
+                return None
+            kind, sep, text = raw.partition(":")
+            if not sep or kind not in _TYPED:
+                raise ValueError(raw)
+            return _TYPED[kind](text)
         if self.value_type == "int":
             return int(raw)
         if self.value_type == "float":
@@ -95,28 +116,27 @@ DEFAULT_COLUMNS = ["name", "email", "phone", "company", "status", "owners", "tag
 CLIENT_COLUMNS = ["name", "email", "company", "owners", "won_at"]
 
 
-def detail_column(definition: PropertyDefinition) -> Column:
-    text = KeyTextTransform(definition.key, "properties")
-    if definition.type in (PropertyType.NUMBER, PropertyType.DECIMAL):
-        return Column(
-            f"detail:{definition.key}",
-            definition.label,
-            Coalesce(Cast(text, FloatField()), Value(_LOWEST)),
-            "float",
-            definition=definition,
-        )
+def detail_column(definition: PropertyDefinition, materialised: set[str]) -> Column:
+    """A custom detail's column. It sorts by the same SQL value as the detail's index (see
+    segments.fields.PropertyValue), so a page sorted by it reads about 50 index entries instead
+    of every contact's details; `materialised` names PostgreSQL's generated detail columns."""
+    key = f"detail:{definition.key}"
     if definition.type == PropertyType.MULTI_CHOICE:
-        return Column(f"detail:{definition.key}", definition.label, definition=definition)
-    return Column(
-        f"detail:{definition.key}",
-        definition.label,
-        Coalesce(text, Value(""), output_field=TextField()),
-        definition=definition,
+        return Column(key, definition.label, definition=definition)
+    column = generated_column(definition.key)
+    value = PropertyValue(
+        definition.key,
+        numeric=definition.type in (PropertyType.NUMBER, PropertyType.DECIMAL),
+        column=column if column in materialised else None,
     )
+    return Column(key, definition.label, value, definition=definition, missing_last=True)
 
 
-def available_columns(definitions: list[PropertyDefinition]) -> dict[str, Column]:
-    return {**CORE_COLUMNS, **{f"detail:{d.key}": detail_column(d) for d in definitions}}
+def available_columns(
+    definitions: list[PropertyDefinition], materialised: set[str] = frozenset()
+) -> dict[str, Column]:
+    details = {f"detail:{d.key}": detail_column(d, materialised) for d in definitions}
+    return {**CORE_COLUMNS, **details}
 
 
 def chosen_columns(user, available: dict[str, Column], *, clients: bool) -> list[Column]:
@@ -127,10 +147,6 @@ def chosen_columns(user, available: dict[str, Column], *, clients: bool) -> list
     )
     columns = [available[k] for k in saved if k in available]
     return columns or [available["name"]]
-
-
-def cursor_text(value: Any) -> str:
-    return value.isoformat() if isinstance(value, dt.datetime) else str(value)
 
 
 def _date(value) -> str:

@@ -27,7 +27,8 @@ from kartoteka.contacts.models import MessengerHandle, PropertyType, Source, Sta
 from kartoteka.core.errors import Conflict, InvalidInput, KartotekaError
 from kartoteka.core.scope import visible_contacts
 from kartoteka.segments import listing as segment_listing
-from kartoteka.web.columns import Column, available_columns, chosen_columns, cursor_text
+from kartoteka.segments.fields import materialised_details
+from kartoteka.web.columns import Column, available_columns, chosen_columns
 from kartoteka.web.forms import property_value
 
 
@@ -179,7 +180,8 @@ def _list_contacts(request: HttpRequest, *, clients: bool = False) -> tuple[Quer
 
 def _list_page(request: HttpRequest, contacts: QuerySet, *, clients: bool) -> ListPage:
     """Sort by a shown column and cut one keyset page, (sort value, id) after a cursor."""
-    available = available_columns(list(contact_queries.all_property_definitions()))
+    definitions = list(contact_queries.all_property_definitions())
+    available = available_columns(definitions, materialised_details() if definitions else set())
     columns = chosen_columns(request.user, available, clients=clients)
     default_sort = "-won_at" if clients else "-created_at"
     sort = request.GET.get("sort", default_sort)
@@ -199,17 +201,11 @@ def _list_page(request: HttpRequest, contacts: QuerySet, *, clients: bool) -> Li
     after, before = request.GET.get("after", ""), request.GET.get("before", "")
     backwards = bool(before) and not after
     cursor = _read_cursor(column, before if backwards else after)
-    # A previous page is read in the reverse order from that page's first row, then flipped.
-    newest_first = page.descending != backwards
-    if cursor is not None:
-        value, pk = cursor
-        # A range on the sort value (which an index can serve) minus the ties already shown.
-        if newest_first:
-            contacts = contacts.filter(sort_value__lte=value).exclude(sort_value=value, pk__gte=pk)
-        else:
-            contacts = contacts.filter(sort_value__gte=value).exclude(sort_value=value, pk__lte=pk)
-    order = ("-sort_value", "-pk") if newest_first else ("sort_value", "pk")
-    rows = list(contacts.order_by(*order)[: PAGE_SIZE + 1])
+    if column.missing_last:
+        rows = _rows_missing_last(contacts, cursor, page.descending, backwards=backwards)
+    else:
+        # A previous page is read in the reverse order from that page's first row, then flipped.
+        rows = _rows_after(contacts, cursor, newest_first=page.descending != backwards)
     more = len(rows) > PAGE_SIZE
     rows = rows[:PAGE_SIZE]
     if backwards:
@@ -217,10 +213,54 @@ def _list_page(request: HttpRequest, contacts: QuerySet, *, clients: bool) -> Li
     page.contacts = rows
     if rows:
         if more or backwards:
-            page.next_cursor = f"{cursor_text(rows[-1].sort_value)}|{rows[-1].pk}"
+            page.next_cursor = f"{column.cursor_text(rows[-1].sort_value)}|{rows[-1].pk}"
         if more if backwards else cursor is not None:
-            page.previous_cursor = f"{cursor_text(rows[0].sort_value)}|{rows[0].pk}"
+            page.previous_cursor = f"{column.cursor_text(rows[0].sort_value)}|{rows[0].pk}"
     return page
+
+
+def _rows_after(contacts: QuerySet, cursor: tuple | None, *, newest_first: bool) -> list:
+    """Up to PAGE_SIZE + 1 rows in (sort value, id) order, after the cursor."""
+    if cursor is not None:
+        contacts = _after(contacts, *cursor, newest_first=newest_first)
+    order = ("-sort_value", "-pk") if newest_first else ("sort_value", "pk")
+    return list(contacts.order_by(*order)[: PAGE_SIZE + 1])
+
+
+def _after(contacts: QuerySet, value, pk: int, *, newest_first: bool) -> QuerySet:
+    # A range on the sort value (which an index can serve) minus the ties already shown.
+    if newest_first:
+        return contacts.filter(sort_value__lte=value).exclude(sort_value=value, pk__gte=pk)
+    return contacts.filter(sort_value__gte=value).exclude(sort_value=value, pk__lte=pk)
+
+
+def _rows_missing_last(
+    contacts: QuerySet, cursor: tuple | None, descending: bool, *, backwards: bool
+) -> list:
+    """Like _rows_after for a sort value that may be missing: the rows that have one, in the
+    sort's order, then the rows without one, by id in the same direction. Each part is read on
+    its own, so the sort value's index serves the first and no NULL enters a comparison;
+    `backwards` walks that whole order in reverse from the cursor (for a previous page)."""
+    newest_first = descending != backwards
+    sign = "-" if newest_first else ""
+    with_value = contacts.filter(sort_value__isnull=False)
+    without = contacts.filter(sort_value__isnull=True)
+    if cursor is None:
+        ahead = [without, with_value] if backwards else [with_value, without]
+    elif cursor[0] is None:  # the cursor row has no value: it lies in the second part
+        pk = cursor[1]
+        without = without.filter(pk__lt=pk) if newest_first else without.filter(pk__gt=pk)
+        ahead = [without, with_value] if backwards else [without]
+    else:
+        with_value = _after(with_value, *cursor, newest_first=newest_first)
+        ahead = [with_value] if backwards else [with_value, without]
+    rows: list = []
+    for part in ahead:
+        order = (f"{sign}sort_value", f"{sign}pk") if part is with_value else (f"{sign}pk",)
+        rows += part.order_by(*order)[: PAGE_SIZE + 1 - len(rows)]
+        if len(rows) > PAGE_SIZE:
+            break
+    return rows
 
 
 def _read_cursor(column: Column, raw: str) -> tuple | None:
