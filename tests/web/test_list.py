@@ -198,6 +198,19 @@ def test_detail_sort_pages_put_contacts_without_the_detail_last(admin_client, ad
         assert shown == forward[0]
 
 
+def test_last_activity_sort_puts_contacts_never_active_last(admin_client, admin, monkeypatch):
+    monkeypatch.setattr(views, "PAGE_SIZE", 2)
+    now = timezone.now()
+    days = [4, None, 1, 4, None]
+    for n, ago in enumerate(days):
+        contact = make_contact(admin, first_name=f"a{n}", last_name="")
+        when = None if ago is None else now - dt.timedelta(days=ago)
+        Contact.objects.filter(pk=contact.pk).update(last_activity_at=when)
+    rows, forward, back = _walk(admin_client, "-last_activity_at")
+    assert rows == ["a2", "a3", "a0", "a4", "a1"]
+    assert back == forward
+
+
 def test_a_page_sorted_by_a_detail_reads_its_index(admin_client, admin):
     """The sort uses the detail's index (SQLite: its expression; PostgreSQL: its generated
     column) instead of reading every contact's details."""

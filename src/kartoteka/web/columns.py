@@ -19,8 +19,17 @@ from kartoteka.web.forms import property_display
 
 # Rows whose sort value is missing sort as if they held these, so the keyset stays total.
 _OLDEST = dt.datetime(1900, 1, 1, tzinfo=dt.UTC)
+
+
+def _aware(text: str) -> dt.datetime:
+    value = dt.datetime.fromisoformat(text)
+    if timezone.is_naive(value):
+        raise ValueError(text)
+    return value
+
+
 # Cursor values of a column whose rows may lack one: the type travels with the value.
-_TYPED = {"s": str, "i": int, "f": float}
+_TYPED = {"s": str, "i": int, "f": float, "d": _aware}
 
 
 @dataclass(frozen=True)
@@ -40,6 +49,8 @@ class Column:
         if self.missing_last:
             if value is None:
                 return ""
+            if isinstance(value, dt.datetime):
+                return f"d:{value.isoformat()}"
             kind = "f" if isinstance(value, float) else "i" if isinstance(value, int) else "s"
             return f"{kind}:{value}"
         return value.isoformat() if isinstance(value, dt.datetime) else str(value)
@@ -58,10 +69,7 @@ class Column:
         if self.value_type == "float":
             return float(raw)
         if self.value_type == "datetime":
-            value = dt.datetime.fromisoformat(raw)
-            if timezone.is_naive(value):
-                raise ValueError(raw)
-            return value
+            return _aware(raw)
         return raw
 
 
@@ -106,8 +114,9 @@ CORE_COLUMNS: dict[str, Column] = {
         Column(
             "last_activity_at",
             _("Last activity"),
-            Coalesce(F("last_activity_at"), Value(_OLDEST)),
+            F("last_activity_at"),
             "datetime",
+            missing_last=True,  # contacts with no activity yet; the column's index serves it
         ),
         Column("won_at", _("Client since"), Coalesce(F("won_at"), Value(_OLDEST)), "datetime"),
     )
