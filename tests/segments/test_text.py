@@ -56,7 +56,8 @@ def test_terms_compile_to_conditions(admin, text, expected):
     [
         ("shoe:42", "Unknown field 'shoe'"),
         ('"open quote', "quote is not closed"),
-        ("score>many", "is not a number"),
+        ("score>many", "'many' in 'score>many' is not a number"),
+        ("tag:vip seats:2..lots", "'lots' in 'seats:2..lots' is not a number"),
         ("status:sleeping", "Expected one of"),
         ("city>5", "takes key:value"),
         ("did:visit>=x", "did:visit>=3/7d"),

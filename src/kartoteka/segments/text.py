@@ -115,7 +115,7 @@ def _term(term: str) -> dict | None:
         return _dates(field_key, op, value)
     if item.type == "boolean":
         return {"field": field_key, "op": "eq", "value": _boolean(value, term)}
-    return _scalar(field_key, item.type, op, value)
+    return _scalar(field_key, item.type, op, value, term)
 
 
 def _field_key(key: str) -> str:
@@ -158,13 +158,13 @@ def _dates(key: str, op: str, value: str) -> dict:
     return {"field": key, "op": operator[op], "value": value}
 
 
-def _scalar(key: str, kind: str, op: str, value: str) -> dict:
+def _scalar(key: str, kind: str, op: str, value: str, term: str) -> dict:
     numbers = kind == "number"
     if op in (":", "=") and ".." in value and numbers:
         low, _sep, high = value.partition("..")
-        return {"field": key, "op": "between", "value": [_number(low), _number(high)]}
+        return {"field": key, "op": "between", "value": [_number(low, term), _number(high, term)]}
     parts = _split(value) if op in (":", "=", "!=") else [value]
-    parsed: list[Any] = [_number(p) for p in parts] if numbers else parts
+    parsed: list[Any] = [_number(p, term) for p in parts] if numbers else parts
     if not parsed:
         raise InvalidInput("q", _("%(key)s needs a value.") % {"key": key})
     if op in (":", "="):
@@ -188,11 +188,12 @@ def _scalar(key: str, kind: str, op: str, value: str) -> dict:
     }
 
 
-def _number(text: str) -> float | int:
+def _number(text: str, term: str) -> float | int:
     try:
         number = float(text.replace(",", "."))
     except ValueError:
-        raise InvalidInput("q", _("%(value)r is not a number.") % {"value": text}) from None
+        message = _("%(value)r in %(term)r is not a number.") % {"value": text, "term": term}
+        raise InvalidInput("q", message) from None
     return int(number) if number.is_integer() and abs(number) < 2**53 else number
 
 
