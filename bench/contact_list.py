@@ -56,6 +56,7 @@ def main() -> None:
             "first page (newest first)": "/contacts/",
             "page 40 (rows 1,951-2,000)": pages_deep("/contacts/", 39),
             "sorted by name, page 20": pages_deep("/contacts/?sort=name", 19),
+            "sorted by company": "/contacts/?sort=company",
             "search 'garcia'": "/contacts/?q=garcia",
             "quick filter: status + tag": "/contacts/?status=won&tag=vip",
             "Clients view": "/clients/",

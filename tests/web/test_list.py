@@ -211,6 +211,19 @@ def test_last_activity_sort_puts_contacts_never_active_last(admin_client, admin,
     assert back == forward
 
 
+def test_company_sort_puts_contacts_without_a_company_last(admin_client, admin, monkeypatch):
+    monkeypatch.setattr(views, "PAGE_SIZE", 2)
+    companies = ["Zeta", "", "Acme", "Zeta", "", "Bravo"]
+    for n, company in enumerate(companies):
+        make_contact(admin, first_name=f"k{n}", last_name="", company=company)
+    rows, forward, back = _walk(admin_client, "company")
+    assert rows == ["k2", "k5", "k0", "k3", "k1", "k4"]
+    assert back == forward
+    rows, forward, back = _walk(admin_client, "-company")
+    assert rows == ["k3", "k0", "k5", "k2", "k4", "k1"]
+    assert back == forward
+
+
 def test_a_page_sorted_by_a_detail_reads_its_index(admin_client, admin):
     """The sort uses the detail's index (SQLite: its expression; PostgreSQL: its generated
     column) instead of reading every contact's details."""

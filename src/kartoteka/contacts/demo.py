@@ -38,6 +38,7 @@ from kartoteka.contacts.models import (
 )
 from kartoteka.contacts.properties import coerce_value
 from kartoteka.contacts.services import define_property
+from kartoteka.core import database
 from kartoteka.core.normalise import fold_email
 
 SEED = 20240601
@@ -253,6 +254,7 @@ def load_demo(count: int, *, progress: Callable[[str], None] = print) -> DemoRes
                 _write_batch(fresh, admin)
             created += len(fresh)
         progress(f"  {min(start + BATCH, count)} / {count} contacts")
+    database.refresh_planner_statistics()
     return DemoResult(
         admin=admin.username,
         admin_password=admin_password,

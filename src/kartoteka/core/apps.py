@@ -1,6 +1,19 @@
+import datetime as dt
+
 from django.apps import AppConfig
+
+# Planner statistics go stale as contacts come and go; an import or the demo refreshes them
+# at once, this catches every other kind of growth.
+STATISTICS_EVERY = dt.timedelta(hours=6)
 
 
 class CoreConfig(AppConfig):
     name = "kartoteka.core"
     label = "core"
+
+    def ready(self) -> None:
+        from kartoteka.core import schedule, tasks
+
+        schedule.every(
+            STATISTICS_EVERY, "core.planner_statistics", tasks.refresh_planner_statistics
+        )

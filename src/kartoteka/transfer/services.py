@@ -38,6 +38,7 @@ from kartoteka.contacts.bulk import (
 )
 from kartoteka.contacts.models import PropertyDefinition
 from kartoteka.contacts.services import clean_tag_names, property_definitions
+from kartoteka.core import database
 from kartoteka.core.errors import Conflict, InvalidInput
 from kartoteka.core.scope import is_admin
 from kartoteka.transfer import formats, mapping
@@ -61,6 +62,8 @@ PARALLEL_FROM_ROWS = 20_000
 # places (e-mails, names, phone numbers; ~150 MB at a million contacts) within the import's
 # memory budget, and no checkpoint of the write-ahead log by the writer unless the log
 # outgrows ~400 MB.
+# An import that wrote at least this many contacts refreshes the planner's statistics at its end.
+STATISTICS_AFTER_ROWS = 1_000
 IMPORT_SQLITE_PRAGMAS = {"cache_size": -192 * 1024, "wal_autocheckpoint": 100_000}
 # Instead a thread with a connection of its own copies the log into the database file this
 # often (a passive checkpoint: it never waits for the writer), so the copying and its fsyncs
@@ -418,6 +421,10 @@ def run_import(import_id: int, *, progress: Progress | None = None) -> Import:
     imp.status = ImportStatus.DONE
     imp.finished_at = timezone.now()
     imp.save(update_fields=["status", "finished_at"])
+    if imp.created_count + imp.updated_count >= STATISTICS_AFTER_ROWS:
+        # The planner's picture of the contact tables may have changed a lot (an empty
+        # database that now has a million contacts): refresh it now, not hours later.
+        database.refresh_planner_statistics()
     if progress:
         progress(imp)
     return imp

@@ -101,7 +101,8 @@ CORE_COLUMNS: dict[str, Column] = {
         Column("name", _("Name"), F("last_name")),  # by last name, as address books do
         Column("email", _("E-mail"), F("email")),
         Column("phone", _("Phone"), F("phone")),
-        Column("company", _("Company"), Coalesce(F("company__name"), Value(""))),
+        # Contacts without a company come last; the others are read company by company.
+        Column("company", _("Company"), F("company__name"), missing_last=True),
         Column("job_title", _("Job title"), F("job_title")),
         Column("status", _("Status"), F("status")),
         Column("source", _("Source"), F("source")),

@@ -202,7 +202,7 @@ def _list_page(request: HttpRequest, contacts: QuerySet, *, clients: bool) -> Li
     backwards = bool(before) and not after
     cursor = _read_cursor(column, before if backwards else after)
     if column.missing_last:
-        rows = _rows_missing_last(contacts, cursor, page.descending, backwards=backwards)
+        rows = _rows_missing_last(contacts, column, cursor, page.descending, backwards=backwards)
     else:
         # A previous page is read in the reverse order from that page's first row, then flipped.
         rows = _rows_after(contacts, cursor, newest_first=page.descending != backwards)
@@ -235,7 +235,7 @@ def _after(contacts: QuerySet, value, pk: int, *, newest_first: bool) -> QuerySe
 
 
 def _rows_missing_last(
-    contacts: QuerySet, cursor: tuple | None, descending: bool, *, backwards: bool
+    contacts: QuerySet, column: Column, cursor: tuple | None, descending: bool, *, backwards: bool
 ) -> list:
     """Like _rows_after for a sort value that may be missing: the rows that have one, in the
     sort's order, then the rows without one, by id in the same direction. Each part is read on
@@ -243,8 +243,11 @@ def _rows_missing_last(
     `backwards` walks that whole order in reverse from the cursor (for a previous page)."""
     newest_first = descending != backwards
     sign = "-" if newest_first else ""
-    with_value = contacts.filter(sort_value__isnull=False)
-    without = contacts.filter(sort_value__isnull=True)
+    # A column of a related row (the company's name) is tested by its own path: Django then
+    # joins that table with an inner join, which the database can walk in the name's order.
+    path = column.sort.name if isinstance(column.sort, F) else "sort_value"
+    with_value = contacts.filter(**{f"{path}__isnull": False})
+    without = contacts.filter(**{f"{path}__isnull": True})
     if cursor is None:
         ahead = [without, with_value] if backwards else [with_value, without]
     elif cursor[0] is None:  # the cursor row has no value: it lies in the second part
