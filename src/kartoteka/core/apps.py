@@ -4,7 +4,7 @@ from django.apps import AppConfig
 
 # Planner statistics go stale as contacts come and go; an import or the demo refreshes them
 # at once, this catches every other kind of growth.
-STATISTICS_EVERY = dt.timedelta(hours=6)
+STATISTICS_EVERY = dt.timedelta(hours=24)
 
 
 class CoreConfig(AppConfig):
