@@ -17,7 +17,7 @@ from kartoteka.segments.fields import PropertyValue
 from kartoteka.segments.fields import detail_column as generated_column
 from kartoteka.web.forms import property_display
 
-# Rows whose sort value is missing sort as if they held these, so the keyset stays total.
+# A client's missing "client since" sorts as if it held this, so the keyset stays total.
 _OLDEST = dt.datetime(1900, 1, 1, tzinfo=dt.UTC)
 
 
@@ -40,8 +40,8 @@ class Column:
     value_type: str = "text"  # text, int, float, datetime: how a cursor value is read back
     prefetch: tuple[str, ...] = ()
     definition: PropertyDefinition | None = None
-    # The sort value is NULL for rows without one (a custom detail): those rows come after the
-    # others in both directions, like blank cells in a spreadsheet.
+    # The sort value is NULL for rows without one (a custom detail, the company, last activity):
+    # those rows come after the others in both directions, like blank cells in a spreadsheet.
     missing_last: bool = False
 
     def cursor_text(self, value: Any) -> str:
