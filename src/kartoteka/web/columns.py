@@ -17,7 +17,7 @@ from kartoteka.segments.fields import PropertyValue
 from kartoteka.segments.fields import detail_column as generated_column
 from kartoteka.web.forms import property_display
 
-# A client's missing "client since" sorts as if it held this, so the keyset stays total.
+# A contact that never became a client sorts by "client since" as if it held this date.
 _OLDEST = dt.datetime(1900, 1, 1, tzinfo=dt.UTC)
 
 
