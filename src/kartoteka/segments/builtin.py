@@ -17,9 +17,9 @@ from kartoteka.contacts.models import (
 )
 from kartoteka.segments.fields import (
     Field,
+    built_column,
     column,
     custom_detail,
-    detail_column,
     detail_present,
     linked_ids,
     materialised_details,
@@ -219,12 +219,11 @@ def _from_definition(definition: PropertyDefinition, columns: set[str]) -> Field
         by_fold = {c.casefold(): c for c in definition.choices}
         choices = lambda: [(c, c) for c in definition.choices]  # noqa: E731
         normalise = lambda value: by_fold.get(value.casefold(), value)  # noqa: E731
-    column = detail_column(definition.key)
     build = custom_detail(
         definition.key,
         "number" if kind == "number" else kind,
         multi=definition.type == PropertyType.MULTI_CHOICE,
-        column=column if column in columns else None,
+        column=built_column(definition.key, columns),
     )
     return Field(
         key=f"properties.{definition.key}",

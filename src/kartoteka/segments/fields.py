@@ -486,6 +486,13 @@ def detail_column(key: str) -> str:
     return name
 
 
+def built_column(key: str, materialised: set[str]) -> str | None:
+    """The generated column of detail `key` if it exists (one of `materialised_details()`), so
+    that its value is read from there; None while it does not (read from the JSON)."""
+    column = detail_column(key)
+    return column if column in materialised else None
+
+
 def materialised_details() -> set[str]:
     """Names of the detail columns that exist now (PostgreSQL; empty elsewhere). A detail
     defined a moment ago has none until its column is built, and is read from the JSON."""

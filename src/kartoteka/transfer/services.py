@@ -62,13 +62,13 @@ PARALLEL_FROM_ROWS = 20_000
 # places (e-mails, names, phone numbers; ~150 MB at a million contacts) within the import's
 # memory budget, and no checkpoint of the write-ahead log by the writer unless the log
 # outgrows ~400 MB.
-# An import that wrote at least this many contacts refreshes the planner's statistics at its end.
-STATISTICS_AFTER_ROWS = 1_000
 IMPORT_SQLITE_PRAGMAS = {"cache_size": -192 * 1024, "wal_autocheckpoint": 100_000}
 # Instead a thread with a connection of its own copies the log into the database file this
 # often (a passive checkpoint: it never waits for the writer), so the copying and its fsyncs
 # overlap with the writing (commits that did them waited ~25% of a 100,000-row import).
 CHECKPOINT_EVERY_SECONDS = 0.5
+# An import that wrote at least this many contacts refreshes the planner's statistics at its end.
+STATISTICS_AFTER_ROWS = 1_000
 # Exports up to this many contacts download at once; larger ones are written by a task.
 INSTANT_EXPORT_LIMIT = 5000
 MAX_SHOWN_VALUE = 200

@@ -13,8 +13,7 @@ from django.utils.html import escape, format_html, format_html_join
 from django.utils.translation import gettext_lazy as _
 
 from kartoteka.contacts.models import ContactOwner, ContactTag, PropertyDefinition, PropertyType
-from kartoteka.segments.fields import PropertyValue
-from kartoteka.segments.fields import detail_column as generated_column
+from kartoteka.segments.fields import PropertyValue, built_column
 from kartoteka.web.forms import property_display
 
 # A contact that never became a client sorts by "client since" as if it held this date.
@@ -133,11 +132,10 @@ def detail_column(definition: PropertyDefinition, materialised: set[str]) -> Col
     key = f"detail:{definition.key}"
     if definition.type == PropertyType.MULTI_CHOICE:
         return Column(key, definition.label, definition=definition)
-    column = generated_column(definition.key)
     value = PropertyValue(
         definition.key,
         numeric=definition.type in (PropertyType.NUMBER, PropertyType.DECIMAL),
-        column=column if column in materialised else None,
+        column=built_column(definition.key, materialised),
     )
     return Column(key, definition.label, value, definition=definition, missing_last=True)
 
