@@ -61,3 +61,20 @@ def test_a_wrong_text_filter_is_explained(page, sales):
     page.goto(f"{page.base_url}/contacts/?q={quote('score>lots')}")
     assert "is not a number" in page.locator(".form-errors").inner_text()
     screenshot(page, "segments-error")
+
+
+def test_a_condition_waits_for_its_value_before_counting(page, sales):
+    make_contact(sales, first_name="Ana", city="Madrid")
+    make_contact(sales, first_name="Jan", city="Kraków")
+    login(page, sales)
+    page.goto(f"{page.base_url}/contacts/")
+    page.get_by_role("button", name=re.compile("Add condition")).click()
+    page.locator(".builder-field").select_option("city")
+    page.locator(".builder-op").select_option("eq")
+    counter = page.locator("#builder-count")
+    counter.get_by_text("Fill in each condition to see the count.").wait_for()
+    assert counter.locator(".error-text").count() == 0
+    page.locator(".builder-value input").fill("Madrid")
+    counter.get_by_text("1 contact matches").wait_for()
+    page.locator(".builder-value input").fill("")
+    counter.get_by_text("Fill in each condition to see the count.").wait_for()

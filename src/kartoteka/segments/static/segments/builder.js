@@ -149,6 +149,17 @@
     return condition;
   }
 
+  // A condition still waiting for its value (a row just added) is not sent for counting: the
+  // count would only answer that the value is missing, in red, before anything was typed.
+  function isIncomplete(condition) {
+    if ("activity" in condition) {
+      return !condition.activity || isNaN(condition.min_count) || isNaN(condition.within_days);
+    }
+    if (!("value" in condition)) return false;
+    const values = Array.isArray(condition.value) ? condition.value : [condition.value];
+    return values.length === 0 || values.some((v) => v === undefined || v === "" || Number.isNaN(v));
+  }
+
   function documentNow() {
     const added = Array.from(rows.children).map(rowCondition);
     const existing = current.all && Object.keys(current).length === 1 ? current.all : [current];
@@ -161,6 +172,10 @@
     if (saveDocument) saveDocument.value = JSON.stringify(documentNow());
     clearTimeout(timer);
     if (!hasRows) { counter.textContent = ""; return; }
+    if (Array.from(rows.children).map(rowCondition).some(isIncomplete)) {
+      counter.textContent = label("incompleteLabel");
+      return;
+    }
     timer = setTimeout(refreshCount, 300);
   }
 
