@@ -33,6 +33,28 @@ def test_refreshing_statistics_analyses_the_contact_tables(admin):
 
 
 @sqlite_only
+def test_statistics_are_read_past_the_memory_map_which_comes_back_after(admin):
+    make_contact(admin)
+
+    def map_size() -> int:
+        return connection.connection.execute("PRAGMA mmap_size").fetchone()[0]
+
+    before = map_size()
+    during = []
+
+    def watch(execute, sql, params, many, context):
+        if sql.startswith("ANALYZE"):
+            during.append(map_size())
+        return execute(sql, params, many, context)
+
+    with connection.execute_wrapper(watch):
+        database.refresh_planner_statistics()
+    assert before > 0
+    assert during and set(during) == {0}
+    assert map_size() == before
+
+
+@sqlite_only
 def test_an_import_refreshes_the_statistics_when_it_wrote_many_contacts(
     admin, tmp_path, monkeypatch
 ):

@@ -15,12 +15,22 @@ def refresh_planner_statistics() -> None:
     lead the planner to a plan four times slower for "vip and not from Spain, or score ≥ 95
     with the newsletter" (806 against 215 ms). Table by table, each in its own short write
     transaction, so that writers wait seconds at most.
+
+    The pages are read without the connection's memory map: read through it, the whole file
+    stays mapped into this process until the connection closes (a worker's resident memory
+    grew by the database's size, 1.9 GB after a million-row import).
     """
     if connection.vendor != "sqlite":
         return
     with connection.cursor() as cursor:
-        cursor.execute("PRAGMA analysis_limit=0")
-        cursor.execute("SELECT name FROM sqlite_master WHERE type = 'table'")
-        tables = [name for (name,) in cursor.fetchall() if not name.startswith("sqlite_")]
-        for table in tables:
-            cursor.execute(f"ANALYZE {connection.ops.quote_name(table)}")
+        cursor.execute("PRAGMA mmap_size")
+        mapped = cursor.fetchone()[0]
+        cursor.execute("PRAGMA mmap_size=0")
+        try:
+            cursor.execute("PRAGMA analysis_limit=0")
+            cursor.execute("SELECT name FROM sqlite_master WHERE type = 'table'")
+            tables = [name for (name,) in cursor.fetchall() if not name.startswith("sqlite_")]
+            for table in tables:
+                cursor.execute(f"ANALYZE {connection.ops.quote_name(table)}")
+        finally:
+            cursor.execute(f"PRAGMA mmap_size={int(mapped)}")
