@@ -8,11 +8,13 @@ the suite runs on PostgreSQL), since they cannot see the test transaction.
 import contextlib
 import os
 import signal
+import socket
 import sqlite3
 import subprocess
 import sys
 import time
 import uuid
+from collections.abc import Iterator
 from pathlib import Path
 
 import psycopg
@@ -76,19 +78,23 @@ class Database:
                 admin.execute(f'DROP DATABASE IF EXISTS "{self.name}" WITH (FORCE)')
 
 
-@pytest.fixture(params=["database", "rq"])
-def worker_env(request, tmp_path):
+def _environment(**settings: str) -> dict[str, str]:
+    """This environment without the test suite's settings, plus `settings`, for a process of
+    the real application."""
     env = {
         key: value
         for key, value in os.environ.items()
         if not key.startswith(("DJANGO_", "KARTOTEKA_", "DATABASE_", "REDIS_"))
     }
+    env.update(DJANGO_SETTINGS_MODULE="kartoteka.settings", **settings)
+    return env
+
+
+@pytest.fixture(params=["database", "rq"])
+def worker_env(request, tmp_path):
     database = Database(tmp_path)
-    env.update(
-        DJANGO_SETTINGS_MODULE="kartoteka.settings",
-        KARTOTEKA_DATA_DIR=str(tmp_path),
-        KARTOTEKA_TASKS=request.param,
-        DATABASE_URL=database.url,
+    env = _environment(
+        KARTOTEKA_DATA_DIR=str(tmp_path), KARTOTEKA_TASKS=request.param, DATABASE_URL=database.url
     )
     queue = None
     if request.param == "rq":
@@ -103,17 +109,22 @@ def worker_env(request, tmp_path):
     database.drop()
 
 
+def _processes() -> Iterator[tuple[int, list[str]]]:
+    """(pid, the fields of /proc/pid/stat after "pid (comm)": state ppid pgrp session …)."""
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            yield int(stat.parent.name), stat.read_text().rsplit(")", 1)[1].split()
+        except (FileNotFoundError, ProcessLookupError):
+            continue
+
+
 def _kill_session(session_id: int) -> None:
     """SIGKILL the worker and every process it started — the normalising pool, and RQ's work
     horse, which runs in a process group of its own but stays in the worker's session."""
-    for stat in Path("/proc").glob("[0-9]*/stat"):
-        try:
-            fields = stat.read_text().rsplit(")", 1)[1].split()
-        except (FileNotFoundError, ProcessLookupError):
-            continue
-        if int(fields[3]) == session_id:  # the fields after "pid (comm)": state ppid pgrp session
+    for pid, fields in _processes():
+        if int(fields[3]) == session_id:
             with contextlib.suppress(ProcessLookupError):
-                os.kill(int(stat.parent.name), signal.SIGKILL)
+                os.kill(pid, signal.SIGKILL)
 
 
 def _run(env: dict, *args: str, stdin: str | None = None) -> None:
@@ -188,3 +199,47 @@ def test_a_batch_worker_recounts_segments_when_their_time_has_come(worker_env):
     database.write("UPDATE core_periodicrun SET last_enqueued_at = ?", ("2000-01-01 00:00:00",))
     _run(env, KARTOTEKA, "worker", "--batch")
     assert database.one("SELECT count FROM segments_segment")[0] == 0
+
+
+def test_stopping_serve_with_sigterm_stops_its_worker_too(tmp_path):
+    port = _free_port()
+    environment = _environment(
+        KARTOTEKA_DATA_DIR=str(tmp_path),
+        KARTOTEKA_TASKS="database",
+        DATABASE_URL=f"sqlite:///{tmp_path / 'serve.sqlite3'}",
+    )
+    server = subprocess.Popen(
+        [KARTOTEKA, "serve", "--port", str(port)],
+        env=environment,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+    )
+    try:
+        for line in server.stdout:
+            if "is running at" in line:
+                break
+        worker = _child_of(server.pid)
+        server.send_signal(signal.SIGTERM)
+        assert server.wait(timeout=30) == 0
+        with pytest.raises(ProcessLookupError):
+            os.kill(worker, 0)
+    finally:
+        if server.poll() is None:
+            server.kill()
+
+
+def _free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
+
+
+def _child_of(pid: int) -> int:
+    deadline = time.monotonic() + 10
+    while time.monotonic() < deadline:
+        for child, fields in _processes():
+            if int(fields[1]) == pid:
+                return child
+        time.sleep(0.1)
+    raise AssertionError("serve started no worker")

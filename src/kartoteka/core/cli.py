@@ -1,6 +1,7 @@
 """CLI: `kartoteka serve` (the web app) and `kartoteka worker` (background tasks)."""
 
 import argparse
+import signal
 import subprocess
 import sys
 
@@ -55,12 +56,19 @@ def serve(host: str, port: int, *, with_worker: bool = True) -> None:
     from kartoteka.wsgi import application
 
     worker = start_worker() if with_worker else None
+    # A service manager or `kill` stops the server with SIGTERM, which would end this process
+    # at once and leave its worker running on alone: end as Ctrl+C does, through `finally`.
+    signal.signal(signal.SIGTERM, _stop_serving)
     print(f"Kartoteka is running at http://{host}:{port}/ (Ctrl+C stops it)", flush=True)
     try:
         waitress_serve(application, host=host, port=port, threads=8, ident="kartoteka")
     finally:
         if worker is not None:
             stop_worker(worker)
+
+
+def _stop_serving(signum: int, frame: object) -> None:
+    raise SystemExit(0)
 
 
 def start_worker() -> subprocess.Popen | None:
