@@ -11,6 +11,9 @@ from kartoteka.accounts.services import hash_token
 from kartoteka.activity.models import Activity
 from kartoteka.cli import main
 from kartoteka.contacts.models import Contact, ContactEmail, PropertyDefinition
+from kartoteka.core import events
+from kartoteka.segments import services as segment_services
+from kartoteka.segments.models import Segment
 
 pytestmark = pytest.mark.django_db
 
@@ -210,6 +213,30 @@ def test_demo_run_twice_adds_nothing_the_second_time(capsys):
     assert code == 0
     assert Contact.objects.count() == 60
     assert "0 contacts added, 60 already there" in out
+
+
+@pytest.fixture
+def details_left_unindexed():
+    # Indexing the demo's custom details alters the contact table, which PostgreSQL refuses
+    # inside the one transaction a test runs in; the example segments need none of it.
+    events.unsubscribe("property.defined", segment_services.on_property_defined)
+    yield
+    events.subscribe("property.defined", segment_services.on_property_defined)
+
+
+def test_demo_opens_with_shared_example_segments_once(
+    capsys, django_capture_on_commit_callbacks, details_left_unindexed
+):
+    with django_capture_on_commit_callbacks(execute=True):
+        run(capsys, "demo", "--contacts", "200", "--no-serve")
+    segments = Segment.objects.filter(owner__username="admin", is_shared=True)
+    expected = sorted(name for name, _document in segment_services.DEMO_SEGMENTS)
+    assert sorted(segments.values_list("name", flat=True)) == expected
+    assert all(s.counted_at is not None for s in segments)
+    assert all(0 < s.count < 200 for s in segments), [(s.name, s.count) for s in segments]
+    with django_capture_on_commit_callbacks(execute=True):
+        run(capsys, "demo", "--contacts", "200", "--no-serve")
+    assert Segment.objects.count() == len(segment_services.DEMO_SEGMENTS)
 
 
 def test_demo_logins_work(capsys):

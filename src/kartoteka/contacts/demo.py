@@ -38,7 +38,7 @@ from kartoteka.contacts.models import (
 )
 from kartoteka.contacts.properties import coerce_value
 from kartoteka.contacts.services import define_property
-from kartoteka.core import database
+from kartoteka.core import database, events
 from kartoteka.core.normalise import fold_email
 
 SEED = 20240601
@@ -255,6 +255,8 @@ def load_demo(count: int, *, progress: Callable[[str], None] = print) -> DemoRes
             created += len(fresh)
         progress(f"  {min(start + BATCH, count)} / {count} contacts")
     database.refresh_planner_statistics()
+    # Apps above this one add their own demo content on this (segments: example segments).
+    events.publish("demo.loaded", admin_id=admin.pk)
     return DemoResult(
         admin=admin.username,
         admin_password=admin_password,

@@ -22,6 +22,7 @@ class SegmentsConfig(AppConfig):
         register_builtin_fields()
         events.subscribe("property.defined", services.on_property_defined)
         events.subscribe("property.deleted", services.on_property_deleted)
+        events.subscribe("demo.loaded", services.add_demo_segments)
         schedule.every(
             dt.timedelta(minutes=settings.KARTOTEKA_SEGMENT_RECOUNT_MINUTES),
             "segments.recount",

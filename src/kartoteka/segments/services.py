@@ -258,3 +258,56 @@ def on_property_defined(event: str, key: str, type: str = "", **payload: Any) ->
 
 def on_property_deleted(event: str, key: str, **payload: Any) -> None:
     drop_property_index(key)
+
+
+# The example segments a demo opens with, on the demo's tags and custom details: a plain
+# conjunction, a negation, an "any" and a custom detail range, so the Segments page and the
+# builder show what the filter language can say.
+DEMO_SEGMENTS = [
+    (
+        "VIP in Spain and Poland",
+        {
+            "all": [
+                {"field": "tags", "op": "has_any", "value": ["vip"]},
+                {"field": "country", "op": "in", "value": ["ES", "PL"]},
+            ]
+        },
+    ),
+    (
+        "Newsletter opt-in, no churn risk",
+        {
+            "all": [
+                {"field": "properties.newsletter_opt_in", "op": "eq", "value": True},
+                {"field": "tags", "op": "has_none", "value": ["churn risk"]},
+            ]
+        },
+    ),
+    (
+        "To follow up: qualified, opportunity or hot lead",
+        {
+            "any": [
+                {"field": "status", "op": "in", "value": ["qualified", "opportunity"]},
+                {"field": "tags", "op": "has_any", "value": ["hot lead", "demo requested"]},
+            ]
+        },
+    ),
+    (
+        "Budgets over 50,000 EUR outside Spain",
+        {
+            "all": [
+                {"field": "properties.budget", "op": "gt", "value": 50000},
+                {"not": {"field": "country", "op": "eq", "value": "ES"}},
+            ]
+        },
+    ),
+]
+
+
+def add_demo_segments(event: str, admin_id: int, **payload: Any) -> None:
+    """Subscriber of "demo.loaded": the demo admin's shared example segments, each one unless
+    the admin has a segment of that name already (a second demo run adds none)."""
+    admin = User.objects.get(pk=admin_id)
+    have = set(Segment.objects.filter(owner=admin).values_list("name", flat=True))
+    for name, document in DEMO_SEGMENTS:
+        if name not in have:
+            create_segment(admin, name=name, document=document, shared=True)
