@@ -160,8 +160,7 @@
     return values.length === 0 || values.some((v) => v === undefined || v === "" || Number.isNaN(v));
   }
 
-  function documentNow() {
-    const added = Array.from(rows.children).map(rowCondition);
+  function documentNow(added = Array.from(rows.children).map(rowCondition)) {
     const existing = current.all && Object.keys(current).length === 1 ? current.all : [current];
     return { all: existing.concat(added) };
   }
@@ -169,10 +168,11 @@
   function changed() {
     const hasRows = rows.children.length > 0;
     applyButton.hidden = !hasRows;
-    if (saveDocument) saveDocument.value = JSON.stringify(documentNow());
+    const added = Array.from(rows.children).map(rowCondition);
+    if (saveDocument) saveDocument.value = JSON.stringify(documentNow(added));
     clearTimeout(timer);
     if (!hasRows) { counter.textContent = ""; return; }
-    if (Array.from(rows.children).map(rowCondition).some(isIncomplete)) {
+    if (added.some(isIncomplete)) {
       counter.textContent = label("incompleteLabel");
       return;
     }
