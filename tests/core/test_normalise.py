@@ -1,9 +1,13 @@
 """Normalisation of e-mails, phones, countries and free text, including hostile input."""
 
+import hypothesis
+import phonenumbers
 import pytest
+from hypothesis import strategies as st
 
 from kartoteka.core.errors import InvalidInput
 from kartoteka.core.normalise import (
+    _international,
     clean_text,
     fold_email,
     normalise_country,
@@ -107,3 +111,45 @@ def test_ten_kilobyte_text_is_refused_with_the_limit():
     with pytest.raises(InvalidInput) as error:
         clean_text("a" * 10_240, field="first_name")
     assert "255" in error.value.errors["first_name"][0]
+
+
+# The fast path for plain international numbers gives exactly what phonenumbers.parse gives:
+# the same number (country code, national number, leading zeros) or a fall back to parse.
+_COUNTRY_CODES = sorted(phonenumbers.COUNTRY_CODE_TO_REGION_CODE)
+
+
+@hypothesis.settings(max_examples=3000, deadline=None)
+@hypothesis.given(
+    country_code=st.sampled_from(_COUNTRY_CODES) | st.integers(0, 999),
+    digits=st.text("0123456789", min_size=0, max_size=19),
+    spaces=st.lists(st.integers(1, 19), max_size=4),
+)
+def test_plain_international_numbers_read_as_parse_reads_them(country_code, digits, spaces):
+    for position in sorted(set(spaces), reverse=True):
+        if 0 < position < len(digits):
+            digits = f"{digits[:position]} {digits[position:]}"
+    raw = f"+{country_code} {digits}" if digits else f"+{country_code}"
+    fast = _international(raw)
+    try:
+        parsed = phonenumbers.parse(raw, "ES")
+    except phonenumbers.NumberParseException:
+        assert fast is None
+        return
+    assert fast is None or fast == parsed
+
+
+@pytest.mark.parametrize(
+    ("raw", "read"),
+    [
+        ("+48 601 234 567", (48, 601234567)),
+        ("+1 212 555 0100", (1, 2125550100)),
+        ("+39 06 1234 5678", None),  # Italian leading zero: parse decides
+        ("+44 020 7946 0958", None),  # national prefix written after the country code
+        ("+7 8 912 345 67 89", None),  # 8 is Russia's national prefix
+        ("+48-601-234-567", None),  # not the plain form
+        ("+999 123456", None),  # no such country code
+    ],
+)
+def test_fast_path_reads_plain_numbers_and_leaves_the_rest_to_parse(raw, read):
+    number = _international(raw)
+    assert (number and (number.country_code, number.national_number)) == (read or None)

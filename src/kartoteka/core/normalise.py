@@ -3,7 +3,7 @@
 import datetime as dt
 import re
 import unicodedata
-from functools import lru_cache
+from functools import cache, lru_cache
 
 import phonenumbers
 import pycountry
@@ -69,13 +69,58 @@ def normalise_phone(value: object, *, field: str = "phone", region: str | None =
         raise InvalidInput(field, "A phone number has at most 40 characters.")
     if raw.startswith("00"):
         raw = "+" + raw[2:]
-    try:
-        number = phonenumbers.parse(raw, region or settings.KARTOTEKA_DEFAULT_PHONE_REGION)
-    except phonenumbers.NumberParseException:
-        raise InvalidInput(field, f"Not a phone number: {raw!r}.") from None
+    number = _international(raw)
+    if number is None:
+        try:
+            number = phonenumbers.parse(raw, region or settings.KARTOTEKA_DEFAULT_PHONE_REGION)
+        except phonenumbers.NumberParseException:
+            raise InvalidInput(field, f"Not a phone number: {raw!r}.") from None
     if not phonenumbers.is_possible_number(number) or not phonenumbers.is_valid_number(number):
         raise InvalidInput(field, f"Not a valid phone number: {raw!r}.")
     return phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164)
+
+
+# "+", then digits in groups separated by single spaces: how most files write a number.
+_PLAIN_INTERNATIONAL = re.compile(r"\+[1-9][0-9]*(?: [0-9]+)*\Z")
+
+
+def _international(raw: str) -> phonenumbers.PhoneNumber | None:
+    """The number phonenumbers.parse would read from a plain international number, without its
+    general parsing (a quarter of an import's validation time: 24 µs a number against 3), or
+    None where parse must decide: where the number after the country code starts with 0 or
+    could start with the country's national prefix, which parse may strip or keep as a leading
+    zero."""
+    if len(raw) > 40 or not _PLAIN_INTERNATIONAL.match(raw):
+        return None
+    digits = raw[1:].replace(" ", "")
+    for length in (1, 2, 3):  # as parse finds the country code: the shortest that exists
+        national_prefix = _national_prefix(int(digits[:length]))
+        if national_prefix is not False:
+            break
+    else:
+        return None
+    national = digits[length:]
+    if not 2 <= len(national) <= 17 or national[0] == "0":
+        return None
+    if national_prefix is not None and national_prefix.match(national):
+        return None
+    return phonenumbers.PhoneNumber(
+        country_code=int(digits[:length]), national_number=int(national)
+    )
+
+
+@cache
+def _national_prefix(country_code: int) -> "re.Pattern | None | bool":
+    """The pattern of the national prefix that parse strips for this country code, None if it
+    strips none, False if the code is not a country code."""
+    if country_code not in phonenumbers.COUNTRY_CODE_TO_REGION_CODE:
+        return False
+    region = phonenumbers.region_code_for_country_code(country_code)
+    metadata = phonenumbers.PhoneMetadata.metadata_for_region_or_calling_code(country_code, region)
+    if metadata is None:
+        return False
+    pattern = metadata.national_prefix_for_parsing
+    return re.compile(pattern) if pattern else None
 
 
 # Country names in the three UI languages that pycountry's English names do not cover.
