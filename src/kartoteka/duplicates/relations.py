@@ -76,6 +76,9 @@ POLICIES: dict[str, Policy] = {
     # An import's journal stays with the contact the import wrote (a revert must not delete the
     # survivor of a later merge); it holds the imported values, so forget erases it.
     "transfer.ImportRow.contact_id": Policy(KEEP, ERASE),
+    # The runs of ids of the contacts an import created, for its revert: ids, nothing else.
+    "transfer.ImportCreated.first_contact_id": Policy(KEEP, KEEP),
+    "transfer.ImportCreated.last_contact_id": Policy(KEEP, KEEP),
 }
 
 

@@ -11,7 +11,7 @@ import sqlite3
 import threading
 import uuid
 from collections import deque
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from datetime import timedelta
 from pathlib import Path
 from typing import Any
@@ -46,10 +46,10 @@ from kartoteka.transfer.models import (
     Export,
     ExportStatus,
     Import,
+    ImportCreated,
     ImportProblem,
     ImportRow,
     ImportStatus,
-    RowOutcome,
 )
 
 logger = logging.getLogger(__name__)
@@ -486,11 +486,18 @@ def _claim_if_interrupted(job: Import | Export) -> bool:
     )
 
 
+# The key under which `saved` keeps the driver connection the settings were given to.
+_TUNED = "connection"
+
+
 def _tune_connection(saved: dict[str, Any]) -> None:
     """Give this connection (which may be new after the worker pool started) the import's
     SQLite settings; `saved` keeps the values they replaced, for _restore_connection."""
     if connection.vendor != "sqlite":
         return
+    connection.ensure_connection()
+    if saved.get(_TUNED) is connection.connection:
+        return  # reading the settings back cost a few milliseconds a batch
     with connection.cursor() as cursor:
         for name, value in IMPORT_SQLITE_PRAGMAS.items():
             cursor.execute(f"PRAGMA {name}")
@@ -498,6 +505,7 @@ def _tune_connection(saved: dict[str, Any]) -> None:
             if current != value:
                 saved.setdefault(name, current)
                 cursor.execute(f"PRAGMA {name} = {int(value)}")
+    saved[_TUNED] = connection.connection
 
 
 def _restore_connection(saved: dict[str, Any]) -> None:
@@ -509,7 +517,8 @@ def _restore_connection(saved: dict[str, Any]) -> None:
     # and the failure that matters is the one already raised.
     with contextlib.suppress(DatabaseError), connection.cursor() as cursor:
         for name, value in saved.items():
-            cursor.execute(f"PRAGMA {name} = {int(value)}")
+            if name != _TUNED:
+                cursor.execute(f"PRAGMA {name} = {int(value)}")
 
 
 class _Checkpointer:
@@ -662,23 +671,22 @@ def _commit_batch(
 
 
 def _journal(imp: Import, result: BatchResult) -> None:
-    """What a revert needs: a row per created contact, and one per updated contact with the
-    old and new values of the fields it changed."""
-    nothing = db_value(ImportRow, "before", {})  # one shared value, encoded once
-    created, updated = RowOutcome.CREATED.value, RowOutcome.UPDATED.value
+    """What a revert needs: the runs of ids of the contacts the batch created, and a row per
+    updated contact with the old and new values of the fields it changed."""
+    insert_values(
+        ImportCreated,
+        ["batch_id", "first_contact_id", "last_contact_id"],
+        [(imp.pk, first, last) for first, last in _runs(cid for _n, cid in result.created)],
+        prepared=True,
+    )
     insert_values(
         ImportRow,
-        ["batch_id", "row_number", "contact_id", "outcome", "before", "after"],
+        ["batch_id", "row_number", "contact_id", "before", "after"],
         [
-            (imp.pk, number, contact_id, created, nothing, nothing)
-            for number, contact_id in result.created
-        ]
-        + [
             (
                 imp.pk,
                 number,
                 contact_id,
-                updated,
                 db_value(ImportRow, "before", before),
                 db_value(ImportRow, "after", after),
             )
@@ -686,6 +694,17 @@ def _journal(imp: Import, result: BatchResult) -> None:
         ],
         prepared=True,
     )
+
+
+def _runs(ids: Iterable[int]) -> list[tuple[int, int]]:
+    """The ids as runs of consecutive ids, (first, last) each."""
+    runs: list[list[int]] = []
+    for contact_id in sorted(ids):
+        if runs and runs[-1][1] == contact_id - 1:
+            runs[-1][1] = contact_id
+        else:
+            runs.append([contact_id, contact_id])
+    return [(first, last) for first, last in runs]
 
 
 def _add_notes(
@@ -719,14 +738,11 @@ def revert_import(actor: User | None, imp: Import) -> list[str]:
     if imp.status in (ImportStatus.QUEUED, ImportStatus.RUNNING):
         raise Conflict("This import is still running; revert it when it has finished.")
     options = BulkOptions(actor=actor, label=f"revert of {imp.label}")
-    created = list(
-        imp.journal.filter(outcome=RowOutcome.CREATED).values_list("contact_id", flat=True)
-    )
+    created = [contact_id for run in imp.created_runs.all() for contact_id in run.contact_ids()]
     _deleted, kept_ids = delete_created(options, created)
     kept = [f"Contact #{cid} was edited after the import; kept." for cid in kept_ids]
     updated = [
-        (row.contact_id, row.before, row.after)
-        for row in imp.journal.filter(outcome=RowOutcome.UPDATED).order_by("-row_number")
+        (row.contact_id, row.before, row.after) for row in imp.journal.order_by("-row_number")
     ]
     kept += restore_fields(options, updated)
     imp.status = ImportStatus.REVERTED
