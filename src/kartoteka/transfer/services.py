@@ -4,6 +4,7 @@ and writing export files."""
 import contextlib
 import csv
 import io
+import itertools
 import logging
 import multiprocessing
 import os
@@ -55,6 +56,11 @@ from kartoteka.transfer.models import (
 logger = logging.getLogger(__name__)
 
 BATCH_SIZE = 2000
+# Batches written in one transaction. At a million contacts each new contact lands on pages of
+# its own in the indexes filled at random places (e-mails, names, phones, search terms), and a
+# commit writes every page it changed to the write-ahead log: four batches to a commit write
+# a page that several of them changed once.
+BATCHES_PER_COMMIT = 4
 # Files with at least this many rows are normalised by a pool of worker processes.
 PARALLEL_FROM_ROWS = 20_000
 # SQLite settings of the connection that writes an import, while it runs (restored after): a
@@ -387,7 +393,11 @@ def run_import(import_id: int, *, progress: Progress | None = None) -> Import:
     imp.heartbeat_at = imp.run_started_at = timezone.now()
     imp.run_started_after = imp.checkpoint
     if imp.total_rows is None:
-        imp.total_rows = sum(1 for _row in _data_rows(imp))
+        try:
+            # This pass reads the whole file, so a file that cannot be read fails here.
+            imp.total_rows = sum(1 for _row in _data_rows(imp))
+        except InvalidInput as exc:
+            return _failed(imp, exc)
     imp.save(
         update_fields=[
             "status",
@@ -404,17 +414,26 @@ def run_import(import_id: int, *, progress: Progress | None = None) -> Import:
     saved: dict[str, Any] = {}
     # Started once the worker pool has forked (no process is forked with the thread running).
     checkpointer: _Checkpointer | None = None
+    batches = _cleaned_batches(imp, definitions, parallel=parallel)
     try:
-        for batch, cleaned in _cleaned_batches(imp, definitions, parallel=parallel):
-            _tune_connection(saved)
-            checkpointer = checkpointer or _Checkpointer.start()
-            _commit_batch(imp, batch, cleaned, options)
-            if progress:
-                progress(imp)
+        # The first batch is read outside any transaction: in parallel, reading it forks the
+        # worker pool, which closes this process's database connection first.
+        first = next(batches, None)
+        pending = itertools.chain([first] if first else [], batches)
+        while True:
+            with transaction.atomic():
+                written = 0
+                for batch, cleaned in itertools.islice(pending, BATCHES_PER_COMMIT):
+                    _tune_connection(saved)
+                    checkpointer = checkpointer or _Checkpointer.start()
+                    _commit_batch(imp, batch, cleaned, options)
+                    written += 1
+                    if progress:
+                        progress(imp)
+            if not written:
+                break
     except InvalidInput as exc:
-        Import.objects.filter(pk=imp.pk).update(status=ImportStatus.FAILED, message=exc.message)
-        imp.refresh_from_db()
-        return imp
+        return _failed(imp, exc)
     finally:
         if checkpointer:
             checkpointer.stop()
@@ -428,6 +447,14 @@ def run_import(import_id: int, *, progress: Progress | None = None) -> Import:
         database.refresh_planner_statistics()
     if progress:
         progress(imp)
+    return imp
+
+
+def _failed(imp: Import, error: InvalidInput) -> Import:
+    """Mark the import failed with the reason; what it committed before stays (a new run
+    continues after its checkpoint)."""
+    Import.objects.filter(pk=imp.pk).update(status=ImportStatus.FAILED, message=error.message)
+    imp.refresh_from_db()
     return imp
 
 
