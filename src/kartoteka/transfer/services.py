@@ -380,7 +380,7 @@ def _known() -> dict[str, Any]:
 
 
 def run_import(import_id: int, *, progress: Progress | None = None) -> Import:
-    """Import every row after the checkpoint, one committed batch at a time.
+    """Import every row after the checkpoint, BATCHES_PER_COMMIT batches to a transaction.
 
     Safe to run again: a run that was killed continues after its last committed batch, and a
     finished import is left as it is.
