@@ -30,19 +30,6 @@ def test_a_killed_run_resumes_after_its_last_batch_without_duplicates(admin, tmp
     assert not Contact.objects.exists()
 
 
-def test_a_killed_run_loses_only_the_batches_of_its_open_transaction(admin, tmp_path, monkeypatch):
-    rows = "".join(f"p{n}@example.com,Person {n}\n" for n in range(10))
-    imp = upload(admin, write(tmp_path, "p.csv", "email,first_name\n" + rows))
-    # Batches 1 and 2 commit together; batch 3 dies in the next transaction, with batch 4.
-    run_until_killed(imp, monkeypatch, batch_size=3, killed_at_batch=4, per_commit=2)
-    imp.refresh_from_db()
-    assert (imp.checkpoint, imp.created_count, Contact.objects.count()) == (6, 6, 6)
-
-    monkeypatch.setattr(services, "BATCHES_PER_COMMIT", 2)
-    imp = services.run_import(imp.pk)
-    assert (imp.status, imp.created_count, Contact.objects.count()) == ("done", 10, 10)
-
-
 def test_revert_removes_created_contacts_and_restores_changed_fields(admin, tmp_path):
     kept = make_contact(admin, email="old@example.com", first_name="Before", city="Madrid")
     text = "email,first_name,city\nold@example.com,After,Sevilla\nnew@example.com,New,Bilbao\n"

@@ -4,7 +4,6 @@ and writing export files."""
 import contextlib
 import csv
 import io
-import itertools
 import logging
 import multiprocessing
 import os
@@ -56,11 +55,6 @@ from kartoteka.transfer.models import (
 logger = logging.getLogger(__name__)
 
 BATCH_SIZE = 2000
-# Batches written in one transaction. At a million contacts each new contact lands on pages of
-# its own in the indexes filled at random places (e-mails, names, phones, search terms), and a
-# commit writes every page it changed to the write-ahead log: four batches to a commit write
-# a page that several of them changed once.
-BATCHES_PER_COMMIT = 4
 # Files with at least this many rows are normalised by a pool of worker processes.
 PARALLEL_FROM_ROWS = 20_000
 # SQLite settings of the connection that writes an import, while it runs (restored after): a
@@ -380,7 +374,7 @@ def _known() -> dict[str, Any]:
 
 
 def run_import(import_id: int, *, progress: Progress | None = None) -> Import:
-    """Import every row after the checkpoint, BATCHES_PER_COMMIT batches to a transaction.
+    """Import every row after the checkpoint, one committed batch at a time.
 
     Safe to run again: a run that was killed continues after its last committed batch, and a
     finished import is left as it is.
@@ -414,24 +408,13 @@ def run_import(import_id: int, *, progress: Progress | None = None) -> Import:
     saved: dict[str, Any] = {}
     # Started once the worker pool has forked (no process is forked with the thread running).
     checkpointer: _Checkpointer | None = None
-    batches = _cleaned_batches(imp, definitions, parallel=parallel)
     try:
-        # The first batch is read outside any transaction: in parallel, reading it forks the
-        # worker pool, which closes this process's database connection first.
-        first = next(batches, None)
-        pending = itertools.chain([first] if first else [], batches)
-        while True:
-            with transaction.atomic():
-                written = 0
-                for batch, cleaned in itertools.islice(pending, BATCHES_PER_COMMIT):
-                    _tune_connection(saved)
-                    checkpointer = checkpointer or _Checkpointer.start()
-                    _commit_batch(imp, batch, cleaned, options)
-                    written += 1
-                    if progress:
-                        progress(imp)
-            if not written:
-                break
+        for batch, cleaned in _cleaned_batches(imp, definitions, parallel=parallel):
+            _tune_connection(saved)
+            checkpointer = checkpointer or _Checkpointer.start()
+            _commit_batch(imp, batch, cleaned, options)
+            if progress:
+                progress(imp)
     except InvalidInput as exc:
         return _failed(imp, exc)
     finally:
