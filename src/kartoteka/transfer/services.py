@@ -12,6 +12,7 @@ import threading
 import uuid
 from collections import deque
 from collections.abc import Callable, Iterable, Iterator
+from dataclasses import dataclass, field
 from datetime import timedelta
 from pathlib import Path
 from typing import Any
@@ -405,7 +406,7 @@ def run_import(import_id: int, *, progress: Progress | None = None) -> Import:
     definitions = property_definitions()
     options = _options(imp)
     parallel = imp.total_rows >= PARALLEL_FROM_ROWS and (os.cpu_count() or 1) > 1
-    saved: dict[str, Any] = {}
+    saved = _SavedSettings()
     # Started once the worker pool has forked (no process is forked with the thread running).
     checkpointer: _Checkpointer | None = None
     try:
@@ -496,29 +497,34 @@ def _claim_if_interrupted(job: Import | Export) -> bool:
     )
 
 
-# The key under which `saved` keeps the driver connection the settings were given to.
-_TUNED = "connection"
+@dataclass
+class _SavedSettings:
+    """The SQLite settings an import replaced (for _restore_connection), and the driver
+    connection it gave its own to."""
+
+    values: dict[str, Any] = field(default_factory=dict)
+    tuned: Any = None
 
 
-def _tune_connection(saved: dict[str, Any]) -> None:
+def _tune_connection(saved: _SavedSettings) -> None:
     """Give this connection (which may be new after the worker pool started) the import's
-    SQLite settings; `saved` keeps the values they replaced, for _restore_connection."""
+    SQLite settings, once; `saved` keeps the values they replaced, for _restore_connection."""
     if connection.vendor != "sqlite":
         return
     connection.ensure_connection()
-    if saved.get(_TUNED) is connection.connection:
+    if saved.tuned is connection.connection:
         return  # reading the settings back cost a few milliseconds a batch
     with connection.cursor() as cursor:
         for name, value in IMPORT_SQLITE_PRAGMAS.items():
             cursor.execute(f"PRAGMA {name}")
             current = cursor.fetchone()[0]
             if current != value:
-                saved.setdefault(name, current)
+                saved.values.setdefault(name, current)
                 cursor.execute(f"PRAGMA {name} = {int(value)}")
-    saved[_TUNED] = connection.connection
+    saved.tuned = connection.connection
 
 
-def _restore_connection(saved: dict[str, Any]) -> None:
+def _restore_connection(saved: _SavedSettings) -> None:
     """Give the connection its own settings back: a worker that runs other tasks next does not
     keep an import-sized page cache."""
     if connection.vendor != "sqlite" or connection.connection is None:
@@ -526,9 +532,8 @@ def _restore_connection(saved: dict[str, Any]) -> None:
     # After a failed batch the connection may be unusable: it is then closed, settings and all,
     # and the failure that matters is the one already raised.
     with contextlib.suppress(DatabaseError), connection.cursor() as cursor:
-        for name, value in saved.items():
-            if name != _TUNED:
-                cursor.execute(f"PRAGMA {name} = {int(value)}")
+        for name, value in saved.values.items():
+            cursor.execute(f"PRAGMA {name} = {int(value)}")
 
 
 class _Checkpointer:
