@@ -32,10 +32,14 @@ class WorkerKilled(BaseException):
     """Stands for the process being killed: nothing after it runs, not even except blocks."""
 
 
-def run_until_killed(imp: Import, monkeypatch, *, batch_size: int, killed_at_batch: int) -> None:
-    """Run the import in batches of `batch_size` rows and "kill" it as batch `killed_at_batch`
-    commits, so the batches before it are written and the rest is not."""
+def run_until_killed(
+    imp: Import, monkeypatch, *, batch_size: int, killed_at_batch: int, per_commit: int = 1
+) -> None:
+    """Run the import in batches of `batch_size` rows, `per_commit` batches to a transaction
+    (on SQLite), and "kill" it as batch `killed_at_batch` is written: the transactions committed
+    before it stay, the rest is not written."""
     monkeypatch.setattr(services, "BATCH_SIZE", batch_size)
+    monkeypatch.setattr(services, "BATCHES_PER_COMMIT", per_commit)
     real_commit = services._commit_batch
     calls = []
 

@@ -1,4 +1,5 @@
 import pytest
+from django.db import connection
 
 from kartoteka.contacts import services as contact_services
 from kartoteka.contacts.models import Contact
@@ -28,6 +29,22 @@ def test_a_killed_run_resumes_after_its_last_batch_without_duplicates(admin, tmp
     assert not imp.journal.exists()  # nothing was updated
     services.revert_import(admin, imp)
     assert not Contact.objects.exists()
+
+
+def test_a_killed_run_loses_only_the_batches_of_its_open_transaction(admin, tmp_path, monkeypatch):
+    rows = "".join(f"p{n}@example.com,Person {n}\n" for n in range(10))
+    imp = upload(admin, write(tmp_path, "p.csv", "email,first_name\n" + rows))
+    # On SQLite batches 1 and 2 commit together, and batch 3 dies in the next transaction with
+    # batch 4; PostgreSQL commits every batch by itself, so batch 3 is written there.
+    run_until_killed(imp, monkeypatch, batch_size=3, killed_at_batch=4, per_commit=2)
+    imp.refresh_from_db()
+    written = 6 if connection.vendor == "sqlite" else 9
+    assert (imp.checkpoint, imp.created_count, Contact.objects.count()) == (written,) * 3
+
+    imp = services.run_import(imp.pk)
+    assert (imp.status, imp.created_count, Contact.objects.count()) == ("done", 10, 10)
+    journalled = [cid for run in imp.created_runs.all() for cid in run.contact_ids()]
+    assert sorted(journalled) == sorted(Contact.objects.values_list("pk", flat=True))
 
 
 def test_revert_removes_created_contacts_and_restores_changed_fields(admin, tmp_path):
