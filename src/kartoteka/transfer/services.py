@@ -64,7 +64,7 @@ PARALLEL_FROM_ROWS = 20_000
 # memory budget, no memory map (pages read through it stay mapped into the process, whose
 # resident memory then grows with the database: 1.9 GB at a million contacts), and no
 # checkpoint of the write-ahead log by the writer unless the log outgrows ~400 MB.
-IMPORT_SQLITE_PRAGMAS = {"cache_size": -192 * 1024, "mmap_size": 0, "wal_autocheckpoint": 100_000}
+IMPORT_SQLITE_PRAGMAS = {"cache_size": -176 * 1024, "mmap_size": 0, "wal_autocheckpoint": 100_000}
 # Instead a thread with a connection of its own copies the log into the database file this
 # often (a passive checkpoint: it never waits for the writer), so the copying and its fsyncs
 # overlap with the writing (commits that did them waited ~25% of a 100,000-row import).
