@@ -71,10 +71,11 @@ IMPORT_SQLITE_PRAGMAS = {"cache_size": -176 * 1024, "mmap_size": 0, "wal_autoche
 CHECKPOINT_EVERY_SECONDS = 0.5
 # Batches written in one transaction on SQLite. At a million contacts each new contact lands on
 # pages of its own in the indexes filled at random places (e-mails, names, phones, companies),
-# and a commit writes every page it changed to the write-ahead log, so a commit of 2,000 rows
-# wrote ~4 pages a row; with four batches to a commit a page several of them change is written
-# once (commits took 11-14 µs a row instead of 21-22 at 1M). PostgreSQL logs the rows, not
-# their pages, and commits every batch by itself.
+# and a commit writes every page it changed to the write-ahead log (a batch to a commit, an
+# import of a million rows wrote ~8 pages of 4 KB a row, log and checkpoints together); with
+# four batches to a commit a page several of them change is written once (commits took 11-14 µs
+# a row instead of 21-22 at 1M). PostgreSQL logs the rows, not their pages, and commits every
+# batch by itself.
 BATCHES_PER_COMMIT = 4
 # An import that wrote at least this many contacts refreshes the planner's statistics at its end.
 STATISTICS_AFTER_ROWS = 1_000
