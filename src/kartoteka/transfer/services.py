@@ -651,47 +651,48 @@ def _commit_batch(
     cleaned_batch: Cleaned,
     options: BulkOptions,
 ) -> None:
+    """Write one batch and move the checkpoint past it, inside the transaction run_import holds
+    (which may hold several batches: nothing here commits)."""
     cleaned, failures, notes = cleaned_batch
     cells = dict(batch)
-    with transaction.atomic():
-        try:
-            with transaction.atomic():
-                result = upsert_contacts(cleaned, options)
-        except IntegrityError:
-            # Another writer took an e-mail meanwhile: write row by row so only that row fails.
-            options.known.clear()
-            result = BatchResult()
-            for row in cleaned:
-                try:
-                    with transaction.atomic():
-                        result.extend(upsert_contacts([row], options))
-                except IntegrityError:
-                    result.failures.append(
-                        RowFailure(row[0], "email", "The e-mail address was just taken.")
-                    )
-        failures += result.failures
-        ImportProblem.objects.bulk_create(
-            [_problem(imp, f, cells[f.row_number]) for f in failures], batch_size=500
-        )
-        _journal(imp, result)
-        _add_notes(imp, options, result, notes)
-        imp.checkpoint = batch[-1][0]
-        imp.created_count += len(result.created)
-        imp.updated_count += len(result.updated)
-        imp.unchanged_count += len(result.unchanged)
-        imp.failed_count += len({f.row_number for f in failures})
-        # The sign of life commits with the batch: one commit per batch, not two.
-        imp.heartbeat_at = timezone.now()
-        imp.save(
-            update_fields=[
-                "heartbeat_at",
-                "checkpoint",
-                "created_count",
-                "updated_count",
-                "unchanged_count",
-                "failed_count",
-            ]
-        )
+    try:
+        with transaction.atomic():
+            result = upsert_contacts(cleaned, options)
+    except IntegrityError:
+        # Another writer took an e-mail meanwhile: write row by row so only that row fails.
+        options.known.clear()
+        result = BatchResult()
+        for row in cleaned:
+            try:
+                with transaction.atomic():
+                    result.extend(upsert_contacts([row], options))
+            except IntegrityError:
+                result.failures.append(
+                    RowFailure(row[0], "email", "The e-mail address was just taken.")
+                )
+    failures += result.failures
+    ImportProblem.objects.bulk_create(
+        [_problem(imp, f, cells[f.row_number]) for f in failures], batch_size=500
+    )
+    _journal(imp, result)
+    _add_notes(imp, options, result, notes)
+    imp.checkpoint = batch[-1][0]
+    imp.created_count += len(result.created)
+    imp.updated_count += len(result.updated)
+    imp.unchanged_count += len(result.unchanged)
+    imp.failed_count += len({f.row_number for f in failures})
+    # The sign of life commits with the batch: no commit of its own.
+    imp.heartbeat_at = timezone.now()
+    imp.save(
+        update_fields=[
+            "heartbeat_at",
+            "checkpoint",
+            "created_count",
+            "updated_count",
+            "unchanged_count",
+            "failed_count",
+        ]
+    )
 
 
 def _journal(imp: Import, result: BatchResult) -> None:
