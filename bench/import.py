@@ -1,13 +1,17 @@
-"""Benchmark: import a generated N-row, 15-column CSV end to end on SQLite (default 1,000,000).
+"""Benchmark: import a generated N-row, 15-column CSV end to end (default 1,000,000 rows), on
+SQLite (the target) or PostgreSQL.
 
 The CSV holds Spanish, Polish and English names, e-mails, phones, company, job title, address,
 country, birthday, score, status and tags, with a few broken rows. Each run starts from an
 empty database, uploads the file and runs the import as the worker would (detection, mapping,
 normalisation, validation, upsert by e-mail, timeline rows, journal, error report). It reports
-rows per second end to end and the peak resident memory of the process, and writes
-bench/results/import.json.
+rows per second end to end and the peak resident memory of the process (on PostgreSQL the
+server's own memory is not counted), and writes bench/results/import.json.
 
-    .venv/bin/python bench/import.py [N] [--runs R]
+    .venv/bin/python bench/import.py [N] [--runs R] [--db sqlite|postgresql]
+
+PostgreSQL runs go to a database dropped and created for each run, kt_bench_import on the local
+server unless BENCH_DATABASE_URL names another.
 """
 
 import argparse
@@ -106,6 +110,19 @@ def generate(path: Path, rows: int, seed: int = 7) -> None:
             )
 
 
+POSTGRESQL_URL = "postgres://postgres@127.0.0.1:5432/kt_bench_import"
+
+
+def _recreate_postgresql_database(url: str) -> None:
+    """An empty database for a run: the import starts from nothing, as on SQLite."""
+    import psycopg
+
+    server, name = url.rsplit("/", 1)
+    with psycopg.connect(f"{server}/postgres", autocommit=True) as conn:
+        conn.execute(f'DROP DATABASE IF EXISTS "{name}"')
+        conn.execute(f'CREATE DATABASE "{name}"')
+
+
 def run_once(csv_path: Path, rows: int) -> dict:
     import django
     from django.core.management import call_command
@@ -155,6 +172,7 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("rows", nargs="?", type=int, default=1_000_000)
     parser.add_argument("--runs", type=int, default=1)
+    parser.add_argument("--db", choices=["sqlite", "postgresql"], default="sqlite")
     args = parser.parse_args()
     data = ROOT / "bench" / "data"
     data.mkdir(parents=True, exist_ok=True)
@@ -165,10 +183,14 @@ def main() -> None:
     for _ in range(args.runs):
         # A fresh process per run, so peak memory and the database start from nothing.
         work = Path(tempfile.mkdtemp(prefix="kt-bench-import-"))
+        database_url = f"sqlite:///{work / 'bench.sqlite3'}"
+        if args.db == "postgresql":
+            database_url = os.environ.get("BENCH_DATABASE_URL", POSTGRESQL_URL)
+            _recreate_postgresql_database(database_url)
         pid = os.fork()
         if pid == 0:
             os.environ["KARTOTEKA_DATA_DIR"] = str(work)
-            os.environ["DATABASE_URL"] = f"sqlite:///{work / 'bench.sqlite3'}"
+            os.environ["DATABASE_URL"] = database_url
             os.environ["DJANGO_SETTINGS_MODULE"] = "kartoteka.settings"
             os.environ["KARTOTEKA_TASKS"] = "immediate"
             (work / "result.json").write_text(json.dumps(run_once(csv_path, args.rows)))
@@ -178,6 +200,7 @@ def main() -> None:
         shutil.rmtree(work, ignore_errors=True)
         print(json.dumps(results[-1]))
     summary = {
+        "database": args.db,
         "rows": args.rows,
         "columns": len(HEADERS),
         "runs": results,
@@ -188,11 +211,11 @@ def main() -> None:
     }
     out = ROOT / "bench" / "results" / "import.json"
     out.parent.mkdir(parents=True, exist_ok=True)
-    # One entry per file size, so a quick small run does not replace the 1M-row result.
+    # One entry per database and file size, so a quick small run does not replace the 1M result.
     kept = json.loads(out.read_text()) if out.exists() else {}
-    by_rows = kept.get("by_rows", {})
-    by_rows[str(args.rows)] = summary
-    out.write_text(json.dumps({"benchmark": "import", "by_rows": by_rows}, indent=2) + "\n")
+    by_database = kept.get("by_database", {})
+    by_database.setdefault(args.db, {})[str(args.rows)] = summary
+    out.write_text(json.dumps({"benchmark": "import", "by_database": by_database}, indent=2) + "\n")
     print(json.dumps({k: v for k, v in summary.items() if k != "runs"}))
 
 

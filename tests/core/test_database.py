@@ -1,4 +1,5 @@
-"""SQLite's planner gets statistics: after an import, after the demo, and periodically."""
+"""The planner gets statistics: after an import, after the demo, periodically, and on
+PostgreSQL while an import makes the tables outgrow them."""
 
 import pytest
 from django.db import connection
@@ -21,8 +22,18 @@ def _analysed_tables() -> set[str]:
 
 
 sqlite_only = pytest.mark.skipif(
-    "connection.vendor != 'sqlite'", reason="PostgreSQL's autovacuum keeps its statistics"
+    "connection.vendor != 'sqlite'", reason="SQLite's statistics tables"
 )
+postgresql_only = pytest.mark.skipif(
+    "connection.vendor != 'postgresql'", reason="PostgreSQL's statistics in pg_class"
+)
+
+
+def _estimated_rows(table: str) -> float:
+    """PostgreSQL's estimate of the table's rows: -1 until it is first analysed."""
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT reltuples FROM pg_class WHERE relname = %s", [table])
+        return cursor.fetchone()[0]
 
 
 @sqlite_only
@@ -75,3 +86,55 @@ def test_the_worker_clock_refreshes_them_periodically():
     jobs = {job.name: job for job in schedule.registered()}
     assert jobs["core.planner_statistics"].task is tasks.refresh_planner_statistics
     tasks.refresh_planner_statistics.call()  # runs on either database
+
+
+@postgresql_only
+def test_refreshing_statistics_analyses_the_tables_named_on_postgresql(admin):
+    for index in range(3):
+        make_contact(admin, email=f"p{index}@example.com", company="Acme")
+    database.refresh_planner_statistics(["contacts_contact"])
+    assert _estimated_rows("contacts_contact") == 3
+
+
+@postgresql_only
+def test_after_a_large_import_the_foreign_key_check_looks_up_the_primary_key(
+    admin, tmp_path, monkeypatch
+):
+    """Planned for an empty table, the check of a new timeline row's contact walked the whole
+    (source, id) index of the contacts: an import into a new database slowed with every row.
+    The import refreshes the statistics as it goes, and the check finds the contact by id."""
+    monkeypatch.setattr(transfer_services, "BATCH_SIZE", 100)
+    monkeypatch.setattr(transfer_services, "STATISTICS_AFTER_ROWS", 100)
+    rows = "".join(f"p{n}@example.com\n" for n in range(600))
+    run(admin, write(tmp_path, "people.csv", "Email\n" + rows))
+    with connection.cursor() as cursor:
+        cursor.execute("EXPLAIN SELECT 1 FROM ONLY contacts_contact WHERE id = 1 FOR KEY SHARE")
+        plan = "\n".join(line for (line,) in cursor.fetchall())
+    assert "contacts_contact_pkey" in plan
+
+
+def test_an_import_refreshes_the_statistics_each_time_the_contacts_double_on_postgresql(
+    admin, tmp_path, monkeypatch
+):
+    make_contact(admin, email="already@example.com")
+    refreshed = []  # the contacts there were at each refresh during the import
+    monkeypatch.setattr(transfer_services, "BATCH_SIZE", 2)
+    monkeypatch.setattr(transfer_services, "STATISTICS_AFTER_ROWS", 3)
+    monkeypatch.setattr(
+        transfer_services.database,
+        "refresh_planner_statistics",
+        lambda tables=(): refreshed.append((len(tables) > 0, _count_contacts())),
+    )
+    rows = "".join(f"p{n}@example.com\n" for n in range(14))
+    run(admin, write(tmp_path, "people.csv", "Email\n" + rows))
+    if connection.vendor == "postgresql":
+        # 1 + 2 rows a batch: 3 ≥ 3, then at least twice that (7 ≥ 6, 15 ≥ 14), then the end.
+        assert refreshed == [(True, 3), (True, 7), (True, 15), (False, 15)]
+    else:
+        assert refreshed == [(False, 15)]  # SQLite: once, at the end
+
+
+def _count_contacts() -> int:
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT count(*) FROM contacts_contact")
+        return cursor.fetchone()[0]
