@@ -85,7 +85,8 @@ def _in_child(target, *args) -> None:
         raise SystemExit(f"{target.__name__} failed")
 
 
-def _django(database: Path) -> None:
+def _migrate(database: Path) -> None:
+    """Set up Django for the SQLite file `database` and create its tables."""
     os.environ["KARTOTEKA_DATA_DIR"] = str(database.parent)
     os.environ["DATABASE_URL"] = f"sqlite:///{database}"
     os.environ["DJANGO_SETTINGS_MODULE"] = "kartoteka.settings"
@@ -101,7 +102,7 @@ def _django(database: Path) -> None:
 
 
 def _import(database: Path, csv_path: Path) -> None:
-    _django(database)
+    _migrate(database)
     from kartoteka.accounts.models import User
     from kartoteka.transfer import services
 
@@ -256,7 +257,7 @@ def main() -> None:
         # children only, each for the database it names.
         empty = work / "empty" / "bench.sqlite3"
         empty.parent.mkdir()
-        _in_child(_django, empty)
+        _in_child(_migrate, empty)
         os.environ["KARTOTEKA_DATA_DIR"] = str(work)
         _django_settings_only()
         from kartoteka.transfer.services import IMPORT_SQLITE_PRAGMAS
