@@ -463,9 +463,9 @@ class _GrowthStatistics:
     time the contacts have doubled since the import started or last refreshed them (the first
     time after STATISTICS_AFTER_ROWS): plans made for small tables, such as those of a new
     database, walk whole indexes once the tables are large (see
-    database.refresh_planner_statistics). Ten refreshes for a million rows into an
-    empty database; SQLite's planner looks rows up by id without statistics, and reads whole
-    tables to make them, so it gets them once, at the end."""
+    database.refresh_planner_statistics). Nine while a million rows go into an empty
+    database, then run_import's own at the end. SQLite's planner looks rows up by id without
+    statistics, and reads whole tables to make them, so it gets them once, at the end."""
 
     def __init__(self, imp: Import):
         self.imp = imp
