@@ -555,7 +555,7 @@ def insert_values(
                 [(pk_value, *row) for pk_value, row in zip(ids, values, strict=True)],
             )
             return ids
-        insert = f"INSERT INTO {table} ({', '.join(columns)})"
+        columns_sql = ", ".join(columns)
         if returning:
             # The transaction holds SQLite's only write lock, so nobody else can take the next
             # ids: number the rows here and insert them with the ids.
@@ -567,11 +567,11 @@ def insert_values(
             first = cursor.fetchone()[0] + 1
             ids = range(first, first + len(values))
             _insert_rows(
-                f"INSERT INTO {table} ({pk}, {', '.join(columns)})",
+                f"INSERT INTO {table} ({pk}, {columns_sql})",
                 [(pk_value, *row) for pk_value, row in zip(ids, values, strict=True)],
             )
             return list(ids)
-        _insert_rows(insert, values)
+        _insert_rows(f"INSERT INTO {table} ({columns_sql})", values)
     return []
 
 
