@@ -1,6 +1,8 @@
 """After a forget has returned, nothing holds the person any more: not the database's own
-files (SQLite's database file and write-ahead log, byte for byte; PostgreSQL's pg_dump), not a
-file in the data directory or the file storage, not what the API shows of other contacts."""
+files (SQLite's database file and write-ahead log, byte for byte; on PostgreSQL pg_dump and
+every row version the tables keep, dead ones included, which the vacuum after a forget
+removes), not a file in the data directory or the file storage, not what the API shows of
+other contacts."""
 
 import os
 import subprocess
@@ -73,6 +75,27 @@ def person(admin, sales, settings, tmp_path):
     return contact, colleague
 
 
+def _row_versions() -> bytes:
+    """Every version of every row PostgreSQL's tables hold, live or dead (until VACUUM)."""
+    found = []
+    with connection.cursor() as cursor:
+        cursor.execute("CREATE EXTENSION IF NOT EXISTS pageinspect")
+        cursor.execute(
+            "SELECT oid::regclass::text, pg_relation_size(oid) / current_setting('block_size')::int"
+            " FROM pg_class WHERE relkind IN ('r', 't') AND relpersistence = 'p'"
+            " AND relnamespace IN ('public'::regnamespace, 'pg_toast'::regnamespace)"
+        )
+        for table, pages in cursor.fetchall():
+            for page in range(int(pages)):
+                cursor.execute(
+                    "SELECT t_data FROM heap_page_items(get_raw_page(%s, %s))"
+                    " WHERE t_data IS NOT NULL",
+                    [table, page],
+                )
+                found += [bytes(data) for (data,) in cursor.fetchall()]
+    return b"".join(found)
+
+
 def _database_bytes() -> bytes:
     if connection.vendor == "sqlite":
         name = Path(connection.settings_dict["NAME"])
@@ -96,7 +119,7 @@ def _database_bytes() -> bytes:
         check=True,
         timeout=120,
     )
-    return dumped.stdout
+    return dumped.stdout + _row_versions()
 
 
 def _files_bytes(*roots: Path) -> bytes:

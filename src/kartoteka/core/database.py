@@ -52,8 +52,9 @@ def refresh_planner_statistics(tables: Sequence[str] = ()) -> None:
             cursor.execute(f"PRAGMA mmap_size={int(mapped)}")
 
 
-# How long, at most, the background clean-up after an erasure waits for SQLite's readers to let
-# go of the write-ahead log, before it gives up until the next erasure or the next checkpoint.
+# How long the request that erased waits for SQLite's readers to let go of the write-ahead log
+# before it leaves the checkpoint to a background task, and how many seconds that task tries.
+PURGE_WAIT_MS = 2000
 PURGE_ATTEMPTS = 30
 
 
@@ -72,10 +73,11 @@ def purge_deleted_rows(tables: Sequence[str]) -> bool:
 
     SQLite keeps the pages as they were before, and after, in its write-ahead log until a
     checkpoint copies them into the database file; a TRUNCATE checkpoint does that now and
-    empties the log file. If a reader still holds an old snapshot, the busy timeout is waited
-    out and a background task tries again. PostgreSQL keeps the dead row versions in the tables
+    empties the log file. If a reader keeps the log for longer than PURGE_WAIT_MS, a background
+    task tries again. PostgreSQL keeps the dead row versions in the tables
     and indexes until VACUUM removes them, which a background task does (VACUUM cannot run in a
-    transaction, and takes a while on a large table).
+    transaction, and takes a while on a large table). Its dead rows' bytes stay in the tables'
+    free space until reused, and in its own write-ahead log until recycled: see the README.
     """
     if connection.in_atomic_block:
         return False
@@ -90,10 +92,17 @@ def purge_deleted_rows(tables: Sequence[str]) -> bool:
     return False
 
 
-def _checkpoint_truncate() -> bool:
+def _checkpoint_truncate(wait_ms: int = PURGE_WAIT_MS) -> bool:
+    """Copy the whole log into the database file and empty it; False if a reader kept it."""
     with connection.cursor() as cursor:
-        cursor.execute("PRAGMA wal_checkpoint(TRUNCATE)")
-        busy, _log, _copied = cursor.fetchone()
+        cursor.execute("PRAGMA busy_timeout")
+        usual = cursor.fetchone()[0]
+        cursor.execute(f"PRAGMA busy_timeout = {int(wait_ms)}")
+        try:
+            cursor.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+            busy, _log, _copied = cursor.fetchone()
+        finally:
+            cursor.execute(f"PRAGMA busy_timeout = {int(usual)}")
     return not busy
 
 
