@@ -4,7 +4,8 @@ A person is quoted by their e-mail addresses, by their phone numbers in the form
 them (+34 612 345 678, 0034 612345678, 612 34 56 78, 612-345-678) and by their whole name,
 in any case and with or without accents ("Ana García", "GARCIA, Ana", "ana.garcia"). Each
 table's owner asks `candidates` for the rows worth reading (the database narrows by plain
-substrings and a pattern of the phone digits) and writes `redact(value)` back.
+substrings and the phone's digits in order) and writes `redact(value)` back. A quote becomes
+REDACTED; the rest of the text stays, so a colleague's note keeps what it says about them.
 """
 
 import io
@@ -99,7 +100,10 @@ def _phone_patterns(number: str) -> tuple[str, str] | None:
         digits = re.sub(r"\D", "", number)
         if len(digits) < 6:
             return None
-        return DIGIT_GAP.join(digits), f"%{DB_DIGIT_GAP.join(digits)}%"
+        return (
+            r"(?<![\d+])" + DIGIT_GAP.join(digits) + r"(?!\d)",
+            f"%{DB_DIGIT_GAP.join(digits)}%",
+        )
     national = str(parsed.national_number)
     if parsed.italian_leading_zero:
         national = "0" * max(parsed.number_of_leading_zeros or 1, 1) + national
