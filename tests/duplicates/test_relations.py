@@ -37,3 +37,26 @@ def test_anonymised_tables_can_lose_their_contact_link():
         if relation.policy and relation.policy.forget == relations.ANONYMISE:
             assert isinstance(relation.field, models.ForeignKey)
             assert relation.field.null, relation.key
+
+
+def test_every_text_column_is_swept_on_forget_or_says_why_not():
+    assert relations.unswept_text_columns() == [], (
+        "Add these columns to MENTIONS (and sweep them in the owner's forget_mentions) or to "
+        "NOT_SWEPT with the reason in kartoteka/duplicates/relations.py"
+    )
+
+
+def test_a_new_text_column_without_a_forget_sweep_is_reported(monkeypatch):
+    monkeypatch.setitem(relations.MENTIONS, "activity.Task", ("title",))
+    assert relations.unswept_text_columns() == ["activity.Task.description"]
+
+
+def test_every_table_that_is_swept_has_an_owner_that_sweeps_it():
+    from importlib import import_module
+
+    owners = [import_module(name) for name in relations.mention_owners()]
+    assert {owner.__name__ for owner in owners} == {
+        "kartoteka.activity.services",
+        "kartoteka.transfer.services",
+    }
+    assert all(callable(owner.forget_mentions) for owner in owners)

@@ -109,5 +109,7 @@ def test_the_name_in_either_order_and_with_punctuation_between_is_swept(admin, s
 
     forget_contact(admin, person)
 
-    assert list(Notification.objects.values_list("text", flat=True)) == [""] * len(quoted)
-    assert Activity.objects.get(contact=other, kind="call").payload == {}
+    assert sorted(Notification.objects.values_list("text", flat=True)) == sorted(
+        ["[…] called", "[…]: invoice", "re: […]", "[…]"]
+    )
+    assert Activity.objects.get(contact=other, kind="call").payload == {"summary": "[…]"}

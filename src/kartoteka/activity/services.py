@@ -10,7 +10,7 @@ import hashlib
 import re
 import unicodedata
 import uuid
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from datetime import datetime
 from typing import Any
 
@@ -19,6 +19,7 @@ from django.conf import settings
 from django.core.files import File
 from django.core.files.storage import default_storage
 from django.db import transaction
+from django.db.models import Model
 from django.template.defaultfilters import filesizeformat
 from django.utils import timezone
 
@@ -48,6 +49,7 @@ from kartoteka.core import events
 from kartoteka.core.errors import ErrorCollector, Forbidden, InvalidInput, NotFound
 from kartoteka.core.normalise import clean_text
 from kartoteka.core.scope import can_see_contact, is_admin, visible_contacts
+from kartoteka.duplicates.relations import MENTIONS, Mentions
 
 
 def _json_safe(value: Any) -> Any:
@@ -814,3 +816,48 @@ def erase_stored_files(*, contact_id: int, **_event: Any) -> None:
     still_used = set(ContactFile.objects.filter(file__in=paths).values_list("file", flat=True))
     for path in paths - still_used:
         default_storage.delete(path)
+
+
+# --------------------------------------------------------------------------------------------
+# Forget: a forgotten person taken out of the texts of this app that quote them without
+# pointing at them (a note on a colleague's card, a task's title, a timeline summary).
+# privacy.services.forget_contact calls this; duplicates.relations.MENTIONS lists the columns.
+
+
+def forget_mentions(mentions: Mentions) -> int:
+    """Replace every quote of the person (a privacy.mentions.Mentions) in this app's tables;
+    returns the rows changed. Note and comment bodies are rendered again from the new text."""
+    return (
+        _forget_mentions_in(Activity, mentions)
+        + _forget_mentions_in(Note, mentions, rendered=_note_html)
+        + _forget_mentions_in(Comment, mentions, rendered=_comment_html)
+        + _forget_mentions_in(Task, mentions)
+        + _forget_mentions_in(Notification, mentions)
+    )
+
+
+def _note_html(note: Note) -> dict[str, str]:
+    return {"body_html": render_markdown(note.body)}
+
+
+def _comment_html(comment: Comment) -> dict[str, str]:
+    names = [user.username for user in comment.mentions.all()]
+    return {"body_html": render_markdown(comment.body, mentions=names)}
+
+
+def _forget_mentions_in(
+    model: type[Model], mentions: Mentions, *, rendered: Callable[[Any], dict] | None = None
+) -> int:
+    fields = MENTIONS[model._meta.label]
+    changed = 0
+    for row in mentions.candidates(model._default_manager.all(), fields).iterator():
+        values = {name: mentions.redact(getattr(row, name)) for name in fields}
+        if all(values[name] == getattr(row, name) for name in fields):
+            continue
+        for name, value in values.items():
+            setattr(row, name, value)
+        model._default_manager.filter(pk=row.pk).update(
+            **values, **(rendered(row) if rendered else {})
+        )
+        changed += 1
+    return changed

@@ -1,8 +1,10 @@
 """Upkeep of the database itself."""
 
+import time
 from collections.abc import Sequence
 
 from django.db import connection
+from django.db.backends.base.base import BaseDatabaseWrapper
 
 
 def refresh_planner_statistics(tables: Sequence[str] = ()) -> None:
@@ -48,3 +50,74 @@ def refresh_planner_statistics(tables: Sequence[str] = ()) -> None:
                 cursor.execute(f"ANALYZE {quote(table)}")
         finally:
             cursor.execute(f"PRAGMA mmap_size={int(mapped)}")
+
+
+# How long the request that erased waits for SQLite's readers to let go of the write-ahead log
+# before it leaves the checkpoint to a background task, and how many seconds that task tries.
+PURGE_WAIT_MS = 2000
+PURGE_ATTEMPTS = 30
+
+
+def use_secure_delete(sender: object, connection: BaseDatabaseWrapper, **kwargs: object) -> None:
+    """Receiver of connection_created: SQLite overwrites what it deletes with zeros (row, index
+    entry and freed page alike), so a deleted contact cannot be read back from the file's free
+    space. PostgreSQL has no such setting; it gets a VACUUM after an erasure instead."""
+    if connection.vendor == "sqlite":
+        with connection.cursor() as cursor:
+            cursor.execute("PRAGMA secure_delete = ON")
+
+
+def purge_deleted_rows(tables: Sequence[str]) -> bool:
+    """After personal data was deleted or overwritten and committed: clear the copies the
+    database still keeps of it. Runs outside a transaction (else it does nothing, returns False).
+
+    SQLite keeps the pages as they were before, and after, in its write-ahead log until a
+    checkpoint copies them into the database file; a TRUNCATE checkpoint does that now and
+    empties the log file. If a reader keeps the log for longer than PURGE_WAIT_MS, a background
+    task tries again. PostgreSQL keeps the dead row versions in the tables
+    and indexes until VACUUM removes them, which a background task does (VACUUM cannot run in a
+    transaction, and takes a while on a large table). Its dead rows' bytes stay in the tables'
+    free space until reused, and in its own write-ahead log until recycled: see the README.
+    """
+    if connection.in_atomic_block:
+        return False
+    if connection.vendor == "sqlite":
+        if _checkpoint_truncate():
+            return True
+    elif connection.vendor != "postgresql":
+        return False
+    from kartoteka.core.tasks import purge_deleted_rows_task
+
+    purge_deleted_rows_task.enqueue(list(tables))
+    return False
+
+
+def _checkpoint_truncate(wait_ms: int = PURGE_WAIT_MS) -> bool:
+    """Copy the whole log into the database file and empty it; False if a reader kept it."""
+    with connection.cursor() as cursor:
+        cursor.execute("PRAGMA busy_timeout")
+        usual = cursor.fetchone()[0]
+        cursor.execute(f"PRAGMA busy_timeout = {int(wait_ms)}")
+        try:
+            cursor.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+            busy, _log, _copied = cursor.fetchone()
+        finally:
+            cursor.execute(f"PRAGMA busy_timeout = {int(usual)}")
+    return not busy
+
+
+def finish_purge(tables: Sequence[str]) -> None:
+    """The background half of purge_deleted_rows."""
+    if connection.vendor == "postgresql":
+        quote = connection.ops.quote_name
+        existing = set(connection.introspection.table_names())
+        chosen = [table for table in tables if table in existing]
+        if chosen:
+            with connection.cursor() as cursor:
+                cursor.execute(f"VACUUM {', '.join(quote(table) for table in chosen)}")
+        return
+    if connection.vendor == "sqlite":
+        for _attempt in range(PURGE_ATTEMPTS):
+            if _checkpoint_truncate():
+                return
+            time.sleep(1)

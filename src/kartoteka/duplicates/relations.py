@@ -8,7 +8,9 @@ test fails).
 Models are named "app_label.Model.field" so entries for apps that do not exist yet are harmless.
 """
 
+from collections.abc import Sequence
 from dataclasses import dataclass, field
+from typing import Any, Protocol
 
 from django.apps import apps
 from django.db import connection, models
@@ -82,21 +84,148 @@ POLICIES: dict[str, Policy] = {
 }
 
 
-# Tables whose text may quote a person without pointing at them: on forget, these fields are
-# blanked in every row that contains one of the person's e-mail addresses or phone numbers, or
-# their whole name (privacy.services says when a name counts).
-SWEEPS: dict[str, tuple[str, ...]] = {
+class Mentions(Protocol):
+    """What forget hands a table's owner: how to find and take out quotes of one person."""
+
+    def candidates(self, rows: models.QuerySet, fields: Sequence[str]) -> models.QuerySet:
+        """`rows` narrowed by the database to those whose `fields` may quote the person."""
+
+    def redact(self, value: Any) -> Any:
+        """`value` (text or JSON) with every quote of the person replaced."""
+
+    def with_name_parts(self) -> "Mentions":
+        """Also matching the first or the last name alone (for searches people typed)."""
+
+    def found_in_file(self, data: bytes) -> bool:
+        """Whether a stored file's bytes quote the person."""
+
+
+# Text that may quote a person without pointing at them (a note on a colleague's card:
+# "Referred by Ana García, ana@x.es"). On forget, privacy hands the person's Mentions
+# (privacy.mentions) to the owner app of each table listed here, and that app's services module
+# takes the person out of these columns in its own tables: `forget_mentions(mentions) -> int`
+# (rows changed). Every text column of every table is either listed here, or in FILE_SWEEPS, or
+# in NOT_SWEPT with the reason it cannot quote a person; a column in none of them fails a test.
+MENTIONS: dict[str, tuple[str, ...]] = {
     "activity.Activity": ("payload",),
+    "activity.Note": ("body",),
+    "activity.Comment": ("body",),
+    "activity.Task": ("title", "description"),
     "activity.Notification": ("text",),
+    "transfer.Import": ("file_name", "headers", "message"),
+    "transfer.ImportRow": ("before", "after"),
     "transfer.ImportProblem": ("value", "message"),
+    # Queries are what someone typed to find people: the first or last name alone counts there.
+    "transfer.Export": ("query", "message"),
 }
-# Stored files named by a path column (uploaded imports, finished exports): on forget, a file
-# that contains one of the person's e-mail addresses, phone numbers or their whole name is
-# deleted and the column blanked.
+# Stored files named by a path column (uploaded imports, finished exports): on forget, the
+# owner's `forget_files_mentioning(mentions) -> list[str]` blanks the column of each file that
+# quotes the person and deletes the file once the transaction commits.
 FILE_SWEEPS: dict[str, str] = {
     "transfer.Import": "file_path",
     "transfer.Export": "file_path",
 }
+# Text columns that cannot quote a person, as "app.Model" (the whole table) or
+# "app.Model.field", with the reason.
+_TEAM = "the team and its sign-ins, not contacts"
+_NAMES = "names and settings the team gives things, not notes about people"
+_CODE = "a code, a kind, a status or a path the app writes"
+_CARD = "a contact's card holds that contact's own data (the forgotten contact's rows are erased)"
+NOT_SWEPT: dict[str, str] = {
+    "auth.Permission": _CODE,
+    "auth.Group": _NAMES,
+    "contenttypes.ContentType": _CODE,
+    "sessions.Session": "signed-in sessions of the team",
+    "django_tasks_database.DBTaskResult": "background tasks take ids, never personal data",
+    "core.PeriodicRun": _CODE,
+    "accounts.User": _TEAM,
+    "accounts.ApiToken": _TEAM,
+    "axes.AccessAttempt": _TEAM,
+    "axes.AccessLog": _TEAM,
+    "axes.AccessFailureLog": _TEAM,
+    "contacts.Contact": _CARD,
+    "contacts.ContactEmail": _CARD,
+    "contacts.ContactPhone": _CARD,
+    "contacts.MessengerHandle": _CARD,
+    "contacts.ContactTag": _CARD,
+    "contacts.Company": "a company's own record",
+    "contacts.Tag": _NAMES,
+    "contacts.PropertyDefinition": _NAMES,
+    # Live rules that select contacts: rewriting one would change whom it selects.
+    "segments.SavedFilter": _NAMES,
+    "segments.Segment": _NAMES,
+    "segments.ActivityRecency": _CODE,
+    "activity.Activity.kind": _CODE,
+    "activity.Activity.actor_label": "a team member, a rule or an import",
+    "activity.Activity.detail_type": _CODE,
+    "activity.Note.body_html": "rendered again from the body when the body changes",
+    "activity.Comment.body_html": "rendered again from the body when the body changes",
+    "activity.Task.status": _CODE,
+    "activity.Task.created_by_label": "a team member, a rule or an import",
+    "activity.ContactFile": _CARD,
+    "activity.Notification.kind": _CODE,
+    "activity.Notification.actor_label": "a team member, a rule or an import",
+    "transfer.Import.format": _CODE,
+    "transfer.Import.encoding": _CODE,
+    "transfer.Import.delimiter": _CODE,
+    "transfer.Import.mapping": _CODE,
+    "transfer.Import.tags": _NAMES,
+    "transfer.Import.status": _CODE,
+    "transfer.ImportProblem.column": "a column of the file, by its header",
+    "transfer.Export.format": _CODE,
+    "transfer.Export.columns": _CODE,
+    "transfer.Export.status": _CODE,
+    "duplicates.MatchingRule": _NAMES,
+    "duplicates.MergeRecord": "a merge's snapshot is of the merged contacts (erased with them)",
+    "duplicates.DuplicateScan": _CODE,
+    "duplicates.DuplicateGroup": "the names of the rules that matched",
+    "privacy.ForgetRecord": "counts of what was erased, never the data",
+}
+TEXT_FIELDS = (
+    models.CharField,
+    models.TextField,
+    models.JSONField,
+    models.FileField,
+    models.GenericIPAddressField,
+)
+
+
+def unswept_text_columns() -> list[str]:
+    """Text columns of installed tables that forget neither sweeps nor says why not."""
+    found = []
+    for model in apps.get_models(include_auto_created=True):
+        label = model._meta.label
+        if label in NOT_SWEPT:
+            continue
+        for model_field in model._meta.concrete_fields:
+            if not isinstance(model_field, TEXT_FIELDS):
+                continue
+            name = model_field.name
+            if (
+                name in MENTIONS.get(label, ())
+                or FILE_SWEEPS.get(label) == name
+                or f"{label}.{name}" in NOT_SWEPT
+            ):
+                continue
+            found.append(f"{label}.{name}")
+    return sorted(found)
+
+
+def mention_tables() -> list[type[models.Model]]:
+    """The installed models of the tables in MENTIONS and FILE_SWEEPS."""
+    found = (installed(label) for label in dict.fromkeys([*MENTIONS, *FILE_SWEEPS]))
+    return [model for model in found if model is not None]
+
+
+def mention_owners() -> list[str]:
+    """The services modules that sweep the tables in MENTIONS and FILE_SWEEPS."""
+    found = set()
+    for label in [*MENTIONS, *FILE_SWEEPS]:
+        try:
+            found.add(f"{apps.get_app_config(label.split('.')[0]).name}.services")
+        except LookupError:
+            continue  # that app does not exist yet
+    return sorted(found)
 
 
 @dataclass(frozen=True)

@@ -1,27 +1,22 @@
 """Data-subject requests: stop or start monitoring a contact, record a data export, and forget a
 contact everywhere while keeping anonymous aggregates and an audit record."""
 
-import io
-import json
 import os
-import re
-import zipfile
-from dataclasses import dataclass
+from importlib import import_module
 
 from django.core.files.storage import default_storage
 from django.db import transaction
-from django.db.models import Q, TextField
-from django.db.models.functions import Cast, Lower
 from django.utils import timezone
 
 from kartoteka.accounts.models import User
 from kartoteka.activity import services as timeline
 from kartoteka.contacts import services as contacts
 from kartoteka.contacts.models import Contact
-from kartoteka.core import events
+from kartoteka.core import database, events
 from kartoteka.core.errors import Forbidden, NotFound
 from kartoteka.core.scope import can_see_contact, is_admin
 from kartoteka.duplicates import relations
+from kartoteka.privacy.mentions import Mentions
 from kartoteka.privacy.models import ForgetRecord
 
 MONITORING_STOPPED = "monitoring_stopped"
@@ -62,55 +57,12 @@ def record_data_export(actor: User | None, contact: Contact, *, files: int) -> N
     events.publish("contact.data_exported", contact_id=contact.pk)
 
 
-def _identifiers(contact: Contact) -> list[str]:
-    found = {e.casefold() for e in contact.emails.values_list("email", flat=True)}
-    found |= set(contact.phones.values_list("number", flat=True))
-    found |= {v for v in (contact.email.casefold(), contact.phone, contact.fax) if v}
-    return sorted(found)
-
-
-# A name identifies someone in free text only as the whole name: first and last name together,
-# in either order, as whole words. A first name alone ("Anna") or a last name alone ("García")
-# is in countless texts about other people, and a one-letter part ("J") would match inside any
-# word; so both parts must be there, each of at least MIN_NAME_PART characters. Between the
-# words any run of up to three spaces or punctuation marks counts (a CSV export has
-# "Anna,Nowak"), but never a letter: "Annabelle Nowakowska" is somebody else.
-MIN_NAME_PART = 2
-NAME_GAP = r"[\W_]{1,3}"
-# A run of XML tags between two cells of a sheet, read as one space.
-XML_TAG = re.compile(rb"(?:\s*<[^>]*>\s*)+")
-
-
-@dataclass(frozen=True)
-class _Name:
-    pattern: re.Pattern
-    # Lower-case texts a column must contain to be looked at (the database narrows first): the
-    # words as typed, and as a JSON column stores them with \u escapes.
-    needles: tuple[str, ...]
-
-
-def _names(contact: Contact) -> list[_Name]:
-    first = re.findall(r"[^\W_]+", contact.first_name.lower())
-    last = re.findall(r"[^\W_]+", contact.last_name.lower())
-    if not first or not last or min(len(w) for w in [*first, *last]) < MIN_NAME_PART:
-        return []
-    names = []
-    for words in ([*first, *last], [*last, *first]):
-        longest = max(words, key=len)
-        escaped = json.dumps(longest)[1:-1]
-        names.append(
-            _Name(
-                pattern=re.compile(
-                    r"(?<!\w)" + NAME_GAP.join(re.escape(w) for w in words) + r"(?!\w)"
-                ),
-                needles=tuple(dict.fromkeys([longest, escaped])),
-            )
-        )
-    return names
-
-
-def _quotes_name(text: str, names: list[_Name]) -> bool:
-    return any(name.pattern.search(text) for name in names)
+def _mentions(contact: Contact) -> Mentions:
+    emails = {contact.email, *contact.emails.values_list("email", flat=True)}
+    phones = {contact.phone, contact.fax, *contact.phones.values_list("number", flat=True)}
+    return Mentions.of(
+        emails=emails, phones=phones, first_name=contact.first_name, last_name=contact.last_name
+    )
 
 
 def _empty(model, name: str):
@@ -134,9 +86,9 @@ def forget_contact(actor: User | None, contact: Contact, *, actor_label: str = "
         raise Forbidden("Only admins may forget a contact.")
     label = _label(actor, actor_label)
     contact = Contact.objects.select_for_update(of=("self",)).get(pk=contact.pk)
-    identifiers = _identifiers(contact)
-    names = _names(contact)
+    mentions = _mentions(contact)
     erased: dict[str, int] = {}
+    touched = {Contact._meta.db_table}
     stored_files: list[str] = []
     for relation in relations.checked_relations():
         policy = relation.policy
@@ -148,6 +100,7 @@ def forget_contact(actor: User | None, contact: Contact, *, actor_label: str = "
         if not count:
             continue
         erased[relation.model._meta.label] = count
+        touched.add(relation.model._meta.db_table)
         if policy.forget == relations.ANONYMISE:
             changes = {name: _empty(relation.model, name) for name in policy.scrub}
             rows.update(**{relation.column: None, **changes, **policy.clear})
@@ -163,15 +116,20 @@ def forget_contact(actor: User | None, contact: Contact, *, actor_label: str = "
             )
             erased[f"{target._meta.label} (only linked to this contact)"] = orphans.count()
             orphans.delete()
-    swept = _sweep(identifiers, names)
+    swept = files_with_person = 0
+    for owner in relations.mention_owners():
+        services = import_module(owner)
+        swept += services.forget_mentions(mentions)
+        if hasattr(services, "forget_files_mentioning"):
+            found = services.forget_files_mentioning(mentions)
+            files_with_person += len(found)
     if swept:
         erased["mentions elsewhere"] = swept
-    files_with_person = _sweep_files(identifiers, names)
     if files_with_person:
-        erased["import and export files"] = len(files_with_person)
-    stored_files += files_with_person
-    if stored_files:
-        erased["files in storage"] = len(stored_files)
+        erased["import and export files"] = files_with_person
+    if stored_files or files_with_person:
+        erased["files in storage"] = len(stored_files) + files_with_person
+    touched |= {model._meta.db_table for model in relations.mention_tables()}
     contact_id = contact.pk
     contacts.delete_contact(actor, contact, actor_label=label)
     record = ForgetRecord.objects.create(
@@ -182,6 +140,10 @@ def forget_contact(actor: User | None, contact: Contact, *, actor_label: str = "
         erased=erased,
     )
     transaction.on_commit(lambda: _delete_files(stored_files))
+    # The deleted rows are zeroed in the database file as they go (SQLite's secure_delete); what
+    # the database keeps besides (SQLite's write-ahead log, PostgreSQL's dead row versions) is
+    # cleared once the transaction has committed.
+    transaction.on_commit(lambda: database.purge_deleted_rows(sorted(touched)))
     events.publish("contact.forgotten", contact_id=contact_id, record_id=record.pk)
     return record
 
@@ -193,88 +155,3 @@ def _delete_files(names: list[str]) -> None:
                 os.remove(name)
         else:
             default_storage.delete(name)
-
-
-def _file_mentions(path: str, identifiers: list[str], names: list[_Name]) -> bool:
-    """Whether a stored file (plain text, or a ZIP such as XLSX) contains an identifier or the
-    person's name."""
-    try:
-        if os.path.isabs(path):
-            with open(path, "rb") as handle:
-                data = handle.read()
-        else:
-            with default_storage.open(path, "rb") as handle:
-                data = handle.read()
-    except OSError:
-        return False
-    texts = [data]
-    if data[:2] == b"PK":
-        try:
-            with zipfile.ZipFile(io.BytesIO(data)) as archive:
-                # Tags out, so the cells of one row of a sheet read as words side by side.
-                texts = [XML_TAG.sub(b" ", archive.read(name)) for name in archive.namelist()]
-        except zipfile.BadZipFile:
-            pass
-    needles = [i.encode() for i in identifiers]
-    if any(needle in text.lower() for text in texts for needle in needles):
-        return True
-    return any(_quotes_name(text.decode("utf-8", "replace").lower(), names) for text in texts)
-
-
-def _sweep_files(identifiers: list[str], names: list[_Name]) -> list[str]:
-    """Blank the path of import and export files that contain the person; return the paths
-    (deleted once the transaction commits)."""
-    found: list[str] = []
-    for label, column in relations.FILE_SWEEPS.items():
-        model = relations.installed(label)
-        if model is None:
-            continue
-        for pk, path in model._default_manager.exclude(**{column: ""}).values_list("pk", column):
-            if path and _file_mentions(path, identifiers, names):
-                model._default_manager.filter(pk=pk).update(**{column: ""})
-                found.append(path)
-    return found
-
-
-def _as_text(value) -> str:
-    if isinstance(value, str):
-        return value.lower()
-    return json.dumps(value, ensure_ascii=False, default=str).lower()
-
-
-def _sweep(identifiers: list[str], names: list[_Name]) -> int:
-    """Blank the sweep fields of rows that quote one of the identifiers or the person's name;
-    returns rows touched.
-
-    The database picks the candidate rows by plain substring; a name is then confirmed here as
-    whole words, so a row that only contains a longer word ("Nowakowska" for "Nowak") is left.
-    """
-    needles = identifiers + [n for name in names for n in name.needles]
-    touched = 0
-    for label, fields in relations.SWEEPS.items():
-        model = relations.installed(label)
-        if model is None:
-            continue  # that app has not added the table yet
-        present = [n for n in fields if any(f.name == n for f in model._meta.concrete_fields)]
-        if not present or not needles:
-            continue
-        condition = Q()
-        annotations = {}
-        for name in present:
-            alias = f"_swept_{name}"
-            annotations[alias] = Lower(Cast(name, TextField()))
-            for value in needles:
-                condition |= Q(**{f"{alias}__contains": value})
-        rows = model._default_manager.annotate(**annotations).filter(condition)
-        ids = [
-            pk
-            for pk, *values in rows.values_list("pk", *present)
-            if any(i in _as_text(v) for v in values for i in identifiers)
-            or any(_quotes_name(_as_text(v), names) for v in values)
-        ]
-        if ids:
-            model._default_manager.filter(pk__in=ids).update(
-                **{name: _empty(model, name) for name in present}
-            )
-            touched += len(ids)
-    return touched

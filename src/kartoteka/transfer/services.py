@@ -20,6 +20,7 @@ from typing import Any
 from django.conf import settings
 from django.core.files.uploadedfile import UploadedFile
 from django.db import DatabaseError, IntegrityError, connection, connections, transaction
+from django.db.models import Model
 from django.utils import timezone
 
 from kartoteka.accounts.models import User
@@ -43,6 +44,7 @@ from kartoteka.contacts.services import clean_tag_names, property_definitions
 from kartoteka.core import database
 from kartoteka.core.errors import Conflict, InvalidInput
 from kartoteka.core.scope import is_admin
+from kartoteka.duplicates.relations import FILE_SWEEPS, MENTIONS, Mentions
 from kartoteka.transfer import formats, mapping
 from kartoteka.transfer.models import (
     Export,
@@ -994,3 +996,49 @@ def run_export(export_id: int) -> Export:
     export.finished_at = timezone.now()
     export.save(update_fields=["rows_done", "file_path", "status", "finished_at"])
     return export
+
+
+# --------------------------------------------------------------------------------------------
+# Forget: a forgotten person taken out of imports and exports that quote them without pointing
+# at them (an import's report, the journal of another contact, an export's query, the files).
+# privacy.services.forget_contact calls these; duplicates.relations lists the columns.
+
+
+def forget_mentions(mentions: Mentions) -> int:
+    """Replace every quote of the person in the import and export records; returns the rows
+    changed. An export's query was typed to find people, so a first or last name alone counts."""
+    return (
+        _forget_mentions_in(Import, mentions)
+        + _forget_mentions_in(ImportRow, mentions)
+        + _forget_mentions_in(ImportProblem, mentions)
+        + _forget_mentions_in(Export, mentions.with_name_parts())
+    )
+
+
+def _forget_mentions_in(model: type[Model], mentions: Mentions) -> int:
+    fields = MENTIONS[model._meta.label]
+    changed = 0
+    for row in mentions.candidates(model._default_manager.all(), fields).iterator():
+        values = {name: mentions.redact(getattr(row, name)) for name in fields}
+        if any(values[name] != getattr(row, name) for name in fields):
+            model._default_manager.filter(pk=row.pk).update(**values)
+            changed += 1
+    return changed
+
+
+def forget_files_mentioning(mentions: Mentions) -> list[str]:
+    """Blank the path of every uploaded import and written export whose file quotes the person;
+    the files are deleted once the transaction commits. Returns their paths."""
+    found: list[str] = []
+    for model in (Import, Export):
+        column = FILE_SWEEPS[model._meta.label]
+        for pk, path in model._default_manager.exclude(**{column: ""}).values_list("pk", column):
+            try:
+                data = Path(path).read_bytes()
+            except OSError:
+                continue
+            if mentions.found_in_file(data):
+                model._default_manager.filter(pk=pk).update(**{column: ""})
+                found.append(path)
+    transaction.on_commit(lambda: [Path(path).unlink(missing_ok=True) for path in found])
+    return found
