@@ -2,6 +2,8 @@
 
 import datetime as dt
 
+import pytest
+
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
@@ -248,3 +250,42 @@ def test_bulk_tag_action_needs_a_tag_name(sales_client, contact):
     )
     assert response.status_code == 302
     assert "Enter a tag name" in sales_client.get(LIST).content.decode()
+
+
+@pytest.mark.parametrize(
+    ("walk_slice", "walked"),
+    [(8, True), (3, False), (1000, True)],
+    ids=["a page found in the list's order", "too sparse: the filter leads", "the slice ends"],
+)
+def test_a_filtered_list_pages_the_same_whichever_way_it_is_read(
+    admin_client, admin, monkeypatch, walk_slice, walked
+):
+    """A filtered page is read from a slice of the unfiltered order when the filter fills it
+    there, and from the filter's own matches otherwise: the rows and their pages are the same,
+    forwards and back."""
+    monkeypatch.setattr(views, "PAGE_SIZE", 3)
+    monkeypatch.setattr(views, "WALK_SLICE", walk_slice)
+    outcomes = []
+    real = views._ids_walking_order
+
+    def spy(*args, **kwargs):
+        found = real(*args, **kwargs)
+        outcomes.append(found is not None)
+        return found
+
+    monkeypatch.setattr(views, "_ids_walking_order", spy)
+    for n in range(20):
+        make_contact(admin, first_name=f"c{n:02d}", last_name="", tags=["vip"] if n % 2 else [])
+    pages, cursor = [], None
+    while True:
+        query = {"tag": "vip", "sort": "name", **({"after": cursor} if cursor else {})}
+        page = admin_client.get(LIST, query).context["page"]
+        pages.append(page)
+        cursor = page.next_cursor
+        if not cursor:
+            break
+    shown = [name for page in pages for name in (c.full_name for c in page.contacts)]
+    assert shown == [f"c{n:02d}" for n in range(1, 20, 2)]
+    back = admin_client.get(LIST, {"tag": "vip", "sort": "name", "before": pages[1].previous_cursor})
+    assert names(back) == shown[:3]
+    assert outcomes[0] is walked

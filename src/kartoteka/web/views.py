@@ -88,6 +88,9 @@ def _back(request: HttpRequest, fallback: str) -> str:
 
 PAGE_SIZE = 50
 COUNT_CAP = 10_000
+# A filtered page is first sought among this many rows of the list's own order (see
+# _ids_walking_order): filters that match at least one contact in 80 fill a page there.
+WALK_SLICE = 4_000
 
 
 @dataclass
@@ -178,8 +181,14 @@ def _list_contacts(request: HttpRequest, *, clients: bool = False) -> tuple[Quer
     return contacts, filters, errors
 
 
-def _list_page(request: HttpRequest, contacts: QuerySet, *, clients: bool) -> ListPage:
-    """Sort by a shown column and cut one keyset page, (sort value, id) after a cursor."""
+def _list_page(
+    request: HttpRequest, contacts: QuerySet, *, clients: bool, unfiltered: QuerySet | None = None
+) -> ListPage:
+    """Sort by a shown column and cut one keyset page, (sort value, id) after a cursor.
+
+    `unfiltered`: the same list before its filters (the user's scope, the Clients view's
+    status), given when filters narrow `contacts`, so a page of a broad filter can be found
+    by reading the list's order instead of sorting every match."""
     definitions = list(contact_queries.all_property_definitions())
     available = available_columns(definitions, materialised_details() if definitions else set())
     columns = chosen_columns(request.user, available, clients=clients)
@@ -194,18 +203,31 @@ def _list_page(request: HttpRequest, contacts: QuerySet, *, clients: bool) -> Li
     if clients and column.key == "won_at":
         # Every client has won_at set, so the bare column (and its index) replaces the coalesce.
         sort_value = F("won_at")
-    contacts = contacts.annotate(sort_value=sort_value).select_related("company")
     prefetch = sorted({p for c in columns for p in c.prefetch})
-    if prefetch:
-        contacts = contacts.prefetch_related(*prefetch)
+
+    def shaped(rows: QuerySet) -> QuerySet:
+        rows = rows.annotate(sort_value=sort_value).select_related("company")
+        return rows.prefetch_related(*prefetch) if prefetch else rows
+
+    contacts = shaped(contacts)
     after, before = request.GET.get("after", ""), request.GET.get("before", "")
     backwards = bool(before) and not after
     cursor = _read_cursor(column, before if backwards else after)
+    newest_first = page.descending != backwards
+    rows = None
     if column.missing_last:
         rows = _rows_missing_last(contacts, column, cursor, page.descending, backwards=backwards)
-    else:
+    elif unfiltered is not None:
+        found = _ids_walking_order(
+            unfiltered.annotate(sort_value=sort_value), contacts, cursor, newest_first=newest_first
+        )
+        if found is not None:
+            # The rows of the ids found, without evaluating the filter again.
+            order = ("-sort_value", "-pk") if newest_first else ("sort_value", "pk")
+            rows = list(shaped(unfiltered.filter(pk__in=found)).order_by(*order))
+    if rows is None:
         # A previous page is read in the reverse order from that page's first row, then flipped.
-        rows = _rows_after(contacts, cursor, newest_first=page.descending != backwards)
+        rows = _rows_after(contacts, cursor, newest_first=newest_first)
     more = len(rows) > PAGE_SIZE
     rows = rows[:PAGE_SIZE]
     if backwards:
@@ -225,6 +247,29 @@ def _rows_after(contacts: QuerySet, cursor: tuple | None, *, newest_first: bool)
         contacts = _after(contacts, *cursor, newest_first=newest_first)
     order = ("-sort_value", "-pk") if newest_first else ("sort_value", "pk")
     return list(contacts.order_by(*order)[: PAGE_SIZE + 1])
+
+
+def _ids_walking_order(
+    walk: QuerySet, contacts: QuerySet, cursor: tuple | None, *, newest_first: bool
+) -> list[int] | None:
+    """The ids of _rows_after's rows for a filtered list, found among the next WALK_SLICE rows
+    of the unfiltered list (`walk`) in its order; None when fewer match than fill a page.
+
+    Left to itself, the database finds a filter's matches through the filter's index and sorts
+    all of them for one page: a quarter of a million contacts for "country PL". Read in the
+    list's order through the sort's index, a broad filter fills a page within a few thousand
+    rows. A narrow one does not, and then its own index leads: it has few rows to sort."""
+    order = ("-sort_value", "-pk") if newest_first else ("sort_value", "pk")
+    part = _after(walk, *cursor, newest_first=newest_first) if cursor else walk
+    # The slice stays in the database (a subquery): its ids never travel through Python.
+    in_slice = part.order_by(*order).values("pk")[:WALK_SLICE]
+    matching = contacts.filter(pk__in=in_slice).order_by(*order)
+    found = list(matching.values_list("pk", flat=True)[: PAGE_SIZE + 1])
+    if len(found) > PAGE_SIZE:
+        return found
+    if not part.order_by(*order).values("pk")[WALK_SLICE - 1 : WALK_SLICE]:
+        return found  # the slice reached the end of the list: these are all
+    return None
 
 
 def _after(contacts: QuerySet, value, pk: int, *, newest_first: bool) -> QuerySet:
@@ -278,7 +323,13 @@ def _read_cursor(column: Column, raw: str) -> tuple | None:
 
 def _render_list(request: HttpRequest, *, clients: bool) -> HttpResponse:
     contacts, filters, errors = _list_contacts(request, clients=clients)
-    page = _list_page(request, contacts, clients=clients)
+    filtered = any(filters.values()) or bool(request.GET.get("f"))
+    unfiltered = None
+    if filtered and not errors:
+        unfiltered = visible_contacts(request.user)
+        if clients:
+            unfiltered = unfiltered.filter(status=Status.WON)
+    page = _list_page(request, contacts, clients=clients, unfiltered=unfiltered)
     query = request.GET.copy()
     for name in ("after", "before"):
         query.pop(name, None)
@@ -298,7 +349,7 @@ def _render_list(request: HttpRequest, *, clients: bool) -> HttpResponse:
             "sources": Source.choices,
             "team": list(account_queries.active_users()),
             "tags": list(contact_queries.all_tags().values_list("name", flat=True)[:500]),
-            "filtered": any(filters.values()) or bool(request.GET.get("f")),
+            "filtered": filtered,
             **segment_listing.builder_context(request),
         },
     )
