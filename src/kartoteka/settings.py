@@ -134,6 +134,9 @@ AXES_CLIENT_IP_CALLABLE = "kartoteka.core.addresses.client_address"
 # A success must not wipe the address's count: signing in to one's own account between
 # guesses at another's would otherwise reset the guesser's address.
 AXES_RESET_ON_SUCCESS = False
+# Attempts made while locked are refused without being written: an attack on a locked account
+# costs no database writes, and the lock ends a fixed time after the failure that set it.
+AXES_RESET_COOL_OFF_ON_FAILURE_DURING_LOCKOUT = False
 AXES_DISABLE_ACCESS_LOG = True
 
 AUTH_PASSWORD_VALIDATORS = [

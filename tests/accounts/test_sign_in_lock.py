@@ -2,6 +2,7 @@
 
 import pytest
 from django.conf import settings
+from django.db.models import F
 from django.test import Client
 
 from kartoteka.accounts.services import unlock_sign_in
@@ -146,3 +147,22 @@ def test_cli_unlocks_an_address(sales, capsys):
 def test_cli_unlock_without_a_target_fails(capsys):
     assert main(["unlock"]) == 2
     assert "name the account to unlock" in capsys.readouterr().err
+
+
+def test_attempts_while_locked_are_not_written(sales):
+    from axes.models import AccessAttempt
+
+    fail(LIMIT + 50, sales.username)
+    assert AccessAttempt.objects.get(username=sales.username).failures_since_start == LIMIT
+
+
+def test_the_lock_ends_after_the_lock_time(sales):
+    from datetime import timedelta
+
+    from axes.models import AccessAttempt
+
+    fail(LIMIT, sales.username)
+    assert sign_in(Client(), sales.username, PASSWORD).status_code == 429
+    minutes = settings.KARTOTEKA_SIGN_IN_LOCK_MINUTES
+    AccessAttempt.objects.update(attempt_time=F("attempt_time") - timedelta(minutes=minutes + 1))
+    assert sign_in(Client(), sales.username, PASSWORD).status_code == 302

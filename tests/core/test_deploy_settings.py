@@ -106,3 +106,9 @@ def test_allowed_hosts_are_local_unless_set(tmp_path, value, expected):
     result = run_python(tmp_path, ["-c", SHOW_HOSTS], **env)
     assert result.returncode == 0, result.stderr
     assert result.stdout.strip() == expected
+
+
+def test_lock_minutes_below_one_fail_loudly(tmp_path):
+    result = check_deploy(tmp_path, KARTOTEKA_SIGN_IN_LOCK_MINUTES="0")
+    assert result.returncode != 0
+    assert "KARTOTEKA_SIGN_IN_LOCK_MINUTES must be at least 1" in result.stderr
