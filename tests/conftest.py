@@ -27,6 +27,16 @@ def _no_network(request, monkeypatch):
     monkeypatch.setattr(socket.socket, "connect", guarded)
 
 
+@pytest.fixture(autouse=True)
+def _no_throttle_left_over():
+    """Every test starts with no address locked for wrong API tokens."""
+    from django.core.cache import caches
+
+    caches["throttle"].clear()
+    yield
+    caches["throttle"].clear()
+
+
 @pytest.fixture
 def admin(db):
     return UserFactory(username="alba", role="admin")

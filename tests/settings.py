@@ -5,3 +5,13 @@ import os
 os.environ.setdefault("KARTOTEKA_TASKS", "immediate")
 
 from kartoteka.settings import *  # noqa: E402,F403
+
+# Failed-token counts stay in this process; tests/conftest.py empties them before each test
+# (failed sign-ins live in the database and go with each test's rollback).
+CACHES = {  # noqa: F405
+    **CACHES,  # noqa: F405
+    "throttle": {
+        "BACKEND": "django.core.cache.backends.locmem.LocMemCache",
+        "LOCATION": "throttle",
+    },
+}

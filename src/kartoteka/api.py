@@ -11,7 +11,9 @@ from ninja import NinjaAPI
 from ninja.errors import AuthenticationError, HttpError, ValidationError
 from ninja.security import HttpBearer
 
+from kartoteka.accounts import throttle
 from kartoteka.accounts.services import authenticate_token
+from kartoteka.core.addresses import client_address
 from kartoteka.core.errors import Conflict, Forbidden, InvalidInput, NotFound
 
 PROBLEM = "application/problem+json"
@@ -19,9 +21,16 @@ PROBLEM = "application/problem+json"
 
 class BearerToken(HttpBearer):
     def authenticate(self, request: HttpRequest, token: str):
+        address = client_address(request)
+        # A locked address is refused even with a valid token, or guessing could go on.
+        wait = throttle.seconds_locked(address)
+        if wait:
+            raise throttle.AddressLocked(wait)
         user = authenticate_token(token)
-        if user is not None:
-            request.user = user
+        if user is None:
+            throttle.record_failure(address)
+            return None
+        request.user = user
         return user
 
 
@@ -97,6 +106,19 @@ def _unauthenticated(request, exc):
         request, 401, "Unauthorized", "Send a valid token: Authorization: Bearer <token>."
     )
     response["WWW-Authenticate"] = "Bearer"
+    return response
+
+
+@api.exception_handler(throttle.AddressLocked)
+def _address_locked(request, exc: throttle.AddressLocked):
+    response = problem(
+        request,
+        429,
+        "Too many failed attempts",
+        f"Too many wrong tokens came from this address. Try again in {exc.retry_after} seconds,"
+        " or ask an admin to unlock the address.",
+    )
+    response["Retry-After"] = str(exc.retry_after)
     return response
 
 

@@ -1,9 +1,11 @@
 """Django settings; every value that varies by machine comes from core.config."""
 
 import secrets
+from datetime import timedelta
 from pathlib import Path
 
 import dj_database_url
+from csp.constants import NONE, SELF, UNSAFE_INLINE
 
 from kartoteka.core import config
 
@@ -26,10 +28,9 @@ def _secret_key() -> str:
 
 SECRET_KEY = _secret_key()
 DEBUG = config.env_bool("KARTOTEKA_DEBUG", False)
-ALLOWED_HOSTS = [h for h in config.env_str("KARTOTEKA_ALLOWED_HOSTS", "*").split(",") if h]
-CSRF_TRUSTED_ORIGINS = [
-    o for o in config.env_str("KARTOTEKA_CSRF_TRUSTED_ORIGINS", "").split(",") if o
-]
+# Only this machine by default; `*` (any host) only when the variable says so.
+ALLOWED_HOSTS = config.env_list("KARTOTEKA_ALLOWED_HOSTS", ["localhost", "127.0.0.1", "[::1]"])
+CSRF_TRUSTED_ORIGINS = config.env_list("KARTOTEKA_CSRF_TRUSTED_ORIGINS", [])
 
 INSTALLED_APPS = [
     "django.contrib.auth",
@@ -42,6 +43,8 @@ INSTALLED_APPS = [
     "template_partials",
     "django_tasks",
     "django_tasks_db",
+    "ninja",  # serves Swagger UI's files itself, so /api/docs works offline
+    "axes",
     "kartoteka.core",
     "kartoteka.accounts",
     "kartoteka.contacts",
@@ -55,6 +58,7 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    "csp.middleware.CSPMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
@@ -65,6 +69,7 @@ MIDDLEWARE = [
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
     "kartoteka.web.middleware.NotFoundAsPage404",
+    "axes.middleware.AxesMiddleware",  # last: it turns a locked sign-in into the lock page
 ]
 
 ROOT_URLCONF = "kartoteka.urls"
@@ -108,6 +113,32 @@ LOGIN_URL = "web:login"
 LOGIN_REDIRECT_URL = "web:contact-list"
 LOGOUT_REDIRECT_URL = "web:login"
 
+# Axes first: it refuses a locked account or address before the password is even checked.
+AUTHENTICATION_BACKENDS = [
+    "axes.backends.AxesStandaloneBackend",
+    "django.contrib.auth.backends.ModelBackend",
+]
+# Failed sign-ins are counted per account and per address (and failed API tokens per address,
+# in the throttle cache); at the limit, both are refused until the lock runs out or an admin
+# unlocks them.
+KARTOTEKA_SIGN_IN_FAILURE_LIMIT = config.env_int("KARTOTEKA_SIGN_IN_FAILURE_LIMIT", 10, minimum=1)
+KARTOTEKA_SIGN_IN_LOCK_MINUTES = config.env_int("KARTOTEKA_SIGN_IN_LOCK_MINUTES", 15, minimum=1)
+# How many reverse proxies in front of Kartoteka append to X-Forwarded-For: the client's
+# address is read that many entries from the right; 0 means REMOTE_ADDR.
+KARTOTEKA_PROXY_COUNT = config.env_int("KARTOTEKA_PROXY_COUNT", 0, minimum=0)
+AXES_FAILURE_LIMIT = KARTOTEKA_SIGN_IN_FAILURE_LIMIT
+AXES_COOLOFF_TIME = timedelta(minutes=KARTOTEKA_SIGN_IN_LOCK_MINUTES)
+AXES_LOCKOUT_PARAMETERS = ["username", "ip_address"]
+AXES_LOCKOUT_CALLABLE = "kartoteka.web.views.sign_in_locked"
+AXES_CLIENT_IP_CALLABLE = "kartoteka.core.addresses.client_address"
+# A success must not wipe the address's count: signing in to one's own account between
+# guesses at another's would otherwise reset the guesser's address.
+AXES_RESET_ON_SUCCESS = False
+# Attempts made while locked are refused without being written: an attack on a locked account
+# costs no database writes, and the lock ends a fixed time after the failure that set it.
+AXES_RESET_COOL_OFF_ON_FAILURE_DURING_LOCKOUT = False
+AXES_DISABLE_ACCESS_LOG = True
+
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator"},
     {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
@@ -136,6 +167,37 @@ KARTOTEKA_MAX_UPLOAD_BYTES = config.env_int(
     "KARTOTEKA_MAX_UPLOAD_BYTES", 200 * 1024 * 1024, minimum=1
 )
 
+# HTTPS behind a reverse proxy that terminates TLS and sets X-Forwarded-Proto.
+KARTOTEKA_HTTPS = config.env_bool("KARTOTEKA_HTTPS", False)
+if KARTOTEKA_HTTPS:
+    SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+    SECURE_SSL_REDIRECT = True
+    SESSION_COOKIE_SECURE = True
+    CSRF_COOKIE_SECURE = True
+    LANGUAGE_COOKIE_SECURE = True
+    SECURE_HSTS_SECONDS = config.env_int("KARTOTEKA_HSTS_SECONDS", 31_536_000, minimum=0)
+    SECURE_HSTS_INCLUDE_SUBDOMAINS = True
+    SECURE_HSTS_PRELOAD = True
+
+# Every page: scripts and styles only from our own files (no inline script, no eval); style
+# attributes stay allowed (tag colours are data). Swagger UI's icons are data: images.
+CONTENT_SECURITY_POLICY = {
+    "DIRECTIVES": {
+        "default-src": [SELF],
+        "script-src": [SELF],
+        "style-src": [SELF],
+        "style-src-attr": [UNSAFE_INLINE],
+        "img-src": [SELF, "data:"],
+        "font-src": [SELF],
+        "connect-src": [SELF],
+        "object-src": [NONE],
+        "base-uri": [NONE],
+        "form-action": [SELF],
+        "frame-ancestors": [NONE],
+        **({"upgrade-insecure-requests": True} if KARTOTEKA_HTTPS else {}),
+    }
+}
+
 _tasks_backend = config.env_choice("KARTOTEKA_TASKS", "database", {"database", "rq", "immediate"})
 TASKS = {
     "default": {
@@ -154,6 +216,23 @@ KARTOTEKA_SEGMENT_RECOUNT_MINUTES = config.env_int(
     "KARTOTEKA_SEGMENT_RECOUNT_MINUTES", 15, minimum=1
 )
 RQ_QUEUES = {"default": {"URL": config.env_str("REDIS_URL", "redis://127.0.0.1:6379/0")}}
+
+# "throttle" counts failed API tokens per address; it must be shared by every web process:
+# Redis where the workers use it, else files in the data directory (one machine).
+CACHES = {
+    "default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"},
+    "throttle": (
+        {
+            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            "LOCATION": RQ_QUEUES["default"]["URL"],
+        }
+        if _tasks_backend == "rq"
+        else {
+            "BACKEND": "django.core.cache.backends.filebased.FileBasedCache",
+            "LOCATION": str(DATA_DIR / "throttle"),
+        }
+    ),
+}
 
 LOGGING = {
     "version": 1,

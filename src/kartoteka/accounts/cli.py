@@ -7,7 +7,7 @@ import sys
 from django.core.management import call_command
 
 from kartoteka.accounts.models import Role, User
-from kartoteka.accounts.services import create_token, create_user
+from kartoteka.accounts.services import create_token, create_user, unlock_sign_in
 from kartoteka.cli import CommandError
 
 
@@ -31,6 +31,13 @@ def register(commands: argparse._SubParsersAction) -> None:
         "--password-stdin", action="store_true", help="read the password from standard input"
     )
     createuser.set_defaults(handler=run_createuser)
+
+    unlock = commands.add_parser(
+        "unlock", help="let a locked account or address sign in again at once"
+    )
+    unlock.add_argument("username", nargs="?", default="", help="the locked account")
+    unlock.add_argument("--address", default="", help="a locked IP address")
+    unlock.set_defaults(handler=run_unlock)
 
     token = commands.add_parser("token", help="API tokens")
     token_commands = token.add_subparsers(dest="token_command", metavar="ACTION", required=True)
@@ -92,4 +99,23 @@ def run_token_create(args: argparse.Namespace) -> int:
         raise CommandError(f"no active user named {args.username!r}")
     _row, token = create_token(None, user, name=args.name)
     print(token)
+    return 0
+
+
+def run_unlock(args: argparse.Namespace) -> int:
+    if not args.username and not args.address:
+        raise CommandError("name the account to unlock, or --address IP")
+    removed = unlock_sign_in(None, username=args.username, address=args.address)
+    what = " and ".join(
+        part
+        for part in (
+            f"account {args.username!r}" if args.username else "",
+            f"address {args.address}" if args.address else "",
+        )
+        if part
+    )
+    if removed:
+        print(f"Unlocked {what}.")
+    else:
+        print(f"Nothing to unlock: {what} had no recent failed sign-ins.")
     return 0

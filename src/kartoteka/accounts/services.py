@@ -1,13 +1,17 @@
 """Writes to users, tokens and workspace settings."""
 
 import hashlib
+import ipaddress
 import secrets
 
+from axes.utils import reset as reset_sign_in_failures
 from django.contrib.auth.password_validation import validate_password
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
+from kartoteka.accounts import throttle
 from kartoteka.accounts.models import ApiToken, Role, User, WorkspaceSettings
 from kartoteka.core.errors import Conflict, ErrorCollector, Forbidden, InvalidInput, NotFound
 from kartoteka.core.normalise import clean_text
@@ -172,3 +176,26 @@ def set_default_owner(actor: User, *, owner: User | None) -> WorkspaceSettings:
     workspace.default_owner = owner
     workspace.save(update_fields=["default_owner"])
     return workspace
+
+
+def unlock_sign_in(actor: User | None, *, username: str = "", address: str = "") -> int:
+    """Forget the failed sign-ins of an account, or the failed sign-ins and API tokens of an
+    address, so it may try again at once. Returns how many lock records were removed."""
+    _require_admin(actor)
+    username = (username or "").strip()
+    address = (address or "").strip()
+    if not username and not address:
+        raise InvalidInput("username", _("Name the account or the address to unlock."))
+    removed = 0
+    if username:
+        removed += reset_sign_in_failures(username=username)
+    if address:
+        try:
+            address = str(ipaddress.ip_address(address))
+        except ValueError:
+            raise InvalidInput(
+                "address", _("%(address)s is not an IP address.") % {"address": address}
+            ) from None
+        removed += reset_sign_in_failures(ip=address)
+        removed += int(throttle.unlock(address))
+    return removed

@@ -47,3 +47,11 @@ def env_choice(name: str, default: str, choices: set[str]) -> str:
 
 def data_dir() -> Path:
     return Path(env_str("KARTOTEKA_DATA_DIR", "./kartoteka-data")).resolve()
+
+
+def env_list(name: str, default: list[str]) -> list[str]:
+    """A comma-separated list; unset or empty means the default."""
+    raw = os.environ.get(name)
+    if raw is None or raw.strip() == "":
+        return list(default)
+    return [item.strip() for item in raw.split(",") if item.strip()]

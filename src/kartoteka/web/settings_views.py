@@ -3,6 +3,7 @@
 from collections.abc import Callable
 from functools import wraps
 
+from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
@@ -201,7 +202,7 @@ def tags(request: HttpRequest) -> HttpResponse:
 
 @admin_page
 def users(request: HttpRequest) -> HttpResponse:
-    """The team: create a member, change a role, deactivate or reactivate."""
+    """The team: create a member, change a role, deactivate or reactivate, unlock sign-in."""
     errors: dict = {}
     if request.method == "POST":
         post = request.POST
@@ -239,13 +240,33 @@ def users(request: HttpRequest) -> HttpResponse:
                 if action == "activate"
                 else _("The user was deactivated."),
             )
+        elif action == "unlock":
+            errors = _attempt(
+                request,
+                lambda: account_services.unlock_sign_in(
+                    request.user,
+                    username=member.username if member is not None else "",
+                    address=post.get("address", "") if member is None else "",
+                ),
+                _("Signing in is unlocked."),
+            )
         if not errors:
             return redirect("web:settings-users")
+    locked_usernames, locked_addresses = account_queries.locked_sign_ins()
+    members = list(User.objects.order_by("-is_active", "username"))
+    for member in members:
+        member.sign_in_locked = member.username in locked_usernames
     return _render(
         request,
         "web/settings/users.html",
         "users",
-        {"members": list(User.objects.order_by("-is_active", "username")), "roles": Role.choices},
+        {
+            "members": members,
+            "roles": Role.choices,
+            "locked_addresses": locked_addresses,
+            "sign_in_failure_limit": settings.KARTOTEKA_SIGN_IN_FAILURE_LIMIT,
+            "sign_in_lock_minutes": settings.KARTOTEKA_SIGN_IN_LOCK_MINUTES,
+        },
         errors,
     )
 

@@ -3,9 +3,11 @@
 import datetime as dt
 from dataclasses import dataclass, field
 
+from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth import views as auth_views
 from django.contrib.auth.decorators import login_required
+from django.contrib.auth.forms import AuthenticationForm
 from django.db import transaction
 from django.db.models import F, QuerySet
 from django.http import HttpRequest, HttpResponse
@@ -35,6 +37,30 @@ from kartoteka.web.forms import property_value
 class SignInView(auth_views.LoginView):
     template_name = "web/login.html"
     redirect_authenticated_user = True
+
+
+def sign_in_locked(request: HttpRequest, response, credentials) -> HttpResponse:
+    """What django-axes answers once an account or an address has too many failed sign-ins:
+    the sign-in page again, saying why and for how long (429)."""
+    minutes = settings.KARTOTEKA_SIGN_IN_LOCK_MINUTES
+    message = ngettext(
+        "Too many failed sign-in attempts. Signing in is locked for %(minutes)d minute;"
+        " an admin can unlock it sooner.",
+        "Too many failed sign-in attempts. Signing in is locked for %(minutes)d minutes;"
+        " an admin can unlock it sooner.",
+        minutes,
+    ) % {"minutes": minutes}
+    username = (credentials or {}).get("username") or request.POST.get("username", "")
+    return render(
+        request,
+        "web/login.html",
+        {
+            "form": AuthenticationForm(request, initial={"username": username}),
+            "locked_message": message,
+            "next": request.POST.get("next", ""),
+        },
+        status=429,
+    )
 
 
 class PasswordChangeView(auth_views.PasswordChangeView):
