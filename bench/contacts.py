@@ -34,6 +34,7 @@ def main() -> None:
     workdir = Path(tempfile.mkdtemp(prefix="kt-bench-contacts-"))
     os.environ["KARTOTEKA_DATA_DIR"] = str(workdir)
     os.environ.pop("DATABASE_URL", None)
+    os.environ.setdefault("KARTOTEKA_ALLOWED_HOSTS", "testserver")  # the test client's host
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "kartoteka.settings")
     import django
 

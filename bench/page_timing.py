@@ -20,6 +20,7 @@ def fresh_database(prefix: str) -> Iterator[Path]:
     os.environ["KARTOTEKA_DATA_DIR"] = str(workdir)
     os.environ["KARTOTEKA_TASKS"] = "immediate"
     os.environ.pop("DATABASE_URL", None)
+    os.environ.setdefault("KARTOTEKA_ALLOWED_HOSTS", "testserver")  # the test client's host
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "kartoteka.settings")
     import django
 

@@ -129,6 +129,7 @@ def configure(db: str, contacts: int) -> None:
         os.environ["DATABASE_URL"] = os.environ.get(
             "BENCH_DATABASE_URL", "postgres://postgres@127.0.0.1:5432/kt_bench"
         )
+    os.environ.setdefault("KARTOTEKA_ALLOWED_HOSTS", "testserver")  # the test client's host
     os.environ["DJANGO_SETTINGS_MODULE"] = "kartoteka.settings"
     import django
 

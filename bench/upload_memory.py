@@ -66,6 +66,7 @@ def main() -> None:
     os.environ["KARTOTEKA_DATA_DIR"] = str(workdir)
     os.environ.pop("DATABASE_URL", None)
     os.environ["KARTOTEKA_MAX_UPLOAD_BYTES"] = str(max(SIZES_MB) * MB + MB)
+    os.environ.setdefault("KARTOTEKA_ALLOWED_HOSTS", "testserver")  # the test client's host
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "kartoteka.settings")
     import django
 
