@@ -8,10 +8,8 @@ from django.db.models import Prefetch, QuerySet
 from django.utils.translation import gettext_lazy as _
 
 from kartoteka.contacts.models import Contact, ContactTag, PropertyDefinition
-from kartoteka.contacts.queries import clients
-from kartoteka.contacts.queries import filter_contacts as contact_filters
 from kartoteka.core.errors import InvalidInput, NotFound
-from kartoteka.core.scope import is_admin, visible_contacts
+from kartoteka.core.scope import is_admin
 from kartoteka.transfer import formats
 from kartoteka.transfer.mapping import FIELD_LABELS
 from kartoteka.transfer.models import Export, Import
@@ -117,24 +115,28 @@ def contacts_to_export(
     view: str = "",
     quick: dict[str, str] | None = None,
 ) -> QuerySet[Contact]:
-    """The list the user is looking at: a filter (text or JSON), a segment, a selection, the
-    contact list's quick filters or the Clients view; only contacts the actor may see."""
-    if view == "clients":
-        contacts = clients(actor)
-    elif segment_id is not None:
-        from kartoteka.segments.queries import filter_contacts, get_segment
+    """The list the user is looking at, only contacts the actor may see: the contact list (or,
+    with view "clients", the Clients view) narrowed by its search text `q` (the filter
+    language's text form), its builder's `document` and its `quick` filters, exactly as the
+    list narrows it (web.listing); then by a segment and a selection (`ids`). Every part given
+    narrows the list further; InvalidInput when one of them is wrong."""
+    import json
 
-        contacts = filter_contacts(actor, get_segment(actor, segment_id).document)
-    elif q or document:
-        from kartoteka.segments.queries import document_from, filter_contacts
+    from kartoteka.segments.queries import document_from, get_segment
+    from kartoteka.web.listing import QUICK_FILTERS, list_contacts
 
-        contacts = filter_contacts(actor, document_from(document=document, q=q))
-    else:
-        contacts = visible_contacts(actor)
-    if quick:
-        search = {"search" if k == "q" else k: v for k, v in quick.items()}
-        listed = contact_filters(actor, **search).values("pk")
-        contacts = contacts.filter(pk__in=listed)
+    quick = quick or {}
+    # Exports queued by an earlier version kept the list's search box among the quick filters.
+    text = " ".join(part for part in (quick.get("q", ""), q) if part and part.strip())
+    document_from(document=document, q=text)  # a wrong filter is named by its own field
+    if segment_id is not None:
+        segment = get_segment(actor, segment_id).document or {"all": []}
+        document = {"all": [document, segment]} if document else segment
+    params = {name: str(quick[name]) for name in QUICK_FILTERS if quick.get(name)}
+    params.update(q=text, f=json.dumps(document) if document else "")
+    contacts, _filters, errors = list_contacts(actor, params, clients=view == "clients")
+    if errors:
+        raise InvalidInput(errors=errors)
     if ids is not None:
         contacts = contacts.filter(pk__in=ids)
     return contacts

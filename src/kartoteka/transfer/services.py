@@ -900,6 +900,8 @@ def export_query(
     """The list an export takes, as kept on a background export."""
     if view not in ("", "clients"):
         raise InvalidInput("view", "The view must be empty or 'clients'.")
+    if ids is not None and any(not 0 < i < 2**63 for i in ids):
+        raise InvalidInput("ids", "Contact ids are whole numbers from 1 to 2^63-1.")
     return {
         "q": q,
         "document": document,
