@@ -316,12 +316,10 @@ def _download(contacts, format: str, columns: list[str]) -> HttpResponse:
 
     name = f"contacts.{format}"
     if format == "csv":
-        header = [str(queries.export_columns()[c]) for c in columns]
+        header, rows = queries.export_table(contacts, columns)
         response = StreamingHttpResponse(
             ("\ufeff" if i == 0 else "") + line
-            for i, line in enumerate(
-                services.csv_lines(header, queries.export_rows(contacts, columns))
-            )
+            for i, line in enumerate(services.csv_lines(header, rows))
         )
         response["Content-Type"] = "text/csv; charset=utf-8"
     elif format == "vcf":
@@ -329,8 +327,7 @@ def _download(contacts, format: str, columns: list[str]) -> HttpResponse:
         response["Content-Type"] = "text/vcard; charset=utf-8"
     else:
         buffer = io.BytesIO()
-        header = [str(queries.export_columns()[c]) for c in columns]
-        services.write_xlsx(buffer, header, queries.export_rows(contacts, columns))
+        services.write_xlsx(buffer, *queries.export_table(contacts, columns))
         response = HttpResponse(
             buffer.getvalue(),
             content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
