@@ -213,3 +213,13 @@ def test_cli_export_takes_a_typed_query_and_a_filter_together(admin, people, tmp
     )
     assert status == 0
     assert out.read_text(encoding="utf-8-sig").splitlines() == ["email", "ana@example.com"]
+
+
+def test_ticked_ids_that_are_no_contact_export_nothing_not_everyone(browser, people):
+    selection = {"ids": ["99999999999999999999"], "stage": "choose"}
+    assert _dialog_count_post(browser, selection) == 0
+
+
+def _dialog_count_post(client, data: dict) -> int:
+    page = client.post("/export/", data).content.decode()
+    return int(re.search(r"(\d+) contacts? will be exported", page)[1])

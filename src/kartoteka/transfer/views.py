@@ -264,7 +264,8 @@ def export(request: HttpRequest) -> HttpResponse:
     choosing = request.method != "POST" or source.get("stage") == "choose"
     listed = _list_query(source)
     view = "clients" if source.get("view") == "clients" else ""
-    ids = [int(i) for i in source.getlist("ids") if i.isdigit() and len(i) < 19] or None
+    ticked = source.getlist("ids")  # ids that cannot be a contact's select nothing
+    ids = [int(i) for i in ticked if i.isdigit() and len(i) < 19] if ticked else None
     segment = source.get("segment", "")
     segment_id = int(segment) if segment.isdigit() and len(segment) < 19 else None
     available = queries.export_columns()
