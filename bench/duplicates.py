@@ -150,6 +150,7 @@ def build(people: list[dict]) -> None:
     from django.db import connection, transaction
 
     from kartoteka.contacts.models import Contact
+    from kartoteka.core.normalise import fold_search
 
     call_command("migrate", verbosity=0)
     if Contact.objects.count() == len(people):
@@ -183,7 +184,7 @@ def build(people: list[dict]) -> None:
             last_name=person["last_name"],
             company_id=companies.get(person["company"]),
             city=person["city"],
-            search_text=f"{person['first_name']} {person['last_name']} {email}".lower(),
+            search_text=fold_search(f"{person['first_name']} {person['last_name']} {email}"),
         )
         contacts.append(tuple(row[c] for c in columns))
         emails.append((pk, email, email.casefold(), True, now))

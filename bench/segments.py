@@ -260,6 +260,7 @@ def contact_columns() -> list[str]:
 
 def _chunk(ids, rng, now, first, last, tag_pool, sales_ids):
     from kartoteka.contacts.models import ATTRIBUTION_FIELDS
+    from kartoteka.core.normalise import fold_search
 
     blank_attribution = [""] * len(ATTRIBUTION_FIELDS)
     rows, owners, links, entries = [], [], [], []
@@ -318,7 +319,7 @@ def _chunk(ids, rng, now, first, last, tag_pool, sales_ids):
                 *blank_attribution,
                 "",
                 json.dumps(properties),
-                f"{first_name} {last_name} {email} {phone}".lower(),
+                fold_search(f"{first_name} {last_name} {email} {phone}"),
                 True,
                 1,
                 created,

@@ -46,7 +46,13 @@ from kartoteka.contacts.services import (
 )
 from kartoteka.core import events
 from kartoteka.core.errors import ErrorCollector, InvalidInput
-from kartoteka.core.normalise import MAX_TEXT, fold_email, normalise_country, normalise_email
+from kartoteka.core.normalise import (
+    MAX_TEXT,
+    fold_email,
+    fold_search,
+    normalise_country,
+    normalise_email,
+)
 from kartoteka.core.scope import is_admin
 from kartoteka.segments.fields import SQLITE_SEARCH_TABLE
 from kartoteka.segments.models import RECENCY_RANKS, ActivityRecency
@@ -500,7 +506,7 @@ def _by_name(
 
 def _search_text(first: str, last: str, company: str, emails: list[str], phones: list[str]) -> str:
     # The same words contacts.services keeps for quick search, built without extra queries.
-    return " ".join(w for w in (first, last, company, *emails, *phones) if w).casefold()
+    return fold_search(" ".join(w for w in (first, last, company, *emails, *phones) if w))
 
 
 def insert_values(

@@ -39,7 +39,7 @@ from kartoteka.contacts.models import (
 from kartoteka.contacts.properties import coerce_value
 from kartoteka.contacts.services import define_property
 from kartoteka.core import database, events
-from kartoteka.core.normalise import fold_email
+from kartoteka.core.normalise import fold_email, fold_search
 
 SEED = 20240601
 BATCH = 500
@@ -362,7 +362,7 @@ def _write_batch(rows: list[dict], admin: User) -> None:
             row["extra_email"],
             *row["phones"],
         ]
-        contact.search_text = " ".join(p for p in parts if p).casefold()
+        contact.search_text = fold_search(" ".join(p for p in parts if p))
     Contact.objects.bulk_create(contacts, batch_size=BATCH)
     emails, phones, messengers, owners, links = [], [], [], [], []
     for row in rows:

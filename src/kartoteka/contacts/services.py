@@ -37,6 +37,7 @@ from kartoteka.core.normalise import (
     DATE_FORMATS_SHOWN,
     clean_text,
     fold_email,
+    fold_search,
     normalise_country,
     normalise_email,
     normalise_phone,
@@ -575,7 +576,7 @@ def _refresh_search_text(contact: Contact) -> None:
     parts = [contact.first_name, contact.last_name, contact.company.name if contact.company else ""]
     parts += list(contact.emails.values_list("email", flat=True))
     parts += list(contact.phones.values_list("number", flat=True))
-    text = " ".join(p for p in parts if p).casefold()
+    text = fold_search(" ".join(p for p in parts if p))
     Contact.objects.filter(pk=contact.pk).update(search_text=text)
     contact.search_text = text
 

@@ -223,3 +223,18 @@ def parse_day(text: str) -> dt.date | None:
         except ValueError:
             continue
     return None
+
+
+# Letters that Unicode does not write as a base letter plus an accent, so NFKD keeps them.
+_UNDECOMPOSED = str.maketrans(
+    {"ł": "l", "ø": "o", "đ": "d", "ð": "d", "ħ": "h", "ı": "i", "æ": "ae", "œ": "oe", "þ": "th"}
+)
+
+
+def fold_search(text: str) -> str:
+    """Text as quick search keeps and compares it: case folded and without accents ("García"
+    and "garcia" → "garcia", "Łódź" → "lodz"), so a name is found however it is typed. The
+    stored search text and every searched word go through this one function."""
+    text = unicodedata.normalize("NFKD", text.casefold().translate(_UNDECOMPOSED))
+    bare = "".join(ch for ch in text if not unicodedata.combining(ch))
+    return unicodedata.normalize("NFC", bare)

@@ -34,6 +34,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from kartoteka.core.errors import InvalidInput
+from kartoteka.core.normalise import fold_search
 
 # Value types and the operators each accepts, in the order the builder offers them.
 OPERATORS: dict[str, tuple[str, ...]] = {
@@ -411,7 +412,7 @@ def search_words(path: str):
     """Free-text search over the lower-cased search column: every word must appear."""
 
     def build(op: str, value: Any) -> Q:
-        words = value.casefold().split()
+        words = fold_search(value).split()
         # The longest word is looked up in the index; the others only check its few matches.
         indexed = max(words, key=len) if words else ""
         result = Q()

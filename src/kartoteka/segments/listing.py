@@ -2,6 +2,7 @@
 ?q= (text form), the chips that show and remove each condition, and the builder's context."""
 
 import json
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 from urllib.parse import urlencode
@@ -61,7 +62,15 @@ class ListFilter:
 
 def list_filter(request: HttpRequest) -> ListFilter:
     """Read ?f=<json document> and ?q=<text form> of a list request into one document."""
-    raw, text = request.GET.get("f", "").strip(), request.GET.get("q", "")
+    found = filter_of(request.GET)
+    if found.document is not None:
+        found.chips = _chips(request, found.document)
+    return found
+
+
+def filter_of(params: Mapping[str, str]) -> ListFilter:
+    """The filter of a list's parameters f (JSON document) and q (text form), without chips."""
+    raw, text = (params.get("f") or "").strip(), params.get("q") or ""
     try:
         document = json.loads(raw) if raw else None
     except ValueError:
@@ -70,13 +79,13 @@ def list_filter(request: HttpRequest) -> ListFilter:
         combined = queries.document_from(document=document, q=text)
     except InvalidInput as exc:
         return ListFilter(None, " ".join(m for ms in exc.errors.values() for m in ms))
-    return ListFilter(combined, chips=_chips(request, combined))
+    return ListFilter(combined)
 
 
-def narrow(request: HttpRequest, contacts: QuerySet) -> tuple[QuerySet, str]:
-    """`contacts` (already the user's scope) narrowed by the request's filter; an error message
-    instead when the filter is wrong (then nothing is narrowed and the list says why)."""
-    found = list_filter(request)
+def narrow_by(params: Mapping[str, str], contacts: QuerySet) -> tuple[QuerySet, str]:
+    """`contacts` (already the user's scope) narrowed by the list's filter (f and q); an error
+    message instead when the filter is wrong (then nothing is listed and the list says why)."""
+    found = filter_of(params)
     if found.document is None:
         return contacts.none(), found.error
     return contacts.filter(to_q(schema.parse(found.document))), ""

@@ -45,9 +45,12 @@ def register(commands) -> None:
         description="Export the contacts a filter selects (all by default).",
     )
     exporter.add_argument("out", help="OUT.csv, OUT.xlsx or OUT.vcf")
-    chosen = exporter.add_mutually_exclusive_group()
-    chosen.add_argument("--q", default="", help="filter in the text form, e.g. 'tag:vip'")
-    chosen.add_argument("--filter", default="", help="filter as a JSON document")
+    exporter.add_argument(
+        "--q", default="", help="filter in the text form, e.g. 'tag:vip country:ES'"
+    )
+    exporter.add_argument(
+        "--filter", default="", help="filter as a JSON document (with --q: both must hold)"
+    )
     exporter.add_argument("--columns", default="", help="comma-separated columns")
     exporter.add_argument("--user", metavar="USERNAME", help="export what this user sees")
     exporter.set_defaults(handler=_export)

@@ -4,26 +4,31 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
-from django.db.models import Prefetch, QuerySet
-from django.utils.translation import gettext_lazy as _
+from django.db.models import Count, Prefetch, QuerySet
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
-from kartoteka.contacts.models import Contact, ContactTag, PropertyDefinition
-from kartoteka.contacts.queries import clients
-from kartoteka.contacts.queries import filter_contacts as contact_filters
+from kartoteka.contacts.models import (
+    Contact,
+    ContactEmail,
+    ContactPhone,
+    ContactTag,
+    PropertyDefinition,
+)
 from kartoteka.core.errors import InvalidInput, NotFound
-from kartoteka.core.scope import is_admin, visible_contacts
+from kartoteka.core.scope import is_admin
 from kartoteka.transfer import formats
 from kartoteka.transfer.mapping import FIELD_LABELS
 from kartoteka.transfer.models import Export, Import
 
 # Columns an export may have, with their labels; custom details follow as properties.<key>.
 EXPORT_COLUMNS: dict[str, Any] = {
-    "id": _("Contact ID"),
+    "id": gettext_lazy("Contact ID"),
     **FIELD_LABELS,
-    "source": _("Source"),
-    "owners": _("Owners"),
-    "created_at": _("Created"),
-    "last_activity_at": _("Last activity"),
+    "source": gettext_lazy("Source"),
+    "owners": gettext_lazy("Owners"),
+    "created_at": gettext_lazy("Created"),
+    "last_activity_at": gettext_lazy("Last activity"),
 }
 DEFAULT_COLUMNS = [
     "email",
@@ -117,24 +122,28 @@ def contacts_to_export(
     view: str = "",
     quick: dict[str, str] | None = None,
 ) -> QuerySet[Contact]:
-    """The list the user is looking at: a filter (text or JSON), a segment, a selection, the
-    contact list's quick filters or the Clients view; only contacts the actor may see."""
-    if view == "clients":
-        contacts = clients(actor)
-    elif segment_id is not None:
-        from kartoteka.segments.queries import filter_contacts, get_segment
+    """The list the user is looking at, only contacts the actor may see: the contact list (or,
+    with view "clients", the Clients view) narrowed by its search text `q` (the filter
+    language's text form), its builder's `document` and its `quick` filters, exactly as the
+    list narrows it (web.listing); then by a segment and a selection (`ids`). Every part given
+    narrows the list further; InvalidInput when one of them is wrong."""
+    import json
 
-        contacts = filter_contacts(actor, get_segment(actor, segment_id).document)
-    elif q or document:
-        from kartoteka.segments.queries import document_from, filter_contacts
+    from kartoteka.segments.queries import document_from, get_segment
+    from kartoteka.web.listing import QUICK_FILTERS, list_contacts
 
-        contacts = filter_contacts(actor, document_from(document=document, q=q))
-    else:
-        contacts = visible_contacts(actor)
-    if quick:
-        search = {"search" if k == "q" else k: v for k, v in quick.items()}
-        listed = contact_filters(actor, **search).values("pk")
-        contacts = contacts.filter(pk__in=listed)
+    quick = quick or {}
+    # Exports queued by an earlier version kept the list's search box among the quick filters.
+    text = " ".join(part for part in (quick.get("q", ""), q) if part and part.strip())
+    document_from(document=document, q=text)  # a wrong filter is named by its own field
+    if segment_id is not None:
+        segment = get_segment(actor, segment_id).document or {"all": []}
+        document = {"all": [document, segment]} if document else segment
+    params = {name: str(quick[name]) for name in QUICK_FILTERS if quick.get(name)}
+    params.update(q=text, f=json.dumps(document) if document else "")
+    contacts, _filters, errors = list_contacts(actor, params, clients=view == "clients")
+    if errors:
+        raise InvalidInput(errors=errors)
     if ids is not None:
         contacts = contacts.filter(pk__in=ids)
     return contacts
@@ -144,10 +153,77 @@ def count(contacts: QuerySet[Contact]) -> int:
     return contacts.count()
 
 
+# Columns that hold several values of a contact: one file column per value (phone, phone 2,
+# …), as many as the contact with the most of them has, so that no cell holds a list.
+SPREAD_COLUMNS = {"phones": "phone", "emails": "email"}
+
+
+def export_table(
+    contacts: QuerySet[Contact], columns: list[str], *, labels: bool = True
+) -> tuple[list[str], Iterator[list[Any]]]:
+    """The header (column labels, or keys with `labels=False`) and the rows of an export."""
+    widths = _spread_widths(contacts, columns)
+    return export_header(columns, widths, labels=labels), export_rows(
+        contacts, columns, widths=widths
+    )
+
+
+def _spread_widths(contacts: QuerySet[Contact], columns: list[str]) -> dict[str, int]:
+    """How many file columns each phones / other e-mails column takes (at least one)."""
+    widths = {}
+    for column in columns:
+        if column not in SPREAD_COLUMNS:
+            continue
+        values = ContactPhone.objects if column == "phones" else ContactEmail.objects
+        if column == "emails":
+            values = values.filter(is_primary=False)
+        most = (
+            values.filter(contact__in=contacts.order_by().values("pk"))
+            .values("contact")
+            .annotate(n=Count("pk"))
+            .order_by("-n")
+            .values_list("n", flat=True)
+            .first()
+        )
+        widths[column] = max(most or 0, 1)
+    return widths
+
+
+def export_header(columns: list[str], widths: dict[str, int], *, labels: bool) -> list[str]:
+    known = export_columns()
+    header: list[str] = []
+    for column in columns:
+        if column not in SPREAD_COLUMNS:
+            header.append(str(known[column]) if labels else column)
+            continue
+        # Headers the import maps back: "Phone", "Phone 2" (other phones), "E-mail 2", …
+        first = 1 if column == "phones" else 2
+        for number in range(first, first + widths.get(column, 1)):
+            header.append(_numbered(SPREAD_COLUMNS[column], number, labels=labels))
+    return header
+
+
+def _numbered(field: str, number: int, *, labels: bool) -> str:
+    if not labels:
+        return field if number == 1 else f"{field} {number}"
+    if number == 1:
+        return str(FIELD_LABELS[field])
+    if field == "phone":
+        return _("Phone %(number)s") % {"number": number}
+    return _("E-mail %(number)s") % {"number": number}
+
+
 def export_rows(
-    contacts: QuerySet[Contact], columns: list[str], *, chunk: int = 2000
+    contacts: QuerySet[Contact],
+    columns: list[str],
+    *,
+    widths: dict[str, int] | None = None,
+    chunk: int = 2000,
 ) -> Iterator[list[Any]]:
-    """Each contact as a list of cell values in `columns` order (no header), in id order."""
+    """Each contact as a list of cell values in `columns` order (no header), in id order; a
+    phones or other e-mails column spreads over `widths[column]` cells."""
+    if widths is None:
+        widths = _spread_widths(contacts, columns)
     queryset = (
         contacts.order_by("pk")
         .select_related("company")
@@ -159,7 +235,21 @@ def export_rows(
         )
     )
     for contact in queryset.iterator(chunk_size=chunk):
-        yield [_value(contact, column) for column in columns]
+        row: list[Any] = []
+        for column in columns:
+            if column in SPREAD_COLUMNS:
+                values = _spread(contact, column)
+                width = widths.get(column, 1)
+                row += values[:width] + [""] * (width - len(values))
+            else:
+                row.append(_value(contact, column))
+        yield row
+
+
+def _spread(contact: Contact, column: str) -> list[str]:
+    if column == "phones":
+        return [p.number for p in contact.phones.all()]  # the primary first (model ordering)
+    return [e.email for e in contact.emails.all() if not e.is_primary]
 
 
 def contact_values(contact: Contact) -> dict[str, Any]:
@@ -193,10 +283,6 @@ def vcard_contacts(contacts: QuerySet[Contact]) -> Iterator[dict[str, Any]]:
 
 
 def _value(contact: Contact, column: str) -> Any:
-    if column == "emails":
-        return ", ".join(e.email for e in contact.emails.all() if not e.is_primary)
-    if column == "phones":
-        return ", ".join(p.number for p in contact.phones.all())
     if column == "company":
         return contact.company.name if contact.company else ""
     if column == "tags":

@@ -8,6 +8,7 @@ import itertools
 import logging
 import multiprocessing
 import os
+import re
 import sqlite3
 import threading
 import uuid
@@ -867,24 +868,54 @@ class _Echo:
         return value
 
 
+# A plain number or a phone number in international form (+34612345678): a spreadsheet reads
+# it as a number and never runs it, so it is written as it is.
+_NUMBER = re.compile(r"[+-]?\d+(?:[.,]\d+)?")
+_FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+
+
+def csv_cell(value: Any) -> Any:
+    """A CSV cell no spreadsheet runs as a formula: text starting with = + - @, a tab or a
+    carriage return gets a leading apostrophe (which import takes off again), unless it is a
+    plain number or a phone number."""
+    if isinstance(value, str) and value[:1] in _FORMULA_STARTS and not _NUMBER.fullmatch(value):
+        return "'" + value
+    return value
+
+
 def csv_lines(header: list[str], rows: Iterator[list[Any]]) -> Iterator[str]:
     """CSV text, one line at a time, every formula-looking cell neutralised."""
     writer = csv.writer(_Echo())
     yield writer.writerow(header)
     for row in rows:
-        yield writer.writerow([mapping.neutralise(value) for value in row])
+        yield writer.writerow([csv_cell(value) for value in row])
 
 
 def write_xlsx(target: Any, header: list[str], rows: Iterator[list[Any]]) -> int:
-    """Write a one-sheet workbook (streamed, constant memory); return the number of rows."""
+    """Write a one-sheet workbook (streamed, constant memory); return the number of rows.
+    Text is written as text, never as a formula, so it needs no apostrophe."""
     from openpyxl import Workbook
+    from openpyxl.cell import WriteOnlyCell
+    from openpyxl.cell.cell import ERROR_CODES, ILLEGAL_CHARACTERS_RE
 
     book = Workbook(write_only=True)
     sheet = book.create_sheet("Contacts")
+
+    def cell(value: Any) -> Any:
+        if not isinstance(value, str):
+            return value
+        value = ILLEGAL_CHARACTERS_RE.sub("", value)  # control characters a sheet cannot hold
+        if value.startswith("=") or value in ERROR_CODES:
+            # openpyxl would write these as a formula or an error value: keep them text.
+            text = WriteOnlyCell(sheet, value=value)
+            text.data_type = "s"
+            return text
+        return value
+
     sheet.append(header)
     written = 0
     for row in rows:
-        sheet.append([mapping.neutralise(value) for value in row])
+        sheet.append([cell(value) for value in row])
         written += 1
     book.save(target)
     return written
@@ -902,6 +933,8 @@ def export_query(
     """The list an export takes, as kept on a background export."""
     if view not in ("", "clients"):
         raise InvalidInput("view", "The view must be empty or 'clients'.")
+    if ids is not None and any(not 0 < i < 2**63 for i in ids):
+        raise InvalidInput("ids", "Contact ids are whole numbers from 1 to 2^63-1.")
     return {
         "q": q,
         "document": document,
@@ -945,7 +978,6 @@ def write_export(
     """Write the contacts to `target` in the format; returns the number of contacts."""
     from kartoteka.transfer import queries, vcard
 
-    known = queries.export_columns()
     written = 0
 
     def counted(rows: Iterator[Any]) -> Iterator[Any]:
@@ -957,17 +989,15 @@ def write_export(
             yield row
 
     if format == "xlsx":
-        write_xlsx(
-            target,
-            [str(known[c]) for c in columns],
-            counted(queries.export_rows(contacts, columns)),
-        )
+        header, rows = queries.export_table(contacts, columns)
+        write_xlsx(target, header, counted(rows))
     elif format == "vcf":
         with open(target, "w", encoding="utf-8", newline="") as out:
             out.writelines(vcard.cards(counted(queries.vcard_contacts(contacts))))
     else:
+        header, rows = queries.export_table(contacts, columns, labels=False)
         with open(target, "w", encoding="utf-8-sig", newline="") as out:
-            out.writelines(csv_lines(columns, counted(queries.export_rows(contacts, columns))))
+            out.writelines(csv_lines(header, counted(rows)))
     return written
 
 

@@ -1,5 +1,7 @@
 """Pages of the import wizard and the export dialog, with their htmx fragments."""
 
+import json
+
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.http import HttpRequest, HttpResponse, StreamingHttpResponse
@@ -11,17 +13,14 @@ from django.views.decorators.http import require_POST
 from kartoteka.accounts.queries import active_users
 from kartoteka.activity.uploads import use_limited_uploads
 from kartoteka.contacts.queries import all_property_definitions, get_contact
-from kartoteka.core.errors import Conflict, InvalidInput
+from kartoteka.core.errors import Conflict, InvalidInput, NotFound
 from kartoteka.core.scope import is_admin
 from kartoteka.segments.queries import segments as segments_of
 from kartoteka.transfer import formats, mapping, queries, services, vcard
 from kartoteka.transfer.downloads import send_export
 from kartoteka.transfer.models import ImportStatus
 from kartoteka.web.forms import form_errors
-
-# Quick filters of the contact list, passed on to an export of that list.
-LIST_FILTERS = ("q", "tag", "owner", "status", "source")
-
+from kartoteka.web.listing import LIST_PARAMETERS, QUICK_FILTERS
 
 # --------------------------------------------------------------------------------------------
 # Import wizard
@@ -239,69 +238,75 @@ def import_resume(request: HttpRequest, import_id: int) -> HttpResponse:
 # Export
 
 
-def _list_query(source) -> dict:
-    return {name: source.get(name, "") for name in LIST_FILTERS if source.get(name)}
+def _list_query(source) -> dict[str, str]:
+    """The parameters of the list the dialog was opened from (see web.listing)."""
+    found = {name: (source.get(name) or "").strip() for name in LIST_PARAMETERS}
+    return {name: value for name, value in found.items() if value}
+
+
+def _document(text: str) -> dict | None:
+    try:
+        return json.loads(text) if text else None
+    except ValueError:
+        raise InvalidInput("f", _("The filter in the address is not valid JSON.")) from None
 
 
 @login_required
 def export(request: HttpRequest) -> HttpResponse:
-    """The export dialog: columns and format for the list the user came from.
+    """The export dialog: columns and format for the list the user came from, with its count.
 
-    The list's bulk bar posts the ticked rows with stage=choose: that opens the dialog for them
-    rather than exporting at once (a GET would put the CSRF token and ids in the address).
+    The list's Export link brings the list's own parameters (search text, builder filter,
+    quick filters, Clients view); the bulk bar posts the ticked rows with stage=choose, which
+    opens the dialog for them rather than exporting at once (a GET would put the CSRF token and
+    ids in the address). Every later step carries them in hidden fields.
     """
     source = request.POST if request.method == "POST" else request.GET
     choosing = request.method != "POST" or source.get("stage") == "choose"
-    quick = _list_query(source)
+    listed = _list_query(source)
     view = "clients" if source.get("view") == "clients" else ""
-    ids = [int(i) for i in source.getlist("ids") if i.isdigit()] or None
+    ticked = source.getlist("ids")  # ids that cannot be a contact's select nothing
+    ids = [int(i) for i in ticked if i.isdigit() and len(i) < 19] if ticked else None
     segment = source.get("segment", "")
-    segment_id = int(segment) if segment.isdigit() else None
+    segment_id = int(segment) if segment.isdigit() and len(segment) < 19 else None
     available = queries.export_columns()
     chosen = source.getlist("columns") or queries.DEFAULT_COLUMNS
     context = {
         "available": available,
         "chosen": chosen,
-        "quick": quick,
+        "hidden": {k: v for k, v in listed.items() if k != "q"},
+        "from_list": bool(listed),
         "view": view,
         "ids": ids or [],
-        "filter_text": source.get("filter", ""),
+        "filter_text": listed.get("q", ""),
         "segments": list(segments_of(request.user)),
         "segment_id": segment_id,
         "format": source.get("format", "xlsx"),
         "errors": {},
     }
     try:
-        contacts = queries.contacts_to_export(
-            request.user,
-            q=context["filter_text"],
+        query = services.export_query(
+            q=listed.get("q", ""),
+            document=_document(listed.get("f", "")),
             segment_id=segment_id,
-            quick=quick,
+            quick={k: v for k, v in listed.items() if k in QUICK_FILTERS},
             ids=ids,
             view=view,
         )
+        contacts = queries.contacts_to_export(request.user, **query)
         context["count"] = queries.count(contacts)
         if choosing:
             return render(request, "transfer/export.html", context)
         format = services.check_format(context["format"])
         columns = queries.check_columns(chosen)
         if context["count"] > services.INSTANT_EXPORT_LIMIT:
-            job = services.start_export(
-                request.user,
-                format=format,
-                columns=columns,
-                query=services.export_query(
-                    q=context["filter_text"],
-                    segment_id=segment_id,
-                    quick=quick,
-                    ids=ids,
-                    view=view,
-                ),
-            )
+            job = services.start_export(request.user, format=format, columns=columns, query=query)
             return redirect("transfer:export-detail", export_id=job.pk)
         return _download(contacts, format, columns)
-    except InvalidInput as exc:
-        context["errors"] = form_errors(exc.errors)
+    except (InvalidInput, NotFound) as exc:
+        errors = (
+            exc.errors if isinstance(exc, InvalidInput) else {"segment": [_("No such segment.")]}
+        )
+        context["errors"] = form_errors(errors)
         context.setdefault("count", None)
         return render(request, "transfer/export.html", context, status=422)
 
@@ -312,12 +317,10 @@ def _download(contacts, format: str, columns: list[str]) -> HttpResponse:
 
     name = f"contacts.{format}"
     if format == "csv":
-        header = [str(queries.export_columns()[c]) for c in columns]
+        header, rows = queries.export_table(contacts, columns)
         response = StreamingHttpResponse(
             ("\ufeff" if i == 0 else "") + line
-            for i, line in enumerate(
-                services.csv_lines(header, queries.export_rows(contacts, columns))
-            )
+            for i, line in enumerate(services.csv_lines(header, rows))
         )
         response["Content-Type"] = "text/csv; charset=utf-8"
     elif format == "vcf":
@@ -325,8 +328,7 @@ def _download(contacts, format: str, columns: list[str]) -> HttpResponse:
         response["Content-Type"] = "text/vcard; charset=utf-8"
     else:
         buffer = io.BytesIO()
-        header = [str(queries.export_columns()[c]) for c in columns]
-        services.write_xlsx(buffer, header, queries.export_rows(contacts, columns))
+        services.write_xlsx(buffer, *queries.export_table(contacts, columns))
         response = HttpResponse(
             buffer.getvalue(),
             content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",

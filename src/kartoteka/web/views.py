@@ -1,6 +1,5 @@
 """Pages of the web app: sign-in, account pages, the contact list and the Clients view."""
 
-import datetime as dt
 from dataclasses import dataclass, field
 
 from django.conf import settings
@@ -13,8 +12,6 @@ from django.db.models import F, QuerySet
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse, reverse_lazy
-from django.utils import timezone
-from django.utils.dateparse import parse_date
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy, ngettext
@@ -32,6 +29,7 @@ from kartoteka.segments import listing as segment_listing
 from kartoteka.segments.fields import materialised_details
 from kartoteka.web.columns import Column, available_columns, chosen_columns
 from kartoteka.web.forms import property_value
+from kartoteka.web.listing import list_contacts
 
 
 class SignInView(auth_views.LoginView):
@@ -132,79 +130,9 @@ class ListPage:
     previous_cursor: str = ""
 
 
-def _quick_filters(request: HttpRequest) -> tuple[dict, dict]:
-    """The quick filters from the query string, and a message per filter that makes no sense."""
-    get = request.GET
-    filters = {
-        name: get.get(name, "").strip()
-        for name in (
-            "q",
-            "owner",
-            "tag",
-            "status",
-            "source",
-            "created_from",
-            "created_to",
-            "last_days",
-        )
-    }
-    errors = {}
-    if filters["status"] and filters["status"] not in Status.values:
-        errors["status"] = _("Unknown status.")
-    if filters["source"] and filters["source"] not in Source.values:
-        errors["source"] = _("Unknown source.")
-    for name in ("created_from", "created_to"):
-        if filters[name] and _parse_day(filters[name]) is None:
-            errors[name] = _("Enter a date as YYYY-MM-DD.")
-    days = filters["last_days"]
-    if days and (not days.isdigit() or not 0 < int(days) <= 36500):
-        errors["last_days"] = _("Enter a number of days between 1 and 36500.")
-    return filters, errors
-
-
-def _parse_day(value: str) -> dt.date | None:
-    try:
-        return parse_date(value)
-    except ValueError:
-        return None
-
-
-def _day_start(value: str, *, plus_days: int = 0) -> dt.datetime | None:
-    day = _parse_day(value) if value else None
-    if day is None:
-        return None
-    return timezone.make_aware(dt.datetime.combine(day + dt.timedelta(days=plus_days), dt.time()))
-
-
 def _list_contacts(request: HttpRequest, *, clients: bool = False) -> tuple[QuerySet, dict, dict]:
-    """The contacts the list shows: the user's scope narrowed by every filter of the request.
-
-    Returns (contacts, filters, errors). Every filter narrows `contacts` here, in this one
-    function, so further filters (saved filters, segments) plug in by narrowing it too; the
-    count and the bulk actions reuse it, so they always agree with what the list shows.
-    """
-    filters, errors = _quick_filters(request)
-    clean = {k: v for k, v in filters.items() if k not in errors}
-    created_from = _day_start(clean["created_from"]) if "created_from" in clean else None
-    if clean.get("last_days"):
-        recent = timezone.now() - dt.timedelta(days=int(clean["last_days"]))
-        created_from = max(created_from, recent) if created_from else recent
-    contacts = contact_queries.filter_contacts(
-        request.user,
-        tag=clean.get("tag", ""),
-        owner=clean.get("owner", ""),
-        status=clean.get("status", ""),
-        source=clean.get("source", ""),
-        created_from=created_from,
-        created_to=_day_start(clean.get("created_to", ""), plus_days=1),
-    )
-    if clients:
-        contacts = contacts.filter(status=Status.WON)
-    # The search box takes the filter language's text form (?q=), the builder a document (?f=).
-    contacts, problem = segment_listing.narrow(request, contacts)
-    if problem:
-        errors["q"] = problem
-    return contacts, filters, errors
+    """The contacts the list shows (see web.listing.list_contacts): (contacts, filters, errors)."""
+    return list_contacts(request.user, request.GET, clients=clients)
 
 
 def _list_page(
