@@ -1067,14 +1067,24 @@ def _diff(
 # Undoing a batch (an import's revert)
 
 
-def delete_created(options: BulkOptions, contact_ids: list[int]) -> tuple[list[int], list[int]]:
-    """Delete the contacts a batch created unless edited since; return (deleted, kept) ids."""
+def delete_created(
+    options: BulkOptions, contact_ids: list[int], *, versions: dict[int, int] | None = None
+) -> tuple[list[int], list[int]]:
+    """Delete the contacts a batch created unless edited since; return (deleted, kept) ids.
+
+    `versions` gives the version the batch itself left a contact at where it wrote it more
+    than once (a file listing a person twice: the later row updates the contact the earlier
+    one created); such a contact is untouched since if it still has that version, others if
+    they still have their first."""
+    versions = versions or {}
     deleted: list[int] = []
     for start in range(0, len(contact_ids), _IN_CHUNK):
         chunk = contact_ids[start : start + _IN_CHUNK]
-        untouched = list(
-            Contact.objects.filter(pk__in=chunk, version=1).values_list("pk", flat=True)
-        )
+        untouched = [
+            pk
+            for pk, version in Contact.objects.filter(pk__in=chunk).values_list("pk", "version")
+            if version == versions.get(pk, 1)
+        ]
         Contact.objects.filter(pk__in=untouched).delete()
         deleted += untouched
     gone = set(deleted)

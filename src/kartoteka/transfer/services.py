@@ -788,10 +788,21 @@ def revert_import(actor: User | None, imp: Import) -> list[str]:
         raise Conflict("This import is still running; revert it when it has finished.")
     options = BulkOptions(actor=actor, label=f"revert of {imp.label}")
     created = [contact_id for run in imp.created_runs.all() for contact_id in run.contact_ids()]
-    _deleted, kept_ids = delete_created(options, created)
+    journal = list(imp.journal.order_by("-row_number"))
+    # Rows of this import are never later edits: a person listed twice in the file was created
+    # by one row and updated by the other, and the version the import left is the last one.
+    created_set = set(created)
+    versions: dict[int, int] = {}
+    for row in journal:
+        if row.contact_id in created_set and "version" in row.after:
+            versions[row.contact_id] = max(versions.get(row.contact_id, 1), row.after["version"])
+    _deleted, kept_ids = delete_created(options, created, versions=versions)
     kept = [f"Contact #{cid} was edited after the import; kept." for cid in kept_ids]
+    # A contact the import created is removed or kept as a whole: its journal rows are done.
     updated = [
-        (row.contact_id, row.before, row.after) for row in imp.journal.order_by("-row_number")
+        (row.contact_id, row.before, row.after)
+        for row in journal
+        if row.contact_id not in created_set
     ]
     kept += restore_fields(options, updated)
     imp.status = ImportStatus.REVERTED
