@@ -64,7 +64,7 @@ def test_dry_run_then_start_shows_the_result_with_counts_and_report(browser):
     assert "Revert this import" in page
     assert Contact.objects.get().phone == "+34600123456"
     report = b"".join(browser.get(f"/imports/{imp.pk}/errors.csv").streaming_content).decode()
-    assert report.splitlines()[1].startswith("3,Correo electrónico,mal,")
+    assert report.splitlines()[1].startswith("3,error,Correo electrónico: ")
 
 
 def test_a_mapping_without_email_is_refused_next_to_the_form(browser):

@@ -15,6 +15,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass, field
 from typing import Any, NamedTuple
 
+import phonenumbers
 from django.db import connection
 from django.db.models import Model
 from django.utils import timezone
@@ -46,7 +47,14 @@ from kartoteka.contacts.services import (
 )
 from kartoteka.core import events
 from kartoteka.core.errors import ErrorCollector, InvalidInput
-from kartoteka.core.normalise import MAX_TEXT, fold_email, normalise_country, normalise_email
+from kartoteka.core.normalise import (
+    MAX_TEXT,
+    clean_text,
+    fold_email,
+    normalise_country,
+    normalise_email,
+    normalise_phone,
+)
 from kartoteka.core.scope import is_admin
 from kartoteka.segments.fields import SQLITE_SEARCH_TABLE
 from kartoteka.segments.models import RECENCY_RANKS, ActivityRecency
@@ -150,6 +158,7 @@ def clean_row(
     definitions: dict[str, PropertyDefinition],
     *,
     today: dt.date | None = None,
+    phone_region: str | None = None,
 ) -> dict[str, Any]:
     """One import row (target field → raw value) in its stored form; raise InvalidInput.
 
@@ -157,7 +166,9 @@ def clean_row(
     control characters, ordinary e-mails, ISO dates, whole numbers, known statuses and country
     codes) skip them; everything else goes through contacts.services.validate_contact_data, so
     a bad value gets the same message either way. `today` bounds birthdays (a batch passes it
-    once instead of every row asking for it).
+    once instead of every row asking for it). With `phone_region`, a phone number written
+    without a country prefix is read as a number of the row's country, or of that region where
+    the row names none (see _read_phones).
     """
     cleaned: dict[str, Any] = {}
     rest: dict[str, Any] = {}
@@ -181,6 +192,8 @@ def clean_row(
             errors.capture(exc)
     if extra:
         cleaned["emails"] = _clean_extra_emails(extra, errors)
+    if phone_region is not None:
+        _read_phones(rest, cleaned, errors, phone_region)
     if "tags" in rest:
         tags = rest.pop("tags")
         cleaned["tags"] = _plain_tags(tags) or clean_tag_names(tags, errors)
@@ -194,6 +207,101 @@ def clean_row(
         primary = fold_email(cleaned["email"])
         cleaned["emails"] = [e for e in cleaned["emails"] if fold_email(e) != primary]
     return cleaned
+
+
+def clean_row_keeping_contact(
+    data: dict[str, Any],
+    definitions: dict[str, PropertyDefinition],
+    *,
+    today: dt.date | None = None,
+    phone_region: str | None = None,
+) -> tuple[dict[str, Any], dict[str, list[str]]]:
+    """clean_row, but a row with a good e-mail still makes a contact: the values that fail are
+    left out and returned as warnings (field → messages). Raises InvalidInput only for a row
+    that cannot make a contact (no valid e-mail)."""
+    try:
+        return clean_row(data, definitions, today=today, phone_region=phone_region), {}
+    except InvalidInput as exc:
+        problems = exc.errors
+    if "email" in problems:
+        raise InvalidInput(errors=problems)
+    try:
+        kept = clean_row(
+            _without(data, problems), definitions, today=today, phone_region=phone_region
+        )
+    except InvalidInput as exc:  # a value good alone but not with the others: give up the row
+        raise InvalidInput(errors={**problems, **exc.errors}) from None
+    return kept, problems
+
+
+_LISTS = ("phones", "emails", "tags")
+
+
+def _without(data: dict[str, Any], problems: dict[str, list[str]]) -> dict[str, Any]:
+    """The row without the values the problems name ("phone", "phones.2.phone", "tags.0",
+    "properties.size"): one item of a list, one custom detail, or the whole field."""
+    data = dict(data)
+    dropped_items: dict[str, set[int]] = {}
+    for name in problems:
+        head, _sep, rest = name.partition(".")
+        key = rest.split(".", 1)[0]
+        if head == "properties" and key and isinstance(data.get("properties"), dict):
+            data["properties"] = {k: v for k, v in data["properties"].items() if k != key}
+        elif head in _LISTS and key.isdigit() and isinstance(data.get(head), list):
+            dropped_items.setdefault(head, set()).add(int(key))
+        else:
+            data.pop(head, None)
+    for head, indexes in dropped_items.items():
+        if head in data:
+            data[head] = [item for i, item in enumerate(data[head]) if i not in indexes]
+    return data
+
+
+# The key under which clean_row keeps the phone numbers it read without a country prefix.
+NATIONAL = "_national"
+
+
+def _read_phones(
+    rest: dict[str, Any], cleaned: dict[str, Any], errors: ErrorCollector, default_region: str
+) -> None:
+    """Read the row's phone, phones and fax in their country: a number with a "+" (or "00")
+    says it, one without takes the row's country, else `default_region`, never another
+    country's. Leaves E.164 numbers in `rest`, and those that had no prefix in
+    cleaned[NATIONAL]."""
+    region = cleaned.get("country")
+    if not region and isinstance(rest.get("country"), str):
+        try:
+            region = normalise_country(clean_text(rest["country"], field="country"))
+        except InvalidInput:
+            region = None  # the country is reported by the general path
+    if region not in phonenumbers.SUPPORTED_REGIONS:
+        region = default_region
+    national: set[str] = set()
+
+    def read(raw: Any, field: str) -> str:
+        number = normalise_phone(raw, field=field, region=region)
+        if not str(raw).strip().startswith(("+", "00")):
+            national.add(number)
+        return number
+
+    for name in ("phone", "fax"):
+        if rest.get(name) in (None, ""):
+            continue
+        try:
+            rest[name] = read(rest[name], name)
+        except InvalidInput as exc:
+            errors.capture(exc)
+            del rest[name]
+    if isinstance(rest.get("phones"), list):
+        numbers = []
+        for index, raw in enumerate(rest["phones"]):
+            try:
+                numbers.append(read(raw, f"phones.{index}.phone"))
+            except InvalidInput as exc:
+                errors.capture(exc)
+        rest["phones"] = numbers
+    if national:
+        cleaned[NATIONAL] = national
 
 
 def _is_plain(value: str) -> bool:
@@ -260,11 +368,11 @@ _QUICK = {
 def _clean_extra_emails(value: Any, errors: ErrorCollector) -> list[str]:
     items = value if isinstance(value, list) else re.split(r"[,;\s]+", str(value))
     result: list[str] = []
-    for item in items:
+    for index, item in enumerate(items):
         if not item:
             continue
         try:
-            address = normalise_email(item, field="emails")
+            address = normalise_email(item, field=f"emails.{index}")
         except InvalidInput as exc:
             errors.capture(exc)
             continue
@@ -885,6 +993,8 @@ def _update(rows, options, tags, companies, now, activities, result, *, dry_run:
     for number, cleaned, contact_id in rows:
         contact = contacts[contact_id]
         company = company_of.get(contact.company_id)
+        if cleaned.get(NATIONAL):
+            cleaned = _keeping_countries(contact, cleaned, phones_of.get(contact_id, []))
         changes, before, after = _diff(
             contact, company, cleaned, phones_of.get(contact_id, []), emails_of.get(contact_id)
         )
@@ -1061,6 +1171,37 @@ def _diff(
     before = {c["field"]: c["old"] for c in changes}
     after = {c["field"]: c["new"] for c in changes}
     return changes, before, after
+
+
+def _keeping_countries(contact: Contact, cleaned: dict[str, Any], phones: list[str]) -> dict:
+    """The row with each number it wrote without a country prefix replaced by the contact's
+    own number with the same digits, where he has one in another country: the file's
+    "600 100 200" is his "+48 600 100 200", never a Spanish number instead of it."""
+    national = cleaned[NATIONAL]
+    have = [*phones, *([contact.fax] if contact.fax else [])]
+    if not have:
+        return cleaned
+    by_digits = {_national_digits(number): number for number in have}
+
+    def own(number: str) -> str:
+        if number not in national or number in have:
+            return number
+        return by_digits.get(_national_digits(number), number)
+
+    cleaned = dict(cleaned)
+    for name in ("phone", "fax"):
+        if cleaned.get(name):
+            cleaned[name] = own(cleaned[name])
+    if cleaned.get("phones"):
+        cleaned["phones"] = list(dict.fromkeys(own(number) for number in cleaned["phones"]))
+    return cleaned
+
+
+def _national_digits(number: str) -> int | None:
+    try:
+        return phonenumbers.parse(number, None).national_number
+    except phonenumbers.NumberParseException:
+        return None
 
 
 # --------------------------------------------------------------------------------------------
