@@ -60,3 +60,6 @@ def test_the_dry_run_result_at_the_top_in_spanish_and_polish_on_a_phone(
     expect(page.locator("#dry-run")).to_be_in_viewport()
     expect(page.locator("#dry-run h2")).not_to_have_text("Dry run: what would happen")
     screenshot(page, f"import-dry-run-{language}-phone", full_page=False)
+    page.locator("#phone_region").scroll_into_view_if_needed()
+    expect(page.locator("#phone_region")).to_have_value("PL")
+    screenshot(page, f"import-options-{language}-phone", full_page=False)
