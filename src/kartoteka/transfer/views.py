@@ -93,7 +93,7 @@ def _wizard_context(request: HttpRequest, imp, **extra) -> dict:
     }
     if imp.status in (ImportStatus.DONE, ImportStatus.FAILED, ImportStatus.REVERTED):
         context["rejected"] = queries.import_problems(imp, level=ProblemLevel.ERROR)
-        context["warnings"] = queries.import_problems(imp, level=ProblemLevel.WARNING)
+        context["warned"] = queries.import_problems(imp, level=ProblemLevel.WARNING)
     if imp.status == ImportStatus.UPLOADED:
         try:
             preview = queries.preview(imp)
