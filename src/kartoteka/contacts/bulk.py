@@ -53,7 +53,6 @@ from kartoteka.core.normalise import (
     fold_email,
     normalise_country,
     normalise_email,
-    normalise_phone,
 )
 from kartoteka.core.scope import is_admin
 from kartoteka.segments.fields import SQLITE_SEARCH_TABLE
@@ -168,7 +167,7 @@ def clean_row(
     a bad value gets the same message either way. `today` bounds birthdays (a batch passes it
     once instead of every row asking for it). With `phone_region`, a phone number written
     without a country prefix is read as a number of the row's country, or of that region where
-    the row names none (see _read_phones).
+    the row names none (see _phone_region_of).
     """
     cleaned: dict[str, Any] = {}
     rest: dict[str, Any] = {}
@@ -192,14 +191,22 @@ def clean_row(
             errors.capture(exc)
     if extra:
         cleaned["emails"] = _clean_extra_emails(extra, errors)
-    if phone_region is not None:
-        _read_phones(rest, cleaned, errors, phone_region)
+    region = None
+    if phone_region is not None and ("phone" in rest or "phones" in rest or "fax" in rest):
+        region = _phone_region_of(rest, cleaned, phone_region)
+        national = _national_digits_written(rest)
+        if national:
+            cleaned[NATIONAL] = national
     if "tags" in rest:
         tags = rest.pop("tags")
         cleaned["tags"] = _plain_tags(tags) or clean_tag_names(tags, errors)
     if rest:
         try:
-            cleaned.update(validate_contact_data(rest, partial=True, definitions=definitions))
+            cleaned.update(
+                validate_contact_data(
+                    rest, partial=True, definitions=definitions, phone_region=region
+                )
+            )
         except InvalidInput as exc:
             errors.capture(exc)
     errors.raise_if_any()
@@ -257,51 +264,36 @@ def _without(data: dict[str, Any], problems: dict[str, list[str]]) -> dict[str, 
     return data
 
 
-# The key under which clean_row keeps the phone numbers it read without a country prefix.
+# The key under which clean_row keeps the national digits of the phone numbers the row wrote
+# without a country prefix (see _keeping_countries).
 NATIONAL = "_national"
 
 
-def _read_phones(
-    rest: dict[str, Any], cleaned: dict[str, Any], errors: ErrorCollector, default_region: str
-) -> None:
-    """Read the row's phone, phones and fax in their country: a number with a "+" (or "00")
-    says it, one without takes the row's country, else `default_region`, never another
-    country's. Leaves E.164 numbers in `rest`, and those that had no prefix in
-    cleaned[NATIONAL]."""
+def _phone_region_of(rest: dict[str, Any], cleaned: dict[str, Any], default: str) -> str:
+    """The country a phone number of the row without a "+" (or "00") belongs to: the row's
+    own country where it names a known one, else `default`; never another country's."""
     region = cleaned.get("country")
     if not region and isinstance(rest.get("country"), str):
         try:
             region = normalise_country(clean_text(rest["country"], field="country"))
         except InvalidInput:
-            region = None  # the country is reported by the general path
-    if region not in phonenumbers.SUPPORTED_REGIONS:
-        region = default_region
-    national: set[str] = set()
+            region = None  # the general path reports the country
+    return region if region in phonenumbers.SUPPORTED_REGIONS else default
 
-    def read(raw: Any, field: str) -> str:
-        number = normalise_phone(raw, field=field, region=region)
-        if not str(raw).strip().startswith(("+", "00")):
-            national.add(number)
-        return number
 
-    for name in ("phone", "fax"):
-        if rest.get(name) in (None, ""):
-            continue
-        try:
-            rest[name] = read(rest[name], name)
-        except InvalidInput as exc:
-            errors.capture(exc)
-            del rest[name]
+def _national_digits_written(rest: dict[str, Any]) -> set[int]:
+    """The digits (without leading zeros: the usual trunk prefix) of the row's phone numbers
+    written without a country prefix."""
+    written = [rest.get("phone"), rest.get("fax")]
     if isinstance(rest.get("phones"), list):
-        numbers = []
-        for index, raw in enumerate(rest["phones"]):
-            try:
-                numbers.append(read(raw, f"phones.{index}.phone"))
-            except InvalidInput as exc:
-                errors.capture(exc)
-        rest["phones"] = numbers
-    if national:
-        cleaned[NATIONAL] = national
+        written += rest["phones"]
+    digits = set()
+    for raw in written:
+        if isinstance(raw, str) and raw.strip() and not raw.lstrip().startswith(("+", "00")):
+            only = "".join(ch for ch in raw if ch.isdigit())
+            if only and len(only) <= 17:
+                digits.add(int(only))
+    return digits
 
 
 def _is_plain(value: str) -> bool:
@@ -1184,9 +1176,10 @@ def _keeping_countries(contact: Contact, cleaned: dict[str, Any], phones: list[s
     by_digits = {_national_digits(number): number for number in have}
 
     def own(number: str) -> str:
-        if number not in national or number in have:
+        if number in have:
             return number
-        return by_digits.get(_national_digits(number), number)
+        digits = _national_digits(number)
+        return by_digits.get(digits, number) if digits in national else number
 
     cleaned = dict(cleaned)
     for name in ("phone", "fax"):
