@@ -164,3 +164,24 @@ def test_the_command_line_report_lists_warnings_and_errors(admin, tmp_path, caps
         "warning",
         "error",
     ]
+
+
+OTHER_EMAILS = "email,emails,first_name\nnew@example.com,taken@example.com;spare@example.com,Ana\n"
+
+
+def test_another_contacts_email_is_left_out_of_a_kept_row(admin, tmp_path):
+    make_contact(admin, email="taken@example.com")
+    imp = run(admin, write(tmp_path, "e.csv", OTHER_EMAILS))
+    assert (imp.created_count, imp.failed_count, imp.warned_count) == (1, 0, 1)
+    ana = Contact.objects.get(email="new@example.com")
+    assert set(ana.emails.values_list("email", flat=True)) == {
+        "new@example.com",
+        "spare@example.com",
+    }
+    assert "taken@example.com" in imp.problems.get(level="warning").message
+
+
+def test_another_contacts_email_rejects_the_row_of_a_strict_import(admin, tmp_path):
+    make_contact(admin, email="taken@example.com")
+    imp = run(admin, write(tmp_path, "e.csv", OTHER_EMAILS), strict=True)
+    assert (imp.created_count, imp.failed_count, imp.warned_count) == (0, 1, 0)

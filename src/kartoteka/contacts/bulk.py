@@ -124,6 +124,9 @@ class BulkOptions:
     known: dict[tuple[str, str], Tag | Company] = field(default_factory=dict)
     # Folded e-mails a dry run counted as new, so a later row with one counts as an update.
     planned: set[str] = field(default_factory=set)
+    # Whether a row whose other e-mail belongs to another contact is written without that
+    # e-mail (a warning) rather than refused (an import that is not strict).
+    drop_taken_emails: bool = False
 
 
 @dataclass
@@ -140,12 +143,15 @@ class BatchResult:
     updated: list[tuple[int, int, dict, dict]] = field(default_factory=list)
     unchanged: list[int] = field(default_factory=list)
     failures: list[RowFailure] = field(default_factory=list)
+    # Values left out of rows that were written (see BulkOptions.drop_taken_emails).
+    warnings: list[RowFailure] = field(default_factory=list)
 
     def extend(self, other: "BatchResult") -> None:
         self.created += other.created
         self.updated += other.updated
         self.unchanged += other.unchanged
         self.failures += other.failures
+        self.warnings += other.warnings
 
 
 # --------------------------------------------------------------------------------------------
@@ -514,18 +520,25 @@ def _upsert_distinct(
     existing_rows: list[tuple[int, dict, int]] = []
     for number, cleaned in rows:
         contact_id = taken.get(_folded_emails(cleaned)[0])
-        clash = next(
-            (
-                e
-                for e in cleaned.get("emails", [])
-                if taken.get(fold_email(e), contact_id) != contact_id
-            ),
-            None,
-        )
-        if clash:
+        clashes = [
+            e
+            for e in cleaned.get("emails", [])
+            if taken.get(fold_email(e), contact_id) != contact_id
+        ]
+        if clashes and options.drop_taken_emails:
+            result.warnings += [
+                RowFailure(number, "emails", f"The e-mail address {e} belongs to another contact.")
+                for e in clashes
+            ]
+            cleaned = {k: v for k, v in cleaned.items() if k != PREPARED}
+            cleaned["emails"] = [e for e in cleaned["emails"] if e not in clashes]
+            clashes = []
+        if clashes:
             result.failures.append(
                 RowFailure(
-                    number, "emails", f"The e-mail address {clash} belongs to another contact."
+                    number,
+                    "emails",
+                    f"The e-mail address {clashes[0]} belongs to another contact.",
                 )
             )
         elif contact_id is None and fold_email(cleaned["email"]) in options.planned:

@@ -265,6 +265,7 @@ def _options(imp: Import, actor: User | None = None) -> BulkOptions:
         update_existing=imp.update_existing,
         tags=list(imp.tags),
         owner=imp.owner,
+        drop_taken_emails=not imp.strict,
     )
 
 
@@ -451,9 +452,11 @@ def dry_run_import(actor: User | None, imp: Import, *, sample: int = 50) -> dict
     def plan(rows: list[DataRow]) -> None:
         cleaned, failures, warnings, _notes = _clean_batch(imp, rows, definitions)
         result = upsert_contacts(cleaned, options, dry_run=True)
-        failures += result.failures
         problems, rejected, warned = _problems(
-            imp, {number: (line, cells) for number, line, cells in rows}, failures, warnings
+            imp,
+            {number: (line, cells) for number, line, cells in rows},
+            failures + result.failures,
+            warnings + result.warnings,
         )
         counts["created"] += len(result.created)
         counts["updated"] += len(result.updated)
@@ -807,7 +810,9 @@ def _commit_batch(
                 result.failures.append(
                     RowFailure(row[0], "email", "The e-mail address was just taken.")
                 )
-    problems, rejected, warned = _problems(imp, rows, failures + result.failures, warnings)
+    problems, rejected, warned = _problems(
+        imp, rows, failures + result.failures, warnings + result.warnings
+    )
     ImportProblem.objects.bulk_create(problems, batch_size=500)
     _journal(imp, result)
     _add_notes(imp, options, result, notes, rows)
