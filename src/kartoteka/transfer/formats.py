@@ -116,10 +116,22 @@ def sniff(path: Path, file_name: str) -> dict:
 
 def read_rows(path: Path, *, format: str, encoding: str, delimiter: str) -> Iterator[list[str]]:
     """Every row of the file as text cells, the header row first."""
-    for _line, cells in read_numbered_rows(
-        path, format=format, encoding=encoding, delimiter=delimiter
-    ):
-        yield cells
+    if format != "csv":
+        for _line, cells in read_numbered_rows(
+            path, format=format, encoding=encoding, delimiter=delimiter
+        ):
+            yield cells
+        return
+    # CSV without the line numbers: the pass that counts an import's rows reads every row.
+    with open(path, encoding=encoding, errors="strict", newline="") as handle:
+        try:
+            if not _SEP_HINT.match(handle.readline()):
+                handle.seek(0)
+            yield from csv.reader(handle, delimiter=delimiter or ",")
+        except UnicodeDecodeError as exc:
+            raise InvalidInput(
+                "encoding", f"The file is not {ENCODINGS.get(encoding, encoding)}: {exc.reason}."
+            ) from None
 
 
 def read_numbered_rows(

@@ -295,6 +295,22 @@ def _data_rows(imp: Import) -> Iterator[DataRow]:
         raise InvalidInput("file", f"The file cannot be read after row {number}: {exc}") from None
 
 
+def _count_rows(imp: Import) -> int:
+    """The number of data rows _data_rows yields (without numbering their lines)."""
+    rows = formats.read_rows(
+        Path(imp.file_path), format=imp.format, encoding=imp.encoding, delimiter=imp.delimiter
+    )
+    next(rows, None)
+    count = 0
+    try:
+        for cells in rows:
+            if any(map(str.strip, cells)):
+                count += 1
+    except csv.Error as exc:
+        raise InvalidInput("file", f"The file cannot be read after row {count}: {exc}") from None
+    return count
+
+
 def shown_row(imp: Import, number: int) -> int:
     """The row number a user sees in their spreadsheet (the header is row 1); cards count from 1."""
     return number if imp.format == "vcf" else number + 1
@@ -515,7 +531,7 @@ def run_import(import_id: int, *, progress: Progress | None = None) -> Import:
     if imp.total_rows is None:
         try:
             # This pass reads the whole file, so a file that cannot be read fails here.
-            imp.total_rows = sum(1 for _row in _data_rows(imp))
+            imp.total_rows = _count_rows(imp)
         except InvalidInput as exc:
             return _failed(imp, exc)
     imp.save(
