@@ -87,7 +87,68 @@ def test_country_names_in_three_languages_become_alpha2(value, code):
     assert normalise_country(value) == code
 
 
-@pytest.mark.parametrize("value", ["Atlantis", "XX", "Narnia 2"])
+# Names other CRMs and spreadsheets write: ISO's official and short forms, inverted forms,
+# former names, usual aliases, in English, Spanish and Polish.
+AWKWARD_COUNTRIES = [
+    ("Congo, Democratic Republic of the", "CD"),
+    ("Democratic Republic of the Congo", "CD"),
+    ("Congo, República Democrática del", "CD"),
+    ("Demokratyczna Republika Konga", "CD"),
+    ("Zaire", "CD"),
+    ("Republic of the Congo", "CG"),
+    ("Brunei Darussalam", "BN"),
+    ("Turkiye", "TR"),
+    ("Turkey", "TR"),
+    ("Turquía", "TR"),
+    ("Turcja", "TR"),
+    ("Micronesia", "FM"),
+    ("Micronesia, Federated States of", "FM"),
+    ("Swaziland", "SZ"),
+    ("Eswatini", "SZ"),
+    ("Kosovo", "XK"),
+    ("XK", "XK"),
+    ("Czech Republic", "CZ"),
+    ("Czechia", "CZ"),
+    ("Republika Czeska", "CZ"),
+    ("Côte d'Ivoire", "CI"),
+    ("Cote d'Ivoire", "CI"),
+    ("Ivory Coast", "CI"),
+    ("Wybrzeże Kości Słoniowej", "CI"),
+    ("Korea, Republic of", "KR"),
+    ("South Korea", "KR"),
+    ("Viet Nam", "VN"),
+    ("Russian Federation", "RU"),
+    ("Iran, Islamic Republic of", "IR"),
+    ("Bolivia, Plurinational State of", "BO"),
+    ("Tanzania, United Republic of", "TZ"),
+    ("Holy See (Vatican City State)", "VA"),
+    ("Burma", "MM"),
+    ("East Timor", "TL"),
+    ("Cape Verde", "CV"),
+    ("Bahamas, The", "BS"),
+    ("St. Lucia", "LC"),
+    ("Trinidad & Tobago", "TT"),
+    ("UK", "GB"),
+    ("Great Britain", "GB"),
+    ("Wielka Brytania", "GB"),
+    ("United States of America", "US"),
+    ("Estados Unidos", "US"),
+    ("Países Bajos", "NL"),
+    ("Holandia", "NL"),
+    ("Macedonia Północna", "MK"),
+    ("Bośnia i Hercegowina", "BA"),
+    ("república dominicana", "DO"),
+    ("deu", "DE"),
+    ("Włochy", "IT"),
+]
+
+
+@pytest.mark.parametrize(("value", "code"), AWKWARD_COUNTRIES)
+def test_official_short_former_and_alias_country_names_are_known(value, code):
+    assert normalise_country(value) == code
+
+
+@pytest.mark.parametrize("value", ["Atlantis", "XX", "Narnia 2", "the"])
 def test_unknown_country_is_refused(value):
     with pytest.raises(InvalidInput) as error:
         normalise_country(value)

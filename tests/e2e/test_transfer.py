@@ -48,7 +48,8 @@ def test_import_a_spreadsheet_export_it_and_revert(page, transactional_db, tmp_p
     with page.expect_download() as report:
         page.get_by_role("link", name="Download error report (CSV)").click()
     lines = Path(report.value.path()).read_text(encoding="utf-8").splitlines()
-    assert lines[1].startswith("3,Adres e-mail,brak-maila,")
+    assert lines[1].startswith("3,error,Adres e-mail: ")
+    assert ",brak-maila,Jan,Kowalski," in lines[1] and lines[1].endswith(",Kraków")
     screenshot(page, "transfer-result")
     assert Contact.objects.get(email="zofia@example.pl").city == "Łódź"
 

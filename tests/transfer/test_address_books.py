@@ -161,11 +161,13 @@ def test_birthdays_written_day_first_import_and_one_without_year_is_reported(adm
         "leo@example.com;Leo;mañana\n"
     )
     imp = run(admin, write(tmp_path, "cumples.csv", text))
-    assert (imp.created_count, imp.failed_count) == (2, 2)
+    assert (imp.created_count, imp.failed_count, imp.warned_count) == (4, 0, 2)
     birthdays = dict(Contact.objects.values_list("email", "birthday"))
     assert birthdays == {
         "ana@example.com": dt.date(1985, 4, 12),
         "jan@example.com": dt.date(1990, 11, 3),
+        "eva@example.com": None,
+        "leo@example.com": None,
     }
     problems = {p.value: p.message for p in imp.problems.all()}
     assert "year" in problems["--04-12"]

@@ -38,7 +38,7 @@ def test_import_errors_as_csv(admin_api):
     job = _post(admin_api).json()
     response = admin_api.get(f"/api/v1/imports/{job['id']}/errors", format="csv")
     text = b"".join(response.streaming_content).decode()
-    assert text.splitlines()[0] == "row,column,value,message"
+    assert text.splitlines()[0].startswith("Line,Level,Problems,")
 
 
 def test_dry_run_over_the_api_writes_nothing(admin_api):
@@ -79,3 +79,32 @@ def test_export_over_the_api_has_only_the_sales_users_contacts(sales, other_sale
 def test_export_file_of_another_user_is_not_found(sales_api, other_sales_api):
     job = sales_api.post("/api/v1/exports", {"format": "xlsx"}).json()
     assert other_sales_api.get(job["download_url"]).status_code == 404
+
+
+PHONES = b"email,phone\nana@example.com,600 100 200\nbea@example.com,abc\n"
+
+
+def test_post_import_takes_the_phone_region_and_lists_warnings_apart(admin_api):
+    response = _post(admin_api, PHONES, phone_region="PL")
+    assert response.status_code == 202, response.content
+    body = response.json()
+    assert body["phone_region"] == "PL" and body["strict"] is False
+    job = admin_api.get(f"/api/v1/imports/{body['id']}").json()
+    assert (job["created_count"], job["failed_count"], job["warned_count"]) == (2, 0, 1)
+    assert Contact.objects.get(email="ana@example.com").phone == "+48600100200"
+    warnings = admin_api.get(f"/api/v1/imports/{body['id']}/errors?level=warning").json()
+    assert [(w["row"], w["level"], w["value"]) for w in warnings] == [(3, "warning", "abc")]
+    assert warnings[0]["cells"] == ["bea@example.com", "abc"]
+    assert admin_api.get(f"/api/v1/imports/{body['id']}/errors?level=error").json() == []
+
+
+def test_post_import_strict_rejects_the_row_with_a_bad_phone(admin_api):
+    body = _post(admin_api, PHONES, phone_region="PL", strict="true").json()
+    job = admin_api.get(f"/api/v1/imports/{body['id']}").json()
+    assert (job["created_count"], job["failed_count"], job["warned_count"]) == (1, 1, 0)
+
+
+def test_post_import_refuses_an_unknown_phone_region(admin_api):
+    response = _post(admin_api, PHONES, phone_region="Atlantis")
+    assert response.status_code == 422
+    assert "phone_region" in response.content.decode()

@@ -18,18 +18,22 @@ def test_import_command_maps_columns_and_ends_with_the_summary_line(admin, tmp_p
     )
     out = capsys.readouterr().out.strip().splitlines()
     assert code == 0
-    assert out[-1] == "created 1, updated 0, unchanged 0, failed 1"
+    assert out[-1] == "created 1, updated 0, unchanged 0, failed 1, with warnings 0"
     ana = Contact.objects.get()
     assert (ana.first_name, ana.last_name, ana.country) == ("Ana", "García", "ES")
-    assert report.read_text().splitlines()[0] == "row,column,value,message"
-    assert report.read_text().splitlines()[1].startswith("3,Mail,bad,")
+    assert report.read_text().splitlines()[0].startswith("Line,Level,Problems,")
+    assert report.read_text().splitlines()[1].startswith("3,error,Mail: ")
+    assert report.read_text().splitlines()[1].endswith(",bad,Bad,ES")
 
 
 def test_import_dry_run_writes_nothing(admin, tmp_path, capsys):
     path = tmp_path / "p.csv"
     path.write_text(CSV)
     assert main(["import", "--dry-run", str(path)]) == 0
-    assert "would create 1, update 0, leave 0 unchanged, fail 1" in capsys.readouterr().out
+    assert (
+        "would create 1, update 0, leave 0 unchanged, fail 1, 0 with warnings"
+        in capsys.readouterr().out
+    )
     assert not Contact.objects.exists()
 
 

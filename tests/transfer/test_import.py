@@ -72,7 +72,7 @@ def test_skip_existing_leaves_matched_contacts_alone(admin, tmp_path):
     assert (imp.created_count, imp.unchanged_count) == (1, 1)
 
 
-def test_broken_rows_fail_alone_and_are_reported(admin, tmp_path):
+def test_rows_without_a_valid_email_are_rejected_and_bad_values_are_left_out(admin, tmp_path):
     define_property(admin, key="size", label="Size", type="number")
     text = (
         "email,first_name,size\n"
@@ -85,25 +85,41 @@ def test_broken_rows_fail_alone_and_are_reported(admin, tmp_path):
         "after@example.com,After,2\n"
     )
     imp = run(admin, write(tmp_path, "broken.csv", text))
-    assert (imp.created_count, imp.failed_count) == (2, 5)
-    assert set(Contact.objects.values_list("email", flat=True)) == {
-        "good@example.com",
-        "after@example.com",
-    }
+    assert (imp.created_count, imp.failed_count, imp.warned_count) == (5, 2, 3)
+    assert Contact.objects.get(email="typed@example.com").properties == {}
+    assert Contact.objects.get(email="wide@example.com").first_name == "Wide"
+    assert Contact.objects.get(email="big@example.com").first_name == ""
     problems = {p.row_number: p for p in imp.problems.all()}
     assert problems[3].column == "email" and "required" in problems[3].message
+    assert problems[3].level == problems[4].level == "error"
     assert problems[4].value == "not-an-email"
     assert problems[5].column == "size" and problems[5].value == "lots"
-    assert "4 cells" in problems[6].message
+    assert "4 cells" in problems[6].message and problems[6].value == "extra"
     assert problems[7].column == "first_name" and "at most 255" in problems[7].message
     assert len(problems[7].value) < 300
+    assert {problems[n].level for n in (5, 6, 7)} == {"warning"}
 
 
-def test_error_report_is_csv_with_a_header_and_one_row_per_problem(admin, tmp_path):
+def test_a_strict_import_rejects_every_row_with_a_problem(admin, tmp_path):
+    define_property(admin, key="size", label="Size", type="number")
+    text = (
+        "email,first_name,size\n"
+        "good@example.com,Good,3\n"
+        "typed@example.com,Typed,lots\n"
+        "wide@example.com,Wide,1,extra\n"
+        "nomail,X,1\n"
+    )
+    imp = run(admin, write(tmp_path, "broken.csv", text), strict=True)
+    assert (imp.created_count, imp.failed_count, imp.warned_count) == (1, 3, 0)
+    assert {p.level for p in imp.problems.all()} == {"error"}
+
+
+def test_error_report_is_csv_with_the_line_the_problems_and_the_rows_cells(admin, tmp_path):
     imp = run(admin, write(tmp_path, "b.csv", "email,first_name\nbad,X\nok@example.com,Y\n"))
     report = "".join(services.problems_csv(imp)).splitlines()
-    assert report[0] == "row,column,value,message"
-    assert report[1].startswith("2,email,bad,")
+    assert report[0] == "Line,Level,Problems,email,first_name"
+    assert report[1].startswith("2,error,email: ")
+    assert report[1].endswith(",bad,X")
     assert len(report) == 2
 
 

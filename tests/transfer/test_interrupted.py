@@ -94,7 +94,7 @@ def test_the_command_line_finishes_an_interrupted_import_in_the_foreground(
     imp = _half_done(admin, tmp_path, monkeypatch, silent_for=timedelta(minutes=5))
     assert main(["import", "--resume", str(imp.pk)]) == 0
     assert capsys.readouterr().out.strip().splitlines()[-1] == (
-        "created 10, updated 0, unchanged 0, failed 0"
+        "created 10, updated 0, unchanged 0, failed 0, with warnings 0"
     )
     imp.refresh_from_db()
     assert (imp.status, imp.checkpoint, Contact.objects.count()) == ("done", ROWS, ROWS)

@@ -81,6 +81,31 @@ def test_revert_takes_away_tags_the_import_added(admin, tmp_path):
     assert not contact.tags.exists()
 
 
+def test_revert_removes_a_contact_the_file_lists_twice(admin, tmp_path):
+    text = (
+        "email,first_name,phone\n"
+        "twice@example.com,Ana,+34 600 123 456\n"
+        "other@example.com,Jan,\n"
+        "TWICE@example.com,Anita,+48 601 234 567\n"
+    )
+    imp = run(admin, write(tmp_path, "twice.csv", text))
+    assert Contact.objects.get(email="twice@example.com").first_name == "Anita"
+    kept = services.revert_import(admin, imp)
+    assert kept == []
+    assert not Contact.objects.exists()
+
+
+def test_revert_keeps_a_contact_listed_twice_when_edited_after_the_import(admin, tmp_path):
+    text = "email,first_name\ntwice@example.com,Ana\ntwice@example.com,Anita\n"
+    imp = run(admin, write(tmp_path, "twice.csv", text))
+    contact = Contact.objects.get()
+    contact_services.update_contact(admin, contact, data={"first_name": "Mine"})
+    kept = services.revert_import(admin, imp)
+    assert kept == [f"Contact #{contact.pk} was edited after the import; kept."]
+    contact.refresh_from_db()
+    assert contact.first_name == "Mine"
+
+
 def test_an_import_is_reverted_once(admin, tmp_path):
     imp = run(admin, write(tmp_path, "p.csv", "email\na@example.com\n"))
     services.revert_import(admin, imp)

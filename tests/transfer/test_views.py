@@ -64,7 +64,7 @@ def test_dry_run_then_start_shows_the_result_with_counts_and_report(browser):
     assert "Revert this import" in page
     assert Contact.objects.get().phone == "+34600123456"
     report = b"".join(browser.get(f"/imports/{imp.pk}/errors.csv").streaming_content).decode()
-    assert report.splitlines()[1].startswith("3,Correo electrónico,mal,")
+    assert report.splitlines()[1].startswith("3,error,Correo electrónico: ")
 
 
 def test_a_mapping_without_email_is_refused_next_to_the_form(browser):
@@ -203,3 +203,24 @@ def test_progress_of_a_large_import_groups_digits_and_says_minutes_left(browser)
 )
 def test_time_left_is_written_in_the_unit_people_read(seconds, shown):
     assert duration(seconds) == shown
+
+
+def test_the_result_lists_rejected_rows_and_warnings_apart(browser):
+    data = b"email;phone\nana@example.com;abc\nnot-an-address;600123456\n"
+    _upload(browser, data)
+    imp = Import.objects.get()
+    _configure(browser, imp, "start", phone_region="ES")
+    page = browser.get(f"/imports/{imp.pk}/").content.decode()
+    errors = page.split('class="table problems problems-errors"')[1].split("</table>")[0]
+    warnings = page.split('class="table problems problems-warnings"')[1].split("</table>")[0]
+    assert "not-an-address" in errors and "abc" not in errors
+    assert "abc" in warnings and "not-an-address" not in warnings
+    assert Contact.objects.get().email == "ana@example.com"
+
+
+def test_the_strict_checkbox_and_phone_region_are_saved(browser):
+    _upload(browser)
+    imp = Import.objects.get()
+    _configure(browser, imp, "save", strict="on", phone_region="PL")
+    imp.refresh_from_db()
+    assert (imp.strict, imp.phone_region) == (True, "PL")

@@ -15,6 +15,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass, field
 from typing import Any, NamedTuple
 
+import phonenumbers
 from django.db import connection
 from django.db.models import Model
 from django.utils import timezone
@@ -48,6 +49,7 @@ from kartoteka.core import events
 from kartoteka.core.errors import ErrorCollector, InvalidInput
 from kartoteka.core.normalise import (
     MAX_TEXT,
+    clean_text,
     fold_email,
     fold_search,
     normalise_country,
@@ -123,6 +125,9 @@ class BulkOptions:
     known: dict[tuple[str, str], Tag | Company] = field(default_factory=dict)
     # Folded e-mails a dry run counted as new, so a later row with one counts as an update.
     planned: set[str] = field(default_factory=set)
+    # Whether a row whose other e-mail belongs to another contact is written without that
+    # e-mail (a warning) rather than refused (an import that is not strict).
+    drop_taken_emails: bool = False
 
 
 @dataclass
@@ -139,12 +144,15 @@ class BatchResult:
     updated: list[tuple[int, int, dict, dict]] = field(default_factory=list)
     unchanged: list[int] = field(default_factory=list)
     failures: list[RowFailure] = field(default_factory=list)
+    # Values left out of rows that were written (see BulkOptions.drop_taken_emails).
+    warnings: list[RowFailure] = field(default_factory=list)
 
     def extend(self, other: "BatchResult") -> None:
         self.created += other.created
         self.updated += other.updated
         self.unchanged += other.unchanged
         self.failures += other.failures
+        self.warnings += other.warnings
 
 
 # --------------------------------------------------------------------------------------------
@@ -156,6 +164,7 @@ def clean_row(
     definitions: dict[str, PropertyDefinition],
     *,
     today: dt.date | None = None,
+    phone_region: str | None = None,
 ) -> dict[str, Any]:
     """One import row (target field → raw value) in its stored form; raise InvalidInput.
 
@@ -163,7 +172,9 @@ def clean_row(
     control characters, ordinary e-mails, ISO dates, whole numbers, known statuses and country
     codes) skip them; everything else goes through contacts.services.validate_contact_data, so
     a bad value gets the same message either way. `today` bounds birthdays (a batch passes it
-    once instead of every row asking for it).
+    once instead of every row asking for it). With `phone_region`, a phone number written
+    without a country prefix is read as a number of the row's country, or of that region where
+    the row names none (see _phone_region_of).
     """
     cleaned: dict[str, Any] = {}
     rest: dict[str, Any] = {}
@@ -187,12 +198,22 @@ def clean_row(
             errors.capture(exc)
     if extra:
         cleaned["emails"] = _clean_extra_emails(extra, errors)
+    region = None
+    if phone_region is not None and ("phone" in rest or "phones" in rest or "fax" in rest):
+        region = _phone_region_of(rest, cleaned, phone_region)
+        national = _national_digits_written(rest)
+        if national:
+            cleaned[NATIONAL] = national
     if "tags" in rest:
         tags = rest.pop("tags")
         cleaned["tags"] = _plain_tags(tags) or clean_tag_names(tags, errors)
     if rest:
         try:
-            cleaned.update(validate_contact_data(rest, partial=True, definitions=definitions))
+            cleaned.update(
+                validate_contact_data(
+                    rest, partial=True, definitions=definitions, phone_region=region
+                )
+            )
         except InvalidInput as exc:
             errors.capture(exc)
     errors.raise_if_any()
@@ -200,6 +221,86 @@ def clean_row(
         primary = fold_email(cleaned["email"])
         cleaned["emails"] = [e for e in cleaned["emails"] if fold_email(e) != primary]
     return cleaned
+
+
+def clean_row_keeping_contact(
+    data: dict[str, Any],
+    definitions: dict[str, PropertyDefinition],
+    *,
+    today: dt.date | None = None,
+    phone_region: str | None = None,
+) -> tuple[dict[str, Any], dict[str, list[str]]]:
+    """clean_row, but a row with a good e-mail still makes a contact: the values that fail are
+    left out and returned as warnings (field → messages). Raises InvalidInput only for a row
+    that cannot make a contact (no valid e-mail)."""
+    try:
+        return clean_row(data, definitions, today=today, phone_region=phone_region), {}
+    except InvalidInput as exc:
+        problems = exc.errors
+    if "email" in problems:
+        raise InvalidInput(errors=problems)
+    try:
+        kept = clean_row(
+            _without(data, problems), definitions, today=today, phone_region=phone_region
+        )
+    except InvalidInput as exc:  # a value good alone but not with the others: give up the row
+        raise InvalidInput(errors={**problems, **exc.errors}) from None
+    return kept, problems
+
+
+_LISTS = ("phones", "emails", "tags")
+
+
+def _without(data: dict[str, Any], problems: dict[str, list[str]]) -> dict[str, Any]:
+    """The row without the values the problems name ("phone", "phones.2.phone", "tags.0",
+    "properties.size"): one item of a list, one custom detail, or the whole field."""
+    data = dict(data)
+    dropped_items: dict[str, set[int]] = {}
+    for name in problems:
+        head, _sep, rest = name.partition(".")
+        key = rest.split(".", 1)[0]
+        if head == "properties" and key and isinstance(data.get("properties"), dict):
+            data["properties"] = {k: v for k, v in data["properties"].items() if k != key}
+        elif head in _LISTS and key.isdigit() and isinstance(data.get(head), list):
+            dropped_items.setdefault(head, set()).add(int(key))
+        else:
+            data.pop(head, None)
+    for head, indexes in dropped_items.items():
+        if head in data:
+            data[head] = [item for i, item in enumerate(data[head]) if i not in indexes]
+    return data
+
+
+# The key under which clean_row keeps the national digits of the phone numbers the row wrote
+# without a country prefix (see _keeping_countries).
+NATIONAL = "_national"
+
+
+def _phone_region_of(rest: dict[str, Any], cleaned: dict[str, Any], default: str) -> str:
+    """The country a phone number of the row without a "+" (or "00") belongs to: the row's
+    own country where it names a known one, else `default`; never another country's."""
+    region = cleaned.get("country")
+    if not region and isinstance(rest.get("country"), str):
+        try:
+            region = normalise_country(clean_text(rest["country"], field="country"))
+        except InvalidInput:
+            region = None  # the general path reports the country
+    return region if region in phonenumbers.SUPPORTED_REGIONS else default
+
+
+def _national_digits_written(rest: dict[str, Any]) -> set[int]:
+    """The digits (without leading zeros: the usual trunk prefix) of the row's phone numbers
+    written without a country prefix."""
+    written = [rest.get("phone"), rest.get("fax")]
+    if isinstance(rest.get("phones"), list):
+        written += rest["phones"]
+    digits = set()
+    for raw in written:
+        if isinstance(raw, str) and raw.strip() and not raw.lstrip().startswith(("+", "00")):
+            only = "".join(ch for ch in raw if ch.isdigit())
+            if only and len(only) <= 17:
+                digits.add(int(only))
+    return digits
 
 
 def _is_plain(value: str) -> bool:
@@ -266,11 +367,11 @@ _QUICK = {
 def _clean_extra_emails(value: Any, errors: ErrorCollector) -> list[str]:
     items = value if isinstance(value, list) else re.split(r"[,;\s]+", str(value))
     result: list[str] = []
-    for item in items:
+    for index, item in enumerate(items):
         if not item:
             continue
         try:
-            address = normalise_email(item, field="emails")
+            address = normalise_email(item, field=f"emails.{index}")
         except InvalidInput as exc:
             errors.capture(exc)
             continue
@@ -420,18 +521,25 @@ def _upsert_distinct(
     existing_rows: list[tuple[int, dict, int]] = []
     for number, cleaned in rows:
         contact_id = taken.get(_folded_emails(cleaned)[0])
-        clash = next(
-            (
-                e
-                for e in cleaned.get("emails", [])
-                if taken.get(fold_email(e), contact_id) != contact_id
-            ),
-            None,
-        )
-        if clash:
+        clashes = [
+            e
+            for e in cleaned.get("emails", [])
+            if taken.get(fold_email(e), contact_id) != contact_id
+        ]
+        if clashes and options.drop_taken_emails:
+            result.warnings += [
+                RowFailure(number, "emails", f"The e-mail address {e} belongs to another contact.")
+                for e in clashes
+            ]
+            cleaned = {k: v for k, v in cleaned.items() if k != PREPARED}
+            cleaned["emails"] = [e for e in cleaned["emails"] if e not in clashes]
+            clashes = []
+        if clashes:
             result.failures.append(
                 RowFailure(
-                    number, "emails", f"The e-mail address {clash} belongs to another contact."
+                    number,
+                    "emails",
+                    f"The e-mail address {clashes[0]} belongs to another contact.",
                 )
             )
         elif contact_id is None and fold_email(cleaned["email"]) in options.planned:
@@ -891,6 +999,8 @@ def _update(rows, options, tags, companies, now, activities, result, *, dry_run:
     for number, cleaned, contact_id in rows:
         contact = contacts[contact_id]
         company = company_of.get(contact.company_id)
+        if cleaned.get(NATIONAL):
+            cleaned = _keeping_countries(contact, cleaned, phones_of.get(contact_id, []))
         changes, before, after = _diff(
             contact, company, cleaned, phones_of.get(contact_id, []), emails_of.get(contact_id)
         )
@@ -1069,18 +1179,60 @@ def _diff(
     return changes, before, after
 
 
+def _keeping_countries(contact: Contact, cleaned: dict[str, Any], phones: list[str]) -> dict:
+    """The row with each number it wrote without a country prefix replaced by the contact's
+    own number with the same digits, where he has one in another country: the file's
+    "600 100 200" is his "+48 600 100 200", never a Spanish number instead of it."""
+    national = cleaned[NATIONAL]
+    have = [*phones, *([contact.fax] if contact.fax else [])]
+    if not have:
+        return cleaned
+    by_digits = {_national_digits(number): number for number in have}
+
+    def own(number: str) -> str:
+        if number in have:
+            return number
+        digits = _national_digits(number)
+        return by_digits.get(digits, number) if digits in national else number
+
+    cleaned = dict(cleaned)
+    for name in ("phone", "fax"):
+        if cleaned.get(name):
+            cleaned[name] = own(cleaned[name])
+    if cleaned.get("phones"):
+        cleaned["phones"] = list(dict.fromkeys(own(number) for number in cleaned["phones"]))
+    return cleaned
+
+
+def _national_digits(number: str) -> int | None:
+    try:
+        return phonenumbers.parse(number, None).national_number
+    except phonenumbers.NumberParseException:
+        return None
+
+
 # --------------------------------------------------------------------------------------------
 # Undoing a batch (an import's revert)
 
 
-def delete_created(options: BulkOptions, contact_ids: list[int]) -> tuple[list[int], list[int]]:
-    """Delete the contacts a batch created unless edited since; return (deleted, kept) ids."""
+def delete_created(
+    options: BulkOptions, contact_ids: list[int], *, versions: dict[int, int] | None = None
+) -> tuple[list[int], list[int]]:
+    """Delete the contacts a batch created unless edited since; return (deleted, kept) ids.
+
+    `versions` gives the version the batch itself left a contact at where it wrote it more
+    than once (a file listing a person twice: the later row updates the contact the earlier
+    one created); such a contact is untouched since if it still has that version, others if
+    they still have their first."""
+    versions = versions or {}
     deleted: list[int] = []
     for start in range(0, len(contact_ids), _IN_CHUNK):
         chunk = contact_ids[start : start + _IN_CHUNK]
-        untouched = list(
-            Contact.objects.filter(pk__in=chunk, version=1).values_list("pk", flat=True)
-        )
+        untouched = [
+            pk
+            for pk, version in Contact.objects.filter(pk__in=chunk).values_list("pk", "version")
+            if version == versions.get(pk, 1)
+        ]
         Contact.objects.filter(pk__in=untouched).delete()
         deleted += untouched
     gone = set(deleted)

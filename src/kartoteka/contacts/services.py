@@ -95,11 +95,13 @@ def validate_contact_data(
     *,
     partial: bool,
     definitions: dict[str, PropertyDefinition] | None = None,
+    phone_region: str | None = None,
 ) -> dict[str, Any]:
     """Return the cleaned subset of `data`; raise InvalidInput naming every bad field.
 
     `address` and `attribution` objects are flattened to their columns. With `partial` False an
-    e-mail is required.
+    e-mail is required. Phone numbers without a country prefix are read as numbers of
+    `phone_region` (default: the workspace's).
     """
     data = dict(data)
     for group in ("address", "attribution"):
@@ -137,7 +139,11 @@ def validate_contact_data(
             errors.capture(exc)
     if "fax" in data:
         try:
-            cleaned["fax"] = normalise_phone(data["fax"], field="fax") if data["fax"] else ""
+            cleaned["fax"] = (
+                normalise_phone(data["fax"], field="fax", region=phone_region)
+                if data["fax"]
+                else ""
+            )
         except InvalidInput as exc:
             errors.capture(exc)
     if "birthday" in data:
@@ -173,7 +179,7 @@ def validate_contact_data(
             errors.capture(exc)
 
     _clean_emails(data, cleaned, errors, partial=partial)
-    _clean_phones(data, cleaned, errors)
+    _clean_phones(data, cleaned, errors, phone_region)
     if "messengers" in data:
         cleaned["messengers"] = _clean_messengers(data["messengers"], errors)
     if "owners" in data:
@@ -283,14 +289,16 @@ def _clean_emails(data: Mapping, cleaned: dict, errors: ErrorCollector, *, parti
         errors.add("email", "An e-mail address is required.")
 
 
-def _clean_phones(data: Mapping, cleaned: dict, errors: ErrorCollector) -> None:
+def _clean_phones(
+    data: Mapping, cleaned: dict, errors: ErrorCollector, region: str | None = None
+) -> None:
     primary = None
     if "phone" in data:
         if data["phone"] in (None, ""):
             cleaned["phone"] = ""
         else:
             try:
-                primary = normalise_phone(data["phone"], field="phone")
+                primary = normalise_phone(data["phone"], field="phone", region=region)
                 cleaned["phone"] = primary
             except InvalidInput as exc:
                 errors.capture(exc)
@@ -307,7 +315,7 @@ def _clean_phones(data: Mapping, cleaned: dict, errors: ErrorCollector) -> None:
         else:
             raw, is_primary = entry, False
         try:
-            number = normalise_phone(raw, field=f"phones.{index}.phone")
+            number = normalise_phone(raw, field=f"phones.{index}.phone", region=region)
         except InvalidInput as exc:
             errors.capture(exc)
             continue

@@ -123,89 +123,226 @@ def _national_prefix(country_code: int) -> "re.Pattern | None | bool":
     return re.compile(pattern) if pattern else None
 
 
-# Country names in the three UI languages that pycountry's English names do not cover.
+# Country names pycountry does not know (it has ISO 3166's current names, official names,
+# common names and the codes of withdrawn ones): former names, short forms and the usual ways
+# other CRMs and spreadsheets write them. Keys are folded as _fold_country folds.
 _COUNTRY_ALIASES = {
-    "españa": "ES",
+    "kosovo": "XK",
+    "kosowo": "XK",
+    "republic of kosovo": "XK",
+    "swaziland": "SZ",
+    "suazilandia": "SZ",
+    "suazi": "SZ",
+    "suazilandia eswatini": "SZ",
+    "turkey": "TR",
+    "turkiye": "TR",
+    "micronesia": "FM",
+    "congo kinshasa": "CD",
+    "dr congo": "CD",
+    "drc": "CD",
+    "congo democratic republic": "CD",
+    "democratic republic congo": "CD",
+    "rd congo": "CD",
+    "demokratyczna republika konga": "CD",
+    "congo brazzaville": "CG",
+    "republic congo": "CG",
+    "ivory coast": "CI",
+    "costa de marfil": "CI",
+    "cape verde": "CV",
+    "cabo verde": "CV",
+    "wyspy zielonego przyladka": "CV",
+    "east timor": "TL",
+    "timor oriental": "TL",
+    "macedonia": "MK",
+    "fyrom": "MK",
+    "macedonia former yugoslav republic": "MK",
+    "libyan arab jamahiriya": "LY",
+    "lao pdr": "LA",
+    "burma": "MM",
+    "birmania": "MM",
+    "birma": "MM",
+    "holland": "NL",
+    "netherlands": "NL",
+    "holanda": "NL",
+    "holandia": "NL",
+    "niderlandy": "NL",
+    "great britain": "GB",
+    "britain": "GB",
+    "england": "GB",
+    "scotland": "GB",
+    "wales": "GB",
+    "northern ireland": "GB",
+    "uk": "GB",
+    "u k": "GB",
+    "inglaterra": "GB",
+    "gran bretana": "GB",
+    "anglia": "GB",
+    "szkocja": "GB",
+    "walia": "GB",
+    "usa": "US",
+    "u s a": "US",
+    "u s": "US",
+    "america": "US",
+    "eeuu": "US",
+    "ee uu": "US",
+    "estados unidos de america": "US",
+    "usa stany zjednoczone": "US",
+    "uae": "AE",
+    "emirates": "AE",
+    "emiratos arabes": "AE",
+    "emiraty arabskie": "AE",
+    "south korea": "KR",
+    "korea": "KR",
+    "corea del sur": "KR",
+    "korea poludniowa": "KR",
+    "north korea": "KP",
+    "corea del norte": "KP",
+    "korea polnocna": "KP",
+    "russia": "RU",
+    "rusia": "RU",
+    "rosja": "RU",
+    "vietnam": "VN",
+    "wietnam": "VN",
+    "laos": "LA",
+    "syria": "SY",
+    "siria": "SY",
+    "syria arabska": "SY",
+    "iran": "IR",
+    "bolivia": "BO",
+    "boliwia": "BO",
+    "venezuela": "VE",
+    "wenezuela": "VE",
+    "tanzania": "TZ",
+    "moldova": "MD",
+    "moldavia": "MD",
+    "moldawia": "MD",
+    "moldowa": "MD",
+    "palestine": "PS",
+    "palestina": "PS",
+    "vatican": "VA",
+    "vatican city": "VA",
+    "vaticano": "VA",
+    "watykan": "VA",
+    "holy see": "VA",
+    "taiwan": "TW",
+    "tajwan": "TW",
+    "brunei": "BN",
+    "czech republic": "CZ",
+    "republica checa": "CZ",
+    "chequia": "CZ",
+    "czechy": "CZ",
+    "slovak republic": "SK",
+    "bahamas": "BS",
+    "gambia": "GM",
+    "saint kitts": "KN",
+    "saint vincent": "VC",
+    "saint lucia": "LC",
+    "republic ireland": "IE",
+    "eire": "IE",
+    "hong kong": "HK",
+    "macau": "MO",
+    "macao": "MO",
+    "zaire": "CD",
+    "byelorussia": "BY",
+    "belarus": "BY",
+    "bialorus": "BY",
+    "bielorrusia": "BY",
     "espana": "ES",
     "hiszpania": "ES",
-    "spain": "ES",
-    "polska": "PL",
     "polonia": "PL",
-    "poland": "PL",
+    "polska": "PL",
     "alemania": "DE",
     "niemcy": "DE",
-    "francia": "FR",
-    "francja": "FR",
-    "reino unido": "GB",
-    "wielka brytania": "GB",
-    "uk": "GB",
-    "united kingdom": "GB",
-    "estados unidos": "US",
-    "stany zjednoczone": "US",
-    "usa": "US",
-    "eeuu": "US",
-    "italia": "IT",
-    "włochy": "IT",
-    "wlochy": "IT",
-    "portugalia": "PT",
-    "méxico": "MX",
+    "mexico": "MX",
     "meksyk": "MX",
-    "argentyna": "AR",
-    "czechy": "CZ",
-    "chequia": "CZ",
-    "república checa": "CZ",
-    "ucrania": "UA",
-    "ukraina": "UA",
-    "países bajos": "NL",
-    "holandia": "NL",
-    "holanda": "NL",
-    "bélgica": "BE",
-    "belgia": "BE",
-    "irlandia": "IE",
-    "irlanda": "IE",
-    "szwecja": "SE",
-    "suecia": "SE",
-    "noruega": "NO",
-    "norwegia": "NO",
-    "dinamarca": "DK",
-    "dania": "DK",
-    "austria": "AT",
-    "szwajcaria": "CH",
-    "suiza": "CH",
-    "litwa": "LT",
-    "lituania": "LT",
-    "chile": "CL",
-    "kolumbia": "CO",
-    "peru": "PE",
-    "perú": "PE",
-    "brasil": "BR",
-    "brazylia": "BR",
-    "kanada": "CA",
-    "canadá": "CA",
 }
+_COUNTRY_ARTICLES = {"the", "la", "el", "los", "las", "de", "del", "of", "and", "y", "i"}
+_SAINT = re.compile(r"\b(?:st|ste|sta|sto|sw)\b\.?")
+
+
+def _fold_country(text: str) -> str:
+    """A country name as compared: lower case, no accents, no punctuation, no articles or
+    connecting words ("of", "the", "de", "y"), "St." as "saint"."""
+    text = unicodedata.normalize("NFKD", text.casefold().replace("ł", "l").replace("&", " and "))
+    text = "".join(ch for ch in text if not unicodedata.combining(ch))
+    text = _SAINT.sub("saint", text)
+    words = re.sub(r"[^a-z0-9]+", " ", text).split()
+    return " ".join(word for word in words if word not in _COUNTRY_ARTICLES)
+
+
+def _inverted(name: str) -> str:
+    """ "Congo, The Democratic Republic of the" → "The Democratic Republic of the Congo"."""
+    head, sep, tail = name.partition(",")
+    return f"{tail} {head}" if sep else name
+
+
+@cache
+def _country_names() -> dict[str, str]:
+    """Folded name → alpha-2 for every name pycountry has in English, Spanish and Polish (the
+    iso-codes translations it ships), its withdrawn countries that became a current one, and
+    _COUNTRY_ALIASES. Where two countries share a folded name the first one listed keeps it."""
+    import gettext
+
+    names: dict[str, str] = {}
+
+    def add(name: str, code: str) -> None:
+        for form in (name, _inverted(name)):
+            names.setdefault(_fold_country(form), code)
+
+    translations = [
+        gettext.translation("iso3166-1", pycountry.LOCALES_DIR, languages=[language])
+        for language in ("es", "pl")
+    ]
+    for attribute in ("name", "common_name", "official_name"):
+        for country in pycountry.countries:
+            name = getattr(country, attribute, None)
+            if not name:
+                continue
+            add(name, country.alpha_2)
+            for translation in translations:
+                add(translation.gettext(name), country.alpha_2)
+    current = {country.alpha_2 for country in pycountry.countries}
+    for historic in pycountry.historic_countries:
+        # The last two letters of an ISO 3166-3 code name the country it became, if one.
+        successor = historic.alpha_4[2:]
+        if successor in current:
+            add(historic.name, successor)
+    names.update(_COUNTRY_ALIASES)
+    return names
+
+
+# Codes outside ISO 3166-1 in common use: Kosovo's user-assigned code.
+_EXTRA_COUNTRY_CODES = {"XK": "XKX"}
+
+
+@cache
+def _country_codes() -> tuple[frozenset[str], dict[str, str]]:
+    """Every alpha-2 code, and alpha-2 by alpha-3."""
+    alpha_2 = {country.alpha_2 for country in pycountry.countries} | set(_EXTRA_COUNTRY_CODES)
+    alpha_3 = {country.alpha_3: country.alpha_2 for country in pycountry.countries}
+    alpha_3.update({three: two for two, three in _EXTRA_COUNTRY_CODES.items()})
+    return frozenset(alpha_2), alpha_3
 
 
 @lru_cache(maxsize=4096)
 def normalise_country(value: str) -> str:
-    """Return an ISO 3166 alpha-2 code for a code or an unambiguous name in en/es/pl."""
+    """Return an ISO 3166 alpha-2 code (or XK, Kosovo) for an alpha-2 or alpha-3 code or a
+    current, official, short, former or usual name in English, Spanish or Polish."""
     text = (value or "").strip()
     if not text:
         return ""
-    if len(text) == 2 and text.isalpha():
-        if pycountry.countries.get(alpha_2=text.upper()):
+    alpha_2, alpha_3 = _country_codes()
+    if text.isascii() and text.isalpha():
+        if len(text) == 2 and text.upper() in alpha_2:
             return text.upper()
+        if len(text) == 3 and text.upper() in alpha_3:
+            return alpha_3[text.upper()]
+    names = _country_names()
+    code = names.get(_fold_country(text)) or names.get(_fold_country(_inverted(text)))
+    if code:
+        return code
+    if len(text) == 2 and text.isalpha():
         raise InvalidInput("country", f"Unknown country code {text!r}.")
-    if len(text) == 3 and text.isalpha():
-        found = pycountry.countries.get(alpha_3=text.upper())
-        if found:
-            return found.alpha_2
-    alias = _COUNTRY_ALIASES.get(text.casefold())
-    if alias:
-        return alias
-    try:
-        return pycountry.countries.lookup(text).alpha_2
-    except LookupError:
-        pass
     raise InvalidInput("country", f"Unknown country {text!r}; use a name or a two-letter code.")
 
 

@@ -9,7 +9,7 @@ from kartoteka.activity.uploads import use_limited_uploads
 from kartoteka.core.errors import InvalidInput
 from kartoteka.transfer import queries, services
 from kartoteka.transfer.downloads import send_export
-from kartoteka.transfer.models import Export, Import
+from kartoteka.transfer.models import Export, Import, ProblemLevel
 from kartoteka.transfer.schemas import (
     DryRunOut,
     ExportIn,
@@ -40,6 +40,17 @@ _MULTIPART = {
                         "encoding": {"type": "string"},
                         "delimiter": {"type": "string"},
                         "dry_run": {"type": "boolean", "default": False},
+                        "phone_region": {
+                            "type": "string",
+                            "description": "country of phone numbers without a prefix in rows"
+                            " that name no country (e.g. PL); default: guessed from the file",
+                        },
+                        "strict": {
+                            "type": "boolean",
+                            "default": False,
+                            "description": "reject any row with a problem; otherwise a row"
+                            " with a valid e-mail is imported without its bad values (warnings)",
+                        },
                     },
                 }
             }
@@ -59,12 +70,15 @@ def import_out(imp: Import) -> dict:
         "headers": imp.headers,
         "mapping": imp.mapping,
         "update_existing": imp.update_existing,
+        "phone_region": imp.phone_region,
+        "strict": imp.strict,
         "tags": imp.tags,
         "owner": imp.owner.username if imp.owner else None,
         "created_count": imp.created_count,
         "updated_count": imp.updated_count,
         "unchanged_count": imp.unchanged_count,
         "failed_count": imp.failed_count,
+        "warned_count": imp.warned_count,
         **services.progress_of(imp),
         "created_at": imp.created_at,
         "finished_at": imp.finished_at,
@@ -73,14 +87,14 @@ def import_out(imp: Import) -> dict:
     }
 
 
-def _flag(value: str | None, default: bool) -> bool:
+def _flag(value: str | None, default: bool, field: str = "update_existing") -> bool:
     if value in (None, ""):
         return default
     if value.lower() in ("1", "true", "yes", "on"):
         return True
     if value.lower() in ("0", "false", "no", "off"):
         return False
-    raise InvalidInput("update_existing", f"Expected true or false, got {value!r}.")
+    raise InvalidInput(field, f"Expected true or false, got {value!r}.")
 
 
 @router.post("/imports", response={202: ImportOut, 200: DryRunOut}, openapi_extra=_MULTIPART)
@@ -104,6 +118,9 @@ def create_import(request: HttpRequest):
         if not isinstance(column_map, dict):
             raise InvalidInput("mapping", "mapping must be a JSON object.")
         column_map = {str(k): str(v) for k, v in column_map.items()}
+    # Checked before the file is kept, so a bad value leaves no import behind.
+    strict = _flag(form.get("strict"), False, "strict")
+    region = services.phone_region_code(form["phone_region"]) if form.get("phone_region") else None
     imp = services.upload_import(request.user, upload=upload, file_name=upload.name)
     imp = services.configure_import(
         request.user,
@@ -114,8 +131,10 @@ def create_import(request: HttpRequest):
         update_existing=_flag(form.get("update_existing"), True),
         tags=[t for t in (form.get("tags") or "").split(",") if t.strip()],
         owner=form.get("owner") or "",
+        phone_region=region,
+        strict=strict,
     )
-    if _flag(form.get("dry_run"), False):
+    if _flag(form.get("dry_run"), False, "dry_run"):
         return Status(200, services.dry_run_import(request.user, imp))
     services.start_import(request.user, imp)
     imp.refresh_from_db()
@@ -129,17 +148,22 @@ def get_import(request: HttpRequest, import_id: int):
 
 
 @router.get("/imports/{import_id}/errors", response=list[ProblemOut])
-def import_errors(request: HttpRequest, import_id: int, format: str = "json"):
-    """The rows that failed: row number, column, value and message (`?format=csv` for CSV)."""
+def import_errors(
+    request: HttpRequest, import_id: int, format: str = "json", level: ProblemLevel | None = None
+):
+    """The problems of the import's rows: `level` error (the row was rejected) or warning (the
+    row was imported without that value), the line of the file the row starts on (`row`),
+    column, value, message and, on a row's first problem, the row's `cells`. `?level=` keeps
+    one level; `?format=csv` gives the report to fix and import again, one line per row."""
     imp = queries.get_import(request.user, import_id)
     if format == "csv":
         response = StreamingHttpResponse(services.problems_csv(imp), content_type="text/csv")
         response["Content-Disposition"] = f'attachment; filename="import-{imp.pk}-errors.csv"'
         return response
-    return [
-        {"row": p.row_number, "column": p.column, "value": p.value, "message": p.message}
-        for p in imp.problems.all()
-    ]
+    problems = imp.problems.all()
+    if level is not None:
+        problems = problems.filter(level=level)
+    return [queries.problem_out(problem) for problem in problems]
 
 
 @router.post("/imports/{import_id}/revert", response=RevertOut)

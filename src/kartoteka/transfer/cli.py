@@ -21,7 +21,24 @@ def register(commands) -> None:
         "--resume", type=int, metavar="IMPORT_ID", help="finish an interrupted import here"
     )
     importer.add_argument("--dry-run", action="store_true", help="show what would happen")
-    importer.add_argument("--errors", metavar="REPORT.csv", help="write the error report here")
+    importer.add_argument(
+        "--errors",
+        metavar="REPORT.csv",
+        help="write the report here: rows rejected (errors) and rows imported without some"
+        " values (warnings), each with its line and cells, to fix and import again",
+    )
+    importer.add_argument(
+        "--phone-region",
+        metavar="CC",
+        help="country of phone numbers without a prefix in rows that name no country"
+        " (e.g. PL; default: guessed from the file, else KARTOTEKA_DEFAULT_PHONE_REGION)",
+    )
+    importer.add_argument(
+        "--strict",
+        action="store_true",
+        help="reject any row with a problem (default: import a row with a valid e-mail"
+        " without its bad values, each reported as a warning)",
+    )
     importer.add_argument("--owner", metavar="USERNAME", help="owner of new contacts")
     importer.add_argument("--tag", action="append", default=[], help="tag every contact")
     existing = importer.add_mutually_exclusive_group()
@@ -111,6 +128,8 @@ def _import(args: argparse.Namespace) -> int:
     path = Path(args.file)
     if not path.is_file():
         raise CommandError(f"no such file: {path}")
+    # Checked before the file is kept, so a mistyped option leaves no import behind.
+    region = services.phone_region_code(args.phone_region) if args.phone_region else None
     imp = services.upload_import(actor, upload=path, file_name=path.name)
     delimiter = "\t" if args.delimiter == "tab" else args.delimiter
     services.configure_import(
@@ -122,6 +141,8 @@ def _import(args: argparse.Namespace) -> int:
         update_existing=args.update,
         tags=args.tag,
         owner=args.owner or "",
+        phone_region=region,
+        strict=args.strict,
     )
     mapped = ", ".join(
         f"{imp.headers[int(i)]} → {t}"
@@ -131,13 +152,18 @@ def _import(args: argparse.Namespace) -> int:
     print(
         f"{imp.file_name}: {imp.format} {imp.encoding} {_delimiter_name(imp.delimiter)}; {mapped}"
     )
+    print(
+        f"numbers without a prefix: {imp.phone_region}"
+        f"{'; strict: rows with any problem are rejected' if imp.strict else ''}"
+    )
     if args.dry_run:
         plan = services.dry_run_import(actor, imp)
-        for problem in plan["problems"]:
-            print(f"row {problem['row']}: {problem['column']}: {problem['message']}")
+        for problem in [*plan["problems"], *plan["warnings"]]:
+            print(_problem_line(problem))
         print(
             f"would create {plan['created']}, update {plan['updated']}, "
-            f"leave {plan['unchanged']} unchanged, fail {plan['failed']}"
+            f"leave {plan['unchanged']} unchanged, fail {plan['failed']}, "
+            f"{plan['warned']} with warnings"
         )
         return 0
     return _run_and_report(imp, args)
@@ -158,9 +184,17 @@ def _run_and_report(imp, args: argparse.Namespace) -> int:
     print(f"import #{imp.pk}")
     print(
         f"created {imp.created_count}, updated {imp.updated_count}, "
-        f"unchanged {imp.unchanged_count}, failed {imp.failed_count}"
+        f"unchanged {imp.unchanged_count}, failed {imp.failed_count}, "
+        f"with warnings {imp.warned_count}"
     )
+    if (imp.failed_count or imp.warned_count) and not args.errors:
+        print("add --errors REPORT.csv for the rows with problems, to fix and import again")
     return 0
+
+
+def _problem_line(problem: dict) -> str:
+    column = f"{problem['column']}: " if problem["column"] else ""
+    return f"line {problem['row']}: {problem['level']}: {column}{problem['message']}"
 
 
 def _delimiter_name(delimiter: str) -> str:

@@ -116,19 +116,49 @@ def sniff(path: Path, file_name: str) -> dict:
 
 def read_rows(path: Path, *, format: str, encoding: str, delimiter: str) -> Iterator[list[str]]:
     """Every row of the file as text cells, the header row first."""
+    if format != "csv":
+        for _line, cells in read_numbered_rows(
+            path, format=format, encoding=encoding, delimiter=delimiter
+        ):
+            yield cells
+        return
+    # CSV without the line numbers: the pass that counts an import's rows reads every row.
+    with open(path, encoding=encoding, errors="strict", newline="") as handle:
+        try:
+            if not _SEP_HINT.match(handle.readline()):
+                handle.seek(0)
+            yield from csv.reader(handle, delimiter=delimiter or ",")
+        except UnicodeDecodeError as exc:
+            raise InvalidInput(
+                "encoding", f"The file is not {ENCODINGS.get(encoding, encoding)}: {exc.reason}."
+            ) from None
+
+
+def read_numbered_rows(
+    path: Path, *, format: str, encoding: str, delimiter: str
+) -> Iterator[tuple[int, list[str]]]:
+    """Every row of the file with where it starts: the physical line in a CSV file (blank
+    lines, Excel's "sep=" line and line breaks inside quoted cells counted), the row of the
+    sheet in a workbook, the card's number in an address book (its header row is 0)."""
     if format == "xlsx":
-        yield from _xlsx_rows(path)
+        yield from enumerate(_xlsx_rows(path), start=1)
     elif format == "vcf":
         with open(path, encoding=encoding or "utf-8", errors="replace", newline="") as handle:
-            yield list(vcard.COLUMNS)
-            for card in vcard.parse(handle):
-                yield [card.get(column, "") for column in vcard.COLUMNS]
+            yield 0, list(vcard.COLUMNS)
+            for number, card in enumerate(vcard.parse(handle), start=1):
+                yield number, [card.get(column, "") for column in vcard.COLUMNS]
     else:
         with open(path, encoding=encoding, errors="strict", newline="") as handle:
             try:
+                hint = 1
                 if not _SEP_HINT.match(handle.readline()):
                     handle.seek(0)
-                yield from csv.reader(handle, delimiter=delimiter or ",")
+                    hint = 0
+                reader = csv.reader(handle, delimiter=delimiter or ",")
+                ended = 0  # the lines the reader had taken when the previous row ended
+                for cells in reader:
+                    yield hint + ended + 1, cells
+                    ended = reader.line_num
             except UnicodeDecodeError as exc:
                 raise InvalidInput(
                     "encoding",

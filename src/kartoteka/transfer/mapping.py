@@ -227,6 +227,111 @@ def fold_header(text: str) -> str:
     return " ".join(re.sub(r"[^a-z0-9]+", " ", text).split())
 
 
+# Folded header words only Polish or only Spanish files use, and the letters only one of the
+# two languages writes: which country a file's numbers without a prefix most likely belong to.
+_POLISH_HEADERS = {
+    words
+    for words in (w for options in _SYNONYMS.values() for w in options)
+    if words.split()[0]
+    in {
+        "adres",
+        "poczta",
+        "inne",
+        "imie",
+        "nazwisko",
+        "telefon",
+        "telefony",
+        "komorka",
+        "numer",
+        "nr",
+        "firma",
+        "nazwa",
+        "organizacja",
+        "stanowisko",
+        "ulica",
+        "miasto",
+        "miejscowosc",
+        "kod",
+        "wojewodztwo",
+        "kraj",
+        "panstwo",
+        "faks",
+        "data",
+        "urodziny",
+        "etap",
+        "punkty",
+        "tagi",
+        "etykiety",
+        "kategorie",
+        "notatka",
+        "notatki",
+        "uwagi",
+    }
+}
+_SPANISH_HEADERS = {
+    words
+    for words in (w for options in _SYNONYMS.values() for w in options)
+    if words.split()[0]
+    in {
+        "correo",
+        "direccion",
+        "otros",
+        "nombre",
+        "apellido",
+        "apellidos",
+        "telefono",
+        "telefonos",
+        "movil",
+        "celular",
+        "empresa",
+        "compania",
+        "organizacion",
+        "cargo",
+        "puesto",
+        "calle",
+        "ciudad",
+        "localidad",
+        "poblacion",
+        "codigo",
+        "cp",
+        "provincia",
+        "comunidad",
+        "pais",
+        "fecha",
+        "cumpleanos",
+        "estado",
+        "puntuacion",
+        "etiquetas",
+        "etiqueta",
+        "categorias",
+        "nota",
+        "notas",
+    }
+}
+_POLISH_LETTERS = set("ąćęłńśźżĄĆĘŁŃŚŹŻ")
+_SPANISH_LETTERS = set("ñÑ¿¡")
+_CENTRAL_EUROPEAN = {"windows-1250", "iso-8859-2"}
+
+
+def phone_region_of(headers: list[str], encoding: str) -> str:
+    """PL or ES where the file looks Polish or Spanish (headers first, then a Central European
+    encoding), else "" (the caller's default)."""
+    folded = [fold_header(header or "") for header in headers]
+    polish = sum(words in _POLISH_HEADERS for words in folded) + sum(
+        any(ch in _POLISH_LETTERS for ch in header or "") for header in headers
+    )
+    spanish = sum(words in _SPANISH_HEADERS for words in folded) + sum(
+        any(ch in _SPANISH_LETTERS for ch in header or "") for header in headers
+    )
+    if polish > spanish:
+        return "PL"
+    if spanish > polish:
+        return "ES"
+    if encoding in _CENTRAL_EUROPEAN:
+        return "PL"
+    return ""
+
+
 def targets(definitions: list[PropertyDefinition]) -> dict[str, Any]:
     """Every target a column may be mapped to, with its label, in the order forms show them."""
     result: dict[str, Any] = {IGNORE: _("Ignore this column"), **CORE_TARGETS}

@@ -37,6 +37,12 @@ class Import(models.Model):
     # Column index (as text) → target: a core field, "properties.<key>", "tags" or "" (ignore).
     mapping = models.JSONField(default=dict)
     update_existing = models.BooleanField(default=True)
+    # The country of phone numbers written without a prefix in rows that name no country of
+    # their own (ISO alpha-2); guessed from the file at upload, confirmed by the user.
+    phone_region = models.CharField(max_length=2, blank=True)
+    # Strict: a row with any problem is rejected; otherwise a row with a valid e-mail is
+    # imported without its bad values, each reported as a warning.
+    strict = models.BooleanField(default=False)
     tags = models.JSONField(default=list)
     owner = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
@@ -50,6 +56,8 @@ class Import(models.Model):
     updated_count = models.PositiveIntegerField(default=0)
     unchanged_count = models.PositiveIntegerField(default=0)
     failed_count = models.PositiveIntegerField(default=0)
+    # Rows imported without some of their values (each value a warning in the report).
+    warned_count = models.PositiveIntegerField(default=0)
     started_at = models.DateTimeField(null=True, blank=True)
     heartbeat_at = models.DateTimeField(null=True, blank=True)
     # When the latest run (the first, or a resume after an interruption) began, and the
@@ -107,14 +115,25 @@ class ImportCreated(models.Model):
         return range(self.first_contact_id, self.last_contact_id + 1)
 
 
+class ProblemLevel(models.TextChoices):
+    ERROR = "error", _("Error: row rejected")
+    WARNING = "warning", _("Warning: row imported without the value")
+
+
 class ImportProblem(models.Model):
-    """One failed input row: the error report lists these."""
+    """One problem of an input row: the report lists these. `row_number` is the line of the
+    file the row starts on; the first problem of a row keeps the row's cells, so the report
+    can be fixed and imported again."""
 
     batch = models.ForeignKey(Import, on_delete=models.CASCADE, related_name="problems")
     row_number = models.PositiveIntegerField()
+    level = models.CharField(
+        max_length=10, choices=ProblemLevel.choices, default=ProblemLevel.ERROR
+    )
     column = models.CharField(max_length=255, blank=True)
     value = models.TextField(blank=True)
     message = models.TextField()
+    cells = models.JSONField(default=list, blank=True)
 
     class Meta:
         ordering = ["row_number", "pk"]

@@ -19,7 +19,7 @@ from kartoteka.core.errors import InvalidInput, NotFound
 from kartoteka.core.scope import is_admin
 from kartoteka.transfer import formats
 from kartoteka.transfer.mapping import FIELD_LABELS
-from kartoteka.transfer.models import Export, Import
+from kartoteka.transfer.models import Export, Import, ImportProblem
 
 # Columns an export may have, with their labels; custom details follow as properties.<key>.
 EXPORT_COLUMNS: dict[str, Any] = {
@@ -68,6 +68,25 @@ def get_export(actor, export_id: int) -> Export:
     if found is None:
         raise NotFound("No such export.")
     return found
+
+
+def import_problems(imp: Import, *, level: str, limit: int = 50) -> list[dict[str, Any]]:
+    """The first problems of one level (error: rows rejected; warning: values left out)."""
+    problems = imp.problems.filter(level=level).order_by("row_number", "pk")[:limit]
+    return [problem_out(problem) for problem in problems]
+
+
+def problem_out(problem: ImportProblem) -> dict[str, Any]:
+    """A problem as the API, the CLI and the wizard show it: `row` is the line of the file
+    the row starts on; `cells` (on a row's first problem) the row as the file had it."""
+    return {
+        "row": problem.row_number,
+        "level": problem.level,
+        "column": problem.column,
+        "value": problem.value,
+        "message": problem.message,
+        "cells": problem.cells,
+    }
 
 
 def preview(imp: Import, *, rows: int = 10) -> list[list[str]]:

@@ -16,12 +16,15 @@ class ImportOut(Schema):
     headers: list[str]
     mapping: dict[str, str]
     update_existing: bool
+    phone_region: str
+    strict: bool
     tags: list[str]
     owner: str | None
     created_count: int
     updated_count: int
     unchanged_count: int
     failed_count: int
+    warned_count: int
     rows_done: int
     total_rows: int | None
     percent: int
@@ -35,19 +38,23 @@ class ImportOut(Schema):
     message: str
 
 
+class ProblemOut(Schema):
+    row: int
+    level: str
+    column: str
+    value: str
+    message: str
+    cells: list[str]
+
+
 class DryRunOut(Schema):
     created: int
     updated: int
     unchanged: int
     failed: int
-    problems: list[dict[str, Any]]
-
-
-class ProblemOut(Schema):
-    row: int
-    column: str
-    value: str
-    message: str
+    warned: int
+    problems: list[ProblemOut]
+    warnings: list[ProblemOut]
 
 
 class RevertOut(Schema):

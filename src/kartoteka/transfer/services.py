@@ -23,6 +23,7 @@ from django.core.files.uploadedfile import UploadedFile
 from django.db import DatabaseError, IntegrityError, connection, connections, transaction
 from django.db.models import Model
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from kartoteka.accounts.models import User
 from kartoteka.accounts.queries import users_by_username
@@ -33,6 +34,7 @@ from kartoteka.contacts.bulk import (
     BulkOptions,
     RowFailure,
     clean_row,
+    clean_row_keeping_contact,
     db_value,
     delete_created,
     insert_values,
@@ -46,7 +48,7 @@ from kartoteka.core import database
 from kartoteka.core.errors import Conflict, InvalidInput
 from kartoteka.core.scope import is_admin
 from kartoteka.duplicates.relations import FILE_SWEEPS, MENTIONS, Mentions
-from kartoteka.transfer import formats, mapping
+from kartoteka.transfer import formats, mapping, queries
 from kartoteka.transfer.models import (
     Export,
     ExportStatus,
@@ -55,6 +57,7 @@ from kartoteka.transfer.models import (
     ImportProblem,
     ImportRow,
     ImportStatus,
+    ProblemLevel,
 )
 
 logger = logging.getLogger(__name__)
@@ -146,8 +149,39 @@ def upload_import(
         raise
     definitions = list(PropertyDefinition.objects.all())
     imp.mapping = mapping.suggest(imp.headers, definitions)
+    imp.phone_region = _guess_phone_region(imp)
     imp.save()
     return imp
+
+
+def _guess_phone_region(imp: Import) -> str:
+    """The country of numbers without a prefix that the file suggests (see
+    mapping.phone_region_of), else the workspace's default."""
+    return (
+        mapping.phone_region_of(imp.headers, imp.encoding)
+        or settings.KARTOTEKA_DEFAULT_PHONE_REGION
+    )
+
+
+def phone_region_code(value: str) -> str:
+    """The region code for "country of numbers without a prefix" (a code or a country name);
+    raises InvalidInput for anything that is not a country with phone numbers."""
+    import phonenumbers
+
+    from kartoteka.core.normalise import normalise_country
+
+    text = (value or "").strip()
+    try:
+        code = normalise_country(text) if text else ""
+    except InvalidInput:
+        code = ""
+    if code not in phonenumbers.SUPPORTED_REGIONS:
+        raise InvalidInput(
+            "phone_region",
+            f"Unknown country for numbers without a prefix: {text!r}; use a two-letter code"
+            " such as PL or ES.",
+        )
+    return code
 
 
 def _headers(imp: Import) -> list[str]:
@@ -176,6 +210,8 @@ def configure_import(
     update_existing: bool | None = None,
     tags: list[str] | None = None,
     owner: str | None = None,
+    phone_region: str | None = None,
+    strict: bool | None = None,
 ) -> Import:
     """Change what the user confirms before a run: reading, mapping and options."""
     if imp.status != ImportStatus.UPLOADED:
@@ -195,6 +231,8 @@ def configure_import(
         if headers != imp.headers:
             imp.headers = headers
             imp.mapping = mapping.suggest(headers, list(PropertyDefinition.objects.all()))
+        if phone_region is None:
+            imp.phone_region = _guess_phone_region(imp)
     if column_map is not None:
         known = mapping.targets(list(PropertyDefinition.objects.all()))
         imp.mapping = mapping.check(column_map, imp.headers, known)
@@ -204,6 +242,10 @@ def configure_import(
         imp.tags = clean_tag_names(tags)
     if owner is not None:
         imp.owner = _owner(actor, owner)
+    if phone_region is not None:
+        imp.phone_region = phone_region_code(phone_region)
+    if strict is not None:
+        imp.strict = strict
     imp.save()
     return imp
 
@@ -226,6 +268,7 @@ def _options(imp: Import, actor: User | None = None) -> BulkOptions:
         update_existing=imp.update_existing,
         tags=list(imp.tags),
         owner=imp.owner,
+        drop_taken_emails=not imp.strict,
     )
 
 
@@ -233,21 +276,42 @@ def _options(imp: Import, actor: User | None = None) -> BulkOptions:
 # Import: reading rows and cleaning them
 
 
-def _data_rows(imp: Import) -> Iterator[tuple[int, list[str]]]:
-    """(data row number from 1, cells) of every row after the header."""
-    rows = formats.read_rows(
+# A data row: its number among the data rows (from 1: the checkpoint counts these), the line
+# of the file it starts on (formats.read_numbered_rows: what reports show) and its cells.
+DataRow = tuple[int, int, list[str]]
+
+
+def _data_rows(imp: Import) -> Iterator[DataRow]:
+    """Every row after the header (see DataRow)."""
+    rows = formats.read_numbered_rows(
         Path(imp.file_path), format=imp.format, encoding=imp.encoding, delimiter=imp.delimiter
     )
     next(rows, None)
     number = 0
     try:
-        for cells in rows:
+        for line, cells in rows:
             if not any(map(str.strip, cells)):
                 continue  # blank lines are not rows
             number += 1
-            yield number, cells
+            yield number, line, cells
     except csv.Error as exc:
         raise InvalidInput("file", f"The file cannot be read after row {number}: {exc}") from None
+
+
+def _count_rows(imp: Import) -> int:
+    """The number of data rows _data_rows yields (without numbering their lines)."""
+    rows = formats.read_rows(
+        Path(imp.file_path), format=imp.format, encoding=imp.encoding, delimiter=imp.delimiter
+    )
+    next(rows, None)
+    count = 0
+    try:
+        for cells in rows:
+            if any(map(str.strip, cells)):
+                count += 1
+    except csv.Error as exc:
+        raise InvalidInput("file", f"The file cannot be read after row {count}: {exc}") from None
+    return count
 
 
 def shown_row(imp: Import, number: int) -> int:
@@ -255,18 +319,22 @@ def shown_row(imp: Import, number: int) -> int:
     return number if imp.format == "vcf" else number + 1
 
 
-Cleaned = tuple[list[tuple[int, dict]], list[RowFailure], dict[int, str]]
+# Cleaned rows, failures (rows rejected), warnings (values left out of rows that were kept)
+# and notes by row number.
+Cleaned = tuple[list[tuple[int, dict]], list[RowFailure], list[RowFailure], dict[int, str]]
 
 
 def _clean_batch(
     imp: Import,
-    batch: list[tuple[int, list[str]]],
+    batch: list[DataRow],
     definitions: dict[str, PropertyDefinition],
     *,
     prepare: bool = False,
 ) -> Cleaned:
-    """Cleaned rows, failures (field = target) and notes by row number. With `prepare` (in a
-    worker process), each cleaned row also carries its values for writing it as a new contact
+    """Cleaned rows, failures and warnings (field = target) and notes by row number. A row
+    with a valid e-mail is kept without its bad values (each a warning) unless the import is
+    strict, which rejects any row with a problem. With `prepare` (in a worker process), each
+    cleaned row also carries its values for writing it as a new contact
     (contacts.bulk.prepare_new_contact), which the writer would otherwise compute."""
     columns = sorted(
         ((int(index), target) for index, target in imp.mapping.items() if target),
@@ -274,37 +342,93 @@ def _clean_batch(
     )
     width = len(imp.headers)
     today = timezone.localdate()
-    cleaned, failures, notes = [], [], {}
-    for number, cells in batch:
+    region = imp.phone_region or settings.KARTOTEKA_DEFAULT_PHONE_REGION
+    cleaned, failures, warnings, notes = [], [], [], {}
+    for number, _line, cells in batch:
+        problems: list[RowFailure] = []
         if len(cells) > width and any(c.strip() for c in cells[width:]):
-            failures.append(
+            problems.append(
                 RowFailure(
                     number,
                     "",
                     f"This row has {len(cells)} cells but the header names {width} columns.",
                 )
             )
-            continue
+            if imp.strict:
+                failures += problems
+                continue
         data = mapping.row_data(cells, columns)
         note = data.pop("note", None)
         try:
-            row = clean_row(data, definitions, today=today)
+            if imp.strict:
+                row = clean_row(data, definitions, today=today, phone_region=region)
+                dropped: dict[str, list[str]] = {}
+            else:
+                row, dropped = clean_row_keeping_contact(
+                    data, definitions, today=today, phone_region=region
+                )
         except InvalidInput as exc:
-            failures += [
-                RowFailure(number, field, message)
-                for field, messages in exc.errors.items()
-                for message in messages
-            ]
+            failures += problems + _failures(number, exc.errors)
             continue
+        warnings += problems + _failures(number, dropped)
         if prepare:
             prepare_new_contact(row)
         cleaned.append((number, row))
         if note:
             notes[number] = note
-    return cleaned, failures, notes
+    return cleaned, failures, warnings, notes
 
 
-def _problem(imp: Import, failure: RowFailure, cells: list[str]) -> ImportProblem:
+def _failures(number: int, errors: dict[str, list[str]]) -> list[RowFailure]:
+    return [
+        RowFailure(number, field, message)
+        for field, messages in errors.items()
+        for message in messages
+    ]
+
+
+def _problems(
+    imp: Import,
+    rows: dict[int, tuple[int, list[str]]],
+    failures: list[RowFailure],
+    warnings: list[RowFailure],
+) -> tuple[list[ImportProblem], set[int], set[int]]:
+    """The report's entries of a batch, and the numbers of the rows rejected and of those kept
+    with warnings. A row the writer rejected after its cleaning left values out is rejected:
+    its warnings are errors too. The first entry of a row holds the row's cells."""
+    rejected = {f.row_number for f in failures}
+    entries = [(f, ProblemLevel.ERROR) for f in failures] + [
+        (w, ProblemLevel.ERROR if w.row_number in rejected else ProblemLevel.WARNING)
+        for w in warnings
+    ]
+    entries.sort(key=lambda entry: entry[0].row_number)
+    problems, seen = [], set()
+    for failure, level in entries:
+        line, cells = rows[failure.row_number]
+        problems.append(
+            _problem(
+                imp,
+                failure,
+                cells,
+                line=line,
+                level=level,
+                keep_cells=failure.row_number not in seen,
+            )
+        )
+        seen.add(failure.row_number)
+    warned = {w.row_number for w in warnings} - rejected
+    return problems, rejected, warned
+
+
+def _problem(
+    imp: Import,
+    failure: RowFailure,
+    cells: list[str],
+    *,
+    line: int,
+    level: str = "error",
+    keep_cells: bool = False,
+) -> ImportProblem:
     target = (
         failure.field.split(".", 1)[0]
         if not failure.field.startswith("properties.")
@@ -316,14 +440,18 @@ def _problem(imp: Import, failure: RowFailure, cells: list[str]) -> ImportProble
             column = imp.headers[int(index)]
             value = cells[int(index)] if int(index) < len(cells) else ""
             break
+    if not failure.field and len(cells) > len(imp.headers):
+        value = ", ".join(c for c in cells[len(imp.headers) :] if c.strip())
     if len(value) > MAX_SHOWN_VALUE:
         value = value[:MAX_SHOWN_VALUE] + f"… ({len(value):,} characters)"
     return ImportProblem(
         batch=imp,
-        row_number=shown_row(imp, failure.row_number),
+        row_number=line,
+        level=level,
         column=column,
         value=value,
         message=failure.message,
+        cells=list(cells) if keep_cells else [],
     )
 
 
@@ -332,42 +460,44 @@ def _problem(imp: Import, failure: RowFailure, cells: list[str]) -> ImportProble
 
 
 def dry_run_import(actor: User | None, imp: Import, *, sample: int = 50) -> dict[str, Any]:
-    """What a run would do, without writing: counts and the first failures."""
+    """What a run would do, without writing: counts, and the first `sample` rejected rows'
+    problems and the first `sample` warnings (values rows would be imported without)."""
     definitions = property_definitions()
-    counts = {"created": 0, "updated": 0, "unchanged": 0, "failed": 0}
-    problems: list[dict] = []
-    batch: list[tuple[int, list[str]]] = []
+    counts = {"created": 0, "updated": 0, "unchanged": 0, "failed": 0, "warned": 0}
+    shown: dict[str, list[dict]] = {ProblemLevel.ERROR: [], ProblemLevel.WARNING: []}
+    batch: list[DataRow] = []
     options = _options(imp, actor)
 
-    def plan(rows: list[tuple[int, list[str]]]) -> None:
-        cleaned, failures, _notes = _clean_batch(imp, rows, definitions)
-        cells = dict(rows)
+    def plan(rows: list[DataRow]) -> None:
+        cleaned, failures, warnings, _notes = _clean_batch(imp, rows, definitions)
         result = upsert_contacts(cleaned, options, dry_run=True)
-        failures += result.failures
+        problems, rejected, warned = _problems(
+            imp,
+            {number: (line, cells) for number, line, cells in rows},
+            failures + result.failures,
+            warnings + result.warnings,
+        )
         counts["created"] += len(result.created)
         counts["updated"] += len(result.updated)
         counts["unchanged"] += len(result.unchanged)
-        counts["failed"] += len({f.row_number for f in failures})
-        for failure in failures:
-            if len(problems) < sample:
-                row = _problem(imp, failure, cells[failure.row_number])
-                problems.append(
-                    {
-                        "row": row.row_number,
-                        "column": row.column,
-                        "value": row.value,
-                        "message": row.message,
-                    }
-                )
+        counts["failed"] += len(rejected)
+        counts["warned"] += len(warned)
+        for problem in problems:
+            if len(shown[problem.level]) < sample:
+                shown[problem.level].append(queries.problem_out(problem))
 
-    for number, cells in _data_rows(imp):
-        batch.append((number, cells))
+    for row in _data_rows(imp):
+        batch.append(row)
         if len(batch) >= BATCH_SIZE:
             plan(batch)
             batch = []
     if batch:
         plan(batch)
-    return {**counts, "problems": problems}
+    return {
+        **counts,
+        "problems": shown[ProblemLevel.ERROR],
+        "warnings": shown[ProblemLevel.WARNING],
+    }
 
 
 def start_import(actor: User | None, imp: Import) -> Import:
@@ -404,7 +534,7 @@ def run_import(import_id: int, *, progress: Progress | None = None) -> Import:
     if imp.total_rows is None:
         try:
             # This pass reads the whole file, so a file that cannot be read fails here.
-            imp.total_rows = sum(1 for _row in _data_rows(imp))
+            imp.total_rows = _count_rows(imp)
         except InvalidInput as exc:
             return _failed(imp, exc)
     imp.save(
@@ -621,13 +751,13 @@ class _Checkpointer:
             db.close()
 
 
-def _batches(imp: Import) -> Iterator[list[tuple[int, list[str]]]]:
+def _batches(imp: Import) -> Iterator[list[DataRow]]:
     """The rows after the checkpoint, BATCH_SIZE at a time."""
-    batch: list[tuple[int, list[str]]] = []
-    for number, cells in _data_rows(imp):
-        if number <= imp.checkpoint:
+    batch: list[DataRow] = []
+    for row in _data_rows(imp):
+        if row[0] <= imp.checkpoint:
             continue
-        batch.append((number, cells))
+        batch.append(row)
         if len(batch) >= BATCH_SIZE:
             yield batch
             batch = []
@@ -643,14 +773,14 @@ def _start_worker(imp: Import, definitions: dict[str, PropertyDefinition]) -> No
     _worker_state = (imp, definitions)
 
 
-def _clean_in_worker(batch: list[tuple[int, list[str]]]) -> Cleaned:
+def _clean_in_worker(batch: list[DataRow]) -> Cleaned:
     assert _worker_state is not None
     return _clean_batch(_worker_state[0], batch, _worker_state[1], prepare=True)
 
 
 def _cleaned_batches(
     imp: Import, definitions: dict[str, PropertyDefinition], *, parallel: bool
-) -> Iterator[tuple[list[tuple[int, list[str]]], Cleaned]]:
+) -> Iterator[tuple[list[DataRow], Cleaned]]:
     """Each batch with its cleaned rows. In parallel, worker processes normalise and validate
     the next batches while this process writes the current one; only a few batches are in
     flight at a time, so memory stays flat however long the file is."""
@@ -676,14 +806,14 @@ def _cleaned_batches(
 
 def _commit_batch(
     imp: Import,
-    batch: list[tuple[int, list[str]]],
+    batch: list[DataRow],
     cleaned_batch: Cleaned,
     options: BulkOptions,
 ) -> None:
     """Write one batch and move the checkpoint past it, inside the transaction run_import holds
     (which may hold several batches: nothing here commits)."""
-    cleaned, failures, notes = cleaned_batch
-    cells = dict(batch)
+    cleaned, failures, warnings, notes = cleaned_batch
+    rows = {number: (line, cells) for number, line, cells in batch}
     try:
         with transaction.atomic():
             result = upsert_contacts(cleaned, options)
@@ -699,17 +829,18 @@ def _commit_batch(
                 result.failures.append(
                     RowFailure(row[0], "email", "The e-mail address was just taken.")
                 )
-    failures += result.failures
-    ImportProblem.objects.bulk_create(
-        [_problem(imp, f, cells[f.row_number]) for f in failures], batch_size=500
+    problems, rejected, warned = _problems(
+        imp, rows, failures + result.failures, warnings + result.warnings
     )
+    ImportProblem.objects.bulk_create(problems, batch_size=500)
     _journal(imp, result)
-    _add_notes(imp, options, result, notes)
+    _add_notes(imp, options, result, notes, rows)
     imp.checkpoint = batch[-1][0]
     imp.created_count += len(result.created)
     imp.updated_count += len(result.updated)
     imp.unchanged_count += len(result.unchanged)
-    imp.failed_count += len({f.row_number for f in failures})
+    imp.failed_count += len(rejected)
+    imp.warned_count += len(warned)
     # The sign of life commits with the batch: no commit of its own.
     imp.heartbeat_at = timezone.now()
     imp.save(
@@ -720,6 +851,7 @@ def _commit_batch(
             "updated_count",
             "unchanged_count",
             "failed_count",
+            "warned_count",
         ]
     )
 
@@ -762,7 +894,11 @@ def _runs(ids: Iterable[int]) -> list[tuple[int, int]]:
 
 
 def _add_notes(
-    imp: Import, options: BulkOptions, result: BatchResult, notes: dict[int, str]
+    imp: Import,
+    options: BulkOptions,
+    result: BatchResult,
+    notes: dict[int, str],
+    rows: dict[int, tuple[int, list[str]]],
 ) -> None:
     """A note column (vCard NOTE) becomes a note on contacts the import created; a re-import
     adds nothing, so importing the same file twice stays idempotent."""
@@ -775,7 +911,12 @@ def _add_notes(
             timeline.add_note(options.actor, contact, body=notes[number])
         except InvalidInput as exc:
             ImportProblem.objects.create(
-                batch=imp, row_number=shown_row(imp, number), column="note", message=exc.message
+                batch=imp,
+                row_number=rows[number][0],
+                level=ProblemLevel.WARNING,
+                column="note",
+                message=exc.message,
+                cells=rows[number][1],
             )
 
 
@@ -791,10 +932,21 @@ def revert_import(actor: User | None, imp: Import) -> list[str]:
         raise Conflict("This import is still running; revert it when it has finished.")
     options = BulkOptions(actor=actor, label=f"revert of {imp.label}")
     created = [contact_id for run in imp.created_runs.all() for contact_id in run.contact_ids()]
-    _deleted, kept_ids = delete_created(options, created)
+    journal = list(imp.journal.order_by("-row_number"))
+    # Rows of this import are never later edits: a person listed twice in the file was created
+    # by one row and updated by the other, and the version the import left is the last one.
+    created_set = set(created)
+    versions: dict[int, int] = {}
+    for row in journal:
+        if row.contact_id in created_set and "version" in row.after:
+            versions[row.contact_id] = max(versions.get(row.contact_id, 1), row.after["version"])
+    _deleted, kept_ids = delete_created(options, created, versions=versions)
     kept = [f"Contact #{cid} was edited after the import; kept." for cid in kept_ids]
+    # A contact the import created is removed or kept as a whole: its journal rows are done.
     updated = [
-        (row.contact_id, row.before, row.after) for row in imp.journal.order_by("-row_number")
+        (row.contact_id, row.before, row.after)
+        for row in journal
+        if row.contact_id not in created_set
     ]
     kept += restore_fields(options, updated)
     imp.status = ImportStatus.REVERTED
@@ -805,7 +957,17 @@ def revert_import(actor: User | None, imp: Import) -> list[str]:
 
 
 def problems_csv(imp: Import) -> Iterator[str]:
-    """The error report: a header row, then one row per problem of a failed input row."""
+    """The report: a header row, then one row per input row with a problem: its line in the
+    file, whether it was rejected (error) or imported without the values named (warning), the
+    problems, and the row's own cells under the file's own headers, so that the report, fixed,
+    can be imported again (its first three columns are then left unmapped)."""
+    # Labels are translated now, in the request's language, not while the response streams.
+    header = [_("Line"), _("Level"), _("Problems"), *imp.headers]
+    levels = {ProblemLevel.ERROR: _("error"), ProblemLevel.WARNING: _("warning")}
+    return _report_lines(imp, header, levels)
+
+
+def _report_lines(imp: Import, header: list[str], levels: dict[str, str]) -> Iterator[str]:
     buffer = io.StringIO()
     writer = csv.writer(buffer)
 
@@ -815,17 +977,33 @@ def problems_csv(imp: Import) -> Iterator[str]:
         buffer.truncate()
         return text
 
-    writer.writerow(["row", "column", "value", "message"])
-    yield flush()
-    for problem in imp.problems.order_by("row_number", "pk").iterator(2000):
+    def write(group: list[ImportProblem]) -> None:
+        level = min(problem.level for problem in group)  # "error" before "warning"
+        cells = next((problem.cells for problem in group if problem.cells), [])
+        described = " | ".join(
+            f"{problem.column}: {problem.message}" if problem.column else problem.message
+            for problem in group
+        )
         writer.writerow(
             [
-                problem.row_number,
-                mapping.neutralise(problem.column),
-                mapping.neutralise(problem.value),
-                problem.message,
+                group[0].row_number,
+                levels.get(level, level),
+                mapping.neutralise(described),
+                *(mapping.neutralise(cell) for cell in cells),
             ]
         )
+
+    writer.writerow(header)
+    yield flush()
+    group: list[ImportProblem] = []
+    for problem in imp.problems.order_by("row_number", "pk").iterator(2000):
+        if group and problem.row_number != group[0].row_number:
+            write(group)
+            yield flush()
+            group = []
+        group.append(problem)
+    if group:
+        write(group)
         yield flush()
 
 

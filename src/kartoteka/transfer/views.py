@@ -1,11 +1,14 @@
 """Pages of the import wizard and the export dialog, with their htmx fragments."""
 
+import functools
 import json
 
+from django.conf import settings as django_settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.http import HttpRequest, HttpResponse, StreamingHttpResponse
 from django.shortcuts import redirect, render
+from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 from django.views.decorators.csrf import csrf_exempt, csrf_protect
 from django.views.decorators.http import require_POST
@@ -18,7 +21,7 @@ from kartoteka.core.scope import is_admin
 from kartoteka.segments.queries import segments as segments_of
 from kartoteka.transfer import formats, mapping, queries, services, vcard
 from kartoteka.transfer.downloads import send_export
-from kartoteka.transfer.models import ImportStatus
+from kartoteka.transfer.models import ImportStatus, ProblemLevel
 from kartoteka.web.forms import form_errors
 from kartoteka.web.listing import LIST_PARAMETERS, QUICK_FILTERS
 
@@ -82,8 +85,13 @@ def _wizard_context(request: HttpRequest, imp, **extra) -> dict:
         "delimiters": formats.DELIMITERS,
         "progress": services.progress_of(imp),
         "owners": list(active_users()) if is_admin(request.user) else [request.user],
+        "phone_regions": _phone_regions(get_language() or "en"),
+        "phone_region": imp.phone_region or django_settings.KARTOTEKA_DEFAULT_PHONE_REGION,
         "errors": {},
     }
+    if imp.status in (ImportStatus.DONE, ImportStatus.FAILED, ImportStatus.REVERTED):
+        context["rejected"] = queries.import_problems(imp, level=ProblemLevel.ERROR)
+        context["warned"] = queries.import_problems(imp, level=ProblemLevel.WARNING)
     if imp.status == ImportStatus.UPLOADED:
         try:
             preview = queries.preview(imp)
@@ -98,6 +106,33 @@ def _wizard_context(request: HttpRequest, imp, **extra) -> dict:
             column["samples"] = values[:SAMPLES_SHOWN]
     context.update(extra)
     return context
+
+
+@functools.lru_cache(maxsize=8)
+def _phone_regions(language: str) -> list[tuple[str, str]]:
+    """(code, name in the language) of every country with phone numbers, sorted by name."""
+    import gettext
+
+    import phonenumbers
+    import pycountry
+
+    names = gettext.translation(
+        "iso3166-1", pycountry.LOCALES_DIR, languages=[language.split("-")[0]], fallback=True
+    )
+    regions = []
+    for code in phonenumbers.SUPPORTED_REGIONS:
+        country = pycountry.countries.get(alpha_2=code)
+        name = names.gettext(country.name) if country else ("Kosovo" if code == "XK" else code)
+        regions.append((code, name))
+    return sorted(regions, key=lambda region: _sort_key(region[1]))
+
+
+def _sort_key(name: str) -> str:
+    """Sort key that puts accented letters beside their plain ones (Ł beside L, É beside E)."""
+    import unicodedata
+
+    folded = unicodedata.normalize("NFKD", name.casefold().replace("ł", "l"))
+    return "".join(ch for ch in folded if not unicodedata.combining(ch))
 
 
 @login_required
@@ -119,6 +154,8 @@ def _settings_from(request: HttpRequest, imp) -> dict:
         "update_existing": request.POST.get("existing", "update") == "update",
         "tags": [t for t in request.POST.get("tags", "").split(",") if t.strip()],
         "owner": request.POST.get("owner", ""),
+        "phone_region": request.POST.get("phone_region") or None,
+        "strict": request.POST.get("strict") == "on",
     }
 
 
@@ -150,6 +187,8 @@ def import_configure(request: HttpRequest, import_id: int) -> HttpResponse:
             update_existing=settings["update_existing"],
             tags=settings["tags"],
             owner=settings["owner"],
+            phone_region=settings["phone_region"],
+            strict=settings["strict"],
         )
         if action == "dry-run":
             plan = services.dry_run_import(request.user, imp)
