@@ -139,10 +139,17 @@ def test_an_import_report_loses_the_person(admin, ana):
         created_by=admin, file_name="referrals.csv", file_path="", format="csv"
     )
     problem = ImportProblem.objects.create(
-        batch=imp, row_number=2, column="phone", value="ana@x.es;612 345 678", message="Bad phone"
+        batch=imp,
+        row_number=2,
+        column="phone",
+        value="ana@x.es;612 345 678",
+        message="Bad phone",
+        cells=["Ana García", "ana@x.es", "612 345 678", "Madrid"],
     )
     forget_contact(admin, ana)
-    assert ImportProblem.objects.get(pk=problem.pk).value == "[…];[…]"
+    problem.refresh_from_db()
+    assert problem.value == "[…];[…]"
+    assert problem.cells == ["[…]", "[…]", "[…]", "Madrid"]
 
 
 def test_the_audit_record_counts_the_mentions(admin, ana, colleague):

@@ -114,7 +114,7 @@ MENTIONS: dict[str, tuple[str, ...]] = {
     "activity.Notification": ("text",),
     "transfer.Import": ("file_name", "headers", "message"),
     "transfer.ImportRow": ("before", "after"),
-    "transfer.ImportProblem": ("value", "message"),
+    "transfer.ImportProblem": ("value", "message", "cells"),
     # Queries are what someone typed to find people: the first or last name alone counts there.
     "transfer.Export": ("query", "message"),
 }
@@ -171,6 +171,8 @@ NOT_SWEPT: dict[str, str] = {
     "transfer.Import.mapping": _CODE,
     "transfer.Import.tags": _NAMES,
     "transfer.Import.status": _CODE,
+    "transfer.Import.phone_region": _CODE,
+    "transfer.ImportProblem.level": _CODE,
     "transfer.ImportProblem.column": "a column of the file, by its header",
     "transfer.Export.format": _CODE,
     "transfer.Export.columns": _CODE,
