@@ -21,6 +21,7 @@ from django.conf import settings
 from django.core.files.uploadedfile import UploadedFile
 from django.db import DatabaseError, IntegrityError, connection, connections, transaction
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from kartoteka.accounts.models import User
 from kartoteka.accounts.queries import users_by_username
@@ -122,7 +123,11 @@ def upload_import(
                 if size > limit:
                     out.close()
                     target.unlink(missing_ok=True)
-                    raise InvalidInput("file", f"The file is larger than {limit // 2**20} MB.")
+                    raise InvalidInput(
+                        "file",
+                        _("The file is larger than %(limit_2_20)s MB.")
+                        % {"limit_2_20": limit // 2**20},
+                    )
                 out.write(chunk)
         finally:
             if source is not None:
@@ -154,11 +159,13 @@ def _headers(imp: Import) -> list[str]:
     try:
         headers = next(rows, None)
     except csv.Error as exc:
-        raise InvalidInput("file", f"Cannot read the header row: {exc}") from None
+        raise InvalidInput(
+            "file", _("Cannot read the header row: %(exc)s") % {"exc": exc}
+        ) from None
     finally:
         rows.close()
     if not headers or not any(h.strip() for h in headers):
-        raise InvalidInput("file", "The first row must name the columns.")
+        raise InvalidInput("file", _("The first row must name the columns."))
     return [h.strip().lstrip("\ufeff") for h in headers]
 
 
@@ -176,16 +183,18 @@ def configure_import(
 ) -> Import:
     """Change what the user confirms before a run: reading, mapping and options."""
     if imp.status != ImportStatus.UPLOADED:
-        raise Conflict("This import has started; its settings can no longer change.")
+        raise Conflict(_("This import has started; its settings can no longer change."))
     if encoding is not None and encoding != imp.encoding and imp.format != "xlsx":
         if encoding not in formats.ENCODINGS:
             raise InvalidInput(
-                "encoding", f"Encoding must be one of: {', '.join(formats.ENCODINGS)}."
+                "encoding",
+                _("Encoding must be one of: %(encodings)s.")
+                % {"encodings": ", ".join(formats.ENCODINGS)},
             )
         imp.encoding = encoding
     if delimiter is not None and delimiter != imp.delimiter and imp.format == "csv":
         if delimiter not in formats.DELIMITERS:
-            raise InvalidInput("delimiter", "Delimiter must be a comma, semicolon, tab or |.")
+            raise InvalidInput("delimiter", _("Delimiter must be a comma, semicolon, tab or |."))
         imp.delimiter = delimiter
     if encoding is not None or delimiter is not None:
         headers = _headers(imp)
@@ -210,9 +219,11 @@ def _owner(actor: User | None, username: str) -> User | None:
         return None
     user = users_by_username([username.strip()]).get(username.strip().casefold())
     if user is None:
-        raise InvalidInput("owner", f"No active user named {username!r}.")
+        raise InvalidInput(
+            "owner", _("No active user named %(username)s.") % {"username": repr(username)}
+        )
     if actor is not None and not is_admin(actor) and user.pk != actor.pk:
-        raise InvalidInput("owner", "Sales users import contacts for themselves only.")
+        raise InvalidInput("owner", _("Sales users import contacts for themselves only."))
     return user
 
 
@@ -244,7 +255,11 @@ def _data_rows(imp: Import) -> Iterator[tuple[int, list[str]]]:
             number += 1
             yield number, cells
     except csv.Error as exc:
-        raise InvalidInput("file", f"The file cannot be read after row {number}: {exc}") from None
+        raise InvalidInput(
+            "file",
+            _("The file cannot be read after row %(number)s: %(exc)s")
+            % {"number": number, "exc": exc},
+        ) from None
 
 
 def shown_row(imp: Import, number: int) -> int:
@@ -278,7 +293,8 @@ def _clean_batch(
                 RowFailure(
                     number,
                     "",
-                    f"This row has {len(cells)} cells but the header names {width} columns.",
+                    _("This row has %(cells)s cells but the header names %(width)s columns.")
+                    % {"cells": len(cells), "width": width},
                 )
             )
             continue
@@ -372,7 +388,7 @@ def start_import(actor: User | None, imp: Import) -> Import:
     from kartoteka.transfer.tasks import run_import_task
 
     if imp.status not in (ImportStatus.UPLOADED, ImportStatus.FAILED):
-        raise Conflict("This import has already run.")
+        raise Conflict(_("This import has already run."))
     mapping.check(imp.mapping, imp.headers, _known())
     Import.objects.filter(pk=imp.pk).update(status=ImportStatus.QUEUED)
     imp.status = ImportStatus.QUEUED
@@ -522,7 +538,7 @@ def resume_import(actor: User | None, imp: Import, *, in_background: bool = True
     from kartoteka.transfer.tasks import run_import_task
 
     if not _claim_if_interrupted(imp):
-        raise Conflict("This import is not interrupted, so there is nothing to resume.")
+        raise Conflict(_("This import is not interrupted, so there is nothing to resume."))
     if in_background:
         run_import_task.enqueue(imp.pk)
     imp.status = ImportStatus.QUEUED
@@ -694,7 +710,7 @@ def _commit_batch(
                     result.extend(upsert_contacts([row], options))
             except IntegrityError:
                 result.failures.append(
-                    RowFailure(row[0], "email", "The e-mail address was just taken.")
+                    RowFailure(row[0], "email", _("The e-mail address was just taken."))
                 )
     failures += result.failures
     ImportProblem.objects.bulk_create(
@@ -783,13 +799,15 @@ def revert_import(actor: User | None, imp: Import) -> list[str]:
     Returns what was left alone because it was edited since (never overwritten).
     """
     if imp.status == ImportStatus.REVERTED:
-        raise Conflict("This import was already reverted.")
+        raise Conflict(_("This import was already reverted."))
     if imp.status in (ImportStatus.QUEUED, ImportStatus.RUNNING):
-        raise Conflict("This import is still running; revert it when it has finished.")
+        raise Conflict(_("This import is still running; revert it when it has finished."))
     options = BulkOptions(actor=actor, label=f"revert of {imp.label}")
     created = [contact_id for run in imp.created_runs.all() for contact_id in run.contact_ids()]
     _deleted, kept_ids = delete_created(options, created)
-    kept = [f"Contact #{cid} was edited after the import; kept." for cid in kept_ids]
+    kept = [
+        _("Contact #%(id)s was edited after the import; kept.") % {"id": cid} for cid in kept_ids
+    ]
     updated = [
         (row.contact_id, row.before, row.after) for row in imp.journal.order_by("-row_number")
     ]
@@ -899,7 +917,7 @@ def export_query(
 ) -> dict[str, Any]:
     """The list an export takes, as kept on a background export."""
     if view not in ("", "clients"):
-        raise InvalidInput("view", "The view must be empty or 'clients'.")
+        raise InvalidInput("view", _("The view must be empty or 'clients'."))
     return {
         "q": q,
         "document": document,
@@ -912,7 +930,11 @@ def export_query(
 
 def check_format(format: str) -> str:
     if format not in EXPORT_FORMATS:
-        raise InvalidInput("format", f"Format must be one of: {', '.join(EXPORT_FORMATS)}.")
+        raise InvalidInput(
+            "format",
+            _("Format must be one of: %(join_export_formats)s.")
+            % {"join_export_formats": ", ".join(EXPORT_FORMATS)},
+        )
     return format
 
 
