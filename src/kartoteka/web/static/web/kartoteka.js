@@ -31,6 +31,30 @@
     });
   });
 
+  // The menu button that stands in for the navigation on narrow screens. It is a real button,
+  // so Enter and Space open it; Escape closes it and gives the focus back to it.
+  function setUpMenu() {
+    var toggle = document.querySelector(".menu-toggle");
+    var bar = toggle && toggle.closest(".topbar");
+    if (!toggle || !bar) return;
+    function setOpen(open) {
+      bar.classList.toggle("nav-open", open);
+      toggle.setAttribute("aria-expanded", open ? "true" : "false");
+    }
+    toggle.addEventListener("click", function () {
+      setOpen(toggle.getAttribute("aria-expanded") !== "true");
+    });
+    document.addEventListener("keydown", function (event) {
+      if (event.key === "Escape" && toggle.getAttribute("aria-expanded") === "true") {
+        setOpen(false);
+        toggle.focus();
+      }
+    });
+    document.addEventListener("click", function (event) {
+      if (!bar.contains(event.target)) setOpen(false);
+    });
+  }
+
   function csrfToken() {
     var match = document.cookie.match(/(?:^|; )csrftoken=([^;]+)/);
     if (match) return decodeURIComponent(match[1]);
@@ -186,6 +210,7 @@
   });
 
   document.addEventListener("DOMContentLoaded", function () {
+    setUpMenu();
     setUpDashboard();
     setUpList();
   });
