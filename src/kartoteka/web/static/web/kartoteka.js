@@ -71,7 +71,7 @@
     var customise = document.getElementById("customise-dashboard");
     var lock = document.getElementById("lock-dashboard");
     var status = document.getElementById("layout-status");
-    var dragged = null;
+    var sortable = null;
 
     function sections() { return Array.prototype.slice.call(board.querySelectorAll(".section")); }
 
@@ -105,8 +105,8 @@
     function setCustomising(on) {
       board.classList.toggle("customising", on);
       customise.setAttribute("aria-pressed", on ? "true" : "false");
+      if (sortable) sortable.option("disabled", !on);
       sections().forEach(function (s) {
-        s.draggable = on;
         if (on) { s.hidden = false; } else if (s.classList.contains("hidden-section")) { s.hidden = true; }
       });
     }
@@ -145,29 +145,26 @@
       }
       save();
     });
-    board.addEventListener("dragstart", function (event) {
-      var section = event.target.closest && event.target.closest(".section");
-      if (!section || !board.classList.contains("customising")) return;
-      dragged = section;
-      section.classList.add("dragging");
-      event.dataTransfer.effectAllowed = "move";
-      event.dataTransfer.setData("text/plain", section.dataset.key);
-    });
-    board.addEventListener("dragover", function (event) {
-      if (!dragged) return;
-      event.preventDefault();
-      var over = event.target.closest(".section");
-      if (!over || over === dragged) return;
-      var box = over.getBoundingClientRect();
-      var after = (event.clientY - box.top) > box.height / 2;
-      board.insertBefore(dragged, after ? over.nextElementSibling : over);
-    });
-    board.addEventListener("dragend", function () {
-      if (!dragged) return;
-      dragged.classList.remove("dragging");
-      dragged = null;
-      save();
-    });
+    // Dragging is SortableJS (web/vendor/Sortable.min.js): pointer, touch and auto-scroll, so a
+    // section can travel the whole dashboard. It is off unless the dashboard is customised.
+    if (window.Sortable) {
+      sortable = window.Sortable.create(board, {
+        draggable: ".section",
+        handle: ".section-head",
+        filter: "button, input, label, a",
+        preventOnFilter: false,
+        disabled: !board.classList.contains("customising"),
+        animation: 150,
+        forceFallback: true,
+        fallbackOnBody: true,
+        scroll: true,
+        bubbleScroll: true,
+        ghostClass: "dragging",
+        onEnd: function (event) {
+          if (event.oldIndex !== event.newIndex) save();
+        }
+      });
+    }
   }
 
   // ------------------------------------------------------------------------------------------
