@@ -161,3 +161,10 @@ def test_compare_shows_detail_labels_and_formatted_values(client, admin, sales):
     assert "First purchase" in page and "Products" in page and "CRM, ERP" in page
     assert "first_purchase" not in page.replace('name="field:properties.first_purchase"', "")
     assert "[&#x27;CRM&#x27;" not in page and ">True<" not in page.replace(" ", "")
+
+
+def test_default_rule_names_are_shown_in_the_readers_language(client, admin, twins):
+    client.force_login(admin)
+    client.post("/i18n/setlang/", {"language": "es", "next": "/duplicates/"})
+    assert "Mismo número de teléfono" in client.get("/duplicates/").content.decode()
+    assert "Mismo número de teléfono" in client.get("/duplicates/rules/").content.decode()

@@ -797,19 +797,20 @@ def clean_rule(data: Mapping[str, Any]) -> dict[str, Any]:
     if combine not in Combine.values:
         errors.add("combine", _("Combine must be all or any."))
     cleaned["combine"] = combine
-    for key, low, default in (("min_similarity", 50, 88), ("confidence", 1, 80)):
+    for key, label, low, default in (
+        ("min_similarity", _("Similarity"), 50, 88),
+        ("confidence", _("Confidence"), 1, 80),
+    ):
         value = data.get(key, default)
         if isinstance(value, bool) or not isinstance(value, (int, str)) or not str(value).isdigit():
             errors.add(
                 key,
-                _("%(capitalize)s must be a whole number.")
-                % {"capitalize": key.replace("_", " ").capitalize()},
+                _("%(field)s must be a whole number.") % {"field": label},
             )
         elif not low <= int(value) <= 100:
             errors.add(
                 key,
-                _("%(capitalize)s must be between %(low)s and 100.")
-                % {"capitalize": key.replace("_", " ").capitalize(), "low": low},
+                _("%(field)s must be between %(low)s and 100.") % {"field": label, "low": low},
             )
         else:
             cleaned[key] = int(value)
