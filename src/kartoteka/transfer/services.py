@@ -21,6 +21,7 @@ from django.conf import settings
 from django.core.files.uploadedfile import UploadedFile
 from django.db import DatabaseError, IntegrityError, connection, connections, transaction
 from django.utils import timezone
+from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 
 from kartoteka.accounts.models import User
@@ -392,7 +393,7 @@ def start_import(actor: User | None, imp: Import) -> Import:
     mapping.check(imp.mapping, imp.headers, _known())
     Import.objects.filter(pk=imp.pk).update(status=ImportStatus.QUEUED)
     imp.status = ImportStatus.QUEUED
-    run_import_task.enqueue(imp.pk)
+    run_import_task.enqueue(imp.pk, get_language() or "")
     return imp
 
 
@@ -540,7 +541,7 @@ def resume_import(actor: User | None, imp: Import, *, in_background: bool = True
     if not _claim_if_interrupted(imp):
         raise Conflict(_("This import is not interrupted, so there is nothing to resume."))
     if in_background:
-        run_import_task.enqueue(imp.pk)
+        run_import_task.enqueue(imp.pk, get_language() or "")
     imp.status = ImportStatus.QUEUED
     return imp
 
