@@ -29,15 +29,33 @@ def _drag(page, source: str, target: str) -> None:
 
 
 def test_drag_a_section_far_up_past_the_timeline(page, sales):
+    """On a laptop screen Files starts below the fold: the drag carries it to the top edge,
+    the page scrolls up under it, and it is dropped on the Timeline's header."""
     contact = make_contact(owners=[sales], company="Acme")
-    page.set_viewport_size({"width": 1366, "height": 1400})  # both ends of the drag on screen
     login(page, sales)
     page.goto(f"{page.base_url}/contacts/{contact.pk}/")
     before = _keys(page)
     assert before.index("files") > before.index("timeline") + 2
     page.get_by_role("button", name="Customise dashboard").click()
+    files = page.locator("#section-files .section-head h3")
+    files.scroll_into_view_if_needed()
+    start = files.bounding_box()
+    assert page.evaluate("window.scrollY") > 0
     with page.expect_response(lambda r: "/account/dashboard/" in r.url):
-        _drag(page, "#section-files", "#section-timeline")
+        page.mouse.move(start["x"] + 5, start["y"] + start["height"] / 2)
+        page.mouse.down()
+        page.mouse.move(start["x"] + 10, start["y"] + start["height"] / 2, steps=5)
+        for _step in range(40):  # hold at the top edge until the page has scrolled up
+            page.mouse.move(start["x"] + 10, 8, steps=2)
+            page.wait_for_timeout(50)
+            if page.evaluate("window.scrollY") == 0:
+                break
+        end = page.locator("#section-timeline .section-head").bounding_box()
+        for y in range(8, int(end["y"] + end["height"] / 2), 20):  # down onto its header
+            page.mouse.move(start["x"] + 10, y)
+            page.wait_for_timeout(30)
+        page.wait_for_timeout(300)
+        page.mouse.up()
     screenshot(page, "dashboard-dragged")
     assert _keys(page).index("files") < _keys(page).index("timeline")
     page.reload()

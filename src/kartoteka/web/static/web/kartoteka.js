@@ -154,7 +154,7 @@
         filter: "button, input, label, a",
         preventOnFilter: false,
         disabled: !board.classList.contains("customising"),
-        animation: 150,
+        animation: 0,
         forceFallback: true,
         fallbackOnBody: true,
         scroll: true,
