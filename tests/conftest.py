@@ -3,10 +3,21 @@
 import socket
 
 import pytest
+from django.conf import settings
 from django.test import Client
+from django.utils import translation
 
 from kartoteka.accounts.services import create_token
 from tests.factories import UserFactory
+
+
+@pytest.fixture(autouse=True)
+def _language_of_the_test_alone():
+    """A request in one test (the test client runs in this thread) leaves its language active;
+    messages are translated, so start and end every test in the default language."""
+    translation.activate(settings.LANGUAGE_CODE)
+    yield
+    translation.activate(settings.LANGUAGE_CODE)
 
 
 @pytest.fixture(autouse=True)

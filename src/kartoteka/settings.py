@@ -147,6 +147,8 @@ AUTH_PASSWORD_VALIDATORS = [
 LANGUAGE_CODE = "en"
 LANGUAGES = [("en", "English"), ("es", "Español"), ("pl", "Polski")]
 LOCALE_PATHS = [BASE_DIR / "locale"]
+# One date and time format per language, day first and 24-hour (see kartoteka/formats).
+FORMAT_MODULE_PATH = ["kartoteka.formats"]
 TIME_ZONE = config.env_str("KARTOTEKA_TIME_ZONE", "Europe/Madrid")
 USE_I18N = True
 USE_TZ = True

@@ -145,3 +145,26 @@ def test_duplicates_page_query_count_does_not_grow_with_the_groups(client, admin
         make_contact(admin, phone=f"+3460000000{n}")
     scanned()
     assert queries_for_page() == few
+
+
+def test_compare_shows_detail_labels_and_formatted_values(client, admin, sales):
+    from kartoteka.contacts.services import define_property
+
+    define_property(admin, key="first_purchase", label="First purchase", type="boolean")
+    define_property(
+        admin, key="products", label="Products", type="multi_choice", choices=["CRM", "ERP"]
+    )
+    one = make_contact(admin, owners=[sales], properties={"first_purchase": True})
+    two = make_contact(admin, owners=[sales], properties={"products": ["CRM", "ERP"]})
+    client.force_login(sales)
+    page = client.get(f"/duplicates/compare/?ids={one.pk},{two.pk}").content.decode()
+    assert "First purchase" in page and "Products" in page and "CRM, ERP" in page
+    assert "first_purchase" not in page.replace('name="field:properties.first_purchase"', "")
+    assert "[&#x27;CRM&#x27;" not in page and ">True<" not in page.replace(" ", "")
+
+
+def test_default_rule_names_are_shown_in_the_readers_language(client, admin, twins):
+    client.force_login(admin)
+    client.post("/i18n/setlang/", {"language": "es", "next": "/duplicates/"})
+    assert "Mismo número de teléfono" in client.get("/duplicates/").content.decode()
+    assert "Mismo número de teléfono" in client.get("/duplicates/rules/").content.decode()

@@ -53,3 +53,24 @@ def test_sales_owner_cannot_forget_from_the_page(client, sales, person):
     response = client.post(f"/contacts/{person.pk}/forget/", {"confirm_email": "rgpd@example.com"})
     assert response.status_code == 403
     assert Contact.objects.filter(pk=person.pk).exists()
+
+
+def test_card_shows_the_monitoring_state_and_one_button_named_for_what_it_does(
+    client, sales, person
+):
+    client.force_login(sales)
+    page = client.get(f"/contacts/{person.pk}/").content.decode()
+    assert 'class="state-badge state-on">Monitored<' in page
+    assert ">Stop monitoring</button>" in page and "Start monitoring" not in page
+    client.post(f"/contacts/{person.pk}/monitoring/", {"enabled": "false"})
+    page = client.get(f"/contacts/{person.pk}/").content.decode()
+    assert 'class="state-badge state-off">Not monitored<' in page
+    assert ">Start monitoring</button>" in page and "Stop monitoring" not in page
+
+
+def test_stop_monitoring_twice_leaves_it_stopped(client, sales, person):
+    """The button sends the state it asks for, so a double click does not switch it back."""
+    client.force_login(sales)
+    client.post(f"/contacts/{person.pk}/monitoring/", {"enabled": "false"})
+    client.post(f"/contacts/{person.pk}/monitoring/", {"enabled": "false"})
+    assert Contact.objects.get(pk=person.pk).is_monitored is False

@@ -3,7 +3,7 @@ import datetime as dt
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.test import Client
-from django.utils import timezone
+from django.utils import timezone, translation
 
 from kartoteka.contacts.models import Contact
 from kartoteka.transfer.models import Import
@@ -224,3 +224,18 @@ def test_the_strict_checkbox_and_phone_region_are_saved(browser):
     _configure(browser, imp, "save", strict="on", phone_region="PL")
     imp.refresh_from_db()
     assert (imp.strict, imp.phone_region) == (True, "PL")
+
+
+def test_an_import_started_in_spanish_reports_its_problems_in_spanish(browser, monkeypatch):
+    from kartoteka.transfer.tasks import run_import_task
+
+    queued = []
+    monkeypatch.setattr(type(run_import_task), "enqueue", lambda self, *args: queued.append(args))
+    browser.post("/i18n/setlang/", {"language": "es", "next": "/imports/"})
+    _upload(browser)
+    _configure(browser, Import.objects.get(), "start")
+    # A worker runs it later, in no request and so in the default language.
+    with translation.override("en"):
+        run_import_task.func(*queued[0])
+    messages = [p.message for p in Import.objects.get().problems.all()]
+    assert any("No es una dirección de correo válida" in m for m in messages), messages

@@ -3,6 +3,7 @@
 from datetime import datetime
 
 from django.http import HttpRequest
+from django.utils.translation import gettext as _
 from ninja import Router, Schema, Status
 from pydantic import Field
 
@@ -76,6 +77,6 @@ def create_token(request: HttpRequest, payload: TokenIn):
 def revoke_token(request: HttpRequest, token_id: int):
     row = queries.tokens_of(request.user).filter(pk=token_id).first()
     if row is None:
-        raise NotFound("No such token.")
+        raise NotFound(_("No such token."))
     services.revoke_token(request.user, row)
     return Status(204, None)

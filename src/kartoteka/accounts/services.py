@@ -25,7 +25,7 @@ def hash_token(token: str) -> str:
 
 def _require_admin(actor: User | None) -> None:
     if actor is not None and not actor.is_admin:
-        raise Forbidden("Only admins may manage users.")
+        raise Forbidden(_("Only admins may manage users."))
 
 
 @transaction.atomic
@@ -44,11 +44,17 @@ def create_user(
     errors = ErrorCollector()
     username = clean_text(username, field="username", max_length=150)
     if not username:
-        errors.add("username", "Enter a username.")
+        errors.add("username", _("Enter a username."))
     elif User.objects.filter(username__iexact=username).exists():
-        errors.add("username", f"The username {username!r} is taken.")
+        errors.add(
+            "username", _("The username %(username)s is taken.") % {"username": repr(username)}
+        )
     if role not in Role.values:
-        errors.add("role", f"Role must be one of: {', '.join(Role.values)}.")
+        errors.add(
+            "role",
+            _("Role must be one of: %(join_role_values)s.")
+            % {"join_role_values": ", ".join(Role.values)},
+        )
     if password:
         try:
             validate_password(password)
@@ -76,7 +82,7 @@ def create_user(
 def set_password(actor: User | None, user: User, *, password: str) -> User:
     """Give `user` a new password; admins may do it for anyone, others only for themselves."""
     if actor is not None and actor != user and not actor.is_admin:
-        raise Forbidden("You may only change your own password.")
+        raise Forbidden(_("You may only change your own password."))
     try:
         validate_password(password, user)
     except ValidationError as exc:
@@ -90,9 +96,13 @@ def set_password(actor: User | None, user: User, *, password: str) -> User:
 def change_role(actor: User, user: User, *, role: str) -> User:
     _require_admin(actor)
     if role not in Role.values:
-        raise InvalidInput("role", f"Role must be one of: {', '.join(Role.values)}.")
+        raise InvalidInput(
+            "role",
+            _("Role must be one of: %(join_role_values)s.")
+            % {"join_role_values": ", ".join(Role.values)},
+        )
     if user.role == Role.ADMIN and role != Role.ADMIN and _last_active_admin(user):
-        raise Conflict("The last active admin cannot lose the admin role.", field="role")
+        raise Conflict(_("The last active admin cannot lose the admin role."), field="role")
     user.role = role
     user.is_staff = role == Role.ADMIN
     user.save(update_fields=["role", "is_staff"])
@@ -103,7 +113,7 @@ def change_role(actor: User, user: User, *, role: str) -> User:
 def set_user_active(actor: User, user: User, *, active: bool) -> User:
     _require_admin(actor)
     if not active and user.role == Role.ADMIN and _last_active_admin(user):
-        raise Conflict("The last active admin cannot be deactivated.", field="is_active")
+        raise Conflict(_("The last active admin cannot be deactivated."), field="is_active")
     user.is_active = active
     user.save(update_fields=["is_active"])
     return user
@@ -117,7 +127,7 @@ def _last_active_admin(user: User) -> bool:
 def create_token(actor: User | None, user: User, *, name: str = "") -> tuple[ApiToken, str]:
     """Create a token for `user`; return the row and the plain token, which is never stored."""
     if actor is not None and actor != user and not actor.is_admin:
-        raise Forbidden("You may only create tokens for yourself.")
+        raise Forbidden(_("You may only create tokens for yourself."))
     secret = secrets.token_urlsafe(32)
     token = f"{TOKEN_PREFIX}{secret}"
     row = ApiToken.objects.create(
@@ -132,7 +142,7 @@ def create_token(actor: User | None, user: User, *, name: str = "") -> tuple[Api
 @transaction.atomic
 def revoke_token(actor: User, token: ApiToken) -> None:
     if token.user_id != actor.pk and not actor.is_admin:
-        raise NotFound("No such token.")
+        raise NotFound(_("No such token."))
     token.revoked_at = timezone.now()
     token.save(update_fields=["revoked_at"])
 
@@ -159,7 +169,7 @@ def authenticate_token(token: str) -> User | None:
 def update_preferences(actor: User, *, changes: dict) -> dict:
     """Merge `changes` into the actor's UI preferences (columns, dashboard layout, …)."""
     if not isinstance(changes, dict):
-        raise InvalidInput("preferences", "Preferences must be an object.")
+        raise InvalidInput("preferences", _("Preferences must be an object."))
     user = User.objects.select_for_update().get(pk=actor.pk)
     user.preferences = {**(user.preferences or {}), **changes}
     user.save(update_fields=["preferences"])
@@ -171,7 +181,7 @@ def update_preferences(actor: User, *, changes: dict) -> dict:
 def set_default_owner(actor: User, *, owner: User | None) -> WorkspaceSettings:
     _require_admin(actor)
     if owner is not None and not owner.is_active:
-        raise InvalidInput("default_owner", "The default owner must be an active user.")
+        raise InvalidInput("default_owner", _("The default owner must be an active user."))
     workspace = WorkspaceSettings.load()
     workspace.default_owner = owner
     workspace.save(update_fields=["default_owner"])

@@ -2,6 +2,7 @@
 
 from django.http import HttpRequest
 from django.urls import reverse
+from django.utils.translation import gettext as _
 from ninja import Query, Router, Status
 
 from kartoteka.accounts.queries import users_by_username
@@ -187,7 +188,7 @@ def upload_file(request: HttpRequest, contact_id: int):
     if request.upload_too_large:
         raise InvalidInput("file", services.too_large_message())
     if upload is None:
-        raise InvalidInput("file", "Send the file as multipart/form-data in the field 'file'.")
+        raise InvalidInput("file", _("Send the file as multipart/form-data in the field 'file'."))
     return Status(201, _file(services.upload_file(request.user, contact, upload=upload)))
 
 
@@ -248,7 +249,10 @@ def list_tasks(
             else users_by_username([assignee]).get(assignee.casefold())
         )
         if user is None:
-            raise InvalidInput("assignee", f"No active team member is called {assignee!r}.")
+            raise InvalidInput(
+                "assignee",
+                _("No active team member is called %(assignee)s.") % {"assignee": repr(assignee)},
+            )
     statuses = [s for s in status.split(",") if s]
     tasks = queries.find_tasks(request.user, assignee=user, contact_id=contact, statuses=statuses)
     return [_task(t) for t in tasks[:limit]]

@@ -1,6 +1,7 @@
 """Sending a contact's file: the one way bytes leave storage, for the API and the pages alike."""
 
 from django.http import FileResponse, HttpRequest
+from django.utils.translation import gettext as _
 
 from kartoteka.activity import services
 from kartoteka.activity.filecheck import download_type
@@ -13,7 +14,7 @@ def send_file(request: HttpRequest, attached: ContactFile) -> FileResponse:
     try:
         handle = attached.file.open("rb")
     except FileNotFoundError:
-        raise NotFound("The file is no longer in storage.") from None
+        raise NotFound(_("The file is no longer in storage.")) from None
     services.record_file_downloaded(request.user, attached)
     response = FileResponse(
         handle,

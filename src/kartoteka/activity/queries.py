@@ -4,6 +4,7 @@ from datetime import datetime, timedelta
 
 from django.db.models import F, Prefetch, Q, QuerySet
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from kartoteka.accounts.models import User
 from kartoteka.activity.models import (
@@ -40,7 +41,7 @@ def notes_of(actor, contact_id: int) -> QuerySet[Note]:
 def get_note(actor, contact_id: int, note_id: int) -> Note:
     note = notes_of(actor, contact_id).select_related("contact").filter(pk=note_id).first()
     if note is None:
-        raise NotFound("No such note.")
+        raise NotFound(_("No such note."))
     return note
 
 
@@ -67,7 +68,7 @@ def get_file(actor, contact_id: int, file_id: int) -> ContactFile:
         .first()
     )
     if found is None:
-        raise NotFound("No such file.")
+        raise NotFound(_("No such file."))
     return found
 
 
@@ -106,7 +107,7 @@ def with_task_data(tasks: QuerySet[Task], actor) -> QuerySet[Task]:
 def get_task(actor, task_id: int) -> Task:
     task = with_task_data(visible_tasks(actor), actor).filter(pk=task_id).first()
     if task is None:
-        raise NotFound("No such task.")
+        raise NotFound(_("No such task."))
     return task
 
 

@@ -22,6 +22,7 @@ from django.db import transaction
 from django.db.models import Model
 from django.template.defaultfilters import filesizeformat
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from kartoteka.accounts.models import User
 from kartoteka.accounts.queries import users_by_username
@@ -191,12 +192,16 @@ _CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f\u202a-\u202e\u2066-\u206
 def _clean_body(value: object, *, field: str = "body") -> str:
     """Multi-line text: newlines kept, control characters dropped, required, bounded."""
     if not isinstance(value, str):
-        raise InvalidInput(field, "Write some text.")
+        raise InvalidInput(field, _("Write some text."))
     text = _CONTROL.sub("", unicodedata.normalize("NFC", value)).replace("\r\n", "\n").strip()
     if not text:
-        raise InvalidInput(field, "Write some text.")
+        raise InvalidInput(field, _("Write some text."))
     if len(text) > MAX_BODY:
-        raise InvalidInput(field, f"Must be at most {MAX_BODY} characters (got {len(text)}).")
+        raise InvalidInput(
+            field,
+            _("Must be at most %(max_body)s characters (got %(len_text)s).")
+            % {"max_body": MAX_BODY, "len_text": len(text)},
+        )
     return text
 
 
@@ -209,7 +214,7 @@ def _summary(text: str) -> str:
 def _require_contact_access(actor: User | None, contact) -> None:
     """Services take a contact the caller already resolved; this re-checks the scope."""
     if actor is not None and not can_see_contact(actor, contact.pk):
-        raise NotFound("No such contact.")
+        raise NotFound(_("No such contact."))
 
 
 def _is_author_or_admin(actor: User | None, author_id: int | None) -> bool:
@@ -256,7 +261,7 @@ def add_note(actor: User | None, contact, *, body: object) -> Note:
 def edit_note(actor: User | None, note: Note, *, body: object) -> Note:
     _require_contact_access(actor, note.contact)
     if not can_change_note(actor, note):
-        raise Forbidden("Only the note's author or an admin may edit it.")
+        raise Forbidden(_("Only the note's author or an admin may edit it."))
     text = _clean_body(body)
     if text == note.body:
         return note
@@ -273,7 +278,7 @@ def edit_note(actor: User | None, note: Note, *, body: object) -> Note:
 def delete_note(actor: User | None, note: Note) -> None:
     _require_contact_access(actor, note.contact)
     if not can_change_note(actor, note):
-        raise Forbidden("Only the note's author or an admin may delete it.")
+        raise Forbidden(_("Only the note's author or an admin may delete it."))
     _record_note(Kind.NOTE_DELETED, note, actor=actor, detail=None)
     contact_id, note_id = note.contact_id, note.pk
     note.delete()
@@ -369,7 +374,7 @@ def _notify(
 def mark_notification_read(actor: User, notification_id: int) -> Notification:
     notification = Notification.objects.filter(pk=notification_id, recipient=actor).first()
     if notification is None:
-        raise NotFound("No such notification.")
+        raise NotFound(_("No such notification."))
     if notification.read_at is None:
         notification.read_at = timezone.now()
         notification.save(update_fields=["read_at"])
@@ -400,32 +405,41 @@ def _clean_task(actor: User | None, data: dict[str, Any], *, partial: bool) -> d
     """Validate every given field at once; return clean values (users and contacts resolved)."""
     errors = ErrorCollector()
     for key in sorted(set(data) - TASK_FIELDS):
-        errors.add(key, f"Unknown field; allowed: {', '.join(sorted(TASK_FIELDS))}.")
+        errors.add(
+            key,
+            _("Unknown field; allowed: %(fields)s.") % {"fields": ", ".join(sorted(TASK_FIELDS))},
+        )
     cleaned: dict[str, Any] = {}
     if "title" in data or not partial:
         try:
             cleaned["title"] = clean_text(data.get("title"), field="title")
             if not cleaned["title"]:
-                errors.add("title", "Give the task a title.")
+                errors.add("title", _("Give the task a title."))
         except InvalidInput as exc:
             errors.capture(exc)
     if "description" in data:
         description = data["description"] or ""
         if not isinstance(description, str):
-            errors.add("description", "Must be text.")
+            errors.add("description", _("Must be text."))
         elif len(description) > MAX_BODY:
-            errors.add("description", f"Must be at most {MAX_BODY} characters.")
+            errors.add(
+                "description",
+                _("Must be at most %(max_body)s characters.") % {"max_body": MAX_BODY},
+            )
         else:
             cleaned["description"] = _CONTROL.sub("", description).strip()
     if "status" in data:
         if data["status"] not in TaskStatus.values:
-            errors.add("status", f"Status must be one of: {', '.join(TaskStatus.values)}.")
+            errors.add(
+                "status",
+                _("Status must be one of: %(values)s.") % {"values": ", ".join(TaskStatus.values)},
+            )
         else:
             cleaned["status"] = data["status"]
     if "due_at" in data:
         due_at = data["due_at"]
         if due_at is not None and not isinstance(due_at, datetime):
-            errors.add("due_at", "Give a date and time, e.g. 2026-05-04T16:30.")
+            errors.add("due_at", _("Give a date and time, e.g. 2026-05-04T16:30."))
         elif due_at is not None and timezone.is_naive(due_at):
             due_at = timezone.make_aware(due_at)
         cleaned["due_at"] = due_at
@@ -439,7 +453,7 @@ def _clean_task(actor: User | None, data: dict[str, Any], *, partial: bool) -> d
 
 def _clean_assignees(value: object, errors: ErrorCollector) -> list[User]:
     if not isinstance(value, (list, tuple)):
-        errors.add("assignees", "Give a list of usernames.")
+        errors.add("assignees", _("Give a list of usernames."))
         return []
     names = [v.username if isinstance(v, User) else str(v).strip() for v in value]
     found = users_by_username([n for n in names if n])
@@ -447,7 +461,9 @@ def _clean_assignees(value: object, errors: ErrorCollector) -> list[User]:
     for name in names:
         user = found.get(name.casefold())
         if user is None:
-            errors.add("assignees", f"No active team member is called {name!r}.")
+            errors.add(
+                "assignees", _("No active team member is called %(name)s.") % {"name": repr(name)}
+            )
         elif user not in users:
             users.append(user)
     return users
@@ -455,20 +471,25 @@ def _clean_assignees(value: object, errors: ErrorCollector) -> list[User]:
 
 def _clean_task_contacts(actor: User | None, value: object, errors: ErrorCollector) -> list:
     if not isinstance(value, (list, tuple)):
-        errors.add("contacts", "Give a list of contact ids.")
+        errors.add("contacts", _("Give a list of contact ids."))
         return []
     ids: list[int] = []
     for item in value:
         contact_id = getattr(item, "pk", item)
         if isinstance(contact_id, bool) or not isinstance(contact_id, int):
-            errors.add("contacts", f"Not a contact id: {contact_id!r}.")
+            errors.add(
+                "contacts",
+                _("Not a contact id: %(contact_id)s.") % {"contact_id": repr(contact_id)},
+            )
         elif contact_id not in ids:
             ids.append(contact_id)
     by_id = {c.pk: c for c in _visible_to(actor).filter(pk__in=ids)}
     for contact_id in ids:
         if contact_id not in by_id:
             # The same message whether it does not exist or is out of the actor's scope.
-            errors.add("contacts", f"No such contact: {contact_id}.")
+            errors.add(
+                "contacts", _("No such contact: %(contact_id)s.") % {"contact_id": contact_id}
+            )
     return [by_id[i] for i in ids if i in by_id]
 
 
@@ -564,10 +585,10 @@ def update_task(
     (a full new list). Completion, other status changes and reassignment land on the timeline of
     every linked contact."""
     if not can_change_task(actor, task):
-        raise NotFound("No such task.")
+        raise NotFound(_("No such task."))
     cleaned = _clean_task(actor, data, partial=True)
     if "assignees" in cleaned and not cleaned["assignees"]:
-        raise InvalidInput("assignees", "A task needs at least one assignee.")
+        raise InvalidInput("assignees", _("A task needs at least one assignee."))
     task = Task.objects.select_for_update().get(pk=task.pk)
     old_status = task.status
     for name in ("title", "description", "due_at"):
@@ -642,7 +663,7 @@ def _replace_task_contacts(actor: User | None, task: Task, contacts: list, *, ac
 @transaction.atomic
 def link_task_contact(actor: User | None, task: Task, contact, *, actor_label: str = "") -> Task:
     if not can_change_task(actor, task):
-        raise NotFound("No such task.")
+        raise NotFound(_("No such task."))
     _require_contact_access(actor, contact)
     if not TaskContact.objects.filter(task=task, contact=contact).exists():
         TaskContact.objects.create(task=task, contact=contact)
@@ -654,7 +675,7 @@ def link_task_contact(actor: User | None, task: Task, contact, *, actor_label: s
 @transaction.atomic
 def unlink_task_contact(actor: User | None, task: Task, contact, *, actor_label: str = "") -> Task:
     if not can_change_task(actor, task):
-        raise NotFound("No such task.")
+        raise NotFound(_("No such task."))
     _require_contact_access(actor, contact)
     if TaskContact.objects.filter(task=task, contact=contact).delete()[0]:
         _record_on_contacts(
@@ -675,15 +696,18 @@ def max_upload_bytes() -> int:
 def too_large_message(size: int | None = None) -> str:
     limit = filesizeformat(max_upload_bytes())
     if size is None:
-        return f"The file is larger than the limit of {limit}."
-    return f"The file is {filesizeformat(size)}; the limit is {limit}."
+        return _("The file is larger than the limit of %(limit)s.") % {"limit": limit}
+    return _("The file is %(size)s; the limit is %(limit)s.") % {
+        "size": filesizeformat(size),
+        "limit": limit,
+    }
 
 
 def _check_upload(upload: File, name: str) -> tuple[str, str]:
     """Refuse empty, too large and executable files; return (sha256, content type)."""
     size = upload.size
     if not size:
-        raise InvalidInput("file", "The file is empty.")
+        raise InvalidInput("file", _("The file is empty."))
     if size > max_upload_bytes():
         raise InvalidInput("file", too_large_message(size))
     upload.seek(0)
@@ -691,7 +715,9 @@ def _check_upload(upload: File, name: str) -> tuple[str, str]:
     kind = executable_kind(head, name)
     if kind:
         raise InvalidInput(
-            "file", f"{name} is {kind}; programs and scripts cannot be attached to a contact."
+            "file",
+            _("%(name)s is %(kind)s; programs and scripts cannot be attached to a contact.")
+            % {"name": name, "kind": kind},
         )
     digest = hashlib.sha256()
     upload.seek(0)
@@ -793,7 +819,7 @@ def delete_file(actor: User | None, attached: ContactFile) -> None:
     """Erase the file from storage for good. Only its uploader or an admin may do this."""
     _require_contact_access(actor, attached.contact)
     if not can_delete_file(actor, attached):
-        raise Forbidden("Only the person who uploaded the file or an admin may delete it.")
+        raise Forbidden(_("Only the person who uploaded the file or an admin may delete it."))
     _record_file(Kind.FILE_DELETED, attached, actor=actor, event="file.deleted")
     stored = attached.file.name
     attached.delete()

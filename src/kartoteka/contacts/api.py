@@ -5,6 +5,7 @@ import re
 
 from django.http import HttpRequest, HttpResponse
 from django.utils.dateparse import parse_datetime
+from django.utils.translation import gettext as _
 from ninja import Query, Router, Schema, Status
 from pydantic import Field
 
@@ -124,7 +125,7 @@ def _when(value: str, field: str, errors: ErrorCollector) -> dt.datetime | None:
     except ValueError:
         moment = None
     if moment is None:
-        errors.add(field, "Use a date (YYYY-MM-DD) or a date-time (ISO 8601).")
+        errors.add(field, _("Use a date (YYYY-MM-DD) or a date-time (ISO 8601)."))
         return None
     if moment.tzinfo is None:
         moment = moment.replace(tzinfo=dt.UTC)
@@ -133,7 +134,7 @@ def _when(value: str, field: str, errors: ErrorCollector) -> dt.datetime | None:
 
 def _limit(value: int, errors: ErrorCollector) -> int:
     if not 1 <= value <= MAX_PAGE:
-        errors.add("limit", f"limit must be between 1 and {MAX_PAGE}.")
+        errors.add("limit", _("limit must be between 1 and %(max_page)s.") % {"max_page": MAX_PAGE})
     return value
 
 
@@ -142,9 +143,16 @@ def list_contacts(request: HttpRequest, filters: Query[ContactFilters]):
     """Contacts the caller sees, newest first, one keyset page at a time."""
     errors = ErrorCollector()
     if filters.status and filters.status not in ContactStatus.values:
-        errors.add("status", f"Status must be one of: {', '.join(ContactStatus.values)}.")
+        errors.add(
+            "status",
+            _("Status must be one of: %(values)s.") % {"values": ", ".join(ContactStatus.values)},
+        )
     if filters.source and filters.source not in Source.values:
-        errors.add("source", f"Source must be one of: {', '.join(Source.values)}.")
+        errors.add(
+            "source",
+            _("Source must be one of: %(join_source_values)s.")
+            % {"join_source_values": ", ".join(Source.values)},
+        )
     created_from = _when(filters.created_from, "created_from", errors)
     created_to = _when(filters.created_to, "created_to", errors)
     limit = _limit(filters.limit, errors)
@@ -155,7 +163,7 @@ def list_contacts(request: HttpRequest, filters: Query[ContactFilters]):
         except InvalidInput as exc:
             errors.capture(exc)
         if after_id is not None and not isinstance(after_id, int):
-            errors.add("cursor", "Not a cursor from this list; start again without it.")
+            errors.add("cursor", _("Not a cursor from this list; start again without it."))
     errors.raise_if_any()
     contacts = queries.filter_contacts(
         request.user,
@@ -192,7 +200,7 @@ def _expected_version(request: HttpRequest, payload: ContactPatch) -> int | None
     if header:
         match = re.fullmatch(r'(?:W/)?"?(\d+)"?', header)
         if match is None:
-            raise InvalidInput("If-Match", 'If-Match must be the contact\'s version, e.g. "3".')
+            raise InvalidInput("If-Match", _('If-Match must be the contact\'s version, e.g. "3".'))
         return int(match.group(1))
     return payload.version
 
@@ -226,7 +234,7 @@ def upsert_contact(request: HttpRequest, email: str, payload: ContactPatch, resp
     Sending the same body twice leaves the same contact."""
     data = _payload(payload)
     if "email" in data:
-        raise InvalidInput("email", "The e-mail address is the one in the URL; leave it out.")
+        raise InvalidInput("email", _("The e-mail address is the one in the URL; leave it out."))
     contact, created = services.upsert_contact_by_email(
         request.user, email=email, data=data, source="api"
     )
@@ -285,7 +293,9 @@ def contact_timeline(request: HttpRequest, contact_id: int, filters: Query[Timel
             when, entry_id = decode_cursor(filters.cursor, size=2)
             moment = parse_datetime(when) if isinstance(when, str) else None
             if moment is None or not isinstance(entry_id, int):
-                raise InvalidInput("cursor", "Not a cursor from this list; start again without it.")
+                raise InvalidInput(
+                    "cursor", _("Not a cursor from this list; start again without it.")
+                )
             after = (moment, entry_id)
         except InvalidInput as exc:
             errors.capture(exc)

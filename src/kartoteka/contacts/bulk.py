@@ -19,6 +19,7 @@ import phonenumbers
 from django.db import connection
 from django.db.models import Model
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from kartoteka.accounts.models import User
 from kartoteka.activity import services as timeline
@@ -190,7 +191,7 @@ def clean_row(
     extra = rest.pop("emails", None)
     errors = ErrorCollector()
     if email in (None, ""):
-        errors.add("email", "An e-mail address is required.")
+        errors.add("email", _("An e-mail address is required."))
     else:
         try:
             cleaned["email"] = normalise_email(email, field="email")
@@ -528,7 +529,11 @@ def _upsert_distinct(
         ]
         if clashes and options.drop_taken_emails:
             result.warnings += [
-                RowFailure(number, "emails", f"The e-mail address {e} belongs to another contact.")
+                RowFailure(
+                    number,
+                    "emails",
+                    _("The e-mail address %(email)s belongs to another contact.") % {"email": e},
+                )
                 for e in clashes
             ]
             cleaned = {k: v for k, v in cleaned.items() if k != PREPARED}
@@ -539,7 +544,8 @@ def _upsert_distinct(
                 RowFailure(
                     number,
                     "emails",
-                    f"The e-mail address {clashes[0]} belongs to another contact.",
+                    _("The e-mail address %(email)s belongs to another contact.")
+                    % {"email": clashes[0]},
                 )
             )
         elif contact_id is None and fold_email(cleaned["email"]) in options.planned:
@@ -564,7 +570,9 @@ def _upsert_distinct(
         )
         for number, cleaned, contact_id in existing_rows:
             if contact_id not in owned:
-                message = f"The e-mail address {cleaned['email']} belongs to another contact."
+                message = _("The e-mail address %(email)s belongs to another contact.") % {
+                    "email": cleaned["email"]
+                }
                 result.failures.append(RowFailure(number, "email", message))
         existing_rows = [row for row in existing_rows if row[2] in owned]
     tags = _by_name(
@@ -1269,13 +1277,16 @@ def restore_fields(options: BulkOptions, entries: list[tuple[int, dict, dict]]) 
     for contact_id, before, after in entries:
         contact = Contact.objects.select_related("company").filter(pk=contact_id).first()
         if contact is None:
-            kept.append(f"Contact #{contact_id} was deleted since.")
+            kept.append(_("Contact #%(id)s was deleted since.") % {"id": contact_id})
             continue
         current = _current_values(contact, list(before))
         data: dict[str, Any] = {}
         for name, old in before.items():
             if current[name] != after.get(name):
-                kept.append(f"Contact #{contact_id}: {name} was changed since; kept.")
+                kept.append(
+                    _("Contact #%(id)s: %(field)s was changed since; kept.")
+                    % {"id": contact_id, "field": name}
+                )
             elif name.startswith("properties."):
                 data.setdefault("properties", {})[name.split(".", 1)[1]] = old
             else:

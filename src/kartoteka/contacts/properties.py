@@ -12,6 +12,7 @@ from typing import Any
 
 from django.core.exceptions import ValidationError
 from django.core.validators import URLValidator
+from django.utils.translation import gettext as _
 
 from kartoteka.contacts.models import PropertyDefinition, PropertyType
 from kartoteka.core.errors import InvalidInput
@@ -27,7 +28,13 @@ def _fail(definition: PropertyDefinition, expected: str, value: Any) -> InvalidI
     shown = repr(value) if len(repr(value)) < 60 else repr(value)[:57] + "…"
     return InvalidInput(
         f"properties.{definition.key}",
-        f"{definition.label} ({definition.key}) expects {expected}; got {shown}.",
+        _("%(definition_label)s (%(definition_key)s) expects %(expected)s; got %(shown)s.")
+        % {
+            "definition_label": definition.label,
+            "definition_key": definition.key,
+            "expected": expected,
+            "shown": shown,
+        },
     )
 
 
@@ -119,12 +126,16 @@ def validate_definition(*, key: str, label: str, type: str, choices: list | None
     errors: dict[str, list[str]] = {}
     key = (key or "").strip()
     if not _KEY.match(key):
-        errors["key"] = ["Use a lower-case key of letters, digits and _, starting with a letter."]
+        errors["key"] = [
+            _("Use a lower-case key of letters, digits and _, starting with a letter.")
+        ]
     label = clean_text(label, field="label")
     if not label:
-        errors["label"] = ["Enter a label."]
+        errors["label"] = [_("Enter a label.")]
     if type not in PropertyType.values:
-        errors["type"] = [f"Type must be one of: {', '.join(PropertyType.values)}."]
+        errors["type"] = [
+            _("Type must be one of: %(values)s.") % {"values": ", ".join(PropertyType.values)}
+        ]
     cleaned_choices: list[str] = []
     if type in (PropertyType.DICTIONARY, PropertyType.MULTI_CHOICE):
         seen = set()
@@ -134,9 +145,9 @@ def validate_definition(*, key: str, label: str, type: str, choices: list | None
                 seen.add(text.casefold())
                 cleaned_choices.append(text)
         if not cleaned_choices:
-            errors["choices"] = ["A list type needs at least one choice."]
+            errors["choices"] = [_("A list type needs at least one choice.")]
     elif choices:
-        errors["choices"] = ["Only dictionary and multi-choice details have choices."]
+        errors["choices"] = [_("Only dictionary and multi-choice details have choices.")]
     if errors:
         raise InvalidInput(errors=errors)
     return {"key": key, "label": label, "type": type, "choices": cleaned_choices}

@@ -4,6 +4,7 @@ import datetime as dt
 from collections.abc import Callable
 
 from django.db.models import Prefetch, Q, QuerySet
+from django.utils.translation import gettext as _
 
 from kartoteka.activity.models import Activity
 from kartoteka.activity.queries import timeline
@@ -27,7 +28,7 @@ def get_contact(actor, contact_id: int) -> Contact:
     """The contact if the actor may see it; NotFound otherwise (never "forbidden")."""
     contact = with_card_data(visible_contacts(actor)).filter(pk=contact_id).first()
     if contact is None:
-        raise NotFound("No such contact.")
+        raise NotFound(_("No such contact."))
     return contact
 
 
@@ -110,7 +111,7 @@ def timeline_page(
 def get_property_definition(key: str) -> PropertyDefinition:
     definition = PropertyDefinition.objects.filter(key=key).first()
     if definition is None:
-        raise NotFound(f"No custom detail with the key {key!r}.")
+        raise NotFound(_("No custom detail with the key %(key)s.") % {"key": repr(key)})
     return definition
 
 

@@ -11,6 +11,7 @@ from typing import Any
 from django.db import IntegrityError, transaction
 from django.db.models import F
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from kartoteka.accounts.models import Role, User, WorkspaceSettings
 from kartoteka.accounts.queries import users_by_username
@@ -108,7 +109,7 @@ def validate_contact_data(
         nested = data.pop(group, None)
         if nested is not None:
             if not isinstance(nested, Mapping):
-                raise InvalidInput(group, f"{group} must be an object.")
+                raise InvalidInput(group, _("%(group)s must be an object.") % {"group": group})
             allowed = (
                 ("street", "city", "postal_code", "region", "country")
                 if group == "address"
@@ -117,13 +118,15 @@ def validate_contact_data(
             for key, value in nested.items():
                 if key not in allowed:
                     raise InvalidInput(
-                        f"{group}.{key}", f"Unknown field; allowed: {', '.join(allowed)}."
+                        f"{group}.{key}",
+                        _("Unknown field; allowed: %(join_allowed)s.")
+                        % {"join_allowed": ", ".join(allowed)},
                     )
                 data[key] = value
     errors = ErrorCollector()
     unknown = sorted(set(data) - KNOWN_KEYS)
     for key in unknown:
-        errors.add(key, "Unknown field.")
+        errors.add(key, _("Unknown field."))
     cleaned: dict[str, Any] = {}
 
     for name, limit in TEXT_FIELDS.items():
@@ -155,21 +158,29 @@ def validate_contact_data(
             or not isinstance(score, (int, str))
             or not str(score).strip().lstrip("-").isdigit()
         ):
-            errors.add("score", "Score must be a whole number.")
+            errors.add("score", _("Score must be a whole number."))
         elif abs(int(score)) > 1_000_000_000:
-            errors.add("score", "Score is out of range.")
+            errors.add("score", _("Score is out of range."))
         else:
             cleaned["score"] = int(score)
     if "status" in data:
         if data["status"] in Status.values:
             cleaned["status"] = data["status"]
         else:
-            errors.add("status", f"Status must be one of: {', '.join(Status.values)}.")
+            errors.add(
+                "status",
+                _("Status must be one of: %(join_status_values)s.")
+                % {"join_status_values": ", ".join(Status.values)},
+            )
     if "source" in data:
         if data["source"] in Source.values:
             cleaned["source"] = data["source"]
         else:
-            errors.add("source", f"Source must be one of: {', '.join(Source.values)}.")
+            errors.add(
+                "source",
+                _("Source must be one of: %(join_source_values)s.")
+                % {"join_source_values": ", ".join(Source.values)},
+            )
     if "created_ip" in data:
         cleaned["created_ip"] = _clean_ip(data["created_ip"], errors)
     if "company" in data:
@@ -194,8 +205,8 @@ def validate_contact_data(
 
 def _birthday_problem(text: str) -> str:
     if text.startswith("--"):  # how vCard and Google Contacts write a birthday without a year
-        return "A birthday needs its year; this one has only the day and month."
-    return f"Birthday must be a date ({DATE_FORMATS_SHOWN})."
+        return _("A birthday needs its year; this one has only the day and month.")
+    return _("Birthday must be a date (%(formats)s).") % {"formats": DATE_FORMATS_SHOWN}
 
 
 def _clean_birthday(value: Any, errors: ErrorCollector) -> dt.date | None:
@@ -212,7 +223,7 @@ def _clean_birthday(value: Any, errors: ErrorCollector) -> dt.date | None:
             errors.add("birthday", _birthday_problem(text))
             return None
     if day > timezone.localdate() or day.year < 1900:
-        errors.add("birthday", "Birthday must be between 1900 and today.")
+        errors.add("birthday", _("Birthday must be between 1900 and today."))
         return None
     return day
 
@@ -225,7 +236,7 @@ def _clean_ip(value: Any, errors: ErrorCollector) -> str | None:
     try:
         return str(ipaddress.ip_address(str(value).strip()))
     except ValueError:
-        errors.add("created_ip", "Not an IP address.")
+        errors.add("created_ip", _("Not an IP address."))
         return None
 
 
@@ -238,14 +249,18 @@ def _clean_emails(data: Mapping, cleaned: dict, errors: ErrorCollector, *, parti
         except InvalidInput as exc:
             errors.capture(exc)
     elif "email" in data and not partial:
-        errors.add("email", "An e-mail address is required.")
+        errors.add("email", _("An e-mail address is required."))
     if "emails" in data:
         entries = data["emails"] or []
         if not isinstance(entries, list):
-            errors.add("emails", "emails must be a list.")
+            errors.add("emails", _("emails must be a list."))
             return
         if len(entries) > MAX_EMAILS:
-            errors.add("emails", f"A contact has at most {MAX_EMAILS} e-mail addresses.")
+            errors.add(
+                "emails",
+                _("A contact has at most %(max_emails)s e-mail addresses.")
+                % {"max_emails": MAX_EMAILS},
+            )
             return
         result: list[tuple[str, bool]] = []
         seen: set[str] = set()
@@ -265,7 +280,10 @@ def _clean_emails(data: Mapping, cleaned: dict, errors: ErrorCollector, *, parti
                 errors.capture(exc)
                 continue
             if fold_email(address) in seen:
-                errors.add(f"emails.{index}.email", f"{address} is listed twice.")
+                errors.add(
+                    f"emails.{index}.email",
+                    _("%(address)s is listed twice.") % {"address": address},
+                )
                 continue
             seen.add(fold_email(address))
             result.append((address, is_primary))
@@ -273,20 +291,20 @@ def _clean_emails(data: Mapping, cleaned: dict, errors: ErrorCollector, *, parti
             result.insert(0, (primary, True))
         marked = [a for a, p in result if p or (primary and fold_email(a) == fold_email(primary))]
         if len(marked) > 1:
-            errors.add("emails", "Mark exactly one e-mail address as primary.")
+            errors.add("emails", _("Mark exactly one e-mail address as primary."))
             return
         if result:
             main = marked[0] if marked else result[0][0]
             cleaned["emails"] = [main] + [a for a, _p in result if a != main]
             cleaned["email"] = main
         elif not partial:
-            errors.add("email", "An e-mail address is required.")
+            errors.add("email", _("An e-mail address is required."))
         else:
-            errors.add("emails", "A contact keeps at least one e-mail address.")
+            errors.add("emails", _("A contact keeps at least one e-mail address."))
     elif primary:
         cleaned["email"] = primary
     elif not partial and "email" not in data:
-        errors.add("email", "An e-mail address is required.")
+        errors.add("email", _("An e-mail address is required."))
 
 
 def _clean_phones(
@@ -306,7 +324,11 @@ def _clean_phones(
         return
     entries = data["phones"] or []
     if not isinstance(entries, list) or len(entries) > MAX_PHONES:
-        errors.add("phones", f"phones must be a list of at most {MAX_PHONES} numbers.")
+        errors.add(
+            "phones",
+            _("phones must be a list of at most %(max_phones)s numbers.")
+            % {"max_phones": MAX_PHONES},
+        )
         return
     result: list[tuple[str, bool]] = []
     for index, entry in enumerate(entries):
@@ -325,7 +347,7 @@ def _clean_phones(
         result.insert(0, (primary, True))
     marked = [n for n, p in result if p or n == primary]
     if len(set(marked)) > 1:
-        errors.add("phones", "Mark exactly one phone number as primary.")
+        errors.add("phones", _("Mark exactly one phone number as primary."))
         return
     main = marked[0] if marked else (result[0][0] if result else "")
     cleaned["phones"] = ([main] if main else []) + [n for n, _p in result if n != main]
@@ -334,18 +356,19 @@ def _clean_phones(
 
 def _clean_messengers(value: Any, errors: ErrorCollector) -> list[tuple[str, str]]:
     if not isinstance(value, list):
-        errors.add("messengers", "messengers must be a list of {network, handle}.")
+        errors.add("messengers", _("messengers must be a list of {network, handle}."))
         return []
     result = []
     for index, entry in enumerate(value):
         if not isinstance(entry, Mapping):
-            errors.add(f"messengers.{index}", "Each messenger is an object {network, handle}.")
+            errors.add(f"messengers.{index}", _("Each messenger is an object {network, handle}."))
             continue
         network = entry.get("network")
         if network not in MessengerHandle.Network.values:
             errors.add(
                 f"messengers.{index}.network",
-                f"Network must be one of: {', '.join(MessengerHandle.Network.values)}.",
+                _("Network must be one of: %(values)s.")
+                % {"values": ", ".join(MessengerHandle.Network.values)},
             )
             continue
         try:
@@ -354,7 +377,7 @@ def _clean_messengers(value: Any, errors: ErrorCollector) -> list[tuple[str, str
             errors.capture(exc)
             continue
         if not handle:
-            errors.add(f"messengers.{index}.handle", "Enter the handle.")
+            errors.add(f"messengers.{index}.handle", _("Enter the handle."))
             continue
         if (network, handle) not in result:
             result.append((network, handle))
@@ -363,13 +386,16 @@ def _clean_messengers(value: Any, errors: ErrorCollector) -> list[tuple[str, str
 
 def _clean_owners(value: Any, errors: ErrorCollector) -> list[User]:
     if not isinstance(value, list):
-        errors.add("owners", "owners must be a list of usernames.")
+        errors.add("owners", _("owners must be a list of usernames."))
         return []
     names = [v.username if isinstance(v, User) else str(v) for v in value]
     found = users_by_username(names)
     missing = [n for n in names if n.casefold() not in found]
     if missing:
-        errors.add("owners", f"No active user named: {', '.join(missing)}.")
+        errors.add(
+            "owners",
+            _("No active user named: %(join_missing)s.") % {"join_missing": ", ".join(missing)},
+        )
     return list({u.pk: u for u in found.values()}.values())
 
 
@@ -379,7 +405,7 @@ def clean_tag_names(value: Any, errors: ErrorCollector | None = None) -> list[st
     if isinstance(value, str):
         value = [value]
     if not isinstance(value, list):
-        collector.add("tags", "tags must be a list of names.")
+        collector.add("tags", _("tags must be a list of names."))
         value = []
     names: list[str] = []
     for index, raw in enumerate(value):
@@ -389,7 +415,7 @@ def clean_tag_names(value: Any, errors: ErrorCollector | None = None) -> list[st
             collector.capture(exc)
             continue
         if not name:
-            collector.add(f"tags.{index}", "A tag needs a name.")
+            collector.add(f"tags.{index}", _("A tag needs a name."))
         elif name.casefold() not in {n.casefold() for n in names}:
             names.append(name)
     if errors is None:
@@ -401,14 +427,16 @@ def _clean_properties(
     value: Any, errors: ErrorCollector, definitions: dict[str, PropertyDefinition] | None
 ) -> dict[str, Any]:
     if not isinstance(value, Mapping):
-        errors.add("properties", "properties must be an object keyed by custom detail.")
+        errors.add("properties", _("properties must be an object keyed by custom detail."))
         return {}
     definitions = definitions if definitions is not None else property_definitions()
     result: dict[str, Any] = {}
     for key, raw in value.items():
         definition = definitions.get(key)
         if definition is None:
-            errors.add(f"properties.{key}", f"Unknown custom detail {key!r}.")
+            errors.add(
+                f"properties.{key}", _("Unknown custom detail %(key)s.") % {"key": repr(key)}
+            )
             continue
         try:
             result[key] = coerce_value(definition, raw)
@@ -434,7 +462,7 @@ def can_edit(actor: User | None, contact: Contact) -> bool:
 
 def _require_edit(actor: User | None, contact: Contact) -> None:
     if not can_edit(actor, contact):
-        raise NotFound("No such contact.")
+        raise NotFound(_("No such contact."))
 
 
 def _label(actor: User | None, actor_label: str) -> str:
@@ -540,11 +568,15 @@ def _raise_taken(actor: User | None, email: str, contact_id: int | None) -> None
     )
     if visible:
         raise Conflict(
-            f"The e-mail address {email} belongs to contact #{contact_id}.",
+            _("The e-mail address %(email)s belongs to contact #%(contact_id)s.")
+            % {"email": email, "contact_id": contact_id},
             field="email",
             existing_id=contact_id,
         )
-    raise Conflict(f"The e-mail address {email} belongs to another contact.", field="email")
+    raise Conflict(
+        _("The e-mail address %(email)s belongs to another contact.") % {"email": email},
+        field="email",
+    )
 
 
 def _write_emails(contact: Contact, emails: list[str]) -> None:
@@ -569,7 +601,7 @@ def _write_emails(contact: Contact, emails: list[str]) -> None:
     except IntegrityError:
         # Another transaction took the address between our check and our insert.
         raise Conflict(
-            "One of these e-mail addresses was just taken by another contact.", field="email"
+            _("One of these e-mail addresses was just taken by another contact."), field="email"
         ) from None
 
 
@@ -620,15 +652,18 @@ def update_contact(
         and actor.pk not in {u.pk for u in cleaned["owners"]}
     ):
         raise InvalidInput(
-            "owners", "You would lose access to this contact; ask an admin to hand it over."
+            "owners", _("You would lose access to this contact; ask an admin to hand it over.")
         )
     contact = (
         Contact.objects.select_for_update(of=("self",)).select_related("company").get(pk=contact.pk)
     )
     if expected_version is not None and contact.version != expected_version:
         raise Conflict(
-            f"This contact was changed by someone else (version {contact.version}, you had "
-            f"{expected_version}). Reload and try again.",
+            _(
+                "This contact was changed by someone else (version %(contact_version)s, "
+                "you had %(expected_version)s). Reload and try again."
+            )
+            % {"contact_version": contact.version, "expected_version": expected_version},
             field="version",
         )
     label = _label(actor, actor_label)
@@ -880,10 +915,13 @@ def add_tags(
     """Add tags (created on first use); return the names that were new on this contact."""
     _require_edit(actor, contact)
     if origin not in TagOrigin.values:
-        raise InvalidInput("origin", f"Origin must be one of: {', '.join(TagOrigin.values)}.")
+        raise InvalidInput(
+            "origin",
+            _("Origin must be one of: %(values)s.") % {"values": ", ".join(TagOrigin.values)},
+        )
     cleaned = clean_tag_names(names)
     if not cleaned:
-        raise InvalidInput("tags", "Give at least one tag.")
+        raise InvalidInput("tags", _("Give at least one tag."))
     return _add_tags(
         actor, contact, cleaned, origin=origin, origin_label=_label(actor, origin_label)
     )
@@ -898,7 +936,7 @@ def remove_tag(actor: User | None, contact: Contact, *, name: str, actor_label: 
         .first()
     )
     if link is None:
-        raise NotFound(f"The contact has no tag {name!r}.")
+        raise NotFound(_("The contact has no tag %(name)s.") % {"name": repr(name)})
     link.delete()
     timeline.record_tag_removed(
         contact, actor=actor, actor_label=_label(actor, actor_label), tag=link.tag.name
@@ -921,7 +959,7 @@ def _replace_tags(
 
 def _require_admin(actor: User | None, what: str) -> None:
     if actor is not None and not is_admin(actor):
-        raise Forbidden(f"Only admins may {what}.")
+        raise Forbidden(_("Only admins may %(what)s.") % {"what": what})
 
 
 @transaction.atomic
@@ -933,15 +971,19 @@ def update_tag(
     if name is not None:
         new_name = clean_tag_names([name])[0] if name.strip() else ""
         if not new_name:
-            raise InvalidInput("name", "A tag needs a name.")
+            raise InvalidInput("name", _("A tag needs a name."))
         if Tag.objects.filter(name_folded=new_name.casefold()).exclude(pk=tag.pk).exists():
-            raise Conflict(f"A tag named {new_name!r} exists; merge the two instead.", field="name")
+            raise Conflict(
+                _("A tag named %(new_name)s exists; merge the two instead.")
+                % {"new_name": repr(new_name)},
+                field="name",
+            )
         tag.name, tag.name_folded = new_name, new_name.casefold()
     if color is not None:
         import re
 
         if not re.fullmatch(r"#[0-9a-fA-F]{6}", color):
-            raise InvalidInput("color", "Colour must look like #1e90ff.")
+            raise InvalidInput("color", _("Colour must look like #1e90ff."))
         tag.color = color.lower()
     tag.save()
     return tag
@@ -952,7 +994,7 @@ def merge_tags(actor: User | None, *, source: Tag, target: Tag) -> int:
     """Move every contact of `source` onto `target` and delete `source`; returns contacts moved."""
     _require_admin(actor, "merge tags")
     if source.pk == target.pk:
-        raise InvalidInput("target", "Pick a different tag to merge into.")
+        raise InvalidInput("target", _("Pick a different tag to merge into."))
     have = ContactTag.objects.filter(tag=target).values_list("contact_id", flat=True)
     moved = ContactTag.objects.filter(tag=source).exclude(contact_id__in=have).update(tag=target)
     source.delete()
@@ -976,7 +1018,11 @@ def define_property(
     _require_admin(actor, "define custom details")
     cleaned = validate_definition(key=key, label=label, type=type, choices=choices)
     if PropertyDefinition.objects.filter(key=cleaned["key"]).exists():
-        raise Conflict(f"A custom detail with the key {cleaned['key']!r} exists.", field="key")
+        raise Conflict(
+            _("A custom detail with the key %(cleaned_key)s exists.")
+            % {"cleaned_key": repr(cleaned["key"])},
+            field="key",
+        )
     last = (
         PropertyDefinition.objects.order_by("-position").values_list("position", flat=True).first()
     )
@@ -1009,12 +1055,12 @@ def update_property(
     }
     if removed and _choice_in_use(definition, removed):
         raise Conflict(
-            "A removed choice is still used by contacts; change those first.", field="choices"
+            _("A removed choice is still used by contacts; change those first."), field="choices"
         )
     definition.label, definition.choices = cleaned["label"], cleaned["choices"]
     if position is not None:
         if position < 0:
-            raise InvalidInput("position", "Position must be 0 or more.")
+            raise InvalidInput("position", _("Position must be 0 or more."))
         definition.position = position
     definition.save()
     return definition

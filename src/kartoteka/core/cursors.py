@@ -4,6 +4,8 @@ import base64
 import json
 from typing import Any
 
+from django.utils.translation import gettext as _
+
 from kartoteka.core.errors import InvalidInput
 
 
@@ -20,5 +22,5 @@ def decode_cursor(cursor: str, *, size: int) -> list[Any]:
     except (ValueError, UnicodeDecodeError):
         values = None
     if not isinstance(values, list) or len(values) != size:
-        raise InvalidInput("cursor", "Not a cursor from this list; start again without it.")
+        raise InvalidInput("cursor", _("Not a cursor from this list; start again without it."))
     return values

@@ -8,6 +8,7 @@ from functools import cache, lru_cache
 import phonenumbers
 import pycountry
 from django.conf import settings
+from django.utils.translation import gettext as _
 from email_validator import EmailNotValidError, validate_email
 
 from kartoteka.core.errors import InvalidInput
@@ -33,24 +34,28 @@ def clean_text(value: object, *, field: str, max_length: int = MAX_TEXT) -> str:
     text = _INVISIBLE.sub("", unicodedata.normalize("NFC", value)).strip()
     text = re.sub(r"\s+", " ", text)
     if len(text) > max_length:
-        raise InvalidInput(field, f"Must be at most {max_length} characters (got {len(text)}).")
+        raise InvalidInput(
+            field,
+            _("Must be at most %(max_length)s characters (got %(len_text)s).")
+            % {"max_length": max_length, "len_text": len(text)},
+        )
     return text
 
 
 def normalise_email(value: object, *, field: str = "email") -> str:
     """Return the address as stored: trimmed, domain lower-cased, local part as typed."""
     if not isinstance(value, str) or not value.strip():
-        raise InvalidInput(field, "Enter an e-mail address.")
+        raise InvalidInput(field, _("Enter an e-mail address."))
     raw = unicodedata.normalize("NFC", value).strip()
     if len(raw) > 254:
-        raise InvalidInput(field, "An e-mail address has at most 254 characters.")
+        raise InvalidInput(field, _("An e-mail address has at most 254 characters."))
     if _PLAIN_EMAIL.match(raw) and len(raw.split("@")[0]) <= 64:
         local, domain = raw.rsplit("@", 1)
         return f"{local}@{domain.lower()}"
     try:
         result = validate_email(raw, check_deliverability=False)
     except EmailNotValidError as exc:
-        raise InvalidInput(field, f"Not a valid e-mail address: {exc}") from None
+        raise InvalidInput(field, _("Not a valid e-mail address: %(exc)s") % {"exc": exc}) from None
     domain = result.domain
     return f"{result.local_part}@{domain.lower()}"
 
@@ -63,10 +68,10 @@ def fold_email(email: str) -> str:
 def normalise_phone(value: object, *, field: str = "phone", region: str | None = None) -> str:
     """Return the number in E.164; numbers without a prefix are read in the default region."""
     if value is None or (isinstance(value, str) and not value.strip()):
-        raise InvalidInput(field, "Enter a phone number.")
+        raise InvalidInput(field, _("Enter a phone number."))
     raw = str(value).strip()
     if len(raw) > 40:
-        raise InvalidInput(field, "A phone number has at most 40 characters.")
+        raise InvalidInput(field, _("A phone number has at most 40 characters."))
     if raw.startswith("00"):
         raw = "+" + raw[2:]
     number = _international(raw)
@@ -74,9 +79,11 @@ def normalise_phone(value: object, *, field: str = "phone", region: str | None =
         try:
             number = phonenumbers.parse(raw, region or settings.KARTOTEKA_DEFAULT_PHONE_REGION)
         except phonenumbers.NumberParseException:
-            raise InvalidInput(field, f"Not a phone number: {raw!r}.") from None
+            raise InvalidInput(
+                field, _("Not a phone number: %(raw)s.") % {"raw": repr(raw)}
+            ) from None
     if not phonenumbers.is_possible_number(number) or not phonenumbers.is_valid_number(number):
-        raise InvalidInput(field, f"Not a valid phone number: {raw!r}.")
+        raise InvalidInput(field, _("Not a valid phone number: %(raw)s.") % {"raw": repr(raw)})
     return phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164)
 
 
@@ -342,8 +349,11 @@ def normalise_country(value: str) -> str:
     if code:
         return code
     if len(text) == 2 and text.isalpha():
-        raise InvalidInput("country", f"Unknown country code {text!r}.")
-    raise InvalidInput("country", f"Unknown country {text!r}; use a name or a two-letter code.")
+        raise InvalidInput("country", _("Unknown country code %(text)s.") % {"text": repr(text)})
+    raise InvalidInput(
+        "country",
+        _("Unknown country %(text)s; use a name or a two-letter code.") % {"text": repr(text)},
+    )
 
 
 # Dates as people type them: ISO first, then day-first (how Spain and Poland write dates).

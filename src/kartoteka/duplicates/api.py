@@ -2,6 +2,7 @@
 merge, matching rules."""
 
 from django.http import HttpRequest
+from django.utils.translation import gettext as _
 from ninja import Router, Status
 
 from kartoteka.core.errors import Forbidden, InvalidInput, NotFound
@@ -36,7 +37,7 @@ def merge_out(merge: MergeRecord) -> dict:
 def _rule(rule_id: int) -> MatchingRule:
     rule = queries.matching_rules().filter(pk=rule_id).first()
     if rule is None:
-        raise NotFound("No such matching rule.")
+        raise NotFound(_("No such matching rule."))
     return rule
 
 
@@ -48,7 +49,9 @@ def list_groups(request: HttpRequest, after: int | None = None, limit: int = 100
     """Groups of contacts you can see that the last scan found to be one person, most certain
     first. For the next page pass the last group's `id` as `after`."""
     if not 1 <= limit <= MAX_LIMIT:
-        raise InvalidInput("limit", f"limit must be between 1 and {MAX_LIMIT}.")
+        raise InvalidInput(
+            "limit", _("limit must be between 1 and %(max_limit)s.") % {"max_limit": MAX_LIMIT}
+        )
     groups = queries.stored_groups(request.user, queries.last_scan())
     if after is not None:
         groups = groups.filter(id__gt=after)
@@ -116,7 +119,7 @@ def undo(request: HttpRequest, merge_id: int):
 @router.get("/duplicates/rules", response=list[RuleOut])
 def list_rules(request: HttpRequest):
     if not is_admin(request.user):
-        raise Forbidden("Only admins may see the matching rules.")
+        raise Forbidden(_("Only admins may see the matching rules."))
     return list(queries.matching_rules())
 
 

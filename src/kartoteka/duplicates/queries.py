@@ -8,6 +8,7 @@ from datetime import timedelta
 from django.db import connection
 from django.db.models import Count, F, Q, QuerySet
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from kartoteka.contacts.models import Company, Contact, ContactEmail, ContactPhone
 from kartoteka.contacts.queries import with_card_data
@@ -170,7 +171,7 @@ def contacts_changed_since(actor, scan: DuplicateScan | None) -> int:
 def get_scan(scan_id: int) -> DuplicateScan:
     scan = DuplicateScan.objects.filter(pk=scan_id).first()
     if scan is None:
-        raise NotFound("No such scan.")
+        raise NotFound(_("No such scan."))
     return scan
 
 
@@ -213,7 +214,9 @@ def contacts_for_comparison(actor, contact_ids: list[int]) -> list[Contact]:
     found = {c.pk: c for c in with_card_data(_in_reach(actor)).filter(pk__in=contact_ids)}
     missing = [i for i in contact_ids if i not in found]
     if missing:
-        raise NotFound(f"No such contact: {', '.join(f'#{i}' for i in missing)}.")
+        raise NotFound(
+            _("No such contact: %(missing)s.") % {"missing": ", ".join(f"#{i}" for i in missing)}
+        )
     return [found[i] for i in contact_ids]
 
 
@@ -234,5 +237,5 @@ def get_merge(actor, merge_id: int) -> MergeRecord:
         .first()
     )
     if merge is None:
-        raise NotFound("No such merge.")
+        raise NotFound(_("No such merge."))
     return merge

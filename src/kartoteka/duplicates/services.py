@@ -84,7 +84,7 @@ def _clean_choices(fields: Any, survivor: Contact, merged: list[Contact]) -> dic
     if fields in (None, ""):
         return {}
     if not isinstance(fields, Mapping):
-        raise InvalidInput("fields", "fields must be an object: {field: contact id}.")
+        raise InvalidInput("fields", _("fields must be an object: {field: contact id}."))
     by_id = {c.pk: c for c in [survivor, *merged]}
     errors = ErrorCollector()
     chosen: dict[str, Contact] = {}
@@ -92,17 +92,20 @@ def _clean_choices(fields: Any, survivor: Contact, merged: list[Contact]) -> dic
         if name not in CHOOSABLE and not name.startswith("properties."):
             errors.add(
                 f"fields.{name}",
-                f"Cannot choose this field; choose from {', '.join(CHOOSABLE)}"
-                " or properties.<key>.",
+                _("Cannot choose this field; choose from %(join_choosable)s or properties.<key>.")
+                % {"join_choosable": ", ".join(CHOOSABLE)},
             )
             continue
         try:
             source_id = int(source)
         except (TypeError, ValueError):
-            errors.add(f"fields.{name}", "Give the id of the contact whose value to keep.")
+            errors.add(f"fields.{name}", _("Give the id of the contact whose value to keep."))
             continue
         if source_id not in by_id:
-            errors.add(f"fields.{name}", f"Contact #{source_id} is not part of this merge.")
+            errors.add(
+                f"fields.{name}",
+                _("Contact #%(source_id)s is not part of this merge.") % {"source_id": source_id},
+            )
             continue
         chosen[name] = by_id[source_id]
     errors.raise_if_any()
@@ -144,10 +147,12 @@ def _resolve(actor: User | None, contact_ids: list[int]) -> dict[int, Contact]:
     }
     missing = [i for i in contact_ids if i not in found]
     if missing:
-        raise NotFound(f"No such contact: {', '.join(f'#{i}' for i in missing)}.")
+        raise NotFound(
+            _("No such contact: %(missing)s.") % {"missing": ", ".join(f"#{i}" for i in missing)}
+        )
     for contact in found.values():
         if not contacts.can_edit(actor, contact):
-            raise NotFound(f"No such contact: #{contact.pk}.")
+            raise NotFound(_("No such contact: #%(contact_pk)s.") % {"contact_pk": contact.pk})
     return found
 
 
@@ -157,22 +162,25 @@ def _clean_ids(survivor_id: Any, merged_ids: Any) -> tuple[int, list[int]]:
     try:
         survivor = int(survivor_id)
     except (TypeError, ValueError):
-        errors.add("survivor", "Give the id of the contact that stays.")
+        errors.add("survivor", _("Give the id of the contact that stays."))
     merged: list[int] = []
     if not isinstance(merged_ids, list) or not merged_ids:
-        errors.add("merged", "Give the ids of the contacts to merge into the survivor.")
+        errors.add("merged", _("Give the ids of the contacts to merge into the survivor."))
     else:
         for index, value in enumerate(merged_ids):
             try:
                 merged.append(int(value))
             except (TypeError, ValueError):
-                errors.add(f"merged.{index}", "Not a contact id.")
+                errors.add(f"merged.{index}", _("Not a contact id."))
         if len(merged) > MAX_MERGED:
-            errors.add("merged", f"Merge at most {MAX_MERGED} contacts at once.")
+            errors.add(
+                "merged",
+                _("Merge at most %(max_merged)s contacts at once.") % {"max_merged": MAX_MERGED},
+            )
         if len(set(merged)) != len(merged):
-            errors.add("merged", "A contact is listed twice.")
+            errors.add("merged", _("A contact is listed twice."))
         if survivor is not None and survivor in merged:
-            errors.add("merged", "The survivor cannot be merged into itself.")
+            errors.add("merged", _("The survivor cannot be merged into itself."))
     errors.raise_if_any()
     return survivor, merged
 
@@ -390,7 +398,10 @@ def _restore_rows(rows: list[dict], report: list[dict], what: str) -> int:
                 {
                     "table": item.object._meta.label,
                     "id": item.object.pk,
-                    "problem": f"{what} could not be put back: it clashes with data added since.",
+                    "problem": _(
+                        "%(what)s could not be put back: it clashes with data added since."
+                    )
+                    % {"what": what},
                 }
             )
     return restored
@@ -403,14 +414,19 @@ def undo_merge(actor: User | None, merge: MergeRecord) -> MergeRecord:
     Rows edited or removed since the merge stay where they are and are listed in the report.
     """
     if actor is not None and not is_admin(actor):
-        raise Forbidden("Only admins may undo a merge.")
+        raise Forbidden(_("Only admins may undo a merge."))
     merge = MergeRecord.objects.select_for_update().get(pk=merge.pk)
     if merge.undone_at is not None:
-        raise Conflict("This merge was already undone.")
+        raise Conflict(_("This merge was already undone."))
     if merge.expires_at <= timezone.now():
-        raise Conflict(f"Merges can be undone for {UNDO_DAYS} days; this one is older.")
+        raise Conflict(
+            _("Merges can be undone for %(undo_days)s days; this one is older.")
+            % {"undo_days": UNDO_DAYS}
+        )
     if Contact.objects.filter(pk=merge.merged_contact_id).exists():
-        raise Conflict(f"Contact #{merge.merged_contact_id} exists again; nothing to restore.")
+        raise Conflict(
+            _("Contact #%(id)s exists again; nothing to restore.") % {"id": merge.merged_contact_id}
+        )
     all_relations = {r.key: r for r in relations.checked_relations()}
     snapshot = merge.snapshot
     label = "" if actor is not None else "system"
@@ -554,7 +570,7 @@ def request_scan(actor: User | None, *, trigger: str = "manual") -> DuplicateSca
     from kartoteka.duplicates.tasks import scan_duplicates_task
 
     if actor is not None and not is_admin(actor):
-        raise Forbidden("Only admins may start a scan for duplicates.")
+        raise Forbidden(_("Only admins may start a scan for duplicates."))
     running = queries.running_scan()
     if running is not None:
         return running
@@ -572,7 +588,7 @@ def scan_now(actor: User | None, *, trigger: str = "cli") -> DuplicateScan:
     whole workspace twice at once. Only if that one fails or stalls does this scan anew.
     """
     if actor is not None and not is_admin(actor):
-        raise Forbidden("Only admins may start a scan for duplicates.")
+        raise Forbidden(_("Only admins may start a scan for duplicates."))
     while True:
         pending = queries.running_scan()
         scan = run_scan((pending or _new_scan(actor, trigger)).pk)
@@ -736,7 +752,7 @@ def _rules_changed(actor: User | None) -> None:
 
 def _require_admin(actor: User | None) -> None:
     if actor is not None and not is_admin(actor):
-        raise Forbidden("Only admins may change the matching rules.")
+        raise Forbidden(_("Only admins may change the matching rules."))
 
 
 def clean_rule(data: Mapping[str, Any]) -> dict[str, Any]:
@@ -745,45 +761,57 @@ def clean_rule(data: Mapping[str, Any]) -> dict[str, Any]:
     cleaned: dict[str, Any] = {}
     name = str(data.get("name") or "").strip()
     if not name:
-        errors.add("name", "Give the rule a name.")
+        errors.add("name", _("Give the rule a name."))
     elif len(name) > 100:
-        errors.add("name", "A rule name has at most 100 characters.")
+        errors.add("name", _("A rule name has at most 100 characters."))
     cleaned["name"] = name
     conditions = data.get("conditions")
     cleaned["conditions"] = []
     if not isinstance(conditions, list) or not conditions:
-        errors.add("conditions", "Add at least one condition.")
+        errors.add("conditions", _("Add at least one condition."))
     else:
         for index, condition in enumerate(conditions):
             if not isinstance(condition, Mapping):
-                errors.add(f"conditions.{index}", "Each condition is {field, match}.")
+                errors.add(f"conditions.{index}", _("Each condition is {field, match}."))
                 continue
             field, match = condition.get("field"), condition.get("match", EXACT)
             if field not in FIELDS:
                 errors.add(
-                    f"conditions.{index}.field", f"Field must be one of: {', '.join(FIELDS)}."
+                    f"conditions.{index}.field",
+                    _("Field must be one of: %(join_fields)s.")
+                    % {"join_fields": ", ".join(FIELDS)},
                 )
             elif match not in (EXACT, FUZZY):
-                errors.add(f"conditions.{index}.match", "Match must be exact or fuzzy.")
+                errors.add(f"conditions.{index}.match", _("Match must be exact or fuzzy."))
             elif match == FUZZY and field not in FUZZY_FIELDS:
                 errors.add(
                     f"conditions.{index}.match",
-                    f"Only {', '.join(FUZZY_FIELDS)} can be compared fuzzily.",
+                    _("Only %(join_fuzzy_fields)s can be compared fuzzily.")
+                    % {"join_fuzzy_fields": ", ".join(FUZZY_FIELDS)},
                 )
             elif {"field": field, "match": match} in cleaned["conditions"]:
-                errors.add(f"conditions.{index}", "This condition is listed twice.")
+                errors.add(f"conditions.{index}", _("This condition is listed twice."))
             else:
                 cleaned["conditions"].append({"field": field, "match": match})
     combine = data.get("combine", Combine.ALL)
     if combine not in Combine.values:
-        errors.add("combine", "Combine must be all or any.")
+        errors.add("combine", _("Combine must be all or any."))
     cleaned["combine"] = combine
-    for key, low, default in (("min_similarity", 50, 88), ("confidence", 1, 80)):
+    for key, label, low, default in (
+        ("min_similarity", _("Similarity"), 50, 88),
+        ("confidence", _("Confidence"), 1, 80),
+    ):
         value = data.get(key, default)
         if isinstance(value, bool) or not isinstance(value, (int, str)) or not str(value).isdigit():
-            errors.add(key, f"{key.replace('_', ' ').capitalize()} must be a whole number.")
+            errors.add(
+                key,
+                _("%(field)s must be a whole number.") % {"field": label},
+            )
         elif not low <= int(value) <= 100:
-            errors.add(key, f"{key.replace('_', ' ').capitalize()} must be between {low} and 100.")
+            errors.add(
+                key,
+                _("%(field)s must be between %(low)s and 100.") % {"field": label, "low": low},
+            )
         else:
             cleaned[key] = int(value)
     cleaned["is_active"] = bool(data.get("is_active", True))

@@ -7,15 +7,16 @@ from django.core.paginator import Paginator
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy, ngettext
+from django.utils.translation import gettext_lazy, gettext_noop, ngettext
 from django.views.decorators.http import require_GET, require_POST
 
-from kartoteka.contacts.queries import get_contact, search_contacts
+from kartoteka.contacts.queries import all_property_definitions, get_contact, search_contacts
 from kartoteka.core.errors import Conflict, Forbidden, InvalidInput, NotFound
 from kartoteka.core.scope import is_admin
 from kartoteka.duplicates import queries, services
 from kartoteka.duplicates.matching import EXACT, FIELDS, FUZZY, FUZZY_FIELDS
 from kartoteka.duplicates.models import Combine
+from kartoteka.web.forms import property_display
 from kartoteka.web.registry import card_url
 
 GROUPS_PER_PAGE = 50
@@ -49,6 +50,14 @@ RULE_FIELD_LABELS = {
     "city": gettext_lazy("City"),
     "postal_code": gettext_lazy("Postal code"),
 }
+# The names migration 0002 gives the default matching rules: stored in English, shown through
+# the `translated` filter, so they must be in the catalogues.
+DEFAULT_RULE_NAMES = (
+    gettext_noop("Same phone number"),
+    gettext_noop("Same name at the same company"),
+    gettext_noop("Similar name, same e-mail domain"),
+    gettext_noop("Similar name, same city"),
+)
 MATCH_LABELS = {EXACT: gettext_lazy("exact"), FUZZY: gettext_lazy("similar")}
 
 
@@ -160,9 +169,21 @@ def _compare_rows(contacts: list) -> list[dict]:
             continue
         rows.append(_row(name, label, values))
     keys = sorted({k for c in contacts for k in (c.properties or {})})
+    definitions = {d.key: d for d in all_property_definitions() if d.key in keys}
     for key in keys:
-        values = [(c.pk, (c.properties or {}).get(key)) for c in contacts]
-        rows.append(_row(f"properties.{key}", key, values))
+        definition = definitions.get(key)
+        # People read the detail's label and its value as the card shows it, not the stored
+        # key and JSON (FIRST_PURCHASE, ['CRM'], True).
+        values = [
+            (
+                c.pk,
+                property_display(definition, (c.properties or {}).get(key))
+                if definition
+                else (c.properties or {}).get(key),
+            )
+            for c in contacts
+        ]
+        rows.append(_row(f"properties.{key}", definition.label if definition else key, values))
     return rows
 
 
@@ -319,7 +340,7 @@ def rules(request: HttpRequest) -> HttpResponse:
                 services.create_rule(request.user, data=_rule_form_data(request.POST))
                 messages.success(request, _("Rule added."))
             elif rule is None:
-                raise NotFound("No such rule.")
+                raise NotFound(_("No such rule."))
             elif action == "toggle":
                 services.update_rule(request.user, rule, data={"is_active": not rule.is_active})
             elif action == "delete":

@@ -4,6 +4,25 @@ from django.apps import AppConfig
 from django.utils.translation import gettext_lazy as _
 
 
+def monitoring_state(contact):
+    """Whether the contact is tracked, and the one button that changes it."""
+    from kartoteka.web.registry import ActionState
+
+    if contact.is_monitored:
+        return ActionState(
+            label=_("Stop monitoring"),
+            badge=_("Monitored"),
+            badge_class="on",
+            fields={"enabled": "false"},
+        )
+    return ActionState(
+        label=_("Start monitoring"),
+        badge=_("Not monitored"),
+        badge_class="off",
+        fields={"enabled": "true"},
+    )
+
+
 class PrivacyConfig(AppConfig):
     name = "kartoteka.privacy"
     label = "privacy"
@@ -22,10 +41,11 @@ class PrivacyConfig(AppConfig):
         registry.register_card_action(
             registry.CardAction(
                 key="monitoring",
-                label=_("Stop / start monitoring"),
+                label=_("Stop monitoring"),
                 url_name="privacy:monitoring",
                 method="post",
                 order=75,
+                state=monitoring_state,
             )
         )
         registry.register_card_action(

@@ -7,6 +7,7 @@ from importlib import import_module
 from django.core.files.storage import default_storage
 from django.db import transaction
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from kartoteka.accounts.models import User
 from kartoteka.activity import services as timeline
@@ -34,7 +35,7 @@ def set_monitoring(
 ) -> Contact:
     """Stop (or start again) tracking this contact; tracking code checks Contact.is_monitored."""
     if not contacts.can_edit(actor, contact):
-        raise NotFound("No such contact.")
+        raise NotFound(_("No such contact."))
     contact = Contact.objects.select_for_update(of=("self",)).get(pk=contact.pk)
     if contact.is_monitored == enabled:
         return contact
@@ -81,9 +82,9 @@ def forget_contact(actor: User | None, contact: Contact, *, actor_label: str = "
     the transaction commits. What was erased is counted in a ForgetRecord without the data.
     """
     if actor is not None and not can_see_contact(actor, contact.pk):
-        raise NotFound("No such contact.")
+        raise NotFound(_("No such contact."))
     if actor is not None and not is_admin(actor):
-        raise Forbidden("Only admins may forget a contact.")
+        raise Forbidden(_("Only admins may forget a contact."))
     label = _label(actor, actor_label)
     contact = Contact.objects.select_for_update(of=("self",)).get(pk=contact.pk)
     mentions = _mentions(contact)

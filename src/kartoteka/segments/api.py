@@ -3,6 +3,7 @@
 from typing import Any
 
 from django.http import HttpRequest
+from django.utils.translation import gettext as _
 from ninja import Query, Router, Status
 
 from kartoteka.contacts.api import contact_json
@@ -29,7 +30,7 @@ def _after_id(cursor: str) -> int | None:
         return None
     (after_id,) = decode_cursor(cursor, size=1)
     if not isinstance(after_id, int) or isinstance(after_id, bool):
-        raise InvalidInput("cursor", "Not a cursor from this list; start again without it.")
+        raise InvalidInput("cursor", _("Not a cursor from this list; start again without it."))
     return after_id
 
 

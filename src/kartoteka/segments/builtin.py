@@ -30,6 +30,23 @@ from kartoteka.segments.fields import (
     tag_ids_on_row,
 )
 
+# What people call the attribution columns (UTM from the landing page's address, the rest
+# from Google Ads).
+ATTRIBUTION_LABELS = {
+    "utm_source": _("UTM source"),
+    "utm_medium": _("UTM medium"),
+    "utm_campaign": _("UTM campaign"),
+    "utm_term": _("UTM term"),
+    "utm_content": _("UTM content"),
+    "gclid": _("Google Ads click ID (GCLID)"),
+    "ads_campaign": _("Ads campaign"),
+    "ads_group": _("Ads ad group"),
+    "ads_keyword": _("Ads keyword"),
+    "ads_network": _("Ads network"),
+    "ads_device": _("Ads device"),
+    "ads_id": _("Ads ad ID"),
+}
+
 PROPERTY_KINDS = {
     PropertyType.TEXT: "text",
     PropertyType.URL: "text",
@@ -124,7 +141,7 @@ def register_builtin_fields() -> None:
         )
     )
     for key in ATTRIBUTION_FIELDS:
-        register(_text(key, key.replace("_", " "), group=attribution, fold_case=False))
+        register(_text(key, ATTRIBUTION_LABELS[key], group=attribution, fold_case=False))
     register(
         Field(
             "company",

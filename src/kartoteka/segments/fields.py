@@ -31,6 +31,7 @@ from django.db.models.lookups import (
     LessThanOrEqual,
 )
 from django.utils import timezone
+from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from kartoteka.core.errors import InvalidInput
@@ -158,25 +159,33 @@ def clean_value(item: Field, op: str, value: Any, where: str) -> Any:
     """The value in the form `item.build` expects, or InvalidInput naming what is allowed."""
     if op in ("is_empty", "is_not_empty"):
         if value not in (None, True, "", []):
-            raise InvalidInput(where, f"{op} takes no value; leave value out.")
+            raise InvalidInput(
+                where, gettext("%(op)s takes no value; leave value out.") % {"op": op}
+            )
         return None
     kind = item.type
     if op in ("in", "not_in", "has_any", "has_all", "has_none"):
         items = _list(value, where, op)
         cleaned = list(dict.fromkeys(_one(item, kind, entry, where) for entry in items))
         if op == "has_all" and len(cleaned) > MAX_ALL:
-            raise InvalidInput(where, f"has_all takes at most {MAX_ALL} values.")
+            raise InvalidInput(
+                where, gettext("has_all takes at most %(max_all)s values.") % {"max_all": MAX_ALL}
+            )
         return cleaned
     if op == "between":
         if not isinstance(value, list) or len(value) != 2:
-            raise InvalidInput(where, "between takes a list of two values: [from, to].")
+            raise InvalidInput(where, gettext("between takes a list of two values: [from, to]."))
         low, high = (_one(item, kind, v, where) for v in value)
         if low > high:
-            raise InvalidInput(where, "between takes [from, to] with from not after to.")
+            raise InvalidInput(where, gettext("between takes [from, to] with from not after to."))
         return [low, _day_end(high, value[1])]
     if op in ("in_last_days", "more_than_days_ago"):
         if isinstance(value, bool) or not isinstance(value, int) or not 0 <= value <= MAX_DAYS:
-            raise InvalidInput(where, f"{op} takes a whole number of days from 0 to {MAX_DAYS}.")
+            raise InvalidInput(
+                where,
+                gettext("%(op)s takes a whole number of days from 0 to %(max_days)s.")
+                % {"op": op, "max_days": MAX_DAYS},
+            )
         return value
     cleaned = _one(item, kind, value, where)
     return _day_end(cleaned, value) if op == "after" else cleaned
@@ -194,41 +203,55 @@ def _list(value: Any, where: str, op: str) -> list:
     if isinstance(value, (str, int, float)) and not isinstance(value, bool):
         value = [value]
     if not isinstance(value, list) or not value:
-        raise InvalidInput(where, f"{op} takes a non-empty list of values.")
+        raise InvalidInput(where, gettext("%(op)s takes a non-empty list of values.") % {"op": op})
     if len(value) > MAX_LIST:
-        raise InvalidInput(where, f"{op} takes at most {MAX_LIST} values; got {len(value)}.")
+        raise InvalidInput(
+            where,
+            gettext("%(op)s takes at most %(max_list)s values; got %(len_value)s.")
+            % {"op": op, "max_list": MAX_LIST, "len_value": len(value)},
+        )
     return value
 
 
 def _one(item: Field, kind: str, value: Any, where: str) -> Any:
     if kind in ("text", "search", "set", "choice"):
         if isinstance(value, bool) or not isinstance(value, (str, int, float)):
-            raise InvalidInput(where, "Expected a text value.")
+            raise InvalidInput(where, gettext("Expected a text value."))
         text = str(value).strip()
         if not text or len(text) > MAX_TEXT or "\x00" in text:
-            raise InvalidInput(where, f"Expected a text of 1 to {MAX_TEXT} characters.")
+            raise InvalidInput(
+                where,
+                gettext("Expected a text of 1 to %(max_text)s characters.")
+                % {"max_text": MAX_TEXT},
+            )
         text = item.normalise(text)
         if kind in ("choice", "set") and item.choices is not None:
             allowed = [code for code, _label in item.choices()]
             if text not in allowed:
-                raise InvalidInput(where, f"Expected one of: {', '.join(allowed)}; got {text!r}.")
+                raise InvalidInput(
+                    where,
+                    gettext("Expected one of: %(join_allowed)s; got %(text)s.")
+                    % {"join_allowed": ", ".join(allowed), "text": repr(text)},
+                )
         return text
     if kind == "number":
         if isinstance(value, bool) or not isinstance(value, (int, float)):
             try:
                 value = float(str(value).replace(",", "."))
             except ValueError:
-                raise InvalidInput(where, f"Expected a number; got {value!r}.") from None
+                raise InvalidInput(
+                    where, gettext("Expected a number; got %(value)s.") % {"value": repr(value)}
+                ) from None
         if value != value or value in (float("inf"), float("-inf")):
-            raise InvalidInput(where, "Expected a finite number.")
+            raise InvalidInput(where, gettext("Expected a finite number."))
         return value
     if kind == "date":
         return _date(value, where)
     if kind == "boolean":
         if not isinstance(value, bool):
-            raise InvalidInput(where, "Expected true or false.")
+            raise InvalidInput(where, gettext("Expected true or false."))
         return value
-    raise InvalidInput(where, f"Unsupported value type {kind!r}.")
+    raise InvalidInput(where, gettext("Unsupported value type %(kind)s.") % {"kind": repr(kind)})
 
 
 def _date(value: Any, where: str) -> dt.datetime:
@@ -245,7 +268,9 @@ def _date(value: Any, where: str) -> dt.datetime:
         except ValueError:
             pass
     raise InvalidInput(
-        where, f"Expected a date as YYYY-MM-DD (or an ISO date-time); got {value!r}."
+        where,
+        gettext("Expected a date as YYYY-MM-DD (or an ISO date-time); got %(value)s.")
+        % {"value": repr(value)},
     )
 
 

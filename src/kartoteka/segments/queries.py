@@ -4,6 +4,7 @@ and segments an actor may see."""
 from typing import Any
 
 from django.db.models import Q, QuerySet
+from django.utils.translation import gettext as _
 
 from kartoteka.contacts.models import Contact
 from kartoteka.contacts.queries import keyset_page, with_card_data
@@ -53,7 +54,9 @@ def search(
 ) -> tuple[int, list[Contact], int | None]:
     """Count plus one keyset page (newest first) of the matching contacts."""
     if not 1 <= limit <= MAX_PAGE:
-        raise InvalidInput("limit", f"limit must be from 1 to {MAX_PAGE}.")
+        raise InvalidInput(
+            "limit", _("limit must be from 1 to %(max_page)s.") % {"max_page": MAX_PAGE}
+        )
     # Parsed and compiled once for the page and the count (each names, tags and users to look up).
     node = schema.parse(document)
     matching = visible_contacts(actor).filter(to_q(node))
@@ -79,12 +82,12 @@ def segments(actor) -> QuerySet[Segment]:
 def get_saved_filter(actor, saved_filter_id: int) -> SavedFilter:
     found = saved_filters(actor).filter(pk=saved_filter_id).first()
     if found is None:
-        raise NotFound("No such saved filter.")
+        raise NotFound(_("No such saved filter."))
     return found
 
 
 def get_segment(actor, segment_id: int) -> Segment:
     found = segments(actor).filter(pk=segment_id).first()
     if found is None:
-        raise NotFound("No such segment.")
+        raise NotFound(_("No such segment."))
     return found

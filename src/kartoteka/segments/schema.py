@@ -11,6 +11,8 @@ An empty document ({} or {"all": []}) matches every contact the user may see.
 from dataclasses import dataclass
 from typing import Any
 
+from django.utils.translation import gettext as _
+
 from kartoteka.core.errors import InvalidInput
 from kartoteka.segments import fields
 
@@ -80,11 +82,17 @@ def to_document(node: Node) -> dict:
 
 def _node(node: Any, where: str, depth: int, counter: list[int]) -> Node:
     if depth > MAX_DEPTH:
-        raise InvalidInput(where, f"Filters may be nested at most {MAX_DEPTH} levels deep.")
+        raise InvalidInput(
+            where,
+            _("Filters may be nested at most %(max_depth)s levels deep.")
+            % {"max_depth": MAX_DEPTH},
+        )
     counter[0] += 1
     if counter[0] > MAX_NODES:
         raise InvalidInput(
-            "filter", f"A filter may have at most {MAX_NODES} conditions and groups."
+            "filter",
+            _("A filter may have at most %(max_nodes)s conditions and groups.")
+            % {"max_nodes": MAX_NODES},
         )
     if not isinstance(node, dict):
         raise InvalidInput(where, _shape_message())
@@ -94,10 +102,14 @@ def _node(node: Any, where: str, depth: int, counter: list[int]) -> Node:
     for group in GROUPS:
         if group in keys:
             if keys != {group}:
-                raise InvalidInput(where, f'A group has only the key "{group}".')
+                raise InvalidInput(
+                    where, _('A group has only the key "%(group)s".') % {"group": group}
+                )
             children = node[group]
             if not isinstance(children, list):
-                raise InvalidInput(where, f'"{group}" takes a list of conditions or groups.')
+                raise InvalidInput(
+                    where, _('"%(group)s" takes a list of conditions or groups.') % {"group": group}
+                )
             return Group(
                 group,
                 tuple(
@@ -107,7 +119,7 @@ def _node(node: Any, where: str, depth: int, counter: list[int]) -> Node:
             )
     if "not" in keys:
         if keys != {"not"}:
-            raise InvalidInput(where, 'A negation has only the key "not".')
+            raise InvalidInput(where, _('A negation has only the key "not".'))
         return Negation(_node(node["not"], f"{where}.not", depth + 1, counter))
     if "activity" in keys:
         return _behaviour(node, where)
@@ -117,7 +129,7 @@ def _node(node: Any, where: str, depth: int, counter: list[int]) -> Node:
 
 
 def _shape_message() -> str:
-    return (
+    return _(
         'Expected {"all": [...]}, {"any": [...]}, {"not": {...}}, '
         '{"field": ..., "op": ..., "value": ...} or '
         '{"activity": ..., "min_count": N, "within_days": D}.'
@@ -127,25 +139,36 @@ def _shape_message() -> str:
 def _condition(node: dict, where: str) -> Condition:
     extra = set(node) - {"field", "op", "value"}
     if extra:
-        raise InvalidInput(where, f"Unknown key(s) {', '.join(sorted(extra))} in a condition.")
+        raise InvalidInput(
+            where,
+            _("Unknown key(s) %(join_sorted_extra)s in a condition.")
+            % {"join_sorted_extra": ", ".join(sorted(extra))},
+        )
     key = node.get("field")
     if not isinstance(key, str) or not key:
-        raise InvalidInput(f"{where}.field", "field must be a field name.")
+        raise InvalidInput(f"{where}.field", _("field must be a field name."))
     item = fields.lookup(key)
     if item is None:
         shown = key if len(key) <= 60 else key[:57] + "…"
         raise InvalidInput(
             f"{where}.field",
-            f"Unknown field {shown!r}. Allowed: "
-            + ", ".join(f.key for f in fields.known_fields())
-            + ".",
+            _("Unknown field %(field)s. Allowed: %(allowed)s.")
+            % {"field": repr(shown), "allowed": ", ".join(f.key for f in fields.known_fields())},
         )
     op = node.get("op")
     if op not in item.operators:
         raise InvalidInput(
             f"{where}.op",
-            f"Operator {op!r} does not fit {item.key} ({item.type}); "
-            f"allowed: {', '.join(item.operators)}.",
+            _(
+                "Operator %(op)s does not fit %(item_key)s (%(item_type)s); "
+                "allowed: %(join_item_operators)s."
+            )
+            % {
+                "op": repr(op),
+                "item_key": item.key,
+                "item_type": item.type,
+                "join_item_operators": ", ".join(item.operators),
+            },
         )
     value = node.get("value")
     cleaned = fields.clean_value(item, op, value, f"{where}.value")
@@ -169,23 +192,29 @@ def _behaviour(node: dict, where: str) -> Behaviour:
     if extra:
         raise InvalidInput(
             where,
-            f"Unknown key(s) {', '.join(sorted(extra))}; a behaviour condition has activity, "
-            "min_count and within_days.",
+            _(
+                "Unknown key(s) %(join_sorted_extra)s; "
+                "a behaviour condition has activity, min_count and within_days."
+            )
+            % {"join_sorted_extra": ", ".join(sorted(extra))},
         )
     kind = node.get("activity")
     if not isinstance(kind, str) or not kind.strip() or len(kind) > 40:
-        raise InvalidInput(f"{where}.activity", "activity must be a timeline kind, e.g. visit.")
+        raise InvalidInput(f"{where}.activity", _("activity must be a timeline kind, e.g. visit."))
     min_count = node.get("min_count", 1)
     if isinstance(min_count, bool) or not isinstance(min_count, int):
-        raise InvalidInput(f"{where}.min_count", "min_count must be a whole number.")
+        raise InvalidInput(f"{where}.min_count", _("min_count must be a whole number."))
     if not 1 <= min_count <= MAX_ACTIVITY_COUNT:
         raise InvalidInput(
-            f"{where}.min_count", f"min_count must be from 1 to {MAX_ACTIVITY_COUNT}."
+            f"{where}.min_count",
+            _("min_count must be from 1 to %(max_activity_count)s.")
+            % {"max_activity_count": MAX_ACTIVITY_COUNT},
         )
     days = node.get("within_days")
     if isinstance(days, bool) or not isinstance(days, int) or not 1 <= days <= fields.MAX_DAYS:
         raise InvalidInput(
             f"{where}.within_days",
-            f"within_days must be a whole number from 1 to {fields.MAX_DAYS}.",
+            _("within_days must be a whole number from 1 to %(fields_max_days)s.")
+            % {"fields_max_days": fields.MAX_DAYS},
         )
     return Behaviour(kind.strip(), min_count, days)

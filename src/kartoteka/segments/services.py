@@ -4,6 +4,7 @@ from typing import Any
 
 from django.db import transaction
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from kartoteka.accounts.models import User
 from kartoteka.core import events
@@ -24,22 +25,26 @@ def can_change(actor: User | None, item: NamedFilter) -> bool:
 
 def _clean_name(name: Any) -> str:
     if not isinstance(name, str) or not name.strip():
-        raise InvalidInput("name", "Give it a name.")
+        raise InvalidInput("name", _("Give it a name."))
     name = " ".join(name.split())
     if len(name) > MAX_NAME:
-        raise InvalidInput("name", f"A name may be at most {MAX_NAME} characters.")
+        raise InvalidInput(
+            "name", _("A name may be at most %(max_name)s characters.") % {"max_name": MAX_NAME}
+        )
     return name
 
 
 def _ensure_name_free(model, owner: User, name: str, exclude_id: int | None) -> None:
     taken = model.objects.filter(owner=owner, name__iexact=name).exclude(pk=exclude_id)
     if taken.exists():
-        raise Conflict(f"You already have one named {name!r}.", field="name")
+        raise Conflict(
+            _("You already have one named %(name)s.") % {"name": repr(name)}, field="name"
+        )
 
 
 def _create(model, actor: User, *, name: str, document: Any, shared: bool) -> NamedFilter:
     if actor is None or not actor.is_authenticated:
-        raise Forbidden("Sign in to save filters.")
+        raise Forbidden(_("Sign in to save filters."))
     cleaned_name = _clean_name(name)
     cleaned = schema.validate(document)
     _ensure_name_free(model, actor, cleaned_name, None)
@@ -52,7 +57,7 @@ def _update(
     actor: User, item: NamedFilter, *, name: str | None, document: Any, shared: bool | None
 ) -> NamedFilter:
     if not can_change(actor, item):
-        raise Forbidden("Only its owner (or an admin, once shared) may change this.")
+        raise Forbidden(_("Only its owner (or an admin, once shared) may change this."))
     if name is not None:
         item.name = _clean_name(name)
         _ensure_name_free(type(item), item.owner, item.name, item.pk)
@@ -66,7 +71,7 @@ def _update(
 
 def _delete(actor: User, item: NamedFilter) -> None:
     if not can_change(actor, item):
-        raise Forbidden("Only its owner (or an admin, once shared) may delete this.")
+        raise Forbidden(_("Only its owner (or an admin, once shared) may delete this."))
     item.delete()
 
 

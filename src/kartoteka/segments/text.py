@@ -35,9 +35,12 @@ _COMPARISON = re.compile(r"^(?P<key>[a-z][a-z0-9_.]*)(?P<op>>=|<=|!=|>|<|=|:)(?P
 def parse(text: str) -> dict:
     """The checked JSON document for `text`; InvalidInput (field "q") says what is wrong."""
     if not isinstance(text, str):
-        raise InvalidInput("q", "The search text must be text.")
+        raise InvalidInput("q", _("The search text must be text."))
     if len(text) > MAX_TEXT:
-        raise InvalidInput("q", f"The search text may be at most {MAX_TEXT} characters.")
+        raise InvalidInput(
+            "q",
+            _("The search text may be at most %(max_text)s characters.") % {"max_text": MAX_TEXT},
+        )
     words: list[str] = []
     conditions: list[dict] = []
     for raw, quoted_whole in _tokens(text):

@@ -3,6 +3,7 @@
 import json
 
 from django.http import HttpRequest, StreamingHttpResponse
+from django.utils.translation import gettext as _
 from ninja import Router, Status
 
 from kartoteka.activity.uploads import use_limited_uploads
@@ -94,7 +95,7 @@ def _flag(value: str | None, default: bool, field: str = "update_existing") -> b
         return True
     if value.lower() in ("0", "false", "no", "off"):
         return False
-    raise InvalidInput(field, f"Expected true or false, got {value!r}.")
+    raise InvalidInput(field, _("Expected true or false, got %(value)s.") % {"value": repr(value)})
 
 
 @router.post("/imports", response={202: ImportOut, 200: DryRunOut}, openapi_extra=_MULTIPART)
@@ -105,18 +106,18 @@ def create_import(request: HttpRequest):
     use_limited_uploads(request)
     upload = request.FILES.get("file")
     if request.upload_too_large:
-        raise InvalidInput("file", "The file is larger than the upload limit.")
+        raise InvalidInput("file", _("The file is larger than the upload limit."))
     if upload is None:
-        raise InvalidInput("file", "Send the file as multipart/form-data in the field 'file'.")
+        raise InvalidInput("file", _("Send the file as multipart/form-data in the field 'file'."))
     form = request.POST
     column_map = None
     if form.get("mapping"):
         try:
             column_map = json.loads(form["mapping"])
         except json.JSONDecodeError:
-            raise InvalidInput("mapping", "mapping must be a JSON object.") from None
+            raise InvalidInput("mapping", _("mapping must be a JSON object.")) from None
         if not isinstance(column_map, dict):
-            raise InvalidInput("mapping", "mapping must be a JSON object.")
+            raise InvalidInput("mapping", _("mapping must be a JSON object."))
         column_map = {str(k): str(v) for k, v in column_map.items()}
     # Checked before the file is kept, so a bad value leaves no import behind.
     strict = _flag(form.get("strict"), False, "strict")

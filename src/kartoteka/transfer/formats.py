@@ -7,6 +7,8 @@ import re
 from collections.abc import Iterator
 from pathlib import Path
 
+from django.utils.translation import gettext as _
+
 from kartoteka.core.errors import InvalidInput
 from kartoteka.transfer import vcard
 
@@ -44,7 +46,7 @@ def detect_format(file_name: str, head: bytes) -> str:
         return "vcf"
     if file_name.lower().endswith((".xls",)):
         raise InvalidInput(
-            "file", "Old .xls files are not supported; save the sheet as .xlsx or CSV."
+            "file", _("Old .xls files are not supported; save the sheet as .xlsx or CSV.")
         )
     return "csv"
 
@@ -99,7 +101,7 @@ def sniff(path: Path, file_name: str) -> dict:
     with open(path, "rb") as handle:
         head = handle.read(_SAMPLE)
     if not head:
-        raise InvalidInput("file", "The file is empty.")
+        raise InvalidInput("file", _("The file is empty."))
     kind = detect_format(file_name, head)
     if kind == "xlsx":
         return {"format": "xlsx", "encoding": "", "delimiter": ""}
@@ -130,7 +132,9 @@ def read_rows(path: Path, *, format: str, encoding: str, delimiter: str) -> Iter
             yield from csv.reader(handle, delimiter=delimiter or ",")
         except UnicodeDecodeError as exc:
             raise InvalidInput(
-                "encoding", f"The file is not {ENCODINGS.get(encoding, encoding)}: {exc.reason}."
+                "encoding",
+                _("The file is not %(encoding)s: %(reason)s.")
+                % {"encoding": ENCODINGS.get(encoding, encoding), "reason": exc.reason},
             ) from None
 
 
@@ -162,7 +166,8 @@ def read_numbered_rows(
             except UnicodeDecodeError as exc:
                 raise InvalidInput(
                     "encoding",
-                    f"The file is not {ENCODINGS.get(encoding, encoding)}: {exc.reason}.",
+                    _("The file is not %(encoding)s: %(exc_reason)s.")
+                    % {"encoding": ENCODINGS.get(encoding, encoding), "exc_reason": exc.reason},
                 ) from None
 
 
@@ -172,7 +177,9 @@ def _xlsx_rows(path: Path) -> Iterator[list[str]]:
     try:
         book = load_workbook(path, read_only=True, data_only=True)
     except Exception as exc:  # openpyxl raises many kinds for a broken file
-        raise InvalidInput("file", f"Cannot read this Excel file: {exc}") from None
+        raise InvalidInput(
+            "file", _("Cannot read this Excel file: %(exc)s") % {"exc": exc}
+        ) from None
     try:
         for row in book.active.iter_rows(values_only=True):
             yield [_cell_text(value) for value in row]

@@ -5,6 +5,7 @@ import re
 import unicodedata
 from typing import Any
 
+from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from kartoteka.contacts.models import ATTRIBUTION_FIELDS, PropertyDefinition
@@ -397,18 +398,29 @@ def check(mapping: dict[str, str], headers: list[str], known: dict[str, Any]) ->
     seen: dict[str, str] = {}
     for index, target in mapping.items():
         if not str(index).isdigit() or int(index) >= max(len(headers), 1):
-            raise InvalidInput("mapping", f"There is no column {index}.")
+            raise InvalidInput(
+                "mapping", gettext("There is no column %(index)s.") % {"index": index}
+            )
         if target not in known:
-            raise InvalidInput(f"mapping.{index}", f"Unknown field {target!r}.")
+            raise InvalidInput(
+                f"mapping.{index}", gettext("Unknown field %(target)s.") % {"target": repr(target)}
+            )
         if target and target not in LISTS and target in seen:
             raise InvalidInput(
                 f"mapping.{index}",
-                f"Columns {seen[target]!r} and {headers[int(index)]!r} both go to {target}.",
+                gettext("Columns %(seen_target)s and %(headers_int_index)s both go to %(target)s.")
+                % {
+                    "seen_target": repr(seen[target]),
+                    "headers_int_index": repr(headers[int(index)]),
+                    "target": target,
+                },
             )
         seen[target] = headers[int(index)] if int(index) < len(headers) else str(index)
         cleaned[str(index)] = target
     if "email" not in cleaned.values():
-        raise InvalidInput("mapping", "Map one column to E-mail: contacts are matched by it.")
+        raise InvalidInput(
+            "mapping", gettext("Map one column to E-mail: contacts are matched by it.")
+        )
     return cleaned
 
 

@@ -59,14 +59,14 @@ def get_import(actor, import_id: int) -> Import:
     """The import if the actor started it (admins: any); NotFound otherwise."""
     found = _imports(actor).filter(pk=import_id).first()
     if found is None:
-        raise NotFound("No such import.")
+        raise NotFound(_("No such import."))
     return found
 
 
 def get_export(actor, export_id: int) -> Export:
     found = Export.objects.filter(pk=export_id, created_by=actor).first()
     if found is None:
-        raise NotFound("No such export.")
+        raise NotFound(_("No such export."))
     return found
 
 
@@ -125,9 +125,12 @@ def check_columns(columns: list[str] | None) -> list[str]:
     chosen = [c.strip() for c in (columns or DEFAULT_COLUMNS) if c.strip()]
     unknown = [c for c in chosen if c not in known]
     if unknown:
-        raise InvalidInput("columns", f"Unknown columns: {', '.join(unknown)}.")
+        raise InvalidInput(
+            "columns",
+            _("Unknown columns: %(join_unknown)s.") % {"join_unknown": ", ".join(unknown)},
+        )
     if not chosen:
-        raise InvalidInput("columns", "Choose at least one column.")
+        raise InvalidInput("columns", _("Choose at least one column."))
     return chosen
 
 

@@ -23,6 +23,7 @@ from django.core.files.uploadedfile import UploadedFile
 from django.db import DatabaseError, IntegrityError, connection, connections, transaction
 from django.db.models import Model
 from django.utils import timezone
+from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 
 from kartoteka.accounts.models import User
@@ -128,7 +129,11 @@ def upload_import(
                 if size > limit:
                     out.close()
                     target.unlink(missing_ok=True)
-                    raise InvalidInput("file", f"The file is larger than {limit // 2**20} MB.")
+                    raise InvalidInput(
+                        "file",
+                        _("The file is larger than %(limit_2_20)s MB.")
+                        % {"limit_2_20": limit // 2**20},
+                    )
                 out.write(chunk)
         finally:
             if source is not None:
@@ -178,8 +183,11 @@ def phone_region_code(value: str) -> str:
     if code not in phonenumbers.SUPPORTED_REGIONS:
         raise InvalidInput(
             "phone_region",
-            f"Unknown country for numbers without a prefix: {text!r}; use a two-letter code"
-            " such as PL or ES.",
+            _(
+                "Unknown country for numbers without a prefix: %(text)s; use a two-letter code"
+                " such as PL or ES."
+            )
+            % {"text": repr(text)},
         )
     return code
 
@@ -191,11 +199,13 @@ def _headers(imp: Import) -> list[str]:
     try:
         headers = next(rows, None)
     except csv.Error as exc:
-        raise InvalidInput("file", f"Cannot read the header row: {exc}") from None
+        raise InvalidInput(
+            "file", _("Cannot read the header row: %(exc)s") % {"exc": exc}
+        ) from None
     finally:
         rows.close()
     if not headers or not any(h.strip() for h in headers):
-        raise InvalidInput("file", "The first row must name the columns.")
+        raise InvalidInput("file", _("The first row must name the columns."))
     return [h.strip().lstrip("\ufeff") for h in headers]
 
 
@@ -215,16 +225,18 @@ def configure_import(
 ) -> Import:
     """Change what the user confirms before a run: reading, mapping and options."""
     if imp.status != ImportStatus.UPLOADED:
-        raise Conflict("This import has started; its settings can no longer change.")
+        raise Conflict(_("This import has started; its settings can no longer change."))
     if encoding is not None and encoding != imp.encoding and imp.format != "xlsx":
         if encoding not in formats.ENCODINGS:
             raise InvalidInput(
-                "encoding", f"Encoding must be one of: {', '.join(formats.ENCODINGS)}."
+                "encoding",
+                _("Encoding must be one of: %(encodings)s.")
+                % {"encodings": ", ".join(formats.ENCODINGS)},
             )
         imp.encoding = encoding
     if delimiter is not None and delimiter != imp.delimiter and imp.format == "csv":
         if delimiter not in formats.DELIMITERS:
-            raise InvalidInput("delimiter", "Delimiter must be a comma, semicolon, tab or |.")
+            raise InvalidInput("delimiter", _("Delimiter must be a comma, semicolon, tab or |."))
         imp.delimiter = delimiter
     if encoding is not None or delimiter is not None:
         headers = _headers(imp)
@@ -255,9 +267,11 @@ def _owner(actor: User | None, username: str) -> User | None:
         return None
     user = users_by_username([username.strip()]).get(username.strip().casefold())
     if user is None:
-        raise InvalidInput("owner", f"No active user named {username!r}.")
+        raise InvalidInput(
+            "owner", _("No active user named %(username)s.") % {"username": repr(username)}
+        )
     if actor is not None and not is_admin(actor) and user.pk != actor.pk:
-        raise InvalidInput("owner", "Sales users import contacts for themselves only.")
+        raise InvalidInput("owner", _("Sales users import contacts for themselves only."))
     return user
 
 
@@ -295,7 +309,11 @@ def _data_rows(imp: Import) -> Iterator[DataRow]:
             number += 1
             yield number, line, cells
     except csv.Error as exc:
-        raise InvalidInput("file", f"The file cannot be read after row {number}: {exc}") from None
+        raise InvalidInput(
+            "file",
+            _("The file cannot be read after row %(number)s: %(exc)s")
+            % {"number": number, "exc": exc},
+        ) from None
 
 
 def _count_rows(imp: Import) -> int:
@@ -310,7 +328,11 @@ def _count_rows(imp: Import) -> int:
             if any(map(str.strip, cells)):
                 count += 1
     except csv.Error as exc:
-        raise InvalidInput("file", f"The file cannot be read after row {count}: {exc}") from None
+        raise InvalidInput(
+            "file",
+            _("The file cannot be read after row %(row)s: %(reason)s")
+            % {"row": count, "reason": exc},
+        ) from None
     return count
 
 
@@ -351,7 +373,8 @@ def _clean_batch(
                 RowFailure(
                     number,
                     "",
-                    f"This row has {len(cells)} cells but the header names {width} columns.",
+                    _("This row has %(cells)s cells but the header names %(width)s columns.")
+                    % {"cells": len(cells), "width": width},
                 )
             )
             if imp.strict:
@@ -505,11 +528,11 @@ def start_import(actor: User | None, imp: Import) -> Import:
     from kartoteka.transfer.tasks import run_import_task
 
     if imp.status not in (ImportStatus.UPLOADED, ImportStatus.FAILED):
-        raise Conflict("This import has already run.")
+        raise Conflict(_("This import has already run."))
     mapping.check(imp.mapping, imp.headers, _known())
     Import.objects.filter(pk=imp.pk).update(status=ImportStatus.QUEUED)
     imp.status = ImportStatus.QUEUED
-    run_import_task.enqueue(imp.pk)
+    run_import_task.enqueue(imp.pk, get_language() or "")
     return imp
 
 
@@ -655,9 +678,9 @@ def resume_import(actor: User | None, imp: Import, *, in_background: bool = True
     from kartoteka.transfer.tasks import run_import_task
 
     if not _claim_if_interrupted(imp):
-        raise Conflict("This import is not interrupted, so there is nothing to resume.")
+        raise Conflict(_("This import is not interrupted, so there is nothing to resume."))
     if in_background:
-        run_import_task.enqueue(imp.pk)
+        run_import_task.enqueue(imp.pk, get_language() or "")
     imp.status = ImportStatus.QUEUED
     return imp
 
@@ -827,7 +850,7 @@ def _commit_batch(
                     result.extend(upsert_contacts([row], options))
             except IntegrityError:
                 result.failures.append(
-                    RowFailure(row[0], "email", "The e-mail address was just taken.")
+                    RowFailure(row[0], "email", _("The e-mail address was just taken."))
                 )
     problems, rejected, warned = _problems(
         imp, rows, failures + result.failures, warnings + result.warnings
@@ -927,9 +950,9 @@ def revert_import(actor: User | None, imp: Import) -> list[str]:
     Returns what was left alone because it was edited since (never overwritten).
     """
     if imp.status == ImportStatus.REVERTED:
-        raise Conflict("This import was already reverted.")
+        raise Conflict(_("This import was already reverted."))
     if imp.status in (ImportStatus.QUEUED, ImportStatus.RUNNING):
-        raise Conflict("This import is still running; revert it when it has finished.")
+        raise Conflict(_("This import is still running; revert it when it has finished."))
     options = BulkOptions(actor=actor, label=f"revert of {imp.label}")
     created = [contact_id for run in imp.created_runs.all() for contact_id in run.contact_ids()]
     journal = list(imp.journal.order_by("-row_number"))
@@ -941,7 +964,9 @@ def revert_import(actor: User | None, imp: Import) -> list[str]:
         if row.contact_id in created_set and "version" in row.after:
             versions[row.contact_id] = max(versions.get(row.contact_id, 1), row.after["version"])
     _deleted, kept_ids = delete_created(options, created, versions=versions)
-    kept = [f"Contact #{cid} was edited after the import; kept." for cid in kept_ids]
+    kept = [
+        _("Contact #%(id)s was edited after the import; kept.") % {"id": cid} for cid in kept_ids
+    ]
     # A contact the import created is removed or kept as a whole: its journal rows are done.
     updated = [
         (row.contact_id, row.before, row.after)
@@ -1110,9 +1135,9 @@ def export_query(
 ) -> dict[str, Any]:
     """The list an export takes, as kept on a background export."""
     if view not in ("", "clients"):
-        raise InvalidInput("view", "The view must be empty or 'clients'.")
+        raise InvalidInput("view", _("The view must be empty or 'clients'."))
     if ids is not None and any(not 0 < i < 2**63 for i in ids):
-        raise InvalidInput("ids", "Contact ids are whole numbers from 1 to 2^63-1.")
+        raise InvalidInput("ids", _("Contact ids are whole numbers from 1 to 2^63-1."))
     return {
         "q": q,
         "document": document,
@@ -1125,7 +1150,11 @@ def export_query(
 
 def check_format(format: str) -> str:
     if format not in EXPORT_FORMATS:
-        raise InvalidInput("format", f"Format must be one of: {', '.join(EXPORT_FORMATS)}.")
+        raise InvalidInput(
+            "format",
+            _("Format must be one of: %(join_export_formats)s.")
+            % {"join_export_formats": ", ".join(EXPORT_FORMATS)},
+        )
     return format
 
 

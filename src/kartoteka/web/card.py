@@ -226,7 +226,7 @@ def _header_context(request: HttpRequest, contact) -> dict:
         "contact": contact,
         "can_edit": contact_services.can_edit(request.user, contact),
         "statuses": Status.choices,
-        "actions": registry.card_actions(request.user),
+        "actions": registry.shown_card_actions(request.user, contact),
     }
 
 

@@ -1,10 +1,12 @@
 """Turning posted form fields into the payloads contacts.services expects, and back."""
 
+import datetime as dt
 from collections.abc import Mapping
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
 from django.http import QueryDict
+from django.utils.formats import date_format
 from django.utils.translation import gettext
 
 from kartoteka.contacts.models import PropertyDefinition, PropertyType
@@ -42,6 +44,12 @@ def property_display(definition: PropertyDefinition, value: Any) -> str:
         return ", ".join(str(v) for v in value)
     if isinstance(value, bool):
         return gettext("Yes") if value else gettext("No")
+    if definition.type == PropertyType.DATE and isinstance(value, str):
+        # Stored as ISO; shown in the reader's date format like every other date.
+        try:
+            return date_format(dt.date.fromisoformat(value[:10]), "SHORT_DATE_FORMAT")
+        except ValueError:
+            return value
     if definition.type == PropertyType.DECIMAL:
         try:
             return f"{Decimal(str(value)):f}"

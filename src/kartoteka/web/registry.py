@@ -62,6 +62,45 @@ class CardAction:
     method: str = "get"  # "post" actions are sent as a form with the CSRF token
     confirm: Any = ""  # a question asked before a "post" action, if any
     danger: bool = False
+    # For an action that switches something on or off: the contact's current state, so the
+    # card shows it and names the button for what it will do.
+    state: Callable[[Any], "ActionState"] | None = None
+
+    def shown_for(self, contact) -> "ShownAction":
+        current = self.state(contact) if self.state else None
+        return ShownAction(
+            action=self,
+            label=current.label if current else self.label,
+            badge=current.badge if current else "",
+            badge_class=current.badge_class if current else "",
+            fields=current.fields if current else {},
+        )
+
+
+@dataclass(frozen=True)
+class ActionState:
+    """What a switching card action shows for one contact."""
+
+    label: Any  # the button, named for what it does now ("Stop monitoring")
+    badge: Any  # the current state ("Monitored")
+    badge_class: str = ""  # "on" or "off"
+    fields: dict = field(default_factory=dict)  # hidden inputs sent with the button
+
+
+@dataclass(frozen=True)
+class ShownAction:
+    """A card action as one contact's card shows it."""
+
+    action: CardAction
+    label: Any
+    badge: Any = ""
+    badge_class: str = ""
+    fields: dict = field(default_factory=dict)
+
+    def __getattr__(self, name: str) -> Any:
+        if name == "action":  # not set yet (copying): no recursion
+            raise AttributeError(name)
+        return getattr(self.action, name)
 
 
 @dataclass(frozen=True)
@@ -128,6 +167,10 @@ def card_tabs(user) -> list[CardTab]:
 
 def card_actions(user) -> list[CardAction]:
     return _for(user, _actions.values())
+
+
+def shown_card_actions(user, contact) -> list[ShownAction]:
+    return [action.shown_for(contact) for action in card_actions(user)]
 
 
 def frame_widgets() -> list[FrameWidget]:

@@ -31,6 +31,30 @@
     });
   });
 
+  // The menu button that stands in for the navigation on narrow screens. It is a real button,
+  // so Enter and Space open it; Escape closes it and gives the focus back to it.
+  function setUpMenu() {
+    var toggle = document.querySelector(".menu-toggle");
+    var bar = toggle && toggle.closest(".topbar");
+    if (!toggle || !bar) return;
+    function setOpen(open) {
+      bar.classList.toggle("nav-open", open);
+      toggle.setAttribute("aria-expanded", open ? "true" : "false");
+    }
+    toggle.addEventListener("click", function () {
+      setOpen(toggle.getAttribute("aria-expanded") !== "true");
+    });
+    document.addEventListener("keydown", function (event) {
+      if (event.key === "Escape" && toggle.getAttribute("aria-expanded") === "true") {
+        setOpen(false);
+        toggle.focus();
+      }
+    });
+    document.addEventListener("click", function (event) {
+      if (!bar.contains(event.target)) setOpen(false);
+    });
+  }
+
   function csrfToken() {
     var match = document.cookie.match(/(?:^|; )csrftoken=([^;]+)/);
     if (match) return decodeURIComponent(match[1]);
@@ -47,7 +71,7 @@
     var customise = document.getElementById("customise-dashboard");
     var lock = document.getElementById("lock-dashboard");
     var status = document.getElementById("layout-status");
-    var dragged = null;
+    var sortable = null;
 
     function sections() { return Array.prototype.slice.call(board.querySelectorAll(".section")); }
 
@@ -81,8 +105,8 @@
     function setCustomising(on) {
       board.classList.toggle("customising", on);
       customise.setAttribute("aria-pressed", on ? "true" : "false");
+      if (sortable) sortable.option("disabled", !on);
       sections().forEach(function (s) {
-        s.draggable = on;
         if (on) { s.hidden = false; } else if (s.classList.contains("hidden-section")) { s.hidden = true; }
       });
     }
@@ -121,29 +145,26 @@
       }
       save();
     });
-    board.addEventListener("dragstart", function (event) {
-      var section = event.target.closest && event.target.closest(".section");
-      if (!section || !board.classList.contains("customising")) return;
-      dragged = section;
-      section.classList.add("dragging");
-      event.dataTransfer.effectAllowed = "move";
-      event.dataTransfer.setData("text/plain", section.dataset.key);
-    });
-    board.addEventListener("dragover", function (event) {
-      if (!dragged) return;
-      event.preventDefault();
-      var over = event.target.closest(".section");
-      if (!over || over === dragged) return;
-      var box = over.getBoundingClientRect();
-      var after = (event.clientY - box.top) > box.height / 2;
-      board.insertBefore(dragged, after ? over.nextElementSibling : over);
-    });
-    board.addEventListener("dragend", function () {
-      if (!dragged) return;
-      dragged.classList.remove("dragging");
-      dragged = null;
-      save();
-    });
+    // Dragging is SortableJS (web/vendor/Sortable.min.js): pointer, touch and auto-scroll, so a
+    // section can travel the whole dashboard. It is off unless the dashboard is customised.
+    if (window.Sortable) {
+      sortable = window.Sortable.create(board, {
+        draggable: ".section",
+        handle: ".section-head",
+        filter: "button, input, label, a",
+        preventOnFilter: false,
+        disabled: !board.classList.contains("customising"),
+        animation: 0,
+        forceFallback: true,
+        fallbackOnBody: true,
+        scroll: true,
+        bubbleScroll: true,
+        ghostClass: "dragging",
+        onEnd: function (event) {
+          if (event.oldIndex !== event.newIndex) save();
+        }
+      });
+    }
   }
 
   // ------------------------------------------------------------------------------------------
@@ -186,6 +207,7 @@
   });
 
   document.addEventListener("DOMContentLoaded", function () {
+    setUpMenu();
     setUpDashboard();
     setUpList();
   });
