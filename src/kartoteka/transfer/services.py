@@ -6,7 +6,6 @@ import csv
 import io
 import itertools
 import logging
-import multiprocessing
 import os
 import sqlite3
 import threading
@@ -40,7 +39,7 @@ from kartoteka.contacts.bulk import (
 )
 from kartoteka.contacts.models import Contact, PropertyDefinition
 from kartoteka.contacts.services import clean_tag_names, property_definitions
-from kartoteka.core import database
+from kartoteka.core import database, processes
 from kartoteka.core.errors import Conflict, InvalidInput
 from kartoteka.core.scope import is_admin
 from kartoteka.transfer import formats, mapping
@@ -658,8 +657,7 @@ def _cleaned_batches(
     # Forked workers must not share this process's database connection.
     connections.close_all()
     workers = os.cpu_count() or 2
-    context = multiprocessing.get_context("fork")
-    with context.Pool(workers, initializer=_start_worker, initargs=(imp, definitions)) as pool:
+    with processes.helper_pool(workers, _start_worker, (imp, definitions)) as pool:
         pending: deque = deque()
         for batch in _batches(imp):
             pending.append((batch, pool.apply_async(_clean_in_worker, (batch,))))
