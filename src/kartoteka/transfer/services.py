@@ -84,8 +84,9 @@ STATISTICS_AFTER_ROWS = 1_000
 INSTANT_EXPORT_LIMIT = 5000
 MAX_SHOWN_VALUE = 200
 # A running import that gave no sign of life for this long was interrupted (a batch takes
-# seconds at most), so it may be queued again without two processes running it at once.
-ABANDONED_AFTER = timedelta(minutes=2)
+# seconds at most), so it may be queued again without two processes running it at once. A
+# running worker looks every few seconds (core.schedule), so it resumes within two minutes.
+ABANDONED_AFTER = timedelta(seconds=90)
 Progress = Callable[[Import], None]
 
 
