@@ -209,6 +209,50 @@ def test_a_running_worker_resumes_the_import_of_a_killed_worker(worker_env, tmp_
     _assert_imported_once(database)
 
 
+MANY_SEGMENTS = """
+import django
+django.setup()
+from kartoteka.accounts.models import User
+from kartoteka.segments.models import Segment
+admin = User.objects.get(username="boss")
+polish = {"field": "country", "op": "eq", "value": "PL"}
+Segment.objects.bulk_create(
+    Segment(owner=admin, name=f"Polish {n}", document=polish) for n in range(4000)
+)
+"""
+
+
+def test_an_import_starts_within_two_seconds_while_the_worker_recounts_segments(
+    worker_env, tmp_path
+):
+    env, database = worker_env
+    people = tmp_path / "people.csv"
+    people.write_text("email\n" + "".join(f"p{n}@example.com\n" for n in range(10)))
+    _run(env, KARTOTEKA, "init", "--admin", "boss", "--password-stdin", stdin="s3cret-pass\n")
+    _run(env, sys.executable, "-c", MANY_SEGMENTS)
+    # A worker that starts recounts every segment at once (its periodic upkeep is due)…
+    worker = subprocess.Popen(
+        [KARTOTEKA, "worker"], env=env, start_new_session=True, stdout=subprocess.DEVNULL
+    )
+    try:
+        deadline = time.monotonic() + 120
+        while time.monotonic() < deadline:
+            if database.one("SELECT count(*) FROM segments_segment WHERE count IS NOT NULL")[0]:
+                break
+            time.sleep(0.05)
+        # …and an import queued meanwhile does not wait for the recount to end.
+        _run(env, sys.executable, "-c", ENQUEUE, str(people))
+        queued_at = time.monotonic()
+        while database.one("SELECT status FROM transfer_import")[0] == "queued":
+            assert time.monotonic() - queued_at < 2, "the import waited for the worker"
+            time.sleep(0.05)
+        uncounted = "SELECT count(*) FROM segments_segment WHERE count IS NULL"
+        assert database.one(uncounted)[0] > 0, "the recount was still running"
+    finally:
+        _kill_session(worker.pid)
+        worker.wait(timeout=30)
+
+
 SEGMENT = """
 import django
 django.setup()
