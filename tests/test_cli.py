@@ -1,6 +1,7 @@
 """The `kartoteka` command: init, createuser, token create, serve, worker, demo."""
 
 import io
+import os
 import subprocess
 import sys
 
@@ -111,10 +112,80 @@ def test_serve_with_a_bad_port_fails(capsys, port):
 def test_serve_runs_waitress_on_the_given_address(capsys, monkeypatch):
     calls = {}
     monkeypatch.setattr("waitress.serve", lambda app, **kw: calls.update(kw))
-    code, out, _ = run(capsys, "serve", "--host", "0.0.0.0", "--port", "8123")
+    argv = ("serve", "--host", "0.0.0.0", "--port", "8123", "--server", "waitress")
+    code, out, _ = run(capsys, *argv)
     assert code == 0
     assert (calls["host"], calls["port"]) == ("0.0.0.0", 8123)
     assert "http://0.0.0.0:8123/" in out
+
+
+def _serving_with_gunicorn(monkeypatch) -> list[tuple]:
+    calls: list[tuple] = []
+    monkeypatch.setattr(
+        "kartoteka.core.cli._serve_with_gunicorn",
+        lambda app, host, port, count: calls.append((host, port, count)),
+    )
+    monkeypatch.setattr("waitress.serve", lambda app, **kw: pytest.fail("waitress served"))
+    return calls
+
+
+def test_serve_runs_a_gunicorn_process_per_core_by_default(capsys, monkeypatch):
+    calls = _serving_with_gunicorn(monkeypatch)
+    monkeypatch.setattr("kartoteka.core.cli.cpu_cores", lambda: 6)
+    code, out, _ = run(capsys, "serve", "--port", "8124", "--no-worker")
+    assert code == 0
+    assert calls == [("127.0.0.1", 8124, 6)]
+    assert "6 web processes" in out
+
+
+def test_serve_runs_as_many_processes_as_asked(capsys, monkeypatch):
+    calls = _serving_with_gunicorn(monkeypatch)
+    assert run(capsys, "serve", "--processes", "3", "--no-worker")[0] == 0
+    assert calls[0][2] == 3
+
+
+@pytest.mark.parametrize("count", ["0", "many", "1000"])
+def test_serve_with_a_bad_number_of_processes_fails(capsys, count):
+    code, _, err = run(capsys, "serve", "--processes", count)
+    assert code == 2
+    assert "--processes" in err
+
+
+def test_serve_falls_back_to_waitress_where_gunicorn_is_missing(capsys, monkeypatch):
+    calls = {}
+    real = __import__("importlib.util", fromlist=["find_spec"]).find_spec
+    monkeypatch.setattr(
+        "kartoteka.core.cli.importlib.util.find_spec",
+        lambda name, *a: None if name == "gunicorn" else real(name, *a),
+    )
+    monkeypatch.setattr("waitress.serve", lambda app, **kw: calls.update(kw))
+    assert run(capsys, "serve", "--no-worker")[0] == 0
+    assert calls["threads"] == 8
+
+
+def test_serve_allows_requests_to_the_host_it_listens_on(capsys, monkeypatch, settings):
+    monkeypatch.delenv("KARTOTEKA_ALLOWED_HOSTS", raising=False)
+    settings.ALLOWED_HOSTS = ["localhost"]
+    _serving_with_gunicorn(monkeypatch)
+    assert run(capsys, "serve", "--host", "crm.example.com", "--no-worker")[0] == 0
+    assert settings.ALLOWED_HOSTS == ["localhost", "crm.example.com"]
+
+
+def test_serve_on_every_address_allows_this_machines_name(capsys, monkeypatch, settings):
+    monkeypatch.delenv("KARTOTEKA_ALLOWED_HOSTS", raising=False)
+    monkeypatch.setattr("kartoteka.core.cli.socket.gethostname", lambda: "crm-box")
+    settings.ALLOWED_HOSTS = ["localhost"]
+    _serving_with_gunicorn(monkeypatch)
+    assert run(capsys, "serve", "--host", "0.0.0.0", "--no-worker")[0] == 0
+    assert "crm-box" in settings.ALLOWED_HOSTS and "0.0.0.0" not in settings.ALLOWED_HOSTS
+
+
+def test_serve_keeps_the_allowed_hosts_that_were_set(capsys, monkeypatch, settings):
+    monkeypatch.setenv("KARTOTEKA_ALLOWED_HOSTS", "crm.example.com")
+    settings.ALLOWED_HOSTS = ["crm.example.com"]
+    _serving_with_gunicorn(monkeypatch)
+    assert run(capsys, "serve", "--host", "10.0.0.5", "--no-worker")[0] == 0
+    assert settings.ALLOWED_HOSTS == ["crm.example.com"]
 
 
 class FakeProcess:
@@ -136,10 +207,20 @@ def test_serve_runs_a_background_worker_while_it_serves(capsys, monkeypatch, set
         "kartoteka.core.cli.subprocess.Popen",
         lambda args: started.append(FakeProcess(args)) or started[-1],
     )
-    monkeypatch.setattr("waitress.serve", lambda app, **kw: serving.append(started[0].stopped))
+    monkeypatch.setattr(
+        "kartoteka.core.cli._serve_with_gunicorn",
+        lambda *args: serving.append(started[0].stopped),
+    )
     code, out, _ = run(capsys, *argv)
     assert code == 0
-    assert started[0].args == [sys.executable, "-m", "kartoteka", "worker"]
+    assert started[0].args == [
+        sys.executable,
+        "-m",
+        "kartoteka",
+        "worker",
+        "--with-parent",
+        str(os.getpid()),
+    ]
     # Running while the app serves, stopped when it ends.
     assert serving == [False] and started[0].stopped
     assert "background worker" in out
@@ -148,7 +229,7 @@ def test_serve_runs_a_background_worker_while_it_serves(capsys, monkeypatch, set
 def test_serve_without_a_worker_starts_none(capsys, monkeypatch, settings):
     settings.TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend"}}
     monkeypatch.setattr("kartoteka.core.cli.subprocess.Popen", lambda args: pytest.fail("started"))
-    monkeypatch.setattr("waitress.serve", lambda app, **kw: None)
+    monkeypatch.setattr("kartoteka.core.cli._serve_with_gunicorn", lambda *args: None)
     assert run(capsys, "serve", "--no-worker")[0] == 0
 
 
@@ -253,7 +334,7 @@ def test_worker_with_rq_runs_an_rq_worker_on_the_default_queue(capsys, monkeypat
         def work(self, burst: bool) -> None:
             started["burst"] = burst
 
-    def fake_get_worker(*queues, job_class=None):
+    def fake_get_worker(*queues, job_class=None, worker_class=None):
         started["queues"] = queues
         return FakeWorker()
 

@@ -12,6 +12,7 @@ import socket
 import sqlite3
 import subprocess
 import sys
+import threading
 import time
 import uuid
 from collections.abc import Iterator
@@ -131,8 +132,9 @@ def _run(env: dict, *args: str, stdin: str | None = None) -> None:
     subprocess.run(args, env=env, input=stdin, text=True, check=True, timeout=300)
 
 
-def test_a_killed_worker_leaves_an_import_the_next_worker_finishes(worker_env, tmp_path):
-    env, database = worker_env
+def _import_killed_midway(env: dict, database: Database, tmp_path: Path) -> None:
+    """An import of ROWS rows whose worker (and every process it started) was killed with
+    SIGKILL after its first committed batch."""
     people = tmp_path / "people.csv"
     people.write_text(
         "email,first_name,last_name\n"
@@ -157,16 +159,98 @@ def test_a_killed_worker_leaves_an_import_the_next_worker_finishes(worker_env, t
     assert status == "running" and 0 < checkpoint < ROWS, "killed mid-import"
     assert database.one("SELECT count(*) FROM contacts_contact")[0] == checkpoint
 
-    # Minutes later: without a heartbeat since, the import counts as interrupted.
-    database.write("UPDATE transfer_import SET heartbeat_at = ?", ("2000-01-01 00:00:00",))
-    _run(env, KARTOTEKA, "worker", "--batch")
 
+def _assert_imported_once(database: Database) -> None:
     status, created, done = database.one(
         "SELECT status, created_count, checkpoint FROM transfer_import"
     )
     assert (status, created, done) == ("done", ROWS, ROWS)
     contacts, emails = database.one("SELECT count(*), count(DISTINCT email) FROM contacts_contact")
     assert contacts == emails == ROWS
+
+
+def test_a_killed_worker_leaves_an_import_the_next_worker_finishes(worker_env, tmp_path):
+    env, database = worker_env
+    _import_killed_midway(env, database, tmp_path)
+
+    # Minutes later: without a heartbeat since, the import counts as interrupted.
+    database.write("UPDATE transfer_import SET heartbeat_at = ?", ("2000-01-01 00:00:00",))
+    _run(env, KARTOTEKA, "worker", "--batch")
+    _assert_imported_once(database)
+
+
+def test_a_running_worker_resumes_the_import_of_a_killed_worker(worker_env, tmp_path):
+    env, database = worker_env
+    _import_killed_midway(env, database, tmp_path)
+    running = subprocess.Popen(
+        [KARTOTEKA, "worker"],
+        env=env,
+        start_new_session=True,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+    )
+    try:
+        # Started (and found nothing to resume: the import was heard of a moment ago)…
+        for line in running.stdout:
+            if "Starting worker" in line or "Listening on" in line:
+                break
+        threading.Thread(target=running.stdout.read, daemon=True).start()
+        # …then the import's heartbeat is old enough to count as stopped.
+        database.write("UPDATE transfer_import SET heartbeat_at = ?", ("2000-01-01 00:00:00",))
+        deadline = time.monotonic() + 90
+        while time.monotonic() < deadline:
+            if database.one("SELECT status FROM transfer_import")[0] == "done":
+                break
+            time.sleep(0.5)
+    finally:
+        _kill_session(running.pid)
+        running.wait(timeout=30)
+    _assert_imported_once(database)
+
+
+MANY_SEGMENTS = """
+import django
+django.setup()
+from kartoteka.accounts.models import User
+from kartoteka.segments.models import Segment
+admin = User.objects.get(username="boss")
+polish = {"field": "country", "op": "eq", "value": "PL"}
+Segment.objects.bulk_create(
+    Segment(owner=admin, name=f"Polish {n}", document=polish) for n in range(4000)
+)
+"""
+
+
+def test_an_import_starts_within_two_seconds_while_the_worker_recounts_segments(
+    worker_env, tmp_path
+):
+    env, database = worker_env
+    people = tmp_path / "people.csv"
+    people.write_text("email\n" + "".join(f"p{n}@example.com\n" for n in range(10)))
+    _run(env, KARTOTEKA, "init", "--admin", "boss", "--password-stdin", stdin="s3cret-pass\n")
+    _run(env, sys.executable, "-c", MANY_SEGMENTS)
+    # A worker that starts recounts every segment at once (its periodic upkeep is due)…
+    worker = subprocess.Popen(
+        [KARTOTEKA, "worker"], env=env, start_new_session=True, stdout=subprocess.DEVNULL
+    )
+    try:
+        deadline = time.monotonic() + 120
+        while time.monotonic() < deadline:
+            if database.one("SELECT count(*) FROM segments_segment WHERE count IS NOT NULL")[0]:
+                break
+            time.sleep(0.05)
+        # …and an import queued meanwhile does not wait for the recount to end.
+        _run(env, sys.executable, "-c", ENQUEUE, str(people))
+        queued_at = time.monotonic()
+        while database.one("SELECT status FROM transfer_import")[0] == "queued":
+            assert time.monotonic() - queued_at < 2, "the import waited for the worker"
+            time.sleep(0.05)
+        uncounted = "SELECT count(*) FROM segments_segment WHERE count IS NULL"
+        assert database.one(uncounted)[0] > 0, "the recount was still running"
+    finally:
+        _kill_session(worker.pid)
+        worker.wait(timeout=30)
 
 
 SEGMENT = """
@@ -243,3 +327,53 @@ def _child_of(pid: int) -> int:
                 return child
         time.sleep(0.1)
     raise AssertionError("serve started no worker")
+
+
+def _descendants(pid: int) -> set[int]:
+    children: dict[int, list[int]] = {}
+    for child, fields in _processes():
+        children.setdefault(int(fields[1]), []).append(child)
+    found, todo = set(), [pid]
+    while todo:
+        for child in children.get(todo.pop(), []):
+            found.add(child)
+            todo.append(child)
+    return found
+
+
+def _alive(pid: int) -> bool:
+    try:
+        return Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0] != "Z"
+    except FileNotFoundError:
+        return False
+
+
+def test_killing_serve_takes_its_worker_and_web_processes_down(tmp_path):
+    port = _free_port()
+    environment = _environment(
+        KARTOTEKA_DATA_DIR=str(tmp_path),
+        KARTOTEKA_TASKS="database",
+        DATABASE_URL=f"sqlite:///{tmp_path / 'serve.sqlite3'}",
+    )
+    server = subprocess.Popen(
+        [KARTOTEKA, "serve", "--port", str(port), "--processes", "2"],
+        env=environment,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+    )
+    try:
+        for line in server.stdout:
+            if "is running at" in line:
+                break
+        deadline = time.monotonic() + 30
+        while len(started := _descendants(server.pid)) < 3 and time.monotonic() < deadline:
+            time.sleep(0.1)
+        assert len(started) >= 3, "a worker and two web processes"
+    finally:
+        server.kill()
+        server.wait()
+    deadline = time.monotonic() + 10
+    while any(_alive(pid) for pid in started) and time.monotonic() < deadline:
+        time.sleep(0.1)
+    assert not [pid for pid in started if _alive(pid)]

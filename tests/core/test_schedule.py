@@ -5,6 +5,7 @@ import pytest
 from django.db import DatabaseError
 from django.utils import timezone
 from django_tasks import task
+from django_tasks_db.models import DBTaskResult
 
 from kartoteka.core import schedule
 from kartoteka.core.models import PeriodicRun
@@ -22,6 +23,11 @@ def note_a_run() -> None:
     runs.append("ran")
 
 
+@task()
+def broken() -> None:
+    raise ValueError("bad")
+
+
 @pytest.fixture
 def every_hour(monkeypatch):
     monkeypatch.setattr(schedule, "_periodic", {})
@@ -31,16 +37,30 @@ def every_hour(monkeypatch):
 
 def test_a_periodic_task_runs_once_per_interval(every_hour):
     start = timezone.now()
-    assert schedule.enqueue_due(start) == ["test.note"]
-    assert schedule.enqueue_due(start + dt.timedelta(minutes=59)) == []
-    assert schedule.enqueue_due(start + dt.timedelta(hours=1)) == ["test.note"]
+    assert schedule.run_due(start) == ["test.note"]
+    assert schedule.run_due(start + dt.timedelta(minutes=59)) == []
+    assert schedule.run_due(start + dt.timedelta(hours=1)) == ["test.note"]
     assert runs == ["ran", "ran"]
     assert PeriodicRun.objects.get().last_enqueued_at == start + dt.timedelta(hours=1)
 
 
+def test_periodic_work_runs_in_the_clock_not_ahead_of_queued_tasks(every_hour, settings):
+    settings.TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend"}}
+    assert schedule.run_due() == ["test.note"]
+    assert runs == ["ran"]
+    assert not DBTaskResult.objects.exists()
+
+
+def test_a_failing_periodic_task_leaves_the_others_their_turn(every_hour):
+    schedule.every(dt.timedelta(hours=1), "test.broken", broken)
+    assert schedule.run_due() == ["test.note", "test.broken"]
+    schedule._periodic.pop("test.broken")
+    assert runs == ["ran"]
+
+
 def test_of_two_workers_ticking_at_once_only_one_enqueues(every_hour):
     now = timezone.now()
-    first, second = schedule.enqueue_due(now), schedule.enqueue_due(now)
+    first, second = schedule.run_due(now), schedule.run_due(now)
     assert (first, second) == (["test.note"], [])
     assert runs == ["ran"]
 
@@ -48,14 +68,15 @@ def test_of_two_workers_ticking_at_once_only_one_enqueues(every_hour):
 def test_the_clock_ticks_at_start_and_keeps_ticking_after_a_database_error(monkeypatch):
     ticks: list[int] = []
 
-    def enqueue_due() -> None:
+    def run_due() -> None:
         ticks.append(1)
         if len(ticks) == 1:
             raise DatabaseError("server restarting")
 
     # The thread's own database connection is outside the test's transaction: stand it in.
-    monkeypatch.setattr(schedule, "enqueue_due", enqueue_due)
+    monkeypatch.setattr(schedule, "run_due", run_due)
     monkeypatch.setattr(schedule, "close_old_connections", lambda: None)
+    monkeypatch.setattr(schedule, "tell_apps_the_worker_runs", lambda: None)
     stop = schedule.start_clock(tick_seconds=0.01)
     try:
         for _ in range(500):

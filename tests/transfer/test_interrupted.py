@@ -9,7 +9,7 @@ from django.utils import timezone
 
 from kartoteka.cli import main
 from kartoteka.contacts.models import Contact
-from kartoteka.core.signals import worker_starting
+from kartoteka.core.signals import worker_starting, worker_ticking
 from kartoteka.transfer import services
 from kartoteka.transfer.models import Import, ImportStatus
 from tests.transfer.helpers import run_until_killed, upload, write
@@ -53,6 +53,12 @@ def test_a_starting_worker_resumes_a_silent_import_after_its_checkpoint(
     worker_starting.send(sender=None)  # the tasks run inline in tests
     _assert_finished_once(imp)
     assert services.resume_interrupted_work() == []
+
+
+def test_a_running_worker_resumes_an_import_silent_for_ninety_seconds(admin, tmp_path, monkeypatch):
+    imp = _half_done(admin, tmp_path, monkeypatch, silent_for=timedelta(seconds=91))
+    worker_ticking.send(sender=None)  # every few seconds in a running worker
+    _assert_finished_once(imp)
 
 
 def test_the_import_page_offers_to_resume_and_the_button_does(admin, tmp_path, monkeypatch):

@@ -1,6 +1,11 @@
-"""Periodic work: an app registers a task to enqueue every so often, and every worker runs a small
-clock that enqueues what is due. Several workers may run; a conditional UPDATE lets exactly one
-of them claim each due run, so nothing is enqueued twice."""
+"""Periodic work: an app registers a task to run every so often, and every worker runs a small
+clock that runs what is due. Several workers may run; a conditional UPDATE lets exactly one of
+them claim each due run, so nothing runs twice.
+
+The clock runs the upkeep in a thread of its own instead of putting it on the task queue, where
+an import started meanwhile waited for a recount of every segment to end. A second thread tells
+the apps every few seconds that the worker runs (core.signals.worker_ticking), so they take over
+work whose process died while this worker was running."""
 
 import datetime as dt
 import logging
@@ -12,10 +17,12 @@ from django.db import DatabaseError, close_old_connections
 from django.utils import timezone
 
 from kartoteka.core.models import PeriodicRun
+from kartoteka.core.signals import worker_ticking
 
 logger = logging.getLogger(__name__)
 
 CLOCK_TICK_SECONDS = 30
+WATCH_TICK_SECONDS = 10
 NEVER = dt.datetime(2000, 1, 1, tzinfo=dt.UTC)
 
 
@@ -38,35 +45,51 @@ def registered() -> list[Periodic]:
     return list(_periodic.values())
 
 
-def enqueue_due(now: dt.datetime | None = None) -> list[str]:
-    """Enqueue each periodic task whose interval has passed; the names of those enqueued."""
+def run_due(now: dt.datetime | None = None) -> list[str]:
+    """Run each periodic task whose interval has passed; the names of those run."""
     now = now or timezone.now()
-    enqueued = []
+    ran = []
     for job in _periodic.values():
         PeriodicRun.objects.get_or_create(name=job.name, defaults={"last_enqueued_at": NEVER})
         claimed = PeriodicRun.objects.filter(
             name=job.name, last_enqueued_at__lte=now - job.interval
         ).update(last_enqueued_at=now)
         if claimed:
-            job.task.enqueue()
-            enqueued.append(job.name)
-    return enqueued
+            ran.append(job.name)
+            try:
+                job.task.call()
+            except DatabaseError:
+                raise
+            except Exception:  # one failing task does not keep the others from their turn
+                logger.exception("periodic task %s failed", job.name)
+    return ran
 
 
-def start_clock(tick_seconds: float = CLOCK_TICK_SECONDS) -> threading.Event:
-    """Run enqueue_due now and then every tick in a daemon thread; set the event to stop it."""
+def tell_apps_the_worker_runs() -> None:
+    worker_ticking.send(sender=run_due)
+
+
+def start_clock(
+    tick_seconds: float = CLOCK_TICK_SECONDS, watch_seconds: float = WATCH_TICK_SECONDS
+) -> threading.Event:
+    """Run run_due now and then every tick, and tell the apps every `watch_seconds` that the
+    worker runs, each in a daemon thread; set the event to stop both."""
     stop = threading.Event()
+    _repeat("kartoteka-clock", tick_seconds, run_due, stop)
+    _repeat("kartoteka-watch", watch_seconds, tell_apps_the_worker_runs, stop)
+    return stop
 
-    def tick() -> None:
+
+def _repeat(name: str, seconds: float, work: Any, stop: threading.Event) -> None:
+    def loop() -> None:
         while True:
             try:
-                enqueue_due()
+                work()
             except DatabaseError:  # the database is briefly away: try again next tick
-                logger.exception("periodic tasks could not be enqueued")
+                logger.exception("%s: the database could not be reached", name)
             finally:
                 close_old_connections()
-            if stop.wait(tick_seconds):
+            if stop.wait(seconds):
                 return
 
-    threading.Thread(target=tick, name="kartoteka-clock", daemon=True).start()
-    return stop
+    threading.Thread(target=loop, name=name, daemon=True).start()

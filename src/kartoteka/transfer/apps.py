@@ -9,11 +9,12 @@ class TransferConfig(AppConfig):
     label = "transfer"
 
     def ready(self) -> None:
-        from kartoteka.core.signals import worker_starting
+        from kartoteka.core.signals import worker_starting, worker_ticking
         from kartoteka.transfer.tasks import resume_interrupted_work
         from kartoteka.web import registry
 
         worker_starting.connect(resume_interrupted_work, dispatch_uid="transfer-resume")
+        worker_ticking.connect(resume_interrupted_work, dispatch_uid="transfer-resume-running")
 
         registry.register_nav(
             registry.NavItem(key="import", label=_("Import"), url_name="transfer:imports", order=70)

@@ -6,7 +6,6 @@ import csv
 import io
 import itertools
 import logging
-import multiprocessing
 import os
 import re
 import sqlite3
@@ -45,7 +44,7 @@ from kartoteka.contacts.bulk import (
 )
 from kartoteka.contacts.models import Contact, PropertyDefinition
 from kartoteka.contacts.services import clean_tag_names, property_definitions
-from kartoteka.core import database
+from kartoteka.core import database, processes
 from kartoteka.core.errors import Conflict, InvalidInput
 from kartoteka.core.scope import is_admin
 from kartoteka.duplicates.relations import FILE_SWEEPS, MENTIONS, Mentions
@@ -92,8 +91,9 @@ STATISTICS_AFTER_ROWS = 1_000
 INSTANT_EXPORT_LIMIT = 5000
 MAX_SHOWN_VALUE = 200
 # A running import that gave no sign of life for this long was interrupted (a batch takes
-# seconds at most), so it may be queued again without two processes running it at once.
-ABANDONED_AFTER = timedelta(minutes=2)
+# seconds at most), so it may be queued again without two processes running it at once. A
+# running worker looks every few seconds (core.schedule), so it resumes within two minutes.
+ABANDONED_AFTER = timedelta(seconds=90)
 Progress = Callable[[Import], None]
 
 
@@ -814,8 +814,7 @@ def _cleaned_batches(
     # Forked workers must not share this process's database connection.
     connections.close_all()
     workers = os.cpu_count() or 2
-    context = multiprocessing.get_context("fork")
-    with context.Pool(workers, initializer=_start_worker, initargs=(imp, definitions)) as pool:
+    with processes.helper_pool(workers, _start_worker, (imp, definitions)) as pool:
         pending: deque = deque()
         for batch in _batches(imp):
             pending.append((batch, pool.apply_async(_clean_in_worker, (batch,))))

@@ -20,5 +20,5 @@ def run_export_task(export_id: int) -> None:
 
 
 def resume_interrupted_work(**_signal) -> None:
-    """Receiver of core.signals.worker_starting."""
+    """Receiver of core.signals.worker_starting and worker_ticking."""
     services.resume_interrupted_work()

@@ -1,0 +1,70 @@
+"""Helper processes end when told to and when the process that started them dies."""
+
+import multiprocessing
+import os
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+
+from kartoteka.core.processes import helper_pool
+
+SRC = str(Path(__file__).resolve().parents[2] / "src")
+STARTS_HELPERS_AND_WAITS = """
+import multiprocessing, os, time
+from kartoteka.core.processes import helper_pool
+with helper_pool(2) as pool:
+    pool.map(abs, range(10))
+    busy = pool.map_async(time.sleep, [600, 600], chunksize=1)
+    time.sleep(1)  # both helpers are asleep in their task
+    print(" ".join(str(p.pid) for p in multiprocessing.active_children()), flush=True)
+    busy.wait()
+"""
+
+
+def _alive(pid: int) -> bool:
+    try:
+        state = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0]
+    except FileNotFoundError:
+        return False
+    return state != "Z"
+
+
+@pytest.fixture
+def graceful_sigterm():
+    """The SIGTERM handler `kartoteka worker` (django-tasks' db_worker) has while a task runs:
+    it only notes that the worker should stop once the task is done."""
+    previous = signal.signal(signal.SIGTERM, lambda signum, frame: None)
+    yield
+    signal.signal(signal.SIGTERM, previous)
+
+
+def test_leaving_the_pool_waits_for_its_work_and_each_helper_ends_by_itself(graceful_sigterm):
+    with helper_pool(2) as pool:
+        results = [pool.apply_async(abs, (-n,)) for n in range(50)]
+        helpers = multiprocessing.active_children()
+    assert [r.get(timeout=0) for r in results] == list(range(50))
+    assert helpers and all(h.exitcode == 0 for h in helpers)
+
+
+@pytest.mark.skipif(sys.platform != "linux", reason="reads /proc")
+def test_busy_helpers_die_with_the_process_that_started_them():
+    parent = subprocess.Popen(
+        [sys.executable, "-c", STARTS_HELPERS_AND_WAITS],
+        env={**os.environ, "PYTHONPATH": SRC},
+        stdout=subprocess.PIPE,
+        text=True,
+    )
+    try:
+        helpers = [int(pid) for pid in parent.stdout.readline().split()]
+        assert len(helpers) == 2 and all(_alive(pid) for pid in helpers)
+    finally:
+        parent.kill()
+        parent.wait()
+    deadline = time.monotonic() + 10
+    while any(_alive(pid) for pid in helpers) and time.monotonic() < deadline:
+        time.sleep(0.05)
+    assert not any(_alive(pid) for pid in helpers)
