@@ -57,8 +57,12 @@ class SavedFilterOut(Schema):
 
 
 class SegmentOut(SavedFilterOut):
-    count: int | None = Field(description="Matching contacts in the owner's scope")
-    counted_at: datetime | None
+    count: int | None = Field(
+        description="Matching contacts in the caller's scope (null: it names a deleted detail)"
+    )
+    counted_at: datetime | None = Field(
+        description="When the kept count was made (the owner's); null when counted for you now"
+    )
 
 
 class FieldOut(Schema):
