@@ -65,6 +65,7 @@ MIDDLEWARE = [
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
     "kartoteka.web.middleware.NotFoundAsPage404",
+    "kartoteka.web.middleware.RefuseUnstorableInput",
 ]
 
 ROOT_URLCONF = "kartoteka.urls"

@@ -16,7 +16,7 @@ class Strict(Schema):
 class SearchIn(Strict):
     filter: dict[str, Any] | None = Field(None, description="A filter document")
     q: str | None = Field(None, description="The compact text form, e.g. tag:vip country:ES")
-    limit: int = 50
+    limit: int = Field(50, ge=1, le=200)
     cursor: str = Field("", description="next_cursor of the previous page")
 
 
@@ -27,7 +27,7 @@ class SearchOut(Schema):
 
 
 class PageQuery(Schema):
-    limit: int = 50
+    limit: int = Field(50, ge=1, le=200)
     cursor: str = ""
 
 
