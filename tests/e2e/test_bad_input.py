@@ -11,7 +11,9 @@ pytestmark = pytest.mark.django_db(transaction=True)
 @pytest.mark.parametrize(
     "locale, heading", [("es-ES", "Datos no válidos"), ("pl-PL", "Nieprawidłowe dane")]
 )
-def test_nul_in_the_list_search_shows_the_translated_400_page(browser, live_server, locale, heading):
+def test_nul_in_the_list_search_shows_the_translated_400_page(
+    browser, live_server, locale, heading
+):
     user = UserFactory(username="ana", role="admin")
     context = browser.new_context(viewport=PHONE, locale=locale)
     page = context.new_page()
