@@ -103,6 +103,10 @@ def test_number_past_64_bits_in_a_pages_form_is_a_400_and_changes_nothing(signed
     assert Contact.objects.filter(pk=contact.pk).exists()
 
 
+def test_number_past_64_bits_in_a_pages_path_is_a_400(signed_in):
+    assert signed_in.get(f"/contacts/{HUGE}/").status_code == 400
+
+
 def test_merge_exact_button_before_the_first_scan_says_to_scan_first(signed_in):
     response = signed_in.post("/duplicates/merge-exact/", follow=True)
     assert response.status_code == 200

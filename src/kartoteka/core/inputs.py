@@ -90,18 +90,27 @@ def check_input(values: Mapping[str, Any]) -> None:
 _WHOLE_NUMBER = re.compile(r"[+-]?\d+")
 
 
+def _form_value_problem(name: str, value: Any) -> str | None:
+    if isinstance(value, bool):
+        return None
+    if isinstance(value, int):  # a path converter's number
+        return number_problem(value)
+    if not isinstance(value, str):
+        return None
+    problem = text_problem(value) or text_problem(name)
+    if problem is None and len(value) > 18 and _WHOLE_NUMBER.fullmatch(value):
+        problem = number_problem(int(value))
+    return problem
+
+
 def check_form_input(fields: Iterable[tuple[str, list[Any]]]) -> None:
-    """The same check for a query string or form, where every value is text: each value must be
-    storable text, and one written as a whole number must fit 64 bits (pages read ids, versions
-    and counts from such fields)."""
+    """The same check for a page's query string, form and path, where values are text (or a
+    path converter's number): each text must be storable, and one written as a whole number
+    must fit 64 bits (pages read ids, versions and counts from such fields)."""
     errors: dict[str, list[str]] = {}
     for name, values in fields:
         for value in values:
-            if not isinstance(value, str):
-                continue
-            problem = text_problem(value) or text_problem(name)
-            if problem is None and len(value) > 18 and _WHOLE_NUMBER.fullmatch(value):
-                problem = number_problem(int(value))
+            problem = _form_value_problem(name, value)
             if problem:
                 errors.setdefault(name, []).append(problem)
     if errors:
