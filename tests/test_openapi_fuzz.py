@@ -64,3 +64,16 @@ def token(request, admin, sales, _keep_test_connection):
 )
 def test_api_answers_as_documented(case, token):
     case.call_and_validate(headers={"Authorization": f"Bearer {token}"}, checks=CHECKS)
+
+
+def test_every_operation_declares_the_problems_it_can_answer():
+    document = schema.raw_schema
+    for path, operations in document["paths"].items():
+        for method, operation in operations.items():
+            declared = set(operation["responses"])
+            expected = {"401", "403", "404", "422", "429"}
+            if method != "get":
+                expected |= {"400", "409"}
+            assert expected <= declared, (method, path, expected - declared)
+            problem = operation["responses"]["401"]["content"]
+            assert list(problem) == ["application/problem+json"]
