@@ -69,6 +69,7 @@ MIDDLEWARE = [
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
     "kartoteka.web.middleware.NotFoundAsPage404",
+    "kartoteka.web.middleware.RefuseUnstorableInput",
     "axes.middleware.AxesMiddleware",  # last: it turns a locked sign-in into the lock page
 ]
 

@@ -3,11 +3,15 @@
 import importlib
 
 from django.conf import settings
-from django.urls import include, path
+from django.urls import include, path, re_path
 
-from kartoteka.api import api
+from kartoteka.api import api, not_found
 
-urlpatterns = [path("api/", api.urls), path("i18n/", include("django.conf.urls.i18n"))]
+urlpatterns = [
+    path("api/", api.urls),
+    re_path(r"^api/(?P<rest>.*)$", not_found),
+    path("i18n/", include("django.conf.urls.i18n")),
+]
 
 for _app in settings.INSTALLED_APPS:
     if not _app.startswith("kartoteka.") or _app == "kartoteka.web":

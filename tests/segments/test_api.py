@@ -141,6 +141,19 @@ def test_segment_is_counted_and_lists_its_contacts_in_the_callers_scope(
     assert spread["theirs"].pk not in {c["id"] for c in as_sales["items"]}
 
 
+def test_a_shared_segments_count_is_in_the_callers_scope_in_list_and_detail(
+    admin_api, sales_api, spread
+):
+    created = admin_api.post(
+        "/api/v1/segments", {"name": "VIPs", "q": "tag:vip", "shared": True}
+    ).json()
+    detail = sales_api.get(f"/api/v1/segments/{created['id']}").json()
+    assert detail["count"] == 2 and detail["counted_at"] is None
+    (listed,) = sales_api.get("/api/v1/segments").json()
+    assert listed["count"] == 2
+    assert admin_api.get(f"/api/v1/segments/{created['id']}").json()["count"] == 3
+
+
 def test_segment_crud_and_permissions(sales_api, other_sales_api, admin_api):
     segment = sales_api.post("/api/v1/segments", {"name": "Spain", "q": "country:ES"}).json()
     path = f"/api/v1/segments/{segment['id']}"

@@ -23,6 +23,8 @@ from kartoteka.activity.schemas import (
 from kartoteka.activity.uploads import use_limited_uploads
 from kartoteka.contacts.queries import get_contact
 from kartoteka.core.errors import InvalidInput
+from kartoteka.core.inputs import check_input
+from kartoteka.core.openapi import file_response
 
 router = Router(tags=["work"])
 
@@ -189,6 +191,7 @@ def upload_file(request: HttpRequest, contact_id: int):
         raise InvalidInput("file", services.too_large_message())
     if upload is None:
         raise InvalidInput("file", _("Send the file as multipart/form-data in the field 'file'."))
+    check_input({"file": upload.name})
     return Status(201, _file(services.upload_file(request.user, contact, upload=upload)))
 
 
@@ -201,7 +204,7 @@ def get_file(request: HttpRequest, contact_id: int, file_id: int):
     "/contacts/{contact_id}/files/{file_id}/download",
     tags=["files"],
     url_name="download_file",
-    response={200: None},
+    openapi_extra=file_response("The file's bytes, in its own type", "*/*"),
 )
 def download_file(request: HttpRequest, contact_id: int, file_id: int):
     """The file's bytes, as an attachment with its safe name."""

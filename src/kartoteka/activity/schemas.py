@@ -3,6 +3,10 @@
 from datetime import datetime
 
 from ninja import Schema
+from pydantic import Field
+
+from kartoteka.activity.models import TaskStatus
+from kartoteka.core.openapi import one_of
 
 
 class BodyIn(Schema):
@@ -34,7 +38,7 @@ class CommentOut(Schema):
 class TaskIn(Schema):
     title: str
     description: str = ""
-    status: str = "open"
+    status: str = Field("open", json_schema_extra=one_of(*TaskStatus.values))
     due_at: datetime | None = None
     assignees: list[str] = []
     contacts: list[int] = []
@@ -43,7 +47,7 @@ class TaskIn(Schema):
 class TaskPatch(Schema):
     title: str | None = None
     description: str | None = None
-    status: str | None = None
+    status: str | None = Field(None, json_schema_extra=one_of(*TaskStatus.values, None))
     due_at: datetime | None = None
     assignees: list[str] | None = None
     contacts: list[int] | None = None

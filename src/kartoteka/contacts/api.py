@@ -27,6 +27,7 @@ from kartoteka.contacts.schemas import (
 )
 from kartoteka.core.cursors import decode_cursor, encode_cursor
 from kartoteka.core.errors import ErrorCollector, InvalidInput
+from kartoteka.core.openapi import one_of
 
 router = Router(tags=["contacts"])
 
@@ -107,11 +108,11 @@ class ContactFilters(Schema):
     search: str = Field("", description="Words found in the name, e-mail, phone or company")
     tag: str = ""
     owner: str = Field("", description="Username")
-    status: str = ""
-    source: str = ""
+    status: str = Field("", json_schema_extra=one_of("", *ContactStatus.values))
+    source: str = Field("", json_schema_extra=one_of("", *Source.values))
     created_from: str = Field("", description="Date or date-time (inclusive)")
     created_to: str = Field("", description="Date or date-time (exclusive)")
-    limit: int = Field(50, description=f"Page size, 1–{MAX_PAGE}")
+    limit: int = Field(50, ge=1, le=MAX_PAGE, description=f"Page size, 1–{MAX_PAGE}")
     cursor: str = Field("", description="next_cursor of the previous page")
 
 
@@ -265,7 +266,7 @@ def remove_tag(request: HttpRequest, contact_id: int, name: str):
 
 class TimelineFilters(Schema):
     kind: list[str] = Field([], description="Only these kinds (repeat the parameter)")
-    limit: int = Field(50, description=f"Page size, 1–{MAX_PAGE}")
+    limit: int = Field(50, ge=1, le=MAX_PAGE, description=f"Page size, 1–{MAX_PAGE}")
     cursor: str = ""
 
 

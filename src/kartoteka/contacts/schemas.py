@@ -6,6 +6,9 @@ from typing import Any
 from ninja import Schema
 from pydantic import ConfigDict, Field
 
+from kartoteka.contacts.models import PropertyType, Source, Status
+from kartoteka.core.openapi import one_of
+
 
 class Strict(Schema):
     """Input shapes refuse unknown fields, so a typo is a 422 instead of a silent no-op."""
@@ -69,9 +72,9 @@ class ContactFields(Strict):
     fax: str | None = None
     birthday: date | None = None
     score: int | None = None
-    status: str | None = None
+    status: str | None = Field(None, json_schema_extra=one_of(*Status.values, None))
     owners: list[str] | None = Field(None, description="Usernames")
-    source: str | None = None
+    source: str | None = Field(None, json_schema_extra=one_of(*Source.values, None))
     attribution: Attribution | None = None
     created_ip: str | None = None
     created_url: str | None = None
@@ -186,7 +189,8 @@ class PropertyIn(Strict):
     key: str
     label: str
     type: str = Field(
-        description="text, number, decimal, date, boolean, url, dictionary or multi_choice"
+        description="text, number, decimal, date, boolean, url, dictionary or multi_choice",
+        json_schema_extra=one_of(*PropertyType.values),
     )
     choices: list[str] | None = None
 

@@ -795,6 +795,14 @@ def _apply_phones(contact: Contact, cleaned: dict, changes: list) -> bool:
     return True
 
 
+def _contact_with_email(address: str) -> int | None:
+    return (
+        ContactEmail.objects.filter(email_folded=fold_email(address))
+        .values_list("contact_id", flat=True)
+        .first()
+    )
+
+
 @transaction.atomic
 def upsert_contact_by_email(
     actor: User | None,
@@ -809,15 +817,22 @@ def upsert_contact_by_email(
     A contact the actor may not see counts as taken: the actor gets a Conflict, not a write.
     """
     address = normalise_email(email, field="email")
-    existing = (
-        ContactEmail.objects.filter(email_folded=fold_email(address))
-        .values_list("contact_id", flat=True)
-        .first()
-    )
+    existing = _contact_with_email(address)
     if existing is None:
         # The address in hand is the primary one, even when `emails` lists others.
         payload = {**data, "email": address}
-        return create_contact(actor, data=payload, source=source, actor_label=actor_label), True
+        try:
+            with transaction.atomic():
+                contact = create_contact(
+                    actor, data=payload, source=source, actor_label=actor_label
+                )
+            return contact, True
+        except Conflict:
+            # The same request running at the same moment may have created it first: then
+            # this one is an update of that contact, as if it had come a moment later.
+            existing = _contact_with_email(address)
+            if existing is None:
+                raise
     contact = Contact.objects.get(pk=existing)
     if not can_edit(actor, contact):
         _raise_taken(actor, address, existing)
@@ -892,9 +907,19 @@ def _add_tags(
     for tag in tags:
         if tag.pk in have:
             continue
-        ContactTag.objects.create(
-            contact=contact, tag=tag, added_by=actor, origin=origin, origin_label=origin_label
-        )
+        try:
+            # A savepoint: another request adding the same tag at the same moment wins the
+            # unique constraint, and then the tag was simply already there.
+            with transaction.atomic():
+                ContactTag.objects.create(
+                    contact=contact,
+                    tag=tag,
+                    added_by=actor,
+                    origin=origin,
+                    origin_label=origin_label,
+                )
+        except IntegrityError:
+            continue
         timeline.record_tag_added(
             contact, actor=actor, actor_label=origin_label, tag=tag.name, origin=origin
         )

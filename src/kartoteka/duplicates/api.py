@@ -3,7 +3,7 @@ merge, matching rules."""
 
 from django.http import HttpRequest
 from django.utils.translation import gettext as _
-from ninja import Router, Status
+from ninja import Query, Router, Status
 
 from kartoteka.core.errors import Forbidden, InvalidInput, NotFound
 from kartoteka.core.scope import is_admin
@@ -45,7 +45,11 @@ MAX_LIMIT = 500
 
 
 @router.get("/duplicates", response=list[GroupOut])
-def list_groups(request: HttpRequest, after: int | None = None, limit: int = 100):
+def list_groups(
+    request: HttpRequest,
+    after: int | None = None,
+    limit: int = Query(100, ge=1, le=MAX_LIMIT),
+):
     """Groups of contacts you can see that the last scan found to be one person, most certain
     first. For the next page pass the last group's `id` as `after`."""
     if not 1 <= limit <= MAX_LIMIT:

@@ -4,6 +4,9 @@ from datetime import datetime
 from typing import Any
 
 from ninja import Schema
+from pydantic import Field
+
+from kartoteka.core.openapi import one_of
 
 
 class GroupOut(Schema):
@@ -33,7 +36,7 @@ class MergeOut(Schema):
 class RuleIn(Schema):
     name: str
     conditions: list[dict[str, Any]]
-    combine: str = "all"
+    combine: str = Field("all", json_schema_extra=one_of("all", "any"))
     min_similarity: int = 88
     confidence: int = 80
     is_active: bool = True
@@ -42,7 +45,7 @@ class RuleIn(Schema):
 class RulePatch(Schema):
     name: str | None = None
     conditions: list[dict[str, Any]] | None = None
-    combine: str | None = None
+    combine: str | None = Field(None, json_schema_extra=one_of("all", "any", None))
     min_similarity: int | None = None
     confidence: int | None = None
     is_active: bool | None = None

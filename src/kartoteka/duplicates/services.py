@@ -544,11 +544,12 @@ def merge_exact_groups(actor: User | None, *, actor_label: str = "") -> list[Mer
 
     Each group is its own transaction, so one refused group does not undo the others.
     """
+    scan = queries.last_scan()
+    if scan is None:
+        raise Conflict(_("No scan for duplicates has finished yet. Scan first, then merge."))
     records: list[MergeRecord] = []
     # A big group sharing one value (a switchboard number) is rarely one person: by hand.
-    groups = queries.stored_groups(actor, queries.last_scan()).filter(
-        exact=True, live__lte=BULK_MAX_GROUP
-    )
+    groups = queries.stored_groups(actor, scan).filter(exact=True, live__lte=BULK_MAX_GROUP)
     for group in queries.with_contact_ids(groups):
         survivor, *others = group.contact_ids
         records.extend(

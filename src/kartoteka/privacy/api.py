@@ -4,6 +4,7 @@ from django.http import HttpRequest
 from ninja import Router
 
 from kartoteka.contacts.queries import get_contact
+from kartoteka.core.openapi import file_response
 from kartoteka.privacy import services
 from kartoteka.privacy.export import zip_response
 from kartoteka.privacy.models import ForgetRecord
@@ -22,7 +23,10 @@ def forget_out(record: ForgetRecord) -> dict:
     }
 
 
-@router.get("/contacts/{contact_id}/export")
+@router.get(
+    "/contacts/{contact_id}/export",
+    openapi_extra=file_response("data.json and the contact's files", "application/zip"),
+)
 def export(request: HttpRequest, contact_id: int):
     """Everything stored about the contact (GDPR art. 15 and 20): data.json and its files."""
     return zip_response(request, contact_id)

@@ -70,7 +70,8 @@ def _named_json(request: HttpRequest, item: NamedFilter) -> dict:
         "updated_at": item.updated_at,
     }
     if isinstance(item, Segment):
-        shape.update(count=item.count, counted_at=item.counted_at)
+        count, counted_at = queries.segment_count(request.user, item)
+        shape.update(count=count, counted_at=counted_at)
     return shape
 
 

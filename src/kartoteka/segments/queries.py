@@ -37,6 +37,18 @@ def _count(actor, node, contacts: QuerySet[Contact]) -> int:
     return contacts.count()
 
 
+def segment_count(actor, segment: Segment) -> tuple[int | None, Any]:
+    """(count, counted_at) of the segment in the actor's own scope. Its owner gets the kept
+    count; anyone else a count made now of the contacts they see (counted_at None), since the
+    kept one is of the owner's scope. None when it names a custom detail deleted since."""
+    if segment.owner_id == actor.pk:
+        return segment.count, segment.counted_at
+    try:
+        return count_contacts(actor, segment.document), None
+    except InvalidInput:
+        return None, None
+
+
 def document_from(*, document: Any = None, q: str = "") -> dict:
     """One checked document from a JSON document and / or the text form (both must hold)."""
     parts = []

@@ -16,7 +16,7 @@ class Strict(Schema):
 class SearchIn(Strict):
     filter: dict[str, Any] | None = Field(None, description="A filter document")
     q: str | None = Field(None, description="The compact text form, e.g. tag:vip country:ES")
-    limit: int = 50
+    limit: int = Field(50, ge=1, le=200)
     cursor: str = Field("", description="next_cursor of the previous page")
 
 
@@ -27,7 +27,7 @@ class SearchOut(Schema):
 
 
 class PageQuery(Schema):
-    limit: int = 50
+    limit: int = Field(50, ge=1, le=200)
     cursor: str = ""
 
 
@@ -57,8 +57,12 @@ class SavedFilterOut(Schema):
 
 
 class SegmentOut(SavedFilterOut):
-    count: int | None = Field(description="Matching contacts in the owner's scope")
-    counted_at: datetime | None
+    count: int | None = Field(
+        description="Matching contacts in the caller's scope (null: it names a deleted detail)"
+    )
+    counted_at: datetime | None = Field(
+        description="When the kept count was made (the owner's); null when counted for you now"
+    )
 
 
 class FieldOut(Schema):

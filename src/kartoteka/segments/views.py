@@ -87,16 +87,12 @@ def segment_list(request: HttpRequest) -> HttpResponse:
     contacts. The kept count is the owner's view; others see a count of their own scope."""
     rows = []
     for segment in queries.segments(request.user):
-        own = segment.owner_id == request.user.pk
-        try:
-            total = segment.count if own else queries.count_contacts(request.user, segment.document)
-        except InvalidInput:  # it names a custom detail deleted since
-            total = None
+        total, counted_at = queries.segment_count(request.user, segment)
         rows.append(
             {
                 "segment": segment,
                 "count": total,
-                "counted_at": segment.counted_at if own else None,
+                "counted_at": counted_at,
                 "url": contacts_url(segment.document),
                 "can_change": services.can_change(request.user, segment),
                 "summary": describe(segment.document) if segment.document else _("Everyone"),

@@ -4,10 +4,12 @@ import json
 
 from django.http import HttpRequest, StreamingHttpResponse
 from django.utils.translation import gettext as _
-from ninja import Router, Status
+from ninja import Query, Router, Status
 
 from kartoteka.activity.uploads import use_limited_uploads
 from kartoteka.core.errors import InvalidInput
+from kartoteka.core.inputs import check_input
+from kartoteka.core.openapi import BINARY, file_response
 from kartoteka.transfer import queries, services
 from kartoteka.transfer.downloads import send_export
 from kartoteka.transfer.models import Export, Import, ProblemLevel
@@ -110,6 +112,8 @@ def create_import(request: HttpRequest):
     if upload is None:
         raise InvalidInput("file", _("Send the file as multipart/form-data in the field 'file'."))
     form = request.POST
+    # The multipart fields are read here, not by ninja: the same check as every parameter.
+    check_input({"file": upload.name, **{name: form.get(name) for name in form}})
     column_map = None
     if form.get("mapping"):
         try:
@@ -119,6 +123,7 @@ def create_import(request: HttpRequest):
         if not isinstance(column_map, dict):
             raise InvalidInput("mapping", _("mapping must be a JSON object."))
         column_map = {str(k): str(v) for k, v in column_map.items()}
+        check_input({"mapping": column_map})
     # Checked before the file is kept, so a bad value leaves no import behind.
     strict = _flag(form.get("strict"), False, "strict")
     region = services.phone_region_code(form["phone_region"]) if form.get("phone_region") else None
@@ -148,9 +153,20 @@ def get_import(request: HttpRequest, import_id: int):
     return import_out(queries.get_import(request.user, import_id))
 
 
-@router.get("/imports/{import_id}/errors", response=list[ProblemOut])
+@router.get(
+    "/imports/{import_id}/errors",
+    response=list[ProblemOut],
+    openapi_extra={
+        "responses": {
+            "200": {"content": {"text/csv": {"schema": BINARY}}},
+        }
+    },
+)
 def import_errors(
-    request: HttpRequest, import_id: int, format: str = "json", level: ProblemLevel | None = None
+    request: HttpRequest,
+    import_id: int,
+    format: str = Query("json", description="json, or csv for a CSV file"),
+    level: ProblemLevel | None = None,
 ):
     """The problems of the import's rows: `level` error (the row was rejected) or warning (the
     row was imported without that value), the line of the file the row starts on (`row`),
@@ -223,7 +239,16 @@ def get_export(request: HttpRequest, export_id: int):
     return export_out(request, queries.get_export(request.user, export_id))
 
 
-@router.get("/exports/{export_id}/file")
+@router.get(
+    "/exports/{export_id}/file",
+    openapi_extra=file_response(
+        "The exported file: CSV, XLSX or vCard, as the export's format",
+        "text/csv",
+        "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+        "text/vcard",
+        "text/x-vcard",
+    ),
+)
 def export_file(request: HttpRequest, export_id: int):
     export = queries.get_export(request.user, export_id)
     return send_export(export)

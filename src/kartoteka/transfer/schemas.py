@@ -4,6 +4,9 @@ from datetime import datetime
 from typing import Any
 
 from ninja import Schema
+from pydantic import Field
+
+from kartoteka.core.openapi import one_of
 
 
 class ImportOut(Schema):
@@ -64,13 +67,13 @@ class RevertOut(Schema):
 
 
 class ExportIn(Schema):
-    format: str = "csv"
+    format: str = Field("csv", json_schema_extra=one_of("csv", "xlsx", "vcf"))
     columns: list[str] | None = None
     q: str = ""
     filter: dict[str, Any] | None = None
     segment_id: int | None = None
     ids: list[int] | None = None
-    view: str = ""
+    view: str = Field("", json_schema_extra=one_of("", "clients"))
 
 
 class ExportOut(Schema):
