@@ -64,7 +64,7 @@ def _task_status(payload: dict, _context: Context) -> Description:
 NOTE_ADDED = TimelineKind("note_added", _("Note added"), icon="✎", describe=_rich_text)
 NOTE_EDITED = TimelineKind("note_edited", _("Note edited"), icon="✎", describe=_rich_text)
 NOTE_DELETED = TimelineKind("note_deleted", _("Note deleted"), icon="✎", counts_as_activity=False)
-COMMENT_ADDED = TimelineKind("comment_added", _("Comment"), icon="💬", describe=_rich_text)
+COMMENT_ADDED = TimelineKind("comment_added", _("Comment"), icon="❝", describe=_rich_text)
 TASK_CREATED = TimelineKind("task_created", _("Task created"), icon="☐")
 TASK_COMPLETED = TimelineKind("task_completed", _("Task completed"), icon="☑")
 TASK_STATUS_CHANGED = TimelineKind(
@@ -75,20 +75,20 @@ TASK_LINKED = TimelineKind("task_linked", _("Task linked"), icon="☐")
 TASK_UNLINKED = TimelineKind(
     "task_unlinked", _("Task unlinked"), icon="☐", counts_as_activity=False
 )
-FILE_UPLOADED = TimelineKind("file_uploaded", _("File uploaded"), icon="📎", describe=_file)
+FILE_UPLOADED = TimelineKind("file_uploaded", _("File uploaded"), icon="▤", describe=_file)
 FILE_DOWNLOADED = TimelineKind(
-    "file_downloaded", _("File downloaded"), icon="📎", describe=_file, counts_as_activity=False
+    "file_downloaded", _("File downloaded"), icon="▤", describe=_file, counts_as_activity=False
 )
 FILE_REMOVED = TimelineKind(
-    "file_removed", _("File removed"), icon="📎", describe=_file, counts_as_activity=False
+    "file_removed", _("File removed"), icon="▤", describe=_file, counts_as_activity=False
 )
 FILE_RESTORED = TimelineKind(
-    "file_restored", _("File restored"), icon="📎", describe=_file, counts_as_activity=False
+    "file_restored", _("File restored"), icon="▤", describe=_file, counts_as_activity=False
 )
 FILE_DELETED = TimelineKind(
     "file_deleted",
     _("File deleted from storage"),
-    icon="📎",
+    icon="▤",
     describe=_file,
     counts_as_activity=False,
 )

@@ -110,6 +110,8 @@ class TimelineKind:
 
 
 _kinds: dict[str, TimelineKind] = {}
+# How services name the system when it acts; shown translated.
+SYSTEM_LABEL = "system"
 
 
 def register(*kinds: TimelineKind) -> None:
@@ -211,7 +213,12 @@ def present(entry: Any, context: Context) -> dict:
     except (AttributeError, KeyError, TypeError, ValueError):
         # A payload of an older shape than its describer expects still shows its summary.
         described = summary_text(entry.payload or {}, context)
-    actor = entry.actor.display_name if entry.actor_id else (entry.actor_label or _("System"))
+    if entry.actor_id:
+        actor = entry.actor.display_name
+    elif entry.actor_label in ("", SYSTEM_LABEL):
+        actor = _("System")
+    else:
+        actor = entry.actor_label
     return {
         "entry": entry,
         "kind": str(kind.label),

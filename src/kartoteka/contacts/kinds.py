@@ -89,7 +89,7 @@ def _deleted(payload: dict, _context: Context) -> Description:
     return Description(text=f"#{payload['contact_id']}" if payload.get("contact_id") else "")
 
 
-CREATED = TimelineKind("created", _("Created"), icon="＋", describe=_created)
+CREATED = TimelineKind("created", _("Created"), icon="+", describe=_created)
 UPDATED = TimelineKind(
     "updated", _("Edited"), icon="✎", describe=_updated, counts_as_activity=False
 )

@@ -20,7 +20,7 @@ def _exported(payload: dict, _context: Context) -> Description:
 
 # Requests about the contact's data, not activity with the contact.
 MONITORING_STOPPED = TimelineKind(
-    "monitoring_stopped", _("Monitoring stopped"), icon="⏸", counts_as_activity=False
+    "monitoring_stopped", _("Monitoring stopped"), icon="■", counts_as_activity=False
 )
 MONITORING_STARTED = TimelineKind(
     "monitoring_started", _("Monitoring started"), icon="▶", counts_as_activity=False
