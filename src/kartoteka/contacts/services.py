@@ -484,7 +484,12 @@ def create_contact(
     label = _label(actor, actor_label)
     timeline.record_entry(
         kinds.created(
-            contact, actor=actor, actor_label=label, source=contact.source, email=contact.email
+            contact,
+            actor=actor,
+            actor_label=label,
+            source=contact.source,
+            email=contact.email,
+            occurred_at=contact.created_at,
         )
     )
     if tags:

@@ -347,6 +347,9 @@ def _merge_one(
             undo_until=record.expires_at,
         )
     )
+    if merged.last_activity_at:
+        # The merged contact's timeline is the survivor's now, and so is its latest activity.
+        contacts.move_last_activity({survivor.pk: merged.last_activity_at})
     events.publish(
         "contact.merged",
         contact_id=survivor.pk,
