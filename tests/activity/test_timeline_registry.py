@@ -161,3 +161,16 @@ def test_api_and_page_page_through_entries_of_the_same_moment_without_gaps(
     assert len(seen) == len(set(seen))  # no entry twice
     first = _section(sales_client, contact)
     assert first.count("entry-") == 25
+
+
+def test_payload_values_json_cannot_hold_are_kept_as_text(registry, contact):
+    import decimal
+
+    registry.register(CALL_LOGGED)
+    entry = services.record_entry(
+        CALL_LOGGED.entry(
+            contact, payload={"minutes": decimal.Decimal("1.5"), "with": dt.date(2026, 5, 4)}
+        )
+    )
+    entry.refresh_from_db()
+    assert entry.payload == {"minutes": "1.5", "with": "2026-05-04"}

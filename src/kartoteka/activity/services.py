@@ -51,16 +51,6 @@ from kartoteka.core.normalise import clean_text
 from kartoteka.core.scope import can_see_contact, is_admin, visible_contacts
 
 
-def _json_safe(value: Any) -> Any:
-    if value is None or isinstance(value, (str, int, float, bool)):
-        return value
-    if isinstance(value, (list, tuple)):
-        return [_json_safe(v) for v in value]
-    if isinstance(value, dict):
-        return {str(k): _json_safe(v) for k, v in value.items()}
-    return str(value)
-
-
 def record_entry(entry: Entry) -> Activity:
     """Write one timeline entry (the row-by-row form), in the caller's transaction; an entry
     that counts as activity moves its contact's last-activity time forward."""
@@ -106,7 +96,7 @@ def activity_entry(
         contact,
         actor=actor,
         actor_label=actor_label,
-        payload=_json_safe(payload or {}),
+        payload=payload,
         detail=detail,
         occurred_at=occurred_at,
     )

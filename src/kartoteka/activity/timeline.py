@@ -103,10 +103,21 @@ class TimelineKind:
             occurred_at=occurred_at or timezone.now(),
             actor_id=getattr(actor, "pk", actor),
             actor_label=actor_label,
-            payload=payload or {},
+            payload=json_safe(payload) if payload else {},
             detail_type=detail._meta.label_lower if detail is not None else "",
             detail_id=detail.pk if detail is not None else None,
         )
+
+
+def json_safe(value: Any) -> Any:
+    """`value` with anything JSON cannot hold (dates, decimals) as text."""
+    if value is None or isinstance(value, (str, int, float, bool)):
+        return value
+    if isinstance(value, (list, tuple)):
+        return [json_safe(v) for v in value]
+    if isinstance(value, dict):
+        return {str(k): json_safe(v) for k, v in value.items()}
+    return str(value)
 
 
 _kinds: dict[str, TimelineKind] = {}
@@ -208,11 +219,12 @@ def present(entry: Any, context: Context) -> dict:
     """What the timeline shows of a stored entry (an Activity): kind label and icon, who did
     it, and its description in the reader's language."""
     kind = get(entry.kind)
+    payload = entry.payload if isinstance(entry.payload, dict) else {}
     try:
-        described = kind.describe(entry.payload or {}, context)
+        described = kind.describe(payload, context)
     except (AttributeError, KeyError, TypeError, ValueError):
         # A payload of an older shape than its describer expects still shows its summary.
-        described = summary_text(entry.payload or {}, context)
+        described = summary_text(payload, context)
     if entry.actor_id:
         actor = entry.actor.display_name
     elif entry.actor_label in ("", SYSTEM_LABEL):
