@@ -174,3 +174,21 @@ def test_payload_values_json_cannot_hold_are_kept_as_text(registry, contact):
     )
     entry.refresh_from_db()
     assert entry.payload == {"minutes": "1.5", "with": "2026-05-04"}
+
+
+@pytest.mark.parametrize(
+    "params",
+    [
+        {"kind": "note\x00added"},
+        {"kind": "x" * 500},
+        {"before": "2026-01-01T00:00:00", "before_id": "²"},
+    ],
+)
+def test_odd_timeline_parameters_answer_a_page_not_an_error(sales_client, contact, params):
+    url = reverse("web:timeline-more", kwargs={"contact_id": contact.pk})
+    assert sales_client.get(url, params).status_code == 200
+
+
+def test_a_kind_filter_with_a_nul_byte_in_the_api_is_not_a_server_error(sales_api, contact):
+    response = sales_api.get(f"/api/v1/contacts/{contact.pk}/timeline", kind="a\x00b")
+    assert response.status_code < 500

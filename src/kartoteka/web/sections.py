@@ -37,7 +37,9 @@ def timeline_page(request: HttpRequest, contact) -> dict:
     except ValueError:  # well-formed but impossible, e.g. month 13: start from the top
         before = None
     before_id = request.GET.get("before_id", "")
-    after = (before, int(before_id)) if before and before_id.isdigit() else None
+    after = (
+        (before, int(before_id)) if before and before_id.isascii() and before_id.isdigit() else None
+    )
     page, next_after = activity_queries.timeline_page(
         request.user, contact.pk, after=after, limit=TIMELINE_PAGE, kinds=[kind] if kind else None
     )
