@@ -174,11 +174,11 @@ def test_dry_run_counts_a_repeated_email_as_one_new_contact_then_an_update(admin
 
 
 def test_the_card_timeline_names_the_tags_in_the_created_entry(admin, tmp_path):
-    from kartoteka.web.sections import describe
+    from kartoteka.activity import timeline
 
     run(admin, write(tmp_path, "people.csv", CSV))
     entry = Activity.objects.get(contact__email="ana@example.com", kind="created")
-    assert describe(entry, {})["text"] == "vip"
+    assert timeline.present(entry, timeline.Context())["text"] == "vip"
 
 
 def test_imported_contacts_are_found_by_text_search_and_in_the_recency_ladder(admin, tmp_path):

@@ -9,10 +9,11 @@ class ActivityConfig(AppConfig):
     label = "activity"
 
     def ready(self) -> None:
-        from kartoteka.activity import services, views
+        from kartoteka.activity import kinds, services, timeline, views
         from kartoteka.core import events
         from kartoteka.web import registry
 
+        timeline.register(*kinds.KINDS)
         events.subscribe("contact.deleted", services.erase_stored_files)
 
         # Offered on every card, even empty: each section carries its own "add" form.

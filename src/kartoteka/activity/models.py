@@ -7,36 +7,11 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 
-class Kind(models.TextChoices):
-    CREATED = "created", "Created"
-    UPDATED = "updated", "Edited"
-    DELETED = "deleted", "Deleted"
-    TAG_ADDED = "tag_added", "Tag added"
-    TAG_REMOVED = "tag_removed", "Tag removed"
-    OWNERS_CHANGED = "owners_changed", "Owners changed"
-    STATUS_CHANGED = "status_changed", "Status changed"
-    NOTE_ADDED = "note_added", "Note added"
-    NOTE_EDITED = "note_edited", "Note edited"
-    NOTE_DELETED = "note_deleted", "Note deleted"
-    COMMENT_ADDED = "comment_added", "Comment"
-    TASK_CREATED = "task_created", "Task created"
-    TASK_COMPLETED = "task_completed", "Task completed"
-    TASK_STATUS_CHANGED = "task_status_changed", "Task status changed"
-    TASK_REASSIGNED = "task_reassigned", "Task reassigned"
-    TASK_LINKED = "task_linked", "Task linked"
-    TASK_UNLINKED = "task_unlinked", "Task unlinked"
-    FILE_UPLOADED = "file_uploaded", "File uploaded"
-    FILE_DOWNLOADED = "file_downloaded", "File downloaded"
-    FILE_REMOVED = "file_removed", "File removed"
-    FILE_RESTORED = "file_restored", "File restored"
-    FILE_DELETED = "file_deleted", "File deleted from storage"
-
-
 class Activity(models.Model):
     """One entry of a contact's timeline. Rows are only ever added (and erased by privacy tools).
 
-    `kind` is free text so that later apps add their own kinds (note, call, visit, …) without a
-    migration here; the `Kind` choices list the ones this app records.
+    `kind` is free text: each app registers its kinds (label, description, whether they count
+    as activity) in the timeline registry, activity/timeline.py, without a migration here.
     """
 
     # db_index=False: the timeline index (contact, occurred_at, id) serves look-ups by contact.

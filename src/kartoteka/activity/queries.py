@@ -26,8 +26,42 @@ def timeline(actor, contact_id: int, *, kinds: list[str] | None = None) -> Query
         contact_id=contact_id, contact__in=visible_contacts(actor).filter(pk=contact_id)
     ).select_related("actor")
     if kinds:
-        entries = entries.filter(kind__in=kinds)
+        # A kind no entry can have (too long, a NUL byte PostgreSQL refuses) matches nothing.
+        entries = entries.filter(kind__in=[k for k in kinds if len(k) <= 40 and "\x00" not in k])
     return entries.order_by("-occurred_at", "-id")
+
+
+MAX_ID = 2**63 - 1
+
+
+def timeline_page(
+    actor,
+    contact_id: int,
+    *,
+    after: tuple[datetime, int] | None = None,
+    limit: int,
+    kinds: list[str] | None = None,
+) -> tuple[list[Activity], tuple[datetime, int] | None]:
+    """One page of a contact's timeline, newest first, after the entry (occurred_at, id); and
+    the (occurred_at, id) to ask for the next page with, None after the last. The API and the
+    card's "load more" both page through this."""
+    entries = timeline(actor, contact_id, kinds=kinds)
+    if after is not None:
+        when, entry_id = after
+        entry_id = min(max(entry_id, 0), MAX_ID)  # a cursor's id never overflows a query
+        # "At or before the time" bounds the index range; the exclusion drops the entries at
+        # that very time already shown.
+        entries = entries.filter(occurred_at__lte=when).exclude(occurred_at=when, id__gte=entry_id)
+    items = list(entries[: limit + 1])
+    last = items[limit - 1] if len(items) > limit else None
+    return items[:limit], (last.occurred_at, last.pk) if last else None
+
+
+def kinds_on_timeline(actor, contact_id: int) -> list[str]:
+    """The kinds of entry a contact's timeline holds, for its "show only" choice."""
+    return list(
+        timeline(actor, contact_id).values_list("kind", flat=True).order_by("kind").distinct()
+    )
 
 
 # --------------------------------------------------------------------------------------------

@@ -10,7 +10,7 @@ import hashlib
 import re
 import unicodedata
 import uuid
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Sequence
 from datetime import datetime
 from typing import Any
 
@@ -26,6 +26,7 @@ from django.utils.translation import gettext as _
 
 from kartoteka.accounts.models import User
 from kartoteka.accounts.queries import users_by_username
+from kartoteka.activity import kinds, timeline
 from kartoteka.activity.filecheck import (
     HEAD_BYTES,
     content_type_for,
@@ -37,7 +38,6 @@ from kartoteka.activity.models import (
     Activity,
     Comment,
     ContactFile,
-    Kind,
     Note,
     Notification,
     NotificationKind,
@@ -46,6 +46,7 @@ from kartoteka.activity.models import (
     TaskContact,
     TaskStatus,
 )
+from kartoteka.activity.timeline import Entry, TimelineKind
 from kartoteka.core import events
 from kartoteka.core.errors import ErrorCollector, Forbidden, InvalidInput, NotFound
 from kartoteka.core.normalise import clean_text
@@ -53,19 +54,60 @@ from kartoteka.core.scope import can_see_contact, is_admin, visible_contacts
 from kartoteka.duplicates.relations import MENTIONS, Mentions
 
 
-def _json_safe(value: Any) -> Any:
-    if value is None or isinstance(value, (str, int, float, bool)):
-        return value
-    if isinstance(value, (list, tuple)):
-        return [_json_safe(v) for v in value]
-    if isinstance(value, dict):
-        return {str(k): _json_safe(v) for k, v in value.items()}
-    return str(value)
+def record_entry(entry: Entry) -> Activity:
+    """Write one timeline entry (the row-by-row form), in the caller's transaction; an entry
+    that counts as activity moves its contact's last-activity time forward."""
+    written = Activity.objects.create(**entry._asdict())
+    timeline.activity_recorded([entry])
+    return written
+
+
+def record_many(
+    entries: Sequence[Entry],
+    *,
+    insert: Callable[[list[str], Sequence[Entry]], Any] | None = None,
+) -> None:
+    """Write many timeline entries at once (the bulk form), in the caller's transaction, and
+    move the last-activity time of their contacts in one statement.
+
+    `insert(fields, rows)` is how a bulk loader writes rows (its multi-row INSERT or COPY);
+    without it the ORM writes them in batches.
+    """
+    if not entries:
+        return
+    if insert is None:
+        Activity.objects.bulk_create((Activity(**e._asdict()) for e in entries), batch_size=1000)
+    else:
+        insert(list(Entry._fields), entries)
+    timeline.activity_recorded(entries)
+
+
+def activity_entry(
+    contact,
+    kind: str | TimelineKind,
+    *,
+    actor=None,
+    actor_label: str = "",
+    payload: dict | None = None,
+    detail=None,
+    occurred_at: datetime | None = None,
+) -> Entry:
+    """An entry of any kind, for the kinds whose app has no typed constructor (yet) and for
+    tests; apps record their own kinds through their typed constructors."""
+    found = kind if isinstance(kind, TimelineKind) else timeline.get(kind)
+    return found.entry(
+        contact,
+        actor=actor,
+        actor_label=actor_label,
+        payload=payload,
+        detail=detail,
+        occurred_at=occurred_at,
+    )
 
 
 def record(
     contact,
-    kind: str,
+    kind: str | TimelineKind,
     *,
     actor=None,
     actor_label: str = "",
@@ -73,111 +115,17 @@ def record(
     detail=None,
     occurred_at: datetime | None = None,
 ) -> Activity:
-    """Add one timeline entry. `detail` is the model instance the entry points to, if any."""
-    return Activity.objects.create(
-        contact=contact,
-        kind=kind,
-        occurred_at=occurred_at or timezone.now(),
-        actor=actor,
-        actor_label=actor_label,
-        payload=_json_safe(payload or {}),
-        detail_type=detail._meta.label_lower if detail is not None else "",
-        detail_id=detail.pk if detail is not None else None,
-    )
-
-
-def activity_entry(
-    contact,
-    kind: str,
-    *,
-    actor=None,
-    actor_label: str = "",
-    payload: dict | None = None,
-    occurred_at: datetime,
-) -> Activity:
-    """An unsaved timeline entry for `record_many` (bulk loads such as demo data)."""
-    return Activity(
-        contact=contact,
-        kind=kind,
-        occurred_at=occurred_at,
-        actor=actor,
-        actor_label=actor_label,
-        payload=_json_safe(payload or {}),
-    )
-
-
-def record_many(entries: list[Activity]) -> None:
-    """Add many entries made by `activity_entry` in a few INSERTs."""
-    Activity.objects.bulk_create(entries, batch_size=1000)
-
-
-def record_created(contact, *, actor=None, actor_label: str = "", source: str = "") -> Activity:
-    return record(
-        contact,
-        Kind.CREATED,
-        actor=actor,
-        actor_label=actor_label,
-        payload={"source": source, "email": contact.email},
-    )
-
-
-def record_updated(
-    contact, *, actor=None, actor_label: str = "", changes: list[dict]
-) -> Activity | None:
-    """`changes` is a list of {"field", "old", "new"}; nothing is recorded when it is empty."""
-    if not changes:
-        return None
-    return record(
-        contact, Kind.UPDATED, actor=actor, actor_label=actor_label, payload={"changes": changes}
-    )
-
-
-def record_status_changed(
-    contact, *, actor=None, actor_label: str = "", old: str, new: str
-) -> Activity:
-    return record(
-        contact,
-        Kind.STATUS_CHANGED,
-        actor=actor,
-        actor_label=actor_label,
-        payload={"old": old, "new": new},
-    )
-
-
-def record_owners_changed(
-    contact, *, actor=None, actor_label: str = "", old: list[str], new: list[str]
-) -> Activity:
-    return record(
-        contact,
-        Kind.OWNERS_CHANGED,
-        actor=actor,
-        actor_label=actor_label,
-        payload={"old": old, "new": new},
-    )
-
-
-def record_tag_added(
-    contact, *, actor=None, actor_label: str = "", tag: str, origin: str
-) -> Activity:
-    return record(
-        contact,
-        Kind.TAG_ADDED,
-        actor=actor,
-        actor_label=actor_label,
-        payload={"tag": tag, "origin": origin},
-    )
-
-
-def record_tag_removed(contact, *, actor=None, actor_label: str = "", tag: str) -> Activity:
-    return record(
-        contact, Kind.TAG_REMOVED, actor=actor, actor_label=actor_label, payload={"tag": tag}
-    )
-
-
-def record_deleted(contact_id: int, *, actor=None, actor_label: str = "") -> Activity:
-    """Kept without the contact (which is gone) and without personal data."""
-    return record(
-        None, Kind.DELETED, actor=actor, actor_label=actor_label, payload={"contact_id": contact_id}
+    """Write one entry of any kind: record_entry(activity_entry(...))."""
+    return record_entry(
+        activity_entry(
+            contact,
+            kind,
+            actor=actor,
+            actor_label=actor_label,
+            payload=payload,
+            detail=detail,
+            occurred_at=occurred_at,
+        )
     )
 
 
@@ -185,7 +133,6 @@ def record_deleted(contact_id: int, *, actor=None, actor_label: str = "") -> Act
 # Shared helpers
 
 MAX_BODY = 20_000
-SUMMARY_LENGTH = 140
 _CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f\u202a-\u202e\u2066-\u2069]")
 
 
@@ -203,12 +150,6 @@ def _clean_body(value: object, *, field: str = "body") -> str:
             % {"max_body": MAX_BODY, "len_text": len(text)},
         )
     return text
-
-
-def _summary(text: str) -> str:
-    """One short line for the timeline and notifications."""
-    line = " ".join(text.split())
-    return line if len(line) <= SUMMARY_LENGTH else line[: SUMMARY_LENGTH - 1] + "…"
 
 
 def _require_contact_access(actor: User | None, contact) -> None:
@@ -229,16 +170,6 @@ def can_change_note(actor: User | None, note: Note) -> bool:
 # Notes
 
 
-def _record_note(kind: str, note: Note, *, actor: User | None, detail: Note | None) -> Activity:
-    return record(
-        note.contact,
-        kind,
-        actor=actor,
-        payload={"summary": _summary(note.body), "note_id": note.pk},
-        detail=detail,
-    )
-
-
 @transaction.atomic
 def add_note(actor: User | None, contact, *, body: object) -> Note:
     _require_contact_access(actor, contact)
@@ -252,7 +183,7 @@ def add_note(actor: User | None, contact, *, body: object) -> Note:
         created_at=now,
         updated_at=now,
     )
-    _record_note(Kind.NOTE_ADDED, note, actor=actor, detail=note)
+    record_entry(kinds.note_entry(kinds.NOTE_ADDED, note, actor=actor))
     events.publish("note.added", contact_id=contact.pk, note_id=note.pk)
     return note
 
@@ -269,7 +200,7 @@ def edit_note(actor: User | None, note: Note, *, body: object) -> Note:
     note.body_html = render_markdown(text)
     note.updated_at = timezone.now()
     note.save(update_fields=["body", "body_html", "updated_at"])
-    _record_note(Kind.NOTE_EDITED, note, actor=actor, detail=note)
+    record_entry(kinds.note_entry(kinds.NOTE_EDITED, note, actor=actor))
     events.publish("note.edited", contact_id=note.contact_id, note_id=note.pk)
     return note
 
@@ -279,7 +210,7 @@ def delete_note(actor: User | None, note: Note) -> None:
     _require_contact_access(actor, note.contact)
     if not can_change_note(actor, note):
         raise Forbidden(_("Only the note's author or an admin may delete it."))
-    _record_note(Kind.NOTE_DELETED, note, actor=actor, detail=None)
+    record_entry(kinds.note_entry(kinds.NOTE_DELETED, note, actor=actor, kept=False))
     contact_id, note_id = note.contact_id, note.pk
     note.delete()
     events.publish("note.deleted", contact_id=contact_id, note_id=note_id)
@@ -308,17 +239,8 @@ def add_comment(actor: User | None, contact, *, body: object) -> Comment:
         created_at=timezone.now(),
     )
     comment.mentions.set(reachable)
-    record(
-        contact,
-        Kind.COMMENT_ADDED,
-        actor=actor,
-        payload={
-            "summary": _summary(text),
-            "body": text,
-            "html": comment.body_html,
-            "mentions": sorted(u.username for u in reachable),
-        },
-        detail=comment,
+    record_entry(
+        kinds.comment_entry(comment, actor=actor, mentions=sorted(u.username for u in reachable))
     )
     for user in reachable:
         if user != actor:
@@ -328,7 +250,7 @@ def add_comment(actor: User | None, contact, *, body: object) -> Comment:
                 actor=actor,
                 contact=contact,
                 comment=comment,
-                text=_summary(text),
+                text=kinds.summary(text),
             )
     comment.unreachable_mentions = sorted(u.username for u in named.values() if u not in reachable)
     events.publish(
@@ -493,21 +415,18 @@ def _clean_task_contacts(actor: User | None, value: object, errors: ErrorCollect
     return [by_id[i] for i in ids if i in by_id]
 
 
-def _task_payload(task: Task, **extra: Any) -> dict[str, Any]:
-    return {"summary": task.title, "task_id": task.pk, "status": task.status, **extra}
-
-
 def _record_on_contacts(
-    task: Task, kind: str, contacts: Iterable, *, actor: User | None, actor_label: str, **extra
+    task: Task,
+    kind: TimelineKind,
+    contacts: Iterable,
+    *,
+    actor: User | None,
+    actor_label: str,
+    **extra,
 ) -> None:
     for contact in contacts:
-        record(
-            contact,
-            kind,
-            actor=actor,
-            actor_label=actor_label,
-            payload=_task_payload(task, **extra),
-            detail=task,
+        record_entry(
+            kinds.task_entry(kind, task, contact, actor=actor, actor_label=actor_label, **extra)
         )
 
 
@@ -565,7 +484,7 @@ def create_task(actor: User | None, *, data: dict[str, Any], actor_label: str = 
     TaskContact.objects.bulk_create(TaskContact(task=task, contact=c) for c in contacts)
     _record_on_contacts(
         task,
-        Kind.TASK_CREATED,
+        kinds.TASK_CREATED,
         contacts,
         actor=actor,
         actor_label=actor_label,
@@ -603,7 +522,7 @@ def update_task(
         _replace_task_contacts(actor, task, cleaned["contacts"], actor_label=actor_label)
     linked = list(task.contacts.all())
     if task.status != old_status:
-        kind = Kind.TASK_COMPLETED if task.status == TaskStatus.DONE else Kind.TASK_STATUS_CHANGED
+        kind = kinds.TASK_COMPLETED if task.status == TaskStatus.DONE else kinds.TASK_STATUS_CHANGED
         _record_on_contacts(
             task, kind, linked, actor=actor, actor_label=actor_label, old_status=old_status
         )
@@ -628,7 +547,7 @@ def _reassign(
     TaskAssignee.objects.bulk_create(TaskAssignee(task=task, user=u) for u in users if u not in old)
     _record_on_contacts(
         task,
-        Kind.TASK_REASSIGNED,
+        kinds.TASK_REASSIGNED,
         linked,
         actor=actor,
         actor_label=actor_label,
@@ -650,13 +569,13 @@ def _replace_task_contacts(actor: User | None, task: Task, contacts: list, *, ac
         if contact_id not in current:
             TaskContact.objects.create(task=task, contact=contact)
             _record_on_contacts(
-                task, Kind.TASK_LINKED, [contact], actor=actor, actor_label=actor_label
+                task, kinds.TASK_LINKED, [contact], actor=actor, actor_label=actor_label
             )
     for contact_id, contact in current.items():
         if contact_id not in wanted:
             TaskContact.objects.filter(task=task, contact=contact).delete()
             _record_on_contacts(
-                task, Kind.TASK_UNLINKED, [contact], actor=actor, actor_label=actor_label
+                task, kinds.TASK_UNLINKED, [contact], actor=actor, actor_label=actor_label
             )
 
 
@@ -667,7 +586,9 @@ def link_task_contact(actor: User | None, task: Task, contact, *, actor_label: s
     _require_contact_access(actor, contact)
     if not TaskContact.objects.filter(task=task, contact=contact).exists():
         TaskContact.objects.create(task=task, contact=contact)
-        _record_on_contacts(task, Kind.TASK_LINKED, [contact], actor=actor, actor_label=actor_label)
+        _record_on_contacts(
+            task, kinds.TASK_LINKED, [contact], actor=actor, actor_label=actor_label
+        )
         events.publish("task.linked", task_id=task.pk, contact_id=contact.pk)
     return task
 
@@ -679,7 +600,7 @@ def unlink_task_contact(actor: User | None, task: Task, contact, *, actor_label:
     _require_contact_access(actor, contact)
     if TaskContact.objects.filter(task=task, contact=contact).delete()[0]:
         _record_on_contacts(
-            task, Kind.TASK_UNLINKED, [contact], actor=actor, actor_label=actor_label
+            task, kinds.TASK_UNLINKED, [contact], actor=actor, actor_label=actor_label
         )
         events.publish("task.unlinked", task_id=task.pk, contact_id=contact.pk)
     return task
@@ -751,7 +672,7 @@ def upload_file(
                 uploaded_by=actor,
                 uploaded_at=timezone.now(),
             )
-            _record_file(Kind.FILE_UPLOADED, attached, actor=actor, event="file.uploaded")
+            _record_file(kinds.FILE_UPLOADED, attached, actor=actor, event="file.uploaded")
     except BaseException:
         default_storage.delete(stored)
         raise
@@ -759,23 +680,10 @@ def upload_file(
 
 
 def _record_file(
-    kind: str, attached: ContactFile, *, actor: User | None, event: str, **extra: Any
+    kind: TimelineKind, attached: ContactFile, *, actor: User | None, event: str
 ) -> Activity:
     """The timeline entry and the domain event of something done to a file."""
-    entry = record(
-        attached.contact,
-        kind,
-        actor=actor,
-        payload={
-            "summary": f"{attached.name} ({filesizeformat(attached.size)})",
-            "name": attached.name,
-            "size": attached.size,
-            "file_id": attached.pk,
-            **extra,
-        },
-        # A file deleted from storage has no row left to point to.
-        detail=attached if kind != Kind.FILE_DELETED else None,
-    )
+    entry = record_entry(kinds.file_entry(kind, attached, actor=actor))
     events.publish(event, contact_id=attached.contact_id, file_id=attached.pk)
     return entry
 
@@ -784,7 +692,7 @@ def _record_file(
 def record_file_downloaded(actor: User | None, attached: ContactFile) -> Activity:
     """Downloads land on the timeline so the team knows who took a copy."""
     _require_contact_access(actor, attached.contact)
-    return _record_file(Kind.FILE_DOWNLOADED, attached, actor=actor, event="file.downloaded")
+    return _record_file(kinds.FILE_DOWNLOADED, attached, actor=actor, event="file.downloaded")
 
 
 @transaction.atomic
@@ -795,7 +703,7 @@ def remove_file(actor: User | None, attached: ContactFile) -> ContactFile:
         attached.removed_at = timezone.now()
         attached.removed_by = actor
         attached.save(update_fields=["removed_at", "removed_by"])
-        _record_file(Kind.FILE_REMOVED, attached, actor=actor, event="file.removed")
+        _record_file(kinds.FILE_REMOVED, attached, actor=actor, event="file.removed")
     return attached
 
 
@@ -806,7 +714,7 @@ def restore_file(actor: User | None, attached: ContactFile) -> ContactFile:
         attached.removed_at = None
         attached.removed_by = None
         attached.save(update_fields=["removed_at", "removed_by"])
-        _record_file(Kind.FILE_RESTORED, attached, actor=actor, event="file.restored")
+        _record_file(kinds.FILE_RESTORED, attached, actor=actor, event="file.restored")
     return attached
 
 
@@ -820,7 +728,7 @@ def delete_file(actor: User | None, attached: ContactFile) -> None:
     _require_contact_access(actor, attached.contact)
     if not can_delete_file(actor, attached):
         raise Forbidden(_("Only the person who uploaded the file or an admin may delete it."))
-    _record_file(Kind.FILE_DELETED, attached, actor=actor, event="file.deleted")
+    _record_file(kinds.FILE_DELETED, attached, actor=actor, event="file.deleted")
     stored = attached.file.name
     attached.delete()
     # The bytes go only once the row is gone for sure.

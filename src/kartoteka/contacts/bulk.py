@@ -23,7 +23,9 @@ from django.utils.translation import gettext as _
 
 from kartoteka.accounts.models import User
 from kartoteka.activity import services as timeline
-from kartoteka.activity.models import Activity, Kind
+from kartoteka.activity.models import Activity
+from kartoteka.activity.timeline import Entry
+from kartoteka.contacts import kinds
 from kartoteka.contacts.models import (
     Company,
     Contact,
@@ -589,11 +591,11 @@ def _upsert_distinct(
         dry_run=dry_run,
     )
     now = timezone.now()
-    activities: list[dict[str, Any]] = []
+    activities: list[Entry] = []
     _create(new_rows, options, tags, companies, now, result, dry_run=dry_run)
     _update(existing_rows, options, tags, companies, now, activities, result, dry_run=dry_run)
     if not dry_run:
-        insert_values(Activity, _ACTIVITY_FIELDS, activities)
+        timeline.record_many(activities, insert=functools.partial(insert_values, Activity))
     return result
 
 
@@ -814,7 +816,6 @@ def _create(rows, options, tags, companies, now, result, *, dry_run: bool) -> No
     ids = _insert_contacts([*_NEW_SCALARS, *_CONTACT_COLUMNS], contacts)
     emails, phone_rows, owner_rows, tag_rows, created = [], [], [], [], []
     actor_id = _actor_id(options)
-    payload_of = _adapter(Activity._meta.get_field("payload"))
     owner_ids = [user.pk for user in owners]
     for (number, cleaned), contact_id, source, row in zip(
         rows, ids, sources, prepared, strict=True
@@ -829,12 +830,7 @@ def _create(rows, options, tags, companies, now, result, *, dry_run: bool) -> No
             phone_rows.append((contact_id, phone, index == 0, stamp))
         for user_id in owner_ids:
             owner_rows.append((contact_id, user_id, stamp))
-        payload = {"source": source, "email": email}
         names = _row_tags(cleaned, options)
-        if names:
-            # The tags a contact arrives with are part of its one "created" entry: a timeline
-            # row per tag as well would double what a large import writes.
-            payload["tags"] = [tags[name.casefold()].name for name in names]
         for name in names:
             tag_rows.append(
                 (
@@ -847,7 +843,17 @@ def _create(rows, options, tags, companies, now, result, *, dry_run: bool) -> No
                 )
             )
         created.append(
-            (contact_id, Kind.CREATED, stamp, actor_id, options.label, payload_of(payload))
+            kinds.created(
+                contact_id,
+                actor=actor_id,
+                actor_label=options.label,
+                source=source,
+                email=email,
+                # The tags a contact arrives with are part of its one "created" entry: a
+                # timeline row per tag as well would double what a large import writes.
+                tags=[tags[name.casefold()].name for name in names],
+                occurred_at=now,
+            )
         )
     _insert_timeline_of_new_contacts(created, ids)
     events.publish_many("contact.created", [{"contact_id": i, "actor_id": actor_id} for i in ids])
@@ -892,8 +898,8 @@ def _insert_contacts(names: list[str], values: list[tuple]) -> list[int]:
     return ids
 
 
-def _insert_timeline_of_new_contacts(entries: list[tuple], ids: list[int]) -> None:
-    """Insert the timeline entries of contacts just created (ids in order).
+def _insert_timeline_of_new_contacts(entries: list[Entry], ids: list[int]) -> None:
+    """Record the timeline entries of contacts just created (ids in order).
 
     On SQLite segments' recency ladder (segments.models.ActivityRecency, kept by a row trigger
     that recounts the contact's entries of that kind) is filled for the whole batch by one
@@ -901,19 +907,23 @@ def _insert_timeline_of_new_contacts(entries: list[tuple], ids: list[int]) -> No
     per row, the trigger cost about 90 µs, more than everything else a new contact writes.
     These contacts had no entries and no ladder rows before, so the result is the same.
     """
-    with _row_trigger_suspended(_RECENCY_TRIGGER) as suspended:
-        insert_values(Activity, _ACTIVITY_FIELDS, entries, prepared=True)
-        if suspended and entries:
-            with connection.cursor() as cursor:
-                cursor.execute(
-                    f"INSERT INTO {_RECENCY_TABLE} (contact_id, kind, rank, occurred_at)"
-                    " SELECT contact_id, kind, rank, occurred_at FROM ("
-                    " SELECT contact_id, kind, occurred_at, row_number() OVER"
-                    " (PARTITION BY contact_id, kind ORDER BY occurred_at DESC) AS rank"
-                    " FROM activity_activity WHERE contact_id BETWEEN %s AND %s) ranked"
-                    " WHERE rank <= %s",
-                    [ids[0], ids[-1], RECENCY_RANKS],
-                )
+
+    def insert(fields: list[str], rows: list[Entry]) -> None:
+        with _row_trigger_suspended(_RECENCY_TRIGGER) as suspended:
+            insert_values(Activity, fields, rows)
+            if suspended:
+                with connection.cursor() as cursor:
+                    cursor.execute(
+                        f"INSERT INTO {_RECENCY_TABLE} (contact_id, kind, rank, occurred_at)"
+                        " SELECT contact_id, kind, rank, occurred_at FROM ("
+                        " SELECT contact_id, kind, occurred_at, row_number() OVER"
+                        " (PARTITION BY contact_id, kind ORDER BY occurred_at DESC) AS rank"
+                        " FROM activity_activity WHERE contact_id BETWEEN %s AND %s) ranked"
+                        " WHERE rank <= %s",
+                        [ids[0], ids[-1], RECENCY_RANKS],
+                    )
+
+    timeline.record_many(entries, insert=insert)
 
 
 @contextmanager
@@ -938,14 +948,6 @@ def _row_trigger_suspended(name: str) -> Iterator[bool]:
             yield True
         finally:
             cursor.execute(found[0])
-
-
-_ACTIVITY_FIELDS = ["contact_id", "kind", "occurred_at", "actor_id", "actor_label", "payload"]
-
-
-def _entry(contact_id: int, kind: str, options: BulkOptions, now, payload: dict) -> tuple:
-    """A timeline row (_ACTIVITY_FIELDS), shaped as activity.services.record_* write it."""
-    return (contact_id, kind, now, _actor_id(options), options.label, payload)
 
 
 def _actor_id(options: BulkOptions) -> int | None:
@@ -999,6 +1001,7 @@ def _update(rows, options, tags, companies, now, activities, result, *, dry_run:
         for link in _in_chunks(ContactTag, "contact_id", ids):
             tag_ids_of.setdefault(link.contact_id, set()).add(link.tag_id)
 
+    actor_id = _actor_id(options)
     changed: list[Contact] = []
     changed_fields: set[str] = set()
     new_phones: dict[int, list[str]] = {}
@@ -1089,27 +1092,35 @@ def _update(rows, options, tags, companies, now, activities, result, *, dry_run:
             after["version"] = contact.version
         if field_changes:
             activities.append(
-                _entry(contact_id, Kind.UPDATED, options, now, {"changes": field_changes})
+                kinds.updated(
+                    contact_id,
+                    actor=actor_id,
+                    actor_label=options.label,
+                    changes=field_changes,
+                    occurred_at=now,
+                )
             )
         if status_change:
             activities.append(
-                _entry(
+                kinds.status_changed(
                     contact_id,
-                    Kind.STATUS_CHANGED,
-                    options,
-                    now,
-                    {"old": status_change[0], "new": status_change[1]},
+                    actor=actor_id,
+                    actor_label=options.label,
+                    old=status_change[0],
+                    new=status_change[1],
+                    occurred_at=now,
                 )
             )
         for tag in added_tags:
             tag_rows.append(_tag_link(contact_id, tag, options, now))
             activities.append(
-                _entry(
+                kinds.tag_added(
                     contact_id,
-                    Kind.TAG_ADDED,
-                    options,
-                    now,
-                    {"tag": tag.name, "origin": options.tag_origin},
+                    actor=actor_id,
+                    actor_label=options.label,
+                    tag=tag.name,
+                    origin=options.tag_origin,
+                    occurred_at=now,
                 )
             )
             events.publish("contact.tag_added", contact_id=contact_id, tag=tag.name)
@@ -1248,13 +1259,8 @@ def delete_created(
     now = timezone.now()
     timeline.record_many(
         [
-            timeline.activity_entry(
-                None,
-                Kind.DELETED,
-                actor=options.actor,
-                actor_label=options.label,
-                payload={"contact_id": contact_id},
-                occurred_at=now,
+            kinds.deleted(
+                contact_id, actor=options.actor, actor_label=options.label, occurred_at=now
             )
             for contact_id in deleted
         ]

@@ -22,6 +22,7 @@ from faker import Faker
 from kartoteka.accounts.models import Role, User
 from kartoteka.accounts.services import create_user, set_password
 from kartoteka.activity import services as timeline
+from kartoteka.contacts import kinds
 from kartoteka.contacts.models import (
     Company,
     Contact,
@@ -413,33 +414,34 @@ def _timeline(rows: list[dict], links: list[ContactTag], admin: User) -> None:
         contact = row["contact"]
         label = "" if contact.source == Source.MANUAL else f"{contact.source}"
         entries.append(
-            timeline.activity_entry(
+            kinds.created(
                 contact,
-                "created",
                 actor=admin if contact.source == Source.MANUAL else None,
                 actor_label=label,
-                payload={"source": contact.source, "email": contact.email},
+                source=contact.source,
+                email=contact.email,
                 occurred_at=contact.created_at,
             )
         )
         if contact.won_at:
             entries.append(
-                timeline.activity_entry(
+                kinds.status_changed(
                     contact,
-                    "status_changed",
                     actor=admin,
-                    payload={"old": Status.OPPORTUNITY, "new": Status.WON},
+                    actor_label="",
+                    old=Status.OPPORTUNITY,
+                    new=Status.WON,
                     occurred_at=contact.won_at,
                 )
             )
     for link in links:
         entries.append(
-            timeline.activity_entry(
+            kinds.tag_added(
                 link.contact,
-                "tag_added",
                 actor=link.added_by,
                 actor_label=link.origin_label,
-                payload={"tag": link.tag.name, "origin": link.origin},
+                tag=link.tag.name,
+                origin=link.origin,
                 occurred_at=link.contact.created_at + dt.timedelta(minutes=1),
             )
         )

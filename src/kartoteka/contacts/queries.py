@@ -3,11 +3,11 @@
 import datetime as dt
 from collections.abc import Callable
 
-from django.db.models import Prefetch, Q, QuerySet
+from django.db.models import Prefetch, QuerySet
 from django.utils.translation import gettext as _
 
+from kartoteka.activity import queries as activity_queries
 from kartoteka.activity.models import Activity
-from kartoteka.activity.queries import timeline
 from kartoteka.contacts.models import Contact, ContactTag, PropertyDefinition, Tag
 from kartoteka.core.errors import NotFound
 from kartoteka.core.scope import visible_contacts
@@ -97,15 +97,9 @@ def timeline_page(
     limit: int,
     kinds: list[str] | None = None,
 ) -> tuple[list[Activity], tuple[dt.datetime, int] | None]:
-    """One page of a visible contact's timeline, newest first, after (occurred_at, id)."""
+    """One page of a visible contact's timeline (NotFound if the actor may not see it)."""
     get_contact(actor, contact_id)
-    entries = timeline(actor, contact_id, kinds=kinds)
-    if after is not None:
-        when, entry_id = after
-        entries = entries.filter(Q(occurred_at__lt=when) | Q(occurred_at=when, pk__lt=entry_id))
-    items = list(entries[: limit + 1])
-    last = items[limit - 1] if len(items) > limit else None
-    return items[:limit], (last.occurred_at, last.pk) if last else None
+    return activity_queries.timeline_page(actor, contact_id, after=after, limit=limit, kinds=kinds)
 
 
 def get_property_definition(key: str) -> PropertyDefinition:

@@ -8,14 +8,15 @@ import datetime as dt
 from collections.abc import Iterable, Mapping
 from typing import Any
 
-from django.db import IntegrityError, transaction
-from django.db.models import F
+from django.db import IntegrityError, connection, transaction
+from django.db.models import F, Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from kartoteka.accounts.models import Role, User, WorkspaceSettings
 from kartoteka.accounts.queries import users_by_username
 from kartoteka.activity import services as timeline
+from kartoteka.contacts import kinds
 from kartoteka.contacts.models import (
     ATTRIBUTION_FIELDS,
     Company,
@@ -518,7 +519,16 @@ def create_contact(
     ContactOwner.objects.bulk_create(ContactOwner(contact=contact, user=u) for u in owners)
     _refresh_search_text(contact)
     label = _label(actor, actor_label)
-    timeline.record_created(contact, actor=actor, actor_label=label, source=contact.source)
+    timeline.record_entry(
+        kinds.created(
+            contact,
+            actor=actor,
+            actor_label=label,
+            source=contact.source,
+            email=contact.email,
+            occurred_at=contact.created_at,
+        )
+    )
     if tags:
         _add_tags(actor, contact, tags, origin=tag_origin, origin_label=label)
     events.publish("contact.created", contact_id=contact.pk, actor_id=getattr(actor, "pk", None))
@@ -733,10 +743,15 @@ def update_contact(
             or any(c["field"] in ("first_name", "last_name", "company") for c in changes)
         ):
             _refresh_search_text(contact)
-    timeline.record_updated(contact, actor=actor, actor_label=label, changes=changes)
+    if changes:
+        timeline.record_entry(
+            kinds.updated(contact, actor=actor, actor_label=label, changes=changes)
+        )
     if status_change:
-        timeline.record_status_changed(
-            contact, actor=actor, actor_label=label, old=status_change[0], new=status_change[1]
+        timeline.record_entry(
+            kinds.status_changed(
+                contact, actor=actor, actor_label=label, old=status_change[0], new=status_change[1]
+            )
         )
     if "owners" in cleaned:
         _set_owners(actor, contact, cleaned["owners"], actor_label=label)
@@ -845,7 +860,9 @@ def delete_contact(actor: User | None, contact: Contact, *, actor_label: str = "
     _require_edit(actor, contact)
     contact_id = contact.pk
     contact.delete()
-    timeline.record_deleted(contact_id, actor=actor, actor_label=_label(actor, actor_label))
+    timeline.record_entry(
+        kinds.deleted(contact_id, actor=actor, actor_label=_label(actor, actor_label))
+    )
     events.publish("contact.deleted", contact_id=contact_id, actor_id=getattr(actor, "pk", None))
 
 
@@ -873,7 +890,9 @@ def _set_owners(
     ContactOwner.objects.bulk_create(
         ContactOwner(contact=contact, user=u) for u in users if u.pk not in have
     )
-    timeline.record_owners_changed(contact, actor=actor, actor_label=actor_label, old=old, new=new)
+    timeline.record_entry(
+        kinds.owners_changed(contact, actor=actor, actor_label=actor_label, old=old, new=new)
+    )
     events.publish("contact.owners_changed", contact_id=contact.pk, old=old, new=new)
 
 
@@ -881,12 +900,46 @@ def change_status(actor: User | None, contact: Contact, *, status: str) -> Conta
     return update_contact(actor, contact, data={"status": status})
 
 
-def touch_last_activity(contact_id: int, when: dt.datetime | None = None) -> None:
-    """Move the contact's last-activity time forward (never back); used by interaction apps."""
-    when = when or timezone.now()
-    Contact.objects.filter(pk=contact_id).exclude(last_activity_at__gte=when).update(
-        last_activity_at=when
-    )
+# A statement names at most this many contacts (SQLite's oldest builds bind 999 parameters);
+# up to _FEW_TIMES different times are moved with one plain UPDATE each.
+_IDS_PER_STATEMENT = 900
+_FEW_TIMES = 4
+
+
+def move_last_activity(latest: Mapping[int, dt.datetime]) -> None:
+    """Move contacts' last-activity time forward to {contact id: time}, never back.
+
+    Registered with the timeline (ContactsConfig.ready), which calls it in the transaction
+    that records entries counting as activity, row by row and in bulk alike.
+    """
+    by_time: dict[dt.datetime, list[int]] = {}
+    for contact_id, when in latest.items():
+        by_time.setdefault(when, []).append(contact_id)
+    if len(by_time) <= _FEW_TIMES:
+        # Row by row, and a bulk load's batch (one time for all), by time: WHERE id IN (…).
+        for when, ids in by_time.items():
+            ids.sort()
+            older = Q(last_activity_at__isnull=True) | Q(last_activity_at__lt=when)
+            for start in range(0, len(ids), _IDS_PER_STATEMENT):
+                chunk = ids[start : start + _IDS_PER_STATEMENT]
+                Contact.objects.filter(older, pk__in=chunk).update(last_activity_at=when)
+        return
+    # Many different times (demo data, merged histories): one joined UPDATE per chunk.
+    pairs = sorted(latest.items())
+    table = connection.ops.quote_name(Contact._meta.db_table)
+    cast = ("::bigint", "::timestamptz") if connection.vendor == "postgresql" else ("", "")
+    row = f"(%s{cast[0]}, %s{cast[1]})"
+    adapt = connection.ops.adapt_datetimefield_value
+    with connection.cursor() as cursor:
+        for start in range(0, len(pairs), _IDS_PER_STATEMENT // 2):
+            chunk = pairs[start : start + _IDS_PER_STATEMENT // 2]
+            cursor.execute(
+                f"UPDATE {table} SET last_activity_at = moved.column2"
+                f" FROM (VALUES {', '.join([row] * len(chunk))}) AS moved"
+                f" WHERE {table}.id = moved.column1 AND ({table}.last_activity_at IS NULL"
+                f" OR {table}.last_activity_at < moved.column2)",
+                [value for contact_id, when in chunk for value in (contact_id, adapt(when))],
+            )
 
 
 # --------------------------------------------------------------------------------------------
@@ -920,8 +973,10 @@ def _add_tags(
                 )
         except IntegrityError:
             continue
-        timeline.record_tag_added(
-            contact, actor=actor, actor_label=origin_label, tag=tag.name, origin=origin
+        timeline.record_entry(
+            kinds.tag_added(
+                contact, actor=actor, actor_label=origin_label, tag=tag.name, origin=origin
+            )
         )
         events.publish("contact.tag_added", contact_id=contact.pk, tag=tag.name)
         added.append(tag.name)
@@ -963,8 +1018,10 @@ def remove_tag(actor: User | None, contact: Contact, *, name: str, actor_label: 
     if link is None:
         raise NotFound(_("The contact has no tag %(name)s.") % {"name": repr(name)})
     link.delete()
-    timeline.record_tag_removed(
-        contact, actor=actor, actor_label=_label(actor, actor_label), tag=link.tag.name
+    timeline.record_entry(
+        kinds.tag_removed(
+            contact, actor=actor, actor_label=_label(actor, actor_label), tag=link.tag.name
+        )
     )
     events.publish("contact.tag_removed", contact_id=contact.pk, tag=link.tag.name)
 
@@ -976,8 +1033,8 @@ def _replace_tags(
     for link in ContactTag.objects.filter(contact=contact).select_related("tag"):
         if link.tag.name_folded not in wanted:
             link.delete()
-            timeline.record_tag_removed(
-                contact, actor=actor, actor_label=origin_label, tag=link.tag.name
+            timeline.record_entry(
+                kinds.tag_removed(contact, actor=actor, actor_label=origin_label, tag=link.tag.name)
             )
     _add_tags(actor, contact, names, origin=origin, origin_label=origin_label)
 

@@ -9,7 +9,11 @@ class DuplicatesConfig(AppConfig):
     label = "duplicates"
 
     def ready(self) -> None:
+        from kartoteka.activity import timeline
+        from kartoteka.duplicates import kinds
         from kartoteka.web import registry
+
+        timeline.register(*kinds.KINDS)
 
         registry.register_nav(
             registry.NavItem(

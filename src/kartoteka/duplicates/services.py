@@ -17,9 +17,7 @@ from django.core.serializers.json import DjangoJSONEncoder
 from django.db import IntegrityError, transaction
 from django.db.models import Q
 from django.utils import timezone
-from django.utils.formats import date_format
 from django.utils.translation import gettext as _
-from django.utils.translation import ngettext
 
 from kartoteka.accounts.models import User
 from kartoteka.activity import services as timeline
@@ -29,7 +27,7 @@ from kartoteka.contacts.models import Company, Contact
 from kartoteka.core import events
 from kartoteka.core.errors import Conflict, ErrorCollector, Forbidden, InvalidInput, NotFound
 from kartoteka.core.scope import is_admin, visible_contacts
-from kartoteka.duplicates import queries, relations
+from kartoteka.duplicates import kinds, queries, relations
 from kartoteka.duplicates.matching import EXACT, FIELDS, FUZZY, FUZZY_FIELDS, find_groups
 from kartoteka.duplicates.models import (
     ACTIVE_STATES,
@@ -43,8 +41,6 @@ from kartoteka.duplicates.models import (
 )
 from kartoteka.duplicates.queries import UNDO_DAYS
 
-MERGED = "merged"
-MERGE_UNDONE = "merge_undone"
 MAX_MERGED = 50
 BULK_MAX_GROUP = 3
 
@@ -346,30 +342,23 @@ def _merge_one(
         merged_by=actor,
         merged_by_label=label,
     )
-    timeline.record(
-        survivor,
-        MERGED,
-        actor=actor,
-        actor_label=label,
-        payload={
-            "summary": _(
-                "%(name)s (#%(id)s) merged into this contact; an admin can undo it "
-                "from the Merges tab until %(until)s."
-            )
-            % {
-                "name": merged_name or merged_email,
-                "id": merged_pk,
-                "until": date_format(timezone.localtime(record.expires_at), "SHORT_DATE_FORMAT"),
-            },
-            "merged_contact_id": merged_pk,
-            "name": merged_name,
-            "email": merged_email,
-            "moved": {key: len(ids) for key, ids in kept.items()},
-            "fields": sorted(chosen),
-            "merge_id": record.pk,
-        },
-        detail=record,
+    timeline.record_entry(
+        kinds.merged(
+            survivor,
+            actor=actor,
+            actor_label=label,
+            record=record,
+            merged_contact_id=merged_pk,
+            name=merged_name,
+            email=merged_email,
+            moved={key: len(ids) for key, ids in kept.items()},
+            fields=sorted(chosen),
+            undo_until=record.expires_at,
+        )
     )
+    if merged.last_activity_at:
+        # The merged contact's timeline is the survivor's now, and so is its latest activity.
+        contacts.move_last_activity({survivor.pk: merged.last_activity_at})
     events.publish(
         "contact.merged",
         contact_id=survivor.pk,
@@ -521,19 +510,16 @@ def undo_merge(actor: User | None, merge: MergeRecord) -> MergeRecord:
     merge.undone_by = actor
     merge.undo_report = report
     merge.save(update_fields=["undone_at", "undone_by", "undo_report"])
-    payload = {
-        "summary": ngettext(
-            "Contact #%(id)s restored from a merge; %(count)s item stayed on #%(survivor)s.",
-            "Contact #%(id)s restored from a merge; %(count)s items stayed on #%(survivor)s.",
-            len(report),
+    timeline.record_many(
+        kinds.merge_undone(
+            survivor,
+            restored,
+            actor=actor,
+            actor_label=label,
+            merge_id=merge.pk,
+            problems=len(report),
         )
-        % {"id": restored.pk, "count": len(report), "survivor": survivor.pk},
-        "merge_id": merge.pk,
-        "restored_contact_id": restored.pk,
-        "problems": len(report),
-    }
-    timeline.record(survivor, MERGE_UNDONE, actor=actor, actor_label=label, payload=payload)
-    timeline.record(restored, MERGE_UNDONE, actor=actor, actor_label=label, payload=payload)
+    )
     events.publish("contact.merge_undone", contact_id=survivor.pk, restored_contact_id=restored.pk)
     return merge
 

@@ -28,7 +28,11 @@ class PrivacyConfig(AppConfig):
     label = "privacy"
 
     def ready(self) -> None:
+        from kartoteka.activity import timeline
+        from kartoteka.privacy import kinds
         from kartoteka.web import registry
+
+        timeline.register(*kinds.KINDS)
 
         registry.register_card_action(
             registry.CardAction(

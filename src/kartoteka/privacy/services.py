@@ -17,12 +17,9 @@ from kartoteka.core import database, events
 from kartoteka.core.errors import Forbidden, NotFound
 from kartoteka.core.scope import can_see_contact, is_admin
 from kartoteka.duplicates import relations
+from kartoteka.privacy import kinds
 from kartoteka.privacy.mentions import Mentions
 from kartoteka.privacy.models import ForgetRecord
-
-MONITORING_STOPPED = "monitoring_stopped"
-MONITORING_STARTED = "monitoring_started"
-DATA_EXPORTED = "data_exported"
 
 
 def _label(actor: User | None, actor_label: str) -> str:
@@ -41,11 +38,10 @@ def set_monitoring(
         return contact
     Contact.objects.filter(pk=contact.pk).update(is_monitored=enabled, updated_at=timezone.now())
     contact.is_monitored = enabled
-    timeline.record(
-        contact,
-        MONITORING_STARTED if enabled else MONITORING_STOPPED,
-        actor=actor,
-        actor_label=_label(actor, actor_label),
+    timeline.record_entry(
+        kinds.monitoring_changed(
+            contact, enabled=enabled, actor=actor, actor_label=_label(actor, actor_label)
+        )
     )
     events.publish("contact.monitoring_changed", contact_id=contact.pk, enabled=enabled)
     return contact
@@ -54,7 +50,7 @@ def set_monitoring(
 @transaction.atomic
 def record_data_export(actor: User | None, contact: Contact, *, files: int) -> None:
     """The export itself is a read; this leaves the proof on the timeline that it was given."""
-    timeline.record(contact, DATA_EXPORTED, actor=actor, payload={"files": files})
+    timeline.record_entry(kinds.data_exported(contact, actor=actor, files=files))
     events.publish("contact.data_exported", contact_id=contact.pk)
 
 

@@ -5,7 +5,6 @@ write views here answer with the section's fresh fragment.
 """
 
 from itertools import groupby
-from typing import Any
 
 from django.contrib.auth.decorators import login_required
 from django.http import Http404, HttpRequest, HttpResponse
@@ -17,10 +16,9 @@ from django.views.decorators.http import require_http_methods, require_POST
 
 from kartoteka.accounts import queries as account_queries
 from kartoteka.activity import queries as activity_queries
-from kartoteka.activity.models import Activity
+from kartoteka.activity import timeline
 from kartoteka.contacts import queries as contact_queries
 from kartoteka.contacts import services as contact_services
-from kartoteka.contacts.models import Status
 from kartoteka.core.errors import Conflict, Forbidden, InvalidInput, NotFound
 from kartoteka.core.scope import visible_contacts
 from kartoteka.web import registry
@@ -29,154 +27,50 @@ from kartoteka.web.forms import form_errors, property_display, property_value
 
 TIMELINE_PAGE = 25
 
-KIND_LABELS = {
-    "created": _("Created"),
-    "updated": _("Edited"),
-    "deleted": _("Deleted"),
-    "tag_added": _("Tag added"),
-    "tag_removed": _("Tag removed"),
-    "owners_changed": _("Owners changed"),
-    "status_changed": _("Status changed"),
-    "note_added": _("Note added"),
-    "note_edited": _("Note edited"),
-    "note_deleted": _("Note deleted"),
-    "comment_added": _("Comment"),
-    "task_created": _("Task created"),
-    "task_completed": _("Task completed"),
-    "task_status_changed": _("Task status changed"),
-    "task_reassigned": _("Task reassigned"),
-    "task_linked": _("Task linked"),
-    "task_unlinked": _("Task unlinked"),
-    "file_uploaded": _("File uploaded"),
-    "file_downloaded": _("File downloaded"),
-    "file_removed": _("File removed"),
-    "file_restored": _("File restored"),
-    "file_deleted": _("File deleted from storage"),
-    "merged": _("Merged"),
-}
-
-FIELD_LABELS = {
-    "first_name": _("First name"),
-    "last_name": _("Last name"),
-    "emails": _("E-mail addresses"),
-    "phones": _("Phone numbers"),
-    "company": _("Company"),
-    "job_title": _("Job title"),
-    "street": _("Street"),
-    "postal_code": _("Postal code"),
-    "city": _("City"),
-    "region": _("Region"),
-    "country": _("Country"),
-    "fax": _("Fax"),
-    "birthday": _("Birthday"),
-    "score": _("Score"),
-    "source": _("Source"),
-    "messengers": _("Messengers"),
-}
-
-
-def kind_label(kind: str) -> str:
-    return str(KIND_LABELS.get(kind, kind.replace("_", " ").capitalize()))
-
-
-def _shown(value: Any) -> str:
-    if value in (None, "", []):
-        return "—"
-    if isinstance(value, list):
-        return ", ".join(str(v) for v in value)
-    return str(value)
-
-
-def describe(entry: Activity, details: dict[str, str]) -> dict:
-    """What a timeline entry says: its kind, actor, and the changes (old → new) it carries."""
-    payload = entry.payload or {}
-    changes = []
-    if entry.kind == "updated":
-        for change in payload.get("changes", []):
-            name = str(change.get("field", ""))
-            label = (
-                details.get(name.removeprefix("properties."), name)
-                if name.startswith("properties.")
-                else FIELD_LABELS.get(name, name)
-            )
-            changes.append(
-                {"field": label, "old": _shown(change.get("old")), "new": _shown(change.get("new"))}
-            )
-    elif entry.kind in ("status_changed", "owners_changed"):
-        old, new = payload.get("old"), payload.get("new")
-        if entry.kind == "status_changed":
-            old, new = _status_label(old), _status_label(new)
-        changes.append({"field": "", "old": _shown(old), "new": _shown(new)})
-    text = next(
-        (str(payload[k]) for k in ("tag", "summary", "title", "name", "subject") if payload.get(k)),
-        "",
-    )
-    if not text and isinstance(payload.get("tags"), list):
-        text = ", ".join(str(name) for name in payload["tags"])  # tags a contact arrived with
-    actor = entry.actor.display_name if entry.actor else (entry.actor_label or _("System"))
-    return {
-        "entry": entry,
-        "kind": kind_label(entry.kind),
-        "actor": actor,
-        "changes": changes,
-        "text": text,
-    }
-
-
-def _status_label(value: Any) -> str:
-    return str(dict(Status.choices).get(value, value or ""))
-
 
 def timeline_page(request: HttpRequest, contact) -> dict:
-    """One page of the timeline, newest first, grouped by day; keyset on (time, id)."""
+    """One page of the timeline, newest first, grouped by day; "load more" continues after the
+    last entry shown (its time and id)."""
     kind = request.GET.get("kind", "")
-    entries = activity_queries.timeline(request.user, contact.pk, kinds=[kind] if kind else None)
     try:
         before = parse_datetime(request.GET.get("before", ""))
     except ValueError:  # well-formed but impossible, e.g. month 13: start from the top
         before = None
     before_id = request.GET.get("before_id", "")
-    if before and before_id.isdigit():
-        entries = entries.filter(occurred_at__lte=before).exclude(
-            occurred_at=before, id__gte=int(before_id)
-        )
-    page = list(entries[: TIMELINE_PAGE + 1])
-    more = len(page) > TIMELINE_PAGE
-    page = page[:TIMELINE_PAGE]
-    details = {d.key: d.label for d in contact_queries.all_property_definitions()}
-    described = [describe(e, details) for e in page]
+    after = (
+        (before, int(before_id)) if before and before_id.isascii() and before_id.isdigit() else None
+    )
+    page, next_after = activity_queries.timeline_page(
+        request.user, contact.pk, after=after, limit=TIMELINE_PAGE, kinds=[kind] if kind else None
+    )
+    context = timeline.Context()
+    described = [timeline.present(entry, context) for entry in page]
     previous_day = request.GET.get("day", "")
     days = []
     for day, items in groupby(described, key=lambda d: timezone.localdate(d["entry"].occurred_at)):
         days.append(
             {"day": day, "continued": day.isoformat() == previous_day, "items": list(items)}
         )
-    last = page[-1] if page else None
     return {
         "days": days,
         "kind": kind,
-        "kinds": [(k, kind_label(k)) for k in _kinds_of(request, contact)] if not before else [],
+        "kinds": _kinds_of(request, contact) if not after else [],
         "next": (
             {
-                "before": last.occurred_at.isoformat(),
-                "before_id": last.pk,
-                "day": timezone.localdate(last.occurred_at).isoformat(),
+                "before": next_after[0].isoformat(),
+                "before_id": next_after[1],
+                "day": timezone.localdate(next_after[0]).isoformat(),
             }
-            if more and last
+            if next_after
             else None
         ),
     }
 
 
-def _kinds_of(request: HttpRequest, contact) -> list[str]:
-    return sorted(
-        set(
-            activity_queries.timeline(request.user, contact.pk)
-            .values_list("kind", flat=True)
-            .order_by()
-            .distinct()
-        )
-    )
+def _kinds_of(request: HttpRequest, contact) -> list[tuple[str, str]]:
+    """The kinds on this contact's timeline with their labels, in the reader's alphabet."""
+    found = activity_queries.kinds_on_timeline(request.user, contact.pk)
+    return sorted(((k, timeline.label(k)) for k in found), key=lambda pair: pair[1].casefold())
 
 
 @login_required
