@@ -41,6 +41,11 @@ def render_markdown(text: str, *, mentions: Iterable[str] = ()) -> str:
     wanted = {name.casefold() for name in mentions}
     if wanted:
         html = _highlight_mentions(html, wanted)
+    return sanitise(html)
+
+
+def sanitise(html: str) -> str:
+    """`html` with only the allow-listed tags, attributes and link schemes left."""
     return nh3.clean(
         html,
         tags=ALLOWED_TAGS,

@@ -13,11 +13,10 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any, NamedTuple
 
-import nh3
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from kartoteka.activity.markdown import ALLOWED_ATTRIBUTES, ALLOWED_TAGS, URL_SCHEMES
+from kartoteka.activity.markdown import sanitise
 
 
 class Entry(NamedTuple):
@@ -177,14 +176,7 @@ def latest_activity(entries: Iterable[Entry]) -> dict[int, datetime]:
 def sanitised(html: str) -> str:
     """Rich text from a payload, cleaned again when shown: the timeline never trusts stored
     markup, whoever wrote it."""
-    return nh3.clean(
-        html,
-        tags=ALLOWED_TAGS,
-        attributes=ALLOWED_ATTRIBUTES,
-        allowed_classes={"span": {"mention"}},
-        url_schemes=URL_SCHEMES,
-        link_rel="noopener noreferrer nofollow",
-    )
+    return sanitise(html)
 
 
 def shown(value: Any) -> str:
