@@ -7,6 +7,7 @@ the suite runs on PostgreSQL), since they cannot see the test transaction.
 
 import contextlib
 import os
+import random
 import signal
 import socket
 import sqlite3
@@ -97,17 +98,33 @@ def worker_env(request, tmp_path):
     env = _environment(
         KARTOTEKA_DATA_DIR=str(tmp_path), KARTOTEKA_TASKS=request.param, DATABASE_URL=database.url
     )
-    queue = None
+    queue = claim = None
     if request.param == "rq":
-        # A Redis database of its own (1–15), emptied before and after.
-        number = 1 + uuid.uuid4().int % 15
+        # A Redis database of its own (1–15), emptied before and after: claimed in database 0,
+        # so two suites running side by side (SQLite and PostgreSQL in CI) never share one.
+        number, claim = _claim_redis_database()
         env["REDIS_URL"] = f"{REDIS}/{number}"
         queue = redis.Redis.from_url(env["REDIS_URL"])
         queue.flushdb()
     yield env, database
     if queue is not None:
         queue.flushdb()
+        redis.Redis.from_url(f"{REDIS}/0").delete(claim)
     database.drop()
+
+
+def _claim_redis_database() -> tuple[int, str]:
+    """A Redis database number no other test process holds, and the key that holds it (it
+    expires by itself if this process dies)."""
+    registry = redis.Redis.from_url(f"{REDIS}/0")
+    deadline = time.monotonic() + 120
+    while time.monotonic() < deadline:
+        for number in random.sample(range(1, 16), 15):
+            key = f"kartoteka-tests:redis-db:{number}"
+            if registry.set(key, os.getpid(), nx=True, ex=900):
+                return number, key
+        time.sleep(0.5)
+    raise RuntimeError("every Redis test database (1-15) is held by another test process")
 
 
 def _processes() -> Iterator[tuple[int, list[str]]]:
