@@ -21,6 +21,7 @@ SPANISH = (
         (SPANISH + "“quoted”\n", "windows-1252", "windows-1252"),
         (SPANISH, "utf-8", "utf-8"),
         (SPANISH, "utf-8-sig", "utf-8-sig"),
+        (POLISH, "utf-16", "utf-16"),
     ],
 )
 def test_encoding_is_detected(text, encoding, expected):
@@ -60,6 +61,13 @@ def test_polish_file_in_windows_1250_imports_its_letters(admin, tmp_path):
 def test_spanish_file_in_latin_1_with_tabs_imports(admin, tmp_path):
     imp = run(admin, write(tmp_path, "es.csv", SPANISH, "iso-8859-1"))
     assert imp.delimiter == "\t"
+    assert Contact.objects.get().last_name == "Muñoz Peña"
+
+
+@pytest.mark.django_db
+def test_unicode_text_saved_by_excel_in_utf16_imports(admin, tmp_path):
+    imp = run(admin, write(tmp_path, "es.txt", SPANISH, "utf-16"))
+    assert (imp.encoding, imp.delimiter, imp.created_count) == ("utf-16", "\t", 1)
     assert Contact.objects.get().last_name == "Muñoz Peña"
 
 
