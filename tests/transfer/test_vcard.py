@@ -104,3 +104,31 @@ def test_vcard_round_trip_loses_nothing(admin, tmp_path, version):
 
 def _without_uid(text: str) -> list[str]:
     return [line for line in text.split("\r\n") if not line.startswith("UID:")]
+
+
+APPLE_WITH_PHOTO_AND_BROKEN_LINES = (
+    "BEGIN:VCARD\r\nVERSION:3.0\r\nPRODID:-//Apple Inc.//iPhone OS 17.0//EN\r\n"
+    "N:Nowak;Jan;;;\r\nPHOTO;ENCODING=b;TYPE=JPEG:/9j/4AAQSkZJRgABAQAAAQABAAD/2wBDAAgGBgcGBQgHBwcJ\r\n"
+    " CQgKDBQNDAsLDBkSEw8UHRofHh0aHBwgJC4nICIsIxwcKDcpLDAxNDQ0Hyc5PTgyPC4zNDL/\r\n"
+    "this line has no colon\r\n"
+    "NOTE;CHARSET=no-such-charset;ENCODING=QUOTED-PRINTABLE:Caf=E9 con le=F1a\r\n"
+    "X-SOCIALPROFILE;type=twitter:https://twitter.com/jan\r\n"
+    "EMAIL;type=INTERNET:jan@example.pl\r\nEND:VCARD\r\n"
+)
+
+
+def test_a_line_that_cannot_be_read_is_left_out_and_the_card_kept():
+    first, second = vcard.parse(io.StringIO(APPLE_WITH_PHOTO_AND_BROKEN_LINES + FOLDED_V4))
+    assert (first["first_name"], first["last_name"]) == ("Jan", "Nowak")
+    assert first["email"] == "jan@example.pl"
+    # A quoted-printable value in a charset nobody knows is read as Latin-1, not dropped.
+    assert first["note"] == "Café con leña"
+    assert second["email"] == "lucia@example.es"
+
+
+@pytest.mark.django_db
+def test_a_card_that_is_no_contact_is_reported_and_the_others_import(admin, tmp_path):
+    empty = "BEGIN:VCARD\r\nVERSION:3.0\r\nTITLE:Only a title\r\nEND:VCARD\r\n"
+    imp = run(admin, write(tmp_path, "book.vcf", APPLE + empty + FOLDED_V4))
+    assert (imp.created_count, imp.failed_count) == (2, 1)
+    assert {p.row_number for p in imp.problems.all()} == {2}
