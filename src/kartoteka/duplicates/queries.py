@@ -47,9 +47,8 @@ def as_rule(rule: MatchingRule) -> Rule:
 
 
 def _in_reach(actor) -> QuerySet[Contact]:
-    """The actor's contacts; None is the system itself (the CLI run on the server), like in
-    the services."""
-    return Contact.objects.all() if actor is None else visible_contacts(actor)
+    """The actor's contacts (all of them for the system, e.g. the CLI run on the server)."""
+    return visible_contacts(actor)
 
 
 def _raw(queryset) -> list[tuple]:
@@ -131,7 +130,7 @@ def finder_records(progress: Callable[[int], None] | None = None) -> list[Record
 
 
 def contact_names(actor, contact_ids: list[int]) -> dict[int, str]:
-    """Display names of the listed contacts the actor may see (None: the whole workspace)."""
+    """Display names of the listed contacts the actor may see (the system: the whole workspace)."""
     return {
         pk: f"{first} {last}".strip() or email
         for pk, first, last, email in _in_reach(actor)
@@ -176,7 +175,7 @@ def get_scan(scan_id: int) -> DuplicateScan:
 
 
 def stored_groups(actor, scan: DuplicateScan | None) -> QuerySet[DuplicateGroup]:
-    """The scan's groups as the actor may see them, most certain first (None: everyone's).
+    """The scan's groups as the actor may see them, most certain first (the system: everyone's).
 
     A group counts only its contacts still there (deleted or merged-away ones left it) and is
     dropped below two; a sales user gets only groups whose remaining contacts are all theirs,
@@ -185,7 +184,7 @@ def stored_groups(actor, scan: DuplicateScan | None) -> QuerySet[DuplicateGroup]
     if scan is None:
         return DuplicateGroup.objects.none()
     groups = DuplicateGroup.objects.filter(scan=scan).annotate(live=Count("members"))
-    if actor is not None and not is_admin(actor):
+    if not is_admin(actor):
         groups = groups.annotate(
             seen=Count(
                 "members", filter=Q(members__contact__in=visible_contacts(actor).values("pk"))
