@@ -88,7 +88,7 @@ def run_createuser(args: argparse.Namespace) -> int:
     migrate_quietly()
     password = _read_password(args.password_stdin)
     user = create_user(
-        None, username=args.username, role=args.role, password=password, email=args.email
+        SYSTEM, username=args.username, role=args.role, password=password, email=args.email
     )
     print(f"Created {user.role} {user.username!r}.")
     return 0

@@ -13,7 +13,7 @@ from django.utils.translation import gettext as _
 from kartoteka.contacts.models import Company, Contact, ContactEmail, ContactPhone
 from kartoteka.contacts.queries import with_card_data
 from kartoteka.core.errors import NotFound
-from kartoteka.core.scope import is_admin, visible_contacts
+from kartoteka.core.scope import SYSTEM, is_admin, visible_contacts
 from kartoteka.duplicates.matching import FoldedOnce, Record, Rule, fold, make_records
 from kartoteka.duplicates.models import (
     ACTIVE_STATES,
@@ -87,7 +87,7 @@ def finder_records(progress: Callable[[int], None] | None = None) -> list[Record
     """Every contact of the workspace as the finder's records, a batch of ids at a time.
 
     A scan compares the whole workspace once and narrows the groups to each viewer when they
-    are read, so this reads without a scope. The queries are the ORM's, run on a plain cursor:
+    are read, so this reads as the system actor. The queries are the ORM's, run on a plain cursor:
     a million rows come back as tuples without the per-row machinery of a queryset. `progress`
     hears how many are read so far.
     """
@@ -103,7 +103,8 @@ def finder_records(progress: Callable[[int], None] | None = None) -> list[Record
     with connection.cursor() as cursor:
         while True:
             sql, params = (
-                Contact.objects.filter(pk__gt=last)
+                visible_contacts(SYSTEM)
+                .filter(pk__gt=last)
                 .order_by("pk")
                 .values_list("pk", "first_name", "last_name", "company_id", "city", "postal_code")[
                     :BATCH
