@@ -580,7 +580,7 @@ def _ensure_emails_free(
 
 
 def _raise_taken(actor: User | SystemActor, email: str, contact_id: int | None) -> None:
-    visible = contact_id is not None and (visible_contacts(actor).filter(pk=contact_id).exists())
+    visible = contact_id is not None and visible_contacts(actor).filter(pk=contact_id).exists()
     if visible:
         raise Conflict(
             _("The e-mail address %(email)s belongs to contact #%(contact_id)s.")
