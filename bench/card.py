@@ -38,9 +38,10 @@ def main() -> None:
         from kartoteka.accounts.services import create_user
         from kartoteka.activity import services as timeline
         from kartoteka.contacts import services as contacts
+        from kartoteka.core.scope import SYSTEM
 
-        admin = create_user(None, username="alba", role="admin", password="bench pass 123")
-        sales = create_user(None, username="sergio", role="sales", password="bench pass 123")
+        admin = create_user(SYSTEM, username="alba", role="admin", password="bench pass 123")
+        sales = create_user(SYSTEM, username="sergio", role="sales", password="bench pass 123")
         contacts.define_property(admin, key="industry", label="Industry", type="text")
         contact = contacts.create_contact(
             admin,

@@ -45,6 +45,7 @@ def main() -> None:
     from kartoteka.accounts.models import User
     from kartoteka.accounts.services import create_token
     from kartoteka.contacts.demo import load_demo
+    from kartoteka.core.scope import SYSTEM
 
     try:
         call_command("migrate", verbosity=0)
@@ -63,8 +64,8 @@ def main() -> None:
         admin = User.objects.get(username="admin")
         sales = User.objects.get(username="sales")
         clients = {
-            "admin": Client(HTTP_AUTHORIZATION=f"Bearer {create_token(None, admin)[1]}"),
-            "sales": Client(HTTP_AUTHORIZATION=f"Bearer {create_token(None, sales)[1]}"),
+            "admin": Client(HTTP_AUTHORIZATION=f"Bearer {create_token(SYSTEM, admin)[1]}"),
+            "sales": Client(HTTP_AUTHORIZATION=f"Bearer {create_token(SYSTEM, sales)[1]}"),
         }
         some_id = clients["admin"].get("/api/v1/contacts?limit=1").json()["items"][0]["id"]
         requests = {

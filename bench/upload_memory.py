@@ -82,10 +82,11 @@ def _run(workdir: Path) -> None:
 
     from kartoteka.accounts.services import create_token, create_user
     from kartoteka.contacts.services import create_contact
+    from kartoteka.core.scope import SYSTEM
 
     call_command("migrate", verbosity=0)
-    user = create_user(None, username="bench", role="admin")
-    _row, token = create_token(None, user)
+    user = create_user(SYSTEM, username="bench", role="admin")
+    _row, token = create_token(SYSTEM, user)
     contact = create_contact(user, data={"email": "bench@example.com"})
     url = f"/api/v1/contacts/{contact.pk}/files"
     body = workdir / "body.bin"

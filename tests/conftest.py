@@ -8,6 +8,7 @@ from django.test import Client
 from django.utils import translation
 
 from kartoteka.accounts.services import create_token
+from kartoteka.core.scope import SYSTEM
 from tests.factories import UserFactory
 
 
@@ -68,7 +69,7 @@ class ApiClient:
 
     def __init__(self, user):
         self.user = user
-        _row, self.token = create_token(None, user, name="test")
+        _row, self.token = create_token(SYSTEM, user, name="test")
         self.client = Client(HTTP_AUTHORIZATION=f"Bearer {self.token}")
 
     def get(self, path, **params):

@@ -5,6 +5,7 @@ from faker import Faker
 
 from kartoteka.accounts.models import User
 from kartoteka.contacts import services as contact_services
+from kartoteka.core.scope import SYSTEM
 
 fake = Faker(["es_ES", "pl_PL", "en_US"])
 
@@ -22,7 +23,7 @@ class UserFactory(factory.django.DjangoModelFactory):
 _counter = iter(range(10**9))
 
 
-def make_contact(actor=None, **data):
+def make_contact(actor=SYSTEM, **data):
     """Create a contact through contacts.services; e-mail made unique unless given."""
     n = next(_counter)
     data.setdefault("email", f"contact{n}@example.com")

@@ -3,6 +3,7 @@
 from kartoteka.activity import queries, services
 from kartoteka.activity.markdown import mentioned_names
 from kartoteka.contacts import services as contact_services
+from kartoteka.core.scope import SYSTEM
 from tests.factories import UserFactory
 
 
@@ -60,10 +61,10 @@ def test_marking_a_notification_read_lowers_the_counter(sales, admin, contact):
 
 def test_notifications_about_a_contact_no_longer_visible_are_hidden(sales, contact):
     colleague = UserFactory(username="carla", role="sales")
-    contact_services.set_owners(None, contact, owners=["sergio", "carla"])
+    contact_services.set_owners(SYSTEM, contact, owners=["sergio", "carla"])
     services.add_comment(sales, contact, body="@carla please call")
     assert queries.unread_count(colleague) == 1
-    contact_services.set_owners(None, contact, owners=["sergio"])
+    contact_services.set_owners(SYSTEM, contact, owners=["sergio"])
     assert queries.unread_count(colleague) == 0
 
 

@@ -7,6 +7,7 @@ from django.utils import timezone
 
 from kartoteka.activity import queries, services
 from kartoteka.core.errors import InvalidInput, NotFound
+from kartoteka.core.scope import SYSTEM
 from tests.factories import UserFactory, make_contact
 
 
@@ -115,7 +116,7 @@ def test_task_of_another_sales_user_is_hidden(sales, other_sales, others_contact
 
 def test_rules_can_create_tasks_without_a_user(sales, contact):
     task = services.create_task(
-        None,
+        SYSTEM,
         data={"title": "Welcome call", "assignees": ["sergio"], "contacts": [contact.pk]},
         actor_label="rule: Welcome",
     )

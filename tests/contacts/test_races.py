@@ -11,6 +11,7 @@ from django.test import Client
 
 from kartoteka.accounts.services import create_token
 from kartoteka.contacts.models import Contact, ContactEmail, ContactTag
+from kartoteka.core.scope import SYSTEM
 from tests.factories import UserFactory, make_contact
 
 pytestmark = [
@@ -27,7 +28,7 @@ CALLERS = 24
 def _all_at_once(request) -> list:
     """Run `request(client)` from CALLERS threads released together; their responses."""
     admin = UserFactory(username="racer", role="admin")
-    _row, token = create_token(None, admin, name="race")
+    _row, token = create_token(SYSTEM, admin, name="race")
     barrier = threading.Barrier(CALLERS)
     responses: list = [None] * CALLERS
 
@@ -48,7 +49,7 @@ def _all_at_once(request) -> list:
 
 
 def test_concurrent_adds_of_one_tag_all_succeed_and_link_it_once():
-    contact = make_contact(None, email="tagged@example.com")
+    contact = make_contact(SYSTEM, email="tagged@example.com")
     responses = _all_at_once(
         lambda client: client.post(
             f"/api/v1/contacts/{contact.pk}/tags", {"tags": ["vip"]}, "application/json"

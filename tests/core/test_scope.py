@@ -3,7 +3,14 @@
 import pytest
 from django.contrib.auth.models import AnonymousUser
 
-from kartoteka.core.scope import can_see_contact, visible_contacts
+from kartoteka.core.scope import (
+    SYSTEM,
+    can_see_contact,
+    is_admin,
+    system_label,
+    user_or_none,
+    visible_contacts,
+)
 from tests.factories import make_contact
 
 pytestmark = pytest.mark.django_db
@@ -26,5 +33,27 @@ def test_anonymous_and_inactive_users_see_nothing(admin, sales):
     sales.is_active = False
     assert not visible_contacts(sales).exists()
     assert not visible_contacts(AnonymousUser()).exists()
-    assert not visible_contacts(None).exists()
     assert not can_see_contact(sales, contact.pk)
+
+
+def test_the_system_actor_sees_every_contact(admin, sales):
+    make_contact(admin, owners=[sales])
+    make_contact(admin)
+    assert visible_contacts(SYSTEM).count() == 2
+    assert is_admin(SYSTEM)
+
+
+def test_none_is_refused_as_an_actor(admin):
+    contact = make_contact(admin)
+    for check in (visible_contacts, is_admin, user_or_none, system_label):
+        with pytest.raises(TypeError):
+            check(None)
+    with pytest.raises(TypeError):
+        can_see_contact(None, contact.pk)
+
+
+def test_the_system_actor_is_stored_as_no_user(admin):
+    assert user_or_none(SYSTEM) is None
+    assert user_or_none(admin) == admin
+    assert system_label(SYSTEM) == "system"
+    assert system_label(admin) == ""

@@ -4,6 +4,7 @@ from django.core.files.base import ContentFile
 
 from kartoteka.activity import services as activity
 from kartoteka.contacts import services as contacts
+from kartoteka.core.scope import SYSTEM
 from kartoteka.duplicates import relations
 from kartoteka.duplicates.services import scan_now
 
@@ -25,7 +26,7 @@ def fill_related_tables(actor, contact, *, mention, words: str = "") -> dict:
 
 def scanned():
     """Run a scan now, as the background task would, and return it."""
-    return scan_now(None, trigger="test")
+    return scan_now(SYSTEM, trigger="test")
 
 
 def related_counts(contact_id: int) -> dict[str, int]:

@@ -4,6 +4,7 @@ import pytest
 from django.utils import timezone
 
 from kartoteka.contacts import services as contact_services
+from kartoteka.core.scope import SYSTEM
 from kartoteka.duplicates import services, views
 from kartoteka.duplicates.models import DuplicateGroup, DuplicateScan, ScanState
 from kartoteka.duplicates.queries import stored_groups, with_contact_ids
@@ -76,7 +77,7 @@ def test_a_failed_scan_says_why(admin, trio, monkeypatch):
         raise RuntimeError("out of memory")
 
     monkeypatch.setattr(services, "find_groups", broken)
-    scan = services._new_scan(None, "test")
+    scan = services._new_scan(SYSTEM, "test")
     with pytest.raises(RuntimeError):
         services.run_scan(scan.pk)
     scan.refresh_from_db()
@@ -200,7 +201,7 @@ def test_api_lists_the_groups_after_a_cursor(admin, admin_api):
 
 
 def test_one_scan_runs_at_a_time(admin, trio, monkeypatch):
-    first, second = services._new_scan(None, "manual"), services._new_scan(None, "cli")
+    first, second = services._new_scan(SYSTEM, "manual"), services._new_scan(SYSTEM, "cli")
     assert services._claim(first) is True
     assert services._claim(second) is False  # the database allows one claim
     waited = []
@@ -219,14 +220,14 @@ def test_one_scan_runs_at_a_time(admin, trio, monkeypatch):
 
 
 def test_a_scan_being_run_is_not_run_again(admin, trio):
-    scan = services._new_scan(None, "manual")
+    scan = services._new_scan(SYSTEM, "manual")
     assert services._claim(scan) is True
     assert services._claim(scan) is None
     assert services.run_scan(scan.pk).state == ScanState.READING
 
 
 def test_a_claim_whose_worker_died_does_not_block_the_next_scan(admin, trio):
-    dead = services._new_scan(None, "manual")
+    dead = services._new_scan(SYSTEM, "manual")
     assert services._claim(dead) is True
     long_ago = timezone.now() - timezone.timedelta(hours=2)
     DuplicateScan.objects.filter(pk=dead.pk).update(updated_at=long_ago)

@@ -12,6 +12,7 @@ from playwright.sync_api import expect
 
 from kartoteka.activity import services as activity
 from kartoteka.contacts import services as contacts
+from kartoteka.core.scope import SYSTEM
 from kartoteka.duplicates.models import MatchingRule
 from kartoteka.duplicates.services import merge_contacts, scan_now
 from kartoteka.segments import services as segments
@@ -77,7 +78,7 @@ def workspace(transactional_db):
         document={"field": "city", "op": "eq", "value": "Szczebrzeszyn"},
     )
     merge_contacts(admin, survivor_id=one.pk, merged_ids=[three.pk])
-    scan_now(None, trigger="test")
+    scan_now(SYSTEM, trigger="test")
     return admin, one, two, task
 
 

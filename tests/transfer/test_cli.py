@@ -1,8 +1,10 @@
 import pytest
 
+from kartoteka.activity.models import Activity
 from kartoteka.cli import main
-from kartoteka.contacts.models import Contact
+from kartoteka.contacts.models import Contact, ContactTag
 from kartoteka.transfer.models import Import
+from tests.factories import make_contact
 
 pytestmark = pytest.mark.django_db
 
@@ -44,6 +46,18 @@ def test_import_revert_command(admin, tmp_path, capsys):
     imp = Import.objects.get()
     assert main(["import", "--revert", str(imp.pk)]) == 0
     assert not Contact.objects.exists()
+
+
+def test_an_import_without_a_user_runs_as_the_system_actor(admin, sales, tmp_path, capsys):
+    owned = make_contact(sales, email="ana@example.com", first_name="Old")
+    path = tmp_path / "p.csv"
+    path.write_text(CSV)
+    assert main(["import", str(path), "--map", "Kraj=country", "--tag", "cli"]) == 0
+    owned.refresh_from_db()
+    assert (owned.first_name, owned.country) == ("Ana", "ES")  # the system reaches every contact
+    assert Import.objects.get().created_by is None
+    assert ContactTag.objects.get(contact=owned).added_by is None
+    assert Activity.objects.filter(contact=owned, kind="updated").get().actor_id is None
 
 
 def test_unknown_column_in_map_is_a_user_error(admin, tmp_path, capsys):

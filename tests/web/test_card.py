@@ -8,6 +8,7 @@ from django.urls import reverse
 from kartoteka.activity import services as timeline
 from kartoteka.contacts import services as contact_services
 from kartoteka.contacts.models import Contact
+from kartoteka.core.scope import SYSTEM
 
 
 def card_url(contact):
@@ -72,7 +73,7 @@ def test_invalid_field_shows_the_error_next_to_the_input_and_saves_nothing(sales
 
 
 def test_stale_version_is_refused(sales_client, contact):
-    contact_services.update_contact(None, contact, data={"city": "Madrid"})
+    contact_services.update_contact(SYSTEM, contact, data={"city": "Madrid"})
     url = reverse("web:card-field", kwargs={"contact_id": contact.pk, "key": "fax"})
     response = sales_client.post(url, {"fax": "+34911222333", "version": 1}, HTTP_HX_REQUEST="true")
     assert "changed by someone else" in response.content.decode()
@@ -152,13 +153,13 @@ def _card_queries(client, contact) -> int:
 
 
 def test_card_renders_in_a_fixed_number_of_queries_whatever_the_timeline(sales_client, contact):
-    contact_services.add_tags(None, contact, names=["a", "b"])
+    contact_services.add_tags(SYSTEM, contact, names=["a", "b"])
     small = _card_queries(sales_client, contact)
     for n in range(120):
         timeline.record(
             contact, "updated", payload={"changes": [{"field": "city", "old": n, "new": n + 1}]}
         )
-    contact_services.add_tags(None, contact, names=["c", "d", "e"])
+    contact_services.add_tags(SYSTEM, contact, names=["c", "d", "e"])
     assert _card_queries(sales_client, contact) == small
     assert small <= 45
 
@@ -200,7 +201,7 @@ def test_sections_other_than_the_timeline_load_as_their_own_fragments(sales_clie
 
 
 def test_stale_status_change_shows_the_conflict_where_the_status_is(sales_client, contact):
-    contact_services.update_contact(None, contact, data={"city": "Madrid"})
+    contact_services.update_contact(SYSTEM, contact, data={"city": "Madrid"})
     url = reverse("web:card-field", kwargs={"contact_id": contact.pk, "key": "status"})
     response = sales_client.post(url, {"status": "won", "version": 1}, HTTP_HX_REQUEST="true")
     assert response["HX-Retarget"] == "#fact-status"

@@ -10,6 +10,7 @@ from django.utils import timezone
 
 from kartoteka.contacts import services as contact_services
 from kartoteka.contacts.models import Contact
+from kartoteka.core.scope import SYSTEM
 from kartoteka.web import views
 from tests.factories import make_contact
 from tests.segments.helpers import build_detail_indexes
@@ -102,8 +103,8 @@ def test_clients_view_lists_won_contacts_newest_first(sales_client, sales):
     first = make_contact(owners=[sales], first_name="First", last_name="Client")
     second = make_contact(owners=[sales], first_name="Second", last_name="Client")
     make_contact(owners=[sales], first_name="Not", last_name="Client")
-    contact_services.update_contact(None, first, data={"status": "won"})
-    contact_services.update_contact(None, second, data={"status": "won"})
+    contact_services.update_contact(SYSTEM, first, data={"status": "won"})
+    contact_services.update_contact(SYSTEM, second, data={"status": "won"})
     assert names(sales_client.get(reverse("web:clients"))) == ["Second Client", "First Client"]
 
 

@@ -9,6 +9,7 @@ from django.core.management import call_command
 from kartoteka.accounts.models import Role, User
 from kartoteka.accounts.services import create_token, create_user, unlock_sign_in
 from kartoteka.cli import CommandError
+from kartoteka.core.scope import SYSTEM
 
 
 def register(commands: argparse._SubParsersAction) -> None:
@@ -78,7 +79,7 @@ def run_init(args: argparse.Namespace) -> int:
     password = _read_password(args.password_stdin)
     if not password:
         raise CommandError("the first admin needs a password (--password-stdin)")
-    create_user(None, username=username, role=Role.ADMIN, password=password)
+    create_user(SYSTEM, username=username, role=Role.ADMIN, password=password)
     print(f"Database ready; admin {username!r} created.")
     return 0
 
@@ -87,7 +88,7 @@ def run_createuser(args: argparse.Namespace) -> int:
     migrate_quietly()
     password = _read_password(args.password_stdin)
     user = create_user(
-        None, username=args.username, role=args.role, password=password, email=args.email
+        SYSTEM, username=args.username, role=args.role, password=password, email=args.email
     )
     print(f"Created {user.role} {user.username!r}.")
     return 0
@@ -97,7 +98,7 @@ def run_token_create(args: argparse.Namespace) -> int:
     user = User.objects.filter(username__iexact=args.username, is_active=True).first()
     if user is None:
         raise CommandError(f"no active user named {args.username!r}")
-    _row, token = create_token(None, user, name=args.name)
+    _row, token = create_token(SYSTEM, user, name=args.name)
     print(token)
     return 0
 
@@ -105,7 +106,7 @@ def run_token_create(args: argparse.Namespace) -> int:
 def run_unlock(args: argparse.Namespace) -> int:
     if not args.username and not args.address:
         raise CommandError("name the account to unlock, or --address IP")
-    removed = unlock_sign_in(None, username=args.username, address=args.address)
+    removed = unlock_sign_in(SYSTEM, username=args.username, address=args.address)
     what = " and ".join(
         part
         for part in (

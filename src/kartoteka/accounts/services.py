@@ -15,6 +15,7 @@ from kartoteka.accounts import throttle
 from kartoteka.accounts.models import ApiToken, Role, User, WorkspaceSettings
 from kartoteka.core.errors import Conflict, ErrorCollector, Forbidden, InvalidInput, NotFound
 from kartoteka.core.normalise import clean_text
+from kartoteka.core.scope import SystemActor, require_actor
 
 TOKEN_PREFIX = "kt_"
 
@@ -23,14 +24,14 @@ def hash_token(token: str) -> str:
     return hashlib.sha256(token.encode()).hexdigest()
 
 
-def _require_admin(actor: User | None) -> None:
-    if actor is not None and not actor.is_admin:
+def _require_admin(actor: User | SystemActor) -> None:
+    if not require_actor(actor).is_admin:
         raise Forbidden(_("Only admins may manage users."))
 
 
 @transaction.atomic
 def create_user(
-    actor: User | None,
+    actor: User | SystemActor,
     *,
     username: str,
     role: str,
@@ -79,9 +80,9 @@ def create_user(
 
 
 @transaction.atomic
-def set_password(actor: User | None, user: User, *, password: str) -> User:
+def set_password(actor: User | SystemActor, user: User, *, password: str) -> User:
     """Give `user` a new password; admins may do it for anyone, others only for themselves."""
-    if actor is not None and actor != user and not actor.is_admin:
+    if require_actor(actor) != user and not actor.is_admin:
         raise Forbidden(_("You may only change your own password."))
     try:
         validate_password(password, user)
@@ -124,9 +125,9 @@ def _last_active_admin(user: User) -> bool:
 
 
 @transaction.atomic
-def create_token(actor: User | None, user: User, *, name: str = "") -> tuple[ApiToken, str]:
+def create_token(actor: User | SystemActor, user: User, *, name: str = "") -> tuple[ApiToken, str]:
     """Create a token for `user`; return the row and the plain token, which is never stored."""
-    if actor is not None and actor != user and not actor.is_admin:
+    if require_actor(actor) != user and not actor.is_admin:
         raise Forbidden(_("You may only create tokens for yourself."))
     secret = secrets.token_urlsafe(32)
     token = f"{TOKEN_PREFIX}{secret}"
@@ -188,7 +189,7 @@ def set_default_owner(actor: User, *, owner: User | None) -> WorkspaceSettings:
     return workspace
 
 
-def unlock_sign_in(actor: User | None, *, username: str = "", address: str = "") -> int:
+def unlock_sign_in(actor: User | SystemActor, *, username: str = "", address: str = "") -> int:
     """Forget the failed sign-ins of an account, or the failed sign-ins and API tokens of an
     address, so it may try again at once. Returns how many lock records were removed."""
     _require_admin(actor)

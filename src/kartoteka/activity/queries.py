@@ -17,7 +17,7 @@ from kartoteka.activity.models import (
     TaskStatus,
 )
 from kartoteka.core.errors import NotFound
-from kartoteka.core.scope import is_admin, visible_contacts
+from kartoteka.core.scope import is_admin, is_system, visible_contacts
 
 
 def timeline(actor, contact_id: int, *, kinds: list[str] | None = None) -> QuerySet[Activity]:
@@ -115,7 +115,7 @@ def visible_tasks(actor) -> QuerySet[Task]:
     or that are linked to a contact they see."""
     if is_admin(actor):
         return Task.objects.all()
-    if not actor or not actor.is_authenticated:
+    if not actor.is_authenticated:
         return Task.objects.none()
     # A subquery of ids keeps the join from multiplying rows.
     ids = Task.objects.filter(
@@ -192,7 +192,7 @@ def my_tasks(actor, *, now: datetime | None = None) -> dict[str, list[Task]]:
 
 def notifications_for(actor, *, unread_only: bool = False) -> QuerySet[Notification]:
     """The actor's notifications, newest first, leaving out contacts they no longer see."""
-    if not actor or not actor.is_authenticated:
+    if is_system(actor) or not actor.is_authenticated:
         return Notification.objects.none()
     notes = Notification.objects.filter(recipient=actor).filter(
         Q(contact__isnull=True) | Q(contact__in=visible_contacts(actor))

@@ -14,7 +14,6 @@ from collections.abc import Callable, Iterable, Sequence
 from datetime import datetime
 from typing import Any
 
-from django.apps import apps
 from django.conf import settings
 from django.core.files import File
 from django.core.files.storage import default_storage
@@ -50,7 +49,15 @@ from kartoteka.activity.timeline import Entry, TimelineKind
 from kartoteka.core import events
 from kartoteka.core.errors import ErrorCollector, Forbidden, InvalidInput, NotFound
 from kartoteka.core.normalise import clean_text
-from kartoteka.core.scope import can_see_contact, is_admin, visible_contacts
+from kartoteka.core.scope import (
+    SystemActor,
+    can_see_contact,
+    is_admin,
+    is_system,
+    system_label,
+    user_or_none,
+    visible_contacts,
+)
 from kartoteka.duplicates.relations import MENTIONS, Mentions
 
 
@@ -152,17 +159,17 @@ def _clean_body(value: object, *, field: str = "body") -> str:
     return text
 
 
-def _require_contact_access(actor: User | None, contact) -> None:
+def _require_contact_access(actor: User | SystemActor, contact) -> None:
     """Services take a contact the caller already resolved; this re-checks the scope."""
-    if actor is not None and not can_see_contact(actor, contact.pk):
+    if not can_see_contact(actor, contact.pk):
         raise NotFound(_("No such contact."))
 
 
-def _is_author_or_admin(actor: User | None, author_id: int | None) -> bool:
-    return actor is None or is_admin(actor) or actor.pk == author_id
+def _is_author_or_admin(actor: User | SystemActor, author_id: int | None) -> bool:
+    return is_admin(actor) or actor.pk == author_id
 
 
-def can_change_note(actor: User | None, note: Note) -> bool:
+def can_change_note(actor: User | SystemActor, note: Note) -> bool:
     return _is_author_or_admin(actor, note.author_id)
 
 
@@ -171,13 +178,13 @@ def can_change_note(actor: User | None, note: Note) -> bool:
 
 
 @transaction.atomic
-def add_note(actor: User | None, contact, *, body: object) -> Note:
+def add_note(actor: User | SystemActor, contact, *, body: object) -> Note:
     _require_contact_access(actor, contact)
     text = _clean_body(body)
     now = timezone.now()
     note = Note.objects.create(
         contact=contact,
-        author=actor,
+        author=user_or_none(actor),
         body=text,
         body_html=render_markdown(text),
         created_at=now,
@@ -189,7 +196,7 @@ def add_note(actor: User | None, contact, *, body: object) -> Note:
 
 
 @transaction.atomic
-def edit_note(actor: User | None, note: Note, *, body: object) -> Note:
+def edit_note(actor: User | SystemActor, note: Note, *, body: object) -> Note:
     _require_contact_access(actor, note.contact)
     if not can_change_note(actor, note):
         raise Forbidden(_("Only the note's author or an admin may edit it."))
@@ -206,7 +213,7 @@ def edit_note(actor: User | None, note: Note, *, body: object) -> Note:
 
 
 @transaction.atomic
-def delete_note(actor: User | None, note: Note) -> None:
+def delete_note(actor: User | SystemActor, note: Note) -> None:
     _require_contact_access(actor, note.contact)
     if not can_change_note(actor, note):
         raise Forbidden(_("Only the note's author or an admin may delete it."))
@@ -221,7 +228,7 @@ def delete_note(actor: User | None, note: Note) -> None:
 
 
 @transaction.atomic
-def add_comment(actor: User | None, contact, *, body: object) -> Comment:
+def add_comment(actor: User | SystemActor, contact, *, body: object) -> Comment:
     """Add a comment; every @name of a team member who can see the contact is notified.
 
     Named team members who cannot see the contact are not told about it (that would leak it);
@@ -233,7 +240,7 @@ def add_comment(actor: User | None, contact, *, body: object) -> Comment:
     reachable = [user for user in named.values() if can_see_contact(user, contact.pk)]
     comment = Comment.objects.create(
         contact=contact,
-        author=actor,
+        author=user_or_none(actor),
         body=text,
         body_html=render_markdown(text, mentions=[u.username for u in reachable]),
         created_at=timezone.now(),
@@ -270,7 +277,7 @@ def _notify(
     recipient: User,
     kind: str,
     *,
-    actor: User | None,
+    actor: User | SystemActor,
     text: str,
     actor_label: str = "",
     contact=None,
@@ -280,7 +287,7 @@ def _notify(
     notification = Notification.objects.create(
         recipient=recipient,
         kind=kind,
-        actor=actor,
+        actor=user_or_none(actor),
         actor_label=actor_label,
         contact=contact,
         comment=comment,
@@ -316,14 +323,14 @@ def mark_all_notifications_read(actor: User) -> int:
 TASK_FIELDS = {"title", "description", "status", "due_at", "assignees", "contacts"}
 
 
-def _visible_to(actor: User | None):
+def _visible_to(actor: User | SystemActor):
     """Contacts the actor may link; the system (rules, CLI) may link any."""
-    if actor is None:
-        return apps.get_model("contacts", "Contact").objects.all()
     return visible_contacts(actor)
 
 
-def _clean_task(actor: User | None, data: dict[str, Any], *, partial: bool) -> dict[str, Any]:
+def _clean_task(
+    actor: User | SystemActor, data: dict[str, Any], *, partial: bool
+) -> dict[str, Any]:
     """Validate every given field at once; return clean values (users and contacts resolved)."""
     errors = ErrorCollector()
     for key in sorted(set(data) - TASK_FIELDS):
@@ -391,7 +398,7 @@ def _clean_assignees(value: object, errors: ErrorCollector) -> list[User]:
     return users
 
 
-def _clean_task_contacts(actor: User | None, value: object, errors: ErrorCollector) -> list:
+def _clean_task_contacts(actor: User | SystemActor, value: object, errors: ErrorCollector) -> list:
     if not isinstance(value, (list, tuple)):
         errors.add("contacts", _("Give a list of contact ids."))
         return []
@@ -420,7 +427,7 @@ def _record_on_contacts(
     kind: TimelineKind,
     contacts: Iterable,
     *,
-    actor: User | None,
+    actor: User | SystemActor,
     actor_label: str,
     **extra,
 ) -> None:
@@ -431,7 +438,7 @@ def _record_on_contacts(
 
 
 def _notify_assigned(
-    task: Task, users: Iterable[User], *, actor: User | None, actor_label: str
+    task: Task, users: Iterable[User], *, actor: User | SystemActor, actor_label: str
 ) -> None:
     for user in users:
         if user == actor:
@@ -448,9 +455,9 @@ def _notify_assigned(
         )
 
 
-def can_change_task(actor: User | None, task: Task) -> bool:
+def can_change_task(actor: User | SystemActor, task: Task) -> bool:
     """Admins, the system, the task's creator and assignees, and whoever sees a linked contact."""
-    if actor is None or is_admin(actor) or task.created_by_id == actor.pk:
+    if is_admin(actor) or task.created_by_id == actor.pk:
         return True
     if task.assignments.filter(user=actor).exists():
         return True
@@ -458,14 +465,14 @@ def can_change_task(actor: User | None, task: Task) -> bool:
 
 
 @transaction.atomic
-def create_task(actor: User | None, *, data: dict[str, Any], actor_label: str = "") -> Task:
+def create_task(actor: User | SystemActor, *, data: dict[str, Any], actor_label: str = "") -> Task:
     """Create a task from {title, description?, status?, due_at?, assignees?, contacts?}.
 
-    Without assignees the task goes to its creator. `actor` None is the system (e.g. a rule,
+    Without assignees the task goes to its creator. `actor` SYSTEM is the system (e.g. a rule,
     named by `actor_label`).
     """
     cleaned = _clean_task(actor, data, partial=False)
-    assignees = cleaned.get("assignees") or ([actor] if actor is not None else [])
+    assignees = cleaned.get("assignees") or ([] if is_system(actor) else [actor])
     now = timezone.now()
     status = cleaned.get("status", TaskStatus.OPEN)
     task = Task.objects.create(
@@ -473,8 +480,8 @@ def create_task(actor: User | None, *, data: dict[str, Any], actor_label: str = 
         description=cleaned.get("description", ""),
         status=status,
         due_at=cleaned.get("due_at"),
-        created_by=actor,
-        created_by_label="" if actor is not None else (actor_label or "system"),
+        created_by=user_or_none(actor),
+        created_by_label=(actor_label or system_label(actor)) if is_system(actor) else "",
         created_at=now,
         updated_at=now,
         completed_at=now if status == TaskStatus.DONE else None,
@@ -498,7 +505,7 @@ def create_task(actor: User | None, *, data: dict[str, Any], actor_label: str = 
 
 @transaction.atomic
 def update_task(
-    actor: User | None, task: Task, *, data: dict[str, Any], actor_label: str = ""
+    actor: User | SystemActor, task: Task, *, data: dict[str, Any], actor_label: str = ""
 ) -> Task:
     """Change any of title, description, status, due_at, assignees (a full new list), contacts
     (a full new list). Completion, other status changes and reassignment land on the timeline of
@@ -538,7 +545,7 @@ def update_task(
 
 
 def _reassign(
-    actor: User | None, task: Task, users: list[User], linked: list, *, actor_label: str
+    actor: User | SystemActor, task: Task, users: list[User], linked: list, *, actor_label: str
 ) -> None:
     old = list(task.assignees.order_by("username"))
     if {u.pk for u in old} == {u.pk for u in users}:
@@ -561,7 +568,9 @@ def _reassign(
     events.publish("task.reassigned", task_id=task.pk, assignee_ids=[u.pk for u in users])
 
 
-def _replace_task_contacts(actor: User | None, task: Task, contacts: list, *, actor_label: str):
+def _replace_task_contacts(
+    actor: User | SystemActor, task: Task, contacts: list, *, actor_label: str
+):
     """Set the linked contacts; links to contacts the actor cannot see are left untouched."""
     current = {c.pk: c for c in _visible_to(actor).filter(task_links__task=task)}
     wanted = {c.pk: c for c in contacts}
@@ -580,7 +589,9 @@ def _replace_task_contacts(actor: User | None, task: Task, contacts: list, *, ac
 
 
 @transaction.atomic
-def link_task_contact(actor: User | None, task: Task, contact, *, actor_label: str = "") -> Task:
+def link_task_contact(
+    actor: User | SystemActor, task: Task, contact, *, actor_label: str = ""
+) -> Task:
     if not can_change_task(actor, task):
         raise NotFound(_("No such task."))
     _require_contact_access(actor, contact)
@@ -594,7 +605,9 @@ def link_task_contact(actor: User | None, task: Task, contact, *, actor_label: s
 
 
 @transaction.atomic
-def unlink_task_contact(actor: User | None, task: Task, contact, *, actor_label: str = "") -> Task:
+def unlink_task_contact(
+    actor: User | SystemActor, task: Task, contact, *, actor_label: str = ""
+) -> Task:
     if not can_change_task(actor, task):
         raise NotFound(_("No such task."))
     _require_contact_access(actor, contact)
@@ -649,7 +662,7 @@ def _check_upload(upload: File, name: str) -> tuple[str, str]:
 
 
 def upload_file(
-    actor: User | None, contact, *, upload: File, name: str | None = None
+    actor: User | SystemActor, contact, *, upload: File, name: str | None = None
 ) -> ContactFile:
     """Store `upload` (any Django File: an upload streamed to disk, an open file…) on the contact.
 
@@ -669,7 +682,7 @@ def upload_file(
                 size=upload.size,
                 content_type=content_type,
                 sha256=sha256,
-                uploaded_by=actor,
+                uploaded_by=user_or_none(actor),
                 uploaded_at=timezone.now(),
             )
             _record_file(kinds.FILE_UPLOADED, attached, actor=actor, event="file.uploaded")
@@ -680,7 +693,7 @@ def upload_file(
 
 
 def _record_file(
-    kind: TimelineKind, attached: ContactFile, *, actor: User | None, event: str
+    kind: TimelineKind, attached: ContactFile, *, actor: User | SystemActor, event: str
 ) -> Activity:
     """The timeline entry and the domain event of something done to a file."""
     entry = record_entry(kinds.file_entry(kind, attached, actor=actor))
@@ -689,14 +702,14 @@ def _record_file(
 
 
 @transaction.atomic
-def record_file_downloaded(actor: User | None, attached: ContactFile) -> Activity:
+def record_file_downloaded(actor: User | SystemActor, attached: ContactFile) -> Activity:
     """Downloads land on the timeline so the team knows who took a copy."""
     _require_contact_access(actor, attached.contact)
     return _record_file(kinds.FILE_DOWNLOADED, attached, actor=actor, event="file.downloaded")
 
 
 @transaction.atomic
-def remove_file(actor: User | None, attached: ContactFile) -> ContactFile:
+def remove_file(actor: User | SystemActor, attached: ContactFile) -> ContactFile:
     """Take the file off the contact's list; its bytes stay in storage so it can be restored."""
     _require_contact_access(actor, attached.contact)
     if attached.removed_at is None:
@@ -708,7 +721,7 @@ def remove_file(actor: User | None, attached: ContactFile) -> ContactFile:
 
 
 @transaction.atomic
-def restore_file(actor: User | None, attached: ContactFile) -> ContactFile:
+def restore_file(actor: User | SystemActor, attached: ContactFile) -> ContactFile:
     _require_contact_access(actor, attached.contact)
     if attached.removed_at is not None:
         attached.removed_at = None
@@ -718,12 +731,12 @@ def restore_file(actor: User | None, attached: ContactFile) -> ContactFile:
     return attached
 
 
-def can_delete_file(actor: User | None, attached: ContactFile) -> bool:
+def can_delete_file(actor: User | SystemActor, attached: ContactFile) -> bool:
     return _is_author_or_admin(actor, attached.uploaded_by_id)
 
 
 @transaction.atomic
-def delete_file(actor: User | None, attached: ContactFile) -> None:
+def delete_file(actor: User | SystemActor, attached: ContactFile) -> None:
     """Erase the file from storage for good. Only its uploader or an admin may do this."""
     _require_contact_access(actor, attached.contact)
     if not can_delete_file(actor, attached):

@@ -17,6 +17,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from kartoteka.activity.markdown import sanitise
+from kartoteka.core import scope
 
 
 class Entry(NamedTuple):
@@ -120,8 +121,8 @@ def json_safe(value: Any) -> Any:
 
 
 _kinds: dict[str, TimelineKind] = {}
-# How services name the system when it acts; shown translated.
-SYSTEM_LABEL = "system"
+# How services name the system when it acts (core.scope.SYSTEM); shown translated.
+SYSTEM_LABEL = scope.SYSTEM_LABEL
 
 
 def register(*kinds: TimelineKind) -> None:

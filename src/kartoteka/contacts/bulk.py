@@ -58,7 +58,7 @@ from kartoteka.core.normalise import (
     normalise_country,
     normalise_email,
 )
-from kartoteka.core.scope import is_admin
+from kartoteka.core.scope import SystemActor, is_admin, user_or_none
 from kartoteka.segments.fields import SQLITE_SEARCH_TABLE
 from kartoteka.segments.models import RECENCY_RANKS, ActivityRecency
 
@@ -116,7 +116,7 @@ WRITTEN_TABLES = [
 class BulkOptions:
     """How a batch is written: who acts, how the timeline names it, what existing rows get."""
 
-    actor: User | None
+    actor: User | SystemActor
     label: str
     update_existing: bool = True
     tags: list[str] = field(default_factory=list)
@@ -564,7 +564,7 @@ def _upsert_distinct(
             result.unchanged.append(number)
         else:
             existing_rows.append((number, cleaned, contact_id))
-    if options.actor is not None and not is_admin(options.actor) and existing_rows:
+    if not is_admin(options.actor) and existing_rows:
         owned = set(
             ContactOwner.objects.filter(
                 user=options.actor, contact_id__in=[c for _n, _d, c in existing_rows]
@@ -951,7 +951,7 @@ def _row_trigger_suspended(name: str) -> Iterator[bool]:
 
 
 def _actor_id(options: BulkOptions) -> int | None:
-    return getattr(options.actor, "pk", None)
+    return getattr(user_or_none(options.actor), "pk", None)
 
 
 def _row_tags(cleaned: dict, options: BulkOptions) -> list[str]:
@@ -968,7 +968,7 @@ def _tag_link(contact_id: int, tag: Tag, options: BulkOptions, now) -> ContactTa
         contact_id=contact_id,
         tag=tag,
         added_at=now,
-        added_by=options.actor,
+        added_by=user_or_none(options.actor),
         origin=options.tag_origin,
         origin_label=options.label,
     )

@@ -41,6 +41,7 @@ from kartoteka.contacts.properties import coerce_value
 from kartoteka.contacts.services import define_property
 from kartoteka.core import database, events
 from kartoteka.core.normalise import fold_email, fold_search
+from kartoteka.core.scope import SYSTEM
 
 SEED = 20240601
 BATCH = 500
@@ -144,10 +145,14 @@ def _team() -> tuple[User, str, User, str, User]:
         user = User.objects.filter(username=username).first()
         if user is None:
             user = create_user(
-                None, username=username, role=role, password=password, email=f"{username}@demo.test"
+                SYSTEM,
+                username=username,
+                role=role,
+                password=password,
+                email=f"{username}@demo.test",
             )
         else:
-            set_password(None, user, password=password)
+            set_password(SYSTEM, user, password=password)
         users.append(user)
         passwords.append(password)
     return users[0], passwords[0], users[1], passwords[1], users[2]
@@ -416,7 +421,7 @@ def _timeline(rows: list[dict], links: list[ContactTag], admin: User) -> None:
         entries.append(
             kinds.created(
                 contact,
-                actor=admin if contact.source == Source.MANUAL else None,
+                actor=admin if contact.source == Source.MANUAL else SYSTEM,
                 actor_label=label,
                 source=contact.source,
                 email=contact.email,

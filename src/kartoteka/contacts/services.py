@@ -45,7 +45,14 @@ from kartoteka.core.normalise import (
     normalise_phone,
     parse_day,
 )
-from kartoteka.core.scope import is_admin, visible_contacts
+from kartoteka.core.scope import (
+    SystemActor,
+    is_admin,
+    is_system,
+    system_label,
+    user_or_none,
+    visible_contacts,
+)
 
 # Plain text fields and their maximum length.
 TEXT_FIELDS = {
@@ -454,25 +461,25 @@ def property_definitions() -> dict[str, PropertyDefinition]:
 # Contacts
 
 
-def can_edit(actor: User | None, contact: Contact) -> bool:
+def can_edit(actor: User | SystemActor, contact: Contact) -> bool:
     """Admins and the system edit every contact; sales users the ones they own."""
-    if actor is None or is_admin(actor):
+    if is_admin(actor):
         return True
     return ContactOwner.objects.filter(contact=contact, user=actor).exists()
 
 
-def _require_edit(actor: User | None, contact: Contact) -> None:
+def _require_edit(actor: User | SystemActor, contact: Contact) -> None:
     if not can_edit(actor, contact):
         raise NotFound(_("No such contact."))
 
 
-def _label(actor: User | None, actor_label: str) -> str:
-    return actor_label or ("" if actor is not None else "system")
+def _label(actor: User | SystemActor, actor_label: str) -> str:
+    return actor_label or system_label(actor)
 
 
 @transaction.atomic
 def create_contact(
-    actor: User | None,
+    actor: User | SystemActor,
     *,
     data: Mapping[str, Any],
     source: str | None = None,
@@ -536,16 +543,16 @@ def create_contact(
 
 
 def _owners_for_new_contact(
-    actor: User | None, owners: list[User] | None, *, source: str
+    actor: User | SystemActor, owners: list[User] | None, *, source: str
 ) -> list[User]:
     if owners is None or not owners:
-        if actor is not None and actor.role == Role.SALES:
+        if actor.role == Role.SALES:
             return [actor]
-        if actor is None or source != Source.MANUAL:
+        if is_system(actor) or source != Source.MANUAL:
             default = WorkspaceSettings.load().default_owner
             return [default] if default and default.is_active else []
         return []
-    if actor is not None and actor.role == Role.SALES and actor.pk not in {u.pk for u in owners}:
+    if actor.role == Role.SALES and actor.pk not in {u.pk for u in owners}:
         # A sales user never creates a contact they could not see afterwards.
         owners = [actor, *owners]
     return owners
@@ -561,7 +568,7 @@ def _company(name: str) -> Company | None:
 
 
 def _ensure_emails_free(
-    actor: User | None, emails: Iterable[str], *, contact: Contact | None
+    actor: User | SystemActor, emails: Iterable[str], *, contact: Contact | None
 ) -> None:
     folded = [fold_email(e) for e in emails]
     taken = ContactEmail.objects.filter(email_folded__in=folded)
@@ -572,10 +579,8 @@ def _ensure_emails_free(
         _raise_taken(actor, clash.email, clash.contact_id)
 
 
-def _raise_taken(actor: User | None, email: str, contact_id: int | None) -> None:
-    visible = contact_id is not None and (
-        actor is None or visible_contacts(actor).filter(pk=contact_id).exists()
-    )
+def _raise_taken(actor: User | SystemActor, email: str, contact_id: int | None) -> None:
+    visible = contact_id is not None and visible_contacts(actor).filter(pk=contact_id).exists()
     if visible:
         raise Conflict(
             _("The e-mail address %(email)s belongs to contact #%(contact_id)s.")
@@ -639,7 +644,7 @@ def _display(value: Any) -> Any:
 
 @transaction.atomic
 def update_contact(
-    actor: User | None,
+    actor: User | SystemActor,
     contact: Contact,
     *,
     data: Mapping[str, Any],
@@ -657,7 +662,6 @@ def update_contact(
     cleaned = validate_contact_data(data, partial=True)
     if (
         "owners" in cleaned
-        and actor is not None
         and actor.role == Role.SALES
         and actor.pk not in {u.pk for u in cleaned["owners"]}
     ):
@@ -774,7 +778,9 @@ def update_contact(
     return contact
 
 
-def _apply_emails(actor: User | None, contact: Contact, cleaned: dict, changes: list) -> bool:
+def _apply_emails(
+    actor: User | SystemActor, contact: Contact, cleaned: dict, changes: list
+) -> bool:
     current = list(contact.emails.order_by("-is_primary", "id").values_list("email", flat=True))
     if "emails" in cleaned:
         wanted = cleaned["emails"]
@@ -820,7 +826,7 @@ def _contact_with_email(address: str) -> int | None:
 
 @transaction.atomic
 def upsert_contact_by_email(
-    actor: User | None,
+    actor: User | SystemActor,
     *,
     email: str,
     data: Mapping[str, Any],
@@ -856,7 +862,7 @@ def upsert_contact_by_email(
 
 
 @transaction.atomic
-def delete_contact(actor: User | None, contact: Contact, *, actor_label: str = "") -> None:
+def delete_contact(actor: User | SystemActor, contact: Contact, *, actor_label: str = "") -> None:
     _require_edit(actor, contact)
     contact_id = contact.pk
     contact.delete()
@@ -868,7 +874,7 @@ def delete_contact(actor: User | None, contact: Contact, *, actor_label: str = "
 
 @transaction.atomic
 def set_owners(
-    actor: User | None, contact: Contact, *, owners: list, actor_label: str = ""
+    actor: User | SystemActor, contact: Contact, *, owners: list, actor_label: str = ""
 ) -> None:
     """Replace the contact's owners by the given users or usernames."""
     _require_edit(actor, contact)
@@ -879,7 +885,7 @@ def set_owners(
 
 
 def _set_owners(
-    actor: User | None, contact: Contact, users: list[User], *, actor_label: str
+    actor: User | SystemActor, contact: Contact, users: list[User], *, actor_label: str
 ) -> None:
     old = sorted(contact.owners.values_list("username", flat=True))
     new = sorted(u.username for u in users)
@@ -896,7 +902,7 @@ def _set_owners(
     events.publish("contact.owners_changed", contact_id=contact.pk, old=old, new=new)
 
 
-def change_status(actor: User | None, contact: Contact, *, status: str) -> Contact:
+def change_status(actor: User | SystemActor, contact: Contact, *, status: str) -> Contact:
     return update_contact(actor, contact, data={"status": status})
 
 
@@ -952,7 +958,7 @@ def _tag_for(name: str) -> Tag:
 
 
 def _add_tags(
-    actor: User | None, contact: Contact, names: list[str], *, origin: str, origin_label: str
+    actor: User | SystemActor, contact: Contact, names: list[str], *, origin: str, origin_label: str
 ) -> list[str]:
     tags = [_tag_for(n) for n in names]
     have = set(ContactTag.objects.filter(contact=contact).values_list("tag_id", flat=True))
@@ -967,7 +973,7 @@ def _add_tags(
                 ContactTag.objects.create(
                     contact=contact,
                     tag=tag,
-                    added_by=actor,
+                    added_by=user_or_none(actor),
                     origin=origin,
                     origin_label=origin_label,
                 )
@@ -985,7 +991,7 @@ def _add_tags(
 
 @transaction.atomic
 def add_tags(
-    actor: User | None,
+    actor: User | SystemActor,
     contact: Contact,
     *,
     names: list[str],
@@ -1008,7 +1014,9 @@ def add_tags(
 
 
 @transaction.atomic
-def remove_tag(actor: User | None, contact: Contact, *, name: str, actor_label: str = "") -> None:
+def remove_tag(
+    actor: User | SystemActor, contact: Contact, *, name: str, actor_label: str = ""
+) -> None:
     _require_edit(actor, contact)
     link = (
         ContactTag.objects.filter(contact=contact, tag__name_folded=name.strip().casefold())
@@ -1027,7 +1035,7 @@ def remove_tag(actor: User | None, contact: Contact, *, name: str, actor_label: 
 
 
 def _replace_tags(
-    actor: User | None, contact: Contact, names: list[str], *, origin: str, origin_label: str
+    actor: User | SystemActor, contact: Contact, names: list[str], *, origin: str, origin_label: str
 ) -> None:
     wanted = {n.casefold() for n in names}
     for link in ContactTag.objects.filter(contact=contact).select_related("tag"):
@@ -1039,14 +1047,14 @@ def _replace_tags(
     _add_tags(actor, contact, names, origin=origin, origin_label=origin_label)
 
 
-def _require_admin(actor: User | None, what: str) -> None:
-    if actor is not None and not is_admin(actor):
+def _require_admin(actor: User | SystemActor, what: str) -> None:
+    if not is_admin(actor):
         raise Forbidden(_("Only admins may %(what)s.") % {"what": what})
 
 
 @transaction.atomic
 def update_tag(
-    actor: User | None, tag: Tag, *, name: str | None = None, color: str | None = None
+    actor: User | SystemActor, tag: Tag, *, name: str | None = None, color: str | None = None
 ) -> Tag:
     """Rename or recolour a tag (admins)."""
     _require_admin(actor, "edit tags")
@@ -1072,7 +1080,7 @@ def update_tag(
 
 
 @transaction.atomic
-def merge_tags(actor: User | None, *, source: Tag, target: Tag) -> int:
+def merge_tags(actor: User | SystemActor, *, source: Tag, target: Tag) -> int:
     """Move every contact of `source` onto `target` and delete `source`; returns contacts moved."""
     _require_admin(actor, "merge tags")
     if source.pk == target.pk:
@@ -1084,7 +1092,7 @@ def merge_tags(actor: User | None, *, source: Tag, target: Tag) -> int:
 
 
 @transaction.atomic
-def delete_tag(actor: User | None, tag: Tag) -> None:
+def delete_tag(actor: User | SystemActor, tag: Tag) -> None:
     _require_admin(actor, "delete tags")
     tag.delete()
 
@@ -1095,7 +1103,7 @@ def delete_tag(actor: User | None, tag: Tag) -> None:
 
 @transaction.atomic
 def define_property(
-    actor: User | None, *, key: str, label: str, type: str, choices: list[str] | None = None
+    actor: User | SystemActor, *, key: str, label: str, type: str, choices: list[str] | None = None
 ) -> PropertyDefinition:
     _require_admin(actor, "define custom details")
     cleaned = validate_definition(key=key, label=label, type=type, choices=choices)
@@ -1116,7 +1124,7 @@ def define_property(
 
 @transaction.atomic
 def update_property(
-    actor: User | None,
+    actor: User | SystemActor,
     definition: PropertyDefinition,
     *,
     label: str | None = None,
@@ -1161,7 +1169,7 @@ def _choice_in_use(definition: PropertyDefinition, removed: set[str]) -> bool:
 
 
 @transaction.atomic
-def delete_property(actor: User | None, definition: PropertyDefinition) -> int:
+def delete_property(actor: User | SystemActor, definition: PropertyDefinition) -> int:
     """Delete a definition and its value on every contact, so no filter meets a stale value.
 
     Returns the number of contacts that lost a value.

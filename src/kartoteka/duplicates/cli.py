@@ -4,6 +4,7 @@ import argparse
 import json
 import sys
 
+from kartoteka.core.scope import SYSTEM
 from kartoteka.duplicates.models import ScanState
 from kartoteka.duplicates.queries import (
     contact_names,
@@ -37,12 +38,12 @@ def run_duplicates(args: argparse.Namespace) -> int:
             f" {running.get_state_display().lower()}); waiting for it to finish.",
             file=sys.stderr,
         )
-    scan = scan_now(None)
+    scan = scan_now(SYSTEM)
     if args.merge_exact:
-        merges = merge_exact_groups(None, actor_label="cli")
+        merges = merge_exact_groups(SYSTEM, actor_label="cli")
         print(f"Merged {len(merges)} contacts; each merge can be undone for 30 days.")
         return 0
-    groups = with_contact_ids(stored_groups(None, scan))
+    groups = with_contact_ids(stored_groups(SYSTEM, scan))
     if args.json:
         print(
             json.dumps(
@@ -63,7 +64,7 @@ def run_duplicates(args: argparse.Namespace) -> int:
     if not groups:
         print("No duplicates found.")
         return 0
-    names = contact_names(None, [i for g in groups for i in g.contact_ids])
+    names = contact_names(SYSTEM, [i for g in groups for i in g.contact_ids])
     for group in groups:
         people = ", ".join(f"#{i} {names.get(i, '')}".strip() for i in group.contact_ids)
         print(f"{group.confidence:>3}%  {'; '.join(group.reasons)}: {people}")

@@ -13,7 +13,7 @@ from django.utils.translation import gettext as _
 from kartoteka.contacts.models import Company, Contact, ContactEmail, ContactPhone
 from kartoteka.contacts.queries import with_card_data
 from kartoteka.core.errors import NotFound
-from kartoteka.core.scope import is_admin, visible_contacts
+from kartoteka.core.scope import SYSTEM, is_admin, visible_contacts
 from kartoteka.duplicates.matching import FoldedOnce, Record, Rule, fold, make_records
 from kartoteka.duplicates.models import (
     ACTIVE_STATES,
@@ -47,9 +47,8 @@ def as_rule(rule: MatchingRule) -> Rule:
 
 
 def _in_reach(actor) -> QuerySet[Contact]:
-    """The actor's contacts; None is the system itself (the CLI run on the server), like in
-    the services."""
-    return Contact.objects.all() if actor is None else visible_contacts(actor)
+    """The actor's contacts (all of them for the system, e.g. the CLI run on the server)."""
+    return visible_contacts(actor)
 
 
 def _raw(queryset) -> list[tuple]:
@@ -88,7 +87,7 @@ def finder_records(progress: Callable[[int], None] | None = None) -> list[Record
     """Every contact of the workspace as the finder's records, a batch of ids at a time.
 
     A scan compares the whole workspace once and narrows the groups to each viewer when they
-    are read, so this reads without a scope. The queries are the ORM's, run on a plain cursor:
+    are read, so this reads as the system actor. The queries are the ORM's, run on a plain cursor:
     a million rows come back as tuples without the per-row machinery of a queryset. `progress`
     hears how many are read so far.
     """
@@ -104,7 +103,8 @@ def finder_records(progress: Callable[[int], None] | None = None) -> list[Record
     with connection.cursor() as cursor:
         while True:
             sql, params = (
-                Contact.objects.filter(pk__gt=last)
+                visible_contacts(SYSTEM)
+                .filter(pk__gt=last)
                 .order_by("pk")
                 .values_list("pk", "first_name", "last_name", "company_id", "city", "postal_code")[
                     :BATCH
@@ -131,7 +131,7 @@ def finder_records(progress: Callable[[int], None] | None = None) -> list[Record
 
 
 def contact_names(actor, contact_ids: list[int]) -> dict[int, str]:
-    """Display names of the listed contacts the actor may see (None: the whole workspace)."""
+    """Display names of the listed contacts the actor may see (the system: the whole workspace)."""
     return {
         pk: f"{first} {last}".strip() or email
         for pk, first, last, email in _in_reach(actor)
@@ -176,7 +176,7 @@ def get_scan(scan_id: int) -> DuplicateScan:
 
 
 def stored_groups(actor, scan: DuplicateScan | None) -> QuerySet[DuplicateGroup]:
-    """The scan's groups as the actor may see them, most certain first (None: everyone's).
+    """The scan's groups as the actor may see them, most certain first (the system: everyone's).
 
     A group counts only its contacts still there (deleted or merged-away ones left it) and is
     dropped below two; a sales user gets only groups whose remaining contacts are all theirs,
@@ -185,7 +185,7 @@ def stored_groups(actor, scan: DuplicateScan | None) -> QuerySet[DuplicateGroup]
     if scan is None:
         return DuplicateGroup.objects.none()
     groups = DuplicateGroup.objects.filter(scan=scan).annotate(live=Count("members"))
-    if actor is not None and not is_admin(actor):
+    if not is_admin(actor):
         groups = groups.annotate(
             seen=Count(
                 "members", filter=Q(members__contact__in=visible_contacts(actor).values("pk"))

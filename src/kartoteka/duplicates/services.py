@@ -26,7 +26,13 @@ from kartoteka.contacts.bulk import insert_values
 from kartoteka.contacts.models import Company, Contact
 from kartoteka.core import events
 from kartoteka.core.errors import Conflict, ErrorCollector, Forbidden, InvalidInput, NotFound
-from kartoteka.core.scope import is_admin, visible_contacts
+from kartoteka.core.scope import (
+    SystemActor,
+    is_admin,
+    system_label,
+    user_or_none,
+    visible_contacts,
+)
 from kartoteka.duplicates import kinds, queries, relations
 from kartoteka.duplicates.matching import EXACT, FIELDS, FUZZY, FUZZY_FIELDS, find_groups
 from kartoteka.duplicates.models import (
@@ -133,8 +139,8 @@ def _chunks(ids: list[int], size: int = 500) -> list[list[int]]:
     return [ids[i : i + size] for i in range(0, len(ids), size)]
 
 
-def _resolve(actor: User | None, contact_ids: list[int]) -> dict[int, Contact]:
-    contacts_in_reach = visible_contacts(actor) if actor is not None else Contact.objects.all()
+def _resolve(actor: User | SystemActor, contact_ids: list[int]) -> dict[int, Contact]:
+    contacts_in_reach = visible_contacts(actor)
     found = {
         c.pk: c
         for c in contacts_in_reach.select_for_update(of=("self",))
@@ -183,7 +189,7 @@ def _clean_ids(survivor_id: Any, merged_ids: Any) -> tuple[int, list[int]]:
 
 @transaction.atomic
 def merge_contacts(
-    actor: User | None,
+    actor: User | SystemActor,
     *,
     survivor_id: Any,
     merged_ids: Any,
@@ -227,14 +233,14 @@ def _added(before: list, extra: list) -> list:
 
 
 def _merge_one(
-    actor: User | None,
+    actor: User | SystemActor,
     survivor: Contact,
     merged: Contact,
     chosen: dict[str, Contact],
     all_relations: list[relations.Relation],
     actor_label: str,
 ) -> MergeRecord:
-    label = actor_label or ("" if actor is not None else "system")
+    label = actor_label or system_label(actor)
     # No value is lost: a field the survivor leaves blank is filled from the merged contact.
     gaps = {
         name: merged
@@ -339,7 +345,7 @@ def _merge_one(
         snapshot=snapshot,
         merged_at=now,
         expires_at=now + timedelta(days=UNDO_DAYS),
-        merged_by=actor,
+        merged_by=user_or_none(actor),
         merged_by_label=label,
     )
     timeline.record_entry(
@@ -397,12 +403,12 @@ def _restore_rows(rows: list[dict], report: list[dict], what: str) -> int:
 
 
 @transaction.atomic
-def undo_merge(actor: User | None, merge: MergeRecord) -> MergeRecord:
+def undo_merge(actor: User | SystemActor, merge: MergeRecord) -> MergeRecord:
     """Bring the merged contact back with its own data and rows; report what was edited since.
 
     Rows edited or removed since the merge stay where they are and are listed in the report.
     """
-    if actor is not None and not is_admin(actor):
+    if not is_admin(actor):
         raise Forbidden(_("Only admins may undo a merge."))
     merge = MergeRecord.objects.select_for_update().get(pk=merge.pk)
     if merge.undone_at is not None:
@@ -418,7 +424,7 @@ def undo_merge(actor: User | None, merge: MergeRecord) -> MergeRecord:
         )
     all_relations = {r.key: r for r in relations.checked_relations()}
     snapshot = merge.snapshot
-    label = "" if actor is not None else "system"
+    label = system_label(actor)
     report: list[dict] = []
     survivor = Contact.objects.select_for_update(of=("self",)).get(pk=merge.survivor_id)
 
@@ -524,7 +530,7 @@ def undo_merge(actor: User | None, merge: MergeRecord) -> MergeRecord:
     return merge
 
 
-def merge_exact_groups(actor: User | None, *, actor_label: str = "") -> list[MergeRecord]:
+def merge_exact_groups(actor: User | SystemActor, *, actor_label: str = "") -> list[MergeRecord]:
     """Merge every stored group of at most BULK_MAX_GROUP contacts found by exact conditions
     only, the oldest contact surviving.
 
@@ -548,7 +554,7 @@ def merge_exact_groups(actor: User | None, *, actor_label: str = "") -> list[Mer
 # Scans: finding the groups in the background and storing them
 
 
-def request_scan(actor: User | None, *, trigger: str = "manual") -> DuplicateScan:
+def request_scan(actor: User | SystemActor, *, trigger: str = "manual") -> DuplicateScan:
     """Queue a scan of the whole workspace (admins), or return the one already queued or running.
 
     Not in a transaction of its own: the scan row must be committed before a worker picks the
@@ -556,7 +562,7 @@ def request_scan(actor: User | None, *, trigger: str = "manual") -> DuplicateSca
     """
     from kartoteka.duplicates.tasks import scan_duplicates_task
 
-    if actor is not None and not is_admin(actor):
+    if not is_admin(actor):
         raise Forbidden(_("Only admins may start a scan for duplicates."))
     running = queries.running_scan()
     if running is not None:
@@ -567,14 +573,14 @@ def request_scan(actor: User | None, *, trigger: str = "manual") -> DuplicateSca
     return scan
 
 
-def scan_now(actor: User | None, *, trigger: str = "cli") -> DuplicateScan:
+def scan_now(actor: User | SystemActor, *, trigger: str = "cli") -> DuplicateScan:
     """Scan in this process, without the queue (the CLI on the server); admins only.
 
     One scan at a time: a scan queued for a worker is run here instead (the worker then finds
     it done), and one a worker is running is waited for and returned rather than comparing the
     whole workspace twice at once. Only if that one fails or stalls does this scan anew.
     """
-    if actor is not None and not is_admin(actor):
+    if not is_admin(actor):
         raise Forbidden(_("Only admins may start a scan for duplicates."))
     while True:
         pending = queries.running_scan()
@@ -585,10 +591,10 @@ def scan_now(actor: User | None, *, trigger: str = "cli") -> DuplicateScan:
             return scan
 
 
-def _new_scan(actor: User | None, trigger: str) -> DuplicateScan:
+def _new_scan(actor: User | SystemActor, trigger: str) -> DuplicateScan:
     now = timezone.now()
     return DuplicateScan.objects.create(
-        trigger=trigger, requested_by=actor, requested_at=now, updated_at=now
+        trigger=trigger, requested_by=user_or_none(actor), requested_at=now, updated_at=now
     )
 
 
@@ -728,7 +734,7 @@ def _drop_older_scans(scan: DuplicateScan) -> None:
     older.delete()
 
 
-def _rules_changed(actor: User | None) -> None:
+def _rules_changed(actor: User | SystemActor) -> None:
     """The stored groups follow the old rules: scan again once the change is committed."""
     transaction.on_commit(lambda: request_scan(actor, trigger="rules"))
 
@@ -737,8 +743,8 @@ def _rules_changed(actor: User | None) -> None:
 # Matching rules
 
 
-def _require_admin(actor: User | None) -> None:
-    if actor is not None and not is_admin(actor):
+def _require_admin(actor: User | SystemActor) -> None:
+    if not is_admin(actor):
         raise Forbidden(_("Only admins may change the matching rules."))
 
 
@@ -807,7 +813,7 @@ def clean_rule(data: Mapping[str, Any]) -> dict[str, Any]:
 
 
 @transaction.atomic
-def create_rule(actor: User | None, *, data: Mapping[str, Any]) -> MatchingRule:
+def create_rule(actor: User | SystemActor, *, data: Mapping[str, Any]) -> MatchingRule:
     _require_admin(actor)
     cleaned = clean_rule(data)
     last = MatchingRule.objects.order_by("-position").values_list("position", flat=True).first()
@@ -817,7 +823,9 @@ def create_rule(actor: User | None, *, data: Mapping[str, Any]) -> MatchingRule:
 
 
 @transaction.atomic
-def update_rule(actor: User | None, rule: MatchingRule, *, data: Mapping[str, Any]) -> MatchingRule:
+def update_rule(
+    actor: User | SystemActor, rule: MatchingRule, *, data: Mapping[str, Any]
+) -> MatchingRule:
     _require_admin(actor)
     current = {
         "name": rule.name,
@@ -836,7 +844,7 @@ def update_rule(actor: User | None, rule: MatchingRule, *, data: Mapping[str, An
 
 
 @transaction.atomic
-def delete_rule(actor: User | None, rule: MatchingRule) -> None:
+def delete_rule(actor: User | SystemActor, rule: MatchingRule) -> None:
     _require_admin(actor)
     rule.delete()
     _rules_changed(actor)

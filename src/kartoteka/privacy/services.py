@@ -15,20 +15,26 @@ from kartoteka.contacts import services as contacts
 from kartoteka.contacts.models import Contact
 from kartoteka.core import database, events
 from kartoteka.core.errors import Forbidden, NotFound
-from kartoteka.core.scope import can_see_contact, is_admin
+from kartoteka.core.scope import (
+    SystemActor,
+    can_see_contact,
+    is_admin,
+    system_label,
+    user_or_none,
+)
 from kartoteka.duplicates import relations
 from kartoteka.privacy import kinds
 from kartoteka.privacy.mentions import Mentions
 from kartoteka.privacy.models import ForgetRecord
 
 
-def _label(actor: User | None, actor_label: str) -> str:
-    return actor_label or ("" if actor is not None else "system")
+def _label(actor: User | SystemActor, actor_label: str) -> str:
+    return actor_label or system_label(actor)
 
 
 @transaction.atomic
 def set_monitoring(
-    actor: User | None, contact: Contact, *, enabled: bool, actor_label: str = ""
+    actor: User | SystemActor, contact: Contact, *, enabled: bool, actor_label: str = ""
 ) -> Contact:
     """Stop (or start again) tracking this contact; tracking code checks Contact.is_monitored."""
     if not contacts.can_edit(actor, contact):
@@ -48,7 +54,7 @@ def set_monitoring(
 
 
 @transaction.atomic
-def record_data_export(actor: User | None, contact: Contact, *, files: int) -> None:
+def record_data_export(actor: User | SystemActor, contact: Contact, *, files: int) -> None:
     """The export itself is a read; this leaves the proof on the timeline that it was given."""
     timeline.record_entry(kinds.data_exported(contact, actor=actor, files=files))
     events.publish("contact.data_exported", contact_id=contact.pk)
@@ -70,16 +76,18 @@ def _empty(model, name: str):
 
 
 @transaction.atomic
-def forget_contact(actor: User | None, contact: Contact, *, actor_label: str = "") -> ForgetRecord:
+def forget_contact(
+    actor: User | SystemActor, contact: Contact, *, actor_label: str = ""
+) -> ForgetRecord:
     """Erase the contact's personal data everywhere (GDPR art. 17); admins only.
 
     Every table that points at the contact is handled by its policy in duplicates.relations;
     rows kept for aggregates lose the link and their personal fields; files leave storage once
     the transaction commits. What was erased is counted in a ForgetRecord without the data.
     """
-    if actor is not None and not can_see_contact(actor, contact.pk):
+    if not can_see_contact(actor, contact.pk):
         raise NotFound(_("No such contact."))
-    if actor is not None and not is_admin(actor):
+    if not is_admin(actor):
         raise Forbidden(_("Only admins may forget a contact."))
     label = _label(actor, actor_label)
     contact = Contact.objects.select_for_update(of=("self",)).get(pk=contact.pk)
@@ -132,7 +140,7 @@ def forget_contact(actor: User | None, contact: Contact, *, actor_label: str = "
     record = ForgetRecord.objects.create(
         contact_id=contact_id,
         forgotten_at=timezone.now(),
-        forgotten_by=actor,
+        forgotten_by=user_or_none(actor),
         forgotten_by_label=label,
         erased=erased,
     )

@@ -9,16 +9,16 @@ from django.utils.translation import gettext as _
 from kartoteka.accounts.models import User
 from kartoteka.core import events
 from kartoteka.core.errors import Conflict, Forbidden, InvalidInput
-from kartoteka.core.scope import is_admin
+from kartoteka.core.scope import SystemActor, is_admin, is_system
 from kartoteka.segments import fields, queries, schema
 from kartoteka.segments.models import NamedFilter, SavedFilter, Segment
 
 MAX_NAME = 120
 
 
-def can_change(actor: User | None, item: NamedFilter) -> bool:
+def can_change(actor: User | SystemActor, item: NamedFilter) -> bool:
     """Owners change their own; admins change any shared one (and their own)."""
-    if actor is None or not actor.is_authenticated:
+    if not actor.is_authenticated:
         return False
     return item.owner_id == actor.pk or (is_admin(actor) and item.is_shared)
 
@@ -43,7 +43,7 @@ def _ensure_name_free(model, owner: User, name: str, exclude_id: int | None) -> 
 
 
 def _create(model, actor: User, *, name: str, document: Any, shared: bool) -> NamedFilter:
-    if actor is None or not actor.is_authenticated:
+    if is_system(actor) or not actor.is_authenticated:
         raise Forbidden(_("Sign in to save filters."))
     cleaned_name = _clean_name(name)
     cleaned = schema.validate(document)

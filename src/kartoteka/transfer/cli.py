@@ -74,11 +74,13 @@ def register(commands) -> None:
 
 
 def _user(username: str | None, *, default_admin: bool):
+    """The named user; without a name an admin (default_admin) or the system actor."""
     from kartoteka.accounts.queries import active_users
+    from kartoteka.core.scope import SYSTEM
 
     if not username:
         if not default_admin:
-            return None
+            return SYSTEM
         user = active_users().filter(role="admin").first()
         if user is None:
             raise CommandError("no admin user exists; create one or pass --user")

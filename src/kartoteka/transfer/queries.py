@@ -46,7 +46,7 @@ _OPTIONAL_COLUMNS = ("total_value", "average_cart", "transactions")
 
 
 def _imports(actor) -> QuerySet[Import]:
-    if actor is None or is_admin(actor):
+    if is_admin(actor):
         return Import.objects.all()
     return Import.objects.filter(created_by=actor)
 

@@ -46,7 +46,7 @@ from kartoteka.contacts.models import Contact, PropertyDefinition
 from kartoteka.contacts.services import clean_tag_names, property_definitions
 from kartoteka.core import database, processes
 from kartoteka.core.errors import Conflict, InvalidInput
-from kartoteka.core.scope import is_admin
+from kartoteka.core.scope import SYSTEM, SystemActor, is_admin, user_or_none
 from kartoteka.duplicates.relations import FILE_SWEEPS, MENTIONS, Mentions
 from kartoteka.transfer import formats, mapping, queries
 from kartoteka.transfer.models import (
@@ -109,7 +109,7 @@ def storage(kind: str) -> Path:
 
 
 def upload_import(
-    actor: User | None, *, upload: UploadedFile | Path, file_name: str = ""
+    actor: User | SystemActor, *, upload: UploadedFile | Path, file_name: str = ""
 ) -> Import:
     """Keep the file, detect its format, encoding and delimiter, and suggest a mapping."""
     name = Path(file_name or getattr(upload, "name", "") or "import.csv").name[:200]
@@ -141,7 +141,7 @@ def upload_import(
     try:
         detected = formats.sniff(target, name)
         imp = Import(
-            created_by=actor,
+            created_by=user_or_none(actor),
             file_name=name,
             file_path=str(target),
             format=detected["format"],
@@ -211,7 +211,7 @@ def _headers(imp: Import) -> list[str]:
 
 @transaction.atomic
 def configure_import(
-    actor: User | None,
+    actor: User | SystemActor,
     imp: Import,
     *,
     encoding: str | None = None,
@@ -262,7 +262,7 @@ def configure_import(
     return imp
 
 
-def _owner(actor: User | None, username: str) -> User | None:
+def _owner(actor: User | SystemActor, username: str) -> User | None:
     if not username.strip():
         return None
     user = users_by_username([username.strip()]).get(username.strip().casefold())
@@ -270,14 +270,15 @@ def _owner(actor: User | None, username: str) -> User | None:
         raise InvalidInput(
             "owner", _("No active user named %(username)s.") % {"username": repr(username)}
         )
-    if actor is not None and not is_admin(actor) and user.pk != actor.pk:
+    if not is_admin(actor) and user.pk != actor.pk:
         raise InvalidInput("owner", _("Sales users import contacts for themselves only."))
     return user
 
 
-def _options(imp: Import, actor: User | None = None) -> BulkOptions:
+def _options(imp: Import, actor: User | SystemActor | None = None) -> BulkOptions:
+    """Run as `actor`, else as the user who started the import, else (the CLI) as the system."""
     return BulkOptions(
-        actor=actor or imp.created_by,
+        actor=actor or imp.created_by or SYSTEM,
         label=imp.label,
         update_existing=imp.update_existing,
         tags=list(imp.tags),
@@ -482,7 +483,7 @@ def _problem(
 # Import: dry run, run, revert
 
 
-def dry_run_import(actor: User | None, imp: Import, *, sample: int = 50) -> dict[str, Any]:
+def dry_run_import(actor: User | SystemActor, imp: Import, *, sample: int = 50) -> dict[str, Any]:
     """What a run would do, without writing: counts, and the first `sample` rejected rows'
     problems and the first `sample` warnings (values rows would be imported without)."""
     definitions = property_definitions()
@@ -523,7 +524,7 @@ def dry_run_import(actor: User | None, imp: Import, *, sample: int = 50) -> dict
     }
 
 
-def start_import(actor: User | None, imp: Import) -> Import:
+def start_import(actor: User | SystemActor, imp: Import) -> Import:
     """Queue the import's run as a background task (run at once in tests)."""
     from kartoteka.transfer.tasks import run_import_task
 
@@ -672,7 +673,7 @@ def resume_interrupted_work() -> list[Import | Export]:
     return resumed
 
 
-def resume_import(actor: User | None, imp: Import, *, in_background: bool = True) -> Import:
+def resume_import(actor: User | SystemActor, imp: Import, *, in_background: bool = True) -> Import:
     """Take over an interrupted import now, rather than when the next worker starts: queue it,
     or (from the command line) leave it to the caller to run in the foreground."""
     from kartoteka.transfer.tasks import run_import_task
@@ -943,7 +944,7 @@ def _add_notes(
 
 
 @transaction.atomic
-def revert_import(actor: User | None, imp: Import) -> list[str]:
+def revert_import(actor: User | SystemActor, imp: Import) -> list[str]:
     """Remove the contacts the import created and restore the fields it changed.
 
     Returns what was left alone because it was edited since (never overwritten).
