@@ -91,6 +91,15 @@ def login(page, user, password: str = PASSWORD) -> None:
     page.wait_for_url(re.compile(r"/contacts/"))
 
 
+def open_card(page, contact) -> None:
+    """Open a contact's card and wait until every shown section has loaded: a section filling
+    in moves the ones below it, and a click aimed at a moving element misses it."""
+    from playwright.sync_api import expect
+
+    page.goto(f"{page.base_url}/contacts/{contact.pk}/")
+    expect(page.locator("#dashboard .section-loading")).to_have_count(0)
+
+
 def screenshot(page, name: str, *, full_page: bool = True) -> Path:
     """Save a PNG of the page under test-artifacts/ and return its path."""
     ARTIFACTS.mkdir(exist_ok=True)

@@ -2,7 +2,7 @@
 
 from playwright.sync_api import expect
 
-from tests.e2e.conftest import PHONE, login, screenshot
+from tests.e2e.conftest import PHONE, login, open_card, screenshot
 from tests.factories import make_contact
 
 
@@ -52,7 +52,7 @@ def test_in_place_edit_shows_the_error_next_to_the_field(page, sales):
 def test_customised_and_locked_dashboard_survives_a_reload(page, sales):
     contact = make_contact(owners=[sales], company="Acme")
     login(page, sales)
-    page.goto(f"{page.base_url}/contacts/{contact.pk}/")
+    open_card(page, contact)
     page.get_by_role("button", name="Customise dashboard").click()
     tags = page.locator("#section-tags")
     tags.get_by_role("button", name="Move Tags up").click()  # keyboard-friendly re-ordering

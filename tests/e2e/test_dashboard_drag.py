@@ -5,7 +5,7 @@ customising, a drag moves nothing."""
 import pytest
 from playwright.sync_api import expect
 
-from tests.e2e.conftest import login, screenshot
+from tests.e2e.conftest import login, open_card, screenshot
 from tests.factories import make_contact
 
 pytestmark = pytest.mark.e2e
@@ -33,7 +33,7 @@ def test_drag_a_section_far_up_past_the_timeline(page, sales):
     the page scrolls up under it, and it is dropped on the Timeline's header."""
     contact = make_contact(owners=[sales], company="Acme")
     login(page, sales)
-    page.goto(f"{page.base_url}/contacts/{contact.pk}/")
+    open_card(page, contact)
     before = _keys(page)
     assert before.index("files") > before.index("timeline") + 2
     page.get_by_role("button", name="Customise dashboard").click()
@@ -66,7 +66,7 @@ def test_dragging_does_nothing_unless_the_dashboard_is_customised(page, sales):
     contact = make_contact(owners=[sales])
     page.set_viewport_size({"width": 1366, "height": 1400})
     login(page, sales)
-    page.goto(f"{page.base_url}/contacts/{contact.pk}/")
+    open_card(page, contact)
     before = _keys(page)
     _drag(page, "#section-files", "#section-timeline")
     page.wait_for_timeout(300)
