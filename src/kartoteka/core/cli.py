@@ -227,8 +227,12 @@ def run_worker(args: argparse.Namespace) -> int:
         schedule.start_clock()
     if backend.endswith("RQBackend"):
         import django_rq
+        from django.db import connections
         from django_tasks_rq.backend import Job
 
+        # RQ forks a work horse for each task (PostgreSQL): none inherits this thread's
+        # connection from migrate and the start-up signal.
+        connections.close_all()
         django_rq.get_worker("default", job_class=Job, worker_class=_rq_worker_class()).work(
             burst=args.batch
         )
@@ -239,7 +243,14 @@ def run_worker(args: argparse.Namespace) -> int:
 
 
 def _rq_worker_class() -> type:
-    from rq import Worker
+    from django.db import connection
+    from rq import SimpleWorker, Worker
+
+    if connection.vendor == "sqlite":
+        # An SQLite connection must never cross a fork, and the worker's clock threads hold one
+        # at any moment: a work horse forked then failed with "disk I/O error" or "database is
+        # locked". With SQLite, tasks run in the worker process itself.
+        return SimpleWorker
 
     class KartotekaWorker(Worker):
         """RQ runs each task in a work horse, a process forked from the worker: it dies with
