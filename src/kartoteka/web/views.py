@@ -280,9 +280,8 @@ def _render_list(request: HttpRequest, *, clients: bool) -> HttpResponse:
     filtered = any(filters.values()) or bool(request.GET.get("f"))
     unfiltered = None
     if filtered and not errors:
-        unfiltered = visible_contacts(request.user)
-        if clients:
-            unfiltered = unfiltered.filter(status=Status.WON)
+        # The same list with no filter, from the one function that builds lists.
+        unfiltered, _filters, _errors = list_contacts(request.user, {}, clients=clients)
     page = _list_page(request, contacts, clients=clients, unfiltered=unfiltered)
     query = request.GET.copy()
     for name in ("after", "before"):
