@@ -22,9 +22,9 @@ from django.utils.translation import gettext as _
 from kartoteka.accounts.models import User
 from kartoteka.activity import services as timeline
 from kartoteka.contacts import services as contacts
-from kartoteka.contacts.bulk import insert_values
 from kartoteka.contacts.models import Company, Contact
 from kartoteka.core import events
+from kartoteka.core.bulkwrite import insert_values
 from kartoteka.core.errors import Conflict, ErrorCollector, Forbidden, InvalidInput, NotFound
 from kartoteka.core.scope import (
     SystemActor,

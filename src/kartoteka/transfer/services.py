@@ -35,9 +35,7 @@ from kartoteka.contacts.bulk import (
     RowFailure,
     clean_row,
     clean_row_keeping_contact,
-    db_value,
     delete_created,
-    insert_values,
     prepare_new_contact,
     restore_fields,
     upsert_contacts,
@@ -45,6 +43,7 @@ from kartoteka.contacts.bulk import (
 from kartoteka.contacts.models import Contact, PropertyDefinition
 from kartoteka.contacts.services import clean_tag_names, property_definitions
 from kartoteka.core import database, processes
+from kartoteka.core.bulkwrite import db_value, insert_values
 from kartoteka.core.errors import Conflict, InvalidInput
 from kartoteka.core.scope import SYSTEM, SystemActor, is_admin, user_or_none
 from kartoteka.duplicates.relations import FILE_SWEEPS, MENTIONS, Mentions
