@@ -97,8 +97,8 @@ DATABASES = {"default": dj_database_url.parse(config.env_str("DATABASE_URL", _de
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     # WAL lets the web process read while a worker writes; IMMEDIATE avoids lock upgrades.
     # Memory-mapped reads: every request opens a new connection with an empty page cache, so
-    # without them each page a query touches is a read() call (a filter that visits 80,000
-    # contacts of a million: 434-506 ms; mapped, 289-319 ms).
+    # without them each page a query touches is a read() call, which dominates a filter that
+    # visits many contacts (docs/benchmarks.md, filters and segments).
     DATABASES["default"]["OPTIONS"] = {
         "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;"
         " PRAGMA foreign_keys=ON; PRAGMA busy_timeout=10000; PRAGMA mmap_size=4294967296;",
