@@ -253,9 +253,7 @@ def test_a_thread_copies_the_write_ahead_log_while_the_import_writes_and_stops_w
 
 
 @pytest.mark.django_db(transaction=True)
-def test_an_import_validated_by_helper_processes_writes_each_row_once(
-    admin, tmp_path, monkeypatch
-):
+def test_an_import_validated_by_helper_processes_writes_each_row_once(admin, tmp_path, monkeypatch):
     monkeypatch.setattr(bulkload, "HELPERS_FROM_ROWS", 1)
     monkeypatch.setattr(bulkload.os, "cpu_count", lambda: 2)
     monkeypatch.setattr(services, "BATCH_SIZE", 2)
