@@ -1,6 +1,7 @@
 """The contacts app: contacts, their e-mails, phones, companies, tags and custom details."""
 
 from django.apps import AppConfig
+from django.utils.translation import gettext_lazy as _
 
 
 class ContactsConfig(AppConfig):
@@ -9,9 +10,31 @@ class ContactsConfig(AppConfig):
 
     def ready(self) -> None:
         from kartoteka.activity import timeline
-        from kartoteka.contacts import kinds, services
+        from kartoteka.contacts import kinds, sections, services
+        from kartoteka.web import registry
 
         timeline.register(*kinds.KINDS)
         # Entries that count as activity move the contact's last-activity time; the column
         # is contacts', so contacts moves it.
         timeline.on_activity(services.move_last_activity)
+
+        registry.register_nav(
+            registry.NavItem(
+                key="contacts", label=_("Contacts"), url_name="web:contact-list", order=10
+            )
+        )
+        registry.register_nav(
+            registry.NavItem(key="clients", label=_("Clients"), url_name="web:clients", order=20)
+        )
+        registry.register_card_action(
+            registry.CardAction(
+                key="delete",
+                label=_("Delete"),
+                url_name="web:contact-delete",
+                method="post",
+                confirm=_("Delete this contact and everything on its card?"),
+                danger=True,
+                order=99,
+            )
+        )
+        sections.register_sections()

@@ -108,7 +108,7 @@ def details(request: HttpRequest) -> HttpResponse:
             return redirect("web:settings-details")
     return _render(
         request,
-        "web/settings/details.html",
+        "contacts/settings/details.html",
         "details",
         {
             "definitions": list(contact_queries.all_property_definitions()),
@@ -146,7 +146,9 @@ def define_field(request: HttpRequest) -> HttpResponse:
         )
     except KartotekaError as exc:
         errors = getattr(exc, "errors", None) or {"__all__": [exc.message]}
-        return render(request, "web/settings/_define_result.html", {"errors": form_errors(errors)})
+        return render(
+            request, "contacts/settings/_define_result.html", {"errors": form_errors(errors)}
+        )
     row = {
         "definition": definition,
         "name": f"detail_{definition.key}",
@@ -154,7 +156,7 @@ def define_field(request: HttpRequest) -> HttpResponse:
         "values": [],
         "errors": [],
     }
-    return render(request, "web/settings/_define_result.html", {"row": row})
+    return render(request, "contacts/settings/_define_result.html", {"row": row})
 
 
 @admin_page
@@ -197,7 +199,7 @@ def tags(request: HttpRequest) -> HttpResponse:
         if not errors:
             return redirect("web:settings-tags")
     counted = contact_queries.all_tags().annotate(contact_count=Count("contact_links"))
-    return _render(request, "web/settings/tags.html", "tags", {"tags": list(counted)}, errors)
+    return _render(request, "contacts/settings/tags.html", "tags", {"tags": list(counted)}, errors)
 
 
 @admin_page
@@ -258,7 +260,7 @@ def users(request: HttpRequest) -> HttpResponse:
         member.sign_in_locked = member.username in locked_usernames
     return _render(
         request,
-        "web/settings/users.html",
+        "accounts/settings/users.html",
         "users",
         {
             "members": members,
@@ -293,7 +295,7 @@ def workspace(request: HttpRequest) -> HttpResponse:
     )
     return _render(
         request,
-        "web/settings/workspace.html",
+        "accounts/settings/workspace.html",
         "workspace",
         {"team": list(account_queries.active_users()), "current": current},
         errors,

@@ -1,4 +1,5 @@
-"""Pages of the web app: sign-in, account pages, the contact list and the Clients view."""
+"""Pages of contacts: the contact list, the Clients view, bulk actions, adding a contact; and,
+until they move to accounts, sign-in and account pages."""
 
 from dataclasses import dataclass, field
 
@@ -22,18 +23,18 @@ from kartoteka.accounts import services as account_services
 from kartoteka.accounts.models import WorkspaceSettings
 from kartoteka.contacts import queries as contact_queries
 from kartoteka.contacts import services as contact_services
+from kartoteka.contacts.columns import Column, available_columns, chosen_columns
+from kartoteka.contacts.listing import list_contacts
 from kartoteka.contacts.models import MessengerHandle, PropertyType, Source, Status
 from kartoteka.core.errors import Conflict, InvalidInput, KartotekaError
 from kartoteka.core.scope import visible_contacts
 from kartoteka.segments import listing as segment_listing
 from kartoteka.segments.fields import materialised_details
-from kartoteka.web.columns import Column, available_columns, chosen_columns
 from kartoteka.web.forms import property_value
-from kartoteka.web.listing import list_contacts
 
 
 class SignInView(auth_views.LoginView):
-    template_name = "web/login.html"
+    template_name = "accounts/login.html"
     redirect_authenticated_user = True
 
 
@@ -51,7 +52,7 @@ def sign_in_locked(request: HttpRequest, response, credentials) -> HttpResponse:
     username = (credentials or {}).get("username") or request.POST.get("username", "")
     return render(
         request,
-        "web/login.html",
+        "accounts/login.html",
         {
             "form": AuthenticationForm(request, initial={"username": username}),
             "locked_message": message,
@@ -62,7 +63,7 @@ def sign_in_locked(request: HttpRequest, response, credentials) -> HttpResponse:
 
 
 class PasswordChangeView(auth_views.PasswordChangeView):
-    template_name = "web/password_change.html"
+    template_name = "accounts/password_change.html"
     success_url = reverse_lazy("web:contact-list")
 
     def form_valid(self, form):
@@ -95,7 +96,7 @@ def tokens(request: HttpRequest) -> HttpResponse:
             messages.error(request, exc.message)
     return render(
         request,
-        "web/tokens.html",
+        "accounts/tokens.html",
         {"tokens": account_queries.tokens_of(request.user), "new_token": new_token},
     )
 
@@ -131,7 +132,7 @@ class ListPage:
 
 
 def _list_contacts(request: HttpRequest, *, clients: bool = False) -> tuple[QuerySet, dict, dict]:
-    """The contacts the list shows (see web.listing.list_contacts): (contacts, filters, errors)."""
+    """The contacts the list shows (see listing.list_contacts): (contacts, filters, errors)."""
     return list_contacts(request.user, request.GET, clients=clients)
 
 
@@ -290,7 +291,7 @@ def _render_list(request: HttpRequest, *, clients: bool) -> HttpResponse:
     without_sort.pop("sort", None)
     return render(
         request,
-        "web/contact_list.html",
+        "contacts/contact_list.html",
         {
             "page": page,
             "filters": filters,
@@ -325,7 +326,7 @@ def contact_count(request: HttpRequest) -> HttpResponse:
     total = contacts.order_by()[: COUNT_CAP + 1].count()
     return render(
         request,
-        "web/contact_list.html#count",
+        "contacts/contact_list.html#count",
         {"total": min(total, COUNT_CAP), "capped": total > COUNT_CAP},
     )
 
@@ -372,7 +373,7 @@ def bulk_action(request: HttpRequest) -> HttpResponse:
         messages.error(request, _("Enter a tag name or a username."))
         return redirect(back)
     if action == "delete" and request.POST.get("confirmed") != "yes":
-        return render(request, "web/bulk_delete.html", {"contacts": contacts, "back": back})
+        return render(request, "contacts/bulk_delete.html", {"contacts": contacts, "back": back})
     try:
         with transaction.atomic():
             for contact in contacts:
@@ -537,7 +538,7 @@ def contact_new(request: HttpRequest) -> HttpResponse:
 
     return render(
         request,
-        "web/contact_new.html",
+        "contacts/contact_new.html",
         {
             "values": values,
             "errors": errors,
