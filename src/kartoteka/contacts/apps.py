@@ -37,4 +37,13 @@ class ContactsConfig(AppConfig):
                 order=99,
             )
         )
+        for page in (
+            registry.SettingsPage(
+                key="details", label=_("Custom details"), url_name="web:settings-details", order=10
+            ),
+            registry.SettingsPage(
+                key="tags", label=_("Tags"), url_name="web:settings-tags", order=20
+            ),
+        ):
+            registry.register_settings_page(page)
         sections.register_sections()

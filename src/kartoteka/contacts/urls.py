@@ -1,7 +1,6 @@
 """Pages of contacts: the contact list, the Clients view, the card, and the settings of custom
 details and tags. Their names stay under "web:" (see kartoteka/urls.py)."""
 
-from django.contrib.auth import views as auth_views
 from django.urls import path
 
 from kartoteka.contacts import card, sections, settings_views, views
@@ -11,10 +10,6 @@ app_name = "web"
 _contact = "contacts/<int:contact_id>/"
 
 urlpatterns = [
-    path("login/", views.SignInView.as_view(), name="login"),
-    path("logout/", auth_views.LogoutView.as_view(), name="logout"),
-    path("account/password/", views.PasswordChangeView.as_view(), name="password-change"),
-    path("account/tokens/", views.tokens, name="tokens"),
     path("account/dashboard/", card.save_layout, name="dashboard-layout"),
     path("contacts/", views.contact_list, name="contact-list"),
     path("contacts/count/", views.contact_count, name="contact-count"),
@@ -35,6 +30,4 @@ urlpatterns = [
     path("settings/details/", settings_views.details, name="settings-details"),
     path("settings/details/define/", settings_views.define_field, name="define-field"),
     path("settings/tags/", settings_views.tags, name="settings-tags"),
-    path("settings/users/", settings_views.users, name="settings-users"),
-    path("settings/workspace/", settings_views.workspace, name="settings-workspace"),
 ]

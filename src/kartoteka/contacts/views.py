@@ -1,21 +1,17 @@
-"""Pages of contacts: the contact list, the Clients view, bulk actions, adding a contact; and,
-until they move to accounts, sign-in and account pages."""
+"""Pages of contacts: the contact list, the Clients view, bulk actions, adding a contact."""
 
 from dataclasses import dataclass, field
 
-from django.conf import settings
 from django.contrib import messages
-from django.contrib.auth import views as auth_views
 from django.contrib.auth.decorators import login_required
-from django.contrib.auth.forms import AuthenticationForm
 from django.db import transaction
 from django.db.models import F, QuerySet
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
-from django.urls import reverse, reverse_lazy
+from django.urls import reverse
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy, ngettext
+from django.utils.translation import ngettext
 from django.views.decorators.http import require_POST
 
 from kartoteka.accounts import queries as account_queries
@@ -31,74 +27,6 @@ from kartoteka.core.scope import visible_contacts
 from kartoteka.segments import listing as segment_listing
 from kartoteka.segments.fields import materialised_details
 from kartoteka.web.forms import property_value
-
-
-class SignInView(auth_views.LoginView):
-    template_name = "accounts/login.html"
-    redirect_authenticated_user = True
-
-
-def sign_in_locked(request: HttpRequest, response, credentials) -> HttpResponse:
-    """What django-axes answers once an account or an address has too many failed sign-ins:
-    the sign-in page again, saying why and for how long (429)."""
-    minutes = settings.KARTOTEKA_SIGN_IN_LOCK_MINUTES
-    message = ngettext(
-        "Too many failed sign-in attempts. Signing in is locked for %(minutes)d minute;"
-        " an admin can unlock it sooner.",
-        "Too many failed sign-in attempts. Signing in is locked for %(minutes)d minutes;"
-        " an admin can unlock it sooner.",
-        minutes,
-    ) % {"minutes": minutes}
-    username = (credentials or {}).get("username") or request.POST.get("username", "")
-    return render(
-        request,
-        "accounts/login.html",
-        {
-            "form": AuthenticationForm(request, initial={"username": username}),
-            "locked_message": message,
-            "next": request.POST.get("next", ""),
-        },
-        status=429,
-    )
-
-
-class PasswordChangeView(auth_views.PasswordChangeView):
-    template_name = "accounts/password_change.html"
-    success_url = reverse_lazy("web:contact-list")
-
-    def form_valid(self, form):
-        response = super().form_valid(form)
-        messages.success(self.request, gettext_lazy("Your password was changed."))
-        return response
-
-
-@login_required
-def tokens(request: HttpRequest) -> HttpResponse:
-    """The signed-in user's API tokens: create one (shown once) or revoke one."""
-    new_token = ""
-    if request.method == "POST":
-        try:
-            if "revoke" in request.POST:
-                revoke = request.POST["revoke"]
-                row = (
-                    account_queries.tokens_of(request.user)
-                    .filter(pk=int(revoke) if revoke.isdigit() else 0)
-                    .first()
-                )
-                if row is not None:
-                    account_services.revoke_token(request.user, row)
-                    messages.success(request, _("The token was revoked."))
-                return redirect("web:tokens")
-            _row, new_token = account_services.create_token(
-                request.user, request.user, name=request.POST.get("name", "")
-            )
-        except KartotekaError as exc:
-            messages.error(request, exc.message)
-    return render(
-        request,
-        "accounts/tokens.html",
-        {"tokens": account_queries.tokens_of(request.user), "new_token": new_token},
-    )
 
 
 def _back(request: HttpRequest, fallback: str) -> str:

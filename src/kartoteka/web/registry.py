@@ -1,8 +1,8 @@
 """Extension points of the web frame and the contact card.
 
-Domain apps register their navigation entries, card sections, card tabs, card actions and frame
-widgets here from their AppConfig.ready(), so the web app never imports their views and they
-never edit the web app's templates.
+Domain apps register their navigation entries, settings pages, card sections, card tabs, card
+actions and frame widgets here from their AppConfig.ready(), so the web app never imports
+their views and they never edit the web app's templates.
 """
 
 from collections.abc import Callable
@@ -20,6 +20,17 @@ class NavItem:
     url_name: str
     order: int = 100
     admin_only: bool = False
+
+
+@dataclass(frozen=True)
+class SettingsPage:
+    """An entry of the settings menu (the pages extend web/settings/base.html)."""
+
+    key: str
+    label: Any
+    url_name: str
+    order: int = 100
+    admin_only: bool = True
 
 
 @dataclass(frozen=True)
@@ -118,6 +129,7 @@ def card_url(contact_id: int) -> str:
 
 
 _nav: dict[str, NavItem] = {}
+_settings: dict[str, SettingsPage] = {}
 _sections: dict[str, CardSection] = {}
 _tabs: dict[str, CardTab] = {}
 _actions: dict[str, CardAction] = {}
@@ -126,6 +138,10 @@ _widgets: dict[str, FrameWidget] = {}
 
 def register_nav(item: NavItem) -> None:
     _nav[item.key] = item
+
+
+def register_settings_page(page: SettingsPage) -> None:
+    _settings[page.key] = page
 
 
 def register_card_section(section: CardSection) -> None:
@@ -151,6 +167,10 @@ def _for(user, items) -> list:
 
 def nav_items(user) -> list[NavItem]:
     return _for(user, _nav.values())
+
+
+def settings_pages(user) -> list[SettingsPage]:
+    return _for(user, _settings.values())
 
 
 def card_sections() -> list[CardSection]:

@@ -3,9 +3,11 @@
 from django.urls import path
 from django.views.generic import RedirectView
 
+from kartoteka.web import pages
+
 app_name = "web"
 
 urlpatterns = [
     path("", RedirectView.as_view(pattern_name="web:contact-list"), name="home"),
-    path("settings/", RedirectView.as_view(pattern_name="web:settings-details"), name="settings"),
+    path("settings/", pages.settings_home, name="settings"),
 ]
