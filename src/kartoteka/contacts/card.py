@@ -20,10 +20,11 @@ from django.views.decorators.http import require_http_methods, require_POST
 from kartoteka.accounts import services as account_services
 from kartoteka.contacts import queries as contact_queries
 from kartoteka.contacts import services as contact_services
+from kartoteka.contacts.form_fields import lines, messengers_text, parse_messengers
 from kartoteka.contacts.models import Status
 from kartoteka.core.errors import Conflict, Forbidden, InvalidInput, NotFound
 from kartoteka.web import registry
-from kartoteka.web.forms import form_errors, lines, messengers_text, parse_messengers
+from kartoteka.web.forms import form_errors
 
 # htmx sections that show the timeline reload when a response carries this event.
 TIMELINE_EVENT = "kartoteka:timeline-changed"

@@ -20,10 +20,11 @@ from kartoteka.activity import timeline
 from kartoteka.contacts import queries as contact_queries
 from kartoteka.contacts import services as contact_services
 from kartoteka.contacts.card import TIMELINE_EVENT, contact_or_404
+from kartoteka.contacts.form_fields import property_display, property_value
 from kartoteka.core.errors import Conflict, Forbidden, InvalidInput, NotFound
 from kartoteka.core.scope import visible_contacts
 from kartoteka.web import registry
-from kartoteka.web.forms import form_errors, property_display, property_value
+from kartoteka.web.forms import form_errors
 
 TIMELINE_PAGE = 25
 

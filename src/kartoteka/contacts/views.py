@@ -20,13 +20,12 @@ from kartoteka.accounts.models import WorkspaceSettings
 from kartoteka.contacts import queries as contact_queries
 from kartoteka.contacts import services as contact_services
 from kartoteka.contacts.columns import Column, available_columns, chosen_columns
-from kartoteka.contacts.listing import list_contacts
+from kartoteka.contacts.form_fields import property_value
+from kartoteka.contacts.listing import filter_language, list_contacts
 from kartoteka.contacts.models import MessengerHandle, PropertyType, Source, Status
 from kartoteka.core.errors import Conflict, InvalidInput, KartotekaError
 from kartoteka.core.scope import visible_contacts
-from kartoteka.segments import listing as segment_listing
 from kartoteka.segments.fields import materialised_details
-from kartoteka.web.forms import property_value
 
 
 def _back(request: HttpRequest, fallback: str) -> str:
@@ -205,6 +204,7 @@ def _read_cursor(column: Column, raw: str) -> tuple | None:
 
 
 def _render_list(request: HttpRequest, *, clients: bool) -> HttpResponse:
+    language = filter_language()
     contacts, filters, errors = _list_contacts(request, clients=clients)
     filtered = any(filters.values()) or bool(request.GET.get("f"))
     unfiltered = None
@@ -232,7 +232,8 @@ def _render_list(request: HttpRequest, *, clients: bool) -> HttpResponse:
             "team": list(account_queries.active_users()),
             "tags": list(contact_queries.all_tags().values_list("name", flat=True)[:500]),
             "filtered": filtered,
-            **segment_listing.builder_context(request),
+            "filter_template": language.template if language else "",
+            **(language.context(request) if language else {}),
         },
     )
 

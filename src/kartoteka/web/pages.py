@@ -59,6 +59,6 @@ def settings_page(
 def settings_home(request: HttpRequest) -> HttpResponse:
     """The first page of the settings menu."""
     pages = registry.settings_pages(request.user)
-    if not pages:
-        raise Http404(_("No settings here yet."))
+    if not pages:  # no app has settings
+        raise Http404
     return redirect(pages[0].url_name)
