@@ -9,7 +9,10 @@ class AccountsConfig(AppConfig):
     label = "accounts"
 
     def ready(self) -> None:
+        from kartoteka.accounts.relations import declare_relations
         from kartoteka.web import registry
+
+        declare_relations()
 
         for page in (
             registry.SettingsPage(
@@ -25,7 +28,7 @@ class AccountsConfig(AppConfig):
                 key="tokens",
                 label=_("My API tokens"),
                 url_name="web:tokens",
-                order=90,
+                order=900,
                 admin_only=False,
             ),
         ):

@@ -11,8 +11,10 @@ class ContactsConfig(AppConfig):
     def ready(self) -> None:
         from kartoteka.activity import timeline
         from kartoteka.contacts import kinds, sections, services
+        from kartoteka.contacts.relations import declare_relations
         from kartoteka.web import registry
 
+        declare_relations()
         timeline.register(*kinds.KINDS)
         # Entries that count as activity move the contact's last-activity time; the column
         # is contacts', so contacts moves it.

@@ -32,18 +32,12 @@ def nav_links(context) -> list[dict]:
     return links
 
 
+@register.simple_tag(takes_context=True)
+def settings_pages(context) -> list[registry.SettingsPage]:
+    request = context.get("request")
+    return registry.settings_pages(getattr(request, "user", None))
+
+
 @register.simple_tag
 def frame_widgets() -> list[registry.FrameWidget]:
     return registry.frame_widgets()
-
-
-@register.simple_tag(takes_context=True)
-def settings_links(context) -> list[dict]:
-    """The settings menu: the pages apps registered that the user may open, with their
-    address and whether it is the page shown."""
-    request = context.get("request")
-    section = context.get("section", "")
-    return [
-        {"label": page.label, "url": reverse(page.url_name), "current": page.key == section}
-        for page in registry.settings_pages(getattr(request, "user", None))
-    ]
