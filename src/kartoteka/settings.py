@@ -130,7 +130,7 @@ KARTOTEKA_PROXY_COUNT = config.env_int("KARTOTEKA_PROXY_COUNT", 0, minimum=0)
 AXES_FAILURE_LIMIT = KARTOTEKA_SIGN_IN_FAILURE_LIMIT
 AXES_COOLOFF_TIME = timedelta(minutes=KARTOTEKA_SIGN_IN_LOCK_MINUTES)
 AXES_LOCKOUT_PARAMETERS = ["username", "ip_address"]
-AXES_LOCKOUT_CALLABLE = "kartoteka.web.views.sign_in_locked"
+AXES_LOCKOUT_CALLABLE = "kartoteka.accounts.views.sign_in_locked"
 AXES_CLIENT_IP_CALLABLE = "kartoteka.core.addresses.client_address"
 # A success must not wipe the address's count: signing in to one's own account between
 # guesses at another's would otherwise reset the guesser's address.

@@ -15,6 +15,7 @@ from django.views.decorators.http import require_POST
 
 from kartoteka.accounts.queries import active_users
 from kartoteka.activity.uploads import use_limited_uploads
+from kartoteka.contacts.listing import LIST_PARAMETERS, QUICK_FILTERS
 from kartoteka.contacts.queries import all_property_definitions, get_contact
 from kartoteka.core.errors import Conflict, InvalidInput, NotFound
 from kartoteka.core.scope import is_admin
@@ -23,7 +24,6 @@ from kartoteka.transfer import formats, mapping, queries, services, vcard
 from kartoteka.transfer.downloads import send_export
 from kartoteka.transfer.models import ImportStatus, ProblemLevel
 from kartoteka.web.forms import form_errors
-from kartoteka.web.listing import LIST_PARAMETERS, QUICK_FILTERS
 
 # --------------------------------------------------------------------------------------------
 # Import wizard
@@ -278,7 +278,7 @@ def import_resume(request: HttpRequest, import_id: int) -> HttpResponse:
 
 
 def _list_query(source) -> dict[str, str]:
-    """The parameters of the list the dialog was opened from (see web.listing)."""
+    """The parameters of the list the dialog was opened from (see contacts.listing)."""
     found = {name: (source.get(name) or "").strip() for name in LIST_PARAMETERS}
     return {name: value for name, value in found.items() if value}
 
