@@ -78,6 +78,11 @@ def text(**options: Any) -> forms.CharField:
     return forms.CharField(required=False, strip=False, **options)
 
 
+def many(**options: Any) -> forms.Field:
+    """Every value posted under one name (ticked boxes, a multiple select), as typed."""
+    return forms.Field(required=False, widget=forms.SelectMultiple, **options)
+
+
 def ticked(**options: Any) -> forms.BooleanField:
     """A checkbox: ticked or not, never an error."""
     return forms.BooleanField(required=False, **options)
