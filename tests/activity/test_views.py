@@ -152,6 +152,16 @@ def test_linking_a_task_out_of_sight_says_there_is_no_such_task(
     assert not hidden.contacts.filter(pk=contact.pk).exists()
 
 
+def test_uploading_past_the_limit_from_the_card_says_so_once(browser, contact, settings):
+    settings.KARTOTEKA_MAX_UPLOAD_BYTES = 10
+    upload = SimpleUploadedFile("notes.txt", b"more than ten bytes of text")
+    response = browser.post(f"/contacts/{contact.pk}/files/upload/", {"file": upload})
+    page = response.content.decode()
+    assert page.count("larger than the limit") == 1
+    assert "Choose a file." not in page
+    assert not queries.files_of(contact.owners.first(), contact.pk).exists()
+
+
 def test_uploading_without_a_file_asks_to_choose_one(browser, contact):
     response = browser.post(f"/contacts/{contact.pk}/files/upload/", {})
     assert "Choose a file." in response.content.decode()

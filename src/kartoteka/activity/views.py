@@ -383,6 +383,7 @@ def upload_file(request: HttpRequest, contact_id: int) -> HttpResponse:
 @csrf_protect
 def _upload_file(request: HttpRequest, contact_id: int) -> HttpResponse:
     contact = get_contact(request.user, contact_id)
+    form = FileForm(request.POST, request.FILES)  # reading the body finds an upload too large
     if request.upload_too_large:
         return _section(request, contact, "files", errors={"file": [services.too_large_message()]})
     return _write(
@@ -390,7 +391,7 @@ def _upload_file(request: HttpRequest, contact_id: int) -> HttpResponse:
         contact,
         "files",
         lambda data: services.upload_file(request.user, contact, upload=data["file"]),
-        FileForm(request.POST, request.FILES),
+        form,
     )
 
 
