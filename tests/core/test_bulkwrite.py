@@ -6,15 +6,15 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 
 from kartoteka.activity.models import Activity
-from kartoteka.contacts.bulk import _PARAMETERS_PER_STATEMENT, db_value, insert_values
 from kartoteka.contacts.models import Contact, ContactEmail
+from kartoteka.core.bulkwrite import PARAMETERS_PER_STATEMENT, db_value, insert_values
 from tests.factories import make_contact
 
 
 @pytest.mark.django_db(transaction=True)
 def test_rows_beyond_one_statement_all_arrive_in_order_with_their_ids():
     names = ["email", "first_name", "score", "created_at", "updated_at"]
-    per_statement = _PARAMETERS_PER_STATEMENT // len(Contact._meta.concrete_fields[1:])
+    per_statement = PARAMETERS_PER_STATEMENT // len(Contact._meta.concrete_fields[1:])
     # Two full statements and a remainder that does not fill a third.
     count = 2 * per_statement + per_statement // 2 + 1
     now = db_value(Contact, "created_at", timezone.now())
@@ -38,7 +38,7 @@ def test_rows_beyond_one_statement_all_arrive_in_order_with_their_ids():
 def test_rows_without_ids_are_written_once_each(admin):
     contact = make_contact(admin, email="a@example.com")
     width = len(Activity._meta.concrete_fields) - 1
-    count = 3 * (_PARAMETERS_PER_STATEMENT // width) - 1
+    count = 3 * (PARAMETERS_PER_STATEMENT // width) - 1
     at = timezone.now()
     with transaction.atomic():
         insert_values(
