@@ -124,6 +124,7 @@ def test_a_bad_condition_is_explained_next_to_its_slot(client, admin):
     slot = page.index('name="match_1"')
     assert page.index("can be compared fuzzily", slot) < page.index('name="field_2"')
     assert 'value="Fuzzy phone"' in page
+    assert '<option value="phone" selected>' in page
     assert not MatchingRule.objects.filter(name="Fuzzy phone").exists()
 
 

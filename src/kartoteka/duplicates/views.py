@@ -405,6 +405,8 @@ def rules(request: HttpRequest) -> HttpResponse:
             "slots": [
                 {
                     "index": i,
+                    "field": form.data.get(f"field_{i}", ""),
+                    "match": form.data.get(f"match_{i}", ""),
                     "field_errors": errors.get(f"field_{i}", []),
                     "match_errors": errors.get(f"match_{i}", []),
                 }
