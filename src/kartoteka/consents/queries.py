@@ -1,0 +1,294 @@
+"""Every read of consents: the state in force and the ledger, suppressed addresses, blocked
+contacts, purposes. Reads for a person start from the actor's scope; the bare look-ups by id
+serve other apps' services (mailing checks thousands of contacts at once)."""
+
+from collections.abc import Iterable
+from dataclasses import dataclass
+from typing import Any
+
+from django.db.models import QuerySet
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+
+from kartoteka.consents.addresses import (
+    EMAIL_CHANNELS,
+    PHONE_CHANNELS,
+    channels_of,
+    hash_folded,
+    hash_or_none,
+    stored_email_hash,
+)
+from kartoteka.consents.models import (
+    Block,
+    Channel,
+    ConsentEntry,
+    ConsentState,
+    LegalText,
+    Purpose,
+    Status,
+    Suppression,
+)
+from kartoteka.contacts.models import Contact, ContactEmail, ContactOwner, ContactPhone
+from kartoteka.contacts.queries import get_contact
+from kartoteka.core.scope import is_admin
+
+NONE = "none"
+CHUNK = 900
+
+
+def _chunks(values: list, size: int = CHUNK) -> Iterable[list]:
+    for start in range(0, len(values), size):
+        yield values[start : start + size]
+
+
+# --------------------------------------------------------------------------------------------
+# The consent in force
+
+
+def consent_status(contact: Any, *, channel: str, purpose: str) -> str:
+    """ "granted", "withdrawn" or "none" for the contact on this channel and purpose."""
+    found = (
+        ConsentState.objects.filter(contact_id=contact.pk, channel=channel, purpose=purpose)
+        .values_list("status", flat=True)
+        .first()
+    )
+    return found or NONE
+
+
+def consent_statuses(contact_ids: Iterable[int], *, channel: str, purpose: str) -> dict[int, str]:
+    """The status of each of the contacts ("none" for those without one)."""
+    ids = list(dict.fromkeys(contact_ids))
+    found = dict.fromkeys(ids, NONE)
+    for chunk in _chunks(ids):
+        found.update(
+            ConsentState.objects.filter(
+                contact_id__in=chunk, channel=channel, purpose=purpose
+            ).values_list("contact_id", "status")
+        )
+    return found
+
+
+def with_consent(channel: str, purpose: str, status: str) -> QuerySet:
+    """Ids of the contacts whose consent in force has this status ("none": without one), for
+    the filters (the state table's index answers it)."""
+    if status == NONE:
+        return ConsentState.objects.filter(channel=channel, purpose=purpose).values("contact_id")
+    return ConsentState.objects.filter(channel=channel, purpose=purpose, status=status).values(
+        "contact_id"
+    )
+
+
+@dataclass(frozen=True)
+class ContactConsents:
+    contact: Contact
+    current: list[ConsentState]
+    history: list[ConsentEntry]
+    blocked: Block | None
+
+
+def contact_consents(actor: Any, contact_id: int) -> ContactConsents:
+    """The contact's consents in force and their history, newest first; NotFound outside the
+    actor's scope."""
+    contact = get_contact(actor, contact_id)
+    current = list(ConsentState.objects.filter(contact=contact).order_by("channel", "purpose"))
+    history = list(
+        ConsentEntry.objects.filter(contact=contact)
+        .select_related("actor")
+        .order_by("-given_at", "-pk")
+    )
+    block = Block.objects.filter(contact=contact).order_by("-blocked_at").first()
+    return ContactConsents(contact, current, history, block)
+
+
+def states_of(contact_ids: Iterable[int]) -> dict[int, dict[tuple[str, str], str]]:
+    """{contact id: {(channel, purpose): status}} for list and export columns."""
+    ids = list(contact_ids)
+    found: dict[int, dict[tuple[str, str], str]] = {i: {} for i in ids}
+    for chunk in _chunks(ids):
+        for contact_id, channel, purpose, status in ConsentState.objects.filter(
+            contact_id__in=chunk
+        ).values_list("contact_id", "channel", "purpose", "status"):
+            found[contact_id][(channel, purpose)] = status
+    return found
+
+
+def editable_among(actor: Any, contact_ids: Iterable[int]) -> set[int]:
+    """The contacts among these the actor may change: all for admins and the system, their own
+    for sales users; ids of no contact are left out."""
+    ids = list(contact_ids)
+    found: set[int] = set()
+    for chunk in _chunks(ids):
+        if is_admin(actor):
+            found.update(Contact.objects.filter(pk__in=chunk).values_list("pk", flat=True))
+        else:
+            found.update(
+                ContactOwner.objects.filter(user=actor, contact_id__in=chunk).values_list(
+                    "contact_id", flat=True
+                )
+            )
+    return found
+
+
+# --------------------------------------------------------------------------------------------
+# Purposes and legal texts
+
+
+def purpose_keys(*, active_only: bool = False) -> set[str]:
+    rows = Purpose.objects.all()
+    if active_only:
+        rows = rows.filter(is_active=True)
+    return set(rows.values_list("key", flat=True))
+
+
+BUILTIN_NAMES = {
+    "processing": gettext_lazy("Processing of personal data"),
+    "marketing": gettext_lazy("Marketing"),
+}
+
+
+def purpose_names() -> dict[str, str]:
+    """{key: name as people read it}: built-in purposes translated, the others as named."""
+    return {
+        p.key: str(BUILTIN_NAMES[p.key]) if p.builtin and p.key in BUILTIN_NAMES else p.name
+        for p in Purpose.objects.all()
+    }
+
+
+def purposes() -> list[Purpose]:
+    """Every purpose with its legal texts, for the settings page."""
+    return list(Purpose.objects.prefetch_related("texts"))
+
+
+def get_purpose(key: str) -> Purpose:
+    from kartoteka.core.errors import NotFound
+
+    found = Purpose.objects.filter(key=key).first()
+    if found is None:
+        raise NotFound(_("No such purpose."))
+    return found
+
+
+def text_versions(purpose: str) -> set[int]:
+    return set(LegalText.objects.filter(purpose__key=purpose).values_list("version", flat=True))
+
+
+def current_text(purpose: str) -> LegalText | None:
+    """The latest version of the purpose's legal text (what a form shows now)."""
+    return LegalText.objects.filter(purpose__key=purpose).order_by("-version").first()
+
+
+# --------------------------------------------------------------------------------------------
+# Addresses and suppression
+
+
+def address_hashes(contact_ids: Iterable[int], *, channel: str) -> set[str]:
+    """Hashes of the addresses through which the channel reaches these contacts."""
+    ids = list(contact_ids)
+    found: set[str] = set()
+    if channel in EMAIL_CHANNELS:
+        for chunk in _chunks(ids):
+            emails = set(
+                ContactEmail.objects.filter(contact_id__in=chunk).values_list("email", flat=True)
+            )
+            emails |= set(Contact.objects.filter(pk__in=chunk).values_list("email", flat=True))
+            found |= {stored_email_hash(e) for e in emails if e}
+    elif channel in PHONE_CHANNELS:
+        for chunk in _chunks(ids):
+            phones = set(
+                ContactPhone.objects.filter(contact_id__in=chunk).values_list("number", flat=True)
+            )
+            phones |= set(Contact.objects.filter(pk__in=chunk).values_list("phone", flat=True))
+            found |= {hash_folded(p) for p in phones if p}
+    return found
+
+
+def contacts_with_suppressed_address(contact_ids: Iterable[int], *, channel: str) -> set[int]:
+    """The contacts among these with an address suppressed on the channel."""
+    ids = list(contact_ids)
+    found: set[int] = set()
+    by_hash: dict[str, set[int]] = {}
+    if channel in EMAIL_CHANNELS:
+        for chunk in _chunks(ids):
+            rows = list(
+                ContactEmail.objects.filter(contact_id__in=chunk).values_list("contact_id", "email")
+            )
+            rows += list(Contact.objects.filter(pk__in=chunk).values_list("pk", "email"))
+            for contact_id, email in rows:
+                if email:
+                    by_hash.setdefault(stored_email_hash(email), set()).add(contact_id)
+    elif channel in PHONE_CHANNELS:
+        for chunk in _chunks(ids):
+            rows = list(
+                ContactPhone.objects.filter(contact_id__in=chunk).values_list(
+                    "contact_id", "number"
+                )
+            )
+            rows += list(Contact.objects.filter(pk__in=chunk).values_list("pk", "phone"))
+            for contact_id, number in rows:
+                if number:
+                    by_hash.setdefault(hash_folded(number), set()).add(contact_id)
+    hashes = list(by_hash)
+    for chunk in _chunks(hashes):
+        for hashed in Suppression.objects.filter(
+            channel=channel, address_hash__in=chunk
+        ).values_list("address_hash", flat=True):
+            found |= by_hash[hashed]
+    return found
+
+
+def is_suppressed(address: str, *, channel: str | None = None) -> bool:
+    """Whether the address may not be contacted (on `channel`, else on any channel it reaches)
+    without new consent."""
+    return bool(suppressed_among([address], channel=channel))
+
+
+def suppressed_among(addresses: Iterable[str], *, channel: str | None = None) -> set[str]:
+    """The addresses among these (as given) that are suppressed."""
+    by_key: dict[tuple[str, str], set[str]] = {}
+    for address in addresses:
+        hashed = hash_or_none(address)
+        if hashed is None:
+            continue
+        for reached in (channel,) if channel else channels_of(address):
+            by_key.setdefault((hashed, reached), set()).add(address)
+    found: set[str] = set()
+    hashes = list({h for h, _ch in by_key})
+    for chunk in _chunks(hashes):
+        for hashed, reached in Suppression.objects.filter(address_hash__in=chunk).values_list(
+            "address_hash", "channel"
+        ):
+            found |= by_key.get((hashed, reached), set())
+    return found
+
+
+# --------------------------------------------------------------------------------------------
+# Blocking
+
+
+def is_blocked(contact: Any) -> bool:
+    return Block.objects.filter(contact_id=contact.pk).exists()
+
+
+def blocked_among(contact_ids: Iterable[int]) -> set[int]:
+    ids = list(contact_ids)
+    found: set[int] = set()
+    for chunk in _chunks(ids):
+        found.update(
+            Block.objects.filter(contact_id__in=chunk).values_list("contact_id", flat=True)
+        )
+    return found
+
+
+def blocked_contacts() -> QuerySet:
+    """Ids of blocked contacts, for the filters."""
+    return Block.objects.values("contact_id")
+
+
+def channel_label(channel: str) -> str:
+    return str(dict(Channel.choices).get(channel, channel))
+
+
+def status_label(status: str) -> str:
+    if status == NONE:
+        return _("No consent")
+    return str(dict(Status.choices).get(status, status))
