@@ -227,7 +227,7 @@ def _decide(
             decision.reason = "already"
         elif fold_email(email) in suppressed:
             decision.reason = "suppressed"
-        elif consent.get(contact_id) == "granted" and not (double_opt_in and current is None):
+        elif consent.get(contact_id) == "granted":
             decision.status = SubscriptionStatus.SUBSCRIBED
         elif not double_opt_in:
             decision.reason = "no_consent"
