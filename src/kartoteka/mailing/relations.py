@@ -25,6 +25,9 @@ def declare_relations() -> None:
             "mailing.OutgoingEmail.to_address": "erased with its contact; without one, the "
             "address of a team member's test send",
             "mailing.OutgoingEmail.headers": CODE,
+            "mailing.OutgoingEmail.kind": CODE,
+            "mailing.OutgoingEmail.status": CODE,
+            "mailing.Mailing.status": CODE,
             "mailing.OutgoingEmail.message_id": CODE,
             "mailing.OutgoingEmail.error": "the mail server's answer",
             "mailing.SubscribeRun": "a filter document and counts, never personal data",

@@ -255,7 +255,7 @@ def _apply(
     new_rows, changed = [], {SubscriptionStatus.SUBSCRIBED: [], SubscriptionStatus.PENDING: []}
     entries, confirm = [], []
     proof = request_proof or {}
-    actor_id, label = user_or_none(actor), system_label(actor)
+    user, label = user_or_none(actor), system_label(actor)
     for decision in decisions:
         if not decision.status:
             if decision.reason == "already":
@@ -290,7 +290,7 @@ def _apply(
                 status=decision.status,
                 list_name=mailing_list.name,
                 source=source,
-                actor=getattr(actor_id, "pk", None),
+                actor=user,
                 actor_label=label,
                 occurred_at=now,
             )
