@@ -89,7 +89,7 @@ def test_the_form_answers_in_the_lists_language(db):
         SYSTEM, data={"key": "boletin", "name": "Boletín", "language": "es", "double_opt_in": True}
     )
     response = Client().post("/subscribe/boletin", {"email": "ana@example.com", "consent": "on"})
-    assert "Gracias".encode() in response.content
+    assert b"Gracias" in response.content
 
 
 def test_a_changed_unsubscribe_link_is_refused(newsletter):
