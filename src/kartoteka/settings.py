@@ -238,6 +238,8 @@ CACHES = {
         }
     ),
 }
+# django-ratelimit counts public doors' requests in the same shared cache (core.ratelimit).
+RATELIMIT_USE_CACHE = "throttle"
 
 # Outgoing e-mail: KARTOTEKA_EMAIL_URL picks the way out (console:// prints it, for development).
 globals().update(config.email_settings("KARTOTEKA_EMAIL_URL", "console://"))
