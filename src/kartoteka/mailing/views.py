@@ -3,14 +3,12 @@ mailing it), the card's Lists section, and the public pages: the subscription fo
 unsubscribe and preferences."""
 
 import csv
-import hashlib
 import io
 from urllib.parse import urlsplit
 
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.core.cache import caches
 from django.http import (
     Http404,
     HttpRequest,
@@ -30,6 +28,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 
 from kartoteka.consents import queries as consent_queries
 from kartoteka.contacts.queries import get_contact
+from kartoteka.core import ratelimit
 from kartoteka.core.addresses import client_address
 from kartoteka.core.errors import InvalidInput, KartotekaError, NotFound
 from kartoteka.core.normalise import fold_email
@@ -483,25 +482,23 @@ def _proof(request: HttpRequest, page_url: str = "") -> dict:
 
 
 def _over_limit(request: HttpRequest, address: str) -> bool:
-    """Count this attempt against the visitor's IP and the address asked for (hashed: the
-    cache keeps no address); True when either has had its share in the current window."""
-    cache = caches["throttle"]
-    window = settings.KARTOTEKA_SUBSCRIBE_WINDOW_MINUTES * 60
-    slot = int(timezone.now().timestamp()) // window
-    over = False
-    keys = [(f"mailing:ip:{client_address(request)}:{slot}", settings.KARTOTEKA_SUBSCRIBE_PER_IP)]
-    if address:
-        digest = hashlib.sha256(fold_email(address).encode()).hexdigest()[:32]
-        keys.append((f"mailing:address:{digest}:{slot}", settings.KARTOTEKA_SUBSCRIBE_PER_ADDRESS))
-    for key, limit in keys:
-        cache.add(key, 0, timeout=window)
-        try:
-            count = cache.incr(key)
-        except ValueError:  # expired between add and incr
-            cache.set(key, 1, timeout=window)
-            count = 1
-        over = over or count > limit
-    return over
+    """Count this attempt against the visitor's IP and against the address asked for (folded;
+    django-ratelimit hashes keys, so the cache keeps no address); True when either has had its
+    share in the current window."""
+    window = settings.KARTOTEKA_SUBSCRIBE_WINDOW_MINUTES
+    by_ip = ratelimit.over_limit(
+        request,
+        group="mailing.subscribe.ip",
+        key=lambda _group, request: client_address(request),
+        rate=f"{settings.KARTOTEKA_SUBSCRIBE_PER_IP}/{window}m",
+    )
+    by_address = bool(address) and ratelimit.over_limit(
+        request,
+        group="mailing.subscribe.address",
+        key=lambda _group, _request: fold_email(address),
+        rate=f"{settings.KARTOTEKA_SUBSCRIBE_PER_ADDRESS}/{window}m",
+    )
+    return by_ip or by_address
 
 
 def _wants_json(request: HttpRequest) -> bool:
