@@ -28,6 +28,11 @@ class MailingConfig(AppConfig):
         registry.register_nav(
             registry.NavItem(key="lists", label=_("Lists"), url_name="mailing:lists", order=27)
         )
+        registry.register_selection_action(
+            registry.SelectionAction(
+                key="subscribe", label=_("Subscribe to a list"), url_name="mailing:bulk-subscribe"
+            )
+        )
         registry.register_card_section(
             registry.CardSection(
                 key="lists",

@@ -48,3 +48,13 @@ def frame_widgets() -> list[registry.FrameWidget]:
 def cell(contact, column) -> str:
     """One cell of the contact list."""
     return render_cell(contact, column)  # already escaped: built with format_html / escape
+
+
+@register.simple_tag(takes_context=True)
+def selection_actions(context) -> list[dict]:
+    """The buttons apps add to the contact list's selection bar, with their address."""
+    request = context.get("request")
+    return [
+        {"key": action.key, "label": action.label, "url": reverse(action.url_name)}
+        for action in registry.selection_actions(getattr(request, "user", None))
+    ]
