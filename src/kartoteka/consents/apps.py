@@ -13,9 +13,10 @@ class ConsentsConfig(AppConfig):
 
         declare_relations()
         from kartoteka.activity import timeline
-        from kartoteka.consents import kinds, services
+        from kartoteka.consents import filters, kinds, services
         from kartoteka.core import events
 
         timeline.register(*kinds.KINDS)
+        filters.register_filter_fields()
         events.subscribe("contact.merged", services.merged)
         events.subscribe("contact.merge_undone", services.merge_undone)
