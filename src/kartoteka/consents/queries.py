@@ -168,17 +168,26 @@ def purpose_names() -> dict[str, str]:
     return {**{key: str(name) for key, name in BUILTIN_NAMES.items()}, **names}
 
 
-def purposes() -> list[Purpose]:
+@dataclass(frozen=True)
+class PurposeTexts:
+    purpose: Purpose
+    texts: list[LegalText]  # newest first
+
+
+def purposes() -> list[PurposeTexts]:
     """Every purpose with its legal texts, built-in ones first (unsaved while without a text),
     for the settings page."""
     rows = {p.key: p for p in Purpose.objects.prefetch_related("texts")}
-    builtin = [
-        rows.pop(key, None) or Purpose(key=key, name=str(name), builtin=True)
-        for key, name in BUILTIN_NAMES.items()
+    found = []
+    for key, name in BUILTIN_NAMES.items():
+        purpose = rows.pop(key, None) or Purpose(key=key, builtin=True)
+        purpose.name = str(name)
+        found.append(purpose)
+    found += sorted(rows.values(), key=lambda p: p.key)
+    return [
+        PurposeTexts(p, sorted(p.texts.all(), key=lambda t: -t.version) if p.pk else [])
+        for p in found
     ]
-    for purpose in builtin:
-        purpose.name = str(BUILTIN_NAMES[purpose.key])
-    return builtin + sorted(rows.values(), key=lambda p: p.key)
 
 
 def get_purpose(key: str) -> Purpose:
