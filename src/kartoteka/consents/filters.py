@@ -70,7 +70,7 @@ def _status_field(channel: str, purpose: str, label: Any) -> Field:
 
 
 def _granted_on_channels(op: str, value: Any) -> Q:
-    """`consent`: contacts with marketing consent granted on any (has_any) or all of the channels."""
+    """`consent`: contacts with marketing consent granted on any (has_any) or all channels."""
 
     def on(channel: str) -> Q:
         return _having(channel, DEFAULT_PURPOSE, "granted")
