@@ -31,8 +31,8 @@ class Source(models.TextChoices):
 
 
 class Purpose(models.Model):
-    """A purpose of consent. `processing` and `marketing` are built in (rows made by the first
-    migration); admins add their own, each with a versioned legal text."""
+    """A purpose of consent that has a row: one an admin added, or a built-in one (`processing`,
+    `marketing`, which exist without a row) once it has a legal text."""
 
     key = models.SlugField(max_length=40, unique=True)
     name = models.CharField(max_length=200)

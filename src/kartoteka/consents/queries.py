@@ -30,6 +30,7 @@ from kartoteka.consents.models import (
 )
 from kartoteka.contacts.models import Contact, ContactEmail, ContactOwner, ContactPhone
 from kartoteka.contacts.queries import get_contact
+from kartoteka.core.errors import NotFound
 from kartoteka.core.scope import is_admin
 
 NONE = "none"
@@ -76,6 +77,20 @@ def with_consent(channel: str, purpose: str, status: str) -> QuerySet:
     return ConsentState.objects.filter(channel=channel, purpose=purpose, status=status).values(
         "contact_id"
     )
+
+
+def given_times(keys: set[tuple[int, str, str]]) -> dict[tuple[int, str, str], Any]:
+    """When the consent in force was given, per (contact id, channel, purpose) that has one."""
+    found: dict[tuple[int, str, str], Any] = {}
+    pairs = {(channel, purpose) for _id, channel, purpose in keys}
+    for channel, purpose in pairs:
+        ids = [i for i, ch, p in keys if ch == channel and p == purpose]
+        for chunk in _chunks(ids):
+            for contact_id, given_at in ConsentState.objects.filter(
+                contact_id__in=chunk, channel=channel, purpose=purpose
+            ).values_list("contact_id", "given_at"):
+                found[(contact_id, channel, purpose)] = given_at
+    return found
 
 
 @dataclass(frozen=True)
@@ -133,36 +148,53 @@ def editable_among(actor: Any, contact_ids: Iterable[int]) -> set[int]:
 # Purposes and legal texts
 
 
-def purpose_keys(*, active_only: bool = False) -> set[str]:
-    rows = Purpose.objects.all()
-    if active_only:
-        rows = rows.filter(is_active=True)
-    return set(rows.values_list("key", flat=True))
-
-
 BUILTIN_NAMES = {
     "processing": gettext_lazy("Processing of personal data"),
     "marketing": gettext_lazy("Marketing"),
 }
 
 
+def purpose_keys(*, active_only: bool = False) -> set[str]:
+    """Keys of the purposes consent can be recorded for (built-in ones always)."""
+    rows = Purpose.objects.all()
+    if active_only:
+        rows = rows.filter(is_active=True)
+    return set(BUILTIN_NAMES) | set(rows.values_list("key", flat=True))
+
+
 def purpose_names() -> dict[str, str]:
     """{key: name as people read it}: built-in purposes translated, the others as named."""
-    return {
-        p.key: str(BUILTIN_NAMES[p.key]) if p.builtin and p.key in BUILTIN_NAMES else p.name
-        for p in Purpose.objects.all()
-    }
+    names = {p.key: p.name for p in Purpose.objects.exclude(key__in=list(BUILTIN_NAMES))}
+    return {**{key: str(name) for key, name in BUILTIN_NAMES.items()}, **names}
 
 
-def purposes() -> list[Purpose]:
-    """Every purpose with its legal texts, for the settings page."""
-    return list(Purpose.objects.prefetch_related("texts"))
+@dataclass(frozen=True)
+class PurposeTexts:
+    purpose: Purpose
+    texts: list[LegalText]  # newest first
+
+
+def purposes() -> list[PurposeTexts]:
+    """Every purpose with its legal texts, built-in ones first (unsaved while without a text),
+    for the settings page."""
+    rows = {p.key: p for p in Purpose.objects.prefetch_related("texts")}
+    found = []
+    for key, name in BUILTIN_NAMES.items():
+        purpose = rows.pop(key, None) or Purpose(key=key, builtin=True)
+        purpose.name = str(name)
+        found.append(purpose)
+    found += sorted(rows.values(), key=lambda p: p.key)
+    return [
+        PurposeTexts(p, sorted(p.texts.all(), key=lambda t: -t.version) if p.pk else [])
+        for p in found
+    ]
 
 
 def get_purpose(key: str) -> Purpose:
-    from kartoteka.core.errors import NotFound
-
+    """The purpose with this key (a built-in one unsaved while it has no row); NotFound."""
     found = Purpose.objects.filter(key=key).first()
+    if found is None and key in BUILTIN_NAMES:
+        found = Purpose(key=key, name=str(BUILTIN_NAMES[key]), builtin=True)
     if found is None:
         raise NotFound(_("No such purpose."))
     return found

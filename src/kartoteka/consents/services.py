@@ -253,6 +253,15 @@ def _refused_by_suppression(items: list[_Clean]) -> dict[int, str]:
     ]
     if not asking or not Suppression.objects.exists():
         return {}
+    # A grant older than the consent in force only joins the history: it cannot make the
+    # address contactable, so it is not refused.
+    in_force = queries.given_times({(c.contact_id, c.channel, c.purpose) for c in asking})
+    asking = [
+        c
+        for c in asking
+        if (known := in_force.get((c.contact_id, c.channel, c.purpose))) is None
+        or c.given_at > known
+    ]
     refused: dict[int, str] = {}
     for channel in {c.channel for c in asking}:
         ids = {c.contact_id for c in asking if c.channel == channel}
@@ -613,7 +622,7 @@ def create_purpose(actor: Any, *, key: str, name: str) -> Purpose:
         raise InvalidInput("key", _("A key of up to 40 letters, digits, hyphens or underscores."))
     if not name or len(name) > 200:
         raise InvalidInput("name", _("Give the purpose a name of up to 200 characters."))
-    if Purpose.objects.filter(key=key).exists():
+    if key in queries.BUILTIN_NAMES or Purpose.objects.filter(key=key).exists():
         raise InvalidInput("key", _("A purpose with this key exists already."))
     purpose = Purpose.objects.create(key=key, name=name)
     events.publish("consent_purpose.created", key=key)
@@ -638,6 +647,10 @@ def publish_legal_text(actor: Any, purpose: Purpose, *, body: str) -> LegalText:
     body = (body or "").strip()
     if not body or len(body) > 20000 or "\x00" in body:
         raise InvalidInput("body", _("Write the text people are shown (up to 20,000 characters)."))
+    if purpose.pk is None:  # a built-in purpose's first text gives it its row
+        purpose, _created = Purpose.objects.get_or_create(
+            key=purpose.key, defaults={"name": purpose.name, "builtin": True}
+        )
     Purpose.objects.select_for_update().filter(pk=purpose.pk).first()
     last = LegalText.objects.filter(purpose=purpose).order_by("-version").first()
     text = LegalText.objects.create(

@@ -27,7 +27,7 @@ from kartoteka.core.errors import Conflict, InvalidInput, KartotekaError
 from kartoteka.core.scope import visible_contacts
 from kartoteka.segments import listing as segment_listing
 from kartoteka.segments.fields import materialised_details
-from kartoteka.web.columns import Column, available_columns, chosen_columns
+from kartoteka.web.columns import Column, available_columns, chosen_columns, load_added_values
 from kartoteka.web.forms import property_value
 from kartoteka.web.listing import list_contacts
 
@@ -187,6 +187,7 @@ def _list_page(
     if backwards:
         rows.reverse()
     page.contacts = rows
+    load_added_values(rows, columns)
     if rows:
         if more or backwards:
             page.next_cursor = f"{column.cursor_text(rows[-1].sort_value)}|{rows[-1].pk}"

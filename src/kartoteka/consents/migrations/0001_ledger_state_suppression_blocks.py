@@ -286,12 +286,3 @@ class Migration(migrations.Migration):
             },
         ),
     ]
-
-
-def builtin_purposes(apps, schema_editor):
-    purpose = apps.get_model("consents", "Purpose")
-    for key, name in (("processing", "Processing of personal data"), ("marketing", "Marketing")):
-        purpose.objects.get_or_create(key=key, defaults={"name": name, "builtin": True})
-
-
-Migration.operations.append(migrations.RunPython(builtin_purposes, migrations.RunPython.noop))
