@@ -102,9 +102,13 @@ def lists(request: HttpRequest) -> HttpResponse:
 
 
 def _errors(exc: KartotekaError) -> dict:
-    if isinstance(exc, InvalidInput):
-        return exc.errors
-    return {getattr(exc, "field", None) or "__all__": [exc.message]}
+    """Messages by field; those of no field under "general" (templates cannot read "__all__")."""
+    found = (
+        exc.errors
+        if isinstance(exc, InvalidInput)
+        else {getattr(exc, "field", None): [exc.message]}
+    )
+    return {(name if name and name != "__all__" else "general"): m for name, m in found.items()}
 
 
 def _list_form(request: HttpRequest) -> dict:
