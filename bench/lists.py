@@ -62,10 +62,14 @@ def build(contacts: int) -> None:
     from kartoteka.contacts.models import Contact
     from kartoteka.core.scope import SYSTEM
 
+    from kartoteka.consents.queries import consent_statuses
+
     call_command("migrate", verbosity=0)
-    if Contact.objects.count() >= contacts:
+    if Contact.objects.count() < contacts:
+        load_demo(contacts, progress=lambda _line: None)
+    first = Contact.objects.order_by("pk").values_list("pk", flat=True).first()
+    if consent_statuses([first], channel="email", purpose="marketing")[first] != "none":
         return
-    load_demo(contacts, progress=lambda _line: None)
     rows = list(Contact.objects.order_by("pk").values_list("pk", "email")[:contacts])
     grants = [
         ConsentItem(pk, "email", "marketing", "granted", "import")

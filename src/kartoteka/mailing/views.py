@@ -579,7 +579,9 @@ def _cors(response: HttpResponse) -> HttpResponse:
 def _public(request: HttpRequest, template: str, context: dict, status: int = 200) -> HttpResponse:
     response = render(request, template, context, status=status)
     response["Cache-Control"] = "no-store"
-    response["Referrer-Policy"] = "no-referrer"  # the token in the address stays here
+    # The token in the address never leaves for another site (same-origin posts keep their
+    # Origin, which the preferences form's CSRF check needs).
+    response["Referrer-Policy"] = "same-origin"
     return response
 
 
