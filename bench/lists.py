@@ -57,12 +57,11 @@ def build(contacts: int) -> None:
     from django.core.management import call_command
 
     from kartoteka.consents import services as consent_services
+    from kartoteka.consents.queries import consent_statuses
     from kartoteka.consents.services import ConsentItem
     from kartoteka.contacts.demo import load_demo
     from kartoteka.contacts.models import Contact
     from kartoteka.core.scope import SYSTEM
-
-    from kartoteka.consents.queries import consent_statuses
 
     call_command("migrate", verbosity=0)
     if Contact.objects.count() < contacts:
