@@ -18,12 +18,18 @@ class MailingConfig(AppConfig):
         declare_relations()
         from kartoteka.activity import timeline
         from kartoteka.core import schedule
-        from kartoteka.mailing import kinds, tasks, views
+        from kartoteka.mailing import kinds, services, tasks, views
         from kartoteka.mailing.filters import register_fields
+        from kartoteka.transfer import columns
         from kartoteka.web import registry
 
         timeline.register(*kinds.KINDS)
         register_fields()
+        columns.register(
+            columns.ImportColumn(
+                key="lists", label=_("Mailing lists (keys)"), apply=services.subscribe_from_import
+            )
+        )
         schedule.every(dt.timedelta(hours=1), "mailing.expire_pending", tasks.expire_pending)
         registry.register_nav(
             registry.NavItem(key="lists", label=_("Lists"), url_name="mailing:lists", order=27)

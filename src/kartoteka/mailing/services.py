@@ -338,8 +338,10 @@ def _subscribe_rows(
     double_opt_in: bool,
     source: str,
     progress=None,
+    refusals: dict[int, str] | None = None,
 ) -> SubscribeResult:
-    """Decide and write batch by batch; `progress(done, result)` after each batch."""
+    """Decide and write batch by batch; `progress(done, result)` after each batch; the reason
+    of each refused contact goes into `refusals` when given."""
     total = SubscribeResult()
     queued: list[int] = []
     batch: list[tuple[int, str]] = []
@@ -349,6 +351,10 @@ def _subscribe_rows(
         nonlocal done
         with transaction.atomic():
             decisions = _decide(mailing_list, batch, double_opt_in=double_opt_in)
+            if refusals is not None:
+                refusals.update(
+                    (d.contact_id, d.reason) for d in decisions if d.reason not in ("", "already")
+                )
             result, ids = _apply(actor, mailing_list, decisions, source=source)
         total.add(result)
         queued.extend(ids)
@@ -393,6 +399,40 @@ def subscribe_contacts(
         double_opt_in=mailing_list.double_opt_in if double_opt_in is None else double_opt_in,
         source=source,
     )
+
+
+def subscribe_from_import(actor: Actor, values: list[tuple[int, str]]) -> dict[int, str]:
+    """An import's "Mailing lists" column: each cell names list keys (comma-separated), and its
+    contact joins them as subscribing from anywhere else would (consent, double opt-in by the
+    list's setting, blocked and suppressed refused). Returns {contact id: why not} for the
+    cells it could not fully follow."""
+    wanted: dict[str, list[int]] = {}
+    for contact_id, text in values:
+        for key in re.split(r"[,;]", text):
+            if key.strip():
+                wanted.setdefault(key.strip().lower(), []).append(contact_id)
+    lists = {item.key: item for item in MailingList.objects.filter(key__in=list(wanted))}
+    problems: dict[int, str] = {}
+    reasons_text = reasons()
+    for key, contact_ids in wanted.items():
+        mailing_list = lists.get(key)
+        if mailing_list is None:
+            for contact_id in contact_ids:
+                problems[contact_id] = _("No list with the key or id %(ref)s.") % {"ref": key}
+            continue
+        refused: dict[int, str] = {}
+        rows = _visible(actor).filter(pk__in=contact_ids).order_by("pk").values_list("pk", "email")
+        _subscribe_rows(
+            actor,
+            mailing_list,
+            list(rows),
+            double_opt_in=mailing_list.double_opt_in,
+            source=SubscriptionSource.IMPORT,
+            refusals=refused,
+        )
+        for contact_id, reason in refused.items():
+            problems[contact_id] = f"{mailing_list.name}: {reasons_text.get(reason, reason)}"
+    return problems
 
 
 def _visible(actor: Actor):
