@@ -116,3 +116,18 @@ def test_the_unsubscribe_link_asks_then_unsubscribes(page):
     page.get_by_role("button", name=re.compile("Unsubscribe")).click()
     expect(page.locator(".public-message")).to_contain_text("unsubscribed")
     assert Subscription.objects.get().status == "unsubscribed"
+
+
+def test_subscribing_from_the_cards_lists_section(page, admin):
+    from tests.e2e.conftest import open_card
+
+    contact = make_contact(first_name="Marta", last_name="Nowak")
+    _granted(contact)
+    services.create_list(SYSTEM, data={"key": "news", "name": "News"})
+    login(page, admin)
+    open_card(page, contact)
+    section = page.locator("#lists-%d" % contact.pk)
+    section.get_by_role("button", name="Subscribe").click()
+    expect(page.locator("#lists-%d .state-badge" % contact.pk)).to_have_text("Subscribed")
+    screenshot(page, "mailing-card-section")
+    assert Subscription.objects.get().source == "card"

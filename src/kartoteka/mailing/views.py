@@ -393,9 +393,10 @@ def mailing_page(request: HttpRequest, mailing_id: int) -> HttpResponse:
 def card_section_data(request: HttpRequest, contact) -> dict:
     subscriptions = queries.contact_subscriptions(request.user, contact.pk)
     on = {s.mailing_list_id for s in subscriptions}
+    joinable = [s.mailing_list for s in subscriptions if s.status != "subscribed"]
     return {
         "subscriptions": subscriptions,
-        "other_lists": [item for item in queries.all_lists() if item.pk not in on],
+        "can_join": [item for item in queries.all_lists() if item.pk not in on] + joinable,
         "emails": queries.contact_emails(request.user, contact.pk, limit=5),
     }
 
