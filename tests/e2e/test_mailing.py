@@ -126,8 +126,8 @@ def test_subscribing_from_the_cards_lists_section(page, admin):
     services.create_list(SYSTEM, data={"key": "news", "name": "News"})
     login(page, admin)
     open_card(page, contact)
-    section = page.locator("#lists-%d" % contact.pk)
+    section = page.locator(f"#lists-{contact.pk}")
     section.get_by_role("button", name="Subscribe").click()
-    expect(page.locator("#lists-%d .state-badge" % contact.pk)).to_have_text("Subscribed")
+    expect(page.locator(f"#lists-{contact.pk} .state-badge")).to_have_text("Subscribed")
     screenshot(page, "mailing-card-section")
     assert Subscription.objects.get().source == "card"
