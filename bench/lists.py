@@ -134,6 +134,7 @@ def main() -> None:
         runs=args.runs,
         python=platform.python_version(),
         machine=f"{os.cpu_count()} cores",
+        load_average=[round(x, 1) for x in os.getloadavg()],
     )
     out = ROOT / "bench" / "results" / "lists.json"
     out.parent.mkdir(parents=True, exist_ok=True)
