@@ -110,3 +110,13 @@ def test_unknown_reason_is_refused():
 
     with pytest.raises(InvalidInput):
         services.suppress("ana@example.com", reason="because")
+
+
+def test_api_and_card_say_the_address_is_suppressed(admin, admin_api, client):
+    contact = make_contact(admin, email=ADDRESS)
+    services.suppress(ADDRESS, reason="unsubscribe")
+    body = admin_api.get(f"/api/v1/contacts/{contact.pk}/consents").json()
+    assert body["suppressed"] == ["email"]
+    client.force_login(admin)
+    section = client.get(f"/contacts/{contact.pk}/sections/consents/").content.decode()
+    assert "Suppressed on E-mail" in section

@@ -99,6 +99,7 @@ class ContactConsents:
     current: list[ConsentState]
     history: list[ConsentEntry]
     blocked: Block | None
+    suppressed: list[str]
 
 
 def contact_consents(actor: Any, contact_id: int) -> ContactConsents:
@@ -112,7 +113,7 @@ def contact_consents(actor: Any, contact_id: int) -> ContactConsents:
         .order_by("-given_at", "-pk")
     )
     block = Block.objects.filter(contact=contact).order_by("-blocked_at").first()
-    return ContactConsents(contact, current, history, block)
+    return ContactConsents(contact, current, history, block, suppressed_channels(contact))
 
 
 def states_of(contact_ids: Iterable[int]) -> dict[int, dict[tuple[str, str], str]]:
@@ -266,6 +267,15 @@ def contacts_with_suppressed_address(contact_ids: Iterable[int], *, channel: str
         ).values_list("address_hash", flat=True):
             found |= by_hash[hashed]
     return found
+
+
+def suppressed_channels(contact: Any) -> list[str]:
+    """The channels on which an address of the contact is suppressed (new consent needed)."""
+    return [
+        channel
+        for channel in (*EMAIL_CHANNELS, *PHONE_CHANNELS)
+        if contacts_with_suppressed_address([contact.pk], channel=channel)
+    ]
 
 
 def is_suppressed(address: str, *, channel: str | None = None) -> bool:

@@ -57,6 +57,7 @@ def section_context(request: HttpRequest, contact) -> dict:
         "rows": rows,
         "history": history,
         "block": found.blocked,
+        "suppressed": [channels.get(c, c) for c in found.suppressed],
         "channels": Channel.choices,
         "purposes": [(key, names.get(key, key)) for key in keys if key in active],
         "statuses": Status.choices,
