@@ -39,6 +39,7 @@ def consents(request: HttpRequest, contact_id: int):
         "current": found.current,
         "history": [_entry_out(entry) for entry in found.history],
         "blocked": {"reason": block.reason, "blocked_at": block.blocked_at} if block else None,
+        "suppressed": found.suppressed,
     }
 
 

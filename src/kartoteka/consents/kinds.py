@@ -53,7 +53,7 @@ CONSENT_WITHDRAWN = TimelineKind(
 BLOCKED = TimelineKind(
     "contact_blocked",
     gettext_lazy("Blocked"),
-    icon="⛔",
+    icon="⊘",
     describe=_reason,
     counts_as_activity=False,
 )

@@ -2,11 +2,14 @@
 contacts, purposes. Reads for a person start from the actor's scope; the bare look-ups by id
 serve other apps' services (mailing checks thousands of contacts at once)."""
 
+import json
 from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any
 
+from django.db import connection
 from django.db.models import QuerySet
+from django.db.models.expressions import RawSQL
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
@@ -34,12 +37,15 @@ from kartoteka.core.errors import NotFound
 from kartoteka.core.scope import is_admin
 
 NONE = "none"
-CHUNK = 900
 
 
-def _chunks(values: list, size: int = CHUNK) -> Iterable[list]:
-    for start in range(0, len(values), size):
-        yield values[start : start + size]
+def listed(values: Iterable, *, text: bool = False) -> RawSQL:
+    """The values as a subquery with one parameter, whatever their number: a segment of a
+    hundred thousand contacts is one query, not hundreds of lists of ids."""
+    values = list(values)
+    if connection.vendor == "postgresql":
+        return RawSQL(f"SELECT unnest(%s::{'text' if text else 'bigint'}[])", [values])
+    return RawSQL("SELECT value FROM json_each(%s)", [json.dumps(values)])
 
 
 # --------------------------------------------------------------------------------------------
@@ -60,10 +66,10 @@ def consent_statuses(contact_ids: Iterable[int], *, channel: str, purpose: str) 
     """The status of each of the contacts ("none" for those without one)."""
     ids = list(dict.fromkeys(contact_ids))
     found = dict.fromkeys(ids, NONE)
-    for chunk in _chunks(ids):
+    if ids:
         found.update(
             ConsentState.objects.filter(
-                contact_id__in=chunk, channel=channel, purpose=purpose
+                contact_id__in=listed(ids), channel=channel, purpose=purpose
             ).values_list("contact_id", "status")
         )
     return found
@@ -85,11 +91,10 @@ def given_times(keys: set[tuple[int, str, str]]) -> dict[tuple[int, str, str], A
     pairs = {(channel, purpose) for _id, channel, purpose in keys}
     for channel, purpose in pairs:
         ids = [i for i, ch, p in keys if ch == channel and p == purpose]
-        for chunk in _chunks(ids):
-            for contact_id, given_at in ConsentState.objects.filter(
-                contact_id__in=chunk, channel=channel, purpose=purpose
-            ).values_list("contact_id", "given_at"):
-                found[(contact_id, channel, purpose)] = given_at
+        for contact_id, given_at in ConsentState.objects.filter(
+            contact_id__in=listed(ids), channel=channel, purpose=purpose
+        ).values_list("contact_id", "given_at"):
+            found[(contact_id, channel, purpose)] = given_at
     return found
 
 
@@ -99,6 +104,7 @@ class ContactConsents:
     current: list[ConsentState]
     history: list[ConsentEntry]
     blocked: Block | None
+    suppressed: list[str]
 
 
 def contact_consents(actor: Any, contact_id: int) -> ContactConsents:
@@ -112,36 +118,31 @@ def contact_consents(actor: Any, contact_id: int) -> ContactConsents:
         .order_by("-given_at", "-pk")
     )
     block = Block.objects.filter(contact=contact).order_by("-blocked_at").first()
-    return ContactConsents(contact, current, history, block)
+    return ContactConsents(contact, current, history, block, suppressed_channels(contact))
 
 
 def states_of(contact_ids: Iterable[int]) -> dict[int, dict[tuple[str, str], str]]:
     """{contact id: {(channel, purpose): status}} for list and export columns."""
     ids = list(contact_ids)
     found: dict[int, dict[tuple[str, str], str]] = {i: {} for i in ids}
-    for chunk in _chunks(ids):
-        for contact_id, channel, purpose, status in ConsentState.objects.filter(
-            contact_id__in=chunk
-        ).values_list("contact_id", "channel", "purpose", "status"):
-            found[contact_id][(channel, purpose)] = status
+    for contact_id, channel, purpose, status in ConsentState.objects.filter(
+        contact_id__in=listed(ids)
+    ).values_list("contact_id", "channel", "purpose", "status"):
+        found[contact_id][(channel, purpose)] = status
     return found
 
 
 def editable_among(actor: Any, contact_ids: Iterable[int]) -> set[int]:
     """The contacts among these the actor may change: all for admins and the system, their own
     for sales users; ids of no contact are left out."""
-    ids = list(contact_ids)
-    found: set[int] = set()
-    for chunk in _chunks(ids):
-        if is_admin(actor):
-            found.update(Contact.objects.filter(pk__in=chunk).values_list("pk", flat=True))
-        else:
-            found.update(
-                ContactOwner.objects.filter(user=actor, contact_id__in=chunk).values_list(
-                    "contact_id", flat=True
-                )
-            )
-    return found
+    ids = listed(contact_ids)
+    if is_admin(actor):
+        return set(Contact.objects.filter(pk__in=ids).values_list("pk", flat=True))
+    return set(
+        ContactOwner.objects.filter(user=actor, contact_id__in=ids).values_list(
+            "contact_id", flat=True
+        )
+    )
 
 
 # --------------------------------------------------------------------------------------------
@@ -213,59 +214,67 @@ def current_text(purpose: str) -> LegalText | None:
 # Addresses and suppression
 
 
-def address_hashes(contact_ids: Iterable[int], *, channel: str) -> set[str]:
-    """Hashes of the addresses through which the channel reaches these contacts."""
-    ids = list(contact_ids)
-    found: set[str] = set()
+def address_hashes(
+    contact_ids: Iterable[int], *, channel: str, among: list[int] | None = None
+) -> set[str]:
+    """Hashes of the addresses through which the channel reaches these contacts. `among`: the
+    ids of ledger entries just written for them, so that thousands of contacts are read with
+    one query (through the entries) instead of a list of ids per query."""
+    ids = set(contact_ids)
+    rows: list[tuple[int, str]] = []
+    for stored in _addresses(ids, channel, among):
+        rows += [(contact_id, value) for contact_id, value in stored if contact_id in ids]
     if channel in EMAIL_CHANNELS:
-        for chunk in _chunks(ids):
-            emails = set(
-                ContactEmail.objects.filter(contact_id__in=chunk).values_list("email", flat=True)
-            )
-            emails |= set(Contact.objects.filter(pk__in=chunk).values_list("email", flat=True))
-            found |= {stored_email_hash(e) for e in emails if e}
+        return {stored_email_hash(value) for _id, value in rows if value}
+    return {hash_folded(value) for _id, value in rows if value}
+
+
+def _addresses(ids: set[int], channel: str, among: list[int] | None):
+    """(contact id, address) rows of the contacts' addresses on the channel, per query."""
+    if channel in EMAIL_CHANNELS:
+        model, column, primary = ContactEmail, "email", "email"
     elif channel in PHONE_CHANNELS:
-        for chunk in _chunks(ids):
-            phones = set(
-                ContactPhone.objects.filter(contact_id__in=chunk).values_list("number", flat=True)
-            )
-            phones |= set(Contact.objects.filter(pk__in=chunk).values_list("phone", flat=True))
-            found |= {hash_folded(p) for p in phones if p}
-    return found
+        model, column, primary = ContactPhone, "number", "phone"
+    else:
+        return
+    if among:
+        # Entries written together have ids in one range: the database finds their contacts.
+        written = ConsentEntry.objects.filter(pk__gte=min(among), pk__lte=max(among)).values(
+            "contact_id"
+        )
+        yield model.objects.filter(contact_id__in=written).values_list("contact_id", column)
+        yield Contact.objects.filter(pk__in=written).values_list("pk", primary)
+        return
+    yield model.objects.filter(contact_id__in=listed(ids)).values_list("contact_id", column)
+    yield Contact.objects.filter(pk__in=listed(ids)).values_list("pk", primary)
 
 
 def contacts_with_suppressed_address(contact_ids: Iterable[int], *, channel: str) -> set[int]:
     """The contacts among these with an address suppressed on the channel."""
-    ids = list(contact_ids)
-    found: set[int] = set()
+    ids = set(contact_ids)
     by_hash: dict[str, set[int]] = {}
-    if channel in EMAIL_CHANNELS:
-        for chunk in _chunks(ids):
-            rows = list(
-                ContactEmail.objects.filter(contact_id__in=chunk).values_list("contact_id", "email")
-            )
-            rows += list(Contact.objects.filter(pk__in=chunk).values_list("pk", "email"))
-            for contact_id, email in rows:
-                if email:
-                    by_hash.setdefault(stored_email_hash(email), set()).add(contact_id)
-    elif channel in PHONE_CHANNELS:
-        for chunk in _chunks(ids):
-            rows = list(
-                ContactPhone.objects.filter(contact_id__in=chunk).values_list(
-                    "contact_id", "number"
-                )
-            )
-            rows += list(Contact.objects.filter(pk__in=chunk).values_list("pk", "phone"))
-            for contact_id, number in rows:
-                if number:
-                    by_hash.setdefault(hash_folded(number), set()).add(contact_id)
-    hashes = list(by_hash)
-    for chunk in _chunks(hashes):
-        for hashed in Suppression.objects.filter(
-            channel=channel, address_hash__in=chunk
-        ).values_list("address_hash", flat=True):
-            found |= by_hash[hashed]
+    fold = stored_email_hash if channel in EMAIL_CHANNELS else hash_folded
+    for stored in _addresses(ids, channel, None):
+        for contact_id, value in stored:
+            if value:
+                by_hash.setdefault(fold(value), set()).add(contact_id)
+    found: set[int] = set()
+    if not by_hash:
+        return found
+    for hashed in Suppression.objects.filter(
+        channel=channel, address_hash__in=listed(by_hash, text=True)
+    ).values_list("address_hash", flat=True):
+        found |= by_hash[hashed]
     return found
+
+
+def suppressed_channels(contact: Any) -> list[str]:
+    """The channels on which an address of the contact is suppressed (new consent needed)."""
+    return [
+        channel
+        for channel in (*EMAIL_CHANNELS, *PHONE_CHANNELS)
+        if contacts_with_suppressed_address([contact.pk], channel=channel)
+    ]
 
 
 def is_suppressed(address: str, *, channel: str | None = None) -> bool:
@@ -284,12 +293,13 @@ def suppressed_among(addresses: Iterable[str], *, channel: str | None = None) ->
         for reached in (channel,) if channel else channels_of(address):
             by_key.setdefault((hashed, reached), set()).add(address)
     found: set[str] = set()
-    hashes = list({h for h, _ch in by_key})
-    for chunk in _chunks(hashes):
-        for hashed, reached in Suppression.objects.filter(address_hash__in=chunk).values_list(
-            "address_hash", "channel"
-        ):
-            found |= by_key.get((hashed, reached), set())
+    if not by_key:
+        return found
+    hashes = {h for h, _ch in by_key}
+    for hashed, reached in Suppression.objects.filter(
+        address_hash__in=listed(hashes, text=True)
+    ).values_list("address_hash", "channel"):
+        found |= by_key.get((hashed, reached), set())
     return found
 
 
@@ -302,13 +312,11 @@ def is_blocked(contact: Any) -> bool:
 
 
 def blocked_among(contact_ids: Iterable[int]) -> set[int]:
-    ids = list(contact_ids)
-    found: set[int] = set()
-    for chunk in _chunks(ids):
-        found.update(
-            Block.objects.filter(contact_id__in=chunk).values_list("contact_id", flat=True)
+    return set(
+        Block.objects.filter(contact_id__in=listed(contact_ids)).values_list(
+            "contact_id", flat=True
         )
-    return found
+    )
 
 
 def blocked_contacts() -> QuerySet:

@@ -51,6 +51,10 @@ class ConsentsOut(Schema):
     current: list[ConsentStateOut]
     history: list[ConsentEntryOut]
     blocked: BlockOut | None
+    suppressed: list[str] = Field(
+        description="channels on which an address of the contact is suppressed: only new"
+        " consent (a form, a confirmation, the preferences page, staff) lifts that"
+    )
 
 
 class BlockIn(Schema):

@@ -45,6 +45,9 @@ NEW_CONSENT_SOURCES = frozenset(
 SUPPRESSION_REASONS = ("unsubscribe", "withdrawal", "forget", "bounce", "complaint", "staff")
 PROOF_KEYS = ("text_version", "page_url", "ip", "user_agent", "message_id", "import_file", "where")
 PROOF_MAX = 2000
+CHANNELS = frozenset(Channel.values)
+STATUSES = frozenset(Status.values)
+SOURCES = frozenset(Source.values)
 # A given_at a little ahead of this server's clock (another server's) is accepted.
 CLOCK_SKEW = timedelta(minutes=5)
 
@@ -151,7 +154,7 @@ def _field(name: str, index: int | None) -> str:
 
 
 def _clean(item: ConsentItem, purposes: set[str], now: datetime, *, index: int | None) -> _Clean:
-    if item.channel not in Channel.values:
+    if item.channel not in CHANNELS:
         raise InvalidInput(
             _field("channel", index),
             _("Unknown channel %(value)s: use one of %(known)s.")
@@ -163,12 +166,12 @@ def _clean(item: ConsentItem, purposes: set[str], now: datetime, *, index: int |
             _("Unknown purpose %(value)s: use one of %(known)s.")
             % {"value": repr(item.purpose), "known": ", ".join(sorted(purposes))},
         )
-    if item.status not in Status.values:
+    if item.status not in STATUSES:
         raise InvalidInput(
             _field("status", index),
             _("Unknown status %(value)s: use granted or withdrawn.") % {"value": repr(item.status)},
         )
-    if item.source not in Source.values:
+    if item.source not in SOURCES:
         raise InvalidInput(
             _field("source", index),
             _("Unknown source %(value)s: use one of %(known)s.")
@@ -394,6 +397,7 @@ def _upsert_states(plan: _Plan, entry_ids: list[int]) -> set[int]:
         if known is None or (c.given_at, entry_id) >= (known[0].given_at, known[1]):
             latest[key] = (c, entry_id)
     table = ConsentState._meta.db_table
+    times: dict[datetime, Any] = {}  # most entries of a bulk write share their time
     rows = [
         (
             c.contact_id,
@@ -401,7 +405,10 @@ def _upsert_states(plan: _Plan, entry_ids: list[int]) -> set[int]:
             c.purpose,
             c.status,
             c.source,
-            bulkwrite.db_value(ConsentState, "given_at", c.given_at),
+            times.get(c.given_at)
+            or times.setdefault(
+                c.given_at, bulkwrite.db_value(ConsentState, "given_at", c.given_at)
+            ),
             entry_id,
         )
         for c, entry_id in latest.values()
@@ -440,15 +447,15 @@ def _suppress_and_lift(plan: _Plan, entry_ids: list[int], changed: set[int]) -> 
         elif c.source in NEW_CONSENT_SOURCES:
             granted.setdefault(c.channel, set()).add(c.contact_id)
     for channel, ids in withdrawn.items():
-        hashes = queries.address_hashes(ids, channel=channel)
+        hashes = queries.address_hashes(ids, channel=channel, among=entry_ids)
         _add_suppressions({(h, channel) for h in hashes}, reason="withdrawal", now=plan.now)
-    if granted and Suppression.objects.exists():
-        for channel, ids in granted.items():
-            hashes = list(queries.address_hashes(ids, channel=channel))
-            for start in range(0, len(hashes), 500):
-                Suppression.objects.filter(
-                    channel=channel, address_hash__in=hashes[start : start + 500]
-                ).delete()
+    for channel, ids in granted.items():
+        if not Suppression.objects.filter(channel=channel).exists():
+            continue
+        hashes = queries.address_hashes(ids, channel=channel, among=entry_ids)
+        Suppression.objects.filter(
+            channel=channel, address_hash__in=queries.listed(hashes, text=True)
+        ).delete()
 
 
 def _add_suppressions(keys: set[tuple[str, str]], *, reason: str, now: datetime) -> None:

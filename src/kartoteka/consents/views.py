@@ -31,14 +31,10 @@ def section_context(request: HttpRequest, contact) -> dict:
     active = queries.purpose_keys(active_only=True)
     in_force = {(s.channel, s.purpose): s for s in found.current}
     keys = [*queries.BUILTIN_NAMES, *sorted(k for k in names if k not in queries.BUILTIN_NAMES)]
+    # Retired purposes stay in view while a contact has a consent for them.
+    shown = [k for k in keys if k in active or any(p == k for _c, p in in_force)]
     rows = [
-        {
-            "channel": label,
-            "purpose": names.get(purpose, purpose),
-            "state": in_force.get((channel, purpose)),
-        }
-        for purpose in keys
-        if purpose in active or any(p == purpose for _c, p in in_force)
+        {"channel": label, "cells": [in_force.get((channel, purpose)) for purpose in shown]}
         for channel, label in Channel.choices
     ]
     sources = dict(Source.choices)
@@ -50,18 +46,45 @@ def section_context(request: HttpRequest, contact) -> dict:
             "purpose": names.get(entry.purpose, entry.purpose),
             "source": sources.get(entry.source, entry.source),
             "by": entry.actor.display_name if entry.actor else _label(entry.actor_label),
+            "proof": _proof_parts(entry.proof),
         }
         for entry in found.history
     ]
     return {
         "rows": rows,
+        "shown_purposes": [names.get(k, k) for k in shown],
         "history": history,
-        "block": found.blocked,
+        "blocking": found.blocked,
+        "suppressed": [channels.get(c, c) for c in found.suppressed],
         "channels": Channel.choices,
         "purposes": [(key, names.get(key, key)) for key in keys if key in active],
         "statuses": Status.choices,
         "section_id": f"consents-{contact.pk}",
     }
+
+
+def _proof_parts(proof: dict) -> list[str]:
+    """The proof of an entry as short texts, in a fixed order."""
+    parts = []
+    for key in (
+        "where",
+        "text_version",
+        "page_url",
+        "ip",
+        "user_agent",
+        "message_id",
+        "import_file",
+    ):
+        value = proof.get(key)
+        if value in (None, ""):
+            continue
+        if key == "text_version":
+            parts.append(_("text version %(version)s") % {"version": value})
+        elif key == "ip":
+            parts.append(f"IP {value}")
+        else:
+            parts.append(str(value))
+    return parts
 
 
 def _label(actor_label: str) -> str:
@@ -150,7 +173,7 @@ def block(request: HttpRequest, contact_id: int) -> HttpResponse:
     context = {
         "contact": contact,
         "blocked": blocked,
-        "block": queries.contact_consents(request.user, contact.pk).blocked,
+        "blocking": queries.contact_consents(request.user, contact.pk).blocked,
         "errors": errors,
         "form": request.POST.dict() if errors else {},
     }
