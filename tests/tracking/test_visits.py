@@ -83,7 +83,7 @@ def test_identifying_a_visitor_joins_their_earlier_visits_to_the_contact():
     visit = Visit.objects.get()
     assert visit.contact_id == ana.pk
     assert Visitor.objects.get().contact_id == ana.pk
-    assert Activity.objects.filter(contact=ana, kind="website_visit").count() == 1
+    assert Activity.objects.filter(contact=ana, kind="visit").count() == 1
     totals = VisitTotals.objects.get(contact=ana)
     assert (totals.visits, totals.page_views) == (1, 1)
 
@@ -95,7 +95,7 @@ def test_a_known_visitors_visit_is_on_the_timeline_and_moves_last_activity():
     services.process_hits()
     send(site, u=LANDING)
     services.process_hits()
-    entry = Activity.objects.get(contact=ana, kind="website_visit")
+    entry = Activity.objects.get(contact=ana, kind="visit")
     assert entry.payload == {"site": "Shop", "url": LANDING, "pages": 1}
     ana.refresh_from_db()
     assert ana.last_activity_at is not None and ana.last_activity_at >= entry.occurred_at
@@ -136,7 +136,7 @@ def test_nothing_is_stored_for_a_contact_whose_monitoring_is_stopped():
     send(site, u=LANDING)
     services.process_hits()
     assert not Visit.objects.exists()
-    assert not Activity.objects.filter(kind="website_visit").exists()
+    assert not Activity.objects.filter(kind="visit").exists()
     assert not Hit.objects.exists()
 
 

@@ -16,11 +16,12 @@ class TrackingConfig(AppConfig):
     def ready(self) -> None:
         from kartoteka.activity import timeline
         from kartoteka.core import events, schedule
-        from kartoteka.tracking import kinds, services, tasks, views
+        from kartoteka.tracking import filters, kinds, services, tasks, views
         from kartoteka.tracking.relations import declare_relations
         from kartoteka.web import registry
 
         declare_relations()
+        filters.register_fields()
         timeline.register(*kinds.KINDS)
         events.subscribe("contact.merged", services.recount_after_merge)
         events.subscribe("contact.merge_undone", services.recount_after_undo)

@@ -23,7 +23,7 @@ def _visited(payload: dict, _context: Context) -> Description:
     )
 
 
-VISITED = TimelineKind("website_visit", _("Website visit"), icon="◎", describe=_visited)
+VISITED = TimelineKind("visit", _("Website visit"), icon="◎", describe=_visited)
 
 KINDS = [VISITED]
 

@@ -104,7 +104,7 @@ class VisitTotals(models.Model):
     """Per-contact counts kept by the worker as it writes visits, so filters never count visits."""
 
     contact = models.OneToOneField(
-        "contacts.Contact", primary_key=True, on_delete=models.CASCADE, related_name="+"
+        "contacts.Contact", primary_key=True, on_delete=models.CASCADE, related_name="visit_totals"
     )
     visits = models.PositiveIntegerField(default=0)
     page_views = models.PositiveIntegerField(default=0)
