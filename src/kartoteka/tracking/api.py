@@ -5,7 +5,7 @@ from ninja import Query, Router, Status
 
 from kartoteka.tracking import queries, services, views
 from kartoteka.tracking.models import Visit
-from kartoteka.tracking.schemas import SiteIn, SiteOut, VisitOut
+from kartoteka.tracking.schemas import LinkIn, LinkOut, SiteIn, SiteOut, VisitOut
 
 router = Router(tags=["tracking"])
 
@@ -69,3 +69,14 @@ def contact_visits(
     """The contact's visits on tracked websites, newest first, with their pages."""
     visits = queries.contact_visits(request.user, contact_id, site_id=site)
     return [_visit_out(visit) for visit in visits[:limit]]
+
+
+@router.post("/contacts/{contact_id}/monitoring-link", response={201: LinkOut})
+def create_monitoring_link(request: HttpRequest, contact_id: int, payload: LinkIn):
+    """A link to a page of a tracked website that identifies whoever opens it as the contact
+    (and starts monitoring them again if `starts_monitoring`)."""
+    link = services.create_monitoring_link(request.user, contact_id, **payload.dict())
+    return Status(
+        201,
+        {"link": views.link_address(request, link), "expires_at": link.expires_at},
+    )

@@ -34,6 +34,14 @@ class TrackingConfig(AppConfig):
                 key="visits", label=_("Visits"), url_name="tracking:contact-visits", order=40
             )
         )
+        registry.register_card_action(
+            registry.CardAction(
+                key="monitoring-link",
+                label=_("Monitoring link"),
+                url_name="tracking:monitoring-links",
+                order=66,
+            )
+        )
         registry.register_card_section(
             registry.CardSection(
                 key="attribution",

@@ -112,3 +112,30 @@ class VisitTotals(models.Model):
 
     class Meta:
         indexes = [models.Index(fields=["last_visit_at"], name="visittotals_last_visit")]
+
+
+class MonitoringLink(models.Model):
+    """A link to a page of a tracked site that, opened, tells the snippet who this browser is."""
+
+    contact = models.ForeignKey(
+        "contacts.Contact", on_delete=models.CASCADE, related_name="monitoring_links"
+    )
+    site = models.ForeignKey(Site, on_delete=models.CASCADE, related_name="+")
+    url = models.TextField()
+    token = models.CharField(max_length=64, unique=True)
+    # Opening it starts monitoring a contact whose monitoring was stopped, only if asked.
+    starts_monitoring = models.BooleanField(default=False)
+    created_by = models.ForeignKey(
+        "accounts.User", null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    created_at = models.DateTimeField(default=timezone.now)
+    expires_at = models.DateTimeField()
+    revoked_at = models.DateTimeField(null=True, blank=True)
+    opened_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+
+    @property
+    def is_active(self) -> bool:
+        return self.revoked_at is None and self.expires_at > timezone.now()

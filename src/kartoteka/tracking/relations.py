@@ -10,6 +10,7 @@ def declare_relations() -> None:
             # with the visitor id, so that browser starts again as a stranger.
             "tracking.Visitor.contact": Policy(MOVE, ERASE),
             "tracking.Visit.contact": Policy(MOVE, ERASE),
+            "tracking.MonitoringLink.contact": Policy(MOVE, ERASE),
             # Counts: the merged contact's row goes, and the survivor's is counted again from
             # the visits that moved (tracking.services.recount_after_merge).
             "tracking.VisitTotals.contact": Policy(DELETE, ERASE),
@@ -20,5 +21,6 @@ def declare_relations() -> None:
             "tracking.Visitor.key": CODE,
             "tracking.Visit": "a visit of the forgotten person is erased with them",
             "tracking.PageView": "page views belong to a visit and go with it",
+            "tracking.MonitoringLink": "a link of the forgotten person is erased with them",
         },
     )

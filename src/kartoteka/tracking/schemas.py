@@ -43,3 +43,14 @@ class VisitOut(Schema):
     utm: dict[str, str]
     ads: dict[str, str]
     page_views: list[PageViewOut]
+
+
+class LinkIn(Schema):
+    url: str
+    expires_in_days: int = 30
+    starts_monitoring: bool = False
+
+
+class LinkOut(Schema):
+    link: str
+    expires_at: datetime

@@ -9,15 +9,26 @@ from urllib.parse import parse_qs, urlsplit
 
 from django.db import connection, transaction
 from django.db.models import Count, Max, Sum
+from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from kartoteka.activity import services as timeline
 from kartoteka.contacts import services as contacts
+from kartoteka.contacts.queries import get_contact
 from kartoteka.core.errors import Forbidden, InvalidInput, NotFound
 from kartoteka.core.normalise import fold_email
-from kartoteka.core.scope import SYSTEM, is_admin, visible_contacts
+from kartoteka.core.scope import SYSTEM, is_admin, user_or_none, visible_contacts
+from kartoteka.privacy import services as privacy
 from kartoteka.tracking import kinds
-from kartoteka.tracking.models import Hit, PageView, Site, Visit, Visitor, VisitTotals
+from kartoteka.tracking.models import (
+    Hit,
+    MonitoringLink,
+    PageView,
+    Site,
+    Visit,
+    Visitor,
+    VisitTotals,
+)
 from kartoteka.tracking.useragents import device_of, looks_automated
 
 # Page views of one visitor with no longer gap than this make one visit.
@@ -186,6 +197,9 @@ def collect_hit(
         if not isinstance(seconds, int) or isinstance(seconds, bool) or seconds < 0:
             raise InvalidInput("sec", _("The time on the page must be a whole number of seconds."))
         data["seconds"] = min(seconds, 24 * 3600)
+    elif isinstance(body.get("m"), str):
+        link = _active_link(site, body["m"])
+        data["link"] = link.pk
     else:
         email = body.get("e")
         if not isinstance(email, str) or "@" not in email or len(email) > 254:
@@ -275,18 +289,21 @@ class _Batch:
         self._save()
 
     def _identify(self) -> None:
-        emails = {fold_email(hit.data["email"]) for hit in self.hits if hit.kind == Hit.IDENTIFY}
-        if not emails:
+        identifying = [hit for hit in self.hits if hit.kind == Hit.IDENTIFY]
+        if not identifying:
             return
+        emails = {fold_email(hit.data["email"]) for hit in identifying if "email" in hit.data}
         known = dict(
             visible_contacts(SYSTEM)
             .filter(emails__email_folded__in=emails)
             .values_list("emails__email_folded", "pk")
         )
-        for hit in self.hits:
-            if hit.kind != Hit.IDENTIFY:
-                continue
-            contact_id = known.get(fold_email(hit.data["email"]))
+        links = _opened_links([hit.data["link"] for hit in identifying if "link" in hit.data])
+        for hit in identifying:
+            if "link" in hit.data:
+                contact_id = links.get(hit.data["link"])
+            else:
+                contact_id = known.get(fold_email(hit.data["email"]))
             visitor = self.visitors[hit.visitor]
             if contact_id and visitor.contact_id != contact_id:
                 visitor.contact_id = contact_id
@@ -436,6 +453,80 @@ def _fill_attribution(visits: list[Visit]) -> None:
             data={f: getattr(visit, f) for f in fields if getattr(visit, f)},
             actor_label=_("Website tracking"),
         )
+
+
+# The monitoring link
+
+
+def create_monitoring_link(
+    actor,
+    contact,
+    *,
+    url: Any,
+    expires_in_days: Any = 30,
+    starts_monitoring: bool = False,
+) -> MonitoringLink:
+    """A link that opens `url` (a page of a tracked site) and identifies the browser opening it
+    as the contact. The actor must be able to see the contact."""
+    contact = get_contact(actor, getattr(contact, "pk", contact))
+    if not isinstance(url, str) or not url.startswith(("http://", "https://")):
+        raise InvalidInput("url", _("Give the address of a page, starting with https://."))
+    if len(url) > MAX_URL:
+        raise InvalidInput("url", _("The address can be at most 2,000 characters long."))
+    site = next((s for s in Site.objects.all() if allowed_origin(s, url)), None)
+    if site is None:
+        raise InvalidInput("url", _("The page must be on a tracked website (Settings → Websites)."))
+    if isinstance(expires_in_days, str) and expires_in_days.strip().isdigit():
+        expires_in_days = int(expires_in_days)
+    if isinstance(expires_in_days, bool) or not isinstance(expires_in_days, int):
+        raise InvalidInput("expires_in_days", _("Give the number of days as a whole number."))
+    if not 1 <= expires_in_days <= 365:
+        raise InvalidInput("expires_in_days", _("A link can last from 1 to 365 days."))
+    now = timezone.now()
+    return MonitoringLink.objects.create(
+        contact=contact,
+        site=site,
+        url=url,
+        token=secrets.token_urlsafe(24),
+        starts_monitoring=bool(starts_monitoring),
+        created_by=user_or_none(actor),
+        created_at=now,
+        expires_at=now + dt.timedelta(days=expires_in_days),
+    )
+
+
+def revoke_monitoring_link(actor, link: MonitoringLink) -> MonitoringLink:
+    get_contact(actor, link.contact_id)
+    if link.revoked_at is None:
+        link.revoked_at = timezone.now()
+        link.save(update_fields=["revoked_at"])
+    return link
+
+
+def _active_link(site: Site, token: str) -> MonitoringLink:
+    link = MonitoringLink.objects.filter(token=token[:64], site=site).first()
+    if link is None or not link.is_active:
+        raise InvalidInput("m", _("This link has expired or was revoked."))
+    return link
+
+
+def _opened_links(link_ids: list[int]) -> dict[int, int]:
+    """The contacts of opened monitoring links (link id -> contact id), starting monitoring
+    where a link asks for it; links revoked or expired since are left out."""
+    found = {}
+    for link in MonitoringLink.objects.filter(pk__in=link_ids).select_related("contact"):
+        if not link.is_active:
+            continue
+        if link.opened_at is None:
+            link.opened_at = timezone.now()
+            link.save(update_fields=["opened_at"])
+        if link.starts_monitoring and not link.contact.is_monitored:
+            privacy.set_monitoring(
+                SYSTEM, link.contact, enabled=True, actor_label=_("Monitoring link")
+            )
+        if link.contact.is_monitored or link.starts_monitoring:
+            found[link.pk] = link.contact_id
+    return found
 
 
 def recount_after_merge(*, contact_id: int, **_payload: Any) -> None:

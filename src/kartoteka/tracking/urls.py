@@ -12,4 +12,10 @@ urlpatterns = [
     path("settings/websites/", views.sites, name="sites"),
     path("settings/websites/<int:site_id>/", views.site, name="site"),
     path("contacts/<int:contact_id>/visits/", views.contact_visits, name="contact-visits"),
+    path(
+        "contacts/<int:contact_id>/monitoring-link/",
+        views.monitoring_links,
+        name="monitoring-links",
+    ),
+    path("t/m/<str:token>", views.open_monitoring_link, name="open-link"),
 ]

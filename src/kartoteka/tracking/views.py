@@ -11,6 +11,7 @@ from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.csrf import csrf_exempt
@@ -21,7 +22,7 @@ from kartoteka.core.errors import Forbidden, InvalidInput, KartotekaError, NotFo
 from kartoteka.core.ratelimit import over_limit
 from kartoteka.core.scope import is_admin
 from kartoteka.tracking import queries, services
-from kartoteka.tracking.models import Site
+from kartoteka.tracking.models import MonitoringLink, Site
 
 # Requests one address may send the collector: a reader opening a page a second.
 COLLECT_RATE = "120/m"
@@ -239,3 +240,73 @@ def attribution_section(request: HttpRequest, contact) -> dict:
         ],
         "totals": queries.visit_totals(contact.pk),
     }
+
+
+# The monitoring link
+
+
+class MonitoringLinkForm(forms.Form):
+    url = forms.CharField(
+        label=gettext_lazy("Page of a tracked website"),
+        max_length=2000,
+        widget=forms.URLInput(attrs={"placeholder": "https://"}),
+    )
+    expires_in_days = forms.IntegerField(
+        label=gettext_lazy("Valid for (days)"), min_value=1, max_value=365, initial=30
+    )
+    starts_monitoring = forms.BooleanField(
+        label=gettext_lazy("Start monitoring again if it was stopped"), required=False
+    )
+
+
+@login_required
+def monitoring_links(request: HttpRequest, contact_id: int) -> HttpResponse:
+    """Card action: create a link that identifies the browser opening it; revoke one."""
+    contact = get_contact(request.user, contact_id)
+    form = MonitoringLinkForm(request.POST or None)
+    created = None
+    if request.method == "POST" and request.POST.get("revoke"):
+        link = contact.monitoring_links.filter(pk=request.POST["revoke"]).first()
+        if link is not None:
+            services.revoke_monitoring_link(request.user, link)
+            messages.success(request, _("The link was revoked."))
+        return redirect("tracking:monitoring-links", contact_id=contact.pk)
+    if request.method == "POST" and form.is_valid():
+        try:
+            created = services.create_monitoring_link(request.user, contact, **form.cleaned_data)
+        except KartotekaError as exc:
+            field = getattr(exc, "field", None)
+            form.add_error(field if field in form.fields else None, exc.message)
+        else:
+            form = MonitoringLinkForm()
+    return render(
+        request,
+        "tracking/monitoring_links.html",
+        {
+            "contact": contact,
+            "form": form,
+            "created": created,
+            "created_link": created and link_address(request, created),
+            "link_rows": [
+                (link, link_address(request, link)) for link in contact.monitoring_links.all()
+            ],
+        },
+        status=422 if form.errors else 200,
+    )
+
+
+def link_address(request: HttpRequest, link: MonitoringLink) -> str:
+    return request.build_absolute_uri(f"/t/m/{link.token}")
+
+
+@require_GET
+def open_monitoring_link(request: HttpRequest, token: str) -> HttpResponse:
+    """Send the browser to the link's page with the token, which the snippet there reports."""
+    link = MonitoringLink.objects.filter(token=token[:64]).first()
+    if link is None or not link.is_active:
+        return render(request, "tracking/link_expired.html", status=410)
+    separator = "&" if "?" in link.url else "?"
+    target = f"{link.url}{separator}_ktm={link.token}"
+    if not url_has_allowed_host_and_scheme(target, allowed_hosts=set(link.site.domains)):
+        return render(request, "tracking/link_expired.html", status=410)
+    return redirect(target)

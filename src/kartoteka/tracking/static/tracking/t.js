@@ -58,7 +58,13 @@
   }
 
   window.kt = function () { command(arguments[0], arguments[1]); };
+  var link = location.search.match(/[?&]_ktm=([A-Za-z0-9_-]{16,64})/);
+  if (link && history.replaceState) {
+    // The token identifies this browser once; it stays out of the address and of page views.
+    history.replaceState(history.state, "", location.href.replace(/([?&])_ktm=[^&#]*&?/, "$1").replace(/[?&](#|$)/, "$1"));
+  }
   send("view", { t: document.title.slice(0, 300), r: document.referrer });
+  if (link) send("identify", { m: link[1] });
   queued.forEach(function (args) { command(args[0], args[1]); });
 
   document.addEventListener("visibilitychange", function () {
