@@ -1,11 +1,12 @@
 """REST endpoints: tracked websites (admins) and a contact's visits."""
 
 from django.http import HttpRequest
-from ninja import Query, Router, Status
+from ninja import File, Query, Router, Status
+from ninja.files import UploadedFile
 
-from kartoteka.tracking import queries, services, views
+from kartoteka.tracking import ads, queries, services, views
 from kartoteka.tracking.models import Visit
-from kartoteka.tracking.schemas import LinkIn, LinkOut, SiteIn, SiteOut, VisitOut
+from kartoteka.tracking.schemas import ClicksOut, LinkIn, LinkOut, SiteIn, SiteOut, VisitOut
 
 router = Router(tags=["tracking"])
 
@@ -80,3 +81,12 @@ def create_monitoring_link(request: HttpRequest, contact_id: int, payload: LinkI
         201,
         {"link": views.link_address(request, link), "expires_at": link.expires_at},
     )
+
+
+@router.post("/ads/clicks", response=ClicksOut)
+def upload_ads_clicks(request: HttpRequest, file: File[UploadedFile]):
+    """A Google Ads click report (CSV with GCLID, campaign, ad group, keyword, network, device
+    and ad ID): contacts with a matching click id get those fields, now and when they arrive
+    later (admins)."""
+    report = ads.import_clicks(request.user, data=file.read(ads.MAX_BYTES + 1))
+    return {"clicks": report.clicks, "matched": report.matched, "unmatched": report.unmatched}

@@ -16,7 +16,7 @@ class TrackingConfig(AppConfig):
     def ready(self) -> None:
         from kartoteka.activity import timeline
         from kartoteka.core import events, schedule
-        from kartoteka.tracking import filters, kinds, services, tasks, views
+        from kartoteka.tracking import ads, filters, kinds, services, tasks, views
         from kartoteka.tracking.relations import declare_relations
         from kartoteka.web import registry
 
@@ -25,6 +25,7 @@ class TrackingConfig(AppConfig):
         timeline.register(*kinds.KINDS)
         events.subscribe("contact.merged", services.recount_after_merge)
         events.subscribe("contact.merge_undone", services.recount_after_undo)
+        events.subscribe("contact.created", ads.fill_on_arrival)
         schedule.every(PROCESS_EVERY, "tracking.process_hits", tasks.process_hits)
         registry.register_settings_page(
             registry.SettingsPage("websites", _("Websites"), "tracking:sites", order=60)

@@ -139,3 +139,17 @@ class MonitoringLink(models.Model):
     @property
     def is_active(self) -> bool:
         return self.revoked_at is None and self.expires_at > timezone.now()
+
+
+class AdsClick(models.Model):
+    """A Google Ads click from an uploaded click report, kept so that a contact arriving later
+    with its click id gets the campaign, ad group, keyword, network, device and ad on arrival."""
+
+    gclid = models.CharField(max_length=255, unique=True)
+    campaign = models.CharField(max_length=255, blank=True)
+    ad_group = models.CharField(max_length=255, blank=True)
+    keyword = models.CharField(max_length=255, blank=True)
+    network = models.CharField(max_length=255, blank=True)
+    device = models.CharField(max_length=255, blank=True)
+    ad_id = models.CharField(max_length=255, blank=True)
+    uploaded_at = models.DateTimeField(default=timezone.now)

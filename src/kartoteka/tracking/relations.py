@@ -22,5 +22,6 @@ def declare_relations() -> None:
             "tracking.Visit": "a visit of the forgotten person is erased with them",
             "tracking.PageView": "page views belong to a visit and go with it",
             "tracking.MonitoringLink": "a link of the forgotten person is erased with them",
+            "tracking.AdsClick": "an ad click's campaign, keyword and ids, not a person",
         },
     )

@@ -54,3 +54,9 @@ class LinkIn(Schema):
 class LinkOut(Schema):
     link: str
     expires_at: datetime
+
+
+class ClicksOut(Schema):
+    clicks: int
+    matched: int
+    unmatched: int

@@ -11,6 +11,7 @@ urlpatterns = [
     path("t/collect", views.collect, name="collect"),
     path("settings/websites/", views.sites, name="sites"),
     path("settings/websites/<int:site_id>/", views.site, name="site"),
+    path("settings/websites/ads-clicks/", views.ads_clicks, name="ads-clicks"),
     path("contacts/<int:contact_id>/visits/", views.contact_visits, name="contact-visits"),
     path(
         "contacts/<int:contact_id>/monitoring-link/",

@@ -21,7 +21,7 @@ from kartoteka.contacts.queries import get_contact
 from kartoteka.core.errors import Forbidden, InvalidInput, KartotekaError, NotFound
 from kartoteka.core.ratelimit import over_limit
 from kartoteka.core.scope import is_admin
-from kartoteka.tracking import queries, services
+from kartoteka.tracking import ads, queries, services
 from kartoteka.tracking.models import MonitoringLink, Site
 
 # Requests one address may send the collector: a reader opening a page a second.
@@ -156,6 +156,27 @@ def sites(request: HttpRequest) -> HttpResponse:
         {"section": "websites", "sites": list(queries.sites(request.user)), "form": form},
         status=422 if form.errors else 200,
     )
+
+
+@login_required
+@require_http_methods(["POST"])
+def ads_clicks(request: HttpRequest) -> HttpResponse:
+    """Settings → Websites: upload a Google Ads click report."""
+    _admin(request)
+    upload = request.FILES.get("file")
+    try:
+        report = ads.import_clicks(
+            request.user, data=upload.read(ads.MAX_BYTES + 1) if upload else b""
+        )
+    except KartotekaError as exc:
+        messages.error(request, exc.message)
+    else:
+        messages.success(
+            request,
+            _("%(clicks)s clicks read: %(matched)s matched a contact, %(unmatched)s did not.")
+            % {"clicks": report.clicks, "matched": report.matched, "unmatched": report.unmatched},
+        )
+    return redirect("tracking:sites")
 
 
 @login_required
