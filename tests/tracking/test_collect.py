@@ -3,7 +3,6 @@ a clear refusal of malformed hits, and nothing of what was sent is echoed back."
 
 import pytest
 
-from kartoteka.tracking import views
 from kartoteka.tracking.models import Hit
 from tests.tracking.helpers import IPHONE, make_site, send
 
@@ -92,10 +91,10 @@ def test_a_huge_hit_is_refused():
     assert send(site, t="x" * 9000).status_code == 413
 
 
-def test_an_address_sending_too_many_hits_is_slowed_down(monkeypatch):
+def test_an_address_sending_too_many_hits_is_slowed_down(settings):
     # Per hour here: the limiter counts in fixed windows, and a minute ending between two
     # requests of the test would reset its count.
-    monkeypatch.setattr(views, "COLLECT_RATE", "5/h")
+    settings.KARTOTEKA_TRACKING_RATE = "5/h"
     site = make_site()
     answers = [send(site, ua=IPHONE).status_code for _ in range(7)]
     assert answers == [204] * 5 + [429] * 2

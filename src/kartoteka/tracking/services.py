@@ -15,6 +15,7 @@ from django.utils.translation import gettext as _
 from kartoteka.activity import services as timeline
 from kartoteka.contacts import services as contacts
 from kartoteka.contacts.queries import get_contact
+from kartoteka.core.bulkwrite import insert_values
 from kartoteka.core.errors import Forbidden, InvalidInput, NotFound
 from kartoteka.core.normalise import fold_email
 from kartoteka.core.scope import SYSTEM, is_admin, user_or_none, visible_contacts
@@ -372,13 +373,33 @@ class _Batch:
             self.changed_visits[visit.pk] = visit
 
     def _save(self) -> None:
-        Visitor.objects.bulk_update(list(self.visitors.values()), ["contact", "last_seen_at"])
-        Visit.objects.bulk_create(self.new_visits)
-        for visit, view in self.new_views:
-            view.visit_id = visit.pk
-        PageView.objects.bulk_create([view for _, view in self.new_views])
-        Visit.objects.bulk_update(list(self.changed_visits.values()), ["pages", "ended_at"])
-        PageView.objects.bulk_update(list(self.changed_views.values()), ["seconds"])
+        last_seen = max(hit.received_at for hit in self.hits)
+        Visitor.objects.filter(pk__in=[v.pk for v in self.visitors.values()]).update(
+            last_seen_at=last_seen
+        )
+        for visitor_id, contact_id in self.joined.items():
+            Visitor.objects.filter(pk=visitor_id).update(contact_id=contact_id)
+        ids = insert_values(
+            Visit,
+            _VISIT_COLUMNS,
+            [tuple(getattr(v, name) for name in _VISIT_COLUMNS) for v in self.new_visits],
+            returning=True,
+        )
+        for visit, pk in zip(self.new_visits, ids, strict=True):
+            visit.pk = pk
+        insert_values(
+            PageView,
+            ["visit_id", "url", "title", "viewed_at", "seconds"],
+            [(v.pk, w.url, w.title, w.viewed_at, w.seconds) for v, w in self.new_views],
+        )
+        _update_rows(
+            Visit,
+            ["pages", "ended_at"],
+            [(v.pages, v.ended_at, v.pk) for v in self.changed_visits.values()],
+        )
+        _update_rows(
+            PageView, ["seconds"], [(v.seconds, v.pk) for v in self.changed_views.values()]
+        )
         entries = [
             _visited(visit, self.sites[visit.site_id])
             for visit in self.new_visits
@@ -400,6 +421,31 @@ class _Batch:
         timeline.record_many(entries)
         recount(touched)
         _fill_attribution([v for v in self.new_visits if v.contact_id])
+
+
+_VISIT_COLUMNS = [f.attname for f in Visit._meta.concrete_fields if not f.primary_key]
+
+
+def _update_rows(model, names: list[str], rows: list[tuple]) -> None:
+    """UPDATE many rows by id, each a tuple of the new values of `names` and then the id: one
+    prepared statement run for every row (what both databases do fastest for scattered ids)."""
+    if not rows:
+        return
+    quote = connection.ops.quote_name
+    fields = [model._meta.get_field(name) for name in names]
+    assignments = ", ".join(f"{quote(field.column)} = %s" for field in fields)
+    adapted = [
+        tuple(
+            field.get_db_prep_save(value, connection)
+            for field, value in zip(fields, row[:-1], strict=True)
+        )
+        + (row[-1],)
+        for row in rows
+    ]
+    with connection.cursor() as cursor:
+        cursor.executemany(
+            f"UPDATE {quote(model._meta.db_table)} SET {assignments} WHERE id = %s", adapted
+        )
 
 
 def _visited(visit: Visit, site: Site):

@@ -6,6 +6,7 @@ from functools import cache
 from pathlib import Path
 
 from django import forms
+from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
@@ -24,8 +25,6 @@ from kartoteka.core.scope import is_admin
 from kartoteka.tracking import ads, queries, services
 from kartoteka.tracking.models import MonitoringLink, Site
 
-# Requests one address may send the collector: a reader opening a page a second.
-COLLECT_RATE = "120/m"
 MAX_HIT_BYTES = 8192
 
 
@@ -54,7 +53,7 @@ def collect(request: HttpRequest) -> HttpResponse:
     origin = request.headers.get("Origin", "")
     if request.method == "OPTIONS":
         response = _status(204)
-    elif over_limit(request, group="tracking.collect", rate=COLLECT_RATE):
+    elif over_limit(request, group="tracking.collect", rate=settings.KARTOTEKA_TRACKING_RATE):
         response = _status(429, _("Too many requests; try again in a minute."))
     elif len(request.body) > MAX_HIT_BYTES:
         response = _status(413, _("A hit can be at most 8 KB."))
@@ -208,6 +207,10 @@ def site(request: HttpRequest, site_id: int) -> HttpResponse:
 # The card
 
 
+# The newest visits the tab shows; the totals above them count every visit.
+VISITS_SHOWN = 50
+
+
 @login_required
 def contact_visits(request: HttpRequest, contact_id: int) -> HttpResponse:
     """Card tab: the contact's visits with their pages, devices, systems and browsers."""
@@ -221,7 +224,7 @@ def contact_visits(request: HttpRequest, contact_id: int) -> HttpResponse:
         "tracking/contact_visits.html",
         {
             "contact": contact,
-            "visits": list(visits[:100]),
+            "visits": list(visits[:VISITS_SHOWN]),
             "devices": queries.devices_used(visits),
             "sites": list(Site.objects.all()),
             "site_id": int(site_id) if site_id.isdigit() else None,
