@@ -100,7 +100,9 @@ _event = st.tuples(
 )
 
 
-@settings(max_examples=15, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@settings(
+    max_examples=15, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
 @given(st.lists(st.lists(_event, max_size=8), min_size=1, max_size=4))
 def test_kept_totals_equal_totals_folded_from_the_raw_events(batches):
     people = [make_contact() for _ in range(3)]

@@ -113,7 +113,7 @@ def add_coupon(request: HttpRequest, contact_id: int, payload: CouponIn):
     return Status(201, coupon_json(coupon))
 
 
-@router.patch("/coupons/{coupon_id}", response=CouponOut)
+@router.patch("/coupons/{int:coupon_id}", response=CouponOut)
 def change_coupon(request: HttpRequest, coupon_id: int, payload: CouponPatch):
     coupon = queries.get_coupon(request.user, coupon_id)
     data = payload.dict(exclude_unset=True)
