@@ -2,6 +2,7 @@
 them back; a forgotten contact's events keep their value and nothing that identifies them."""
 
 import pytest
+
 from kartoteka.commerce import services
 from kartoteka.commerce.models import ContactKey, Coupon, ExternalEvent, Totals
 from kartoteka.core.scope import SYSTEM

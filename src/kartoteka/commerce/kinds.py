@@ -25,7 +25,7 @@ BUILT_IN_LABELS = {
     CANCELLATION: gettext_lazy("Cancellation"),
     REFUND: gettext_lazy("Refund"),
     PAYMENT: gettext_lazy("Payment"),
-    DOWNLOAD: gettext_lazy("Download"),
+    DOWNLOAD: gettext_lazy("File download"),
     REGISTRATION: gettext_lazy("Registration"),
 }
 BUILT_IN = tuple(BUILT_IN_LABELS)
@@ -33,7 +33,7 @@ BUILT_IN = tuple(BUILT_IN_LABELS)
 TRANSACTIONS = frozenset({PURCHASE, CANCELLATION, REFUND, PAYMENT})
 # Types whose events may carry product lines shown on the timeline.
 WITH_LINES = frozenset({PURCHASE, CART, CANCELLATION, REFUND})
-ICONS = {PURCHASE: "🛒", CART: "🛍", CANCELLATION: "✕", REFUND: "↩", PAYMENT: "💳"}
+ICONS = {PURCHASE: "¤", CART: "⊞", CANCELLATION: "✕", REFUND: "↩", PAYMENT: "≡", DOWNLOAD: "↓"}
 # How many product lines a timeline entry carries; the tab shows them all.
 LINES_SHOWN = 10
 
