@@ -14,12 +14,13 @@ class CommerceConfig(AppConfig):
 
         declare_relations()
         from kartoteka.activity import timeline
-        from kartoteka.commerce import filters, kinds, services, views
+        from kartoteka.commerce import columns, filters, kinds, services, views
         from kartoteka.core import events
         from kartoteka.web import registry
 
         timeline.register(*kinds.KINDS)
         filters.register_fields()
+        columns.register_columns()
         events.subscribe("contact.merged", services.after_merge)
         events.subscribe("contact.merge_undone", services.after_merge)
 

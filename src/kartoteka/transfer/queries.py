@@ -1,6 +1,7 @@
 """Reads of imports, exports and the contacts an export takes, always in the actor's scope."""
 
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -41,8 +42,24 @@ DEFAULT_COLUMNS = [
     "country",
     "tags",
 ]
-# eCommerce totals, exported when the app that keeps them is installed (columns on Contact).
-_OPTIONAL_COLUMNS = ("total_value", "average_cart", "transactions")
+
+
+@dataclass(frozen=True)
+class ExportColumn:
+    """A column another app adds to exports (from its ready()): `value(contact)` reads it from
+    the contact with `related` (relations of Contact) prefetched for the whole export."""
+
+    key: str
+    label: Any
+    value: Callable[[Contact], Any]
+    related: tuple[str, ...] = ()
+
+
+_registered_columns: dict[str, ExportColumn] = {}
+
+
+def register_export_column(column: ExportColumn) -> None:
+    _registered_columns[column.key] = column
 
 
 def _imports(actor) -> QuerySet[Import]:
@@ -111,10 +128,8 @@ def preview(imp: Import, *, rows: int = 10) -> list[list[str]]:
 
 def export_columns() -> dict[str, Any]:
     columns = dict(EXPORT_COLUMNS)
-    field_names = {f.name for f in Contact._meta.get_fields()}
-    for name in _OPTIONAL_COLUMNS:
-        if name in field_names:
-            columns[name] = name.replace("_", " ").capitalize()
+    for key, column in _registered_columns.items():
+        columns[key] = column.label
     for definition in PropertyDefinition.objects.order_by("position", "id"):
         columns[f"properties.{definition.key}"] = definition.label
     return columns
@@ -256,6 +271,11 @@ def export_rows(
             Prefetch("tag_links", queryset=ContactTag.objects.select_related("tag")),
         )
     )
+    related = {
+        r for c in columns if c in _registered_columns for r in _registered_columns[c].related
+    }
+    if related:
+        queryset = queryset.prefetch_related(*sorted(related))
     for contact in queryset.iterator(chunk_size=chunk):
         row: list[Any] = []
         for column in columns:
@@ -305,6 +325,8 @@ def vcard_contacts(contacts: QuerySet[Contact]) -> Iterator[dict[str, Any]]:
 
 
 def _value(contact: Contact, column: str) -> Any:
+    if column in _registered_columns:
+        return _registered_columns[column].value(contact)
     if column == "company":
         return contact.company.name if contact.company else ""
     if column == "tags":

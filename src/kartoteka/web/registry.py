@@ -104,6 +104,21 @@ class ShownAction:
 
 
 @dataclass(frozen=True)
+class ListColumn:
+    """A column another app adds to the contact list: `sort` an expression on Contact (None:
+    it does not sort), `render(contact)` the cell as safe HTML, `prefetch` the relations of
+    Contact it reads; `missing_last` for values some contacts lack (they come last)."""
+
+    key: str
+    label: Any
+    render: Callable[[Any], str]
+    sort: Any = None
+    value_type: str = "text"  # text, int, float, datetime: how a page link carries the sort value
+    prefetch: tuple[str, ...] = ()
+    missing_last: bool = False
+
+
+@dataclass(frozen=True)
 class FrameWidget:
     """A small template included in the top bar of every page (e.g. the notifications badge)."""
 
@@ -122,6 +137,7 @@ _sections: dict[str, CardSection] = {}
 _tabs: dict[str, CardTab] = {}
 _actions: dict[str, CardAction] = {}
 _widgets: dict[str, FrameWidget] = {}
+_list_columns: dict[str, ListColumn] = {}
 
 
 def register_nav(item: NavItem) -> None:
@@ -138,6 +154,14 @@ def register_card_tab(tab: CardTab) -> None:
 
 def register_card_action(action: CardAction) -> None:
     _actions[action.key] = action
+
+
+def register_list_column(column: ListColumn) -> None:
+    _list_columns[column.key] = column
+
+
+def list_columns() -> list[ListColumn]:
+    return list(_list_columns.values())
 
 
 def register_frame_widget(widget: FrameWidget) -> None:
