@@ -54,12 +54,11 @@ class CommerceConfig(AppConfig):
                 key="products", label=_("Products"), url_name="commerce:products", order=40
             )
         )
-        registry.register_nav(
-            registry.NavItem(
-                key="commerce-settings",
+        registry.register_settings_page(
+            registry.SettingsPage(
+                key="commerce",
                 label=_("Currencies and event types"),
                 url_name="commerce:settings",
-                admin_only=True,
-                order=85,
+                order=60,
             )
         )
