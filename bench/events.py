@@ -126,7 +126,7 @@ def ingest(events: int) -> dict:
         done = start + BATCH
         if done % 100_000 == 0 or done >= events:
             checkpoints.append(
-                {
+                point := {
                     "events": min(done, events),
                     "seconds": round(time.perf_counter() - started, 1),
                     "peak_rss_mb": round(
@@ -134,6 +134,7 @@ def ingest(events: int) -> dict:
                     ),
                 }
             )
+            print(json.dumps(point), file=sys.stderr, flush=True)
     seconds = time.perf_counter() - started
     peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
 
@@ -232,6 +233,7 @@ def main() -> None:
             "DJANGO_SETTINGS_MODULE": "kartoteka.settings",
             "KARTOTEKA_TASKS": "immediate",
             "PYTHONPATH": str(ROOT / "src"),
+            "KARTOTEKA_ALLOWED_HOSTS": "testserver",  # the test client's host
         }
         if args.db == "postgresql":
             env["DATABASE_URL"] = os.environ.get("BENCH_DATABASE_URL", POSTGRESQL_URL)

@@ -7,7 +7,7 @@ import functools
 import re
 import secrets
 import uuid
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from decimal import Decimal, InvalidOperation
 from typing import Any
@@ -20,7 +20,7 @@ from django.utils.translation import gettext as _
 from kartoteka.activity import services as timeline
 from kartoteka.activity import timeline as timeline_registry
 from kartoteka.activity.models import Activity
-from kartoteka.commerce import ingest, kinds, totals
+from kartoteka.commerce import imports, ingest, kinds, totals
 from kartoteka.commerce.models import (
     ContactKey,
     Coupon,
@@ -437,6 +437,18 @@ def record_event_by_hand(actor, contact, *, data: dict) -> ExternalEvent:
     return ExternalEvent.objects.get(pk=outcome.event_ids[0])
 
 
+def recount_contacts(contact_ids: list[int]) -> None:
+    """Several contacts' totals folded again from their raw events, a chunk at a time."""
+    ordered = sorted(set(contact_ids))
+    for start in range(0, len(ordered), 500):
+        chunk = ordered[start : start + 500]
+        Totals.objects.filter(contact_id__in=chunk).delete()
+        rows = ExternalEvent.objects.filter(contact_id__in=chunk).values_list(
+            "contact_id", "type", "amount", "payment_status", "occurred_at", "rate"
+        )
+        totals.add_changes(totals.from_events(rows))
+
+
 def recount_contact(contact_id: int) -> None:
     """One contact's totals folded again from its raw events (after a merge or an undo)."""
     rows = ExternalEvent.objects.filter(contact_id=contact_id).values_list(
@@ -682,3 +694,85 @@ def forget_mentions(mentions) -> int:
             ExternalEvent.objects.filter(pk=event_id).update(details=redacted)
             changed += 1
     return changed
+
+
+# --------------------------------------------------------------------------------------------
+# Events import (CSV): one event per row, through record_events
+
+
+@dataclass
+class ImportOutcome:
+    batch: str
+    rows: int = 0
+    accepted: int = 0
+    duplicates: int = 0
+    # {"row": line of the file, "errors": {field: message}, "cells": the row as read}
+    rejected: list[dict] = field(default_factory=list)
+    dry_run: bool = False
+
+
+def import_events(
+    actor,
+    rows: Iterable[dict[str, str]],
+    *,
+    create_contacts: bool = True,
+    dry_run: bool = False,
+    batch: str = "",
+) -> ImportOutcome:
+    """Record the events of an import, `rows` being each event's mapped cells (imports.py
+    reads and maps the file) with its line number under "__line__". Events go through
+    record_events a thousand at a time, marked with the import's batch so it can be reverted;
+    a dry run checks and writes everything, then rolls it back."""
+    outcome = ImportOutcome(batch=batch or f"import-{uuid.uuid4().hex[:12]}", dry_run=dry_run)
+    label = f"import {outcome.batch}"
+
+    def send(chunk: list[dict]) -> None:
+        events = [imports.event_from_row(row) for row in chunk]
+        done = record_events(
+            actor,
+            events,
+            create_contacts=create_contacts,
+            source=EventSource.IMPORT,
+            batch=outcome.batch,
+            actor_label=label,
+        )
+        outcome.accepted += done.accepted
+        outcome.duplicates += done.duplicates
+        for item in done.rejected:
+            row = chunk[item["index"]]
+            cells = {k: v for k, v in row.items() if k != "__line__"}
+            outcome.rejected.append(
+                {"row": row["__line__"], "errors": item["errors"], "cells": cells}
+            )
+
+    with transaction.atomic():
+        chunk: list[dict] = []
+        for row in rows:
+            outcome.rows += 1
+            chunk.append(row)
+            if len(chunk) == ingest.MAX_BATCH:
+                send(chunk)
+                chunk = []
+        if chunk:
+            send(chunk)
+        if dry_run:
+            transaction.set_rollback(True)
+    return outcome
+
+
+@transaction.atomic
+def revert_events_import(actor, batch: str) -> int:
+    """Take back every event an import wrote: rows, product lines, timeline entries and the
+    totals they added (folded again from the events left). Admins, or whoever sent them."""
+    found = ExternalEvent.objects.filter(batch=batch) if batch else ExternalEvent.objects.none()
+    if not is_admin(actor):
+        found = found.filter(created_by=user_or_none(actor))
+    ids = list(found.values_list("pk", flat=True))
+    if not ids:
+        raise NotFound(_("No events of this import."))
+    contact_ids = list(found.exclude(contact=None).values_list("contact_id", flat=True).distinct())
+    timeline.erase_entries_of("commerce.externalevent", ids)
+    for start in range(0, len(ids), 900):
+        ExternalEvent.objects.filter(pk__in=ids[start : start + 900]).delete()
+    recount_contacts(contact_ids)
+    return len(ids)
