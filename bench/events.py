@@ -41,7 +41,7 @@ def _events(rng: random.Random, start: int, count: int, first_id: int, last_id: 
     batch = []
     for n in range(start, start + count):
         day = rng.randrange(365)
-        when = f"2026-{1 + day // 31 % 12:02d}-{1 + day % 28:02d}T{rng.randrange(24):02d}:" \
+        when = f"2025-{1 + day // 31 % 12:02d}-{1 + day % 28:02d}T{rng.randrange(24):02d}:" \
                f"{rng.randrange(60):02d}:00+00:00"  # fmt: skip
         event = {
             "id": f"bench-{n}",

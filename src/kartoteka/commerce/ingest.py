@@ -164,13 +164,16 @@ def clean_time(value: Any, name: str, errors: dict, *, now: dt.datetime) -> dt.d
         errors[name] = _("Give the time as ISO 8601, e.g. 2026-03-01T14:30:00+01:00.")
         return None
     try:
-        parsed = parse_datetime(value.strip())
+        parsed = dt.datetime.fromisoformat(value.strip())
     except ValueError:
-        parsed = None
+        try:
+            parsed = parse_datetime(value.strip())
+        except ValueError:
+            parsed = None
     if parsed is None:
         errors[name] = _("Give the time as ISO 8601, e.g. 2026-03-01T14:30:00+01:00.")
         return None
-    if timezone.is_naive(parsed):
+    if parsed.tzinfo is None:
         parsed = timezone.make_aware(parsed)
     if parsed > now + FUTURE_SLACK:
         errors[name] = _("The time is in the future.")

@@ -3,7 +3,6 @@ and the card's form), custom event types, conversion rates, coupons, and totals 
 with merges."""
 
 import datetime as dt
-import functools
 import re
 import secrets
 import uuid
@@ -20,7 +19,7 @@ from django.utils.translation import gettext as _
 from kartoteka.activity import services as timeline
 from kartoteka.activity import timeline as timeline_registry
 from kartoteka.activity.models import Activity
-from kartoteka.commerce import imports, ingest, kinds, totals
+from kartoteka.commerce import imports, ingest, kinds, sql, totals
 from kartoteka.commerce.models import (
     ContactKey,
     Coupon,
@@ -37,7 +36,7 @@ from kartoteka.commerce.models import (
 from kartoteka.contacts import services as contacts
 from kartoteka.contacts.models import Source
 from kartoteka.core import events as domain_events
-from kartoteka.core.bulkwrite import db_adapter, insert_values
+from kartoteka.core.bulkwrite import insert_values
 from kartoteka.core.errors import Conflict, Forbidden, InvalidInput, NotFound
 from kartoteka.core.scope import is_admin, system_label, user_or_none, visible_contacts
 
@@ -277,7 +276,7 @@ def write_plan(
             )
             for e in written
         ],
-        insert=functools.partial(insert_values, Activity),
+        insert=_insert_entries,
     )
     totals.add_changes(plan.changes(set(inserted)))
     _coupons_used(written)
@@ -290,6 +289,20 @@ def write_plan(
         ],
     )
     return inserted
+
+
+def _insert_entries(names: list[str], entries: Sequence) -> None:
+    """The timeline entries as prepared rows (time and payload made database values here),
+    written by the bulk writer in one statement per few hundred rows."""
+    adapt_time, adapt_json = sql.time_adapter(), sql.json_adapter()
+    time_at, payload_at = names.index("occurred_at"), names.index("payload")
+    rows = []
+    for entry in entries:
+        row = list(entry)
+        row[time_at] = adapt_time(row[time_at])
+        row[payload_at] = adapt_json(row[payload_at])
+        rows.append(tuple(row))
+    insert_values(Activity, names, rows, prepared=True)
 
 
 _EVENT_COLUMNS = [
@@ -319,7 +332,16 @@ def _insert_events(rows: list[tuple]) -> dict[str, int]:
     on PostgreSQL a concurrent batch with the same ids waits for the first to commit and then
     skips them); {client id: new id} of the rows written."""
     model_fields = [ExternalEvent._meta.get_field(name) for name in _EVENT_COLUMNS]
-    adapters = [db_adapter(f) for f in model_fields]
+    adapt_time, adapt_json = sql.time_adapter(), sql.json_adapter()
+    # Decimals are already quantized, and both drivers take them as they are.
+    adapters = [
+        adapt_time
+        if f.get_internal_type() == "DateTimeField"
+        else adapt_json
+        if f.get_internal_type() == "JSONField"
+        else None
+        for f in model_fields
+    ]
     quote = connection.ops.quote_name
     table = quote(ExternalEvent._meta.db_table)
     columns = ", ".join(quote(f.column) for f in model_fields)
@@ -358,8 +380,7 @@ def _products_seen(written: list[ingest.Checked]) -> None:
     if not newest:
         return
     table = connection.ops.quote_name(Product._meta.db_table)
-    adapt_time = connection.ops.adapt_datetimefield_value
-    adapt_price = db_adapter(Product._meta.get_field("price"))
+    adapt_time = sql.time_adapter()
     cast = "::timestamptz" if connection.vendor == "postgresql" else ""
     one_row = f"(%s, %s, %s, %s, %s, %s, %s{cast}, %s{cast})"
     items = sorted(newest.items())
@@ -371,7 +392,7 @@ def _products_seen(written: list[ingest.Checked]) -> None:
                 params += [
                     sku,
                     line.name,
-                    adapt_price(line.price) if line.price is not None else None,
+                    line.price,
                     event.currency if line.price is not None else "",
                     line.category,
                     line.url,

@@ -10,7 +10,7 @@ from dataclasses import dataclass
 
 from django.db import connection
 
-from kartoteka.commerce import kinds
+from kartoteka.commerce import kinds, sql
 from kartoteka.commerce.models import PaymentStatus, Totals
 
 
@@ -117,7 +117,7 @@ def add_changes(changes: dict[int, Change]) -> None:
     if not changes:
         return
     table = connection.ops.quote_name(Totals._meta.db_table)
-    adapt = connection.ops.adapt_datetimefield_value
+    adapt = sql.time_adapter()
     added = ", ".join(
         f"{name} = {table}.{name} + excluded.{name}"
         for name in ("total", "transactions", "refunds", "cancellations", "converted")
