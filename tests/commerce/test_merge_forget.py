@@ -58,3 +58,15 @@ def test_forget_keeps_the_value_and_nothing_that_identifies_the_person(admin):
     assert not Coupon.objects.exists()
     assert not Totals.objects.exists()
     assert not ContactKey.objects.exists()
+
+
+def test_data_export_holds_the_contacts_coupons_and_events(admin):
+    import json
+
+    from kartoteka.privacy.queries import contact_data
+
+    contact = make_contact()
+    services.record_events(SYSTEM, [purchase(contact, value="8.00", order="EXPORT-1")])
+    services.add_coupon(admin, contact, data={"code": "EXPORTME"})
+    document = json.dumps(contact_data(admin, contact.pk).document, default=str)
+    assert "EXPORTME" in document and "EXPORT-1" in document

@@ -124,3 +124,14 @@ def test_sales_user_cannot_change_commerce_settings(client, sales):
         == 403
     )
     assert not CurrencyRate.objects.exists()
+
+
+def test_segment_analytics_shows_the_best_hours_of_its_contacts(browser, admin, bought):
+    from kartoteka.segments import services as segments
+
+    segment = segments.create_segment(
+        admin, name="Buyers", document={"field": "ecommerce.transactions", "op": "gte", "value": 1}
+    )
+    page = browser.get(f"/segments/{segment.pk}/analytics/", {"days": "365"})
+    assert page.status_code == 200
+    assert page.content.decode().count('<svg class="chart ') == 3
