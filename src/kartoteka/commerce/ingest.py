@@ -4,6 +4,7 @@ timeline entries, totals changes, coupons used, shop ids learnt. services.record
 the plan and runs it, for the API, the events import and the card's form alike."""
 
 import datetime as dt
+import math
 import re
 from dataclasses import dataclass, field
 from decimal import ROUND_HALF_EVEN, Decimal, InvalidOperation
@@ -236,10 +237,13 @@ def _details(value: Any, errors: dict) -> dict:
             return {}
         if isinstance(item, str):
             item = clean_text(item, f"details.{key}", 500, errors)
+        elif isinstance(item, int) and not isinstance(item, bool) and abs(item) >= 2**63:
+            errors[f"details.{key}"] = _("Must be a number.")
+            continue
         elif item is not None and not isinstance(item, (bool, int, float)):
             errors[f"details.{key}"] = _("A detail is text, a number, true or false.")
             continue
-        if isinstance(item, float) and item != item:  # NaN cannot be stored as JSON
+        if isinstance(item, float) and not math.isfinite(item):  # JSON holds no NaN or infinity
             errors[f"details.{key}"] = _("Must be a number.")
             continue
         kept[key] = item
@@ -254,7 +258,8 @@ def _contact(value: Any, errors: dict) -> tuple[str, Any, str, str]:
     external = clean_text(value.get("external_id"), "contact.external_id", 100, errors)
     if value.get("id") is not None:
         contact_id = value["id"]
-        if isinstance(contact_id, bool) or not isinstance(contact_id, int) or contact_id < 1:
+        whole = isinstance(contact_id, int) and not isinstance(contact_id, bool)
+        if not whole or not 1 <= contact_id < 2**63:
             errors["contact.id"] = _("Must be a contact ID (a whole number).")
             return "", None, "", ""
         return "id", contact_id, "", external
