@@ -521,7 +521,12 @@ def register_event_type(actor, *, name: Any, label: Any) -> EventType:
             "name", _("A type name is 2 to 40 lower-case letters, digits or _, from a letter.")
         )
     name = name.strip()
-    if name in kinds.BUILT_IN or any(k.key == name for k in timeline_registry.registered()):
+    # Another app's kind of entry may not be shadowed; a custom type registered in this process
+    # before (and since removed from the database) may be registered again.
+    taken = {
+        k.key for k in timeline_registry.registered() if not isinstance(k.label, kinds.CustomLabel)
+    }
+    if name in kinds.BUILT_IN or name in taken:
         raise Conflict(_("This name is taken by another kind of timeline entry."), field="name")
     if not isinstance(label, str) or not label.strip() or len(label.strip()) > 100:
         raise InvalidInput("label", _("Give a label of 1 to 100 characters."))
