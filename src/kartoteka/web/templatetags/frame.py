@@ -1,10 +1,9 @@
-"""Template tags of the page frame: navigation and widgets from the registry, form helpers."""
+"""Template tags of the page frame: navigation and widgets from the registry."""
 
 from django import template
 from django.urls import NoReverseMatch, reverse
 
 from kartoteka.web import registry
-from kartoteka.web.columns import render_cell
 
 register = template.Library()
 
@@ -44,7 +43,11 @@ def frame_widgets() -> list[registry.FrameWidget]:
     return registry.frame_widgets()
 
 
-@register.simple_tag
-def cell(contact, column) -> str:
-    """One cell of the contact list."""
-    return render_cell(contact, column)  # already escaped: built with format_html / escape
+@register.simple_tag(takes_context=True)
+def selection_actions(context) -> list[dict]:
+    """The buttons apps add to the contact list's selection bar, with their address."""
+    request = context.get("request")
+    return [
+        {"key": action.key, "label": action.label, "url": reverse(action.url_name)}
+        for action in registry.selection_actions(getattr(request, "user", None))
+    ]

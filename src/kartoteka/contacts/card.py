@@ -1,0 +1,354 @@
+"""The contact card: a header edited in place, a dashboard of sections each served as its own
+fragment, the timeline, and the user's dashboard layout.
+
+Sections come from the registry (kartoteka.web.registry); contacts registers its own five
+(timeline, tags, details, owners, company) in sections.py the same way other apps do.
+"""
+
+from dataclasses import dataclass
+from typing import Any
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.template.loader import render_to_string
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+from django.views.decorators.http import require_http_methods, require_POST
+
+from kartoteka.accounts import services as account_services
+from kartoteka.contacts import queries as contact_queries
+from kartoteka.contacts import services as contact_services
+from kartoteka.contacts.form_fields import lines, messengers_text, parse_messengers
+from kartoteka.contacts.models import Status
+from kartoteka.core.errors import Conflict, Forbidden, InvalidInput, NotFound
+from kartoteka.web import registry
+from kartoteka.web.forms import form_errors
+
+# htmx sections that show the timeline reload when a response carries this event.
+TIMELINE_EVENT = "kartoteka:timeline-changed"
+INLINE = "timeline"  # the section rendered with the card page itself
+
+
+@dataclass(frozen=True)
+class Input:
+    name: str
+    label: Any
+    type: str = "text"  # text, email, date, number, textarea, select
+    help: Any = ""
+    choices: tuple = ()
+
+
+@dataclass(frozen=True)
+class HeaderField:
+    """A group of inputs edited together in the card header, e.g. the address."""
+
+    key: str
+    label: Any
+    inputs: tuple[Input, ...]
+    to_data: Any = None  # posted form → update_contact payload; default: the inputs as they are
+    initial: Any = None  # contact → {input name: value}; default: the attributes of that name
+
+
+def _text_initial(*names: str):
+    return lambda contact: {n: getattr(contact, n) or "" for n in names}
+
+
+HEADER_FIELDS: dict[str, HeaderField] = {
+    f.key: f
+    for f in (
+        HeaderField(
+            "name",
+            gettext_lazy("Name"),
+            (
+                Input("first_name", gettext_lazy("First name")),
+                Input("last_name", gettext_lazy("Last name")),
+            ),
+        ),
+        HeaderField(
+            "emails",
+            gettext_lazy("E-mail"),
+            (
+                Input(
+                    "emails",
+                    gettext_lazy("E-mail addresses"),
+                    "textarea",
+                    gettext_lazy("One per line; the first is the primary one."),
+                ),
+            ),
+            to_data=lambda post: {"emails": lines(post.get("emails", ""))},
+            initial=lambda c: {"emails": "\n".join(e.email for e in c.emails.all())},
+        ),
+        HeaderField(
+            "phones",
+            gettext_lazy("Phone"),
+            (
+                Input(
+                    "phones",
+                    gettext_lazy("Phone numbers"),
+                    "textarea",
+                    gettext_lazy("One per line; the first is the primary one."),
+                ),
+            ),
+            to_data=lambda post: {"phones": lines(post.get("phones", ""))},
+            initial=lambda c: {"phones": "\n".join(p.number for p in c.phones.all())},
+        ),
+        HeaderField(
+            "company",
+            gettext_lazy("Company"),
+            (
+                Input("company", gettext_lazy("Company")),
+                Input("job_title", gettext_lazy("Job title")),
+            ),
+            initial=lambda c: {
+                "company": c.company.name if c.company else "",
+                "job_title": c.job_title,
+            },
+        ),
+        HeaderField(
+            "address",
+            gettext_lazy("Address"),
+            (
+                Input("street", gettext_lazy("Street")),
+                Input("postal_code", gettext_lazy("Postal code")),
+                Input("city", gettext_lazy("City")),
+                Input("region", gettext_lazy("Region")),
+                Input(
+                    "country",
+                    gettext_lazy("Country"),
+                    help=gettext_lazy("Two-letter code or name, e.g. ES"),
+                ),
+            ),
+        ),
+        HeaderField("fax", gettext_lazy("Fax"), (Input("fax", gettext_lazy("Fax")),)),
+        HeaderField(
+            "birthday",
+            gettext_lazy("Birthday"),
+            (Input("birthday", gettext_lazy("Birthday"), "date"),),
+            initial=lambda c: {"birthday": c.birthday.isoformat() if c.birthday else ""},
+        ),
+        HeaderField(
+            "score", gettext_lazy("Score"), (Input("score", gettext_lazy("Score"), "number"),)
+        ),
+        HeaderField(
+            "messengers",
+            gettext_lazy("Messengers"),
+            (
+                Input(
+                    "messengers",
+                    gettext_lazy("Messenger handles"),
+                    "textarea",
+                    gettext_lazy("One per line as network: handle, e.g. telegram: @marta"),
+                ),
+            ),
+            to_data=lambda post: {"messengers": parse_messengers(post.get("messengers", ""))},
+            initial=lambda c: {"messengers": messengers_text(c)},
+        ),
+        HeaderField(
+            "status",
+            gettext_lazy("Status"),
+            (Input("status", gettext_lazy("Status"), "select", choices=tuple(Status.choices)),),
+        ),
+    )
+}
+
+
+def _initial(header_field: HeaderField, contact) -> dict:
+    if header_field.initial:
+        return header_field.initial(contact)
+    return _text_initial(*(i.name for i in header_field.inputs))(contact)
+
+
+def _to_data(header_field: HeaderField, post) -> dict:
+    if header_field.to_data:
+        return header_field.to_data(post)
+    return {i.name: post.get(i.name, "").strip() for i in header_field.inputs}
+
+
+# --------------------------------------------------------------------------------------------
+# The dashboard layout
+
+
+def dashboard_layout(user) -> dict:
+    """The user's saved layout: section order, hidden sections and the lock."""
+    saved = (user.preferences or {}).get("card_layout") or {}
+    return {
+        "order": [k for k in saved.get("order", []) if isinstance(k, str)],
+        "hidden": {k for k in saved.get("hidden", []) if isinstance(k, str)},
+        "locked": bool(saved.get("locked", False)),
+    }
+
+
+def arranged_sections(user, contact) -> list[tuple[registry.CardSection, bool]]:
+    """(section, hidden) in the user's order; sections without data on this contact are left out,
+    and sections the user never placed follow in their registered order."""
+    layout = dashboard_layout(user)
+    offered = [s for s in registry.card_sections() if s.has_data(contact)]
+    position = {key: index for index, key in enumerate(layout["order"])}
+    offered.sort(key=lambda s: position.get(s.key, len(position)))
+    return [(s, s.key in layout["hidden"]) for s in offered]
+
+
+@login_required
+@require_POST
+def save_layout(request: HttpRequest) -> HttpResponse:
+    """Save the dashboard layout posted by the card (order, hidden, locked)."""
+    known = {s.key for s in registry.card_sections()}
+    order = [k for k in request.POST.get("order", "").split(",") if k in known]
+    hidden = [k for k in request.POST.get("hidden", "").split(",") if k in known]
+    locked = request.POST.get("locked") in ("1", "true", "on")
+    account_services.update_preferences(
+        request.user, changes={"card_layout": {"order": order, "hidden": hidden, "locked": locked}}
+    )
+    return HttpResponse(status=204)
+
+
+# --------------------------------------------------------------------------------------------
+# Pages and fragments
+
+
+def contact_or_404(request: HttpRequest, contact_id: int):
+    """The contact, if the user may see it; a 404 otherwise, never a 403."""
+    try:
+        return contact_queries.get_contact(request.user, contact_id)
+    except NotFound:
+        raise Http404(_("No such contact.")) from None
+
+
+def section_body(request: HttpRequest, contact, section: registry.CardSection) -> str:
+    context = {"contact": contact, "section": section, "errors": {}, "form": {}}
+    context.update(section.load(request, contact))
+    return render_to_string(section.template, context, request=request)
+
+
+def _header_context(request: HttpRequest, contact) -> dict:
+    return {
+        "contact": contact,
+        "can_edit": contact_services.can_edit(request.user, contact),
+        "statuses": Status.choices,
+        "actions": registry.shown_card_actions(request.user, contact),
+    }
+
+
+@login_required
+def card(request: HttpRequest, contact_id: int) -> HttpResponse:
+    contact = contact_or_404(request, contact_id)
+    layout = dashboard_layout(request.user)
+    # The timeline comes with the page; every other section loads as its own fragment right
+    # after, so a slow section never holds the card back.
+    sections = [
+        {
+            "section": s,
+            "hidden": hidden,
+            "body": section_body(request, contact, s) if s.key == INLINE and not hidden else "",
+        }
+        for s, hidden in arranged_sections(request.user, contact)
+    ]
+    return render(
+        request,
+        "contacts/card.html",
+        {
+            **_header_context(request, contact),
+            "sections": sections,
+            "layout_locked": layout["locked"],
+            "tabs": registry.card_tabs(request.user),
+        },
+    )
+
+
+@login_required
+def card_section(request: HttpRequest, contact_id: int, key: str) -> HttpResponse:
+    """One section's body, for htmx to load or reload it alone."""
+    contact = contact_or_404(request, contact_id)
+    section = registry.card_section(key)
+    if section is None or not section.has_data(contact):
+        raise Http404(_("No such section."))
+    return HttpResponse(section_body(request, contact, section))
+
+
+@login_required
+def card_header(request: HttpRequest, contact_id: int) -> HttpResponse:
+    contact = contact_or_404(request, contact_id)
+    return render(request, "contacts/card.html#header", _header_context(request, contact))
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def edit_field(request: HttpRequest, contact_id: int, key: str) -> HttpResponse:
+    """GET: the field's edit form. POST: save through update_contact; the header on success,
+    the form with its errors next to the inputs otherwise."""
+    contact = contact_or_404(request, contact_id)
+    header_field = HEADER_FIELDS.get(key)
+    if header_field is None:
+        raise Http404(_("No such field."))
+    if request.method == "GET":
+        return _field_form(request, contact, header_field, _initial(header_field, contact), {})
+    try:
+        contact_services.update_contact(
+            request.user,
+            contact,
+            data=_to_data(header_field, request.POST),
+            expected_version=_version(request),
+        )
+    except InvalidInput as exc:
+        return _field_form(request, contact, header_field, request.POST, exc.errors, status=422)
+    except (Conflict, Forbidden) as exc:
+        return _field_form(
+            request, contact, header_field, request.POST, {"__all__": [exc.message]}, status=409
+        )
+    if not request.htmx:
+        return redirect("web:contact-card", contact_id=contact.pk)
+    response = render(
+        request,
+        "contacts/card.html#header",
+        _header_context(request, contact_queries.get_contact(request.user, contact.pk)),
+    )
+    response["HX-Trigger"] = TIMELINE_EVENT
+    return response
+
+
+def _version(request: HttpRequest) -> int | None:
+    value = request.POST.get("version", "")
+    return int(value) if value.isdigit() else None
+
+
+def _field_form(request, contact, header_field, values, errors, *, status: int = 200):
+    errors = form_errors(errors)
+    names = {i.name for i in header_field.inputs}
+    # Errors of list entries ("emails.2.email") belong to the list's input.
+    by_input = {name: [] for name in names}
+    general = list(errors.pop("general", []))
+    for key, messages_of_key in errors.items():
+        base = key.split("__")[0]
+        by_input.get(base, general).extend(messages_of_key)
+    response = render(
+        request,
+        "contacts/card.html#field-form",
+        {
+            "contact": contact,
+            "header_field": header_field,
+            "rows": [
+                {"input": i, "value": values.get(i.name, ""), "errors": by_input.get(i.name, [])}
+                for i in header_field.inputs
+            ],
+            "general_errors": general,
+        },
+        status=status,
+    )
+    if status != 200:
+        # htmx swaps only 2xx by default: send the form back into the field, with a 200.
+        response.status_code = 200
+        response["HX-Retarget"] = f"#fact-{header_field.key}"
+        response["HX-Reswap"] = "innerHTML"
+    return response
+
+
+@login_required
+@require_POST
+def delete_contact(request: HttpRequest, contact_id: int) -> HttpResponse:
+    contact = contact_or_404(request, contact_id)
+    name = str(contact)
+    contact_services.delete_contact(request.user, contact)
+    messages.success(request, _("%(name)s was deleted.") % {"name": name})
+    return redirect("web:contact-list")

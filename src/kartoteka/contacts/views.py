@@ -1,0 +1,491 @@
+"""Pages of contacts: the contact list, the Clients view, bulk actions, adding a contact."""
+
+from dataclasses import dataclass, field
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.db import transaction
+from django.db.models import F, QuerySet
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils.http import url_has_allowed_host_and_scheme
+from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
+from django.views.decorators.http import require_POST
+
+from kartoteka.accounts import queries as account_queries
+from kartoteka.accounts import services as account_services
+from kartoteka.accounts.models import WorkspaceSettings
+from kartoteka.contacts import queries as contact_queries
+from kartoteka.contacts import services as contact_services
+from kartoteka.contacts.columns import (
+    Column,
+    available_columns,
+    chosen_columns,
+    load_added_values,
+)
+from kartoteka.contacts.form_fields import property_value
+from kartoteka.contacts.listing import filter_language, list_contacts
+from kartoteka.contacts.models import MessengerHandle, PropertyType, Source, Status
+from kartoteka.core.errors import Conflict, InvalidInput, KartotekaError
+from kartoteka.core.scope import visible_contacts
+from kartoteka.segments.fields import materialised_details
+
+
+def _back(request: HttpRequest, fallback: str) -> str:
+    target = request.POST.get("next") or request.GET.get("next") or ""
+    if url_has_allowed_host_and_scheme(target, allowed_hosts={request.get_host()}):
+        return target
+    return fallback
+
+
+# --------------------------------------------------------------------------------------------
+# The contact list and the Clients view
+
+PAGE_SIZE = 50
+COUNT_CAP = 10_000
+# A filtered page is first sought among this many rows of the list's own order (see
+# _ids_walking_order): filters that match at least one contact in 80 fill a page there.
+WALK_SLICE = 4_000
+
+
+@dataclass
+class ListPage:
+    """One page of the list: its columns, rows and the cursors of the pages around it."""
+
+    columns: list[Column]
+    available: dict[str, Column]
+    sort_key: str
+    descending: bool
+    contacts: list = field(default_factory=list)
+    next_cursor: str = ""
+    previous_cursor: str = ""
+
+
+def _list_contacts(request: HttpRequest, *, clients: bool = False) -> tuple[QuerySet, dict, dict]:
+    """The contacts the list shows (see listing.list_contacts): (contacts, filters, errors)."""
+    return list_contacts(request.user, request.GET, clients=clients)
+
+
+def _list_page(
+    request: HttpRequest, contacts: QuerySet, *, clients: bool, unfiltered: QuerySet | None = None
+) -> ListPage:
+    """Sort by a shown column and cut one keyset page, (sort value, id) after a cursor.
+
+    `unfiltered`: the same list before its filters (the user's scope, the Clients view's
+    status), given when filters narrow `contacts`, so a page of a broad filter can be found
+    by reading the list's order instead of sorting every match."""
+    definitions = list(contact_queries.all_property_definitions())
+    available = available_columns(definitions, materialised_details() if definitions else set())
+    columns = chosen_columns(request.user, available, clients=clients)
+    default_sort = "-won_at" if clients else "-created_at"
+    sort = request.GET.get("sort", default_sort)
+    column = available.get(sort.lstrip("-"))
+    if column is None or column.sort is None:
+        sort, column = default_sort, available[default_sort.lstrip("-")]
+    page = ListPage(columns, available, column.key, sort.startswith("-"))
+
+    sort_value = column.sort
+    if clients and column.key == "won_at":
+        # Every client has won_at set, so the bare column (and its index) replaces the coalesce.
+        sort_value = F("won_at")
+    prefetch = sorted({p for c in columns for p in c.prefetch})
+
+    def shaped(rows: QuerySet) -> QuerySet:
+        rows = rows.annotate(sort_value=sort_value).select_related("company")
+        return rows.prefetch_related(*prefetch) if prefetch else rows
+
+    contacts = shaped(contacts)
+    after, before = request.GET.get("after", ""), request.GET.get("before", "")
+    backwards = bool(before) and not after
+    cursor = _read_cursor(column, before if backwards else after)
+    newest_first = page.descending != backwards
+    rows = None
+    if column.missing_last:
+        rows = _rows_missing_last(contacts, column, cursor, page.descending, backwards=backwards)
+    elif unfiltered is not None:
+        found = _ids_walking_order(
+            unfiltered.annotate(sort_value=sort_value), contacts, cursor, newest_first=newest_first
+        )
+        if found is not None:
+            # The rows of the ids found, without evaluating the filter again.
+            order = ("-sort_value", "-pk") if newest_first else ("sort_value", "pk")
+            rows = list(shaped(unfiltered.filter(pk__in=found)).order_by(*order))
+    if rows is None:
+        # A previous page is read in the reverse order from that page's first row, then flipped.
+        rows = _rows_after(contacts, cursor, newest_first=newest_first)
+    more = len(rows) > PAGE_SIZE
+    rows = rows[:PAGE_SIZE]
+    if backwards:
+        rows.reverse()
+    page.contacts = rows
+    load_added_values(rows, columns)
+    if rows:
+        if more or backwards:
+            page.next_cursor = f"{column.cursor_text(rows[-1].sort_value)}|{rows[-1].pk}"
+        if more if backwards else cursor is not None:
+            page.previous_cursor = f"{column.cursor_text(rows[0].sort_value)}|{rows[0].pk}"
+    return page
+
+
+def _rows_after(contacts: QuerySet, cursor: tuple | None, *, newest_first: bool) -> list:
+    """Up to PAGE_SIZE + 1 rows in (sort value, id) order, after the cursor."""
+    if cursor is not None:
+        contacts = _after(contacts, *cursor, newest_first=newest_first)
+    order = ("-sort_value", "-pk") if newest_first else ("sort_value", "pk")
+    return list(contacts.order_by(*order)[: PAGE_SIZE + 1])
+
+
+def _ids_walking_order(
+    walk: QuerySet, contacts: QuerySet, cursor: tuple | None, *, newest_first: bool
+) -> list[int] | None:
+    """The ids of _rows_after's rows for a filtered list, found among the next WALK_SLICE rows
+    of the unfiltered list (`walk`) in its order; None when fewer match than fill a page.
+
+    Left to itself, the database finds a filter's matches through the filter's index and sorts
+    all of them for one page: a quarter of a million contacts for "country PL". Read in the
+    list's order through the sort's index, a broad filter fills a page within a few thousand
+    rows. A narrow one does not, and then its own index leads: it has few rows to sort."""
+    order = ("-sort_value", "-pk") if newest_first else ("sort_value", "pk")
+    part = _after(walk, *cursor, newest_first=newest_first) if cursor else walk
+    # The slice stays in the database (a subquery): its ids never travel through Python.
+    in_slice = part.order_by(*order).values("pk")[:WALK_SLICE]
+    matching = contacts.filter(pk__in=in_slice).order_by(*order)
+    found = list(matching.values_list("pk", flat=True)[: PAGE_SIZE + 1])
+    if len(found) > PAGE_SIZE:
+        return found
+    if not part.order_by(*order).values("pk")[WALK_SLICE - 1 : WALK_SLICE]:
+        return found  # the slice reached the end of the list: these are all
+    return None
+
+
+def _after(contacts: QuerySet, value, pk: int, *, newest_first: bool) -> QuerySet:
+    # A range on the sort value (which an index can serve) minus the ties already shown.
+    if newest_first:
+        return contacts.filter(sort_value__lte=value).exclude(sort_value=value, pk__gte=pk)
+    return contacts.filter(sort_value__gte=value).exclude(sort_value=value, pk__lte=pk)
+
+
+def _rows_missing_last(
+    contacts: QuerySet, column: Column, cursor: tuple | None, descending: bool, *, backwards: bool
+) -> list:
+    """Like _rows_after for a sort value that may be missing: the rows that have one, in the
+    sort's order, then the rows without one, by id in the same direction. Each part is read on
+    its own, so the sort value's index serves the first and no NULL enters a comparison;
+    `backwards` walks that whole order in reverse from the cursor (for a previous page)."""
+    newest_first = descending != backwards
+    sign = "-" if newest_first else ""
+    # A column of a related row (the company's name) is tested by its own path: Django then
+    # joins that table with an inner join, which the database can walk in the name's order.
+    path = column.sort.name if isinstance(column.sort, F) else "sort_value"
+    with_value = contacts.filter(**{f"{path}__isnull": False})
+    without = contacts.filter(**{f"{path}__isnull": True})
+    if cursor is None:
+        ahead = [without, with_value] if backwards else [with_value, without]
+    elif cursor[0] is None:  # the cursor row has no value: it lies in the second part
+        pk = cursor[1]
+        without = without.filter(pk__lt=pk) if newest_first else without.filter(pk__gt=pk)
+        ahead = [without, with_value] if backwards else [without]
+    else:
+        with_value = _after(with_value, *cursor, newest_first=newest_first)
+        ahead = [with_value] if backwards else [with_value, without]
+    rows: list = []
+    for part in ahead:
+        order = (f"{sign}sort_value", f"{sign}pk") if part is with_value else (f"{sign}pk",)
+        rows += part.order_by(*order)[: PAGE_SIZE + 1 - len(rows)]
+        if len(rows) > PAGE_SIZE:
+            break
+    return rows
+
+
+def _read_cursor(column: Column, raw: str) -> tuple | None:
+    value, sep, pk = raw.rpartition("|")
+    if not sep or not pk.isdigit():
+        return None
+    try:
+        return column.cursor_value(value), int(pk)
+    except ValueError:
+        return None
+
+
+def _render_list(request: HttpRequest, *, clients: bool) -> HttpResponse:
+    language = filter_language()
+    contacts, filters, errors = _list_contacts(request, clients=clients)
+    filtered = any(filters.values()) or bool(request.GET.get("f"))
+    unfiltered = None
+    if filtered and not errors:
+        # The same list with no filter, from the one function that builds lists.
+        unfiltered, _filters, _errors = list_contacts(request.user, {}, clients=clients)
+    page = _list_page(request, contacts, clients=clients, unfiltered=unfiltered)
+    query = request.GET.copy()
+    for name in ("after", "before"):
+        query.pop(name, None)
+    without_sort = query.copy()
+    without_sort.pop("sort", None)
+    return render(
+        request,
+        "contacts/contact_list.html",
+        {
+            "page": page,
+            "filters": filters,
+            "errors": errors,
+            "clients": clients,
+            "query": query.urlencode(),
+            "query_without_sort": without_sort.urlencode(),
+            "statuses": Status.choices,
+            "sources": Source.choices,
+            "team": list(account_queries.active_users()),
+            "tags": list(contact_queries.all_tags().values_list("name", flat=True)[:500]),
+            "filtered": filtered,
+            "filter_template": language.template if language else "",
+            **(language.context(request) if language else {}),
+        },
+    )
+
+
+@login_required
+def contact_list(request: HttpRequest) -> HttpResponse:
+    return _render_list(request, clients=False)
+
+
+@login_required
+def client_list(request: HttpRequest) -> HttpResponse:
+    return _render_list(request, clients=True)
+
+
+@login_required
+def contact_count(request: HttpRequest) -> HttpResponse:
+    """How many contacts match the list's filters: counted on request, capped at 10,000."""
+    contacts, _filters, _errors = _list_contacts(request, clients=request.GET.get("clients") == "1")
+    total = contacts.order_by()[: COUNT_CAP + 1].count()
+    return render(
+        request,
+        "contacts/contact_list.html#count",
+        {"total": min(total, COUNT_CAP), "capped": total > COUNT_CAP},
+    )
+
+
+@login_required
+@require_POST
+def save_columns(request: HttpRequest) -> HttpResponse:
+    """Save the columns the user ticked (in the offered order) for the list or the Clients view."""
+    clients = request.POST.get("clients") == "1"
+    available = available_columns(list(contact_queries.all_property_definitions()))
+    chosen = [k for k in request.POST.getlist("columns") if k in available]
+    if not chosen:
+        messages.error(request, _("Choose at least one column."))
+    else:
+        account_services.update_preferences(
+            request.user, changes={"client_columns" if clients else "list_columns": chosen}
+        )
+    fallback = reverse("web:clients" if clients else "web:contact-list")
+    return redirect(_back(request, fallback))
+
+
+BULK_ACTIONS = ("add_tag", "remove_tag", "set_owner", "delete")
+
+
+@login_required
+@require_POST
+def bulk_action(request: HttpRequest) -> HttpResponse:
+    """Apply one action to the selected contacts, all or nothing.
+
+    Ids outside the user's scope are simply not found. Deleting asks for confirmation first.
+    """
+    back = _back(request, reverse("web:contact-list"))
+    action = request.POST.get("action", "")
+    ids = [int(i) for i in request.POST.getlist("ids") if i.isdigit()]
+    contacts = list(visible_contacts(request.user).filter(pk__in=ids).order_by("pk"))
+    if action not in BULK_ACTIONS:
+        messages.error(request, _("Choose an action."))
+        return redirect(back)
+    if not contacts:
+        messages.error(request, _("Select at least one contact."))
+        return redirect(back)
+    value = request.POST.get("value", "").strip()
+    if action != "delete" and not value:
+        messages.error(request, _("Enter a tag name or a username."))
+        return redirect(back)
+    if action == "delete" and request.POST.get("confirmed") != "yes":
+        return render(request, "contacts/bulk_delete.html", {"contacts": contacts, "back": back})
+    try:
+        with transaction.atomic():
+            for contact in contacts:
+                if action == "add_tag":
+                    contact_services.add_tags(request.user, contact, names=[value])
+                elif action == "remove_tag":
+                    if contact.tags.filter(name_folded=value.casefold()).exists():
+                        contact_services.remove_tag(request.user, contact, name=value)
+                elif action == "set_owner":
+                    contact_services.set_owners(request.user, contact, owners=[value])
+                else:
+                    contact_services.delete_contact(request.user, contact)
+    except KartotekaError as exc:
+        messages.error(request, exc.message)
+        return redirect(back)
+    messages.success(
+        request,
+        ngettext("%(n)d contact updated.", "%(n)d contacts updated.", len(contacts))
+        % {"n": len(contacts)}
+        if action != "delete"
+        else ngettext("%(n)d contact deleted.", "%(n)d contacts deleted.", len(contacts))
+        % {"n": len(contacts)},
+    )
+    return redirect(back)
+
+
+# --------------------------------------------------------------------------------------------
+# Adding a contact
+
+MIN_ROWS = 2  # empty e-mail and phone rows offered on a fresh form
+
+
+def _rows(post, prefix: str, *names: str) -> list[dict]:
+    """Repeated rows (email_0, email_1, …) of the add-contact form, blank ones included."""
+    count = max(
+        [MIN_ROWS]
+        + [
+            int(k.rsplit("_", 1)[1]) + 1
+            for k in post
+            if k.startswith(f"{prefix}_") and k.rsplit("_", 1)[1].isdigit()
+        ]
+    )
+    count = min(count, 20)
+    return [
+        {
+            "index": i,
+            **{n: post.get(f"{prefix}_{n}_{i}" if n else f"{prefix}_{i}", "") for n in names},
+        }
+        for i in range(count)
+    ]
+
+
+def _contact_payload(post, definitions: list) -> tuple[dict, dict[str, str]]:
+    """The create_contact payload from the posted form, and how its error keys map to inputs."""
+    where: dict[str, str] = {}
+    emails, phones, messengers = [], [], []
+    email_primary, phone_primary = post.get("email_primary", "0"), post.get("phone_primary", "0")
+    for row in _rows(post, "email", ""):
+        if row[""].strip():
+            where[f"emails.{len(emails)}.email"] = f"email_{row['index']}"
+            emails.append({"email": row[""], "primary": str(row["index"]) == email_primary})
+    for row in _rows(post, "phone", ""):
+        if row[""].strip():
+            where[f"phones.{len(phones)}.phone"] = f"phone_{row['index']}"
+            phones.append({"phone": row[""], "primary": str(row["index"]) == phone_primary})
+    for row in _rows(post, "messenger", "network", "handle"):
+        if row["handle"].strip():
+            for part in ("", ".network", ".handle"):
+                where[f"messengers.{len(messengers)}{part}"] = f"messenger_{row['index']}"
+            messengers.append({"network": row["network"], "handle": row["handle"]})
+    if emails and not any(e["primary"] for e in emails):
+        emails[0]["primary"] = True
+    if phones and not any(p["primary"] for p in phones):
+        phones[0]["primary"] = True
+    data = {
+        "first_name": post.get("first_name", ""),
+        "last_name": post.get("last_name", ""),
+        "company": post.get("company", ""),
+        "job_title": post.get("job_title", ""),
+        "status": post.get("status", Status.NEW),
+        "emails": emails,
+        "phones": phones,
+        "messengers": messengers,
+        "owners": [o for o in post.getlist("owners") if o],
+        "tags": [t for t in post.get("tags", "").split(",") if t.strip()],
+        "properties": {},
+    }
+    if not emails:
+        data["email"] = ""  # so the service names the missing e-mail
+        del data["emails"]
+    for definition in definitions:
+        value = property_value(definition, post, f"detail_{definition.key}")
+        if value not in ("", []):
+            data["properties"][definition.key] = value
+        where[f"properties.{definition.key}"] = f"detail_{definition.key}"
+    where.update({"email": "email_0", "emails": "email_0", "phones": "phone_0"})
+    return data, where
+
+
+def _default_owner(user):
+    """Who a new contact belongs to unless the form says otherwise."""
+    if not user.is_admin:
+        return user
+    workspace = WorkspaceSettings.objects.select_related("default_owner").filter(pk=1).first()
+    return workspace.default_owner if workspace else None
+
+
+@login_required
+def contact_new(request: HttpRequest) -> HttpResponse:
+    """The add-contact form. Nothing is saved until the whole form is valid."""
+    definitions = list(contact_queries.all_property_definitions())
+    errors: dict[str, list[str]] = {}
+    post = request.POST if request.method == "POST" else None
+    if post is not None:
+        data, where = _contact_payload(post, definitions)
+        try:
+            contact = contact_services.create_contact(request.user, data=data)
+        except InvalidInput as exc:
+            for key, messages_of_key in exc.errors.items():
+                name = "general" if key == "__all__" else where.get(key, key.split(".")[0])
+                errors.setdefault(name, []).extend(messages_of_key)
+        except Conflict as exc:
+            errors.setdefault("email_0", []).append(exc.message)
+        else:
+            messages.success(request, _("%(name)s was added.") % {"name": contact})
+            return redirect("web:contact-card", contact_id=contact.pk)
+    values = post or {}
+    default_owner = _default_owner(request.user)
+    chosen_owners = (
+        set(post.getlist("owners"))
+        if post is not None
+        else ({default_owner.username} if default_owner else set())
+    )
+    detail_rows = []
+    for definition in definitions:
+        name = f"detail_{definition.key}"
+        detail_rows.append(
+            {
+                "definition": definition,
+                "name": name,
+                "value": values.get(name, "") if post is not None else "",
+                "values": post.getlist(name) if post is not None else [],
+                "errors": errors.get(name, []),
+            }
+        )
+    primary = {p: values.get(f"{p}_primary", "0") for p in ("email", "phone")}
+
+    def rows(prefix: str, *names: str) -> list[dict]:
+        found = _rows(post or {}, prefix, *names)
+        if prefix == "messenger" and post is None:
+            found = found[:1]
+        return [
+            {
+                **row,
+                "value": row.get("", ""),
+                "name": f"{prefix}_{row['index']}",
+                "errors": errors.get(f"{prefix}_{row['index']}", []),
+                "primary": str(row["index"]) == primary.get(prefix),
+            }
+            for row in found
+        ]
+
+    return render(
+        request,
+        "contacts/contact_new.html",
+        {
+            "values": values,
+            "errors": errors,
+            "email_rows": rows("email", ""),
+            "phone_rows": rows("phone", ""),
+            "messenger_rows": rows("messenger", "network", "handle"),
+            "networks": MessengerHandle.Network.choices,
+            "team": list(account_queries.active_users()),
+            "chosen_owners": chosen_owners,
+            "statuses": Status.choices,
+            "detail_rows": detail_rows,
+            "property_types": PropertyType.choices,
+        },
+        status=422 if errors else 200,
+    )
