@@ -23,8 +23,8 @@ from kartoteka.accounts.queries import active_users
 from kartoteka.activity import queries, services
 from kartoteka.activity.downloads import send_file
 from kartoteka.activity.models import TaskStatus
+from kartoteka.activity.queries import get_contact
 from kartoteka.activity.uploads import use_limited_uploads
-from kartoteka.contacts.queries import get_contact
 from kartoteka.web.forms import ServiceForm, form_errors, many, text, ticked
 from kartoteka.web.registry import card_url
 

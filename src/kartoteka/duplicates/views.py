@@ -11,13 +11,14 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy, gettext_noop, ngettext
 from django.views.decorators.http import require_GET, require_POST
 
+from kartoteka.contacts.form_fields import property_display
 from kartoteka.contacts.queries import all_property_definitions, get_contact, search_contacts
 from kartoteka.core.errors import NotFound
 from kartoteka.core.scope import is_admin
 from kartoteka.duplicates import queries, services
 from kartoteka.duplicates.matching import EXACT, FIELDS, FUZZY, FUZZY_FIELDS
 from kartoteka.duplicates.models import Combine
-from kartoteka.web.forms import ServiceForm, property_display, text
+from kartoteka.web.forms import ServiceForm, text
 from kartoteka.web.registry import card_url
 
 GROUPS_PER_PAGE = 50

@@ -16,6 +16,7 @@ from django.views.decorators.http import require_POST
 
 from kartoteka.accounts.queries import active_users
 from kartoteka.activity.uploads import use_limited_uploads
+from kartoteka.contacts.listing import LIST_PARAMETERS, QUICK_FILTERS
 from kartoteka.contacts.queries import all_property_definitions, get_contact
 from kartoteka.core.errors import InvalidInput
 from kartoteka.core.scope import is_admin
@@ -24,7 +25,6 @@ from kartoteka.transfer import formats, mapping, queries, services, vcard
 from kartoteka.transfer.downloads import send_export
 from kartoteka.transfer.models import ImportStatus, ProblemLevel
 from kartoteka.web.forms import ServiceForm, many, text, ticked
-from kartoteka.web.listing import LIST_PARAMETERS, QUICK_FILTERS
 
 # --------------------------------------------------------------------------------------------
 # Import wizard
@@ -310,7 +310,7 @@ def import_resume(request: HttpRequest, import_id: int) -> HttpResponse:
 
 class ExportForm(ServiceForm):
     """The dialog's choices and the list it exports: the list's own parameters (see
-    web.listing), or the ticked rows, or a segment."""
+    contacts.listing), or the ticked rows, or a segment."""
 
     stage = text()
     view = text()

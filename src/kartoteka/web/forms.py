@@ -1,68 +1,17 @@
 """Page input: Django forms whose service call maps the service's refusals onto the form (the
-web layer's one error mapping, as kartoteka.api is the API's), and the posted fields of
-contacts.services' payloads, and back."""
+web layer's one error mapping, as kartoteka.api is the API's), and form errors as templates
+read them."""
 
-import datetime as dt
 from collections.abc import Callable, Mapping
-from decimal import Decimal, InvalidOperation
 from typing import Any, TypeVar
 
 from django import forms
 from django.contrib import messages
-from django.http import HttpRequest, QueryDict
-from django.utils.formats import date_format
-from django.utils.translation import gettext
+from django.http import HttpRequest
 
-from kartoteka.contacts.models import PropertyDefinition, PropertyType
 from kartoteka.core.errors import Conflict, Forbidden, InvalidInput, NotFound
 
 T = TypeVar("T")
-
-
-def lines(text: str) -> list[str]:
-    """Non-empty lines of a textarea, trimmed."""
-    return [line.strip() for line in (text or "").splitlines() if line.strip()]
-
-
-def parse_messengers(text: str) -> list[dict[str, str]]:
-    """ "network: handle" lines; the service names any unknown network."""
-    result = []
-    for line in lines(text):
-        network, _sep, handle = line.partition(":")
-        result.append({"network": network.strip().casefold(), "handle": handle.strip()})
-    return result
-
-
-def messengers_text(contact) -> str:
-    return "\n".join(f"{m.network}: {m.handle}" for m in contact.messengers.all())
-
-
-def property_value(definition: PropertyDefinition, post: QueryDict, name: str) -> Any:
-    """A custom detail's posted value in the shape coerce_value reads; "" means "no value"."""
-    if definition.type == PropertyType.MULTI_CHOICE:
-        return post.getlist(name)
-    return post.get(name, "")
-
-
-def property_display(definition: PropertyDefinition, value: Any) -> str:
-    if value is None or value == "":
-        return ""
-    if isinstance(value, list):
-        return ", ".join(str(v) for v in value)
-    if isinstance(value, bool):
-        return gettext("Yes") if value else gettext("No")
-    if definition.type == PropertyType.DATE and isinstance(value, str):
-        # Stored as ISO; shown in the reader's date format like every other date.
-        try:
-            return date_format(dt.date.fromisoformat(value[:10]), "SHORT_DATE_FORMAT")
-        except ValueError:
-            return value
-    if definition.type == PropertyType.DECIMAL:
-        try:
-            return f"{Decimal(str(value)):f}"
-        except InvalidOperation:
-            return str(value)
-    return str(value)
 
 
 def form_errors(errors: Mapping[str, list[str]]) -> dict[str, list[str]]:
