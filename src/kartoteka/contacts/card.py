@@ -47,7 +47,9 @@ class HeaderField:
     key: str
     label: Any
     inputs: tuple[Input, ...]
-    to_data: Any = None  # posted form → update_contact payload; default: the inputs as they are
+    to_data: Any = (
+        None  # the form's values → update_contact payload; default: the values as they are
+    )
     initial: Any = None  # contact → {input name: value}; default: the attributes of that name
 
 
@@ -77,7 +79,7 @@ HEADER_FIELDS: dict[str, HeaderField] = {
                     gettext_lazy("One per line; the first is the primary one."),
                 ),
             ),
-            to_data=lambda post: {"emails": lines(post.get("emails", ""))},
+            to_data=lambda values: {"emails": lines(values["emails"])},
             initial=lambda c: {"emails": "\n".join(e.email for e in c.emails.all())},
         ),
         HeaderField(
@@ -91,7 +93,7 @@ HEADER_FIELDS: dict[str, HeaderField] = {
                     gettext_lazy("One per line; the first is the primary one."),
                 ),
             ),
-            to_data=lambda post: {"phones": lines(post.get("phones", ""))},
+            to_data=lambda values: {"phones": lines(values["phones"])},
             initial=lambda c: {"phones": "\n".join(p.number for p in c.phones.all())},
         ),
         HeaderField(
@@ -142,7 +144,7 @@ HEADER_FIELDS: dict[str, HeaderField] = {
                     gettext_lazy("One per line as network: handle, e.g. telegram: @marta"),
                 ),
             ),
-            to_data=lambda post: {"messengers": parse_messengers(post.get("messengers", ""))},
+            to_data=lambda values: {"messengers": parse_messengers(values["messengers"])},
             initial=lambda c: {"messengers": messengers_text(c)},
         ),
         HeaderField(

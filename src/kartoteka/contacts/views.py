@@ -430,22 +430,22 @@ class ContactForm(ServiceForm):
 NETWORK_ROW = ("network", "handle")
 
 
-def _contact_payload(post: dict, definitions: list) -> tuple[dict, dict[str, str]]:
+def _contact_payload(values: dict, definitions: list) -> tuple[dict, dict[str, str]]:
     """The create_contact payload from the form's values, and how its error keys map to
     inputs."""
     where: dict[str, str] = {}
     emails, phones, messengers = [], [], []
-    email_primary = post.get("email_primary") or "0"
-    phone_primary = post.get("phone_primary") or "0"
-    for row in _rows(post, "email", ""):
+    email_primary = values.get("email_primary") or "0"
+    phone_primary = values.get("phone_primary") or "0"
+    for row in _rows(values, "email", ""):
         if row[""].strip():
             where[f"emails.{len(emails)}.email"] = f"email_{row['index']}"
             emails.append({"email": row[""], "primary": str(row["index"]) == email_primary})
-    for row in _rows(post, "phone", ""):
+    for row in _rows(values, "phone", ""):
         if row[""].strip():
             where[f"phones.{len(phones)}.phone"] = f"phone_{row['index']}"
             phones.append({"phone": row[""], "primary": str(row["index"]) == phone_primary})
-    for row in _rows(post, "messenger", "network", "handle"):
+    for row in _rows(values, "messenger", "network", "handle"):
         if row["handle"].strip():
             for part in ("", ".network", ".handle"):
                 where[f"messengers.{len(messengers)}{part}"] = f"messenger_{row['index']}"
@@ -455,23 +455,23 @@ def _contact_payload(post: dict, definitions: list) -> tuple[dict, dict[str, str
     if phones and not any(p["primary"] for p in phones):
         phones[0]["primary"] = True
     data = {
-        "first_name": post.get("first_name", ""),
-        "last_name": post.get("last_name", ""),
-        "company": post.get("company", ""),
-        "job_title": post.get("job_title", ""),
-        "status": post["status"],
+        "first_name": values.get("first_name", ""),
+        "last_name": values.get("last_name", ""),
+        "company": values.get("company", ""),
+        "job_title": values.get("job_title", ""),
+        "status": values["status"],
         "emails": emails,
         "phones": phones,
         "messengers": messengers,
-        "owners": [o for o in post["owners"] if o],
-        "tags": [t for t in post.get("tags", "").split(",") if t.strip()],
+        "owners": [o for o in values["owners"] if o],
+        "tags": [t for t in values.get("tags", "").split(",") if t.strip()],
         "properties": {},
     }
     if not emails:
         data["email"] = ""  # so the service names the missing e-mail
         del data["emails"]
     for definition in definitions:
-        value = post.get(f"detail_{definition.key}", "")
+        value = values.get(f"detail_{definition.key}", "")
         if value not in ("", []):
             data["properties"][definition.key] = value
         where[f"properties.{definition.key}"] = f"detail_{definition.key}"
