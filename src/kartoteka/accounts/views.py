@@ -25,6 +25,13 @@ class SignInView(auth_views.LoginView):
     redirect_authenticated_user = True
 
 
+class LockedSignInForm(ServiceForm):
+    """What the refused sign-in posted that the page shows again (never the password)."""
+
+    username = text()
+    next = text()
+
+
 def sign_in_locked(request: HttpRequest, response, credentials) -> HttpResponse:
     """What django-axes answers once an account or an address has too many failed sign-ins:
     the sign-in page again, saying why and for how long (429)."""
@@ -36,14 +43,16 @@ def sign_in_locked(request: HttpRequest, response, credentials) -> HttpResponse:
         " an admin can unlock it sooner.",
         minutes,
     ) % {"minutes": minutes}
-    username = (credentials or {}).get("username") or request.POST.get("username", "")
+    posted = LockedSignInForm(request.POST)
+    posted.is_valid()  # optional text: always valid
+    username = (credentials or {}).get("username") or posted.cleaned_data["username"]
     return render(
         request,
         "accounts/login.html",
         {
             "form": AuthenticationForm(request, initial={"username": username}),
             "locked_message": message,
-            "next": request.POST.get("next", ""),
+            "next": posted.cleaned_data["next"],
         },
         status=429,
     )
