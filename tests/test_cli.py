@@ -11,6 +11,7 @@ from kartoteka.accounts.models import ApiToken, User
 from kartoteka.accounts.services import hash_token
 from kartoteka.activity.models import Activity
 from kartoteka.cli import main
+from kartoteka.contacts import detail_columns
 from kartoteka.contacts.models import Contact, ContactEmail, PropertyDefinition
 from kartoteka.core import events
 from kartoteka.segments import services as segment_services
@@ -300,9 +301,9 @@ def test_demo_run_twice_adds_nothing_the_second_time(capsys):
 def details_left_unindexed():
     # Indexing the demo's custom details alters the contact table, which PostgreSQL refuses
     # inside the one transaction a test runs in; the example segments need none of it.
-    events.unsubscribe("property.defined", segment_services.on_property_defined)
+    events.unsubscribe("property.defined", detail_columns.on_property_defined)
     yield
-    events.subscribe("property.defined", segment_services.on_property_defined)
+    events.subscribe("property.defined", detail_columns.on_property_defined)
 
 
 def test_demo_opens_with_shared_example_segments_once(

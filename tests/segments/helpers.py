@@ -3,7 +3,7 @@
 from django.db import connection
 
 from kartoteka.contacts import services as contact_services
-from kartoteka.segments.services import index_all_properties
+from kartoteka.contacts.detail_columns import index_all_properties
 
 
 def define_details(admin, *, indexed: bool = True) -> None:

@@ -10,11 +10,16 @@ class ContactsConfig(AppConfig):
 
     def ready(self) -> None:
         from kartoteka.activity import timeline
-        from kartoteka.contacts import kinds, sections, services
+        from kartoteka.contacts import detail_columns, kinds, sections, services
         from kartoteka.contacts.relations import declare_relations
+        from kartoteka.core import events
         from kartoteka.web import registry
 
         declare_relations()
+        # A custom detail's index (and generated column) is on contacts' table: built and
+        # dropped here, as the detail is defined and deleted.
+        events.subscribe("property.defined", detail_columns.on_property_defined)
+        events.subscribe("property.deleted", detail_columns.on_property_deleted)
         timeline.register(*kinds.KINDS)
         # Entries that count as activity move the contact's last-activity time; the column
         # is contacts', so contacts moves it.

@@ -39,6 +39,7 @@ from kartoteka.contacts.models import (
     Tag,
     TagOrigin,
 )
+from kartoteka.contacts.search import SQLITE_SEARCH_TABLE
 from kartoteka.contacts.services import (
     MAX_TAG_LENGTH,
     SCALAR_FIELDS,
@@ -60,7 +61,6 @@ from kartoteka.core.normalise import (
     normalise_email,
 )
 from kartoteka.core.scope import SystemActor, is_admin, user_or_none
-from kartoteka.segments.fields import SQLITE_SEARCH_TABLE
 from kartoteka.segments.models import RECENCY_RANKS, ActivityRecency
 
 # Text without control or invisible characters and without leading, trailing, doubled or

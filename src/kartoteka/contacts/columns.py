@@ -12,9 +12,9 @@ from django.utils.formats import date_format
 from django.utils.html import escape, format_html, format_html_join
 from django.utils.translation import gettext_lazy as _
 
+from kartoteka.contacts.detail_columns import PropertyValue, built_column
 from kartoteka.contacts.form_fields import property_display
 from kartoteka.contacts.models import ContactOwner, ContactTag, PropertyDefinition, PropertyType
-from kartoteka.segments.fields import PropertyValue, built_column
 from kartoteka.web.registry import ContactColumn, contact_columns
 
 # A contact that never became a client sorts by "client since" as if it held this date.
@@ -130,8 +130,9 @@ CLIENT_COLUMNS = ["name", "email", "company", "owners", "won_at"]
 
 def detail_column(definition: PropertyDefinition, materialised: set[str]) -> Column:
     """A custom detail's column. It sorts by the same SQL value as the detail's index (see
-    segments.fields.PropertyValue), so a page sorted by it reads about 50 index entries instead
-    of every contact's details; `materialised` names PostgreSQL's generated detail columns."""
+    contacts.detail_columns.PropertyValue), so a page sorted by it reads about 50 index entries
+    instead of every contact's details; `materialised` names PostgreSQL's generated detail
+    columns."""
     key = f"detail:{definition.key}"
     if definition.type == PropertyType.MULTI_CHOICE:
         return Column(key, definition.label, definition=definition)

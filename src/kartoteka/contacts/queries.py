@@ -9,6 +9,7 @@ from django.utils.translation import gettext as _
 from kartoteka.activity import queries as activity_queries
 from kartoteka.activity.models import Activity
 from kartoteka.contacts.models import Contact, ContactTag, PropertyDefinition, Tag
+from kartoteka.contacts.search import search_words
 from kartoteka.core.errors import NotFound
 from kartoteka.core.scope import visible_contacts
 
@@ -34,8 +35,6 @@ def get_contact(actor, contact_id: int) -> Contact:
 
 def search_contacts(actor, text: str) -> QuerySet[Contact]:
     """Contacts whose name, e-mail, phone or company contain every word of `text`."""
-    from kartoteka.segments.fields import search_words  # the filter's "text" field: one search
-
     return visible_contacts(actor).filter(search_words("search_text")("contains", text))
 
 

@@ -26,11 +26,11 @@ from kartoteka.contacts.columns import (
     chosen_columns,
     load_added_values,
 )
+from kartoteka.contacts.detail_columns import materialised_details
 from kartoteka.contacts.listing import filter_language, list_contacts
 from kartoteka.contacts.models import MessengerHandle, PropertyType, Source, Status
 from kartoteka.core.errors import InvalidInput
 from kartoteka.core.scope import visible_contacts
-from kartoteka.segments.fields import materialised_details
 from kartoteka.web.forms import ServiceForm, many, text
 
 

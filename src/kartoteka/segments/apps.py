@@ -31,8 +31,6 @@ class SegmentsConfig(AppConfig):
                 template="segments/_builder.html",
             )
         )
-        events.subscribe("property.defined", services.on_property_defined)
-        events.subscribe("property.deleted", services.on_property_deleted)
         events.subscribe("demo.loaded", services.add_demo_segments)
         schedule.every(
             dt.timedelta(minutes=settings.KARTOTEKA_SEGMENT_RECOUNT_MINUTES),

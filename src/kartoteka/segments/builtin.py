@@ -4,6 +4,7 @@ search, and the custom details family ("properties.<key>"). Registered from Segm
 from django.utils.translation import gettext_lazy as _
 
 from kartoteka.accounts.models import User
+from kartoteka.contacts.detail_columns import built_column, materialised_details
 from kartoteka.contacts.models import (
     ATTRIBUTION_FIELDS,
     ContactOwner,
@@ -15,18 +16,16 @@ from kartoteka.contacts.models import (
     Status,
     Tag,
 )
+from kartoteka.contacts.search import search_words
 from kartoteka.segments.fields import (
     Field,
-    built_column,
     column,
     custom_detail,
     detail_present,
     linked_ids,
-    materialised_details,
     register,
     register_family,
     related,
-    search_words,
     tag_ids_on_row,
 )
 

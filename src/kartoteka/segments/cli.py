@@ -37,7 +37,7 @@ def run_count(args: argparse.Namespace) -> int:
 
 
 def run_index(args: argparse.Namespace) -> int:
-    from kartoteka.segments.services import index_all_properties
+    from kartoteka.contacts.detail_columns import index_all_properties
 
     print(f"{index_all_properties()} custom details indexed")
     return 0

@@ -7,9 +7,7 @@ compiler only ever asks the registry, so it never changes when a field is added.
 """
 
 import datetime as dt
-import hashlib
 import json
-import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
@@ -17,7 +15,6 @@ from typing import Any
 from django.db import connection
 from django.db.models import F, Func, Q, Subquery, Value
 from django.db.models import fields as model_fields
-from django.db.models.expressions import RawSQL
 from django.db.models.functions import Coalesce, Lower
 from django.db.models.lookups import (
     Exact,
@@ -34,8 +31,8 @@ from django.utils import timezone
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
+from kartoteka.contacts.detail_columns import PropertyValue
 from kartoteka.core.errors import InvalidInput
-from kartoteka.core.normalise import fold_search
 
 # Value types and the operators each accepts, in the order the builder offers them.
 OPERATORS: dict[str, tuple[str, ...]] = {
@@ -433,112 +430,8 @@ def linked_ids(rows: Callable[[list[str] | None], Any], *, one_row_per_value: bo
     return ids
 
 
-def search_words(path: str):
-    """Free-text search over the lower-cased search column: every word must appear."""
-
-    def build(op: str, value: Any) -> Q:
-        words = fold_search(value).split()
-        # The longest word is looked up in the index; the others only check its few matches.
-        indexed = max(words, key=len) if words else ""
-        result = Q()
-        for word in words:
-            condition = _containing(path, word, indexed=word == indexed)
-            digits = "".join(ch for ch in word if ch.isdigit())
-            if len(digits) >= 5 and len(digits) >= len(word) - 4:  # a phone typed with dashes
-                condition |= _containing(path, digits, indexed=word == indexed)
-            result &= condition
-        return result
-
-    return build
-
-
-SQLITE_SEARCH_TABLE = "segments_contact_search"  # FTS5 trigram index, migration 0004
-
-
-def _containing(path: str, word: str, *, indexed: bool) -> Q:
-    """Contacts whose search text contains `word`. On SQLite, words of three characters or
-    more without LIKE wildcards go through the trigram index (LIKE on an FTS5 trigram table
-    uses it) instead of reading every row; the word is a bound parameter."""
-    plain = not any(ch in word for ch in "%_\\")
-    if indexed and connection.vendor == "sqlite" and len(word) >= 3 and plain:
-        return Q(
-            pk__in=RawSQL(
-                f"SELECT rowid FROM {SQLITE_SEARCH_TABLE} WHERE search_text LIKE %s",
-                [f"%{word}%"],
-            )
-        )
-    return Q(**{f"{path}__contains": word})
-
-
-_KEY = re.compile(r"^[a-z][a-z0-9_]{0,63}$")
-
-
 def detail_present(key: str) -> Q:
     return Q(properties__has_key=key)
-
-
-class PropertyValue(Func):
-    """One custom detail of the contact row as an SQL value.
-
-    The key is inlined (it matched a defined key and the strict key pattern) rather than bound,
-    so that the expression is identical to the per-detail expression index and the planner
-    uses it; Django's own key transform binds the path, which SQLite cannot match to an index.
-    With `column` (PostgreSQL, see `detail_column`), the value is read from the generated
-    column that keeps it on the contact row instead.
-    """
-
-    def __init__(self, key: str, *, numeric: bool = False, column: str | None = None) -> None:
-        if not _KEY.match(key):
-            raise ValueError(f"not a custom detail key: {key!r}")
-        self.key, self.numeric, self.column = key, numeric, column
-        output = model_fields.FloatField() if numeric else model_fields.TextField()
-        super().__init__(F("properties"), output_field=output)
-
-    def as_sql(self, compiler, connection, **extra):
-        column_sql, params = compiler.compile(self.source_expressions[0])
-        if self.column and connection.vendor == "postgresql":
-            # The same table alias as "properties" (a subquery's U0 as well as the main table).
-            alias = column_sql.rsplit(".", 1)[0]
-            return f"{alias}.{connection.ops.quote_name(self.column)}", params
-        return property_sql(column_sql, self.key, connection.vendor, self.numeric), params
-
-
-def detail_column(key: str) -> str:
-    """The name of the PostgreSQL column that keeps custom detail `key` on the contact row
-    (a generated column, created with the detail's index by segments.services)."""
-    name = f"detail_{key}"
-    if len(name) > 63:  # PostgreSQL's limit; a digest keeps long keys apart
-        name = f"{name[:50]}_{hashlib.sha1(key.encode()).hexdigest()[:12]}"
-    return name
-
-
-def built_column(key: str, materialised: set[str]) -> str | None:
-    """The generated column of detail `key` if it exists (one of `materialised_details()`), so
-    that its value is read from there; None while it does not (read from the JSON)."""
-    column = detail_column(key)
-    return column if column in materialised else None
-
-
-def materialised_details() -> set[str]:
-    """Names of the detail columns that exist now (PostgreSQL; empty elsewhere). A detail
-    defined a moment ago has none until its column is built, and is read from the JSON."""
-    if connection.vendor != "postgresql":
-        return set()
-    with connection.cursor() as cursor:
-        cursor.execute(
-            "SELECT attname FROM pg_attribute WHERE attrelid = 'contacts_contact'::regclass"
-            " AND attnum > 0 AND NOT attisdropped AND attgenerated = 's'"
-        )
-        return {name for (name,) in cursor.fetchall() if name.startswith("detail_")}
-
-
-def property_sql(column_sql: str, key: str, vendor: str, numeric: bool) -> str:
-    """The SQL of a custom detail's value; also used to create its expression index."""
-    if vendor == "postgresql":
-        text = f"({column_sql} ->> '{key}')"
-        return f"({text})::double precision" if numeric else text
-    text = f"json_extract({column_sql}, '$.{key}')"
-    return f"CAST({text} AS REAL)" if numeric else text
 
 
 def custom_detail(key: str, kind: str, *, multi: bool = False, column: str | None = None):

@@ -7,10 +7,14 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from kartoteka.accounts.models import User
+
+# Custom detail indexes are contacts' (contacts.detail_columns); the landed migrations 0006 and
+# 0012 of segments still import index_details from here.
+from kartoteka.contacts.detail_columns import index_details  # noqa: F401
 from kartoteka.core import events
 from kartoteka.core.errors import Conflict, Forbidden, InvalidInput
 from kartoteka.core.scope import SystemActor, is_admin, is_system
-from kartoteka.segments import fields, queries, schema
+from kartoteka.segments import queries, schema
 from kartoteka.segments.models import NamedFilter, SavedFilter, Segment
 
 MAX_NAME = 120
@@ -160,109 +164,6 @@ def recount_all_segments() -> int:
     for segment_id in Segment.objects.order_by("pk").values_list("pk", flat=True):
         counted += recount_segment(segment_id) is not None
     return counted
-
-
-# --------------------------------------------------------------------------------------------
-# An index per custom detail, so equality and ranges on a detail use an index. On SQLite it is
-# an expression index on the JSON value, which answers counts from the index alone. PostgreSQL
-# cannot count from an expression index without visiting each matching row, so there the value
-# is also kept in a generated column of the contact row (computed by the database on every
-# write, bulk COPY included) and the index is on that column.
-
-NUMERIC_TYPES = ("number", "decimal")
-# Booleans too: "newsletter opt-in = yes" is among the most used filters, and without an index
-# its count would read every contact row.
-INDEXED_TYPES = ("text", "url", "number", "decimal", "date", "dictionary", "boolean")
-
-
-def _index_name(key: str) -> str:
-    return f"segments_detail_{key}"[:63]
-
-
-def index_property(key: str, type: str) -> bool:
-    """Create the index for a custom detail if its type benefits; True if it did."""
-    return index_details([(key, type)]) == 1
-
-
-def index_details(details: list[tuple[str, str]]) -> int:
-    """Create the missing indexes for (key, type) custom details; returns how many qualify."""
-    from django.db import connection
-
-    details = [(key, type) for key, type in details if type in INDEXED_TYPES]
-    for key, _type in details:
-        # property_sql checks nothing itself; the key has passed the strict key pattern already.
-        fields.PropertyValue(key)  # raises ValueError on anything but a plain key
-    if not details:
-        return 0
-    quote = connection.ops.quote_name
-    table, properties = quote("contacts_contact"), quote("properties")
-    with connection.cursor() as cursor:
-        if connection.vendor == "postgresql":
-            existing = fields.materialised_details()
-            missing = [(k, t) for k, t in details if fields.detail_column(k) not in existing]
-            if missing:
-                # One ALTER for all of them: adding a generated column rewrites the table.
-                columns = []
-                for key, type in missing:
-                    numeric = type in NUMERIC_TYPES
-                    expression = fields.property_sql(properties, key, "postgresql", numeric)
-                    columns.append(
-                        f"ADD COLUMN {quote(fields.detail_column(key))}"
-                        f" {'double precision' if numeric else 'text'}"
-                        f" GENERATED ALWAYS AS ({expression}) STORED"
-                    )
-                    # An expression index of this name, from before the column, gives way.
-                    cursor.execute(f"DROP INDEX IF EXISTS {_index_name(key)}")
-                cursor.execute(f"ALTER TABLE {table} {', '.join(columns)}")
-            for key, _type in details:
-                cursor.execute(
-                    f"CREATE INDEX IF NOT EXISTS {_index_name(key)}"
-                    f" ON {table} ({quote(fields.detail_column(key))})"
-                )
-            if missing:
-                # The rewritten table has no visibility map yet: until VACUUM sets it, counts
-                # would visit the rows again. (VACUUM cannot run inside a transaction.)
-                vacuum = "ANALYZE" if connection.in_atomic_block else "VACUUM ANALYZE"
-                cursor.execute(f"{vacuum} {table}")
-        else:
-            for key, type in details:
-                expression = fields.property_sql(
-                    properties, key, connection.vendor, type in NUMERIC_TYPES
-                )
-                cursor.execute(
-                    f"CREATE INDEX IF NOT EXISTS {_index_name(key)} ON {table} (({expression}))"
-                )
-    return len(details)
-
-
-def drop_property_index(key: str) -> None:
-    from django.db import connection
-
-    fields.PropertyValue(key)
-    with connection.cursor() as cursor:
-        cursor.execute(f"DROP INDEX IF EXISTS {_index_name(key)}")
-        if connection.vendor == "postgresql":
-            column = connection.ops.quote_name(fields.detail_column(key))
-            cursor.execute(f"ALTER TABLE contacts_contact DROP COLUMN IF EXISTS {column}")
-
-
-def index_all_properties() -> int:
-    """Create the missing indexes for every defined custom detail; returns how many qualify."""
-    from kartoteka.contacts.queries import all_property_definitions
-
-    return index_details([(d.key, d.type) for d in all_property_definitions()])
-
-
-def on_property_defined(event: str, key: str, type: str = "", **payload: Any) -> None:
-    # On PostgreSQL this rewrites the contact table (about a minute and a half at a million
-    # contacts), so a worker does it; filters read the detail from the JSON until it is done.
-    from kartoteka.segments.tasks import index_detail
-
-    index_detail.enqueue(key, type)
-
-
-def on_property_deleted(event: str, key: str, **payload: Any) -> None:
-    drop_property_index(key)
 
 
 # The example segments a demo opens with, on the demo's tags and custom details: a plain
