@@ -99,7 +99,10 @@ def build_contacts(contacts: int) -> None:
             ids = insert_values(
                 Contact,
                 ["email", "first_name", "search_text", "created_at", "updated_at"],
-                [(f"person{n}@example.com", f"Person {n}", f"person{n}", now, now) for n in numbers],
+                [
+                    (f"person{n}@example.com", f"Person {n}", f"person{n}", now, now)
+                    for n in numbers
+                ],
                 returning=True,
             )
             insert_values(
