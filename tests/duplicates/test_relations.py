@@ -59,6 +59,7 @@ def test_every_table_that_is_swept_has_an_owner_that_sweeps_it():
     assert {owner.__name__ for owner in owners} == {
         "kartoteka.activity.services",
         "kartoteka.consents.services",
+        "kartoteka.mailing.services",
         "kartoteka.transfer.services",
     }
     assert all(callable(owner.forget_mentions) for owner in owners)

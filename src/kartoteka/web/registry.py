@@ -219,3 +219,26 @@ def contact_columns() -> list[ContactColumn]:
 
 def frame_widgets() -> list[FrameWidget]:
     return sorted(_widgets.values(), key=lambda w: (w.order, w.key))
+
+
+@dataclass(frozen=True)
+class SelectionAction:
+    """A button of the contact list's selection bar: it posts the ticked contacts (`ids`) and
+    the list's address (`next`) to `url_name`, whose page takes it from there."""
+
+    key: str
+    label: Any
+    url_name: str
+    order: int = 100
+    admin_only: bool = False
+
+
+_selection_actions: dict[str, SelectionAction] = {}
+
+
+def register_selection_action(action: SelectionAction) -> None:
+    _selection_actions[action.key] = action
+
+
+def selection_actions(user) -> list[SelectionAction]:
+    return _for(user, _selection_actions.values())
