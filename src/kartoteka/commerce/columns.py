@@ -1,94 +1,57 @@
-"""The eCommerce totals as columns of the contact list and of exports; registered from
-CommerceConfig.ready()."""
+"""The eCommerce totals as columns of the contact list and of exports (web.registry's
+ContactColumn); registered from CommerceConfig.ready()."""
 
 from typing import Any
 
-from django.core.exceptions import ObjectDoesNotExist
 from django.db.models import F
 from django.utils import timezone
 from django.utils.formats import date_format, number_format
-from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
 
 from kartoteka.commerce.models import Totals
 from kartoteka.commerce.queries import money
-from kartoteka.transfer.queries import ExportColumn, register_export_column
-from kartoteka.web.registry import ListColumn, register_list_column
+from kartoteka.web.registry import ContactColumn, register_contact_column
 
 
-def _totals(contact) -> Totals | None:
-    try:
-        return contact.ecommerce
-    except ObjectDoesNotExist:
-        return None
+def _load(field: str, convert=lambda value: value):
+    def load(contact_ids: list[int]) -> dict[int, Any]:
+        rows = Totals.objects.filter(contact_id__in=contact_ids).values_list("contact_id", field)
+        return {contact_id: convert(value) for contact_id, value in rows if value is not None}
+
+    return load
 
 
-def _money_of(name: str):
-    def read(contact) -> Any:
-        kept = _totals(contact)
-        return money(getattr(kept, name)) if kept else None
-
-    return read
-
-
-def _transactions(contact) -> int | None:
-    kept = _totals(contact)
-    return kept.transactions if kept else None
+def _text(value: Any) -> str:
+    if value is None:
+        return "—"
+    if hasattr(value, "tzinfo"):
+        return date_format(timezone.localtime(value), "SHORT_DATE_FORMAT")
+    return number_format(value, use_l10n=True)
 
 
-def _last_purchase(contact) -> Any:
-    kept = _totals(contact)
-    return kept.last_purchase_at if kept else None
-
-
-def _cell(read):
-    def render(contact) -> str:
-        value = read(contact)
-        if value is None:
-            return "—"
-        if hasattr(value, "tzinfo"):
-            return format_html(
-                '<span class="nowrap">{}</span>',
-                date_format(timezone.localtime(value), "SHORT_DATE_FORMAT"),
-            )
-        return format_html('<span class="num">{}</span>', number_format(value, use_l10n=True))
-
-    return render
-
-
-def _export(read):
-    def value(contact) -> Any:
-        found = read(contact)
-        return found.isoformat() if hasattr(found, "isoformat") else found
-
-    return value
+def _export(value: Any) -> Any:
+    return value.isoformat() if hasattr(value, "isoformat") else value
 
 
 COLUMNS = (
-    ("ecommerce.total_value", _("Total value"), _money_of("total"), "total", "int"),
-    ("ecommerce.average_cart", _("Average cart"), _money_of("average_cart"), "average_cart", "int"),
-    ("ecommerce.transactions", _("Transactions"), _transactions, "transactions", "int"),
-    (
-        "ecommerce.last_purchase_at",
-        _("Last purchase"),
-        _last_purchase,
-        "last_purchase_at",
-        "datetime",
-    ),
+    ("ecommerce.total_value", _("Total value"), "total", money, "int"),
+    ("ecommerce.average_cart", _("Average cart"), "average_cart", money, "int"),
+    ("ecommerce.transactions", _("Transactions"), "transactions", int, "int"),
+    ("ecommerce.last_purchase_at", _("Last purchase"), "last_purchase_at", None, "datetime"),
 )
 
 
 def register_columns() -> None:
-    for key, label, read, field, value_type in COLUMNS:
-        register_list_column(
-            ListColumn(
-                key,
-                label,
-                render=_cell(read),
+    for order, (key, label, field, convert, value_type) in enumerate(COLUMNS):
+        register_contact_column(
+            ContactColumn(
+                key=key,
+                label=label,
+                load=_load(field, convert) if convert else _load(field),
+                text=_text,
+                export=_export,
+                order=150 + order,
                 sort=F(f"ecommerce__{field}"),
                 value_type=value_type,
-                prefetch=("ecommerce",),
-                missing_last=True,
             )
         )
-        register_export_column(ExportColumn(key, label, _export(read), related=("ecommerce",)))

@@ -1,7 +1,6 @@
 """Reads of imports, exports and the contacts an export takes, always in the actor's scope."""
 
-from collections.abc import Callable, Iterator
-from dataclasses import dataclass
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -21,6 +20,7 @@ from kartoteka.core.scope import is_admin
 from kartoteka.transfer import formats
 from kartoteka.transfer.mapping import FIELD_LABELS
 from kartoteka.transfer.models import Export, Import, ImportProblem
+from kartoteka.web.registry import contact_columns
 
 # Columns an export may have, with their labels; custom details follow as properties.<key>.
 EXPORT_COLUMNS: dict[str, Any] = {
@@ -42,24 +42,6 @@ DEFAULT_COLUMNS = [
     "country",
     "tags",
 ]
-
-
-@dataclass(frozen=True)
-class ExportColumn:
-    """A column another app adds to exports (from its ready()): `value(contact)` reads it from
-    the contact with `related` (relations of Contact) prefetched for the whole export."""
-
-    key: str
-    label: Any
-    value: Callable[[Contact], Any]
-    related: tuple[str, ...] = ()
-
-
-_registered_columns: dict[str, ExportColumn] = {}
-
-
-def register_export_column(column: ExportColumn) -> None:
-    _registered_columns[column.key] = column
 
 
 def _imports(actor) -> QuerySet[Import]:
@@ -128,10 +110,10 @@ def preview(imp: Import, *, rows: int = 10) -> list[list[str]]:
 
 def export_columns() -> dict[str, Any]:
     columns = dict(EXPORT_COLUMNS)
-    for key, column in _registered_columns.items():
-        columns[key] = column.label
     for definition in PropertyDefinition.objects.order_by("position", "id"):
         columns[f"properties.{definition.key}"] = definition.label
+    for added in contact_columns():
+        columns[added.key] = added.label
     return columns
 
 
@@ -271,18 +253,31 @@ def export_rows(
             Prefetch("tag_links", queryset=ContactTag.objects.select_related("tag")),
         )
     )
-    related = {
-        r for c in columns if c in _registered_columns for r in _registered_columns[c].related
-    }
-    if related:
-        queryset = queryset.prefetch_related(*sorted(related))
+    added = {c.key: c for c in contact_columns() if c.key in columns}
+    batch: list[Contact] = []
     for contact in queryset.iterator(chunk_size=chunk):
+        batch.append(contact)
+        if len(batch) == chunk:
+            yield from _batch_rows(batch, columns, widths, added)
+            batch = []
+    yield from _batch_rows(batch, columns, widths, added)
+
+
+def _batch_rows(
+    contacts: list[Contact], columns: list[str], widths: dict[str, int], added: dict[str, Any]
+) -> Iterator[list[Any]]:
+    """The rows of a batch of contacts; the columns other apps add are read once a batch."""
+    ids = [contact.pk for contact in contacts]
+    loaded = {key: column.load(ids) for key, column in added.items()} if ids else {}
+    for contact in contacts:
         row: list[Any] = []
         for column in columns:
             if column in SPREAD_COLUMNS:
                 values = _spread(contact, column)
                 width = widths.get(column, 1)
                 row += values[:width] + [""] * (width - len(values))
+            elif column in added:
+                row.append(added[column].export(loaded[column].get(contact.pk)))
             else:
                 row.append(_value(contact, column))
         yield row
@@ -325,8 +320,6 @@ def vcard_contacts(contacts: QuerySet[Contact]) -> Iterator[dict[str, Any]]:
 
 
 def _value(contact: Contact, column: str) -> Any:
-    if column in _registered_columns:
-        return _registered_columns[column].value(contact)
     if column == "company":
         return contact.company.name if contact.company else ""
     if column == "tags":

@@ -104,21 +104,6 @@ class ShownAction:
 
 
 @dataclass(frozen=True)
-class ListColumn:
-    """A column another app adds to the contact list: `sort` an expression on Contact (None:
-    it does not sort), `render(contact)` the cell as safe HTML, `prefetch` the relations of
-    Contact it reads; `missing_last` for values some contacts lack (they come last)."""
-
-    key: str
-    label: Any
-    render: Callable[[Any], str]
-    sort: Any = None
-    value_type: str = "text"  # text, int, float, datetime: how a page link carries the sort value
-    prefetch: tuple[str, ...] = ()
-    missing_last: bool = False
-
-
-@dataclass(frozen=True)
 class SettingsPage:
     """A page under Settings, listed in the settings menu. Its template extends
     "web/settings/base.html" and passes `section` = key, so the menu marks it."""
@@ -128,6 +113,25 @@ class SettingsPage:
     url_name: str
     order: int = 100
     admin_only: bool = True
+
+
+@dataclass(frozen=True)
+class ContactColumn:
+    """A column an app adds to the contact list and to exports. `load(contact_ids)` reads the
+    values of a page of the list (or a chunk of an export) at once, {contact id: value};
+    `text(value)` is what a list cell shows, `export(value)` what a file cell holds.
+    A column that sorts gives `sort`, an expression on Contact (its value_type says how a page
+    link carries the sort value: text, int, float, datetime); contacts without a value come
+    last in both directions."""
+
+    key: str
+    label: Any
+    load: Callable[[list[int]], dict[int, Any]]
+    text: Callable[[Any], str] = str
+    export: Callable[[Any], Any] = lambda value: value
+    order: int = 100
+    sort: Any = None
+    value_type: str = "text"
 
 
 @dataclass(frozen=True)
@@ -149,8 +153,8 @@ _sections: dict[str, CardSection] = {}
 _tabs: dict[str, CardTab] = {}
 _actions: dict[str, CardAction] = {}
 _widgets: dict[str, FrameWidget] = {}
-_list_columns: dict[str, ListColumn] = {}
 _settings_pages: dict[str, SettingsPage] = {}
+_columns: dict[str, ContactColumn] = {}
 
 
 def register_nav(item: NavItem) -> None:
@@ -173,12 +177,8 @@ def register_card_action(action: CardAction) -> None:
     _actions[action.key] = action
 
 
-def register_list_column(column: ListColumn) -> None:
-    _list_columns[column.key] = column
-
-
-def list_columns() -> list[ListColumn]:
-    return list(_list_columns.values())
+def register_contact_column(column: ContactColumn) -> None:
+    _columns[column.key] = column
 
 
 def register_frame_widget(widget: FrameWidget) -> None:
@@ -218,5 +218,32 @@ def shown_card_actions(user, contact) -> list[ShownAction]:
     return [action.shown_for(contact) for action in card_actions(user)]
 
 
+def contact_columns() -> list[ContactColumn]:
+    return sorted(_columns.values(), key=lambda c: (c.order, c.key))
+
+
 def frame_widgets() -> list[FrameWidget]:
     return sorted(_widgets.values(), key=lambda w: (w.order, w.key))
+
+
+@dataclass(frozen=True)
+class SelectionAction:
+    """A button of the contact list's selection bar: it posts the ticked contacts (`ids`) and
+    the list's address (`next`) to `url_name`, whose page takes it from there."""
+
+    key: str
+    label: Any
+    url_name: str
+    order: int = 100
+    admin_only: bool = False
+
+
+_selection_actions: dict[str, SelectionAction] = {}
+
+
+def register_selection_action(action: SelectionAction) -> None:
+    _selection_actions[action.key] = action
+
+
+def selection_actions(user) -> list[SelectionAction]:
+    return _for(user, _selection_actions.values())
