@@ -53,6 +53,7 @@ INSTALLED_APPS = [
     "kartoteka.transfer",
     "kartoteka.duplicates",
     "kartoteka.privacy",
+    "kartoteka.deals",
     "kartoteka.web",
 ]
 
