@@ -1,6 +1,7 @@
 """The deals app: sales funnels (pipelines and stages), deals on a board, sales reports."""
 
 from django.apps import AppConfig
+from django.utils.translation import gettext_lazy as _
 
 
 class DealsConfig(AppConfig):
@@ -9,8 +10,43 @@ class DealsConfig(AppConfig):
 
     def ready(self) -> None:
         from kartoteka.activity import timeline
-        from kartoteka.deals import kinds
+        from kartoteka.deals import kinds, views
         from kartoteka.deals.relations import declare_relations
+        from kartoteka.web import registry
 
         declare_relations()
         timeline.register(*kinds.KINDS)
+        registry.register_nav(
+            registry.NavItem(key="deals", label=_("Deals"), url_name="deals:board", order=25)
+        )
+        registry.register_nav(
+            registry.NavItem(
+                key="sales-reports", label=_("Sales reports"), url_name="deals:reports", order=70
+            )
+        )
+        registry.register_nav(
+            registry.NavItem(
+                key="pipelines",
+                label=_("Pipelines"),
+                url_name="deals:pipelines",
+                order=95,
+                admin_only=True,
+            )
+        )
+        registry.register_card_section(
+            registry.CardSection(
+                key="deals",
+                title=_("Deals"),
+                template="deals/_section.html",
+                load=views.card_section_data,
+                order=35,
+            )
+        )
+        registry.register_card_tab(
+            registry.CardTab(
+                key="deals",
+                label=_("Sales and funnels"),
+                url_name="deals:contact-deals",
+                order=40,
+            )
+        )

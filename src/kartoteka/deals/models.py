@@ -4,6 +4,7 @@ deal, the deal's own history of stage moves, and notes kept on a deal."""
 from django.conf import settings
 from django.db import models
 from django.db.models import Q
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 
@@ -40,14 +41,14 @@ class Named(models.Model):
     class Meta:
         abstract = True
 
+    def __str__(self) -> str:
+        return self.label
+
     @property
     def label(self) -> str:
         if self.name:
             return self.name
         return str(BUILTIN_NAMES.get(self.key, self.key))
-
-    def __str__(self) -> str:
-        return self.label
 
 
 class Pipeline(Named):
@@ -140,6 +141,10 @@ class Deal(models.Model):
     def __str__(self) -> str:
         return self.name
 
+    @property
+    def days_in_stage(self) -> int:
+        return (timezone.now() - self.stage_entered_at).days
+
 
 class DealContact(models.Model):
     deal = models.ForeignKey(Deal, on_delete=models.CASCADE, related_name="contact_links")
@@ -176,6 +181,12 @@ class StageMove(models.Model):
     class Meta:
         ordering = ["moved_at", "id"]
         indexes = [models.Index(fields=["from_stage", "moved_at"], name="stage_move_from")]
+
+    @property
+    def days_in_previous(self) -> float | None:
+        if self.seconds_in_previous is None:
+            return None
+        return round(self.seconds_in_previous / 86400, 1)
 
 
 class DealNote(models.Model):

@@ -16,6 +16,7 @@ from django.db import transaction
 from django.db.models import F, Max
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 
 from kartoteka.accounts.queries import users_by_username
 from kartoteka.activity.services import record_many
@@ -202,7 +203,11 @@ def retire_pipeline(actor, pipeline: Pipeline) -> None:
     open_deals = pipeline.deals.filter(status=StageKind.OPEN).count()
     if open_deals:
         raise Conflict(
-            _("This pipeline still has %(count)s open deals; move or close them first.")
+            ngettext(
+                "This pipeline still has %(count)s open deal; move or close it first.",
+                "This pipeline still has %(count)s open deals; move or close them first.",
+                open_deals,
+            )
             % {"count": open_deals}
         )
     now = timezone.now()
