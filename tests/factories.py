@@ -47,3 +47,12 @@ def make_deal(actor=SYSTEM, *, contacts=(), **data):
     if isinstance(owner, User):
         data["owner"] = owner.username
     return deal_services.create_deal(actor, data=data)
+
+
+def sales_pipeline():
+    """The default "Sales" pipeline, made as on a new install's first use."""
+    from kartoteka.deals.models import Pipeline
+    from kartoteka.deals.services import install_defaults
+
+    install_defaults()
+    return Pipeline.objects.get(key="sales")

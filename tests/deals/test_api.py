@@ -3,13 +3,13 @@
 import pytest
 
 from kartoteka.deals.models import Deal, Pipeline, StageMove
-from tests.factories import make_contact, make_deal
+from tests.factories import make_contact, make_deal, sales_pipeline
 
 pytestmark = pytest.mark.django_db
 
 
 def _sales_pipeline():
-    return Pipeline.objects.get(key="sales")
+    return sales_pipeline()
 
 
 def _stage(key):
@@ -202,3 +202,11 @@ def test_delete_deal_leaves_an_entry_on_its_contacts_timeline(admin_api):
     assert admin_api.delete(f"/api/v1/deals/{deal.pk}").status_code == 204
     kinds = [a.kind for a in contact.activities.all()]
     assert "deal_deleted" in kinds and "deal_created" in kinds
+
+
+def test_first_use_makes_the_sales_pipeline_once(admin_api):
+    Deal.objects.all().delete()
+    Pipeline.objects.all().delete()
+    admin_api.get("/api/v1/pipelines")
+    admin_api.get("/api/v1/pipelines")
+    assert list(Pipeline.objects.values_list("key", flat=True)) == ["sales"]

@@ -3,8 +3,8 @@
 import pytest
 from django.test import Client
 
-from kartoteka.deals.models import Deal, Pipeline
-from tests.factories import make_contact, make_deal
+from kartoteka.deals.models import Deal
+from tests.factories import make_contact, make_deal, sales_pipeline
 
 pytestmark = pytest.mark.django_db
 
@@ -24,7 +24,7 @@ def sales_client(sales):
 
 
 def _stage(key):
-    return Pipeline.objects.get(key="sales").stages.get(key=key)
+    return sales_pipeline().stages.get(key=key)
 
 
 def test_board_shows_columns_with_counts_totals_and_weighted_totals(admin_client):
@@ -136,7 +136,7 @@ def test_pipelines_page_is_for_admins_only(sales_client, admin_client):
 
 
 def test_pipelines_page_reorders_stages_by_position(admin_client):
-    pipeline = Pipeline.objects.get(key="sales")
+    pipeline = sales_pipeline()
     stages = list(pipeline.stages.all())
     form = {"pipeline": pipeline.pk, "name": "Sales", "rows": len(stages)}
     for i, stage in enumerate(stages):

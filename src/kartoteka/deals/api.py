@@ -102,6 +102,7 @@ def _require_admin(request: HttpRequest) -> None:
 @router.get("/pipelines", response=list[PipelineOut], tags=["pipelines"])
 def list_pipelines(request: HttpRequest, retired: bool = False):
     """The pipelines with their stages in order (retired ones too with `retired=true`)."""
+    services.install_defaults()
     pipelines = queries.all_pipelines() if retired else queries.active_pipelines()
     return [pipeline_json(p) for p in pipelines]
 

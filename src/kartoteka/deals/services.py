@@ -71,6 +71,35 @@ def _text(value: Any, field: str, errors: ErrorCollector, *, max_length: int, re
 # --------------------------------------------------------------------------------------------
 # Pipelines and stages
 
+# What ships with the app, made on first use: the "Sales" pipeline's stages (key, win
+# probability, kind) and the deal types. Their names stay empty, so each reads in the reader's
+# language until an admin renames it.
+DEFAULT_STAGES = [
+    ("new", 10, StageKind.OPEN),
+    ("qualified", 25, StageKind.OPEN),
+    ("proposal", 50, StageKind.OPEN),
+    ("negotiation", 75, StageKind.OPEN),
+    ("won", 100, StageKind.WON),
+    ("lost", 0, StageKind.LOST),
+]
+DEFAULT_TYPES = ["new_business", "upsell", "cross_sell", "renewal"]
+
+
+@transaction.atomic
+def install_defaults() -> None:
+    """Make the default pipeline and deal types unless there are some already (retired ones
+    count: an admin who retired them all does not get them back)."""
+    if not Pipeline.objects.exists():
+        pipeline = Pipeline.objects.create(key="sales", position=0)
+        Stage.objects.bulk_create(
+            Stage(pipeline=pipeline, key=key, probability=probability, kind=kind, position=index)
+            for index, (key, probability, kind) in enumerate(DEFAULT_STAGES)
+        )
+    if not DealType.objects.exists():
+        DealType.objects.bulk_create(
+            DealType(key=key, position=index) for index, key in enumerate(DEFAULT_TYPES)
+        )
+
 
 def _clean_stages(stages: Any, errors: ErrorCollector) -> list[dict]:
     if not isinstance(stages, list) or not stages:
@@ -378,6 +407,7 @@ def _clean_deal(actor, data: dict, *, deal: Deal | None) -> _Cleaned:
     # Pipeline and stage: a new deal's (the first pipeline and its first open stage unless
     # given); an edit may change them only through a move.
     if creating:
+        install_defaults()
         pipeline_id = data.get("pipeline")
         pipelines = Pipeline.objects.filter(retired_at__isnull=True)
         if pipeline_id in (None, ""):

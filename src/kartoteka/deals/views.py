@@ -82,6 +82,7 @@ def _deal_or_404(request: HttpRequest, deal_id: int):
 
 
 def _pipeline_or_404(pipeline_id: int | None):
+    services.install_defaults()  # the first visit of a new install
     if pipeline_id is None:
         pipeline = queries.active_pipelines().first()
         if pipeline is None:
@@ -424,6 +425,7 @@ def deal_new(request: HttpRequest) -> HttpResponse:
         else:
             messages.success(request, _("Deal created."))
             return redirect(_next(request, reverse("deals:deal", args=[deal.pk])))
+    services.install_defaults()
     pipelines = list(queries.active_pipelines())
     return render(
         request,
@@ -539,6 +541,7 @@ def _stages_from_form(post) -> list[dict]:
 def pipelines(request: HttpRequest) -> HttpResponse:
     if not is_admin(request.user):
         raise Http404(_("Only admins may manage pipelines."))
+    services.install_defaults()
     errors: dict = {}
     editing = _int(request.POST.get("pipeline")) if request.method == "POST" else None
     if request.method == "POST":
