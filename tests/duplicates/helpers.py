@@ -6,6 +6,7 @@ from kartoteka.activity import services as activity
 from kartoteka.contacts import services as contacts
 from kartoteka.core import relations
 from kartoteka.core.scope import SYSTEM
+from kartoteka.deals import services as deals
 from kartoteka.duplicates.services import scan_now
 
 
@@ -21,7 +22,11 @@ def fill_related_tables(actor, contact, *, mention, words: str = "") -> dict:
         actor, contact, upload=ContentFile(f"file of {text}".encode(), name="cv.txt")
     )
     contacts.add_tags(actor, contact, names=["vip", f"tag-{contact.pk}"])
-    return {"note": note, "comment": comment, "task": task, "file": attached}
+    deal = deals.create_deal(actor, data={"name": f"Deal {text}", "contacts": [contact.pk]})
+    deals.add_deal_note(actor, deal, body=f"Deal note: {text}")
+    lost = deal.pipeline.stages.get(kind="lost")
+    deals.move_deal(actor, deal, stage=lost.pk, reason=f"Lost {text}")
+    return {"note": note, "comment": comment, "task": task, "file": attached, "deal": deal}
 
 
 def scanned():

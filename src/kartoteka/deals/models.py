@@ -148,8 +148,9 @@ class Deal(models.Model):
 
 class DealContact(models.Model):
     deal = models.ForeignKey(Deal, on_delete=models.CASCADE, related_name="contact_links")
+    # NULL once the person was forgotten: the deal still counts them, nothing names them.
     contact = models.ForeignKey(
-        "contacts.Contact", on_delete=models.CASCADE, related_name="deal_links"
+        "contacts.Contact", null=True, on_delete=models.CASCADE, related_name="deal_links"
     )
     is_primary = models.BooleanField(default=False)
 

@@ -42,7 +42,11 @@ def visible_deals(actor) -> QuerySet[Deal]:
 def with_card_data(actor, deals: QuerySet[Deal]) -> QuerySet[Deal]:
     """What a board card or a list row shows: stage, owner, type, and the deal's contacts the
     actor may see (primary first): a deal someone owns does not show them others' contacts."""
-    links = DealContact.objects.select_related("contact").order_by("-is_primary", "id")
+    links = (
+        DealContact.objects.filter(contact__isnull=False)
+        .select_related("contact")
+        .order_by("-is_primary", "id")
+    )
     if not (actor is SYSTEM or is_admin(actor)):
         links = links.filter(contact__in=visible_contacts(actor))
     return deals.select_related("stage", "owner", "type", "pipeline").prefetch_related(

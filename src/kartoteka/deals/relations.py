@@ -1,14 +1,15 @@
 """What merge and forget do with deals' tables; declared from the app's ready()."""
 
-from kartoteka.core.relations import CODE, ERASE, MOVE_UNIQUE, NAMES, Policy, declare
+from kartoteka.core.relations import ANONYMISE, CODE, MOVE_UNIQUE, NAMES, Policy, declare
 
 
 def declare_relations() -> None:
     declare(
         policies={
-            # A merge moves the survivor into the merged contact's deals; forget takes the
-            # person out of them, while the deal (amount, stages, history) stays for reports.
-            "deals.DealContact.contact": Policy(MOVE_UNIQUE, ERASE, unique=("deal",)),
+            # A merge moves the survivor into the merged contact's deals. Forget keeps the link
+            # without the person, and a deal left with nobody identifiable loses its free text
+            # (services.forget_mentions); amount, stages and history stay for the reports.
+            "deals.DealContact.contact": Policy(MOVE_UNIQUE, ANONYMISE, unique=("deal",)),
         },
         mentions={
             "deals.Deal": ("name", "close_reason", "properties"),

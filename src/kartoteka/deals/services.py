@@ -13,7 +13,8 @@ from decimal import Decimal, InvalidOperation
 from typing import Any
 
 from django.db import transaction
-from django.db.models import F, Max
+from django.db.models import CharField, Exists, F, Max, OuterRef, Value
+from django.db.models.functions import Cast, Concat
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
@@ -713,10 +714,27 @@ def add_deal_field(actor, *, key: str, label: str, type: str, choices: list | No
 # Forget
 
 
+def _forget_deals_of_nobody() -> int:
+    named = DealContact.objects.filter(deal=OuterRef("pk"), contact__isnull=False)
+    forgotten = DealContact.objects.filter(deal=OuterRef("pk"), contact__isnull=True)
+    deals = Deal.objects.filter(Exists(forgotten)).exclude(Exists(named))
+    ids = list(deals.values_list("pk", flat=True))
+    if not ids:
+        return 0
+    DealNote.objects.filter(deal_id__in=ids).delete()
+    StageMove.objects.filter(deal_id__in=ids).exclude(reason="").update(reason="")
+    Deal.objects.filter(pk__in=ids).update(
+        name=Concat(Value("#"), Cast("pk", CharField())), close_reason="", properties={}
+    )
+    return len(ids)
+
+
 def forget_mentions(mentions: Mentions) -> int:
     """Replace every quote of a forgotten person in deals' text (names, reasons, notes,
-    custom fields); amounts and stages stay for the reports."""
-    changed = 0
+    custom fields), and take all free text off the deals that were only about forgotten people
+    (every contact link anonymised): what was written there was about them. Amounts, stages and
+    history stay for the reports."""
+    changed = _forget_deals_of_nobody()
     for model in (Deal, StageMove, DealNote):
         fields = MENTIONS[model._meta.label]
         for row in mentions.candidates(model._default_manager.all(), fields).iterator():
