@@ -11,11 +11,13 @@ class DealsConfig(AppConfig):
     def ready(self) -> None:
         from kartoteka.activity import timeline
         from kartoteka.deals import kinds, views
+        from kartoteka.deals.fields import register_fields
         from kartoteka.deals.relations import declare_relations
         from kartoteka.web import registry
 
         declare_relations()
         timeline.register(*kinds.KINDS)
+        register_fields()
         registry.register_nav(
             registry.NavItem(key="deals", label=_("Deals"), url_name="deals:board", order=25)
         )
