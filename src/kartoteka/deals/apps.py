@@ -26,13 +26,9 @@ class DealsConfig(AppConfig):
                 key="sales-reports", label=_("Sales reports"), url_name="deals:reports", order=70
             )
         )
-        registry.register_nav(
-            registry.NavItem(
-                key="pipelines",
-                label=_("Pipelines"),
-                url_name="deals:pipelines",
-                order=95,
-                admin_only=True,
+        registry.register_settings_page(
+            registry.SettingsPage(
+                key="pipelines", label=_("Pipelines"), url_name="deals:pipelines", order=60
             )
         )
         registry.register_card_section(

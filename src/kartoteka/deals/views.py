@@ -583,6 +583,7 @@ def pipelines(request: HttpRequest) -> HttpResponse:
             "errors": errors,
             "editing": editing,
             "new_rows": range(3),
+            "section": "pipelines",
         },
         status=422 if errors else 200,
     )
