@@ -172,3 +172,17 @@ def test_report_exports_every_table_to_xlsx(admin_client):
     make_deal()
     answer = admin_client.get("/deals/reports/export/")
     assert len(load_workbook(BytesIO(answer.content)).sheetnames) == 7
+
+
+def test_contact_list_deals_column_counts_open_deals(admin, admin_client):
+    contact = make_contact(first_name="Columna", last_name="Deals")
+    make_deal(contacts=[contact])
+    make_deal(contacts=[contact])
+    won = make_deal(contacts=[contact])
+    admin_client.post(f"/deals/{won.pk}/move/", {"stage": _stage("won").pk})
+    admin.preferences = {"list_columns": ["name", "deals"]}
+    admin.save()
+    html = admin_client.get("/contacts/").content.decode()
+    assert "Open deals" in html
+    row = html[html.index("Columna Deals") :]
+    assert "<td>2</td>" in row[: row.index("</tr>")]

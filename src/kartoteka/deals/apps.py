@@ -10,7 +10,7 @@ class DealsConfig(AppConfig):
 
     def ready(self) -> None:
         from kartoteka.activity import timeline
-        from kartoteka.deals import kinds, views
+        from kartoteka.deals import kinds, queries, views
         from kartoteka.deals.fields import register_fields
         from kartoteka.deals.relations import declare_relations
         from kartoteka.web import registry
@@ -29,6 +29,14 @@ class DealsConfig(AppConfig):
         registry.register_settings_page(
             registry.SettingsPage(
                 key="pipelines", label=_("Pipelines"), url_name="deals:pipelines", order=60
+            )
+        )
+        registry.register_list_column(
+            registry.ListColumn(
+                key="deals",
+                label=_("Open deals"),
+                values=queries.open_deal_counts,
+                render=lambda count: str(count or 0),
             )
         )
         registry.register_card_section(

@@ -14,6 +14,7 @@ from django.utils.translation import gettext_lazy as _
 
 from kartoteka.contacts.models import ContactOwner, ContactTag, PropertyDefinition, PropertyType
 from kartoteka.segments.fields import PropertyValue, built_column
+from kartoteka.web import registry
 from kartoteka.web.forms import property_display
 
 # A contact that never became a client sorts by "client since" as if it held this date.
@@ -42,6 +43,8 @@ class Column:
     # The sort value is NULL for rows without one (a custom detail, the company, last activity):
     # those rows come after the others in both directions, like blank cells in a spreadsheet.
     missing_last: bool = False
+    # A column another app registers (web.registry.ListColumn): read per page, not sortable.
+    extra: registry.ListColumn | None = None
 
     def cursor_text(self, value: Any) -> str:
         """A sort value as a page link carries it (read back by cursor_value)."""
@@ -144,7 +147,8 @@ def available_columns(
     definitions: list[PropertyDefinition], materialised: set[str] = frozenset()
 ) -> dict[str, Column]:
     details = {f"detail:{d.key}": detail_column(d, materialised) for d in definitions}
-    return {**CORE_COLUMNS, **details}
+    extras = {c.key: Column(c.key, c.label, extra=c) for c in registry.list_columns()}
+    return {**CORE_COLUMNS, **details, **extras}
 
 
 def chosen_columns(user, available: dict[str, Column], *, clients: bool) -> list[Column]:
@@ -165,6 +169,8 @@ def render_cell(contact, column: Column) -> str:
     """One cell of the list as HTML. Done in Python, not with a template per cell: a page has
     hundreds of cells, and an include for each one would dominate the page's time."""
     key = column.key
+    if column.extra is not None:
+        return escape(column.extra.render(getattr(contact, "extra_values", {}).get(key)))
     if key == "name":
         return format_html(
             '<a class="contact-name" href="{}">{}</a>',

@@ -116,6 +116,17 @@ class SettingsPage:
 
 
 @dataclass(frozen=True)
+class ListColumn:
+    """A column another app adds to the contact list. `values(contact_ids)` reads one page's
+    values at once ({contact id: value}); `render(value)` is the cell's HTML (escaped)."""
+
+    key: str
+    label: Any
+    values: Callable[[list[int]], dict]
+    render: Callable[[Any], str] = field(default=lambda value: "" if value is None else str(value))
+
+
+@dataclass(frozen=True)
 class FrameWidget:
     """A small template included in the top bar of every page (e.g. the notifications badge)."""
 
@@ -135,10 +146,19 @@ _tabs: dict[str, CardTab] = {}
 _actions: dict[str, CardAction] = {}
 _widgets: dict[str, FrameWidget] = {}
 _settings_pages: dict[str, SettingsPage] = {}
+_list_columns: dict[str, ListColumn] = {}
 
 
 def register_nav(item: NavItem) -> None:
     _nav[item.key] = item
+
+
+def register_list_column(column: ListColumn) -> None:
+    _list_columns[column.key] = column
+
+
+def list_columns() -> list[ListColumn]:
+    return list(_list_columns.values())
 
 
 def register_settings_page(page: SettingsPage) -> None:

@@ -187,6 +187,11 @@ def _list_page(
     if backwards:
         rows.reverse()
     page.contacts = rows
+    extras = [c for c in columns if c.extra is not None]
+    if extras and rows:
+        found = {c.key: c.extra.values([row.pk for row in rows]) for c in extras}
+        for row in rows:
+            row.extra_values = {key: values.get(row.pk) for key, values in found.items()}
     if rows:
         if more or backwards:
             page.next_cursor = f"{column.cursor_text(rows[-1].sort_value)}|{rows[-1].pk}"
