@@ -131,6 +131,8 @@ class Deal(models.Model):
         indexes = [
             # A board column: a stage's deals, newest first, one keyset page at a time.
             models.Index(fields=["stage", "-id"], name="deal_stage_column"),
+            # The columns' counts and totals, read from the index alone.
+            models.Index(fields=["pipeline", "stage", "amount"], name="deal_board_totals"),
             models.Index(
                 fields=["pipeline", "status", "expected_close_date"], name="deal_forecast"
             ),
