@@ -157,7 +157,6 @@ def test_move_with_a_stale_if_match_is_a_conflict(admin_api):
 def test_move_to_a_stage_of_another_pipeline_is_refused(admin_api):
     deal = make_deal(pipeline=_sales_pipeline().pk)
     other = admin_api.post("/api/v1/pipelines", {"name": "Other", "stages": [{"name": "A"}]}).json()
-    deal = make_deal()
     answer = admin_api.post(f"/api/v1/deals/{deal.pk}/move", {"stage": other["stages"][0]["id"]})
     assert answer.status_code == 422
 
