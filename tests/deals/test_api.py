@@ -210,3 +210,17 @@ def test_first_use_makes_the_sales_pipeline_once(admin_api):
     admin_api.get("/api/v1/pipelines")
     admin_api.get("/api/v1/pipelines")
     assert list(Pipeline.objects.values_list("key", flat=True)) == ["sales"]
+
+
+def test_pipeline_report_covers_only_the_callers_deals(sales_api, sales, other_sales):
+    make_deal(owner=sales, amount="100", stage=_stage("proposal").pk)
+    make_deal(owner=other_sales, amount="900", stage=_stage("proposal").pk)
+    answer = sales_api.get("/api/v1/reports/pipeline", **{"from": "2020-01-01"})
+    assert answer.status_code == 200, answer.json()
+    proposal = next(r for r in answer.json()["by_stage"] if r["stage"] == "Send proposal")
+    assert (proposal["deals"], proposal["value"], proposal["weighted"]) == (1, "100.00", "50.00")
+
+
+def test_pipeline_report_with_the_end_before_the_start_is_refused(admin_api):
+    answer = admin_api.get("/api/v1/reports/pipeline", **{"from": "2026-05-01", "to": "2026-01-01"})
+    assert answer.status_code == 422

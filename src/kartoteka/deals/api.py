@@ -1,8 +1,10 @@
-"""REST endpoints of pipelines and deals, under /api/v1."""
+"""REST endpoints of pipelines, deals and sales reports, under /api/v1."""
 
+import datetime as dt
 import re
 
 from django.http import HttpRequest, HttpResponse
+from django.utils import timezone
 from django.utils.translation import gettext as _
 from ninja import Query, Router, Status
 
@@ -22,6 +24,8 @@ from kartoteka.deals.schemas import (
     PipelineIn,
     PipelineOut,
     PipelinePatch,
+    ReportOut,
+    ReportQuery,
 )
 
 router = Router(tags=["deals"])
@@ -242,3 +246,64 @@ def contact_deals(request: HttpRequest, contact_id: int):
     """The deals the contact is in that the caller sees, open ones first."""
     get_contact(request.user, contact_id)
     return [deal_json(d) for d in queries.deals_of_contact(request.user, contact_id)]
+
+
+# --------------------------------------------------------------------------------------------
+# Reports
+
+
+@router.get("/reports/pipeline", response=ReportOut, tags=["reports"])
+def pipeline_report(request: HttpRequest, filters: Query[ReportQuery]):
+    """The sales reports of one pipeline (default the first) over the deals the caller sees:
+    open deals by stage, forecast by expected close month, conversion, win rates per owner and
+    source, days in each stage and won value per month, from `from` to `to` (inclusive)."""
+    services.install_defaults()
+    pipeline, currency, start, end = filters.pipeline, filters.currency, filters.start, filters.end
+    chosen = queries.get_pipeline(pipeline) if pipeline else queries.active_pipelines().first()
+    if chosen is None:
+        raise InvalidInput("pipeline", _("No such pipeline."))
+    today = timezone.localdate()
+    start = start or (today - dt.timedelta(days=365)).replace(day=1)
+    end = end or today + dt.timedelta(days=183)
+    if end < start:
+        raise InvalidInput("to", _("The end comes before the start."))
+    currencies = queries.currencies(request.user, chosen)
+    currency = currency.upper() or (currencies[0] if currencies else "EUR")
+    report = queries.pipeline_report(request.user, chosen, start=start, end=end, currency=currency)
+    return {
+        "pipeline": chosen.pk,
+        "currency": report.currency,
+        "from": report.start,
+        "to": report.end,
+        "by_stage": [
+            {"stage": s, "deals": n, "value": _money(v), "weighted": _money(w)}
+            for s, n, v, w in report.by_stage
+        ],
+        "forecast": [
+            {"month": m.isoformat()[:7], "deals": n, "value": _money(v), "weighted": _money(w)}
+            for m, n, v, w in report.forecast
+        ],
+        "conversion": [
+            {"stage": s, "reached": n, "share": str(p) if p is not None else None}
+            for s, n, p in report.conversion
+        ],
+        "by_owner": [_rate_row("owner", row) for row in report.by_owner],
+        "by_source": [_rate_row("source", row) for row in report.by_source],
+        "days_in_stage": [
+            {"stage": s, "moves_out": n, "average_days": str(d) if d is not None else None}
+            for s, n, d in report.days_in_stage
+        ],
+        "won_by_month": [
+            {"month": m.isoformat()[:7], "deals": n, "value": _money(v)}
+            for m, n, v in report.won_by_month
+        ],
+    }
+
+
+def _rate_row(key: str, row: tuple) -> dict:
+    label, won, lost, rate, value = row
+    return {key: label, "won": won, "lost": lost, "win_rate": str(rate), "won_value": _money(value)}
+
+
+def _money(value) -> str:
+    return f"{value:.2f}"

@@ -119,3 +119,26 @@ class DealFilterQuery(Schema):
     status: str = Field("", json_schema_extra=one_of("", *StageKind.values))
     limit: int = Field(50, description="Page size, 1–200")
     cursor: str = Field("", description="next_cursor of the previous page")
+
+
+class ReportOut(Schema):
+    model_config = ConfigDict(populate_by_name=True)
+
+    pipeline: int
+    currency: str
+    start: date = Field(alias="from")
+    end: date = Field(alias="to")
+    by_stage: list[dict[str, Any]]
+    forecast: list[dict[str, Any]]
+    conversion: list[dict[str, Any]]
+    by_owner: list[dict[str, Any]]
+    by_source: list[dict[str, Any]]
+    days_in_stage: list[dict[str, Any]]
+    won_by_month: list[dict[str, Any]]
+
+
+class ReportQuery(Schema):
+    pipeline: int | None = Field(None, description="Default: the first pipeline")
+    currency: str = Field("", description="Default: the currency most of its deals use")
+    start: date | None = Field(None, alias="from", description="Default: a year ago")
+    end: date | None = Field(None, alias="to", description="Default: six months ahead")
