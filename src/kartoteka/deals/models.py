@@ -151,12 +151,19 @@ class Deal(models.Model):
 class DealContact(models.Model):
     deal = models.ForeignKey(Deal, on_delete=models.CASCADE, related_name="contact_links")
     # NULL once the person was forgotten: the deal still counts them, nothing names them.
+    # db_index=False: the (contact, deal) index below serves look-ups by contact.
     contact = models.ForeignKey(
-        "contacts.Contact", null=True, on_delete=models.CASCADE, related_name="deal_links"
+        "contacts.Contact",
+        null=True,
+        on_delete=models.CASCADE,
+        related_name="deal_links",
+        db_index=False,
     )
     is_primary = models.BooleanField(default=False)
 
     class Meta:
+        # A contact's deals, and a sales user's deals on their contacts, from the index alone.
+        indexes = [models.Index(fields=["contact", "deal"], name="deal_contact_by_contact")]
         constraints = [
             models.UniqueConstraint(fields=["deal", "contact"], name="unique_deal_contact"),
             models.UniqueConstraint(
