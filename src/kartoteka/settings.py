@@ -1,11 +1,13 @@
 """Django settings; every value that varies by machine comes from core.config."""
 
+import re
 import secrets
 from datetime import timedelta
 from pathlib import Path
 
 import dj_database_url
 from csp.constants import NONE, SELF, UNSAFE_INLINE
+from django.core.exceptions import ImproperlyConfigured
 
 from kartoteka.core import config
 
@@ -53,6 +55,9 @@ INSTALLED_APPS = [
     "kartoteka.transfer",
     "kartoteka.duplicates",
     "kartoteka.privacy",
+    "kartoteka.consents",
+    "kartoteka.mailing",
+    "kartoteka.tracking",
     "kartoteka.deals",
     "kartoteka.web",
 ]
@@ -239,6 +244,22 @@ CACHES = {
 }
 # django-ratelimit counts public doors' requests in the same shared cache (core.ratelimit).
 RATELIMIT_USE_CACHE = "throttle"
+# Hits one address may send the tracking collector (several people behind one office router).
+KARTOTEKA_TRACKING_RATE = config.env_str("KARTOTEKA_TRACKING_RATE", "600/m")
+if not re.fullmatch(r"[1-9][0-9]*/[smhd]", KARTOTEKA_TRACKING_RATE):
+    raise ImproperlyConfigured("KARTOTEKA_TRACKING_RATE is a count per s, m, h or d, e.g. 600/m")
+
+# Outgoing e-mail: KARTOTEKA_EMAIL_URL picks the way out (console:// prints it, for development).
+globals().update(config.email_settings("KARTOTEKA_EMAIL_URL", "console://"))
+DEFAULT_FROM_EMAIL = config.env_str("KARTOTEKA_EMAIL_FROM", "Kartoteka <kartoteka@localhost>")
+# The address public links in e-mails start with (confirm, unsubscribe, preferences).
+KARTOTEKA_PUBLIC_URL = config.env_str("KARTOTEKA_PUBLIC_URL", "http://localhost:8000").rstrip("/")
+# Subscription forms: attempts per address and per IP within the window, then 429.
+KARTOTEKA_SUBSCRIBE_PER_ADDRESS = config.env_int("KARTOTEKA_SUBSCRIBE_PER_ADDRESS", 5, minimum=1)
+KARTOTEKA_SUBSCRIBE_PER_IP = config.env_int("KARTOTEKA_SUBSCRIBE_PER_IP", 30, minimum=1)
+KARTOTEKA_SUBSCRIBE_WINDOW_MINUTES = config.env_int(
+    "KARTOTEKA_SUBSCRIBE_WINDOW_MINUTES", 60, minimum=1
+)
 
 LOGGING = {
     "version": 1,

@@ -31,12 +31,13 @@ class DealsConfig(AppConfig):
                 key="pipelines", label=_("Pipelines"), url_name="deals:pipelines", order=60
             )
         )
-        registry.register_list_column(
-            registry.ListColumn(
+        registry.register_contact_column(
+            registry.ContactColumn(
                 key="deals",
                 label=_("Open deals"),
-                values=queries.open_deal_counts,
-                render=lambda count: str(count or 0),
+                load=queries.open_deal_counts,
+                text=lambda count: str(count or 0),
+                export=lambda count: count or 0,
             )
         )
         registry.register_card_section(
