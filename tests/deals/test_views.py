@@ -161,7 +161,7 @@ def test_reports_page_renders_charts_and_tables(admin_client):
     page = admin_client.get("/deals/reports/")
     html = page.content.decode()
     assert page.status_code == 200
-    assert html.count('<svg class="deal-chart"') == 7 and "700.00" in html
+    assert html.count('<svg class="chart chart-hbars"') == 7 and "700.00" in html
 
 
 def test_report_exports_every_table_to_xlsx(admin_client):

@@ -22,9 +22,8 @@ from kartoteka.contacts.queries import get_contact
 from kartoteka.core.errors import Conflict, Forbidden, InvalidInput, NotFound
 from kartoteka.core.scope import is_admin
 from kartoteka.deals import queries, services
-from kartoteka.deals.charts import Row as charts_row
-from kartoteka.deals.charts import bar_rows
 from kartoteka.deals.models import StageKind
+from kartoteka.web.charts import HorizontalBar, horizontal_bar_chart
 from kartoteka.web.forms import form_errors
 from kartoteka.web.registry import card_url
 
@@ -655,36 +654,39 @@ def report_page(request: HttpRequest) -> HttpResponse:
     chart drawn here and a table beside it; a sales user's cover their own deals."""
     report, currencies = _report(request)
     charts = {
-        "by_stage": bar_rows(
+        "by_stage": horizontal_bar_chart(
             _("Open deals by stage"),
-            [charts_row(label, value, weighted) for label, _n, value, weighted in report.by_stage],
+            [
+                HorizontalBar(label, value, weighted)
+                for label, _n, value, weighted in report.by_stage
+            ],
         ),
-        "forecast": bar_rows(
+        "forecast": horizontal_bar_chart(
             _("Forecast by expected close month"),
             [
-                charts_row(_month_label(month), value, weighted)
+                HorizontalBar(_month_label(month), value, weighted)
                 for month, _n, value, weighted in report.forecast
             ],
         ),
-        "conversion": bar_rows(
+        "conversion": horizontal_bar_chart(
             _("Conversion between stages"),
-            [charts_row(label, count) for label, count, _share in report.conversion],
+            [HorizontalBar(label, count) for label, count, _share in report.conversion],
         ),
-        "by_owner": bar_rows(
+        "by_owner": horizontal_bar_chart(
             _("Win rate per owner"),
-            [charts_row(row[0], row[3]) for row in report.by_owner],
+            [HorizontalBar(row[0], row[3]) for row in report.by_owner],
         ),
-        "by_source": bar_rows(
+        "by_source": horizontal_bar_chart(
             _("Win rate per source"),
-            [charts_row(row[0], row[3]) for row in report.by_source],
+            [HorizontalBar(row[0], row[3]) for row in report.by_source],
         ),
-        "days": bar_rows(
+        "days": horizontal_bar_chart(
             _("Average days in each stage"),
-            [charts_row(label, days or Decimal(0)) for label, _n, days in report.days_in_stage],
+            [HorizontalBar(label, days or Decimal(0)) for label, _n, days in report.days_in_stage],
         ),
-        "won": bar_rows(
+        "won": horizontal_bar_chart(
             _("Won value per month"),
-            [charts_row(_month_label(month), value) for month, _n, value in report.won_by_month],
+            [HorizontalBar(_month_label(month), value) for month, _n, value in report.won_by_month],
         ),
     }
     return render(
