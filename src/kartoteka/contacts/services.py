@@ -13,7 +13,7 @@ from django.db.models import F, Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from kartoteka.accounts.models import Role, User, WorkspaceSettings
+from kartoteka.accounts.models import Role, User
 from kartoteka.accounts.queries import users_by_username
 from kartoteka.activity import services as timeline
 from kartoteka.contacts import kinds
@@ -32,6 +32,16 @@ from kartoteka.contacts.models import (
     Tag,
     TagOrigin,
 )
+from kartoteka.contacts.plan import (
+    SCALAR_FIELDS,
+    TEXT_FIELDS,
+    Author,
+    Names,
+    display_value,
+    plan_new_contacts,
+    prepare,
+    run_rows,
+)
 from kartoteka.contacts.properties import coerce_value, validate_definition
 from kartoteka.core import events
 from kartoteka.core.errors import Conflict, ErrorCollector, Forbidden, InvalidInput, NotFound
@@ -48,34 +58,11 @@ from kartoteka.core.normalise import (
 from kartoteka.core.scope import (
     SystemActor,
     is_admin,
-    is_system,
     system_label,
     user_or_none,
     visible_contacts,
 )
 
-# Plain text fields and their maximum length.
-TEXT_FIELDS = {
-    "first_name": 255,
-    "last_name": 255,
-    "job_title": 255,
-    "street": 255,
-    "city": 255,
-    "postal_code": 32,
-    "region": 255,
-    **{name: 255 for name in ATTRIBUTION_FIELDS},
-    "created_url": 2000,
-}
-SCALAR_FIELDS = (
-    *TEXT_FIELDS,
-    "country",
-    "fax",
-    "birthday",
-    "score",
-    "status",
-    "source",
-    "created_ip",
-)
 KNOWN_KEYS = {
     *SCALAR_FIELDS,
     "email",
@@ -491,71 +478,25 @@ def create_contact(
     cleaned = validate_contact_data(data, partial=False)
     if source:
         cleaned.setdefault("source", source)
-    emails = cleaned.pop("emails", None) or [cleaned["email"]]
-    cleaned.pop("email", None)
-    _ensure_emails_free(actor, emails, contact=None)
-    owners = cleaned.pop("owners", None)
-    owners = _owners_for_new_contact(actor, owners, source=cleaned.get("source", Source.MANUAL))
-    tags = cleaned.pop("tags", [])
-    phones = cleaned.pop("phones", None) or ([cleaned["phone"]] if cleaned.get("phone") else [])
-    cleaned.pop("phone", None)
-    messengers = cleaned.pop("messengers", [])
-    company_name = cleaned.pop("company", "")
-    properties = {k: v for k, v in cleaned.pop("properties", {}).items() if v is not None}
+    new = prepare(cleaned)
+    _ensure_emails_free(actor, new.emails, contact=None)
     now = timezone.now()
-    contact = Contact(
-        **cleaned,
-        email=emails[0],
-        phone=phones[0] if phones else "",
-        company=_company(company_name),
-        properties=properties,
-        created_at=created_at or now,
-        updated_at=now,
-        last_activity_at=created_at or now,
+    plan, (ref,) = plan_new_contacts(
+        Author(actor, _label(actor, actor_label), tag_origin),
+        [new],
+        names=Names(),
+        now=now,
+        created_at=[created_at or now],
     )
-    if contact.status == Status.WON:
-        contact.won_at = now
-    contact.save()
-    _write_emails(contact, emails)
-    ContactPhone.objects.bulk_create(
-        ContactPhone(contact=contact, number=n, is_primary=i == 0) for i, n in enumerate(phones)
-    )
-    MessengerHandle.objects.bulk_create(
-        MessengerHandle(contact=contact, network=n, handle=h) for n, h in messengers
-    )
-    ContactOwner.objects.bulk_create(ContactOwner(contact=contact, user=u) for u in owners)
-    _refresh_search_text(contact)
-    label = _label(actor, actor_label)
-    timeline.record_entry(
-        kinds.created(
-            contact,
-            actor=actor,
-            actor_label=label,
-            source=contact.source,
-            email=contact.email,
-            occurred_at=contact.created_at,
-        )
-    )
-    if tags:
-        _add_tags(actor, contact, tags, origin=tag_origin, origin_label=label)
-    events.publish("contact.created", contact_id=contact.pk, actor_id=getattr(actor, "pk", None))
-    return contact
-
-
-def _owners_for_new_contact(
-    actor: User | SystemActor, owners: list[User] | None, *, source: str
-) -> list[User]:
-    if owners is None or not owners:
-        if actor.role == Role.SALES:
-            return [actor]
-        if is_system(actor) or source != Source.MANUAL:
-            default = WorkspaceSettings.load().default_owner
-            return [default] if default and default.is_active else []
-        return []
-    if actor.role == Role.SALES and actor.pk not in {u.pk for u in owners}:
-        # A sales user never creates a contact they could not see afterwards.
-        owners = [actor, *owners]
-    return owners
+    try:
+        with transaction.atomic():
+            run_rows(plan)
+    except IntegrityError:
+        # Another transaction took an address between our check and our insert.
+        raise Conflict(
+            _("One of these e-mail addresses was just taken by another contact."), field="email"
+        ) from None
+    return Contact.objects.select_related("company").get(pk=ref.id)
 
 
 def _company(name: str) -> Company | None:
@@ -636,12 +577,6 @@ def _refresh_search_text(contact: Contact) -> None:
     contact.search_text = text
 
 
-def _display(value: Any) -> Any:
-    if isinstance(value, (dt.date, dt.datetime)):
-        return value.isoformat()
-    return value
-
-
 @transaction.atomic
 def update_contact(
     actor: User | SystemActor,
@@ -690,7 +625,9 @@ def update_contact(
             if name == "created_ip" and old == new:
                 continue
             if old != new and not (old in (None, "") and new in (None, "")):
-                changes.append({"field": name, "old": _display(old), "new": _display(new)})
+                changes.append(
+                    {"field": name, "old": display_value(old), "new": display_value(new)}
+                )
                 setattr(contact, name, new)
 
     if "company" in cleaned:

@@ -14,12 +14,14 @@ class SegmentsConfig(AppConfig):
     def ready(self) -> None:
         from django.conf import settings
 
-        from kartoteka.core import events, schedule
+        from kartoteka.core import events, schedule, writeplan
         from kartoteka.segments import services, tasks
         from kartoteka.segments.builtin import register_builtin_fields
         from kartoteka.web import registry
 
         register_builtin_fields()
+        for derived in services.DERIVED:
+            writeplan.register_derived(derived)
         events.subscribe("property.defined", services.on_property_defined)
         events.subscribe("property.deleted", services.on_property_deleted)
         events.subscribe("demo.loaded", services.add_demo_segments)

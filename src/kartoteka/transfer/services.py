@@ -29,7 +29,6 @@ from kartoteka.accounts.models import User
 from kartoteka.accounts.queries import users_by_username
 from kartoteka.activity import services as timeline
 from kartoteka.contacts.bulk import (
-    WRITTEN_TABLES,
     BatchResult,
     BulkOptions,
     RowFailure,
@@ -39,6 +38,7 @@ from kartoteka.contacts.bulk import (
     prepare_new_contact,
     restore_fields,
     upsert_contacts,
+    written_tables,
 )
 from kartoteka.contacts.models import Contact, PropertyDefinition
 from kartoteka.contacts.services import clean_tag_names, property_definitions
@@ -632,7 +632,7 @@ class _GrowthStatistics:
     def refresh_if_outgrown(self) -> None:
         contacts = self.contacts_then + self.imp.created_count - self.created_before
         if self.enabled and contacts >= max(STATISTICS_AFTER_ROWS, 2 * self.contacts_then):
-            database.refresh_planner_statistics(WRITTEN_TABLES)
+            database.refresh_planner_statistics(written_tables())
             self.contacts_then, self.created_before = contacts, self.imp.created_count
 
 
