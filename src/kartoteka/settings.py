@@ -236,6 +236,8 @@ CACHES = {
         }
     ),
 }
+# django-ratelimit counts public doors' requests in the same shared cache (core.ratelimit).
+RATELIMIT_USE_CACHE = "throttle"
 
 LOGGING = {
     "version": 1,

@@ -4,8 +4,8 @@ from django.core.files.base import ContentFile
 
 from kartoteka.activity import services as activity
 from kartoteka.contacts import services as contacts
+from kartoteka.core import relations
 from kartoteka.core.scope import SYSTEM
-from kartoteka.duplicates import relations
 from kartoteka.duplicates.services import scan_now
 
 

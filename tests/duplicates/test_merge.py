@@ -3,8 +3,8 @@ import pytest
 from kartoteka.activity.models import Activity, Note
 from kartoteka.contacts import services as contacts
 from kartoteka.contacts.models import Contact
+from kartoteka.core import relations
 from kartoteka.core.errors import Conflict, Forbidden, InvalidInput, NotFound
-from kartoteka.duplicates import relations
 from kartoteka.duplicates.models import MergeRecord
 from kartoteka.duplicates.services import merge_contacts, undo_merge
 from tests.duplicates.helpers import fill_related_tables, related_counts, scanned

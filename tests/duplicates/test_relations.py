@@ -1,12 +1,13 @@
+import pytest
 from django.apps import apps
 from django.db import models
 
-from kartoteka.duplicates import relations
+from kartoteka.core import relations
 
 
 def test_every_foreign_key_to_contacts_has_a_merge_and_forget_policy():
     assert relations.undeclared() == [], (
-        "Declare a policy in kartoteka/duplicates/relations.py for these tables"
+        "Declare a policy for these tables in their owner's relations.py"
     )
 
 
@@ -42,7 +43,7 @@ def test_anonymised_tables_can_lose_their_contact_link():
 def test_every_text_column_is_swept_on_forget_or_says_why_not():
     assert relations.unswept_text_columns() == [], (
         "Add these columns to MENTIONS (and sweep them in the owner's forget_mentions) or to "
-        "NOT_SWEPT with the reason in kartoteka/duplicates/relations.py"
+        "not_swept with the reason in their owner's relations.py"
     )
 
 
@@ -60,3 +61,11 @@ def test_every_table_that_is_swept_has_an_owner_that_sweeps_it():
         "kartoteka.transfer.services",
     }
     assert all(callable(owner.forget_mentions) for owner in owners)
+
+
+def test_two_owners_declaring_one_column_differently_is_refused(monkeypatch):
+    monkeypatch.setattr(relations, "POLICIES", dict(relations.POLICIES))
+    with pytest.raises(ValueError, match="activity.Note.contact"):
+        relations.declare(
+            policies={"activity.Note.contact": relations.Policy(relations.KEEP, relations.KEEP)}
+        )

@@ -61,3 +61,17 @@ def test_language_switch_renders_the_page_in_polish(client, sales):
     client.post(reverse("set_language"), {"language": "pl", "next": "/contacts/"})
     page = client.get(reverse("web:contact-list")).content.decode()
     assert 'lang="pl"' in page
+
+
+def test_a_settings_page_an_app_registers_is_in_the_settings_menu(client, admin, monkeypatch):
+    from kartoteka.web import registry
+
+    monkeypatch.setattr(registry, "_settings_pages", dict(registry._settings_pages))
+    registry.register_settings_page(
+        registry.SettingsPage("websites", "Tracked websites", "web:settings-tags", order=50)
+    )
+    client.force_login(admin)
+    page = client.get(reverse("web:settings-tags")).content.decode()
+    menu = page[page.index('class="settings-nav"') :]
+    assert menu.index("New contacts") < menu.index("Tracked websites") < menu.index("My API tokens")
+    assert 'aria-current="page">Tags<' in menu

@@ -9,6 +9,9 @@ class ActivityConfig(AppConfig):
     label = "activity"
 
     def ready(self) -> None:
+        from kartoteka.activity.relations import declare_relations
+
+        declare_relations()
         from kartoteka.activity import kinds, services, timeline, views
         from kartoteka.core import events
         from kartoteka.web import registry

@@ -49,6 +49,7 @@ from kartoteka.activity.timeline import Entry, TimelineKind
 from kartoteka.core import events, writeplan
 from kartoteka.core.errors import ErrorCollector, Forbidden, InvalidInput, NotFound
 from kartoteka.core.normalise import clean_text
+from kartoteka.core.relations import MENTIONS, Mentions
 from kartoteka.core.scope import (
     SystemActor,
     can_see_contact,
@@ -58,7 +59,6 @@ from kartoteka.core.scope import (
     user_or_none,
     visible_contacts,
 )
-from kartoteka.duplicates.relations import MENTIONS, Mentions
 
 
 def record_entry(entry: Entry) -> Activity:
@@ -774,7 +774,7 @@ def erase_stored_files(*, contact_id: int, **_event: Any) -> None:
 # --------------------------------------------------------------------------------------------
 # Forget: a forgotten person taken out of the texts of this app that quote them without
 # pointing at them (a note on a colleague's card, a task's title, a timeline summary).
-# privacy.services.forget_contact calls this; duplicates.relations.MENTIONS lists the columns.
+# privacy.services.forget_contact calls this; activity.relations declares the columns.
 
 
 def forget_mentions(mentions: Mentions) -> int:

@@ -8,6 +8,9 @@ class ContactsConfig(AppConfig):
     label = "contacts"
 
     def ready(self) -> None:
+        from kartoteka.contacts.relations import declare_relations
+
+        declare_relations()
         from kartoteka.activity import timeline
         from kartoteka.contacts import kinds, services
 

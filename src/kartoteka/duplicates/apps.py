@@ -9,6 +9,9 @@ class DuplicatesConfig(AppConfig):
     label = "duplicates"
 
     def ready(self) -> None:
+        from kartoteka.duplicates.relations import declare_relations
+
+        declare_relations()
         from kartoteka.activity import timeline
         from kartoteka.duplicates import kinds
         from kartoteka.web import registry

@@ -1,6 +1,6 @@
 """Merging duplicate contacts, undoing a merge, and the matching rules admins configure.
 
-A merge walks every table that points at contacts (relations.py), so rows of tables added later
+A merge walks every table that points at contacts (core.relations), so rows of tables added later
 move too. It keeps what the undo needs: the merged contact's own rows as they were, the ids and
 fingerprints of the rows moved onto the survivor, and the survivor's values it replaced.
 """
@@ -23,7 +23,7 @@ from kartoteka.accounts.models import User
 from kartoteka.activity import services as timeline
 from kartoteka.contacts import services as contacts
 from kartoteka.contacts.models import Company, Contact
-from kartoteka.core import events
+from kartoteka.core import events, relations
 from kartoteka.core.bulkwrite import insert_values
 from kartoteka.core.errors import Conflict, ErrorCollector, Forbidden, InvalidInput, NotFound
 from kartoteka.core.scope import (
@@ -33,7 +33,7 @@ from kartoteka.core.scope import (
     user_or_none,
     visible_contacts,
 )
-from kartoteka.duplicates import kinds, queries, relations
+from kartoteka.duplicates import kinds, queries
 from kartoteka.duplicates.matching import EXACT, FIELDS, FUZZY, FUZZY_FIELDS, find_groups
 from kartoteka.duplicates.models import (
     ACTIVE_STATES,

@@ -28,6 +28,9 @@ class PrivacyConfig(AppConfig):
     label = "privacy"
 
     def ready(self) -> None:
+        from kartoteka.privacy.relations import declare_relations
+
+        declare_relations()
         from kartoteka.activity import timeline
         from kartoteka.privacy import kinds
         from kartoteka.web import registry

@@ -15,7 +15,7 @@ from django.utils import timezone
 
 from kartoteka.contacts.models import Contact
 from kartoteka.contacts.queries import get_contact
-from kartoteka.duplicates import relations
+from kartoteka.core import relations
 from kartoteka.privacy.models import ForgetRecord
 
 # Internal columns that say nothing about the person.

@@ -13,7 +13,7 @@ from kartoteka.accounts.models import User
 from kartoteka.activity import services as timeline
 from kartoteka.contacts import services as contacts
 from kartoteka.contacts.models import Contact
-from kartoteka.core import database, events
+from kartoteka.core import database, events, relations
 from kartoteka.core.errors import Forbidden, NotFound
 from kartoteka.core.scope import (
     SystemActor,
@@ -22,7 +22,6 @@ from kartoteka.core.scope import (
     system_label,
     user_or_none,
 )
-from kartoteka.duplicates import relations
 from kartoteka.privacy import kinds
 from kartoteka.privacy.mentions import Mentions
 from kartoteka.privacy.models import ForgetRecord
@@ -81,7 +80,7 @@ def forget_contact(
 ) -> ForgetRecord:
     """Erase the contact's personal data everywhere (GDPR art. 17); admins only.
 
-    Every table that points at the contact is handled by its policy in duplicates.relations;
+    Every table that points at the contact is handled by the policy its owner declares;
     rows kept for aggregates lose the link and their personal fields; files leave storage once
     the transaction commits. What was erased is counted in a ForgetRecord without the data.
     """

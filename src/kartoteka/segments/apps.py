@@ -12,6 +12,9 @@ class SegmentsConfig(AppConfig):
     verbose_name = _("Segments")
 
     def ready(self) -> None:
+        from kartoteka.segments.relations import declare_relations
+
+        declare_relations()
         from django.conf import settings
 
         from kartoteka.core import events, schedule, writeplan

@@ -9,6 +9,9 @@ class TransferConfig(AppConfig):
     label = "transfer"
 
     def ready(self) -> None:
+        from kartoteka.transfer.relations import declare_relations
+
+        declare_relations()
         from kartoteka.core.signals import worker_starting, worker_ticking
         from kartoteka.transfer.tasks import resume_interrupted_work
         from kartoteka.web import registry

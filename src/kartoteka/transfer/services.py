@@ -45,8 +45,8 @@ from kartoteka.contacts.services import clean_tag_names, property_definitions
 from kartoteka.core import database, processes
 from kartoteka.core.bulkwrite import db_value, insert_values
 from kartoteka.core.errors import Conflict, InvalidInput
+from kartoteka.core.relations import FILE_SWEEPS, MENTIONS, Mentions
 from kartoteka.core.scope import SYSTEM, SystemActor, is_admin, user_or_none
-from kartoteka.duplicates.relations import FILE_SWEEPS, MENTIONS, Mentions
 from kartoteka.transfer import formats, mapping, queries
 from kartoteka.transfer.models import (
     Export,
@@ -1237,7 +1237,7 @@ def run_export(export_id: int) -> Export:
 # --------------------------------------------------------------------------------------------
 # Forget: a forgotten person taken out of imports and exports that quote them without pointing
 # at them (an import's report, the journal of another contact, an export's query, the files).
-# privacy.services.forget_contact calls these; duplicates.relations lists the columns.
+# privacy.services.forget_contact calls these; transfer.relations declares the columns.
 
 
 def forget_mentions(mentions: Mentions) -> int:

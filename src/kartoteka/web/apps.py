@@ -25,6 +25,14 @@ class WebConfig(AppConfig):
             ),
         ):
             registry.register_nav(item)
+        for page in (
+            registry.SettingsPage("details", _("Custom details"), "web:settings-details", 10),
+            registry.SettingsPage("tags", _("Tags"), "web:settings-tags", 20),
+            registry.SettingsPage("users", _("Users and roles"), "web:settings-users", 30),
+            registry.SettingsPage("workspace", _("New contacts"), "web:settings-workspace", 40),
+            registry.SettingsPage("tokens", _("My API tokens"), "web:tokens", 900, False),
+        ):
+            registry.register_settings_page(page)
         registry.register_card_action(
             registry.CardAction(
                 key="delete",

@@ -1,8 +1,8 @@
 """Extension points of the web frame and the contact card.
 
-Domain apps register their navigation entries, card sections, card tabs, card actions and frame
-widgets here from their AppConfig.ready(), so the web app never imports their views and they
-never edit the web app's templates.
+Domain apps register their navigation entries, settings pages, card sections, card tabs, card
+actions and frame widgets here from their AppConfig.ready(), so the web app never imports their
+views and they never edit the web app's templates.
 """
 
 from collections.abc import Callable
@@ -104,6 +104,18 @@ class ShownAction:
 
 
 @dataclass(frozen=True)
+class SettingsPage:
+    """A page under Settings, listed in the settings menu. Its template extends
+    "web/settings/base.html" and passes `section` = key, so the menu marks it."""
+
+    key: str
+    label: Any  # a lazy translation
+    url_name: str
+    order: int = 100
+    admin_only: bool = True
+
+
+@dataclass(frozen=True)
 class FrameWidget:
     """A small template included in the top bar of every page (e.g. the notifications badge)."""
 
@@ -122,10 +134,15 @@ _sections: dict[str, CardSection] = {}
 _tabs: dict[str, CardTab] = {}
 _actions: dict[str, CardAction] = {}
 _widgets: dict[str, FrameWidget] = {}
+_settings_pages: dict[str, SettingsPage] = {}
 
 
 def register_nav(item: NavItem) -> None:
     _nav[item.key] = item
+
+
+def register_settings_page(page: SettingsPage) -> None:
+    _settings_pages[page.key] = page
 
 
 def register_card_section(section: CardSection) -> None:
@@ -151,6 +168,10 @@ def _for(user, items) -> list:
 
 def nav_items(user) -> list[NavItem]:
     return _for(user, _nav.values())
+
+
+def settings_pages(user) -> list[SettingsPage]:
+    return _for(user, _settings_pages.values())
 
 
 def card_sections() -> list[CardSection]:

@@ -33,6 +33,12 @@ def nav_links(context) -> list[dict]:
     return links
 
 
+@register.simple_tag(takes_context=True)
+def settings_pages(context) -> list[registry.SettingsPage]:
+    request = context.get("request")
+    return registry.settings_pages(getattr(request, "user", None))
+
+
 @register.simple_tag
 def frame_widgets() -> list[registry.FrameWidget]:
     return registry.frame_widgets()
