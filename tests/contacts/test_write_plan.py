@@ -5,11 +5,12 @@ import datetime as dt
 
 import pytest
 from django.db import connection, transaction
+from django.utils import timezone
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from kartoteka.activity.models import Activity
-from kartoteka.contacts import services
+from kartoteka.contacts import plan, services
 from kartoteka.contacts.bulk import BulkOptions, clean_row, upsert_contacts
 from kartoteka.contacts.models import (
     Contact,
@@ -23,6 +24,7 @@ from kartoteka.contacts.models import (
 )
 from kartoteka.core import events
 from kartoteka.core.scope import SYSTEM, system_label
+from kartoteka.core.writeplan import Plan
 from kartoteka.segments.models import ActivityRecency
 from tests.factories import UserFactory
 
@@ -200,3 +202,72 @@ def test_row_by_row_and_bulk_write_the_same_tables_timeline_and_events(rows, mon
     in_bulk = _after(_in_bulk, rows, monkeypatch)
     assert by_rows == in_bulk
     assert len(by_rows["contacts"]) == len(rows)
+
+
+@st.composite
+def contact_changes(draw):
+    """Changes to existing contacts as the card, the API or an import row give them."""
+    change = {}
+    if draw(st.booleans()):
+        change["first_name"] = draw(NAMES)
+    if draw(st.booleans()):
+        # Names of addresses of the contact's own (see _changing).
+        change["emails"] = draw(
+            st.lists(st.sampled_from(["x", "Y"]), min_size=1, max_size=2, unique=True)
+        )
+    if draw(st.booleans()):
+        change["phones"] = draw(st.lists(st.sampled_from(PHONES), max_size=2, unique=True))
+    if draw(st.booleans()):
+        change["company"] = draw(st.sampled_from(["", *COMPANIES]))
+    if draw(st.booleans()):
+        change["tags"] = draw(st.lists(st.sampled_from(TAGS), max_size=2, unique=True))
+    if draw(st.booleans()):
+        change["status"] = draw(st.sampled_from(["lead", "won", "lost"]))
+    if draw(st.booleans()):
+        change["messengers"] = [{"network": "whatsapp", "handle": draw(NAMES) or "h"}]
+    if draw(st.booleans()):
+        change["owners"] = draw(st.sampled_from([[], ["ola"]]))
+    return change
+
+
+def _changing(run, changes, merge):
+    def write(rows):
+        _row_by_row(rows)
+        contacts = list(Contact.objects.select_related("company").order_by("pk"))
+        current = plan.read_current(contacts, tags=True, messengers=True, owners=True)
+        names = plan.Names()
+        author = plan.Author(SYSTEM, system_label(SYSTEM))
+        whole = Plan()
+        for index, (contact, change) in enumerate(zip(contacts, changes, strict=False)):
+            if "emails" in change:
+                change = {**change, "emails": [f"{n}{index}@example.net" for n in change["emails"]]}
+            cleaned = services.validate_contact_data(change, partial=True)
+            whole.extend(
+                plan.plan_contact_changes(
+                    author,
+                    current[contact.pk],
+                    cleaned,
+                    names=names,
+                    now=timezone.now(),
+                    merge=merge,
+                ).plan
+            )
+        run(whole)
+
+    return write
+
+
+@pytest.mark.django_db
+@settings(
+    max_examples=30,
+    deadline=None,
+    suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
+)
+@given(rows=contact_inputs(), changes=st.lists(contact_changes(), max_size=6), merge=st.booleans())
+def test_a_change_plan_run_row_by_row_and_in_bulk_writes_the_same(
+    rows, changes, merge, monkeypatch
+):
+    UserFactory(username="ola", role="admin")
+    by_rows = _after(_changing(plan.run_rows, changes, merge), rows, monkeypatch)
+    in_bulk = _after(_changing(plan.run_bulk, changes, merge), rows, monkeypatch)
+    assert by_rows == in_bulk

@@ -21,7 +21,6 @@ from django.utils.translation import gettext as _
 from kartoteka.accounts.models import User
 from kartoteka.activity import services as timeline
 from kartoteka.activity.models import Activity
-from kartoteka.activity.timeline import Entry
 from kartoteka.contacts import kinds
 from kartoteka.contacts.models import (
     Company,
@@ -38,18 +37,16 @@ from kartoteka.contacts.models import (
 )
 from kartoteka.contacts.plan import (
     IN_CHUNK,
-    SCALAR_FIELDS,
     TEXT_FIELDS,
     Author,
     Names,
     NewContact,
-    contact_tags,
     display_value,
-    in_chunks,
+    plan_contact_changes,
     plan_new_contacts,
     prepare,
+    read_current,
     run_bulk,
-    search_text,
 )
 from kartoteka.contacts.services import (
     MAX_TAG_LENGTH,
@@ -74,8 +71,6 @@ _PLAIN_TEXT = re.compile(rf"(?:{_WORD}(?: {_WORD})*)?\Z")
 _PLAIN_FIELDS = {**TEXT_FIELDS, "company": MAX_TEXT}
 _ISO_DATE = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}\Z")
 _STATUSES = frozenset(Status.values)
-# Fields whose change means the contact's search text must be rebuilt.
-_SEARCHED = {"first_name", "last_name", "company", "emails", "phones"}
 # Every table upsert_contacts writes to.
 _WRITTEN = (Contact, ContactEmail, ContactPhone, ContactOwner, ContactTag, Company, Tag, Activity)
 
@@ -495,20 +490,9 @@ def _upsert_distinct(
                 result.failures.append(RowFailure(number, "email", message))
         existing_rows = [row for row in existing_rows if row[2] in owned]
     names = Names(options.known)
-    tags = names.resolve(
-        Tag,
-        [*options.tags, *(t for _n, c, _i in existing_rows for t in c.get("tags", []))],
-        dry_run=dry_run,
-    )
-    companies = names.resolve(
-        Company, [c["company"] for _n, c, _i in existing_rows if c.get("company")], dry_run=dry_run
-    )
     now = timezone.now()
-    activities: list[Entry] = []
     _create(new_rows, options, names, now, result, dry_run=dry_run)
-    _update(existing_rows, options, tags, companies, now, activities, result, dry_run=dry_run)
-    if not dry_run:
-        run_bulk(writeplan.Plan(entries=activities))
+    _update(existing_rows, options, names, now, result, dry_run=dry_run)
     return result
 
 
@@ -535,237 +519,41 @@ def _actor_id(options: BulkOptions) -> int | None:
     return getattr(user_or_none(options.actor), "pk", None)
 
 
-def _tag_link(contact_id: int, tag: Tag, options: BulkOptions, now) -> ContactTag:
-    return ContactTag(
-        contact_id=contact_id,
-        tag=tag,
-        added_at=now,
-        added_by=user_or_none(options.actor),
-        origin=options.tag_origin,
-        origin_label=options.label,
-    )
-
-
-def _update(rows, options, tags, companies, now, activities, result, *, dry_run: bool) -> None:
+def _update(rows, options, names, now, result, *, dry_run: bool) -> None:
     if not rows:
         return
     ids = [contact_id for _n, _c, contact_id in rows]
-    contacts = {c.pk: c for c in in_chunks(Contact, "pk", ids)}
-    company_of = {
-        c.pk: c
-        for c in in_chunks(Company, "pk", [c.company_id for c in contacts.values() if c.company_id])
-    }
-    phones_of: dict[int, list[str]] = {}
-    for phone in sorted(
-        in_chunks(ContactPhone, "contact_id", ids), key=lambda p: (not p.is_primary, p.pk)
-    ):
-        phones_of.setdefault(phone.contact_id, []).append(phone.number)
-    emails_of: dict[int, list[str]] = {}
-    if any(c.get("emails") for _n, c, _i in rows):
-        for row in sorted(
-            in_chunks(ContactEmail, "contact_id", ids), key=lambda e: (not e.is_primary, e.pk)
-        ):
-            emails_of.setdefault(row.contact_id, []).append(row.email)
-    tag_ids_of: dict[int, set[int]] = {}
-    if tags:
-        for link in in_chunks(ContactTag, "contact_id", ids):
-            tag_ids_of.setdefault(link.contact_id, set()).add(link.tag_id)
-
-    actor_id = _actor_id(options)
-    changed: list[Contact] = []
-    changed_fields: set[str] = set()
-    new_phones: dict[int, list[str]] = {}
-    new_emails: list[ContactEmail] = []
-    tag_rows: list[ContactTag] = []
+    contacts: list[Contact] = []
+    for start in range(0, len(ids), IN_CHUNK):
+        chunk = ids[start : start + IN_CHUNK]
+        contacts += Contact.objects.select_related("company").filter(pk__in=chunk)
+    tags = bool(options.tags) or any(cleaned.get("tags") for _n, cleaned, _i in rows)
+    current = read_current(contacts, tags=tags)
+    author = Author(options.actor, options.label, options.tag_origin, options.source)
+    plan = writeplan.Plan()
     for number, cleaned, contact_id in rows:
-        contact = contacts[contact_id]
-        company = company_of.get(contact.company_id)
+        state = current[contact_id]
         if cleaned.get(NATIONAL):
-            cleaned = _keeping_countries(contact, cleaned, phones_of.get(contact_id, []))
-        changes, before, after = _diff(
-            contact, company, cleaned, phones_of.get(contact_id, []), emails_of.get(contact_id)
+            cleaned = _keeping_countries(
+                state.contact, cleaned, [phone.number for phone in state.phones]
+            )
+        change = plan_contact_changes(
+            author,
+            state,
+            cleaned,
+            names=names,
+            now=now,
+            merge=True,
+            extra_tags=options.tags,
+            dry_run=dry_run,
         )
-        added_tags = [
-            tags[name.casefold()]
-            for name in contact_tags(cleaned, options.tags)
-            if tags[name.casefold()].pk is None
-            or tags[name.casefold()].pk not in tag_ids_of.get(contact_id, set())
-        ]
-        if added_tags:
-            after["tags"] = [t.name for t in added_tags]
-        if not changes and not added_tags:
+        if not change.changed:
             result.unchanged.append(number)
             continue
-        result.updated.append((number, contact_id, before, after))
-        if dry_run:
-            continue
-        status_change = None
-        for change in changes:
-            name = change["field"]
-            if name == "company":
-                company = companies.get(change["new"].casefold()) if change["new"] else None
-                contact.company = company
-            elif name == "phones":
-                new_phones[contact_id] = change["new"]
-                contact.phone = change["new"][0] if change["new"] else ""
-            elif name == "emails":
-                have = {fold_email(e) for e in change["old"]}
-                new_emails += [
-                    ContactEmail(
-                        contact_id=contact_id,
-                        email=e,
-                        email_folded=fold_email(e),
-                        is_primary=False,
-                        created_at=now,
-                    )
-                    for e in change["new"]
-                    if fold_email(e) not in have
-                ]
-            elif name.startswith("properties."):
-                key = name.split(".", 1)[1]
-                merged = dict(contact.properties or {})
-                if change["new"] is None:
-                    merged.pop(key, None)
-                else:
-                    merged[key] = change["new"]
-                contact.properties = merged
-                changed_fields.add("properties")
-                continue
-            elif name == "status":
-                status_change = (change["old"], change["new"])
-                contact.status = change["new"]
-                contact.won_at = now if contact.status == Status.WON else None
-                changed_fields |= {"status", "won_at"}
-                continue
-            else:
-                setattr(contact, name, cleaned[name])
-            changed_fields.add(
-                {"company": "company", "phones": "phone", "emails": "search_text"}.get(name, name)
-            )
-        field_changes = [c for c in changes if c["field"] != "status"]
-        if changes:
-            contact.version += 1
-            contact.updated_at = now
-            if _SEARCHED & {c["field"] for c in changes}:
-                emails = emails_of.get(contact_id) or [contact.email]
-                if "emails" in after:
-                    emails = after["emails"]
-                contact.search_text = search_text(
-                    contact.first_name,
-                    contact.last_name,
-                    company.name if company else "",
-                    emails,
-                    new_phones.get(contact_id, phones_of.get(contact_id, [])),
-                )
-                changed_fields.add("search_text")
-            changed.append(contact)
-            after["version"] = contact.version
-        if field_changes:
-            activities.append(
-                kinds.updated(
-                    contact_id,
-                    actor=actor_id,
-                    actor_label=options.label,
-                    changes=field_changes,
-                    occurred_at=now,
-                )
-            )
-        if status_change:
-            activities.append(
-                kinds.status_changed(
-                    contact_id,
-                    actor=actor_id,
-                    actor_label=options.label,
-                    old=status_change[0],
-                    new=status_change[1],
-                    occurred_at=now,
-                )
-            )
-        for tag in added_tags:
-            tag_rows.append(_tag_link(contact_id, tag, options, now))
-            activities.append(
-                kinds.tag_added(
-                    contact_id,
-                    actor=actor_id,
-                    actor_label=options.label,
-                    tag=tag.name,
-                    origin=options.tag_origin,
-                    occurred_at=now,
-                )
-            )
-            events.publish("contact.tag_added", contact_id=contact_id, tag=tag.name)
-        if changes:
-            events.publish(
-                "contact.updated",
-                contact_id=contact_id,
-                actor_id=_actor_id(options),
-                fields=[c["field"] for c in changes],
-            )
-        if status_change:
-            events.publish(
-                "contact.status_changed",
-                contact_id=contact_id,
-                old=status_change[0],
-                new=status_change[1],
-            )
-    if dry_run:
-        return
-    if changed:
-        Contact.objects.bulk_update(
-            changed, sorted(changed_fields | {"version", "updated_at"}), batch_size=500
-        )
-    if new_phones:
-        ContactPhone.objects.filter(contact_id__in=list(new_phones)).delete()
-        ContactPhone.objects.bulk_create(
-            [
-                ContactPhone(contact_id=cid, number=n, is_primary=i == 0, created_at=now)
-                for cid, numbers in new_phones.items()
-                for i, n in enumerate(numbers)
-            ],
-            batch_size=1000,
-        )
-    ContactEmail.objects.bulk_create(new_emails, batch_size=1000)
-    ContactTag.objects.bulk_create(tag_rows, batch_size=1000, ignore_conflicts=True)
-
-
-def _diff(
-    contact: Contact,
-    company: Company | None,
-    cleaned: dict[str, Any],
-    phones: list[str],
-    emails: list[str] | None,
-) -> tuple[list[dict], dict, dict]:
-    """The timeline `changes` list, and the journal's before / after values by field."""
-    changes: list[dict] = []
-    for name in SCALAR_FIELDS:
-        if name not in cleaned:
-            continue
-        old, new = getattr(contact, name), cleaned[name]
-        if old != new and not (old in (None, "") and new in (None, "")):
-            changes.append({"field": name, "old": display_value(old), "new": display_value(new)})
-    if "company" in cleaned:
-        old_name = company.name if company else ""
-        if old_name != cleaned["company"]:
-            changes.append({"field": "company", "old": old_name, "new": cleaned["company"]})
-    wanted_phones = phones
-    if cleaned.get("phones"):
-        wanted_phones = cleaned["phones"]
-    elif cleaned.get("phone"):
-        wanted_phones = [cleaned["phone"], *(n for n in phones if n != cleaned["phone"])]
-    if wanted_phones != phones:
-        changes.append({"field": "phones", "old": phones, "new": wanted_phones})
-    if cleaned.get("emails") and emails is not None:
-        have = {fold_email(e) for e in emails}
-        added = [e for e in cleaned["emails"] if fold_email(e) not in have]
-        if added:
-            changes.append({"field": "emails", "old": emails, "new": [*emails, *added]})
-    for key, value in cleaned.get("properties", {}).items():
-        old = (contact.properties or {}).get(key)
-        if old != value and value is not None:
-            changes.append({"field": f"properties.{key}", "old": old, "new": value})
-    before = {c["field"]: c["old"] for c in changes}
-    after = {c["field"]: c["new"] for c in changes}
-    return changes, before, after
+        result.updated.append((number, contact_id, change.before, change.after))
+        plan.extend(change.plan)
+    if not dry_run:
+        run_bulk(plan)
 
 
 def _keeping_countries(contact: Contact, cleaned: dict[str, Any], phones: list[str]) -> dict:

@@ -346,3 +346,430 @@ def run_rows(plan: Plan) -> None:
 def run_bulk(plan: Plan) -> None:
     """Run a contacts plan in bulk (imports, the demo, merges)."""
     writeplan.run_bulk(plan, timeline=TIMELINE)
+
+
+# --------------------------------------------------------------------------------------------
+# Changing an existing contact
+
+
+class Current(NamedTuple):
+    """An existing contact as a change reads it (the contact row with its company; the lists
+    that the input names, else None)."""
+
+    contact: Contact
+    emails: list[ContactEmail]  # the primary first
+    phones: list[ContactPhone]  # the primary first
+    tags: list[ContactTag] | None = None  # with their tag
+    messengers: list[MessengerHandle] | None = None
+    owners: list[ContactOwner] | None = None  # with their user
+
+
+@dataclass
+class ContactChanges:
+    """The plan of one contact's change, and what it changes for an import's journal:
+    field → old and new value (tags added under "tags" in `after`)."""
+
+    plan: Plan = field(default_factory=Plan)
+    before: dict[str, Any] = field(default_factory=dict)
+    after: dict[str, Any] = field(default_factory=dict)
+    # The contact's e-mail addresses after the change, where it changes them.
+    emails: list[str] | None = None
+
+    @property
+    def changed(self) -> bool:
+        return bool(self.after)
+
+
+# Columns of a contact set from the input key of the same name or from these.
+_COLUMNS_OF = {
+    "company": ["company_id"],
+    "emails": ["email"],
+    "email": ["email"],
+    "phones": ["phone"],
+    "phone": ["phone"],
+    "properties": ["properties"],
+    "status": ["status", "won_at"],
+}
+_LISTS = {"emails", "email", "phones", "phone", "messengers", "owners", "tags"}
+_SEARCHED = {"first_name", "last_name", "company", "emails", "phones"}
+
+
+def plan_contact_changes(
+    author: Author,
+    current: Current,
+    cleaned: dict[str, Any],
+    *,
+    names: Names,
+    now: dt.datetime,
+    merge: bool = False,
+    extra_tags: list[str] = (),  # type: ignore[assignment]
+    dry_run: bool = False,
+) -> ContactChanges:
+    """The plan that applies cleaned input to an existing contact: only the keys present
+    change. By default (the card, the API) `emails`, `phones`, `messengers`, `owners` and
+    `tags` replace the whole list, `email` / `phone` alone make that one the primary, and a
+    None custom detail removes it. With `merge` (an import) the lists only grow: new e-mails
+    and tags (with `extra_tags`) are added, `email` is the key the contact was found by, and
+    None details are left alone.
+
+    An "updated" entry lists the field changes, a "status_changed" entry the status, with
+    "owners_changed", "tag_added" and "tag_removed" entries for those lists, and the events
+    contact.updated, contact.status_changed, contact.owners_changed and contact.tag_added /
+    tag_removed. With `dry_run`, tags and companies named for the first time are not created
+    (the plan is for counting, not for running)."""
+    contact = current.contact
+    result = ContactChanges()
+    plan = result.plan
+    actor_id = author.actor_id
+    changes: list[dict] = []
+    values: dict[str, Any] = {}
+    for name in SCALAR_FIELDS:
+        if name in cleaned and name != "status":
+            old, new = getattr(contact, name), cleaned[name]
+            if old != new and not (old in (None, "") and new in (None, "")):
+                changes.append(
+                    {"field": name, "old": display_value(old), "new": display_value(new)}
+                )
+                values[name] = new
+    company_name = contact.company.name if contact.company_id else ""
+    if "company" in cleaned and company_name != cleaned["company"]:
+        changes.append({"field": "company", "old": company_name, "new": cleaned["company"]})
+        company_name = cleaned["company"]
+        company = (
+            names.resolve(Company, [company_name], dry_run=dry_run)[company_name.casefold()]
+            if company_name
+            else None
+        )
+        values["company_id"] = company.pk if company else None
+    emails = [row.email for row in current.emails]
+    wanted = _wanted_emails(emails, cleaned, merge=merge)
+    if wanted != emails:
+        changes.append({"field": "emails", "old": emails, "new": wanted})
+        values["email"] = wanted[0]
+        result.emails = wanted
+        _plan_emails(plan, contact, current.emails, wanted, now)
+    phones = [row.number for row in current.phones]
+    wanted_phones = _wanted_phones(phones, cleaned, merge=merge)
+    if wanted_phones != phones:
+        changes.append({"field": "phones", "old": phones, "new": wanted_phones})
+        values["phone"] = wanted_phones[0] if wanted_phones else ""
+        plan.remove(ContactPhone, "pk", [row.pk for row in current.phones])
+        plan.add(
+            ContactPhone,
+            _PHONE_FIELDS,
+            [(contact.pk, n, i == 0, now) for i, n in enumerate(wanted_phones)],
+        )
+    if "messengers" in cleaned and current.messengers is not None:
+        old_handles = [(m.network, m.handle) for m in current.messengers]
+        if old_handles != cleaned["messengers"]:
+            changes.append(
+                {
+                    "field": "messengers",
+                    "old": [f"{n}:{h}" for n, h in old_handles],
+                    "new": [f"{n}:{h}" for n, h in cleaned["messengers"]],
+                }
+            )
+            plan.remove(MessengerHandle, "pk", [m.pk for m in current.messengers])
+            plan.add(
+                MessengerHandle,
+                _MESSENGER_FIELDS,
+                [(contact.pk, n, h) for n, h in cleaned["messengers"]],
+            )
+    if "properties" in cleaned:
+        merged = dict(contact.properties or {})
+        for key, value in cleaned["properties"].items():
+            if value is None and merge:
+                continue
+            old = merged.get(key)
+            if value is None:
+                merged.pop(key, None)
+            else:
+                merged[key] = value
+            if old != value:
+                changes.append({"field": f"properties.{key}", "old": old, "new": value})
+        values["properties"] = merged
+    status_change = None
+    if "status" in cleaned and cleaned["status"] != contact.status:
+        status_change = (contact.status, cleaned["status"])
+        values["status"] = cleaned["status"]
+        values["won_at"] = now if cleaned["status"] == Status.WON else None
+    if changes or status_change:
+        fields = _changed_columns(cleaned)
+        version = contact.version + 1
+        row = {
+            **{name: getattr(contact, Contact._meta.get_field(name).attname) for name in fields},
+            **values,
+            "version": version,
+            "updated_at": now,
+        }
+        if _SEARCHED & {c["field"] for c in changes}:
+            row["search_text"] = search_text(
+                row.get("first_name", contact.first_name),
+                row.get("last_name", contact.last_name),
+                company_name,
+                result.emails or emails,
+                wanted_phones,
+            )
+        names_written = [name for name in row if name in fields or name in values] + [
+            "version",
+            "updated_at",
+            *(["search_text"] if "search_text" in row else []),
+        ]
+        names_written = list(dict.fromkeys(names_written))
+        plan.change(Contact, names_written, [(contact.pk, *(row[n] for n in names_written))])
+        result.after["version"] = version
+    result.before.update({c["field"]: c["old"] for c in changes})
+    result.after.update({c["field"]: c["new"] for c in changes})
+    if status_change:
+        result.before["status"], result.after["status"] = status_change
+    if changes:
+        plan.entries.append(
+            kinds.updated(
+                contact.pk,
+                actor=actor_id,
+                actor_label=author.label,
+                changes=changes,
+                occurred_at=now,
+            )
+        )
+    if status_change:
+        plan.entries.append(
+            kinds.status_changed(
+                contact.pk,
+                actor=actor_id,
+                actor_label=author.label,
+                old=status_change[0],
+                new=status_change[1],
+                occurred_at=now,
+            )
+        )
+    if changes or status_change:
+        plan.announce(
+            "contact.updated",
+            contact_id=contact.pk,
+            actor_id=actor_id,
+            fields=[c["field"] for c in changes] + (["status"] if status_change else []),
+        )
+    if status_change:
+        plan.announce(
+            "contact.status_changed",
+            contact_id=contact.pk,
+            old=status_change[0],
+            new=status_change[1],
+        )
+    if "owners" in cleaned and current.owners is not None:
+        plan.extend(plan_owners(author, contact.pk, current.owners, cleaned["owners"], now=now))
+    if ("tags" in cleaned or extra_tags) and current.tags is not None:
+        added = _plan_tags(
+            plan,
+            author,
+            contact.pk,
+            current.tags,
+            contact_tags(cleaned, extra_tags),
+            names=names,
+            now=now,
+            replace=not merge and "tags" in cleaned,
+            dry_run=dry_run,
+        )
+        if added:
+            result.after["tags"] = added
+    return result
+
+
+def _changed_columns(cleaned: dict[str, Any]) -> list[str]:
+    """The contact columns an input with these keys may set (the same for every row of an
+    import, so a batch updates its contacts with one statement)."""
+    columns: list[str] = []
+    for key in cleaned:
+        if key in _COLUMNS_OF:
+            columns += _COLUMNS_OF[key]
+        elif key in SCALAR_FIELDS:
+            columns.append(key)
+    return [c for c in dict.fromkeys(columns) if c not in _LISTS or c in ("email", "phone")]
+
+
+def _wanted_emails(current: list[str], cleaned: dict[str, Any], *, merge: bool) -> list[str]:
+    if merge:
+        have = {fold_email(e) for e in current}
+        added = [e for e in cleaned.get("emails", ()) if fold_email(e) not in have]
+        return [*current, *added] if added else current
+    if "emails" in cleaned:
+        return cleaned["emails"]
+    if "email" in cleaned:
+        primary = cleaned["email"]
+        return [primary, *(e for e in current if fold_email(e) != fold_email(primary))]
+    return current
+
+
+def _wanted_phones(current: list[str], cleaned: dict[str, Any], *, merge: bool) -> list[str]:
+    if merge:
+        if cleaned.get("phones"):
+            return cleaned["phones"]
+        if cleaned.get("phone"):
+            return [cleaned["phone"], *(n for n in current if n != cleaned["phone"])]
+        return current
+    if "phones" in cleaned:
+        return cleaned["phones"]
+    if "phone" in cleaned:
+        primary = cleaned["phone"]
+        return ([primary] if primary else []) + [n for n in current if n != primary and primary]
+    return current
+
+
+def _plan_emails(
+    plan: Plan, contact: Contact, rows: list[ContactEmail], wanted: list[str], now: dt.datetime
+) -> None:
+    """Keep the addresses still wanted (a new primary, a new spelling), remove the others and
+    add the new ones. The old primary loses its mark before the new one gets it (one primary
+    per contact is a unique index, checked row by row)."""
+    position = {fold_email(e): index for index, e in enumerate(wanted)}
+    spelled = {fold_email(e): e for e in wanted}
+    plan.remove(ContactEmail, "pk", [r.pk for r in rows if r.email_folded not in position])
+    kept = [r for r in rows if r.email_folded in position]
+    demoted = [r for r in kept if r.is_primary and position[r.email_folded] != 0]
+    plan.change(ContactEmail, ["is_primary"], [(r.pk, False) for r in demoted])
+    plan.change(
+        ContactEmail,
+        ["email", "is_primary"],
+        [
+            (r.pk, spelled[r.email_folded], position[r.email_folded] == 0)
+            for r in kept
+            if r.email != spelled[r.email_folded]
+            or (position[r.email_folded] == 0) != (r.is_primary and r not in demoted)
+        ],
+    )
+    have = {r.email_folded for r in rows}
+    plan.add(
+        ContactEmail,
+        _EMAIL_FIELDS,
+        [
+            (contact.pk, address, fold_email(address), index == 0, now)
+            for index, address in enumerate(wanted)
+            if fold_email(address) not in have
+        ],
+    )
+
+
+def plan_owners(
+    author: Author,
+    contact_id: int,
+    current: list[ContactOwner],
+    users: list[User],
+    *,
+    now: dt.datetime,
+) -> Plan:
+    """The plan that makes `users` the contact's owners: an "owners_changed" entry and the
+    contact.owners_changed event, or nothing where they already are."""
+    plan = Plan()
+    old = sorted(link.user.username for link in current)
+    new = sorted(u.username for u in users)
+    if old == new:
+        return plan
+    wanted = {u.pk for u in users}
+    have = {link.user_id for link in current}
+    plan.remove(ContactOwner, "pk", [link.pk for link in current if link.user_id not in wanted])
+    plan.add(
+        ContactOwner, _OWNER_FIELDS, [(contact_id, u.pk, now) for u in users if u.pk not in have]
+    )
+    plan.entries.append(
+        kinds.owners_changed(
+            contact_id, actor=author.actor_id, actor_label=author.label, old=old, new=new
+        )
+    )
+    plan.announce("contact.owners_changed", contact_id=contact_id, old=old, new=new)
+    return plan
+
+
+def _plan_tags(
+    plan: Plan,
+    author: Author,
+    contact_id: int,
+    current: list[ContactTag],
+    tag_names: list[str],
+    *,
+    names: Names,
+    now: dt.datetime,
+    replace: bool,
+    dry_run: bool,
+) -> list[str]:
+    """Add the tags the contact lacks (and with `replace` remove those not named); return
+    the names added."""
+    wanted = {name.casefold() for name in tag_names}
+    if replace:
+        gone = [link for link in current if link.tag.name_folded not in wanted]
+        plan.remove(ContactTag, "pk", [link.pk for link in gone])
+        for link in gone:
+            plan.entries.append(
+                kinds.tag_removed(
+                    contact_id, actor=author.actor_id, actor_label=author.label, tag=link.tag.name
+                )
+            )
+            plan.announce("contact.tag_removed", contact_id=contact_id, tag=link.tag.name)
+    tags = names.resolve(Tag, tag_names, dry_run=dry_run) if tag_names else {}
+    have = {link.tag_id for link in current}
+    added = [
+        tags[n.casefold()]
+        for n in tag_names
+        if tags[n.casefold()].pk not in have or tags[n.casefold()].pk is None
+    ]
+    plan.add(
+        ContactTag,
+        _TAG_FIELDS,
+        [
+            (contact_id, tag.pk, now, author.actor_id, author.tag_origin, author.label)
+            for tag in added
+        ],
+    )
+    for tag in added:
+        plan.entries.append(
+            kinds.tag_added(
+                contact_id,
+                actor=author.actor_id,
+                actor_label=author.label,
+                tag=tag.name,
+                origin=author.tag_origin,
+                occurred_at=now,
+            )
+        )
+        plan.announce("contact.tag_added", contact_id=contact_id, tag=tag.name)
+    return [tag.name for tag in added]
+
+
+def read_current(
+    contacts: list[Contact], *, tags: bool = False, messengers: bool = False, owners: bool = False
+) -> dict[int, Current]:
+    """The current state of `contacts` (rows with their company) that a change needs, read
+    with one query per table."""
+    ids = [c.pk for c in contacts]
+    emails: dict[int, list[ContactEmail]] = {pk: [] for pk in ids}
+    for row in sorted(
+        in_chunks(ContactEmail, "contact_id", ids), key=lambda r: (not r.is_primary, r.pk)
+    ):
+        emails[row.contact_id].append(row)
+    phones: dict[int, list[ContactPhone]] = {pk: [] for pk in ids}
+    for row in sorted(
+        in_chunks(ContactPhone, "contact_id", ids), key=lambda r: (not r.is_primary, r.pk)
+    ):
+        phones[row.contact_id].append(row)
+    tag_links = _grouped(ContactTag.objects.select_related("tag"), ids) if tags else None
+    handles = _grouped(MessengerHandle.objects.order_by("pk"), ids) if messengers else None
+    owner_links = _grouped(ContactOwner.objects.select_related("user"), ids) if owners else None
+    return {
+        c.pk: Current(
+            c,
+            emails[c.pk],
+            phones[c.pk],
+            tag_links[c.pk] if tag_links is not None else None,
+            handles[c.pk] if handles is not None else None,
+            owner_links[c.pk] if owner_links is not None else None,
+        )
+        for c in contacts
+    }
+
+
+def _grouped(queryset, ids: list[int]) -> dict[int, list]:
+    grouped: dict[int, list] = {pk: [] for pk in ids}
+    for start in range(0, len(ids), IN_CHUNK):
+        for row in queryset.filter(contact_id__in=ids[start : start + IN_CHUNK]):
+            grouped[row.contact_id].append(row)
+    return grouped

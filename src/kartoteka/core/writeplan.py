@@ -223,6 +223,7 @@ def run_bulk(plan: Plan, *, timeline: TimelineWriter) -> None:
     """Run the plan with one statement per table (multi-row INSERT on SQLite, COPY on
     PostgreSQL), with the derived data of the written tables suspended and rebuilt. The caller
     holds the transaction."""
+    plan = _merged(plan)
     written = {rows.model._meta.db_table for rows in plan.rows}
     if plan.entries:
         written.add(timeline.model._meta.db_table)
@@ -243,6 +244,42 @@ def run_bulk(plan: Plan, *, timeline: TimelineWriter) -> None:
                 entries, insert=lambda fields, rows: insert_values(timeline.model, fields, rows)
             )
     _announce(plan)
+
+
+def _merged(plan: Plan) -> Plan:
+    """The plan with the parts of each kind that write one table alike put together (plans
+    of many rows extended into one), so each is one statement; in the order each first came."""
+    removals: dict[tuple, Removals] = {}
+    for removal in plan.removals:
+        key = (removal.model, removal.field)
+        if key in removals:
+            removals[key].values += removal.values
+        else:
+            removals[key] = Removals(removal.model, removal.field, list(removal.values))
+    changes: dict[tuple, Changes] = {}
+    for change in plan.changes:
+        key = (change.model, tuple(change.fields))
+        if key in changes:
+            changes[key].values += change.values
+        else:
+            changes[key] = Changes(change.model, change.fields, list(change.values))
+    rows: dict[tuple, Rows] = {}
+    for part in plan.rows:
+        key = (part.model, tuple(part.fields), part.linked, part.refs is None)
+        if key in rows:
+            rows[key].values += part.values
+            if part.refs is not None:
+                rows[key].refs += part.refs
+        else:
+            refs = list(part.refs) if part.refs is not None else None
+            rows[key] = Rows(part.model, part.fields, list(part.values), refs, part.linked)
+    return Plan(
+        list(removals.values()),
+        list(changes.values()),
+        list(rows.values()),
+        plan.entries,
+        plan.events,
+    )
 
 
 # SQLite's oldest builds bind at most 999 parameters a statement.
