@@ -9,6 +9,7 @@ from django.utils import timezone
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from kartoteka.accounts.models import User
 from kartoteka.activity.models import Activity
 from kartoteka.contacts import plan, services
 from kartoteka.contacts.bulk import BulkOptions, clean_row, upsert_contacts
@@ -26,7 +27,6 @@ from kartoteka.core import events
 from kartoteka.core.scope import SYSTEM, system_label
 from kartoteka.core.writeplan import Plan
 from kartoteka.segments.models import ActivityRecency
-from tests.factories import UserFactory
 
 PHONES = ["+48600100200", "+48601200300", "+34612345678", "+34699888777"]
 NAMES = st.text(alphabet="abcÁłńó -", max_size=12)
@@ -189,15 +189,21 @@ def _after(write, rows, monkeypatch):
     return tables
 
 
+def _owner() -> None:
+    """The user some inputs name as owner (without a password: hashing one per example is
+    most of an example's time)."""
+    User.objects.get_or_create(username="ola", defaults={"role": "admin"})
+
+
 @pytest.mark.django_db
 @settings(
-    max_examples=30,
+    max_examples=15,
     deadline=None,
     suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
 )
 @given(rows=contact_inputs())
 def test_row_by_row_and_bulk_write_the_same_tables_timeline_and_events(rows, monkeypatch):
-    UserFactory(username="ola", role="admin")
+    _owner()
     by_rows = _after(_row_by_row, rows, monkeypatch)
     in_bulk = _after(_in_bulk, rows, monkeypatch)
     assert by_rows == in_bulk
@@ -259,7 +265,7 @@ def _changing(run, changes, merge):
 
 @pytest.mark.django_db
 @settings(
-    max_examples=30,
+    max_examples=15,
     deadline=None,
     suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
 )
@@ -267,7 +273,7 @@ def _changing(run, changes, merge):
 def test_a_change_plan_run_row_by_row_and_in_bulk_writes_the_same(
     rows, changes, merge, monkeypatch
 ):
-    UserFactory(username="ola", role="admin")
+    _owner()
     by_rows = _after(_changing(plan.run_rows, changes, merge), rows, monkeypatch)
     in_bulk = _after(_changing(plan.run_bulk, changes, merge), rows, monkeypatch)
     assert by_rows == in_bulk

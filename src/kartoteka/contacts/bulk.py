@@ -19,9 +19,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from kartoteka.accounts.models import User
-from kartoteka.activity import services as timeline
 from kartoteka.activity.models import Activity
-from kartoteka.contacts import kinds
 from kartoteka.contacts.models import (
     Company,
     Contact,
@@ -43,6 +41,7 @@ from kartoteka.contacts.plan import (
     NewContact,
     display_value,
     plan_contact_changes,
+    plan_deleted_contacts,
     plan_new_contacts,
     prepare,
     read_current,
@@ -53,7 +52,7 @@ from kartoteka.contacts.services import (
     clean_tag_names,
     validate_contact_data,
 )
-from kartoteka.core import events, writeplan
+from kartoteka.core import writeplan
 from kartoteka.core.errors import ErrorCollector, InvalidInput
 from kartoteka.core.normalise import (
     MAX_TEXT,
@@ -62,7 +61,7 @@ from kartoteka.core.normalise import (
     normalise_country,
     normalise_email,
 )
-from kartoteka.core.scope import SystemActor, is_admin, user_or_none
+from kartoteka.core.scope import SystemActor, is_admin
 
 # Text without control or invisible characters and without leading, trailing, doubled or
 # unusual spaces: clean_text returns it as it is when it is also NFC.
@@ -515,10 +514,6 @@ def _create(rows, options, names, now, result, *, dry_run: bool) -> None:
     result.created += [(number, ref.id) for (number, _c), ref in zip(rows, refs, strict=True)]
 
 
-def _actor_id(options: BulkOptions) -> int | None:
-    return getattr(user_or_none(options.actor), "pk", None)
-
-
 def _update(rows, options, names, now, result, *, dry_run: bool) -> None:
     if not rows:
         return
@@ -605,26 +600,15 @@ def delete_created(
     deleted: list[int] = []
     for start in range(0, len(contact_ids), IN_CHUNK):
         chunk = contact_ids[start : start + IN_CHUNK]
-        untouched = [
+        deleted += [
             pk
             for pk, version in Contact.objects.filter(pk__in=chunk).values_list("pk", "version")
             if version == versions.get(pk, 1)
         ]
-        Contact.objects.filter(pk__in=untouched).delete()
-        deleted += untouched
+    author = Author(options.actor, options.label, options.tag_origin, options.source)
+    run_bulk(plan_deleted_contacts(author, deleted, now=timezone.now()))
     gone = set(deleted)
     existing = set(_pks(Contact.objects.filter(pk__in=[i for i in contact_ids if i not in gone])))
-    now = timezone.now()
-    timeline.record_many(
-        [
-            kinds.deleted(
-                contact_id, actor=options.actor, actor_label=options.label, occurred_at=now
-            )
-            for contact_id in deleted
-        ]
-    )
-    for contact_id in deleted:
-        events.publish("contact.deleted", contact_id=contact_id, actor_id=_actor_id(options))
     return deleted, sorted(existing)
 
 

@@ -348,6 +348,22 @@ def run_bulk(plan: Plan) -> None:
     writeplan.run_bulk(plan, timeline=TIMELINE)
 
 
+def plan_deleted_contacts(author: Author, ids: list[int], *, now: dt.datetime) -> Plan:
+    """The plan that deletes contacts (their e-mails, phones, tags and everything else that
+    cascades with them): a "deleted" entry each, kept without the contact, and the event
+    contact.deleted."""
+    plan = Plan()
+    plan.remove(Contact, "pk", list(ids))
+    for contact_id in ids:
+        plan.entries.append(
+            kinds.deleted(
+                contact_id, actor=author.actor_id, actor_label=author.label, occurred_at=now
+            )
+        )
+        plan.announce("contact.deleted", contact_id=contact_id, actor_id=author.actor_id)
+    return plan
+
+
 # --------------------------------------------------------------------------------------------
 # Changing an existing contact
 
@@ -380,17 +396,7 @@ class ContactChanges:
         return bool(self.after)
 
 
-# Columns of a contact set from the input key of the same name or from these.
-_COLUMNS_OF = {
-    "company": ["company_id"],
-    "emails": ["email"],
-    "email": ["email"],
-    "phones": ["phone"],
-    "phone": ["phone"],
-    "properties": ["properties"],
-    "status": ["status", "won_at"],
-}
-_LISTS = {"emails", "email", "phones", "phone", "messengers", "owners", "tags"}
+_COLUMN_ORDER = {f.attname: i for i, f in enumerate(Contact._meta.concrete_fields)}
 _SEARCHED = {"first_name", "last_name", "company", "emails", "phones"}
 
 
@@ -494,29 +500,20 @@ def plan_contact_changes(
         values["status"] = cleaned["status"]
         values["won_at"] = now if cleaned["status"] == Status.WON else None
     if changes or status_change:
-        fields = _changed_columns(cleaned)
         version = contact.version + 1
-        row = {
-            **{name: getattr(contact, Contact._meta.get_field(name).attname) for name in fields},
-            **values,
-            "version": version,
-            "updated_at": now,
-        }
+        row = {**values, "version": version, "updated_at": now}
         if _SEARCHED & {c["field"] for c in changes}:
             row["search_text"] = search_text(
-                row.get("first_name", contact.first_name),
-                row.get("last_name", contact.last_name),
+                values.get("first_name", contact.first_name),
+                values.get("last_name", contact.last_name),
                 company_name,
                 result.emails or emails,
                 wanted_phones,
             )
-        names_written = [name for name in row if name in fields or name in values] + [
-            "version",
-            "updated_at",
-            *(["search_text"] if "search_text" in row else []),
-        ]
-        names_written = list(dict.fromkeys(names_written))
-        plan.change(Contact, names_written, [(contact.pk, *(row[n] for n in names_written))])
+        # In the table's order, so the changes of many contacts that set the same columns
+        # are one statement in bulk.
+        columns = sorted(row, key=_COLUMN_ORDER.__getitem__)
+        plan.change(Contact, columns, [(contact.pk, *(row[name] for name in columns))])
         result.after["version"] = version
     result.before.update({c["field"]: c["old"] for c in changes})
     result.after.update({c["field"]: c["new"] for c in changes})
@@ -574,18 +571,6 @@ def plan_contact_changes(
         if added:
             result.after["tags"] = added
     return result
-
-
-def _changed_columns(cleaned: dict[str, Any]) -> list[str]:
-    """The contact columns an input with these keys may set (the same for every row of an
-    import, so a batch updates its contacts with one statement)."""
-    columns: list[str] = []
-    for key in cleaned:
-        if key in _COLUMNS_OF:
-            columns += _COLUMNS_OF[key]
-        elif key in SCALAR_FIELDS:
-            columns.append(key)
-    return [c for c in dict.fromkeys(columns) if c not in _LISTS or c in ("email", "phone")]
 
 
 def _wanted_emails(current: list[str], cleaned: dict[str, Any], *, merge: bool) -> list[str]:

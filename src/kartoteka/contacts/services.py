@@ -37,6 +37,7 @@ from kartoteka.contacts.plan import (
     Author,
     Names,
     plan_contact_changes,
+    plan_deleted_contacts,
     plan_new_contacts,
     plan_owners,
     prepare,
@@ -643,12 +644,8 @@ def upsert_contact_by_email(
 @transaction.atomic
 def delete_contact(actor: User | SystemActor, contact: Contact, *, actor_label: str = "") -> None:
     _require_edit(actor, contact)
-    contact_id = contact.pk
-    contact.delete()
-    timeline.record_entry(
-        kinds.deleted(contact_id, actor=actor, actor_label=_label(actor, actor_label))
-    )
-    events.publish("contact.deleted", contact_id=contact_id, actor_id=getattr(actor, "pk", None))
+    author = Author(actor, _label(actor, actor_label))
+    run_rows(plan_deleted_contacts(author, [contact.pk], now=timezone.now()))
 
 
 @transaction.atomic

@@ -303,12 +303,18 @@ def _change(change: Changes) -> None:
 def _resolved(rows: Rows) -> Sequence[tuple]:
     if not rows.linked:
         return rows.values
-    linked = rows.linked
+    if len(rows.linked) == 1:
+        # The usual case (rows pointing at one parent): one slice per row.
+        index = rows.linked[0]
+        return [
+            (*row[:index], row[index].id, *row[index + 1 :]) if row[index].__class__ is Ref else row
+            for row in rows.values
+        ]
     result = []
     for row in rows.values:
         row = list(row)
-        for index in linked:
-            if isinstance(row[index], Ref):
+        for index in rows.linked:
+            if row[index].__class__ is Ref:
                 row[index] = row[index].id
         result.append(tuple(row))
     return result
@@ -326,8 +332,9 @@ def _is_ref(value: Any) -> bool:
 def _announce(plan: Plan) -> None:
     by_name: dict[str, list[dict[str, Any]]] = {}
     for name, payload in plan.events:
-        by_name.setdefault(name, []).append(
-            {key: value.id if isinstance(value, Ref) else value for key, value in payload.items()}
-        )
+        for key, value in payload.items():
+            if value.__class__ is Ref:
+                payload[key] = value.id
+        by_name.setdefault(name, []).append(payload)
     for name, payloads in by_name.items():
         events.publish_many(name, payloads)
