@@ -4,7 +4,7 @@ import writes for each new contact, with no Python work between the statements.
 It imports bench/import.py's generated N-row CSV once (default 1,000,000) into a database, then
 writes the same rows again into a fresh, empty database with the same schema: batch by batch
 (2,000 contacts, four batches to a transaction), with the import's connection settings
-(transfer.services.IMPORT_SQLITE_PRAGMAS), a thread checkpointing the write-ahead log, the
+(core.bulkload.SQLITE_PRAGMAS), a thread checkpointing the write-ahead log, the
 same multi-row INSERT statements and the same INSERT … SELECT for the FTS5 search index. Each
 batch's rows are read from the first database before its clock starts, so only the writing is
 timed: SQLite's b-trees, indexes, foreign key checks and commits.
@@ -260,7 +260,7 @@ def main() -> None:
         _in_child(_migrate, empty)
         os.environ["KARTOTEKA_DATA_DIR"] = str(work)
         _django_settings_only()
-        from kartoteka.transfer.services import IMPORT_SQLITE_PRAGMAS
+        from kartoteka.core.bulkload import SQLITE_PRAGMAS
 
         for _ in range(args.runs):
             for model in args.models:
@@ -268,7 +268,7 @@ def main() -> None:
                 target.parent.mkdir()
                 shutil.copyfile(empty, target)
                 load_before = os.getloadavg()[0]
-                result = write_again(source, target, IMPORT_SQLITE_PRAGMAS, model)
+                result = write_again(source, target, SQLITE_PRAGMAS, model)
                 result["load_average_at_start"] = round(load_before, 1)
                 result["load_average_at_end"] = round(os.getloadavg()[0], 1)
                 runs[model].append(result)

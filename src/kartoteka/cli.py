@@ -5,9 +5,7 @@ import importlib
 import os
 import sys
 
-
-class CommandError(Exception):
-    """A user mistake on the command line: printed as one line, exit code 2."""
+from kartoteka.core.errors import CommandError
 
 
 def _setup_django() -> None:

@@ -97,8 +97,8 @@ DATABASES = {"default": dj_database_url.parse(config.env_str("DATABASE_URL", _de
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     # WAL lets the web process read while a worker writes; IMMEDIATE avoids lock upgrades.
     # Memory-mapped reads: every request opens a new connection with an empty page cache, so
-    # without them each page a query touches is a read() call (a filter that visits 80,000
-    # contacts of a million: 434-506 ms; mapped, 289-319 ms).
+    # without them each page a query touches is a read() call, which dominates a filter that
+    # visits many contacts (docs/benchmarks.md, filters and segments).
     DATABASES["default"]["OPTIONS"] = {
         "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;"
         " PRAGMA foreign_keys=ON; PRAGMA busy_timeout=10000; PRAGMA mmap_size=4294967296;",
@@ -130,7 +130,7 @@ KARTOTEKA_PROXY_COUNT = config.env_int("KARTOTEKA_PROXY_COUNT", 0, minimum=0)
 AXES_FAILURE_LIMIT = KARTOTEKA_SIGN_IN_FAILURE_LIMIT
 AXES_COOLOFF_TIME = timedelta(minutes=KARTOTEKA_SIGN_IN_LOCK_MINUTES)
 AXES_LOCKOUT_PARAMETERS = ["username", "ip_address"]
-AXES_LOCKOUT_CALLABLE = "kartoteka.web.views.sign_in_locked"
+AXES_LOCKOUT_CALLABLE = "kartoteka.accounts.views.sign_in_locked"
 AXES_CLIENT_IP_CALLABLE = "kartoteka.core.addresses.client_address"
 # A success must not wipe the address's count: signing in to one's own account between
 # guesses at another's would otherwise reset the guesser's address.

@@ -1,4 +1,8 @@
-"""URL map: the API under /api/, then every app's own urls.py (pages and fragments)."""
+"""URL map: the API under /api/, then every app's own urls.py (pages and fragments).
+
+Apps whose urls.py declare the same `app_name` share that namespace: the frame's own pages
+and the contacts and accounts pages it first held are all named "web:…", the names that
+templates and other apps link to."""
 
 import importlib
 
@@ -13,20 +17,16 @@ urlpatterns = [
     path("i18n/", include("django.conf.urls.i18n")),
 ]
 
+_pages: dict[str, list] = {}  # namespace → its patterns, in the order of INSTALLED_APPS
 for _app in settings.INSTALLED_APPS:
-    if not _app.startswith("kartoteka.") or _app == "kartoteka.web":
+    if not _app.startswith("kartoteka."):
         continue
     try:
-        importlib.import_module(f"{_app}.urls")
+        _urls = importlib.import_module(f"{_app}.urls")
     except ModuleNotFoundError as exc:
         if exc.name != f"{_app}.urls":
             raise
         continue
-    urlpatterns.append(path("", include(f"{_app}.urls")))
+    _pages.setdefault(_urls.app_name, []).extend(_urls.urlpatterns)
 
-try:  # the web app's catch-all pages come last
-    importlib.import_module("kartoteka.web.urls")
-    urlpatterns.append(path("", include("kartoteka.web.urls")))
-except ModuleNotFoundError as exc:
-    if exc.name != "kartoteka.web.urls":
-        raise
+urlpatterns += [path("", include((patterns, name))) for name, patterns in _pages.items()]

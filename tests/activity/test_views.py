@@ -134,6 +134,40 @@ def test_task_with_a_bad_due_date_shows_the_error(browser, contact):
     assert "Give a date and time" in response.content.decode()
 
 
+@pytest.mark.parametrize("posted", [{}, {"task": "first"}])
+def test_linking_without_a_task_asks_to_choose_one(browser, sales, contact, posted):
+    services.create_task(sales, data={"title": "Mine"})  # the link form lists it
+    response = browser.post(f"/contacts/{contact.pk}/tasks/link/", posted)
+    assert "Choose a task." in response.content.decode()
+    assert "HX-Trigger" not in response
+
+
+def test_linking_a_task_out_of_sight_says_there_is_no_such_task(
+    browser, admin, sales, contact, others_contact
+):
+    services.create_task(sales, data={"title": "Mine"})
+    hidden = services.create_task(admin, data={"title": "Theirs", "assignees": ["alba"]})
+    response = browser.post(f"/contacts/{contact.pk}/tasks/link/", {"task": hidden.pk})
+    assert "No such task." in response.content.decode()
+    assert not hidden.contacts.filter(pk=contact.pk).exists()
+
+
+def test_uploading_past_the_limit_from_the_card_says_so_once(browser, contact, settings):
+    settings.KARTOTEKA_MAX_UPLOAD_BYTES = 10
+    upload = SimpleUploadedFile("notes.txt", b"more than ten bytes of text")
+    response = browser.post(f"/contacts/{contact.pk}/files/upload/", {"file": upload})
+    page = response.content.decode()
+    assert page.count("larger than the limit") == 1
+    assert "Choose a file." not in page
+    assert not queries.files_of(contact.owners.first(), contact.pk).exists()
+
+
+def test_uploading_without_a_file_asks_to_choose_one(browser, contact):
+    response = browser.post(f"/contacts/{contact.pk}/files/upload/", {})
+    assert "Choose a file." in response.content.decode()
+    assert not queries.files_of(contact.owners.first(), contact.pk).exists()
+
+
 def test_completing_a_task_from_the_card(browser, sales, contact):
     task = services.create_task(sales, data={"title": "Call", "contacts": [contact.pk]})
     browser.post(f"/contacts/{contact.pk}/tasks/{task.pk}/status/", {"status": "done"})

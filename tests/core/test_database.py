@@ -4,7 +4,7 @@ PostgreSQL while an import makes the tables outgrow them."""
 import pytest
 from django.db import connection
 
-from kartoteka.core import database, schedule, tasks
+from kartoteka.core import bulkload, database, schedule, tasks
 from kartoteka.transfer import services as transfer_services
 from tests.factories import make_contact
 from tests.transfer.helpers import run, write
@@ -71,10 +71,10 @@ def test_an_import_refreshes_the_statistics_when_it_wrote_many_contacts(
 ):
     rows = "".join(f"p{n}@example.com,P{n}\n" for n in range(3))
     path = write(tmp_path, "people.csv", "Email,First name\n" + rows)
-    monkeypatch.setattr(transfer_services, "STATISTICS_AFTER_ROWS", 4)
+    monkeypatch.setattr(bulkload, "STATISTICS_AFTER_ROWS", 4)
     run(admin, path)
     assert "contacts_contact" not in _analysed_tables()  # 3 rows: not worth it
-    monkeypatch.setattr(transfer_services, "STATISTICS_AFTER_ROWS", 3)
+    monkeypatch.setattr(bulkload, "STATISTICS_AFTER_ROWS", 3)
     run(
         admin,
         write(tmp_path, "more.csv", "Email\n" + "".join(f"q{n}@example.com\n" for n in range(3))),
@@ -104,7 +104,7 @@ def test_after_a_large_import_the_foreign_key_check_looks_up_the_primary_key(
     (source, id) index of the contacts: an import into a new database slowed with every row.
     The import refreshes the statistics as it goes, and the check finds the contact by id."""
     monkeypatch.setattr(transfer_services, "BATCH_SIZE", 100)
-    monkeypatch.setattr(transfer_services, "STATISTICS_AFTER_ROWS", 100)
+    monkeypatch.setattr(bulkload, "STATISTICS_AFTER_ROWS", 100)
     rows = "".join(f"p{n}@example.com\n" for n in range(600))
     run(admin, write(tmp_path, "people.csv", "Email\n" + rows))
     with connection.cursor() as cursor:
@@ -119,9 +119,9 @@ def test_an_import_refreshes_the_statistics_each_time_the_contacts_double_on_pos
     make_contact(admin, email="already@example.com")
     refreshed = []  # the contacts there were at each refresh during the import
     monkeypatch.setattr(transfer_services, "BATCH_SIZE", 2)
-    monkeypatch.setattr(transfer_services, "STATISTICS_AFTER_ROWS", 3)
+    monkeypatch.setattr(bulkload, "STATISTICS_AFTER_ROWS", 3)
     monkeypatch.setattr(
-        transfer_services.database,
+        bulkload.database,
         "refresh_planner_statistics",
         lambda tables=(): refreshed.append((len(tables) > 0, _count_contacts())),
     )

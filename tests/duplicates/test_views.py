@@ -113,6 +113,67 @@ def test_admin_adds_a_rule_and_bad_input_is_explained(client, admin):
     assert MatchingRule.objects.filter(name="Same city and name").exists()
 
 
+def test_a_bad_condition_is_explained_next_to_its_slot(client, admin):
+    client.force_login(admin)
+    response = client.post(
+        "/duplicates/rules/",
+        {"action": "add", "name": "Fuzzy phone", "field_1": "phone", "match_1": "fuzzy"},
+    )
+    assert response.status_code == 422
+    page = response.content.decode()
+    slot = page.index('name="match_1"')
+    assert page.index("can be compared fuzzily", slot) < page.index('name="field_2"')
+    assert 'value="Fuzzy phone"' in page
+    assert '<option value="phone" selected>' in page
+    assert not MatchingRule.objects.filter(name="Fuzzy phone").exists()
+
+
+def test_a_bad_similarity_is_explained_and_kept_in_its_input(client, admin):
+    client.force_login(admin)
+    response = client.post(
+        "/duplicates/rules/",
+        {"action": "add", "name": "R", "field_0": "city", "min_similarity": "20"},
+    )
+    assert response.status_code == 422
+    page = response.content.decode()
+    assert "Similarity must be between 50 and 100." in page
+    assert 'name="min_similarity" value="20"' in page
+
+
+def test_toggling_a_rule_deleted_meanwhile_says_so(client, admin):
+    client.force_login(admin)
+    response = client.post("/duplicates/rules/", {"action": "toggle", "rule": "999999"})
+    assert response.status_code == 422
+    assert "No such rule." in response.content.decode()
+
+
+def test_undo_refused_to_a_sales_user_says_why(client, admin, sales, twins):
+    one, two = twins
+    client.force_login(admin)
+    client.post("/duplicates/compare/", {"ids": f"{one.pk},{two.pk}", "survivor": str(one.pk)})
+    merge = MergeRecord.objects.get()
+    client.force_login(sales)
+    response = client.post(f"/merges/{merge.pk}/undo/", follow=True)
+    assert "Only admins may undo a merge." in response.content.decode()
+    assert not Contact.objects.filter(pk=two.pk).exists()
+
+
+def test_merging_onto_a_survivor_not_compared_is_refused_and_changes_nothing(client, sales, twins):
+    one, two = twins
+    client.force_login(sales)
+    response = client.post(
+        "/duplicates/compare/", {"ids": f"{one.pk},{two.pk}", "survivor": "nobody"}
+    )
+    assert response.status_code == 422
+    assert Contact.objects.filter(pk__in=[one.pk, two.pk]).count() == 2
+
+
+def test_a_scan_asked_for_by_a_sales_user_says_only_admins_may(client, sales):
+    client.force_login(sales)
+    response = client.post("/duplicates/scan/", follow=True)
+    assert "Only admins may start a scan for duplicates." in response.content.decode()
+
+
 def test_rules_page_is_for_admins_only(client, sales):
     client.force_login(sales)
     assert client.get("/duplicates/rules/").status_code == 404

@@ -48,6 +48,16 @@ def test_forget_asks_for_the_email_then_shows_the_proof(client, admin, person):
     assert f"#{person.pk}" in page and "rgpd@example.com" not in page
 
 
+@pytest.mark.parametrize("typed", ["", "someone@example.com"])
+def test_a_wrong_confirmation_is_explained_next_to_the_input(client, admin, person, typed):
+    client.force_login(admin)
+    response = client.post(f"/contacts/{person.pk}/forget/", {"confirm_email": typed})
+    assert response.status_code == 422
+    page = response.content.decode()
+    field = page.index('id="confirm_email"')
+    assert page.index("exactly to confirm", field) < page.index("</form>", field)
+
+
 def test_sales_owner_cannot_forget_from_the_page(client, sales, person):
     client.force_login(sales)
     response = client.post(f"/contacts/{person.pk}/forget/", {"confirm_email": "rgpd@example.com"})

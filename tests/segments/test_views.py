@@ -84,6 +84,31 @@ def test_cannot_delete_someone_elses_shared_filter(client, sales, other_sales):
     assert SavedFilter.objects.filter(pk=saved.pk).exists()
 
 
+def test_saving_a_filter_that_is_not_json_says_so(client, sales):
+    client.force_login(sales)
+    response = client.post(
+        reverse("segments:save-filter"), {"name": "Broken", "f": "{not json"}, follow=True
+    )
+    assert "The filter is not valid JSON." in response.content.decode()
+    assert not SavedFilter.objects.exists()
+
+
+def test_deleting_someone_elses_shared_filter_says_only_its_owner_may(client, sales, other_sales):
+    saved = services.create_saved_filter(other_sales, name="Theirs", document={}, shared=True)
+    client.force_login(sales)
+    response = client.post(reverse("segments:delete-filter", args=[saved.pk]), follow=True)
+    assert "Only its owner" in response.content.decode()
+
+
+def test_deleting_a_segment_already_gone_says_so_on_the_list(client, sales):
+    segment = services.create_segment(sales, name="Gone", document={})
+    client.force_login(sales)
+    client.post(reverse("segments:delete", args=[segment.pk]))
+    response = client.post(reverse("segments:delete", args=[segment.pk]), follow=True)
+    assert response.redirect_chain[-1][0] == reverse("segments:list")
+    assert "No such segment." in response.content.decode()
+
+
 def test_private_saved_filters_of_others_are_not_in_the_menu(client, sales, other_sales):
     services.create_saved_filter(other_sales, name="Secret", document={})
     services.create_saved_filter(other_sales, name="Team", document={}, shared=True)

@@ -4,6 +4,7 @@ from pathlib import Path
 
 import pytest
 
+from kartoteka.core import bulkload
 from kartoteka.transfer import services
 from kartoteka.transfer.models import Import
 
@@ -39,7 +40,7 @@ def run_until_killed(
     (on SQLite), and "kill" it as batch `killed_at_batch` is written: the transactions committed
     before it stay, the rest is not written."""
     monkeypatch.setattr(services, "BATCH_SIZE", batch_size)
-    monkeypatch.setattr(services, "BATCHES_PER_COMMIT", per_commit)
+    monkeypatch.setattr(bulkload, "SQLITE_BATCHES_PER_COMMIT", per_commit)
     real_commit = services._commit_batch
     calls = []
 

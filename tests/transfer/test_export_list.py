@@ -82,7 +82,7 @@ def _exported(response) -> list[str]:
 
 def _listed(params: dict, *, clients: bool = False) -> list[str]:
     from kartoteka.accounts.models import User
-    from kartoteka.web.listing import list_contacts
+    from kartoteka.contacts.listing import list_contacts
 
     admin = User.objects.get(username="alba")
     contacts, _filters, _errors = list_contacts(admin, params, clients=clients)

@@ -3,6 +3,7 @@ import pytest
 from kartoteka.activity.models import Activity
 from kartoteka.contacts.models import Contact, ContactEmail
 from kartoteka.contacts.services import define_property
+from kartoteka.core import bulkload
 from kartoteka.transfer import services
 from kartoteka.transfer.models import ImportStatus
 from tests.factories import make_contact
@@ -214,18 +215,18 @@ def test_the_import_writes_with_its_own_sqlite_settings_and_gives_the_connection
             cursor.execute(f"PRAGMA {name}")
             return cursor.fetchone()[0]
 
-    before = {name: setting(name) for name in services.IMPORT_SQLITE_PRAGMAS}
+    before = {name: setting(name) for name in bulkload.SQLITE_PRAGMAS}
     during = []
     real_commit = services._commit_batch
 
     def commit(*args, **kwargs):
-        during.append({name: setting(name) for name in services.IMPORT_SQLITE_PRAGMAS})
+        during.append({name: setting(name) for name in bulkload.SQLITE_PRAGMAS})
         return real_commit(*args, **kwargs)
 
     monkeypatch.setattr(services, "_commit_batch", commit)
     run(admin, write(tmp_path, "people.csv", CSV))
-    assert during == [services.IMPORT_SQLITE_PRAGMAS]
-    assert {name: setting(name) for name in services.IMPORT_SQLITE_PRAGMAS} == before
+    assert during == [bulkload.SQLITE_PRAGMAS]
+    assert {name: setting(name) for name in bulkload.SQLITE_PRAGMAS} == before
 
 
 def test_a_thread_copies_the_write_ahead_log_while_the_import_writes_and_stops_with_it(
@@ -236,16 +237,42 @@ def test_a_thread_copies_the_write_ahead_log_while_the_import_writes_and_stops_w
     if connection.vendor != "sqlite":
         pytest.skip("SQLite's write-ahead log")
     started = []
-    real_start = services._Checkpointer.start
+    real_start = bulkload.Checkpointer.start
 
     def start():
         started.append(real_start())
         return started[-1]
 
-    monkeypatch.setattr(services._Checkpointer, "start", staticmethod(start))
+    monkeypatch.setattr(bulkload.Checkpointer, "start", staticmethod(start))
     monkeypatch.setattr(services, "BATCH_SIZE", 1)
     imp = run(admin, write(tmp_path, "people.csv", CSV))
     assert imp.created_count == 2
     [checkpointer] = started  # one for the whole import, not one per batch
     assert checkpointer.runs >= 1  # at least the last one, when the import ends
-    assert not checkpointer._thread.is_alive()
+    assert not checkpointer.running
+
+
+@pytest.mark.django_db(transaction=True)
+def test_an_import_validated_by_helper_processes_writes_each_row_once(admin, tmp_path, monkeypatch):
+    monkeypatch.setattr(bulkload, "HELPERS_FROM_ROWS", 1)
+    monkeypatch.setattr(bulkload.os, "cpu_count", lambda: 2)
+    monkeypatch.setattr(services, "BATCH_SIZE", 2)
+    prepared = []
+    real_prepared = bulkload.prepared_in_helpers
+
+    def in_helpers(*args, **kwargs):
+        for item, result in real_prepared(*args, **kwargs):
+            prepared.append(item)
+            yield item, result
+
+    monkeypatch.setattr(bulkload, "prepared_in_helpers", in_helpers)
+    rows = "".join(f"p{n}@example.com,P{n},,,,t{n % 3}\n" for n in range(9))
+    imp = run(admin, write(tmp_path, "people.csv", CSV + rows + "broken,X,,,,\n"))
+    assert len(prepared) == 6  # 12 rows, 2 a batch, every batch validated by a helper
+    assert (imp.status, imp.created_count, imp.failed_count) == (ImportStatus.DONE, 11, 1)
+    assert Contact.objects.get(email="p7@example.com").first_name == "P7"
+    assert sorted(Contact.objects.values_list("email", flat=True))[:3] == [
+        "ana@example.com",
+        "jan@example.com",
+        "p0@example.com",
+    ]

@@ -52,6 +52,26 @@ def test_upload_without_a_file_says_what_is_missing(browser):
     assert "Choose a CSV" in response.content.decode()
 
 
+def test_upload_past_the_limit_says_so_once(browser, settings):
+    settings.KARTOTEKA_MAX_UPLOAD_BYTES = 10
+    response = _upload(browser)
+    assert response.status_code == 422
+    page = response.content.decode()
+    assert page.count("larger than the upload limit") == 1
+    assert "Choose a CSV" not in page
+    assert not Import.objects.exists()
+
+
+def test_changing_the_settings_of_a_started_import_says_it_has_started(browser):
+    _upload(browser)
+    imp = Import.objects.get()
+    _configure(browser, imp, "start")
+    response = _configure(browser, imp, "save", tags="late")
+    assert response.status_code == 302
+    page = browser.get(response["Location"]).content.decode()
+    assert "settings can no longer change" in page
+
+
 def test_dry_run_then_start_shows_the_result_with_counts_and_report(browser):
     _upload(browser)
     imp = Import.objects.get()
@@ -154,6 +174,19 @@ def test_export_of_a_segment(browser, admin):
     )
     text = b"".join(response.streaming_content).decode("utf-8-sig")
     assert text.splitlines() == ["E-mail", "vip@example.com"]
+
+
+def test_export_of_a_segment_out_of_sight_says_there_is_no_such_segment(browser):
+    response = browser.post("/export/", {"segment": "999999", "format": "csv"})
+    assert response.status_code == 422
+    assert "No such segment." in response.content.decode()
+
+
+def test_export_in_an_unknown_format_names_the_formats(browser, admin):
+    make_contact(admin)
+    response = browser.post("/export/", {"format": "pdf", "columns": ["email"]})
+    assert response.status_code == 422
+    assert "Format must be one of" in response.content.decode()
 
 
 def test_ticked_rows_open_the_dialog_and_export_only_those(sales, other_sales):

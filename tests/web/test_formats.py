@@ -6,8 +6,8 @@ import pytest
 from django.template import Context, Template
 from django.utils import translation
 
+from kartoteka.contacts.form_fields import property_display
 from kartoteka.contacts.models import PropertyDefinition, PropertyType
-from kartoteka.web.forms import property_display
 
 MOMENT = dt.datetime(2026, 11, 7, 15, 30)
 

@@ -8,7 +8,7 @@ from django.core.management import call_command
 
 from kartoteka.accounts.models import Role, User
 from kartoteka.accounts.services import create_token, create_user, unlock_sign_in
-from kartoteka.cli import CommandError
+from kartoteka.core.errors import CommandError
 from kartoteka.core.scope import SYSTEM
 
 

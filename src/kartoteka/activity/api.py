@@ -9,6 +9,7 @@ from kartoteka.accounts.queries import users_by_username
 from kartoteka.activity import queries, services
 from kartoteka.activity.downloads import send_file
 from kartoteka.activity.models import Comment, ContactFile, Note, Notification, Task
+from kartoteka.activity.queries import get_contact
 from kartoteka.activity.schemas import (
     BodyIn,
     CommentOut,
@@ -21,7 +22,6 @@ from kartoteka.activity.schemas import (
     TaskPatch,
 )
 from kartoteka.activity.uploads import use_limited_uploads
-from kartoteka.contacts.queries import get_contact
 from kartoteka.core.errors import InvalidInput
 from kartoteka.core.inputs import check_input
 from kartoteka.core.openapi import file_response

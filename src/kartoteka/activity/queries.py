@@ -106,6 +106,15 @@ def get_file(actor, contact_id: int, file_id: int) -> ContactFile:
     return found
 
 
+def get_contact(actor, contact_id: int):
+    """The contact whose notes, comments, files or tasks are read or written, if the actor may
+    see it; NotFound otherwise (never "forbidden")."""
+    contact = _one_visible(actor, contact_id).first()
+    if contact is None:
+        raise NotFound(_("No such contact."))
+    return contact
+
+
 def _one_visible(actor, contact_id: int) -> QuerySet:
     return visible_contacts(actor).filter(pk=contact_id)
 

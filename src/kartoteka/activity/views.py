@@ -6,6 +6,7 @@ service and answers with the section's fragment (or, without htmx, redirects bac
 
 from collections.abc import Callable
 
+from django import forms
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.http import Http404, HttpRequest, HttpResponse
@@ -14,6 +15,7 @@ from django.template.response import TemplateResponse
 from django.utils.dateparse import parse_datetime
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from django.views.decorators.csrf import csrf_exempt, csrf_protect
 from django.views.decorators.http import require_GET, require_POST
 
@@ -21,10 +23,9 @@ from kartoteka.accounts.queries import active_users
 from kartoteka.activity import queries, services
 from kartoteka.activity.downloads import send_file
 from kartoteka.activity.models import TaskStatus
+from kartoteka.activity.queries import get_contact
 from kartoteka.activity.uploads import use_limited_uploads
-from kartoteka.contacts.queries import get_contact
-from kartoteka.core.errors import Forbidden, InvalidInput, NotFound
-from kartoteka.web.forms import form_errors
+from kartoteka.web.forms import ServiceForm, form_errors, many, text, ticked
 from kartoteka.web.registry import card_url
 
 # htmx listeners (the timeline section among them) reload when a response carries this event.
@@ -118,14 +119,20 @@ def _section(
     return response
 
 
-def _write(request: HttpRequest, contact, key: str, action: Callable[[], object]) -> HttpResponse:
-    """Run a service call; answer with the section, showing its field errors if it refused."""
-    try:
-        action()
-    except InvalidInput as exc:
-        return _section(request, contact, key, errors=exc.errors, form=request.POST.dict())
-    except Forbidden as exc:
-        return _section(request, contact, key, errors={"__all__": [exc.message]})
+def _write(
+    request: HttpRequest,
+    contact,
+    key: str,
+    action: Callable[[dict], object],
+    form: ServiceForm | None = None,
+    **submit_options,
+) -> HttpResponse:
+    """Run a service call on the form's data; answer with the section, showing the errors next
+    to their fields if the form or the service refused (htmx swaps only a 200, so it stays)."""
+    form = form or ServiceForm(request.POST)
+    form.submit(action, **submit_options)
+    if not form.ok:
+        return _section(request, contact, key, errors=form.errors, form=request.POST.dict())
     return _section(request, contact, key, changed=True)
 
 
@@ -145,6 +152,12 @@ def section(request: HttpRequest, contact_id: int, key: str) -> HttpResponse:
 # Notes and comments
 
 
+class BodyForm(ServiceForm):
+    """A note or a comment: its text as typed (Markdown keeps its indentation)."""
+
+    body = text()
+
+
 @login_required
 @require_POST
 def add_note(request: HttpRequest, contact_id: int) -> HttpResponse:
@@ -153,7 +166,8 @@ def add_note(request: HttpRequest, contact_id: int) -> HttpResponse:
         request,
         contact,
         "notes",
-        lambda: services.add_note(request.user, contact, body=request.POST.get("body", "")),
+        lambda data: services.add_note(request.user, contact, body=data["body"]),
+        BodyForm(request.POST),
     )
 
 
@@ -167,7 +181,8 @@ def edit_note(request: HttpRequest, contact_id: int, note_id: int) -> HttpRespon
         request,
         note.contact,
         "notes",
-        lambda: services.edit_note(request.user, note, body=request.POST.get("body", "")),
+        lambda data: services.edit_note(request.user, note, body=data["body"]),
+        BodyForm(request.POST),
     )
 
 
@@ -175,7 +190,9 @@ def edit_note(request: HttpRequest, contact_id: int, note_id: int) -> HttpRespon
 @require_POST
 def delete_note(request: HttpRequest, contact_id: int, note_id: int) -> HttpResponse:
     note = queries.get_note(request.user, contact_id, note_id)
-    return _write(request, note.contact, "notes", lambda: services.delete_note(request.user, note))
+    return _write(
+        request, note.contact, "notes", lambda _data: services.delete_note(request.user, note)
+    )
 
 
 @login_required
@@ -183,8 +200,8 @@ def delete_note(request: HttpRequest, contact_id: int, note_id: int) -> HttpResp
 def add_comment(request: HttpRequest, contact_id: int) -> HttpResponse:
     contact = get_contact(request.user, contact_id)
 
-    def post() -> None:
-        comment = services.add_comment(request.user, contact, body=request.POST.get("body", ""))
+    def post(data: dict) -> None:
+        comment = services.add_comment(request.user, contact, body=data["body"])
         if comment.unreachable_mentions:
             messages.warning(
                 request,
@@ -192,46 +209,83 @@ def add_comment(request: HttpRequest, contact_id: int) -> HttpResponse:
                 % {"names": ", ".join(comment.unreachable_mentions)},
             )
 
-    return _write(request, contact, "comments", post)
+    return _write(request, contact, "comments", post, BodyForm(request.POST))
 
 
 # --------------------------------------------------------------------------------------------
 # Tasks
 
 
-def _task_data(request: HttpRequest) -> dict:
-    """Task fields from a form: due date and time as typed, assignees as usernames."""
-    data: dict = {}
-    post = request.POST
-    for name in ("title", "description", "status"):
-        if name in post:
-            data[name] = post[name]
-    if "due_at" in post:
-        raw = post["due_at"].strip()
-        data["due_at"] = (parse_datetime(raw) or raw) if raw else None
-    if "assignees" in post or post.get("assignees_present"):
-        data["assignees"] = post.getlist("assignees")
-    return data
+class TaskForm(ServiceForm):
+    """A task's fields as the task pages post them; only the fields posted change."""
+
+    title = text()
+    description = text()
+    status = text()
+    due_at = text()
+    assignees = many()
+    # Unticking every assignee posts no "assignees" at all; this hidden field says the list
+    # was on the form, so the task is left with none.
+    assignees_present = ticked()
+    next = text()
+
+    def changes(self) -> dict:
+        """The update_task payload: due date and time as typed, assignees as usernames."""
+        data = {
+            name: self.cleaned_data[name]
+            for name in ("title", "description", "status")
+            if name in self.data
+        }
+        if "due_at" in self.data:
+            raw = self.cleaned_data["due_at"].strip()
+            data["due_at"] = (parse_datetime(raw) or raw) if raw else None
+        if "assignees" in self.data or self.cleaned_data["assignees_present"]:
+            data["assignees"] = self.cleaned_data["assignees"]
+        return data
+
+
+class LinkTaskForm(ServiceForm):
+    task = forms.IntegerField(
+        error_messages={
+            "required": gettext_lazy("Choose a task."),
+            "invalid": gettext_lazy("Choose a task."),
+        }
+    )
+
+
+class TaskStatusForm(ServiceForm):
+    status = text()
 
 
 @login_required
 @require_POST
 def add_task(request: HttpRequest, contact_id: int) -> HttpResponse:
     contact = get_contact(request.user, contact_id)
-    data = {**_task_data(request), "contacts": [contact.pk]}
-    return _write(request, contact, "tasks", lambda: services.create_task(request.user, data=data))
+    form = TaskForm(request.POST)
+    return _write(
+        request,
+        contact,
+        "tasks",
+        lambda _data: services.create_task(
+            request.user, data={**form.changes(), "contacts": [contact.pk]}
+        ),
+        form,
+    )
 
 
 @login_required
 @require_POST
 def link_task(request: HttpRequest, contact_id: int) -> HttpResponse:
     contact = get_contact(request.user, contact_id)
-    try:
-        task = queries.get_task(request.user, int(request.POST.get("task", "")))
-    except (ValueError, NotFound):
-        return _section(request, contact, "tasks", errors={"task": [_("Choose a task.")]})
     return _write(
-        request, contact, "tasks", lambda: services.link_task_contact(request.user, task, contact)
+        request,
+        contact,
+        "tasks",
+        lambda data: services.link_task_contact(
+            request.user, queries.get_task(request.user, data["task"]), contact
+        ),
+        LinkTaskForm(request.POST),
+        not_found="task",
     )
 
 
@@ -244,7 +298,7 @@ def unlink_task(request: HttpRequest, contact_id: int, task_id: int) -> HttpResp
         request,
         contact,
         "tasks",
-        lambda: services.unlink_task_contact(request.user, task, contact),
+        lambda _data: services.unlink_task_contact(request.user, task, contact),
     )
 
 
@@ -253,48 +307,43 @@ def unlink_task(request: HttpRequest, contact_id: int, task_id: int) -> HttpResp
 def set_task_status(request: HttpRequest, contact_id: int, task_id: int) -> HttpResponse:
     contact = get_contact(request.user, contact_id)
     task = queries.get_task(request.user, task_id)
-    data = {"status": request.POST.get("status", "")}
     return _write(
-        request, contact, "tasks", lambda: services.update_task(request.user, task, data=data)
+        request,
+        contact,
+        "tasks",
+        lambda data: services.update_task(request.user, task, data=data),
+        TaskStatusForm(request.POST),
     )
 
 
 @login_required
 def my_tasks(request: HttpRequest) -> HttpResponse:
     """My tasks: overdue, today, upcoming; and a form for a new task."""
-    errors: dict = {}
-    if request.method == "POST":
-        try:
-            task = services.create_task(request.user, data=_task_data(request))
-        except InvalidInput as exc:
-            errors = form_errors(exc.errors)
-        else:
+    form = TaskForm(request.POST if request.method == "POST" else None)
+    if form.is_bound:
+        task = form.submit(lambda _data: services.create_task(request.user, data=form.changes()))
+        if form.ok:
             messages.success(request, _("Task “%(title)s” created.") % {"title": task.title})
             return redirect("activity:my-tasks")
     context = {
         "groups": queries.my_tasks(request.user),
         "team": list(active_users()),
-        "errors": errors,
-        "form": request.POST.dict() if errors else {},
+        "errors": form.field_errors(),
+        "form": form.data.dict() if form.errors else {},
     }
-    return TemplateResponse(
-        request, "activity/my_tasks.html", context, status=422 if errors else 200
-    )
+    return TemplateResponse(request, "activity/my_tasks.html", context, status=form.status)
 
 
 @login_required
 def task_detail(request: HttpRequest, task_id: int) -> HttpResponse:
     """One task: edit it, reassign it, see and unlink its contacts."""
     task = queries.get_task(request.user, task_id)
-    errors: dict = {}
-    if request.method == "POST":
-        try:
-            services.update_task(request.user, task, data=_task_data(request))
-        except InvalidInput as exc:
-            errors = form_errors(exc.errors)
-        else:
+    form = TaskForm(request.POST if request.method == "POST" else None)
+    if form.is_bound:
+        form.submit(lambda _data: services.update_task(request.user, task, data=form.changes()))
+        if form.ok:
             messages.success(request, _("Task saved."))
-            back = request.POST.get("next", "")
+            back = form.cleaned_data["next"]
             if back and url_has_allowed_host_and_scheme(back, allowed_hosts={request.get_host()}):
                 return redirect(back)
             return redirect("activity:task", task_id=task.pk)
@@ -303,17 +352,22 @@ def task_detail(request: HttpRequest, task_id: int) -> HttpResponse:
         "team": list(active_users()),
         "assignee_names": {u.username for u in task.assignees.all()},
         "statuses": TaskStatus.choices,
-        "errors": errors,
-        "form": request.POST.dict() if errors else {},
+        "errors": form.field_errors(),
+        "form": form.data.dict() if form.errors else {},
         "card_urls": {c.pk: card_url(c.pk) for c in task.visible_contacts},
     }
-    return TemplateResponse(
-        request, "activity/task_detail.html", context, status=422 if errors else 200
-    )
+    return TemplateResponse(request, "activity/task_detail.html", context, status=form.status)
 
 
 # --------------------------------------------------------------------------------------------
 # Files
+
+
+class FileForm(ServiceForm):
+    # An empty file is the service's to judge, like any other.
+    file = forms.FileField(
+        allow_empty_file=True, error_messages={"required": gettext_lazy("Choose a file.")}
+    )
 
 
 @csrf_exempt
@@ -329,16 +383,15 @@ def upload_file(request: HttpRequest, contact_id: int) -> HttpResponse:
 @csrf_protect
 def _upload_file(request: HttpRequest, contact_id: int) -> HttpResponse:
     contact = get_contact(request.user, contact_id)
-    upload = request.FILES.get("file")
+    form = FileForm(request.POST, request.FILES)  # reading the body finds an upload too large
     if request.upload_too_large:
         return _section(request, contact, "files", errors={"file": [services.too_large_message()]})
-    if upload is None:
-        return _section(request, contact, "files", errors={"file": [_("Choose a file.")]})
     return _write(
         request,
         contact,
         "files",
-        lambda: services.upload_file(request.user, contact, upload=upload),
+        lambda data: services.upload_file(request.user, contact, upload=data["file"]),
+        form,
     )
 
 
@@ -358,7 +411,7 @@ def change_file(request: HttpRequest, contact_id: int, file_id: int, action: str
         "restore": services.restore_file,
         "delete": services.delete_file,
     }[action]
-    return _write(request, attached.contact, "files", lambda: service(request.user, attached))
+    return _write(request, attached.contact, "files", lambda _data: service(request.user, attached))
 
 
 # --------------------------------------------------------------------------------------------

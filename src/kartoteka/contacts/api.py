@@ -11,7 +11,7 @@ from pydantic import Field
 
 from kartoteka.activity.models import Activity
 from kartoteka.contacts import queries, services
-from kartoteka.contacts.models import Contact, PropertyDefinition, Source
+from kartoteka.contacts.models import PropertyDefinition, Source
 from kartoteka.contacts.models import Status as ContactStatus
 from kartoteka.contacts.schemas import (
     ContactIn,
@@ -24,6 +24,7 @@ from kartoteka.contacts.schemas import (
     TagsIn,
     TagsOut,
     TimelinePage,
+    contact_json,
 )
 from kartoteka.core.cursors import decode_cursor, encode_cursor
 from kartoteka.core.errors import ErrorCollector, InvalidInput
@@ -32,57 +33,6 @@ from kartoteka.core.openapi import one_of
 router = Router(tags=["contacts"])
 
 MAX_PAGE = 200
-
-
-def contact_json(contact: Contact) -> dict:
-    """The API shape of a contact; reads only what `queries.with_card_data` prefetches."""
-    links = sorted(contact.tag_links.all(), key=lambda link: link.tag.name.casefold())
-    return {
-        "id": contact.pk,
-        "email": contact.email,
-        "emails": [{"email": e.email, "primary": e.is_primary} for e in contact.emails.all()],
-        "phone": contact.phone,
-        "phones": [{"phone": p.number, "primary": p.is_primary} for p in contact.phones.all()],
-        "messengers": [
-            {"network": m.network, "handle": m.handle} for m in contact.messengers.all()
-        ],
-        "first_name": contact.first_name,
-        "last_name": contact.last_name,
-        "company": contact.company.name if contact.company else None,
-        "job_title": contact.job_title,
-        "address": {
-            "street": contact.street,
-            "city": contact.city,
-            "postal_code": contact.postal_code,
-            "region": contact.region,
-            "country": contact.country,
-        },
-        "fax": contact.fax,
-        "birthday": contact.birthday,
-        "score": contact.score,
-        "status": contact.status,
-        "owners": sorted(u.username for u in contact.owners.all()),
-        "source": contact.source,
-        "attribution": contact.attribution,
-        "created_ip": contact.created_ip,
-        "created_url": contact.created_url,
-        "properties": contact.properties or {},
-        "tags": [link.tag.name for link in links],
-        "tag_details": [
-            {
-                "name": link.tag.name,
-                "origin": link.origin,
-                "origin_label": link.origin_label,
-                "added_by": link.added_by.username if link.added_by else None,
-                "added_at": link.added_at,
-            }
-            for link in links
-        ],
-        "version": contact.version,
-        "created_at": contact.created_at,
-        "updated_at": contact.updated_at,
-        "last_activity_at": contact.last_activity_at,
-    }
 
 
 def _fresh(request: HttpRequest, contact_id: int, response: HttpResponse | None = None) -> dict:

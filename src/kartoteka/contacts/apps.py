@@ -1,6 +1,7 @@
 """The contacts app: contacts, their e-mails, phones, companies, tags and custom details."""
 
 from django.apps import AppConfig
+from django.utils.translation import gettext_lazy as _
 
 
 class ContactsConfig(AppConfig):
@@ -8,13 +9,43 @@ class ContactsConfig(AppConfig):
     label = "contacts"
 
     def ready(self) -> None:
+        from kartoteka.activity import timeline
+        from kartoteka.contacts import kinds, sections, services
         from kartoteka.contacts.relations import declare_relations
+        from kartoteka.web import registry
 
         declare_relations()
-        from kartoteka.activity import timeline
-        from kartoteka.contacts import kinds, services
-
         timeline.register(*kinds.KINDS)
         # Entries that count as activity move the contact's last-activity time; the column
         # is contacts', so contacts moves it.
         timeline.on_activity(services.move_last_activity)
+
+        registry.register_nav(
+            registry.NavItem(
+                key="contacts", label=_("Contacts"), url_name="web:contact-list", order=10
+            )
+        )
+        registry.register_nav(
+            registry.NavItem(key="clients", label=_("Clients"), url_name="web:clients", order=20)
+        )
+        registry.register_card_action(
+            registry.CardAction(
+                key="delete",
+                label=_("Delete"),
+                url_name="web:contact-delete",
+                method="post",
+                confirm=_("Delete this contact and everything on its card?"),
+                danger=True,
+                order=99,
+            )
+        )
+        for page in (
+            registry.SettingsPage(
+                key="details", label=_("Custom details"), url_name="web:settings-details", order=10
+            ),
+            registry.SettingsPage(
+                key="tags", label=_("Tags"), url_name="web:settings-tags", order=20
+            ),
+        ):
+            registry.register_settings_page(page)
+        sections.register_sections()

@@ -4,9 +4,9 @@ import argparse
 
 from django.core.management import call_command
 
-from kartoteka.cli import CommandError
 from kartoteka.contacts.demo import load_demo
 from kartoteka.core.cli import DEFAULT_HOST, DEFAULT_PORT, check_port, serve
+from kartoteka.core.errors import CommandError
 
 MAX_DEMO_CONTACTS = 1_000_000
 

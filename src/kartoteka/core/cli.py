@@ -12,10 +12,11 @@ from typing import Any
 
 from django.conf import settings
 from django.core.management import call_command
+from django.core.wsgi import get_wsgi_application
 from django.db import connections
 
-from kartoteka.cli import CommandError
 from kartoteka.core import config, processes, schedule
+from kartoteka.core.errors import CommandError
 from kartoteka.core.signals import worker_starting
 
 DEFAULT_HOST = "127.0.0.1"
@@ -105,8 +106,8 @@ def serve(
     call_command("migrate", interactive=False, verbosity=0)
     call_command("collectstatic", interactive=False, verbosity=0)
     allow_host(host)
-    # Imported only now: WhiteNoise indexes the collected files when the app is built.
-    from kartoteka.wsgi import application
+    # Built only now: WhiteNoise indexes the collected files when the app is built.
+    application = get_wsgi_application()
 
     # The web processes are forked from this one: each opens database connections of its own.
     connections.close_all()

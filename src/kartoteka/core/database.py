@@ -11,24 +11,23 @@ def refresh_planner_statistics(tables: Sequence[str] = ()) -> None:
     """Give the query planner fresh table and index statistics (ANALYZE) of `tables`, or of
     every table.
 
-    PostgreSQL samples each table (30,000 rows at most, well under a second at a million
-    contacts). Its autovacuum does the same, but once a minute at most and not at all where it
+    PostgreSQL samples each table (a fixed number of rows, so it stays quick however large the
+    table). Its autovacuum does the same, but once a minute at most and not at all where it
     is turned off, and until then a table that was empty when last analysed keeps the plans of
     an empty table: the foreign key checks of an import into a new database walked the whole
-    (source, id) index of the contacts for every new row (287 rows/s at 20,000 rows) instead of
-    looking up the primary key.
+    (source, id) index of the contacts for every new row instead of looking up the primary key,
+    so the import slowed with every row.
 
     SQLite has none until ANALYZE runs, and without them it guesses: a contact list sorted by
     company then sorts every contact instead of walking the companies in name order.
-    The whole of each index is read (about 8 s at a million contacts, the longest table 3 s):
-    statistics sampled from 1,000 entries per index (`PRAGMA analysis_limit`) were measured to
-    lead the planner to a plan four times slower for "vip and not from Spain, or score ≥ 95
-    with the newsletter" (806 against 215 ms). Table by table, each in its own short write
-    transaction, so that writers wait seconds at most.
+    The whole of each index is read: statistics sampled from part of each index
+    (`PRAGMA analysis_limit`) led the planner to much slower plans for combined filters
+    (docs/benchmarks.md). Table by table, each in its own short write transaction, so that
+    writers wait a table's analysis at most.
 
     The pages are read without the connection's memory map: read through it, the whole file
     stays mapped into this process until the connection closes (a worker's resident memory
-    grew by the database's size, 1.9 GB after a million-row import).
+    grew by the database's size).
     """
     quote = connection.ops.quote_name
     if connection.vendor == "postgresql":

@@ -65,3 +65,7 @@ class NotFound(KartotekaError):
 
 class Forbidden(KartotekaError):
     """The actor may see the object but not do this to it."""
+
+
+class CommandError(Exception):
+    """A user mistake on the command line: printed as one line, exit code 2."""

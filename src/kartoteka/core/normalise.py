@@ -93,7 +93,7 @@ _PLAIN_INTERNATIONAL = re.compile(r"\+[1-9][0-9]*(?: [0-9]+)*\Z")
 
 def _international(raw: str) -> phonenumbers.PhoneNumber | None:
     """The number phonenumbers.parse would read from a plain international number, without its
-    general parsing (a quarter of an import's validation time: 24 µs a number against 3), or
+    general parsing (the larger part of an import's validation time per phone number), or
     None where parse must decide: where the number after the country code starts with 0 or
     could start with the country's national prefix, which parse may strip or keep as a leading
     zero."""

@@ -1,6 +1,7 @@
 """Pages: duplicate groups of the last scan and "Scan now", side-by-side comparison and merge,
 "merge with…", the merges onto a contact with their undo, and the matching rules for admins."""
 
+from django import forms
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
@@ -10,13 +11,14 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy, gettext_noop, ngettext
 from django.views.decorators.http import require_GET, require_POST
 
+from kartoteka.contacts.form_fields import property_display
 from kartoteka.contacts.queries import all_property_definitions, get_contact, search_contacts
-from kartoteka.core.errors import Conflict, Forbidden, InvalidInput, NotFound
+from kartoteka.core.errors import NotFound
 from kartoteka.core.scope import is_admin
 from kartoteka.duplicates import queries, services
 from kartoteka.duplicates.matching import EXACT, FIELDS, FUZZY, FUZZY_FIELDS
 from kartoteka.duplicates.models import Combine
-from kartoteka.web.forms import property_display
+from kartoteka.web.forms import ServiceForm, text
 from kartoteka.web.registry import card_url
 
 GROUPS_PER_PAGE = 50
@@ -61,12 +63,27 @@ DEFAULT_RULE_NAMES = (
 MATCH_LABELS = {EXACT: gettext_lazy("exact"), FUZZY: gettext_lazy("similar")}
 
 
-def _ids(raw: str) -> list[int]:
-    ids = []
-    for part in raw.replace(" ", "").split(","):
-        if part.isdigit() and int(part) not in ids:
-            ids.append(int(part))
-    return ids
+class CompareForm(ServiceForm):
+    """The contacts compared ("1,2,3"), the survivor, and per field ("field:<name>") the
+    contact whose value to keep."""
+
+    ids = text()
+    survivor = text()
+
+    def contact_ids(self) -> list[int]:
+        ids = []
+        for part in self.cleaned_data["ids"].replace(" ", "").split(","):
+            if part.isdigit() and int(part) not in ids:
+                ids.append(int(part))
+        return ids
+
+    def kept_values(self) -> dict[str, str]:
+        survivor = self.cleaned_data["survivor"]
+        return {
+            name[len("field:") :]: value
+            for name, value in self.data.items()
+            if name.startswith("field:") and value != survivor
+        }
 
 
 def _scan_context(request: HttpRequest) -> dict:
@@ -118,10 +135,9 @@ def duplicate_list(request: HttpRequest) -> HttpResponse:
 @login_required
 @require_POST
 def start_scan(request: HttpRequest) -> HttpResponse:
-    try:
-        services.request_scan(request.user)
-    except Forbidden as exc:
-        messages.error(request, exc.message)
+    form = ServiceForm(request.POST)
+    form.submit(lambda _data: services.request_scan(request.user))
+    form.flash(request)
     return redirect("duplicates:list")
 
 
@@ -140,10 +156,12 @@ def scan_progress(request: HttpRequest) -> HttpResponse:
 @login_required
 @require_POST
 def merge_exact(request: HttpRequest) -> HttpResponse:
-    try:
-        merges = services.merge_exact_groups(request.user)
-    except (InvalidInput, Conflict, NotFound) as exc:
-        messages.error(request, exc.message)
+    form = ServiceForm(request.POST)
+    merges = form.submit(
+        lambda _data: services.merge_exact_groups(request.user), not_found="__all__"
+    )
+    if not form.ok:
+        form.flash(request)
     else:
         messages.success(
             request,
@@ -202,8 +220,9 @@ def _row(name: str, label, values: list[tuple[int, object]]) -> dict:
 @login_required
 def compare(request: HttpRequest) -> HttpResponse:
     """Contacts side by side: pick the survivor and, per differing field, the value to keep."""
-    source = request.POST if request.method == "POST" else request.GET
-    ids = _ids(source.get("ids", ""))
+    form = CompareForm(request.POST if request.method == "POST" else request.GET)
+    form.is_valid()  # text fields: the service judges the choices
+    ids = form.contact_ids()
     if len(ids) < 2 or len(ids) > MAX_COMPARED:
         messages.error(
             request,
@@ -211,24 +230,17 @@ def compare(request: HttpRequest) -> HttpResponse:
         )
         return redirect("duplicates:list")
     contacts = queries.contacts_for_comparison(request.user, ids)
-    errors: dict = {}
+    survivor = form.cleaned_data["survivor"]
     if request.method == "POST":
-        survivor = source.get("survivor", "")
-        fields = {
-            row_name[len("field:") :]: value
-            for row_name, value in source.items()
-            if row_name.startswith("field:") and value != survivor
-        }
-        try:
-            merges = services.merge_contacts(
+        merges = form.submit(
+            lambda _data: services.merge_contacts(
                 request.user,
                 survivor_id=survivor,
                 merged_ids=[i for i in ids if str(i) != survivor],
-                fields=fields,
+                fields=form.kept_values(),
             )
-        except (InvalidInput, Conflict) as exc:
-            errors = getattr(exc, "errors", None) or {"__all__": [exc.message]}
-        else:
+        )
+        if form.ok:
             messages.success(
                 request,
                 ngettext(
@@ -246,10 +258,10 @@ def compare(request: HttpRequest) -> HttpResponse:
             "contacts": contacts,
             "rows": _compare_rows(contacts),
             "ids": ",".join(str(i) for i in ids),
-            "survivor": source.get("survivor") or str(contacts[0].pk),
-            "errors": [m for messages_ in errors.values() for m in messages_],
+            "survivor": survivor or str(contacts[0].pk),
+            "errors": form.all_errors(),
         },
-        status=422 if errors else 200,
+        status=form.status,
     )
 
 
@@ -289,11 +301,12 @@ def contact_merges(request: HttpRequest, contact_id: int) -> HttpResponse:
 @require_POST
 def undo(request: HttpRequest, merge_id: int) -> HttpResponse:
     merge = queries.get_merge(request.user, merge_id)
-    try:
-        merge = services.undo_merge(request.user, merge)
-    except (Forbidden, Conflict) as exc:
-        messages.error(request, exc.message)
+    form = ServiceForm(request.POST)
+    undone = form.submit(lambda _data: services.undo_merge(request.user, merge))
+    if not form.ok:
+        form.flash(request)
         return redirect("duplicates:contact-merges", contact_id=merge.survivor_id)
+    merge = undone
     if merge.undo_report:
         messages.warning(
             request,
@@ -309,49 +322,66 @@ def undo(request: HttpRequest, merge_id: int) -> HttpResponse:
 # Matching rules (admins)
 
 
-def _rule_form_data(post) -> dict:
-    conditions = []
-    for index in range(3):
-        field = post.get(f"field_{index}", "")
-        if field:
-            conditions.append({"field": field, "match": post.get(f"match_{index}", EXACT)})
-    return {
-        "name": post.get("name", ""),
-        "conditions": conditions,
-        "combine": post.get("combine", Combine.ALL),
-        "min_similarity": post.get("min_similarity", "88"),
-        "confidence": post.get("confidence", "80"),
-        "is_active": True,
-    }
+SLOTS = 3  # conditions a new rule's form offers
+
+
+class RuleForm(ServiceForm):
+    """The rules page posts a new rule (action "add"), or a rule's id with "toggle"/"delete"."""
+
+    action = text()
+    rule = forms.IntegerField(required=False)
+    name = text()
+    combine = text()
+    min_similarity = text()
+    confidence = text()
+
+    def __init__(self, *args, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        for index in range(SLOTS):
+            self.fields[f"field_{index}"] = text()
+            self.fields[f"match_{index}"] = text()
+
+    def new_rule(self) -> dict:
+        """The create_rule payload: the filled condition slots, and what the page left out."""
+        data = self.cleaned_data
+        return {
+            "name": data["name"],
+            "conditions": [
+                {"field": data[f"field_{i}"], "match": data[f"match_{i}"] or EXACT}
+                for i in range(SLOTS)
+                if data[f"field_{i}"]
+            ],
+            "combine": data["combine"] or Combine.ALL,
+            "min_similarity": data["min_similarity"] or "88",
+            "confidence": data["confidence"] or "80",
+            "is_active": True,
+        }
+
+    def where(self) -> dict[str, str]:
+        """create_rule names the n-th filled condition: the slot it came from shows its error."""
+        filled = [i for i in range(SLOTS) if self.data.get(f"field_{i}")]
+        where = {"conditions": "field_0"}
+        for n, slot in enumerate(filled):
+            for part in ("", ".field"):
+                where[f"conditions.{n}{part}"] = f"field_{slot}"
+            where[f"conditions.{n}.match"] = f"match_{slot}"
+        return where
 
 
 @login_required
 def rules(request: HttpRequest) -> HttpResponse:
     if not is_admin(request.user):
         raise Http404("No such page.")
-    errors: list[str] = []
-    form: dict = {}
-    if request.method == "POST":
-        action = request.POST.get("action", "add")
-        rule = queries.matching_rules().filter(pk=request.POST.get("rule") or 0).first()
-        try:
-            if action == "add":
-                form = request.POST.dict()
-                services.create_rule(request.user, data=_rule_form_data(request.POST))
-                messages.success(request, _("Rule added."))
-            elif rule is None:
-                raise NotFound(_("No such rule."))
-            elif action == "toggle":
-                services.update_rule(request.user, rule, data={"is_active": not rule.is_active})
-            elif action == "delete":
-                services.delete_rule(request.user, rule)
-                messages.success(request, _("Rule deleted."))
-        except InvalidInput as exc:
-            errors = [f"{k}: {m}" for k, ms in exc.errors.items() for m in ms]
-        except NotFound as exc:
-            errors = [exc.message]
-        if not errors:
+    form = RuleForm(request.POST if request.method == "POST" else None)
+    if form.is_bound:
+        form.submit(
+            lambda data: _change_rules(request, form, data),
+            where=form.where(),
+            not_found="__all__",  # a rule deleted meanwhile
+        )
+        if form.ok:
             return redirect("duplicates:rules")
+    errors = form.field_errors()
     return render(
         request,
         "duplicates/rules.html",
@@ -372,8 +402,33 @@ def rules(request: HttpRequest) -> HttpResponse:
             "matches": list(MATCH_LABELS.items()),
             "combines": Combine.choices,
             "errors": errors,
-            "form": form,
-            "slots": range(3),
+            "form": form.data if form.data.get("action", "add") == "add" else {},
+            "slots": [
+                {
+                    "index": i,
+                    "field": form.data.get(f"field_{i}", ""),
+                    "match": form.data.get(f"match_{i}", ""),
+                    "field_errors": errors.get(f"field_{i}", []),
+                    "match_errors": errors.get(f"match_{i}", []),
+                }
+                for i in range(SLOTS)
+            ],
         },
-        status=422 if errors else 200,
+        status=form.status,
     )
+
+
+def _change_rules(request: HttpRequest, form: RuleForm, data: dict) -> None:
+    action = data["action"] or "add"
+    if action == "add":
+        services.create_rule(request.user, data=form.new_rule())
+        messages.success(request, _("Rule added."))
+        return
+    rule = queries.matching_rules().filter(pk=data["rule"] or 0).first()
+    if rule is None:
+        raise NotFound(_("No such rule."))
+    if action == "toggle":
+        services.update_rule(request.user, rule, data={"is_active": not rule.is_active})
+    elif action == "delete":
+        services.delete_rule(request.user, rule)
+        messages.success(request, _("Rule deleted."))

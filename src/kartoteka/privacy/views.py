@@ -1,21 +1,55 @@
 """Pages for data-subject requests: the export download, stop / start monitoring, forget with
 its confirmation, and the audit log of forgotten contacts (admins)."""
 
+from django import forms
 from django.apps import apps
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from kartoteka.contacts.queries import get_contact
-from kartoteka.core.errors import Forbidden
 from kartoteka.core.scope import is_admin
 from kartoteka.privacy import services
 from kartoteka.privacy.export import zip_response
 from kartoteka.privacy.queries import forget_records
+from kartoteka.web.forms import ServiceForm
 from kartoteka.web.registry import card_url
+
+
+class MonitoringForm(ServiceForm):
+    """ "true" or "false" sets monitoring; anything else (the card's button) turns it over."""
+
+    enabled = forms.CharField(required=False)
+
+    def wanted(self, contact) -> bool:
+        enabled = self.cleaned_data["enabled"] or "toggle"
+        return not contact.is_monitored if enabled == "toggle" else enabled == "true"
+
+
+class ForgetForm(ServiceForm):
+    """The contact's e-mail address, typed to confirm (letter case aside)."""
+
+    confirm_email = forms.CharField(
+        error_messages={
+            "required": gettext_lazy("Type the contact's e-mail address exactly to confirm.")
+        }
+    )
+
+    def __init__(self, *args, contact, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        self.contact = contact
+
+    def clean_confirm_email(self) -> str:
+        typed = self.cleaned_data["confirm_email"]
+        if typed.casefold() != self.contact.email.casefold():
+            raise forms.ValidationError(
+                _("Type the contact's e-mail address exactly to confirm."), code="mismatch"
+            )
+        return typed
 
 
 @login_required
@@ -28,10 +62,13 @@ def export(request: HttpRequest, contact_id: int) -> HttpResponse:
 @require_POST
 def monitoring(request: HttpRequest, contact_id: int) -> HttpResponse:
     contact = get_contact(request.user, contact_id)
-    enabled = request.POST.get("enabled", "toggle")
-    wanted = not contact.is_monitored if enabled == "toggle" else enabled == "true"
-    contact = services.set_monitoring(request.user, contact, enabled=wanted)
-    if contact.is_monitored:
+    form = MonitoringForm(request.POST)
+    changed = form.submit(
+        lambda _data: services.set_monitoring(request.user, contact, enabled=form.wanted(contact))
+    )
+    if not form.ok:
+        form.flash(request)
+    elif changed.is_monitored:
         messages.success(request, _("Monitoring is on again for this contact."))
     else:
         messages.success(request, _("Monitoring stopped: this contact is no longer tracked."))
@@ -45,23 +82,16 @@ def forget(request: HttpRequest, contact_id: int) -> HttpResponse:
     contact = get_contact(request.user, contact_id)
     if not is_admin(request.user):
         return render(request, "privacy/forbidden.html", {"contact": contact}, status=403)
-    error = ""
-    if request.method == "POST":
-        typed = request.POST.get("confirm_email", "").strip().casefold()
-        if typed != contact.email.casefold():
-            error = _("Type the contact's e-mail address exactly to confirm.")
-        else:
-            try:
-                record = services.forget_contact(request.user, contact)
-            except Forbidden as exc:
-                error = exc.message
-            else:
-                return redirect("privacy:record", record_id=record.pk)
+    form = ForgetForm(request.POST if request.method == "POST" else None, contact=contact)
+    if form.is_bound:
+        record = form.submit(lambda _data: services.forget_contact(request.user, contact))
+        if form.ok:
+            return redirect("privacy:record", record_id=record.pk)
     return render(
         request,
         "privacy/forget.html",
-        {"contact": contact, "error": error},
-        status=422 if error else 200,
+        {"contact": contact, "errors": form.field_errors()},
+        status=form.status,
     )
 
 

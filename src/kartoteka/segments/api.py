@@ -6,7 +6,7 @@ from django.http import HttpRequest
 from django.utils.translation import gettext as _
 from ninja import Query, Router, Status
 
-from kartoteka.contacts.api import contact_json
+from kartoteka.contacts.schemas import contact_json
 from kartoteka.core.cursors import decode_cursor, encode_cursor
 from kartoteka.core.errors import InvalidInput
 from kartoteka.segments import fields, queries, services

@@ -17,14 +17,22 @@ class SegmentsConfig(AppConfig):
         declare_relations()
         from django.conf import settings
 
+        from kartoteka.contacts import listing as contact_listing
         from kartoteka.core import events, schedule, writeplan
-        from kartoteka.segments import services, tasks
+        from kartoteka.segments import listing, services, tasks
         from kartoteka.segments.builtin import register_builtin_fields
         from kartoteka.web import registry
 
         register_builtin_fields()
         for derived in services.DERIVED:
             writeplan.register_derived(derived)
+        contact_listing.register_filter_language(
+            contact_listing.FilterLanguage(
+                narrow=listing.narrow_by,
+                context=listing.builder_context,
+                template="segments/_builder.html",
+            )
+        )
         events.subscribe("property.defined", services.on_property_defined)
         events.subscribe("property.deleted", services.on_property_deleted)
         events.subscribe("demo.loaded", services.add_demo_segments)

@@ -1,5 +1,6 @@
-"""What the contact list takes from segments: its filter read from ?f= (JSON document) and
-?q= (text form), the chips that show and remove each condition, and the builder's context."""
+"""What segments gives the contact list (registered as contacts.listing.FilterLanguage): its
+filter read from ?f= (JSON document) and ?q= (text form), the chips that show and remove each
+condition, and the builder's context."""
 
 import json
 from collections.abc import Mapping

@@ -1,7 +1,6 @@
 """Pages and fragments: the Segments page, saving filters and segments, the live count."""
 
-import json
-
+from django import forms
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
@@ -10,18 +9,40 @@ from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 
-from kartoteka.core.errors import Conflict, Forbidden, InvalidInput, NotFound
 from kartoteka.segments import queries, services
 from kartoteka.segments.listing import contacts_url, describe, list_filter
+from kartoteka.web.forms import ServiceForm, text, ticked
 
 
-def _back(request: HttpRequest, fallback: str) -> str:
-    target = request.POST.get("next", "")
-    if target and url_has_allowed_host_and_scheme(target, {request.get_host()}):
-        return target
-    return fallback
+class ButtonForm(ServiceForm):
+    """A button on the list or the Segments page: where to go back to once it is done."""
+
+    next = text()
+
+    def back(self, request: HttpRequest, fallback: str) -> str:
+        target = self.cleaned_data.get("next", "")
+        if target and url_has_allowed_host_and_scheme(target, {request.get_host()}):
+            return target
+        return fallback
+
+    def finish(self, request: HttpRequest, done: str, fallback: str) -> HttpResponse:
+        """Back where the button was, saying what happened or why nothing did."""
+        if self.ok:
+            messages.success(request, done)
+        else:
+            self.flash(request)
+        return redirect(self.back(request, fallback))
+
+
+class SaveForm(ButtonForm):
+    name = text()
+    f = forms.JSONField(
+        required=False, error_messages={"invalid": gettext_lazy("The filter is not valid JSON.")}
+    )
+    shared = ticked()
 
 
 @login_required
@@ -48,37 +69,27 @@ def save_segment(request: HttpRequest) -> HttpResponse:
 
 
 def _save(request: HttpRequest, create, done: str) -> HttpResponse:
-    fallback = reverse("web:contact-list")
-    try:
-        document = json.loads(request.POST.get("f", "") or "{}")
-        create(
-            request.user,
-            name=request.POST.get("name", ""),
-            document=document,
-            shared=request.POST.get("shared") == "on",
+    form = SaveForm(request.POST)
+    form.submit(
+        lambda data: create(
+            request.user, name=data["name"], document=data["f"] or {}, shared=data["shared"]
         )
-    except ValueError:
-        messages.error(request, _("The filter is not valid JSON."))
-    except (InvalidInput, Conflict) as exc:
-        messages.error(request, exc.message)
-    else:
-        messages.success(request, done)
-    return redirect(_back(request, fallback))
+    )
+    return form.finish(request, done, reverse("web:contact-list"))
 
 
 @login_required
 @require_POST
 def delete_saved_filter(request: HttpRequest, saved_filter_id: int) -> HttpResponse:
-    try:
-        services.delete_saved_filter(
+    form = ButtonForm(request.POST)
+    # A filter already deleted (a second click) is said on the list, not as a 404 page.
+    form.submit(
+        lambda _data: services.delete_saved_filter(
             request.user, queries.get_saved_filter(request.user, saved_filter_id)
-        )
-        messages.success(request, _("Saved filter deleted."))
-    except NotFound:
-        messages.error(request, _("No such saved filter."))
-    except Forbidden:
-        messages.error(request, _("Only its owner may delete this saved filter."))
-    return redirect(_back(request, reverse("web:contact-list")))
+        ),
+        not_found="__all__",
+    )
+    return form.finish(request, _("Saved filter deleted."), reverse("web:contact-list"))
 
 
 @login_required
@@ -105,24 +116,22 @@ def segment_list(request: HttpRequest) -> HttpResponse:
 @login_required
 @require_POST
 def recount_segment(request: HttpRequest, segment_id: int) -> HttpResponse:
-    try:
-        segment = queries.get_segment(request.user, segment_id)
-    except NotFound:
-        messages.error(request, _("No such segment."))
-    else:
-        services.recount_segment(segment.pk)
-        messages.success(request, _("Counted again."))
-    return redirect("segments:list")
+    form = ButtonForm(request.POST)
+    form.submit(
+        lambda _data: services.recount_segment(queries.get_segment(request.user, segment_id).pk),
+        not_found="__all__",
+    )
+    return form.finish(request, _("Counted again."), reverse("segments:list"))
 
 
 @login_required
 @require_POST
 def delete_segment(request: HttpRequest, segment_id: int) -> HttpResponse:
-    try:
-        services.delete_segment(request.user, queries.get_segment(request.user, segment_id))
-        messages.success(request, _("Segment deleted."))
-    except NotFound:
-        messages.error(request, _("No such segment."))
-    except Forbidden:
-        messages.error(request, _("Only its owner (or an admin, once shared) may delete it."))
-    return redirect("segments:list")
+    form = ButtonForm(request.POST)
+    form.submit(
+        lambda _data: services.delete_segment(
+            request.user, queries.get_segment(request.user, segment_id)
+        ),
+        not_found="__all__",
+    )
+    return form.finish(request, _("Segment deleted."), reverse("segments:list"))

@@ -6,7 +6,7 @@ import sys
 import time
 from pathlib import Path
 
-from kartoteka.cli import CommandError
+from kartoteka.core.errors import CommandError
 
 
 def register(commands) -> None:

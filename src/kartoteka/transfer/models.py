@@ -105,7 +105,8 @@ class ImportRow(models.Model):
 class ImportCreated(models.Model):
     """Contacts an import created, as a run of consecutive ids from first to last, for its
     revert: the new contacts of a batch take consecutive ids, so a run stands for up to a
-    batch of contacts, where a journal row each took ~5% of a large import's writing."""
+    batch of contacts instead of a journal row for each, which a large import would write
+    besides its contacts."""
 
     batch = models.ForeignKey(Import, on_delete=models.CASCADE, related_name="created_runs")
     first_contact_id = models.BigIntegerField()

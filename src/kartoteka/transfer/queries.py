@@ -147,12 +147,12 @@ def contacts_to_export(
     """The list the user is looking at, only contacts the actor may see: the contact list (or,
     with view "clients", the Clients view) narrowed by its search text `q` (the filter
     language's text form), its builder's `document` and its `quick` filters, exactly as the
-    list narrows it (web.listing); then by a segment and a selection (`ids`). Every part given
-    narrows the list further; InvalidInput when one of them is wrong."""
+    list narrows it (contacts.listing); then by a segment and a selection (`ids`). Every part
+    given narrows the list further; InvalidInput when one of them is wrong."""
     import json
 
+    from kartoteka.contacts.listing import QUICK_FILTERS, list_contacts
     from kartoteka.segments.queries import document_from, get_segment
-    from kartoteka.web.listing import QUICK_FILTERS, list_contacts
 
     quick = quick or {}
     # Exports queued by an earlier version kept the list's search box among the quick filters.

@@ -1,17 +1,11 @@
 """Every write of imports and exports: upload, configure, dry run, run (resumable), revert,
 and writing export files."""
 
-import contextlib
 import csv
 import io
 import itertools
-import logging
-import os
 import re
-import sqlite3
-import threading
 import uuid
-from collections import deque
 from collections.abc import Callable, Iterable, Iterator
 from datetime import timedelta
 from pathlib import Path
@@ -19,7 +13,7 @@ from typing import Any
 
 from django.conf import settings
 from django.core.files.uploadedfile import UploadedFile
-from django.db import DatabaseError, IntegrityError, connection, connections, transaction
+from django.db import IntegrityError, transaction
 from django.db.models import Model
 from django.utils import timezone
 from django.utils.translation import get_language
@@ -42,7 +36,7 @@ from kartoteka.contacts.bulk import (
 )
 from kartoteka.contacts.models import Contact, PropertyDefinition
 from kartoteka.contacts.services import clean_tag_names, property_definitions
-from kartoteka.core import database, processes
+from kartoteka.core import bulkload
 from kartoteka.core.bulkwrite import db_value, insert_values
 from kartoteka.core.errors import Conflict, InvalidInput
 from kartoteka.core.relations import FILE_SWEEPS, MENTIONS, Mentions
@@ -59,33 +53,7 @@ from kartoteka.transfer.models import (
     ProblemLevel,
 )
 
-logger = logging.getLogger(__name__)
-
 BATCH_SIZE = 2000
-# Files with at least this many rows are normalised by a pool of worker processes.
-PARALLEL_FROM_ROWS = 20_000
-# SQLite settings of the connection that writes an import, while it runs (restored after): a
-# page cache that holds the pages of the indexes a million-row import inserts into at random
-# places (e-mails, names, phone numbers; ~150 MB at a million contacts) within the import's
-# memory budget, no memory map (pages read through it stay mapped into the process, whose
-# resident memory then grows with the database: 1.9 GB at a million contacts), and no
-# checkpoint of the write-ahead log by the writer unless the log outgrows ~400 MB.
-IMPORT_SQLITE_PRAGMAS = {"cache_size": -176 * 1024, "mmap_size": 0, "wal_autocheckpoint": 100_000}
-# Instead a thread with a connection of its own copies the log into the database file this
-# often (a passive checkpoint: it never waits for the writer), so the copying and its fsyncs
-# overlap with the writing (commits that did them waited ~25% of a 100,000-row import).
-CHECKPOINT_EVERY_SECONDS = 0.5
-# Batches written in one transaction on SQLite. At a million contacts each new contact lands on
-# pages of its own in the indexes filled at random places (e-mails, names, phones, companies),
-# and a commit writes every page it changed to the write-ahead log (a batch to a commit, an
-# import of a million rows wrote ~8 pages of 4 KB a row, log and checkpoints together); with
-# four batches to a commit a page several of them change is written once (commits took 11-14 µs
-# a row instead of 21-22 at 1M). PostgreSQL logs the rows, not their pages, and commits every
-# batch by itself.
-BATCHES_PER_COMMIT = 4
-# An import that wrote at least this many contacts refreshes the planner's statistics at its end;
-# on PostgreSQL also while it runs, each time the contacts have doubled (see _GrowthStatistics).
-STATISTICS_AFTER_ROWS = 1_000
 # Exports up to this many contacts download at once; larger ones are written by a task.
 INSTANT_EXPORT_LIMIT = 5000
 MAX_SHOWN_VALUE = 200
@@ -541,8 +509,9 @@ def _known() -> dict[str, Any]:
 
 
 def run_import(import_id: int, *, progress: Progress | None = None) -> Import:
-    """Import every row after the checkpoint, BATCH_SIZE rows at a time, committing
-    BATCHES_PER_COMMIT batches together on SQLite and each batch by itself elsewhere.
+    """Import every row after the checkpoint, BATCH_SIZE rows at a time, as a bulk load
+    (core.bulkload: the connection tuned for it, as many batches to a transaction as the
+    database is best served by).
 
     Safe to run again: a run that was killed continues after its last committed batch, and a
     finished import is left as it is.
@@ -572,68 +541,32 @@ def run_import(import_id: int, *, progress: Progress | None = None) -> Import:
     )
     definitions = property_definitions()
     options = _options(imp)
-    parallel = imp.total_rows >= PARALLEL_FROM_ROWS and (os.cpu_count() or 1) > 1
-    saved: dict[str, Any] = {}
-    checkpointer: _Checkpointer | None = None
-    per_commit = BATCHES_PER_COMMIT if connection.vendor == "sqlite" else 1
-    batches = _cleaned_batches(imp, definitions, parallel=parallel)
+    batches = _cleaned_batches(
+        imp, definitions, parallel=bulkload.helpers_worthwhile(imp.total_rows)
+    )
     try:
-        # Reading the first batch starts the worker pool, which closes this process's database
-        # connection before it forks (and no process is forked with the checkpointer running):
-        # the writing connection is set up after it.
+        # Reading the first batch starts the helper processes, which must be forked before the
+        # connection is tuned for the load (see bulkload.bulk_load).
         first = next(batches, None)
-        saved = _tune_connection()
-        checkpointer = _Checkpointer.start()
-        statistics = _GrowthStatistics(imp)
-        pending = itertools.chain([first] if first else [], batches)
-        for opening in pending:
-            # The batch that opens a transaction is read before it, the others within it.
-            with transaction.atomic():
-                for batch, cleaned in itertools.chain(
-                    [opening], itertools.islice(pending, per_commit - 1)
-                ):
-                    _commit_batch(imp, batch, cleaned, options)
-                    if progress:
-                        progress(imp)
-            statistics.refresh_if_outgrown()
+        with bulkload.bulk_load(written_tables()) as load:
+            pending = itertools.chain([first] if first else [], batches)
+            for group in load.transactions(pending):
+                created_before = imp.created_count
+                with transaction.atomic():
+                    for batch, cleaned in group:
+                        _commit_batch(imp, batch, cleaned, options)
+                        if progress:
+                            progress(imp)
+                load.added(imp.created_count - created_before)
     except InvalidInput as exc:
         return _failed(imp, exc)
-    finally:
-        if checkpointer:
-            checkpointer.stop()
-        _restore_connection(saved)
     imp.status = ImportStatus.DONE
     imp.finished_at = timezone.now()
     imp.save(update_fields=["status", "finished_at"])
-    if imp.created_count + imp.updated_count >= STATISTICS_AFTER_ROWS:
-        # The planner's picture of the contact tables may have changed a lot (an empty
-        # database that now has a million contacts): refresh it now, not hours later.
-        database.refresh_planner_statistics()
+    bulkload.refresh_statistics_after(imp.created_count + imp.updated_count)
     if progress:
         progress(imp)
     return imp
-
-
-class _GrowthStatistics:
-    """On PostgreSQL, refreshes the planner's statistics of the tables an import writes each
-    time the contacts have doubled since the import started or last refreshed them (the first
-    time after STATISTICS_AFTER_ROWS): plans made for small tables, such as those of a new
-    database, walk whole indexes once the tables are large (see
-    database.refresh_planner_statistics). Nine while a million rows go into an empty
-    database, then run_import's own at the end. SQLite's planner looks rows up by id without
-    statistics, and reads whole tables to make them, so it gets them once, at the end."""
-
-    def __init__(self, imp: Import):
-        self.imp = imp
-        self.enabled = connection.vendor == "postgresql"
-        self.created_before = imp.created_count
-        self.contacts_then = Contact.objects.count() if self.enabled else 0
-
-    def refresh_if_outgrown(self) -> None:
-        contacts = self.contacts_then + self.imp.created_count - self.created_before
-        if self.enabled and contacts >= max(STATISTICS_AFTER_ROWS, 2 * self.contacts_then):
-            database.refresh_planner_statistics(written_tables())
-            self.contacts_then, self.created_before = contacts, self.imp.created_count
 
 
 def _failed(imp: Import, error: InvalidInput) -> Import:
@@ -699,81 +632,6 @@ def _claim_if_interrupted(job: Import | Export) -> bool:
     )
 
 
-def _tune_connection() -> dict[str, Any]:
-    """Give the connection the import's SQLite settings; return the values they replaced, for
-    _restore_connection."""
-    saved: dict[str, Any] = {}
-    if connection.vendor != "sqlite":
-        return saved
-    with connection.cursor() as cursor:
-        for name, value in IMPORT_SQLITE_PRAGMAS.items():
-            cursor.execute(f"PRAGMA {name}")
-            current = cursor.fetchone()[0]
-            if current != value:
-                saved[name] = current
-                cursor.execute(f"PRAGMA {name} = {int(value)}")
-    return saved
-
-
-def _restore_connection(saved: dict[str, Any]) -> None:
-    """Give the connection its own settings back: a worker that runs other tasks next does not
-    keep an import-sized page cache."""
-    if connection.vendor != "sqlite" or connection.connection is None:
-        return
-    # After a failed batch the connection may be unusable: it is then closed, settings and all,
-    # and the failure that matters is the one already raised.
-    with contextlib.suppress(DatabaseError), connection.cursor() as cursor:
-        for name, value in saved.items():
-            cursor.execute(f"PRAGMA {name} = {int(value)}")
-
-
-class _Checkpointer:
-    """Copies SQLite's write-ahead log into the database file from a thread of its own while
-    an import writes (see CHECKPOINT_EVERY_SECONDS), and once more when stopped, so the import
-    leaves no more log behind than its own commits would have."""
-
-    def __init__(self, path: str) -> None:
-        self.path = path
-        self.runs = 0
-        self._stopping = threading.Event()
-        self._thread = threading.Thread(target=self._run, name="import-checkpoints", daemon=True)
-
-    @classmethod
-    def start(cls) -> "_Checkpointer | None":
-        """A running checkpointer for the default database, or None where it has no use (not
-        SQLite, not a file, not in WAL mode)."""
-        if connection.vendor != "sqlite":
-            return None
-        path = str(connection.settings_dict["NAME"])
-        with connection.cursor() as cursor:
-            cursor.execute("PRAGMA journal_mode")
-            mode = cursor.fetchone()[0]
-        if mode != "wal" or path == ":memory:" or path.startswith("file:"):
-            return None
-        checkpointer = cls(path)
-        checkpointer._thread.start()
-        return checkpointer
-
-    def stop(self) -> None:
-        self._stopping.set()
-        self._thread.join()
-
-    def _run(self) -> None:
-        db = sqlite3.connect(self.path, timeout=10, isolation_level=None)
-        try:
-            while True:
-                stopping = self._stopping.wait(CHECKPOINT_EVERY_SECONDS)
-                try:
-                    db.execute("PRAGMA wal_checkpoint(PASSIVE)").fetchall()
-                    self.runs += 1
-                except sqlite3.Error:
-                    logger.warning("A checkpoint during an import failed", exc_info=True)
-                if stopping:
-                    return
-        finally:
-            db.close()
-
-
 def _batches(imp: Import) -> Iterator[list[DataRow]]:
     """The rows after the checkpoint, BATCH_SIZE at a time."""
     batch: list[DataRow] = []
@@ -811,19 +669,9 @@ def _cleaned_batches(
         for batch in _batches(imp):
             yield batch, _clean_batch(imp, batch, definitions)
         return
-    # Forked workers must not share this process's database connection.
-    connections.close_all()
-    workers = os.cpu_count() or 2
-    with processes.helper_pool(workers, _start_worker, (imp, definitions)) as pool:
-        pending: deque = deque()
-        for batch in _batches(imp):
-            pending.append((batch, pool.apply_async(_clean_in_worker, (batch,))))
-            if len(pending) > 2 * workers:
-                done, result = pending.popleft()
-                yield done, result.get()
-        while pending:
-            done, result = pending.popleft()
-            yield done, result.get()
+    yield from bulkload.prepared_in_helpers(
+        _clean_in_worker, _batches(imp), initializer=_start_worker, initargs=(imp, definitions)
+    )
 
 
 def _commit_batch(

@@ -3,30 +3,40 @@
 import functools
 import json
 
+from django import forms
 from django.conf import settings as django_settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.http import HttpRequest, HttpResponse, StreamingHttpResponse
 from django.shortcuts import redirect, render
-from django.utils.translation import get_language
+from django.utils.translation import get_language, gettext_lazy
 from django.utils.translation import gettext as _
 from django.views.decorators.csrf import csrf_exempt, csrf_protect
 from django.views.decorators.http import require_POST
 
 from kartoteka.accounts.queries import active_users
 from kartoteka.activity.uploads import use_limited_uploads
+from kartoteka.contacts.listing import LIST_PARAMETERS, QUICK_FILTERS
 from kartoteka.contacts.queries import all_property_definitions, get_contact
-from kartoteka.core.errors import Conflict, InvalidInput, NotFound
+from kartoteka.core.errors import InvalidInput
 from kartoteka.core.scope import is_admin
 from kartoteka.segments.queries import segments as segments_of
 from kartoteka.transfer import formats, mapping, queries, services, vcard
 from kartoteka.transfer.downloads import send_export
 from kartoteka.transfer.models import ImportStatus, ProblemLevel
-from kartoteka.web.forms import form_errors
-from kartoteka.web.listing import LIST_PARAMETERS, QUICK_FILTERS
+from kartoteka.web.forms import ServiceForm, many, text, ticked
 
 # --------------------------------------------------------------------------------------------
 # Import wizard
+
+
+class UploadForm(ServiceForm):
+    file = forms.FileField(
+        allow_empty_file=True,  # the service says what is wrong with an empty file
+        error_messages={
+            "required": gettext_lazy("Choose a CSV, Excel (.xlsx) or vCard (.vcf) file.")
+        },
+    )
 
 
 @csrf_exempt
@@ -42,24 +52,25 @@ def imports(request: HttpRequest) -> HttpResponse:
 
 @csrf_protect
 def _imports(request: HttpRequest) -> HttpResponse:
-    errors: dict = {}
-    if request.method == "POST":
-        upload = request.FILES.get("file")
-        if request.upload_too_large:
-            errors = {"file": [_("The file is larger than the upload limit.")]}
-        elif upload is None:
-            errors = {"file": [_("Choose a CSV, Excel (.xlsx) or vCard (.vcf) file.")]}
-        else:
-            try:
-                imp = services.upload_import(request.user, upload=upload, file_name=upload.name)
-                return redirect("transfer:import", import_id=imp.pk)
-            except InvalidInput as exc:
-                errors = form_errors(exc.errors)
+    # Reading the body (the form does) is what finds an upload past the limit.
+    form = UploadForm(request.POST, request.FILES) if request.method == "POST" else UploadForm()
+    if form.is_bound and request.upload_too_large:
+        # The handler dropped the file: say why rather than that none was chosen.
+        form = ServiceForm({})
+        form.refuse({"file": [_("The file is larger than the upload limit.")]})
+    elif form.is_bound:
+        imp = form.submit(
+            lambda data: services.upload_import(
+                request.user, upload=data["file"], file_name=data["file"].name
+            )
+        )
+        if form.ok:
+            return redirect("transfer:import", import_id=imp.pk)
     return render(
         request,
         "transfer/imports.html",
-        {"errors": errors, "imports": queries.imports_of(request.user)[:20]},
-        status=422 if errors else 200,
+        {"errors": form.field_errors(), "imports": queries.imports_of(request.user)[:20]},
+        status=form.status,
     )
 
 
@@ -93,11 +104,10 @@ def _wizard_context(request: HttpRequest, imp, **extra) -> dict:
         context["rejected"] = queries.import_problems(imp, level=ProblemLevel.ERROR)
         context["warned"] = queries.import_problems(imp, level=ProblemLevel.WARNING)
     if imp.status == ImportStatus.UPLOADED:
-        try:
-            preview = queries.preview(imp)
-        except InvalidInput as exc:
-            context["errors"] = form_errors(exc.errors)
-            preview = []
+        # A file that cannot be read shows why above its (empty) preview.
+        reading = ServiceForm({})
+        preview = reading.submit(lambda _data: queries.preview(imp)) or []
+        context["errors"] = reading.field_errors()
         # One line per column of the file, with its first values beside the field it goes to:
         # an address book's export has dozens of columns, too wide for a grid of rows.
         for column in columns:
@@ -143,20 +153,35 @@ def import_detail(request: HttpRequest, import_id: int) -> HttpResponse:
     return render(request, "transfer/import.html", _wizard_context(request, imp))
 
 
-def _settings_from(request: HttpRequest, imp) -> dict:
-    column_map = {
-        str(index): request.POST.get(f"map-{index}", "") for index in range(len(imp.headers))
-    }
-    return {
-        "encoding": request.POST.get("encoding") or None,
-        "delimiter": request.POST.get("delimiter") or None,
-        "column_map": column_map,
-        "update_existing": request.POST.get("existing", "update") == "update",
-        "tags": [t for t in request.POST.get("tags", "").split(",") if t.strip()],
-        "owner": request.POST.get("owner", ""),
-        "phone_region": request.POST.get("phone_region") or None,
-        "strict": request.POST.get("strict") == "on",
-    }
+class ImportSettingsForm(ServiceForm):
+    """The wizard's reading, mapping and options: one "map-<column>" select per column."""
+
+    action = text()
+    encoding = text()
+    delimiter = text()
+    existing = text()
+    tags = text()
+    owner = text()
+    phone_region = text()
+    strict = ticked()
+
+    def __init__(self, *args, columns: int, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        for index in range(columns):
+            self.fields[f"map-{index}"] = text()
+
+    def settings(self, imp) -> dict:
+        data = self.cleaned_data
+        return {
+            "encoding": data["encoding"] or None,
+            "delimiter": data["delimiter"] or None,
+            "column_map": {str(index): data[f"map-{index}"] for index in range(len(imp.headers))},
+            "update_existing": (data["existing"] or "update") == "update",
+            "tags": [t for t in data["tags"].split(",") if t.strip()],
+            "owner": data["owner"],
+            "phone_region": data["phone_region"] or None,
+            "strict": data["strict"],
+        }
 
 
 @login_required
@@ -164,52 +189,58 @@ def _settings_from(request: HttpRequest, imp) -> dict:
 def import_configure(request: HttpRequest, import_id: int) -> HttpResponse:
     """Save the reading, mapping and options; then a dry run, the run, or the page again."""
     imp = queries.get_import(request.user, import_id)
-    action = request.POST.get("action", "save")
-    settings = _settings_from(request, imp)
+    form = ImportSettingsForm(request.POST, columns=len(imp.headers))
+    response = form.submit(lambda _data: _configure(request, imp, form))
+    if form.ok:
+        return response
+    if form.status == 409:
+        # The import moved on (started, ran): its page says where it stands.
+        form.flash(request)
+        return redirect("transfer:import", import_id=imp.pk)
+    imp.refresh_from_db()
+    return render(
+        request,
+        "transfer/import.html",
+        _wizard_context(request, imp, errors=form.field_errors()),
+        status=form.status,
+    )
+
+
+def _configure(request: HttpRequest, imp, form: ImportSettingsForm) -> HttpResponse:
+    action = form.cleaned_data["action"] or "save"
+    settings = form.settings(imp)
     reread = (settings["encoding"] or imp.encoding) != imp.encoding or (
         settings["delimiter"] or imp.delimiter
     ) != imp.delimiter
-    try:
-        if reread:
-            # Other columns may appear: read again, then show the new suggestions.
-            services.configure_import(
-                request.user,
-                imp,
-                encoding=settings["encoding"],
-                delimiter=settings["delimiter"],
-            )
-            messages.info(request, _("The file was read again; check the columns."))
-            return redirect("transfer:import", import_id=imp.pk)
+    if reread:
+        # Other columns may appear: read again, then show the new suggestions.
         services.configure_import(
             request.user,
             imp,
-            column_map=settings["column_map"],
-            update_existing=settings["update_existing"],
-            tags=settings["tags"],
-            owner=settings["owner"],
-            phone_region=settings["phone_region"],
-            strict=settings["strict"],
+            encoding=settings["encoding"],
+            delimiter=settings["delimiter"],
         )
-        if action == "dry-run":
-            plan = services.dry_run_import(request.user, imp)
-            return render(
-                request,
-                "transfer/import.html",
-                _wizard_context(request, imp, plan=plan),
-            )
-        if action == "start":
-            services.start_import(request.user, imp)
-            return redirect("transfer:import", import_id=imp.pk)
-    except InvalidInput as exc:
-        imp.refresh_from_db()
+        messages.info(request, _("The file was read again; check the columns."))
+        return redirect("transfer:import", import_id=imp.pk)
+    services.configure_import(
+        request.user,
+        imp,
+        column_map=settings["column_map"],
+        update_existing=settings["update_existing"],
+        tags=settings["tags"],
+        owner=settings["owner"],
+        phone_region=settings["phone_region"],
+        strict=settings["strict"],
+    )
+    if action == "dry-run":
+        plan = services.dry_run_import(request.user, imp)
         return render(
             request,
             "transfer/import.html",
-            _wizard_context(request, imp, errors=form_errors(exc.errors)),
-            status=422,
+            _wizard_context(request, imp, plan=plan),
         )
-    except Conflict as exc:
-        messages.error(request, exc.message)
+    if action == "start":
+        services.start_import(request.user, imp)
     return redirect("transfer:import", import_id=imp.pk)
 
 
@@ -240,10 +271,10 @@ def import_errors(request: HttpRequest, import_id: int) -> StreamingHttpResponse
 @require_POST
 def import_revert(request: HttpRequest, import_id: int) -> HttpResponse:
     imp = queries.get_import(request.user, import_id)
-    try:
-        kept = services.revert_import(request.user, imp)
-    except Conflict as exc:
-        messages.error(request, exc.message)
+    form = ServiceForm(request.POST)
+    kept = form.submit(lambda _data: services.revert_import(request.user, imp))
+    if not form.ok:
+        form.flash(request)
     else:
         if kept:
             messages.warning(
@@ -260,10 +291,10 @@ def import_revert(request: HttpRequest, import_id: int) -> HttpResponse:
 @require_POST
 def import_resume(request: HttpRequest, import_id: int) -> HttpResponse:
     imp = queries.get_import(request.user, import_id)
-    try:
-        services.resume_import(request.user, imp)
-    except Conflict as exc:
-        messages.error(request, exc.message)
+    form = ServiceForm(request.POST)
+    form.submit(lambda _data: services.resume_import(request.user, imp))
+    if not form.ok:
+        form.flash(request)
     else:
         messages.success(
             request,
@@ -277,10 +308,36 @@ def import_resume(request: HttpRequest, import_id: int) -> HttpResponse:
 # Export
 
 
-def _list_query(source) -> dict[str, str]:
-    """The parameters of the list the dialog was opened from (see web.listing)."""
-    found = {name: (source.get(name) or "").strip() for name in LIST_PARAMETERS}
-    return {name: value for name, value in found.items() if value}
+class ExportForm(ServiceForm):
+    """The dialog's choices and the list it exports: the list's own parameters (see
+    contacts.listing), or the ticked rows, or a segment."""
+
+    stage = text()
+    view = text()
+    ids = many()
+    segment = text()
+    columns = many()
+    format = text()
+
+    def __init__(self, *args, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        for name in LIST_PARAMETERS:
+            self.fields[name] = forms.CharField(required=False)
+
+    def listed(self) -> dict[str, str]:
+        """The parameters of the list the dialog was opened from."""
+        return {
+            name: self.cleaned_data[name] for name in LIST_PARAMETERS if self.cleaned_data[name]
+        }
+
+    def ticked_ids(self) -> list[int] | None:
+        """The ticked rows, if any were posted; ids that cannot be a contact's select nothing."""
+        ticked = self.cleaned_data["ids"]
+        return [int(i) for i in ticked if i.isdigit() and len(i) < 19] if ticked else None
+
+    def segment_id(self) -> int | None:
+        segment = self.cleaned_data["segment"]
+        return int(segment) if segment.isdigit() and len(segment) < 19 else None
 
 
 def _document(text: str) -> dict | None:
@@ -299,18 +356,16 @@ def export(request: HttpRequest) -> HttpResponse:
     opens the dialog for them rather than exporting at once (a GET would put the CSRF token and
     ids in the address). Every later step carries them in hidden fields.
     """
-    source = request.POST if request.method == "POST" else request.GET
-    choosing = request.method != "POST" or source.get("stage") == "choose"
-    listed = _list_query(source)
-    view = "clients" if source.get("view") == "clients" else ""
-    ticked = source.getlist("ids")  # ids that cannot be a contact's select nothing
-    ids = [int(i) for i in ticked if i.isdigit() and len(i) < 19] if ticked else None
-    segment = source.get("segment", "")
-    segment_id = int(segment) if segment.isdigit() and len(segment) < 19 else None
-    available = queries.export_columns()
-    chosen = source.getlist("columns") or queries.DEFAULT_COLUMNS
+    form = ExportForm(request.POST if request.method == "POST" else request.GET)
+    form.is_valid()  # every field is optional text: the services judge the values
+    choosing = request.method != "POST" or form.cleaned_data["stage"] == "choose"
+    listed = form.listed()
+    view = "clients" if form.cleaned_data["view"] == "clients" else ""
+    ids = form.ticked_ids()
+    segment_id = form.segment_id()
+    chosen = form.cleaned_data["columns"] or queries.DEFAULT_COLUMNS
     context = {
-        "available": available,
+        "available": queries.export_columns(),
         "chosen": chosen,
         "hidden": {k: v for k, v in listed.items() if k != "q"},
         "from_list": bool(listed),
@@ -319,10 +374,10 @@ def export(request: HttpRequest) -> HttpResponse:
         "filter_text": listed.get("q", ""),
         "segments": list(segments_of(request.user)),
         "segment_id": segment_id,
-        "format": source.get("format", "xlsx"),
-        "errors": {},
+        "format": form.cleaned_data["format"] or "xlsx",
     }
-    try:
+
+    def export_or_count(_data: dict) -> HttpResponse:
         query = services.export_query(
             q=listed.get("q", ""),
             document=_document(listed.get("f", "")),
@@ -334,20 +389,20 @@ def export(request: HttpRequest) -> HttpResponse:
         contacts = queries.contacts_to_export(request.user, **query)
         context["count"] = queries.count(contacts)
         if choosing:
-            return render(request, "transfer/export.html", context)
+            return render(request, "transfer/export.html", {**context, "errors": {}})
         format = services.check_format(context["format"])
         columns = queries.check_columns(chosen)
         if context["count"] > services.INSTANT_EXPORT_LIMIT:
             job = services.start_export(request.user, format=format, columns=columns, query=query)
             return redirect("transfer:export-detail", export_id=job.pk)
         return _download(contacts, format, columns)
-    except (InvalidInput, NotFound) as exc:
-        errors = (
-            exc.errors if isinstance(exc, InvalidInput) else {"segment": [_("No such segment.")]}
-        )
-        context["errors"] = form_errors(errors)
-        context.setdefault("count", None)
-        return render(request, "transfer/export.html", context, status=422)
+
+    response = form.submit(export_or_count, not_found="segment")
+    if form.ok:
+        return response
+    context["errors"] = form.field_errors()
+    context.setdefault("count", None)
+    return render(request, "transfer/export.html", context, status=form.status)
 
 
 def _download(contacts, format: str, columns: list[str]) -> HttpResponse:

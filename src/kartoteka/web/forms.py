@@ -1,61 +1,17 @@
-"""Turning posted form fields into the payloads contacts.services expects, and back."""
+"""Page input: Django forms whose service call maps the service's refusals onto the form (the
+web layer's one error mapping, as kartoteka.api is the API's), and form errors as templates
+read them."""
 
-import datetime as dt
-from collections.abc import Mapping
-from decimal import Decimal, InvalidOperation
-from typing import Any
+from collections.abc import Callable, Mapping
+from typing import Any, TypeVar
 
-from django.http import QueryDict
-from django.utils.formats import date_format
-from django.utils.translation import gettext
+from django import forms
+from django.contrib import messages
+from django.http import HttpRequest
 
-from kartoteka.contacts.models import PropertyDefinition, PropertyType
+from kartoteka.core.errors import Conflict, Forbidden, InvalidInput, NotFound
 
-
-def lines(text: str) -> list[str]:
-    """Non-empty lines of a textarea, trimmed."""
-    return [line.strip() for line in (text or "").splitlines() if line.strip()]
-
-
-def parse_messengers(text: str) -> list[dict[str, str]]:
-    """ "network: handle" lines; the service names any unknown network."""
-    result = []
-    for line in lines(text):
-        network, _sep, handle = line.partition(":")
-        result.append({"network": network.strip().casefold(), "handle": handle.strip()})
-    return result
-
-
-def messengers_text(contact) -> str:
-    return "\n".join(f"{m.network}: {m.handle}" for m in contact.messengers.all())
-
-
-def property_value(definition: PropertyDefinition, post: QueryDict, name: str) -> Any:
-    """A custom detail's posted value in the shape coerce_value reads; "" means "no value"."""
-    if definition.type == PropertyType.MULTI_CHOICE:
-        return post.getlist(name)
-    return post.get(name, "")
-
-
-def property_display(definition: PropertyDefinition, value: Any) -> str:
-    if value is None or value == "":
-        return ""
-    if isinstance(value, list):
-        return ", ".join(str(v) for v in value)
-    if isinstance(value, bool):
-        return gettext("Yes") if value else gettext("No")
-    if definition.type == PropertyType.DATE and isinstance(value, str):
-        # Stored as ISO; shown in the reader's date format like every other date.
-        try:
-            return date_format(dt.date.fromisoformat(value[:10]), "SHORT_DATE_FORMAT")
-        except ValueError:
-            return value
-    if definition.type == PropertyType.DECIMAL:
-        try:
-            return f"{Decimal(str(value)):f}"
-        except InvalidOperation:
-            return str(value)
-    return str(value)
+T = TypeVar("T")
 
 
 def form_errors(errors: Mapping[str, list[str]]) -> dict[str, list[str]]:
@@ -64,3 +20,91 @@ def form_errors(errors: Mapping[str, list[str]]) -> dict[str, list[str]]:
         ("general" if key == "__all__" else key.replace(".", "__")): list(messages)
         for key, messages in errors.items()
     }
+
+
+def text(**options: Any) -> forms.CharField:
+    """An optional text input taken as typed: the service decides what is missing or wrong."""
+    return forms.CharField(required=False, strip=False, **options)
+
+
+def many(**options: Any) -> forms.Field:
+    """Every value posted under one name (ticked boxes, a multiple select), as typed."""
+    return forms.Field(required=False, widget=forms.SelectMultiple, **options)
+
+
+def ticked(**options: Any) -> forms.BooleanField:
+    """A checkbox: ticked or not, never an error."""
+    return forms.BooleanField(required=False, **options)
+
+
+class ServiceForm(forms.Form):
+    """A page's input: Django parses and checks the fields, then one service call runs on the
+    cleaned data, and whatever the service refuses lands on the same form's errors.
+
+    InvalidInput puts each message on its field (422), Conflict on its field or the form (409),
+    Forbidden on the form (403). NotFound is the 404 page (web.middleware) unless `not_found`
+    names the field whose choice was not found. A form without fields serves a plain button.
+    """
+
+    status = 200
+
+    def submit(
+        self,
+        call: Callable[[dict[str, Any]], T],
+        *,
+        where: Mapping[str, str] | None = None,
+        not_found: str | None = None,
+    ) -> T | None:
+        """The call's result, or None once the form holds errors (see `ok`). `where` maps the
+        service's field names (dotted paths too) to the form's where they differ."""
+        if not self.is_valid():
+            self.status = 422
+            return None
+        try:
+            return call(self.cleaned_data)
+        except InvalidInput as exc:
+            self.refuse(exc.errors, status=422, where=where)
+        except Conflict as exc:
+            self.refuse({exc.field or "__all__": [exc.message]}, status=409, where=where)
+        except Forbidden as exc:
+            self.refuse({"__all__": [exc.message]}, status=403)
+        except NotFound as exc:
+            if not_found is None:
+                raise
+            self.refuse({not_found: [exc.message]}, status=422)
+        return None
+
+    def refuse(
+        self,
+        errors: Mapping[str, list[str]],
+        *,
+        status: int = 422,
+        where: Mapping[str, str] | None = None,
+    ) -> None:
+        """Put errors on the form: on a field of the form where one is named, else under the
+        service's own key (the page shows it by that name), "__all__" for the whole form."""
+        self.status = status
+        for key, found in errors.items():
+            name = (where or {}).get(key, key)
+            if name in self.fields or name == "__all__":
+                self.add_error(None if name == "__all__" else name, list(found))
+            else:
+                self.errors.setdefault(name, self.error_class()).extend(found)
+
+    @property
+    def ok(self) -> bool:
+        """Bound, valid, and the service took it."""
+        return self.is_bound and not self.errors
+
+    def field_errors(self) -> dict[str, list[str]]:
+        """The errors as templates read them (see form_errors)."""
+        return form_errors({key: list(found) for key, found in self.errors.items()})
+
+    def all_errors(self) -> list[str]:
+        """Every message in one list, for a page that shows them above the form."""
+        return [message for found in self.errors.values() for message in found]
+
+    def flash(self, request: HttpRequest) -> None:
+        """Every message as an error notice, for a page that redirects after the post."""
+        for message in self.all_errors():
+            messages.error(request, message)

@@ -1,42 +1,13 @@
-"""Pages of the web app: sign-in, the contact list and card, settings."""
+"""Pages of the frame itself: the home page and the settings entry lead to apps' pages."""
 
-from django.contrib.auth import views as auth_views
 from django.urls import path
 from django.views.generic import RedirectView
 
-from kartoteka.web import card, sections, settings_views, views
+from kartoteka.web import pages
 
 app_name = "web"
 
-_contact = "contacts/<int:contact_id>/"
-
 urlpatterns = [
     path("", RedirectView.as_view(pattern_name="web:contact-list"), name="home"),
-    path("login/", views.SignInView.as_view(), name="login"),
-    path("logout/", auth_views.LogoutView.as_view(), name="logout"),
-    path("account/password/", views.PasswordChangeView.as_view(), name="password-change"),
-    path("account/tokens/", views.tokens, name="tokens"),
-    path("account/dashboard/", card.save_layout, name="dashboard-layout"),
-    path("contacts/", views.contact_list, name="contact-list"),
-    path("contacts/count/", views.contact_count, name="contact-count"),
-    path("contacts/columns/", views.save_columns, name="list-columns"),
-    path("contacts/bulk/", views.bulk_action, name="contact-bulk"),
-    path("contacts/new/", views.contact_new, name="contact-new"),
-    path("clients/", views.client_list, name="clients"),
-    path(_contact, card.card, name="contact-card"),
-    path(f"{_contact}header/", card.card_header, name="card-header"),
-    path(f"{_contact}sections/<slug:key>/", card.card_section, name="card-section"),
-    path(f"{_contact}fields/<slug:key>/", card.edit_field, name="card-field"),
-    path(f"{_contact}delete/", card.delete_contact, name="contact-delete"),
-    path(f"{_contact}timeline/", sections.timeline_more, name="timeline-more"),
-    path(f"{_contact}tags/add/", sections.add_tag, name="tag-add"),
-    path(f"{_contact}tags/remove/", sections.remove_tag, name="tag-remove"),
-    path(f"{_contact}owners/", sections.edit_owners, name="owners-edit"),
-    path(f"{_contact}details/<slug:key>/", sections.edit_detail, name="detail-edit"),
-    path("settings/", RedirectView.as_view(pattern_name="web:settings-details"), name="settings"),
-    path("settings/details/", settings_views.details, name="settings-details"),
-    path("settings/details/define/", settings_views.define_field, name="define-field"),
-    path("settings/tags/", settings_views.tags, name="settings-tags"),
-    path("settings/users/", settings_views.users, name="settings-users"),
-    path("settings/workspace/", settings_views.workspace, name="settings-workspace"),
+    path("settings/", pages.settings_home, name="settings"),
 ]

@@ -1,10 +1,9 @@
-"""Template tags of the page frame: navigation and widgets from the registry, form helpers."""
+"""Template tags of the page frame: navigation and widgets from the registry."""
 
 from django import template
 from django.urls import NoReverseMatch, reverse
 
 from kartoteka.web import registry
-from kartoteka.web.columns import render_cell
 
 register = template.Library()
 
@@ -42,9 +41,3 @@ def settings_pages(context) -> list[registry.SettingsPage]:
 @register.simple_tag
 def frame_widgets() -> list[registry.FrameWidget]:
     return registry.frame_widgets()
-
-
-@register.simple_tag
-def cell(contact, column) -> str:
-    """One cell of the contact list."""
-    return render_cell(contact, column)  # already escaped: built with format_html / escape

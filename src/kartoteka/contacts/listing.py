@@ -2,19 +2,44 @@
 list, the Clients view, their count and an export of either, so that they never disagree."""
 
 import datetime as dt
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
 
 from django.db.models import QuerySet
+from django.http import HttpRequest
 from django.utils import timezone
 from django.utils.dateparse import parse_date
 from django.utils.translation import gettext as _
 
 from kartoteka.contacts import queries as contact_queries
 from kartoteka.contacts.models import Source, Status
-from kartoteka.segments import listing as segment_listing
+
+
+@dataclass(frozen=True)
+class FilterLanguage:
+    """The filter language of the list's search box (?q=) and builder (?f=). Segments owns it
+    and registers it from its ready(), so contacts never imports segments."""
+
+    # (params, contacts) → (the contacts narrowed, or none and the message saying why)
+    narrow: Callable[[Mapping[str, str], QuerySet], tuple[QuerySet, str]]
+    # request → what `template` (the builder, included in the filter bar) reads
+    context: Callable[[HttpRequest], dict]
+    template: str
+
+
+_language: list[FilterLanguage] = []
+
+
+def register_filter_language(language: FilterLanguage) -> None:
+    _language[:] = [language]
+
+
+def filter_language() -> FilterLanguage | None:
+    return _language[0] if _language else None
+
 
 # The quick filters of the list's filter bar; the search box (q) and the builder (f) take
-# the filter language and are read by segments.listing.
+# the filter language.
 QUICK_FILTERS = (
     "owner",
     "tag",
@@ -87,7 +112,9 @@ def list_contacts(
     if clients:
         contacts = contacts.filter(status=Status.WON)
     # The search box takes the filter language's text form (?q=), the builder a document (?f=).
-    contacts, problem = segment_listing.narrow_by(params, contacts)
-    if problem:
-        errors["q"] = problem
+    language = filter_language()
+    if language is not None:
+        contacts, problem = language.narrow(params, contacts)
+        if problem:
+            errors["q"] = problem
     return contacts, filters, errors

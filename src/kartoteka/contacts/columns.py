@@ -12,9 +12,9 @@ from django.utils.formats import date_format
 from django.utils.html import escape, format_html, format_html_join
 from django.utils.translation import gettext_lazy as _
 
+from kartoteka.contacts.form_fields import property_display
 from kartoteka.contacts.models import ContactOwner, ContactTag, PropertyDefinition, PropertyType
 from kartoteka.segments.fields import PropertyValue, built_column
-from kartoteka.web.forms import property_display
 
 # A contact that never became a client sorts by "client since" as if it held this date.
 _OLDEST = dt.datetime(1900, 1, 1, tzinfo=dt.UTC)

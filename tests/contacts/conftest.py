@@ -1,4 +1,4 @@
-"""Fixtures of the web tests: signed-in clients and contacts owned by each sales user."""
+"""Fixtures of the contacts tests: signed-in clients and contacts owned by each sales user."""
 
 import pytest
 from django.test import Client

@@ -1,20 +1,17 @@
-"""Pages of the web app: sign-in, account pages, the contact list and the Clients view."""
+"""Pages of contacts: the contact list, the Clients view, bulk actions, adding a contact."""
 
 from dataclasses import dataclass, field
 
-from django.conf import settings
 from django.contrib import messages
-from django.contrib.auth import views as auth_views
 from django.contrib.auth.decorators import login_required
-from django.contrib.auth.forms import AuthenticationForm
 from django.db import transaction
 from django.db.models import F, QuerySet
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
-from django.urls import reverse, reverse_lazy
+from django.urls import reverse
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy, ngettext
+from django.utils.translation import ngettext
 from django.views.decorators.http import require_POST
 
 from kartoteka.accounts import queries as account_queries
@@ -22,82 +19,13 @@ from kartoteka.accounts import services as account_services
 from kartoteka.accounts.models import WorkspaceSettings
 from kartoteka.contacts import queries as contact_queries
 from kartoteka.contacts import services as contact_services
+from kartoteka.contacts.columns import Column, available_columns, chosen_columns
+from kartoteka.contacts.form_fields import property_value
+from kartoteka.contacts.listing import filter_language, list_contacts
 from kartoteka.contacts.models import MessengerHandle, PropertyType, Source, Status
 from kartoteka.core.errors import Conflict, InvalidInput, KartotekaError
 from kartoteka.core.scope import visible_contacts
-from kartoteka.segments import listing as segment_listing
 from kartoteka.segments.fields import materialised_details
-from kartoteka.web.columns import Column, available_columns, chosen_columns
-from kartoteka.web.forms import property_value
-from kartoteka.web.listing import list_contacts
-
-
-class SignInView(auth_views.LoginView):
-    template_name = "web/login.html"
-    redirect_authenticated_user = True
-
-
-def sign_in_locked(request: HttpRequest, response, credentials) -> HttpResponse:
-    """What django-axes answers once an account or an address has too many failed sign-ins:
-    the sign-in page again, saying why and for how long (429)."""
-    minutes = settings.KARTOTEKA_SIGN_IN_LOCK_MINUTES
-    message = ngettext(
-        "Too many failed sign-in attempts. Signing in is locked for %(minutes)d minute;"
-        " an admin can unlock it sooner.",
-        "Too many failed sign-in attempts. Signing in is locked for %(minutes)d minutes;"
-        " an admin can unlock it sooner.",
-        minutes,
-    ) % {"minutes": minutes}
-    username = (credentials or {}).get("username") or request.POST.get("username", "")
-    return render(
-        request,
-        "web/login.html",
-        {
-            "form": AuthenticationForm(request, initial={"username": username}),
-            "locked_message": message,
-            "next": request.POST.get("next", ""),
-        },
-        status=429,
-    )
-
-
-class PasswordChangeView(auth_views.PasswordChangeView):
-    template_name = "web/password_change.html"
-    success_url = reverse_lazy("web:contact-list")
-
-    def form_valid(self, form):
-        response = super().form_valid(form)
-        messages.success(self.request, gettext_lazy("Your password was changed."))
-        return response
-
-
-@login_required
-def tokens(request: HttpRequest) -> HttpResponse:
-    """The signed-in user's API tokens: create one (shown once) or revoke one."""
-    new_token = ""
-    if request.method == "POST":
-        try:
-            if "revoke" in request.POST:
-                revoke = request.POST["revoke"]
-                row = (
-                    account_queries.tokens_of(request.user)
-                    .filter(pk=int(revoke) if revoke.isdigit() else 0)
-                    .first()
-                )
-                if row is not None:
-                    account_services.revoke_token(request.user, row)
-                    messages.success(request, _("The token was revoked."))
-                return redirect("web:tokens")
-            _row, new_token = account_services.create_token(
-                request.user, request.user, name=request.POST.get("name", "")
-            )
-        except KartotekaError as exc:
-            messages.error(request, exc.message)
-    return render(
-        request,
-        "web/tokens.html",
-        {"tokens": account_queries.tokens_of(request.user), "new_token": new_token},
-    )
 
 
 def _back(request: HttpRequest, fallback: str) -> str:
@@ -131,7 +59,7 @@ class ListPage:
 
 
 def _list_contacts(request: HttpRequest, *, clients: bool = False) -> tuple[QuerySet, dict, dict]:
-    """The contacts the list shows (see web.listing.list_contacts): (contacts, filters, errors)."""
+    """The contacts the list shows (see listing.list_contacts): (contacts, filters, errors)."""
     return list_contacts(request.user, request.GET, clients=clients)
 
 
@@ -276,6 +204,7 @@ def _read_cursor(column: Column, raw: str) -> tuple | None:
 
 
 def _render_list(request: HttpRequest, *, clients: bool) -> HttpResponse:
+    language = filter_language()
     contacts, filters, errors = _list_contacts(request, clients=clients)
     filtered = any(filters.values()) or bool(request.GET.get("f"))
     unfiltered = None
@@ -290,7 +219,7 @@ def _render_list(request: HttpRequest, *, clients: bool) -> HttpResponse:
     without_sort.pop("sort", None)
     return render(
         request,
-        "web/contact_list.html",
+        "contacts/contact_list.html",
         {
             "page": page,
             "filters": filters,
@@ -303,7 +232,8 @@ def _render_list(request: HttpRequest, *, clients: bool) -> HttpResponse:
             "team": list(account_queries.active_users()),
             "tags": list(contact_queries.all_tags().values_list("name", flat=True)[:500]),
             "filtered": filtered,
-            **segment_listing.builder_context(request),
+            "filter_template": language.template if language else "",
+            **(language.context(request) if language else {}),
         },
     )
 
@@ -325,7 +255,7 @@ def contact_count(request: HttpRequest) -> HttpResponse:
     total = contacts.order_by()[: COUNT_CAP + 1].count()
     return render(
         request,
-        "web/contact_list.html#count",
+        "contacts/contact_list.html#count",
         {"total": min(total, COUNT_CAP), "capped": total > COUNT_CAP},
     )
 
@@ -372,7 +302,7 @@ def bulk_action(request: HttpRequest) -> HttpResponse:
         messages.error(request, _("Enter a tag name or a username."))
         return redirect(back)
     if action == "delete" and request.POST.get("confirmed") != "yes":
-        return render(request, "web/bulk_delete.html", {"contacts": contacts, "back": back})
+        return render(request, "contacts/bulk_delete.html", {"contacts": contacts, "back": back})
     try:
         with transaction.atomic():
             for contact in contacts:
@@ -537,7 +467,7 @@ def contact_new(request: HttpRequest) -> HttpResponse:
 
     return render(
         request,
-        "web/contact_new.html",
+        "contacts/contact_new.html",
         {
             "values": values,
             "errors": errors,

@@ -1,7 +1,7 @@
 """The contact card: a header edited in place, a dashboard of sections each served as its own
 fragment, the timeline, and the user's dashboard layout.
 
-Sections come from the registry (kartoteka.web.registry); the web app registers its own five
+Sections come from the registry (kartoteka.web.registry); contacts registers its own five
 (timeline, tags, details, owners, company) in sections.py the same way other apps do.
 """
 
@@ -20,10 +20,11 @@ from django.views.decorators.http import require_http_methods, require_POST
 from kartoteka.accounts import services as account_services
 from kartoteka.contacts import queries as contact_queries
 from kartoteka.contacts import services as contact_services
+from kartoteka.contacts.form_fields import lines, messengers_text, parse_messengers
 from kartoteka.contacts.models import Status
 from kartoteka.core.errors import Conflict, Forbidden, InvalidInput, NotFound
 from kartoteka.web import registry
-from kartoteka.web.forms import form_errors, lines, messengers_text, parse_messengers
+from kartoteka.web.forms import form_errors
 
 # htmx sections that show the timeline reload when a response carries this event.
 TIMELINE_EVENT = "kartoteka:timeline-changed"
@@ -246,7 +247,7 @@ def card(request: HttpRequest, contact_id: int) -> HttpResponse:
     ]
     return render(
         request,
-        "web/card.html",
+        "contacts/card.html",
         {
             **_header_context(request, contact),
             "sections": sections,
@@ -269,7 +270,7 @@ def card_section(request: HttpRequest, contact_id: int, key: str) -> HttpRespons
 @login_required
 def card_header(request: HttpRequest, contact_id: int) -> HttpResponse:
     contact = contact_or_404(request, contact_id)
-    return render(request, "web/card.html#header", _header_context(request, contact))
+    return render(request, "contacts/card.html#header", _header_context(request, contact))
 
 
 @login_required
@@ -300,7 +301,7 @@ def edit_field(request: HttpRequest, contact_id: int, key: str) -> HttpResponse:
         return redirect("web:contact-card", contact_id=contact.pk)
     response = render(
         request,
-        "web/card.html#header",
+        "contacts/card.html#header",
         _header_context(request, contact_queries.get_contact(request.user, contact.pk)),
     )
     response["HX-Trigger"] = TIMELINE_EVENT
@@ -323,7 +324,7 @@ def _field_form(request, contact, header_field, values, errors, *, status: int =
         by_input.get(base, general).extend(messages_of_key)
     response = render(
         request,
-        "web/card.html#field-form",
+        "contacts/card.html#field-form",
         {
             "contact": contact,
             "header_field": header_field,

@@ -1,4 +1,4 @@
-"""The card sections the web app itself brings: timeline, tags, custom details, owners, company.
+"""The card sections contacts brings: timeline, tags, custom details, owners, company.
 
 Each has a loader (its reads) and a template, registered like any other app's section; the
 write views here answer with the section's fresh fragment.
@@ -19,11 +19,12 @@ from kartoteka.activity import queries as activity_queries
 from kartoteka.activity import timeline
 from kartoteka.contacts import queries as contact_queries
 from kartoteka.contacts import services as contact_services
+from kartoteka.contacts.card import TIMELINE_EVENT, contact_or_404
+from kartoteka.contacts.form_fields import property_display, property_value
 from kartoteka.core.errors import Conflict, Forbidden, InvalidInput, NotFound
 from kartoteka.core.scope import visible_contacts
 from kartoteka.web import registry
-from kartoteka.web.card import TIMELINE_EVENT, contact_or_404
-from kartoteka.web.forms import form_errors, property_display, property_value
+from kartoteka.web.forms import form_errors
 
 TIMELINE_PAGE = 25
 
@@ -79,7 +80,7 @@ def timeline_more(request: HttpRequest, contact_id: int) -> HttpResponse:
     contact = contact_or_404(request, contact_id)
     return render(
         request,
-        "web/sections/timeline.html#entries",
+        "contacts/sections/timeline.html#entries",
         {"contact": contact, **timeline_page(request, contact)},
     )
 
@@ -128,21 +129,21 @@ def register_sections() -> None:
         registry.CardSection(
             key="timeline",
             title=_("Timeline"),
-            template="web/sections/timeline.html",
+            template="contacts/sections/timeline.html",
             load=timeline_page,
             order=10,
         ),
         registry.CardSection(
             key="tags",
             title=_("Tags"),
-            template="web/sections/tags.html",
+            template="contacts/sections/tags.html",
             load=tags_context,
             order=20,
         ),
         registry.CardSection(
             key="details",
             title=_("Custom details"),
-            template="web/sections/details.html",
+            template="contacts/sections/details.html",
             load=details_context,
             order=30,
             has_data=lambda contact: contact_queries.all_property_definitions().exists(),
@@ -150,14 +151,14 @@ def register_sections() -> None:
         registry.CardSection(
             key="owners",
             title=_("Owners"),
-            template="web/sections/owners.html",
+            template="contacts/sections/owners.html",
             load=owners_context,
             order=60,
         ),
         registry.CardSection(
             key="company",
             title=_("Company"),
-            template="web/sections/company.html",
+            template="contacts/sections/company.html",
             load=company_context,
             order=70,
             has_data=lambda contact: contact.company_id is not None,
@@ -228,7 +229,7 @@ def edit_owners(request: HttpRequest, contact_id: int) -> HttpResponse:
     if request.method == "GET":
         return render(
             request,
-            "web/sections/owners.html#form",
+            "contacts/sections/owners.html#form",
             {
                 "contact": contact,
                 "users": list(account_queries.active_users()),
@@ -256,7 +257,7 @@ def edit_detail(request: HttpRequest, contact_id: int, key: str) -> HttpResponse
     if request.method == "GET":
         return render(
             request,
-            "web/sections/details.html#form",
+            "contacts/sections/details.html#form",
             {
                 "contact": contact,
                 "definition": definition,

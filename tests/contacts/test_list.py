@@ -9,9 +9,9 @@ from django.urls import reverse
 from django.utils import timezone
 
 from kartoteka.contacts import services as contact_services
+from kartoteka.contacts import views
 from kartoteka.contacts.models import Contact
 from kartoteka.core.scope import SYSTEM
-from kartoteka.web import views
 from tests.factories import make_contact
 from tests.segments.helpers import build_detail_indexes
 
