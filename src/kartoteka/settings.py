@@ -53,6 +53,8 @@ INSTALLED_APPS = [
     "kartoteka.transfer",
     "kartoteka.duplicates",
     "kartoteka.privacy",
+    "kartoteka.consents",
+    "kartoteka.mailing",
     "kartoteka.web",
 ]
 
@@ -238,6 +240,18 @@ CACHES = {
 }
 # django-ratelimit counts public doors' requests in the same shared cache (core.ratelimit).
 RATELIMIT_USE_CACHE = "throttle"
+
+# Outgoing e-mail: KARTOTEKA_EMAIL_URL picks the way out (console:// prints it, for development).
+globals().update(config.email_settings("KARTOTEKA_EMAIL_URL", "console://"))
+DEFAULT_FROM_EMAIL = config.env_str("KARTOTEKA_EMAIL_FROM", "Kartoteka <kartoteka@localhost>")
+# The address public links in e-mails start with (confirm, unsubscribe, preferences).
+KARTOTEKA_PUBLIC_URL = config.env_str("KARTOTEKA_PUBLIC_URL", "http://localhost:8000").rstrip("/")
+# Subscription forms: attempts per address and per IP within the window, then 429.
+KARTOTEKA_SUBSCRIBE_PER_ADDRESS = config.env_int("KARTOTEKA_SUBSCRIBE_PER_ADDRESS", 5, minimum=1)
+KARTOTEKA_SUBSCRIBE_PER_IP = config.env_int("KARTOTEKA_SUBSCRIBE_PER_IP", 30, minimum=1)
+KARTOTEKA_SUBSCRIBE_WINDOW_MINUTES = config.env_int(
+    "KARTOTEKA_SUBSCRIBE_WINDOW_MINUTES", 60, minimum=1
+)
 
 LOGGING = {
     "version": 1,

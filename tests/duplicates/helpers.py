@@ -3,6 +3,7 @@
 from django.core.files.base import ContentFile
 
 from kartoteka.activity import services as activity
+from kartoteka.consents import services as consents
 from kartoteka.contacts import services as contacts
 from kartoteka.core import relations
 from kartoteka.core.scope import SYSTEM
@@ -21,6 +22,16 @@ def fill_related_tables(actor, contact, *, mention, words: str = "") -> dict:
         actor, contact, upload=ContentFile(f"file of {text}".encode(), name="cv.txt")
     )
     contacts.add_tags(actor, contact, names=["vip", f"tag-{contact.pk}"])
+    consents.record_consent(
+        actor,
+        contact,
+        channel="email",
+        purpose="marketing",
+        status="granted",
+        source="staff",
+        proof={"where": f"At the fair: {text}"},
+    )
+    consents.block_contact(actor, contact, blocked=True, reason=f"Asked by {text}")
     return {"note": note, "comment": comment, "task": task, "file": attached}
 
 

@@ -15,6 +15,7 @@ from django.utils.translation import gettext_lazy as _
 from kartoteka.contacts.form_fields import property_display
 from kartoteka.contacts.models import ContactOwner, ContactTag, PropertyDefinition, PropertyType
 from kartoteka.segments.fields import PropertyValue, built_column
+from kartoteka.web.registry import ContactColumn, contact_columns
 
 # A contact that never became a client sorts by "client since" as if it held this date.
 _OLDEST = dt.datetime(1900, 1, 1, tzinfo=dt.UTC)
@@ -42,6 +43,8 @@ class Column:
     # The sort value is NULL for rows without one (a custom detail, the company, last activity):
     # those rows come after the others in both directions, like blank cells in a spreadsheet.
     missing_last: bool = False
+    # A column another app adds (web.registry.ContactColumn): its values are read per page.
+    added: ContactColumn | None = None
 
     def cursor_text(self, value: Any) -> str:
         """A sort value as a page link carries it (read back by cursor_value)."""
@@ -144,7 +147,22 @@ def available_columns(
     definitions: list[PropertyDefinition], materialised: set[str] = frozenset()
 ) -> dict[str, Column]:
     details = {f"detail:{d.key}": detail_column(d, materialised) for d in definitions}
-    return {**CORE_COLUMNS, **details}
+    added = {c.key: Column(c.key, c.label, added=c) for c in contact_columns()}
+    return {**CORE_COLUMNS, **details, **added}
+
+
+def load_added_values(contacts: list, columns: list[Column]) -> None:
+    """Read the values of the columns other apps add for a page of contacts, one read per
+    column, into each contact's `added_values`."""
+    ids = [contact.pk for contact in contacts]
+    for contact in contacts:
+        contact.added_values = {}
+    for column in columns:
+        if column.added is None or not ids:
+            continue
+        values = column.added.load(ids)
+        for contact in contacts:
+            contact.added_values[column.key] = values.get(contact.pk)
 
 
 def chosen_columns(user, available: dict[str, Column], *, clients: bool) -> list[Column]:
@@ -189,6 +207,8 @@ def render_cell(contact, column: Column) -> str:
         )
     if key in ("created_at", "last_activity_at", "won_at"):
         return format_html('<span class="nowrap">{}</span>', _date(getattr(contact, key)))
+    if column.added is not None:
+        return escape(column.added.text(getattr(contact, "added_values", {}).get(key)))
     if column.definition is not None:
         return escape(
             property_display(

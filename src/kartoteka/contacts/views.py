@@ -19,7 +19,12 @@ from kartoteka.accounts import services as account_services
 from kartoteka.accounts.models import WorkspaceSettings
 from kartoteka.contacts import queries as contact_queries
 from kartoteka.contacts import services as contact_services
-from kartoteka.contacts.columns import Column, available_columns, chosen_columns
+from kartoteka.contacts.columns import (
+    Column,
+    available_columns,
+    chosen_columns,
+    load_added_values,
+)
 from kartoteka.contacts.form_fields import property_value
 from kartoteka.contacts.listing import filter_language, list_contacts
 from kartoteka.contacts.models import MessengerHandle, PropertyType, Source, Status
@@ -115,6 +120,7 @@ def _list_page(
     if backwards:
         rows.reverse()
     page.contacts = rows
+    load_added_values(rows, columns)
     if rows:
         if more or backwards:
             page.next_cursor = f"{column.cursor_text(rows[-1].sort_value)}|{rows[-1].pk}"

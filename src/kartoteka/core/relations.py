@@ -10,7 +10,7 @@ until its owner declares a policy, both refuse to run (and a test fails).
 Tables are named "app_label.Model" and columns "app_label.Model.field".
 """
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Any, Protocol
 
@@ -83,6 +83,10 @@ FILE_SWEEPS: dict[str, str] = {}
 # "app.Model.field", with the reason.
 NOT_SWEPT: dict[str, str] = {}
 
+# What an owner does before a contact is forgotten, while its rows are still there:
+# `hook(actor, contact)` in forget's transaction (consents suppresses the contact's addresses).
+BEFORE_FORGET: list[Callable[[Any, Any], None]] = []
+
 # Reasons for NOT_SWEPT that most apps give.
 TEAM = "the team and its sign-ins, not contacts"
 NAMES = "names and settings the team gives things, not notes about people"
@@ -98,6 +102,7 @@ def declare(
     mentions: dict[str, tuple[str, ...]] | None = None,
     file_sweeps: dict[str, str] | None = None,
     not_swept: dict[str, str] | None = None,
+    before_forget: Callable[[Any, Any], None] | None = None,
 ) -> None:
     """Add an owner's declarations for its tables. A key declared twice is a mistake (two apps
     claiming one table), so it raises instead of silently replacing the first."""
@@ -111,6 +116,8 @@ def declare(
             if key in registry and registry[key] != value:
                 raise ValueError(f"{key} is already declared")
             registry[key] = value
+    if before_forget is not None and before_forget not in BEFORE_FORGET:
+        BEFORE_FORGET.append(before_forget)
 
 
 # Tables of Django and of the libraries the project uses, which hold no text about a contact.

@@ -90,6 +90,8 @@ def forget_contact(
         raise Forbidden(_("Only admins may forget a contact."))
     label = _label(actor, actor_label)
     contact = Contact.objects.select_for_update(of=("self",)).get(pk=contact.pk)
+    for before_forget in relations.BEFORE_FORGET:
+        before_forget(actor, contact)
     mentions = _mentions(contact)
     erased: dict[str, int] = {}
     touched = {Contact._meta.db_table}

@@ -335,7 +335,10 @@ def phone_region_of(headers: list[str], encoding: str) -> str:
 
 def targets(definitions: list[PropertyDefinition]) -> dict[str, Any]:
     """Every target a column may be mapped to, with its label, in the order forms show them."""
+    from kartoteka.transfer import columns
+
     result: dict[str, Any] = {IGNORE: _("Ignore this column"), **CORE_TARGETS}
+    result.update({key: column.label for key, column in columns.registered().items()})
     for definition in definitions:
         result[f"properties.{definition.key}"] = definition.label
     return result

@@ -20,6 +20,7 @@ from kartoteka.core.scope import is_admin
 from kartoteka.transfer import formats
 from kartoteka.transfer.mapping import FIELD_LABELS
 from kartoteka.transfer.models import Export, Import, ImportProblem
+from kartoteka.web.registry import contact_columns
 
 # Columns an export may have, with their labels; custom details follow as properties.<key>.
 EXPORT_COLUMNS: dict[str, Any] = {
@@ -117,6 +118,8 @@ def export_columns() -> dict[str, Any]:
             columns[name] = name.replace("_", " ").capitalize()
     for definition in PropertyDefinition.objects.order_by("position", "id"):
         columns[f"properties.{definition.key}"] = definition.label
+    for added in contact_columns():
+        columns[added.key] = added.label
     return columns
 
 
@@ -256,13 +259,31 @@ def export_rows(
             Prefetch("tag_links", queryset=ContactTag.objects.select_related("tag")),
         )
     )
+    added = {c.key: c for c in contact_columns() if c.key in columns}
+    batch: list[Contact] = []
     for contact in queryset.iterator(chunk_size=chunk):
+        batch.append(contact)
+        if len(batch) == chunk:
+            yield from _batch_rows(batch, columns, widths, added)
+            batch = []
+    yield from _batch_rows(batch, columns, widths, added)
+
+
+def _batch_rows(
+    contacts: list[Contact], columns: list[str], widths: dict[str, int], added: dict[str, Any]
+) -> Iterator[list[Any]]:
+    """The rows of a batch of contacts; the columns other apps add are read once a batch."""
+    ids = [contact.pk for contact in contacts]
+    loaded = {key: column.load(ids) for key, column in added.items()} if ids else {}
+    for contact in contacts:
         row: list[Any] = []
         for column in columns:
             if column in SPREAD_COLUMNS:
                 values = _spread(contact, column)
                 width = widths.get(column, 1)
                 row += values[:width] + [""] * (width - len(values))
+            elif column in added:
+                row.append(added[column].export(loaded[column].get(contact.pk)))
             else:
                 row.append(_value(contact, column))
         yield row

@@ -34,14 +34,16 @@ from kartoteka.contacts.bulk import (
     upsert_contacts,
     written_tables,
 )
-from kartoteka.contacts.models import Contact, PropertyDefinition
+from kartoteka.contacts.models import Contact, ContactEmail, PropertyDefinition
 from kartoteka.contacts.services import clean_tag_names, property_definitions
 from kartoteka.core import bulkload
 from kartoteka.core.bulkwrite import db_value, insert_values
 from kartoteka.core.errors import Conflict, InvalidInput
+from kartoteka.core.normalise import fold_email
 from kartoteka.core.relations import FILE_SWEEPS, MENTIONS, Mentions
 from kartoteka.core.scope import SYSTEM, SystemActor, is_admin, user_or_none
 from kartoteka.transfer import formats, mapping, queries
+from kartoteka.transfer.columns import registered as registered_columns
 from kartoteka.transfer.models import (
     Export,
     ExportStatus,
@@ -309,9 +311,15 @@ def shown_row(imp: Import, number: int) -> int:
     return number if imp.format == "vcf" else number + 1
 
 
-# Cleaned rows, failures (rows rejected), warnings (values left out of rows that were kept)
-# and notes by row number.
-Cleaned = tuple[list[tuple[int, dict]], list[RowFailure], list[RowFailure], dict[int, str]]
+# Cleaned rows, failures (rows rejected), warnings (values left out of rows that were kept),
+# notes by row number, and the values of other apps' columns (transfer.columns) by row number.
+Cleaned = tuple[
+    list[tuple[int, dict]],
+    list[RowFailure],
+    list[RowFailure],
+    dict[int, str],
+    dict[int, dict[str, str]],
+]
 
 
 def _clean_batch(
@@ -326,14 +334,15 @@ def _clean_batch(
     strict, which rejects any row with a problem. With `prepare` (in a worker process), each
     cleaned row also carries its values for writing it as a new contact
     (contacts.bulk.prepare_new_contact), which the writer would otherwise compute."""
-    columns = sorted(
+    mapped = sorted(
         ((int(index), target) for index, target in imp.mapping.items() if target),
         key=lambda item: item[0],
     )
     width = len(imp.headers)
     today = timezone.localdate()
     region = imp.phone_region or settings.KARTOTEKA_DEFAULT_PHONE_REGION
-    cleaned, failures, warnings, notes = [], [], [], {}
+    cleaned, failures, warnings, notes, extra = [], [], [], {}, {}
+    app_columns = registered_columns()
     for number, _line, cells in batch:
         problems: list[RowFailure] = []
         if len(cells) > width and any(c.strip() for c in cells[width:]):
@@ -348,8 +357,9 @@ def _clean_batch(
             if imp.strict:
                 failures += problems
                 continue
-        data = mapping.row_data(cells, columns)
+        data = mapping.row_data(cells, mapped)
         note = data.pop("note", None)
+        values = {key: data.pop(key) for key in app_columns if key in data}
         try:
             if imp.strict:
                 row = clean_row(data, definitions, today=today, phone_region=region)
@@ -367,7 +377,9 @@ def _clean_batch(
         cleaned.append((number, row))
         if note:
             notes[number] = note
-    return cleaned, failures, warnings, notes
+        if values:
+            extra[number] = values
+    return cleaned, failures, warnings, notes, extra
 
 
 def _failures(number: int, errors: dict[str, list[str]]) -> list[RowFailure]:
@@ -460,7 +472,7 @@ def dry_run_import(actor: User | SystemActor, imp: Import, *, sample: int = 50) 
     options = _options(imp, actor)
 
     def plan(rows: list[DataRow]) -> None:
-        cleaned, failures, warnings, _notes = _clean_batch(imp, rows, definitions)
+        cleaned, failures, warnings, _notes, _extra = _clean_batch(imp, rows, definitions)
         result = upsert_contacts(cleaned, options, dry_run=True)
         problems, rejected, warned = _problems(
             imp,
@@ -682,7 +694,7 @@ def _commit_batch(
 ) -> None:
     """Write one batch and move the checkpoint past it, inside the transaction run_import holds
     (which may hold several batches: nothing here commits)."""
-    cleaned, failures, warnings, notes = cleaned_batch
+    cleaned, failures, warnings, notes, extra = cleaned_batch
     rows = {number: (line, cells) for number, line, cells in batch}
     try:
         with transaction.atomic():
@@ -705,6 +717,7 @@ def _commit_batch(
     ImportProblem.objects.bulk_create(problems, batch_size=500)
     _journal(imp, result)
     _add_notes(imp, options, result, notes, rows)
+    _apply_columns(imp, options, cleaned, extra, rows)
     imp.checkpoint = batch[-1][0]
     imp.created_count += len(result.created)
     imp.updated_count += len(result.updated)
@@ -788,6 +801,45 @@ def _add_notes(
                 message=exc.message,
                 cells=rows[number][1],
             )
+
+
+def _apply_columns(
+    imp: Import,
+    options: BulkOptions,
+    cleaned: list[tuple[int, dict]],
+    extra: dict[int, dict[str, str]],
+    rows: dict[int, tuple[int, list[str]]],
+) -> None:
+    """Hand other apps' columns (transfer.columns) the contacts of this batch's rows, found by
+    their e-mail now that the batch is written; what an app could not use is a warning."""
+    if not extra:
+        return
+    emails = {number: row.get("email", "") for number, row in cleaned if number in extra}
+    by_email = dict(
+        ContactEmail.objects.filter(
+            email_folded__in=[fold_email(e) for e in emails.values() if e]
+        ).values_list("email_folded", "contact_id")
+    )
+    contact_of = {n: by_email.get(fold_email(e)) for n, e in emails.items() if e}
+    for key, column in registered_columns().items():
+        given = [
+            (contact_of[number], cells[key])
+            for number, cells in extra.items()
+            if key in cells and contact_of.get(number)
+        ]
+        if not given:
+            continue
+        refused = column.apply(options.actor, given)
+        for number, contact_id in contact_of.items():
+            if contact_id in refused and key in extra.get(number, {}):
+                ImportProblem.objects.create(
+                    batch=imp,
+                    row_number=rows[number][0],
+                    level=ProblemLevel.WARNING,
+                    column=key,
+                    message=refused[contact_id],
+                    cells=rows[number][1],
+                )
 
 
 @transaction.atomic

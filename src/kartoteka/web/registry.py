@@ -116,6 +116,20 @@ class SettingsPage:
 
 
 @dataclass(frozen=True)
+class ContactColumn:
+    """A column an app adds to the contact list and to exports. `load(contact_ids)` reads the
+    values of a page of the list (or a chunk of an export) at once, {contact id: value};
+    `text(value)` is what a list cell shows, `export(value)` what a file cell holds."""
+
+    key: str
+    label: Any
+    load: Callable[[list[int]], dict[int, Any]]
+    text: Callable[[Any], str] = str
+    export: Callable[[Any], Any] = lambda value: value
+    order: int = 100
+
+
+@dataclass(frozen=True)
 class FrameWidget:
     """A small template included in the top bar of every page (e.g. the notifications badge)."""
 
@@ -135,6 +149,7 @@ _tabs: dict[str, CardTab] = {}
 _actions: dict[str, CardAction] = {}
 _widgets: dict[str, FrameWidget] = {}
 _settings_pages: dict[str, SettingsPage] = {}
+_columns: dict[str, ContactColumn] = {}
 
 
 def register_nav(item: NavItem) -> None:
@@ -155,6 +170,10 @@ def register_card_tab(tab: CardTab) -> None:
 
 def register_card_action(action: CardAction) -> None:
     _actions[action.key] = action
+
+
+def register_contact_column(column: ContactColumn) -> None:
+    _columns[column.key] = column
 
 
 def register_frame_widget(widget: FrameWidget) -> None:
@@ -194,5 +213,32 @@ def shown_card_actions(user, contact) -> list[ShownAction]:
     return [action.shown_for(contact) for action in card_actions(user)]
 
 
+def contact_columns() -> list[ContactColumn]:
+    return sorted(_columns.values(), key=lambda c: (c.order, c.key))
+
+
 def frame_widgets() -> list[FrameWidget]:
     return sorted(_widgets.values(), key=lambda w: (w.order, w.key))
+
+
+@dataclass(frozen=True)
+class SelectionAction:
+    """A button of the contact list's selection bar: it posts the ticked contacts (`ids`) and
+    the list's address (`next`) to `url_name`, whose page takes it from there."""
+
+    key: str
+    label: Any
+    url_name: str
+    order: int = 100
+    admin_only: bool = False
+
+
+_selection_actions: dict[str, SelectionAction] = {}
+
+
+def register_selection_action(action: SelectionAction) -> None:
+    _selection_actions[action.key] = action
+
+
+def selection_actions(user) -> list[SelectionAction]:
+    return _for(user, _selection_actions.values())

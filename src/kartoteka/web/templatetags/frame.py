@@ -41,3 +41,13 @@ def settings_pages(context) -> list[registry.SettingsPage]:
 @register.simple_tag
 def frame_widgets() -> list[registry.FrameWidget]:
     return registry.frame_widgets()
+
+
+@register.simple_tag(takes_context=True)
+def selection_actions(context) -> list[dict]:
+    """The buttons apps add to the contact list's selection bar, with their address."""
+    request = context.get("request")
+    return [
+        {"key": action.key, "label": action.label, "url": reverse(action.url_name)}
+        for action in registry.selection_actions(getattr(request, "user", None))
+    ]

@@ -1,0 +1,148 @@
+"""Benchmark: subscribe a segment of N contacts (default 100,000) to a mailing list, as the
+background run and the API do it: consent, blocking and suppression checked in bulk, subscriber
+rows written with multi-row INSERT (SQLite) or COPY (PostgreSQL), timeline entries in bulk, and
+the confirmation e-mails of those without consent queued (double opt-in).
+
+The contacts are the demo's (written once and kept: bench/data/ on SQLite, the database of
+BENCH_DATABASE_URL on PostgreSQL); 70 % have an e-mail marketing consent (recorded with the
+consents ledger's bulk form), 1 % are blocked and 1 % suppressed. Each timed run subscribes the
+segment "everyone" to a new list. Writes bench/results/lists.json.
+
+    .venv/bin/python bench/lists.py --db sqlite|postgresql [--contacts N] [--runs R]
+"""
+
+import argparse
+import json
+import os
+import platform
+import statistics
+import sys
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT / "src"))
+
+
+def configure(db: str, contacts: int) -> None:
+    os.environ.setdefault("KARTOTEKA_DATA_DIR", "/tmp/kt-lists-bench")
+    if db == "sqlite":
+        data = ROOT / "bench" / "data"
+        data.mkdir(parents=True, exist_ok=True)
+        os.environ["DATABASE_URL"] = f"sqlite:///{data / f'lists-{contacts}.sqlite3'}"
+    else:
+        os.environ["DATABASE_URL"] = os.environ.get(
+            "BENCH_DATABASE_URL", "postgres://postgres@127.0.0.1:5432/kt_lists_bench"
+        )
+    os.environ["DJANGO_SETTINGS_MODULE"] = "kartoteka.settings"
+    import django
+
+    django.setup()
+
+
+def ensure_database(db: str) -> None:
+    if db != "postgresql":
+        return
+    import psycopg
+
+    url = os.environ["DATABASE_URL"]
+    name = url.rsplit("/", 1)[1]
+    with psycopg.connect(url.rsplit("/", 1)[0] + "/postgres", autocommit=True) as conn:
+        if not conn.execute("SELECT 1 FROM pg_database WHERE datname = %s", [name]).fetchone():
+            conn.execute(f'CREATE DATABASE "{name}"')
+
+
+def build(contacts: int) -> None:
+    """The demo's contacts, their consents, blocks and suppressions; skipped when there."""
+    from django.core.management import call_command
+
+    from kartoteka.consents import services as consent_services
+    from kartoteka.consents.queries import consent_statuses
+    from kartoteka.consents.services import ConsentItem
+    from kartoteka.contacts.demo import load_demo
+    from kartoteka.contacts.models import Contact
+    from kartoteka.core.scope import SYSTEM
+
+    call_command("migrate", verbosity=0)
+    if Contact.objects.count() < contacts:
+        load_demo(contacts, progress=lambda _line: None)
+    first = Contact.objects.order_by("pk").values_list("pk", flat=True).first()
+    if consent_statuses([first], channel="email", purpose="marketing")[first] != "none":
+        return
+    rows = list(Contact.objects.order_by("pk").values_list("pk", "email")[:contacts])
+    grants = [
+        ConsentItem(pk, "email", "marketing", "granted", "import")
+        for i, (pk, _email) in enumerate(rows)
+        if i % 10 < 7
+    ]
+    for start in range(0, len(grants), 10_000):
+        consent_services.record_consents(SYSTEM, grants[start : start + 10_000])
+    for i, (pk, email) in enumerate(rows):
+        if i % 100 == 7:
+            consent_services.block_contact(SYSTEM, Contact(pk=pk), blocked=True, reason="bench")
+        elif i % 100 == 8:
+            consent_services.suppress(email, reason="unsubscribe")
+
+
+def measure(runs: int) -> dict:
+    from django.db import connection
+
+    from kartoteka.accounts.models import User
+    from kartoteka.core.scope import SYSTEM
+    from kartoteka.mailing import services
+    from kartoteka.mailing.models import MailingList, OutgoingEmail
+    from kartoteka.segments.models import Segment
+    from kartoteka.segments.services import create_segment
+
+    admin = User.objects.filter(role="admin").order_by("pk").first()
+    segment = Segment.objects.filter(name="bench: everyone").first() or create_segment(
+        admin, name="bench: everyone", document={"all": []}
+    )
+    timings, result = [], None
+    for run in range(runs):
+        MailingList.objects.filter(key__startswith="bench-").delete()
+        OutgoingEmail.objects.filter(mailing_list__isnull=True, kind="confirmation").delete()
+        mailing_list = services.create_list(
+            SYSTEM, data={"key": f"bench-{run}", "name": f"Bench {run}", "double_opt_in": True}
+        )
+        started = time.perf_counter()
+        result = services.subscribe_matching(
+            SYSTEM, mailing_list, segment_id=segment.pk, double_opt_in=True
+        )
+        timings.append(time.perf_counter() - started)
+    MailingList.objects.filter(key__startswith="bench-").delete()
+    return {
+        "vendor": connection.vendor,
+        "seconds_median": round(statistics.median(timings), 2),
+        "seconds_each": [round(t, 2) for t in timings],
+        "result": result.as_dict() if result else {},
+    }
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--db", choices=["sqlite", "postgresql"], default="sqlite")
+    parser.add_argument("--contacts", type=int, default=100_000)
+    parser.add_argument("--runs", type=int, default=3)
+    args = parser.parse_args()
+    configure(args.db, args.contacts)
+    ensure_database(args.db)
+    build(args.contacts)
+    results = measure(args.runs)
+    results.update(
+        contacts=args.contacts,
+        runs=args.runs,
+        python=platform.python_version(),
+        machine=f"{os.cpu_count()} cores",
+        load_average=[round(x, 1) for x in os.getloadavg()],
+    )
+    out = ROOT / "bench" / "results" / "lists.json"
+    out.parent.mkdir(parents=True, exist_ok=True)
+    existing = json.loads(out.read_text()) if out.exists() else {}
+    existing[args.db] = results
+    out.write_text(json.dumps(existing, indent=2, ensure_ascii=False) + "\n")
+    print(json.dumps(results, indent=2))
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,28 @@
+"""Import columns other apps bring: a column of the file mapped to an app's own target (the
+mailing lists a contact joins, …). The import hands each batch's values to the app once the
+batch's contacts are written, in the same transaction; apps register from their ready()."""
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+
+@dataclass(frozen=True)
+class ImportColumn:
+    """`apply(actor, values)` receives [(contact id, cell text)] for the rows of one batch and
+    returns {contact id: message} for the values it could not use (reported as warnings)."""
+
+    key: str
+    label: Any  # a lazy translation
+    apply: Callable[[Any, list[tuple[int, str]]], dict[int, str]]
+
+
+_columns: dict[str, ImportColumn] = {}
+
+
+def register(column: ImportColumn) -> None:
+    _columns[column.key] = column
+
+
+def registered() -> dict[str, ImportColumn]:
+    return dict(_columns)
