@@ -230,7 +230,9 @@ def contact_changes(draw):
     if draw(st.booleans()):
         change["status"] = draw(st.sampled_from(["lead", "won", "lost"]))
     if draw(st.booleans()):
-        change["messengers"] = [{"network": "whatsapp", "handle": draw(NAMES) or "h"}]
+        change["messengers"] = [
+            {"network": "whatsapp", "handle": draw(st.sampled_from(["@ana", "ola 2", "Jk"]))}
+        ]
     if draw(st.booleans()):
         change["owners"] = draw(st.sampled_from([[], ["ola"]]))
     return change
