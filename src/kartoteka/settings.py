@@ -1,11 +1,13 @@
 """Django settings; every value that varies by machine comes from core.config."""
 
+import re
 import secrets
 from datetime import timedelta
 from pathlib import Path
 
 import dj_database_url
 from csp.constants import NONE, SELF, UNSAFE_INLINE
+from django.core.exceptions import ImproperlyConfigured
 
 from kartoteka.core import config
 
@@ -55,6 +57,8 @@ INSTALLED_APPS = [
     "kartoteka.privacy",
     "kartoteka.consents",
     "kartoteka.mailing",
+    "kartoteka.tracking",
+    "kartoteka.commerce",
     "kartoteka.web",
 ]
 
@@ -220,6 +224,12 @@ if _tasks_backend == "rq":
 KARTOTEKA_SEGMENT_RECOUNT_MINUTES = config.env_int(
     "KARTOTEKA_SEGMENT_RECOUNT_MINUTES", 15, minimum=1
 )
+# The workspace currency: eCommerce totals are kept in it (ISO 4217 code).
+KARTOTEKA_CURRENCY = config.env_str("KARTOTEKA_CURRENCY", "EUR").upper()
+if len(KARTOTEKA_CURRENCY) != 3 or not KARTOTEKA_CURRENCY.isalpha():
+    raise config.ConfigError(
+        f"KARTOTEKA_CURRENCY must be a three-letter ISO 4217 code, got {KARTOTEKA_CURRENCY!r}"
+    )
 RQ_QUEUES = {"default": {"URL": config.env_str("REDIS_URL", "redis://127.0.0.1:6379/0")}}
 
 # "throttle" counts failed API tokens per address; it must be shared by every web process:
@@ -240,6 +250,10 @@ CACHES = {
 }
 # django-ratelimit counts public doors' requests in the same shared cache (core.ratelimit).
 RATELIMIT_USE_CACHE = "throttle"
+# Hits one address may send the tracking collector (several people behind one office router).
+KARTOTEKA_TRACKING_RATE = config.env_str("KARTOTEKA_TRACKING_RATE", "600/m")
+if not re.fullmatch(r"[1-9][0-9]*/[smhd]", KARTOTEKA_TRACKING_RATE):
+    raise ImproperlyConfigured("KARTOTEKA_TRACKING_RATE is a count per s, m, h or d, e.g. 600/m")
 
 # Outgoing e-mail: KARTOTEKA_EMAIL_URL picks the way out (console:// prints it, for development).
 globals().update(config.email_settings("KARTOTEKA_EMAIL_URL", "console://"))

@@ -35,6 +35,18 @@ FIELD_LABELS = {
     "messengers": _("Messengers"),
     "created_url": _("Form URL"),
     "created_ip": _("Creation IP"),
+    "utm_source": _("Source (UTM)"),
+    "utm_medium": _("Medium"),
+    "utm_campaign": _("Campaign"),
+    "utm_term": _("Term"),
+    "utm_content": _("Content"),
+    "gclid": _("Google click ID"),
+    "ads_campaign": _("Google Ads campaign"),
+    "ads_group": _("Ad group"),
+    "ads_keyword": _("Keyword"),
+    "ads_network": _("Network"),
+    "ads_device": _("Device"),
+    "ads_id": _("Ad ID"),
 }
 
 

@@ -513,7 +513,7 @@ def undo_merge(actor: User | SystemActor, merge: MergeRecord) -> MergeRecord:
         restored.refresh_from_db()
 
     merge.undone_at = timezone.now()
-    merge.undone_by = actor
+    merge.undone_by = user_or_none(actor)
     merge.undo_report = report
     merge.save(update_fields=["undone_at", "undone_by", "undo_report"])
     timeline.record_many(

@@ -3,7 +3,7 @@
 import argparse
 import json
 
-from kartoteka.cli import CommandError
+from kartoteka.core.errors import CommandError
 
 
 def register(commands: argparse._SubParsersAction) -> None:

@@ -1,0 +1,308 @@
+"""Benchmark: website tracking — how fast the worker turns queued hits into visits, and how
+many hits a second the collector takes under a bounded load on loopback.
+
+drain: a fresh database with C known contacts, H queued hits (page views of V visitors, a
+tenth of them identified, with campaign parameters and a few user agents), then the time of
+`tracking.services.process_hits()` until the queue is empty, and the reading of the Visits tab
+of one contact with P page views (server time, median of 20).
+
+collect: `kartoteka serve --no-worker` (gunicorn, one process per core) on a fresh database
+with one site, and L client threads (default 16) posting hits for S seconds (default 60);
+hits/s, errors and latency percentiles. The clients run on the same machine, so the figure is a
+floor for a separate load generator.
+
+    .venv/bin/python bench/tracking.py drain [--db sqlite|postgresql] [--hits H] [--contacts C]
+    .venv/bin/python bench/tracking.py collect [--db sqlite|postgresql] [--clients L] [--seconds S]
+
+Results go to bench/results/tracking-<part>-<db>.json; a markdown line is printed.
+PostgreSQL: the database kt_bench_tracking on 127.0.0.1 is created and dropped.
+"""
+
+import argparse
+import http.client
+import json
+import os
+import platform
+import shutil
+import socket
+import statistics
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+RESULTS = ROOT / "bench" / "results"
+KARTOTEKA = str(Path(sys.executable).with_name("kartoteka"))
+PG_SERVER = "postgres://postgres@127.0.0.1:5432"
+PG_NAME = "kt_bench_tracking"
+AGENTS = [
+    "Mozilla/5.0 (Windows NT 10.0; Win64; x64) AppleWebKit/537.36 (KHTML, like Gecko) "
+    "Chrome/131.0 Safari/537.36",
+    "Mozilla/5.0 (iPhone; CPU iPhone OS 17_0 like Mac OS X) AppleWebKit/605.1.15 (KHTML, like "
+    "Gecko) Version/17.0 Mobile/15E148 Safari/604.1",
+    "Mozilla/5.0 (Macintosh; Intel Mac OS X 14_1) AppleWebKit/605.1.15 (KHTML, like Gecko) "
+    "Version/17.1 Safari/605.1.15",
+    "Mozilla/5.0 (Linux; Android 14; Pixel 8) AppleWebKit/537.36 (KHTML, like Gecko) "
+    "Chrome/131.0 Mobile Safari/537.36",
+]
+
+
+def _database(db: str, data_dir: Path) -> str:
+    if db == "sqlite":
+        return f"sqlite:///{data_dir / 'tracking.sqlite3'}"
+    subprocess.run(
+        ["dropdb", "-h", "127.0.0.1", "-U", "postgres", "--if-exists", PG_NAME], check=True
+    )
+    subprocess.run(["createdb", "-h", "127.0.0.1", "-U", "postgres", PG_NAME], check=True)
+    return f"{PG_SERVER}/{PG_NAME}"
+
+
+def _setup(database_url: str, data_dir: Path) -> None:
+    os.environ.update(
+        DJANGO_SETTINGS_MODULE="kartoteka.settings",
+        KARTOTEKA_DATA_DIR=str(data_dir),
+        KARTOTEKA_TASKS="immediate",
+        KARTOTEKA_ALLOWED_HOSTS="testserver,127.0.0.1",
+        DATABASE_URL=database_url,
+    )
+    import django
+    from django.core.management import call_command
+
+    django.setup()
+    call_command("migrate", verbosity=0)
+
+
+def drain(db: str, hits: int, contacts: int) -> dict:
+    data_dir = Path(tempfile.mkdtemp(prefix="kt-bench-tracking-"))
+    _setup(_database(db, data_dir), data_dir)
+    import datetime as dt
+    import random
+
+    from django.db import connection
+    from django.test import Client
+    from django.utils import timezone
+
+    from kartoteka.accounts.services import create_user
+    from kartoteka.contacts.services import create_contact
+    from kartoteka.core.scope import SYSTEM
+    from kartoteka.tracking import services
+    from kartoteka.tracking.models import Hit
+
+    site = services.create_site(SYSTEM, name="Shop", domains=["shop.example.com"])
+    for n in range(contacts):
+        create_contact(SYSTEM, data={"email": f"c{n}@example.com", "first_name": f"C{n}"})
+    rng = random.Random(7)
+    visitors = max(1, hits // 25)
+    start = timezone.now() - dt.timedelta(days=30)
+    rows = []
+    known = set()
+    # Sessions of 1-8 pages, a page every 20-120 s, at random times over 30 days; a tenth of
+    # the visitors are identified (as a form or the site would) in their first session.
+    while len(rows) < hits:
+        visitor = rng.randrange(visitors)
+        key = f"visitor-{visitor:08d}"
+        at = start + dt.timedelta(seconds=rng.randrange(30 * 86400))
+        if visitor % 10 == 0 and visitor not in known:
+            known.add(visitor)
+            email = f"c{visitor % contacts}@example.com"
+            rows.append(
+                Hit(
+                    site=site,
+                    visitor=key,
+                    kind="identify",
+                    received_at=at,
+                    data={"email": email, "url": ""},
+                )
+            )
+        landing = f"https://shop.example.com/p/{rng.randrange(500)}"
+        if rng.random() < 0.3:
+            landing += "?utm_source=google&utm_campaign=winter&gclid=Cj0" + str(len(rows))
+        agent = AGENTS[visitor % len(AGENTS)]
+        for page in range(rng.randint(1, 8)):
+            url = landing if page == 0 else f"https://shop.example.com/p/{rng.randrange(500)}"
+            rows.append(
+                Hit(
+                    site=site,
+                    visitor=key,
+                    kind="view",
+                    received_at=at,
+                    data={"url": url, "title": "Product", "ua": agent},
+                )
+            )
+            at += dt.timedelta(seconds=rng.randint(20, 120))
+    rows = sorted(rows[:hits], key=lambda hit: hit.received_at)
+    Hit.objects.bulk_create(rows, batch_size=5000)
+    del rows
+    load_before = os.getloadavg()[0]
+    began = time.perf_counter()
+    processed = services.process_hits()
+    seconds = time.perf_counter() - began
+    result = {
+        "part": "drain",
+        "db": db,
+        "hits": processed,
+        "seconds": round(seconds, 2),
+        "hits_per_s": round(processed / seconds),
+        "load_average_before": load_before,
+        "load_average_after": os.getloadavg()[0],
+    }
+    # The Visits tab of the contact with the most page views.
+    from kartoteka.tracking.models import VisitTotals
+
+    top = VisitTotals.objects.order_by("-page_views").first()
+    if top:
+        admin = create_user(SYSTEM, username="bench-admin", password="bench-pass-123", role="admin")
+        client = Client()
+        client.force_login(admin)
+        times = []
+        for _ in range(20):
+            began = time.perf_counter()
+            assert client.get(f"/contacts/{top.contact_id}/visits/").status_code == 200
+            times.append((time.perf_counter() - began) * 1000)
+        result["visits_tab_page_views"] = top.page_views
+        result["visits_tab_ms_median"] = round(statistics.median(times), 1)
+    connection.close()
+    shutil.rmtree(data_dir, ignore_errors=True)
+    return result
+
+
+def _free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
+
+
+def collect(db: str, clients: int, seconds: float) -> dict:
+    data_dir = Path(tempfile.mkdtemp(prefix="kt-bench-collect-"))
+    database_url = _database(db, data_dir)
+    _setup(database_url, data_dir)
+    from django.db import connection
+
+    from kartoteka.core.scope import SYSTEM
+    from kartoteka.tracking import services
+    from kartoteka.tracking.models import Hit
+
+    site = services.create_site(SYSTEM, name="Shop", domains=["shop.example.com"])
+    connection.close()
+    port = _free_port()
+    env = {
+        **os.environ,
+        "KARTOTEKA_ALLOWED_HOSTS": "127.0.0.1",
+        "KARTOTEKA_TASKS": "database",
+        "KARTOTEKA_TRACKING_RATE": "1000000/m",
+    }
+    server = subprocess.Popen(
+        [KARTOTEKA, "serve", "--port", str(port), "--server", "gunicorn", "--no-worker"],
+        env=env,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    try:
+        deadline = time.monotonic() + 120
+        while True:
+            try:
+                probe = http.client.HTTPConnection("127.0.0.1", port, timeout=5)
+                probe.request("GET", "/t.js")
+                if probe.getresponse().status == 200:
+                    break
+            except OSError:
+                if time.monotonic() > deadline:
+                    raise
+                time.sleep(0.2)
+        latencies: list[float] = []
+        errors = [0]
+        lock = threading.Lock()
+        stop_at = time.monotonic() + seconds
+
+        def client(number: int) -> None:
+            connection_ = http.client.HTTPConnection("127.0.0.1", port, timeout=10)
+            mine, failed, n = [], 0, 0
+            while time.monotonic() < stop_at:
+                n += 1
+                body = json.dumps(
+                    {
+                        "s": site.key,
+                        "v": f"visitor-{number:04d}-{n % 50:04d}",
+                        "k": "view",
+                        "u": f"https://shop.example.com/p/{n}",
+                        "t": "P",
+                    }
+                )
+                began = time.perf_counter()
+                try:
+                    connection_.request(
+                        "POST",
+                        "/t/collect",
+                        body,
+                        {
+                            "Content-Type": "text/plain",
+                            "Origin": "https://shop.example.com",
+                            "User-Agent": AGENTS[number % len(AGENTS)],
+                        },
+                    )
+                    answer = connection_.getresponse()
+                    answer.read()
+                    failed += answer.status != 204
+                except OSError:
+                    failed += 1
+                    connection_ = http.client.HTTPConnection("127.0.0.1", port, timeout=10)
+                mine.append(time.perf_counter() - began)
+            with lock:
+                latencies.extend(mine)
+                errors[0] += failed
+
+        load_before = os.getloadavg()[0]
+        threads = [threading.Thread(target=client, args=(n,)) for n in range(clients)]
+        began = time.monotonic()
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join()
+        wall = time.monotonic() - began
+    finally:
+        server.terminate()
+        server.wait(timeout=60)
+    ordered = sorted(latencies)
+    queued = Hit.objects.count()
+    connection.close()
+    shutil.rmtree(data_dir, ignore_errors=True)
+    return {
+        "part": "collect",
+        "db": db,
+        "clients": clients,
+        "seconds": round(wall, 1),
+        "requests": len(ordered),
+        "hits_per_s": round(len(ordered) / wall),
+        "queued": queued,
+        "errors": errors[0],
+        "p50_ms": round(ordered[len(ordered) // 2] * 1000, 1) if ordered else None,
+        "p95_ms": round(ordered[int(len(ordered) * 0.95)] * 1000, 1) if ordered else None,
+        "load_average_before": load_before,
+        "load_average_after": os.getloadavg()[0],
+    }
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("part", choices=("drain", "collect"))
+    parser.add_argument("--db", choices=("sqlite", "postgresql"), default="sqlite")
+    parser.add_argument("--hits", type=int, default=100_000)
+    parser.add_argument("--contacts", type=int, default=2_000)
+    parser.add_argument("--clients", type=int, default=16)
+    parser.add_argument("--seconds", type=float, default=60)
+    args = parser.parse_args()
+    if args.part == "drain":
+        result = drain(args.db, args.hits, args.contacts)
+    else:
+        result = collect(args.db, args.clients, args.seconds)
+    result.update(machine=platform.node(), cores=os.cpu_count())
+    RESULTS.mkdir(parents=True, exist_ok=True)
+    (RESULTS / f"tracking-{args.part}-{args.db}.json").write_text(json.dumps(result, indent=2))
+    print(json.dumps(result, indent=2))
+
+
+if __name__ == "__main__":
+    main()

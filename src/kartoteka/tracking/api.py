@@ -1,0 +1,92 @@
+"""REST endpoints: tracked websites (admins) and a contact's visits."""
+
+from django.http import HttpRequest
+from ninja import File, Query, Router, Status
+from ninja.files import UploadedFile
+
+from kartoteka.tracking import ads, queries, services, views
+from kartoteka.tracking.models import Visit
+from kartoteka.tracking.schemas import ClicksOut, LinkIn, LinkOut, SiteIn, SiteOut, VisitOut
+
+router = Router(tags=["tracking"])
+
+_UTM = ("utm_source", "utm_medium", "utm_campaign", "utm_term", "utm_content")
+_ADS = ("gclid", "ads_campaign", "ads_group", "ads_keyword", "ads_network", "ads_device", "ads_id")
+
+
+def _site_out(request: HttpRequest, site) -> dict:
+    return {
+        "id": site.pk,
+        "name": site.name,
+        "key": site.key,
+        "domains": site.domains,
+        "respect_do_not_track": site.respect_do_not_track,
+        "wait_for_consent": site.wait_for_consent,
+        "snippet": views.snippet(request, site),
+    }
+
+
+def _visit_out(visit: Visit) -> dict:
+    return {
+        "id": visit.pk,
+        "site": visit.site.name,
+        "started_at": visit.started_at,
+        "ended_at": visit.ended_at,
+        "pages": visit.pages,
+        "entry_url": visit.entry_url,
+        "referrer": visit.referrer,
+        "device_type": visit.device_type,
+        "os": visit.os,
+        "browser": visit.browser,
+        "utm": {name: getattr(visit, name) for name in _UTM if getattr(visit, name)},
+        "ads": {name: getattr(visit, name) for name in _ADS if getattr(visit, name)},
+        "page_views": [
+            {"url": v.url, "title": v.title, "viewed_at": v.viewed_at, "seconds": v.seconds}
+            for v in visit.page_views.all()
+        ],
+    }
+
+
+@router.get("/sites", response=list[SiteOut])
+def list_sites(request: HttpRequest):
+    """Tracked websites, each with the snippet to paste into its pages (admins)."""
+    return [_site_out(request, site) for site in queries.sites(request.user)]
+
+
+@router.post("/sites", response={201: SiteOut})
+def create_site(request: HttpRequest, payload: SiteIn):
+    """Track a website: hits are accepted only from pages on its domains (admins)."""
+    site = services.create_site(request.user, **payload.dict())
+    return Status(201, _site_out(request, site))
+
+
+@router.get("/contacts/{contact_id}/visits", response=list[VisitOut])
+def contact_visits(
+    request: HttpRequest,
+    contact_id: int,
+    site: int | None = None,
+    limit: int = Query(50, ge=1, le=200),
+):
+    """The contact's visits on tracked websites, newest first, with their pages."""
+    visits = queries.contact_visits(request.user, contact_id, site_id=site)
+    return [_visit_out(visit) for visit in visits[:limit]]
+
+
+@router.post("/contacts/{contact_id}/monitoring-link", response={201: LinkOut})
+def create_monitoring_link(request: HttpRequest, contact_id: int, payload: LinkIn):
+    """A link to a page of a tracked website that identifies whoever opens it as the contact
+    (and starts monitoring them again if `starts_monitoring`)."""
+    link = services.create_monitoring_link(request.user, contact_id, **payload.dict())
+    return Status(
+        201,
+        {"link": views.link_address(request, link), "expires_at": link.expires_at},
+    )
+
+
+@router.post("/ads/clicks", response=ClicksOut)
+def upload_ads_clicks(request: HttpRequest, file: File[UploadedFile]):
+    """A Google Ads click report (CSV with GCLID, campaign, ad group, keyword, network, device
+    and ad ID): contacts with a matching click id get those fields, now and when they arrive
+    later (admins)."""
+    report = ads.import_clicks(request.user, data=file.read(ads.MAX_BYTES + 1))
+    return {"clicks": report.clicks, "matched": report.matched, "unmatched": report.unmatched}

@@ -1,0 +1,55 @@
+"""The tracking app: website visits from the tracking snippet, with devices and attribution."""
+
+import datetime as dt
+
+from django.apps import AppConfig
+from django.utils.translation import gettext_lazy as _
+
+# How often a worker turns queued hits into visits.
+PROCESS_EVERY = dt.timedelta(seconds=30)
+
+
+class TrackingConfig(AppConfig):
+    name = "kartoteka.tracking"
+    label = "tracking"
+
+    def ready(self) -> None:
+        from kartoteka.activity import timeline
+        from kartoteka.core import events, schedule
+        from kartoteka.tracking import ads, filters, kinds, services, tasks, views
+        from kartoteka.tracking.relations import declare_relations
+        from kartoteka.web import registry
+
+        declare_relations()
+        filters.register_fields()
+        timeline.register(*kinds.KINDS)
+        events.subscribe("contact.merged", services.recount_after_merge)
+        events.subscribe("contact.merge_undone", services.recount_after_undo)
+        events.subscribe("contact.created", ads.fill_on_arrival)
+        schedule.every(PROCESS_EVERY, "tracking.process_hits", tasks.process_hits)
+        registry.register_settings_page(
+            registry.SettingsPage("websites", _("Websites"), "tracking:sites", order=60)
+        )
+        registry.register_card_tab(
+            registry.CardTab(
+                key="visits", label=_("Visits"), url_name="tracking:contact-visits", order=40
+            )
+        )
+        registry.register_card_action(
+            registry.CardAction(
+                key="monitoring-link",
+                label=_("Monitoring link"),
+                url_name="tracking:monitoring-links",
+                order=66,
+            )
+        )
+        registry.register_card_section(
+            registry.CardSection(
+                key="attribution",
+                title=_("Source and Google Ads"),
+                template="tracking/sections/attribution.html",
+                load=views.attribution_section,
+                has_data=views.has_attribution,
+                order=70,
+            )
+        )

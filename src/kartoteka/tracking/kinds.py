@@ -1,0 +1,34 @@
+"""The timeline kind of a website visit and its typed constructor; registered from
+TrackingConfig.ready()."""
+
+from typing import Any
+
+from django.utils.translation import gettext_lazy as _
+from django.utils.translation import ngettext
+
+from kartoteka.activity.timeline import Context, Description, Entry, TimelineKind
+
+
+def _visited(payload: dict, _context: Context) -> Description:
+    pages = payload.get("pages")
+    site = str(payload.get("site") or "")
+    url = str(payload.get("url") or "")
+    if not isinstance(pages, int) or isinstance(pages, bool):
+        return Description(text=f"{site}: {url}".strip(": "))
+    return Description(
+        text=ngettext(
+            "%(site)s: %(url)s (%(count)s page)", "%(site)s: %(url)s (%(count)s pages)", pages
+        )
+        % {"site": site, "url": url, "count": pages}
+    )
+
+
+VISITED = TimelineKind("visit", _("Website visit"), icon="◎", describe=_visited)
+
+KINDS = [VISITED]
+
+
+def visited(contact: Any, *, site: str, url: str, pages: int, at: Any) -> Entry:
+    return VISITED.entry(
+        contact, payload={"site": site, "url": url, "pages": pages}, occurred_at=at
+    )

@@ -1,0 +1,583 @@
+"""Every write of website tracking: sites (admins), the collector's append to the queue, and the
+worker turning queued hits into visits, page views, timeline entries and per-contact counts."""
+
+import datetime as dt
+import re
+import secrets
+from typing import Any
+from urllib.parse import parse_qs, urlsplit
+
+from django.db import connection, transaction
+from django.db.models import Count, Max, Sum
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from kartoteka.activity import services as timeline
+from kartoteka.contacts import services as contacts
+from kartoteka.contacts.queries import get_contact
+from kartoteka.core.bulkwrite import insert_values
+from kartoteka.core.errors import Forbidden, InvalidInput, NotFound
+from kartoteka.core.normalise import fold_email
+from kartoteka.core.scope import SYSTEM, is_admin, user_or_none, visible_contacts
+from kartoteka.privacy import services as privacy
+from kartoteka.tracking import kinds
+from kartoteka.tracking.models import (
+    Hit,
+    MonitoringLink,
+    PageView,
+    Site,
+    Visit,
+    Visitor,
+    VisitTotals,
+)
+from kartoteka.tracking.useragents import device_of, looks_automated
+
+# Page views of one visitor with no longer gap than this make one visit.
+SESSION_GAP = dt.timedelta(minutes=30)
+# Hits the worker takes in one transaction.
+BATCH = 2000
+MAX_URL = 2000
+
+_HOST = re.compile(r"^(?=.{1,253}$)(?!-)[a-z0-9-]{1,63}(?<!-)(\.(?!-)[a-z0-9-]{1,63}(?<!-))*$")
+_VISITOR = re.compile(r"^[A-Za-z0-9_-]{8,64}$")
+# Landing-page parameters copied onto the visit: UTM tags, and Google Ads' click id and
+# ValueTrack parameters as Kartoteka names them.
+_PARAMETERS = {
+    "utm_source": "utm_source",
+    "utm_medium": "utm_medium",
+    "utm_campaign": "utm_campaign",
+    "utm_term": "utm_term",
+    "utm_content": "utm_content",
+    "gclid": "gclid",
+    "campaignid": "ads_campaign",
+    "adgroupid": "ads_group",
+    "keyword": "ads_keyword",
+    "network": "ads_network",
+    "device": "ads_device",
+    "creative": "ads_id",
+}
+
+
+# Sites
+
+
+def _require_admin(actor) -> None:
+    if actor is not SYSTEM and not is_admin(actor):
+        raise Forbidden(_("Only administrators can manage tracked websites."))
+
+
+def clean_domains(value: Any) -> list[str]:
+    """Host names a site's pages are served from: "shop.example.com", "localhost"; a scheme,
+    path or port typed along is taken off."""
+    if isinstance(value, str):
+        value = re.split(r"[\s,]+", value)
+    if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
+        raise InvalidInput("domains", _("Give the site's domains as a list of host names."))
+    domains = []
+    for raw in value:
+        text = raw.strip().lower()
+        if not text:
+            continue
+        host = (urlsplit(text if "//" in text else f"//{text}").hostname or "").rstrip(".")
+        try:
+            host = host.encode("idna").decode("ascii")
+        except UnicodeError:
+            host = ""
+        if not _HOST.match(host):
+            raise InvalidInput(
+                "domains", _("“%(domain)s” is not a domain name.") % {"domain": raw.strip()[:100]}
+            )
+        if host not in domains:
+            domains.append(host)
+    if not domains:
+        raise InvalidInput("domains", _("Give at least one domain the site is served from."))
+    if len(domains) > 50:
+        raise InvalidInput("domains", _("A site can have at most 50 domains."))
+    return domains
+
+
+def _clean_name(name: Any) -> str:
+    if not isinstance(name, str) or not name.strip():
+        raise InvalidInput("name", _("Give the site a name."))
+    if len(name.strip()) > 200:
+        raise InvalidInput("name", _("The name can be at most 200 characters long."))
+    return name.strip()
+
+
+def create_site(
+    actor,
+    *,
+    name: str,
+    domains: Any,
+    respect_do_not_track: bool = True,
+    wait_for_consent: bool = False,
+) -> Site:
+    _require_admin(actor)
+    return Site.objects.create(
+        name=_clean_name(name),
+        domains=clean_domains(domains),
+        key=secrets.token_urlsafe(12),
+        respect_do_not_track=bool(respect_do_not_track),
+        wait_for_consent=bool(wait_for_consent),
+    )
+
+
+def update_site(actor, site: Site, *, changes: dict[str, Any]) -> Site:
+    _require_admin(actor)
+    if "name" in changes:
+        site.name = _clean_name(changes["name"])
+    if "domains" in changes:
+        site.domains = clean_domains(changes["domains"])
+    for flag in ("respect_do_not_track", "wait_for_consent"):
+        if flag in changes:
+            setattr(site, flag, bool(changes[flag]))
+    site.save()
+    return site
+
+
+def delete_site(actor, site: Site) -> None:
+    """Delete the site with its visits (contacts keep their other visits and their counts are
+    counted again)."""
+    _require_admin(actor)
+    with transaction.atomic():
+        touched = set(
+            Visit.objects.filter(site=site, contact__isnull=False).values_list(
+                "contact_id", flat=True
+            )
+        )
+        site.delete()
+        recount(touched)
+
+
+# The collector
+
+
+def allowed_origin(site: Site, origin: str) -> bool:
+    """Whether a page at `origin` (scheme://host[:port]) is one of the site's own."""
+    host = (urlsplit(origin).hostname or "").lower()
+    return bool(host) and any(host == d or host.endswith(f".{d}") for d in site.domains)
+
+
+def collect_hit(
+    *,
+    body: Any,
+    origin: str,
+    user_agent: str,
+    do_not_track: bool,
+) -> bool:
+    """Append what a browser sent to the queue, after checking it comes from the site's own
+    pages; False when it is dropped on purpose (an automated client, Do Not Track). Raises
+    NotFound for an unknown site, Forbidden for another origin, InvalidInput for a malformed
+    hit. Nothing of what was sent is ever sent back."""
+    if not isinstance(body, dict):
+        raise InvalidInput("body", _("A hit is a JSON object."))
+    site = Site.objects.filter(key=str(body.get("s") or "")[:32]).first()
+    if site is None:
+        raise NotFound(_("No such site."))
+    if not allowed_origin(site, origin):
+        raise Forbidden(_("Hits are accepted only from the site's own pages."))
+    if (do_not_track and site.respect_do_not_track) or looks_automated(user_agent):
+        return False
+    visitor = body.get("v")
+    if not isinstance(visitor, str) or not _VISITOR.match(visitor):
+        raise InvalidInput("v", _("The visitor id is missing or malformed."))
+    kind = body.get("k")
+    if kind not in (Hit.VIEW, Hit.LEAVE, Hit.IDENTIFY):
+        raise InvalidInput("k", _("Unknown kind of hit."))
+    url = body.get("u")
+    if not isinstance(url, str) or not url.startswith(("http://", "https://")):
+        raise InvalidInput("u", _("The page address is missing."))
+    data: dict[str, Any] = {"url": url[:MAX_URL], "ua": user_agent[:500]}
+    if kind == Hit.VIEW:
+        data["title"] = str(body.get("t") or "")[:300]
+        referrer = body.get("r")
+        if isinstance(referrer, str) and referrer.startswith(("http://", "https://")):
+            data["referrer"] = referrer[:MAX_URL]
+    elif kind == Hit.LEAVE:
+        seconds = body.get("sec")
+        if not isinstance(seconds, int) or isinstance(seconds, bool) or seconds < 0:
+            raise InvalidInput("sec", _("The time on the page must be a whole number of seconds."))
+        data["seconds"] = min(seconds, 24 * 3600)
+    elif isinstance(body.get("m"), str):
+        link = _active_link(site, body["m"])
+        data["link"] = link.pk
+    else:
+        email = body.get("e")
+        if not isinstance(email, str) or "@" not in email or len(email) > 254:
+            raise InvalidInput("e", _("Identify a visitor with an e-mail address."))
+        data["email"] = email.strip()
+    Hit.objects.create(site=site, visitor=visitor, kind=kind, data=data)
+    return True
+
+
+# The worker
+
+
+def process_hits(*, limit: int | None = None) -> int:
+    """Turn queued hits into visits, batch after batch, until the queue is empty (or `limit`
+    hits are done). Returns how many hits were taken."""
+    done = 0
+    while limit is None or done < limit:
+        taken = _process_batch(BATCH if limit is None else min(BATCH, limit - done))
+        if not taken:
+            break
+        done += taken
+    return done
+
+
+def _process_batch(size: int) -> int:
+    with transaction.atomic():
+        hits = Hit.objects.order_by("id")
+        if connection.features.has_select_for_update_skip_locked:
+            hits = hits.select_for_update(skip_locked=True)  # several workers share the queue
+        hits = list(hits[:size])
+        if not hits:
+            return 0
+        _Batch(hits).write()
+        Hit.objects.filter(pk__in=[hit.pk for hit in hits]).delete()
+    return len(hits)
+
+
+class _Batch:
+    """One batch of hits, in the order they arrived, written with a fixed number of queries."""
+
+    def __init__(self, hits: list[Hit]) -> None:
+        self.hits = hits
+        self.visitors = self._visitors({hit.visitor for hit in hits})
+        self.sites = {site.pk: site for site in Site.objects.all()}
+        self.joined: dict[int, int] = {}  # visitor id -> contact id, for visitors known now
+        self.new_visits: list[Visit] = []
+        self.new_views: list[tuple[Visit, PageView]] = []
+        self.changed_visits: dict[int, Visit] = {}
+        self.changed_views: dict[int, PageView] = {}
+
+    @staticmethod
+    def _visitors(keys: set[str]) -> dict[str, Visitor]:
+        found = {v.key: v for v in Visitor.objects.filter(key__in=keys)}
+        missing = [Visitor(key=key) for key in keys if key not in found]
+        Visitor.objects.bulk_create(missing, ignore_conflicts=True)
+        if missing:
+            found = {v.key: v for v in Visitor.objects.filter(key__in=keys)}
+        return found
+
+    def write(self) -> None:
+        self._identify()
+        unmonitored = set(
+            visible_contacts(SYSTEM)
+            .filter(pk__in={v.contact_id for v in self.visitors.values() if v.contact_id})
+            .filter(is_monitored=False)
+            .values_list("pk", flat=True)
+        )
+        open_visits = self._open_visits()
+        for hit in self.hits:
+            visitor = self.visitors[hit.visitor]
+            if visitor.contact_id in unmonitored or hit.kind == Hit.IDENTIFY:
+                continue
+            visit = open_visits.get(visitor.pk)
+            at = hit.received_at
+            if hit.kind == Hit.VIEW:
+                if (
+                    visit is None
+                    or visit.site_id != hit.site_id
+                    or at - visit.ended_at > SESSION_GAP
+                ):
+                    visit = self._new_visit(hit, visitor)
+                    open_visits[visitor.pk] = visit
+                self._add_view(visit, hit)
+            elif visit is not None and at - visit.ended_at <= SESSION_GAP:
+                self._left(visit, hit)
+            visitor.last_seen_at = at
+        self._save()
+
+    def _identify(self) -> None:
+        identifying = [hit for hit in self.hits if hit.kind == Hit.IDENTIFY]
+        if not identifying:
+            return
+        emails = {fold_email(hit.data["email"]) for hit in identifying if "email" in hit.data}
+        known = dict(
+            visible_contacts(SYSTEM)
+            .filter(emails__email_folded__in=emails)
+            .values_list("emails__email_folded", "pk")
+        )
+        links = _opened_links([hit.data["link"] for hit in identifying if "link" in hit.data])
+        for hit in identifying:
+            if "link" in hit.data:
+                contact_id = links.get(hit.data["link"])
+            else:
+                contact_id = known.get(fold_email(hit.data["email"]))
+            visitor = self.visitors[hit.visitor]
+            if contact_id and visitor.contact_id != contact_id:
+                visitor.contact_id = contact_id
+                self.joined[visitor.pk] = contact_id
+
+    def _open_visits(self) -> dict[int, Visit]:
+        """Each visitor's latest visit that a hit of this batch may still continue."""
+        first = min(hit.received_at for hit in self.hits)
+        latest: dict[int, Visit] = {}
+        for visit in Visit.objects.filter(
+            visitor__in=[v.pk for v in self.visitors.values()],
+            ended_at__gte=first - SESSION_GAP,
+        ).order_by("ended_at"):
+            latest[visit.visitor_id] = visit
+        return latest
+
+    def _new_visit(self, hit: Hit, visitor: Visitor) -> Visit:
+        device = device_of(hit.data.get("ua", ""))
+        query = parse_qs(urlsplit(hit.data["url"]).query)
+        attribution = {
+            field: query[name][0][:255] for name, field in _PARAMETERS.items() if query.get(name)
+        }
+        visit = Visit(
+            site_id=hit.site_id,
+            visitor=visitor,
+            contact_id=visitor.contact_id,
+            started_at=hit.received_at,
+            ended_at=hit.received_at,
+            entry_url=hit.data["url"],
+            referrer=hit.data.get("referrer", ""),
+            device_type=device.type,
+            os=device.os[:100],
+            browser=device.browser[:100],
+            **attribution,
+        )
+        self.new_visits.append(visit)
+        return visit
+
+    def _add_view(self, visit: Visit, hit: Hit) -> None:
+        view = PageView(
+            url=hit.data["url"], title=hit.data.get("title", ""), viewed_at=hit.received_at
+        )
+        self.new_views.append((visit, view))
+        visit.pages += 1
+        visit.ended_at = max(visit.ended_at, hit.received_at)
+        if visit.pk:
+            self.changed_visits[visit.pk] = visit
+
+    def _left(self, visit: Visit, hit: Hit) -> None:
+        """The visitor left a page after `seconds`: the last view of that page in the visit."""
+        url, seconds = hit.data["url"], hit.data["seconds"]
+        view = next(
+            (v for owner, v in reversed(self.new_views) if owner is visit and v.url == url), None
+        )
+        if view is None and visit.pk:
+            view = (
+                PageView.objects.filter(visit_id=visit.pk, url=url).order_by("-viewed_at").first()
+            )
+            if view is not None:
+                self.changed_views[view.pk] = view
+        if view is None:
+            return
+        view.seconds = max(view.seconds, seconds)
+        visit.ended_at = max(visit.ended_at, view.viewed_at + dt.timedelta(seconds=seconds))
+        if visit.pk:
+            self.changed_visits[visit.pk] = visit
+
+    def _save(self) -> None:
+        last_seen = max(hit.received_at for hit in self.hits)
+        Visitor.objects.filter(pk__in=[v.pk for v in self.visitors.values()]).update(
+            last_seen_at=last_seen
+        )
+        for visitor_id, contact_id in self.joined.items():
+            Visitor.objects.filter(pk=visitor_id).update(contact_id=contact_id)
+        ids = insert_values(
+            Visit,
+            _VISIT_COLUMNS,
+            [tuple(getattr(v, name) for name in _VISIT_COLUMNS) for v in self.new_visits],
+            returning=True,
+        )
+        for visit, pk in zip(self.new_visits, ids, strict=True):
+            visit.pk = pk
+        insert_values(
+            PageView,
+            ["visit_id", "url", "title", "viewed_at", "seconds"],
+            [(v.pk, w.url, w.title, w.viewed_at, w.seconds) for v, w in self.new_views],
+        )
+        _update_rows(
+            Visit,
+            ["pages", "ended_at"],
+            [(v.pages, v.ended_at, v.pk) for v in self.changed_visits.values()],
+        )
+        _update_rows(
+            PageView, ["seconds"], [(v.seconds, v.pk) for v in self.changed_views.values()]
+        )
+        entries = [
+            _visited(visit, self.sites[visit.site_id])
+            for visit in self.new_visits
+            if visit.contact_id
+        ]
+        touched = {visit.contact_id for visit in self.new_visits if visit.contact_id}
+        touched |= {v.contact_id for v in self.changed_visits.values() if v.contact_id}
+        for visitor_id, contact_id in self.joined.items():
+            earlier = list(
+                Visit.objects.filter(visitor_id=visitor_id)
+                .exclude(contact_id=contact_id)
+                .exclude(pk__in=[v.pk for v in self.new_visits])
+            )
+            Visit.objects.filter(pk__in=[v.pk for v in earlier]).update(contact_id=contact_id)
+            touched |= {contact_id} | {v.contact_id for v in earlier if v.contact_id}
+            for visit in earlier:
+                visit.contact_id = contact_id
+                entries.append(_visited(visit, self.sites[visit.site_id]))
+        timeline.record_many(entries)
+        recount(touched)
+        _fill_attribution([v for v in self.new_visits if v.contact_id])
+
+
+_VISIT_COLUMNS = [f.attname for f in Visit._meta.concrete_fields if not f.primary_key]
+
+
+def _update_rows(model, names: list[str], rows: list[tuple]) -> None:
+    """UPDATE many rows by id, each a tuple of the new values of `names` and then the id: one
+    prepared statement run for every row (what both databases do fastest for scattered ids)."""
+    if not rows:
+        return
+    quote = connection.ops.quote_name
+    fields = [model._meta.get_field(name) for name in names]
+    assignments = ", ".join(f"{quote(field.column)} = %s" for field in fields)
+    adapted = [
+        tuple(
+            field.get_db_prep_save(value, connection)
+            for field, value in zip(fields, row[:-1], strict=True)
+        )
+        + (row[-1],)
+        for row in rows
+    ]
+    with connection.cursor() as cursor:
+        cursor.executemany(
+            f"UPDATE {quote(model._meta.db_table)} SET {assignments} WHERE id = %s", adapted
+        )
+
+
+def _visited(visit: Visit, site: Site):
+    return kinds.visited(
+        visit.contact_id,
+        site=site.name,
+        url=visit.entry_url,
+        pages=visit.pages,
+        at=visit.started_at,
+    )
+
+
+def recount(contact_ids: set[int]) -> None:
+    """Count the contacts' visits again into their totals (after new visits, a merge, an undo)."""
+    if not contact_ids:
+        return
+    counted = {
+        row["contact_id"]: row
+        for row in Visit.objects.filter(contact_id__in=contact_ids)
+        .values("contact_id")
+        .annotate(visits=Count("id"), page_views=Sum("pages"), last_visit_at=Max("started_at"))
+    }
+    VisitTotals.objects.filter(contact_id__in=contact_ids).delete()
+    VisitTotals.objects.bulk_create(
+        [
+            VisitTotals(
+                contact_id=contact_id,
+                visits=row["visits"],
+                page_views=row["page_views"] or 0,
+                last_visit_at=row["last_visit_at"],
+            )
+            for contact_id, row in counted.items()
+        ]
+    )
+
+
+def _fill_attribution(visits: list[Visit]) -> None:
+    """A known visitor arriving from a campaign: its UTM tags and Ads fields go on the contact
+    where the contact has none yet (the first campaign that brought them is kept)."""
+    fields = list(_PARAMETERS.values())
+    tagged = {v.contact_id: v for v in reversed(visits) if any(getattr(v, f) for f in fields)}
+    if not tagged:
+        return
+    for contact in visible_contacts(SYSTEM).filter(pk__in=tagged):
+        visit = tagged[contact.pk]
+        if any(getattr(contact, f) for f in fields):
+            continue
+        contacts.update_contact(
+            SYSTEM,
+            contact,
+            data={f: getattr(visit, f) for f in fields if getattr(visit, f)},
+            actor_label=_("Website tracking"),
+        )
+
+
+# The monitoring link
+
+
+def create_monitoring_link(
+    actor,
+    contact,
+    *,
+    url: Any,
+    expires_in_days: Any = 30,
+    starts_monitoring: bool = False,
+) -> MonitoringLink:
+    """A link that opens `url` (a page of a tracked site) and identifies the browser opening it
+    as the contact. The actor must be able to see the contact."""
+    contact = get_contact(actor, getattr(contact, "pk", contact))
+    if not isinstance(url, str) or not url.startswith(("http://", "https://")):
+        raise InvalidInput("url", _("Give the address of a page, starting with https://."))
+    if len(url) > MAX_URL:
+        raise InvalidInput("url", _("The address can be at most 2,000 characters long."))
+    site = next((s for s in Site.objects.all() if allowed_origin(s, url)), None)
+    if site is None:
+        raise InvalidInput("url", _("The page must be on a tracked website (Settings → Websites)."))
+    if isinstance(expires_in_days, str) and expires_in_days.strip().isdigit():
+        expires_in_days = int(expires_in_days)
+    if isinstance(expires_in_days, bool) or not isinstance(expires_in_days, int):
+        raise InvalidInput("expires_in_days", _("Give the number of days as a whole number."))
+    if not 1 <= expires_in_days <= 365:
+        raise InvalidInput("expires_in_days", _("A link can last from 1 to 365 days."))
+    now = timezone.now()
+    return MonitoringLink.objects.create(
+        contact=contact,
+        site=site,
+        url=url,
+        token=secrets.token_urlsafe(24),
+        starts_monitoring=bool(starts_monitoring),
+        created_by=user_or_none(actor),
+        created_at=now,
+        expires_at=now + dt.timedelta(days=expires_in_days),
+    )
+
+
+def revoke_monitoring_link(actor, link: MonitoringLink) -> MonitoringLink:
+    get_contact(actor, link.contact_id)
+    if link.revoked_at is None:
+        link.revoked_at = timezone.now()
+        link.save(update_fields=["revoked_at"])
+    return link
+
+
+def _active_link(site: Site, token: str) -> MonitoringLink:
+    link = MonitoringLink.objects.filter(token=token[:64], site=site).first()
+    if link is None or not link.is_active:
+        raise InvalidInput("m", _("This link has expired or was revoked."))
+    return link
+
+
+def _opened_links(link_ids: list[int]) -> dict[int, int]:
+    """The contacts of opened monitoring links (link id -> contact id), starting monitoring
+    where a link asks for it; links revoked or expired since are left out."""
+    found = {}
+    for link in MonitoringLink.objects.filter(pk__in=link_ids).select_related("contact"):
+        if not link.is_active:
+            continue
+        if link.opened_at is None:
+            link.opened_at = timezone.now()
+            link.save(update_fields=["opened_at"])
+        if link.starts_monitoring and not link.contact.is_monitored:
+            privacy.set_monitoring(
+                SYSTEM, link.contact, enabled=True, actor_label=_("Monitoring link")
+            )
+        if link.contact.is_monitored or link.starts_monitoring:
+            found[link.pk] = link.contact_id
+    return found
+
+
+def recount_after_merge(*, contact_id: int, **_payload: Any) -> None:
+    recount({contact_id})
+
+
+def recount_after_undo(*, contact_id: int, restored_contact_id: int, **_payload: Any) -> None:
+    recount({contact_id, restored_contact_id})

@@ -1,0 +1,338 @@
+"""Tracking's doors on the web: the script and the collector websites call, the Websites settings
+page, and the card's Visits tab and Source and Google Ads section."""
+
+import json
+from functools import cache
+from pathlib import Path
+
+from django import forms
+from django.conf import settings
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.utils.http import url_has_allowed_host_and_scheme
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+from django.views.decorators.csrf import csrf_exempt
+from django.views.decorators.http import require_GET, require_http_methods
+
+from kartoteka.contacts.queries import get_contact
+from kartoteka.core.errors import Forbidden, InvalidInput, KartotekaError, NotFound
+from kartoteka.core.ratelimit import over_address_limit_here
+from kartoteka.core.scope import is_admin
+from kartoteka.tracking import ads, queries, services
+from kartoteka.tracking.models import MonitoringLink, Site
+
+MAX_HIT_BYTES = 8192
+
+
+@cache
+def _script() -> bytes:
+    return (Path(__file__).parent / "static" / "tracking" / "t.js").read_bytes()
+
+
+@require_GET
+def tracker_script(request: HttpRequest) -> HttpResponse:
+    response = HttpResponse(_script(), content_type="application/javascript; charset=utf-8")
+    response["Cache-Control"] = "public, max-age=3600"
+    response["Cross-Origin-Resource-Policy"] = "cross-origin"  # loaded by other sites' pages
+    return response
+
+
+def _status(status: int, message: str = "") -> HttpResponse:
+    body = json.dumps({"detail": message}) if message else ""
+    return HttpResponse(body, status=status, content_type="application/json")
+
+
+@csrf_exempt  # posted by other sites' pages, with no cookie of ours; the origin is checked
+@require_http_methods(["POST", "OPTIONS"])
+def collect(request: HttpRequest) -> HttpResponse:
+    """Append a browser's hit to the queue. The answer carries nothing of what was sent."""
+    origin = request.headers.get("Origin", "")
+    if request.method == "OPTIONS":
+        response = _status(204)
+    elif over_address_limit_here(
+        request, group="tracking.collect", rate=settings.KARTOTEKA_TRACKING_RATE
+    ):
+        response = _status(429, _("Too many requests; try again in a minute."))
+    elif len(request.body) > MAX_HIT_BYTES:
+        response = _status(413, _("A hit can be at most 8 KB."))
+    else:
+        response = _collected(request, origin)
+    if origin:
+        response["Access-Control-Allow-Origin"] = origin
+        response["Access-Control-Allow-Methods"] = "POST"
+        response["Access-Control-Allow-Headers"] = "Content-Type"
+        response["Vary"] = "Origin"
+    return response
+
+
+def _collected(request: HttpRequest, origin: str) -> HttpResponse:
+    try:
+        body = json.loads(request.body)
+    except (ValueError, UnicodeDecodeError):
+        return _status(400, _("A hit is a JSON object."))
+    try:
+        services.collect_hit(
+            body=body,
+            origin=origin,
+            user_agent=request.headers.get("User-Agent", ""),
+            do_not_track=request.headers.get("DNT") == "1" or request.headers.get("Sec-GPC") == "1",
+        )
+    except InvalidInput as exc:
+        return _status(400, exc.message)
+    except Forbidden as exc:
+        return _status(403, exc.message)
+    except NotFound as exc:
+        return _status(404, exc.message)
+    return _status(204)
+
+
+# Settings → Websites
+
+
+class SiteForm(forms.Form):
+    name = forms.CharField(label=gettext_lazy("Name"), max_length=200)
+    domains = forms.CharField(
+        label=gettext_lazy("Domains"),
+        help_text=gettext_lazy("One per line or separated by commas, e.g. shop.example.com"),
+        widget=forms.Textarea(attrs={"rows": 3}),
+    )
+    respect_do_not_track = forms.BooleanField(
+        label=gettext_lazy(
+            "Store nothing for browsers that send Do Not Track or Global Privacy Control"
+        ),
+        required=False,
+        initial=True,
+    )
+    wait_for_consent = forms.BooleanField(
+        label=gettext_lazy("Wait until the page calls kt('consent', true)"), required=False
+    )
+
+    def save(self, actor, site: Site | None = None) -> Site | None:
+        """The site created or changed; None with the service's errors on the form's fields."""
+        values = dict(self.cleaned_data)
+        try:
+            if site is None:
+                return services.create_site(actor, **values)
+            return services.update_site(actor, site, changes=values)
+        except KartotekaError as exc:
+            field = getattr(exc, "field", None)
+            self.add_error(field if field in self.fields else None, exc.message)
+            return None
+
+
+def _admin(request: HttpRequest) -> None:
+    if not is_admin(request.user):
+        raise PermissionDenied(_("Only admins may change settings."))
+
+
+def snippet(request: HttpRequest, site: Site) -> str:
+    script = request.build_absolute_uri("/t.js")
+    attributes = f' data-site="{site.key}"'
+    if not site.respect_do_not_track:
+        attributes += ' data-dnt="ignore"'
+    if site.wait_for_consent:
+        attributes += ' data-consent="wait"'
+    return (
+        "<script>window.kt=window.kt||function(){(window.kt.q=window.kt.q||[]).push(arguments)}"
+        f'</script>\n<script async src="{script}"{attributes}></script>'
+    )
+
+
+@login_required
+def sites(request: HttpRequest) -> HttpResponse:
+    _admin(request)
+    form = SiteForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        site = form.save(request.user)
+        if site is not None:
+            messages.success(request, _("The website was added. Paste its snippet into its pages."))
+            return redirect("tracking:site", site_id=site.pk)
+    return render(
+        request,
+        "tracking/sites.html",
+        {"section": "websites", "sites": list(queries.sites(request.user)), "form": form},
+        status=422 if form.errors else 200,
+    )
+
+
+@login_required
+@require_http_methods(["POST"])
+def ads_clicks(request: HttpRequest) -> HttpResponse:
+    """Settings → Websites: upload a Google Ads click report."""
+    _admin(request)
+    upload = request.FILES.get("file")
+    try:
+        report = ads.import_clicks(
+            request.user, data=upload.read(ads.MAX_BYTES + 1) if upload else b""
+        )
+    except KartotekaError as exc:
+        messages.error(request, exc.message)
+    else:
+        messages.success(
+            request,
+            _("%(clicks)s clicks read: %(matched)s matched a contact, %(unmatched)s did not.")
+            % {"clicks": report.clicks, "matched": report.matched, "unmatched": report.unmatched},
+        )
+    return redirect("tracking:sites")
+
+
+@login_required
+def site(request: HttpRequest, site_id: int) -> HttpResponse:
+    _admin(request)
+    found = queries.get_site(request.user, site_id)
+    if request.method == "POST" and request.POST.get("action") == "delete":
+        services.delete_site(request.user, found)
+        messages.success(request, _("The website and its visits were deleted."))
+        return redirect("tracking:sites")
+    initial = {
+        "name": found.name,
+        "domains": "\n".join(found.domains),
+        "respect_do_not_track": found.respect_do_not_track,
+        "wait_for_consent": found.wait_for_consent,
+    }
+    form = SiteForm(request.POST or None, initial=initial)
+    if request.method == "POST" and form.is_valid() and form.save(request.user, found):
+        messages.success(request, _("The website was saved."))
+        return redirect("tracking:site", site_id=found.pk)
+    return render(
+        request,
+        "tracking/site.html",
+        {"section": "websites", "site": found, "form": form, "snippet": snippet(request, found)},
+        status=422 if form.errors else 200,
+    )
+
+
+# The card
+
+
+# The newest visits the tab shows; the totals above them count every visit.
+VISITS_SHOWN = 50
+
+
+@login_required
+def contact_visits(request: HttpRequest, contact_id: int) -> HttpResponse:
+    """Card tab: the contact's visits with their pages, devices, systems and browsers."""
+    contact = get_contact(request.user, contact_id)
+    site_id = request.GET.get("site", "")
+    visits = queries.contact_visits(
+        request.user, contact.pk, site_id=int(site_id) if site_id.isdigit() else None
+    )
+    return render(
+        request,
+        "tracking/contact_visits.html",
+        {
+            "contact": contact,
+            "visits": list(visits[:VISITS_SHOWN]),
+            "devices": queries.devices_used(visits),
+            "sites": list(Site.objects.all()),
+            "site_id": int(site_id) if site_id.isdigit() else None,
+            "totals": queries.visit_totals(contact.pk),
+        },
+    )
+
+
+ATTRIBUTION_FIELDS = [
+    ("utm_source", gettext_lazy("Source (UTM)")),
+    ("utm_medium", gettext_lazy("Medium")),
+    ("utm_campaign", gettext_lazy("Campaign")),
+    ("utm_term", gettext_lazy("Term")),
+    ("utm_content", gettext_lazy("Content")),
+    ("ads_campaign", gettext_lazy("Google Ads campaign")),
+    ("ads_group", gettext_lazy("Ad group")),
+    ("ads_keyword", gettext_lazy("Keyword")),
+    ("ads_network", gettext_lazy("Network")),
+    ("ads_device", gettext_lazy("Device")),
+    ("ads_id", gettext_lazy("Ad ID")),
+    ("gclid", gettext_lazy("Google click ID")),
+    ("created_ip", gettext_lazy("IP it was created from")),
+    ("created_url", gettext_lazy("Page it was created from")),
+]
+
+
+def has_attribution(contact) -> bool:
+    return any(getattr(contact, name, "") for name, _label in ATTRIBUTION_FIELDS)
+
+
+def attribution_section(request: HttpRequest, contact) -> dict:
+    return {
+        "attribution": [
+            (label, getattr(contact, name))
+            for name, label in ATTRIBUTION_FIELDS
+            if getattr(contact, name, "")
+        ],
+        "totals": queries.visit_totals(contact.pk),
+    }
+
+
+# The monitoring link
+
+
+class MonitoringLinkForm(forms.Form):
+    url = forms.CharField(
+        label=gettext_lazy("Page of a tracked website"),
+        max_length=2000,
+        widget=forms.URLInput(attrs={"placeholder": "https://"}),
+    )
+    expires_in_days = forms.IntegerField(
+        label=gettext_lazy("Valid for (days)"), min_value=1, max_value=365, initial=30
+    )
+    starts_monitoring = forms.BooleanField(
+        label=gettext_lazy("Start monitoring again if it was stopped"), required=False
+    )
+
+
+@login_required
+def monitoring_links(request: HttpRequest, contact_id: int) -> HttpResponse:
+    """Card action: create a link that identifies the browser opening it; revoke one."""
+    contact = get_contact(request.user, contact_id)
+    form = MonitoringLinkForm(request.POST or None)
+    created = None
+    if request.method == "POST" and request.POST.get("revoke"):
+        link = contact.monitoring_links.filter(pk=request.POST["revoke"]).first()
+        if link is not None:
+            services.revoke_monitoring_link(request.user, link)
+            messages.success(request, _("The link was revoked."))
+        return redirect("tracking:monitoring-links", contact_id=contact.pk)
+    if request.method == "POST" and form.is_valid():
+        try:
+            created = services.create_monitoring_link(request.user, contact, **form.cleaned_data)
+        except KartotekaError as exc:
+            field = getattr(exc, "field", None)
+            form.add_error(field if field in form.fields else None, exc.message)
+        else:
+            form = MonitoringLinkForm()
+    return render(
+        request,
+        "tracking/monitoring_links.html",
+        {
+            "contact": contact,
+            "form": form,
+            "created": created,
+            "created_link": created and link_address(request, created),
+            "link_rows": [
+                (link, link_address(request, link)) for link in contact.monitoring_links.all()
+            ],
+        },
+        status=422 if form.errors else 200,
+    )
+
+
+def link_address(request: HttpRequest, link: MonitoringLink) -> str:
+    return request.build_absolute_uri(f"/t/m/{link.token}")
+
+
+@require_GET
+def open_monitoring_link(request: HttpRequest, token: str) -> HttpResponse:
+    """Send the browser to the link's page with the token, which the snippet there reports."""
+    link = MonitoringLink.objects.filter(token=token[:64]).first()
+    if link is None or not link.is_active:
+        return render(request, "tracking/link_expired.html", status=410)
+    separator = "&" if "?" in link.url else "?"
+    target = f"{link.url}{separator}_ktm={link.token}"
+    if not url_has_allowed_host_and_scheme(target, allowed_hosts=set(link.site.domains)):
+        return render(request, "tracking/link_expired.html", status=410)
+    return redirect(target)
