@@ -156,8 +156,8 @@ def build(contacts: int, seed: int = 7) -> None:
 
     from kartoteka.accounts.models import User
     from kartoteka.contacts import services as contact_services
-    from kartoteka.contacts.models import Contact, PropertyDefinition, Tag
     from kartoteka.contacts.detail_columns import index_all_properties
+    from kartoteka.contacts.models import Contact, PropertyDefinition, Tag
 
     call_command("migrate", verbosity=0)
     if Contact.objects.exists():
