@@ -10,9 +10,9 @@ class ContactsConfig(AppConfig):
 
     def ready(self) -> None:
         from kartoteka.activity import timeline
-        from kartoteka.contacts import detail_columns, kinds, sections, services
+        from kartoteka.contacts import detail_columns, kinds, search, sections, services
         from kartoteka.contacts.relations import declare_relations
-        from kartoteka.core import events
+        from kartoteka.core import events, writeplan
         from kartoteka.web import registry
 
         declare_relations()
@@ -20,6 +20,8 @@ class ContactsConfig(AppConfig):
         # dropped here, as the detail is defined and deleted.
         events.subscribe("property.defined", detail_columns.on_property_defined)
         events.subscribe("property.deleted", detail_columns.on_property_deleted)
+        # The SQLite search index follows contacts_contact row by row; a bulk load fills it once.
+        writeplan.register_derived(search.SEARCH_INDEX)
         timeline.register(*kinds.KINDS)
         # Entries that count as activity move the contact's last-activity time; the column
         # is contacts', so contacts moves it.

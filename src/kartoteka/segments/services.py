@@ -11,10 +11,10 @@ from kartoteka.accounts.models import User
 # Custom detail indexes are contacts' (contacts.detail_columns); the landed migrations 0006 and
 # 0012 of segments still import index_details from here.
 from kartoteka.contacts.detail_columns import index_details  # noqa: F401
-from kartoteka.contacts.search import SQLITE_SEARCH_TABLE
 from kartoteka.core import events
 from kartoteka.core.errors import Conflict, Forbidden, InvalidInput
 from kartoteka.core.scope import SystemActor, is_admin, is_system
+from kartoteka.core.triggers import drop_row_trigger, restore_row_trigger
 from kartoteka.core.writeplan import DerivedData
 from kartoteka.segments import queries, schema
 from kartoteka.segments.models import (
@@ -228,62 +228,19 @@ def add_demo_segments(event: str, admin_id: int, **payload: Any) -> None:
 
 
 # --------------------------------------------------------------------------------------------
-# Data segments derives from contacts' and activity's rows, suspended for their bulk loads
-# (registered with core.writeplan from SegmentsConfig.ready()).
+# Data segments derives from activity's rows, suspended for its bulk loads (registered with
+# core.writeplan from SegmentsConfig.ready()). Contacts' search index is contacts'
+# (contacts.search).
 
-_SEARCH_TRIGGER = f"{SQLITE_SEARCH_TABLE}_insert"
 _RECENCY_TABLE = ActivityRecency._meta.db_table
 _RECENCY_TRIGGER = f"{_RECENCY_TABLE}_insert"
-# The text of each trigger while it is suspended, to re-create it from.
-_suspended_triggers: dict[str, str] = {}
-
-
-def _drop_row_trigger(name: str) -> bool:
-    """SQLite: drop the row trigger `name` (inside the caller's transaction), keeping its text;
-    False on PostgreSQL, whose triggers here are statement triggers and cheap in bulk."""
-    if connection.vendor != "sqlite":
-        return False
-    with connection.cursor() as cursor:
-        cursor.execute("SELECT sql FROM sqlite_master WHERE type = 'trigger' AND name = %s", [name])
-        found = cursor.fetchone()
-        if found is None:
-            return False
-        cursor.execute(f"DROP TRIGGER {name}")
-    _suspended_triggers[name] = found[0]
-    return True
-
-
-def _restore_row_trigger(name: str) -> None:
-    with connection.cursor() as cursor:
-        cursor.execute(_suspended_triggers.pop(name))
-
-
-def suspend_search_index() -> bool:
-    """Stop indexing new contacts for SQLite's text search row by row: FTS5 flushes its
-    pending index data at every trigger statement, so a bulk load indexes its contacts at once
-    instead (rebuild_search_index)."""
-    return _drop_row_trigger(_SEARCH_TRIGGER)
-
-
-def rebuild_search_index(first: int, last: int) -> None:
-    """Index the contacts with ids first to last (new ones), and index row by row again."""
-    try:
-        if first <= last:
-            with connection.cursor() as cursor:
-                cursor.execute(
-                    f"INSERT INTO {SQLITE_SEARCH_TABLE} (rowid, search_text)"
-                    " SELECT id, search_text FROM contacts_contact WHERE id BETWEEN %s AND %s",
-                    [first, last],
-                )
-    finally:
-        _restore_row_trigger(_SEARCH_TRIGGER)
 
 
 def suspend_recency_ladder() -> bool:
     """Stop keeping the recency ladder for new timeline entries row by row (on SQLite a row
     trigger recounts the entry's contact and kind); rebuild_recency_ladder ranks a bulk load's
     entries at once, the form of the ladder's first filling in migration 0005."""
-    return _drop_row_trigger(_RECENCY_TRIGGER)
+    return drop_row_trigger(_RECENCY_TRIGGER)
 
 
 def rebuild_recency_ladder(first: int, last: int) -> None:
@@ -311,16 +268,10 @@ def rebuild_recency_ladder(first: int, last: int) -> None:
                     [first, last, RECENCY_RANKS, first, last],
                 )
     finally:
-        _restore_row_trigger(_RECENCY_TRIGGER)
+        restore_row_trigger(_RECENCY_TRIGGER)
 
 
 DERIVED = [
-    DerivedData(
-        "segments.search_index",
-        table="contacts_contact",
-        suspend=suspend_search_index,
-        rebuild=rebuild_search_index,
-    ),
     DerivedData(
         "segments.recency_ladder",
         table="activity_activity",
