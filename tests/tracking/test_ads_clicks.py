@@ -89,3 +89,12 @@ def test_an_admin_uploads_a_report_from_the_websites_page(client, admin):
         follow=True,
     )
     assert "3 clicks read: 1 matched a contact, 2 did not." in response.content.decode()
+
+
+def test_a_stray_carriage_return_is_read_as_a_line_break_not_a_server_error(admin_api):
+    data = b"Google Click ID,Campaign\nCj0-aaa,Winter\rsale\n"
+    response = admin_api.client.post(
+        "/api/v1/ads/clicks", {"file": SimpleUploadedFile("clicks.csv", data)}
+    )
+    assert response.status_code == 200
+    assert response.json()["clicks"] == 2  # "Cj0-aaa" and a line that starts with "sale"

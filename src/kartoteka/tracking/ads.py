@@ -62,7 +62,8 @@ def _rows(data: bytes) -> list[dict[str, str]]:
     before the header row, which is the first row naming the click id."""
     text = _text(data)
     dialect = "excel-tab" if text.count("\t") > text.count(",") else "excel"
-    lines = list(csv.reader(io.StringIO(text), dialect))
+    # newline="": the reader decides where lines end (a lone carriage return too), not io.
+    lines = list(csv.reader(io.StringIO(text, newline=""), dialect))
     number = next(
         (
             n

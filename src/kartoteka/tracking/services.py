@@ -78,7 +78,7 @@ def clean_domains(value: Any) -> list[str]:
         text = raw.strip().lower()
         if not text:
             continue
-        host = (urlsplit(text if "//" in text else f"//{text}").hostname or "").rstrip(".")
+        host = host_of(text if "//" in text else f"//{text}").rstrip(".")
         try:
             host = host.encode("idna").decode("ascii")
         except UnicodeError:
@@ -152,9 +152,18 @@ def delete_site(actor, site: Site) -> None:
 # The collector
 
 
+def host_of(address: str) -> str:
+    """The host name of an address, lower-cased; "" for one that has none or cannot be read
+    (a stray "[" makes it an unreadable IPv6 literal)."""
+    try:
+        return (urlsplit(address).hostname or "").lower()
+    except ValueError:
+        return ""
+
+
 def allowed_origin(site: Site, origin: str) -> bool:
     """Whether a page at `origin` (scheme://host[:port]) is one of the site's own."""
-    host = (urlsplit(origin).hostname or "").lower()
+    host = host_of(origin)
     return bool(host) and any(host == d or host.endswith(f".{d}") for d in site.domains)
 
 
@@ -185,7 +194,7 @@ def collect_hit(
     if kind not in (Hit.VIEW, Hit.LEAVE, Hit.IDENTIFY):
         raise InvalidInput("k", _("Unknown kind of hit."))
     url = body.get("u")
-    if not isinstance(url, str) or not url.startswith(("http://", "https://")):
+    if not isinstance(url, str) or not url.startswith(("http://", "https://")) or not host_of(url):
         raise InvalidInput("u", _("The page address is missing."))
     data: dict[str, Any] = {"url": url[:MAX_URL], "ua": user_agent[:500]}
     if kind == Hit.VIEW:
@@ -515,7 +524,7 @@ def create_monitoring_link(
     """A link that opens `url` (a page of a tracked site) and identifies the browser opening it
     as the contact. The actor must be able to see the contact."""
     contact = get_contact(actor, getattr(contact, "pk", contact))
-    if not isinstance(url, str) or not url.startswith(("http://", "https://")):
+    if not isinstance(url, str) or not url.startswith(("http://", "https://")) or not host_of(url):
         raise InvalidInput("url", _("Give the address of a page, starting with https://."))
     if len(url) > MAX_URL:
         raise InvalidInput("url", _("The address can be at most 2,000 characters long."))
