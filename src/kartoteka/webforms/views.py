@@ -347,6 +347,7 @@ def _answer(request, form, *, status: int, errors=None, message: str = "", value
             "form": form,
             "fields": fields,
             "errors": errors,
+            "general": errors.get("__all__", []),
             "values": values,
             "message": message,
             "done": status == 200 and bool(message),
