@@ -80,7 +80,13 @@ def test_owner_of_new_contacts_is_the_forms_owner(webform, sales):
 
 
 def test_every_bad_field_is_named_and_nothing_is_written(webform):
-    bad = {**VALUES, "email": "not-an-address", "company": "", "size": "huge", "first_name": "x" * 300}
+    bad = {
+        **VALUES,
+        "email": "not-an-address",
+        "company": "",
+        "size": "huge",
+        "first_name": "x" * 300,
+    }
     with pytest.raises(InvalidInput) as caught:
         services.submit_form(webform, values=bad, proof=PROOF)
     assert {"email", "company", "size", "first_name"} <= set(caught.value.errors)
