@@ -58,6 +58,7 @@ INSTALLED_APPS = [
     "kartoteka.consents",
     "kartoteka.mailing",
     "kartoteka.tracking",
+    "kartoteka.commerce",
     "kartoteka.webforms",
     "kartoteka.web",
 ]
@@ -224,6 +225,12 @@ if _tasks_backend == "rq":
 KARTOTEKA_SEGMENT_RECOUNT_MINUTES = config.env_int(
     "KARTOTEKA_SEGMENT_RECOUNT_MINUTES", 15, minimum=1
 )
+# The workspace currency: eCommerce totals are kept in it (ISO 4217 code).
+KARTOTEKA_CURRENCY = config.env_str("KARTOTEKA_CURRENCY", "EUR").upper()
+if len(KARTOTEKA_CURRENCY) != 3 or not KARTOTEKA_CURRENCY.isalpha():
+    raise config.ConfigError(
+        f"KARTOTEKA_CURRENCY must be a three-letter ISO 4217 code, got {KARTOTEKA_CURRENCY!r}"
+    )
 RQ_QUEUES = {"default": {"URL": config.env_str("REDIS_URL", "redis://127.0.0.1:6379/0")}}
 
 # "throttle" counts failed API tokens per address; it must be shared by every web process:

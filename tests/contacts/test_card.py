@@ -108,6 +108,24 @@ def test_empty_tag_is_refused_with_a_message(sales_client, contact):
     assert "field-error" in response.content.decode()
 
 
+def test_removing_a_tag_the_contact_lacks_says_so_in_the_section(sales_client, contact):
+    remove = reverse("web:tag-remove", kwargs={"contact_id": contact.pk})
+    response = sales_client.post(remove, {"tag": "ghost"}, HTTP_HX_REQUEST="true")
+    assert response.status_code == 200  # htmx swaps the section in
+    assert "The contact has no tag &#x27;ghost&#x27;." in response.content.decode()
+    assert "HX-Trigger" not in response
+
+
+def test_a_multi_choice_detail_keeps_every_ticked_choice(sales_client, admin, contact):
+    contact_services.define_property(
+        admin, key="topics", label="Topics", type="multi_choice", choices=["CRM", "ERP"]
+    )
+    url = reverse("web:detail-edit", kwargs={"contact_id": contact.pk, "key": "topics"})
+    sales_client.post(url, {"value": ["CRM", "ERP"]}, HTTP_HX_REQUEST="true")
+    contact.refresh_from_db()
+    assert contact.properties == {"topics": ["CRM", "ERP"]}
+
+
 def test_custom_detail_is_edited_with_the_api_validation(sales_client, admin, contact):
     contact_services.define_property(admin, key="budget", label="Budget", type="number")
     url = reverse("web:detail-edit", kwargs={"contact_id": contact.pk, "key": "budget"})

@@ -290,3 +290,17 @@ def test_a_filtered_list_pages_the_same_whichever_way_it_is_read(
     back = admin_client.get(LIST, {"tag": "vip", "sort": "name", "before": before})
     assert names(back) == shown[:3]
     assert outcomes[0] is walked
+
+
+def test_bulk_action_without_an_action_or_a_selection_says_both(sales_client):
+    response = sales_client.post(reverse("web:contact-bulk"), {"action": "explode"}, follow=True)
+    page = response.content.decode()
+    assert "Choose an action." in page and "Select at least one contact." in page
+
+
+def test_saving_no_columns_asks_for_one_and_keeps_the_old_ones(sales_client, sales):
+    before = sales.preferences
+    response = sales_client.post(reverse("web:list-columns"), {"columns": ["nope"]}, follow=True)
+    assert "Choose at least one column." in response.content.decode()
+    sales.refresh_from_db()
+    assert sales.preferences == before

@@ -52,3 +52,35 @@ def test_admin_renames_recolours_and_merges_tags(admin_client, admin, contact):
     assert (fair.name, fair.color) == ("Trade fair", "#112233")
     admin_client.post(url, {"action": "merge", "id": other.pk, "target": fair.pk})
     assert list(Tag.objects.values_list("name", flat=True)) == ["Trade fair"]
+
+
+def test_each_bad_part_of_a_detail_definition_shows_next_to_its_input(admin_client):
+    response = admin_client.post(
+        reverse("web:settings-details"),
+        {"action": "create", "label": "", "key": "x y", "type": "nope"},
+    )
+    errors = response.context["errors"]
+    assert {"label", "key", "type"} <= set(errors)
+    assert not PropertyDefinition.objects.exists()
+
+
+def test_merging_a_tag_into_no_tag_asks_which(admin_client, admin, contact):
+    contact_services.add_tags(admin, contact, names=["fair"])
+    fair = Tag.objects.get(name="fair")
+    response = admin_client.post(
+        reverse("web:settings-tags"), {"action": "merge", "id": fair.pk, "target": ""}
+    )
+    assert response.status_code == 422
+    assert response.context["errors"] == {"target": ["Choose the tag to merge into."]}
+    assert Tag.objects.filter(pk=fair.pk).exists()
+
+
+def test_a_field_added_from_the_new_contact_form_says_what_is_wrong(admin_client):
+    response = admin_client.post(
+        reverse("web:define-field"),
+        {"newfield_key": "", "newfield_label": "Size", "newfield_type": "text"},
+        HTTP_HX_REQUEST="true",
+    )
+    assert response.status_code == 200  # htmx swaps the fragment in
+    assert set(response.context["errors"]) == {"newfield_key"}
+    assert not PropertyDefinition.objects.exists()

@@ -52,6 +52,12 @@ def test_an_error_for_a_field_the_form_lacks_keeps_its_key_for_the_template():
     assert form.field_errors() == {"emails__0__email": ["Not an e-mail."]}
 
 
+def test_an_error_for_an_entry_of_a_list_lands_on_the_list():
+    form = NoteForm({})
+    form.submit(_refuse(InvalidInput("body.2", "Too long.")))
+    assert form.field_errors() == {"body": ["Too long."]}
+
+
 def test_where_maps_the_services_names_to_the_forms():
     form = NoteForm({})
     form.submit(_refuse(InvalidInput("text", "Too long.")), where={"text": "body"})

@@ -808,3 +808,15 @@ def _forget_mentions_in(
         )
         changed += 1
     return changed
+
+
+def erase_entries_of(detail_type: str, detail_ids: Sequence[int]) -> int:
+    """Take out the timeline entries pointing at detail rows their owner takes back (the events
+    of a reverted import); returns how many. Last activity stays where it was moved."""
+    erased = 0
+    ids = sorted(set(detail_ids))
+    for start in range(0, len(ids), 900):
+        erased += Activity.objects.filter(
+            detail_type=detail_type, detail_id__in=ids[start : start + 900]
+        ).delete()[0]
+    return erased

@@ -8,6 +8,7 @@ Sections come from the registry (kartoteka.web.registry); contacts registers its
 from dataclasses import dataclass
 from typing import Any
 
+from django import forms
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.http import Http404, HttpRequest, HttpResponse
@@ -22,9 +23,8 @@ from kartoteka.contacts import queries as contact_queries
 from kartoteka.contacts import services as contact_services
 from kartoteka.contacts.form_fields import lines, messengers_text, parse_messengers
 from kartoteka.contacts.models import Status
-from kartoteka.core.errors import Conflict, Forbidden, InvalidInput, NotFound
 from kartoteka.web import registry
-from kartoteka.web.forms import form_errors
+from kartoteka.web.forms import ServiceForm, form_errors, text
 
 # htmx sections that show the timeline reload when a response carries this event.
 TIMELINE_EVENT = "kartoteka:timeline-changed"
@@ -47,7 +47,9 @@ class HeaderField:
     key: str
     label: Any
     inputs: tuple[Input, ...]
-    to_data: Any = None  # posted form → update_contact payload; default: the inputs as they are
+    to_data: Any = (
+        None  # the form's values → update_contact payload; default: the values as they are
+    )
     initial: Any = None  # contact → {input name: value}; default: the attributes of that name
 
 
@@ -77,7 +79,7 @@ HEADER_FIELDS: dict[str, HeaderField] = {
                     gettext_lazy("One per line; the first is the primary one."),
                 ),
             ),
-            to_data=lambda post: {"emails": lines(post.get("emails", ""))},
+            to_data=lambda values: {"emails": lines(values["emails"])},
             initial=lambda c: {"emails": "\n".join(e.email for e in c.emails.all())},
         ),
         HeaderField(
@@ -91,7 +93,7 @@ HEADER_FIELDS: dict[str, HeaderField] = {
                     gettext_lazy("One per line; the first is the primary one."),
                 ),
             ),
-            to_data=lambda post: {"phones": lines(post.get("phones", ""))},
+            to_data=lambda values: {"phones": lines(values["phones"])},
             initial=lambda c: {"phones": "\n".join(p.number for p in c.phones.all())},
         ),
         HeaderField(
@@ -142,7 +144,7 @@ HEADER_FIELDS: dict[str, HeaderField] = {
                     gettext_lazy("One per line as network: handle, e.g. telegram: @marta"),
                 ),
             ),
-            to_data=lambda post: {"messengers": parse_messengers(post.get("messengers", ""))},
+            to_data=lambda values: {"messengers": parse_messengers(values["messengers"])},
             initial=lambda c: {"messengers": messengers_text(c)},
         ),
         HeaderField(
@@ -160,10 +162,23 @@ def _initial(header_field: HeaderField, contact) -> dict:
     return _text_initial(*(i.name for i in header_field.inputs))(contact)
 
 
-def _to_data(header_field: HeaderField, post) -> dict:
-    if header_field.to_data:
-        return header_field.to_data(post)
-    return {i.name: post.get(i.name, "").strip() for i in header_field.inputs}
+class HeaderFieldForm(ServiceForm):
+    """One header field's inputs (trimmed), and the card's version the edit started from."""
+
+    version = forms.IntegerField(required=False, min_value=0)
+
+    def __init__(self, *args, header_field: HeaderField, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        self.header_field = header_field
+        for header_input in header_field.inputs:
+            self.fields[header_input.name] = forms.CharField(required=False)
+
+    def changes(self) -> dict:
+        """The update_contact payload."""
+        values = {i.name: self.cleaned_data[i.name] for i in self.header_field.inputs}
+        if self.header_field.to_data:
+            return self.header_field.to_data(values)
+        return values
 
 
 # --------------------------------------------------------------------------------------------
@@ -194,14 +209,30 @@ def arranged_sections(user, contact) -> list[tuple[registry.CardSection, bool]]:
 @require_POST
 def save_layout(request: HttpRequest) -> HttpResponse:
     """Save the dashboard layout posted by the card (order, hidden, locked)."""
-    known = {s.key for s in registry.card_sections()}
-    order = [k for k in request.POST.get("order", "").split(",") if k in known]
-    hidden = [k for k in request.POST.get("hidden", "").split(",") if k in known]
-    locked = request.POST.get("locked") in ("1", "true", "on")
-    account_services.update_preferences(
-        request.user, changes={"card_layout": {"order": order, "hidden": hidden, "locked": locked}}
+    form = LayoutForm(request.POST)
+    form.submit(
+        lambda data: account_services.update_preferences(
+            request.user, changes={"card_layout": form.layout()}
+        )
     )
-    return HttpResponse(status=204)
+    return HttpResponse(status=204 if form.ok else form.status)
+
+
+class LayoutForm(ServiceForm):
+    """The dashboard's section keys in order and the hidden ones (comma-separated), the lock."""
+
+    order = text()
+    hidden = text()
+    locked = text()
+
+    def layout(self) -> dict:
+        known = {s.key for s in registry.card_sections()}
+        data = self.cleaned_data
+        return {
+            "order": [k for k in data["order"].split(",") if k in known],
+            "hidden": [k for k in data["hidden"].split(",") if k in known],
+            "locked": data["locked"] in ("1", "true", "on"),
+        }
 
 
 # --------------------------------------------------------------------------------------------
@@ -209,11 +240,8 @@ def save_layout(request: HttpRequest) -> HttpResponse:
 
 
 def contact_or_404(request: HttpRequest, contact_id: int):
-    """The contact, if the user may see it; a 404 otherwise, never a 403."""
-    try:
-        return contact_queries.get_contact(request.user, contact_id)
-    except NotFound:
-        raise Http404(_("No such contact.")) from None
+    """The contact, if the user may see it; a 404 otherwise (web.middleware), never a 403."""
+    return contact_queries.get_contact(request.user, contact_id)
 
 
 def section_body(request: HttpRequest, contact, section: registry.CardSection) -> str:
@@ -284,18 +312,15 @@ def edit_field(request: HttpRequest, contact_id: int, key: str) -> HttpResponse:
         raise Http404(_("No such field."))
     if request.method == "GET":
         return _field_form(request, contact, header_field, _initial(header_field, contact), {})
-    try:
-        contact_services.update_contact(
-            request.user,
-            contact,
-            data=_to_data(header_field, request.POST),
-            expected_version=_version(request),
+    form = HeaderFieldForm(request.POST, header_field=header_field)
+    form.submit(
+        lambda data: contact_services.update_contact(
+            request.user, contact, data=form.changes(), expected_version=data["version"]
         )
-    except InvalidInput as exc:
-        return _field_form(request, contact, header_field, request.POST, exc.errors, status=422)
-    except (Conflict, Forbidden) as exc:
+    )
+    if not form.ok:
         return _field_form(
-            request, contact, header_field, request.POST, {"__all__": [exc.message]}, status=409
+            request, contact, header_field, request.POST, form.errors, status=form.status
         )
     if not request.htmx:
         return redirect("web:contact-card", contact_id=contact.pk)
@@ -306,11 +331,6 @@ def edit_field(request: HttpRequest, contact_id: int, key: str) -> HttpResponse:
     )
     response["HX-Trigger"] = TIMELINE_EVENT
     return response
-
-
-def _version(request: HttpRequest) -> int | None:
-    value = request.POST.get("version", "")
-    return int(value) if value.isdigit() else None
 
 
 def _field_form(request, contact, header_field, values, errors, *, status: int = 200):

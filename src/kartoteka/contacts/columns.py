@@ -147,7 +147,12 @@ def available_columns(
     definitions: list[PropertyDefinition], materialised: set[str] = frozenset()
 ) -> dict[str, Column]:
     details = {f"detail:{d.key}": detail_column(d, materialised) for d in definitions}
-    added = {c.key: Column(c.key, c.label, added=c) for c in contact_columns()}
+    added = {
+        c.key: Column(
+            c.key, c.label, c.sort, c.value_type, missing_last=c.sort is not None, added=c
+        )
+        for c in contact_columns()
+    }
     return {**CORE_COLUMNS, **details, **added}
 
 

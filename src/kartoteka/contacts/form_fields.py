@@ -5,7 +5,6 @@ import datetime as dt
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
-from django.http import QueryDict
 from django.utils.formats import date_format
 from django.utils.translation import gettext
 
@@ -28,13 +27,6 @@ def parse_messengers(text: str) -> list[dict[str, str]]:
 
 def messengers_text(contact) -> str:
     return "\n".join(f"{m.network}: {m.handle}" for m in contact.messengers.all())
-
-
-def property_value(definition: PropertyDefinition, post: QueryDict, name: str) -> Any:
-    """A custom detail's posted value in the shape coerce_value reads; "" means "no value"."""
-    if definition.type == PropertyType.MULTI_CHOICE:
-        return post.getlist(name)
-    return post.get(name, "")
 
 
 def property_display(definition: PropertyDefinition, value: Any) -> str:

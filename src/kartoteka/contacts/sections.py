@@ -20,11 +20,11 @@ from kartoteka.activity import timeline
 from kartoteka.contacts import queries as contact_queries
 from kartoteka.contacts import services as contact_services
 from kartoteka.contacts.card import TIMELINE_EVENT, contact_or_404
-from kartoteka.contacts.form_fields import property_display, property_value
-from kartoteka.core.errors import Conflict, Forbidden, InvalidInput, NotFound
+from kartoteka.contacts.form_fields import property_display
+from kartoteka.contacts.models import PropertyType
 from kartoteka.core.scope import visible_contacts
 from kartoteka.web import registry
-from kartoteka.web.forms import form_errors
+from kartoteka.web.forms import ServiceForm, form_errors, many, text
 
 TIMELINE_PAGE = 25
 
@@ -185,26 +185,44 @@ def _section_response(request: HttpRequest, contact, key: str, *, errors=None, c
     return response
 
 
-def _write(request: HttpRequest, contact, key: str, action) -> HttpResponse:
-    try:
-        action()
-    except InvalidInput as exc:
-        return _section_response(request, contact, key, errors=exc.errors)
-    except (Conflict, Forbidden, NotFound) as exc:
-        return _section_response(request, contact, key, errors={"__all__": [exc.message]})
+def _write(request: HttpRequest, contact, key: str, form: ServiceForm, action) -> HttpResponse:
+    """Run the service call on the form's data; the section with the errors next to their
+    inputs if the form or the service refused (htmx swaps only a 200, so it stays)."""
+    form.submit(action, not_found="__all__")
+    if not form.ok:
+        return _section_response(request, contact, key, errors=form.errors)
     return _section_response(request, contact, key, changed=True)
+
+
+class TagForm(ServiceForm):
+    tag = text()
+
+
+class OwnersForm(ServiceForm):
+    owners = many()
+
+
+class DetailValueForm(ServiceForm):
+    """A custom detail's value as typed: several for a multi-choice detail, "" for none."""
+
+    def __init__(self, *args, definition, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        multiple = definition.type == PropertyType.MULTI_CHOICE
+        self.fields["value"] = many() if multiple else text()
 
 
 @login_required
 @require_POST
 def add_tag(request: HttpRequest, contact_id: int) -> HttpResponse:
     contact = contact_or_404(request, contact_id)
-    names = [n for n in request.POST.get("tag", "").split(",") if n.strip()] or [""]
     return _write(
         request,
         contact,
         "tags",
-        lambda: contact_services.add_tags(request.user, contact, names=names),
+        TagForm(request.POST),
+        lambda data: contact_services.add_tags(
+            request.user, contact, names=[n for n in data["tag"].split(",") if n.strip()] or [""]
+        ),
     )
 
 
@@ -216,9 +234,8 @@ def remove_tag(request: HttpRequest, contact_id: int) -> HttpResponse:
         request,
         contact,
         "tags",
-        lambda: contact_services.remove_tag(
-            request.user, contact, name=request.POST.get("tag", "")
-        ),
+        TagForm(request.POST),
+        lambda data: contact_services.remove_tag(request.user, contact, name=data["tag"]),
     )
 
 
@@ -240,9 +257,8 @@ def edit_owners(request: HttpRequest, contact_id: int) -> HttpResponse:
         request,
         contact,
         "owners",
-        lambda: contact_services.set_owners(
-            request.user, contact, owners=request.POST.getlist("owners")
-        ),
+        OwnersForm(request.POST),
+        lambda data: contact_services.set_owners(request.user, contact, owners=data["owners"]),
     )
 
 
@@ -264,12 +280,12 @@ def edit_detail(request: HttpRequest, contact_id: int, key: str) -> HttpResponse
                 "value": (contact.properties or {}).get(key),
             },
         )
-    value = property_value(definition, request.POST, "value")
     return _write(
         request,
         contact,
         "details",
-        lambda: contact_services.update_contact(
-            request.user, contact, data={"properties": {key: value}}
+        DetailValueForm(request.POST, definition=definition),
+        lambda data: contact_services.update_contact(
+            request.user, contact, data={"properties": {key: data["value"]}}
         ),
     )

@@ -2,6 +2,7 @@
 
 from dataclasses import dataclass, field
 
+from django import forms
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.db import transaction
@@ -11,7 +12,7 @@ from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
-from django.utils.translation import ngettext
+from django.utils.translation import gettext_lazy, ngettext
 from django.views.decorators.http import require_POST
 
 from kartoteka.accounts import queries as account_queries
@@ -25,16 +26,17 @@ from kartoteka.contacts.columns import (
     chosen_columns,
     load_added_values,
 )
-from kartoteka.contacts.form_fields import property_value
 from kartoteka.contacts.listing import filter_language, list_contacts
 from kartoteka.contacts.models import MessengerHandle, PropertyType, Source, Status
-from kartoteka.core.errors import Conflict, InvalidInput, KartotekaError
+from kartoteka.core.errors import InvalidInput
 from kartoteka.core.scope import visible_contacts
 from kartoteka.segments.fields import materialised_details
+from kartoteka.web.forms import ServiceForm, many, text
 
 
-def _back(request: HttpRequest, fallback: str) -> str:
-    target = request.POST.get("next") or request.GET.get("next") or ""
+def _back(request: HttpRequest, target: str, fallback: str) -> str:
+    """Where the form came from (its "next"), if that is on this site."""
+    target = target or request.GET.get("next") or ""
     if url_has_allowed_host_and_scheme(target, allowed_hosts={request.get_host()}):
         return target
     return fallback
@@ -266,73 +268,108 @@ def contact_count(request: HttpRequest) -> HttpResponse:
     )
 
 
+class ColumnsForm(ServiceForm):
+    columns = many()
+    clients = text()
+    next = text()
+
+
 @login_required
 @require_POST
 def save_columns(request: HttpRequest) -> HttpResponse:
     """Save the columns the user ticked (in the offered order) for the list or the Clients view."""
-    clients = request.POST.get("clients") == "1"
+    form = ColumnsForm(request.POST)
     available = available_columns(list(contact_queries.all_property_definitions()))
-    chosen = [k for k in request.POST.getlist("columns") if k in available]
-    if not chosen:
-        messages.error(request, _("Choose at least one column."))
-    else:
-        account_services.update_preferences(
-            request.user, changes={"client_columns" if clients else "list_columns": chosen}
-        )
+
+    def save(data: dict) -> None:
+        chosen = [k for k in data["columns"] if k in available]
+        if not chosen:
+            raise InvalidInput("columns", _("Choose at least one column."))
+        key = "client_columns" if data["clients"] == "1" else "list_columns"
+        account_services.update_preferences(request.user, changes={key: chosen})
+
+    form.submit(save)
+    form.flash(request)
+    clients = form.data.get("clients") == "1"
     fallback = reverse("web:clients" if clients else "web:contact-list")
-    return redirect(_back(request, fallback))
+    return redirect(_back(request, form.cleaned_data.get("next", ""), fallback))
 
 
 BULK_ACTIONS = ("add_tag", "remove_tag", "set_owner", "delete")
 
 
+class BulkForm(ServiceForm):
+    """One action for the ticked contacts; ids outside the user's scope are simply not found."""
+
+    action = forms.ChoiceField(
+        choices=[(a, a) for a in BULK_ACTIONS],
+        error_messages={
+            "required": gettext_lazy("Choose an action."),
+            "invalid_choice": gettext_lazy("Choose an action."),
+        },
+    )
+    ids = many()
+    value = forms.CharField(required=False)
+    confirmed = text()
+    next = text()
+
+    def __init__(self, *args, user, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        self.user = user
+
+    def clean(self) -> dict:
+        data = super().clean()
+        ids = [int(i) for i in data.get("ids", []) if i.isdigit()]
+        data["contacts"] = list(visible_contacts(self.user).filter(pk__in=ids).order_by("pk"))
+        if not data["contacts"]:
+            self.add_error(None, _("Select at least one contact."))
+        if data.get("action") not in (None, "delete") and not data.get("value"):
+            self.add_error("value", _("Enter a tag name or a username."))
+        return data
+
+
 @login_required
 @require_POST
 def bulk_action(request: HttpRequest) -> HttpResponse:
-    """Apply one action to the selected contacts, all or nothing.
-
-    Ids outside the user's scope are simply not found. Deleting asks for confirmation first.
-    """
-    back = _back(request, reverse("web:contact-list"))
-    action = request.POST.get("action", "")
-    ids = [int(i) for i in request.POST.getlist("ids") if i.isdigit()]
-    contacts = list(visible_contacts(request.user).filter(pk__in=ids).order_by("pk"))
-    if action not in BULK_ACTIONS:
-        messages.error(request, _("Choose an action."))
-        return redirect(back)
-    if not contacts:
-        messages.error(request, _("Select at least one contact."))
-        return redirect(back)
-    value = request.POST.get("value", "").strip()
-    if action != "delete" and not value:
-        messages.error(request, _("Enter a tag name or a username."))
-        return redirect(back)
-    if action == "delete" and request.POST.get("confirmed") != "yes":
-        return render(request, "contacts/bulk_delete.html", {"contacts": contacts, "back": back})
-    try:
-        with transaction.atomic():
-            for contact in contacts:
-                if action == "add_tag":
-                    contact_services.add_tags(request.user, contact, names=[value])
-                elif action == "remove_tag":
-                    if contact.tags.filter(name_folded=value.casefold()).exists():
-                        contact_services.remove_tag(request.user, contact, name=value)
-                elif action == "set_owner":
-                    contact_services.set_owners(request.user, contact, owners=[value])
-                else:
-                    contact_services.delete_contact(request.user, contact)
-    except KartotekaError as exc:
-        messages.error(request, exc.message)
+    """Apply one action to the selected contacts, all or nothing. Deleting asks for
+    confirmation first."""
+    form = BulkForm(request.POST, user=request.user)
+    valid = form.is_valid()
+    back = _back(request, form.cleaned_data.get("next", ""), reverse("web:contact-list"))
+    data = form.cleaned_data
+    if valid and data["action"] == "delete" and data["confirmed"] != "yes":
+        return render(
+            request, "contacts/bulk_delete.html", {"contacts": data["contacts"], "back": back}
+        )
+    contacts = form.submit(lambda data: _apply(request.user, data))
+    if not form.ok:
+        form.flash(request)
         return redirect(back)
     messages.success(
         request,
         ngettext("%(n)d contact updated.", "%(n)d contacts updated.", len(contacts))
         % {"n": len(contacts)}
-        if action != "delete"
+        if form.cleaned_data["action"] != "delete"
         else ngettext("%(n)d contact deleted.", "%(n)d contacts deleted.", len(contacts))
         % {"n": len(contacts)},
     )
     return redirect(back)
+
+
+@transaction.atomic
+def _apply(actor, data: dict) -> list:
+    action, value, contacts = data["action"], data["value"], data["contacts"]
+    for contact in contacts:
+        if action == "add_tag":
+            contact_services.add_tags(actor, contact, names=[value])
+        elif action == "remove_tag":
+            if contact.tags.filter(name_folded=value.casefold()).exists():
+                contact_services.remove_tag(actor, contact, name=value)
+        elif action == "set_owner":
+            contact_services.set_owners(actor, contact, owners=[value])
+        else:
+            contact_services.delete_contact(actor, contact)
+    return contacts
 
 
 # --------------------------------------------------------------------------------------------
@@ -361,20 +398,60 @@ def _rows(post, prefix: str, *names: str) -> list[dict]:
     ]
 
 
-def _contact_payload(post, definitions: list) -> tuple[dict, dict[str, str]]:
-    """The create_contact payload from the posted form, and how its error keys map to inputs."""
+class ContactForm(ServiceForm):
+    """The add-contact form: its fixed inputs, the repeated e-mail, phone and messenger rows
+    (email_0, email_1, …) as many as were posted, and one input per custom detail."""
+
+    first_name = text()
+    last_name = text()
+    company = text()
+    job_title = text()
+    status = text()
+    owners = many()
+    tags = text()
+    email_primary = text()
+    phone_primary = text()
+
+    def __init__(self, *args, definitions: list, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        self.definitions = definitions
+        for prefix, names in (("email", ("",)), ("phone", ("",)), ("messenger", NETWORK_ROW)):
+            for row in _rows(self.data, prefix, *names):
+                for n in names:
+                    self.fields[
+                        f"{prefix}_{n}_{row['index']}" if n else f"{prefix}_{row['index']}"
+                    ] = text()
+        for definition in definitions:
+            multiple = definition.type == PropertyType.MULTI_CHOICE
+            self.fields[f"detail_{definition.key}"] = many() if multiple else text()
+
+    def payload(self) -> tuple[dict, dict[str, str]]:
+        """The create_contact payload, and which input shows each of its error keys."""
+        values = {**self.cleaned_data}
+        if "status" not in self.data:
+            values["status"] = Status.NEW
+        return _contact_payload(values, self.definitions)
+
+
+NETWORK_ROW = ("network", "handle")
+
+
+def _contact_payload(values: dict, definitions: list) -> tuple[dict, dict[str, str]]:
+    """The create_contact payload from the form's values, and how its error keys map to
+    inputs."""
     where: dict[str, str] = {}
     emails, phones, messengers = [], [], []
-    email_primary, phone_primary = post.get("email_primary", "0"), post.get("phone_primary", "0")
-    for row in _rows(post, "email", ""):
+    email_primary = values.get("email_primary") or "0"
+    phone_primary = values.get("phone_primary") or "0"
+    for row in _rows(values, "email", ""):
         if row[""].strip():
             where[f"emails.{len(emails)}.email"] = f"email_{row['index']}"
             emails.append({"email": row[""], "primary": str(row["index"]) == email_primary})
-    for row in _rows(post, "phone", ""):
+    for row in _rows(values, "phone", ""):
         if row[""].strip():
             where[f"phones.{len(phones)}.phone"] = f"phone_{row['index']}"
             phones.append({"phone": row[""], "primary": str(row["index"]) == phone_primary})
-    for row in _rows(post, "messenger", "network", "handle"):
+    for row in _rows(values, "messenger", "network", "handle"):
         if row["handle"].strip():
             for part in ("", ".network", ".handle"):
                 where[f"messengers.{len(messengers)}{part}"] = f"messenger_{row['index']}"
@@ -384,23 +461,23 @@ def _contact_payload(post, definitions: list) -> tuple[dict, dict[str, str]]:
     if phones and not any(p["primary"] for p in phones):
         phones[0]["primary"] = True
     data = {
-        "first_name": post.get("first_name", ""),
-        "last_name": post.get("last_name", ""),
-        "company": post.get("company", ""),
-        "job_title": post.get("job_title", ""),
-        "status": post.get("status", Status.NEW),
+        "first_name": values.get("first_name", ""),
+        "last_name": values.get("last_name", ""),
+        "company": values.get("company", ""),
+        "job_title": values.get("job_title", ""),
+        "status": values["status"],
         "emails": emails,
         "phones": phones,
         "messengers": messengers,
-        "owners": [o for o in post.getlist("owners") if o],
-        "tags": [t for t in post.get("tags", "").split(",") if t.strip()],
+        "owners": [o for o in values["owners"] if o],
+        "tags": [t for t in values.get("tags", "").split(",") if t.strip()],
         "properties": {},
     }
     if not emails:
         data["email"] = ""  # so the service names the missing e-mail
         del data["emails"]
     for definition in definitions:
-        value = property_value(definition, post, f"detail_{definition.key}")
+        value = values.get(f"detail_{definition.key}", "")
         if value not in ("", []):
             data["properties"][definition.key] = value
         where[f"properties.{definition.key}"] = f"detail_{definition.key}"
@@ -420,21 +497,17 @@ def _default_owner(user):
 def contact_new(request: HttpRequest) -> HttpResponse:
     """The add-contact form. Nothing is saved until the whole form is valid."""
     definitions = list(contact_queries.all_property_definitions())
-    errors: dict[str, list[str]] = {}
     post = request.POST if request.method == "POST" else None
-    if post is not None:
-        data, where = _contact_payload(post, definitions)
-        try:
-            contact = contact_services.create_contact(request.user, data=data)
-        except InvalidInput as exc:
-            for key, messages_of_key in exc.errors.items():
-                name = "general" if key == "__all__" else where.get(key, key.split(".")[0])
-                errors.setdefault(name, []).extend(messages_of_key)
-        except Conflict as exc:
-            errors.setdefault("email_0", []).append(exc.message)
-        else:
+    form = ContactForm(post, definitions=definitions)
+    if form.is_bound and form.is_valid():
+        data, where = form.payload()
+        contact = form.submit(
+            lambda _data: contact_services.create_contact(request.user, data=data), where=where
+        )
+        if form.ok:
             messages.success(request, _("%(name)s was added.") % {"name": contact})
             return redirect("web:contact-card", contact_id=contact.pk)
+    errors = form.field_errors()
     values = post or {}
     default_owner = _default_owner(request.user)
     chosen_owners = (
@@ -487,5 +560,5 @@ def contact_new(request: HttpRequest) -> HttpResponse:
             "detail_rows": detail_rows,
             "property_types": PropertyType.choices,
         },
-        status=422 if errors else 200,
+        status=form.status,
     )

@@ -6,10 +6,11 @@ core.bulkwrite's.
 A bulk writer (an import, the demo, a merge of many contacts) does:
 
     with bulk_load(tables) as load:
-        for batches in load.transactions(batches):
+        for group in load.transactions(batches):
             with transaction.atomic():
-                ...write each batch with core.bulkwrite...
-            load.added(new_rows)
+                for batch in group:
+                    ...write the batch with core.bulkwrite...
+            load.added(new_rows_of_the_group)
     refresh_statistics_after(rows_written)
 
 and, where validating a batch costs more than writing it, reads its batches from

@@ -42,8 +42,6 @@ DEFAULT_COLUMNS = [
     "country",
     "tags",
 ]
-# eCommerce totals, exported when the app that keeps them is installed (columns on Contact).
-_OPTIONAL_COLUMNS = ("total_value", "average_cart", "transactions")
 
 
 def _imports(actor) -> QuerySet[Import]:
@@ -112,10 +110,6 @@ def preview(imp: Import, *, rows: int = 10) -> list[list[str]]:
 
 def export_columns() -> dict[str, Any]:
     columns = dict(EXPORT_COLUMNS)
-    field_names = {f.name for f in Contact._meta.get_fields()}
-    for name in _OPTIONAL_COLUMNS:
-        if name in field_names:
-            columns[name] = name.replace("_", " ").capitalize()
     for definition in PropertyDefinition.objects.order_by("position", "id"):
         columns[f"properties.{definition.key}"] = definition.label
     for added in contact_columns():

@@ -81,11 +81,14 @@ class ServiceForm(forms.Form):
         status: int = 422,
         where: Mapping[str, str] | None = None,
     ) -> None:
-        """Put errors on the form: on a field of the form where one is named, else under the
-        service's own key (the page shows it by that name), "__all__" for the whole form."""
+        """Put errors on the form: on the form's field they name (an entry of a list on the
+        list), else under the service's own key (the page shows it by that name), "__all__"
+        for the whole form."""
         self.status = status
         for key, found in errors.items():
             name = (where or {}).get(key, key)
+            if name not in self.fields and name.split(".")[0] in self.fields:
+                name = name.split(".")[0]  # a list's entry ("owners.2") shows at the list
             if name in self.fields or name == "__all__":
                 self.add_error(None if name == "__all__" else name, list(found))
             else:

@@ -4,20 +4,18 @@ menu lists the settings pages apps register (web.registry)."""
 from collections.abc import Callable
 from functools import wraps
 
-from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 
-from kartoteka.core.errors import KartotekaError
 from kartoteka.web import registry
-from kartoteka.web.forms import form_errors
+from kartoteka.web.forms import ServiceForm
 
 
 def admin_page(view: Callable) -> Callable:
-    """Signed-in admins only; a service's refusal becomes a message on the same page."""
+    """Signed-in admins only."""
 
     @login_required
     @wraps(view)
@@ -29,29 +27,16 @@ def admin_page(view: Callable) -> Callable:
     return wrapper
 
 
-def attempt(request: HttpRequest, action: Callable, success: str) -> dict:
-    """Run a service call; a success message, or the field errors for the form."""
-    try:
-        action()
-    except KartotekaError as exc:
-        errors = getattr(exc, "errors", None) or {
-            getattr(exc, "field", None) or "__all__": [exc.message]
-        }
-        return form_errors(errors)
-    messages.success(request, success)
-    return {}
-
-
 def settings_page(
-    request: HttpRequest, template: str, section: str, context: dict, errors: dict
+    request: HttpRequest, template: str, section: str, context: dict, form: ServiceForm
 ) -> HttpResponse:
-    """A settings page (its template extends web/settings/base.html); `section` is the key of
-    its entry in the settings menu."""
+    """A settings page (its template extends web/settings/base.html) with the form's errors and
+    status; `section` is the key of its entry in the settings menu."""
     return render(
         request,
         template,
-        {"section": section, "errors": errors, "form": request.POST, **context},
-        status=422 if errors else 200,
+        {"section": section, "errors": form.field_errors(), "form": request.POST, **context},
+        status=form.status,
     )
 
 

@@ -119,7 +119,10 @@ class SettingsPage:
 class ContactColumn:
     """A column an app adds to the contact list and to exports. `load(contact_ids)` reads the
     values of a page of the list (or a chunk of an export) at once, {contact id: value};
-    `text(value)` is what a list cell shows, `export(value)` what a file cell holds."""
+    `text(value)` is what a list cell shows, `export(value)` what a file cell holds.
+    A column that sorts gives `sort`, an expression on Contact (its value_type says how a page
+    link carries the sort value: text, int, float, datetime); contacts without a value come
+    last in both directions."""
 
     key: str
     label: Any
@@ -127,6 +130,8 @@ class ContactColumn:
     text: Callable[[Any], str] = str
     export: Callable[[Any], Any] = lambda value: value
     order: int = 100
+    sort: Any = None
+    value_type: str = "text"
 
 
 @dataclass(frozen=True)

@@ -1,0 +1,270 @@
+"""Benchmark: external events through the API's service (services.record_events) in batches of
+1,000 onto demo contacts, on SQLite or PostgreSQL; then the Analytics tab of a contact with
+10,000 events, and the segment `ecommerce.total_value > 500`.
+
+80% of the events are behaviour (downloads, carts), 20% purchases with 1 to 5 product lines;
+contacts are named by id. Idempotency, totals, products, the timeline and last activity are all
+written as the API writes them. The contacts are loaded first, in a process of their own (bare
+contact rows written in bulk), so the peak memory reported is the ingest's alone.
+
+    .venv/bin/python bench/events.py [EVENTS] [--contacts N] [--db sqlite|postgresql]
+
+Writes bench/results/events-<db>.json. PostgreSQL runs go to a database dropped and created
+for the run, kt_bench_events on the local server unless BENCH_DATABASE_URL names another.
+"""
+
+import argparse
+import json
+import os
+import platform
+import random
+import resource
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT / "src"))
+sys.path.insert(0, str(ROOT))
+
+POSTGRESQL_URL = "postgres://postgres@127.0.0.1:5432/kt_bench_events"
+BATCH = 1000
+SKUS = [f"SKU-{n:04d}" for n in range(2000)]
+CATEGORIES = ["books", "garden", "kitchen", "sport", "toys", "music", "tools"]
+HEAVY_EVENTS = 10_000  # the Analytics tab's contact
+
+
+def _events(rng: random.Random, start: int, count: int, first_id: int, last_id: int) -> list:
+    batch = []
+    for n in range(start, start + count):
+        day = rng.randrange(365)
+        when = f"2025-{1 + day // 31 % 12:02d}-{1 + day % 28:02d}T{rng.randrange(24):02d}:" \
+               f"{rng.randrange(60):02d}:00+00:00"  # fmt: skip
+        event = {
+            "id": f"bench-{n}",
+            "contact": {"id": rng.randint(first_id, last_id)},
+            "occurred_at": when,
+        }
+        if rng.random() < 0.2:
+            lines = [
+                {
+                    "sku": (sku := rng.choice(SKUS)),
+                    "name": f"Product {sku}",
+                    "price": f"{rng.randrange(100, 20000) / 100:.2f}",
+                    "quantity": rng.randint(1, 3),
+                    "category": rng.choice(CATEGORIES),
+                }
+                for _ in range(rng.randint(1, 5))
+            ]
+            event.update(type="purchase", value=f"{rng.randrange(500, 50000) / 100:.2f}",
+                         products=lines)  # fmt: skip
+        else:
+            event["type"] = rng.choice(("download", "cart"))
+        batch.append(event)
+    return batch
+
+
+def prepare(contacts: int) -> None:
+    """A fresh database with `contacts` bare contacts and an admin (run in its own process):
+    the events name contacts by id, so rows of the contact table are all they need."""
+    import django
+    from django.core.management import call_command
+
+    django.setup()
+    call_command("migrate", verbosity=0)
+    from django.db import transaction
+    from django.utils import timezone
+
+    from kartoteka.accounts.models import User
+    from kartoteka.contacts.models import Contact
+    from kartoteka.core.bulkwrite import insert_values
+
+    User.objects.create(username="bench", role="admin")
+    now = timezone.now()
+    with transaction.atomic():
+        for start in range(0, contacts, 10_000):
+            insert_values(
+                Contact,
+                ["email", "first_name", "created_at", "updated_at", "search_text"],
+                [
+                    (f"shopper{n}@example.com", f"Shopper {n}", now, now, f"shopper{n}")
+                    for n in range(start, min(contacts, start + 10_000))
+                ],
+            )
+
+
+def ingest(events: int) -> dict:
+    """Send the events in batches and measure; then the Analytics tab and the segment."""
+    import django
+
+    django.setup()
+    from django.db import connection
+    from django.test import Client
+
+    from kartoteka.accounts.models import User
+    from kartoteka.commerce import services
+    from kartoteka.commerce.models import ExternalEvent
+    from kartoteka.contacts.models import Contact
+    from kartoteka.core.scope import SYSTEM
+    from kartoteka.segments import queries as segments
+
+    first_id = Contact.objects.order_by("pk").values_list("pk", flat=True).first()
+    last_id = Contact.objects.order_by("-pk").values_list("pk", flat=True).first()
+    rng = random.Random(21)
+    accepted = 0
+    rss_start = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    checkpoints = []
+    cpu_started = time.process_time()
+    started = time.perf_counter()
+    for start in range(0, events, BATCH):
+        outcome = services.record_events(
+            SYSTEM, _events(rng, start, min(BATCH, events - start), first_id, last_id)
+        )
+        accepted += outcome.accepted
+        done = start + BATCH
+        if done % 100_000 == 0 or done >= events:
+            checkpoints.append(
+                point := {
+                    "events": min(done, events),
+                    "seconds": round(time.perf_counter() - started, 1),
+                    "peak_rss_mb": round(
+                        resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, 1
+                    ),
+                }
+            )
+            print(json.dumps(point), file=sys.stderr, flush=True)
+    seconds = time.perf_counter() - started
+    cpu_seconds = time.process_time() - cpu_started
+    peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+
+    # A retry of the first batch changes nothing: every event is a duplicate.
+    retry = services.record_events(SYSTEM, _events(random.Random(21), 0, BATCH, first_id, last_id))
+
+    # A contact with 10,000 events over the last 90 days, then its Analytics tab.
+    heavy = Contact.objects.order_by("pk").first()
+    hrng = random.Random(5)
+    for start in range(0, HEAVY_EVENTS, BATCH):
+        batch = [
+            {
+                "id": f"heavy-{n}",
+                "contact": {"id": heavy.pk},
+                "type": hrng.choice(("download", "cart", "purchase")),
+                "value": "10.00",
+                "occurred_at": time.strftime(
+                    "%Y-%m-%dT%H:%M:%S+00:00",
+                    time.gmtime(time.time() - hrng.randrange(89 * 86400)),
+                ),
+            }
+            for n in range(start, start + BATCH)
+        ]
+        services.record_events(SYSTEM, batch)
+    admin = User.objects.filter(role="admin").first()
+    client = Client()
+    client.force_login(admin)
+    url = f"/contacts/{heavy.pk}/analytics/?days=90"
+    client.get(url)
+    timings, cpu_timings = [], []
+    for _ in range(20):
+        began, cpu_began = time.perf_counter(), time.process_time()
+        response = client.get(url)
+        timings.append((time.perf_counter() - began) * 1000)
+        cpu_timings.append((time.process_time() - cpu_began) * 1000)
+        assert response.status_code == 200
+    from kartoteka.commerce import queries
+
+    api_timings = []
+    for _ in range(20):
+        began = time.perf_counter()
+        queries.analytics(SYSTEM, heavy.pk, days=90)
+        api_timings.append((time.perf_counter() - began) * 1000)
+
+    document = {"field": "ecommerce.total_value", "op": "gt", "value": 500}
+    segment_timings = []
+    for _ in range(5):
+        began = time.perf_counter()
+        matching = segments.count_contacts(SYSTEM, document)
+        segment_timings.append((time.perf_counter() - began) * 1000)
+    stored = ExternalEvent.objects.count()
+    connection.close()
+    return {
+        "events": events,
+        "contacts": last_id - first_id + 1,
+        "accepted": accepted,
+        "stored_events": stored,
+        "seconds": round(seconds, 1),
+        "events_per_second": round(events / seconds),
+        "peak_rss_mb": round(peak, 1),
+        "rss_before_ingest_mb": round(rss_start, 1),
+        "checkpoints": checkpoints,
+        "retry_duplicates": retry.duplicates,
+        # On SQLite the database works in this process, so its CPU time is the whole cost
+        # (on a shared host the wall clock also counts waiting for a core); on PostgreSQL the
+        # server's CPU is not in it.
+        "cpu_seconds": round(cpu_seconds, 1),
+        "events_per_cpu_second": round(events / cpu_seconds),
+        "analytics_tab_ms_median": round(statistics.median(timings), 1),
+        "analytics_tab_cpu_ms_median": round(statistics.median(cpu_timings), 1),
+        "analytics_query_ms_median": round(statistics.median(api_timings), 1),
+        "segment_total_value_gt_500_count": matching,
+        "segment_total_value_gt_500_ms_median": round(statistics.median(segment_timings), 1),
+    }
+
+
+def _recreate_postgresql_database(url: str) -> None:
+    import psycopg
+
+    server, name = url.rsplit("/", 1)
+    with psycopg.connect(f"{server}/postgres", autocommit=True) as conn:
+        conn.execute(f'DROP DATABASE IF EXISTS "{name}"')
+        conn.execute(f'CREATE DATABASE "{name}"')
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("events", nargs="?", type=int, default=1_000_000)
+    parser.add_argument("--contacts", type=int, default=100_000)
+    parser.add_argument("--db", choices=["sqlite", "postgresql"], default="sqlite")
+    parser.add_argument("--step", choices=["prepare", "ingest"], help=argparse.SUPPRESS)
+    args = parser.parse_args()
+    if args.step == "prepare":
+        prepare(args.contacts)
+        return
+    if args.step == "ingest":
+        print(json.dumps(ingest(args.events)))
+        return
+    with tempfile.TemporaryDirectory(prefix="kt-bench-events-") as work:
+        env = {
+            **os.environ,
+            "KARTOTEKA_DATA_DIR": work,
+            "DJANGO_SETTINGS_MODULE": "kartoteka.settings",
+            "KARTOTEKA_TASKS": "immediate",
+            "PYTHONPATH": str(ROOT / "src"),
+            "KARTOTEKA_ALLOWED_HOSTS": "testserver",  # the test client's host
+        }
+        if args.db == "postgresql":
+            env["DATABASE_URL"] = os.environ.get("BENCH_DATABASE_URL", POSTGRESQL_URL)
+            _recreate_postgresql_database(env["DATABASE_URL"])
+        else:
+            env.pop("DATABASE_URL", None)
+        me = [sys.executable, __file__, str(args.events), "--contacts", str(args.contacts)]
+        subprocess.run([*me, "--step", "prepare"], env=env, check=True)
+        done = subprocess.run(
+            [*me, "--step", "ingest"], env=env, check=True, stdout=subprocess.PIPE, text=True
+        )
+        result = json.loads(done.stdout.strip().splitlines()[-1])
+    result.update(
+        database=args.db,
+        python=platform.python_version(),
+        machine=f"{platform.machine()}, {os.cpu_count()} CPUs (shared)",
+        load_average=round(os.getloadavg()[0], 1),
+    )
+    out = ROOT / "bench" / "results" / f"events-{args.db}-{args.events}.json"
+    out.write_text(json.dumps(result, indent=2) + "\n")
+    print(json.dumps(result))
+
+
+if __name__ == "__main__":
+    main()

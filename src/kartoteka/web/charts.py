@@ -1,0 +1,160 @@
+"""Charts drawn as SVG on the server, for any page of the frame: no charting library to fetch,
+the numbers on hover (each mark's <title>) and in a table for screen readers.
+
+Colours come from the stylesheet (classes `chart-bar`, `chart-cell`); a heatmap cell's strength
+is its fill-opacity, an SVG attribute, so the strict content policy needs no inline style."""
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+from django.utils.html import format_html, format_html_join
+from django.utils.safestring import SafeString, mark_safe
+
+BAR_AREA_HEIGHT = 120
+LABEL_HEIGHT = 18
+GAP = 2
+
+
+@dataclass(frozen=True)
+class Bar:
+    label: str
+    value: int
+
+
+def _table(caption: str, header: Sequence[str], rows: Sequence[Sequence[object]]) -> SafeString:
+    head = format_html_join("", "<th scope='col'>{}</th>", ((h,) for h in header))
+    body = format_html_join(
+        "",
+        "<tr><th scope='row'>{}</th>{}</tr>",
+        (
+            (row[0], format_html_join("", "<td>{}</td>", ((cell,) for cell in row[1:])))
+            for row in rows
+        ),
+    )
+    return format_html(
+        '<table class="visually-hidden"><caption>{}</caption><thead><tr>{}</tr></thead>'
+        "<tbody>{}</tbody></table>",
+        caption,
+        head,
+        body,
+    )
+
+
+def bar_chart(
+    title: str, bars: Sequence[Bar], *, value_label: str, bar_width: int = 22
+) -> SafeString:
+    """A column chart of `bars` (left to right) with a value axis from 0 to the largest value;
+    `value_label` names the numbers ("Entries") in the hover text and the table."""
+    largest = max((b.value for b in bars), default=0) or 1
+    width = len(bars) * (bar_width + GAP)
+    height = BAR_AREA_HEIGHT + LABEL_HEIGHT
+    marks = []
+    for index, bar in enumerate(bars):
+        bar_height = round(bar.value / largest * BAR_AREA_HEIGHT) if bar.value else 0
+        x = index * (bar_width + GAP)
+        marks.append(
+            format_html(
+                '<g class="chart-mark"><title>{}: {} {}</title>'
+                '<rect class="chart-slot" x="{}" y="0" width="{}" height="{}"></rect>'
+                '<rect class="chart-bar" x="{}" y="{}" width="{}" height="{}"></rect>'
+                '<text class="chart-label" x="{}" y="{}" text-anchor="middle">{}</text></g>',
+                bar.label,
+                bar.value,
+                value_label,
+                x,
+                bar_width,
+                BAR_AREA_HEIGHT,
+                x,
+                BAR_AREA_HEIGHT - bar_height,
+                bar_width,
+                bar_height,
+                x + bar_width / 2,
+                height - 4,
+                bar.label,
+            )
+        )
+    svg = format_html(
+        '<svg class="chart chart-bars" viewBox="0 0 {} {}" role="img" aria-label="{}"'
+        ' preserveAspectRatio="xMinYMin meet">{}</svg>',
+        width,
+        height,
+        title,
+        mark_safe("".join(marks)),  # each mark is escaped above
+    )
+    table = _table(title, ["", value_label], [(b.label, b.value) for b in bars])
+    return format_html('<figure class="chart-figure">{}{}</figure>', svg, table)
+
+
+def heatmap(
+    title: str,
+    row_labels: Sequence[str],
+    column_labels: Sequence[str],
+    grid: Sequence[Sequence[int]],
+    *,
+    value_label: str,
+    cell: int = 18,
+) -> SafeString:
+    """A grid of cells (rows × columns), each darker the larger its value, with the row labels
+    on the left and every other column label below."""
+    largest = max((v for row in grid for v in row), default=0) or 1
+    left = 40
+    width = left + len(column_labels) * (cell + GAP)
+    height = len(row_labels) * (cell + GAP) + LABEL_HEIGHT
+    marks = []
+    for r, row_label in enumerate(row_labels):
+        y = r * (cell + GAP)
+        marks.append(
+            format_html(
+                '<text class="chart-label" x="{}" y="{}" text-anchor="end">{}</text>',
+                left - 6,
+                y + cell - 5,
+                row_label,
+            )
+        )
+        for c, column_label in enumerate(column_labels):
+            value = grid[r][c]
+            marks.append(
+                format_html(
+                    '<g class="chart-mark"><title>{} {}: {} {}</title>'
+                    '<rect class="chart-slot" x="{}" y="{}" width="{}" height="{}"></rect>'
+                    '<rect class="chart-cell" x="{}" y="{}" width="{}" height="{}"'
+                    ' fill-opacity="{}"></rect></g>',
+                    row_label,
+                    column_label,
+                    value,
+                    value_label,
+                    left + c * (cell + GAP),
+                    y,
+                    cell,
+                    cell,
+                    left + c * (cell + GAP),
+                    y,
+                    cell,
+                    cell,
+                    f"{value / largest:.2f}" if value else "0",
+                )
+            )
+    for c, column_label in enumerate(column_labels):
+        if c % 2 == 0:
+            marks.append(
+                format_html(
+                    '<text class="chart-label" x="{}" y="{}" text-anchor="middle">{}</text>',
+                    left + c * (cell + GAP) + cell / 2,
+                    height - 4,
+                    column_label,
+                )
+            )
+    svg = format_html(
+        '<svg class="chart chart-heatmap" viewBox="0 0 {} {}" role="img" aria-label="{}"'
+        ' preserveAspectRatio="xMinYMin meet">{}</svg>',
+        width,
+        height,
+        title,
+        mark_safe("".join(marks)),  # each mark is escaped above
+    )
+    table = _table(
+        title,
+        ["", *column_labels],
+        [(label, *grid[r]) for r, label in enumerate(row_labels)],
+    )
+    return format_html('<figure class="chart-figure">{}{}</figure>', svg, table)
