@@ -169,3 +169,15 @@ def test_fill_token_refused_when_sent_too_fast(settings):
 def test_fill_token_refused_when_forged():
     with pytest.raises(InvalidInput):
         services.check_fill_time("abc:def:ghi")
+
+
+def test_the_worker_joins_the_visitors_history_to_the_contact(webform):
+    from kartoteka.tracking import services as tracking
+    from kartoteka.tracking.models import Visit
+
+    site = make_site()
+    send(site, visitor="visitor-0042")
+    tracking.process_hits()
+    submission = services.submit_form(webform, values=VALUES, proof=PROOF, visitor="visitor-0042")
+    tracking.process_hits()
+    assert list(Visit.objects.values_list("contact_id", flat=True)) == [submission.contact_id]
