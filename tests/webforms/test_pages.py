@@ -53,3 +53,20 @@ def test_submissions_page_and_csv_keep_to_the_scope(client, sales, webform):
     csv = client.get(f"/forms/{webform.pk}/submissions.csv").content.decode()
     assert "mine@example.com" in csv and "other@example.com" not in csv
     assert "'=SUM(A1)" in csv
+
+
+def test_card_tab_lists_what_the_contact_sent(client, admin, webform):
+    submission = services.submit_form(
+        webform, values={"email": "a@example.com", "company": "Acme", "size": "11+"}, proof=PROOF
+    )
+    client.force_login(admin)
+    html = client.get(f"/contacts/{submission.contact_id}/submissions/").content.decode()
+    assert "Demo request" in html and "Team size" in html and "11+" in html
+
+
+def test_card_tab_outside_the_scope_is_404(client, sales, webform):
+    submission = services.submit_form(
+        webform, values={"email": "a@example.com", "company": "Acme"}, proof=PROOF
+    )
+    client.force_login(sales)
+    assert client.get(f"/contacts/{submission.contact_id}/submissions/").status_code == 404

@@ -16,6 +16,14 @@ class WebformsConfig(AppConfig):
 
         declare_relations()
         timeline.register(*kinds.KINDS)
+        registry.register_card_tab(
+            registry.CardTab(
+                key="forms",
+                label=_("Forms"),
+                url_name="webforms:contact-submissions",
+                order=45,
+            )
+        )
         registry.register_settings_page(
             registry.SettingsPage("forms", _("Forms"), "webforms:forms", order=65)
         )

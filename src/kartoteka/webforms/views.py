@@ -21,6 +21,7 @@ from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from kartoteka.accounts.queries import active_users
+from kartoteka.contacts.queries import get_contact
 from kartoteka.core.addresses import client_address
 from kartoteka.core.errors import InvalidInput, KartotekaError, NotFound
 from kartoteka.core.normalise import fold_email
@@ -406,3 +407,15 @@ def fill_token(request: HttpRequest, key: str) -> HttpResponse:
     response["Access-Control-Allow-Origin"] = "*"
     response["Cache-Control"] = "no-store"
     return response
+
+
+@login_required
+def contact_submissions(request: HttpRequest, contact_id: int) -> HttpResponse:
+    """Card tab: what the contact sent with forms, each value under its label."""
+    contact = get_contact(request.user, contact_id)
+    rows = []
+    for submission in queries.contact_submissions(request.user, contact.pk)[:100]:
+        labels = dict(queries.columns(submission.form))
+        values = [(labels.get(key, key), value) for key, value in submission.values.items()]
+        rows.append((submission, values))
+    return render(request, "webforms/contact_submissions.html", {"contact": contact, "rows": rows})
