@@ -73,3 +73,26 @@ def test_admin_reads_form_settings_in_three_languages(page, admin):
     page.set_viewport_size(PHONE)
     screenshot(page, "webform-settings-phone")
     assert page.evaluate("document.documentElement.scrollWidth") <= PHONE["width"]
+
+
+def test_the_card_tab_shows_what_the_contact_sent(page, admin):
+    form = _form()
+    submission = services.submit_form(
+        form,
+        values={
+            "email": "ana@example.com",
+            "company": "Acme",
+            "message": "Llamadme",
+            "consent": "on",
+        },
+        proof={"page_url": "https://shop.example.com/?utm_source=google", "ip": "203.0.113.5"},
+    )
+    login(page, admin)
+    page.set_viewport_size(PHONE)
+    page.goto(f"{page.base_url}/contacts/{submission.contact_id}/submissions/")
+    for language in ("es", "pl"):
+        page.locator(f".langswitch button[value={language}]").click()
+        expect(page.locator("main h2").first).to_have_text("Demo")
+        expect(page.locator("main")).to_contain_text("Llamadme")
+        screenshot(page, f"webform-card-tab-{language}-phone")
+    assert page.evaluate("document.documentElement.scrollWidth") <= PHONE["width"]
