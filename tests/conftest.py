@@ -41,12 +41,17 @@ def _no_network(request, monkeypatch):
 
 @pytest.fixture(autouse=True)
 def _no_throttle_left_over():
-    """Every test starts with no address locked for wrong API tokens."""
+    """Every test starts with no address locked for wrong API tokens and no request counted
+    against a rate limit."""
     from django.core.cache import caches
 
+    from kartoteka.core import ratelimit
+
     caches["throttle"].clear()
+    ratelimit.forget_counts_here()
     yield
     caches["throttle"].clear()
+    ratelimit.forget_counts_here()
 
 
 @pytest.fixture

@@ -25,3 +25,14 @@ def test_a_door_can_count_per_submitted_address():
     assert not over_limit(
         _request("10.0.0.3", "eva@example.com"), group="test.email", rate="2/h", key="post:email"
     )
+
+
+def test_a_door_counted_in_the_process_refuses_an_address_over_its_rate():
+    from kartoteka.core.ratelimit import over_address_limit_here
+
+    answers = [
+        over_address_limit_here(_request("10.0.0.9"), group="test.here", rate="2/h")
+        for _ in range(3)
+    ]
+    assert answers == [False, False, True]
+    assert not over_address_limit_here(_request("10.0.0.8"), group="test.here", rate="2/h")

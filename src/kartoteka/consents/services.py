@@ -19,6 +19,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from kartoteka.activity import services as timeline
+from kartoteka.activity.models import Activity
 from kartoteka.consents import kinds, queries
 from kartoteka.consents.addresses import address_hash, channels_of
 from kartoteka.consents.models import (
@@ -303,7 +304,7 @@ def _run(plan: _Plan, *, bulk: bool) -> list[ConsentEntry]:
         if bulk:
             timeline.record_many(
                 timeline_entries,
-                insert=lambda names, rows: bulkwrite.insert_values(timeline.Activity, names, rows),
+                insert=lambda names, rows: bulkwrite.insert_values(Activity, names, rows),
             )
         else:
             timeline.record_entry(timeline_entries[0])

@@ -20,7 +20,7 @@ from django.views.decorators.http import require_GET, require_http_methods
 
 from kartoteka.contacts.queries import get_contact
 from kartoteka.core.errors import Forbidden, InvalidInput, KartotekaError, NotFound
-from kartoteka.core.ratelimit import over_limit
+from kartoteka.core.ratelimit import over_address_limit_here
 from kartoteka.core.scope import is_admin
 from kartoteka.tracking import ads, queries, services
 from kartoteka.tracking.models import MonitoringLink, Site
@@ -53,7 +53,9 @@ def collect(request: HttpRequest) -> HttpResponse:
     origin = request.headers.get("Origin", "")
     if request.method == "OPTIONS":
         response = _status(204)
-    elif over_limit(request, group="tracking.collect", rate=settings.KARTOTEKA_TRACKING_RATE):
+    elif over_address_limit_here(
+        request, group="tracking.collect", rate=settings.KARTOTEKA_TRACKING_RATE
+    ):
         response = _status(429, _("Too many requests; try again in a minute."))
     elif len(request.body) > MAX_HIT_BYTES:
         response = _status(413, _("A hit can be at most 8 KB."))
