@@ -18,7 +18,7 @@ class FormIn(Schema):
     redirect_url: Any = None
 
 
-class FieldOut(Schema):
+class FormFieldOut(Schema):
     key: str
     label: str
     type: str
@@ -31,7 +31,7 @@ class FormOut(Schema):
     id: int
     key: str
     name: str
-    fields: list[FieldOut]
+    fields: list[FormFieldOut]
     consent_text: str
     tags: list[str]
     mailing_list: int | None
