@@ -30,7 +30,6 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT / "src"))
 
 BATCH = 100_000
-FIRST = 1_000
 FILTERS = {
     "consent:email": "consent:email",
     "consent:email blocked:no": "consent:email blocked:no",
@@ -85,16 +84,8 @@ def build_contacts(contacts: int) -> None:
         return
     now = dt.datetime.now(dt.UTC)
     started = time.perf_counter()
-    # PostgreSQL plans each foreign-key check once per connection; planned on empty tables it
-    # scans them. A small first batch, ANALYZE and a new connection give the later batches'
-    # checks the primary-key index (as bench/segments.py does).
-    starts = [0, *range(FIRST, contacts, BATCH)] if contacts > FIRST else [0]
-    for start, end in zip(starts, [*starts[1:], contacts], strict=True):
-        numbers = range(start, end)
-        if start == FIRST and connection.vendor == "postgresql":
-            with connection.cursor() as cursor:
-                cursor.execute("ANALYZE")
-            connection.close()
+    for start in range(0, contacts, BATCH):
+        numbers = range(start, min(start + BATCH, contacts))
         with transaction.atomic():
             ids = insert_values(
                 Contact,

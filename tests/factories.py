@@ -33,3 +33,26 @@ def make_contact(actor=SYSTEM, **data):
     if owners is not None:
         data["owners"] = [u.username if isinstance(u, User) else u for u in owners]
     return contact_services.create_contact(actor, data=data)
+
+
+def make_deal(actor=SYSTEM, *, contacts=(), **data):
+    """Create a deal through deals.services in the first pipeline unless told otherwise."""
+    from kartoteka.deals import services as deal_services
+
+    n = next(_counter)
+    data.setdefault("name", f"Deal {n}")
+    data.setdefault("amount", "1000.00")
+    data["contacts"] = [c.pk for c in contacts]
+    owner = data.get("owner")
+    if isinstance(owner, User):
+        data["owner"] = owner.username
+    return deal_services.create_deal(actor, data=data)
+
+
+def sales_pipeline():
+    """The default "Sales" pipeline, made as on a new install's first use."""
+    from kartoteka.deals.models import Pipeline
+    from kartoteka.deals.services import install_defaults
+
+    install_defaults()
+    return Pipeline.objects.get(key="sales")

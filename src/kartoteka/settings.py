@@ -59,6 +59,7 @@ INSTALLED_APPS = [
     "kartoteka.mailing",
     "kartoteka.tracking",
     "kartoteka.commerce",
+    "kartoteka.deals",
     "kartoteka.webforms",
     "kartoteka.web",
 ]

@@ -153,3 +153,21 @@ def test_bulk_form_names_the_refused_contacts():
     )
     assert set(result.refused) == {suppressed.pk}
     assert result.changed == {kept.pk}
+
+
+def test_bulk_form_past_one_statement_keeps_later_consents_in_force(monkeypatch):
+    """More rows than one upsert statement takes (PostgreSQL copies them to a scratch table)."""
+    monkeypatch.setattr(services, "UPSERT_ROWS", 1)
+    older, newer = make_contact(), make_contact()
+    _record(newer, "withdrawn", ago=1)
+    now = timezone.now()
+    result = services.record_consents(
+        SYSTEM,
+        [
+            services.ConsentItem(c.pk, "email", "marketing", "granted", "form", None, when)
+            for c, when in ((older, now), (newer, now - timedelta(hours=3)))
+        ],
+    )
+    assert result.changed == {older.pk}
+    statuses = queries.consent_statuses([older.pk, newer.pk], channel="email", purpose="marketing")
+    assert statuses == {older.pk: "granted", newer.pk: "withdrawn"}

@@ -7,6 +7,7 @@ from kartoteka.consents import services as consents
 from kartoteka.contacts import services as contacts
 from kartoteka.core import relations
 from kartoteka.core.scope import SYSTEM
+from kartoteka.deals import services as deals
 from kartoteka.duplicates.services import scan_now
 
 
@@ -32,7 +33,11 @@ def fill_related_tables(actor, contact, *, mention, words: str = "") -> dict:
         proof={"where": f"At the fair: {text}"},
     )
     consents.block_contact(actor, contact, blocked=True, reason=f"Asked by {text}")
-    return {"note": note, "comment": comment, "task": task, "file": attached}
+    deal = deals.create_deal(actor, data={"name": f"Deal {text}", "contacts": [contact.pk]})
+    deals.add_deal_note(actor, deal, body=f"Deal note: {text}")
+    lost = deal.pipeline.stages.get(kind="lost")
+    deals.move_deal(actor, deal, stage=lost.pk, reason=f"Lost {text}")
+    return {"note": note, "comment": comment, "task": task, "file": attached, "deal": deal}
 
 
 def scanned():

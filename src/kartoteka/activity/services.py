@@ -46,7 +46,7 @@ from kartoteka.activity.models import (
     TaskStatus,
 )
 from kartoteka.activity.timeline import Entry, TimelineKind
-from kartoteka.core import events
+from kartoteka.core import events, writeplan
 from kartoteka.core.errors import ErrorCollector, Forbidden, InvalidInput, NotFound
 from kartoteka.core.normalise import clean_text
 from kartoteka.core.relations import MENTIONS, Mentions
@@ -87,6 +87,12 @@ def record_many(
     else:
         insert(list(Entry._fields), entries)
     timeline.activity_recorded(entries)
+
+
+# How write plans (core.writeplan) record their timeline entries, row by row and in bulk.
+TIMELINE = writeplan.TimelineWriter(
+    model=Activity, record_one=record_entry, record_many=record_many
+)
 
 
 def activity_entry(

@@ -10,7 +10,7 @@ They read the state table (one indexed row per contact, channel and purpose), ne
 
 from typing import Any
 
-from django.db.models import Q, Subquery
+from django.db.models import Exists, OuterRef, Q
 from django.utils.functional import lazy
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
@@ -29,10 +29,12 @@ def _status_choices() -> list[tuple[str, str]]:
 
 
 def _having(channel: str, purpose: str, status: str) -> Q:
-    """Contacts whose consent in force on channel and purpose has this status."""
+    """Contacts whose consent in force on channel and purpose has this status. EXISTS, not IN:
+    negated (`none`, `-consent:email`) it stays an anti-join, where PostgreSQL runs NOT IN over
+    a subquery too large for its memory row by row."""
     if status == queries.NONE:
-        return ~Q(pk__in=Subquery(queries.with_consent(channel, purpose, status)))
-    return Q(pk__in=Subquery(queries.with_consent(channel, purpose, status)))
+        return ~Q(Exists(queries.consent_of_contact(channel, purpose, None)))
+    return Q(Exists(queries.consent_of_contact(channel, purpose, status)))
 
 
 def _status_field(channel: str, purpose: str, label: Any) -> Field:
@@ -77,9 +79,9 @@ def _granted_on_channels(op: str, value: Any) -> Q:
 
     if op in ("is_empty", "is_not_empty"):
         granted = Q(
-            pk__in=Subquery(
-                ConsentState.objects.filter(purpose=DEFAULT_PURPOSE, status="granted").values(
-                    "contact_id"
+            Exists(
+                ConsentState.objects.filter(
+                    contact_id=OuterRef("pk"), purpose=DEFAULT_PURPOSE, status="granted"
                 )
             )
         )
@@ -116,7 +118,7 @@ def _purpose_field(name: str) -> Field | None:
 
 
 def _blocked(op: str, value: Any) -> Q:
-    blocked = Q(pk__in=Subquery(queries.blocked_contacts()))
+    blocked = Q(Exists(queries.block_of_contact()))
     if op == "is_empty":
         return ~blocked
     if op == "is_not_empty":

@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from django.db import connection
-from django.db.models import QuerySet
+from django.db.models import OuterRef, QuerySet
 from django.db.models.expressions import RawSQL
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
@@ -76,10 +76,8 @@ def consent_statuses(contact_ids: Iterable[int], *, channel: str, purpose: str) 
 
 
 def with_consent(channel: str, purpose: str, status: str) -> QuerySet:
-    """Ids of the contacts whose consent in force has this status ("none": without one), for
-    the filters (the state table's index answers it)."""
-    if status == NONE:
-        return ConsentState.objects.filter(channel=channel, purpose=purpose).values("contact_id")
+    """Ids of the contacts whose consent in force has this status, for counting from the state
+    table's index alone."""
     return ConsentState.objects.filter(channel=channel, purpose=purpose, status=status).values(
         "contact_id"
     )
@@ -96,6 +94,13 @@ def given_times(keys: set[tuple[int, str, str]]) -> dict[tuple[int, str, str], A
         ).values_list("contact_id", "given_at"):
             found[(contact_id, channel, purpose)] = given_at
     return found
+
+
+def consent_of_contact(channel: str, purpose: str, status: str | None) -> QuerySet:
+    """The state row of the outer query's contact on channel and purpose (with this status, if
+    given), for EXISTS in the filters."""
+    rows = ConsentState.objects.filter(contact_id=OuterRef("pk"), channel=channel, purpose=purpose)
+    return rows.filter(status=status) if status else rows
 
 
 @dataclass(frozen=True)
@@ -319,9 +324,9 @@ def blocked_among(contact_ids: Iterable[int]) -> set[int]:
     )
 
 
-def blocked_contacts() -> QuerySet:
-    """Ids of blocked contacts, for the filters."""
-    return Block.objects.values("contact_id")
+def block_of_contact() -> QuerySet:
+    """The block rows of the outer query's contact, for EXISTS in the filters."""
+    return Block.objects.filter(contact_id=OuterRef("pk"))
 
 
 def channel_label(channel: str) -> str:

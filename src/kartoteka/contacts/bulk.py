@@ -7,25 +7,19 @@ are written with one bulk statement per table. The caller holds the transaction.
 """
 
 import datetime as dt
-import functools
 import re
 import unicodedata
-from collections.abc import Iterable, Iterator
-from contextlib import contextmanager
+from collections.abc import Iterable
 from dataclasses import dataclass, field
-from typing import Any, NamedTuple
+from typing import Any
 
 import phonenumbers
 from django.db import connection
-from django.db.models import Model
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from kartoteka.accounts.models import User
-from kartoteka.activity import services as timeline
 from kartoteka.activity.models import Activity
-from kartoteka.activity.timeline import Entry
-from kartoteka.contacts import kinds
 from kartoteka.contacts.models import (
     Company,
     Contact,
@@ -39,29 +33,35 @@ from kartoteka.contacts.models import (
     Tag,
     TagOrigin,
 )
+from kartoteka.contacts.plan import (
+    IN_CHUNK,
+    TEXT_FIELDS,
+    Author,
+    Names,
+    NewContact,
+    display_value,
+    plan_contact_changes,
+    plan_deleted_contacts,
+    plan_new_contacts,
+    prepare,
+    read_current,
+    run_bulk,
+)
 from kartoteka.contacts.services import (
     MAX_TAG_LENGTH,
-    SCALAR_FIELDS,
-    TEXT_FIELDS,
-    _display,
-    _owners_for_new_contact,
     clean_tag_names,
     validate_contact_data,
 )
-from kartoteka.core import events
-from kartoteka.core.bulkwrite import db_adapter, db_value, insert_values
+from kartoteka.core import writeplan
 from kartoteka.core.errors import ErrorCollector, InvalidInput
 from kartoteka.core.normalise import (
     MAX_TEXT,
     clean_text,
     fold_email,
-    fold_search,
     normalise_country,
     normalise_email,
 )
-from kartoteka.core.scope import SystemActor, is_admin, user_or_none
-from kartoteka.segments.fields import SQLITE_SEARCH_TABLE
-from kartoteka.segments.models import RECENCY_RANKS, ActivityRecency
+from kartoteka.core.scope import SystemActor, is_admin
 
 # Text without control or invisible characters and without leading, trailing, doubled or
 # unusual spaces: clean_text returns it as it is when it is also NFC.
@@ -70,47 +70,14 @@ _PLAIN_TEXT = re.compile(rf"(?:{_WORD}(?: {_WORD})*)?\Z")
 _PLAIN_FIELDS = {**TEXT_FIELDS, "company": MAX_TEXT}
 _ISO_DATE = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}\Z")
 _STATUSES = frozenset(Status.values)
-# SQLite refuses statements with more bound parameters than this (older builds: 999).
-_IN_CHUNK = 900
-# One shared empty value, so the JSON of contacts without custom details is encoded once.
-_NO_DETAILS: dict = {}
-# Fields whose change means the contact's search text must be rebuilt.
-_SEARCHED = {"first_name", "last_name", "company", "emails", "phones"}
-# A new contact's columns after its cleaned scalar fields, in the order _create fills them.
-_CONTACT_COLUMNS = [
-    "source",
-    "email",
-    "phone",
-    "company_id",
-    "properties",
-    "search_text",
-    "won_at",
-    "created_at",
-    "updated_at",
-    "last_activity_at",
-]
-_CONTACT_DEFAULTS = {name: Contact._meta.get_field(name).get_default() for name in SCALAR_FIELDS}
-# The row triggers that keep segments' SQLite search index (migration 0004) and recency
-# ladder (migration 0005) in step with new contacts and timeline entries.
-_SEARCH_TRIGGER = f"{SQLITE_SEARCH_TABLE}_insert"
-_RECENCY_TABLE = ActivityRecency._meta.db_table
-_RECENCY_TRIGGER = f"{_RECENCY_TABLE}_insert"
-# Every table upsert_contacts writes to: the ones whose planner statistics a large import
-# outgrows.
-WRITTEN_TABLES = [
-    model._meta.db_table
-    for model in (
-        Contact,
-        ContactEmail,
-        ContactPhone,
-        ContactOwner,
-        ContactTag,
-        Company,
-        Tag,
-        Activity,
-        ActivityRecency,
-    )
-]
+# Every table upsert_contacts writes to.
+_WRITTEN = (Contact, ContactEmail, ContactPhone, ContactOwner, ContactTag, Company, Tag, Activity)
+
+
+def written_tables() -> list[str]:
+    """The tables an import writes, derived data included: those whose planner statistics a
+    large import outgrows."""
+    return [model._meta.db_table for model in _WRITTEN] + writeplan.derived_tables()
 
 
 @dataclass
@@ -387,70 +354,22 @@ def _clean_extra_emails(value: Any, errors: ErrorCollector) -> list[str]:
 # --------------------------------------------------------------------------------------------
 # Preparing a new contact's row in advance
 
-# The key under which prepare_new_contact leaves a cleaned row's insert values; the writer
-# ignores it for rows that update an existing contact.
+# The key under which prepare_new_contact leaves what a cleaned row needs to be written as a
+# new contact; the writer ignores it for rows that update an existing contact.
 PREPARED = "_prepared"
-# Every scalar column a new contact's row holds, in order (its source comes from the options).
-_NEW_SCALARS = [name for name in SCALAR_FIELDS if name != "source"]
-_NEW_DEFAULTS = [(name, _CONTACT_DEFAULTS[name]) for name in _NEW_SCALARS]
-
-
-class PreparedContact(NamedTuple):
-    """A new contact's values that depend on its row alone (see prepare_new_contact)."""
-
-    values: tuple  # the _NEW_SCALARS columns, as the database takes them
-    phones: list[str]
-    details: Any  # the custom details' database value, or None for none
-    search: str
-    won: bool
-    folded_emails: list[str]  # the primary first
 
 
 def prepare_new_contact(cleaned: dict[str, Any]) -> None:
     """Compute what writing the row as a new contact needs that depends on the row alone
-    (column values as the database takes them, search text, folded e-mails), so an import's
-    worker processes do it while the writer is busy: the writer then only adds ids, company,
-    source and time stamps. Adds PREPARED to `cleaned`."""
-    cleaned[PREPARED] = _prepared(cleaned)
+    (contacts.plan.prepare), so an import's worker processes do it while the writer is busy.
+    Adds PREPARED to `cleaned`."""
+    # Without the row itself, which the writer has: the pair is sent between processes.
+    cleaned[PREPARED] = prepare(cleaned)._replace(cleaned=None)
 
 
-def _prepared(cleaned: dict[str, Any]) -> PreparedContact:
-    get = cleaned.get
-    values = [get(name, default) for name, default in _NEW_DEFAULTS]
-    adapters, details_of = _new_contact_adapters()
-    for index, adapt in adapters:
-        if values[index] is not None:
-            values[index] = adapt(values[index])
-    phones = get("phones") or ([cleaned["phone"]] if get("phone") else [])
-    properties = get("properties")
-    details = None
-    if properties:
-        details = details_of({k: v for k, v in properties.items() if v is not None})
-    emails = [cleaned["email"], *get("emails", ())]
-    # A company named in the row is stored under that name folded, and the search text is
-    # folded as a whole, so the row's spelling gives the same text as the stored name.
-    search = _search_text(
-        get("first_name", ""), get("last_name", ""), get("company", ""), emails, phones
-    )
-    return PreparedContact(
-        tuple(values),
-        phones,
-        details,
-        search,
-        get("status") == Status.WON,
-        [fold_email(e) for e in emails],
-    )
-
-
-@functools.cache
-def _new_contact_adapters() -> tuple[list[tuple[int, Any]], Any]:
-    """The adapters of the scalar columns that need one (by index), and that of the details."""
-    scalars = [
-        (index, adapt)
-        for index, name in enumerate(_NEW_SCALARS)
-        if (adapt := db_adapter(Contact._meta.get_field(name)))
-    ]
-    return scalars, db_adapter(Contact._meta.get_field("properties"))
+def _new_contact(cleaned: dict[str, Any]) -> NewContact:
+    prepared = cleaned.get(PREPARED)
+    return prepared._replace(cleaned=cleaned) if prepared is not None else prepare(cleaned)
 
 
 # --------------------------------------------------------------------------------------------
@@ -485,7 +404,7 @@ def _folded_emails(cleaned: dict[str, Any]) -> list[str]:
     the row, so the writer does not fold them again."""
     prepared = cleaned.get(PREPARED)
     if prepared is not None:
-        return prepared.folded_emails
+        return prepared.folded
     return [fold_email(email) for email in (cleaned["email"], *cleaned.get("emails", ()))]
 
 
@@ -496,8 +415,8 @@ def _owner_map(folded: Iterable[str]) -> dict[str, int]:
     folded = list(folded)
     table = connection.ops.quote_name(ContactEmail._meta.db_table)
     with connection.cursor() as cursor:
-        for start in range(0, len(folded), _IN_CHUNK):
-            chunk = folded[start : start + _IN_CHUNK]
+        for start in range(0, len(folded), IN_CHUNK):
+            chunk = folded[start : start + IN_CHUNK]
             cursor.execute(
                 f"SELECT email_folded, contact_id FROM {table}"
                 f" WHERE email_folded IN ({', '.join(['%s'] * len(chunk))})",
@@ -505,15 +424,6 @@ def _owner_map(folded: Iterable[str]) -> dict[str, int]:
             )
             found.update(cursor.fetchall())
     return found
-
-
-def _in_chunks(model: type[Model], key: str, values: list, **filters) -> list:
-    """model.objects.filter(key__in=values) in statements SQLite accepts."""
-    rows: list = []
-    for start in range(0, len(values), _IN_CHUNK):
-        chunk = values[start : start + _IN_CHUNK]
-        rows += list(model.objects.filter(**{f"{key}__in": chunk}, **filters))
-    return rows
 
 
 def _upsert_distinct(
@@ -578,474 +488,67 @@ def _upsert_distinct(
                 }
                 result.failures.append(RowFailure(number, "email", message))
         existing_rows = [row for row in existing_rows if row[2] in owned]
-    tags = _by_name(
-        Tag,
-        [*options.tags, *(t for _n, c in rows for t in c.get("tags", []))],
-        known=options.known,
-        dry_run=dry_run,
-    )
-    companies = _by_name(
-        Company,
-        [c["company"] for _n, c in new_rows if c.get("company")]
-        + [c["company"] for _n, c, _i in existing_rows if c.get("company")],
-        known=options.known,
-        dry_run=dry_run,
-    )
+    names = Names(options.known)
     now = timezone.now()
-    activities: list[Entry] = []
-    _create(new_rows, options, tags, companies, now, result, dry_run=dry_run)
-    _update(existing_rows, options, tags, companies, now, activities, result, dry_run=dry_run)
-    if not dry_run:
-        timeline.record_many(activities, insert=functools.partial(insert_values, Activity))
+    _create(new_rows, options, names, now, result, dry_run=dry_run)
+    _update(existing_rows, options, names, now, result, dry_run=dry_run)
     return result
 
 
-def _by_name(
-    model: type[Tag] | type[Company], names: list[str], *, known: dict, dry_run: bool
-) -> dict:
-    """Tags or companies keyed by folded name, created on first use (not in a dry run)."""
-    label = model._meta.label
-    wanted = {n.casefold(): n for n in names}
-    found = {k: known[(label, k)] for k in wanted if (label, k) in known}
-    unknown = [k for k in wanted if k not in found]
-    if not unknown:
-        return found
-    found.update({row.name_folded: row for row in _in_chunks(model, "name_folded", unknown)})
-    missing = [model(name=wanted[k], name_folded=k) for k in unknown if k not in found]
-    if missing and not dry_run:
-        model.objects.bulk_create(missing, ignore_conflicts=True)
-        created = [row.name_folded for row in missing]
-        found.update({row.name_folded: row for row in _in_chunks(model, "name_folded", created)})
-    elif missing:
-        found.update({row.name_folded: row for row in missing})
-    if not dry_run:
-        known.update({(label, k): row for k, row in found.items()})
-    return found
-
-
-def _search_text(first: str, last: str, company: str, emails: list[str], phones: list[str]) -> str:
-    # The same words contacts.services keeps for quick search, built without extra queries.
-    return fold_search(" ".join(w for w in (first, last, company, *emails, *phones) if w))
-
-
-def _create(rows, options, tags, companies, now, result, *, dry_run: bool) -> None:
+def _create(rows, options, names, now, result, *, dry_run: bool) -> None:
     if not rows:
         return
     if dry_run:
         result.created += [(number, None) for number, _c in rows]
         return
-    owners = _owners_for_new_contact(
-        options.actor, [options.owner] if options.owner else None, source=options.source
+    author = Author(options.actor, options.label, options.tag_origin, options.source)
+    plan, refs = plan_new_contacts(
+        author,
+        [_new_contact(cleaned) for _n, cleaned in rows],
+        names=names,
+        now=now,
+        owner=options.owner,
+        extra_tags=options.tags,
     )
-    stamp = db_value(Contact, "created_at", now)
-    no_details = db_value(Contact, "properties", _NO_DETAILS)
-    prepared = [cleaned.get(PREPARED) or _prepared(cleaned) for _n, cleaned in rows]
-    contacts: list[tuple] = []
-    sources: list[str] = []
-    for (_number, cleaned), (values, phones, details, search, won, _folded) in zip(
-        rows, prepared, strict=True
-    ):
-        company = companies.get(cleaned["company"].casefold()) if cleaned.get("company") else None
-        source = cleaned.get("source", options.source)
-        sources.append(source)
-        contacts.append(
-            (
-                *values,
-                source,
-                cleaned["email"],
-                phones[0] if phones else "",
-                company.pk if company else None,
-                details or no_details,
-                search,
-                stamp if won else None,
-                stamp,
-                stamp,
-                stamp,
-            )
-        )
-    ids = _insert_contacts([*_NEW_SCALARS, *_CONTACT_COLUMNS], contacts)
-    emails, phone_rows, owner_rows, tag_rows, created = [], [], [], [], []
-    actor_id = _actor_id(options)
-    owner_ids = [user.pk for user in owners]
-    for (number, cleaned), contact_id, source, row in zip(
-        rows, ids, sources, prepared, strict=True
-    ):
-        result.created.append((number, contact_id))
-        email = cleaned["email"]
-        phones, folded = row.phones, row.folded_emails
-        emails.append((contact_id, email, folded[0], True, stamp))
-        for address, key in zip(cleaned.get("emails", ()), folded[1:], strict=True):
-            emails.append((contact_id, address, key, False, stamp))
-        for index, phone in enumerate(phones):
-            phone_rows.append((contact_id, phone, index == 0, stamp))
-        for user_id in owner_ids:
-            owner_rows.append((contact_id, user_id, stamp))
-        names = _row_tags(cleaned, options)
-        for name in names:
-            tag_rows.append(
-                (
-                    contact_id,
-                    tags[name.casefold()].pk,
-                    stamp,
-                    actor_id,
-                    options.tag_origin,
-                    options.label,
-                )
-            )
-        created.append(
-            kinds.created(
-                contact_id,
-                actor=actor_id,
-                actor_label=options.label,
-                source=source,
-                email=email,
-                # The tags a contact arrives with are part of its one "created" entry: a
-                # timeline row per tag as well would double what a large import writes.
-                tags=[tags[name.casefold()].name for name in names],
-                occurred_at=now,
-            )
-        )
-    _insert_timeline_of_new_contacts(created, ids)
-    events.publish_many("contact.created", [{"contact_id": i, "actor_id": actor_id} for i in ids])
-    insert_values(
-        ContactEmail,
-        ["contact_id", "email", "email_folded", "is_primary", "created_at"],
-        emails,
-        prepared=True,
-    )
-    insert_values(
-        ContactPhone,
-        ["contact_id", "number", "is_primary", "created_at"],
-        phone_rows,
-        prepared=True,
-    )
-    insert_values(ContactOwner, ["contact_id", "user_id", "added_at"], owner_rows, prepared=True)
-    insert_values(
-        ContactTag,
-        ["contact_id", "tag_id", "added_at", "added_by_id", "origin", "origin_label"],
-        tag_rows,
-        prepared=True,
-    )
+    run_bulk(plan)
+    result.created += [(number, ref.id) for (number, _c), ref in zip(rows, refs, strict=True)]
 
 
-def _insert_contacts(names: list[str], values: list[tuple]) -> list[int]:
-    """Insert contacts; return their ids in order.
-
-    On SQLite the FTS5 search index (segments' trigram table, filled by a row trigger) gets the
-    new contacts in one INSERT … SELECT instead: FTS5 flushes its pending index data at every
-    trigger statement, which made the index cost four times as much per row as the bulk form.
-    """
-    with _row_trigger_suspended(_SEARCH_TRIGGER) as suspended:
-        ids = insert_values(Contact, names, values, returning=True, prepared=True)
-        if suspended:
-            # New ids are above every id ever used, so this range holds only the new contacts.
-            with connection.cursor() as cursor:
-                cursor.execute(
-                    f"INSERT INTO {SQLITE_SEARCH_TABLE} (rowid, search_text)"
-                    " SELECT id, search_text FROM contacts_contact WHERE id BETWEEN %s AND %s",
-                    [ids[0], ids[-1]],
-                )
-    return ids
-
-
-def _insert_timeline_of_new_contacts(entries: list[Entry], ids: list[int]) -> None:
-    """Record the timeline entries of contacts just created (ids in order).
-
-    On SQLite segments' recency ladder (segments.models.ActivityRecency, kept by a row trigger
-    that recounts the contact's entries of that kind) is filled for the whole batch by one
-    ranked INSERT … SELECT, the form of the ladder's first filling in segments migration 0005:
-    per row, the trigger cost about 90 µs, more than everything else a new contact writes.
-    These contacts had no entries and no ladder rows before, so the result is the same.
-    """
-
-    def insert(fields: list[str], rows: list[Entry]) -> None:
-        with _row_trigger_suspended(_RECENCY_TRIGGER) as suspended:
-            insert_values(Activity, fields, rows)
-            if suspended:
-                with connection.cursor() as cursor:
-                    cursor.execute(
-                        f"INSERT INTO {_RECENCY_TABLE} (contact_id, kind, rank, occurred_at)"
-                        " SELECT contact_id, kind, rank, occurred_at FROM ("
-                        " SELECT contact_id, kind, occurred_at, row_number() OVER"
-                        " (PARTITION BY contact_id, kind ORDER BY occurred_at DESC) AS rank"
-                        " FROM activity_activity WHERE contact_id BETWEEN %s AND %s) ranked"
-                        " WHERE rank <= %s",
-                        [ids[0], ids[-1], RECENCY_RANKS],
-                    )
-
-    timeline.record_many(entries, insert=insert)
-
-
-@contextmanager
-def _row_trigger_suspended(name: str) -> Iterator[bool]:
-    """On SQLite, drop the row trigger `name` for the statements inside and re-create it after;
-    yields whether it was suspended (the caller then does its work for the whole batch).
-
-    Only inside a transaction: the drop and the re-creation commit together, so no other
-    connection ever sees the trigger missing, and a rollback restores it.
-    """
-    if connection.vendor != "sqlite" or not connection.in_atomic_block:
-        yield False
-        return
-    with connection.cursor() as cursor:
-        cursor.execute("SELECT sql FROM sqlite_master WHERE type = 'trigger' AND name = %s", [name])
-        found = cursor.fetchone()
-        if found is None:
-            yield False
-            return
-        cursor.execute(f"DROP TRIGGER {name}")
-        try:
-            yield True
-        finally:
-            cursor.execute(found[0])
-
-
-def _actor_id(options: BulkOptions) -> int | None:
-    return getattr(user_or_none(options.actor), "pk", None)
-
-
-def _row_tags(cleaned: dict, options: BulkOptions) -> list[str]:
-    if not options.tags:
-        return cleaned.get("tags", [])  # already distinct (clean_row)
-    names: dict[str, str] = {}
-    for name in [*options.tags, *cleaned.get("tags", [])]:
-        names.setdefault(name.casefold(), name)
-    return list(names.values())
-
-
-def _tag_link(contact_id: int, tag: Tag, options: BulkOptions, now) -> ContactTag:
-    return ContactTag(
-        contact_id=contact_id,
-        tag=tag,
-        added_at=now,
-        added_by=user_or_none(options.actor),
-        origin=options.tag_origin,
-        origin_label=options.label,
-    )
-
-
-def _update(rows, options, tags, companies, now, activities, result, *, dry_run: bool) -> None:
+def _update(rows, options, names, now, result, *, dry_run: bool) -> None:
     if not rows:
         return
     ids = [contact_id for _n, _c, contact_id in rows]
-    contacts = {c.pk: c for c in _in_chunks(Contact, "pk", ids)}
-    company_of = {
-        c.pk: c
-        for c in _in_chunks(
-            Company, "pk", [c.company_id for c in contacts.values() if c.company_id]
-        )
-    }
-    phones_of: dict[int, list[str]] = {}
-    for phone in sorted(
-        _in_chunks(ContactPhone, "contact_id", ids), key=lambda p: (not p.is_primary, p.pk)
-    ):
-        phones_of.setdefault(phone.contact_id, []).append(phone.number)
-    emails_of: dict[int, list[str]] = {}
-    if any(c.get("emails") for _n, c, _i in rows):
-        for row in sorted(
-            _in_chunks(ContactEmail, "contact_id", ids), key=lambda e: (not e.is_primary, e.pk)
-        ):
-            emails_of.setdefault(row.contact_id, []).append(row.email)
-    tag_ids_of: dict[int, set[int]] = {}
-    if tags:
-        for link in _in_chunks(ContactTag, "contact_id", ids):
-            tag_ids_of.setdefault(link.contact_id, set()).add(link.tag_id)
-
-    actor_id = _actor_id(options)
-    changed: list[Contact] = []
-    changed_fields: set[str] = set()
-    new_phones: dict[int, list[str]] = {}
-    new_emails: list[ContactEmail] = []
-    tag_rows: list[ContactTag] = []
+    contacts: list[Contact] = []
+    for start in range(0, len(ids), IN_CHUNK):
+        chunk = ids[start : start + IN_CHUNK]
+        contacts += Contact.objects.select_related("company").filter(pk__in=chunk)
+    tags = bool(options.tags) or any(cleaned.get("tags") for _n, cleaned, _i in rows)
+    current = read_current(contacts, tags=tags)
+    author = Author(options.actor, options.label, options.tag_origin, options.source)
+    plan = writeplan.Plan()
     for number, cleaned, contact_id in rows:
-        contact = contacts[contact_id]
-        company = company_of.get(contact.company_id)
+        state = current[contact_id]
         if cleaned.get(NATIONAL):
-            cleaned = _keeping_countries(contact, cleaned, phones_of.get(contact_id, []))
-        changes, before, after = _diff(
-            contact, company, cleaned, phones_of.get(contact_id, []), emails_of.get(contact_id)
+            cleaned = _keeping_countries(
+                state.contact, cleaned, [phone.number for phone in state.phones]
+            )
+        change = plan_contact_changes(
+            author,
+            state,
+            cleaned,
+            names=names,
+            now=now,
+            merge=True,
+            extra_tags=options.tags,
+            dry_run=dry_run,
         )
-        added_tags = [
-            tags[name.casefold()]
-            for name in _row_tags(cleaned, options)
-            if tags[name.casefold()].pk is None
-            or tags[name.casefold()].pk not in tag_ids_of.get(contact_id, set())
-        ]
-        if added_tags:
-            after["tags"] = [t.name for t in added_tags]
-        if not changes and not added_tags:
+        if not change.changed:
             result.unchanged.append(number)
             continue
-        result.updated.append((number, contact_id, before, after))
-        if dry_run:
-            continue
-        status_change = None
-        for change in changes:
-            name = change["field"]
-            if name == "company":
-                company = companies.get(change["new"].casefold()) if change["new"] else None
-                contact.company = company
-            elif name == "phones":
-                new_phones[contact_id] = change["new"]
-                contact.phone = change["new"][0] if change["new"] else ""
-            elif name == "emails":
-                have = {fold_email(e) for e in change["old"]}
-                new_emails += [
-                    ContactEmail(
-                        contact_id=contact_id,
-                        email=e,
-                        email_folded=fold_email(e),
-                        is_primary=False,
-                        created_at=now,
-                    )
-                    for e in change["new"]
-                    if fold_email(e) not in have
-                ]
-            elif name.startswith("properties."):
-                key = name.split(".", 1)[1]
-                merged = dict(contact.properties or {})
-                if change["new"] is None:
-                    merged.pop(key, None)
-                else:
-                    merged[key] = change["new"]
-                contact.properties = merged
-                changed_fields.add("properties")
-                continue
-            elif name == "status":
-                status_change = (change["old"], change["new"])
-                contact.status = change["new"]
-                contact.won_at = now if contact.status == Status.WON else None
-                changed_fields |= {"status", "won_at"}
-                continue
-            else:
-                setattr(contact, name, cleaned[name])
-            changed_fields.add(
-                {"company": "company", "phones": "phone", "emails": "search_text"}.get(name, name)
-            )
-        field_changes = [c for c in changes if c["field"] != "status"]
-        if changes:
-            contact.version += 1
-            contact.updated_at = now
-            if _SEARCHED & {c["field"] for c in changes}:
-                emails = emails_of.get(contact_id) or [contact.email]
-                if "emails" in after:
-                    emails = after["emails"]
-                contact.search_text = _search_text(
-                    contact.first_name,
-                    contact.last_name,
-                    company.name if company else "",
-                    emails,
-                    new_phones.get(contact_id, phones_of.get(contact_id, [])),
-                )
-                changed_fields.add("search_text")
-            changed.append(contact)
-            after["version"] = contact.version
-        if field_changes:
-            activities.append(
-                kinds.updated(
-                    contact_id,
-                    actor=actor_id,
-                    actor_label=options.label,
-                    changes=field_changes,
-                    occurred_at=now,
-                )
-            )
-        if status_change:
-            activities.append(
-                kinds.status_changed(
-                    contact_id,
-                    actor=actor_id,
-                    actor_label=options.label,
-                    old=status_change[0],
-                    new=status_change[1],
-                    occurred_at=now,
-                )
-            )
-        for tag in added_tags:
-            tag_rows.append(_tag_link(contact_id, tag, options, now))
-            activities.append(
-                kinds.tag_added(
-                    contact_id,
-                    actor=actor_id,
-                    actor_label=options.label,
-                    tag=tag.name,
-                    origin=options.tag_origin,
-                    occurred_at=now,
-                )
-            )
-            events.publish("contact.tag_added", contact_id=contact_id, tag=tag.name)
-        if changes:
-            events.publish(
-                "contact.updated",
-                contact_id=contact_id,
-                actor_id=_actor_id(options),
-                fields=[c["field"] for c in changes],
-            )
-        if status_change:
-            events.publish(
-                "contact.status_changed",
-                contact_id=contact_id,
-                old=status_change[0],
-                new=status_change[1],
-            )
-    if dry_run:
-        return
-    if changed:
-        Contact.objects.bulk_update(
-            changed, sorted(changed_fields | {"version", "updated_at"}), batch_size=500
-        )
-    if new_phones:
-        ContactPhone.objects.filter(contact_id__in=list(new_phones)).delete()
-        ContactPhone.objects.bulk_create(
-            [
-                ContactPhone(contact_id=cid, number=n, is_primary=i == 0, created_at=now)
-                for cid, numbers in new_phones.items()
-                for i, n in enumerate(numbers)
-            ],
-            batch_size=1000,
-        )
-    ContactEmail.objects.bulk_create(new_emails, batch_size=1000)
-    ContactTag.objects.bulk_create(tag_rows, batch_size=1000, ignore_conflicts=True)
-
-
-def _diff(
-    contact: Contact,
-    company: Company | None,
-    cleaned: dict[str, Any],
-    phones: list[str],
-    emails: list[str] | None,
-) -> tuple[list[dict], dict, dict]:
-    """The timeline `changes` list, and the journal's before / after values by field."""
-    changes: list[dict] = []
-    for name in SCALAR_FIELDS:
-        if name not in cleaned:
-            continue
-        old, new = getattr(contact, name), cleaned[name]
-        if old != new and not (old in (None, "") and new in (None, "")):
-            changes.append({"field": name, "old": _display(old), "new": _display(new)})
-    if "company" in cleaned:
-        old_name = company.name if company else ""
-        if old_name != cleaned["company"]:
-            changes.append({"field": "company", "old": old_name, "new": cleaned["company"]})
-    wanted_phones = phones
-    if cleaned.get("phones"):
-        wanted_phones = cleaned["phones"]
-    elif cleaned.get("phone"):
-        wanted_phones = [cleaned["phone"], *(n for n in phones if n != cleaned["phone"])]
-    if wanted_phones != phones:
-        changes.append({"field": "phones", "old": phones, "new": wanted_phones})
-    if cleaned.get("emails") and emails is not None:
-        have = {fold_email(e) for e in emails}
-        added = [e for e in cleaned["emails"] if fold_email(e) not in have]
-        if added:
-            changes.append({"field": "emails", "old": emails, "new": [*emails, *added]})
-    for key, value in cleaned.get("properties", {}).items():
-        old = (contact.properties or {}).get(key)
-        if old != value and value is not None:
-            changes.append({"field": f"properties.{key}", "old": old, "new": value})
-    before = {c["field"]: c["old"] for c in changes}
-    after = {c["field"]: c["new"] for c in changes}
-    return changes, before, after
+        result.updated.append((number, contact_id, change.before, change.after))
+        plan.extend(change.plan)
+    if not dry_run:
+        run_bulk(plan)
 
 
 def _keeping_countries(contact: Contact, cleaned: dict[str, Any], phones: list[str]) -> dict:
@@ -1095,28 +598,17 @@ def delete_created(
     they still have their first."""
     versions = versions or {}
     deleted: list[int] = []
-    for start in range(0, len(contact_ids), _IN_CHUNK):
-        chunk = contact_ids[start : start + _IN_CHUNK]
-        untouched = [
+    for start in range(0, len(contact_ids), IN_CHUNK):
+        chunk = contact_ids[start : start + IN_CHUNK]
+        deleted += [
             pk
             for pk, version in Contact.objects.filter(pk__in=chunk).values_list("pk", "version")
             if version == versions.get(pk, 1)
         ]
-        Contact.objects.filter(pk__in=untouched).delete()
-        deleted += untouched
+    author = Author(options.actor, options.label, options.tag_origin, options.source)
+    run_bulk(plan_deleted_contacts(author, deleted, now=timezone.now()))
     gone = set(deleted)
     existing = set(_pks(Contact.objects.filter(pk__in=[i for i in contact_ids if i not in gone])))
-    now = timezone.now()
-    timeline.record_many(
-        [
-            kinds.deleted(
-                contact_id, actor=options.actor, actor_label=options.label, occurred_at=now
-            )
-            for contact_id in deleted
-        ]
-    )
-    for contact_id in deleted:
-        events.publish("contact.deleted", contact_id=contact_id, actor_id=_actor_id(options))
     return deleted, sorted(existing)
 
 
@@ -1175,5 +667,5 @@ def _current_values(contact: Contact, names: list[str]) -> dict[str, Any]:
         elif name.startswith("properties."):
             values[name] = (contact.properties or {}).get(name.split(".", 1)[1])
         else:
-            values[name] = _display(getattr(contact, name))
+            values[name] = display_value(getattr(contact, name))
     return values

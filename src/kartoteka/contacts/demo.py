@@ -1,9 +1,9 @@
 """Realistic demo data: team members, custom details and thousands of contacts in three locales.
 
-Contacts are written in batches with bulk_create (a service call per contact would take minutes
-for 5,000), so this module keeps every invariant the services keep: one primary e-mail and
-phone, the folded e-mail key, the search text and a timeline entry for each change. The data is
-drawn from a fixed seed, so a second run finds every contact already there and adds nothing.
+Contacts are written in batches through the contacts write plan run in bulk (contacts.plan), the
+same rows, timeline entries and events a service call per contact would write, with the history
+a demo needs (creation and win dates, who created each contact) on top. The data is drawn from
+a fixed seed, so a second run finds every contact already there and adds nothing.
 """
 
 import datetime as dt
@@ -21,26 +21,21 @@ from faker import Faker
 
 from kartoteka.accounts.models import Role, User
 from kartoteka.accounts.services import create_user, set_password
-from kartoteka.activity import services as timeline
 from kartoteka.contacts import kinds
 from kartoteka.contacts.models import (
     Company,
-    Contact,
     ContactEmail,
-    ContactOwner,
-    ContactPhone,
-    ContactTag,
-    MessengerHandle,
     PropertyDefinition,
     Source,
     Status,
     Tag,
     TagOrigin,
 )
+from kartoteka.contacts.plan import Author, Names, plan_new_contacts, prepare, run_bulk
 from kartoteka.contacts.properties import coerce_value
 from kartoteka.contacts.services import define_property
 from kartoteka.core import database, events
-from kartoteka.core.normalise import fold_email, fold_search
+from kartoteka.core.normalise import fold_email
 from kartoteka.core.scope import SYSTEM
 
 SEED = 20240601
@@ -232,6 +227,7 @@ def load_demo(count: int, *, progress: Callable[[str], None] = print) -> DemoRes
     locales = list(LOCALES)
     weights = [share for _country, share in LOCALES.values()]
     now = timezone.now()
+    names = Names()
     created = existing = 0
     for start in range(0, count, BATCH):
         rows = []
@@ -239,14 +235,12 @@ def load_demo(count: int, *, progress: Callable[[str], None] = print) -> DemoRes
             locale = rng.choices(locales, weights)[0]
             row = _draw(index, locale, fakers[locale], rng, companies, definitions, now)
             # Drawn here, not when writing, so the sequence is the same whatever is skipped.
-            row["owner"] = rng.choice(owners_pool)
-            row["tags"] = [
-                (
-                    tag,
-                    rng.choice([TagOrigin.USER, TagOrigin.IMPORT, TagOrigin.FORM, TagOrigin.RULE]),
-                )
-                for tag in rng.sample(tags, rng.choice([0, 1, 1, 2, 3]))
-            ]
+            row["cleaned"]["owners"] = [rng.choice(owners_pool)]
+            tag_names = [tag.name for tag in rng.sample(tags, rng.choice([0, 1, 1, 2, 3]))]
+            row["tag_origin"] = rng.choice(
+                [TagOrigin.USER, TagOrigin.IMPORT, TagOrigin.FORM, TagOrigin.RULE]
+            )
+            row["cleaned"]["tags"] = tag_names
             rows.append(row)
         taken = set(
             ContactEmail.objects.filter(
@@ -257,7 +251,7 @@ def load_demo(count: int, *, progress: Callable[[str], None] = print) -> DemoRes
         existing += len(rows) - len(fresh)
         if fresh:
             with transaction.atomic():
-                _write_batch(fresh, admin)
+                _write_batch(fresh, admin, names, now)
             created += len(fresh)
         progress(f"  {min(start + BATCH, count)} / {count} contacts")
     database.refresh_planner_statistics()
@@ -294,160 +288,105 @@ def _draw(
     source = rng.choices(list(SOURCE_WEIGHTS), list(SOURCE_WEIGHTS.values()))[0]
     phones = [_phone(rng, country) for _ in range(rng.choice([0, 1, 1, 1, 2]))]
     from_ads = source in (Source.FORM, Source.LANDING_PAGE) and rng.random() < 0.5
+    extra = (
+        f"{_ascii(first)}{index}@{rng.choice(['gmail.com', 'proton.me'])}"
+        if rng.random() < 0.15
+        else ""
+    )
+    messenger = (
+        (rng.choice(["whatsapp", "telegram", "linkedin"]), f"{_ascii(first)}{_ascii(last)[:4]}")
+        if rng.random() < 0.2
+        else None
+    )
     return {
         "email": email,
-        "extra_email": f"{_ascii(first)}{index}@{rng.choice(['gmail.com', 'proton.me'])}"
-        if rng.random() < 0.15
-        else "",
-        "phones": list(dict.fromkeys(phones)),
-        "messenger": (
-            rng.choice(["whatsapp", "telegram", "linkedin"]),
-            f"{_ascii(first)}{_ascii(last)[:4]}",
-        )
-        if rng.random() < 0.2
-        else None,
-        "contact": Contact(
-            first_name=first,
-            last_name=last,
-            company=company,
-            job_title=fake.job()[:255] if company else "",
-            street=fake.street_address().strip()[:255],
-            city=fake.city()[:255],
-            postal_code=fake.postcode()[:32],
-            region=(fake.state() if locale != "pl_PL" else fake.administrative_unit())[:255],
-            country=country,
-            birthday=fake.date_of_birth(minimum_age=20, maximum_age=70)
+        "cleaned": {
+            "email": email,
+            "emails": [extra] if extra else [],
+            "phones": list(dict.fromkeys(phones)),
+            "messengers": [messenger] if messenger else [],
+            "first_name": first,
+            "last_name": last,
+            "company": company.name if company else "",
+            "job_title": fake.job()[:255] if company else "",
+            "street": fake.street_address().strip()[:255],
+            "city": fake.city()[:255],
+            "postal_code": fake.postcode()[:32],
+            "region": (fake.state() if locale != "pl_PL" else fake.administrative_unit())[:255],
+            "country": country,
+            "birthday": fake.date_of_birth(minimum_age=20, maximum_age=70)
             if rng.random() < 0.4
             else None,
-            score=rng.randint(0, 100),
-            status=status,
-            won_at=created_at + dt.timedelta(days=rng.randint(1, 60))
-            if status == Status.WON
-            else None,
-            source=source,
-            utm_source=rng.choice(["google", "facebook", "newsletter", "linkedin"])
+            "score": rng.randint(0, 100),
+            "status": status,
+            "source": source,
+            "utm_source": rng.choice(["google", "facebook", "newsletter", "linkedin"])
             if from_ads
             else "",
-            utm_medium="cpc" if from_ads else "",
-            utm_campaign=rng.choice(["spring_sale", "crm_trial", "webinar"]) if from_ads else "",
-            gclid=secrets.token_hex(8) if from_ads else "",
-            ads_campaign="Search — CRM" if from_ads else "",
-            ads_keyword=rng.choice(["crm", "crm software", "program crm"]) if from_ads else "",
-            ads_device=rng.choice(["mobile", "desktop"]) if from_ads else "",
-            created_ip=fake.ipv4_public() if source in (Source.FORM, Source.LANDING_PAGE) else None,
-            created_url="https://www.example.com/contact"
+            "utm_medium": "cpc" if from_ads else "",
+            "utm_campaign": rng.choice(["spring_sale", "crm_trial", "webinar"]) if from_ads else "",
+            "gclid": secrets.token_hex(8) if from_ads else "",
+            "ads_campaign": "Search — CRM" if from_ads else "",
+            "ads_keyword": rng.choice(["crm", "crm software", "program crm"]) if from_ads else "",
+            "ads_device": rng.choice(["mobile", "desktop"]) if from_ads else "",
+            "created_ip": fake.ipv4_public()
+            if source in (Source.FORM, Source.LANDING_PAGE)
+            else None,
+            "created_url": "https://www.example.com/contact"
             if source in (Source.FORM, Source.LANDING_PAGE)
             else "",
-            properties=_property_values(rng, fake, definitions),
-            created_at=created_at,
-            updated_at=created_at,
-            last_activity_at=created_at,
-        ),
+            "properties": _property_values(rng, fake, definitions),
+        },
+        "created_at": created_at,
+        "won_at": created_at + dt.timedelta(days=rng.randint(1, 60))
+        if status == Status.WON
+        else None,
     }
 
 
 def _addresses(row: dict) -> list[str]:
-    return [a for a in (row["email"], row["extra_email"]) if a]
+    return [row["cleaned"]["email"], *row["cleaned"]["emails"]]
 
 
-def _write_batch(rows: list[dict], admin: User) -> None:
-    contacts = [r["contact"] for r in rows]
+# How the timeline names who added a demo contact's tags, by their origin.
+_ORIGIN_LABELS = {
+    TagOrigin.IMPORT: "import: leads.xlsx",
+    TagOrigin.FORM: "form: Newsletter",
+    TagOrigin.RULE: "rule: Welcome series",
+}
+
+
+def _write_batch(rows: list[dict], admin: User, names: Names, now: dt.datetime) -> None:
+    """Write the rows through the contacts write plan, in bulk, dated as drawn: created by
+    the admin by hand or by the system from their source, some won later."""
+    authors, won_at = [], []
     for row in rows:
-        contact = row["contact"]
-        contact.email = row["email"]
-        contact.phone = row["phones"][0] if row["phones"] else ""
-        if contact.won_at and contact.won_at > timezone.now():
-            contact.won_at = timezone.now()
-        if contact.won_at:
-            contact.updated_at = contact.last_activity_at = contact.won_at
-        parts = [
-            contact.first_name,
-            contact.last_name,
-            contact.company.name if contact.company else "",
-            row["email"],
-            row["extra_email"],
-            *row["phones"],
-        ]
-        contact.search_text = fold_search(" ".join(p for p in parts if p))
-    Contact.objects.bulk_create(contacts, batch_size=BATCH)
-    emails, phones, messengers, owners, links = [], [], [], [], []
-    for row in rows:
-        contact = row["contact"]
-        for position, address in enumerate(_addresses(row)):
-            emails.append(
-                ContactEmail(
-                    contact=contact,
-                    email=address,
-                    email_folded=fold_email(address),
-                    is_primary=position == 0,
-                )
-            )
-        phones += [
-            ContactPhone(contact=contact, number=n, is_primary=i == 0)
-            for i, n in enumerate(row["phones"])
-        ]
-        if row["messenger"]:
-            network, handle = row["messenger"]
-            messengers.append(MessengerHandle(contact=contact, network=network, handle=handle))
-        owners.append(ContactOwner(contact=contact, user=row["owner"]))
-        for tag, origin in row["tags"]:
-            links.append(
-                ContactTag(
-                    contact=contact,
-                    tag=tag,
-                    added_by=admin if origin == TagOrigin.USER else None,
-                    origin=origin,
-                    origin_label={
-                        "import": "import: leads.xlsx",
-                        "form": "form: Newsletter",
-                        "rule": "rule: Welcome series",
-                    }.get(origin, ""),
-                )
-            )
-    ContactEmail.objects.bulk_create(emails, batch_size=BATCH)
-    ContactPhone.objects.bulk_create(phones, batch_size=BATCH)
-    MessengerHandle.objects.bulk_create(messengers, batch_size=BATCH)
-    ContactOwner.objects.bulk_create(owners, batch_size=BATCH)
-    ContactTag.objects.bulk_create(links, batch_size=BATCH)
-    _timeline(rows, links, admin)
-
-
-def _timeline(rows: list[dict], links: list[ContactTag], admin: User) -> None:
-    """The entries the services would have recorded for this history."""
-    entries = []
-    for row in rows:
-        contact = row["contact"]
-        label = "" if contact.source == Source.MANUAL else f"{contact.source}"
-        entries.append(
-            kinds.created(
-                contact,
-                actor=admin if contact.source == Source.MANUAL else SYSTEM,
-                actor_label=label,
-                source=contact.source,
-                email=contact.email,
-                occurred_at=contact.created_at,
-            )
+        cleaned = row["cleaned"]
+        manual = cleaned["source"] == Source.MANUAL
+        label = _ORIGIN_LABELS.get(row["tag_origin"], "" if manual else cleaned["source"])
+        authors.append(Author(admin if manual else SYSTEM, label, row["tag_origin"]))
+        won = row["won_at"]
+        won_at.append(min(won, now) if won else None)
+    plan, refs = plan_new_contacts(
+        authors[0],
+        [prepare(row["cleaned"]) for row in rows],
+        names=names,
+        now=now,
+        created_at=[row["created_at"] for row in rows],
+        won_at=won_at,
+        authors=authors,
+    )
+    # The history before the win: each won contact was an opportunity first.
+    plan.entries += [
+        kinds.status_changed(
+            ref,
+            actor=admin,
+            actor_label="",
+            old=Status.OPPORTUNITY,
+            new=Status.WON,
+            occurred_at=won,
         )
-        if contact.won_at:
-            entries.append(
-                kinds.status_changed(
-                    contact,
-                    actor=admin,
-                    actor_label="",
-                    old=Status.OPPORTUNITY,
-                    new=Status.WON,
-                    occurred_at=contact.won_at,
-                )
-            )
-    for link in links:
-        entries.append(
-            kinds.tag_added(
-                link.contact,
-                actor=link.added_by,
-                actor_label=link.origin_label,
-                tag=link.tag.name,
-                origin=link.origin,
-                occurred_at=link.contact.created_at + dt.timedelta(minutes=1),
-            )
-        )
-    timeline.record_many(entries)
+        for ref, won in zip(refs, won_at, strict=True)
+        if won
+    ]
+    run_bulk(plan)

@@ -9,11 +9,11 @@ from collections.abc import Iterable, Mapping
 from typing import Any
 
 from django.db import IntegrityError, connection, transaction
-from django.db.models import F, Q
+from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from kartoteka.accounts.models import Role, User, WorkspaceSettings
+from kartoteka.accounts.models import Role, User
 from kartoteka.accounts.queries import users_by_username
 from kartoteka.activity import services as timeline
 from kartoteka.contacts import kinds
@@ -23,7 +23,6 @@ from kartoteka.contacts.models import (
     Contact,
     ContactEmail,
     ContactOwner,
-    ContactPhone,
     ContactTag,
     MessengerHandle,
     PropertyDefinition,
@@ -32,6 +31,19 @@ from kartoteka.contacts.models import (
     Tag,
     TagOrigin,
 )
+from kartoteka.contacts.plan import (
+    SCALAR_FIELDS,
+    TEXT_FIELDS,
+    Author,
+    Names,
+    plan_contact_changes,
+    plan_deleted_contacts,
+    plan_new_contacts,
+    plan_owners,
+    prepare,
+    read_current,
+    run_rows,
+)
 from kartoteka.contacts.properties import coerce_value, validate_definition
 from kartoteka.core import events
 from kartoteka.core.errors import Conflict, ErrorCollector, Forbidden, InvalidInput, NotFound
@@ -39,7 +51,6 @@ from kartoteka.core.normalise import (
     DATE_FORMATS_SHOWN,
     clean_text,
     fold_email,
-    fold_search,
     normalise_country,
     normalise_email,
     normalise_phone,
@@ -48,34 +59,11 @@ from kartoteka.core.normalise import (
 from kartoteka.core.scope import (
     SystemActor,
     is_admin,
-    is_system,
     system_label,
     user_or_none,
     visible_contacts,
 )
 
-# Plain text fields and their maximum length.
-TEXT_FIELDS = {
-    "first_name": 255,
-    "last_name": 255,
-    "job_title": 255,
-    "street": 255,
-    "city": 255,
-    "postal_code": 32,
-    "region": 255,
-    **{name: 255 for name in ATTRIBUTION_FIELDS},
-    "created_url": 2000,
-}
-SCALAR_FIELDS = (
-    *TEXT_FIELDS,
-    "country",
-    "fax",
-    "birthday",
-    "score",
-    "status",
-    "source",
-    "created_ip",
-)
 KNOWN_KEYS = {
     *SCALAR_FIELDS,
     "email",
@@ -491,71 +479,25 @@ def create_contact(
     cleaned = validate_contact_data(data, partial=False)
     if source:
         cleaned.setdefault("source", source)
-    emails = cleaned.pop("emails", None) or [cleaned["email"]]
-    cleaned.pop("email", None)
-    _ensure_emails_free(actor, emails, contact=None)
-    owners = cleaned.pop("owners", None)
-    owners = _owners_for_new_contact(actor, owners, source=cleaned.get("source", Source.MANUAL))
-    tags = cleaned.pop("tags", [])
-    phones = cleaned.pop("phones", None) or ([cleaned["phone"]] if cleaned.get("phone") else [])
-    cleaned.pop("phone", None)
-    messengers = cleaned.pop("messengers", [])
-    company_name = cleaned.pop("company", "")
-    properties = {k: v for k, v in cleaned.pop("properties", {}).items() if v is not None}
+    new = prepare(cleaned)
+    _ensure_emails_free(actor, new.emails, contact=None)
     now = timezone.now()
-    contact = Contact(
-        **cleaned,
-        email=emails[0],
-        phone=phones[0] if phones else "",
-        company=_company(company_name),
-        properties=properties,
-        created_at=created_at or now,
-        updated_at=now,
-        last_activity_at=created_at or now,
+    plan, (ref,) = plan_new_contacts(
+        Author(actor, _label(actor, actor_label), tag_origin),
+        [new],
+        names=Names(),
+        now=now,
+        created_at=[created_at or now],
     )
-    if contact.status == Status.WON:
-        contact.won_at = now
-    contact.save()
-    _write_emails(contact, emails)
-    ContactPhone.objects.bulk_create(
-        ContactPhone(contact=contact, number=n, is_primary=i == 0) for i, n in enumerate(phones)
-    )
-    MessengerHandle.objects.bulk_create(
-        MessengerHandle(contact=contact, network=n, handle=h) for n, h in messengers
-    )
-    ContactOwner.objects.bulk_create(ContactOwner(contact=contact, user=u) for u in owners)
-    _refresh_search_text(contact)
-    label = _label(actor, actor_label)
-    timeline.record_entry(
-        kinds.created(
-            contact,
-            actor=actor,
-            actor_label=label,
-            source=contact.source,
-            email=contact.email,
-            occurred_at=contact.created_at,
-        )
-    )
-    if tags:
-        _add_tags(actor, contact, tags, origin=tag_origin, origin_label=label)
-    events.publish("contact.created", contact_id=contact.pk, actor_id=getattr(actor, "pk", None))
-    return contact
-
-
-def _owners_for_new_contact(
-    actor: User | SystemActor, owners: list[User] | None, *, source: str
-) -> list[User]:
-    if owners is None or not owners:
-        if actor.role == Role.SALES:
-            return [actor]
-        if is_system(actor) or source != Source.MANUAL:
-            default = WorkspaceSettings.load().default_owner
-            return [default] if default and default.is_active else []
-        return []
-    if actor.role == Role.SALES and actor.pk not in {u.pk for u in owners}:
-        # A sales user never creates a contact they could not see afterwards.
-        owners = [actor, *owners]
-    return owners
+    try:
+        with transaction.atomic():
+            run_rows(plan)
+    except IntegrityError:
+        # Another transaction took an address between our check and our insert.
+        raise Conflict(
+            _("One of these e-mail addresses was just taken by another contact."), field="email"
+        ) from None
+    return Contact.objects.select_related("company").get(pk=ref.id)
 
 
 def _company(name: str) -> Company | None:
@@ -592,54 +534,6 @@ def _raise_taken(actor: User | SystemActor, email: str, contact_id: int | None) 
         _("The e-mail address %(email)s belongs to another contact.") % {"email": email},
         field="email",
     )
-
-
-def _write_emails(contact: Contact, emails: list[str]) -> None:
-    """Replace the contact's addresses by `emails` (primary first). Runs in the caller's atomic."""
-    existing = {e.email_folded: e for e in contact.emails.all()} if contact.pk else {}
-    wanted = {fold_email(e): e for e in emails}
-    ContactEmail.objects.filter(contact=contact).exclude(email_folded__in=wanted).delete()
-    ContactEmail.objects.filter(contact=contact, is_primary=True).update(is_primary=False)
-    try:
-        with transaction.atomic():
-            for index, address in enumerate(emails):
-                folded = fold_email(address)
-                row = existing.get(folded)
-                if row is None:
-                    ContactEmail.objects.create(
-                        contact=contact, email=address, email_folded=folded, is_primary=index == 0
-                    )
-                else:
-                    ContactEmail.objects.filter(pk=row.pk).update(
-                        email=address, is_primary=index == 0
-                    )
-    except IntegrityError:
-        # Another transaction took the address between our check and our insert.
-        raise Conflict(
-            _("One of these e-mail addresses was just taken by another contact."), field="email"
-        ) from None
-
-
-def _write_phones(contact: Contact, phones: list[str]) -> None:
-    ContactPhone.objects.filter(contact=contact).delete()
-    ContactPhone.objects.bulk_create(
-        ContactPhone(contact=contact, number=n, is_primary=i == 0) for i, n in enumerate(phones)
-    )
-
-
-def _refresh_search_text(contact: Contact) -> None:
-    parts = [contact.first_name, contact.last_name, contact.company.name if contact.company else ""]
-    parts += list(contact.emails.values_list("email", flat=True))
-    parts += list(contact.phones.values_list("number", flat=True))
-    text = fold_search(" ".join(p for p in parts if p))
-    Contact.objects.filter(pk=contact.pk).update(search_text=text)
-    contact.search_text = text
-
-
-def _display(value: Any) -> Any:
-    if isinstance(value, (dt.date, dt.datetime)):
-        return value.isoformat()
-    return value
 
 
 @transaction.atomic
@@ -680,140 +574,26 @@ def update_contact(
             % {"contact_version": contact.version, "expected_version": expected_version},
             field="version",
         )
-    label = _label(actor, actor_label)
-    changes: list[dict] = []
-
-    for name in SCALAR_FIELDS:
-        if name in cleaned and name != "status":
-            old = getattr(contact, name)
-            new = cleaned[name]
-            if name == "created_ip" and old == new:
-                continue
-            if old != new and not (old in (None, "") and new in (None, "")):
-                changes.append({"field": name, "old": _display(old), "new": _display(new)})
-                setattr(contact, name, new)
-
-    if "company" in cleaned:
-        old_name = contact.company.name if contact.company else ""
-        if old_name != cleaned["company"]:
-            changes.append({"field": "company", "old": old_name, "new": cleaned["company"]})
-            contact.company = _company(cleaned["company"])
-
-    emails_changed = _apply_emails(actor, contact, cleaned, changes)
-    phones_changed = _apply_phones(contact, cleaned, changes)
-
-    if "messengers" in cleaned:
-        old = [(m.network, m.handle) for m in contact.messengers.all()]
-        if old != cleaned["messengers"]:
-            changes.append(
-                {
-                    "field": "messengers",
-                    "old": [f"{n}:{h}" for n, h in old],
-                    "new": [f"{n}:{h}" for n, h in cleaned["messengers"]],
-                }
-            )
-            contact.messengers.all().delete()
-            MessengerHandle.objects.bulk_create(
-                MessengerHandle(contact=contact, network=n, handle=h)
-                for n, h in cleaned["messengers"]
-            )
-
-    if "properties" in cleaned:
-        merged = dict(contact.properties or {})
-        for key, value in cleaned["properties"].items():
-            old = merged.get(key)
-            if value is None:
-                merged.pop(key, None)
-            else:
-                merged[key] = value
-            if old != value:
-                changes.append({"field": f"properties.{key}", "old": old, "new": value})
-        contact.properties = merged
-
-    status_change = None
-    if "status" in cleaned and cleaned["status"] != contact.status:
-        status_change = (contact.status, cleaned["status"])
-        contact.status = cleaned["status"]
-        contact.won_at = timezone.now() if contact.status == Status.WON else None
-
-    if changes or status_change:
-        contact.version = F("version") + 1
-        contact.updated_at = timezone.now()
-        contact.save()
-        contact.refresh_from_db(fields=["version"])
-        if (
-            emails_changed
-            or phones_changed
-            or any(c["field"] in ("first_name", "last_name", "company") for c in changes)
-        ):
-            _refresh_search_text(contact)
-    if changes:
-        timeline.record_entry(
-            kinds.updated(contact, actor=actor, actor_label=label, changes=changes)
-        )
-    if status_change:
-        timeline.record_entry(
-            kinds.status_changed(
-                contact, actor=actor, actor_label=label, old=status_change[0], new=status_change[1]
-            )
-        )
-    if "owners" in cleaned:
-        _set_owners(actor, contact, cleaned["owners"], actor_label=label)
-    if "tags" in cleaned:
-        _replace_tags(actor, contact, cleaned["tags"], origin=tag_origin, origin_label=label)
-    if changes or status_change:
-        events.publish(
-            "contact.updated",
-            contact_id=contact.pk,
-            actor_id=getattr(actor, "pk", None),
-            fields=[c["field"] for c in changes] + (["status"] if status_change else []),
-        )
-    if status_change:
-        events.publish(
-            "contact.status_changed",
-            contact_id=contact.pk,
-            old=status_change[0],
-            new=status_change[1],
-        )
-    return contact
-
-
-def _apply_emails(
-    actor: User | SystemActor, contact: Contact, cleaned: dict, changes: list
-) -> bool:
-    current = list(contact.emails.order_by("-is_primary", "id").values_list("email", flat=True))
-    if "emails" in cleaned:
-        wanted = cleaned["emails"]
-    elif "email" in cleaned:
-        primary = cleaned["email"]
-        rest = [e for e in current if fold_email(e) != fold_email(primary)]
-        wanted = [primary, *rest]
-    else:
-        return False
-    if wanted == current:
-        return False
-    _ensure_emails_free(actor, wanted, contact=contact)
-    _write_emails(contact, wanted)
-    changes.append({"field": "emails", "old": current, "new": wanted})
-    contact.email = wanted[0]
-    return True
-
-
-def _apply_phones(contact: Contact, cleaned: dict, changes: list) -> bool:
-    current = list(contact.phones.order_by("-is_primary", "id").values_list("number", flat=True))
-    if "phones" in cleaned:
-        wanted = cleaned["phones"]
-    elif "phone" in cleaned:
-        primary = cleaned["phone"]
-        wanted = ([primary] if primary else []) + [n for n in current if n != primary and primary]
-    else:
-        return False
-    if wanted == current:
-        return False
-    _write_phones(contact, wanted)
-    changes.append({"field": "phones", "old": current, "new": wanted})
-    contact.phone = wanted[0] if wanted else ""
-    return True
+    lists = {name: name in cleaned for name in ("tags", "messengers", "owners")}
+    current = read_current([contact], **lists)[contact.pk]
+    changes = plan_contact_changes(
+        Author(actor, _label(actor, actor_label), tag_origin),
+        current,
+        cleaned,
+        names=Names(),
+        now=timezone.now(),
+    )
+    if changes.emails is not None:
+        _ensure_emails_free(actor, changes.emails, contact=contact)
+    try:
+        with transaction.atomic():
+            run_rows(changes.plan)
+    except IntegrityError:
+        # Another transaction took an address between our check and our write.
+        raise Conflict(
+            _("One of these e-mail addresses was just taken by another contact."), field="email"
+        ) from None
+    return Contact.objects.select_related("company").get(pk=contact.pk)
 
 
 def _contact_with_email(address: str) -> int | None:
@@ -864,12 +644,8 @@ def upsert_contact_by_email(
 @transaction.atomic
 def delete_contact(actor: User | SystemActor, contact: Contact, *, actor_label: str = "") -> None:
     _require_edit(actor, contact)
-    contact_id = contact.pk
-    contact.delete()
-    timeline.record_entry(
-        kinds.deleted(contact_id, actor=actor, actor_label=_label(actor, actor_label))
-    )
-    events.publish("contact.deleted", contact_id=contact_id, actor_id=getattr(actor, "pk", None))
+    author = Author(actor, _label(actor, actor_label))
+    run_rows(plan_deleted_contacts(author, [contact.pk], now=timezone.now()))
 
 
 @transaction.atomic
@@ -887,19 +663,10 @@ def set_owners(
 def _set_owners(
     actor: User | SystemActor, contact: Contact, users: list[User], *, actor_label: str
 ) -> None:
-    old = sorted(contact.owners.values_list("username", flat=True))
-    new = sorted(u.username for u in users)
-    if old == new:
-        return
-    ContactOwner.objects.filter(contact=contact).exclude(user__in=users).delete()
-    have = set(ContactOwner.objects.filter(contact=contact).values_list("user_id", flat=True))
-    ContactOwner.objects.bulk_create(
-        ContactOwner(contact=contact, user=u) for u in users if u.pk not in have
+    current = list(ContactOwner.objects.filter(contact=contact).select_related("user"))
+    run_rows(
+        plan_owners(Author(actor, actor_label), contact.pk, current, users, now=timezone.now())
     )
-    timeline.record_entry(
-        kinds.owners_changed(contact, actor=actor, actor_label=actor_label, old=old, new=new)
-    )
-    events.publish("contact.owners_changed", contact_id=contact.pk, old=old, new=new)
 
 
 def change_status(actor: User | SystemActor, contact: Contact, *, status: str) -> Contact:
@@ -1032,19 +799,6 @@ def remove_tag(
         )
     )
     events.publish("contact.tag_removed", contact_id=contact.pk, tag=link.tag.name)
-
-
-def _replace_tags(
-    actor: User | SystemActor, contact: Contact, names: list[str], *, origin: str, origin_label: str
-) -> None:
-    wanted = {n.casefold() for n in names}
-    for link in ContactTag.objects.filter(contact=contact).select_related("tag"):
-        if link.tag.name_folded not in wanted:
-            link.delete()
-            timeline.record_entry(
-                kinds.tag_removed(contact, actor=actor, actor_label=origin_label, tag=link.tag.name)
-            )
-    _add_tags(actor, contact, names, origin=origin, origin_label=origin_label)
 
 
 def _require_admin(actor: User | SystemActor, what: str) -> None:

@@ -18,12 +18,14 @@ class SegmentsConfig(AppConfig):
         from django.conf import settings
 
         from kartoteka.contacts import listing as contact_listing
-        from kartoteka.core import events, schedule
+        from kartoteka.core import events, schedule, writeplan
         from kartoteka.segments import listing, services, tasks
         from kartoteka.segments.builtin import register_builtin_fields
         from kartoteka.web import registry
 
         register_builtin_fields()
+        for derived in services.DERIVED:
+            writeplan.register_derived(derived)
         contact_listing.register_filter_language(
             contact_listing.FilterLanguage(
                 narrow=listing.narrow_by,

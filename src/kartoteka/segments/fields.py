@@ -122,6 +122,19 @@ def register_family(prefix: str, resolve: Callable[[str], Field | None]) -> None
     _families[prefix] = resolve
 
 
+_aliases: dict[str, str] = {}
+
+
+def register_alias(alias: str, key: str) -> None:
+    """A short name for a field in the text form of filters (deal-stage for deals.stage)."""
+    _aliases[alias] = key
+
+
+def alias(name: str) -> str:
+    """The field key a text-form name stands for (itself when it is no alias)."""
+    return _aliases.get(name, name)
+
+
 def lookup(key: str) -> Field | None:
     """The field named `key`, or None when no app registered it."""
     if key in _fields:

@@ -2,7 +2,7 @@
 
 from typing import Any
 
-from django.db import transaction
+from django.db import connection, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -10,8 +10,15 @@ from kartoteka.accounts.models import User
 from kartoteka.core import events
 from kartoteka.core.errors import Conflict, Forbidden, InvalidInput
 from kartoteka.core.scope import SystemActor, is_admin, is_system
+from kartoteka.core.writeplan import DerivedData
 from kartoteka.segments import fields, queries, schema
-from kartoteka.segments.models import NamedFilter, SavedFilter, Segment
+from kartoteka.segments.models import (
+    RECENCY_RANKS,
+    ActivityRecency,
+    NamedFilter,
+    SavedFilter,
+    Segment,
+)
 
 MAX_NAME = 120
 
@@ -316,3 +323,107 @@ def add_demo_segments(event: str, admin_id: int, **payload: Any) -> None:
     for name, document in DEMO_SEGMENTS:
         if name not in have:
             create_segment(admin, name=name, document=document, shared=True)
+
+
+# --------------------------------------------------------------------------------------------
+# Data segments derives from contacts' and activity's rows, suspended for their bulk loads
+# (registered with core.writeplan from SegmentsConfig.ready()).
+
+_SEARCH_TRIGGER = f"{fields.SQLITE_SEARCH_TABLE}_insert"
+_RECENCY_TABLE = ActivityRecency._meta.db_table
+_RECENCY_TRIGGER = f"{_RECENCY_TABLE}_insert"
+# The text of each trigger while it is suspended, to re-create it from.
+_suspended_triggers: dict[str, str] = {}
+
+
+def _drop_row_trigger(name: str) -> bool:
+    """SQLite: drop the row trigger `name` (inside the caller's transaction), keeping its text;
+    False on PostgreSQL, whose triggers here are statement triggers and cheap in bulk."""
+    if connection.vendor != "sqlite":
+        return False
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT sql FROM sqlite_master WHERE type = 'trigger' AND name = %s", [name])
+        found = cursor.fetchone()
+        if found is None:
+            return False
+        cursor.execute(f"DROP TRIGGER {name}")
+    _suspended_triggers[name] = found[0]
+    return True
+
+
+def _restore_row_trigger(name: str) -> None:
+    with connection.cursor() as cursor:
+        cursor.execute(_suspended_triggers.pop(name))
+
+
+def suspend_search_index() -> bool:
+    """Stop indexing new contacts for SQLite's text search row by row: FTS5 flushes its
+    pending index data at every trigger statement, so a bulk load indexes its contacts at once
+    instead (rebuild_search_index)."""
+    return _drop_row_trigger(_SEARCH_TRIGGER)
+
+
+def rebuild_search_index(first: int, last: int) -> None:
+    """Index the contacts with ids first to last (new ones), and index row by row again."""
+    try:
+        if first <= last:
+            with connection.cursor() as cursor:
+                cursor.execute(
+                    f"INSERT INTO {fields.SQLITE_SEARCH_TABLE} (rowid, search_text)"
+                    " SELECT id, search_text FROM contacts_contact WHERE id BETWEEN %s AND %s",
+                    [first, last],
+                )
+    finally:
+        _restore_row_trigger(_SEARCH_TRIGGER)
+
+
+def suspend_recency_ladder() -> bool:
+    """Stop keeping the recency ladder for new timeline entries row by row (on SQLite a row
+    trigger recounts the entry's contact and kind); rebuild_recency_ladder ranks a bulk load's
+    entries at once, the form of the ladder's first filling in migration 0005."""
+    return _drop_row_trigger(_RECENCY_TRIGGER)
+
+
+def rebuild_recency_ladder(first: int, last: int) -> None:
+    """Re-rank the (contact, kind) pairs of the timeline entries with ids first to last, and
+    keep the ladder row by row again."""
+    try:
+        if first <= last:
+            touched = (
+                "SELECT DISTINCT contact_id, kind FROM activity_activity"
+                " WHERE id BETWEEN %s AND %s AND contact_id IS NOT NULL"
+            )
+            with connection.cursor() as cursor:
+                cursor.execute(
+                    f"DELETE FROM {_RECENCY_TABLE} WHERE (contact_id, kind) IN ({touched})",
+                    [first, last],
+                )
+                cursor.execute(
+                    f"INSERT INTO {_RECENCY_TABLE} (contact_id, kind, rank, occurred_at)"
+                    " SELECT contact_id, kind, rank, occurred_at FROM ("
+                    " SELECT contact_id, kind, occurred_at, row_number() OVER"
+                    " (PARTITION BY contact_id, kind ORDER BY occurred_at DESC) AS rank"
+                    " FROM activity_activity WHERE contact_id IN"
+                    " (SELECT contact_id FROM activity_activity WHERE id BETWEEN %s AND %s)"
+                    f") ranked WHERE rank <= %s AND (contact_id, kind) IN ({touched})",
+                    [first, last, RECENCY_RANKS, first, last],
+                )
+    finally:
+        _restore_row_trigger(_RECENCY_TRIGGER)
+
+
+DERIVED = [
+    DerivedData(
+        "segments.search_index",
+        table="contacts_contact",
+        suspend=suspend_search_index,
+        rebuild=rebuild_search_index,
+    ),
+    DerivedData(
+        "segments.recency_ladder",
+        table="activity_activity",
+        suspend=suspend_recency_ladder,
+        rebuild=rebuild_recency_ladder,
+        writes=(_RECENCY_TABLE,),
+    ),
+]

@@ -29,7 +29,7 @@ _DAYS = re.compile(r"^(\d{1,5})d$")
 _BEHAVIOUR = re.compile(
     r"^(?P<kind>[a-z][a-z0-9_]{0,39})(?:>=(?P<n>\d{1,6}))?(?:/(?P<d>\d{1,5})d)?$"
 )
-_COMPARISON = re.compile(r"^(?P<key>[a-z][a-z0-9_.]*)(?P<op>>=|<=|!=|>|<|=|:)(?P<value>.*)$", re.S)
+_COMPARISON = re.compile(r"^(?P<key>[a-z][a-z0-9_.-]*)(?P<op>>=|<=|!=|>|<|=|:)(?P<value>.*)$", re.S)
 
 
 def parse(text: str) -> dict:
@@ -122,7 +122,7 @@ def _term(term: str) -> dict | None:
 
 
 def _field_key(key: str) -> str:
-    key = ALIASES.get(key, key)
+    key = ALIASES.get(key) or fields.alias(key)
     if fields.lookup(key) is None and "." not in key and fields.lookup(f"properties.{key}"):
         return f"properties.{key}"
     return key

@@ -23,7 +23,6 @@ from kartoteka.accounts.models import User
 from kartoteka.accounts.queries import users_by_username
 from kartoteka.activity import services as timeline
 from kartoteka.contacts.bulk import (
-    WRITTEN_TABLES,
     BatchResult,
     BulkOptions,
     RowFailure,
@@ -33,6 +32,7 @@ from kartoteka.contacts.bulk import (
     prepare_new_contact,
     restore_fields,
     upsert_contacts,
+    written_tables,
 )
 from kartoteka.contacts.models import Contact, ContactEmail, PropertyDefinition
 from kartoteka.contacts.services import clean_tag_names, property_definitions
@@ -560,7 +560,7 @@ def run_import(import_id: int, *, progress: Progress | None = None) -> Import:
         # Reading the first batch starts the helper processes, which must be forked before the
         # connection is tuned for the load (see bulkload.bulk_load).
         first = next(batches, None)
-        with bulkload.bulk_load(WRITTEN_TABLES) as load:
+        with bulkload.bulk_load(written_tables()) as load:
             pending = itertools.chain([first] if first else [], batches)
             for group in load.transactions(pending):
                 created_before = imp.created_count

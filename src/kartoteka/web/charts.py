@@ -6,6 +6,7 @@ is its fill-opacity, an SVG attribute, so the strict content policy needs no inl
 
 from collections.abc import Sequence
 from dataclasses import dataclass
+from decimal import Decimal
 
 from django.utils.html import format_html, format_html_join
 from django.utils.safestring import SafeString, mark_safe
@@ -158,3 +159,82 @@ def heatmap(
         [(label, *grid[r]) for r, label in enumerate(row_labels)],
     )
     return format_html('<figure class="chart-figure">{}{}</figure>', svg, table)
+
+
+# Horizontal bars, for labels too long to stand under a column (the sales reports' stages).
+ROW_HEIGHT = 22
+HBAR_LABEL_WIDTH = 150
+HBAR_WIDTH = 260
+HBAR_VALUE_WIDTH = 90
+
+
+@dataclass(frozen=True)
+class HorizontalBar:
+    label: str
+    value: Decimal | int | float
+    # A second, smaller figure drawn inside the first (the weighted value of a stage).
+    part: Decimal | int | float | None = None
+
+
+def _short(label: str, limit: int = 22) -> str:
+    return label if len(label) <= limit else label[: limit - 1] + "…"
+
+
+def _figure(value) -> str:
+    if isinstance(value, Decimal):
+        return f"{value:,.2f}"
+    return f"{value:,}" if isinstance(value, int) else f"{value:,.1f}"
+
+
+def horizontal_bar_chart(title: str, rows: Sequence[HorizontalBar]) -> SafeString:
+    """One bar per row (stages, months, owners), the longest value full width, labels left and
+    figures right; a row's `part` is drawn inside its bar (a weighted value). The page shows
+    the same numbers in a table beside it."""
+    largest = max((float(r.value or 0) for r in rows), default=0) or 1
+    width = HBAR_LABEL_WIDTH + HBAR_WIDTH + HBAR_VALUE_WIDTH
+    height = max(len(rows), 1) * ROW_HEIGHT + 4
+    marks = []
+    for index, row in enumerate(rows):
+        y = index * ROW_HEIGHT + 2
+        length = round(float(row.value or 0) / largest * HBAR_WIDTH)
+        part = (
+            format_html(
+                '<rect class="chart-hbar-part" x="{}" y="{}" width="{}" height="{}"></rect>',
+                HBAR_LABEL_WIDTH,
+                y + 3,
+                round(float(row.part or 0) / largest * HBAR_WIDTH),
+                ROW_HEIGHT - 10,
+            )
+            if row.part is not None
+            else ""
+        )
+        hover = _figure(row.value) + (f" / {_figure(row.part)}" if row.part is not None else "")
+        marks.append(
+            format_html(
+                '<g class="chart-mark"><title>{}: {}</title>'
+                '<text class="chart-label" x="{}" y="{}" text-anchor="end">{}</text>'
+                '<rect class="chart-hbar" x="{}" y="{}" width="{}" height="{}"></rect>{}'
+                '<text class="chart-value" x="{}" y="{}">{}</text></g>',
+                row.label,
+                hover,
+                HBAR_LABEL_WIDTH - 6,
+                y + ROW_HEIGHT - 8,
+                _short(row.label),
+                HBAR_LABEL_WIDTH,
+                y,
+                length,
+                ROW_HEIGHT - 4,
+                part,
+                HBAR_LABEL_WIDTH + length + 4,
+                y + ROW_HEIGHT - 8,
+                _figure(row.value),
+            )
+        )
+    return format_html(
+        '<svg class="chart chart-hbars" viewBox="0 0 {} {}" role="img" aria-label="{}"'
+        ' preserveAspectRatio="xMinYMin meet">{}</svg>',
+        width,
+        height,
+        title,
+        mark_safe("".join(str(m) for m in marks)),  # each mark is escaped above
+    )

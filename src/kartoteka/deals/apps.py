@@ -1,0 +1,59 @@
+"""The deals app: sales funnels (pipelines and stages), deals on a board, sales reports."""
+
+from django.apps import AppConfig
+from django.utils.translation import gettext_lazy as _
+
+
+class DealsConfig(AppConfig):
+    name = "kartoteka.deals"
+    label = "deals"
+
+    def ready(self) -> None:
+        from kartoteka.activity import timeline
+        from kartoteka.deals import kinds, queries, views
+        from kartoteka.deals.fields import register_fields
+        from kartoteka.deals.relations import declare_relations
+        from kartoteka.web import registry
+
+        declare_relations()
+        timeline.register(*kinds.KINDS)
+        register_fields()
+        registry.register_nav(
+            registry.NavItem(key="deals", label=_("Deals"), url_name="deals:board", order=25)
+        )
+        registry.register_nav(
+            registry.NavItem(
+                key="sales-reports", label=_("Sales reports"), url_name="deals:reports", order=70
+            )
+        )
+        registry.register_settings_page(
+            registry.SettingsPage(
+                key="pipelines", label=_("Pipelines"), url_name="deals:pipelines", order=60
+            )
+        )
+        registry.register_contact_column(
+            registry.ContactColumn(
+                key="deals",
+                label=_("Open deals"),
+                load=queries.open_deal_counts,
+                text=lambda count: str(count or 0),
+                export=lambda count: count or 0,
+            )
+        )
+        registry.register_card_section(
+            registry.CardSection(
+                key="deals",
+                title=_("Deals"),
+                template="deals/_section.html",
+                load=views.card_section_data,
+                order=35,
+            )
+        )
+        registry.register_card_tab(
+            registry.CardTab(
+                key="deals",
+                label=_("Sales and funnels"),
+                url_name="deals:contact-deals",
+                order=40,
+            )
+        )

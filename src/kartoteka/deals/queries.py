@@ -1,0 +1,453 @@
+"""Every read of the deals app, starting from the deals the actor may see: admins (and the
+system) see all of them, a sales user the deals they own and the deals on contacts they own."""
+
+import datetime as dt
+from dataclasses import dataclass
+from decimal import Decimal
+
+from django.db.models import Count, Exists, OuterRef, Prefetch, Q, QuerySet, Sum
+from django.db.models.functions import TruncMonth
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from kartoteka.contacts.models import Source
+from kartoteka.core.errors import NotFound
+from kartoteka.core.scope import SYSTEM, is_admin, require_actor, visible_contacts
+from kartoteka.deals.models import (
+    Deal,
+    DealContact,
+    DealField,
+    DealNote,
+    DealType,
+    Pipeline,
+    Stage,
+    StageKind,
+    StageMove,
+)
+
+COLUMN_PAGE = 20
+
+
+def visible_deals(actor) -> QuerySet[Deal]:
+    require_actor(actor)
+    if actor is SYSTEM or is_admin(actor):
+        return Deal.objects.all()
+    if not actor.is_authenticated or not actor.is_active:
+        return Deal.objects.none()
+    # One set of deal ids read once (not a test per deal): the deals on their contacts.
+    on_their_contacts = DealContact.objects.filter(contact__in=visible_contacts(actor)).values(
+        "deal_id"
+    )
+    return Deal.objects.filter(Q(owner=actor) | Q(pk__in=on_their_contacts))
+
+
+def with_card_data(actor, deals: QuerySet[Deal]) -> QuerySet[Deal]:
+    """What a board card or a list row shows: stage, owner, type, and the deal's contacts the
+    actor may see (primary first): a deal someone owns does not show them others' contacts."""
+    links = (
+        DealContact.objects.filter(contact__isnull=False)
+        .select_related("contact")
+        .order_by("-is_primary", "id")
+    )
+    if not (actor is SYSTEM or is_admin(actor)):
+        links = links.filter(contact__in=visible_contacts(actor))
+    return deals.select_related("stage", "owner", "type", "pipeline").prefetch_related(
+        Prefetch("contact_links", queryset=links)
+    )
+
+
+def get_deal(actor, deal_id: int) -> Deal:
+    """The deal if the actor may see it; NotFound otherwise (never "forbidden")."""
+    deal = with_card_data(actor, visible_deals(actor)).filter(pk=deal_id).first()
+    if deal is None:
+        raise NotFound(_("No such deal."))
+    return deal
+
+
+def primary_contact(deal: Deal):
+    return next((link.contact for link in deal.contact_links.all() if link.is_primary), None)
+
+
+# --------------------------------------------------------------------------------------------
+# Pipelines
+
+
+def active_pipelines() -> QuerySet[Pipeline]:
+    return Pipeline.objects.filter(retired_at__isnull=True).prefetch_related(
+        Prefetch("stages", queryset=Stage.objects.filter(retired_at__isnull=True))
+    )
+
+
+def all_pipelines() -> QuerySet[Pipeline]:
+    return Pipeline.objects.prefetch_related("stages")
+
+
+def get_pipeline(pipeline_id: int, *, retired: bool = False) -> Pipeline:
+    pipelines = all_pipelines() if retired else active_pipelines()
+    pipeline = pipelines.filter(pk=pipeline_id).first()
+    if pipeline is None:
+        raise NotFound(_("No such pipeline."))
+    return pipeline
+
+
+def deal_types() -> QuerySet[DealType]:
+    return DealType.objects.filter(retired_at__isnull=True)
+
+
+def deal_fields() -> QuerySet[DealField]:
+    return DealField.objects.all()
+
+
+# --------------------------------------------------------------------------------------------
+# Lists and the board
+
+
+@dataclass(frozen=True)
+class DealFilters:
+    pipeline: int | None = None
+    stage: int | None = None
+    owner: str = ""
+    contact: int | None = None
+    company: int | None = None
+    status: str = ""
+    type: int | None = None
+    close_month: dt.date | None = None  # the first day of the month
+    search: str = ""
+
+
+def filter_deals(actor, filters: DealFilters) -> QuerySet[Deal]:
+    deals = visible_deals(actor)
+    if filters.pipeline:
+        deals = deals.filter(pipeline_id=filters.pipeline)
+    if filters.stage:
+        deals = deals.filter(stage_id=filters.stage)
+    if filters.owner:
+        deals = deals.filter(owner__username__iexact=filters.owner)
+    if filters.contact:
+        deals = deals.filter(
+            Exists(DealContact.objects.filter(deal=OuterRef("pk"), contact_id=filters.contact))
+        )
+    if filters.company:
+        deals = deals.filter(
+            Exists(
+                DealContact.objects.filter(deal=OuterRef("pk"), contact__company_id=filters.company)
+            )
+        )
+    if filters.status:
+        deals = deals.filter(status=filters.status)
+    if filters.type:
+        deals = deals.filter(type_id=filters.type)
+    if filters.close_month:
+        start = filters.close_month.replace(day=1)
+        end = (start + dt.timedelta(days=32)).replace(day=1)
+        deals = deals.filter(expected_close_date__gte=start, expected_close_date__lt=end)
+    if filters.search:
+        deals = deals.filter(name__icontains=filters.search)
+    return deals
+
+
+def keyset_page(
+    actor, deals: QuerySet[Deal], *, after_id: int | None, limit: int
+) -> tuple[list[Deal], int | None]:
+    """One page, newest first, after `after_id`: the ids first, then their rows."""
+    if after_id is not None:
+        deals = deals.filter(pk__lt=after_id)
+    ids = list(deals.order_by("-pk").values_list("pk", flat=True)[: limit + 1])
+    page = ids[:limit]
+    rows = with_card_data(actor, Deal.objects.filter(pk__in=page)) if page else []
+    items = sorted(rows, key=lambda d: -d.pk)
+    return items, (page[-1] if len(ids) > limit else None)
+
+
+@dataclass
+class Column:
+    stage: Stage
+    count: int
+    total: Decimal
+    weighted: Decimal
+    deals: list[Deal]
+    next_after: int | None
+
+
+def board(actor, pipeline: Pipeline, filters: DealFilters, *, cards: bool = True) -> list[Column]:
+    """The pipeline's columns: per stage its count, total and weighted total over every
+    matching deal, and (with `cards`) the first page of its cards."""
+    deals = filter_deals(actor, filters).filter(pipeline=pipeline)
+    totals = {
+        row["stage_id"]: row
+        for row in deals.order_by().values("stage_id").annotate(n=Count("id"), total=Sum("amount"))
+    }
+    columns = []
+    for stage in pipeline.stages.all():
+        found = totals.get(stage.pk, {})
+        total = found.get("total") or Decimal(0)
+        shown, next_after = column_page(actor, deals, stage, after_id=None) if cards else ([], None)
+        columns.append(
+            Column(
+                stage=stage,
+                count=found.get("n", 0),
+                total=total,
+                weighted=(total * stage.probability / 100).quantize(Decimal("0.01")),
+                deals=shown,
+                next_after=next_after,
+            )
+        )
+    return columns
+
+
+def column_page(
+    actor, deals: QuerySet[Deal], stage: Stage, *, after_id: int | None, limit: int = COLUMN_PAGE
+) -> tuple[list[Deal], int | None]:
+    return keyset_page(actor, deals.filter(stage=stage), after_id=after_id, limit=limit)
+
+
+def history(deal: Deal) -> list[StageMove]:
+    """The deal's own timeline: every stage it entered, with who and when and how long it
+    stayed in the one before."""
+    return list(
+        StageMove.objects.filter(deal=deal).select_related("from_stage", "to_stage", "moved_by")
+    )
+
+
+def notes(deal: Deal) -> list[DealNote]:
+    return list(DealNote.objects.filter(deal=deal).select_related("author"))
+
+
+def deals_of_contact(actor, contact_id: int) -> list[Deal]:
+    """The deals a visible contact is in that the actor may see, open ones first."""
+    deals = visible_deals(actor).filter(
+        Exists(DealContact.objects.filter(deal=OuterRef("pk"), contact_id=contact_id))
+    )
+    found = (
+        with_card_data(actor, deals)
+        .prefetch_related(
+            Prefetch("pipeline__stages", queryset=Stage.objects.filter(retired_at__isnull=True))
+        )
+        .order_by("-pk")
+    )
+    return sorted(found, key=lambda d: d.status != StageKind.OPEN)
+
+
+def open_deal_counts(contact_ids: list[int]) -> dict[int, int]:
+    """How many open deals each contact is in (the contact list's "deals" column)."""
+    rows = (
+        DealContact.objects.filter(contact_id__in=contact_ids, deal__status=StageKind.OPEN)
+        .values("contact_id")
+        .annotate(n=Count("deal_id"))
+    )
+    return {row["contact_id"]: row["n"] for row in rows}
+
+
+# --------------------------------------------------------------------------------------------
+# Sales reports
+
+
+@dataclass
+class Report:
+    """The tables of the sales reports; each is a list of rows, the first column a label."""
+
+    pipeline: Pipeline
+    currency: str
+    start: dt.date
+    end: dt.date
+    by_stage: list[tuple]  # stage, open deals, value, weighted value
+    forecast: list[tuple]  # month, open deals, value, weighted value
+    conversion: list[tuple]  # stage, deals that reached it, % of the stage before
+    by_owner: list[tuple]  # owner, won, lost, win rate %, won value
+    by_source: list[tuple]  # source, won, lost, win rate %, won value
+    days_in_stage: list[tuple]  # stage, moves out, average days
+    won_by_month: list[tuple]  # month, won deals, won value
+
+
+def currencies(actor, pipeline: Pipeline) -> list[str]:
+    """The currencies of the pipeline's deals, the most used first."""
+    rows = (
+        visible_deals(actor)
+        .filter(pipeline=pipeline)
+        .order_by()
+        .values("currency")
+        .annotate(n=Count("id"))
+        .order_by("-n", "currency")
+    )
+    return [row["currency"] for row in rows]
+
+
+def _months(start: dt.date, end: dt.date) -> list[dt.date]:
+    months, month = [], start.replace(day=1)
+    while month <= end:
+        months.append(month)
+        month = (month + dt.timedelta(days=32)).replace(day=1)
+    return months
+
+
+def _rate(won: int, lost: int) -> Decimal:
+    closed = won + lost
+    return (Decimal(won * 100) / closed).quantize(Decimal("0.1")) if closed else Decimal(0)
+
+
+def _win_rates(closed: QuerySet[Deal], key: str, label) -> list[tuple]:
+    """Won, lost, win rate and won value of closed deals grouped by `key`."""
+    rows: dict = {}
+    grouped = closed.order_by().values(key, "status").annotate(n=Count("id"), v=Sum("amount"))
+    for row in grouped:
+        target = rows.setdefault(row[key], [0, 0, Decimal(0)])
+        if row["status"] == StageKind.WON:
+            target[0] += row["n"]
+            target[2] += row["v"]
+        else:
+            target[1] += row["n"]
+    found = [
+        (str(label(k)), won, lost, _rate(won, lost), value)
+        for k, (won, lost, value) in rows.items()
+    ]
+    return sorted(found, key=lambda r: (-r[4], r[0]))
+
+
+def pipeline_report(
+    actor, pipeline: Pipeline, *, start: dt.date, end: dt.date, currency: str
+) -> Report:
+    """Every table of the sales reports over the deals the actor sees in one pipeline and one
+    currency: open deals now, forecast by expected close month and deals closed from `start`
+    to `end` (inclusive)."""
+    deals = visible_deals(actor).filter(pipeline=pipeline, currency=currency)
+    # Bounds as moments (the day's start in the current time zone), so the database compares
+    # the columns as they are instead of casting each row's time to a date.
+    since = timezone.make_aware(dt.datetime.combine(start, dt.time()))
+    until = timezone.make_aware(dt.datetime.combine(end + dt.timedelta(days=1), dt.time()))
+    stages = list(Stage.objects.filter(pipeline=pipeline).order_by("position", "id"))
+    open_deals = deals.filter(status=StageKind.OPEN)
+
+    per_stage = {
+        row["stage_id"]: row
+        for row in open_deals.order_by().values("stage_id").annotate(n=Count("id"), v=Sum("amount"))
+    }
+    by_stage = []
+    for stage in stages:
+        if stage.kind != StageKind.OPEN:
+            continue
+        row = per_stage.get(stage.pk, {})
+        value = row.get("v") or Decimal(0)
+        if stage.retired_at is not None and not row:
+            continue
+        by_stage.append(
+            (
+                stage.label,
+                row.get("n", 0),
+                value,
+                (value * stage.probability / 100).quantize(Decimal("0.01")),
+            )
+        )
+
+    probability = {s.pk: s.probability for s in stages}
+    forecast_rows: dict[dt.date, list] = {
+        m: [0, Decimal(0), Decimal(0)] for m in _months(start, end)
+    }
+    for row in (
+        open_deals.filter(expected_close_date__gte=start, expected_close_date__lte=end)
+        .annotate(month=TruncMonth("expected_close_date"))
+        .order_by()
+        .values("month", "stage_id")
+        .annotate(n=Count("id"), v=Sum("amount"))
+    ):
+        month = row["month"]
+        month = month.date() if isinstance(month, dt.datetime) else month
+        target = forecast_rows.setdefault(month, [0, Decimal(0), Decimal(0)])
+        target[0] += row["n"]
+        target[1] += row["v"]
+        target[2] += row["v"] * probability.get(row["stage_id"], 0) / 100
+    forecast = [
+        (month, n, value, weighted.quantize(Decimal("0.01")))
+        for month, (n, value, weighted) in sorted(forecast_rows.items())
+    ]
+
+    # Conversion: a deal reached an open stage if it entered it or any later one, or was won.
+    created = deals.filter(created_at__gte=since, created_at__lt=until)
+    open_stages = [s for s in stages if s.kind == StageKind.OPEN]
+    position_of = {s.pk: i for i, s in enumerate(open_stages)}
+    furthest: dict[int, int] = {}
+    won_ids = set(created.filter(status=StageKind.WON).values_list("pk", flat=True))
+    for deal_id, stage_id in StageMove.objects.filter(deal__in=created).values_list(
+        "deal_id", "to_stage_id"
+    ):
+        if stage_id in position_of:
+            furthest[deal_id] = max(furthest.get(deal_id, -1), position_of[stage_id])
+    reached = [0] * len(open_stages)
+    for deal_id, top in furthest.items():
+        if deal_id in won_ids:
+            top = len(open_stages) - 1
+        for index in range(top + 1):
+            reached[index] += 1
+    won_count = len(won_ids)
+    conversion = []
+    previous = None
+    for stage, count in zip(open_stages, reached, strict=True):
+        share = (Decimal(count * 100) / previous).quantize(Decimal("0.1")) if previous else None
+        conversion.append((stage.label, count, share))
+        previous = count
+    if open_stages:
+        won_label = next((s.label for s in stages if s.kind == StageKind.WON), _("Won"))
+        share = (Decimal(won_count * 100) / previous).quantize(Decimal("0.1")) if previous else None
+        conversion.append((won_label, won_count, share))
+
+    closed = deals.filter(
+        status__in=[StageKind.WON, StageKind.LOST],
+        closed_at__gte=since,
+        closed_at__lt=until,
+    )
+
+    sources = dict(Source.choices)
+    by_owner = _win_rates(closed, "owner__username", lambda k: k or _("Nobody"))
+    by_source = _win_rates(
+        closed.filter(contact_links__is_primary=True),
+        "contact_links__contact__source",
+        lambda k: str(sources.get(k, k)),
+    )
+
+    seconds = {
+        row["from_stage_id"]: row
+        for row in StageMove.objects.filter(
+            deal__in=deals,
+            from_stage__isnull=False,
+            moved_at__gte=since,
+            moved_at__lt=until,
+        )
+        .order_by()
+        .values("from_stage_id")
+        .annotate(n=Count("id"), total=Sum("seconds_in_previous"))
+    }
+    days_in_stage = []
+    for stage in open_stages:
+        row = seconds.get(stage.pk)
+        if row and row["n"]:
+            days_in_stage.append(
+                (
+                    stage.label,
+                    row["n"],
+                    (Decimal(row["total"]) / row["n"] / 86400).quantize(Decimal("0.1")),
+                )
+            )
+        else:
+            days_in_stage.append((stage.label, 0, None))
+
+    won_months: dict[dt.date, list] = {m: [0, Decimal(0)] for m in _months(start, end)}
+    # Bucketed here: a month of each row's local time, without a date function per row.
+    for closed_at, amount in closed.filter(status=StageKind.WON).values_list("closed_at", "amount"):
+        month = timezone.localtime(closed_at).date().replace(day=1)
+        bucket = won_months.setdefault(month, [0, Decimal(0)])
+        bucket[0] += 1
+        bucket[1] += amount
+    won_by_month = [(m, n, v) for m, (n, v) in sorted(won_months.items())]
+
+    return Report(
+        pipeline=pipeline,
+        currency=currency,
+        start=start,
+        end=end,
+        by_stage=by_stage,
+        forecast=forecast,
+        conversion=conversion,
+        by_owner=by_owner,
+        by_source=by_source,
+        days_in_stage=days_in_stage,
+        won_by_month=won_by_month,
+    )

@@ -1,0 +1,27 @@
+"""What merge and forget do with deals' tables; declared from the app's ready()."""
+
+from kartoteka.core.relations import ANONYMISE, CODE, MOVE_UNIQUE, NAMES, Policy, declare
+
+
+def declare_relations() -> None:
+    declare(
+        policies={
+            # A merge moves the survivor into the merged contact's deals. Forget keeps the link
+            # without the person, and a deal left with nobody identifiable loses its free text
+            # (services.forget_mentions); amount, stages and history stay for the reports.
+            "deals.DealContact.contact": Policy(MOVE_UNIQUE, ANONYMISE, unique=("deal",)),
+        },
+        mentions={
+            "deals.Deal": ("name", "close_reason", "properties"),
+            "deals.StageMove": ("reason",),
+            "deals.DealNote": ("body",),
+        },
+        not_swept={
+            "deals.Pipeline": NAMES,
+            "deals.Stage": NAMES,
+            "deals.DealType": NAMES,
+            "deals.DealField": NAMES,
+            "deals.Deal.currency": CODE,
+            "deals.Deal.status": CODE,
+        },
+    )

@@ -1,0 +1,746 @@
+"""Every write of the deals app: pipelines and their stages, deal types, deals, their moves
+between stages (with a version check) and their notes.
+
+A service validates, writes, records the timeline entries on the deal's contacts and announces
+the domain event, in one transaction. A move is computed by `plan_move` alone, which both the
+single move and the bulk move run.
+"""
+
+import datetime as dt
+import re
+from dataclasses import dataclass
+from decimal import Decimal, InvalidOperation
+from typing import Any
+
+from django.db import transaction
+from django.db.models import CharField, Exists, F, Max, OuterRef, Value
+from django.db.models.functions import Cast, Concat
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
+
+from kartoteka.accounts.queries import users_by_username
+from kartoteka.activity.services import record_many
+from kartoteka.activity.timeline import Entry
+from kartoteka.contacts.models import PropertyDefinition
+from kartoteka.contacts.properties import coerce_value, validate_definition
+from kartoteka.core import events
+from kartoteka.core.errors import Conflict, ErrorCollector, Forbidden, InvalidInput, NotFound
+from kartoteka.core.normalise import clean_text
+from kartoteka.core.relations import MENTIONS, Mentions
+from kartoteka.core.scope import is_admin, require_actor, user_or_none, visible_contacts
+from kartoteka.deals import kinds
+from kartoteka.deals.models import (
+    Deal,
+    DealContact,
+    DealField,
+    DealNote,
+    DealType,
+    Pipeline,
+    Stage,
+    StageKind,
+    StageMove,
+)
+
+NAME_LENGTH = 255
+REASON_LENGTH = 500
+MAX_AMOUNT = Decimal("999999999999.99")
+_CURRENCY = re.compile(r"^[A-Z]{3}$")
+
+
+def _require_admin(actor, what: str) -> None:
+    if not is_admin(require_actor(actor)):
+        raise Forbidden(_("Only admins may %(what)s.") % {"what": what})
+
+
+def _text(value: Any, field: str, errors: ErrorCollector, *, max_length: int, required=False):
+    if value is None:
+        value = ""
+    if not isinstance(value, str):
+        errors.add(field, _("Expected text."))
+        return ""
+    try:
+        cleaned = clean_text(value, field=field, max_length=max_length)
+    except InvalidInput as exc:
+        errors.capture(exc)
+        return ""
+    if required and not cleaned:
+        errors.add(field, _("This field is required."))
+    return cleaned
+
+
+# --------------------------------------------------------------------------------------------
+# Pipelines and stages
+
+# What ships with the app, made on first use: the "Sales" pipeline's stages (key, win
+# probability, kind) and the deal types. Their names stay empty, so each reads in the reader's
+# language until an admin renames it.
+DEFAULT_STAGES = [
+    ("new", 10, StageKind.OPEN),
+    ("qualified", 25, StageKind.OPEN),
+    ("proposal", 50, StageKind.OPEN),
+    ("negotiation", 75, StageKind.OPEN),
+    ("won", 100, StageKind.WON),
+    ("lost", 0, StageKind.LOST),
+]
+DEFAULT_TYPES = ["new_business", "upsell", "cross_sell", "renewal"]
+
+
+@transaction.atomic
+def install_defaults() -> None:
+    """Make the default pipeline and deal types unless there are some already (retired ones
+    count: an admin who retired them all does not get them back)."""
+    if not Pipeline.objects.exists():
+        pipeline = Pipeline.objects.create(key="sales", position=0)
+        Stage.objects.bulk_create(
+            Stage(pipeline=pipeline, key=key, probability=probability, kind=kind, position=index)
+            for index, (key, probability, kind) in enumerate(DEFAULT_STAGES)
+        )
+    if not DealType.objects.exists():
+        DealType.objects.bulk_create(
+            DealType(key=key, position=index) for index, key in enumerate(DEFAULT_TYPES)
+        )
+
+
+def _clean_stages(stages: Any, errors: ErrorCollector) -> list[dict]:
+    if not isinstance(stages, list) or not stages:
+        errors.add("stages", _("A pipeline needs at least one stage."))
+        return []
+    cleaned = []
+    for index, stage in enumerate(stages):
+        prefix = f"stages.{index}."
+        if not isinstance(stage, dict):
+            errors.add(f"stages.{index}", _("Each stage is an object with a name."))
+            continue
+        name = _text(stage.get("name"), prefix + "name", errors, max_length=100)
+        if not name and not stage.get("id"):
+            errors.add(prefix + "name", _("This field is required."))
+        probability = stage.get("probability", 0)
+        if (
+            isinstance(probability, bool)
+            or not isinstance(probability, int)
+            or not 0 <= probability <= 100
+        ):
+            errors.add(prefix + "probability", _("A whole percentage from 0 to 100."))
+            probability = 0
+        kind = stage.get("kind", StageKind.OPEN)
+        if kind not in StageKind.values:
+            errors.add(
+                prefix + "kind",
+                _("Kind must be one of: %(values)s.") % {"values": ", ".join(StageKind.values)},
+            )
+        stage_id = stage.get("id")
+        if stage_id is not None and (isinstance(stage_id, bool) or not isinstance(stage_id, int)):
+            errors.add(prefix + "id", _("Expected a stage id."))
+            stage_id = None
+        cleaned.append({"id": stage_id, "name": name, "probability": probability, "kind": kind})
+    kinds_given = [s["kind"] for s in cleaned]
+    if cleaned and StageKind.OPEN not in kinds_given:
+        errors.add("stages", _("A pipeline needs at least one open stage."))
+    return cleaned
+
+
+@transaction.atomic
+def create_pipeline(actor, *, name: str, stages: list[dict]) -> Pipeline:
+    _require_admin(actor, _("manage pipelines"))
+    errors = ErrorCollector()
+    name = _text(name, "name", errors, max_length=100, required=True)
+    cleaned = _clean_stages(stages, errors)
+    if any(s["id"] for s in cleaned):
+        errors.add("stages", _("A new pipeline's stages have no ids yet."))
+    errors.raise_if_any()
+    position = (Pipeline.objects.aggregate(top=Max("position"))["top"] or 0) + 1
+    pipeline = Pipeline.objects.create(name=name, position=position)
+    Stage.objects.bulk_create(
+        Stage(
+            pipeline=pipeline,
+            name=s["name"],
+            probability=s["probability"],
+            kind=s["kind"],
+            position=index,
+        )
+        for index, s in enumerate(cleaned)
+    )
+    events.publish("pipeline.changed", pipeline_id=pipeline.pk)
+    return pipeline
+
+
+@transaction.atomic
+def update_pipeline(
+    actor, pipeline: Pipeline, *, name: str | None = None, stages: list[dict] | None = None
+) -> Pipeline:
+    """Rename the pipeline; with `stages`, the whole ordered list: stages with an id are renamed,
+    re-weighted and put in this order, stages without one are added, and stages left out are
+    retired (they keep their history; one that still holds open deals is refused)."""
+    _require_admin(actor, _("manage pipelines"))
+    pipeline = Pipeline.objects.select_for_update().get(pk=pipeline.pk)
+    errors = ErrorCollector()
+    if name is not None:
+        name = _text(name, "name", errors, max_length=100, required=True)
+    cleaned = _clean_stages(stages, errors) if stages is not None else None
+    current = {s.pk: s for s in pipeline.stages.filter(retired_at__isnull=True)}
+    if cleaned is not None:
+        given = [s["id"] for s in cleaned if s["id"]]
+        for index, stage in enumerate(cleaned):
+            if stage["id"] and stage["id"] not in current:
+                errors.add(f"stages.{index}.id", _("No such stage in this pipeline."))
+        if len(given) != len(set(given)):
+            errors.add("stages", _("A stage is listed twice."))
+        leaving = [s for pk, s in current.items() if pk not in given]
+        busy = [s.label for s in leaving if s.deals.filter(status=StageKind.OPEN).exists()]
+        if busy:
+            errors.add(
+                "stages",
+                _("Move the open deals out of %(stages)s before retiring it.")
+                % {"stages": ", ".join(busy)},
+            )
+    errors.raise_if_any()
+    now = timezone.now()
+    if name is not None:
+        pipeline.name = name
+        pipeline.save(update_fields=["name"])
+    if cleaned is not None:
+        Stage.objects.filter(pk__in=[s.pk for s in leaving]).update(retired_at=now)
+        for index, stage in enumerate(cleaned):
+            if stage["id"]:
+                row = current[stage["id"]]
+                if stage["kind"] != row.kind and row.deals.exists():
+                    raise InvalidInput(
+                        f"stages.{index}.kind",
+                        _("A stage that holds deals keeps its kind; add a new stage instead."),
+                    )
+                row.name = stage["name"] or row.name
+                row.probability = stage["probability"]
+                row.kind = stage["kind"]
+                row.position = index
+                row.save(update_fields=["name", "probability", "kind", "position"])
+            else:
+                Stage.objects.create(
+                    pipeline=pipeline,
+                    name=stage["name"],
+                    probability=stage["probability"],
+                    kind=stage["kind"],
+                    position=index,
+                )
+    events.publish("pipeline.changed", pipeline_id=pipeline.pk)
+    return pipeline
+
+
+@transaction.atomic
+def retire_pipeline(actor, pipeline: Pipeline) -> None:
+    """Take the pipeline off the boards; its deals and history stay for the reports."""
+    _require_admin(actor, _("manage pipelines"))
+    open_deals = pipeline.deals.filter(status=StageKind.OPEN).count()
+    if open_deals:
+        raise Conflict(
+            ngettext(
+                "This pipeline still has %(count)s open deal; move or close it first.",
+                "This pipeline still has %(count)s open deals; move or close them first.",
+                open_deals,
+            )
+            % {"count": open_deals}
+        )
+    now = timezone.now()
+    Pipeline.objects.filter(pk=pipeline.pk).update(retired_at=now)
+    pipeline.stages.filter(retired_at__isnull=True).update(retired_at=now)
+    events.publish("pipeline.changed", pipeline_id=pipeline.pk)
+
+
+@transaction.atomic
+def add_deal_type(actor, *, name: str) -> DealType:
+    _require_admin(actor, _("manage deal types"))
+    errors = ErrorCollector()
+    name = _text(name, "name", errors, max_length=100, required=True)
+    errors.raise_if_any()
+    if any(t.label.casefold() == name.casefold() for t in DealType.objects.all()):
+        raise Conflict(_("There is already a deal type with this name."), field="name")
+    position = (DealType.objects.aggregate(top=Max("position"))["top"] or 0) + 1
+    return DealType.objects.create(name=name, position=position)
+
+
+# --------------------------------------------------------------------------------------------
+# Deals
+
+
+DEAL_FIELDS = (
+    "name",
+    "amount",
+    "currency",
+    "owner",
+    "pipeline",
+    "stage",
+    "type",
+    "expected_close_date",
+    "contacts",
+    "primary_contact",
+    "properties",
+)
+
+
+def _amount(value: Any, errors: ErrorCollector) -> Decimal:
+    if isinstance(value, bool) or value is None:
+        errors.add("amount", _("Expected an amount, e.g. 1200.50."))
+        return Decimal(0)
+    try:
+        amount = Decimal(str(value).strip().replace(",", "."))
+    except InvalidOperation:
+        errors.add("amount", _("Expected an amount, e.g. 1200.50."))
+        return Decimal(0)
+    if not amount.is_finite() or amount < 0 or amount > MAX_AMOUNT:
+        errors.add("amount", _("An amount from 0 to 999,999,999,999.99."))
+        return Decimal(0)
+    if amount != amount.quantize(Decimal("0.01")):
+        errors.add("amount", _("At most two decimals."))
+    return amount.quantize(Decimal("0.01"))
+
+
+def _close_date(value: Any, errors: ErrorCollector) -> dt.date | None:
+    if value in (None, ""):
+        return None
+    if isinstance(value, dt.date):
+        return value
+    try:
+        return dt.date.fromisoformat(str(value))
+    except ValueError:
+        errors.add("expected_close_date", _("Use a date (YYYY-MM-DD)."))
+        return None
+
+
+def _definition(field: DealField) -> PropertyDefinition:
+    """The deal field as a detail definition (unsaved), so its values are typed like a
+    contact's custom details."""
+    return PropertyDefinition(
+        key=field.key, label=field.label, type=field.type, choices=field.choices
+    )
+
+
+def _properties(value: Any, current: dict, errors: ErrorCollector) -> dict:
+    if not isinstance(value, dict):
+        errors.add("properties", _("Expected an object of custom fields."))
+        return current
+    fields = {f.key: f for f in DealField.objects.all()}
+    merged = dict(current)
+    for key, raw in value.items():
+        field = fields.get(key)
+        if field is None:
+            errors.add(f"properties.{key}", _("No deal field with this key."))
+            continue
+        try:
+            coerced = coerce_value(_definition(field), raw)
+        except InvalidInput as exc:
+            errors.capture(exc)
+            continue
+        if coerced is None:
+            merged.pop(key, None)
+        else:
+            merged[key] = coerced
+    return merged
+
+
+def _stage_for(pipeline: Pipeline, stage_id: Any, errors: ErrorCollector) -> Stage | None:
+    if stage_id in (None, ""):
+        stage = pipeline.stages.filter(retired_at__isnull=True, kind=StageKind.OPEN).first()
+        if stage is None:
+            errors.add("stage", _("This pipeline has no open stage."))
+        return stage
+    stage = (
+        Stage.objects.filter(pk=stage_id, pipeline=pipeline, retired_at__isnull=True).first()
+        if isinstance(stage_id, int) and not isinstance(stage_id, bool)
+        else None
+    )
+    if stage is None:
+        errors.add("stage", _("No such stage in this pipeline."))
+    return stage
+
+
+@dataclass
+class _Cleaned:
+    values: dict
+    contacts: list[int] | None
+    primary: int | None
+
+
+def _clean_deal(actor, data: dict, *, deal: Deal | None) -> _Cleaned:
+    """Validate a deal's fields (all of them for a new deal, those present for an edit)."""
+    errors = ErrorCollector()
+    unknown = sorted(set(data) - set(DEAL_FIELDS))
+    for name in unknown:
+        errors.add(name, _("Not a field of a deal."))
+    values: dict[str, Any] = {}
+    creating = deal is None
+    if creating or "name" in data:
+        values["name"] = _text(
+            data.get("name"), "name", errors, max_length=NAME_LENGTH, required=True
+        )
+    if "amount" in data:
+        values["amount"] = _amount(data["amount"], errors)
+    if "currency" in data:
+        currency = str(data["currency"] or "").strip().upper()
+        if not _CURRENCY.match(currency):
+            errors.add("currency", _("A three-letter currency code, e.g. EUR."))
+        values["currency"] = currency
+    if "owner" in data:
+        owner = data["owner"]
+        if owner in (None, ""):
+            values["owner"] = None
+        else:
+            found = users_by_username([str(owner)]).get(str(owner))
+            if found is None:
+                errors.add("owner", _("No active team member with this username."))
+            values["owner"] = found
+    elif creating:
+        values["owner"] = user_or_none(actor)
+    if "type" in data:
+        type_value = data["type"]
+        if type_value in (None, ""):
+            values["type"] = None
+        else:
+            found = _deal_type(type_value)
+            if found is None:
+                errors.add("type", _("No such deal type."))
+            values["type"] = found
+    if "expected_close_date" in data:
+        values["expected_close_date"] = _close_date(data["expected_close_date"], errors)
+    if "properties" in data:
+        values["properties"] = _properties(
+            data["properties"], deal.properties if deal else {}, errors
+        )
+    # Pipeline and stage: a new deal's (the first pipeline and its first open stage unless
+    # given); an edit may change them only through a move.
+    if creating:
+        install_defaults()
+        pipeline_id = data.get("pipeline")
+        pipelines = Pipeline.objects.filter(retired_at__isnull=True)
+        if pipeline_id in (None, ""):
+            pipeline = pipelines.first()
+        elif isinstance(pipeline_id, int) and not isinstance(pipeline_id, bool):
+            pipeline = pipelines.filter(pk=pipeline_id).first()
+        else:
+            pipeline = None
+        if pipeline is None:
+            errors.add("pipeline", _("No such pipeline."))
+        else:
+            values["pipeline"] = pipeline
+            values["stage"] = _stage_for(pipeline, data.get("stage"), errors)
+    else:
+        for name in ("pipeline", "stage"):
+            if name in data and data[name] != getattr(deal, f"{name}_id"):
+                errors.add(name, _("Move the deal to change its stage or pipeline."))
+    contacts = None
+    primary = None
+    if creating or "contacts" in data or "primary_contact" in data:
+        contacts, primary = _clean_contacts(actor, data, deal, errors)
+    errors.raise_if_any()
+    return _Cleaned(values, contacts, primary)
+
+
+def _deal_type(value: Any) -> DealType | None:
+    types = DealType.objects.filter(retired_at__isnull=True)
+    if isinstance(value, int) and not isinstance(value, bool):
+        return types.filter(pk=value).first()
+    text = str(value).strip().casefold()
+    return next((t for t in types if t.key == text or t.label.casefold() == text), None)
+
+
+def _clean_contacts(actor, data: dict, deal: Deal | None, errors: ErrorCollector):
+    if "contacts" in data:
+        raw = data["contacts"] or []
+        if not isinstance(raw, list) or not all(
+            isinstance(c, int) and not isinstance(c, bool) for c in raw
+        ):
+            errors.add("contacts", _("Expected a list of contact ids."))
+            return None, None
+        ids = list(dict.fromkeys(raw))
+    else:
+        ids = list(deal.contact_links.values_list("contact_id", flat=True)) if deal else []
+    seen = set(visible_contacts(actor).filter(pk__in=ids).values_list("pk", flat=True))
+    missing = [c for c in ids if c not in seen]
+    if missing:
+        errors.add(
+            "contacts",
+            _("No such contact: %(ids)s.") % {"ids": ", ".join(str(c) for c in missing)},
+        )
+    primary = data.get("primary_contact")
+    if primary is None and ids:
+        current = (
+            deal.contact_links.filter(is_primary=True).values_list("contact_id", flat=True).first()
+            if deal
+            else None
+        )
+        primary = current if current in ids else ids[0]
+    if primary is not None:
+        if isinstance(primary, bool) or not isinstance(primary, int):
+            errors.add("primary_contact", _("Expected a contact id."))
+        elif primary not in ids:
+            if primary in set(
+                visible_contacts(actor).filter(pk=primary).values_list("pk", flat=True)
+            ):
+                ids.insert(0, primary)
+            else:
+                errors.add("primary_contact", _("No such contact: %(ids)s.") % {"ids": primary})
+    return ids, primary
+
+
+def _deal_contact_ids(deal: Deal) -> list[int]:
+    return list(
+        deal.contact_links.order_by("-is_primary", "id").values_list("contact_id", flat=True)
+    )
+
+
+def _set_contacts(deal: Deal, ids: list[int], primary: int | None) -> None:
+    deal.contact_links.exclude(contact_id__in=ids).delete()
+    deal.contact_links.filter(is_primary=True).exclude(contact_id=primary).update(is_primary=False)
+    existing = set(deal.contact_links.values_list("contact_id", flat=True))
+    DealContact.objects.bulk_create(
+        DealContact(deal=deal, contact_id=c, is_primary=False) for c in ids if c not in existing
+    )
+    if primary is not None:
+        deal.contact_links.filter(contact_id=primary).update(is_primary=True)
+
+
+@transaction.atomic
+def create_deal(actor, *, data: dict) -> Deal:
+    require_actor(actor)
+    cleaned = _clean_deal(actor, data, deal=None)
+    now = timezone.now()
+    deal = Deal.objects.create(
+        **cleaned.values,
+        status=cleaned.values["stage"].kind,
+        closed_at=now if cleaned.values["stage"].kind != StageKind.OPEN else None,
+        stage_entered_at=now,
+        created_by=user_or_none(actor),
+        created_at=now,
+        updated_at=now,
+    )
+    _set_contacts(deal, cleaned.contacts or [], cleaned.primary)
+    StageMove.objects.create(
+        deal=deal, to_stage=deal.stage, moved_at=now, moved_by=user_or_none(actor)
+    )
+    record_many(
+        kinds.deal_entries(
+            kinds.DEAL_CREATED, deal, _deal_contact_ids(deal), actor=actor, stage=deal.stage.label
+        )
+    )
+    events.publish("deal.created", deal_id=deal.pk)
+    return deal
+
+
+def _check_version(deal: Deal, expected_version: int | None) -> None:
+    if expected_version is not None and deal.version != expected_version:
+        raise Conflict(
+            _(
+                "This deal was changed by someone else (version %(deal_version)s, "
+                "you had %(expected_version)s). Reload and try again."
+            )
+            % {"deal_version": deal.version, "expected_version": expected_version},
+            field="version",
+        )
+
+
+def _bump(deal: Deal, expected_version: int, **values: Any) -> None:
+    """Write `values` only if the deal is still at `expected_version`, in one statement, so two
+    writers that read the same version cannot both succeed."""
+    written = Deal.objects.filter(pk=deal.pk, version=expected_version).update(
+        version=F("version") + 1, **values
+    )
+    if not written:
+        current = Deal.objects.filter(pk=deal.pk).values_list("version", flat=True).first()
+        if current is None:
+            raise NotFound(_("No such deal."))
+        deal.version = current
+        _check_version(deal, expected_version)
+    deal.version = expected_version + 1
+
+
+@transaction.atomic
+def update_deal(actor, deal: Deal, *, data: dict, expected_version: int | None = None) -> Deal:
+    require_actor(actor)
+    _check_version(deal, expected_version)
+    cleaned = _clean_deal(actor, data, deal=deal)
+    now = timezone.now()
+    _bump(deal, deal.version, updated_at=now, **cleaned.values)
+    for name, value in cleaned.values.items():
+        setattr(deal, name, value)
+    deal.updated_at = now
+    if cleaned.contacts is not None:
+        _set_contacts(deal, cleaned.contacts, cleaned.primary)
+    events.publish("deal.changed", deal_id=deal.pk)
+    return deal
+
+
+@dataclass
+class MovePlan:
+    """What one move writes: the deal's new values, its history row, the timeline entries."""
+
+    values: dict
+    move: StageMove
+    entries: list[Entry]
+
+
+def plan_move(actor, deal: Deal, stage: Stage, *, reason: str, now: dt.datetime) -> MovePlan:
+    """Compute a move of `deal` into `stage` (already validated), without writing it."""
+    closing = stage.kind != StageKind.OPEN
+    values = {
+        "stage_id": stage.pk,
+        "status": stage.kind,
+        "stage_entered_at": now,
+        "updated_at": now,
+        "closed_at": now if closing else None,
+        "close_reason": reason if closing else "",
+    }
+    move = StageMove(
+        deal_id=deal.pk,
+        from_stage_id=deal.stage_id,
+        to_stage=stage,
+        moved_at=now,
+        moved_by=user_or_none(actor),
+        seconds_in_previous=int((now - deal.stage_entered_at).total_seconds()),
+        reason=reason,
+    )
+    kind = {
+        StageKind.WON: kinds.DEAL_WON,
+        StageKind.LOST: kinds.DEAL_LOST,
+    }.get(stage.kind, kinds.DEAL_STAGE_CHANGED)
+    entries = kinds.deal_entries(
+        kind,
+        deal,
+        _deal_contact_ids(deal),
+        actor=actor,
+        **{"from": deal.stage.label, "to": stage.label, "reason": reason},
+    )
+    return MovePlan(values, move, entries)
+
+
+def _clean_move(deal: Deal, stage_id: Any, reason: Any) -> tuple[Stage, str]:
+    errors = ErrorCollector()
+    stage = None
+    if isinstance(stage_id, int) and not isinstance(stage_id, bool):
+        stage = Stage.objects.filter(
+            pk=stage_id, pipeline_id=deal.pipeline_id, retired_at__isnull=True
+        ).first()
+    if stage is None:
+        errors.add("stage", _("No such stage in this deal's pipeline."))
+    reason = _text(reason, "reason", errors, max_length=REASON_LENGTH)
+    errors.raise_if_any()
+    return stage, reason
+
+
+@transaction.atomic
+def move_deal(
+    actor,
+    deal: Deal,
+    *,
+    stage: Any,
+    reason: str = "",
+    expected_version: int | None = None,
+) -> Deal:
+    """Move the deal to another stage of its pipeline. With `expected_version`, a deal someone
+    else changed meanwhile is a Conflict; without it, the version just read is the one
+    expected, so a concurrent move between the read and the write is still refused."""
+    require_actor(actor)
+    _check_version(deal, expected_version)
+    target, reason = _clean_move(deal, stage, reason)
+    if target.pk == deal.stage_id:
+        return deal
+    plan = plan_move(actor, deal, target, reason=reason, now=timezone.now())
+    _bump(deal, deal.version, **plan.values)
+    plan.move.save()
+    record_many(plan.entries)
+    for name, value in plan.values.items():
+        setattr(deal, name, value)
+    deal.stage = target
+    events.publish("deal.stage_changed", deal_id=deal.pk, stage_id=target.pk)
+    return deal
+
+
+@transaction.atomic
+def move_deals(actor, deals: list[Deal], *, stage: Any, reason: str = "") -> int:
+    """Move several deals (a bulk action) to one stage; each is checked against the version
+    read with it. Returns how many moved."""
+    require_actor(actor)
+    now = timezone.now()
+    moved = 0
+    entries: list[Entry] = []
+    history: list[StageMove] = []
+    for deal in deals:
+        target, cleaned_reason = _clean_move(deal, stage, reason)
+        if target.pk == deal.stage_id:
+            continue
+        plan = plan_move(actor, deal, target, reason=cleaned_reason, now=now)
+        _bump(deal, deal.version, **plan.values)
+        history.append(plan.move)
+        entries.extend(plan.entries)
+        moved += 1
+    StageMove.objects.bulk_create(history)
+    record_many(entries)
+    events.publish_many("deal.stage_changed", [{"deal_id": m.deal_id} for m in history])
+    return moved
+
+
+@transaction.atomic
+def delete_deal(actor, deal: Deal, *, expected_version: int | None = None) -> None:
+    require_actor(actor)
+    _check_version(deal, expected_version)
+    record_many(kinds.deal_entries(kinds.DEAL_DELETED, deal, _deal_contact_ids(deal), actor=actor))
+    deal.delete()
+    events.publish("deal.deleted", deal_id=deal.pk)
+
+
+@transaction.atomic
+def add_deal_note(actor, deal: Deal, *, body: str) -> DealNote:
+    errors = ErrorCollector()
+    body = _text(body, "body", errors, max_length=20_000, required=True)
+    errors.raise_if_any()
+    note = DealNote.objects.create(deal=deal, author=user_or_none(actor), body=body)
+    Deal.objects.filter(pk=deal.pk).update(updated_at=timezone.now())
+    return note
+
+
+# --------------------------------------------------------------------------------------------
+# Custom fields
+
+
+@transaction.atomic
+def add_deal_field(actor, *, key: str, label: str, type: str, choices: list | None = None):
+    _require_admin(actor, _("manage deal fields"))
+    cleaned = validate_definition(key=key, label=label, type=type, choices=choices)
+    if DealField.objects.filter(key=cleaned["key"]).exists():
+        raise Conflict(_("There is already a deal field with this key."), field="key")
+    position = (DealField.objects.aggregate(top=Max("position"))["top"] or 0) + 1
+    return DealField.objects.create(**cleaned, position=position)
+
+
+# --------------------------------------------------------------------------------------------
+# Forget
+
+
+def _forget_deals_of_nobody() -> int:
+    named = DealContact.objects.filter(deal=OuterRef("pk"), contact__isnull=False)
+    forgotten = DealContact.objects.filter(deal=OuterRef("pk"), contact__isnull=True)
+    deals = Deal.objects.filter(Exists(forgotten)).exclude(Exists(named))
+    ids = list(deals.values_list("pk", flat=True))
+    if not ids:
+        return 0
+    DealNote.objects.filter(deal_id__in=ids).delete()
+    StageMove.objects.filter(deal_id__in=ids).exclude(reason="").update(reason="")
+    Deal.objects.filter(pk__in=ids).update(
+        name=Concat(Value("#"), Cast("pk", CharField())), close_reason="", properties={}
+    )
+    return len(ids)
+
+
+def forget_mentions(mentions: Mentions) -> int:
+    """Replace every quote of a forgotten person in deals' text (names, reasons, notes,
+    custom fields), and take all free text off the deals that were only about forgotten people
+    (every contact link anonymised): what was written there was about them. Amounts, stages and
+    history stay for the reports."""
+    changed = _forget_deals_of_nobody()
+    for model in (Deal, StageMove, DealNote):
+        fields = MENTIONS[model._meta.label]
+        for row in mentions.candidates(model._default_manager.all(), fields).iterator():
+            values = {name: mentions.redact(getattr(row, name)) for name in fields}
+            if all(values[name] == getattr(row, name) for name in fields):
+                continue
+            model._default_manager.filter(pk=row.pk).update(**values)
+            changed += 1
+    return changed

@@ -1,0 +1,745 @@
+"""Pages and fragments of deals: the board, the list, a deal, the pipelines admin page, the
+contact card's Deals section and tab."""
+
+import datetime as dt
+import io
+from decimal import Decimal
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.paginator import Paginator
+from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.formats import date_format
+from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
+from django.views.decorators.http import require_POST
+
+from kartoteka.accounts.queries import active_users
+from kartoteka.contacts.queries import get_contact
+from kartoteka.core.errors import Conflict, Forbidden, InvalidInput, NotFound
+from kartoteka.core.scope import is_admin
+from kartoteka.deals import queries, services
+from kartoteka.deals.models import StageKind
+from kartoteka.web.charts import HorizontalBar, horizontal_bar_chart
+from kartoteka.web.forms import form_errors
+from kartoteka.web.registry import card_url
+
+LIST_PAGE = 50
+SORTS = {
+    "name": "name",
+    "amount": "amount",
+    "close": "expected_close_date",
+    "stage": "stage__position",
+    "owner": "owner__username",
+    "updated": "updated_at",
+}
+
+
+def _int(value: str | None) -> int | None:
+    value = (value or "").strip()
+    return int(value) if value.isascii() and value.isdigit() and len(value) < 12 else None
+
+
+def _month(value: str | None) -> dt.date | None:
+    try:
+        return dt.date.fromisoformat(f"{value}-01") if value else None
+    except ValueError:
+        return None
+
+
+def _filters(request: HttpRequest, **fixed) -> queries.DealFilters:
+    status = request.GET.get("status", "")
+    values = {
+        "pipeline": _int(request.GET.get("pipeline")),
+        "stage": _int(request.GET.get("stage")),
+        "owner": request.GET.get("owner", "")[:150],
+        "status": status if status in StageKind.values else "",
+        "type": _int(request.GET.get("type")),
+        "close_month": _month(request.GET.get("close_month")),
+        "search": request.GET.get("q", "")[:200],
+        "contact": _int(request.GET.get("contact")),
+    }
+    values.update(fixed)
+    return queries.DealFilters(**values)
+
+
+def contact_or_404(request: HttpRequest, contact_id: int):
+    try:
+        return get_contact(request.user, contact_id)
+    except NotFound as exc:
+        raise Http404(exc.message) from exc
+
+
+def _deal_or_404(request: HttpRequest, deal_id: int):
+    try:
+        return queries.get_deal(request.user, deal_id)
+    except NotFound as exc:
+        raise Http404(exc.message) from exc
+
+
+def _pipeline_or_404(pipeline_id: int | None):
+    services.install_defaults()  # the first visit of a new install
+    if pipeline_id is None:
+        pipeline = queries.active_pipelines().first()
+        if pipeline is None:
+            raise Http404(_("No such pipeline."))
+        return pipeline
+    try:
+        return queries.get_pipeline(pipeline_id)
+    except NotFound as exc:
+        raise Http404(exc.message) from exc
+
+
+def _filter_context(request: HttpRequest) -> dict:
+    return {
+        "team": active_users(),
+        "types": queries.deal_types(),
+        "chosen": request.GET,
+    }
+
+
+# --------------------------------------------------------------------------------------------
+# The board
+
+
+@login_required
+def board(request: HttpRequest, pipeline_id: int | None = None) -> HttpResponse:
+    pipeline = _pipeline_or_404(pipeline_id)
+    filters = _filters(request, pipeline=None, stage=None, status="")
+    columns = queries.board(request.user, pipeline, filters)
+    return render(
+        request,
+        "deals/board.html",
+        {
+            "pipeline": pipeline,
+            "pipelines": queries.active_pipelines(),
+            "columns": columns,
+            "query": request.GET.urlencode(),
+            **_filter_context(request),
+        },
+    )
+
+
+@login_required
+def column_more(request: HttpRequest, pipeline_id: int, stage_id: int) -> HttpResponse:
+    """The next cards of a column, appended when the column scrolls to its end."""
+    pipeline = _pipeline_or_404(pipeline_id)
+    stage = next((s for s in pipeline.stages.all() if s.pk == stage_id), None)
+    if stage is None:
+        raise Http404(_("No such stage in this pipeline."))
+    deals = queries.filter_deals(
+        request.user, _filters(request, pipeline=pipeline.pk, stage=None, status="")
+    )
+    cards, next_after = queries.column_page(
+        request.user, deals, stage, after_id=_int(request.GET.get("after"))
+    )
+    query = request.GET.copy()
+    query.pop("after", None)
+    return render(
+        request,
+        "deals/_cards.html",
+        {
+            "pipeline": pipeline,
+            "column": {"stage": stage, "deals": cards, "next_after": next_after},
+            "query": query.urlencode(),
+        },
+    )
+
+
+def _problem(message: str, status: int) -> JsonResponse:
+    return JsonResponse({"error": message}, status=status)
+
+
+@login_required
+@require_POST
+def move(request: HttpRequest, deal_id: int) -> HttpResponse:
+    """A move from the board, the list, the deal page or the card: the stage and the version
+    the page showed. The board's script gets JSON; a plain form goes back where it came from."""
+    deal = _deal_or_404(request, deal_id)
+    wants_json = "application/json" in request.headers.get("Accept", "")
+    try:
+        deal = services.move_deal(
+            request.user,
+            deal,
+            stage=_int(request.POST.get("stage")),
+            reason=request.POST.get("reason", ""),
+            expected_version=_int(request.POST.get("version")),
+        )
+    except Conflict as exc:
+        if wants_json:
+            return _problem(exc.message, 409)
+        messages.error(request, exc.message)
+    except InvalidInput as exc:
+        if wants_json:
+            return _problem(" ".join(m for ms in exc.errors.values() for m in ms), 422)
+        messages.error(request, " ".join(m for ms in exc.errors.values() for m in ms))
+    if wants_json:
+        return JsonResponse(
+            {"version": deal.version, "stage": deal.stage_id, "columns": _stats(request, deal)}
+        )
+    return redirect(_next(request, reverse("deals:deal", args=[deal.pk])))
+
+
+def _stats(request: HttpRequest, deal) -> dict:
+    """Every column's count and totals after a move, as the board shows them."""
+    filters = _filters(request, pipeline=None, stage=None, status="")
+    columns = queries.board(request.user, deal.pipeline, filters, cards=False)
+    return {
+        str(c.stage.pk): {
+            "count": c.count,
+            "total": _money(c.total),
+            "weighted": _money(c.weighted),
+        }
+        for c in columns
+    }
+
+
+def _money(value: Decimal) -> str:
+    return f"{value:,.2f}"
+
+
+def _next(request: HttpRequest, default: str) -> str:
+    target = request.POST.get("next", "")
+    return target if target.startswith("/") and not target.startswith("//") else default
+
+
+# --------------------------------------------------------------------------------------------
+# The list
+
+
+def _sorted(request: HttpRequest, deals):
+    key = request.GET.get("sort", "-updated")
+    descending = key.startswith("-")
+    field = SORTS.get(key.lstrip("-"), "updated_at")
+    return deals.order_by(f"-{field}" if descending else field, "-pk"), key.lstrip("-"), descending
+
+
+@login_required
+def deal_list(request: HttpRequest) -> HttpResponse:
+    deals = queries.filter_deals(request.user, _filters(request))
+    ordered, sort_key, descending = _sorted(request, deals)
+    page = Paginator(ordered.values_list("pk", flat=True), LIST_PAGE).get_page(
+        request.GET.get("page")
+    )
+    rows = {d.pk: d for d in queries.with_card_data(request.user, deals.filter(pk__in=list(page)))}
+    query = request.GET.copy()
+    query.pop("page", None)
+    without_sort = query.copy()
+    without_sort.pop("sort", None)
+    return render(
+        request,
+        "deals/list.html",
+        {
+            "page": page,
+            "deals": [rows[pk] for pk in page if pk in rows],
+            "sort_key": sort_key,
+            "descending": descending,
+            "query": query.urlencode(),
+            "query_without_sort": without_sort.urlencode(),
+            "pipelines": queries.active_pipelines(),
+            "statuses": StageKind.choices,
+            "columns": [
+                ("name", _("Name")),
+                ("amount", _("Amount")),
+                ("close", _("Expected close")),
+                ("stage", _("Stage")),
+                ("owner", _("Owner")),
+                ("updated", _("Updated")),
+            ],
+            **_filter_context(request),
+        },
+    )
+
+
+@login_required
+@require_POST
+def bulk(request: HttpRequest) -> HttpResponse:
+    """Move, re-assign or delete the chosen deals (only those the user sees)."""
+    ids = [i for i in (_int(v) for v in request.POST.getlist("ids")) if i is not None]
+    chosen = list(
+        queries.with_card_data(request.user, queries.visible_deals(request.user)).filter(pk__in=ids)
+    )
+    action = request.POST.get("action", "")
+    value = request.POST.get("value", "").strip()
+    try:
+        if not chosen:
+            raise InvalidInput("ids", _("Choose at least one deal."))
+        if action == "move":
+            moved = services.move_deals(request.user, chosen, stage=_int(value))
+            messages.success(
+                request,
+                ngettext("%(count)s deal moved.", "%(count)s deals moved.", moved)
+                % {"count": moved},
+            )
+        elif action == "owner":
+            for deal in chosen:
+                services.update_deal(request.user, deal, data={"owner": value})
+            messages.success(
+                request,
+                ngettext("%(count)s deal re-assigned.", "%(count)s deals re-assigned.", len(chosen))
+                % {"count": len(chosen)},
+            )
+        elif action == "delete":
+            for deal in chosen:
+                services.delete_deal(request.user, deal)
+            messages.success(
+                request,
+                ngettext("%(count)s deal deleted.", "%(count)s deals deleted.", len(chosen))
+                % {"count": len(chosen)},
+            )
+        else:
+            raise InvalidInput("action", _("Choose an action."))
+    except (InvalidInput, Conflict) as exc:
+        text = (
+            exc.message
+            if isinstance(exc, Conflict)
+            else " ".join(m for ms in exc.errors.values() for m in ms)
+        )
+        messages.error(request, text)
+    return redirect(_next(request, reverse("deals:list")))
+
+
+EXPORT_HEADERS = (
+    "id",
+    "name",
+    "amount",
+    "currency",
+    "pipeline",
+    "stage",
+    "status",
+    "owner",
+    "type",
+    "expected_close_date",
+    "primary_contact",
+    "created_at",
+)
+
+
+@login_required
+def export(request: HttpRequest) -> HttpResponse:
+    """The list's deals (its filters, the user's scope) as an XLSX workbook."""
+    from openpyxl import Workbook
+
+    deals = queries.filter_deals(request.user, _filters(request))
+    ordered, _key, _descending = _sorted(request, deals)
+    book = Workbook(write_only=True)
+    sheet = book.create_sheet(_("Deals"))
+    sheet.append([str(h) for h in EXPORT_HEADERS])
+    for deal in queries.with_card_data(request.user, ordered).iterator(chunk_size=2000):
+        contact = queries.primary_contact(deal)
+        sheet.append(
+            [
+                deal.pk,
+                deal.name,
+                deal.amount,
+                deal.currency,
+                deal.pipeline.label,
+                deal.stage.label,
+                deal.status,
+                deal.owner.username if deal.owner else "",
+                deal.type.label if deal.type else "",
+                deal.expected_close_date,
+                str(contact) if contact else "",
+                deal.created_at.replace(tzinfo=None),
+            ]
+        )
+    out = io.BytesIO()
+    book.save(out)
+    response = HttpResponse(
+        out.getvalue(),
+        content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+    )
+    response["Content-Disposition"] = 'attachment; filename="deals.xlsx"'
+    return response
+
+
+# --------------------------------------------------------------------------------------------
+# A deal
+
+
+def _initial(deal=None, user=None) -> dict:
+    """What the deal form shows before it is sent: the deal's values, or a new deal's."""
+    if deal is None:
+        return {
+            "name": "",
+            "amount": "",
+            "currency": "EUR",
+            "owner": getattr(user, "username", ""),
+            "type": "",
+            "expected_close_date": "",
+        }
+    return {
+        "name": deal.name,
+        "amount": str(deal.amount),
+        "currency": deal.currency,
+        "owner": deal.owner.username if deal.owner else "",
+        "type": str(deal.type_id or ""),
+        "expected_close_date": deal.expected_close_date.isoformat()
+        if deal.expected_close_date
+        else "",
+    }
+
+
+def _form_data(request: HttpRequest) -> dict:
+    post = request.POST
+    data = {
+        "name": post.get("name", ""),
+        "amount": post.get("amount", "") or "0",
+        "currency": post.get("currency", ""),
+        "owner": post.get("owner", ""),
+        "type": _int(post.get("type")),
+        "expected_close_date": post.get("expected_close_date", "") or None,
+    }
+    contacts = [c for c in (_int(v) for v in post.getlist("contacts")) if c is not None]
+    data["contacts"] = contacts
+    data["primary_contact"] = contacts[0] if contacts else None
+    fields = {}
+    for field in queries.deal_fields():
+        if f"p_{field.key}" in post:
+            fields[field.key] = post.get(f"p_{field.key}")
+    if fields:
+        data["properties"] = fields
+    return data
+
+
+@login_required
+def deal_new(request: HttpRequest) -> HttpResponse:
+    """The "+ Add deal" form, pre-filled with a contact (from the card) and a stage."""
+    contact = None
+    contact_id = _int(request.GET.get("contact") or request.POST.get("contacts"))
+    if contact_id is not None:
+        contact = contact_or_404(request, contact_id)
+    errors: dict = {}
+    if request.method == "POST":
+        data = _form_data(request)
+        data["pipeline"] = _int(request.POST.get("pipeline"))
+        data["stage"] = _int(request.POST.get("stage"))
+        try:
+            deal = services.create_deal(request.user, data=data)
+        except InvalidInput as exc:
+            errors = form_errors(exc.errors)
+        else:
+            messages.success(request, _("Deal created."))
+            return redirect(_next(request, reverse("deals:deal", args=[deal.pk])))
+    services.install_defaults()
+    pipelines = list(queries.active_pipelines())
+    return render(
+        request,
+        "deals/deal_new.html",
+        {
+            "contact": contact,
+            "pipelines": pipelines,
+            "team": active_users(),
+            "types": queries.deal_types(),
+            "fields": [(f, request.POST.get(f"p_{f.key}", "")) for f in queries.deal_fields()],
+            "errors": errors,
+            "values": request.POST if request.method == "POST" else _initial(user=request.user),
+            "chosen_stage": _int(request.GET.get("stage")),
+            "next": request.GET.get("next", "") or request.POST.get("next", ""),
+        },
+        status=422 if errors else 200,
+    )
+
+
+@login_required
+def deal_page(request: HttpRequest, deal_id: int) -> HttpResponse:
+    deal = _deal_or_404(request, deal_id)
+    errors: dict = {}
+    if request.method == "POST":
+        data = _form_data(request)
+        if not data["contacts"]:
+            data.pop("contacts")
+            data.pop("primary_contact")
+        try:
+            services.update_deal(
+                request.user,
+                deal,
+                data=data,
+                expected_version=_int(request.POST.get("version")),
+            )
+        except InvalidInput as exc:
+            errors = form_errors(exc.errors)
+        except Conflict as exc:
+            errors = {"general": [exc.message]}
+        else:
+            messages.success(request, _("Deal saved."))
+            return redirect("deals:deal", deal_id=deal.pk)
+    moves = queries.history(deal)
+    return render(
+        request,
+        "deals/deal.html",
+        {
+            "deal": deal,
+            "stages": [s for s in deal.pipeline.stages.all() if s.retired_at is None],
+            "moves": moves,
+            "notes": queries.notes(deal),
+            "team": active_users(),
+            "types": queries.deal_types(),
+            "fields": [(f, deal.properties.get(f.key)) for f in queries.deal_fields()],
+            "errors": errors,
+            "values": request.POST if errors else _initial(deal),
+        },
+        status=422 if errors else 200,
+    )
+
+
+@login_required
+@require_POST
+def deal_note(request: HttpRequest, deal_id: int) -> HttpResponse:
+    deal = _deal_or_404(request, deal_id)
+    try:
+        services.add_deal_note(request.user, deal, body=request.POST.get("body", ""))
+    except InvalidInput as exc:
+        messages.error(request, " ".join(m for ms in exc.errors.values() for m in ms))
+    return redirect("deals:deal", deal_id=deal.pk)
+
+
+@login_required
+@require_POST
+def deal_delete(request: HttpRequest, deal_id: int) -> HttpResponse:
+    deal = _deal_or_404(request, deal_id)
+    services.delete_deal(request.user, deal, expected_version=_int(request.POST.get("version")))
+    messages.success(request, _("Deal deleted."))
+    return redirect("deals:board-pipeline", pipeline_id=deal.pipeline_id)
+
+
+# --------------------------------------------------------------------------------------------
+# Pipelines (admins)
+
+
+def _stages_from_form(post) -> list[dict]:
+    """The stage rows of the pipeline form, in the order of their position fields; rows
+    marked "retire" and empty new rows are left out."""
+    rows = []
+    for index in range(_int(post.get("rows")) or 0):
+        prefix = f"s{index}_"
+        stage_id = _int(post.get(prefix + "id"))
+        name = post.get(prefix + "name", "").strip()
+        if post.get(prefix + "retire") or (stage_id is None and not name):
+            continue
+        probability = _int(post.get(prefix + "probability"))
+        rows.append(
+            (
+                _int(post.get(prefix + "position")) or 0,
+                index,
+                {
+                    "id": stage_id,
+                    "name": name,
+                    "probability": probability if probability is not None else -1,
+                    "kind": post.get(prefix + "kind", StageKind.OPEN),
+                },
+            )
+        )
+    return [row for _p, _i, row in sorted(rows, key=lambda r: (r[0], r[1]))]
+
+
+@login_required
+def pipelines(request: HttpRequest) -> HttpResponse:
+    if not is_admin(request.user):
+        raise Http404(_("Only admins may manage pipelines."))
+    services.install_defaults()
+    errors: dict = {}
+    editing = _int(request.POST.get("pipeline")) if request.method == "POST" else None
+    if request.method == "POST":
+        try:
+            if request.POST.get("action") == "retire":
+                services.retire_pipeline(request.user, queries.get_pipeline(editing))
+                messages.success(request, _("Pipeline retired."))
+            elif request.POST.get("action") == "add_type":
+                services.add_deal_type(request.user, name=request.POST.get("type_name", ""))
+                messages.success(request, _("Deal type added."))
+            elif editing:
+                services.update_pipeline(
+                    request.user,
+                    queries.get_pipeline(editing),
+                    name=request.POST.get("name", ""),
+                    stages=_stages_from_form(request.POST),
+                )
+                messages.success(request, _("Pipeline saved."))
+            else:
+                services.create_pipeline(
+                    request.user,
+                    name=request.POST.get("name", ""),
+                    stages=_stages_from_form(request.POST),
+                )
+                messages.success(request, _("Pipeline created."))
+        except InvalidInput as exc:
+            errors = form_errors(exc.errors)
+        except (Conflict, Forbidden, NotFound) as exc:
+            errors = {"general": [exc.message]}
+        else:
+            return redirect("deals:pipelines")
+    return render(
+        request,
+        "deals/pipelines.html",
+        {
+            "pipelines": queries.active_pipelines(),
+            "kinds": StageKind.choices,
+            "types": queries.deal_types(),
+            "errors": errors,
+            "editing": editing,
+            "new_rows": range(3),
+            "section": "pipelines",
+        },
+        status=422 if errors else 200,
+    )
+
+
+# --------------------------------------------------------------------------------------------
+# The contact card
+
+
+def card_section_data(request: HttpRequest, contact) -> dict:
+    """The card's Deals section: the contact's deals the user sees, each with a move menu
+    that comes back to the card."""
+    return {
+        "deals": queries.deals_of_contact(request.user, contact.pk),
+        "next_url": card_url(contact.pk),
+    }
+
+
+@login_required
+def contact_deals(request: HttpRequest, contact_id: int) -> HttpResponse:
+    """The card's "Sales and funnels" tab."""
+    contact = contact_or_404(request, contact_id)
+    return render(
+        request,
+        "deals/contact_deals.html",
+        {
+            "contact": contact,
+            **card_section_data(request, contact),
+            "next_url": request.get_full_path(),
+        },
+    )
+
+
+# --------------------------------------------------------------------------------------------
+# Sales reports
+
+
+def _report(request: HttpRequest) -> tuple[queries.Report, list[str]]:
+    pipeline = _pipeline_or_404(_int(request.GET.get("pipeline")))
+    today = timezone.localdate()
+    start = _day(request.GET.get("from")) or (today - dt.timedelta(days=365)).replace(day=1)
+    end = _day(request.GET.get("to")) or (today + dt.timedelta(days=183))
+    if end < start:
+        start, end = end, start
+    currencies = queries.currencies(request.user, pipeline)
+    currency = request.GET.get("currency", "").upper()
+    if currency not in currencies:
+        currency = currencies[0] if currencies else "EUR"
+    report = queries.pipeline_report(
+        request.user, pipeline, start=start, end=end, currency=currency
+    )
+    return report, currencies
+
+
+def _day(value: str | None) -> dt.date | None:
+    try:
+        return dt.date.fromisoformat(value) if value else None
+    except ValueError:
+        return None
+
+
+def _month_label(month: dt.date) -> str:
+    return date_format(month, "YEAR_MONTH_FORMAT")
+
+
+@login_required
+def report_page(request: HttpRequest) -> HttpResponse:
+    """Deals by stage, forecast, conversion, win rates, days in stage and won value, each as a
+    chart drawn here and a table beside it; a sales user's cover their own deals."""
+    report, currencies = _report(request)
+    charts = {
+        "by_stage": horizontal_bar_chart(
+            _("Open deals by stage"),
+            [
+                HorizontalBar(label, value, weighted)
+                for label, _n, value, weighted in report.by_stage
+            ],
+        ),
+        "forecast": horizontal_bar_chart(
+            _("Forecast by expected close month"),
+            [
+                HorizontalBar(_month_label(month), value, weighted)
+                for month, _n, value, weighted in report.forecast
+            ],
+        ),
+        "conversion": horizontal_bar_chart(
+            _("Conversion between stages"),
+            [HorizontalBar(label, count) for label, count, _share in report.conversion],
+        ),
+        "by_owner": horizontal_bar_chart(
+            _("Win rate per owner"),
+            [HorizontalBar(row[0], row[3]) for row in report.by_owner],
+        ),
+        "by_source": horizontal_bar_chart(
+            _("Win rate per source"),
+            [HorizontalBar(row[0], row[3]) for row in report.by_source],
+        ),
+        "days": horizontal_bar_chart(
+            _("Average days in each stage"),
+            [HorizontalBar(label, days or Decimal(0)) for label, _n, days in report.days_in_stage],
+        ),
+        "won": horizontal_bar_chart(
+            _("Won value per month"),
+            [HorizontalBar(_month_label(month), value) for month, _n, value in report.won_by_month],
+        ),
+    }
+    return render(
+        request,
+        "deals/reports.html",
+        {
+            "report": report,
+            "currencies": currencies,
+            "charts": charts,
+            "pipelines": queries.active_pipelines(),
+            "query": request.GET.urlencode(),
+        },
+    )
+
+
+@login_required
+def report_export(request: HttpRequest) -> HttpResponse:
+    """The report's tables as one XLSX workbook, a sheet per table."""
+    from openpyxl import Workbook
+
+    report, _currencies = _report(request)
+    book = Workbook(write_only=True)
+    sheets = [
+        (_("By stage"), [_("Stage"), _("Deals"), _("Value"), _("Weighted")], report.by_stage),
+        (_("Forecast"), [_("Month"), _("Deals"), _("Value"), _("Weighted")], report.forecast),
+        (
+            _("Conversion"),
+            [_("Stage"), _("Reached"), _("Share of the stage before")],
+            report.conversion,
+        ),
+        (
+            _("Owners"),
+            [_("Owner"), _("Won"), _("Lost"), _("Win rate"), _("Won value")],
+            report.by_owner,
+        ),
+        (
+            _("Sources"),
+            [_("Source"), _("Won"), _("Lost"), _("Win rate"), _("Won value")],
+            report.by_source,
+        ),
+        (_("Days in stage"), [_("Stage"), _("Moves out"), _("Average days")], report.days_in_stage),
+        (_("Won per month"), [_("Month"), _("Won deals"), _("Won value")], report.won_by_month),
+    ]
+    for title, header, rows in sheets:
+        sheet = book.create_sheet(str(title)[:31])
+        sheet.append([str(h) for h in header])
+        for row in rows:
+            sheet.append(list(row))
+    out = io.BytesIO()
+    book.save(out)
+    response = HttpResponse(
+        out.getvalue(),
+        content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+    )
+    response["Content-Disposition"] = 'attachment; filename="sales-report.xlsx"'
+    return response

@@ -1,0 +1,88 @@
+"""Moves of one deal arriving at once never overwrite each other silently (real threads,
+PostgreSQL; SQLite serialises write transactions, so there is no race to lose there)."""
+
+import threading
+
+import pytest
+from django.db import connection, connections
+from django.test import Client
+
+from kartoteka.accounts.services import create_token
+from kartoteka.core.scope import SYSTEM
+from kartoteka.deals.models import Deal, StageMove
+from tests.factories import UserFactory, make_deal, sales_pipeline
+
+pytestmark = [
+    pytest.mark.django_db(transaction=True),
+    pytest.mark.skipif(
+        connection.vendor != "postgresql",
+        reason="SQLite serialises write transactions (BEGIN IMMEDIATE): no race to lose",
+    ),
+]
+
+CALLERS = 24
+
+
+def _all_at_once(request) -> list:
+    admin = UserFactory(username="racer", role="admin")
+    _row, token = create_token(SYSTEM, admin, name="race")
+    barrier = threading.Barrier(CALLERS)
+    responses: list = [None] * CALLERS
+
+    def call(index: int) -> None:
+        client = Client(HTTP_AUTHORIZATION=f"Bearer {token}")
+        try:
+            barrier.wait()
+            responses[index] = request(client, index)
+        finally:
+            connections.close_all()
+
+    threads = [threading.Thread(target=call, args=(i,)) for i in range(CALLERS)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    return responses
+
+
+def _open_stages():
+    return list(sales_pipeline().stages.filter(kind="open"))
+
+
+def test_concurrent_moves_with_one_version_let_exactly_one_through():
+    deal = make_deal()
+    stages = _open_stages()[1:]
+    responses = _all_at_once(
+        lambda client, i: client.post(
+            f"/api/v1/deals/{deal.pk}/move",
+            {"stage": stages[i % len(stages)].pk},
+            "application/json",
+            HTTP_IF_MATCH='"1"',
+        )
+    )
+    codes = sorted(r.status_code for r in responses)
+    assert codes == [200] + [409] * (CALLERS - 1)
+    winner = next(r for r in responses if r.status_code == 200).json()
+    stored = Deal.objects.get(pk=deal.pk)
+    assert (stored.version, stored.stage_id) == (2, winner["stage"])
+    assert StageMove.objects.filter(deal=deal).count() == 2
+
+
+def test_concurrent_moves_without_if_match_each_write_a_version_of_their_own():
+    deal = make_deal()
+    stages = _open_stages()
+    responses = _all_at_once(
+        lambda client, i: client.post(
+            f"/api/v1/deals/{deal.pk}/move",
+            {"stage": stages[1 + i % (len(stages) - 1)].pk},
+            "application/json",
+        )
+    )
+    assert {r.status_code for r in responses} <= {200, 409}
+    moved = [r.json() for r in responses if r.status_code == 200]
+    stored = Deal.objects.get(pk=deal.pk)
+    # Every accepted move is in the history and bumped the version once: none was lost.
+    history = StageMove.objects.filter(deal=deal).exclude(from_stage=None)
+    assert history.count() == len([m for m in moved if m["version"] > 1]) >= 1
+    assert stored.version == 1 + history.count()
+    assert sorted(m["version"] for m in moved) == sorted(set(m["version"] for m in moved))
