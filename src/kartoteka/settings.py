@@ -60,6 +60,7 @@ INSTALLED_APPS = [
     "kartoteka.tracking",
     "kartoteka.commerce",
     "kartoteka.deals",
+    "kartoteka.webforms",
     "kartoteka.web",
 ]
 
@@ -255,6 +256,13 @@ RATELIMIT_USE_CACHE = "throttle"
 KARTOTEKA_TRACKING_RATE = config.env_str("KARTOTEKA_TRACKING_RATE", "600/m")
 if not re.fullmatch(r"[1-9][0-9]*/[smhd]", KARTOTEKA_TRACKING_RATE):
     raise ImproperlyConfigured("KARTOTEKA_TRACKING_RATE is a count per s, m, h or d, e.g. 600/m")
+# Public forms (/f/{key}): sending faster than this after the page was served is a robot's;
+# a page older than the maximum age asks to be reloaded.
+KARTOTEKA_FORM_MIN_SECONDS = 3
+KARTOTEKA_FORM_MAX_AGE = 24 * 3600
+# Submissions one address (IP) and one e-mail address may send the public forms.
+KARTOTEKA_FORM_RATE_IP = "20/h"
+KARTOTEKA_FORM_RATE_ADDRESS = "5/h"
 
 # Outgoing e-mail: KARTOTEKA_EMAIL_URL picks the way out (console:// prints it, for development).
 globals().update(config.email_settings("KARTOTEKA_EMAIL_URL", "console://"))

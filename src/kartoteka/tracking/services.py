@@ -590,3 +590,26 @@ def recount_after_merge(*, contact_id: int, **_payload: Any) -> None:
 
 def recount_after_undo(*, contact_id: int, restored_contact_id: int, **_payload: Any) -> None:
     recount({contact_id, restored_contact_id})
+
+
+def identify_visitor(visitor_key: str, *, email: str, page_url: str = "") -> bool:
+    """Queue an identify hit for a browser another door (a form) has just learned the address
+    of, on the site it was last seen on; False when the browser has no history here."""
+    if not _VISITOR.match(visitor_key or ""):
+        return False
+    site_id = (
+        Hit.objects.filter(visitor=visitor_key).values_list("site_id", flat=True).first()
+        or Visit.objects.filter(visitor__key=visitor_key)
+        .order_by("-ended_at")
+        .values_list("site_id", flat=True)
+        .first()
+    )
+    if site_id is None:
+        return False
+    Hit.objects.create(
+        site_id=site_id,
+        visitor=visitor_key,
+        kind=Hit.IDENTIFY,
+        data={"url": page_url[:MAX_URL], "email": email},
+    )
+    return True

@@ -1,0 +1,47 @@
+"""Every read of the forms app; submissions start from the reader's scope."""
+
+from django.db.models import QuerySet
+from django.utils.translation import gettext as _
+
+from kartoteka.contacts.queries import get_contact
+from kartoteka.core.errors import NotFound
+from kartoteka.core.scope import visible_contacts
+from kartoteka.webforms.models import Submission, WebForm
+
+
+def forms(_actor) -> QuerySet[WebForm]:
+    """Every form: their names and settings are no one's personal data."""
+    return WebForm.objects.select_related("mailing_list", "owner")
+
+
+def get_form(actor, form_id: int) -> WebForm:
+    form = forms(actor).filter(pk=form_id).first()
+    if form is None:
+        raise NotFound(_("No such form."))
+    return form
+
+
+def form_by_key(key: str) -> WebForm | None:
+    if not isinstance(key, str) or len(key) > 32:
+        return None
+    return WebForm.objects.select_related("mailing_list", "owner").filter(key=key).first()
+
+
+def submissions(actor, form: WebForm) -> QuerySet[Submission]:
+    """The form's submissions by contacts the actor sees, newest first."""
+    return Submission.objects.filter(form=form, contact__in=visible_contacts(actor)).select_related(
+        "contact", "form"
+    )
+
+
+def contact_submissions(actor, contact_id: int) -> QuerySet[Submission]:
+    """What the contact sent, newest first; NotFound outside the actor's scope."""
+    contact = get_contact(actor, contact_id)
+    return Submission.objects.filter(contact=contact).select_related("form")
+
+
+def columns(form: WebForm) -> list[tuple[str, str]]:
+    """(key, label) of a submission's values, in the form's order."""
+    return [("email", _("E-mail")), *((f["key"], f["label"]) for f in form.fields)] + (
+        [("consent", _("Consent"))] if form.consent_text else []
+    )
