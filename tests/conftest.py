@@ -40,6 +40,18 @@ def _no_network(request, monkeypatch):
 
 
 @pytest.fixture(autouse=True)
+def _custom_event_types_stay_in_their_test(monkeypatch):
+    """A custom event type (commerce) registers a timeline kind for the whole process, and the
+    API fuzzing registers some with random names; a test's own types must not reach the tests
+    after it (one checks that every registered kind has a translated label)."""
+    from kartoteka.activity import timeline
+    from kartoteka.commerce.kinds import CustomLabel
+
+    monkeypatch.setattr(timeline, "_kinds", dict(timeline._kinds))
+    monkeypatch.setattr(CustomLabel, "labels", dict(CustomLabel.labels))
+
+
+@pytest.fixture(autouse=True)
 def _no_throttle_left_over():
     """Every test starts with no address locked for wrong API tokens and no request counted
     against a rate limit."""

@@ -81,8 +81,9 @@ def test_concurrent_moves_without_if_match_each_write_a_version_of_their_own():
     assert {r.status_code for r in responses} <= {200, 409}
     moved = [r.json() for r in responses if r.status_code == 200]
     stored = Deal.objects.get(pk=deal.pk)
-    # Every accepted move is in the history and bumped the version once: none was lost.
+    # Every version an accepted move answered is in the history, once: none was lost. A move
+    # to the stage the deal is already in changes nothing and answers the version it found.
     history = StageMove.objects.filter(deal=deal).exclude(from_stage=None)
-    assert history.count() == len([m for m in moved if m["version"] > 1]) >= 1
-    assert stored.version == 1 + history.count()
-    assert sorted(m["version"] for m in moved) == sorted(set(m["version"] for m in moved))
+    versions = {m["version"] for m in moved} - {1}
+    assert history.count() == len(versions) >= 1
+    assert stored.version == 1 + history.count() == max(versions)
