@@ -60,6 +60,7 @@ INSTALLED_APPS = [
     "kartoteka.tracking",
     "kartoteka.commerce",
     "kartoteka.deals",
+    "kartoteka.companies",
     "kartoteka.webforms",
     "kartoteka.web",
 ]

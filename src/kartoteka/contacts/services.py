@@ -23,6 +23,7 @@ from kartoteka.contacts.models import (
     Contact,
     ContactEmail,
     ContactOwner,
+    ContactPhone,
     ContactTag,
     MessengerHandle,
     PropertyDefinition,
@@ -43,6 +44,7 @@ from kartoteka.contacts.plan import (
     prepare,
     read_current,
     run_rows,
+    search_text,
 )
 from kartoteka.contacts.properties import coerce_value, validate_definition
 from kartoteka.core import events
@@ -59,6 +61,7 @@ from kartoteka.core.normalise import (
 from kartoteka.core.scope import (
     SystemActor,
     is_admin,
+    require_actor,
     system_label,
     user_or_none,
     visible_contacts,
@@ -947,3 +950,174 @@ def delete_property(actor: User | SystemActor, definition: PropertyDefinition) -
     definition.delete()
     events.publish("property.deleted", key=key)
     return touched
+
+
+# --------------------------------------------------------------------------------------------
+# Company records: their name and domain, and which company is a contact's primary one. The
+# companies app owns everything else about a company and calls these.
+
+
+def clean_company_domain(value: Any) -> str:
+    """A web domain as stored: lower case, without scheme, path or "www."; "" for none."""
+    import re
+
+    text = str(value or "").strip().casefold()
+    text = re.sub(r"^[a-z][a-z0-9+.-]*://", "", text).split("/")[0].split("?")[0]
+    text = text.removeprefix("www.").rstrip(".")
+    if not text:
+        return ""
+    if len(text) > 253 or not re.fullmatch(
+        r"(?:[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z]{2,63}", text
+    ):
+        raise InvalidInput("domain", _("Enter a web domain such as example.com."))
+    return text
+
+
+def clean_company(name: Any, domain: Any, *, company: Company | None) -> tuple[str, str]:
+    errors = ErrorCollector()
+    cleaned_name = ""
+    if not isinstance(name, str) or not name.strip():
+        errors.add("name", _("A company needs a name."))
+    else:
+        try:
+            cleaned_name = clean_text(name, field="name")
+        except InvalidInput as exc:
+            errors.capture(exc)
+        if not cleaned_name and "name" not in errors.errors:
+            errors.add("name", _("A company needs a name."))
+    cleaned_domain = ""
+    if domain is not None and not isinstance(domain, str):
+        errors.add("domain", _("Enter a web domain such as example.com."))
+    else:
+        try:
+            cleaned_domain = clean_company_domain(domain)
+        except InvalidInput as exc:
+            errors.capture(exc)
+    errors.raise_if_any()
+    taken = Company.objects.filter(name_folded=cleaned_name.casefold())
+    if company is not None:
+        taken = taken.exclude(pk=company.pk)
+    other = taken.first()
+    if other is not None:
+        raise Conflict(
+            _("A company named %(name)s exists already (#%(company_id)s); merge the two instead.")
+            % {"name": other.name, "company_id": other.pk},
+            field="name",
+            existing_id=other.pk,
+        )
+    return cleaned_name, cleaned_domain
+
+
+def _refresh_search_text(contact_ids: Iterable[int]) -> None:
+    """Recompute the search text of these contacts (their company's name is part of it)."""
+    ids = list(contact_ids)
+    for start in range(0, len(ids), 500):
+        chunk = ids[start : start + 500]
+        emails: dict[int, list[str]] = {}
+        for contact_id, address in (
+            ContactEmail.objects.filter(contact_id__in=chunk)
+            .order_by("-is_primary", "pk")
+            .values_list("contact_id", "email")
+        ):
+            emails.setdefault(contact_id, []).append(address)
+        phones: dict[int, list[str]] = {}
+        for contact_id, number in (
+            ContactPhone.objects.filter(contact_id__in=chunk)
+            .order_by("-is_primary", "pk")
+            .values_list("contact_id", "number")
+        ):
+            phones.setdefault(contact_id, []).append(number)
+        rows = list(
+            Contact.objects.filter(pk__in=chunk)
+            .select_related("company")
+            .only("pk", "first_name", "last_name", "company__name", "search_text")
+        )
+        for row in rows:
+            row.search_text = search_text(
+                row.first_name,
+                row.last_name,
+                row.company.name if row.company_id else "",
+                emails.get(row.pk, []),
+                phones.get(row.pk, []),
+            )
+        Contact.objects.bulk_update(rows, ["search_text"])
+
+
+@transaction.atomic
+def create_company(
+    actor: User | SystemActor, *, name: Any, domain: Any = "", restore_id: int | None = None
+) -> Company:
+    """A new company record; `restore_id` brings back a merged company under its old id."""
+    require_actor(actor)
+    cleaned_name, cleaned_domain = clean_company(name, domain, company=None)
+    if restore_id is not None and Company.objects.filter(pk=restore_id).exists():
+        raise Conflict(_("That company exists already."), field="id")
+    return Company.objects.create(
+        pk=restore_id, name=cleaned_name, name_folded=cleaned_name.casefold(), domain=cleaned_domain
+    )
+
+
+@transaction.atomic
+def update_company(
+    actor: User | SystemActor, company: Company, *, name: Any = None, domain: Any = None
+) -> Company:
+    """Rename a company or change its domain; its people's search text follows the name."""
+    require_actor(actor)
+    cleaned_name, cleaned_domain = clean_company(
+        company.name if name is None else name,
+        company.domain if domain is None else domain,
+        company=company,
+    )
+    renamed = cleaned_name != company.name
+    company.name, company.name_folded, company.domain = (
+        cleaned_name,
+        cleaned_name.casefold(),
+        cleaned_domain,
+    )
+    company.save(update_fields=["name", "name_folded", "domain"])
+    if renamed:
+        _refresh_search_text(company.contacts.values_list("pk", flat=True))
+    return company
+
+
+@transaction.atomic
+def delete_company(actor: User | SystemActor, company: Company) -> list[int]:
+    """Delete a company record; its people keep their card without a company. Returns them."""
+    require_actor(actor)
+    people = list(company.contacts.values_list("pk", flat=True))
+    company.delete()
+    _refresh_search_text(people)
+    return people
+
+
+@transaction.atomic
+def set_primary_companies(actor: User | SystemActor, companies: Mapping[int, int | None]) -> None:
+    """Make company `companies[c]` (or none) the primary company of contact c: one UPDATE per
+    company, then the search text of the contacts whose company changed."""
+    require_actor(actor)
+    by_company: dict[int | None, list[int]] = {}
+    for contact_id, company_id in companies.items():
+        by_company.setdefault(company_id, []).append(contact_id)
+    changed: list[int] = []
+    for company_id, contact_ids in by_company.items():
+        for start in range(0, len(contact_ids), 500):
+            chunk = contact_ids[start : start + 500]
+            moving = Contact.objects.filter(pk__in=chunk).exclude(company_id=company_id)
+            if company_id is None:
+                moving = Contact.objects.filter(pk__in=chunk, company_id__isnull=False)
+            ids = list(moving.values_list("pk", flat=True))
+            Contact.objects.filter(pk__in=ids).update(
+                company_id=company_id, updated_at=timezone.now()
+            )
+            changed += ids
+    _refresh_search_text(changed)
+
+
+@transaction.atomic
+def set_company_domains(actor: User | SystemActor, domains: Mapping[int, str]) -> None:
+    """Give companies their (already cleaned) domains, in one statement."""
+    require_actor(actor)
+    rows = list(Company.objects.filter(pk__in=list(domains)))
+    for row in rows:
+        row.domain = domains[row.pk]
+    Company.objects.bulk_update(rows, ["domain"])

@@ -1,0 +1,28 @@
+"""The companies app: a company's page, people, timeline and notes, the companies list, merging
+duplicate companies, and the import columns that map to a company record."""
+
+from django.apps import AppConfig
+from django.utils.translation import gettext_lazy as _
+
+
+class CompaniesConfig(AppConfig):
+    name = "kartoteka.companies"
+    label = "companies"
+
+    def ready(self) -> None:
+        from kartoteka.companies import imports
+        from kartoteka.companies.relations import declare_relations
+        from kartoteka.transfer import columns
+        from kartoteka.web import registry
+
+        declare_relations()
+        registry.register_nav(
+            registry.NavItem(
+                key="companies", label=_("Companies"), url_name="companies:list", order=22
+            )
+        )
+        columns.register(
+            columns.ImportColumn(
+                key="company_domain", label=_("Company domain"), apply=imports.apply_domains
+            )
+        )
