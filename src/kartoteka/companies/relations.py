@@ -3,6 +3,12 @@
 from kartoteka.core.relations import CODE, ERASE, MOVE, MOVE_UNIQUE, NAMES, Policy, declare
 
 
+def forget_in_merges(actor, contact) -> None:
+    from kartoteka.companies.services import forget_in_merges as forget
+
+    forget(actor, contact)
+
+
 def declare_relations() -> None:
     declare(
         policies={
@@ -16,10 +22,12 @@ def declare_relations() -> None:
             "companies.Entry": ("body", "payload"),
             "companies.Membership": ("role", "job_title"),
         },
+        before_forget=forget_in_merges,
         not_swept={
             "companies.Profile": "a company's own record, not notes about people",
             "companies.CompanyField": NAMES,
             "companies.Entry.kind": CODE,
-            "companies.CompanyMerge": "company and contact ids and the company's own record",
+            # The person's id, role and job title leave the merges' snapshots before forget.
+            "companies.CompanyMerge": "company ids and the company's own record",
         },
     )

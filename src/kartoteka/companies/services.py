@@ -583,6 +583,17 @@ def undo_merge(actor, merge: CompanyMerge) -> Company:
 # Forget
 
 
+def forget_in_merges(actor, contact: Contact) -> None:
+    """Take a contact about to be forgotten out of what merges keep for their undo."""
+    for merge in CompanyMerge.objects.filter(undone_at__isnull=True).iterator():
+        snap = merge.snapshot
+        primary = [i for i in snap.get("primary", []) if i != contact.pk]
+        dropped = [d for d in snap.get("dropped_members", []) if d["contact"] != contact.pk]
+        if primary != snap.get("primary", []) or dropped != snap.get("dropped_members", []):
+            merge.snapshot = {**snap, "primary": primary, "dropped_members": dropped}
+            merge.save(update_fields=["snapshot"])
+
+
 def forget_mentions(mentions: Mentions) -> int:
     """Replace every quote of a forgotten person in the company timeline and in the roles and
     job titles people have at companies."""
