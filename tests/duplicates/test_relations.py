@@ -62,6 +62,7 @@ def test_every_table_that_is_swept_has_an_owner_that_sweeps_it():
         "kartoteka.mailing.services",
         "kartoteka.commerce.services",
         "kartoteka.deals.services",
+        "kartoteka.companies.services",
         "kartoteka.transfer.services",
     }
     assert all(callable(owner.forget_mentions) for owner in owners)

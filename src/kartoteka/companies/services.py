@@ -222,7 +222,21 @@ def update_company(actor, company: Company, *, data: Mapping[str, Any]) -> Compa
     _check_record(data, errors)
     errors.raise_if_any()
     current = _profile(company)
-    profile = validate_profile(_profile_part(data), current)
+    profile: dict[str, Any] = {}
+    try:
+        profile = validate_profile(_profile_part(data), current)
+    except InvalidInput as exc:
+        errors.capture(exc)
+    if "name" in data or "domain" in data:
+        try:
+            contact_services.clean_company(
+                company.name if data.get("name") is None else data["name"],
+                company.domain if data.get("domain") is None else data["domain"],
+                company=company,
+            )
+        except InvalidInput as exc:
+            errors.capture(exc)
+    errors.raise_if_any()
     changes = []
     if "name" in data or "domain" in data:
         old = (company.name, company.domain)
