@@ -7,6 +7,7 @@ see only the people and deals they may see. Admins and the system see every comp
 from dataclasses import dataclass
 
 from django.db.models import Count, Exists, OuterRef, Prefetch, Q, QuerySet
+from django.utils.translation import gettext as _
 
 from kartoteka.companies.models import CompanyField, CompanyMerge, Entry, EntryKind, Membership
 from kartoteka.contacts.models import Company, Contact
@@ -55,7 +56,7 @@ def get_company(actor, company_id: int) -> Company:
         else None
     )
     if company is None:
-        raise NotFound("company")
+        raise NotFound(_("No such company."))
     return company
 
 
@@ -198,5 +199,5 @@ def last_merge(actor, company: Company) -> CompanyMerge | None:
 def get_merge(merge_id: int) -> CompanyMerge:
     merge = CompanyMerge.objects.filter(pk=merge_id).first()
     if merge is None:
-        raise NotFound("merge")
+        raise NotFound(_("No such merge."))
     return merge
