@@ -30,6 +30,27 @@ COLUMNS = {
 }
 DEFAULT_COLUMNS = ("domain", "industry", "size", "people")
 PROFILE_FORM = ("industry", "size", "phone", "street", "city", "postal_code", "country")
+# How the timeline names a changed field.
+FIELD_LABELS = {
+    "name": gettext_lazy("Name"),
+    "domain": gettext_lazy("Domain"),
+    "industry": gettext_lazy("Industry"),
+    "size": gettext_lazy("Size"),
+    "phone": gettext_lazy("Phone"),
+    "street": gettext_lazy("Street"),
+    "city": gettext_lazy("City"),
+    "postal_code": gettext_lazy("Postal code"),
+    "country": gettext_lazy("Country"),
+    "properties": gettext_lazy("Custom details"),
+}
+
+
+def _timeline(request: HttpRequest, company) -> list:
+    entries = queries.timeline(request.user, company)
+    for entry in entries:
+        for change in entry.payload.get("changes", []):
+            change["label"] = FIELD_LABELS.get(change.get("field"), change.get("field"))
+    return entries
 
 
 def _int(value: str | None) -> int | None:
@@ -209,7 +230,7 @@ def company_page(request: HttpRequest, company_id: int) -> HttpResponse:
             "profile": profile,
             "people": queries.people(request.user, company),
             "deals": queries.deals(request.user, company),
-            "timeline": queries.timeline(request.user, company),
+            "timeline": _timeline(request, company),
             "last_merge": queries.last_merge(request.user, company),
             "can_admin": queries.sees_everything(request.user),
             "errors": errors,
