@@ -107,3 +107,20 @@ def test_card_company_section_links_to_the_company_page(client):
     answer = client.get(f"/contacts/{ana.pk}/sections/company/")
     assert answer.status_code == 200, answer.status_code
     assert f'href="/companies/{ana.company_id}/"' in answer.content.decode()
+
+
+def test_admins_define_typed_company_details_and_fill_them(client, admin, sales):
+    bad = client.post("/settings/company-details/", {"key": "Bad Key", "label": "", "type": "x"})
+    assert bad.status_code == 422
+    assert "field-error" in bad.content.decode()
+    client.post(
+        "/settings/company-details/", {"key": "founded", "label": "Founded", "type": "date"}
+    )
+    company = services.create_company(admin, data={"name": "Acme"})
+    wrong = client.post(f"/companies/{company.pk}/", {"name": "Acme", "p_founded": "soon"})
+    assert wrong.status_code == 422
+    client.post(f"/companies/{company.pk}/", {"name": "Acme", "p_founded": "2001-02-03"})
+    assert Company.objects.get(pk=company.pk).profile.properties == {"founded": "2001-02-03"}
+    seller = Client()
+    seller.force_login(sales)
+    assert seller.get("/settings/company-details/").status_code == 403

@@ -21,6 +21,14 @@ class CompaniesConfig(AppConfig):
                 key="companies", label=_("Companies"), url_name="companies:list", order=22
             )
         )
+        registry.register_settings_page(
+            registry.SettingsPage(
+                key="company-fields",
+                label=_("Company details"),
+                url_name="companies:fields",
+                order=62,
+            )
+        )
         columns.register(
             columns.ImportColumn(
                 key="company_domain", label=_("Company domain"), apply=imports.apply_domains

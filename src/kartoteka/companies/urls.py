@@ -11,6 +11,7 @@ urlpatterns = [
     path("companies/export/", views.export, name="export"),
     path("companies/new/", views.company_new, name="new"),
     path("companies/merge/", views.merge, name="merge"),
+    path("settings/company-details/", views.company_fields, name="fields"),
     path("companies/merges/<int:merge_id>/undo/", views.undo, name="undo"),
     path("companies/<int:company_id>/", views.company_page, name="page"),
     path("companies/<int:company_id>/people/", views.person, name="person"),

@@ -15,7 +15,8 @@ from django.views.decorators.http import require_POST
 from kartoteka.companies import queries, services
 from kartoteka.companies.models import Size
 from kartoteka.core.errors import Conflict, Forbidden, InvalidInput, NotFound
-from kartoteka.web.forms import form_errors
+from kartoteka.web.forms import ServiceForm, form_errors, text
+from kartoteka.web.pages import admin_page, settings_page
 
 LIST_PAGE = 50
 # The list's optional columns (the name is always shown), in order, with the default ones.
@@ -341,3 +342,43 @@ def undo(request: HttpRequest, merge_id: int) -> HttpResponse:
         return redirect("companies:page", company_id=found.survivor_id)
     messages.success(request, _("Merge undone: %(name)s is back.") % {"name": restored.name})
     return redirect("companies:page", company_id=restored.pk)
+
+
+# --------------------------------------------------------------------------------------------
+# Company details (admins): typed custom details of companies
+
+
+class CompanyFieldForm(ServiceForm):
+    key = text()
+    label = text()
+    type = text()
+    choices = text()
+
+
+@admin_page
+def company_fields(request: HttpRequest) -> HttpResponse:
+    from kartoteka.contacts.models import PropertyType
+
+    form = CompanyFieldForm(request.POST if request.method == "POST" else None)
+    if form.is_bound:
+        form.submit(
+            lambda data: services.add_company_field(
+                request.user,
+                key=data["key"],
+                label=data["label"],
+                type=data["type"],
+                choices=[c.strip() for c in data["choices"].replace("\n", ",").split(",")]
+                if data["choices"].strip()
+                else None,
+            )
+        )
+        if form.ok:
+            messages.success(request, _("Company detail added."))
+            return redirect("companies:fields")
+    return settings_page(
+        request,
+        "companies/fields.html",
+        "company-fields",
+        {"fields": queries.company_fields(), "types": PropertyType.choices},
+        form,
+    )
