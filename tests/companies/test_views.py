@@ -124,3 +124,13 @@ def test_admins_define_typed_company_details_and_fill_them(client, admin, sales)
     seller = Client()
     seller.force_login(sales)
     assert seller.get("/settings/company-details/").status_code == 403
+
+
+def test_card_lists_the_other_companies_of_a_contact(client, admin):
+    ana = make_contact(company="Acme")
+    beta = services.create_company(admin, data={"name": "Beta"})
+    services.set_person(admin, beta, contact_id=ana.pk, role="Advisor", job_title="Board")
+    answer = client.get(f"/contacts/{ana.pk}/sections/companies/")
+    text = answer.content.decode()
+    assert f'href="/companies/{beta.pk}/"' in text and "Advisor" in text
+    assert "Acme" not in text  # the primary one is the Company section's

@@ -10,7 +10,7 @@ class CompaniesConfig(AppConfig):
     label = "companies"
 
     def ready(self) -> None:
-        from kartoteka.companies import imports
+        from kartoteka.companies import imports, views
         from kartoteka.companies.relations import declare_relations
         from kartoteka.transfer import columns
         from kartoteka.web import registry
@@ -19,6 +19,16 @@ class CompaniesConfig(AppConfig):
         registry.register_nav(
             registry.NavItem(
                 key="companies", label=_("Companies"), url_name="companies:list", order=22
+            )
+        )
+        registry.register_card_section(
+            registry.CardSection(
+                key="companies",
+                title=_("Other companies"),
+                template="companies/_card_section.html",
+                load=views.card_section_data,
+                order=71,
+                has_data=views.has_other_companies,
             )
         )
         registry.register_settings_page(

@@ -163,6 +163,14 @@ def memberships_of(actor, contact: Contact) -> list[Membership]:
     )
 
 
+def has_other_companies(contact: Contact) -> bool:
+    return (
+        Membership.objects.filter(contact_id=contact.pk)
+        .exclude(company_id=contact.company_id)
+        .exists()
+    )
+
+
 def deals(actor, company: Company, *, limit: int = 50) -> list:
     """The company's deals the actor may see (deals of its people), newest first."""
     found = filter_deals(actor, DealFilters(company=company.pk)).order_by("-pk")
