@@ -494,6 +494,8 @@ def merge_companies(actor, *, survivor_id: Any, merged_id: Any) -> CompanyMerge:
         "took_domain": took_domain,
     }
     Membership.objects.filter(pk__in=moved).update(company=survivor)
+    # Earlier merges into the duplicate stay undoable: they now name the survivor.
+    CompanyMerge.objects.filter(survivor=merged).update(survivor=survivor)
     Entry.objects.filter(pk__in=entries).update(company=survivor)
     contact_services.set_primary_companies(actor, dict.fromkeys(primary, survivor.pk))
     domain, merged_id = merged.domain, merged.pk

@@ -9,7 +9,7 @@ from collections.abc import Iterable, Mapping
 from typing import Any
 
 from django.db import IntegrityError, connection, transaction
-from django.db.models import Q
+from django.db.models import F, Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -1107,7 +1107,7 @@ def set_primary_companies(actor: User | SystemActor, companies: Mapping[int, int
                 moving = Contact.objects.filter(pk__in=chunk, company_id__isnull=False)
             ids = list(moving.values_list("pk", flat=True))
             Contact.objects.filter(pk__in=ids).update(
-                company_id=company_id, updated_at=timezone.now()
+                company_id=company_id, updated_at=timezone.now(), version=F("version") + 1
             )
             changed += ids
     _refresh_search_text(changed)
