@@ -4,10 +4,11 @@ worker turning queued hits into visits, page views, timeline entries and per-con
 import datetime as dt
 import re
 import secrets
+import time
 from typing import Any
 from urllib.parse import parse_qs, urlsplit
 
-from django.db import connection, transaction
+from django.db import IntegrityError, connection, transaction
 from django.db.models import Count, Max, Sum
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -37,6 +38,10 @@ SESSION_GAP = dt.timedelta(minutes=30)
 # Hits the worker takes in one transaction.
 BATCH = 2000
 MAX_URL = 2000
+# The collector reads a site on every page view of it, and sites change seldom: each process
+# keeps what it read for this long, so a change made in another process applies within it.
+SITE_CACHE_SECONDS = 10
+_sites_by_key: dict[str, tuple[float, Site | None]] = {}
 
 _HOST = re.compile(r"^(?=.{1,253}$)(?!-)[a-z0-9-]{1,63}(?<!-)(\.(?!-)[a-z0-9-]{1,63}(?<!-))*$")
 _VISITOR = re.compile(r"^[A-Za-z0-9_-]{8,64}$")
@@ -113,13 +118,15 @@ def create_site(
     wait_for_consent: bool = False,
 ) -> Site:
     _require_admin(actor)
-    return Site.objects.create(
+    site = Site.objects.create(
         name=_clean_name(name),
         domains=clean_domains(domains),
         key=secrets.token_urlsafe(12),
         respect_do_not_track=bool(respect_do_not_track),
         wait_for_consent=bool(wait_for_consent),
     )
+    _sites_by_key.clear()
+    return site
 
 
 def update_site(actor, site: Site, *, changes: dict[str, Any]) -> Site:
@@ -132,6 +139,7 @@ def update_site(actor, site: Site, *, changes: dict[str, Any]) -> Site:
         if flag in changes:
             setattr(site, flag, bool(changes[flag]))
     site.save()
+    _sites_by_key.clear()
     return site
 
 
@@ -147,6 +155,7 @@ def delete_site(actor, site: Site) -> None:
         )
         site.delete()
         recount(touched)
+    _sites_by_key.clear()
 
 
 # The collector
@@ -180,7 +189,7 @@ def collect_hit(
     hit. Nothing of what was sent is ever sent back."""
     if not isinstance(body, dict):
         raise InvalidInput("body", _("A hit is a JSON object."))
-    site = Site.objects.filter(key=str(body.get("s") or "")[:32]).first()
+    site = _site_by_key(str(body.get("s") or "")[:32])
     if site is None:
         raise NotFound(_("No such site."))
     if not allowed_origin(site, origin):
@@ -215,8 +224,28 @@ def collect_hit(
         if not isinstance(email, str) or "@" not in email or len(email) > 254:
             raise InvalidInput("e", _("Identify a visitor with an e-mail address."))
         data["email"] = email.strip()
-    Hit.objects.create(site=site, visitor=visitor, kind=kind, data=data)
+    try:
+        insert_values(
+            Hit,
+            ["site", "visitor", "kind", "received_at", "data"],
+            [(site.pk, visitor, kind, timezone.now(), data)],
+        )
+    except IntegrityError:  # the site was deleted by another process since it was read
+        _sites_by_key.clear()
+        raise NotFound(_("No such site.")) from None
     return True
+
+
+def _site_by_key(key: str) -> Site | None:
+    now = time.monotonic()
+    cached = _sites_by_key.get(key)
+    if cached is not None and cached[0] > now:
+        return cached[1]
+    site = Site.objects.filter(key=key).first()
+    if len(_sites_by_key) >= 1000:  # keys anyone may send must not grow it without end
+        _sites_by_key.clear()
+    _sites_by_key[key] = (now + SITE_CACHE_SECONDS, site)
+    return site
 
 
 # The worker
