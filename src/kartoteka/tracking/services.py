@@ -265,27 +265,63 @@ def process_hits(*, limit: int | None = None) -> int:
 
 def _process_batch(size: int) -> int:
     with transaction.atomic():
-        hits = Hit.objects.order_by("id")
+        queued = Hit.objects.order_by("id")
         if connection.features.has_select_for_update_skip_locked:
-            hits = hits.select_for_update(skip_locked=True)  # several workers share the queue
-        hits = list(hits[:size])
+            queued = queued.select_for_update(skip_locked=True)  # several workers share the queue
+        hits = [_QueuedHit(*row) for row in queued.values_list(*_QueuedHit.__slots__)[:size]]
         if not hits:
             return 0
         _Batch(hits).write()
-        Hit.objects.filter(pk__in=[hit.pk for hit in hits]).delete()
+        _delete_rows(Hit, [hit.pk for hit in hits])
     return len(hits)
+
+
+class _QueuedHit:
+    """A queued hit as the worker reads it: a batch holds thousands, and a model instance for
+    each cost more than all the rest of the work."""
+
+    __slots__ = ("pk", "site_id", "visitor", "kind", "received_at", "data")
+
+    def __init__(self, pk, site_id, visitor, kind, received_at, data) -> None:
+        self.pk, self.site_id, self.visitor, self.kind = pk, site_id, visitor, kind
+        self.received_at, self.data = received_at, data
+
+
+class _NewView:
+    """A page view to insert, with the visit it belongs to (whose id may not exist yet)."""
+
+    __slots__ = ("visit", "url", "title", "viewed_at", "seconds")
+
+    def __init__(self, visit, url: str, title: str, viewed_at) -> None:
+        self.visit, self.url, self.title, self.viewed_at, self.seconds = (
+            visit,
+            url,
+            title,
+            viewed_at,
+            0,
+        )
+
+
+def _delete_rows(model, ids: list[int]) -> None:
+    """DELETE rows by id without the ORM's collector (nothing cascades from them)."""
+    table = connection.ops.quote_name(model._meta.db_table)
+    with connection.cursor() as cursor:
+        for start in range(0, len(ids), 500):
+            chunk = ids[start : start + 500]
+            marks = ", ".join(["%s"] * len(chunk))
+            cursor.execute(f"DELETE FROM {table} WHERE id IN ({marks})", chunk)
 
 
 class _Batch:
     """One batch of hits, in the order they arrived, written with a fixed number of queries."""
 
-    def __init__(self, hits: list[Hit]) -> None:
+    def __init__(self, hits: list[_QueuedHit]) -> None:
         self.hits = hits
         self.visitors = self._visitors({hit.visitor for hit in hits})
         self.sites = {site.pk: site for site in Site.objects.all()}
         self.joined: dict[int, int] = {}  # visitor id -> contact id, for visitors known now
         self.new_visits: list[Visit] = []
-        self.new_views: list[tuple[Visit, PageView]] = []
+        self.new_views: list[_NewView] = []
         self.changed_visits: dict[int, Visit] = {}
         self.changed_views: dict[int, PageView] = {}
 
@@ -307,6 +343,7 @@ class _Batch:
             .values_list("pk", flat=True)
         )
         open_visits = self._open_visits()
+        self.earlier_views = self._earlier_views(open_visits.values())
         for hit in self.hits:
             visitor = self.visitors[hit.visitor]
             if visitor.contact_id in unmonitored or hit.kind == Hit.IDENTIFY:
@@ -359,7 +396,21 @@ class _Batch:
             latest[visit.visitor_id] = visit
         return latest
 
-    def _new_visit(self, hit: Hit, visitor: Visitor) -> Visit:
+    def _earlier_views(self, visits) -> dict[tuple[int, str], PageView]:
+        """The latest stored view of each page that a "left the page" hit of this batch may
+        close, in the visits it may continue: read at once rather than per hit."""
+        left = {hit.data["url"] for hit in self.hits if hit.kind == Hit.LEAVE}
+        ids = [visit.pk for visit in visits]
+        if not left or not ids:
+            return {}
+        latest = {}
+        for view in PageView.objects.filter(visit_id__in=ids, url__in=left).order_by(
+            "viewed_at", "id"
+        ):
+            latest[(view.visit_id, view.url)] = view
+        return latest
+
+    def _new_visit(self, hit: _QueuedHit, visitor: Visitor) -> Visit:
         device = device_of(hit.data.get("ua", ""))
         query = parse_qs(urlsplit(hit.data["url"]).query)
         attribution = {
@@ -381,26 +432,23 @@ class _Batch:
         self.new_visits.append(visit)
         return visit
 
-    def _add_view(self, visit: Visit, hit: Hit) -> None:
-        view = PageView(
-            url=hit.data["url"], title=hit.data.get("title", ""), viewed_at=hit.received_at
+    def _add_view(self, visit: Visit, hit: _QueuedHit) -> None:
+        self.new_views.append(
+            _NewView(visit, hit.data["url"], hit.data.get("title", ""), hit.received_at)
         )
-        self.new_views.append((visit, view))
         visit.pages += 1
         visit.ended_at = max(visit.ended_at, hit.received_at)
         if visit.pk:
             self.changed_visits[visit.pk] = visit
 
-    def _left(self, visit: Visit, hit: Hit) -> None:
+    def _left(self, visit: Visit, hit: _QueuedHit) -> None:
         """The visitor left a page after `seconds`: the last view of that page in the visit."""
         url, seconds = hit.data["url"], hit.data["seconds"]
         view = next(
-            (v for owner, v in reversed(self.new_views) if owner is visit and v.url == url), None
+            (v for v in reversed(self.new_views) if v.visit is visit and v.url == url), None
         )
         if view is None and visit.pk:
-            view = (
-                PageView.objects.filter(visit_id=visit.pk, url=url).order_by("-viewed_at").first()
-            )
+            view = self.earlier_views.get((visit.pk, url))
             if view is not None:
                 self.changed_views[view.pk] = view
         if view is None:
@@ -428,7 +476,7 @@ class _Batch:
         insert_values(
             PageView,
             ["visit_id", "url", "title", "viewed_at", "seconds"],
-            [(v.pk, w.url, w.title, w.viewed_at, w.seconds) for v, w in self.new_views],
+            [(v.visit.pk, v.url, v.title, v.viewed_at, v.seconds) for v in self.new_views],
         )
         _update_rows(
             Visit,
