@@ -287,6 +287,15 @@ class _QueuedHit:
         self.received_at, self.data = received_at, data
 
 
+class _KnownVisitor:
+    """A visitor of the batch: its id and the contact it is known as, if any."""
+
+    __slots__ = ("pk", "contact_id")
+
+    def __init__(self, pk: int, contact_id: int | None) -> None:
+        self.pk, self.contact_id = pk, contact_id
+
+
 class _NewView:
     """A page view to insert, with the visit it belongs to (whose id may not exist yet)."""
 
@@ -326,12 +335,20 @@ class _Batch:
         self.changed_views: dict[int, PageView] = {}
 
     @staticmethod
-    def _visitors(keys: set[str]) -> dict[str, Visitor]:
-        found = {v.key: v for v in Visitor.objects.filter(key__in=keys)}
-        missing = [Visitor(key=key) for key in keys if key not in found]
-        Visitor.objects.bulk_create(missing, ignore_conflicts=True)
+    def _visitors(keys: set[str]) -> dict[str, "_KnownVisitor"]:
+        """The batch's visitors, the new ones created."""
+
+        def read(keys):
+            rows = Visitor.objects.filter(key__in=keys).values_list("key", "pk", "contact_id")
+            return {key: _KnownVisitor(pk, contact_id) for key, pk, contact_id in rows}
+
+        found = read(keys)
+        missing = [key for key in keys if key not in found]
         if missing:
-            found = {v.key: v for v in Visitor.objects.filter(key__in=keys)}
+            Visitor.objects.bulk_create(
+                [Visitor(key=key) for key in missing], ignore_conflicts=True
+            )
+            found |= read(missing)
         return found
 
     def write(self) -> None:
@@ -361,7 +378,6 @@ class _Batch:
                 self._add_view(visit, hit)
             elif visit is not None and at - visit.ended_at <= SESSION_GAP:
                 self._left(visit, hit)
-            visitor.last_seen_at = at
         self._save()
 
     def _identify(self) -> None:
@@ -410,7 +426,7 @@ class _Batch:
             latest[(view.visit_id, view.url)] = view
         return latest
 
-    def _new_visit(self, hit: _QueuedHit, visitor: Visitor) -> Visit:
+    def _new_visit(self, hit: _QueuedHit, visitor: "_KnownVisitor") -> Visit:
         device = device_of(hit.data.get("ua", ""))
         query = parse_qs(urlsplit(hit.data["url"]).query)
         attribution = {
@@ -418,7 +434,7 @@ class _Batch:
         }
         visit = Visit(
             site_id=hit.site_id,
-            visitor=visitor,
+            visitor_id=visitor.pk,
             contact_id=visitor.contact_id,
             started_at=hit.received_at,
             ended_at=hit.received_at,
@@ -463,8 +479,7 @@ class _Batch:
         Visitor.objects.filter(pk__in=[v.pk for v in self.visitors.values()]).update(
             last_seen_at=last_seen
         )
-        for visitor_id, contact_id in self.joined.items():
-            Visitor.objects.filter(pk=visitor_id).update(contact_id=contact_id)
+        _update_rows(Visitor, ["contact"], [(c, v) for v, c in self.joined.items()])
         ids = insert_values(
             Visit,
             _VISIT_COLUMNS,
@@ -493,17 +508,18 @@ class _Batch:
         ]
         touched = {visit.contact_id for visit in self.new_visits if visit.contact_id}
         touched |= {v.contact_id for v in self.changed_visits.values() if v.contact_id}
-        for visitor_id, contact_id in self.joined.items():
-            earlier = list(
-                Visit.objects.filter(visitor_id=visitor_id)
-                .exclude(contact_id=contact_id)
-                .exclude(pk__in=[v.pk for v in self.new_visits])
-            )
-            Visit.objects.filter(pk__in=[v.pk for v in earlier]).update(contact_id=contact_id)
-            touched |= {contact_id} | {v.contact_id for v in earlier if v.contact_id}
-            for visit in earlier:
-                visit.contact_id = contact_id
-                entries.append(_visited(visit, self.sites[visit.site_id]))
+        # Visitors known from now on: their earlier, anonymous visits join the contact.
+        new_ids = {v.pk for v in self.new_visits}
+        earlier = [
+            visit
+            for visit in Visit.objects.filter(visitor_id__in=self.joined)
+            if visit.pk not in new_ids and visit.contact_id != self.joined[visit.visitor_id]
+        ]
+        touched |= set(self.joined.values()) | {v.contact_id for v in earlier if v.contact_id}
+        for visit in earlier:
+            visit.contact_id = self.joined[visit.visitor_id]
+            entries.append(_visited(visit, self.sites[visit.site_id]))
+        _update_rows(Visit, ["contact"], [(v.contact_id, v.pk) for v in earlier])
         timeline.record_many(entries)
         recount(touched)
         _fill_attribution([v for v in self.new_visits if v.contact_id])
