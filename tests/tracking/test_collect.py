@@ -109,3 +109,27 @@ def test_the_script_is_served_small_and_for_other_sites(client):
     assert response["Content-Type"].startswith("application/javascript")
     assert response["Cross-Origin-Resource-Policy"] == "cross-origin"
     assert len(gzip.compress(response.content)) < 5 * 1024
+
+
+@pytest.mark.django_db(transaction=True)  # autocommit, as the collector runs: the row is
+def test_a_site_deleted_by_another_process_after_this_one_read_it_gets_404_not_an_error():
+    # checked when the insert commits. The collector keeps the sites it read for a few
+    # seconds; another web process deleting a site does not reach this process's copy (the
+    # row is deleted here without the service, which would clear it).
+    site = make_site()
+    assert send(site).status_code == 204
+    Hit.objects.all().delete()
+    type(site).objects.filter(pk=site.pk).delete()
+    response = send(site)
+    assert response.status_code == 404
+    assert not Hit.objects.exists()
+
+
+def test_a_changed_site_applies_at_once_in_the_process_that_changed_it():
+    from kartoteka.core.scope import SYSTEM
+    from kartoteka.tracking.services import update_site
+
+    site = make_site()
+    assert send(site).status_code == 204
+    update_site(SYSTEM, site, changes={"domains": ["other.example.org"]})
+    assert send(site).status_code == 403

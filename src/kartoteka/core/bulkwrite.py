@@ -2,6 +2,7 @@
 instances (multi-row INSERT on SQLite, COPY on PostgreSQL). Any app that writes in bulk uses
 these; the caller holds the transaction and owns the table it writes."""
 
+import datetime as dt
 from typing import Any
 
 from django.db import connection
@@ -144,6 +145,16 @@ def _db_value(field, value: Any) -> Any:
     return adapt(value) if adapt and value is not None else value
 
 
+def _sqlite_datetime(value: Any) -> str:
+    """What Django's SQLite backend stores for a time stamp (naive UTC, ISO with a space), at
+    a fraction of its cost: bulk rows carry one or more time stamps each."""
+    if isinstance(value, dt.datetime):
+        if value.tzinfo is not None:
+            value = value.astimezone(dt.UTC).replace(tzinfo=None)
+        return value.isoformat(" ")
+    return connection.ops.adapt_datetimefield_value(value)
+
+
 def db_adapter(field) -> Any:
     """How a Python value becomes a database value for this field, or None if it needs nothing."""
     kind = field.get_internal_type()
@@ -152,6 +163,8 @@ def db_adapter(field) -> Any:
         return lambda value: ops.adapt_json_value(value, encoder)
     if kind == "DateField":
         return connection.ops.adapt_datefield_value
+    if kind == "DateTimeField" and connection.vendor == "sqlite":
+        return _sqlite_datetime
     if kind in ("DateTimeField", "DecimalField", "TimeField"):
         return lambda value: field.get_db_prep_save(value, connection)
     if kind == "GenericIPAddressField":

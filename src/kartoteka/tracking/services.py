@@ -4,10 +4,11 @@ worker turning queued hits into visits, page views, timeline entries and per-con
 import datetime as dt
 import re
 import secrets
+import time
 from typing import Any
 from urllib.parse import parse_qs, urlsplit
 
-from django.db import connection, transaction
+from django.db import IntegrityError, connection, transaction
 from django.db.models import Count, Max, Sum
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -37,6 +38,10 @@ SESSION_GAP = dt.timedelta(minutes=30)
 # Hits the worker takes in one transaction.
 BATCH = 2000
 MAX_URL = 2000
+# The collector reads a site on every page view of it, and sites change seldom: each process
+# keeps what it read for this long, so a change made in another process applies within it.
+SITE_CACHE_SECONDS = 10
+_sites_by_key: dict[str, tuple[float, Site | None]] = {}
 
 _HOST = re.compile(r"^(?=.{1,253}$)(?!-)[a-z0-9-]{1,63}(?<!-)(\.(?!-)[a-z0-9-]{1,63}(?<!-))*$")
 _VISITOR = re.compile(r"^[A-Za-z0-9_-]{8,64}$")
@@ -113,13 +118,15 @@ def create_site(
     wait_for_consent: bool = False,
 ) -> Site:
     _require_admin(actor)
-    return Site.objects.create(
+    site = Site.objects.create(
         name=_clean_name(name),
         domains=clean_domains(domains),
         key=secrets.token_urlsafe(12),
         respect_do_not_track=bool(respect_do_not_track),
         wait_for_consent=bool(wait_for_consent),
     )
+    _sites_by_key.clear()
+    return site
 
 
 def update_site(actor, site: Site, *, changes: dict[str, Any]) -> Site:
@@ -132,6 +139,7 @@ def update_site(actor, site: Site, *, changes: dict[str, Any]) -> Site:
         if flag in changes:
             setattr(site, flag, bool(changes[flag]))
     site.save()
+    _sites_by_key.clear()
     return site
 
 
@@ -147,6 +155,7 @@ def delete_site(actor, site: Site) -> None:
         )
         site.delete()
         recount(touched)
+    _sites_by_key.clear()
 
 
 # The collector
@@ -180,7 +189,7 @@ def collect_hit(
     hit. Nothing of what was sent is ever sent back."""
     if not isinstance(body, dict):
         raise InvalidInput("body", _("A hit is a JSON object."))
-    site = Site.objects.filter(key=str(body.get("s") or "")[:32]).first()
+    site = _site_by_key(str(body.get("s") or "")[:32])
     if site is None:
         raise NotFound(_("No such site."))
     if not allowed_origin(site, origin):
@@ -215,8 +224,28 @@ def collect_hit(
         if not isinstance(email, str) or "@" not in email or len(email) > 254:
             raise InvalidInput("e", _("Identify a visitor with an e-mail address."))
         data["email"] = email.strip()
-    Hit.objects.create(site=site, visitor=visitor, kind=kind, data=data)
+    try:
+        insert_values(
+            Hit,
+            ["site", "visitor", "kind", "received_at", "data"],
+            [(site.pk, visitor, kind, timezone.now(), data)],
+        )
+    except IntegrityError:  # the site was deleted by another process since it was read
+        _sites_by_key.clear()
+        raise NotFound(_("No such site.")) from None
     return True
+
+
+def _site_by_key(key: str) -> Site | None:
+    now = time.monotonic()
+    cached = _sites_by_key.get(key)
+    if cached is not None and cached[0] > now:
+        return cached[1]
+    site = Site.objects.filter(key=key).first()
+    if len(_sites_by_key) >= 1000:  # keys anyone may send must not grow it without end
+        _sites_by_key.clear()
+    _sites_by_key[key] = (now + SITE_CACHE_SECONDS, site)
+    return site
 
 
 # The worker
@@ -236,37 +265,90 @@ def process_hits(*, limit: int | None = None) -> int:
 
 def _process_batch(size: int) -> int:
     with transaction.atomic():
-        hits = Hit.objects.order_by("id")
+        queued = Hit.objects.order_by("id")
         if connection.features.has_select_for_update_skip_locked:
-            hits = hits.select_for_update(skip_locked=True)  # several workers share the queue
-        hits = list(hits[:size])
+            queued = queued.select_for_update(skip_locked=True)  # several workers share the queue
+        hits = [_QueuedHit(*row) for row in queued.values_list(*_QueuedHit.__slots__)[:size]]
         if not hits:
             return 0
         _Batch(hits).write()
-        Hit.objects.filter(pk__in=[hit.pk for hit in hits]).delete()
+        _delete_rows(Hit, [hit.pk for hit in hits])
     return len(hits)
+
+
+class _QueuedHit:
+    """A queued hit as the worker reads it: a batch holds thousands, and a model instance for
+    each cost more than all the rest of the work."""
+
+    __slots__ = ("pk", "site_id", "visitor", "kind", "received_at", "data")
+
+    def __init__(self, pk, site_id, visitor, kind, received_at, data) -> None:
+        self.pk, self.site_id, self.visitor, self.kind = pk, site_id, visitor, kind
+        self.received_at, self.data = received_at, data
+
+
+class _KnownVisitor:
+    """A visitor of the batch: its id and the contact it is known as, if any."""
+
+    __slots__ = ("pk", "contact_id")
+
+    def __init__(self, pk: int, contact_id: int | None) -> None:
+        self.pk, self.contact_id = pk, contact_id
+
+
+class _NewView:
+    """A page view to insert, with the visit it belongs to (whose id may not exist yet)."""
+
+    __slots__ = ("visit", "url", "title", "viewed_at", "seconds")
+
+    def __init__(self, visit, url: str, title: str, viewed_at) -> None:
+        self.visit, self.url, self.title, self.viewed_at, self.seconds = (
+            visit,
+            url,
+            title,
+            viewed_at,
+            0,
+        )
+
+
+def _delete_rows(model, ids: list[int]) -> None:
+    """DELETE rows by id without the ORM's collector (nothing cascades from them)."""
+    table = connection.ops.quote_name(model._meta.db_table)
+    with connection.cursor() as cursor:
+        for start in range(0, len(ids), 500):
+            chunk = ids[start : start + 500]
+            marks = ", ".join(["%s"] * len(chunk))
+            cursor.execute(f"DELETE FROM {table} WHERE id IN ({marks})", chunk)
 
 
 class _Batch:
     """One batch of hits, in the order they arrived, written with a fixed number of queries."""
 
-    def __init__(self, hits: list[Hit]) -> None:
+    def __init__(self, hits: list[_QueuedHit]) -> None:
         self.hits = hits
         self.visitors = self._visitors({hit.visitor for hit in hits})
         self.sites = {site.pk: site for site in Site.objects.all()}
         self.joined: dict[int, int] = {}  # visitor id -> contact id, for visitors known now
         self.new_visits: list[Visit] = []
-        self.new_views: list[tuple[Visit, PageView]] = []
+        self.new_views: list[_NewView] = []
         self.changed_visits: dict[int, Visit] = {}
         self.changed_views: dict[int, PageView] = {}
 
     @staticmethod
-    def _visitors(keys: set[str]) -> dict[str, Visitor]:
-        found = {v.key: v for v in Visitor.objects.filter(key__in=keys)}
-        missing = [Visitor(key=key) for key in keys if key not in found]
-        Visitor.objects.bulk_create(missing, ignore_conflicts=True)
+    def _visitors(keys: set[str]) -> dict[str, "_KnownVisitor"]:
+        """The batch's visitors, the new ones created."""
+
+        def read(keys):
+            rows = Visitor.objects.filter(key__in=keys).values_list("key", "pk", "contact_id")
+            return {key: _KnownVisitor(pk, contact_id) for key, pk, contact_id in rows}
+
+        found = read(keys)
+        missing = [key for key in keys if key not in found]
         if missing:
-            found = {v.key: v for v in Visitor.objects.filter(key__in=keys)}
+            Visitor.objects.bulk_create(
+                [Visitor(key=key) for key in missing], ignore_conflicts=True
+            )
+            found |= read(missing)
         return found
 
     def write(self) -> None:
@@ -278,6 +360,7 @@ class _Batch:
             .values_list("pk", flat=True)
         )
         open_visits = self._open_visits()
+        self.earlier_views = self._earlier_views(open_visits.values())
         for hit in self.hits:
             visitor = self.visitors[hit.visitor]
             if visitor.contact_id in unmonitored or hit.kind == Hit.IDENTIFY:
@@ -295,7 +378,6 @@ class _Batch:
                 self._add_view(visit, hit)
             elif visit is not None and at - visit.ended_at <= SESSION_GAP:
                 self._left(visit, hit)
-            visitor.last_seen_at = at
         self._save()
 
     def _identify(self) -> None:
@@ -330,7 +412,21 @@ class _Batch:
             latest[visit.visitor_id] = visit
         return latest
 
-    def _new_visit(self, hit: Hit, visitor: Visitor) -> Visit:
+    def _earlier_views(self, visits) -> dict[tuple[int, str], PageView]:
+        """The latest stored view of each page that a "left the page" hit of this batch may
+        close, in the visits it may continue: read at once rather than per hit."""
+        left = {hit.data["url"] for hit in self.hits if hit.kind == Hit.LEAVE}
+        ids = [visit.pk for visit in visits]
+        if not left or not ids:
+            return {}
+        latest = {}
+        for view in PageView.objects.filter(visit_id__in=ids, url__in=left).order_by(
+            "viewed_at", "id"
+        ):
+            latest[(view.visit_id, view.url)] = view
+        return latest
+
+    def _new_visit(self, hit: _QueuedHit, visitor: "_KnownVisitor") -> Visit:
         device = device_of(hit.data.get("ua", ""))
         query = parse_qs(urlsplit(hit.data["url"]).query)
         attribution = {
@@ -338,7 +434,7 @@ class _Batch:
         }
         visit = Visit(
             site_id=hit.site_id,
-            visitor=visitor,
+            visitor_id=visitor.pk,
             contact_id=visitor.contact_id,
             started_at=hit.received_at,
             ended_at=hit.received_at,
@@ -352,26 +448,23 @@ class _Batch:
         self.new_visits.append(visit)
         return visit
 
-    def _add_view(self, visit: Visit, hit: Hit) -> None:
-        view = PageView(
-            url=hit.data["url"], title=hit.data.get("title", ""), viewed_at=hit.received_at
+    def _add_view(self, visit: Visit, hit: _QueuedHit) -> None:
+        self.new_views.append(
+            _NewView(visit, hit.data["url"], hit.data.get("title", ""), hit.received_at)
         )
-        self.new_views.append((visit, view))
         visit.pages += 1
         visit.ended_at = max(visit.ended_at, hit.received_at)
         if visit.pk:
             self.changed_visits[visit.pk] = visit
 
-    def _left(self, visit: Visit, hit: Hit) -> None:
+    def _left(self, visit: Visit, hit: _QueuedHit) -> None:
         """The visitor left a page after `seconds`: the last view of that page in the visit."""
         url, seconds = hit.data["url"], hit.data["seconds"]
         view = next(
-            (v for owner, v in reversed(self.new_views) if owner is visit and v.url == url), None
+            (v for v in reversed(self.new_views) if v.visit is visit and v.url == url), None
         )
         if view is None and visit.pk:
-            view = (
-                PageView.objects.filter(visit_id=visit.pk, url=url).order_by("-viewed_at").first()
-            )
+            view = self.earlier_views.get((visit.pk, url))
             if view is not None:
                 self.changed_views[view.pk] = view
         if view is None:
@@ -386,8 +479,7 @@ class _Batch:
         Visitor.objects.filter(pk__in=[v.pk for v in self.visitors.values()]).update(
             last_seen_at=last_seen
         )
-        for visitor_id, contact_id in self.joined.items():
-            Visitor.objects.filter(pk=visitor_id).update(contact_id=contact_id)
+        _update_rows(Visitor, ["contact"], [(c, v) for v, c in self.joined.items()])
         ids = insert_values(
             Visit,
             _VISIT_COLUMNS,
@@ -399,7 +491,7 @@ class _Batch:
         insert_values(
             PageView,
             ["visit_id", "url", "title", "viewed_at", "seconds"],
-            [(v.pk, w.url, w.title, w.viewed_at, w.seconds) for v, w in self.new_views],
+            [(v.visit.pk, v.url, v.title, v.viewed_at, v.seconds) for v in self.new_views],
         )
         _update_rows(
             Visit,
@@ -416,17 +508,18 @@ class _Batch:
         ]
         touched = {visit.contact_id for visit in self.new_visits if visit.contact_id}
         touched |= {v.contact_id for v in self.changed_visits.values() if v.contact_id}
-        for visitor_id, contact_id in self.joined.items():
-            earlier = list(
-                Visit.objects.filter(visitor_id=visitor_id)
-                .exclude(contact_id=contact_id)
-                .exclude(pk__in=[v.pk for v in self.new_visits])
-            )
-            Visit.objects.filter(pk__in=[v.pk for v in earlier]).update(contact_id=contact_id)
-            touched |= {contact_id} | {v.contact_id for v in earlier if v.contact_id}
-            for visit in earlier:
-                visit.contact_id = contact_id
-                entries.append(_visited(visit, self.sites[visit.site_id]))
+        # Visitors known from now on: their earlier, anonymous visits join the contact.
+        new_ids = {v.pk for v in self.new_visits}
+        earlier = [
+            visit
+            for visit in Visit.objects.filter(visitor_id__in=self.joined)
+            if visit.pk not in new_ids and visit.contact_id != self.joined[visit.visitor_id]
+        ]
+        touched |= set(self.joined.values()) | {v.contact_id for v in earlier if v.contact_id}
+        for visit in earlier:
+            visit.contact_id = self.joined[visit.visitor_id]
+            entries.append(_visited(visit, self.sites[visit.site_id]))
+        _update_rows(Visit, ["contact"], [(v.contact_id, v.pk) for v in earlier])
         timeline.record_many(entries)
         recount(touched)
         _fill_attribution([v for v in self.new_visits if v.contact_id])
