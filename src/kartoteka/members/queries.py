@@ -5,6 +5,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from django.db.models import Count
+from django.utils.translation import gettext as _
 
 from kartoteka.contacts.queries import get_contact
 from kartoteka.core.errors import NotFound
@@ -56,7 +57,7 @@ def groups() -> list[MemberGroup]:
 def get_group(group_id: Any) -> MemberGroup:
     found = MemberGroup.objects.filter(pk=group_id).first() if str(group_id).isdigit() else None
     if found is None:
-        raise NotFound("No such group.")
+        raise NotFound(_("No such group."))
     return found
 
 
