@@ -59,11 +59,6 @@ def set_membership(request: HttpRequest, contact_id: int, payload: MembershipIn)
     "/members/sessions",
     auth=None,
     response={201: SessionOut},
-    openapi_extra={
-        "responses": {
-            "401": {"description": "The e-mail and password are not a member's."},
-        }
-    },
 )
 def start_session(request: HttpRequest, payload: SessionIn):
     """A website signs a member in with their e-mail and password and gets a token that
