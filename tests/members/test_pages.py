@@ -146,3 +146,24 @@ def test_the_area_speaks_the_visitors_language(member):
     for language, words in (("es", "Área de socios"), ("pl", "Strefa członków")):
         page = Client(HTTP_ACCEPT_LANGUAGE=language).get("/members/")
         assert words.encode() in page.content
+
+
+def test_changing_the_password_keeps_this_session_and_ends_others(member):
+    here = signed_in(member.contact.email)
+    elsewhere = signed_in(member.contact.email)
+    wrong = here.post(
+        "/members/change-password/",
+        {"current_password": "nope", "password": "x" * 12, "password_confirm": "x" * 12},
+    )
+    assert wrong.status_code == 422
+    done = here.post(
+        "/members/change-password/",
+        {
+            "current_password": "correct horse battery",
+            "password": "another long secret",
+            "password_confirm": "another long secret",
+        },
+    )
+    assert done.status_code == 302
+    assert b"Sign in with your e-mail" not in here.get("/members/").content
+    assert b"Sign in with your e-mail" in elsewhere.get("/members/").content

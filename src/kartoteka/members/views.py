@@ -245,8 +245,8 @@ def change_password(request: HttpRequest) -> HttpResponse:
         )
     )
     if form.ok:
-        member = services.member_for_session(request.member.pk, "") or request.member
-        request.session[SESSION_KEY] = [member.pk, services.session_print(member)]
+        # The new password's fingerprint keeps this session; every other one ends.
+        request.session[SESSION_KEY] = [request.member.pk, services.session_print(request.member)]
         messages.success(request, _("Your password is changed."))
         return redirect("members:area")
     return _member_page(request, password_form=form, status=form.status, section="password")
