@@ -62,6 +62,7 @@ INSTALLED_APPS = [
     "kartoteka.deals",
     "kartoteka.companies",
     "kartoteka.webforms",
+    "kartoteka.members",
     "kartoteka.web",
 ]
 
@@ -268,6 +269,12 @@ KARTOTEKA_FORM_RATE_ADDRESS = "5/h"
 # Outgoing e-mail: KARTOTEKA_EMAIL_URL picks the way out (console:// prints it, for development).
 globals().update(config.email_settings("KARTOTEKA_EMAIL_URL", "console://"))
 DEFAULT_FROM_EMAIL = config.env_str("KARTOTEKA_EMAIL_FROM", "Kartoteka <kartoteka@localhost>")
+# The provider's bounce and complaint webhooks (/anymail/<esp>/tracking/) answer only once a
+# secret is set: "user:password" for the basic auth in the webhook address the provider calls.
+ANYMAIL = {
+    **globals().get("ANYMAIL", {}),
+    "WEBHOOK_SECRET": config.env_str("KARTOTEKA_EMAIL_WEBHOOK_SECRET", ""),
+}
 # The address public links in e-mails start with (confirm, unsubscribe, preferences).
 KARTOTEKA_PUBLIC_URL = config.env_str("KARTOTEKA_PUBLIC_URL", "http://localhost:8000").rstrip("/")
 # Subscription forms: attempts per address and per IP within the window, then 429.

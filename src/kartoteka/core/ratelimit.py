@@ -9,7 +9,7 @@ import time
 from collections.abc import Callable
 
 from django.http import HttpRequest
-from django_ratelimit.core import is_ratelimited
+from django_ratelimit.core import get_usage, is_ratelimited
 
 from kartoteka.core.addresses import client_address
 
@@ -54,6 +54,20 @@ def over_limit(request: HttpRequest, *, group: str, rate: str, key: str | Callab
     or a callable(group, request) — and say whether it is over `rate` ("20/m", "5/h"). Keys are
     hashed by django-ratelimit before they reach the cache, so no address is stored."""
     return is_ratelimited(request, group=group, key=key, rate=rate, increment=True)
+
+
+def failures_left_wait(request: HttpRequest, *, group: str, rate: str, key: Callable) -> int:
+    """For doors that count failures only (members' sign-in): the seconds until `key` may try
+    again once it has had `rate` failures in the window, else 0. Counts nothing."""
+    usage = get_usage(request, group=group, key=key, rate=rate, increment=False)
+    if usage is None or usage["count"] < usage["limit"]:
+        return 0
+    return max(1, int(usage["time_left"]))
+
+
+def count_failure(request: HttpRequest, *, group: str, rate: str, key: Callable) -> None:
+    """Count one failure of `key` for `group` (see failures_left_wait)."""
+    get_usage(request, group=group, key=key, rate=rate, increment=True)
 
 
 def over_address_limit_here(request: HttpRequest, *, group: str, rate: str) -> bool:

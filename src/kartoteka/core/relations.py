@@ -35,7 +35,8 @@ ANONYMISE = "anonymise"  # keep the row for aggregates, detach it and blank `scr
 class Policy:
     merge: str
     forget: str
-    # MOVE_UNIQUE: the other fields of the unique constraint that includes the contact.
+    # MOVE_UNIQUE: the other fields of the unique constraint that includes the contact (none:
+    # one row per contact, and the survivor's own one stays).
     unique: tuple[str, ...] = ()
     # ANONYMISE: fields set to their empty value; the contact link itself is always cleared.
     scrub: tuple[str, ...] = ()

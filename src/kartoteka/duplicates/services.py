@@ -260,7 +260,10 @@ def _merge_one(
             card_rows[relation.key] = _rows(rows)
             continue
         if policy.merge == relations.MOVE_UNIQUE:
-            taken = set(relation.rows(survivor.pk).values_list(*relation.policy.unique))
+            if policy.unique:
+                taken = set(relation.rows(survivor.pk).values_list(*policy.unique))
+            else:  # one row per contact: the survivor's own one stays
+                taken = {()} if relation.rows(survivor.pk).exists() else set()
             clashing = [
                 row.pk
                 for row in rows

@@ -24,6 +24,11 @@ class MailingConfig(AppConfig):
         from kartoteka.web import registry
 
         timeline.register(*kinds.KINDS)
+        from anymail.signals import tracking
+
+        from kartoteka.mailing import webhooks
+
+        tracking.connect(webhooks.on_tracking, dispatch_uid="kartoteka.mailing.webhooks")
         register_fields()
         columns.register(
             columns.ImportColumn(

@@ -43,14 +43,35 @@ EXPIRED = TimelineKind(
     describe=_subscription,
     counts_as_activity=False,
 )
+# The mail provider reported the address bouncing, or the person marking an e-mail as spam.
+BOUNCED = TimelineKind(
+    "list_bounced",
+    _("E-mail bounced: off the list"),
+    icon="✉",
+    describe=_subscription,
+    counts_as_activity=False,
+)
+COMPLAINED = TimelineKind(
+    "list_complained",
+    _("Marked an e-mail as spam: off the list"),
+    icon="✉",
+    describe=_subscription,
+    counts_as_activity=False,
+)
 EMAIL_SENT = TimelineKind("email_sent", _("E-mail sent"), icon="✉", describe=_email)
 EMAIL_FAILED = TimelineKind(
     "email_failed", _("E-mail not sent"), icon="✉", describe=_email, counts_as_activity=False
 )
 
-KINDS = [SUBSCRIBED, PENDING, UNSUBSCRIBED, EXPIRED, EMAIL_SENT, EMAIL_FAILED]
+KINDS = [SUBSCRIBED, PENDING, UNSUBSCRIBED, EXPIRED, BOUNCED, COMPLAINED, EMAIL_SENT, EMAIL_FAILED]
 
-BY_STATUS = {"subscribed": SUBSCRIBED, "pending": PENDING, "unsubscribed": UNSUBSCRIBED}
+BY_STATUS = {
+    "subscribed": SUBSCRIBED,
+    "pending": PENDING,
+    "unsubscribed": UNSUBSCRIBED,
+    "bounced": BOUNCED,
+    "complained": COMPLAINED,
+}
 
 
 def subscription_changed(
@@ -63,7 +84,8 @@ def subscription_changed(
     actor_label: str,
     occurred_at: datetime | None = None,
 ) -> Entry:
-    """The entry of a subscription that became `status` (subscribed, pending, unsubscribed)."""
+    """The entry of a subscription that became `status` (subscribed, pending, unsubscribed,
+    bounced, complained)."""
     return BY_STATUS[status].entry(
         contact,
         actor=actor,

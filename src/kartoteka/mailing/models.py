@@ -45,6 +45,8 @@ class SubscriptionSource(models.TextChoices):
     FORM = "form", _("Subscription form")
     API = "api", _("API")
     PREFERENCES = "preferences", _("Preferences page")
+    # A bounce or a complaint the mail provider reported (mailing.webhooks).
+    PROVIDER = "provider", _("Mail provider report")
 
 
 class Subscription(models.Model):
@@ -87,6 +89,9 @@ class EmailKind(models.TextChoices):
     CONFIRMATION = "confirmation", _("Subscription confirmation")
     MAILING = "mailing", _("List mailing")
     TEST = "test", _("Test send")
+    # Written by another app (the members' area: invitations, password resets), rendered
+    # before it is queued.
+    MEMBER = "member", _("Members' area")
 
 
 class OutgoingEmail(models.Model):

@@ -665,6 +665,13 @@ def subscribe_from_form(
         _result, queued = _apply(
             SYSTEM, mailing_list, [decision], source=SubscriptionSource.FORM, request_proof=proof
         )
+        if status == SubscriptionStatus.SUBSCRIBED:
+            events.publish(
+                "list.subscription_changed",
+                list_id=mailing_list.pk,
+                contact_id=contact.pk,
+                status=status,
+            )
     _deliver_later(queued)
 
 
@@ -873,6 +880,29 @@ def _queue(rows: list[tuple[int | None, str, str, int | None, int | None]]) -> l
         [(*row, _new_message_id(), now) for row in rows],
         returning=True,
     )
+
+
+def send_prepared(
+    contact: Contact, address: str, *, subject: str, body_text: str, body_html: str
+) -> OutgoingEmail:
+    """Queue an e-mail another app has written (a members' invitation or password reset) to
+    one contact: recorded, sent by the worker with retries and put on the contact's timeline
+    like every other. Refused for a blocked contact."""
+    if consent_queries.is_blocked(contact):
+        raise InvalidInput(errors={"email": [_("This contact is blocked.")]})
+    now = timezone.now()
+    email = OutgoingEmail.objects.create(
+        contact=contact,
+        to_address=address,
+        kind=EmailKind.MEMBER,
+        subject=subject[:255],
+        body_text=body_text,
+        body_html=body_html,
+        message_id=_new_message_id(),
+        created_at=now,
+    )
+    _deliver_later([email.pk])
+    return email
 
 
 def _deliver_later(ids: list[int]) -> None:

@@ -1,8 +1,34 @@
 """Pages of mailing lists and the public subscription pages."""
 
-from django.urls import path, re_path
+import functools
+
+from anymail import urls as anymail_urls
+from django.conf import settings
+from django.http import Http404
+from django.urls import URLPattern, include, path, re_path
+from django.views.decorators.csrf import csrf_exempt
 
 from kartoteka.mailing import views
+
+
+def _when_secret_set(view):
+    """A provider's webhook answers only once KARTOTEKA_EMAIL_WEBHOOK_SECRET is set, so nobody
+    can mark addresses bounced without the secret."""
+
+    @functools.wraps(view)
+    def guarded(request, *args, **kwargs):
+        if not settings.ANYMAIL.get("WEBHOOK_SECRET"):
+            raise Http404
+        return view(request, *args, **kwargs)
+
+    return csrf_exempt(guarded)
+
+
+_webhooks = [
+    URLPattern(p.pattern, _when_secret_set(p.callback), p.default_args, p.name)
+    for p in anymail_urls.urlpatterns
+    if p.name and p.name.endswith("_tracking_webhook")
+]
 
 app_name = "mailing"
 
@@ -24,4 +50,5 @@ urlpatterns = [
     path("confirm/<str:token>", views.confirm, name="confirm"),
     path("unsubscribe/<str:token>", views.unsubscribe, name="unsubscribe"),
     path("preferences/<str:token>", views.preferences, name="preferences"),
+    path("anymail/", include((_webhooks, "anymail"))),
 ]
