@@ -87,6 +87,50 @@ def test_the_visits_tab_shows_pages_device_and_source(client, sales):
     assert "google" in page
 
 
+def test_the_visits_tab_shows_the_newest_visits_and_pages_to_older_ones(client, admin):
+    import datetime as dt
+
+    from django.utils import timezone
+
+    from kartoteka.tracking.models import PageView, Visit, Visitor
+
+    contact = make_contact(email="many@example.com")
+    site = make_site()
+    visitor = Visitor.objects.create(key="visitor-many", contact_id=contact.pk)
+    now = timezone.now()
+    Visit.objects.bulk_create(
+        Visit(
+            site=site,
+            visitor=visitor,
+            contact_id=contact.pk,
+            # two visits share each start: the pages must still follow the list's order
+            started_at=now - dt.timedelta(hours=n // 2),
+            ended_at=now - dt.timedelta(hours=n // 2),
+            entry_url=f"https://shop.example.com/visit-{n}",
+        )
+        for n in range(25)
+    )
+    PageView.objects.bulk_create(
+        PageView(visit=v, url=v.entry_url, title=v.entry_url[-8:], viewed_at=v.started_at)
+        for v in Visit.objects.all()
+    )
+    newest_first = [
+        f">{url[-8:]}<"
+        for url in Visit.objects.order_by("-started_at", "-id").values_list("entry_url", flat=True)
+    ]
+    client.force_login(admin)
+    url = reverse("tracking:contact-visits", args=[contact.pk])
+    seen, page = [], client.get(url).content.decode()
+    while True:
+        seen += sorted((m for m in newest_first if m in page), key=page.index)
+        assert "Older visits" in page or len(seen) == 25
+        if "Older visits" not in page:
+            break
+        after = page.split("after=")[1].split('"')[0]
+        page = client.get(f"{url}?after={after}").content.decode()
+    assert seen == newest_first
+
+
 def test_visits_of_a_contact_outside_the_scope_are_not_found(client, sales, other_sales):
     contact = _known_visit(owner=other_sales)
     client.force_login(sales)

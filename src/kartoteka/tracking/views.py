@@ -209,8 +209,9 @@ def site(request: HttpRequest, site_id: int) -> HttpResponse:
 # The card
 
 
-# The newest visits the tab shows; the totals above them count every visit.
-VISITS_SHOWN = 50
+# Visits the tab shows at a time, newest first; "Older visits" shows the next ones. The
+# totals and devices above them count every visit.
+VISITS_SHOWN = 20
 
 
 @login_required
@@ -218,18 +219,21 @@ def contact_visits(request: HttpRequest, contact_id: int) -> HttpResponse:
     """Card tab: the contact's visits with their pages, devices, systems and browsers."""
     contact = get_contact(request.user, contact_id)
     site_id = request.GET.get("site", "")
-    visits = queries.contact_visits(
-        request.user, contact.pk, site_id=int(site_id) if site_id.isdigit() else None
-    )
+    site = int(site_id) if site_id.isdigit() else None
+    visits = queries.contact_visits(request.user, contact.pk, site_id=site)
+    after = request.GET.get("after", "")
+    listed = queries.listed_after(visits, int(after)) if after.isdigit() else visits
+    shown = list(listed[: VISITS_SHOWN + 1])
     return render(
         request,
         "tracking/contact_visits.html",
         {
             "contact": contact,
-            "visits": list(visits[:VISITS_SHOWN]),
+            "visits": shown[:VISITS_SHOWN],
+            "older": shown[VISITS_SHOWN - 1] if len(shown) > VISITS_SHOWN else None,
             "devices": queries.devices_used(visits),
             "sites": list(Site.objects.all()),
-            "site_id": int(site_id) if site_id.isdigit() else None,
+            "site_id": site,
             "totals": queries.visit_totals(contact.pk),
         },
     )
