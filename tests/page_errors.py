@@ -5,6 +5,9 @@ import re
 
 _LIST = re.compile(r'<ul class="field-errors?"[^>]*>(.*?)</ul>', re.S)
 _ITEM = re.compile(r"<li>(.*?)</li>", re.S)
+# The settings pages sum every error up above the page (web/settings/base.html).
+_SUMMARY = re.compile(r'<div class="form-errors" role="alert">(.*?)</div>', re.S)
+_PARAGRAPH = re.compile(r"<p>(.*?)</p>", re.S)
 _CONTROL = re.compile(r'<(?:input|select|textarea)\b[^>]*\bname="([^"]+)"')
 
 
@@ -28,5 +31,10 @@ def field_errors(page: str, name: str, *, nth: int = 0) -> list[str]:
 
 
 def all_errors(page: str) -> list[str]:
-    """Every form error message on the page."""
-    return _messages(page)
+    """Every form error message on the page, at its field or summed up above the page."""
+    summed = [
+        html.unescape(item).strip()
+        for found in _SUMMARY.findall(page)
+        for item in _PARAGRAPH.findall(found)
+    ]
+    return _messages(page) + summed
