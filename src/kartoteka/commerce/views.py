@@ -16,11 +16,10 @@ from django.views.decorators.http import require_GET, require_POST
 from kartoteka.commerce import kinds, queries, services
 from kartoteka.commerce.models import CouponSource, CouponStatus
 from kartoteka.contacts.queries import get_contact
-from kartoteka.core.errors import Conflict, Forbidden, InvalidInput
 from kartoteka.core.scope import is_admin
 from kartoteka.segments import queries as segments
 from kartoteka.web import charts
-from kartoteka.web.forms import form_errors
+from kartoteka.web.forms import ServiceForm, text
 
 
 def ecommerce_context(request: HttpRequest, contact) -> dict:
@@ -39,9 +38,14 @@ def _day(text: str, *, end: bool = False) -> dt.datetime | None:
     return timezone.make_aware(dt.datetime.combine(day, dt.time()))
 
 
+class PagingForm(ServiceForm):
+    cursor = text()
+
+
 def _events_tab(
-    request: HttpRequest, contact_id: int, *, errors: dict | None = None, form: Any = None
+    request: HttpRequest, contact_id: int, form: ServiceForm | None = None
 ) -> HttpResponse:
+    """The tab; after a refused post, that form's errors at its fields and what was typed."""
     contact = get_contact(request.user, contact_id)
     chosen = request.GET.get("type", "")
     since, until = request.GET.get("from", ""), request.GET.get("to", "")
@@ -52,12 +56,11 @@ def _events_tab(
         since=_day(since),
         until=_day(until, end=True),
     )
-    try:
-        page, following = queries.events_page(
-            events, cursor=request.GET.get("cursor") or None, limit=50
-        )
-    except InvalidInput:
-        page, following = queries.events_page(events, cursor=None, limit=50)
+    # A cursor that cannot be read starts again at the first page.
+    paging = PagingForm(request.GET)
+    page, following = paging.submit(
+        lambda data: queries.events_page(events, cursor=data["cursor"] or None, limit=50)
+    ) or queries.events_page(events, cursor=None, limit=50)
     now = timezone.now()
     coupons = queries.coupons_of(request.user, contact.pk)
     for coupon in coupons:
@@ -67,6 +70,9 @@ def _events_tab(
     for event in page:
         event.label = labels.get(event.type, event.type)
         event.converted = queries.money(event.amount) if event.rate is not None else None
+    errors = form.field_errors() if form is not None else {}
+    if isinstance(form, CouponForm):  # the two forms share names: the coupon's are prefixed
+        errors = {(k if k == "general" else f"coupon_{k}"): v for k, v in errors.items()}
     return render(
         request,
         "commerce/contact_events.html",
@@ -82,11 +88,12 @@ def _events_tab(
             "coupon_statuses": dict(CouponStatus.choices),
             "payments": queries.payments_of(request.user, contact.pk),
             "currency": services.workspace_currency(),
-            "errors": form_errors(errors or {}),
-            "form": form or {},
+            "errors": errors,
+            "form": form.data.dict() if form is not None else {},
+            "failed": "coupon" if isinstance(form, CouponForm) else "event" if form else "",
             "now": timezone.localtime(now).strftime("%Y-%m-%dT%H:%M"),
         },
-        status=422 if errors else 200,
+        status=form.status if form is not None else 200,
     )
 
 
@@ -97,13 +104,13 @@ def contact_events(request: HttpRequest, contact_id: int) -> HttpResponse:
     return _events_tab(request, contact_id)
 
 
-def _lines_from(post) -> list[dict]:
+def _lines_from(text: str) -> list[dict]:
     """The product lines of the offline-event form (one "SKU; name; quantity; price" per line)."""
     found = []
-    for text in (post.get("products") or "").splitlines():
-        if not text.strip():
+    for line_text in text.splitlines():
+        if not line_text.strip():
             continue
-        parts = [p.strip() for p in text.split(";")]
+        parts = [p.strip() for p in line_text.split(";")]
         line: dict[str, Any] = {"sku": parts[0]}
         if len(parts) > 1 and parts[1]:
             line["name"] = parts[1]
@@ -115,54 +122,89 @@ def _lines_from(post) -> list[dict]:
     return found
 
 
+class EventForm(ServiceForm):
+    """An offline event as the card's form posts it; the API's check judges every value."""
+
+    type = text()
+    occurred_at = text()
+    value = text()
+    currency = text()
+    location = text()
+    coupon = text()
+    order = text()
+    method = text()
+    status = text()
+    products = text()
+
+    def event(self) -> dict:
+        data = self.cleaned_data
+        return {
+            "type": data["type"],
+            "occurred_at": data["occurred_at"],
+            "value": data["value"].replace(",", ".") or None,
+            "currency": data["currency"] or None,
+            "location": data["location"],
+            "coupon": data["coupon"],
+            "order": data["order"],
+            "method": data["method"],
+            "status": data["status"] if data["type"] == kinds.PAYMENT else "",
+            "products": _lines_from(data["products"]),
+        }
+
+    def refuse(self, errors, **options) -> None:
+        """A product line's errors show at the products box, saying which line; those of no
+        field on the form above it."""
+        shown: dict[str, list[str]] = {}
+        for key, found in errors.items():
+            parts = key.split(".")
+            if parts[0] == "products" and len(parts) > 1 and parts[1].isdigit():
+                line = int(parts[1]) + 1
+                found = [_("Line %(line)s: %(error)s") % {"line": line, "error": m} for m in found]
+                key = "products"
+            elif key not in self.fields:
+                key = "__all__"
+            shown.setdefault(key, []).extend(found)
+        super().refuse(shown, **options)
+
+
 @login_required
 @require_POST
 def record_event(request: HttpRequest, contact_id: int) -> HttpResponse:
     """The card's form for an offline event (a purchase in a shop, a payment by phone)."""
     contact = get_contact(request.user, contact_id)
-    post = request.POST
-    when = post.get("occurred_at", "")
-    data = {
-        "type": post.get("type", ""),
-        "occurred_at": when,
-        "value": post.get("value", "").replace(",", ".") or None,
-        "currency": post.get("currency", "") or None,
-        "location": post.get("location", ""),
-        "coupon": post.get("coupon", ""),
-        "order": post.get("order", ""),
-        "method": post.get("method", ""),
-        "status": post.get("status", "") if post.get("type") == kinds.PAYMENT else "",
-        "products": _lines_from(post),
-    }
-    try:
-        services.record_event_by_hand(request.user, contact, data=data)
-    except (InvalidInput, Forbidden, Conflict) as exc:
-        errors = getattr(exc, "errors", None) or {"__all__": [exc.message]}
-        return _events_tab(request, contact.pk, errors=errors, form=post)
+    form = EventForm(request.POST)
+    form.submit(
+        lambda _data: services.record_event_by_hand(request.user, contact, data=form.event())
+    )
+    if not form.ok:
+        return _events_tab(request, contact.pk, form)
     messages.success(request, _("The event was recorded."))
     return redirect("commerce:contact-events", contact_id=contact.pk)
+
+
+class CouponForm(ServiceForm):
+    code = text()
+    description = text()
+    valid_from = text()
+    valid_until = text()
 
 
 @login_required
 @require_POST
 def add_coupon(request: HttpRequest, contact_id: int) -> HttpResponse:
     contact = get_contact(request.user, contact_id)
-    post = request.POST
-    data = {
-        "code": post.get("code", ""),
-        "description": post.get("description", ""),
-        "valid_from": post.get("valid_from") or None,
-        "valid_until": post.get("valid_until") or None,
-    }
-    try:
-        services.add_coupon(request.user, contact, data=data, source=CouponSource.MANUAL)
-    except (InvalidInput, Conflict) as exc:
-        errors = getattr(exc, "errors", None) or {
-            getattr(exc, "field", None) or "__all__": [exc.message]
-        }
-        return _events_tab(
-            request, contact.pk, errors={f"coupon_{k}": v for k, v in errors.items()}, form=post
+    form = CouponForm(request.POST)
+    form.submit(
+        lambda data: services.add_coupon(
+            request.user,
+            contact,
+            data={**data, "valid_from": data["valid_from"] or None,
+                  "valid_until": data["valid_until"] or None},
+            source=CouponSource.MANUAL,
         )
+    )  # fmt: skip
+    if not form.ok:
+        return _events_tab(request, contact.pk, form)
     messages.success(request, _("The coupon was added."))
     return redirect("commerce:contact-events", contact_id=contact.pk)
 
@@ -284,9 +326,7 @@ def product(request: HttpRequest, sku: str) -> HttpResponse:
 # Settings (admins)
 
 
-def _settings(
-    request: HttpRequest, *, errors: dict | None = None, form: Any = None
-) -> HttpResponse:
+def _settings(request: HttpRequest, form: ServiceForm | None = None) -> HttpResponse:
     if not is_admin(request.user):
         return render(request, "commerce/settings.html", {"forbidden": True}, status=403)
     return render(
@@ -297,10 +337,10 @@ def _settings(
             "rates": queries.rates(),
             "types": queries.event_types(),
             "section": "commerce",
-            "field_errors": form_errors(errors or {}),
-            "form": form or {},
+            "field_errors": form.field_errors() if form is not None else {},
+            "form": form.data.dict() if form is not None else {},
         },
-        status=422 if errors else 200,
+        status=form.status if form is not None else 200,
     )
 
 
@@ -310,35 +350,39 @@ def settings_page(request: HttpRequest) -> HttpResponse:
     return _settings(request)
 
 
+class RateForm(ServiceForm):
+    currency = text()
+    rate = text()
+
+
 @login_required
 @require_POST
 def set_rate(request: HttpRequest) -> HttpResponse:
-    try:
-        services.set_rate(
-            request.user,
-            currency=request.POST.get("currency", ""),
-            rate=request.POST.get("rate", ""),
-        )
-    except Forbidden:
-        return _settings(request)
-    except InvalidInput as exc:
-        return _settings(request, errors=exc.errors, form=request.POST)
+    form = RateForm(request.POST)
+    form.submit(
+        lambda data: services.set_rate(request.user, currency=data["currency"], rate=data["rate"])
+    )
+    if not form.ok:
+        return _settings(request, form)
     messages.success(request, _("The rate was saved."))
     return redirect("commerce:settings")
+
+
+class EventTypeForm(ServiceForm):
+    name = text()
+    label = text()
 
 
 @login_required
 @require_POST
 def add_event_type(request: HttpRequest) -> HttpResponse:
-    try:
-        services.register_event_type(
-            request.user, name=request.POST.get("name", ""), label=request.POST.get("label", "")
+    form = EventTypeForm(request.POST)
+    form.submit(
+        lambda data: services.register_event_type(
+            request.user, name=data["name"], label=data["label"]
         )
-    except Forbidden:
-        return _settings(request)
-    except InvalidInput as exc:
-        return _settings(request, errors=exc.errors, form=request.POST)
-    except Conflict as exc:
-        return _settings(request, errors={exc.field or "name": [exc.message]}, form=request.POST)
+    )
+    if not form.ok:
+        return _settings(request, form)
     messages.success(request, _("The event type was added."))
     return redirect("commerce:settings")

@@ -210,6 +210,18 @@ def text_versions(purpose: str) -> set[int]:
     return set(LegalText.objects.filter(purpose__key=purpose).values_list("version", flat=True))
 
 
+def text_versions_of(purposes: Iterable[str]) -> dict[str, set[int]]:
+    """The legal text versions of each of these purposes, in one query."""
+    found: dict[str, set[int]] = {}
+    keys = list(purposes)
+    if not keys:
+        return found
+    rows = LegalText.objects.filter(purpose__key__in=keys).values_list("purpose__key", "version")
+    for key, version in rows:
+        found.setdefault(key, set()).add(version)
+    return found
+
+
 def current_text(purpose: str) -> LegalText | None:
     """The latest version of the purpose's legal text (what a form shows now)."""
     return LegalText.objects.filter(purpose__key=purpose).order_by("-version").first()

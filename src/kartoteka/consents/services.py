@@ -136,8 +136,17 @@ def _plan(actor: Any, items: list[ConsentItem], *, actor_label: str, strict: boo
     require_actor(actor)
     now = timezone.now()
     purposes = queries.purpose_keys(active_only=True)
+    # The legal text versions the proofs name, read once for the whole batch.
+    versions = queries.text_versions_of(
+        {
+            item.purpose
+            for item in items
+            if isinstance(item.proof, dict) and item.proof.get("text_version") not in (None, "")
+        }
+    )
     cleaned = [
-        _clean(item, purposes, now, index=i if not strict else None) for i, item in enumerate(items)
+        _clean(item, purposes, versions, now, index=i if not strict else None)
+        for i, item in enumerate(items)
     ]
     _require_scope(actor, {c.contact_id for c in cleaned})
     result = Recorded()
@@ -153,7 +162,14 @@ def _field(name: str, index: int | None) -> str:
     return name if index is None else f"entries[{index}].{name}"
 
 
-def _clean(item: ConsentItem, purposes: set[str], now: datetime, *, index: int | None) -> _Clean:
+def _clean(
+    item: ConsentItem,
+    purposes: set[str],
+    versions: dict[str, set[int]],
+    now: datetime,
+    *,
+    index: int | None,
+) -> _Clean:
     if item.channel not in CHANNELS:
         raise InvalidInput(
             _field("channel", index),
@@ -184,7 +200,7 @@ def _clean(item: ConsentItem, purposes: set[str], now: datetime, *, index: int |
         )
     if given_at > now + CLOCK_SKEW:
         raise InvalidInput(_field("given_at", index), _("A consent cannot be given in the future."))
-    proof = _clean_proof(item.proof, item.purpose, index)
+    proof = _clean_proof(item.proof, item.purpose, versions.get(item.purpose, set()), index)
     if item.source == Source.STAFF and item.status == Status.GRANTED and not proof.get("where"):
         raise InvalidInput(
             _field("proof.where", index),
@@ -195,7 +211,7 @@ def _clean(item: ConsentItem, purposes: set[str], now: datetime, *, index: int |
     )
 
 
-def _clean_proof(proof: Any, purpose: str, index: int | None) -> dict:
+def _clean_proof(proof: Any, purpose: str, versions: set[int], index: int | None) -> dict:
     if proof is None:
         return {}
     if not isinstance(proof, dict):
@@ -215,7 +231,7 @@ def _clean_proof(proof: Any, purpose: str, index: int | None) -> dict:
         if key == "text_version":
             if isinstance(value, bool) or not isinstance(value, int):
                 raise InvalidInput(name, _("The text version is a whole number."))
-            if value not in queries.text_versions(purpose):
+            if value not in versions:
                 raise InvalidInput(
                     name,
                     _("The purpose %(purpose)s has no legal text version %(version)s.")

@@ -3,6 +3,7 @@ and the purposes' settings page."""
 
 from datetime import datetime
 
+from django import forms
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.http import Http404, HttpRequest, HttpResponse
@@ -10,14 +11,14 @@ from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.utils.dateparse import parse_datetime
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 
 from kartoteka.consents import queries, services
 from kartoteka.consents.models import Channel, Source, Status
 from kartoteka.contacts.queries import get_contact
-from kartoteka.core.errors import Conflict, InvalidInput, NotFound
 from kartoteka.core.scope import is_admin
-from kartoteka.web.forms import form_errors
+from kartoteka.web.forms import ServiceForm, errors_in_place, text
 from kartoteka.web.registry import card_url
 
 TIMELINE_EVENT = "kartoteka:timeline-changed"
@@ -91,31 +92,67 @@ def _label(actor_label: str) -> str:
     return _("System") if actor_label in ("", "system") else actor_label
 
 
-def _section(request: HttpRequest, contact, *, errors=None, form=None, changed=False):
+def _section(request: HttpRequest, contact, form: ServiceForm | None = None) -> HttpResponse:
+    """The section after a post: the fragment for htmx (with the form's errors and its status),
+    else back to the card with the errors as notices."""
     if not request.htmx:
-        for messages_of_field in (errors or {}).values():
-            for message in messages_of_field:
-                messages.error(request, message)
+        if form is not None:
+            form.flash(request)
         return redirect(card_url(contact.pk))
-    context = {"contact": contact, "errors": form_errors(errors or {}), "form": form or {}}
+    failed = form is not None and not form.ok
+    context = {
+        "contact": contact,
+        "errors": form.field_errors() if failed else {},
+        "form": form.data.dict() if failed else {},
+    }
     context.update(section_context(request, contact))
     response = render(request, "consents/section.html", context)
-    if changed:
-        response["HX-Trigger"] = TIMELINE_EVENT
+    if failed:
+        return errors_in_place(response, form.status)
+    response["HX-Trigger"] = TIMELINE_EVENT
     return response
 
 
-def _given_at(text: str) -> datetime | None:
-    """The form's "given at" (a datetime-local field, in the user's time zone), or None."""
-    text = (text or "").strip()
-    if not text:
-        return None
-    parsed = parse_datetime(text)
-    if parsed is None:
-        raise InvalidInput("given_at", _("Enter a date and time."))
-    if timezone.is_naive(parsed):
-        parsed = timezone.make_aware(parsed)
-    return parsed
+class RecordForm(ServiceForm):
+    """A consent recorded by staff on the card; the ledger's service judges every value."""
+
+    channel = text()
+    purpose = text()
+    status = text()
+    where = text()
+    text_version = text()
+    given_at = text()
+
+    def clean_text_version(self) -> int | None:
+        version = self.cleaned_data["text_version"].strip()
+        if not version:
+            return None
+        if not version.isdigit():
+            raise forms.ValidationError(_("The text version is a whole number."))
+        return int(version)
+
+    def clean_given_at(self) -> datetime | None:
+        """A datetime-local value, in the user's time zone; None when left empty."""
+        value = self.cleaned_data["given_at"].strip()
+        if not value:
+            return None
+        try:
+            parsed = parse_datetime(value)
+        except ValueError:
+            parsed = None
+        if parsed is None:
+            raise forms.ValidationError(_("Enter a date and time."))
+        return timezone.make_aware(parsed) if timezone.is_naive(parsed) else parsed
+
+    def proof(self) -> dict:
+        found = {"where": self.cleaned_data["where"]}
+        if self.cleaned_data["text_version"] is not None:
+            found["text_version"] = self.cleaned_data["text_version"]
+        return found
+
+
+# The ledger names the proof's fields by their path in the entry.
+PROOF_FIELDS = {"proof.where": "where", "proof.text_version": "text_version"}
 
 
 @login_required
@@ -123,30 +160,25 @@ def _given_at(text: str) -> datetime | None:
 def record(request: HttpRequest, contact_id: int) -> HttpResponse:
     """Staff record a consent on the card: where it was given is required for a grant."""
     contact = get_contact(request.user, contact_id)
-    post = request.POST
-    try:
-        proof = {"where": post.get("where", "")}
-        version = post.get("text_version", "").strip()
-        if version:
-            if not version.isdigit():
-                raise InvalidInput("text_version", _("The text version is a whole number."))
-            proof["text_version"] = int(version)
-        services.record_consent(
+    form = RecordForm(request.POST)
+    form.submit(
+        lambda data: services.record_consent(
             request.user,
             contact,
-            channel=post.get("channel", ""),
-            purpose=post.get("purpose", ""),
-            status=post.get("status", ""),
+            channel=data["channel"],
+            purpose=data["purpose"],
+            status=data["status"],
             source=Source.STAFF,
-            proof=proof,
-            given_at=_given_at(post.get("given_at", "")),
-        )
-    except InvalidInput as exc:
-        errors = {key.removeprefix("proof."): value for key, value in exc.errors.items()}
-        return _section(request, contact, errors=errors, form=post.dict())
-    except Conflict as exc:
-        return _section(request, contact, errors={"__all__": [exc.message]}, form=post.dict())
-    return _section(request, contact, changed=True)
+            proof=form.proof(),
+            given_at=data["given_at"],
+        ),
+        where=PROOF_FIELDS,
+    )
+    return _section(request, contact, form)
+
+
+class BlockForm(ServiceForm):
+    reason = text()
 
 
 @login_required
@@ -154,17 +186,14 @@ def block(request: HttpRequest, contact_id: int) -> HttpResponse:
     """GET asks why; POST blocks or unblocks the contact and goes back to the card."""
     contact = get_contact(request.user, contact_id)
     blocked = queries.is_blocked(contact)
-    errors: dict = {}
-    if request.method == "POST":
-        try:
-            services.block_contact(
-                request.user, contact, blocked=not blocked, reason=request.POST.get("reason", "")
+    form = BlockForm(request.POST if request.method == "POST" else None)
+    if form.is_bound:
+        form.submit(
+            lambda data: services.block_contact(
+                request.user, contact, blocked=not blocked, reason=data["reason"]
             )
-        except InvalidInput as exc:
-            errors = form_errors(exc.errors)
-        except NotFound:
-            raise Http404(_("No such contact.")) from None
-        else:
+        )
+        if form.ok:
             messages.success(
                 request,
                 _("The contact is blocked.") if not blocked else _("The contact is unblocked."),
@@ -174,10 +203,80 @@ def block(request: HttpRequest, contact_id: int) -> HttpResponse:
         "contact": contact,
         "blocked": blocked,
         "blocking": queries.contact_consents(request.user, contact.pk).blocked,
-        "errors": errors,
-        "form": request.POST.dict() if errors else {},
+        "errors": form.field_errors(),
+        "form": form.data.dict() if form.errors else {},
     }
-    return render(request, "consents/block.html", context, status=422 if errors else 200)
+    return render(request, "consents/block.html", context, status=form.status)
+
+
+class PurposeForm(ServiceForm):
+    """A new purpose of consent."""
+
+    key = text()
+    name = text()
+
+
+class LegalTextForm(ServiceForm):
+    """A new version of a purpose's legal text."""
+
+    purpose = text()
+    body = text()
+
+
+class PurposeActiveForm(ServiceForm):
+    """Retire a purpose or bring it back."""
+
+    purpose = text()
+
+
+class ActionForm(ServiceForm):
+    """Which of the purposes page's forms was posted."""
+
+    action = forms.ChoiceField(
+        choices=[(a, a) for a in ("create", "text", "retire", "restore")],
+        error_messages={
+            "required": gettext_lazy("Unknown action."),
+            "invalid_choice": gettext_lazy("Unknown action."),
+        },
+    )
+
+
+def _purpose_action(request: HttpRequest) -> ServiceForm:
+    """The purposes page's form for the action posted, submitted to its service."""
+    user, post = request.user, request.POST
+    chooser = ActionForm(post)
+    action = chooser.submit(lambda data: data["action"])
+    if action is None:
+        return chooser
+    if action == "create":
+        form = PurposeForm(post)
+        created = form.submit(
+            lambda data: services.create_purpose(user, key=data["key"], name=data["name"])
+        )
+        if form.ok:
+            messages.success(request, _("The purpose %(name)s was added.") % {"name": created.name})
+    elif action == "text":
+        form = LegalTextForm(post)
+        text = form.submit(
+            lambda data: services.publish_legal_text(
+                user, queries.get_purpose(data["purpose"]), body=data["body"]
+            ),
+            not_found="purpose",
+        )
+        if form.ok:
+            messages.success(
+                request,
+                _("Version %(version)s of the text was published.") % {"version": text.version},
+            )
+    else:
+        form = PurposeActiveForm(post)
+        form.submit(
+            lambda data: services.set_purpose_active(
+                user, queries.get_purpose(data["purpose"]), active=action == "restore"
+            ),
+            not_found="purpose",
+        )
+    return form
 
 
 @login_required
@@ -185,40 +284,15 @@ def purposes(request: HttpRequest) -> HttpResponse:
     """Settings: the purposes of consent and the versions of their legal texts (admins)."""
     if not is_admin(request.user):
         raise Http404(_("No such page."))
-    errors: dict = {}
+    form = None
     if request.method == "POST":
-        post = request.POST
-        action = post.get("action", "")
-        try:
-            if action == "create":
-                created = services.create_purpose(
-                    request.user, key=post.get("key", ""), name=post.get("name", "")
-                )
-                messages.success(
-                    request, _("The purpose %(name)s was added.") % {"name": created.name}
-                )
-            elif action == "text":
-                purpose = queries.get_purpose(post.get("purpose", ""))
-                text = services.publish_legal_text(request.user, purpose, body=post.get("body", ""))
-                messages.success(
-                    request,
-                    _("Version %(version)s of the text was published.") % {"version": text.version},
-                )
-            elif action in ("retire", "restore"):
-                purpose = queries.get_purpose(post.get("purpose", ""))
-                services.set_purpose_active(request.user, purpose, active=action == "restore")
-            else:
-                raise InvalidInput("action", _("Unknown action."))
-        except InvalidInput as exc:
-            errors = form_errors(exc.errors)
-        except (Conflict, NotFound) as exc:
-            errors = {"general": [exc.message]}
-        else:
+        form = _purpose_action(request)
+        if form.ok:
             return redirect("consents:purposes")
     context = {
         "section": "consents",
         "purposes": queries.purposes(),
-        "errors": errors,
-        "form": request.POST.dict() if errors else {},
+        "errors": form.field_errors() if form else {},
+        "form": form.data.dict() if form else {},
     }
-    return render(request, "consents/purposes.html", context, status=422 if errors else 200)
+    return render(request, "consents/purposes.html", context, status=form.status if form else 200)

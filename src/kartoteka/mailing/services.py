@@ -917,21 +917,38 @@ def public_url(name: str, **kwargs: Any) -> str:
     return settings.KARTOTEKA_PUBLIC_URL + reverse(name, kwargs=kwargs)
 
 
-def _render(email: OutgoingEmail) -> dict:
-    """Subject, bodies and headers of a queued e-mail, in its list's language."""
+def _pending_subscriptions(emails: list[OutgoingEmail]) -> dict[tuple[int, int], int]:
+    """{(list id, contact id): subscription id} of the subscriptions still awaiting the
+    confirmation these e-mails ask for, read in one query for the whole batch."""
+    wanted = [
+        e
+        for e in emails
+        if e.kind == EmailKind.CONFIRMATION and not e.body_text and e.mailing_list_id
+    ]
+    if not wanted:
+        return {}
+    rows = Subscription.objects.filter(
+        mailing_list_id__in={e.mailing_list_id for e in wanted},
+        contact_id__in={e.contact_id for e in wanted},
+        status=SubscriptionStatus.PENDING,
+    ).values_list("mailing_list_id", "contact_id", "pk")
+    return {(list_id, contact_id): pk for list_id, contact_id, pk in rows}
+
+
+def _render(email: OutgoingEmail, pending: dict[tuple[int, int], int]) -> dict:
+    """Subject, bodies and headers of a queued e-mail, in its list's language; `pending` is
+    what _pending_subscriptions read for the batch."""
     mailing_list = email.mailing_list
     language = mailing_list.language if mailing_list else settings.LANGUAGE_CODE
     context: dict[str, Any] = {"list": mailing_list, "contact": email.contact}
     headers: dict[str, str] = {}
     with translation.override(language):
         if email.kind == EmailKind.CONFIRMATION:
-            subscription = Subscription.objects.filter(
-                mailing_list=mailing_list, contact_id=email.contact_id
-            ).first()
-            if subscription is None or subscription.status != SubscriptionStatus.PENDING:
+            subscription_id = pending.get((email.mailing_list_id, email.contact_id))
+            if subscription_id is None:
                 raise _NotToSend(_("The subscription no longer awaits confirmation."))
             context["confirm_url"] = public_url(
-                "mailing:confirm", token=tokens.confirm_token(subscription.pk)
+                "mailing:confirm", token=tokens.confirm_token(subscription_id)
             )
             subject = _("Confirm your subscription to %(name)s") % {"name": mailing_list.name}
             template = "confirmation"
@@ -982,6 +999,7 @@ def deliver(ids: list[int]) -> list[int]:
         return []
     retry, entries = [], []
     touched_mailings: set[int] = set()
+    pending = _pending_subscriptions(emails)
     connection = get_connection(fail_silently=False)
     try:
         connection.open()
@@ -996,7 +1014,7 @@ def deliver(ids: list[int]) -> list[int]:
                 touched_mailings.add(email.mailing_id)
             try:
                 if not email.body_text:
-                    for name, value in _render(email).items():
+                    for name, value in _render(email, pending).items():
                         setattr(email, name, value)
                 if not opened:
                     raise ConnectionError(open_error)

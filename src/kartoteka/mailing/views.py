@@ -6,6 +6,7 @@ import csv
 import io
 from urllib.parse import urlsplit
 
+from django import forms
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
@@ -21,7 +22,7 @@ from django.urls import reverse
 from django.utils import timezone, translation
 from django.utils.formats import date_format
 from django.utils.translation import gettext as _
-from django.utils.translation import ngettext
+from django.utils.translation import gettext_lazy, ngettext
 from django.views.decorators.clickjacking import xframe_options_exempt
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
@@ -30,22 +31,19 @@ from kartoteka.consents import queries as consent_queries
 from kartoteka.contacts.queries import get_contact
 from kartoteka.core import ratelimit
 from kartoteka.core.addresses import client_address
-from kartoteka.core.errors import InvalidInput, KartotekaError, NotFound
 from kartoteka.core.normalise import fold_email
 from kartoteka.core.scope import is_admin, visible_contacts
 from kartoteka.mailing import queries, services, tokens
 from kartoteka.mailing.models import MailingList, SubscriptionSource, SubscriptionStatus
 from kartoteka.segments import queries as segment_queries
+from kartoteka.web.forms import ServiceForm, errors_in_place, many, text, ticked
 from kartoteka.web.registry import card_url
 
 PAGE = 50
 
 
 def _list_or_404(list_id: int) -> MailingList:
-    try:
-        return queries.get_list(list_id)
-    except NotFound:
-        raise Http404("No such list.") from None
+    return queries.get_list(list_id)  # NotFound is the 404 page
 
 
 def _result_message(result: services.SubscribeResult) -> str:
@@ -73,16 +71,24 @@ def _result_message(result: services.SubscribeResult) -> str:
 # The lists
 
 
+class ListForm(ServiceForm):
+    """A mailing list's settings as the lists page and a list's page post them."""
+
+    key = text()
+    name = text()
+    description = text()
+    language = text()
+    consent_text = text()
+    double_opt_in = ticked()
+
+
 @login_required
 @require_http_methods(["GET", "POST"])
 def lists(request: HttpRequest) -> HttpResponse:
-    errors: dict = {}
-    if request.method == "POST":
-        try:
-            created = services.create_list(request.user, data=_list_form(request))
-        except KartotekaError as exc:
-            errors = _errors(exc)
-        else:
+    form = ListForm(request.POST if request.method == "POST" else None)
+    if form.is_bound:
+        created = form.submit(lambda data: services.create_list(request.user, data=data))
+        if form.ok:
             messages.success(request, _("List created."))
             return redirect("mailing:list", list_id=created.pk)
     return render(
@@ -90,34 +96,15 @@ def lists(request: HttpRequest) -> HttpResponse:
         "mailing/lists.html",
         {
             "rows": queries.lists_with_counts(request.user),
-            "errors": errors,
-            "form": request.POST
-            if errors
+            "errors": form.field_errors(),
+            "form": form.data
+            if form.errors
             else {"double_opt_in": True, "language": translation.get_language()},
             "languages": settings.LANGUAGES,
             "can_change": is_admin(request.user),
         },
-        status=422 if errors else 200,
+        status=form.status,
     )
-
-
-def _errors(exc: KartotekaError) -> dict:
-    """Messages by field; those of no field under "general" (templates cannot read "__all__")."""
-    found = (
-        exc.errors
-        if isinstance(exc, InvalidInput)
-        else {getattr(exc, "field", None): [exc.message]}
-    )
-    return {(name if name and name != "__all__" else "general"): m for name, m in found.items()}
-
-
-def _list_form(request: HttpRequest) -> dict:
-    data = {
-        name: request.POST.get(name, "")
-        for name in ("key", "name", "description", "language", "consent_text")
-    }
-    data["double_opt_in"] = request.POST.get("double_opt_in") == "on"
-    return data
 
 
 def _chart(points: list[dict]) -> dict:
@@ -179,6 +166,8 @@ def _list_context(request: HttpRequest, mailing_list: MailingList, **extra) -> d
         "languages": settings.LANGUAGES,
         "errors": {},
         "form": {},
+        "edit_errors": {},
+        "edit_values": None,
         **extra,
     }
 
@@ -194,12 +183,18 @@ def list_page(request: HttpRequest, list_id: int) -> HttpResponse:
 @require_POST
 def edit_list(request: HttpRequest, list_id: int) -> HttpResponse:
     mailing_list = _list_or_404(list_id)
-    try:
-        services.update_list(request.user, mailing_list, data=_list_form(request))
-    except KartotekaError as exc:
+    form = ListForm(request.POST)
+    form.submit(lambda data: services.update_list(request.user, mailing_list, data=data))
+    if not form.ok:
         mailing_list.refresh_from_db()
-        context = _list_context(request, mailing_list, errors=_errors(exc), edit_open=True)
-        return render(request, "mailing/list.html", context, status=422)
+        context = _list_context(
+            request,
+            mailing_list,
+            edit_errors=form.field_errors(),
+            edit_values=form.data,
+            edit_open=True,
+        )
+        return render(request, "mailing/list.html", context, status=form.status)
     messages.success(request, _("List saved."))
     return redirect("mailing:list", list_id=mailing_list.pk)
 
@@ -208,24 +203,29 @@ def edit_list(request: HttpRequest, list_id: int) -> HttpResponse:
 @require_POST
 def delete_list(request: HttpRequest, list_id: int) -> HttpResponse:
     mailing_list = _list_or_404(list_id)
-    try:
-        services.delete_list(request.user, mailing_list)
-    except KartotekaError as exc:
-        messages.error(request, exc.message)
+    form = ServiceForm(request.POST)
+    form.submit(lambda _data: services.delete_list(request.user, mailing_list))
+    if not form.ok:
+        form.flash(request)
         return redirect("mailing:list", list_id=list_id)
     messages.success(request, _("List deleted."))
     return redirect("mailing:lists")
+
+
+class ExportForm(ServiceForm):
+    status = text()
 
 
 @login_required
 @require_GET
 def export(request: HttpRequest, list_id: str, format: str) -> HttpResponse:
     mailing_list = _list_or_404(int(list_id))
-    status = request.GET.get("status", "")
-    try:
-        rows = queries.export_rows(request.user, mailing_list, status=status)
-    except InvalidInput as exc:
-        raise Http404(exc.message) from None
+    form = ExportForm(request.GET)
+    rows = form.submit(
+        lambda data: queries.export_rows(request.user, mailing_list, status=data["status"])
+    )
+    if not form.ok:
+        raise Http404(" ".join(form.all_errors()))
     header = [_("E-mail"), _("First name"), _("Last name"), _("Status"), _("Source"), _("Since")]
     statuses = dict(SubscriptionStatus.choices)
     sources = dict(SubscriptionSource.choices)
@@ -284,37 +284,50 @@ def _csv_safe(value) -> str:
     return "'" + text if text[:1] in ("=", "+", "-", "@", "\t", "\r") else text
 
 
+class SubscribeMatchingForm(ServiceForm):
+    """A segment, or else a filter, whose contacts are put on the list in the background."""
+
+    segment = forms.IntegerField(
+        required=False,
+        error_messages={"invalid": gettext_lazy("Choose a segment.")},
+        widget=forms.TextInput,
+    )
+    q = text()
+    double_opt_in = ticked()
+
+
 @login_required
 @require_POST
 def subscribe_matching(request: HttpRequest, list_id: int) -> HttpResponse:
     mailing_list = _list_or_404(list_id)
-    segment = request.POST.get("segment", "")
-    double_opt_in = request.POST.get("double_opt_in") == "on"
-    try:
-        if segment:
-            if not segment.isdigit():
-                raise InvalidInput("segment", _("Choose a segment."))
-            run = services.start_subscribe_run(
-                request.user, mailing_list, segment_id=int(segment), double_opt_in=double_opt_in
+    form = SubscribeMatchingForm(request.POST)
+
+    def start(data: dict):
+        if data["segment"] is not None:
+            return services.start_subscribe_run(
+                request.user,
+                mailing_list,
+                segment_id=data["segment"],
+                double_opt_in=data["double_opt_in"],
             )
-        else:
-            document = segment_queries.document_from(q=request.POST.get("q", ""))
-            run = services.start_subscribe_run(
-                request.user, mailing_list, document=document, double_opt_in=double_opt_in
-            )
-    except KartotekaError as exc:
-        context = _list_context(request, mailing_list, errors=_errors(exc))
-        return render(request, "mailing/list.html", context, status=422)
+        return services.start_subscribe_run(
+            request.user,
+            mailing_list,
+            document=segment_queries.document_from(q=data["q"]),
+            double_opt_in=data["double_opt_in"],
+        )
+
+    run = form.submit(start, not_found="segment")
+    if not form.ok:
+        context = _list_context(request, mailing_list, errors=form.field_errors(), form=form.data)
+        return render(request, "mailing/list.html", context, status=form.status)
     return redirect("mailing:run", run_id=run.pk)
 
 
 @login_required
 @require_GET
 def run_page(request: HttpRequest, run_id: int) -> HttpResponse:
-    try:
-        run = queries.get_run(request.user, run_id)
-    except NotFound:
-        raise Http404("No such run.") from None
+    run = queries.get_run(request.user, run_id)  # NotFound is the 404 page
     result = services.SubscribeResult()
     if run.result:
         result.subscribed = run.result.get("subscribed", 0)
@@ -334,6 +347,18 @@ def run_page(request: HttpRequest, run_id: int) -> HttpResponse:
     )
 
 
+class MailForm(ServiceForm):
+    """The composer: a draft to preview, to send as a test to oneself, or to send."""
+
+    subject = text()
+    body = text()
+    action = forms.ChoiceField(
+        required=False,
+        choices=[("preview", "preview"), ("test", "test"), ("send", "send")],
+        error_messages={"invalid_choice": gettext_lazy("Unknown action.")},
+    )
+
+
 @login_required
 @require_POST
 def mail_list(request: HttpRequest, list_id: int) -> HttpResponse:
@@ -341,26 +366,35 @@ def mail_list(request: HttpRequest, list_id: int) -> HttpResponse:
     mailing_list = _list_or_404(list_id)
     if not is_admin(request.user):
         raise Http404("No such page.")
-    action = request.POST.get("action", "preview")
-    subject, body = request.POST.get("subject", ""), request.POST.get("body", "")
-    draft = {"subject": subject, "body": body}
-    try:
-        if action == "send":
-            mailing = services.start_mailing(request.user, mailing_list, subject=subject, body=body)
-            messages.success(request, _("The mailing is on its way."))
-            return redirect("mailing:mailing", mailing_id=mailing.pk)
+    form = MailForm(request.POST)
+    draft = {"subject": form.data.get("subject", ""), "body": form.data.get("body", "")}
+
+    def act(data: dict):
+        subject, body = data["subject"], data["body"]
+        if data["action"] == "send":
+            return services.start_mailing(request.user, mailing_list, subject=subject, body=body)
         preview = services.preview_mailing(mailing_list, subject=subject, body=body)
-        if action == "test":
+        if data["action"] == "test":
             email = services.send_test(request.user, mailing_list, subject=subject, body=body)
             messages.success(
                 request, _("A test was sent to %(address)s.") % {"address": email.to_address}
             )
-    except KartotekaError as exc:
+        return preview
+
+    done = form.submit(act)
+    if not form.ok:
         context = _list_context(
-            request, mailing_list, mail_errors=_errors(exc), draft=draft, compose_open=True
+            request,
+            mailing_list,
+            mail_errors=form.field_errors(),
+            draft=draft,
+            compose_open=True,
         )
-        return render(request, "mailing/list.html", context, status=422)
-    context = _list_context(request, mailing_list, preview=preview, draft=draft, compose_open=True)
+        return render(request, "mailing/list.html", context, status=form.status)
+    if form.cleaned_data["action"] == "send":
+        messages.success(request, _("The mailing is on its way."))
+        return redirect("mailing:mailing", mailing_id=done.pk)
+    context = _list_context(request, mailing_list, preview=done, draft=draft, compose_open=True)
     return render(request, "mailing/list.html", context)
 
 
@@ -369,10 +403,7 @@ def mail_list(request: HttpRequest, list_id: int) -> HttpResponse:
 def mailing_page(request: HttpRequest, mailing_id: int) -> HttpResponse:
     if not is_admin(request.user):
         raise Http404("No such page.")
-    try:
-        mailing = queries.get_mailing(mailing_id)
-    except NotFound:
-        raise Http404("No such mailing.") from None
+    mailing = queries.get_mailing(mailing_id)  # NotFound is the 404 page
     done = mailing.sent + mailing.failed
     template = "mailing/mailing.html#progress" if request.htmx else "mailing/mailing.html"
     return render(
@@ -401,77 +432,117 @@ def card_section_data(request: HttpRequest, contact) -> dict:
     }
 
 
+class CardSubscribeForm(ServiceForm):
+    """The card's Lists section: put the contact on a list, or take them off one."""
+
+    list = forms.IntegerField(
+        error_messages={
+            "required": gettext_lazy("Choose a list."),
+            "invalid": gettext_lazy("Choose a list."),
+        },
+        widget=forms.TextInput,
+    )
+    remove = ticked()
+    double_opt_in = ticked()
+
+
 @login_required
 @require_POST
 def card_subscribe(request: HttpRequest, contact_id: int) -> HttpResponse:
     contact = get_contact(request.user, contact_id)
-    note, error = "", ""
-    try:
-        list_id = request.POST.get("list", "")
-        if not list_id.isdigit():
-            raise InvalidInput("list", _("Choose a list."))
-        mailing_list = queries.get_list(int(list_id))
-        if request.POST.get("remove") == "1":
+    form = CardSubscribeForm(request.POST)
+
+    def change(data: dict) -> tuple[str, str]:
+        """(what happened, what was refused)"""
+        mailing_list = queries.get_list(data["list"])
+        if data["remove"]:
             services.remove_subscriber(request.user, mailing_list, contact, source="card")
-            note = _("Taken off %(name)s.") % {"name": mailing_list.name}
-        else:
-            result = services.subscribe_contacts(
-                request.user,
-                mailing_list,
-                contact_ids=[contact.pk],
-                double_opt_in=request.POST.get("double_opt_in") == "on",
-                source=SubscriptionSource.CARD,
-            )
-            note = _result_message(result)
-            if result.refused:
-                error, note = note, ""
-    except KartotekaError as exc:
-        error = exc.message
+            return _("Taken off %(name)s.") % {"name": mailing_list.name}, ""
+        result = services.subscribe_contacts(
+            request.user,
+            mailing_list,
+            contact_ids=[contact.pk],
+            double_opt_in=data["double_opt_in"],
+            source=SubscriptionSource.CARD,
+        )
+        note = _result_message(result)
+        return ("", note) if result.refused else (note, "")
+
+    note, refused = form.submit(change, not_found="list") or ("", "")
     if not request.htmx:
-        if error:
-            messages.error(request, error)
-        else:
+        form.flash(request)
+        if refused:
+            messages.error(request, refused)
+        elif note:
             messages.success(request, note)
         return redirect(card_url(contact.pk))
     context = {
         "contact": contact,
         "note": note,
-        "error": error,
+        "error_messages": [*form.all_errors(), *([refused] if refused else [])],
         **card_section_data(request, contact),
     }
-    return render(request, "mailing/card_section.html", context)
+    response = render(request, "mailing/card_section.html", context)
+    return errors_in_place(response, form.status)
+
+
+class BulkSubscribeForm(ServiceForm):
+    """The contact list's selection put on a list; without a list, the page to choose one."""
+
+    ids = many()
+    next = text()
+    list = forms.IntegerField(
+        required=False,
+        error_messages={"invalid": gettext_lazy("Choose a list.")},
+        widget=forms.TextInput,
+    )
+    double_opt_in = ticked()
+
+    def clean_ids(self) -> "list[int]":  # (the class names a field "list")
+        return [int(i) for i in self.cleaned_data["ids"] or [] if str(i).isdigit()]
+
+    def clean_next(self) -> str:
+        back = self.cleaned_data["next"]
+        if not back.startswith("/") or back.startswith("//"):
+            return reverse("web:contact-list")
+        return back
 
 
 @login_required
 @require_POST
 def bulk_subscribe(request: HttpRequest) -> HttpResponse:
     """The contact list's selection put on a list: first choose the list, then subscribe."""
-    ids = [int(i) for i in request.POST.getlist("ids") if i.isdigit()]
-    back = request.POST.get("next", "")
-    if not back.startswith("/") or back.startswith("//"):
-        back = reverse("web:contact-list")
-    count = visible_contacts(request.user).filter(pk__in=ids).count()
-    list_id = request.POST.get("list", "")
-    if not list_id.isdigit():
-        return render(
-            request,
-            "mailing/bulk_subscribe.html",
-            {"ids": ids, "count": count, "lists": queries.all_lists(), "back": back},
+    form = BulkSubscribeForm(request.POST)
+    if form.is_valid() and form.cleaned_data["list"] is not None:
+        result = form.submit(
+            lambda data: services.subscribe_contacts(
+                request.user,
+                queries.get_list(data["list"]),
+                contact_ids=data["ids"],
+                double_opt_in=data["double_opt_in"],
+                source=SubscriptionSource.BULK,
+            ),
+            not_found="list",
         )
-    try:
-        mailing_list = queries.get_list(int(list_id))
-        result = services.subscribe_contacts(
-            request.user,
-            mailing_list,
-            contact_ids=ids,
-            double_opt_in=request.POST.get("double_opt_in") == "on",
-            source=SubscriptionSource.BULK,
-        )
-    except KartotekaError as exc:
-        messages.error(request, exc.message)
-        return redirect(back)
-    messages.success(request, _result_message(result))
-    return redirect(back)
+        if form.ok:
+            messages.success(request, _result_message(result))
+            return redirect(form.cleaned_data["next"])
+    elif form.errors:  # a list that is not a number
+        form.status = 422
+    ids = form.cleaned_data.get("ids", [])
+    back = form.cleaned_data.get("next") or reverse("web:contact-list")
+    return render(
+        request,
+        "mailing/bulk_subscribe.html",
+        {
+            "ids": ids,
+            "count": visible_contacts(request.user).filter(pk__in=ids).count(),
+            "lists": queries.all_lists(),
+            "back": back,
+            "errors": form.field_errors(),
+        },
+        status=form.status,
+    )
 
 
 # --------------------------------------------------------------------------------------------
@@ -511,10 +582,30 @@ def _wants_json(request: HttpRequest) -> bool:
     return "application/json" in accept and "text/html" not in accept
 
 
-def _page_url(request: HttpRequest) -> str:
-    given = request.POST.get("page_url", "") or request.META.get("HTTP_REFERER", "")
-    parts = urlsplit(given)
-    return given if parts.scheme in ("http", "https") and parts.netloc else ""
+class PublicSubscribeForm(ServiceForm):
+    """The public subscription form, as posted from any site."""
+
+    email = text()
+    first_name = text()
+    consent = text()
+    website = text()  # the hidden field only robots fill in
+    page_url = text()
+
+    def __init__(self, data, *, referer: str = "") -> None:
+        super().__init__(data)
+        self.referer = referer
+
+    def clean_consent(self) -> bool:
+        return self.cleaned_data["consent"] in ("on", "1", "true", "yes")
+
+    def clean_page_url(self) -> str:
+        """The page the form sits on (or the referring page), when it is a web address."""
+        given = self.cleaned_data["page_url"] or self.referer
+        try:
+            parts = urlsplit(given)
+        except ValueError:  # a host that cannot be read ("http://[")
+            return ""
+        return given if parts.scheme in ("http", "https") and parts.netloc else ""
 
 
 @csrf_exempt  # posted from other sites' pages; it only ever sends a link to the address given
@@ -527,8 +618,8 @@ def subscribe(request: HttpRequest, key: str) -> HttpResponse:
     with translation.override(mailing_list.language):
         if request.method == "GET":
             return _public(request, "mailing/public_form.html", {"list": mailing_list})
-        errors: dict = {}
-        address = request.POST.get("email", "")
+        form = PublicSubscribeForm(request.POST, referer=request.META.get("HTTP_REFERER", ""))
+        address = form.data.get("email", "")
         if _over_limit(request, address):
             message = _("Too many attempts. Please try again in an hour.")
             if _wants_json(request):
@@ -539,24 +630,24 @@ def subscribe(request: HttpRequest, key: str) -> HttpResponse:
                 {"list": mailing_list, "message": message, "failed": True},
                 status=429,
             )
-        if request.POST.get("website"):  # the hidden field only robots fill in
-            errors = {}
-        else:
-            try:
-                services.subscribe_from_form(
+        if not form.data.get("website"):  # the hidden field only robots fill in
+            form.submit(
+                lambda data: services.subscribe_from_form(
                     mailing_list,
-                    email=address,
-                    first_name=request.POST.get("first_name", ""),
-                    consent=request.POST.get("consent") in ("on", "1", "true", "yes"),
-                    proof=_proof(request, _page_url(request)),
+                    email=data["email"],
+                    first_name=data["first_name"],
+                    consent=data["consent"],
+                    proof=_proof(request, data["page_url"]),
                 )
-            except InvalidInput as exc:
-                errors = exc.errors
-        if errors:
+            )
+        if form.errors:
             if _wants_json(request):
-                return _cors(JsonResponse({"status": "invalid", "errors": errors}, status=422))
-            context = {"list": mailing_list, "errors": errors, "form": request.POST}
-            return _public(request, "mailing/public_form.html", context, status=422)
+                errors = {key: list(found) for key, found in form.errors.items()}
+                return _cors(
+                    JsonResponse({"status": "invalid", "errors": errors}, status=form.status)
+                )
+            context = {"list": mailing_list, "errors": form.field_errors(), "form": form.data}
+            return _public(request, "mailing/public_form.html", context, status=form.status)
         if mailing_list.double_opt_in:
             message = _(
                 "Thank you! If this address can join the list, a message with a confirmation "
@@ -650,6 +741,24 @@ def channel_choices() -> list[tuple[str, str]]:
     return [(code, str(label)) for code, label in Channel.choices]
 
 
+class PreferencesForm(ServiceForm):
+    """A box for each of the person's lists and each channel of consent: ticked, wanted."""
+
+    def __init__(self, data, *, lists) -> None:
+        super().__init__(data)
+        self.list_ids = [s.mailing_list_id for s in lists]
+        for list_id in self.list_ids:
+            self.fields[f"list_{list_id}"] = ticked()
+        for code, _label in channel_choices():
+            self.fields[f"channel_{code}"] = ticked()
+
+    def lists(self) -> dict[int, bool]:
+        return {i: self.cleaned_data[f"list_{i}"] for i in self.list_ids}
+
+    def channels(self) -> dict[str, bool]:
+        return {code: self.cleaned_data[f"channel_{code}"] for code, _label in channel_choices()}
+
+
 @require_http_methods(["GET", "POST"])
 def preferences(request: HttpRequest, token: str) -> HttpResponse:
     try:
@@ -658,21 +767,17 @@ def preferences(request: HttpRequest, token: str) -> HttpResponse:
         return _bad_link(request)
     saved = False
     if request.method == "POST":
-        subscriptions = queries.preferences(contact)
+        form = PreferencesForm(request.POST, lists=queries.preferences(contact))
         try:
-            services.save_preferences(
-                token,
-                lists={
-                    s.mailing_list_id: request.POST.get(f"list_{s.mailing_list_id}") == "on"
-                    for s in subscriptions
-                },
-                channels={
-                    code: request.POST.get(f"channel_{code}") == "on"
-                    for code, _label in channel_choices()
-                },
-                proof=_proof(request, request.build_absolute_uri()),
+            form.submit(
+                lambda _data: services.save_preferences(
+                    token,
+                    lists=form.lists(),
+                    channels=form.channels(),
+                    proof=_proof(request, request.build_absolute_uri()),
+                )
             )
-        except tokens.BadToken:
+        except tokens.BadToken:  # the link expired or the person was forgotten meanwhile
             return _bad_link(request)
         saved = True
     channels = [

@@ -7,7 +7,7 @@ from typing import Any, TypeVar
 
 from django import forms
 from django.contrib import messages
-from django.http import HttpRequest
+from django.http import HttpRequest, HttpResponse
 
 from kartoteka.core.errors import Conflict, Forbidden, InvalidInput, NotFound
 
@@ -20,6 +20,19 @@ def form_errors(errors: Mapping[str, list[str]]) -> dict[str, list[str]]:
         ("general" if key == "__all__" else key.replace(".", "__")): list(messages)
         for key, messages in errors.items()
     }
+
+
+# A fragment that carries a form's errors says so, so the page's htmx swaps it in place whatever
+# its status (web/kartoteka.js); htmx swaps only 2xx answers by itself.
+ERRORS_HEADER = "Kartoteka-Form-Errors"
+
+
+def errors_in_place(response: HttpResponse, status: int) -> HttpResponse:
+    """The fragment answered with the form's status (422, 409, 403) and swapped in place."""
+    response.status_code = status
+    if status >= 400:
+        response[ERRORS_HEADER] = "1"
+    return response
 
 
 def text(**options: Any) -> forms.CharField:

@@ -14,6 +14,16 @@
     }
   }, true);
 
+  // A form fragment answered with its errors (422, 409, 403) says so with a header: htmx
+  // swaps only 2xx answers by itself, so it is told to put this one in place as well.
+  document.addEventListener("htmx:beforeSwap", function (event) {
+    var xhr = event.detail.xhr;
+    if (xhr && xhr.status >= 400 && xhr.status < 500 && xhr.getResponseHeader("Kartoteka-Form-Errors")) {
+      event.detail.shouldSwap = true;
+      event.detail.isError = false;
+    }
+  });
+
   // Close an open <details> menu when clicking elsewhere or pressing Escape.
   document.addEventListener("click", function (event) {
     document.querySelectorAll("details.usermenu[open], details.columns-chooser[open]").forEach(function (menu) {
