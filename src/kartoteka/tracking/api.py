@@ -1,12 +1,27 @@
-"""REST endpoints: tracked websites (admins) and a contact's visits."""
+"""REST endpoints: tracked websites (admins), a contact's visits and downloads, and the public
+file library."""
 
 from django.http import HttpRequest
+from django.utils.translation import gettext as _
 from ninja import File, Query, Router, Status
 from ninja.files import UploadedFile
 
-from kartoteka.tracking import ads, queries, services, views
-from kartoteka.tracking.models import Visit
-from kartoteka.tracking.schemas import ClicksOut, LinkIn, LinkOut, SiteIn, SiteOut, VisitOut
+from kartoteka.activity import services as activity
+from kartoteka.activity.uploads import use_limited_uploads
+from kartoteka.core.errors import InvalidInput
+from kartoteka.core.inputs import check_input
+from kartoteka.tracking import ads, files, queries, services, views
+from kartoteka.tracking.models import PublicFile, Visit
+from kartoteka.tracking.schemas import (
+    ClicksOut,
+    DownloadOut,
+    LinkIn,
+    LinkOut,
+    PublicFileOut,
+    SiteIn,
+    SiteOut,
+    VisitOut,
+)
 
 router = Router(tags=["tracking"])
 
@@ -90,3 +105,67 @@ def upload_ads_clicks(request: HttpRequest, file: File[UploadedFile]):
     later (admins)."""
     report = ads.import_clicks(request.user, data=file.read(ads.MAX_BYTES + 1))
     return {"clicks": report.clicks, "matched": report.matched, "unmatched": report.unmatched}
+
+
+def _public_file_out(request: HttpRequest, found: PublicFile) -> dict:
+    return {
+        "id": found.pk,
+        "title": found.title,
+        "name": found.name,
+        "size": found.size,
+        "content_type": found.content_type,
+        "link": views.download_address(request, found),
+        "downloads": found.downloads,
+        "uploaded_at": found.uploaded_at,
+    }
+
+
+_MULTIPART_FILE = {
+    "requestBody": {
+        "required": True,
+        "content": {
+            "multipart/form-data": {
+                "schema": {
+                    "type": "object",
+                    "required": ["file"],
+                    "properties": {
+                        "file": {"type": "string", "format": "binary"},
+                        "title": {"type": "string", "maxLength": 200},
+                    },
+                }
+            }
+        },
+    }
+}
+
+
+@router.get("/files/public", response=list[PublicFileOut])
+def list_public_files(request: HttpRequest):
+    """The public file library, each file with its tracked download link."""
+    return [_public_file_out(request, found) for found in queries.public_files(request.user)]
+
+
+@router.post("/files/public", response={201: PublicFileOut}, openapi_extra=_MULTIPART_FILE)
+def upload_public_file(request: HttpRequest):
+    """Add a document to the library: multipart/form-data with the file in `file` and an
+    optional `title` (the file name otherwise). It streams to disk; the answer has its link."""
+    # The size-limited handler must be in place before the body is parsed.
+    use_limited_uploads(request)
+    upload = request.FILES.get("file")
+    if request.upload_too_large:
+        raise InvalidInput("file", activity.too_large_message())
+    if upload is None:
+        raise InvalidInput("file", _("Send the file as multipart/form-data in the field 'file'."))
+    title = request.POST.get("title")
+    check_input({"file": upload.name, "title": title or ""})
+    found = files.upload_public_file(request.user, upload=upload, title=title)
+    return Status(201, _public_file_out(request, found))
+
+
+@router.get("/contacts/{contact_id}/downloads", response=list[DownloadOut])
+def contact_downloads(request: HttpRequest, contact_id: int, limit: int = Query(50, ge=1, le=200)):
+    """Public files the contact downloaded, newest first."""
+    return [
+        {"file_id": d.file_id, "title": d.file.title, "downloaded_at": d.downloaded_at}
+        for d in queries.contact_downloads(request.user, contact_id)[:limit]
+    ]

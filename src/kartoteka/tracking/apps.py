@@ -30,6 +30,11 @@ class TrackingConfig(AppConfig):
         registry.register_settings_page(
             registry.SettingsPage("websites", _("Websites"), "tracking:sites", order=60)
         )
+        registry.register_settings_page(
+            registry.SettingsPage(
+                "files", _("Files to download"), "tracking:files", order=62, admin_only=False
+            )
+        )
         registry.register_card_tab(
             registry.CardTab(
                 key="visits", label=_("Visits"), url_name="tracking:contact-visits", order=40

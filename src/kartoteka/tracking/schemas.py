@@ -60,3 +60,20 @@ class ClicksOut(Schema):
     clicks: int
     matched: int
     unmatched: int
+
+
+class PublicFileOut(Schema):
+    id: int
+    title: str
+    name: str
+    size: int
+    content_type: str
+    link: str
+    downloads: int
+    uploaded_at: datetime
+
+
+class DownloadOut(Schema):
+    file_id: int
+    title: str
+    downloaded_at: datetime

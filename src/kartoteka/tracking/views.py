@@ -10,20 +10,24 @@ from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
-from django.http import HttpRequest, HttpResponse
+from django.http import FileResponse, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
-from django.views.decorators.csrf import csrf_exempt
-from django.views.decorators.http import require_GET, require_http_methods
+from django.views.decorators.csrf import csrf_exempt, csrf_protect
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
+from kartoteka.activity import services as activity
+from kartoteka.activity.filecheck import download_type
+from kartoteka.activity.uploads import use_limited_uploads
 from kartoteka.contacts.queries import get_contact
 from kartoteka.core.errors import Forbidden, InvalidInput, KartotekaError, NotFound
 from kartoteka.core.ratelimit import over_address_limit_here
 from kartoteka.core.scope import is_admin
-from kartoteka.tracking import ads, queries, services
-from kartoteka.tracking.models import MonitoringLink, Site
+from kartoteka.tracking import ads, files, queries, services
+from kartoteka.tracking.models import MonitoringLink, PublicFile, Site
+from kartoteka.web.forms import ServiceForm, text
 
 MAX_HIT_BYTES = 8192
 
@@ -336,3 +340,111 @@ def open_monitoring_link(request: HttpRequest, token: str) -> HttpResponse:
     if not url_has_allowed_host_and_scheme(target, allowed_hosts=set(link.site.domains)):
         return render(request, "tracking/link_expired.html", status=410)
     return redirect(target)
+
+
+# Settings → Files to download, and the public download link
+
+# Downloads one address may make in a minute (counted in each web process).
+DOWNLOAD_RATE = "30/m"
+
+
+class PublicFileForm(ServiceForm):
+    # An empty file is the service's to judge, like any other.
+    file = forms.FileField(
+        label=gettext_lazy("File"),
+        allow_empty_file=True,
+        error_messages={"required": gettext_lazy("Choose a file.")},
+    )
+    title = text(label=gettext_lazy("Title"), max_length=500)
+
+
+def download_address(request: HttpRequest, public_file: PublicFile) -> str:
+    return request.build_absolute_uri(f"/d/{public_file.key}")
+
+
+def _files_page(request: HttpRequest, form: PublicFileForm) -> HttpResponse:
+    rows = [
+        (found, download_address(request, found), files.can_delete_public_file(request.user, found))
+        for found in queries.public_files(request.user)
+    ]
+    return render(
+        request,
+        "tracking/files.html",
+        {"section": "files", "rows": rows, "form": form},
+        status=form.status,
+    )
+
+
+@csrf_exempt
+@login_required
+@require_http_methods(["GET", "POST"])
+def public_files(request: HttpRequest) -> HttpResponse:
+    """Settings → Files to download: the library, and a form to add a document."""
+    if request.method == "GET":
+        return _files_page(request, PublicFileForm())
+    # The size-limited handler goes in before the CSRF check reads the body (see activity).
+    use_limited_uploads(request)
+    return _upload_public_file(request)
+
+
+@csrf_protect
+def _upload_public_file(request: HttpRequest) -> HttpResponse:
+    form = PublicFileForm(request.POST, request.FILES)
+    if request.upload_too_large:
+        form.refuse({"file": [activity.too_large_message()]}, status=413)
+        return _files_page(request, form)
+    added = form.submit(
+        lambda data: files.upload_public_file(
+            request.user, upload=data["file"], title=data["title"]
+        )
+    )
+    if added is None:
+        return _files_page(request, form)
+    messages.success(request, _("The file was added. Share its download link."))
+    return redirect("tracking:files")
+
+
+@login_required
+@require_POST
+def delete_public_file(request: HttpRequest, file_id: int) -> HttpResponse:
+    found = queries.get_public_file(request.user, file_id)
+    form = ServiceForm(request.POST)
+    form.submit(lambda _data: files.delete_public_file(request.user, found))
+    if form.ok:
+        messages.success(request, _("The file was deleted; its link no longer works."))
+    form.flash(request)
+    return redirect("tracking:files")
+
+
+@require_GET
+def download_public_file(request: HttpRequest, key: str) -> HttpResponse:
+    """The public download link. The answer is the same whoever asks: the file, or 404."""
+    if over_address_limit_here(request, group="tracking.download", rate=DOWNLOAD_RATE):
+        return HttpResponse(
+            _("Too many downloads; try again in a minute."),
+            status=429,
+            content_type="text/plain; charset=utf-8",
+        )
+    try:
+        found = queries.public_file_by_key(key)
+        handle = found.file.open("rb")
+    except (NotFound, FileNotFoundError):
+        return HttpResponse(
+            _("No such file."), status=404, content_type="text/plain; charset=utf-8"
+        )
+    files.record_download(
+        found,
+        visitor_key=request.GET.get("v", "") or request.COOKIES.get("_ktv", ""),
+        do_not_track=request.headers.get("DNT") == "1" or request.headers.get("Sec-GPC") == "1",
+    )
+    response = FileResponse(
+        handle,
+        as_attachment=True,
+        filename=found.name,
+        content_type=download_type(found.content_type),
+    )
+    response["X-Content-Type-Options"] = "nosniff"
+    response["Content-Security-Policy"] = "default-src 'none'; sandbox"
+    response["Cache-Control"] = "no-store"
+    response["Referrer-Policy"] = "no-referrer"
+    return response
