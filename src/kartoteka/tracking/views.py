@@ -22,7 +22,7 @@ from kartoteka.activity import services as activity
 from kartoteka.activity.filecheck import download_type
 from kartoteka.activity.uploads import use_limited_uploads
 from kartoteka.contacts.queries import get_contact
-from kartoteka.core.errors import Forbidden, InvalidInput, KartotekaError, NotFound
+from kartoteka.core.errors import Forbidden, InvalidInput, NotFound
 from kartoteka.core.ratelimit import over_address_limit_here
 from kartoteka.core.scope import is_admin
 from kartoteka.tracking import ads, files, queries, services
@@ -97,7 +97,7 @@ def _collected(request: HttpRequest, origin: str) -> HttpResponse:
 # Settings → Websites
 
 
-class SiteForm(forms.Form):
+class SiteForm(ServiceForm):
     name = forms.CharField(label=gettext_lazy("Name"), max_length=200)
     domains = forms.CharField(
         label=gettext_lazy("Domains"),
@@ -117,15 +117,9 @@ class SiteForm(forms.Form):
 
     def save(self, actor, site: Site | None = None) -> Site | None:
         """The site created or changed; None with the service's errors on the form's fields."""
-        values = dict(self.cleaned_data)
-        try:
-            if site is None:
-                return services.create_site(actor, **values)
-            return services.update_site(actor, site, changes=values)
-        except KartotekaError as exc:
-            field = getattr(exc, "field", None)
-            self.add_error(field if field in self.fields else None, exc.message)
-            return None
+        if site is None:
+            return self.submit(lambda values: services.create_site(actor, **values))
+        return self.submit(lambda values: services.update_site(actor, site, changes=values))
 
 
 def _admin(request: HttpRequest) -> None:
@@ -150,7 +144,7 @@ def snippet(request: HttpRequest, site: Site) -> str:
 def sites(request: HttpRequest) -> HttpResponse:
     _admin(request)
     form = SiteForm(request.POST or None)
-    if request.method == "POST" and form.is_valid():
+    if request.method == "POST":
         site = form.save(request.user)
         if site is not None:
             messages.success(request, _("The website was added. Paste its snippet into its pages."))
@@ -159,8 +153,13 @@ def sites(request: HttpRequest) -> HttpResponse:
         request,
         "tracking/sites.html",
         {"section": "websites", "sites": list(queries.sites(request.user)), "form": form},
-        status=422 if form.errors else 200,
+        status=form.status,
     )
+
+
+class ClickReportForm(ServiceForm):
+    # A missing or empty report is the service's to judge.
+    file = forms.FileField(required=False, allow_empty_file=True)
 
 
 @login_required
@@ -168,14 +167,14 @@ def sites(request: HttpRequest) -> HttpResponse:
 def ads_clicks(request: HttpRequest) -> HttpResponse:
     """Settings → Websites: upload a Google Ads click report."""
     _admin(request)
-    upload = request.FILES.get("file")
-    try:
-        report = ads.import_clicks(
-            request.user, data=upload.read(ads.MAX_BYTES + 1) if upload else b""
+    form = ClickReportForm(request.POST, request.FILES)
+    report = form.submit(
+        lambda data: ads.import_clicks(
+            request.user, data=data["file"].read(ads.MAX_BYTES + 1) if data["file"] else b""
         )
-    except KartotekaError as exc:
-        messages.error(request, exc.message)
-    else:
+    )
+    form.flash(request)
+    if report is not None:
         messages.success(
             request,
             _("%(clicks)s clicks read: %(matched)s matched a contact, %(unmatched)s did not.")
@@ -199,14 +198,14 @@ def site(request: HttpRequest, site_id: int) -> HttpResponse:
         "wait_for_consent": found.wait_for_consent,
     }
     form = SiteForm(request.POST or None, initial=initial)
-    if request.method == "POST" and form.is_valid() and form.save(request.user, found):
+    if request.method == "POST" and form.save(request.user, found):
         messages.success(request, _("The website was saved."))
         return redirect("tracking:site", site_id=found.pk)
     return render(
         request,
         "tracking/site.html",
         {"section": "websites", "site": found, "form": form, "snippet": snippet(request, found)},
-        status=422 if form.errors else 200,
+        status=form.status,
     )
 
 
@@ -275,7 +274,7 @@ def attribution_section(request: HttpRequest, contact) -> dict:
 # The monitoring link
 
 
-class MonitoringLinkForm(forms.Form):
+class MonitoringLinkForm(ServiceForm):
     url = forms.CharField(
         label=gettext_lazy("Page of a tracked website"),
         max_length=2000,
@@ -301,13 +300,11 @@ def monitoring_links(request: HttpRequest, contact_id: int) -> HttpResponse:
             services.revoke_monitoring_link(request.user, link)
             messages.success(request, _("The link was revoked."))
         return redirect("tracking:monitoring-links", contact_id=contact.pk)
-    if request.method == "POST" and form.is_valid():
-        try:
-            created = services.create_monitoring_link(request.user, contact, **form.cleaned_data)
-        except KartotekaError as exc:
-            field = getattr(exc, "field", None)
-            form.add_error(field if field in form.fields else None, exc.message)
-        else:
+    if request.method == "POST":
+        created = form.submit(
+            lambda data: services.create_monitoring_link(request.user, contact, **data)
+        )
+        if created is not None:
             form = MonitoringLinkForm()
     return render(
         request,
@@ -321,7 +318,7 @@ def monitoring_links(request: HttpRequest, contact_id: int) -> HttpResponse:
                 (link, link_address(request, link)) for link in contact.monitoring_links.all()
             ],
         },
-        status=422 if form.errors else 200,
+        status=form.status,
     )
 
 

@@ -18,8 +18,8 @@ class WebformsConfig(AppConfig):
         timeline.register(*kinds.KINDS)
         registry.register_card_tab(
             registry.CardTab(
-                key="forms",
-                label=_("Forms"),
+                key="other",
+                label=_("Other"),
                 url_name="webforms:contact-submissions",
                 order=45,
             )

@@ -1,6 +1,6 @@
 """Every read of the forms app; submissions start from the reader's scope."""
 
-from django.db.models import QuerySet
+from django.db.models import Count, QuerySet
 from django.utils.translation import gettext as _
 
 from kartoteka.contacts.queries import get_contact
@@ -44,4 +44,14 @@ def columns(form: WebForm) -> list[tuple[str, str]]:
     """(key, label) of a submission's values, in the form's order."""
     return [("email", _("E-mail")), *((f["key"], f["label"]) for f in form.fields)] + (
         [("consent", _("Consent"))] if form.consent_text else []
+    )
+
+
+def submission_counts(actor) -> dict[int, int]:
+    """Submissions per form (form id -> count) by contacts the actor sees."""
+    return dict(
+        Submission.objects.filter(contact__in=visible_contacts(actor))
+        .values("form_id")
+        .annotate(n=Count("id"))
+        .values_list("form_id", "n")
     )
