@@ -7,8 +7,18 @@ from typing import Any
 from django.db.models import Q, Subquery
 from django.utils.translation import gettext_lazy as _
 
-from kartoteka.segments.fields import Field, column, register, related
-from kartoteka.tracking.models import PageView, Visit, VisitTotals
+from kartoteka.segments.fields import (
+    MAX_DAYS,
+    Field,
+    column,
+    days_ago,
+    linked_ids,
+    register,
+    register_alias,
+    register_family,
+    related,
+)
+from kartoteka.tracking.models import FileDownload, PageView, PublicFile, Visit, VisitTotals
 
 _COMPARE = {
     "eq": operator.eq,
@@ -55,6 +65,44 @@ def _visited_url(op: str, value: Any) -> Q:
     return Q(pk__in=Subquery(views.filter(**{lookup: value}).values("visit__contact_id")))
 
 
+def _visited_within(days: int | None):
+    """Contacts with a page view whose address contains the text, in the last `days` days
+    (ever for None). The page views of the period are read by their time index first."""
+
+    def build(_op: str, value: Any) -> Q:
+        views = PageView.objects.filter(visit__contact__isnull=False, url__icontains=value)
+        if days is not None:
+            views = views.filter(viewed_at__gte=days_ago(days))
+        return Q(pk__in=Subquery(views.values("visit__contact_id")))
+
+    return build
+
+
+def visited_within(name: str) -> Field | None:
+    """`visited.<days>`: a page whose address contains the text, in the last <days> days."""
+    if not name.isdigit() or not 1 <= int(name) <= MAX_DAYS:
+        return None
+    days = int(name)
+    return Field(
+        f"visited.{days}",
+        _("Visited a page containing (in the last %(days)s days)") % {"days": days},
+        "search",
+        _visited_within(days),
+        group=_("Website"),
+    )
+
+
+def _downloads_of(values: list[str] | None):
+    downloads = FileDownload.objects.filter(contact__isnull=False)
+    if values is not None:
+        downloads = downloads.filter(file_id__in=[int(v) for v in values])
+    return downloads.values_list("contact_id")
+
+
+def _public_files() -> list[tuple[str, str]]:
+    return [(str(pk), title) for pk, title in PublicFile.objects.values_list("pk", "title")[:500]]
+
+
 def _visits_with(field: str):
     def rows(values: list[str] | None):
         visits = Visit.objects.filter(contact__isnull=False)
@@ -87,6 +135,28 @@ def register_fields() -> None:
         )
     )
     register(Field("visits.url", _("Visited page"), "text", _visited_url, group=group))
+    register(
+        Field(
+            "visited",
+            _("Visited a page containing"),
+            "search",
+            _visited_within(None),
+            group=group,
+        )
+    )
+    register_family("visited", visited_within)
+    register(
+        Field(
+            "files.downloaded",
+            _("Downloaded the file"),
+            "choice",
+            related(_downloads_of),
+            choices=_public_files,
+            group=group,
+            ids=linked_ids(_downloads_of),
+        )
+    )
+    register_alias("downloaded", "files.downloaded")
     register(
         Field(
             "visits.device",

@@ -11,10 +11,11 @@ class WebformsConfig(AppConfig):
     def ready(self) -> None:
         from kartoteka.activity import timeline
         from kartoteka.web import registry
-        from kartoteka.webforms import kinds
+        from kartoteka.webforms import filters, kinds
         from kartoteka.webforms.relations import declare_relations
 
         declare_relations()
+        filters.register_fields()
         timeline.register(*kinds.KINDS)
         registry.register_card_tab(
             registry.CardTab(
