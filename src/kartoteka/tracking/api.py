@@ -10,9 +10,10 @@ from kartoteka.activity import services as activity
 from kartoteka.activity.uploads import use_limited_uploads
 from kartoteka.core.errors import InvalidInput
 from kartoteka.core.inputs import check_input
-from kartoteka.tracking import ads, files, queries, services, views
+from kartoteka.tracking import ads, files, queries, report, services, views
 from kartoteka.tracking.models import PublicFile, Visit
 from kartoteka.tracking.schemas import (
+    AttributionOut,
     ClicksOut,
     DownloadOut,
     LinkIn,
@@ -169,3 +170,42 @@ def contact_downloads(request: HttpRequest, contact_id: int, limit: int = Query(
         {"file_id": d.file_id, "title": d.file.title, "downloaded_at": d.downloaded_at}
         for d in queries.contact_downloads(request.user, contact_id)[:limit]
     ]
+
+
+def _row_out(row) -> dict:
+    return {
+        "value": row.value,
+        "new_contacts": row.new_contacts,
+        "clients": row.clients,
+        "conversion_rate": float(row.conversion_rate),
+        "won_deals": row.won_deals,
+        "won_deals_value": float(row.won_deals_value),
+        "purchases_value": float(row.purchases_value),
+        "won_value": float(row.won_value),
+        "measures": dict(row.extra),
+    }
+
+
+@router.get("/reports/attribution", response=AttributionOut, tags=["reports"])
+def attribution_report(
+    request: HttpRequest,
+    group_by: str = Query(
+        "source", max_length=20, description="source, medium, campaign, ads_campaign or ads_keyword"
+    ),
+    start: str | None = Query(None, alias="from", max_length=10),
+    end: str | None = Query(None, alias="to", max_length=10),
+):
+    """New contacts of the period (`from`..`to`, dates, both included; the last 30 days by
+    default) by source, medium, campaign, Ads campaign or keyword: how many became clients, the
+    conversion rate, and their won value (won deals under their primary contact, in the
+    workspace currency, plus purchases). A sales user's report covers their contacts."""
+    found = report.attribution(request.user, group_by=group_by, start=start, end=end)
+    return {
+        "group_by": found.group_by,
+        "start": found.start,
+        "end": found.end,
+        "currency": found.currency,
+        "rows": [_row_out(row) for row in found.rows],
+        "total": _row_out(found.total),
+        "other_currency_deals": found.other_currency_deals,
+    }

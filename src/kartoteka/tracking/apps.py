@@ -27,6 +27,11 @@ class TrackingConfig(AppConfig):
         events.subscribe("contact.merge_undone", services.recount_after_undo)
         events.subscribe("contact.created", ads.fill_on_arrival)
         schedule.every(PROCESS_EVERY, "tracking.process_hits", tasks.process_hits)
+        registry.register_nav(
+            registry.NavItem(
+                key="attribution", label=_("Reports"), url_name="tracking:attribution", order=69
+            )
+        )
         registry.register_settings_page(
             registry.SettingsPage("websites", _("Websites"), "tracking:sites", order=60)
         )

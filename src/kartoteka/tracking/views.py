@@ -1,6 +1,7 @@
 """Tracking's doors on the web: the script and the collector websites call, the Websites settings
 page, and the card's Visits tab and Source and Google Ads section."""
 
+import io
 import json
 from functools import cache
 from pathlib import Path
@@ -25,8 +26,10 @@ from kartoteka.contacts.queries import get_contact
 from kartoteka.core.errors import Forbidden, InvalidInput, NotFound
 from kartoteka.core.ratelimit import over_address_limit_here
 from kartoteka.core.scope import is_admin
-from kartoteka.tracking import ads, files, queries, services
+from kartoteka.tracking import ads, files, queries, report, services
 from kartoteka.tracking.models import MonitoringLink, PublicFile, Site
+from kartoteka.transfer.services import write_xlsx
+from kartoteka.web.charts import HorizontalBar, horizontal_bar_chart
 from kartoteka.web.forms import ServiceForm, text
 
 MAX_HIT_BYTES = 8192
@@ -444,4 +447,125 @@ def download_public_file(request: HttpRequest, key: str) -> HttpResponse:
     response["Content-Security-Policy"] = "default-src 'none'; sandbox"
     response["Cache-Control"] = "no-store"
     response["Referrer-Policy"] = "no-referrer"
+    return response
+
+
+# Reports → where clients come from
+
+CHART_ROWS = 12  # the values with the most new contacts; the table has them all
+
+
+def _attribution(request: HttpRequest):
+    """The report the page's query asks for, or (None, the messages of what was wrong)."""
+    try:
+        return (
+            report.attribution(
+                request.user,
+                group_by=request.GET.get("group_by") or "source",
+                start=request.GET.get("from"),
+                end=request.GET.get("to"),
+            ),
+            [],
+        )
+    except InvalidInput as exc:
+        return None, [message for found in exc.errors.values() for message in found]
+
+
+@login_required
+@require_GET
+def attribution(request: HttpRequest) -> HttpResponse:
+    """New contacts, clients won, won value and conversion by source, medium, campaign, Ads
+    campaign or keyword over a period: charts drawn here, the table beside them."""
+    found, errors = _attribution(request)
+    group_by = request.GET.get("group_by") or "source"
+    context: dict = {
+        "groups": [(key, label) for key, (_column, label) in report.GROUPS.items()],
+        "group_by": group_by,
+        "report": found,
+        "errors": errors,
+        "form_values": {"from": request.GET.get("from", ""), "to": request.GET.get("to", "")},
+        "query": request.GET.urlencode(),
+    }
+    if found is not None:
+        measures = report.measures()
+        top = found.rows[:CHART_ROWS]
+        context.update(
+            group_label=report.GROUPS[group_by][1],
+            total_label=found.total.value,
+            measures=measures,
+            columns=6 + len(measures),
+            rows=[
+                (report.value_label(r.value), r, [r.extra.get(m.key, 0) for m in measures])
+                for r in found.rows
+            ],
+            total_extra=[found.total.extra.get(m.key, 0) for m in measures],
+            breakdowns=[
+                (title, rows)
+                for title, rows in report.breakdowns(request.user, found.start, found.end)
+                if rows
+            ],
+            charts={
+                "new": horizontal_bar_chart(
+                    _("New contacts"),
+                    [HorizontalBar(report.value_label(r.value), r.new_contacts) for r in top],
+                ),
+                "clients": horizontal_bar_chart(
+                    _("Clients won"),
+                    [HorizontalBar(report.value_label(r.value), r.clients) for r in top],
+                ),
+                "value": horizontal_bar_chart(
+                    _("Won value"),
+                    [HorizontalBar(report.value_label(r.value), r.won_value) for r in top],
+                ),
+                "rate": horizontal_bar_chart(
+                    _("Conversion rate"),
+                    [HorizontalBar(report.value_label(r.value), r.conversion_rate) for r in top],
+                ),
+            },
+        )
+    return render(request, "tracking/attribution.html", context, status=422 if errors else 200)
+
+
+@login_required
+@require_GET
+def attribution_export(request: HttpRequest) -> HttpResponse:
+    """The report's table as an XLSX workbook."""
+    found, errors = _attribution(request)
+    if found is None:
+        return HttpResponse(" ".join(errors), status=422, content_type="text/plain; charset=utf-8")
+    measures = report.measures()
+    header = [
+        str(report.GROUPS[found.group_by][1]),
+        _("New contacts"),
+        _("Clients"),
+        _("Conversion rate (%)"),
+        _("Won deals"),
+        _("Won deals value"),
+        _("Purchases value"),
+        _("Won value"),
+        *(str(m.label) for m in measures),
+    ]
+    rows = (
+        [
+            report.value_label(r.value) if r is not found.total else r.value,
+            r.new_contacts,
+            r.clients,
+            float(r.conversion_rate),
+            r.won_deals,
+            float(r.won_deals_value),
+            float(r.purchases_value),
+            float(r.won_value),
+            *(r.extra.get(m.key, 0) for m in measures),
+        ]
+        for r in [*found.rows, found.total]
+    )
+    out = io.BytesIO()
+    write_xlsx(out, header, rows, title=str(_("Attribution")))
+    response = HttpResponse(
+        out.getvalue(),
+        content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+    )
+    response["Content-Disposition"] = (
+        f'attachment; filename="attribution-{found.group_by}-{found.start}-{found.end}.xlsx"'
+    )
     return response
