@@ -149,3 +149,13 @@ def test_the_api(sales_api, admin_api, arrivals):
     assert everyone["currency"]
     refused = admin_api.get("/api/v1/reports/attribution", group_by="nope", **{"from": "x"})
     assert refused.status_code == 422
+
+
+def test_the_clients_view_shows_source_medium_and_ads_columns(client, admin, arrivals):
+    client.force_login(admin)
+    html = client.get("/clients/").content.decode()
+    for heading in ("Source (UTM)", "Medium", "Google Ads campaign", "Google Ads keyword"):
+        assert heading in html
+    assert "cpc" in html and "crm software" in html
+    ordered = client.get("/clients/", {"sort": "utm_medium"})
+    assert ordered.status_code == 200

@@ -14,9 +14,11 @@ class TrackingConfig(AppConfig):
     label = "tracking"
 
     def ready(self) -> None:
+        from django.db.models import F
+
         from kartoteka.activity import timeline
         from kartoteka.core import events, schedule
-        from kartoteka.tracking import ads, filters, kinds, services, tasks, views
+        from kartoteka.tracking import ads, filters, kinds, queries, services, tasks, views
         from kartoteka.tracking.relations import declare_relations
         from kartoteka.web import registry
 
@@ -53,6 +55,18 @@ class TrackingConfig(AppConfig):
                 order=66,
             )
         )
+        for order, (key, label) in enumerate(views.CLIENT_COLUMNS):
+            registry.register_contact_column(
+                registry.ContactColumn(
+                    key=key,
+                    label=label,
+                    load=queries.attribution_values(key),
+                    text=lambda value: value or "—",
+                    export=lambda value: value or "",
+                    order=80 + order,
+                    sort=F(key),
+                )
+            )
         registry.register_card_section(
             registry.CardSection(
                 key="attribution",

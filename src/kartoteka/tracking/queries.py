@@ -3,6 +3,7 @@
 from django.db.models import Count, Prefetch, QuerySet
 from django.utils.translation import gettext as _
 
+from kartoteka.contacts.models import Contact
 from kartoteka.contacts.queries import get_contact
 from kartoteka.core.errors import Forbidden, NotFound
 from kartoteka.core.scope import SYSTEM, is_admin
@@ -95,3 +96,12 @@ def contact_downloads(actor, contact_id: int) -> QuerySet[FileDownload]:
     """The contact's downloads of public files, newest first; NotFound outside the scope."""
     contact = get_contact(actor, contact_id)
     return FileDownload.objects.filter(contact=contact).select_related("file")
+
+
+def attribution_values(column: str):
+    """A contact-list column's loader: a page of contacts' value of one attribution column."""
+
+    def load(contact_ids: list[int]) -> dict[int, str]:
+        return dict(Contact.objects.filter(pk__in=contact_ids).values_list("pk", column))
+
+    return load

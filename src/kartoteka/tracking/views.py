@@ -259,6 +259,16 @@ ATTRIBUTION_FIELDS = [
 ]
 
 
+# Columns of the contact list (the Clients view shows them by default): where contacts came from.
+CLIENT_COLUMNS = [
+    ("utm_source", gettext_lazy("Source (UTM)")),
+    ("utm_medium", gettext_lazy("Medium")),
+    ("utm_campaign", gettext_lazy("Campaign")),
+    ("ads_campaign", gettext_lazy("Google Ads campaign")),
+    ("ads_keyword", gettext_lazy("Google Ads keyword")),
+]
+
+
 def has_attribution(contact) -> bool:
     return any(getattr(contact, name, "") for name, _label in ATTRIBUTION_FIELDS)
 
