@@ -55,7 +55,7 @@ def _visited_url(op: str, value: Any) -> Q:
     """Contacts with a page view whose address equals, contains or starts with the text."""
     if op in ("ne", "not_in"):
         return ~_visited_url("eq" if op == "ne" else "in", value)
-    views = PageView.objects.filter(visit__contact__isnull=False)
+    views = PageView.objects.filter(visit__contact__isnull=False).order_by()
     if op in ("is_empty", "is_not_empty"):
         having = Q(pk__in=Subquery(views.values("visit__contact_id")))
         return ~having if op == "is_empty" else having
@@ -70,7 +70,10 @@ def _visited_within(days: int | None):
     (ever for None). The page views of the period are read by their time index first."""
 
     def build(_op: str, value: Any) -> Q:
-        views = PageView.objects.filter(visit__contact__isnull=False, url__icontains=value)
+        # No ORDER BY: the subquery is a set (the model's ordering would sort every match).
+        views = PageView.objects.filter(
+            visit__contact__isnull=False, url__icontains=value
+        ).order_by()
         if days is not None:
             views = views.filter(viewed_at__gte=days_ago(days))
         return Q(pk__in=Subquery(views.values("visit__contact_id")))
@@ -93,7 +96,7 @@ def visited_within(name: str) -> Field | None:
 
 
 def _downloads_of(values: list[str] | None):
-    downloads = FileDownload.objects.filter(contact__isnull=False)
+    downloads = FileDownload.objects.filter(contact__isnull=False).order_by()
     if values is not None:
         downloads = downloads.filter(file_id__in=[int(v) for v in values])
     return downloads.values_list("contact_id")

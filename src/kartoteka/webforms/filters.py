@@ -9,7 +9,7 @@ from kartoteka.webforms.models import Submission, WebForm
 def _submitted(values: list[str] | None):
     """Contacts with a submission of any of the forms (ids as text), read from the submissions'
     (form, contact) index."""
-    submissions = Submission.objects.all()
+    submissions = Submission.objects.order_by()  # a set: no sorting
     if values is not None:
         submissions = submissions.filter(form_id__in=[int(v) for v in values])
     return submissions.values_list("contact_id")
