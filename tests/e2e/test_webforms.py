@@ -92,7 +92,7 @@ def test_the_card_tab_shows_what_the_contact_sent(page, admin):
     page.goto(f"{page.base_url}/contacts/{submission.contact_id}/submissions/")
     for language in ("es", "pl"):
         page.locator(f".langswitch button[value={language}]").click()
-        expect(page.locator("main h2").first).to_have_text("Demo")
+        expect(page.locator("main h2").first).to_contain_text("Demo")
         expect(page.locator("main")).to_contain_text("Llamadme")
         screenshot(page, f"webform-card-tab-{language}-phone")
     assert page.evaluate("document.documentElement.scrollWidth") <= PHONE["width"]

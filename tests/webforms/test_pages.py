@@ -1,5 +1,6 @@
 """Settings → Forms, the submissions page and its CSV, in the user's scope."""
 
+from kartoteka.core.scope import SYSTEM
 from kartoteka.webforms import services
 from kartoteka.webforms.models import WebForm
 from tests.factories import make_contact
@@ -29,6 +30,8 @@ def test_bad_builder_line_is_shown_not_saved(client, admin):
     client.force_login(admin)
     answer = client.post("/settings/forms/", {"name": "W", "fields_spec": "Age | number"})
     assert answer.status_code == 422
+    # The service's refusal of the first field lands on the builder's text, with its line.
+    assert "Line 1: The type is one of" in answer.content.decode()
     assert not WebForm.objects.exists()
 
 
@@ -62,6 +65,42 @@ def test_card_tab_lists_what_the_contact_sent(client, admin, webform):
     client.force_login(admin)
     html = client.get(f"/contacts/{submission.contact_id}/submissions/").content.decode()
     assert "Demo request" in html and "Team size" in html and "11+" in html
+
+
+def test_forms_list_counts_submissions_and_links_to_them(client, admin, webform):
+    services.submit_form(webform, values={"email": "a@example.com", "company": "A"}, proof=PROOF)
+    client.force_login(admin)
+    html = client.get("/settings/forms/").content.decode()
+    assert f'href="/forms/{webform.pk}/submissions/">1 submission<' in html
+
+
+def test_other_tab_lists_forms_and_downloads_newest_first(
+    client, admin, webform, settings, tmp_path
+):
+    import datetime as dt
+
+    from django.core.files.base import ContentFile
+    from django.utils import timezone
+
+    from kartoteka.tracking import files
+    from kartoteka.tracking.models import FileDownload, Visitor
+
+    settings.MEDIA_ROOT = tmp_path
+    submission = services.submit_form(
+        webform, values={"email": "a@example.com", "company": "Acme"}, proof=PROOF
+    )
+    ebook = files.upload_public_file(
+        SYSTEM, upload=ContentFile(b"%PDF-1.7", name="guide.pdf"), title="Pricing guide"
+    )
+    FileDownload.objects.create(
+        file=ebook,
+        visitor=Visitor.objects.create(key="visitor-a-1", contact_id=submission.contact_id),
+        contact_id=submission.contact_id,
+        downloaded_at=timezone.now() + dt.timedelta(minutes=1),
+    )
+    client.force_login(admin)
+    html = client.get(f"/contacts/{submission.contact_id}/submissions/").content.decode()
+    assert html.index("Pricing guide") < html.index("Demo request")
 
 
 def test_card_tab_outside_the_scope_is_404(client, sales, webform):

@@ -181,3 +181,26 @@ def test_the_worker_joins_the_visitors_history_to_the_contact(webform):
     submission = services.submit_form(webform, values=VALUES, proof=PROOF, visitor="visitor-0042")
     tracking.process_hits()
     assert list(Visit.objects.values_list("contact_id", flat=True)) == [submission.contact_id]
+
+
+def test_submitted_the_form_filter_with_scope_and_text_form(webform, sales, admin):
+    from kartoteka.core.errors import InvalidInput
+    from kartoteka.segments.queries import filter_contacts
+    from kartoteka.segments.text import parse
+
+    other = services.create_form(SYSTEM, data={"name": "Newsletter", "fields": []})
+    mine = make_contact(email="mine@example.com", owners=[sales])
+    for email in ("mine@example.com", "theirs@example.com"):
+        services.submit_form(webform, values={"email": email, "company": "A"}, proof=PROOF)
+    services.submit_form(other, values={"email": "late@example.com"}, proof=PROOF)
+
+    def ids(actor, document):
+        return set(filter_contacts(actor, document).values_list("email", flat=True))
+
+    condition = {"field": "forms.submitted", "op": "eq", "value": str(webform.pk)}
+    assert ids(admin, condition) == {"mine@example.com", "theirs@example.com"}
+    assert ids(sales, condition) == {mine.email}
+    assert ids(admin, parse(f"form:{other.pk}")) == {"late@example.com"}
+    assert "late@example.com" in ids(admin, {"not": condition})
+    with pytest.raises(InvalidInput):
+        ids(admin, {"field": "forms.submitted", "op": "eq", "value": "nope"})

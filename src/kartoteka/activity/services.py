@@ -643,8 +643,9 @@ def too_large_message(size: int | None = None) -> str:
     }
 
 
-def _check_upload(upload: File, name: str) -> tuple[str, str]:
-    """Refuse empty, too large and executable files; return (sha256, content type)."""
+def check_upload(upload: File, name: str) -> tuple[str, str]:
+    """Refuse empty, too large and executable files; return (sha256, content type). Shared by
+    every upload of a document (a contact's file, a public file)."""
     size = upload.size
     if not size:
         raise InvalidInput("file", _("The file is empty."))
@@ -677,7 +678,7 @@ def upload_file(
     """
     _require_contact_access(actor, contact)
     clean_name = safe_file_name(name or upload.name or "")
-    sha256, content_type = _check_upload(upload, clean_name)
+    sha256, content_type = check_upload(upload, clean_name)
     stored = default_storage.save(f"contacts/{contact.pk}/{uuid.uuid4().hex}", upload)
     try:
         with transaction.atomic():

@@ -125,7 +125,19 @@ CORE_COLUMNS: dict[str, Column] = {
     )
 }
 DEFAULT_COLUMNS = ["name", "email", "phone", "company", "status", "owners", "tags", "created_at"]
-CLIENT_COLUMNS = ["name", "email", "company", "owners", "won_at"]
+# The Clients view also shows where clients came from: columns the tracking app adds (a key no
+# app registered is left out).
+CLIENT_COLUMNS = [
+    "name",
+    "email",
+    "company",
+    "owners",
+    "won_at",
+    "utm_source",
+    "utm_medium",
+    "ads_campaign",
+    "ads_keyword",
+]
 
 
 def detail_column(definition: PropertyDefinition, materialised: set[str]) -> Column:

@@ -118,6 +118,8 @@ def _term(term: str) -> dict | None:
         return _dates(field_key, op, value)
     if item.type == "boolean":
         return {"field": field_key, "op": "eq", "value": _boolean(value, term)}
+    if item.type == "search" and op in (":", "="):
+        return {"field": field_key, "op": "contains", "value": value}
     return _scalar(field_key, item.type, op, value, term)
 
 

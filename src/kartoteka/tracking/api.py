@@ -1,12 +1,28 @@
-"""REST endpoints: tracked websites (admins) and a contact's visits."""
+"""REST endpoints: tracked websites (admins), a contact's visits and downloads, and the public
+file library."""
 
 from django.http import HttpRequest
+from django.utils.translation import gettext as _
 from ninja import File, Query, Router, Status
 from ninja.files import UploadedFile
 
-from kartoteka.tracking import ads, queries, services, views
-from kartoteka.tracking.models import Visit
-from kartoteka.tracking.schemas import ClicksOut, LinkIn, LinkOut, SiteIn, SiteOut, VisitOut
+from kartoteka.activity import services as activity
+from kartoteka.activity.uploads import use_limited_uploads
+from kartoteka.core.errors import InvalidInput
+from kartoteka.core.inputs import check_input
+from kartoteka.tracking import ads, files, queries, report, services, views
+from kartoteka.tracking.models import PublicFile, Visit
+from kartoteka.tracking.schemas import (
+    AttributionOut,
+    ClicksOut,
+    DownloadOut,
+    LinkIn,
+    LinkOut,
+    PublicFileOut,
+    SiteIn,
+    SiteOut,
+    VisitOut,
+)
 
 router = Router(tags=["tracking"])
 
@@ -90,3 +106,106 @@ def upload_ads_clicks(request: HttpRequest, file: File[UploadedFile]):
     later (admins)."""
     report = ads.import_clicks(request.user, data=file.read(ads.MAX_BYTES + 1))
     return {"clicks": report.clicks, "matched": report.matched, "unmatched": report.unmatched}
+
+
+def _public_file_out(request: HttpRequest, found: PublicFile) -> dict:
+    return {
+        "id": found.pk,
+        "title": found.title,
+        "name": found.name,
+        "size": found.size,
+        "content_type": found.content_type,
+        "link": views.download_address(request, found),
+        "downloads": found.downloads,
+        "uploaded_at": found.uploaded_at,
+    }
+
+
+# The optional `title` field is described in the operation's text: a second property in this
+# schema sends the fuzz test's generator (hypothesis on Python 3.11) into an internal
+# recursion error, whatever the route answers.
+_MULTIPART_FILE = {
+    "requestBody": {
+        "required": True,
+        "content": {
+            "multipart/form-data": {
+                "schema": {
+                    "type": "object",
+                    "required": ["file"],
+                    "properties": {"file": {"type": "string", "format": "binary"}},
+                }
+            }
+        },
+    }
+}
+
+
+@router.get("/files/public", response=list[PublicFileOut])
+def list_public_files(request: HttpRequest):
+    """The public file library, each file with its tracked download link."""
+    return [_public_file_out(request, found) for found in queries.public_files(request.user)]
+
+
+@router.post("/files/public", response={201: PublicFileOut}, openapi_extra=_MULTIPART_FILE)
+def upload_public_file(request: HttpRequest):
+    """Add a document to the library: multipart/form-data with the file in `file` and an
+    optional `title` (the file name otherwise). It streams to disk; the answer has its link."""
+    # The size-limited handler must be in place before the body is parsed.
+    use_limited_uploads(request)
+    upload = request.FILES.get("file")
+    if request.upload_too_large:
+        raise InvalidInput("file", activity.too_large_message())
+    if upload is None:
+        raise InvalidInput("file", _("Send the file as multipart/form-data in the field 'file'."))
+    title = request.POST.get("title")
+    check_input({"file": upload.name, "title": title or ""})
+    found = files.upload_public_file(request.user, upload=upload, title=title)
+    return Status(201, _public_file_out(request, found))
+
+
+@router.get("/contacts/{contact_id}/downloads", response=list[DownloadOut])
+def contact_downloads(request: HttpRequest, contact_id: int, limit: int = Query(50, ge=1, le=200)):
+    """Public files the contact downloaded, newest first."""
+    return [
+        {"file_id": d.file_id, "title": d.file.title, "downloaded_at": d.downloaded_at}
+        for d in queries.contact_downloads(request.user, contact_id)[:limit]
+    ]
+
+
+def _row_out(row) -> dict:
+    return {
+        "value": row.value,
+        "new_contacts": row.new_contacts,
+        "clients": row.clients,
+        "conversion_rate": float(row.conversion_rate),
+        "won_deals": row.won_deals,
+        "won_deals_value": float(row.won_deals_value),
+        "purchases_value": float(row.purchases_value),
+        "won_value": float(row.won_value),
+        "measures": dict(row.extra),
+    }
+
+
+@router.get("/reports/attribution", response=AttributionOut, tags=["reports"])
+def attribution_report(
+    request: HttpRequest,
+    group_by: str = Query(
+        "source", max_length=20, description="source, medium, campaign, ads_campaign or ads_keyword"
+    ),
+    start: str | None = Query(None, alias="from", max_length=10),
+    end: str | None = Query(None, alias="to", max_length=10),
+):
+    """New contacts of the period (`from`..`to`, dates, both included; the last 30 days by
+    default) by source, medium, campaign, Ads campaign or keyword: how many became clients, the
+    conversion rate, and their won value (won deals under their primary contact, in the
+    workspace currency, plus purchases). A sales user's report covers their contacts."""
+    found = report.attribution(request.user, group_by=group_by, start=start, end=end)
+    return {
+        "group_by": found.group_by,
+        "start": found.start,
+        "end": found.end,
+        "currency": found.currency,
+        "rows": [_row_out(row) for row in found.rows],
+        "total": _row_out(found.total),
+        "other_currency_deals": found.other_currency_deals,
+    }

@@ -14,9 +14,11 @@ class TrackingConfig(AppConfig):
     label = "tracking"
 
     def ready(self) -> None:
+        from django.db.models import F
+
         from kartoteka.activity import timeline
         from kartoteka.core import events, schedule
-        from kartoteka.tracking import ads, filters, kinds, services, tasks, views
+        from kartoteka.tracking import ads, filters, kinds, queries, services, tasks, views
         from kartoteka.tracking.relations import declare_relations
         from kartoteka.web import registry
 
@@ -27,8 +29,18 @@ class TrackingConfig(AppConfig):
         events.subscribe("contact.merge_undone", services.recount_after_undo)
         events.subscribe("contact.created", ads.fill_on_arrival)
         schedule.every(PROCESS_EVERY, "tracking.process_hits", tasks.process_hits)
+        registry.register_nav(
+            registry.NavItem(
+                key="attribution", label=_("Reports"), url_name="tracking:attribution", order=69
+            )
+        )
         registry.register_settings_page(
             registry.SettingsPage("websites", _("Websites"), "tracking:sites", order=60)
+        )
+        registry.register_settings_page(
+            registry.SettingsPage(
+                "files", _("Files to download"), "tracking:files", order=62, admin_only=False
+            )
         )
         registry.register_card_tab(
             registry.CardTab(
@@ -43,6 +55,18 @@ class TrackingConfig(AppConfig):
                 order=66,
             )
         )
+        for order, (key, label) in enumerate(views.CLIENT_COLUMNS):
+            registry.register_contact_column(
+                registry.ContactColumn(
+                    key=key,
+                    label=label,
+                    load=queries.attribution_values(key),
+                    text=lambda value: value or "—",
+                    export=lambda value: value or "",
+                    order=80 + order,
+                    sort=F(key),
+                )
+            )
         registry.register_card_section(
             registry.CardSection(
                 key="attribution",

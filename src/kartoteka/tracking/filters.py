@@ -7,8 +7,18 @@ from typing import Any
 from django.db.models import Q, Subquery
 from django.utils.translation import gettext_lazy as _
 
-from kartoteka.segments.fields import Field, column, register, related
-from kartoteka.tracking.models import PageView, Visit, VisitTotals
+from kartoteka.segments.fields import (
+    MAX_DAYS,
+    Field,
+    column,
+    days_ago,
+    linked_ids,
+    register,
+    register_alias,
+    register_family,
+    related,
+)
+from kartoteka.tracking.models import FileDownload, PageView, PublicFile, Visit, VisitTotals
 
 _COMPARE = {
     "eq": operator.eq,
@@ -45,7 +55,7 @@ def _visited_url(op: str, value: Any) -> Q:
     """Contacts with a page view whose address equals, contains or starts with the text."""
     if op in ("ne", "not_in"):
         return ~_visited_url("eq" if op == "ne" else "in", value)
-    views = PageView.objects.filter(visit__contact__isnull=False)
+    views = PageView.objects.filter(visit__contact__isnull=False).order_by()
     if op in ("is_empty", "is_not_empty"):
         having = Q(pk__in=Subquery(views.values("visit__contact_id")))
         return ~having if op == "is_empty" else having
@@ -53,6 +63,47 @@ def _visited_url(op: str, value: Any) -> Q:
         op, "url__istartswith"
     )
     return Q(pk__in=Subquery(views.filter(**{lookup: value}).values("visit__contact_id")))
+
+
+def _visited_within(days: int | None):
+    """Contacts with a page view whose address contains the text, in the last `days` days
+    (ever for None). The page views of the period are read by their time index first."""
+
+    def build(_op: str, value: Any) -> Q:
+        # No ORDER BY: the subquery is a set (the model's ordering would sort every match).
+        views = PageView.objects.filter(
+            visit__contact__isnull=False, url__icontains=value
+        ).order_by()
+        if days is not None:
+            views = views.filter(viewed_at__gte=days_ago(days))
+        return Q(pk__in=Subquery(views.values("visit__contact_id")))
+
+    return build
+
+
+def visited_within(name: str) -> Field | None:
+    """`visited.<days>`: a page whose address contains the text, in the last <days> days."""
+    if not name.isdigit() or not 1 <= int(name) <= MAX_DAYS:
+        return None
+    days = int(name)
+    return Field(
+        f"visited.{days}",
+        _("Visited a page containing (in the last %(days)s days)") % {"days": days},
+        "search",
+        _visited_within(days),
+        group=_("Website"),
+    )
+
+
+def _downloads_of(values: list[str] | None):
+    downloads = FileDownload.objects.filter(contact__isnull=False).order_by()
+    if values is not None:
+        downloads = downloads.filter(file_id__in=[int(v) for v in values])
+    return downloads.values_list("contact_id")
+
+
+def _public_files() -> list[tuple[str, str]]:
+    return [(str(pk), title) for pk, title in PublicFile.objects.values_list("pk", "title")[:500]]
 
 
 def _visits_with(field: str):
@@ -87,6 +138,28 @@ def register_fields() -> None:
         )
     )
     register(Field("visits.url", _("Visited page"), "text", _visited_url, group=group))
+    register(
+        Field(
+            "visited",
+            _("Visited a page containing"),
+            "search",
+            _visited_within(None),
+            group=group,
+        )
+    )
+    register_family("visited", visited_within)
+    register(
+        Field(
+            "files.downloaded",
+            _("Downloaded the file"),
+            "choice",
+            related(_downloads_of),
+            choices=_public_files,
+            group=group,
+            ids=linked_ids(_downloads_of),
+        )
+    )
+    register_alias("downloaded", "files.downloaded")
     register(
         Field(
             "visits.device",

@@ -1,4 +1,5 @@
-"""The timeline kind of a website visit and its typed constructor; registered from
+"""The timeline kinds of a website visit and a public file's download, with their typed
+constructors; registered from
 TrackingConfig.ready()."""
 
 from typing import Any
@@ -25,10 +26,23 @@ def _visited(payload: dict, _context: Context) -> Description:
 
 VISITED = TimelineKind("visit", _("Website visit"), icon="◎", describe=_visited)
 
-KINDS = [VISITED]
+
+def _downloaded(payload: dict, _context: Context) -> Description:
+    return Description(text=str(payload.get("file") or ""))
+
+
+DOWNLOADED = TimelineKind(
+    "public_file_downloaded", _("File downloaded from the website"), icon="⤓", describe=_downloaded
+)
+
+KINDS = [VISITED, DOWNLOADED]
 
 
 def visited(contact: Any, *, site: str, url: str, pages: int, at: Any) -> Entry:
     return VISITED.entry(
         contact, payload={"site": site, "url": url, "pages": pages}, occurred_at=at
     )
+
+
+def downloaded(contact: Any, *, file: str, at: Any) -> Entry:
+    return DOWNLOADED.entry(contact, payload={"file": file}, occurred_at=at)

@@ -98,6 +98,8 @@ class PageView(models.Model):
 
     class Meta:
         ordering = ["viewed_at", "id"]
+        # "Visited a page … in the last N days" reads the period's page views by time.
+        indexes = [models.Index(fields=["viewed_at"], name="pageview_viewed_at")]
 
 
 class VisitTotals(models.Model):
@@ -153,3 +155,47 @@ class AdsClick(models.Model):
     device = models.CharField(max_length=255, blank=True)
     ad_id = models.CharField(max_length=255, blank=True)
     uploaded_at = models.DateTimeField(default=timezone.now)
+
+
+class PublicFile(models.Model):
+    """A document anyone may download through its tracked link (an e-book, a price list); a
+    download by a browser the tracker knows lands on that person's card."""
+
+    key = models.CharField(max_length=32, unique=True)  # public: it is in the link
+    name = models.CharField(max_length=200)  # the file name the browser saves
+    title = models.CharField(max_length=200)
+    file = models.FileField(max_length=300)
+    size = models.PositiveBigIntegerField()
+    content_type = models.CharField(max_length=100)
+    sha256 = models.CharField(max_length=64)
+    uploaded_by = models.ForeignKey(
+        "accounts.User", null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    uploaded_at = models.DateTimeField(default=timezone.now)
+    downloads = models.PositiveIntegerField(default=0)  # every download, known visitor or not
+
+    class Meta:
+        ordering = ["title", "id"]
+
+    def __str__(self) -> str:
+        return self.title
+
+
+class FileDownload(models.Model):
+    """A download of a public file by a browser with a visitor id: anonymous until the visitor is
+    known, then the contact's (earlier downloads join the contact as page views do)."""
+
+    file = models.ForeignKey(PublicFile, on_delete=models.CASCADE, related_name="+")
+    visitor = models.ForeignKey(Visitor, on_delete=models.CASCADE, related_name="+")
+    contact = models.ForeignKey(
+        "contacts.Contact", null=True, blank=True, on_delete=models.CASCADE, related_name="+"
+    )
+    downloaded_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["-downloaded_at", "-id"]
+        indexes = [
+            models.Index(fields=["contact", "-downloaded_at"], name="download_contact_at"),
+            models.Index(fields=["file", "contact"], name="download_file_contact"),
+            models.Index(fields=["visitor"], name="download_visitor"),
+        ]

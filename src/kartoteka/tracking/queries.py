@@ -5,10 +5,18 @@ from collections import Counter
 from django.db.models import Count, Prefetch, Q, QuerySet
 from django.utils.translation import gettext as _
 
+from kartoteka.contacts.models import Contact
 from kartoteka.contacts.queries import get_contact
 from kartoteka.core.errors import Forbidden, NotFound
 from kartoteka.core.scope import SYSTEM, is_admin
-from kartoteka.tracking.models import PageView, Site, Visit, VisitTotals
+from kartoteka.tracking.models import (
+    FileDownload,
+    PageView,
+    PublicFile,
+    Site,
+    Visit,
+    VisitTotals,
+)
 
 
 def sites(actor) -> QuerySet[Site]:
@@ -72,3 +80,43 @@ def devices_used(visits: QuerySet[Visit]) -> dict[str, list[tuple[str, int]]]:
             if row[key]:
                 counts[key][row[key]] += row["visits"]
     return {key: sorted(counts[key].items(), key=lambda item: (-item[1], item[0])) for key in keys}
+
+
+# The public file library
+
+
+def public_files(actor) -> QuerySet[PublicFile]:
+    """The library, for anyone signed in (the files are public by design)."""
+    if actor is not SYSTEM and not getattr(actor, "is_authenticated", False):
+        raise Forbidden(_("Sign in to manage the files to download."))
+    return PublicFile.objects.select_related("uploaded_by")
+
+
+def get_public_file(actor, file_id: int) -> PublicFile:
+    found = public_files(actor).filter(pk=file_id).first()
+    if found is None:
+        raise NotFound(_("No such file."))
+    return found
+
+
+def public_file_by_key(key: str) -> PublicFile:
+    """The file behind a public download link; NotFound for any other key."""
+    found = PublicFile.objects.filter(key=key[:32]).first()
+    if found is None:
+        raise NotFound(_("No such file."))
+    return found
+
+
+def contact_downloads(actor, contact_id: int) -> QuerySet[FileDownload]:
+    """The contact's downloads of public files, newest first; NotFound outside the scope."""
+    contact = get_contact(actor, contact_id)
+    return FileDownload.objects.filter(contact=contact).select_related("file")
+
+
+def attribution_values(column: str):
+    """A contact-list column's loader: a page of contacts' value of one attribution column."""
+
+    def load(contact_ids: list[int]) -> dict[int, str]:
+        return dict(Contact.objects.filter(pk__in=contact_ids).values_list("pk", column))
+
+    return load

@@ -1,6 +1,6 @@
 """API shapes of tracked websites and visits."""
 
-from datetime import datetime
+from datetime import date, datetime
 
 from ninja import Schema
 
@@ -60,3 +60,42 @@ class ClicksOut(Schema):
     clicks: int
     matched: int
     unmatched: int
+
+
+class PublicFileOut(Schema):
+    id: int
+    title: str
+    name: str
+    size: int
+    content_type: str
+    link: str
+    downloads: int
+    uploaded_at: datetime
+
+
+class DownloadOut(Schema):
+    file_id: int
+    title: str
+    downloaded_at: datetime
+
+
+class AttributionRowOut(Schema):
+    value: str
+    new_contacts: int
+    clients: int
+    conversion_rate: float
+    won_deals: int
+    won_deals_value: float
+    purchases_value: float
+    won_value: float
+    measures: dict[str, int]
+
+
+class AttributionOut(Schema):
+    group_by: str
+    start: date
+    end: date
+    currency: str
+    rows: list[AttributionRowOut]
+    total: AttributionRowOut
+    other_currency_deals: int

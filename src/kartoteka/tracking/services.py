@@ -23,6 +23,7 @@ from kartoteka.core.scope import SYSTEM, is_admin, user_or_none, visible_contact
 from kartoteka.privacy import services as privacy
 from kartoteka.tracking import kinds
 from kartoteka.tracking.models import (
+    FileDownload,
     Hit,
     MonitoringLink,
     PageView,
@@ -44,7 +45,7 @@ SITE_CACHE_SECONDS = 10
 _sites_by_key: dict[str, tuple[float, Site | None]] = {}
 
 _HOST = re.compile(r"^(?=.{1,253}$)(?!-)[a-z0-9-]{1,63}(?<!-)(\.(?!-)[a-z0-9-]{1,63}(?<!-))*$")
-_VISITOR = re.compile(r"^[A-Za-z0-9_-]{8,64}$")
+VISITOR_ID = re.compile(r"^[A-Za-z0-9_-]{8,64}$")
 # Landing-page parameters copied onto the visit: UTM tags, and Google Ads' click id and
 # ValueTrack parameters as Kartoteka names them.
 _PARAMETERS = {
@@ -197,7 +198,7 @@ def collect_hit(
     if (do_not_track and site.respect_do_not_track) or looks_automated(user_agent):
         return False
     visitor = body.get("v")
-    if not isinstance(visitor, str) or not _VISITOR.match(visitor):
+    if not isinstance(visitor, str) or not VISITOR_ID.match(visitor):
         raise InvalidInput("v", _("The visitor id is missing or malformed."))
     kind = body.get("k")
     if kind not in (Hit.VIEW, Hit.LEAVE, Hit.IDENTIFY):
@@ -520,9 +521,26 @@ class _Batch:
             visit.contact_id = self.joined[visit.visitor_id]
             entries.append(_visited(visit, self.sites[visit.site_id]))
         _update_rows(Visit, ["contact"], [(v.contact_id, v.pk) for v in earlier])
+        entries += join_downloads(self.joined)
         timeline.record_many(entries)
         recount(touched)
         _fill_attribution([v for v in self.new_visits if v.contact_id])
+
+
+def join_downloads(joined: dict[int, int]) -> list:
+    """Visitors just tied to contacts (visitor id -> contact id): their downloads become the
+    contact's; the timeline entries to write are returned."""
+    if not joined:
+        return []
+    earlier = [
+        download
+        for download in FileDownload.objects.filter(visitor_id__in=joined).select_related("file")
+        if download.contact_id != joined[download.visitor_id]
+    ]
+    for download in earlier:
+        download.contact_id = joined[download.visitor_id]
+    _update_rows(FileDownload, ["contact"], [(d.contact_id, d.pk) for d in earlier])
+    return [kinds.downloaded(d.contact_id, file=d.file.title, at=d.downloaded_at) for d in earlier]
 
 
 _VISIT_COLUMNS = [f.attname for f in Visit._meta.concrete_fields if not f.primary_key]
@@ -688,7 +706,7 @@ def recount_after_undo(*, contact_id: int, restored_contact_id: int, **_payload:
 def identify_visitor(visitor_key: str, *, email: str, page_url: str = "") -> bool:
     """Queue an identify hit for a browser another door (a form) has just learned the address
     of, on the site it was last seen on; False when the browser has no history here."""
-    if not _VISITOR.match(visitor_key or ""):
+    if not VISITOR_ID.match(visitor_key or ""):
         return False
     site_id = (
         Hit.objects.filter(visitor=visitor_key).values_list("site_id", flat=True).first()

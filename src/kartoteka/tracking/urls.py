@@ -18,5 +18,10 @@ urlpatterns = [
         views.monitoring_links,
         name="monitoring-links",
     ),
+    path("settings/files/", views.public_files, name="files"),
+    path("settings/files/<int:file_id>/delete/", views.delete_public_file, name="file-delete"),
+    path("d/<str:key>", views.download_public_file, name="download"),
+    path("reports/attribution/", views.attribution, name="attribution"),
+    path("reports/attribution.xlsx", views.attribution_export, name="attribution-export"),
     path("t/m/<str:token>", views.open_monitoring_link, name="open-link"),
 ]

@@ -1,6 +1,7 @@
 """Tracking's doors on the web: the script and the collector websites call, the Websites settings
 page, and the card's Visits tab and Source and Google Ads section."""
 
+import io
 import json
 from functools import cache
 from pathlib import Path
@@ -10,20 +11,26 @@ from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
-from django.http import HttpRequest, HttpResponse
+from django.http import FileResponse, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
-from django.views.decorators.csrf import csrf_exempt
-from django.views.decorators.http import require_GET, require_http_methods
+from django.views.decorators.csrf import csrf_exempt, csrf_protect
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
+from kartoteka.activity import services as activity
+from kartoteka.activity.filecheck import download_type
+from kartoteka.activity.uploads import use_limited_uploads
 from kartoteka.contacts.queries import get_contact
-from kartoteka.core.errors import Forbidden, InvalidInput, KartotekaError, NotFound
+from kartoteka.core.errors import Forbidden, InvalidInput, NotFound
 from kartoteka.core.ratelimit import over_address_limit_here
 from kartoteka.core.scope import is_admin
-from kartoteka.tracking import ads, queries, services
-from kartoteka.tracking.models import MonitoringLink, Site
+from kartoteka.tracking import ads, files, queries, report, services
+from kartoteka.tracking.models import MonitoringLink, PublicFile, Site
+from kartoteka.transfer.services import write_xlsx
+from kartoteka.web.charts import HorizontalBar, horizontal_bar_chart
+from kartoteka.web.forms import ServiceForm, text
 
 MAX_HIT_BYTES = 8192
 
@@ -93,7 +100,7 @@ def _collected(request: HttpRequest, origin: str) -> HttpResponse:
 # Settings → Websites
 
 
-class SiteForm(forms.Form):
+class SiteForm(ServiceForm):
     name = forms.CharField(label=gettext_lazy("Name"), max_length=200)
     domains = forms.CharField(
         label=gettext_lazy("Domains"),
@@ -113,15 +120,9 @@ class SiteForm(forms.Form):
 
     def save(self, actor, site: Site | None = None) -> Site | None:
         """The site created or changed; None with the service's errors on the form's fields."""
-        values = dict(self.cleaned_data)
-        try:
-            if site is None:
-                return services.create_site(actor, **values)
-            return services.update_site(actor, site, changes=values)
-        except KartotekaError as exc:
-            field = getattr(exc, "field", None)
-            self.add_error(field if field in self.fields else None, exc.message)
-            return None
+        if site is None:
+            return self.submit(lambda values: services.create_site(actor, **values))
+        return self.submit(lambda values: services.update_site(actor, site, changes=values))
 
 
 def _admin(request: HttpRequest) -> None:
@@ -146,7 +147,7 @@ def snippet(request: HttpRequest, site: Site) -> str:
 def sites(request: HttpRequest) -> HttpResponse:
     _admin(request)
     form = SiteForm(request.POST or None)
-    if request.method == "POST" and form.is_valid():
+    if request.method == "POST":
         site = form.save(request.user)
         if site is not None:
             messages.success(request, _("The website was added. Paste its snippet into its pages."))
@@ -155,8 +156,13 @@ def sites(request: HttpRequest) -> HttpResponse:
         request,
         "tracking/sites.html",
         {"section": "websites", "sites": list(queries.sites(request.user)), "form": form},
-        status=422 if form.errors else 200,
+        status=form.status,
     )
+
+
+class ClickReportForm(ServiceForm):
+    # A missing or empty report is the service's to judge.
+    file = forms.FileField(required=False, allow_empty_file=True)
 
 
 @login_required
@@ -164,14 +170,14 @@ def sites(request: HttpRequest) -> HttpResponse:
 def ads_clicks(request: HttpRequest) -> HttpResponse:
     """Settings → Websites: upload a Google Ads click report."""
     _admin(request)
-    upload = request.FILES.get("file")
-    try:
-        report = ads.import_clicks(
-            request.user, data=upload.read(ads.MAX_BYTES + 1) if upload else b""
+    form = ClickReportForm(request.POST, request.FILES)
+    report = form.submit(
+        lambda data: ads.import_clicks(
+            request.user, data=data["file"].read(ads.MAX_BYTES + 1) if data["file"] else b""
         )
-    except KartotekaError as exc:
-        messages.error(request, exc.message)
-    else:
+    )
+    form.flash(request)
+    if report is not None:
         messages.success(
             request,
             _("%(clicks)s clicks read: %(matched)s matched a contact, %(unmatched)s did not.")
@@ -195,14 +201,14 @@ def site(request: HttpRequest, site_id: int) -> HttpResponse:
         "wait_for_consent": found.wait_for_consent,
     }
     form = SiteForm(request.POST or None, initial=initial)
-    if request.method == "POST" and form.is_valid() and form.save(request.user, found):
+    if request.method == "POST" and form.save(request.user, found):
         messages.success(request, _("The website was saved."))
         return redirect("tracking:site", site_id=found.pk)
     return render(
         request,
         "tracking/site.html",
         {"section": "websites", "site": found, "form": form, "snippet": snippet(request, found)},
-        status=422 if form.errors else 200,
+        status=form.status,
     )
 
 
@@ -257,6 +263,16 @@ ATTRIBUTION_FIELDS = [
 ]
 
 
+# Columns of the contact list (the Clients view shows them by default): where contacts came from.
+CLIENT_COLUMNS = [
+    ("utm_source", gettext_lazy("Source (UTM)")),
+    ("utm_medium", gettext_lazy("Medium")),
+    ("utm_campaign", gettext_lazy("Campaign")),
+    ("ads_campaign", gettext_lazy("Google Ads campaign")),
+    ("ads_keyword", gettext_lazy("Google Ads keyword")),
+]
+
+
 def has_attribution(contact) -> bool:
     return any(getattr(contact, name, "") for name, _label in ATTRIBUTION_FIELDS)
 
@@ -275,7 +291,7 @@ def attribution_section(request: HttpRequest, contact) -> dict:
 # The monitoring link
 
 
-class MonitoringLinkForm(forms.Form):
+class MonitoringLinkForm(ServiceForm):
     url = forms.CharField(
         label=gettext_lazy("Page of a tracked website"),
         max_length=2000,
@@ -301,13 +317,11 @@ def monitoring_links(request: HttpRequest, contact_id: int) -> HttpResponse:
             services.revoke_monitoring_link(request.user, link)
             messages.success(request, _("The link was revoked."))
         return redirect("tracking:monitoring-links", contact_id=contact.pk)
-    if request.method == "POST" and form.is_valid():
-        try:
-            created = services.create_monitoring_link(request.user, contact, **form.cleaned_data)
-        except KartotekaError as exc:
-            field = getattr(exc, "field", None)
-            form.add_error(field if field in form.fields else None, exc.message)
-        else:
+    if request.method == "POST":
+        created = form.submit(
+            lambda data: services.create_monitoring_link(request.user, contact, **data)
+        )
+        if created is not None:
             form = MonitoringLinkForm()
     return render(
         request,
@@ -321,7 +335,7 @@ def monitoring_links(request: HttpRequest, contact_id: int) -> HttpResponse:
                 (link, link_address(request, link)) for link in contact.monitoring_links.all()
             ],
         },
-        status=422 if form.errors else 200,
+        status=form.status,
     )
 
 
@@ -340,3 +354,232 @@ def open_monitoring_link(request: HttpRequest, token: str) -> HttpResponse:
     if not url_has_allowed_host_and_scheme(target, allowed_hosts=set(link.site.domains)):
         return render(request, "tracking/link_expired.html", status=410)
     return redirect(target)
+
+
+# Settings → Files to download, and the public download link
+
+# Downloads one address may make in a minute (counted in each web process).
+DOWNLOAD_RATE = "30/m"
+
+
+class PublicFileForm(ServiceForm):
+    # An empty file is the service's to judge, like any other.
+    file = forms.FileField(
+        label=gettext_lazy("File"),
+        allow_empty_file=True,
+        error_messages={"required": gettext_lazy("Choose a file.")},
+    )
+    title = text(label=gettext_lazy("Title"), max_length=500)
+
+
+def download_address(request: HttpRequest, public_file: PublicFile) -> str:
+    return request.build_absolute_uri(f"/d/{public_file.key}")
+
+
+def _files_page(request: HttpRequest, form: PublicFileForm) -> HttpResponse:
+    rows = [
+        (found, download_address(request, found), files.can_delete_public_file(request.user, found))
+        for found in queries.public_files(request.user)
+    ]
+    return render(
+        request,
+        "tracking/files.html",
+        {"section": "files", "rows": rows, "form": form},
+        status=form.status,
+    )
+
+
+@csrf_exempt
+@login_required
+@require_http_methods(["GET", "POST"])
+def public_files(request: HttpRequest) -> HttpResponse:
+    """Settings → Files to download: the library, and a form to add a document."""
+    if request.method == "GET":
+        return _files_page(request, PublicFileForm())
+    # The size-limited handler goes in before the CSRF check reads the body (see activity).
+    use_limited_uploads(request)
+    return _upload_public_file(request)
+
+
+@csrf_protect
+def _upload_public_file(request: HttpRequest) -> HttpResponse:
+    form = PublicFileForm(request.POST, request.FILES)
+    if request.upload_too_large:
+        form.refuse({"file": [activity.too_large_message()]}, status=413)
+        return _files_page(request, form)
+    added = form.submit(
+        lambda data: files.upload_public_file(
+            request.user, upload=data["file"], title=data["title"]
+        )
+    )
+    if added is None:
+        return _files_page(request, form)
+    messages.success(request, _("The file was added. Share its download link."))
+    return redirect("tracking:files")
+
+
+@login_required
+@require_POST
+def delete_public_file(request: HttpRequest, file_id: int) -> HttpResponse:
+    found = queries.get_public_file(request.user, file_id)
+    form = ServiceForm(request.POST)
+    form.submit(lambda _data: files.delete_public_file(request.user, found))
+    if form.ok:
+        messages.success(request, _("The file was deleted; its link no longer works."))
+    form.flash(request)
+    return redirect("tracking:files")
+
+
+@require_GET
+def download_public_file(request: HttpRequest, key: str) -> HttpResponse:
+    """The public download link. The answer is the same whoever asks: the file, or 404."""
+    if over_address_limit_here(request, group="tracking.download", rate=DOWNLOAD_RATE):
+        return HttpResponse(
+            _("Too many downloads; try again in a minute."),
+            status=429,
+            content_type="text/plain; charset=utf-8",
+        )
+    try:
+        found = queries.public_file_by_key(key)
+        handle = found.file.open("rb")
+    except (NotFound, FileNotFoundError):
+        return HttpResponse(
+            _("No such file."), status=404, content_type="text/plain; charset=utf-8"
+        )
+    files.record_download(
+        found,
+        visitor_key=request.GET.get("v", "") or request.COOKIES.get("_ktv", ""),
+        do_not_track=request.headers.get("DNT") == "1" or request.headers.get("Sec-GPC") == "1",
+    )
+    response = FileResponse(
+        handle,
+        as_attachment=True,
+        filename=found.name,
+        content_type=download_type(found.content_type),
+    )
+    response["X-Content-Type-Options"] = "nosniff"
+    response["Content-Security-Policy"] = "default-src 'none'; sandbox"
+    response["Cache-Control"] = "no-store"
+    response["Referrer-Policy"] = "no-referrer"
+    return response
+
+
+# Reports → where clients come from
+
+CHART_ROWS = 12  # the values with the most new contacts; the table has them all
+
+
+def _attribution(request: HttpRequest):
+    """The report the page's query asks for, or (None, the messages of what was wrong)."""
+    try:
+        return (
+            report.attribution(
+                request.user,
+                group_by=request.GET.get("group_by") or "source",
+                start=request.GET.get("from"),
+                end=request.GET.get("to"),
+            ),
+            [],
+        )
+    except InvalidInput as exc:
+        return None, [message for found in exc.errors.values() for message in found]
+
+
+@login_required
+@require_GET
+def attribution(request: HttpRequest) -> HttpResponse:
+    """New contacts, clients won, won value and conversion by source, medium, campaign, Ads
+    campaign or keyword over a period: charts drawn here, the table beside them."""
+    found, errors = _attribution(request)
+    group_by = request.GET.get("group_by") or "source"
+    context: dict = {
+        "groups": [(key, label) for key, (_column, label) in report.GROUPS.items()],
+        "group_by": group_by,
+        "report": found,
+        "errors": errors,
+        "form_values": {"from": request.GET.get("from", ""), "to": request.GET.get("to", "")},
+        "query": request.GET.urlencode(),
+    }
+    if found is not None:
+        measures = report.measures()
+        top = found.rows[:CHART_ROWS]
+        context.update(
+            group_label=report.GROUPS[group_by][1],
+            total_label=found.total.value,
+            measures=measures,
+            columns=6 + len(measures),
+            rows=[
+                (report.value_label(r.value), r, [r.extra.get(m.key, 0) for m in measures])
+                for r in found.rows
+            ],
+            total_extra=[found.total.extra.get(m.key, 0) for m in measures],
+            breakdowns=[
+                (title, rows)
+                for title, rows in report.breakdowns(request.user, found.start, found.end)
+                if rows
+            ],
+            charts={
+                "new": horizontal_bar_chart(
+                    _("New contacts"),
+                    [HorizontalBar(report.value_label(r.value), r.new_contacts) for r in top],
+                ),
+                "clients": horizontal_bar_chart(
+                    _("Clients won"),
+                    [HorizontalBar(report.value_label(r.value), r.clients) for r in top],
+                ),
+                "value": horizontal_bar_chart(
+                    _("Won value"),
+                    [HorizontalBar(report.value_label(r.value), r.won_value) for r in top],
+                ),
+                "rate": horizontal_bar_chart(
+                    _("Conversion rate"),
+                    [HorizontalBar(report.value_label(r.value), r.conversion_rate) for r in top],
+                ),
+            },
+        )
+    return render(request, "tracking/attribution.html", context, status=422 if errors else 200)
+
+
+@login_required
+@require_GET
+def attribution_export(request: HttpRequest) -> HttpResponse:
+    """The report's table as an XLSX workbook."""
+    found, errors = _attribution(request)
+    if found is None:
+        return HttpResponse(" ".join(errors), status=422, content_type="text/plain; charset=utf-8")
+    measures = report.measures()
+    header = [
+        str(report.GROUPS[found.group_by][1]),
+        _("New contacts"),
+        _("Clients"),
+        _("Conversion rate (%)"),
+        _("Won deals"),
+        _("Won deals value"),
+        _("Purchases value"),
+        _("Won value"),
+        *(str(m.label) for m in measures),
+    ]
+    rows = (
+        [
+            report.value_label(r.value) if r is not found.total else r.value,
+            r.new_contacts,
+            r.clients,
+            float(r.conversion_rate),
+            r.won_deals,
+            float(r.won_deals_value),
+            float(r.purchases_value),
+            float(r.won_value),
+            *(r.extra.get(m.key, 0) for m in measures),
+        ]
+        for r in [*found.rows, found.total]
+    )
+    out = io.BytesIO()
+    write_xlsx(out, header, rows, title=str(_("Attribution")))
+    response = HttpResponse(
+        out.getvalue(),
+        content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+    )
+    response["Content-Disposition"] = (
+        f'attachment; filename="attribution-{found.group_by}-{found.start}-{found.end}.xlsx"'
+    )
+    return response

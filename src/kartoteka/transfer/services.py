@@ -993,15 +993,18 @@ def csv_lines(header: list[str], rows: Iterator[list[Any]]) -> Iterator[str]:
         yield writer.writerow([csv_cell(value) for value in row])
 
 
-def write_xlsx(target: Any, header: list[str], rows: Iterator[list[Any]]) -> int:
-    """Write a one-sheet workbook (streamed, constant memory); return the number of rows.
-    Text is written as text, never as a formula, so it needs no apostrophe."""
+def write_xlsx(
+    target: Any, header: list[str], rows: Iterator[list[Any]], *, title: str = "Contacts"
+) -> int:
+    """Write a one-sheet workbook (streamed, constant memory) with the sheet named `title`;
+    return the number of rows. Text is written as text, never as a formula, so it needs no
+    apostrophe (any report's export, not only contacts', writes through here)."""
     from openpyxl import Workbook
     from openpyxl.cell import WriteOnlyCell
     from openpyxl.cell.cell import ERROR_CODES, ILLEGAL_CHARACTERS_RE
 
     book = Workbook(write_only=True)
-    sheet = book.create_sheet("Contacts")
+    sheet = book.create_sheet(title[:31])
 
     def cell(value: Any) -> Any:
         if not isinstance(value, str):

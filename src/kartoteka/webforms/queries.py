@@ -1,6 +1,7 @@
 """Every read of the forms app; submissions start from the reader's scope."""
 
-from django.db.models import QuerySet
+from django.db.models import Count, QuerySet
+from django.urls import reverse
 from django.utils.translation import gettext as _
 
 from kartoteka.contacts.queries import get_contact
@@ -45,3 +46,45 @@ def columns(form: WebForm) -> list[tuple[str, str]]:
     return [("email", _("E-mail")), *((f["key"], f["label"]) for f in form.fields)] + (
         [("consent", _("Consent"))] if form.consent_text else []
     )
+
+
+def submission_counts(actor) -> dict[int, int]:
+    """Submissions per form (form id -> count) by contacts the actor sees."""
+    return dict(
+        Submission.objects.filter(contact__in=visible_contacts(actor))
+        .values("form_id")
+        .annotate(n=Count("id"))
+        .values_list("form_id", "n")
+    )
+
+
+def submissions_by(contacts: QuerySet, column: str, since, until) -> dict[str, int]:
+    """For the attribution report: submissions sent in the period by `contacts`, per value of
+    the contacts' `column`."""
+    return dict(
+        Submission.objects.filter(
+            contact__in=contacts.values("pk"), submitted_at__gte=since, submitted_at__lt=until
+        )
+        .order_by()
+        .values(f"contact__{column}")
+        .annotate(n=Count("id"))
+        .values_list(f"contact__{column}", "n")
+    )
+
+
+def submissions_per_form(actor, since, until) -> list[tuple[str, str, int]]:
+    """For the attribution report: each form with its submissions in the period (by contacts
+    the actor sees) and the address of its submissions page."""
+    counts = dict(
+        Submission.objects.filter(
+            contact__in=visible_contacts(actor), submitted_at__gte=since, submitted_at__lt=until
+        )
+        .order_by()
+        .values("form_id")
+        .annotate(n=Count("id"))
+        .values_list("form_id", "n")
+    )
+    return [
+        (form.name, reverse("webforms:submissions", args=[form.pk]), counts.get(form.pk, 0))
+        for form in WebForm.objects.order_by("name", "pk")
+    ]

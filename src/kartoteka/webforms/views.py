@@ -28,6 +28,8 @@ from kartoteka.core.normalise import fold_email
 from kartoteka.core.ratelimit import over_limit
 from kartoteka.core.scope import is_admin
 from kartoteka.mailing.queries import all_lists
+from kartoteka.tracking import queries as tracking_queries
+from kartoteka.web.forms import ServiceForm
 from kartoteka.webforms import queries, services
 from kartoteka.webforms.models import WebForm
 
@@ -79,7 +81,7 @@ def parse_fields(text: str, previous: list[dict]) -> list[dict]:
     return fields
 
 
-class FormBuilder(django_forms.Form):
+class FormBuilder(ServiceForm):
     name = django_forms.CharField(label=gettext_lazy("Name"), max_length=200)
     fields_spec = django_forms.CharField(
         label=gettext_lazy("Fields (after the e-mail, which every form asks for)"),
@@ -118,8 +120,24 @@ class FormBuilder(django_forms.Form):
             (u.username, u.get_full_name() or u.username) for u in active_users()
         ]
 
-    def payload(self, previous: list[dict]) -> dict:
-        data = self.cleaned_data
+    def refuse(self, errors, *, status: int = 422, where=None) -> None:
+        """The service names a field by its place ("fields.2"): here it is the builder's line."""
+        lines: dict[str, list[str]] = {}
+        for key, found in errors.items():
+            if key == "fields" or key.startswith("fields."):
+                place = key.split(".")[1] if "." in key else ""
+                for message in found:
+                    lines.setdefault("fields_spec", []).append(
+                        _("Line %(line)s: %(message)s")
+                        % {"line": int(place) + 1, "message": message}
+                        if place.isdigit()
+                        else message
+                    )
+            else:
+                lines[key] = list(found)
+        super().refuse(lines, status=status, where=where)
+
+    def payload(self, data: dict, previous: list[dict]) -> dict:
         return {
             "name": data["name"],
             "fields": parse_fields(data["fields_spec"], previous),
@@ -154,22 +172,26 @@ def _admin(request: HttpRequest) -> None:
 def form_list(request: HttpRequest) -> HttpResponse:
     _admin(request)
     builder = FormBuilder(request.POST or None)
-    errors: dict = {}
-    if request.method == "POST" and builder.is_valid():
-        try:
-            form = services.create_form(request.user, data=builder.payload([]))
-        except InvalidInput as exc:
-            errors = exc.errors
-        else:
+    if request.method == "POST":
+        form = builder.submit(
+            lambda data: services.create_form(request.user, data=builder.payload(data, []))
+        )
+        if form is not None:
             messages.success(request, _("The form was created. Share its page or embed it."))
             return redirect("webforms:form", form_id=form.pk)
+    counts = queries.submission_counts(request.user)
     context = {
         "section": "forms",
-        "forms": list(queries.forms(request.user)),
+        "forms": [(form, counts.get(form.pk, 0)) for form in queries.forms(request.user)],
         "builder": builder,
-        "errors": errors,
+        "errors": _other_errors(builder),
     }
-    return render(request, "webforms/forms.html", context, status=422 if errors else 200)
+    return render(request, "webforms/forms.html", context, status=builder.status)
+
+
+def _other_errors(builder: FormBuilder) -> dict:
+    """Errors under no field of the builder, shown above it."""
+    return {k: v for k, v in builder.errors.items() if k not in builder.fields}
 
 
 @login_required
@@ -177,24 +199,24 @@ def form_detail(request: HttpRequest, form_id: int) -> HttpResponse:
     _admin(request)
     form = _get(request, form_id)
     builder = FormBuilder(request.POST or None, initial=_initial(form))
-    errors: dict = {}
-    if request.method == "POST" and builder.is_valid():
-        try:
-            services.update_form(request.user, form, data=builder.payload(form.fields))
-        except InvalidInput as exc:
-            errors = exc.errors
-        else:
+    if request.method == "POST":
+        saved = builder.submit(
+            lambda data: services.update_form(
+                request.user, form, data=builder.payload(data, form.fields)
+            )
+        )
+        if saved is not None:
             messages.success(request, _("The form was saved."))
             return redirect("webforms:form", form_id=form.pk)
     context = {
         "section": "forms",
         "form": form,
         "builder": builder,
-        "errors": errors,
+        "errors": _other_errors(builder),
         "page_url": request.build_absolute_uri(reverse("webforms:public", args=[form.key])),
         "snippet": snippet(request, form),
     }
-    return render(request, "webforms/form.html", context, status=422 if errors else 200)
+    return render(request, "webforms/form.html", context, status=builder.status)
 
 
 @login_required
@@ -409,13 +431,25 @@ def fill_token(request: HttpRequest, key: str) -> HttpResponse:
     return response
 
 
+# The newest forms and downloads the Other tab shows.
+OTHER_SHOWN = 100
+
+
 @login_required
 def contact_submissions(request: HttpRequest, contact_id: int) -> HttpResponse:
-    """Card tab: what the contact sent with forms, each value under its label."""
+    """Card tab "Other": the forms the contact filled (each value under its label) and the
+    public files they downloaded, newest first."""
     contact = get_contact(request.user, contact_id)
-    rows = []
-    for submission in queries.contact_submissions(request.user, contact.pk)[:100]:
+    items = []
+    for submission in queries.contact_submissions(request.user, contact.pk)[:OTHER_SHOWN]:
         labels = dict(queries.columns(submission.form))
         values = [(labels.get(key, key), value) for key, value in submission.values.items()]
-        rows.append((submission, values))
-    return render(request, "webforms/contact_submissions.html", {"contact": contact, "rows": rows})
+        items.append((submission.submitted_at, "form", submission, values))
+    for download in tracking_queries.contact_downloads(request.user, contact.pk)[:OTHER_SHOWN]:
+        items.append((download.downloaded_at, "download", download, None))
+    items.sort(key=lambda item: item[0], reverse=True)
+    return render(
+        request,
+        "webforms/contact_submissions.html",
+        {"contact": contact, "items": [item[1:] for item in items[:OTHER_SHOWN]]},
+    )

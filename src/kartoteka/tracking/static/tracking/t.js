@@ -67,6 +67,14 @@
   if (link) send("identify", { m: link[1] });
   queued.forEach(function (args) { command(args[0], args[1]); });
 
+  // Links to Kartoteka's public files carry the visitor id, so a download joins this history.
+  var files = endpoint.replace(/\/t\/collect$/, "/d/");
+  document.addEventListener("click", function (event) {
+    var a = event.target && event.target.closest && event.target.closest("a[href]");
+    if (!a || !consent || a.href.indexOf(files) !== 0 || /[?&]v=/.test(a.href)) return;
+    a.href += (a.href.indexOf("?") < 0 ? "?" : "&") + "v=" + visitor();
+  }, true);
+
   document.addEventListener("visibilitychange", function () {
     if (document.visibilityState === "hidden") {
       shownMs += Date.now() - shownSince;
