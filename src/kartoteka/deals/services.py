@@ -86,10 +86,17 @@ DEFAULT_STAGES = [
 DEFAULT_TYPES = ["new_business", "upsell", "cross_sell", "renewal"]
 
 
-@transaction.atomic
 def install_defaults() -> None:
     """Make the default pipeline and deal types unless there are some already (retired ones
-    count: an admin who retired them all does not get them back)."""
+    count: an admin who retired them all does not get them back). Every page of the board
+    calls it: once they exist it reads, without opening a write transaction."""
+    if Pipeline.objects.exists() and DealType.objects.exists():
+        return
+    _install_defaults()
+
+
+@transaction.atomic
+def _install_defaults() -> None:
     if not Pipeline.objects.exists():
         pipeline = Pipeline.objects.create(key="sales", position=0)
         Stage.objects.bulk_create(

@@ -266,6 +266,10 @@ def board(request: HttpRequest, pipeline_id: int | None = None) -> HttpResponse:
             "pipelines": queries.active_pipelines(),
             "columns": columns,
             "query": request.GET.urlencode(),
+            # Each card links to deals_path + id (and + "move/"): one reverse for the page,
+            # not two per card.
+            "deals_path": reverse("deals:board"),
+            "here": request.get_full_path(),
             **_filter_context(request),
         },
     )
@@ -291,8 +295,17 @@ def column_more(request: HttpRequest, pipeline_id: int, stage_id: int) -> HttpRe
         "deals/_cards.html",
         {
             "pipeline": pipeline,
-            "column": {"stage": stage, "deals": cards, "next_after": next_after},
+            "column": {
+                "stage": stage,
+                "deals": cards,
+                "next_after": next_after,
+                "targets": queries.move_targets(list(pipeline.stages.all()), stage),
+            },
             "query": query.urlencode(),
+            "deals_path": reverse("deals:board"),
+            # A card's move without script comes back to the board, not to this fragment.
+            "here": reverse("deals:board-pipeline", args=[pipeline.pk])
+            + (f"?{query.urlencode()}" if query else ""),
         },
     )
 
