@@ -114,6 +114,17 @@ def deal_fields() -> QuerySet[DealField]:
     return DealField.objects.all()
 
 
+def deal_field(field_id) -> DealField:
+    found = (
+        DealField.objects.filter(pk=field_id).first()
+        if isinstance(field_id, int) and not isinstance(field_id, bool)
+        else None
+    )
+    if found is None:
+        raise NotFound(_("No such deal field."))
+    return found
+
+
 # --------------------------------------------------------------------------------------------
 # Lists and the board
 

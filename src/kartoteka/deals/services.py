@@ -717,6 +717,67 @@ def add_deal_field(actor, *, key: str, label: str, type: str, choices: list | No
     return DealField.objects.create(**cleaned, position=position)
 
 
+@transaction.atomic
+def update_deal_field(
+    actor, field: DealField, *, label: str | None = None, choices: list | None = None
+) -> DealField:
+    """Rename a deal field or change its choices. Its key and type never change, so stored
+    values stay valid; a choice still held by a deal cannot be removed."""
+    _require_admin(actor, _("manage deal fields"))
+    cleaned = validate_definition(
+        key=field.key,
+        label=field.label if label is None else label,
+        type=field.type,
+        choices=field.choices if choices is None else choices,
+    )
+    removed = {str(c).casefold() for c in field.choices} - {
+        c.casefold() for c in cleaned["choices"]
+    }
+    if removed:
+        for value in Deal.objects.filter(properties__has_key=field.key).values_list(
+            "properties", flat=True
+        ):
+            held = value.get(field.key)
+            if any(
+                str(v).casefold() in removed for v in (held if isinstance(held, list) else [held])
+            ):
+                raise Conflict(
+                    _("A removed choice is still used by deals; change those first."),
+                    field="choices",
+                )
+    field.label, field.choices = cleaned["label"], cleaned["choices"]
+    field.save(update_fields=["label", "choices"])
+    return field
+
+
+@transaction.atomic
+def move_deal_field(actor, field: DealField, *, step: int) -> None:
+    """Swap a deal field with its neighbour (step -1 up, 1 down); positions are renumbered so
+    they stay distinct."""
+    _require_admin(actor, _("manage deal fields"))
+    ordered = list(DealField.objects.select_for_update().order_by("position", "id"))
+    index = next((i for i, f in enumerate(ordered) if f.pk == field.pk), None)
+    if index is None or not 0 <= index + step < len(ordered):
+        return
+    ordered[index], ordered[index + step] = ordered[index + step], ordered[index]
+    for position, item in enumerate(ordered, start=1):
+        if item.position != position:
+            item.position = position
+            item.save(update_fields=["position"])
+
+
+@transaction.atomic
+def delete_deal_field(actor, field: DealField) -> int:
+    """Delete a deal field and its value on every deal; returns how many deals held one."""
+    _require_admin(actor, _("manage deal fields"))
+    holding = list(Deal.objects.filter(properties__has_key=field.key).only("pk", "properties"))
+    for deal in holding:
+        deal.properties.pop(field.key, None)
+    Deal.objects.bulk_update(holding, ["properties"], batch_size=500)
+    field.delete()
+    return len(holding)
+
+
 # --------------------------------------------------------------------------------------------
 # Forget
 

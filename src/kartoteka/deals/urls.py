@@ -23,6 +23,7 @@ urlpatterns = [
     path("deals/<int:deal_id>/notes/", views.deal_note, name="note"),
     path("deals/<int:deal_id>/delete/", views.deal_delete, name="delete"),
     path("deals/pipelines/", views.pipelines, name="pipelines"),
+    path("deals/fields/", views.deal_fields, name="fields"),
     path("deals/reports/", views.report_page, name="reports"),
     path("deals/reports/export/", views.report_export, name="reports-export"),
     path("contacts/<int:contact_id>/deals/", views.contact_deals, name="contact-deals"),

@@ -20,13 +20,15 @@ from django.utils.translation import gettext_lazy, ngettext
 from django.views.decorators.http import require_POST
 
 from kartoteka.accounts.queries import active_users
+from kartoteka.contacts.models import PropertyType
 from kartoteka.contacts.queries import get_contact
 from kartoteka.core.errors import InvalidInput, NotFound
 from kartoteka.core.scope import is_admin
 from kartoteka.deals import queries, services
 from kartoteka.deals.models import StageKind
 from kartoteka.web.charts import HorizontalBar, horizontal_bar_chart
-from kartoteka.web.forms import ServiceForm, many, text
+from kartoteka.web.forms import ServiceForm, many, text, ticked
+from kartoteka.web.pages import admin_page, settings_page
 from kartoteka.web.registry import card_url
 
 LIST_PAGE = 50
@@ -116,12 +118,44 @@ class DealForm(ServiceForm):
     stage = IdField()
     version = version_field()
     next = text()
+    # Posted by a form that shows the custom fields: each of them is sent (an emptied input
+    # or a multi-choice with nothing picked clears the value).
+    fields_present = ticked()
 
     def __init__(self, *args, **kwargs) -> None:
         super().__init__(*args, **kwargs)
         self.deal_fields = list(queries.deal_fields())
         for field in self.deal_fields:
-            self.fields[f"p_{field.key}"] = text()
+            multi = field.type == PropertyType.MULTI_CHOICE
+            self.fields[f"p_{field.key}"] = many() if multi else text()
+
+    def field_rows(self, deal=None) -> list[dict]:
+        """Each custom field's input (contacts' typed detail input): what was posted, or the
+        deal's stored value."""
+        errors = self.field_errors() if self.is_bound else {}
+        rows = []
+        for field in self.deal_fields:
+            name = f"p_{field.key}"
+            if self.is_bound:
+                values = self.data.getlist(name) if hasattr(self.data, "getlist") else []
+                value = self.data.get(name, "")
+            else:
+                stored = deal.properties.get(field.key) if deal is not None else None
+                values = stored if isinstance(stored, list) else []
+                if isinstance(stored, bool):
+                    value = "true" if stored else "false"
+                else:
+                    value = "" if stored is None or isinstance(stored, list) else str(stored)
+            rows.append(
+                {
+                    "definition": field,
+                    "name": name,
+                    "value": value,
+                    "values": values,
+                    "errors": errors.get(name, []),
+                }
+            )
+        return rows
 
     def where(self) -> dict[str, str]:
         """Service keys of custom fields to this form's."""
@@ -138,12 +172,16 @@ class DealForm(ServiceForm):
             "type": data["type"],
             "expected_close_date": data["expected_close_date"] or None,
         }
+        if not creating:  # an edit changes what the page posted
+            values = {name: value for name, value in values.items() if name in self.data}
         contacts = [c for c in (_int(v) for v in data["contacts"] or []) if c is not None]
         if contacts or creating:
             values["contacts"] = contacts
             values["primary_contact"] = contacts[0] if contacts else None
         properties = {
-            f.key: data[f"p_{f.key}"] for f in self.deal_fields if f"p_{f.key}" in self.data
+            f.key: data[f"p_{f.key}"]
+            for f in self.deal_fields
+            if data["fields_present"] or f"p_{f.key}" in self.data
         }
         if properties:
             values["properties"] = properties
@@ -562,7 +600,7 @@ def deal_new(request: HttpRequest) -> HttpResponse:
             "pipelines": pipelines,
             "team": active_users(),
             "types": queries.deal_types(),
-            "fields": [(f, form.data.get(f"p_{f.key}", "")) for f in form.deal_fields],
+            "fields": form.field_rows(),
             "errors": form.field_errors(),
             "values": form.data if form.is_bound else _initial(user=request.user),
             "chosen_stage": _int(request.GET.get("stage")),
@@ -602,10 +640,7 @@ def deal_page(request: HttpRequest, deal_id: int) -> HttpResponse:
             "notes": queries.notes(deal),
             "team": active_users(),
             "types": queries.deal_types(),
-            "fields": [
-                (f, form.data.get(f"p_{f.key}") if errors else deal.properties.get(f.key))
-                for f in form.deal_fields
-            ],
+            "fields": form.field_rows(None if errors else deal),
             "errors": errors,
             "values": form.data if errors else _initial(deal),
         },
@@ -848,3 +883,76 @@ def report_export(request: HttpRequest) -> HttpResponse:
     )
     response["Content-Disposition"] = 'attachment; filename="sales-report.xlsx"'
     return response
+
+
+# --------------------------------------------------------------------------------------------
+# Deal fields (admins)
+
+
+class DealFieldsForm(ServiceForm):
+    """The deal fields page: a new field ("create"), or one field's change by its id."""
+
+    action = text()
+    id = IdField()
+    key = text()
+    label = text()
+    type = text()
+    choices = text()
+
+
+def _choices(value: str) -> list[str]:
+    return [c.strip() for c in value.replace("\n", ",").split(",") if c.strip()]
+
+
+def _change_deal_field(request: HttpRequest, form: DealFieldsForm, data: dict) -> str:
+    """Do what the page asked; what to tell the admin ("" for a move)."""
+    action = data["action"]
+    if action == "create":
+        services.add_deal_field(
+            request.user,
+            key=data["key"],
+            label=data["label"],
+            type=data["type"],
+            choices=_choices(data["choices"]),
+        )
+        return _("The deal field was created.")
+    field = queries.deal_field(data["id"])
+    if action == "update":
+        services.update_deal_field(
+            request.user,
+            field,
+            label=data["label"] if "label" in form.data else None,
+            choices=_choices(data["choices"]) if "choices" in form.data else None,
+        )
+        return _("The deal field was saved.")
+    if action in ("up", "down"):
+        services.move_deal_field(request.user, field, step=-1 if action == "up" else 1)
+        return ""
+    if action == "delete":
+        services.delete_deal_field(request.user, field)
+        return _("The deal field was deleted.")
+    raise InvalidInput("action", _("Choose an action."))
+
+
+@admin_page
+def deal_fields(request: HttpRequest) -> HttpResponse:
+    """Typed custom fields of deals (the same types as contacts' custom details): define,
+    rename, change choices, re-order, delete."""
+    form = DealFieldsForm(request.POST if request.method == "POST" else None)
+    if form.is_bound:
+        done = form.submit(lambda data: _change_deal_field(request, form, data), not_found="id")
+        if form.ok:
+            if done:
+                messages.success(request, done)
+            return redirect("deals:fields")
+    return settings_page(
+        request,
+        "deals/fields.html",
+        "deal-fields",
+        {
+            "fields": list(queries.deal_fields()),
+            "types": PropertyType.choices,
+            "list_types": (PropertyType.DICTIONARY, PropertyType.MULTI_CHOICE),
+        },
+        form,
+    )
