@@ -15,6 +15,7 @@ from kartoteka.core.errors import NotFound
 from kartoteka.core.scope import SYSTEM, is_admin, require_actor
 from kartoteka.deals.models import (
     Deal,
+    DealActivity,
     DealContact,
     DealField,
     DealNote,
@@ -267,6 +268,37 @@ def history(deal: Deal) -> list[StageMove]:
 
 def notes(deal: Deal) -> list[DealNote]:
     return list(DealNote.objects.filter(deal=deal).select_related("author"))
+
+
+@dataclass
+class DealWork:
+    """The comments, tasks and files kept on a deal that the actor may see, newest first."""
+
+    comments: list
+    tasks: list
+    files: list
+
+
+def deal_work(actor, deal: Deal) -> DealWork:
+    """Comments and files sit on one contact each: those on contacts the actor cannot see are
+    left out; tasks are shown to whoever sees the deal (their contacts are filtered on the
+    task's own page)."""
+    links = DealActivity.objects.filter(deal=deal).select_related(
+        "comment__author", "task", "file__uploaded_by"
+    )
+    if not (actor is SYSTEM or is_admin(actor)):
+        owned = ContactOwner.objects.filter(user=actor)
+        links = links.filter(
+            Q(task__isnull=False)
+            | Q(comment__contact_id__in=owned.values("contact_id"))
+            | Q(file__contact_id__in=owned.values("contact_id"))
+        )
+    links = list(links)
+    return DealWork(
+        comments=[link.comment for link in links if link.comment_id],
+        tasks=[link.task for link in links if link.task_id],
+        files=[link.file for link in links if link.file_id and link.file.removed_at is None],
+    )
 
 
 def deals_of_contact(actor, contact_id: int) -> list[Deal]:

@@ -20,6 +20,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
 from kartoteka.accounts.queries import users_by_username
+from kartoteka.activity import services as activity
 from kartoteka.activity.services import record_many
 from kartoteka.activity.timeline import Entry
 from kartoteka.contacts.models import PropertyDefinition
@@ -32,6 +33,7 @@ from kartoteka.core.scope import is_admin, require_actor, user_or_none, visible_
 from kartoteka.deals import kinds
 from kartoteka.deals.models import (
     Deal,
+    DealActivity,
     DealContact,
     DealField,
     DealNote,
@@ -812,3 +814,53 @@ def forget_mentions(mentions: Mentions) -> int:
             model._default_manager.filter(pk=row.pk).update(**values)
             changed += 1
     return changed
+
+
+# --------------------------------------------------------------------------------------------
+# Comments, tasks and files on a deal (the activity app's, shown on the deal too)
+
+
+def _contact_for_activity(actor, deal: Deal):
+    """The contact a deal's comment or file is kept on: its primary contact, else its first,
+    among those the actor sees."""
+    links = (
+        DealContact.objects.filter(deal=deal, contact__in=visible_contacts(actor))
+        .select_related("contact")
+        .order_by("-is_primary", "id")
+    )
+    link = links.first()
+    if link is None:
+        raise InvalidInput(
+            "contacts", _("Add a contact you can see to this deal first: it is kept on them.")
+        )
+    return link.contact
+
+
+@transaction.atomic
+def add_deal_comment(actor, deal: Deal, *, body: object):
+    """A comment on the deal, with @mentions notified as on a contact; it is also on the
+    timeline of the deal's primary contact."""
+    comment = activity.add_comment(actor, _contact_for_activity(actor, deal), body=body)
+    DealActivity.objects.create(deal=deal, comment=comment)
+    return comment
+
+
+@transaction.atomic
+def add_deal_task(actor, deal: Deal, *, data: dict):
+    """A task about the deal, linked to the deal's contacts the actor sees (none is fine)."""
+    contacts = list(
+        DealContact.objects.filter(deal=deal, contact__in=visible_contacts(actor)).values_list(
+            "contact_id", flat=True
+        )
+    )
+    task = activity.create_task(actor, data={**data, "contacts": contacts})
+    DealActivity.objects.create(deal=deal, task=task)
+    return task
+
+
+@transaction.atomic
+def upload_deal_file(actor, deal: Deal, *, upload):
+    """A file on the deal, kept among its primary contact's files."""
+    attached = activity.upload_file(actor, _contact_for_activity(actor, deal), upload=upload)
+    DealActivity.objects.create(deal=deal, file=attached)
+    return attached

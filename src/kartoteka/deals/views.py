@@ -14,12 +14,16 @@ from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.dateparse import parse_datetime
 from django.utils.formats import date_format
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy, ngettext
+from django.views.decorators.csrf import csrf_exempt, csrf_protect
 from django.views.decorators.http import require_POST
 
 from kartoteka.accounts.queries import active_users
+from kartoteka.activity import services as activity_services
+from kartoteka.activity.uploads import use_limited_uploads
 from kartoteka.contacts.models import PropertyType
 from kartoteka.contacts.queries import get_contact
 from kartoteka.core.errors import InvalidInput, NotFound
@@ -638,6 +642,7 @@ def deal_page(request: HttpRequest, deal_id: int) -> HttpResponse:
             "stages": [s for s in deal.pipeline.stages.all() if s.retired_at is None],
             "moves": moves,
             "notes": queries.notes(deal),
+            "work": queries.deal_work(request.user, deal),
             "team": active_users(),
             "types": queries.deal_types(),
             "fields": form.field_rows(None if errors else deal),
@@ -956,3 +961,89 @@ def deal_fields(request: HttpRequest) -> HttpResponse:
         },
         form,
     )
+
+
+# --------------------------------------------------------------------------------------------
+# Comments, tasks and files on a deal
+
+
+class CommentForm(ServiceForm):
+    body = text()
+
+
+class DealTaskForm(ServiceForm):
+    title = text()
+    due_at = text()
+    assignees = many()
+
+    def task_data(self) -> dict:
+        data = {"title": self.cleaned_data["title"]}
+        raw = self.cleaned_data["due_at"].strip()
+        if raw:
+            data["due_at"] = parse_datetime(raw) or raw
+        assignees = [name for name in self.cleaned_data["assignees"] or [] if name]
+        if assignees:  # none chosen: the task is the author's own
+            data["assignees"] = assignees
+        return data
+
+
+class DealFileForm(ServiceForm):
+    # An empty file is the service's to judge, like any other.
+    file = forms.FileField(
+        allow_empty_file=True, error_messages={"required": gettext_lazy("Choose a file.")}
+    )
+
+
+def _back_to_deal(request: HttpRequest, deal, form: ServiceForm, done: str) -> HttpResponse:
+    if form.ok:
+        messages.success(request, done)
+    else:
+        form.flash(request)
+    return redirect(reverse("deals:deal", args=[deal.pk]) + "#work")
+
+
+@login_required
+@require_POST
+def deal_comment(request: HttpRequest, deal_id: int) -> HttpResponse:
+    deal = _deal_or_404(request, deal_id)
+    form = CommentForm(request.POST)
+    comment = form.submit(
+        lambda data: services.add_deal_comment(request.user, deal, body=data["body"])
+    )
+    if comment is not None and comment.unreachable_mentions:
+        messages.warning(
+            request,
+            _("Not notified, as they cannot see this contact: %(names)s")
+            % {"names": ", ".join(comment.unreachable_mentions)},
+        )
+    return _back_to_deal(request, deal, form, _("Comment added."))
+
+
+@login_required
+@require_POST
+def deal_task(request: HttpRequest, deal_id: int) -> HttpResponse:
+    deal = _deal_or_404(request, deal_id)
+    form = DealTaskForm(request.POST)
+    form.submit(lambda _data: services.add_deal_task(request.user, deal, data=form.task_data()))
+    return _back_to_deal(request, deal, form, _("Task created."))
+
+
+@csrf_exempt
+@login_required
+@require_POST
+def deal_file(request: HttpRequest, deal_id: int) -> HttpResponse:
+    # The size-limited handler must be in place before the CSRF check reads the body (as on
+    # the contact card's Files section).
+    use_limited_uploads(request)
+    return _deal_file(request, deal_id)
+
+
+@csrf_protect
+def _deal_file(request: HttpRequest, deal_id: int) -> HttpResponse:
+    deal = _deal_or_404(request, deal_id)
+    form = DealFileForm(request.POST, request.FILES)
+    if request.upload_too_large:
+        form.refuse({"file": [activity_services.too_large_message()]})
+        return _back_to_deal(request, deal, form, "")
+    form.submit(lambda data: services.upload_deal_file(request.user, deal, upload=data["file"]))
+    return _back_to_deal(request, deal, form, _("File uploaded."))
