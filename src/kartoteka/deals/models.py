@@ -241,3 +241,27 @@ class DealActivity(models.Model):
                 name="deal_activity_one_kind",
             )
         ]
+
+
+class DealImport(models.Model):
+    """One run of `kartoteka deals import`: the deals it created, so it can be reverted."""
+
+    file_name = models.CharField(max_length=255)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+    created_count = models.PositiveIntegerField(default=0)
+    failed_count = models.PositiveIntegerField(default=0)
+    warned_count = models.PositiveIntegerField(default=0)
+    reverted_at = models.DateTimeField(null=True, blank=True)
+
+
+class DealImportRow(models.Model):
+    """A deal an import created (NULL once the deal was deleted)."""
+
+    deal_import = models.ForeignKey(DealImport, on_delete=models.CASCADE, related_name="rows")
+    deal = models.ForeignKey(
+        Deal, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    line = models.PositiveIntegerField()
