@@ -66,3 +66,25 @@ def test_won_in_the_last_days_leaves_out_older_wins(admin, people):
     assert _matching(admin, parse("deal-won:30")) == {people["winning"].pk}
     Deal.objects.filter(status="won").update(closed_at=timezone.now() - dt.timedelta(days=40))
     assert _matching(admin, parse("deal-won:30")) == set()
+
+
+def test_deal_owner_matches_contacts_in_a_deal_that_user_owns(admin, sales, people):
+    theirs = make_contact()
+    make_deal(contacts=[theirs], owner=sales)
+    assert _matching(admin, parse("deal-owner:" + sales.username)) == {theirs.pk}
+    document = {"field": "deals.owner", "op": "has_any", "value": [sales.username]}
+    assert _matching(admin, document) == {theirs.pk}
+    # Nobody by that name: no contact, no error.
+    assert _matching(admin, parse("deal-owner:nobody-here")) == set()
+    # The complement: every other contact, those in no deal too.
+    negated = {"not": document}
+    assert theirs.pk not in _matching(admin, negated)
+    assert people["nobody"].pk in _matching(admin, negated)
+
+
+def test_deal_owner_combines_with_an_open_deal_in_the_text_form(admin, sales, people):
+    open_one, closed_one = make_contact(), make_contact()
+    make_deal(contacts=[open_one], owner=sales)
+    won = make_deal(contacts=[closed_one], owner=sales)
+    services.move_deal(admin, won, stage=_stage("won").pk)
+    assert _matching(admin, parse(f"deal:open deal-owner:{sales.username}")) == {open_one.pk}

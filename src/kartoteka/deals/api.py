@@ -15,6 +15,9 @@ from kartoteka.core.scope import is_admin
 from kartoteka.deals import queries, services
 from kartoteka.deals.models import Deal, Pipeline, StageKind
 from kartoteka.deals.schemas import (
+    DealFieldIn,
+    DealFieldOut,
+    DealFieldPatch,
     DealFilterQuery,
     DealIn,
     DealOut,
@@ -140,6 +143,64 @@ def retire_pipeline(request: HttpRequest, pipeline_id: int):
     """Retire the pipeline: off the boards, its deals and history kept for the reports."""
     _require_admin(request)
     services.retire_pipeline(request.user, queries.get_pipeline(pipeline_id))
+    return Status(204, None)
+
+
+# --------------------------------------------------------------------------------------------
+# Deal fields
+
+
+def deal_field_json(field) -> dict:
+    return {
+        "id": field.pk,
+        "key": field.key,
+        "label": field.label,
+        "type": field.type,
+        "choices": list(field.choices),
+        "position": field.position,
+    }
+
+
+@router.get("/deal-fields", response=list[DealFieldOut], tags=["deal fields"])
+def list_deal_fields(request: HttpRequest):
+    """The typed custom fields of deals, in order; their values are a deal's `properties`."""
+    return [deal_field_json(f) for f in queries.deal_fields()]
+
+
+@router.post("/deal-fields", response={201: DealFieldOut}, tags=["deal fields"])
+def create_deal_field(request: HttpRequest, payload: DealFieldIn):
+    """Define a deal field (admins); the types are those of contacts' custom details."""
+    field = services.add_deal_field(
+        request.user,
+        key=payload.key,
+        label=payload.label,
+        type=payload.type,
+        choices=payload.choices,
+    )
+    return Status(201, deal_field_json(field))
+
+
+@router.patch("/deal-fields/{int:field_id}", response=DealFieldOut, tags=["deal fields"])
+def update_deal_field(request: HttpRequest, field_id: int, payload: DealFieldPatch):
+    """Rename a deal field or change its choices (admins); its key and type stay."""
+    if not is_admin(request.user):
+        raise Forbidden(_("Only admins may %(what)s.") % {"what": _("manage deal fields")})
+    data = payload.model_dump(exclude_unset=True)
+    field = services.update_deal_field(
+        request.user,
+        queries.deal_field(field_id),
+        label=data.get("label"),
+        choices=data.get("choices"),
+    )
+    return deal_field_json(field)
+
+
+@router.delete("/deal-fields/{int:field_id}", response={204: None}, tags=["deal fields"])
+def delete_deal_field(request: HttpRequest, field_id: int):
+    """Delete a deal field and its value on every deal (admins)."""
+    if not is_admin(request.user):
+        raise Forbidden(_("Only admins may %(what)s.") % {"what": _("manage deal fields")})
+    services.delete_deal_field(request.user, queries.deal_field(field_id))
     return Status(204, None)
 
 

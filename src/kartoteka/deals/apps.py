@@ -31,6 +31,11 @@ class DealsConfig(AppConfig):
                 key="pipelines", label=_("Pipelines"), url_name="deals:pipelines", order=60
             )
         )
+        registry.register_settings_page(
+            registry.SettingsPage(
+                key="deal-fields", label=_("Deal fields"), url_name="deals:fields", order=61
+            )
+        )
         registry.register_contact_column(
             registry.ContactColumn(
                 key="deals",

@@ -1,9 +1,12 @@
 """The filter fields deals add to contacts (and their short names in the text form): an open
-deal in a pipeline, a deal in a stage or of a status, a deal's amount, a deal won lately."""
+deal in a pipeline, a deal in a stage or of a status, a deal's owner, a deal's amount, a deal
+won lately. Each condition is about any one of the contact's deals: `deal:open deal-owner:ana`
+is a contact with an open deal and a deal Ana owns, not necessarily the same one."""
 
 import datetime as dt
 from typing import Any
 
+from django.contrib.auth import get_user_model
 from django.db.models import Q, Subquery
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
@@ -147,6 +150,25 @@ def register_fields() -> None:
             ids=linked_ids(by_status),
         )
     )
+
+    def by_owner(values: list[str] | None):
+        chosen = DealContact.objects.filter(contact__isnull=False, deal__owner__isnull=False)
+        if values is not None:
+            # Usernames (as the contact owner filter takes them) read once into ids.
+            users = get_user_model().objects.filter(username__in=values)
+            chosen = chosen.filter(deal__owner_id__in=list(users.values_list("pk", flat=True)))
+        return chosen.values_list("contact_id", flat=True)
+
+    register(
+        Field(
+            "deals.owner",
+            _("Deal owner"),
+            "set",
+            related(by_owner),
+            group=GROUP,
+            ids=linked_ids(by_owner),
+        )
+    )
     register(Field("deals.amount", _("Deal amount"), "number", _amount, group=GROUP))
     register(
         Field(
@@ -162,6 +184,7 @@ def register_fields() -> None:
         ("deal-stage", "deals.stage"),
         ("deal-pipeline", "deals.open_in_pipeline"),
         ("deal-amount", "deals.amount"),
+        ("deal-owner", "deals.owner"),
         ("deal-won", "deals.won_in_last_days"),
     ):
         register_alias(name, key)

@@ -209,3 +209,59 @@ class DealNote(models.Model):
 
     class Meta:
         ordering = ["-created_at", "-id"]
+
+
+class DealActivity(models.Model):
+    """A comment, task or file of the activity app kept on a deal: the activity row lives on
+    the deal's contact (comments and files) or its contacts (tasks) as anywhere else, with its
+    mentions, notifications, timeline entries, merge and forget rules; this row shows it on
+    the deal too. It goes with the deal or with the activity row."""
+
+    deal = models.ForeignKey(Deal, on_delete=models.CASCADE, related_name="activity_links")
+    comment = models.ForeignKey(
+        "activity.Comment", null=True, blank=True, on_delete=models.CASCADE, related_name="+"
+    )
+    task = models.ForeignKey(
+        "activity.Task", null=True, blank=True, on_delete=models.CASCADE, related_name="+"
+    )
+    file = models.ForeignKey(
+        "activity.ContactFile", null=True, blank=True, on_delete=models.CASCADE, related_name="+"
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        constraints = [
+            models.CheckConstraint(
+                condition=(
+                    Q(comment__isnull=False, task__isnull=True, file__isnull=True)
+                    | Q(comment__isnull=True, task__isnull=False, file__isnull=True)
+                    | Q(comment__isnull=True, task__isnull=True, file__isnull=False)
+                ),
+                name="deal_activity_one_kind",
+            )
+        ]
+
+
+class DealImport(models.Model):
+    """One run of `kartoteka deals import`: the deals it created, so it can be reverted."""
+
+    file_name = models.CharField(max_length=255)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+    created_count = models.PositiveIntegerField(default=0)
+    failed_count = models.PositiveIntegerField(default=0)
+    warned_count = models.PositiveIntegerField(default=0)
+    reverted_at = models.DateTimeField(null=True, blank=True)
+
+
+class DealImportRow(models.Model):
+    """A deal an import created (NULL once the deal was deleted)."""
+
+    deal_import = models.ForeignKey(DealImport, on_delete=models.CASCADE, related_name="rows")
+    deal = models.ForeignKey(
+        Deal, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    line = models.PositiveIntegerField()

@@ -10,11 +10,12 @@ from django.db.models.functions import TruncMonth
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from kartoteka.contacts.models import Source
+from kartoteka.contacts.models import ContactOwner, Source
 from kartoteka.core.errors import NotFound
-from kartoteka.core.scope import SYSTEM, is_admin, require_actor, visible_contacts
+from kartoteka.core.scope import SYSTEM, is_admin, require_actor
 from kartoteka.deals.models import (
     Deal,
+    DealActivity,
     DealContact,
     DealField,
     DealNote,
@@ -34,11 +35,14 @@ def visible_deals(actor) -> QuerySet[Deal]:
         return Deal.objects.all()
     if not actor.is_authenticated or not actor.is_active:
         return Deal.objects.none()
-    # One set of deal ids read once (not a test per deal): the deals on their contacts.
-    on_their_contacts = DealContact.objects.filter(contact__in=visible_contacts(actor)).values(
-        "deal_id"
-    )
-    return Deal.objects.filter(Q(owner=actor) | Q(pk__in=on_their_contacts))
+    # A test per deal answered from two indexes, the deal's links (deal, contact) and the
+    # user's ownerships (user, contact): a board column stops at its first 20 visible deals
+    # and a count visits only the pipeline's deals, where an IN (every deal on every contact
+    # the user owns) is built in full by each statement first. The same rule as
+    # core.scope.visible_contacts: a sales user sees the contacts they own.
+    owned = ContactOwner.objects.filter(user=actor, contact_id=OuterRef("contact_id"))
+    on_their_contacts = DealContact.objects.filter(deal_id=OuterRef("pk")).filter(Exists(owned))
+    return Deal.objects.filter(Q(owner=actor) | Exists(on_their_contacts))
 
 
 def with_card_data(actor, deals: QuerySet[Deal]) -> QuerySet[Deal]:
@@ -47,10 +51,23 @@ def with_card_data(actor, deals: QuerySet[Deal]) -> QuerySet[Deal]:
     links = (
         DealContact.objects.filter(contact__isnull=False)
         .select_related("contact")
+        # What a card, a row or the API shows of a contact: its id and name.
+        .only(
+            "deal_id",
+            "contact_id",
+            "is_primary",
+            "contact__first_name",
+            "contact__last_name",
+            "contact__email",
+        )
         .order_by("-is_primary", "id")
     )
     if not (actor is SYSTEM or is_admin(actor)):
-        links = links.filter(contact__in=visible_contacts(actor))
+        # A probe of the user's (user, contact) ownership per link, not the list of every
+        # contact they own.
+        links = links.filter(
+            Exists(ContactOwner.objects.filter(user=actor, contact_id=OuterRef("contact_id")))
+        )
     return deals.select_related("stage", "owner", "type", "pipeline").prefetch_related(
         Prefetch("contact_links", queryset=links)
     )
@@ -96,6 +113,17 @@ def deal_types() -> QuerySet[DealType]:
 
 def deal_fields() -> QuerySet[DealField]:
     return DealField.objects.all()
+
+
+def deal_field(field_id) -> DealField:
+    found = (
+        DealField.objects.filter(pk=field_id).first()
+        if isinstance(field_id, int) and not isinstance(field_id, bool)
+        else None
+    )
+    if found is None:
+        raise NotFound(_("No such deal field."))
+    return found
 
 
 # --------------------------------------------------------------------------------------------
@@ -150,13 +178,18 @@ def keyset_page(
     actor, deals: QuerySet[Deal], *, after_id: int | None, limit: int
 ) -> tuple[list[Deal], int | None]:
     """One page, newest first, after `after_id`: the ids first, then their rows."""
+    page, next_after = _page_ids(deals, after_id=after_id, limit=limit)
+    rows = with_card_data(actor, Deal.objects.filter(pk__in=page)) if page else []
+    return sorted(rows, key=lambda d: -d.pk), next_after
+
+
+def _page_ids(
+    deals: QuerySet[Deal], *, after_id: int | None, limit: int
+) -> tuple[list[int], int | None]:
     if after_id is not None:
         deals = deals.filter(pk__lt=after_id)
     ids = list(deals.order_by("-pk").values_list("pk", flat=True)[: limit + 1])
-    page = ids[:limit]
-    rows = with_card_data(actor, Deal.objects.filter(pk__in=page)) if page else []
-    items = sorted(rows, key=lambda d: -d.pk)
-    return items, (page[-1] if len(ids) > limit else None)
+    return ids[:limit], (ids[limit - 1] if len(ids) > limit else None)
 
 
 @dataclass
@@ -167,6 +200,9 @@ class Column:
     weighted: Decimal
     deals: list[Deal]
     next_after: int | None
+    # (id, name) of the stages a card of this column may move to (its "Move to…" menu), named
+    # once per column rather than once per card.
+    targets: list[tuple[int, str]]
 
 
 def board(actor, pipeline: Pipeline, filters: DealFilters, *, cards: bool = True) -> list[Column]:
@@ -177,11 +213,27 @@ def board(actor, pipeline: Pipeline, filters: DealFilters, *, cards: bool = True
         row["stage_id"]: row
         for row in deals.order_by().values("stage_id").annotate(n=Count("id"), total=Sum("amount"))
     }
+    stages = list(pipeline.stages.all())
+    # Each column's first page of ids from its (stage, id) index, then the rows of all of
+    # them at once.
+    pages = {
+        stage.pk: _page_ids(deals.filter(stage=stage), after_id=None, limit=COLUMN_PAGE)
+        if cards
+        else ([], None)
+        for stage in stages
+    }
+    every_id = [pk for ids, _next in pages.values() for pk in ids]
+    rows = (
+        {d.pk: d for d in with_card_data(actor, Deal.objects.filter(pk__in=every_id))}
+        if every_id
+        else {}
+    )
     columns = []
-    for stage in pipeline.stages.all():
+    for stage in stages:
         found = totals.get(stage.pk, {})
         total = found.get("total") or Decimal(0)
-        shown, next_after = column_page(actor, deals, stage, after_id=None) if cards else ([], None)
+        ids, next_after = pages[stage.pk]
+        shown = [rows[pk] for pk in ids if pk in rows]
         columns.append(
             Column(
                 stage=stage,
@@ -190,9 +242,14 @@ def board(actor, pipeline: Pipeline, filters: DealFilters, *, cards: bool = True
                 weighted=(total * stage.probability / 100).quantize(Decimal("0.01")),
                 deals=shown,
                 next_after=next_after,
+                targets=move_targets(stages, stage),
             )
         )
     return columns
+
+
+def move_targets(stages: list[Stage], stage: Stage) -> list[tuple[int, str]]:
+    return [(s.pk, s.label) for s in stages if s.pk != stage.pk and s.retired_at is None]
 
 
 def column_page(
@@ -211,6 +268,37 @@ def history(deal: Deal) -> list[StageMove]:
 
 def notes(deal: Deal) -> list[DealNote]:
     return list(DealNote.objects.filter(deal=deal).select_related("author"))
+
+
+@dataclass
+class DealWork:
+    """The comments, tasks and files kept on a deal that the actor may see, newest first."""
+
+    comments: list
+    tasks: list
+    files: list
+
+
+def deal_work(actor, deal: Deal) -> DealWork:
+    """Comments and files sit on one contact each: those on contacts the actor cannot see are
+    left out; tasks are shown to whoever sees the deal (their contacts are filtered on the
+    task's own page)."""
+    links = DealActivity.objects.filter(deal=deal).select_related(
+        "comment__author", "task", "file__uploaded_by"
+    )
+    if not (actor is SYSTEM or is_admin(actor)):
+        owned = ContactOwner.objects.filter(user=actor)
+        links = links.filter(
+            Q(task__isnull=False)
+            | Q(comment__contact_id__in=owned.values("contact_id"))
+            | Q(file__contact_id__in=owned.values("contact_id"))
+        )
+    links = list(links)
+    return DealWork(
+        comments=[link.comment for link in links if link.comment_id],
+        tasks=[link.task for link in links if link.task_id],
+        files=[link.file for link in links if link.file_id and link.file.removed_at is None],
+    )
 
 
 def deals_of_contact(actor, contact_id: int) -> list[Deal]:

@@ -23,5 +23,6 @@ def declare_relations() -> None:
             "deals.DealField": NAMES,
             "deals.Deal.currency": CODE,
             "deals.Deal.status": CODE,
+            "deals.DealImport.file_name": "the name of a file the team imported deals from",
         },
     )

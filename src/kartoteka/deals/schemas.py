@@ -6,6 +6,7 @@ from typing import Any
 from ninja import Schema
 from pydantic import ConfigDict, Field
 
+from kartoteka.contacts.models import PropertyType
 from kartoteka.core.openapi import one_of
 from kartoteka.deals.models import StageKind
 
@@ -47,6 +48,29 @@ class PipelineOut(Schema):
     name: str
     retired: bool
     stages: list[StageOut]
+
+
+class DealFieldIn(Strict):
+    key: str = Field(description="Lower-case letters, digits and _, starting with a letter")
+    label: str
+    type: str = Field(json_schema_extra=one_of(*PropertyType.values))
+    choices: list[str] | None = Field(None, description="For dictionary and multi_choice")
+
+
+class DealFieldPatch(Strict):
+    label: str | None = None
+    choices: list[str] | None = Field(
+        None, description="The whole list; a choice a deal still holds cannot be removed"
+    )
+
+
+class DealFieldOut(Schema):
+    id: int
+    key: str
+    label: str
+    type: str
+    choices: list[str]
+    position: int
 
 
 class DealFields(Strict):

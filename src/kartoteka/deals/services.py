@@ -20,6 +20,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
 from kartoteka.accounts.queries import users_by_username
+from kartoteka.activity import services as activity
 from kartoteka.activity.services import record_many
 from kartoteka.activity.timeline import Entry
 from kartoteka.contacts.models import PropertyDefinition
@@ -32,6 +33,7 @@ from kartoteka.core.scope import is_admin, require_actor, user_or_none, visible_
 from kartoteka.deals import kinds
 from kartoteka.deals.models import (
     Deal,
+    DealActivity,
     DealContact,
     DealField,
     DealNote,
@@ -86,10 +88,17 @@ DEFAULT_STAGES = [
 DEFAULT_TYPES = ["new_business", "upsell", "cross_sell", "renewal"]
 
 
-@transaction.atomic
 def install_defaults() -> None:
     """Make the default pipeline and deal types unless there are some already (retired ones
-    count: an admin who retired them all does not get them back)."""
+    count: an admin who retired them all does not get them back). Every page of the board
+    calls it: once they exist it reads, without opening a write transaction."""
+    if Pipeline.objects.exists() and DealType.objects.exists():
+        return
+    _install_defaults()
+
+
+@transaction.atomic
+def _install_defaults() -> None:
     if not Pipeline.objects.exists():
         pipeline = Pipeline.objects.create(key="sales", position=0)
         Stage.objects.bulk_create(
@@ -710,6 +719,67 @@ def add_deal_field(actor, *, key: str, label: str, type: str, choices: list | No
     return DealField.objects.create(**cleaned, position=position)
 
 
+@transaction.atomic
+def update_deal_field(
+    actor, field: DealField, *, label: str | None = None, choices: list | None = None
+) -> DealField:
+    """Rename a deal field or change its choices. Its key and type never change, so stored
+    values stay valid; a choice still held by a deal cannot be removed."""
+    _require_admin(actor, _("manage deal fields"))
+    cleaned = validate_definition(
+        key=field.key,
+        label=field.label if label is None else label,
+        type=field.type,
+        choices=field.choices if choices is None else choices,
+    )
+    removed = {str(c).casefold() for c in field.choices} - {
+        c.casefold() for c in cleaned["choices"]
+    }
+    if removed:
+        for value in Deal.objects.filter(properties__has_key=field.key).values_list(
+            "properties", flat=True
+        ):
+            held = value.get(field.key)
+            if any(
+                str(v).casefold() in removed for v in (held if isinstance(held, list) else [held])
+            ):
+                raise Conflict(
+                    _("A removed choice is still used by deals; change those first."),
+                    field="choices",
+                )
+    field.label, field.choices = cleaned["label"], cleaned["choices"]
+    field.save(update_fields=["label", "choices"])
+    return field
+
+
+@transaction.atomic
+def move_deal_field(actor, field: DealField, *, step: int) -> None:
+    """Swap a deal field with its neighbour (step -1 up, 1 down); positions are renumbered so
+    they stay distinct."""
+    _require_admin(actor, _("manage deal fields"))
+    ordered = list(DealField.objects.select_for_update().order_by("position", "id"))
+    index = next((i for i, f in enumerate(ordered) if f.pk == field.pk), None)
+    if index is None or not 0 <= index + step < len(ordered):
+        return
+    ordered[index], ordered[index + step] = ordered[index + step], ordered[index]
+    for position, item in enumerate(ordered, start=1):
+        if item.position != position:
+            item.position = position
+            item.save(update_fields=["position"])
+
+
+@transaction.atomic
+def delete_deal_field(actor, field: DealField) -> int:
+    """Delete a deal field and its value on every deal; returns how many deals held one."""
+    _require_admin(actor, _("manage deal fields"))
+    holding = list(Deal.objects.filter(properties__has_key=field.key).only("pk", "properties"))
+    for deal in holding:
+        deal.properties.pop(field.key, None)
+    Deal.objects.bulk_update(holding, ["properties"], batch_size=500)
+    field.delete()
+    return len(holding)
+
+
 # --------------------------------------------------------------------------------------------
 # Forget
 
@@ -744,3 +814,53 @@ def forget_mentions(mentions: Mentions) -> int:
             model._default_manager.filter(pk=row.pk).update(**values)
             changed += 1
     return changed
+
+
+# --------------------------------------------------------------------------------------------
+# Comments, tasks and files on a deal (the activity app's, shown on the deal too)
+
+
+def _contact_for_activity(actor, deal: Deal):
+    """The contact a deal's comment or file is kept on: its primary contact, else its first,
+    among those the actor sees."""
+    links = (
+        DealContact.objects.filter(deal=deal, contact__in=visible_contacts(actor))
+        .select_related("contact")
+        .order_by("-is_primary", "id")
+    )
+    link = links.first()
+    if link is None:
+        raise InvalidInput(
+            "contacts", _("Add a contact you can see to this deal first: it is kept on them.")
+        )
+    return link.contact
+
+
+@transaction.atomic
+def add_deal_comment(actor, deal: Deal, *, body: object):
+    """A comment on the deal, with @mentions notified as on a contact; it is also on the
+    timeline of the deal's primary contact."""
+    comment = activity.add_comment(actor, _contact_for_activity(actor, deal), body=body)
+    DealActivity.objects.create(deal=deal, comment=comment)
+    return comment
+
+
+@transaction.atomic
+def add_deal_task(actor, deal: Deal, *, data: dict):
+    """A task about the deal, linked to the deal's contacts the actor sees (none is fine)."""
+    contacts = list(
+        DealContact.objects.filter(deal=deal, contact__in=visible_contacts(actor)).values_list(
+            "contact_id", flat=True
+        )
+    )
+    task = activity.create_task(actor, data={**data, "contacts": contacts})
+    DealActivity.objects.create(deal=deal, task=task)
+    return task
+
+
+@transaction.atomic
+def upload_deal_file(actor, deal: Deal, *, upload):
+    """A file on the deal, kept among its primary contact's files."""
+    attached = activity.upload_file(actor, _contact_for_activity(actor, deal), upload=upload)
+    DealActivity.objects.create(deal=deal, file=attached)
+    return attached

@@ -5,26 +5,34 @@ import datetime as dt
 import io
 from decimal import Decimal
 
+from django import forms
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
+from django.db import transaction
 from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.dateparse import parse_datetime
 from django.utils.formats import date_format
 from django.utils.translation import gettext as _
-from django.utils.translation import ngettext
+from django.utils.translation import gettext_lazy, ngettext
+from django.views.decorators.csrf import csrf_exempt, csrf_protect
 from django.views.decorators.http import require_POST
 
 from kartoteka.accounts.queries import active_users
+from kartoteka.activity import services as activity_services
+from kartoteka.activity.uploads import use_limited_uploads
+from kartoteka.contacts.models import PropertyType
 from kartoteka.contacts.queries import get_contact
-from kartoteka.core.errors import Conflict, Forbidden, InvalidInput, NotFound
+from kartoteka.core.errors import InvalidInput, NotFound
 from kartoteka.core.scope import is_admin
 from kartoteka.deals import queries, services
 from kartoteka.deals.models import StageKind
 from kartoteka.web.charts import HorizontalBar, horizontal_bar_chart
-from kartoteka.web.forms import form_errors
+from kartoteka.web.forms import ServiceForm, many, text, ticked
+from kartoteka.web.pages import admin_page, settings_page
 from kartoteka.web.registry import card_url
 
 LIST_PAGE = 50
@@ -41,6 +49,188 @@ SORTS = {
 def _int(value: str | None) -> int | None:
     value = (value or "").strip()
     return int(value) if value.isascii() and value.isdigit() and len(value) < 12 else None
+
+
+class IdField(forms.Field):
+    """An id as typed: a whole number is an int, blank is None, anything else goes to the
+    service as it is (which answers "no such stage", "no such type"...)."""
+
+    def __init__(self, **options) -> None:
+        super().__init__(required=False, **options)
+
+    def to_python(self, value):
+        number = _int(value if isinstance(value, str) else None)
+        if number is not None:
+            return number
+        return str(value).strip() or None if value is not None else None
+
+
+def version_field() -> forms.IntegerField:
+    """The version the page showed; a missing one skips the check (an old page), a garbled
+    one is refused."""
+    return forms.IntegerField(
+        required=False,
+        min_value=0,
+        error_messages={
+            "invalid": gettext_lazy("Reload the page and try again."),
+            "min_value": gettext_lazy("Reload the page and try again."),
+        },
+    )
+
+
+def _next_of(form: ServiceForm, default: str) -> str:
+    """Where a plain form goes back to: a path on this site, else `default`."""
+    target = form.cleaned_data.get("next", "") if hasattr(form, "cleaned_data") else ""
+    target = target or str(form.data.get("next", ""))
+    return target if target.startswith("/") and not target.startswith("//") else default
+
+
+class MoveForm(ServiceForm):
+    stage = IdField()
+    reason = text()
+    version = version_field()
+    next = text()
+
+
+class BulkForm(ServiceForm):
+    ids = many()
+    action = text()
+    value = text()
+    next = text()
+
+
+class NoteForm(ServiceForm):
+    body = text()
+
+
+class DeleteForm(ServiceForm):
+    version = version_field()
+
+
+class DealForm(ServiceForm):
+    """A deal's fields as the new-deal and deal pages post them; custom fields are posted as
+    p_<key> and reach the service as `properties`."""
+
+    name = text()
+    amount = text()
+    currency = text()
+    owner = text()
+    type = IdField()
+    expected_close_date = text()
+    contacts = many()
+    pipeline = IdField()
+    stage = IdField()
+    version = version_field()
+    next = text()
+    # Posted by a form that shows the custom fields: each of them is sent (an emptied input
+    # or a multi-choice with nothing picked clears the value).
+    fields_present = ticked()
+
+    def __init__(self, *args, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        self.deal_fields = list(queries.deal_fields())
+        for field in self.deal_fields:
+            multi = field.type == PropertyType.MULTI_CHOICE
+            self.fields[f"p_{field.key}"] = many() if multi else text()
+
+    def field_rows(self, deal=None) -> list[dict]:
+        """Each custom field's input (contacts' typed detail input): what was posted, or the
+        deal's stored value."""
+        errors = self.field_errors() if self.is_bound else {}
+        rows = []
+        for field in self.deal_fields:
+            name = f"p_{field.key}"
+            if self.is_bound:
+                values = self.data.getlist(name) if hasattr(self.data, "getlist") else []
+                value = self.data.get(name, "")
+            else:
+                stored = deal.properties.get(field.key) if deal is not None else None
+                values = stored if isinstance(stored, list) else []
+                if isinstance(stored, bool):
+                    value = "true" if stored else "false"
+                else:
+                    value = "" if stored is None or isinstance(stored, list) else str(stored)
+            rows.append(
+                {
+                    "definition": field,
+                    "name": name,
+                    "value": value,
+                    "values": values,
+                    "errors": errors.get(name, []),
+                }
+            )
+        return rows
+
+    def where(self) -> dict[str, str]:
+        """Service keys of custom fields to this form's."""
+        return {f"properties.{f.key}": f"p_{f.key}" for f in self.deal_fields}
+
+    def deal_data(self, *, creating: bool) -> dict:
+        """The create_deal / update_deal payload."""
+        data = self.cleaned_data
+        values = {
+            "name": data["name"],
+            "amount": data["amount"] or "0",
+            "currency": data["currency"],
+            "owner": data["owner"],
+            "type": data["type"],
+            "expected_close_date": data["expected_close_date"] or None,
+        }
+        if not creating:  # an edit changes what the page posted
+            values = {name: value for name, value in values.items() if name in self.data}
+        contacts = [c for c in (_int(v) for v in data["contacts"] or []) if c is not None]
+        if contacts or creating:
+            values["contacts"] = contacts
+            values["primary_contact"] = contacts[0] if contacts else None
+        properties = {
+            f.key: data[f"p_{f.key}"]
+            for f in self.deal_fields
+            if data["fields_present"] or f"p_{f.key}" in self.data
+        }
+        if properties:
+            values["properties"] = properties
+        if creating:
+            values["pipeline"] = data["pipeline"]
+            values["stage"] = data["stage"]
+        return values
+
+
+class PipelineForm(ServiceForm):
+    """The pipelines page: a pipeline with its stage rows (s<i>_id, _name, _probability,
+    _kind, _position, _retire), a retirement, or a new deal type."""
+
+    action = text()
+    pipeline = IdField()
+    name = text()
+    type_name = text()
+    rows = IdField()
+
+    def stages(self) -> list[dict]:
+        """The stage rows in the order of their position fields; rows marked "retire" and
+        empty new rows are left out."""
+        post = self.data
+        count = self.cleaned_data["rows"]
+        rows = []
+        for index in range(min(count, 200) if isinstance(count, int) else 0):
+            prefix = f"s{index}_"
+            stage_id = _int(post.get(prefix + "id"))
+            name = str(post.get(prefix + "name", "")).strip()
+            if post.get(prefix + "retire") or (stage_id is None and not name):
+                continue
+            probability = _int(post.get(prefix + "probability"))
+            rows.append(
+                (
+                    _int(post.get(prefix + "position")) or 0,
+                    index,
+                    {
+                        "id": stage_id,
+                        "name": name,
+                        "probability": probability if probability is not None else -1,
+                        "kind": post.get(prefix + "kind", StageKind.OPEN),
+                    },
+                )
+            )
+        return [row for _p, _i, row in sorted(rows, key=lambda r: (r[0], r[1]))]
 
 
 def _month(value: str | None) -> dt.date | None:
@@ -118,6 +308,10 @@ def board(request: HttpRequest, pipeline_id: int | None = None) -> HttpResponse:
             "pipelines": queries.active_pipelines(),
             "columns": columns,
             "query": request.GET.urlencode(),
+            # Each card links to deals_path + id (and + "move/"): one reverse for the page,
+            # not two per card.
+            "deals_path": reverse("deals:board"),
+            "here": request.get_full_path(),
             **_filter_context(request),
         },
     )
@@ -143,8 +337,17 @@ def column_more(request: HttpRequest, pipeline_id: int, stage_id: int) -> HttpRe
         "deals/_cards.html",
         {
             "pipeline": pipeline,
-            "column": {"stage": stage, "deals": cards, "next_after": next_after},
+            "column": {
+                "stage": stage,
+                "deals": cards,
+                "next_after": next_after,
+                "targets": queries.move_targets(list(pipeline.stages.all()), stage),
+            },
             "query": query.urlencode(),
+            "deals_path": reverse("deals:board"),
+            # A card's move without script comes back to the board, not to this fragment.
+            "here": reverse("deals:board-pipeline", args=[pipeline.pk])
+            + (f"?{query.urlencode()}" if query else ""),
         },
     )
 
@@ -160,27 +363,24 @@ def move(request: HttpRequest, deal_id: int) -> HttpResponse:
     the page showed. The board's script gets JSON; a plain form goes back where it came from."""
     deal = _deal_or_404(request, deal_id)
     wants_json = "application/json" in request.headers.get("Accept", "")
-    try:
-        deal = services.move_deal(
+    form = MoveForm(request.POST)
+    moved = form.submit(
+        lambda data: services.move_deal(
             request.user,
             deal,
-            stage=_int(request.POST.get("stage")),
-            reason=request.POST.get("reason", ""),
-            expected_version=_int(request.POST.get("version")),
+            stage=data["stage"],
+            reason=data["reason"],
+            expected_version=data["version"],
         )
-    except Conflict as exc:
-        if wants_json:
-            return _problem(exc.message, 409)
-        messages.error(request, exc.message)
-    except InvalidInput as exc:
-        if wants_json:
-            return _problem(" ".join(m for ms in exc.errors.values() for m in ms), 422)
-        messages.error(request, " ".join(m for ms in exc.errors.values() for m in ms))
+    )
     if wants_json:
+        if not form.ok:
+            return _problem(" ".join(form.all_errors()), form.status)
         return JsonResponse(
-            {"version": deal.version, "stage": deal.stage_id, "columns": _stats(request, deal)}
+            {"version": moved.version, "stage": moved.stage_id, "columns": _stats(request, moved)}
         )
-    return redirect(_next(request, reverse("deals:deal", args=[deal.pk])))
+    form.flash(request)
+    return redirect(_next_of(form, reverse("deals:deal", args=[deal.pk])))
 
 
 def _stats(request: HttpRequest, deal) -> dict:
@@ -199,11 +399,6 @@ def _stats(request: HttpRequest, deal) -> dict:
 
 def _money(value: Decimal) -> str:
     return f"{value:,.2f}"
-
-
-def _next(request: HttpRequest, default: str) -> str:
-    target = request.POST.get("next", "")
-    return target if target.startswith("/") and not target.startswith("//") else default
 
 
 # --------------------------------------------------------------------------------------------
@@ -258,13 +453,17 @@ def deal_list(request: HttpRequest) -> HttpResponse:
 @require_POST
 def bulk(request: HttpRequest) -> HttpResponse:
     """Move, re-assign or delete the chosen deals (only those the user sees)."""
-    ids = [i for i in (_int(v) for v in request.POST.getlist("ids")) if i is not None]
-    chosen = list(
-        queries.with_card_data(request.user, queries.visible_deals(request.user)).filter(pk__in=ids)
-    )
-    action = request.POST.get("action", "")
-    value = request.POST.get("value", "").strip()
-    try:
+    form = BulkForm(request.POST)
+
+    @transaction.atomic  # all of the chosen deals or none
+    def run(data: dict) -> None:
+        ids = [i for i in (_int(v) for v in data["ids"] or []) if i is not None]
+        chosen = list(
+            queries.with_card_data(request.user, queries.visible_deals(request.user)).filter(
+                pk__in=ids
+            )
+        )
+        action, value = data["action"], data["value"].strip()
         if not chosen:
             raise InvalidInput("ids", _("Choose at least one deal."))
         if action == "move":
@@ -292,14 +491,10 @@ def bulk(request: HttpRequest) -> HttpResponse:
             )
         else:
             raise InvalidInput("action", _("Choose an action."))
-    except (InvalidInput, Conflict) as exc:
-        text = (
-            exc.message
-            if isinstance(exc, Conflict)
-            else " ".join(m for ms in exc.errors.values() for m in ms)
-        )
-        messages.error(request, text)
-    return redirect(_next(request, reverse("deals:list")))
+
+    form.submit(run)
+    form.flash(request)
+    return redirect(_next_of(form, reverse("deals:list")))
 
 
 EXPORT_HEADERS = (
@@ -383,47 +578,22 @@ def _initial(deal=None, user=None) -> dict:
     }
 
 
-def _form_data(request: HttpRequest) -> dict:
-    post = request.POST
-    data = {
-        "name": post.get("name", ""),
-        "amount": post.get("amount", "") or "0",
-        "currency": post.get("currency", ""),
-        "owner": post.get("owner", ""),
-        "type": _int(post.get("type")),
-        "expected_close_date": post.get("expected_close_date", "") or None,
-    }
-    contacts = [c for c in (_int(v) for v in post.getlist("contacts")) if c is not None]
-    data["contacts"] = contacts
-    data["primary_contact"] = contacts[0] if contacts else None
-    fields = {}
-    for field in queries.deal_fields():
-        if f"p_{field.key}" in post:
-            fields[field.key] = post.get(f"p_{field.key}")
-    if fields:
-        data["properties"] = fields
-    return data
-
-
 @login_required
 def deal_new(request: HttpRequest) -> HttpResponse:
     """The "+ Add deal" form, pre-filled with a contact (from the card) and a stage."""
+    form = DealForm(request.POST if request.method == "POST" else None)
     contact = None
-    contact_id = _int(request.GET.get("contact") or request.POST.get("contacts"))
+    contact_id = _int(request.GET.get("contact") or form.data.get("contacts"))
     if contact_id is not None:
         contact = contact_or_404(request, contact_id)
-    errors: dict = {}
-    if request.method == "POST":
-        data = _form_data(request)
-        data["pipeline"] = _int(request.POST.get("pipeline"))
-        data["stage"] = _int(request.POST.get("stage"))
-        try:
-            deal = services.create_deal(request.user, data=data)
-        except InvalidInput as exc:
-            errors = form_errors(exc.errors)
-        else:
+    if form.is_bound:
+        deal = form.submit(
+            lambda _data: services.create_deal(request.user, data=form.deal_data(creating=True)),
+            where=form.where(),
+        )
+        if form.ok:
             messages.success(request, _("Deal created."))
-            return redirect(_next(request, reverse("deals:deal", args=[deal.pk])))
+            return redirect(_next_of(form, reverse("deals:deal", args=[deal.pk])))
     services.install_defaults()
     pipelines = list(queries.active_pipelines())
     return render(
@@ -434,39 +604,35 @@ def deal_new(request: HttpRequest) -> HttpResponse:
             "pipelines": pipelines,
             "team": active_users(),
             "types": queries.deal_types(),
-            "fields": [(f, request.POST.get(f"p_{f.key}", "")) for f in queries.deal_fields()],
-            "errors": errors,
-            "values": request.POST if request.method == "POST" else _initial(user=request.user),
+            "fields": form.field_rows(),
+            "errors": form.field_errors(),
+            "values": form.data if form.is_bound else _initial(user=request.user),
             "chosen_stage": _int(request.GET.get("stage")),
-            "next": request.GET.get("next", "") or request.POST.get("next", ""),
+            "next": request.GET.get("next", "") or form.data.get("next", ""),
         },
-        status=422 if errors else 200,
+        status=form.status,
     )
 
 
 @login_required
 def deal_page(request: HttpRequest, deal_id: int) -> HttpResponse:
     deal = _deal_or_404(request, deal_id)
-    errors: dict = {}
-    if request.method == "POST":
-        data = _form_data(request)
-        if not data["contacts"]:
-            data.pop("contacts")
-            data.pop("primary_contact")
-        try:
-            services.update_deal(
+    form = DealForm(request.POST if request.method == "POST" else None)
+    if form.is_bound:
+        form.submit(
+            lambda data: services.update_deal(
                 request.user,
                 deal,
-                data=data,
-                expected_version=_int(request.POST.get("version")),
-            )
-        except InvalidInput as exc:
-            errors = form_errors(exc.errors)
-        except Conflict as exc:
-            errors = {"general": [exc.message]}
-        else:
+                data=form.deal_data(creating=False),
+                expected_version=data["version"],
+            ),
+            # A stale version is the whole form's: the page shows it above the fields.
+            where={"version": "__all__", **form.where()},
+        )
+        if form.ok:
             messages.success(request, _("Deal saved."))
             return redirect("deals:deal", deal_id=deal.pk)
+    errors = form.field_errors()
     moves = queries.history(deal)
     return render(
         request,
@@ -476,13 +642,14 @@ def deal_page(request: HttpRequest, deal_id: int) -> HttpResponse:
             "stages": [s for s in deal.pipeline.stages.all() if s.retired_at is None],
             "moves": moves,
             "notes": queries.notes(deal),
+            "work": queries.deal_work(request.user, deal),
             "team": active_users(),
             "types": queries.deal_types(),
-            "fields": [(f, deal.properties.get(f.key)) for f in queries.deal_fields()],
+            "fields": form.field_rows(None if errors else deal),
             "errors": errors,
-            "values": request.POST if errors else _initial(deal),
+            "values": form.data if errors else _initial(deal),
         },
-        status=422 if errors else 200,
+        status=form.status,
     )
 
 
@@ -490,10 +657,9 @@ def deal_page(request: HttpRequest, deal_id: int) -> HttpResponse:
 @require_POST
 def deal_note(request: HttpRequest, deal_id: int) -> HttpResponse:
     deal = _deal_or_404(request, deal_id)
-    try:
-        services.add_deal_note(request.user, deal, body=request.POST.get("body", ""))
-    except InvalidInput as exc:
-        messages.error(request, " ".join(m for ms in exc.errors.values() for m in ms))
+    form = NoteForm(request.POST)
+    form.submit(lambda data: services.add_deal_note(request.user, deal, body=data["body"]))
+    form.flash(request)
     return redirect("deals:deal", deal_id=deal.pk)
 
 
@@ -501,7 +667,13 @@ def deal_note(request: HttpRequest, deal_id: int) -> HttpResponse:
 @require_POST
 def deal_delete(request: HttpRequest, deal_id: int) -> HttpResponse:
     deal = _deal_or_404(request, deal_id)
-    services.delete_deal(request.user, deal, expected_version=_int(request.POST.get("version")))
+    form = DeleteForm(request.POST)
+    form.submit(
+        lambda data: services.delete_deal(request.user, deal, expected_version=data["version"])
+    )
+    if not form.ok:
+        form.flash(request)
+        return redirect("deals:deal", deal_id=deal.pk)
     messages.success(request, _("Deal deleted."))
     return redirect("deals:board-pipeline", pipeline_id=deal.pipeline_id)
 
@@ -510,68 +682,41 @@ def deal_delete(request: HttpRequest, deal_id: int) -> HttpResponse:
 # Pipelines (admins)
 
 
-def _stages_from_form(post) -> list[dict]:
-    """The stage rows of the pipeline form, in the order of their position fields; rows
-    marked "retire" and empty new rows are left out."""
-    rows = []
-    for index in range(_int(post.get("rows")) or 0):
-        prefix = f"s{index}_"
-        stage_id = _int(post.get(prefix + "id"))
-        name = post.get(prefix + "name", "").strip()
-        if post.get(prefix + "retire") or (stage_id is None and not name):
-            continue
-        probability = _int(post.get(prefix + "probability"))
-        rows.append(
-            (
-                _int(post.get(prefix + "position")) or 0,
-                index,
-                {
-                    "id": stage_id,
-                    "name": name,
-                    "probability": probability if probability is not None else -1,
-                    "kind": post.get(prefix + "kind", StageKind.OPEN),
-                },
-            )
-        )
-    return [row for _p, _i, row in sorted(rows, key=lambda r: (r[0], r[1]))]
-
-
 @login_required
 def pipelines(request: HttpRequest) -> HttpResponse:
     if not is_admin(request.user):
         raise Http404(_("Only admins may manage pipelines."))
     services.install_defaults()
-    errors: dict = {}
-    editing = _int(request.POST.get("pipeline")) if request.method == "POST" else None
-    if request.method == "POST":
-        try:
-            if request.POST.get("action") == "retire":
-                services.retire_pipeline(request.user, queries.get_pipeline(editing))
-                messages.success(request, _("Pipeline retired."))
-            elif request.POST.get("action") == "add_type":
-                services.add_deal_type(request.user, name=request.POST.get("type_name", ""))
-                messages.success(request, _("Deal type added."))
-            elif editing:
+    form = PipelineForm(request.POST if request.method == "POST" else None)
+    editing = None
+    if form.is_bound:
+        editing = form.cleaned_data["pipeline"] if form.is_valid() else None
+
+        def pipeline() -> object:
+            if not isinstance(editing, int):
+                raise NotFound(_("No such pipeline."))
+            return queries.get_pipeline(editing)
+
+        def save(data: dict) -> str:
+            if data["action"] == "retire":
+                services.retire_pipeline(request.user, pipeline())
+                return _("Pipeline retired.")
+            if data["action"] == "add_type":
+                services.add_deal_type(request.user, name=data["type_name"])
+                return _("Deal type added.")
+            if editing:
                 services.update_pipeline(
-                    request.user,
-                    queries.get_pipeline(editing),
-                    name=request.POST.get("name", ""),
-                    stages=_stages_from_form(request.POST),
+                    request.user, pipeline(), name=data["name"], stages=form.stages()
                 )
-                messages.success(request, _("Pipeline saved."))
-            else:
-                services.create_pipeline(
-                    request.user,
-                    name=request.POST.get("name", ""),
-                    stages=_stages_from_form(request.POST),
-                )
-                messages.success(request, _("Pipeline created."))
-        except InvalidInput as exc:
-            errors = form_errors(exc.errors)
-        except (Conflict, Forbidden, NotFound) as exc:
-            errors = {"general": [exc.message]}
-        else:
+                return _("Pipeline saved.")
+            services.create_pipeline(request.user, name=data["name"], stages=form.stages())
+            return _("Pipeline created.")
+
+        done = form.submit(save, not_found="__all__")
+        if form.ok:
+            messages.success(request, done)
             return redirect("deals:pipelines")
+    errors = form.field_errors()
     return render(
         request,
         "deals/pipelines.html",
@@ -584,7 +729,7 @@ def pipelines(request: HttpRequest) -> HttpResponse:
             "new_rows": range(3),
             "section": "pipelines",
         },
-        status=422 if errors else 200,
+        status=form.status,
     )
 
 
@@ -743,3 +888,162 @@ def report_export(request: HttpRequest) -> HttpResponse:
     )
     response["Content-Disposition"] = 'attachment; filename="sales-report.xlsx"'
     return response
+
+
+# --------------------------------------------------------------------------------------------
+# Deal fields (admins)
+
+
+class DealFieldsForm(ServiceForm):
+    """The deal fields page: a new field ("create"), or one field's change by its id."""
+
+    action = text()
+    id = IdField()
+    key = text()
+    label = text()
+    type = text()
+    choices = text()
+
+
+def _choices(value: str) -> list[str]:
+    return [c.strip() for c in value.replace("\n", ",").split(",") if c.strip()]
+
+
+def _change_deal_field(request: HttpRequest, form: DealFieldsForm, data: dict) -> str:
+    """Do what the page asked; what to tell the admin ("" for a move)."""
+    action = data["action"]
+    if action == "create":
+        services.add_deal_field(
+            request.user,
+            key=data["key"],
+            label=data["label"],
+            type=data["type"],
+            choices=_choices(data["choices"]),
+        )
+        return _("The deal field was created.")
+    field = queries.deal_field(data["id"])
+    if action == "update":
+        services.update_deal_field(
+            request.user,
+            field,
+            label=data["label"] if "label" in form.data else None,
+            choices=_choices(data["choices"]) if "choices" in form.data else None,
+        )
+        return _("The deal field was saved.")
+    if action in ("up", "down"):
+        services.move_deal_field(request.user, field, step=-1 if action == "up" else 1)
+        return ""
+    if action == "delete":
+        services.delete_deal_field(request.user, field)
+        return _("The deal field was deleted.")
+    raise InvalidInput("action", _("Choose an action."))
+
+
+@admin_page
+def deal_fields(request: HttpRequest) -> HttpResponse:
+    """Typed custom fields of deals (the same types as contacts' custom details): define,
+    rename, change choices, re-order, delete."""
+    form = DealFieldsForm(request.POST if request.method == "POST" else None)
+    if form.is_bound:
+        done = form.submit(lambda data: _change_deal_field(request, form, data), not_found="id")
+        if form.ok:
+            if done:
+                messages.success(request, done)
+            return redirect("deals:fields")
+    return settings_page(
+        request,
+        "deals/fields.html",
+        "deal-fields",
+        {
+            "fields": list(queries.deal_fields()),
+            "types": PropertyType.choices,
+            "list_types": (PropertyType.DICTIONARY, PropertyType.MULTI_CHOICE),
+        },
+        form,
+    )
+
+
+# --------------------------------------------------------------------------------------------
+# Comments, tasks and files on a deal
+
+
+class CommentForm(ServiceForm):
+    body = text()
+
+
+class DealTaskForm(ServiceForm):
+    title = text()
+    due_at = text()
+    assignees = many()
+
+    def task_data(self) -> dict:
+        data = {"title": self.cleaned_data["title"]}
+        raw = self.cleaned_data["due_at"].strip()
+        if raw:
+            data["due_at"] = parse_datetime(raw) or raw
+        assignees = [name for name in self.cleaned_data["assignees"] or [] if name]
+        if assignees:  # none chosen: the task is the author's own
+            data["assignees"] = assignees
+        return data
+
+
+class DealFileForm(ServiceForm):
+    # An empty file is the service's to judge, like any other.
+    file = forms.FileField(
+        allow_empty_file=True, error_messages={"required": gettext_lazy("Choose a file.")}
+    )
+
+
+def _back_to_deal(request: HttpRequest, deal, form: ServiceForm, done: str) -> HttpResponse:
+    if form.ok:
+        messages.success(request, done)
+    else:
+        form.flash(request)
+    return redirect(reverse("deals:deal", args=[deal.pk]) + "#work")
+
+
+@login_required
+@require_POST
+def deal_comment(request: HttpRequest, deal_id: int) -> HttpResponse:
+    deal = _deal_or_404(request, deal_id)
+    form = CommentForm(request.POST)
+    comment = form.submit(
+        lambda data: services.add_deal_comment(request.user, deal, body=data["body"])
+    )
+    if comment is not None and comment.unreachable_mentions:
+        messages.warning(
+            request,
+            _("Not notified, as they cannot see this contact: %(names)s")
+            % {"names": ", ".join(comment.unreachable_mentions)},
+        )
+    return _back_to_deal(request, deal, form, _("Comment added."))
+
+
+@login_required
+@require_POST
+def deal_task(request: HttpRequest, deal_id: int) -> HttpResponse:
+    deal = _deal_or_404(request, deal_id)
+    form = DealTaskForm(request.POST)
+    form.submit(lambda _data: services.add_deal_task(request.user, deal, data=form.task_data()))
+    return _back_to_deal(request, deal, form, _("Task created."))
+
+
+@csrf_exempt
+@login_required
+@require_POST
+def deal_file(request: HttpRequest, deal_id: int) -> HttpResponse:
+    # The size-limited handler must be in place before the CSRF check reads the body (as on
+    # the contact card's Files section).
+    use_limited_uploads(request)
+    return _deal_file(request, deal_id)
+
+
+@csrf_protect
+def _deal_file(request: HttpRequest, deal_id: int) -> HttpResponse:
+    deal = _deal_or_404(request, deal_id)
+    form = DealFileForm(request.POST, request.FILES)
+    if request.upload_too_large:
+        form.refuse({"file": [activity_services.too_large_message()]})
+        return _back_to_deal(request, deal, form, "")
+    form.submit(lambda data: services.upload_deal_file(request.user, deal, upload=data["file"]))
+    return _back_to_deal(request, deal, form, _("File uploaded."))
