@@ -94,3 +94,32 @@ def test_record_an_offline_purchase_from_the_tab(page, sales):
     page.locator("#event-products").fill("MAP-1; City map; 1; 12.00")
     page.get_by_role("button", name="Record event").click()
     expect(page.locator(".commerce-events")).to_contain_text("MAP-1")
+
+
+SEGMENT_LINK = {
+    "en": ("Best hours", "Best hours to reach Shoppers"),
+    "es": ("Mejores horas", "Mejores horas para contactar con Shoppers"),
+    "pl": ("Najlepsze godziny", "Najlepsze godziny"),
+}
+
+
+@pytest.mark.parametrize("language", ["en", "es", "pl"])
+def test_the_segments_page_links_each_segment_to_its_best_hours(page, sales, language):
+    from kartoteka.segments import services as segments
+
+    _shopper(sales)
+    segments.create_segment(
+        sales, name="Shoppers", document={"field": "ecommerce.transactions", "op": "gt", "value": 0}
+    )
+    login(page, sales)
+    if language != "en":
+        page.locator(f".langswitch button[value={language}]").click()
+    link, heading = SEGMENT_LINK[language]
+    page.goto(f"{page.base_url}/segments/")
+    row = page.locator("tr", has_text="Shoppers")
+    screenshot(page, f"segments-list-{language}")
+    row.get_by_role("link", name=link).click()
+    expect(page.locator("h1")).to_contain_text(heading)
+    expect(page.locator("h1")).to_contain_text("Shoppers")
+    expect(page.locator("svg.chart")).to_have_count(3)
+    screenshot(page, f"commerce-segment-hours-{language}")

@@ -49,6 +49,14 @@ class CommerceConfig(AppConfig):
                 order=40,
             )
         )
+        registry.register_segment_action(
+            registry.SegmentAction(
+                key="analytics",
+                label=_("Best hours"),
+                url_name="commerce:segment-analytics",
+                order=20,
+            )
+        )
         registry.register_nav(
             registry.NavItem(
                 key="products", label=_("Products"), url_name="commerce:products", order=40

@@ -3,6 +3,7 @@ and the card's form), custom event types, conversion rates, coupons, and totals 
 with merges."""
 
 import datetime as dt
+import json
 import re
 import secrets
 import uuid
@@ -13,6 +14,7 @@ from typing import Any
 
 from django.conf import settings
 from django.db import IntegrityError, connection, transaction
+from django.db.models.expressions import RawSQL
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -36,7 +38,7 @@ from kartoteka.commerce.models import (
 from kartoteka.contacts import services as contacts
 from kartoteka.contacts.models import Source
 from kartoteka.core import events as domain_events
-from kartoteka.core.bulkwrite import insert_values
+from kartoteka.core.bulkwrite import insert_json, insert_values, json_rows, json_values
 from kartoteka.core.errors import Conflict, Forbidden, InvalidInput, NotFound
 from kartoteka.core.scope import is_admin, system_label, user_or_none, visible_contacts
 
@@ -123,15 +125,25 @@ def record_events(
 
 
 def _known_ids(ids: set[str]) -> set[str]:
-    found: set[str] = set()
-    ordered = sorted(ids)
-    for start in range(0, len(ordered), 900):
-        found.update(
-            ExternalEvent.objects.filter(client_id__in=ordered[start : start + 900]).values_list(
-                "client_id", flat=True
-            )
+    """The ids among `ids` that events stored already carry: one query for the batch."""
+    if not ids:
+        return set()
+    table = connection.ops.quote_name(ExternalEvent._meta.db_table)
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"SELECT client_id FROM {table} WHERE client_id IN ({json_values('text')})",
+            [json_rows(sorted(ids))],
         )
-    return found
+        return {client_id for (client_id,) in cursor.fetchall()}
+
+
+def _among(values: set) -> RawSQL:
+    """`values` as a subquery of one parameter, for `field__in=`: one statement, whatever the
+    batch's size (an IN list of a thousand parameters costs Django more than the query)."""
+    first = next(iter(values), None)
+    return RawSQL(
+        json_values("text" if isinstance(first, str) else "bigint"), [json_rows(sorted(values))]
+    )
 
 
 def _with_contacts(
@@ -147,16 +159,27 @@ def _with_contacts(
     by_id = {e.ref for e in checked if e.by == "id"}
     by_email = {e.ref for e in checked if e.by == "email"}
     by_key = {e.ref for e in checked if e.by == "external_id"}
-    keys = dict(
-        ContactKey.objects.filter(external_id__in=by_key).values_list("external_id", "contact_id")
+    keys = (
+        dict(
+            ContactKey.objects.filter(external_id__in=_among(by_key)).values_list(
+                "external_id", "contact_id"
+            )
+        )
+        if by_key
+        else {}
     )
-    monitored: dict[int, bool] = dict(
-        scope.filter(pk__in={*by_id, *keys.values()}).values_list("pk", "is_monitored")
+    named = {*by_id, *keys.values()}
+    monitored: dict[int, bool] = (
+        dict(scope.filter(pk__in=_among(named)).values_list("pk", "is_monitored")) if named else {}
     )
     emails: dict[str, int] = {}
-    for folded, contact_id, is_monitored in scope.filter(
-        emails__email_folded__in=by_email
-    ).values_list("emails__email_folded", "pk", "is_monitored"):
+    for folded, contact_id, is_monitored in (
+        scope.filter(emails__email_folded__in=_among(by_email)).values_list(
+            "emails__email_folded", "pk", "is_monitored"
+        )
+        if by_email
+        else ()
+    ):
         emails[folded] = contact_id
         monitored[contact_id] = is_monitored
     kept = []
@@ -219,7 +242,7 @@ def write_plan(
     now = timezone.now()
     creator = getattr(user_or_none(actor), "pk", None)
     rows = [
-        (
+        [
             event.client_id,
             event.contact_id,
             event.type,
@@ -238,7 +261,7 @@ def write_plan(
             source,
             batch,
             creator,
-        )
+        ]
         for event in plan.events
     ]
     inserted = _insert_events(rows)
@@ -256,12 +279,9 @@ def write_plan(
         for e in written
         for line in e.lines
     ]
-    if line_rows:
-        insert_values(
-            EventLine,
-            ["event_id", "sku", "name", "price", "quantity", "category", "url"],
-            line_rows,
-        )
+    insert_json(
+        EventLine, ["event_id", "sku", "name", "price", "quantity", "category", "url"], line_rows
+    )
     _products_seen(written)
     timeline.record_many(
         [
@@ -292,17 +312,17 @@ def write_plan(
 
 
 def _insert_entries(names: list[str], entries: Sequence) -> None:
-    """The timeline entries as prepared rows (time and payload made database values here),
-    written by the bulk writer in one statement per few hundred rows."""
-    adapt_time, adapt_json = sql.time_adapter(), sql.json_adapter()
+    """The timeline entries as database values (time and payload made text here), in one
+    statement for the batch."""
+    adapt_time = sql.time_adapter()
     time_at, payload_at = names.index("occurred_at"), names.index("payload")
     rows = []
     for entry in entries:
         row = list(entry)
         row[time_at] = adapt_time(row[time_at])
-        row[payload_at] = adapt_json(row[payload_at])
-        rows.append(tuple(row))
-    insert_values(Activity, names, rows, prepared=True)
+        row[payload_at] = json.dumps(row[payload_at])
+        rows.append(row)
+    insert_json(Activity, names, rows)
 
 
 _EVENT_COLUMNS = [
@@ -327,47 +347,43 @@ _EVENT_COLUMNS = [
 ]
 
 
-def _insert_events(rows: list[tuple]) -> dict[str, int]:
-    """INSERT the event rows, skipping any whose client id is stored (ON CONFLICT DO NOTHING:
-    on PostgreSQL a concurrent batch with the same ids waits for the first to commit and then
-    skips them); {client id: new id} of the rows written."""
-    model_fields = [ExternalEvent._meta.get_field(name) for name in _EVENT_COLUMNS]
-    adapt_time, adapt_json = sql.time_adapter(), sql.json_adapter()
-    # Decimals are already quantized, and both drivers take them as they are.
-    adapters = [
-        adapt_time
-        if f.get_internal_type() == "DateTimeField"
-        else adapt_json
-        if f.get_internal_type() == "JSONField"
-        else None
-        for f in model_fields
-    ]
-    quote = connection.ops.quote_name
-    table = quote(ExternalEvent._meta.db_table)
-    columns = ", ".join(quote(f.column) for f in model_fields)
-    width = len(model_fields)
-    one_row = f"({', '.join(['%s'] * width)})"
-    per_statement = 4000 // width
-    inserted: dict[str, int] = {}
-    with connection.cursor() as cursor:
-        for start in range(0, len(rows), per_statement):
-            chunk = rows[start : start + per_statement]
-            params = [
-                adapt(value) if adapt and value is not None else value
-                for row in chunk
-                for adapt, value in zip(adapters, row, strict=True)
-            ]
-            cursor.execute(
-                f"INSERT INTO {table} ({columns}) VALUES {', '.join([one_row] * len(chunk))}"
-                " ON CONFLICT (client_id) DO NOTHING RETURNING id, client_id",
-                params,
-            )
-            inserted.update((client_id, pk) for pk, client_id in cursor.fetchall())
-    return inserted
+def _insert_events(rows: list[list]) -> dict[str, int]:
+    """INSERT the event rows in one statement, skipping any whose client id is stored (ON
+    CONFLICT DO NOTHING: on PostgreSQL a concurrent batch with the same ids waits for the first
+    to commit and then skips them); {client id: new id} of the rows written. Rows hold the
+    time and details as they come; they are made database values here."""
+    adapt_time = sql.time_adapter()
+    time_at, received_at = _EVENT_COLUMNS.index("occurred_at"), _EVENT_COLUMNS.index("received_at")
+    details_at = _EVENT_COLUMNS.index("details")
+    received = adapt_time(rows[0][received_at])
+    for row in rows:
+        row[time_at] = adapt_time(row[time_at])
+        row[received_at] = received
+        row[details_at] = json.dumps(row[details_at])
+    returned = insert_json(
+        ExternalEvent,
+        _EVENT_COLUMNS,
+        rows,
+        tail="ON CONFLICT (client_id) DO NOTHING RETURNING id, client_id",
+    )
+    return {client_id: pk for pk, client_id in returned}
+
+
+_PRODUCT_COLUMNS = [
+    "sku",
+    "name",
+    "price",
+    "currency",
+    "category",
+    "url",
+    "first_seen_at",
+    "last_seen_at",
+]
 
 
 def _products_seen(written: list[ingest.Checked]) -> None:
-    """Keep each SKU in the catalogue with the newest event's name, price, category and URL."""
+    """Keep each SKU in the catalogue with the newest event's name, price, category and URL:
+    one upsert for the batch."""
     newest: dict[str, tuple] = {}
     for event in written:
         for line in event.lines:
@@ -381,55 +397,71 @@ def _products_seen(written: list[ingest.Checked]) -> None:
         return
     table = connection.ops.quote_name(Product._meta.db_table)
     adapt_time = sql.time_adapter()
-    cast = "::timestamptz" if connection.vendor == "postgresql" else ""
-    one_row = f"(%s, %s, %s, %s, %s, %s, %s{cast}, %s{cast})"
-    items = sorted(newest.items())
-    with connection.cursor() as cursor:
-        for start in range(0, len(items), 400):
-            chunk = items[start : start + 400]
-            params: list = []
-            for sku, (last, first, line, event) in chunk:
-                params += [
-                    sku,
-                    line.name,
-                    line.price,
-                    event.currency if line.price is not None else "",
-                    line.category,
-                    line.url,
-                    adapt_time(first),
-                    adapt_time(last),
-                ]
-            cursor.execute(
-                f"INSERT INTO {table} (sku, name, price, currency, category, url, first_seen_at,"
-                f" last_seen_at) VALUES {', '.join([one_row] * len(chunk))}"
-                " ON CONFLICT (sku) DO UPDATE SET"
-                f" name = CASE WHEN excluded.last_seen_at >= {table}.last_seen_at"
-                f" AND excluded.name <> '' THEN excluded.name ELSE {table}.name END,"
-                f" price = CASE WHEN excluded.last_seen_at >= {table}.last_seen_at"
-                f" AND excluded.price IS NOT NULL THEN excluded.price ELSE {table}.price END,"
-                f" currency = CASE WHEN excluded.last_seen_at >= {table}.last_seen_at"
-                f" AND excluded.price IS NOT NULL THEN excluded.currency"
-                f" ELSE {table}.currency END,"
-                f" category = CASE WHEN excluded.last_seen_at >= {table}.last_seen_at"
-                f" AND excluded.category <> '' THEN excluded.category ELSE {table}.category END,"
-                f" url = CASE WHEN excluded.last_seen_at >= {table}.last_seen_at"
-                f" AND excluded.url <> '' THEN excluded.url ELSE {table}.url END,"
-                f" first_seen_at = CASE WHEN excluded.first_seen_at < {table}.first_seen_at"
-                f" THEN excluded.first_seen_at ELSE {table}.first_seen_at END,"
-                f" last_seen_at = CASE WHEN excluded.last_seen_at > {table}.last_seen_at"
-                f" THEN excluded.last_seen_at ELSE {table}.last_seen_at END",
-                params,
-            )
+    rows = [
+        [
+            sku,
+            line.name,
+            line.price,
+            event.currency if line.price is not None else "",
+            line.category,
+            line.url,
+            adapt_time(first),
+            adapt_time(last),
+        ]
+        # One order for every writer: no deadlock between batches.
+        for sku, (last, first, line, event) in sorted(newest.items())
+    ]
+    newer = f"excluded.last_seen_at >= {table}.last_seen_at"
+    insert_json(
+        Product,
+        _PRODUCT_COLUMNS,
+        rows,
+        tail="ON CONFLICT (sku) DO UPDATE SET"
+        f" name = CASE WHEN {newer} AND excluded.name <> '' THEN excluded.name"
+        f" ELSE {table}.name END,"
+        f" price = CASE WHEN {newer} AND excluded.price IS NOT NULL THEN excluded.price"
+        f" ELSE {table}.price END,"
+        f" currency = CASE WHEN {newer} AND excluded.price IS NOT NULL THEN excluded.currency"
+        f" ELSE {table}.currency END,"
+        f" category = CASE WHEN {newer} AND excluded.category <> '' THEN excluded.category"
+        f" ELSE {table}.category END,"
+        f" url = CASE WHEN {newer} AND excluded.url <> '' THEN excluded.url ELSE {table}.url END,"
+        f" first_seen_at = CASE WHEN excluded.first_seen_at < {table}.first_seen_at"
+        f" THEN excluded.first_seen_at ELSE {table}.first_seen_at END,"
+        f" last_seen_at = CASE WHEN excluded.last_seen_at > {table}.last_seen_at"
+        f" THEN excluded.last_seen_at ELSE {table}.last_seen_at END",
+    )
 
 
 def _coupons_used(written: list[ingest.Checked]) -> None:
-    """A purchase carrying one of its contact's available coupons marks it used."""
+    """A purchase carrying one of its contact's available coupons marks it used (the batch's
+    first purchase with it): one statement for the batch."""
+    used: dict[tuple[int, str], dt.datetime] = {}
     for event in written:
-        if event.type != kinds.PURCHASE or not event.coupon:
-            continue
-        Coupon.objects.filter(
-            contact_id=event.contact_id, code=event.coupon, status=CouponStatus.AVAILABLE
-        ).update(status=CouponStatus.USED, used_at=event.occurred_at)
+        if event.type == kinds.PURCHASE and event.coupon:
+            used.setdefault((event.contact_id, event.coupon), event.occurred_at)
+    if not used:
+        return
+    table = connection.ops.quote_name(Coupon._meta.db_table)
+    adapt_time = sql.time_adapter()
+    if connection.vendor == "postgresql":
+        source = (
+            "SELECT (value ->> 0)::bigint AS contact_id, value ->> 1 AS code,"
+            " (value ->> 2)::timestamptz AS used_at FROM json_array_elements(%s::json)"
+        )
+    else:
+        source = (
+            "SELECT value ->> 0 AS contact_id, value ->> 1 AS code, value ->> 2 AS used_at"
+            " FROM json_each(%s)"
+        )
+    rows = [[contact_id, code, adapt_time(at)] for (contact_id, code), at in sorted(used.items())]
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"UPDATE {table} SET status = %s, used_at = used.used_at FROM ({source}) AS used"
+            f" WHERE {table}.contact_id = used.contact_id AND {table}.code = used.code"
+            f" AND {table}.status = %s",
+            [CouponStatus.USED, json_rows(rows), CouponStatus.AVAILABLE],
+        )
 
 
 def _learn_keys(written: list[ingest.Checked]) -> None:

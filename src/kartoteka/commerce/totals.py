@@ -12,6 +12,7 @@ from django.db import connection
 
 from kartoteka.commerce import kinds, sql
 from kartoteka.commerce.models import PaymentStatus, Totals
+from kartoteka.core.bulkwrite import insert_json
 
 
 @dataclass
@@ -107,13 +108,11 @@ _COLUMNS = (
     "first_purchase_at",
     "last_purchase_at",
 )
-# Rows per upsert statement: well under both databases' limits on parameters.
-_ROWS_PER_STATEMENT = 400
 
 
 def add_changes(changes: dict[int, Change]) -> None:
-    """Add the changes to the stored totals, creating the rows that do not exist yet; one
-    statement per few hundred contacts. The caller holds the transaction."""
+    """Add the changes to the stored totals, creating the rows that do not exist yet: one
+    statement for the batch. The caller holds the transaction."""
     if not changes:
         return
     table = connection.ops.quote_name(Totals._meta.db_table)
@@ -122,9 +121,26 @@ def add_changes(changes: dict[int, Change]) -> None:
         f"{name} = {table}.{name} + excluded.{name}"
         for name in ("total", "transactions", "refunds", "cancellations", "converted")
     )
-    sql_head = f"INSERT INTO {table} ({', '.join(_COLUMNS)}) VALUES "
-    sql_tail = (
-        f" ON CONFLICT (contact_id) DO UPDATE SET {added},"
+    rows = [
+        [
+            contact_id,
+            change.total,
+            change.transactions,
+            change.average_cart,
+            change.refunds,
+            change.cancellations,
+            change.converted,
+            adapt(change.first_purchase_at) if change.first_purchase_at else None,
+            adapt(change.last_purchase_at) if change.last_purchase_at else None,
+        ]
+        # One order for every writer: no deadlock between batches.
+        for contact_id, change in sorted(changes.items())
+    ]
+    insert_json(
+        Totals,
+        list(_COLUMNS),
+        rows,
+        tail=f"ON CONFLICT (contact_id) DO UPDATE SET {added},"
         f" average_cart = CASE WHEN {table}.transactions + excluded.transactions > 0"
         f" THEN ({table}.total + excluded.total)"
         f" / ({table}.transactions + excluded.transactions) ELSE 0 END,"
@@ -133,32 +149,8 @@ def add_changes(changes: dict[int, Change]) -> None:
         f" THEN excluded.first_purchase_at ELSE {table}.first_purchase_at END,"
         f" last_purchase_at = CASE WHEN {table}.last_purchase_at IS NULL"
         f" OR excluded.last_purchase_at > {table}.last_purchase_at"
-        f" THEN excluded.last_purchase_at ELSE {table}.last_purchase_at END"
+        f" THEN excluded.last_purchase_at ELSE {table}.last_purchase_at END",
     )
-    casts = (
-        ("%s", "%s", "%s", "%s", "%s", "%s", "%s", "%s::timestamptz", "%s::timestamptz")
-        if connection.vendor == "postgresql"
-        else ("%s",) * len(_COLUMNS)
-    )
-    one_row = f"({', '.join(casts)})"
-    items = sorted(changes.items())  # one order for every writer: no deadlock between batches
-    with connection.cursor() as cursor:
-        for start in range(0, len(items), _ROWS_PER_STATEMENT):
-            chunk = items[start : start + _ROWS_PER_STATEMENT]
-            params: list = []
-            for contact_id, change in chunk:
-                params += [
-                    contact_id,
-                    change.total,
-                    change.transactions,
-                    change.average_cart,
-                    change.refunds,
-                    change.cancellations,
-                    change.converted,
-                    adapt(change.first_purchase_at) if change.first_purchase_at else None,
-                    adapt(change.last_purchase_at) if change.last_purchase_at else None,
-                ]
-            cursor.execute(sql_head + ", ".join([one_row] * len(chunk)) + sql_tail, params)
 
 
 def from_events(rows: Iterable[tuple]) -> dict[int, Change]:

@@ -3,6 +3,9 @@ instances (multi-row INSERT on SQLite, COPY on PostgreSQL). Any app that writes 
 these; the caller holds the transaction and owns the table it writes."""
 
 import datetime as dt
+import json
+import uuid
+from decimal import Decimal
 from typing import Any
 
 from django.db import connection
@@ -170,3 +173,66 @@ def db_adapter(field) -> Any:
     if kind == "GenericIPAddressField":
         return lambda value: value or None
     return None
+
+
+def json_rows(rows: list) -> str:
+    """Rows (or values) as the one JSON parameter of insert_json and json_values: decimals and
+    times become text (a time's ISO form, which PostgreSQL casts; on SQLite pass the time as
+    SQLite keeps it, already text)."""
+    return json.dumps(rows, default=_plain, separators=(",", ":"), ensure_ascii=False)
+
+
+def _plain(value: Any) -> Any:
+    if isinstance(value, (Decimal, uuid.UUID)):
+        return str(value)
+    if isinstance(value, (dt.datetime, dt.date, dt.time)):
+        return value.isoformat()
+    raise TypeError(f"{type(value).__name__} is not a database value")
+
+
+def json_values(kind: str) -> str:
+    """SQL for the set of values sent as one JSON array parameter (see json_rows), as a
+    subquery for `column IN (…)`: the statement's text and parameter count stay the same
+    whatever the number of values. `kind` is the values' PostgreSQL type (text, bigint)."""
+    if connection.vendor == "postgresql":
+        return f"SELECT value::{kind} FROM json_array_elements_text(%s::json)"
+    return "SELECT value FROM json_each(%s)"
+
+
+def insert_json(
+    model: type[Model], names: list[str], rows: list[tuple], *, tail: str = ""
+) -> list[tuple]:
+    """INSERT any number of rows with one statement whose one parameter is the rows as a JSON
+    array: SQLite reads it with json_each, PostgreSQL with json_array_elements, each column
+    cast to its field's type. So a batch is one statement per table whatever its size, and the
+    statement's text never changes (no parameter limit, no compiled statement per row count).
+
+    Rows hold database values: JSON columns as their text, times on SQLite as SQLite keeps
+    them (see commerce.sql.time_adapter; ISO text or datetimes on PostgreSQL). `tail` follows
+    the rows (ON CONFLICT …, RETURNING …); the rows a RETURNING gives come back. The caller
+    holds the transaction."""
+    if not rows:
+        return []
+    quote = connection.ops.quote_name
+    fields = [model._meta.get_field(name) for name in names]
+    columns = ", ".join(quote(f.column) for f in fields)
+    if connection.vendor == "postgresql":
+        picks = ", ".join(f"(value ->> {i})::{_pg_type(f)}" for i, f in enumerate(fields))
+        source = "json_array_elements(%s::json)"
+    else:
+        picks = ", ".join(f"value ->> {i}" for i in range(len(fields)))
+        source = "json_each(%s)"
+    sql = (
+        f"INSERT INTO {quote(model._meta.db_table)} ({columns})"
+        f" SELECT {picks} FROM {source} WHERE true {tail}"
+    )
+    with connection.cursor() as cursor:
+        cursor.execute(sql, [json_rows(rows)])
+        return cursor.fetchall() if "RETURNING" in tail.upper() else []
+
+
+def _pg_type(field) -> str:
+    kind = field.get_internal_type()
+    if kind == "ForeignKey" or kind == "OneToOneField":
+        return field.target_field.rel_db_type(connection)
+    return field.db_type(connection)

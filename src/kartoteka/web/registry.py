@@ -247,3 +247,26 @@ def register_selection_action(action: SelectionAction) -> None:
 
 def selection_actions(user) -> list[SelectionAction]:
     return _for(user, _selection_actions.values())
+
+
+@dataclass(frozen=True)
+class SegmentAction:
+    """A link on each row of the Segments page to another app's page of the segment
+    (`url_name` takes the segment's id), e.g. the best hours to reach its contacts."""
+
+    key: str
+    label: Any
+    url_name: str
+    order: int = 100
+    admin_only: bool = False
+
+
+_segment_actions: dict[str, SegmentAction] = {}
+
+
+def register_segment_action(action: SegmentAction) -> None:
+    _segment_actions[action.key] = action
+
+
+def segment_actions(user) -> list[SegmentAction]:
+    return _for(user, _segment_actions.values())

@@ -51,3 +51,17 @@ def selection_actions(context) -> list[dict]:
         {"key": action.key, "label": action.label, "url": reverse(action.url_name)}
         for action in registry.selection_actions(getattr(request, "user", None))
     ]
+
+
+@register.simple_tag(takes_context=True)
+def segment_actions(context, segment_id: int) -> list[dict]:
+    """The links apps add to a row of the Segments page, with their address."""
+    request = context.get("request")
+    return [
+        {
+            "key": action.key,
+            "label": action.label,
+            "url": reverse(action.url_name, kwargs={"segment_id": segment_id}),
+        }
+        for action in registry.segment_actions(getattr(request, "user", None))
+    ]
