@@ -11,8 +11,8 @@ from pydantic import Field
 
 from kartoteka.activity.models import Activity
 from kartoteka.contacts import queries, services
+from kartoteka.contacts import statuses as lead_statuses
 from kartoteka.contacts.models import PropertyDefinition, Source
-from kartoteka.contacts.models import Status as ContactStatus
 from kartoteka.contacts.schemas import (
     ContactIn,
     ContactOut,
@@ -58,7 +58,7 @@ class ContactFilters(Schema):
     search: str = Field("", description="Words found in the name, e-mail, phone or company")
     tag: str = ""
     owner: str = Field("", description="Username")
-    status: str = Field("", json_schema_extra=one_of("", *ContactStatus.values))
+    status: str = Field("", description="Key of a lead status")
     source: str = Field("", json_schema_extra=one_of("", *Source.values))
     created_from: str = Field("", description="Date or date-time (inclusive)")
     created_to: str = Field("", description="Date or date-time (exclusive)")
@@ -93,10 +93,11 @@ def _limit(value: int, errors: ErrorCollector) -> int:
 def list_contacts(request: HttpRequest, filters: Query[ContactFilters]):
     """Contacts the caller sees, newest first, one keyset page at a time."""
     errors = ErrorCollector()
-    if filters.status and filters.status not in ContactStatus.values:
+    known = lead_statuses.load()
+    if filters.status and filters.status not in known.by_key:
         errors.add(
             "status",
-            _("Status must be one of: %(values)s.") % {"values": ", ".join(ContactStatus.values)},
+            _("Status must be one of: %(values)s.") % {"values": ", ".join(known.keys)},
         )
     if filters.source and filters.source not in Source.values:
         errors.add(

@@ -12,6 +12,7 @@ from django.utils.formats import date_format
 from django.utils.html import escape, format_html, format_html_join
 from django.utils.translation import gettext_lazy as _
 
+from kartoteka.contacts import statuses as lead_statuses
 from kartoteka.contacts.detail_columns import PropertyValue, built_column
 from kartoteka.contacts.form_fields import property_display
 from kartoteka.contacts.models import ContactOwner, ContactTag, PropertyDefinition, PropertyType
@@ -197,7 +198,9 @@ def render_cell(contact, column: Column) -> str:
         )
     if key == "status":
         return format_html(
-            '<span class="status status-{}">{}</span>', contact.status, contact.get_status_display()
+            '<span class="status status-{}">{}</span>',
+            contact.status,
+            lead_statuses.load().label(contact.status),
         )
     if key == "source":
         return escape(contact.get_source_display())

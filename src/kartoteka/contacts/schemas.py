@@ -6,7 +6,7 @@ from typing import Any
 from ninja import Schema
 from pydantic import ConfigDict, Field
 
-from kartoteka.contacts.models import Contact, PropertyType, Source, Status
+from kartoteka.contacts.models import Contact, PropertyType, Source
 from kartoteka.core.openapi import one_of
 
 
@@ -72,7 +72,13 @@ class ContactFields(Strict):
     fax: str | None = None
     birthday: date | None = None
     score: int | None = None
-    status: str | None = Field(None, json_schema_extra=one_of(*Status.values, None))
+    status: str | None = Field(
+        None,
+        description="Key of a lead status (GET /api/v1/lead-statuses); a status's name works too",
+    )
+    status_reason: str | None = Field(
+        None, description="Why the status changed, kept on the timeline"
+    )
     owners: list[str] | None = Field(None, description="Usernames")
     source: str | None = Field(None, json_schema_extra=one_of(*Source.values, None))
     attribution: Attribution | None = None

@@ -20,6 +20,7 @@ from kartoteka.accounts import services as account_services
 from kartoteka.accounts.models import WorkspaceSettings
 from kartoteka.contacts import queries as contact_queries
 from kartoteka.contacts import services as contact_services
+from kartoteka.contacts import statuses as lead_statuses
 from kartoteka.contacts.columns import (
     Column,
     available_columns,
@@ -28,7 +29,7 @@ from kartoteka.contacts.columns import (
 )
 from kartoteka.contacts.detail_columns import materialised_details
 from kartoteka.contacts.listing import filter_language, list_contacts
-from kartoteka.contacts.models import MessengerHandle, PropertyType, Source, Status
+from kartoteka.contacts.models import MessengerHandle, PropertyType, Source
 from kartoteka.core.errors import InvalidInput
 from kartoteka.core.scope import visible_contacts
 from kartoteka.web.forms import ServiceForm, many, text
@@ -235,7 +236,7 @@ def _render_list(request: HttpRequest, *, clients: bool) -> HttpResponse:
             "clients": clients,
             "query": query.urlencode(),
             "query_without_sort": without_sort.urlencode(),
-            "statuses": Status.choices,
+            "statuses": lead_statuses.load().choices(),
             "sources": Source.choices,
             "team": list(account_queries.active_users()),
             "tags": list(contact_queries.all_tags().values_list("name", flat=True)[:500]),
@@ -429,7 +430,7 @@ class ContactForm(ServiceForm):
         """The create_contact payload, and which input shows each of its error keys."""
         values = {**self.cleaned_data}
         if "status" not in self.data:
-            values["status"] = Status.NEW
+            values["status"] = lead_statuses.load().default
         return _contact_payload(values, self.definitions)
 
 
@@ -556,7 +557,7 @@ def contact_new(request: HttpRequest) -> HttpResponse:
             "networks": MessengerHandle.Network.choices,
             "team": list(account_queries.active_users()),
             "chosen_owners": chosen_owners,
-            "statuses": Status.choices,
+            "statuses": lead_statuses.load().choices(),
             "detail_rows": detail_rows,
             "property_types": PropertyType.choices,
         },
