@@ -197,10 +197,12 @@ def render_cell(contact, column: Column) -> str:
             contact.full_name or contact.email,
         )
     if key == "status":
+        status = lead_statuses.load().by_key.get(contact.status)
         return format_html(
-            '<span class="status status-{}">{}</span>',
+            '<span class="status status-{} status-meaning-{}">{}</span>',
             contact.status,
-            lead_statuses.load().label(contact.status),
+            status.meaning if status else "",
+            status.label if status else contact.status,
         )
     if key == "source":
         return escape(contact.get_source_display())

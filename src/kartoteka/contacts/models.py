@@ -49,6 +49,17 @@ class LeadStatus(models.Model):
         return self.key
 
 
+class StatusRules(models.Model):
+    """How statuses follow other things; a single row (pk=1)."""
+
+    # A deal moved to a won stage makes its contacts clients (the first status meaning won).
+    deal_won_makes_client = models.BooleanField(default=True)
+
+    @classmethod
+    def load(cls) -> "StatusRules":
+        return cls.objects.get_or_create(pk=1)[0]
+
+
 class Source(models.TextChoices):
     MANUAL = "manual", _("Manual")
     FORM = "form", _("Form")

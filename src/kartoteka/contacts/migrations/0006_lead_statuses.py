@@ -70,6 +70,18 @@ class Migration(migrations.Migration):
                 "ordering": ["position", "pk"],
             },
         ),
+        migrations.CreateModel(
+            name="StatusRules",
+            fields=[
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("deal_won_makes_client", models.BooleanField(default=True)),
+            ],
+        ),
         migrations.AlterField(
             model_name="contact",
             name="status",
