@@ -14,6 +14,7 @@ from django.db import transaction
 from django.db.models import F, Max
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 
 from kartoteka.accounts.models import User
 from kartoteka.activity.services import record_many
@@ -222,9 +223,12 @@ def delete_status(actor: User | SystemActor, status: LeadStatus, *, move_to: Any
     if move_to in (None, ""):
         if in_use:
             raise Conflict(
-                _(
+                ngettext(
+                    "%(n)s contact is in the status %(name)s: choose the status it moves to "
+                    "before deleting it.",
                     "%(n)s contacts are in the status %(name)s: choose the status they move to "
-                    "before deleting it."
+                    "before deleting it.",
+                    in_use,
                 )
                 % {"n": in_use, "name": known.label(status.key)},
                 field="move_to",
