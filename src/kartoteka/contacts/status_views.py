@@ -1,8 +1,6 @@
 """Settings → Lead statuses: rename, add, reorder (drag, or the up and down buttons), mark what
 each means, delete (moving its contacts), and the deal-won rule."""
 
-from urllib.parse import quote
-
 from django.contrib import messages
 from django.db.models import Count
 from django.http import HttpRequest, HttpResponse
@@ -46,7 +44,8 @@ def statuses(request: HttpRequest) -> HttpResponse:
             if action in ("up", "down"):
                 # Back on the button just pressed, so the keyboard can press it again.
                 key = form.cleaned_data["key"]
-                url += f"?{urlencode({'focus': f'{action}-{key}'})}#status-{quote(key)}"
+                # No #fragment: a page opened at one skips autofocus.
+                url += f"?{urlencode({'focus': f'{action}-{key}'})}"
             return redirect(url)
     known = lead_statuses.load()
     counts = dict(
