@@ -404,7 +404,7 @@ def test_the_settings_page_adds_moves_renames_and_deletes(admin, admin_client):
     make_contact(admin, status="lead")
     refused = admin_client.post(url, {"action": "delete", "key": "lead"})
     assert refused.status_code == 409
-    assert "choose the status they move to" in refused.content.decode()
+    assert "choose the status it moves to" in refused.content.decode()
     admin_client.post(url, {"action": "delete", "key": "lead", "move_to": "new"})
     assert "lead" not in lead_statuses.load().keys
     admin_client.post(url, {"action": "rules"})
