@@ -287,6 +287,19 @@ def test_filters_read_keys_and_translated_names(admin):
     assert "status" in errors
 
 
+def test_the_search_chip_names_the_status_in_the_reader_language(admin, admin_client):
+    lost = make_contact(admin, status="lost")
+    make_contact(admin, status="won")
+    response = admin_client.get(reverse("web:contact-list"), {"q": "status:Perdido"})
+    assert [c.pk for c in response.context["page"].contacts] == [lost.pk]
+    assert [chip.label for chip in response.context["segment_filter"].chips] == ["Status is Lost"]
+    status_services.create_status(admin, name="Send proposal")
+    response = admin_client.get(reverse("web:contact-list"), {"q": 'status:"send proposal"'})
+    assert [chip.label for chip in response.context["segment_filter"].chips] == [
+        "Status is Send proposal"
+    ]
+
+
 def test_an_import_takes_a_status_by_key_or_any_language_without_a_query_per_row(
     admin, django_assert_max_num_queries
 ):
