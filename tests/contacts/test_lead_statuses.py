@@ -426,3 +426,17 @@ def test_the_settings_page_adds_moves_renames_and_deletes(admin, admin_client):
 
 def test_sales_users_cannot_open_the_settings_page(sales_client):
     assert sales_client.get(reverse("web:settings-statuses")).status_code == 403
+
+
+def test_bulk_edit_sets_a_status_by_name_all_or_nothing(admin, admin_client):
+    people = [make_contact(admin) for _ in range(2)]
+    url = reverse("web:contact-bulk")
+    ids = [str(p.pk) for p in people]
+    admin_client.post(url, {"action": "set_status", "value": "Perdido", "ids": ids})
+    assert set(Contact.objects.filter(pk__in=ids).values_list("status", flat=True)) == {"lost"}
+    assert all(_entries(p)[-1]["new"] == "lost" for p in people)
+    response = admin_client.post(
+        url, {"action": "set_status", "value": "sleeping", "ids": ids}, follow=True
+    )
+    assert "Status must be one of" in response.content.decode()
+    assert set(Contact.objects.filter(pk__in=ids).values_list("status", flat=True)) == {"lost"}

@@ -296,7 +296,7 @@ def save_columns(request: HttpRequest) -> HttpResponse:
     return redirect(_back(request, form.cleaned_data.get("next", ""), fallback))
 
 
-BULK_ACTIONS = ("add_tag", "remove_tag", "set_owner", "delete")
+BULK_ACTIONS = ("add_tag", "remove_tag", "set_owner", "set_status", "delete")
 
 
 class BulkForm(ServiceForm):
@@ -368,6 +368,9 @@ def _apply(actor, data: dict) -> list:
                 contact_services.remove_tag(actor, contact, name=value)
         elif action == "set_owner":
             contact_services.set_owners(actor, contact, owners=[value])
+        elif action == "set_status":
+            # A key or a name in any language; each change lands on the contact's timeline.
+            contact_services.change_status(actor, contact, status=value)
         else:
             contact_services.delete_contact(actor, contact)
     return contacts
