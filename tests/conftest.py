@@ -52,6 +52,17 @@ def _custom_event_types_stay_in_their_test(monkeypatch):
 
 
 @pytest.fixture(autouse=True)
+def _lead_statuses_read_afresh():
+    """Lead statuses are kept in the process for a few seconds; a test's database rolls back
+    the statuses it changed, so every test reads them afresh."""
+    from kartoteka.contacts import statuses
+
+    statuses.forget()
+    yield
+    statuses.forget()
+
+
+@pytest.fixture(autouse=True)
 def _no_throttle_left_over():
     """Every test starts with no address locked for wrong API tokens and no request counted
     against a rate limit."""

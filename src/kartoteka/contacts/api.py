@@ -10,24 +10,30 @@ from ninja import Query, Router, Schema, Status
 from pydantic import Field
 
 from kartoteka.activity.models import Activity
-from kartoteka.contacts import queries, services
-from kartoteka.contacts.models import PropertyDefinition, Source
-from kartoteka.contacts.models import Status as ContactStatus
+from kartoteka.contacts import queries, services, status_services
+from kartoteka.contacts import statuses as lead_statuses
+from kartoteka.contacts.models import LeadStatus, PropertyDefinition, Source, StatusRules
 from kartoteka.contacts.schemas import (
     ContactIn,
     ContactOut,
     ContactPage,
     ContactPatch,
+    LeadStatusDeleted,
+    LeadStatusIn,
+    LeadStatusOrder,
+    LeadStatusOut,
+    LeadStatusPatch,
     PropertyIn,
     PropertyOut,
     PropertyPatch,
+    StatusRulesIO,
     TagsIn,
     TagsOut,
     TimelinePage,
     contact_json,
 )
 from kartoteka.core.cursors import decode_cursor, encode_cursor
-from kartoteka.core.errors import ErrorCollector, InvalidInput
+from kartoteka.core.errors import ErrorCollector, InvalidInput, NotFound
 from kartoteka.core.openapi import one_of
 
 router = Router(tags=["contacts"])
@@ -58,7 +64,7 @@ class ContactFilters(Schema):
     search: str = Field("", description="Words found in the name, e-mail, phone or company")
     tag: str = ""
     owner: str = Field("", description="Username")
-    status: str = Field("", json_schema_extra=one_of("", *ContactStatus.values))
+    status: str = Field("", description="Key of a lead status")
     source: str = Field("", json_schema_extra=one_of("", *Source.values))
     created_from: str = Field("", description="Date or date-time (inclusive)")
     created_to: str = Field("", description="Date or date-time (exclusive)")
@@ -93,10 +99,11 @@ def _limit(value: int, errors: ErrorCollector) -> int:
 def list_contacts(request: HttpRequest, filters: Query[ContactFilters]):
     """Contacts the caller sees, newest first, one keyset page at a time."""
     errors = ErrorCollector()
-    if filters.status and filters.status not in ContactStatus.values:
+    known = lead_statuses.load()
+    if filters.status and filters.status not in known.by_key:
         errors.add(
             "status",
-            _("Status must be one of: %(values)s.") % {"values": ", ".join(ContactStatus.values)},
+            _("Status must be one of: %(values)s.") % {"values": ", ".join(known.keys)},
         )
     if filters.source and filters.source not in Source.values:
         errors.add(
@@ -318,3 +325,81 @@ def delete_property(request: HttpRequest, key: str):
     """Delete a custom detail and its value on every contact (admins)."""
     services.delete_property(request.user, queries.get_property_definition(key))
     return Status(204, None)
+
+
+# --------------------------------------------------------------------------------------------
+# Lead statuses
+
+
+def _lead_status(status) -> dict:
+    return {
+        "key": status.key,
+        "name": status.label,
+        "custom_name": status.name,
+        "names": status.names,
+        "meaning": status.meaning,
+        "position": status.position,
+    }
+
+
+def _stored_status(key: str) -> LeadStatus:
+    status = LeadStatus.objects.filter(key=key).first()
+    if status is None:
+        raise NotFound(_("No lead status with the key %(key)s.") % {"key": repr(key)})
+    return status
+
+
+@router.get("/lead-statuses", response=list[LeadStatusOut], tags=["lead statuses"])
+def list_lead_statuses(request: HttpRequest):
+    """The lead statuses in their order, names in the caller's language (every user)."""
+    return [_lead_status(s) for s in lead_statuses.load().ordered]
+
+
+@router.post("/lead-statuses", response={201: LeadStatusOut}, tags=["lead statuses"])
+def create_lead_status(request: HttpRequest, payload: LeadStatusIn):
+    """Add a status at the end of the order (admins)."""
+    status = status_services.create_status(
+        request.user, name=payload.name, meaning=payload.meaning, key=payload.key
+    )
+    return Status(201, _lead_status(lead_statuses.load().by_key[status.key]))
+
+
+@router.put("/lead-statuses/order", response=list[LeadStatusOut], tags=["lead statuses"])
+def reorder_lead_statuses(request: HttpRequest, payload: LeadStatusOrder):
+    """Put the statuses in a new order: `keys` names every status once (admins)."""
+    status_services.reorder_statuses(request.user, payload.keys)
+    return [_lead_status(s) for s in lead_statuses.load().ordered]
+
+
+@router.patch("/lead-statuses/{key}", response=LeadStatusOut, tags=["lead statuses"])
+def update_lead_status(request: HttpRequest, key: str, payload: LeadStatusPatch):
+    """Rename a status or change what it means (admins); its key never changes."""
+    status_services.require_admin(request.user)
+    status = status_services.update_status(
+        request.user, _stored_status(key), name=payload.name, meaning=payload.meaning
+    )
+    return _lead_status(lead_statuses.load().by_key[status.key])
+
+
+@router.delete("/lead-statuses/{key}", response=LeadStatusDeleted, tags=["lead statuses"])
+def delete_lead_status(request: HttpRequest, key: str, move_to: str = ""):
+    """Delete a status (admins). Its contacts move to `move_to`, each with a timeline entry;
+    a status in use without `move_to` is a 409."""
+    status_services.require_admin(request.user)
+    return {
+        "moved": status_services.delete_status(request.user, _stored_status(key), move_to=move_to)
+    }
+
+
+@router.get("/lead-status-rules", response=StatusRulesIO, tags=["lead statuses"])
+def read_status_rules(request: HttpRequest):
+    return {"deal_won_makes_client": StatusRules.load().deal_won_makes_client}
+
+
+@router.put("/lead-status-rules", response=StatusRulesIO, tags=["lead statuses"])
+def set_status_rules(request: HttpRequest, payload: StatusRulesIO):
+    """Whether a won deal makes its contacts clients (admins)."""
+    rules = status_services.set_rules(
+        request.user, deal_won_makes_client=payload.deal_won_makes_client
+    )
+    return {"deal_won_makes_client": rules.deal_won_makes_client}

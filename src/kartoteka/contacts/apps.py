@@ -10,7 +10,14 @@ class ContactsConfig(AppConfig):
 
     def ready(self) -> None:
         from kartoteka.activity import timeline
-        from kartoteka.contacts import detail_columns, kinds, search, sections, services
+        from kartoteka.contacts import (
+            detail_columns,
+            kinds,
+            search,
+            sections,
+            services,
+            status_services,
+        )
         from kartoteka.contacts.relations import declare_relations
         from kartoteka.core import events, writeplan
         from kartoteka.web import registry
@@ -20,6 +27,8 @@ class ContactsConfig(AppConfig):
         # dropped here, as the detail is defined and deleted.
         events.subscribe("property.defined", detail_columns.on_property_defined)
         events.subscribe("property.deleted", detail_columns.on_property_deleted)
+        # A won deal makes its contacts clients (the deals app announces it; the rule is ours).
+        events.subscribe("deal.won", status_services.deal_won)
         # The SQLite search index follows contacts_contact row by row; a bulk load fills it once.
         writeplan.register_derived(search.SEARCH_INDEX)
         timeline.register(*kinds.KINDS)
@@ -52,6 +61,12 @@ class ContactsConfig(AppConfig):
             ),
             registry.SettingsPage(
                 key="tags", label=_("Tags"), url_name="web:settings-tags", order=20
+            ),
+            registry.SettingsPage(
+                key="statuses",
+                label=_("Lead statuses"),
+                url_name="web:settings-statuses",
+                order=25,
             ),
         ):
             registry.register_settings_page(page)

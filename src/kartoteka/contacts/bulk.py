@@ -20,6 +20,7 @@ from django.utils.translation import gettext as _
 
 from kartoteka.accounts.models import User
 from kartoteka.activity.models import Activity
+from kartoteka.contacts import statuses as lead_statuses
 from kartoteka.contacts.models import (
     Company,
     Contact,
@@ -29,7 +30,6 @@ from kartoteka.contacts.models import (
     ContactTag,
     PropertyDefinition,
     Source,
-    Status,
     Tag,
     TagOrigin,
 )
@@ -69,7 +69,6 @@ _WORD = r"[^\s\x00-\x1f\x7f-\x9f\u200b-\u200f\u202a-\u202e\u2066-\u2069\ufeff]+"
 _PLAIN_TEXT = re.compile(rf"(?:{_WORD}(?: {_WORD})*)?\Z")
 _PLAIN_FIELDS = {**TEXT_FIELDS, "company": MAX_TEXT}
 _ISO_DATE = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}\Z")
-_STATUSES = frozenset(Status.values)
 # Every table upsert_contacts writes to.
 _WRITTEN = (Contact, ContactEmail, ContactPhone, ContactOwner, ContactTag, Company, Tag, Activity)
 
@@ -310,9 +309,12 @@ def _quick_score(value: str, cleaned: dict, _today: Any) -> bool:
 
 
 def _quick_status(value: str, cleaned: dict, _today: Any) -> bool:
-    if value not in _STATUSES:
+    # A key or a name in any language; the statuses are read once for many rows (see
+    # contacts.statuses.load), never a query per row.
+    key = lead_statuses.load().resolve(value)
+    if key is None:
         return False
-    cleaned["status"] = value
+    cleaned["status"] = key
     return True
 
 

@@ -21,8 +21,8 @@ from django.views.decorators.http import require_http_methods, require_POST
 from kartoteka.accounts import services as account_services
 from kartoteka.contacts import queries as contact_queries
 from kartoteka.contacts import services as contact_services
+from kartoteka.contacts import statuses as lead_statuses
 from kartoteka.contacts.form_fields import lines, messengers_text, parse_messengers
-from kartoteka.contacts.models import Status
 from kartoteka.web import registry
 from kartoteka.web.forms import ServiceForm, form_errors, text
 
@@ -51,6 +51,10 @@ class HeaderField:
         None  # the form's values → update_contact payload; default: the values as they are
     )
     initial: Any = None  # contact → {input name: value}; default: the attributes of that name
+
+
+def _status_choices() -> list[tuple[str, str]]:
+    return lead_statuses.load().choices()
 
 
 def _text_initial(*names: str):
@@ -150,7 +154,12 @@ HEADER_FIELDS: dict[str, HeaderField] = {
         HeaderField(
             "status",
             gettext_lazy("Status"),
-            (Input("status", gettext_lazy("Status"), "select", choices=tuple(Status.choices)),),
+            (
+                # A callable: the template asks for the statuses as they are now.
+                Input("status", gettext_lazy("Status"), "select", choices=_status_choices),
+                Input("status_reason", gettext_lazy("Reason (optional)")),
+            ),
+            initial=lambda c: {"status": c.status, "status_reason": ""},
         ),
     )
 }
@@ -254,7 +263,7 @@ def _header_context(request: HttpRequest, contact) -> dict:
     return {
         "contact": contact,
         "can_edit": contact_services.can_edit(request.user, contact),
-        "statuses": Status.choices,
+        "statuses": lead_statuses.load().choices(),
         "actions": registry.shown_card_actions(request.user, contact),
     }
 

@@ -12,6 +12,7 @@ from django.utils.formats import date_format
 from django.utils.html import escape, format_html, format_html_join
 from django.utils.translation import gettext_lazy as _
 
+from kartoteka.contacts import statuses as lead_statuses
 from kartoteka.contacts.detail_columns import PropertyValue, built_column
 from kartoteka.contacts.form_fields import property_display
 from kartoteka.contacts.models import ContactOwner, ContactTag, PropertyDefinition, PropertyType
@@ -208,8 +209,12 @@ def render_cell(contact, column: Column) -> str:
             contact.full_name or contact.email,
         )
     if key == "status":
+        status = lead_statuses.load().by_key.get(contact.status)
         return format_html(
-            '<span class="status status-{}">{}</span>', contact.status, contact.get_status_display()
+            '<span class="status status-{} status-meaning-{}">{}</span>',
+            contact.status,
+            status.meaning if status else "",
+            status.label if status else contact.status,
         )
     if key == "source":
         return escape(contact.get_source_display())

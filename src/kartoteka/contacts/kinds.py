@@ -11,6 +11,7 @@ from typing import Any
 from django.utils.translation import gettext_lazy as _
 
 from kartoteka.activity.timeline import Change, Context, Description, Entry, TimelineKind, shown
+from kartoteka.contacts import statuses
 from kartoteka.contacts.models import Source, Status
 from kartoteka.contacts.queries import all_property_definitions
 
@@ -83,10 +84,22 @@ def _updated(payload: dict, context: Context) -> Description:
     return Description(changes=changes)
 
 
+def _status_name(key: Any, stored: Any) -> Any:
+    """A status's name now, or the one it had when the entry was written (it may be gone)."""
+    if not key:
+        return key
+    known = statuses.load()
+    if key in known.by_key:
+        return known.label(key)
+    return stored or _choice(Status.choices, key)
+
+
 def _status_changed(payload: dict, _context: Context) -> Description:
-    old = _choice(Status.choices, payload.get("old"))
-    new = _choice(Status.choices, payload.get("new"))
-    return Description(changes=[Change("", shown(old), shown(new))])
+    old = _status_name(payload.get("old"), payload.get("old_name"))
+    new = _status_name(payload.get("new"), payload.get("new_name"))
+    return Description(
+        text=str(payload.get("reason") or ""), changes=[Change("", shown(old), shown(new))]
+    )
 
 
 def _owners_changed(payload: dict, _context: Context) -> Description:
@@ -176,12 +189,19 @@ def status_changed(
     old: str,
     new: str,
     occurred_at: datetime | None = None,
+    reason: str = "",
+    names: tuple[str, str] | None = None,
 ) -> Entry:
+    payload = {"old": old, "new": new}
+    if names:
+        payload["old_name"], payload["new_name"] = names
+    if reason:
+        payload["reason"] = reason
     return STATUS_CHANGED.entry(
         contact,
         actor=actor,
         actor_label=actor_label,
-        payload={"old": old, "new": new},
+        payload=payload,
         occurred_at=occurred_at,
     )
 

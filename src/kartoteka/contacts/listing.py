@@ -12,7 +12,8 @@ from django.utils.dateparse import parse_date
 from django.utils.translation import gettext as _
 
 from kartoteka.contacts import queries as contact_queries
-from kartoteka.contacts.models import Source, Status
+from kartoteka.contacts import statuses as lead_statuses
+from kartoteka.contacts.models import Source
 
 
 @dataclass(frozen=True)
@@ -57,7 +58,7 @@ def quick_filters(params: Mapping[str, str]) -> tuple[dict, dict]:
     """The quick filters from the query string, and a message per filter that makes no sense."""
     filters = {name: (params.get(name) or "").strip() for name in ("q", *QUICK_FILTERS)}
     errors = {}
-    if filters["status"] and filters["status"] not in Status.values:
+    if filters["status"] and lead_statuses.load().resolve(filters["status"]) is None:
         errors["status"] = _("Unknown status.")
     if filters["source"] and filters["source"] not in Source.values:
         errors["source"] = _("Unknown source.")
@@ -104,13 +105,13 @@ def list_contacts(
         actor,
         tag=clean.get("tag", ""),
         owner=clean.get("owner", ""),
-        status=clean.get("status", ""),
+        status=lead_statuses.load().resolve(clean["status"]) if clean.get("status") else "",
         source=clean.get("source", ""),
         created_from=created_from,
         created_to=_day_start(clean.get("created_to", ""), plus_days=1),
     )
     if clients:
-        contacts = contacts.filter(status=Status.WON)
+        contacts = contacts.filter(lead_statuses.load().clients())
     # The search box takes the filter language's text form (?q=), the builder a document (?f=).
     language = filter_language()
     if language is not None:

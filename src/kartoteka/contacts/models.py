@@ -8,6 +8,9 @@ from django.utils.translation import gettext_lazy as _
 
 
 class Status(models.TextChoices):
+    """The keys of the seven statuses Kartoteka ships. Statuses are records (LeadStatus) that
+    admins rename, add, reorder and delete; these keys only name the shipped ones."""
+
     NEW = "new", _("New")
     LEAD = "lead", _("Lead")
     QUALIFIED = "qualified", _("Qualified")
@@ -15,6 +18,46 @@ class Status(models.TextChoices):
     WON = "won", _("Client")
     LOST = "lost", _("Lost")
     DISCARDED = "discarded", _("Discarded")
+
+
+class StatusMeaning(models.TextChoices):
+    OPEN = "open", _("In progress")
+    WON = "won", _("Client (won)")
+    LOST = "lost", _("Lost")
+    DISCARDED = "discarded", _("Discarded")
+
+
+class LeadStatus(models.Model):
+    """A lead status a contact is in. Contacts keep the key (contacts_contact.status), so lists
+    filter and sort without a join; the key never changes, the name does."""
+
+    key = models.CharField(max_length=20, unique=True)
+    # The admin's name; blank for a shipped status nobody renamed, which then shows `names`
+    # in the reader's language.
+    name = models.CharField(max_length=60, blank=True)
+    names = models.JSONField(default=dict, blank=True)
+    meaning = models.CharField(
+        max_length=10, choices=StatusMeaning.choices, default=StatusMeaning.OPEN
+    )
+    position = models.PositiveIntegerField(default=0)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["position", "pk"]
+
+    def __str__(self) -> str:
+        return self.key
+
+
+class StatusRules(models.Model):
+    """How statuses follow other things; a single row (pk=1)."""
+
+    # A deal moved to a won stage makes its contacts clients (the first status meaning won).
+    deal_won_makes_client = models.BooleanField(default=True)
+
+    @classmethod
+    def load(cls) -> "StatusRules":
+        return cls.objects.get_or_create(pk=1)[0]
 
 
 class Source(models.TextChoices):
@@ -81,7 +124,8 @@ class Contact(models.Model):
     fax = models.CharField(max_length=20, blank=True)
     birthday = models.DateField(null=True, blank=True)
     score = models.IntegerField(default=0)
-    status = models.CharField(max_length=20, choices=Status.choices, default=Status.NEW)
+    # The key of a LeadStatus (contacts.statuses keeps them consistent).
+    status = models.CharField(max_length=20, default=Status.NEW)
     won_at = models.DateTimeField(null=True, blank=True)
     source = models.CharField(max_length=20, choices=Source.choices, default=Source.MANUAL)
 

@@ -17,6 +17,7 @@ from django.db.models import Model
 from kartoteka.accounts.models import Role, User, WorkspaceSettings
 from kartoteka.activity.services import TIMELINE
 from kartoteka.contacts import kinds
+from kartoteka.contacts import statuses as lead_statuses
 from kartoteka.contacts.models import (
     ATTRIBUTION_FIELDS,
     Company,
@@ -27,7 +28,6 @@ from kartoteka.contacts.models import (
     ContactTag,
     MessengerHandle,
     Source,
-    Status,
     Tag,
     TagOrigin,
 )
@@ -117,6 +117,8 @@ def prepare(cleaned: dict[str, Any]) -> NewContact:
     """What writing cleaned input as a new contact needs that depends on the input alone, so
     an import's worker processes compute it while the writer is busy."""
     get = cleaned.get
+    known = lead_statuses.load()
+    status = get("status") or known.default
     emails = [cleaned["email"]]
     folded = [fold_email(cleaned["email"])]
     for address in get("emails", ()):
@@ -127,14 +129,14 @@ def prepare(cleaned: dict[str, Any]) -> NewContact:
     phones = get("phones") or ([cleaned["phone"]] if get("phone") else [])
     return NewContact(
         cleaned,
-        tuple(get(name, default) for name, default in _DEFAULTS),
+        tuple(status if name == "status" else get(name, default) for name, default in _DEFAULTS),
         emails,
         folded,
         phones,
         search_text(
             get("first_name", ""), get("last_name", ""), get("company", ""), emails, phones
         ),
-        get("status") == Status.WON,
+        known.is_won(status),
     )
 
 
@@ -495,10 +497,14 @@ def plan_contact_changes(
                 changes.append({"field": f"properties.{key}", "old": old, "new": value})
         values["properties"] = merged
     status_change = None
+    known = lead_statuses.load()
     if "status" in cleaned and cleaned["status"] != contact.status:
         status_change = (contact.status, cleaned["status"])
         values["status"] = cleaned["status"]
-        values["won_at"] = now if cleaned["status"] == Status.WON else None
+        if not known.is_won(cleaned["status"]):
+            values["won_at"] = None
+        elif not (known.is_won(contact.status) and contact.won_at):
+            values["won_at"] = now
     if changes or status_change:
         version = contact.version + 1
         row = {**values, "version": version, "updated_at": now}
@@ -538,6 +544,8 @@ def plan_contact_changes(
                 old=status_change[0],
                 new=status_change[1],
                 occurred_at=now,
+                reason=cleaned.get("status_reason", ""),
+                names=(known.label(status_change[0]), known.label(status_change[1])),
             )
         )
     if changes or status_change:

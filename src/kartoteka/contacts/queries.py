@@ -8,6 +8,7 @@ from django.utils.translation import gettext as _
 
 from kartoteka.activity import queries as activity_queries
 from kartoteka.activity.models import Activity
+from kartoteka.contacts import statuses as lead_statuses
 from kartoteka.contacts.models import Contact, ContactTag, PropertyDefinition, Tag
 from kartoteka.contacts.search import search_words
 from kartoteka.core.errors import NotFound
@@ -110,7 +111,7 @@ def get_property_definition(key: str) -> PropertyDefinition:
 
 def clients(actor) -> QuerySet[Contact]:
     """Won contacts, newest client first."""
-    return visible_contacts(actor).filter(status="won").order_by("-won_at", "-pk")
+    return visible_contacts(actor).filter(lead_statuses.load().clients()).order_by("-won_at", "-pk")
 
 
 def all_tags() -> QuerySet[Tag]:

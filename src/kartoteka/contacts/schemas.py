@@ -6,7 +6,7 @@ from typing import Any
 from ninja import Schema
 from pydantic import ConfigDict, Field
 
-from kartoteka.contacts.models import Contact, PropertyType, Source, Status
+from kartoteka.contacts.models import Contact, PropertyType, Source, StatusMeaning
 from kartoteka.core.openapi import one_of
 
 
@@ -72,7 +72,13 @@ class ContactFields(Strict):
     fax: str | None = None
     birthday: date | None = None
     score: int | None = None
-    status: str | None = Field(None, json_schema_extra=one_of(*Status.values, None))
+    status: str | None = Field(
+        None,
+        description="Key of a lead status (GET /api/v1/lead-statuses); a status's name works too",
+    )
+    status_reason: str | None = Field(
+        None, description="Why the status changed, kept on the timeline"
+    )
     owners: list[str] | None = Field(None, description="Usernames")
     source: str | None = Field(None, json_schema_extra=one_of(*Source.values, None))
     attribution: Attribution | None = None
@@ -259,3 +265,49 @@ def contact_json(contact: Contact) -> dict:
         "updated_at": contact.updated_at,
         "last_activity_at": contact.last_activity_at,
     }
+
+
+# --------------------------------------------------------------------------------------------
+# Lead statuses
+
+
+class LeadStatusIn(Strict):
+    name: str = Field(description="Shown to every user; unique in every language")
+    meaning: str = Field(
+        "open",
+        description="open, won (a client), lost or discarded",
+        json_schema_extra=one_of(*StatusMeaning.values),
+    )
+    key: str | None = Field(
+        None, description="1-20 lower-case letters, digits, underscores; made from the name"
+    )
+
+
+class LeadStatusPatch(Strict):
+    name: str | None = Field(
+        None, description='New name; "" gives a shipped status its translated names back'
+    )
+    meaning: str | None = Field(None, json_schema_extra=one_of(*StatusMeaning.values, None))
+
+
+class LeadStatusOrder(Strict):
+    keys: list[str] = Field(description="Every status's key once, in the new order")
+
+
+class LeadStatusOut(Schema):
+    key: str
+    name: str = Field(description="In the caller's language")
+    custom_name: str = Field(description='The admin\'s name; "" for a shipped name')
+    names: dict[str, str] = Field(description="A shipped status's names by language")
+    meaning: str
+    position: int
+
+
+class LeadStatusDeleted(Schema):
+    moved: int = Field(description="How many contacts moved to `move_to`")
+
+
+class StatusRulesIO(Strict):
+    deal_won_makes_client: bool = Field(
+        description="A deal moved to a won stage makes its contacts clients"
+    )

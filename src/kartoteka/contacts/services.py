@@ -17,6 +17,7 @@ from kartoteka.accounts.models import Role, User
 from kartoteka.accounts.queries import users_by_username
 from kartoteka.activity import services as timeline
 from kartoteka.contacts import kinds
+from kartoteka.contacts import statuses as lead_statuses
 from kartoteka.contacts.models import (
     ATTRIBUTION_FIELDS,
     Company,
@@ -28,7 +29,6 @@ from kartoteka.contacts.models import (
     MessengerHandle,
     PropertyDefinition,
     Source,
-    Status,
     Tag,
     TagOrigin,
 )
@@ -80,10 +80,12 @@ KNOWN_KEYS = {
     "tags",
     "address",
     "attribution",
+    "status_reason",
 }
 MAX_EMAILS = 20
 MAX_PHONES = 20
 MAX_TAG_LENGTH = 100
+STATUS_REASON_LENGTH = 500
 
 
 # --------------------------------------------------------------------------------------------
@@ -163,14 +165,29 @@ def validate_contact_data(
         else:
             cleaned["score"] = int(score)
     if "status" in data:
-        if data["status"] in Status.values:
-            cleaned["status"] = data["status"]
+        known = lead_statuses.load()
+        key = known.resolve(data["status"]) if isinstance(data["status"], str) else None
+        if key is not None:
+            cleaned["status"] = key
         else:
             errors.add(
                 "status",
                 _("Status must be one of: %(join_status_values)s.")
-                % {"join_status_values": ", ".join(Status.values)},
+                % {"join_status_values": ", ".join(known.keys)},
             )
+    if "status_reason" in data:
+        reason = data["status_reason"]
+        if reason is None:
+            reason = ""
+        if not isinstance(reason, str):
+            errors.add("status_reason", _("The reason must be text."))
+        else:
+            try:
+                cleaned["status_reason"] = clean_text(
+                    reason, field="status_reason", max_length=STATUS_REASON_LENGTH
+                )
+            except InvalidInput as exc:
+                errors.capture(exc)
     if "source" in data:
         if data["source"] in Source.values:
             cleaned["source"] = data["source"]
@@ -672,8 +689,11 @@ def _set_owners(
     )
 
 
-def change_status(actor: User | SystemActor, contact: Contact, *, status: str) -> Contact:
-    return update_contact(actor, contact, data={"status": status})
+def change_status(
+    actor: User | SystemActor, contact: Contact, *, status: str, reason: str = ""
+) -> Contact:
+    """Move the contact to another lead status; the timeline entry keeps `reason`."""
+    return update_contact(actor, contact, data={"status": status, "status_reason": reason})
 
 
 # A statement names at most this many contacts (SQLite's oldest builds bind 999 parameters);

@@ -3,7 +3,7 @@ details and tags. Their names stay under "web:" (see kartoteka/urls.py)."""
 
 from django.urls import path
 
-from kartoteka.contacts import card, sections, settings_views, views
+from kartoteka.contacts import card, sections, settings_views, status_views, views
 
 app_name = "web"
 
@@ -30,4 +30,5 @@ urlpatterns = [
     path("settings/details/", settings_views.details, name="settings-details"),
     path("settings/details/define/", settings_views.define_field, name="define-field"),
     path("settings/tags/", settings_views.tags, name="settings-tags"),
+    path("settings/statuses/", status_views.statuses, name="settings-statuses"),
 ]

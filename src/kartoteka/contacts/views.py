@@ -20,6 +20,7 @@ from kartoteka.accounts import services as account_services
 from kartoteka.accounts.models import WorkspaceSettings
 from kartoteka.contacts import queries as contact_queries
 from kartoteka.contacts import services as contact_services
+from kartoteka.contacts import statuses as lead_statuses
 from kartoteka.contacts.columns import (
     Column,
     available_columns,
@@ -28,7 +29,7 @@ from kartoteka.contacts.columns import (
 )
 from kartoteka.contacts.detail_columns import materialised_details
 from kartoteka.contacts.listing import filter_language, list_contacts
-from kartoteka.contacts.models import MessengerHandle, PropertyType, Source, Status
+from kartoteka.contacts.models import MessengerHandle, PropertyType, Source
 from kartoteka.core.errors import InvalidInput
 from kartoteka.core.scope import visible_contacts
 from kartoteka.web.forms import ServiceForm, many, text
@@ -235,7 +236,7 @@ def _render_list(request: HttpRequest, *, clients: bool) -> HttpResponse:
             "clients": clients,
             "query": query.urlencode(),
             "query_without_sort": without_sort.urlencode(),
-            "statuses": Status.choices,
+            "statuses": lead_statuses.load().choices(),
             "sources": Source.choices,
             "team": list(account_queries.active_users()),
             "tags": list(contact_queries.all_tags().values_list("name", flat=True)[:500]),
@@ -295,7 +296,7 @@ def save_columns(request: HttpRequest) -> HttpResponse:
     return redirect(_back(request, form.cleaned_data.get("next", ""), fallback))
 
 
-BULK_ACTIONS = ("add_tag", "remove_tag", "set_owner", "delete")
+BULK_ACTIONS = ("add_tag", "remove_tag", "set_owner", "set_status", "delete")
 
 
 class BulkForm(ServiceForm):
@@ -367,6 +368,9 @@ def _apply(actor, data: dict) -> list:
                 contact_services.remove_tag(actor, contact, name=value)
         elif action == "set_owner":
             contact_services.set_owners(actor, contact, owners=[value])
+        elif action == "set_status":
+            # A key or a name in any language; each change lands on the contact's timeline.
+            contact_services.change_status(actor, contact, status=value)
         else:
             contact_services.delete_contact(actor, contact)
     return contacts
@@ -429,7 +433,7 @@ class ContactForm(ServiceForm):
         """The create_contact payload, and which input shows each of its error keys."""
         values = {**self.cleaned_data}
         if "status" not in self.data:
-            values["status"] = Status.NEW
+            values["status"] = lead_statuses.load().default
         return _contact_payload(values, self.definitions)
 
 
@@ -556,7 +560,7 @@ def contact_new(request: HttpRequest) -> HttpResponse:
             "networks": MessengerHandle.Network.choices,
             "team": list(account_queries.active_users()),
             "chosen_owners": chosen_owners,
-            "statuses": Status.choices,
+            "statuses": lead_statuses.load().choices(),
             "detail_rows": detail_rows,
             "property_types": PropertyType.choices,
         },

@@ -659,6 +659,7 @@ def move_deal(
         setattr(deal, name, value)
     deal.stage = target
     events.publish("deal.stage_changed", deal_id=deal.pk, stage_id=target.pk)
+    _announce_won(actor, [deal], target)
     return deal
 
 
@@ -683,7 +684,32 @@ def move_deals(actor, deals: list[Deal], *, stage: Any, reason: str = "") -> int
     StageMove.objects.bulk_create(history)
     record_many(entries)
     events.publish_many("deal.stage_changed", [{"deal_id": m.deal_id} for m in history])
+    moved_ids = {m.deal_id for m in history}
+    _announce_won(actor, [d for d in deals if d.pk in moved_ids], stage)
     return moved
+
+
+def _announce_won(actor, deals: list[Deal], stage: Any) -> None:
+    """ "deal.won" for deals moved to a won stage, with their contacts: contacts may make them
+    clients (contacts.status_services.deal_won), deals need not know how."""
+    if not deals:
+        return
+    if not isinstance(stage, Stage):
+        stage = Stage.objects.filter(pk=stage).first() if isinstance(stage, int) else None
+    if stage is None or stage.kind != StageKind.WON:
+        return
+    events.publish_many(
+        "deal.won",
+        [
+            {
+                "deal_id": deal.pk,
+                "deal_name": deal.name,
+                "contact_ids": [pk for pk in _deal_contact_ids(deal) if pk],
+                "actor_label": getattr(actor, "display_name", "") or "",
+            }
+            for deal in deals
+        ],
+    )
 
 
 @transaction.atomic

@@ -4,6 +4,7 @@ search, and the custom details family ("properties.<key>"). Registered from Segm
 from django.utils.translation import gettext_lazy as _
 
 from kartoteka.accounts.models import User
+from kartoteka.contacts import statuses as lead_statuses
 from kartoteka.contacts.detail_columns import built_column, materialised_details
 from kartoteka.contacts.models import (
     ATTRIBUTION_FIELDS,
@@ -13,7 +14,6 @@ from kartoteka.contacts.models import (
     PropertyDefinition,
     PropertyType,
     Source,
-    Status,
     Tag,
 )
 from kartoteka.contacts.search import search_words
@@ -156,8 +156,10 @@ def register_builtin_fields() -> None:
             _("Status"),
             "choice",
             column("status", "choice"),
-            choices=lambda: [(code, str(label)) for code, label in Status.choices],
-            normalise=str.lower,
+            # The statuses admins keep; a filter names one by its key or by its name in any
+            # language ("status:Perdido" is status:lost).
+            choices=lambda: lead_statuses.load().choices(),
+            normalise=lambda value: lead_statuses.load().resolve(value) or value.lower(),
         )
     )
     register(

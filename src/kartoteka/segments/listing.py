@@ -139,6 +139,13 @@ def describe(condition: dict) -> str:
         )
         return template % {"field": label, "n": value}
     shown = ""
+    if item is not None and item.choices is not None:
+        # A choice reads as its label ("Status is Perdido"), not its code.
+        labels = {code: str(text) for code, text in item.choices()}
+        if isinstance(value, list):
+            value = [labels.get(v, v) if isinstance(v, str) else v for v in value]
+        elif isinstance(value, str):
+            value = labels.get(value, value)
     if isinstance(value, list):
         shown = " – ".join(map(str, value)) if op == "between" else ", ".join(map(str, value))
     elif isinstance(value, bool):

@@ -22,6 +22,7 @@ from django.utils.translation import gettext as _
 from kartoteka.accounts.models import User
 from kartoteka.accounts.queries import users_by_username
 from kartoteka.activity import services as timeline
+from kartoteka.contacts import statuses as lead_statuses
 from kartoteka.contacts.bulk import (
     BatchResult,
     BulkOptions,
@@ -661,9 +662,13 @@ def _batches(imp: Import) -> Iterator[list[DataRow]]:
 _worker_state: tuple[Import, dict[str, PropertyDefinition]] | None = None
 
 
-def _start_worker(imp: Import, definitions: dict[str, PropertyDefinition]) -> None:
+def _start_worker(
+    imp: Import, definitions: dict[str, PropertyDefinition], statuses: Any = None
+) -> None:
     global _worker_state
     _worker_state = (imp, definitions)
+    if statuses is not None:
+        lead_statuses.pin(statuses)  # read by the writer, once: rows never query them
 
 
 def _clean_in_worker(batch: list[DataRow]) -> Cleaned:
@@ -682,7 +687,10 @@ def _cleaned_batches(
             yield batch, _clean_batch(imp, batch, definitions)
         return
     yield from bulkload.prepared_in_helpers(
-        _clean_in_worker, _batches(imp), initializer=_start_worker, initargs=(imp, definitions)
+        _clean_in_worker,
+        _batches(imp),
+        initializer=_start_worker,
+        initargs=(imp, definitions, lead_statuses.load()),
     )
 
 
