@@ -429,6 +429,38 @@ def plan_deleted_contacts(author: Author, ids: list[int], *, now: dt.datetime) -
 
 
 # --------------------------------------------------------------------------------------------
+# Merging contacts (duplicates): rows of any table moved between contacts
+
+
+def plan_rows_moved(
+    contact_id: int,
+    moved: Iterable[tuple[type[Model], str, list[int]]],
+    *,
+    removed: Iterable[tuple[type[Model], list[int]]] = (),
+) -> Plan:
+    """The plan that points rows of any table at the contact `contact_id`: `moved` are
+    (model, its column pointing at contacts, primary keys), moved after the `removed` rows
+    (model, primary keys: those that would clash there) are deleted. A merge moves the merged
+    contact's rows onto the survivor with it, and its undo moves them back."""
+    plan = Plan()
+    for model, pks in removed:
+        plan.remove(model, "pk", list(pks))
+    for model, column, pks in moved:
+        plan.change(model, [column], [(pk, contact_id) for pk in pks])
+    return plan
+
+
+def plan_merged_contact_removed(contact_id: int) -> Plan:
+    """The plan that removes a contact merged into another: its row and the card rows that
+    cascade with it (the survivor's change adds their values again). No "deleted" entry and no
+    contact.deleted event, whose subscribers would erase what now belongs to the survivor: the
+    merge records its own entry and announces contact.merged."""
+    plan = Plan()
+    plan.remove(Contact, "pk", [contact_id])
+    return plan
+
+
+# --------------------------------------------------------------------------------------------
 # Changing an existing contact
 
 
