@@ -209,10 +209,21 @@ def run_rows(plan: Plan, *, timeline: TimelineWriter) -> None:
     for removal in plan.removals:
         removal.model._default_manager.filter(**{f"{removal.field}__in": removal.values}).delete()
     for change in plan.changes:
+        # Rows given the same values (a merge pointing many rows at one contact) are one
+        # UPDATE per chunk of primary keys, in the order each first came; values that cannot
+        # be grouped so (details, lists) are written row by row.
+        by_values: dict[tuple, list] = {}
         for pk, *values in change.values:
-            change.model._default_manager.filter(pk=pk).update(
-                **dict(zip(change.fields, values, strict=True))
-            )
+            try:
+                by_values.setdefault(tuple(values), []).append(pk)
+            except TypeError:
+                by_values.setdefault((_Unhashable(values),), []).append(pk)
+        for key, pks in by_values.items():
+            values = key[0].values if key and key[0].__class__ is _Unhashable else key
+            fields = dict(zip(change.fields, values, strict=True))
+            for start in range(0, len(pks), _CHUNK):
+                chunk = pks[start : start + _CHUNK]
+                change.model._default_manager.filter(pk__in=chunk).update(**fields)
     for rows in plan.rows:
         if rows.adapted:
             raise ValueError("Rows of database values are written in bulk only (run_bulk).")
@@ -224,6 +235,15 @@ def run_rows(plan: Plan, *, timeline: TimelineWriter) -> None:
     for entry in plan.entries:
         timeline.record_one(_entry_resolved(entry, timeline.linked))
     _announce(plan)
+
+
+class _Unhashable:
+    """Values of one row that hash by identity (each such row is its own group)."""
+
+    __slots__ = ("values",)
+
+    def __init__(self, values: list) -> None:
+        self.values = values
 
 
 def run_bulk(plan: Plan, *, timeline: TimelineWriter) -> None:
