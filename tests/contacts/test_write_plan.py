@@ -21,6 +21,7 @@ from kartoteka.contacts.models import (
     ContactTag,
     MessengerHandle,
     Source,
+    Tag,
     TagOrigin,
 )
 from kartoteka.core import events
@@ -146,6 +147,13 @@ def _tables(published):
             for c, k, r in ActivityRecency.objects.values_list("contact_id", "kind", "rank")
         ),
         "search": _found_by_search(email_of),
+        "tag_ids": _tag_ids_on_rows(email_of),
+        # A contact's "created" entry is dated when it was created (a time stamp, however the
+        # rows hold their values).
+        "created_when_created": sorted(
+            (email_of[entry.contact_id], entry.occurred_at == entry.contact.created_at)
+            for entry in Activity.objects.filter(kind="created").select_related("contact")
+        ),
         "events": sorted(
             (
                 name,
@@ -158,6 +166,22 @@ def _tables(published):
             for payload in payloads
         ),
     }
+
+
+def _tag_ids_on_rows(email_of):
+    """PostgreSQL: each contact's tag ids on its row (segments' trigger, suspended in bulk), as
+    tag names; they must equal the link table's."""
+    if connection.vendor != "postgresql":
+        return []
+    names = dict(Tag.objects.values_list("pk", "name"))
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT id, tag_ids FROM contacts_contact")
+        on_rows = {pk: sorted(names[tag] for tag in ids) for pk, ids in cursor.fetchall()}
+    linked = {pk: [] for pk in on_rows}
+    for contact_id, tag in ContactTag.objects.values_list("contact_id", "tag__name"):
+        linked[contact_id].append(tag)
+    assert on_rows == {pk: sorted(tags) for pk, tags in linked.items()}
+    return sorted((email_of[pk], tags) for pk, tags in on_rows.items())
 
 
 def _found_by_search(email_of):

@@ -68,6 +68,35 @@ def test_a_raw_multi_row_insert_and_an_import_keep_the_arrays(admin, tmp_path):
     assert len(arrays()[Contact.objects.get(email="new1@example.com").pk]) == 2
 
 
+def test_an_import_suspends_the_trigger_and_its_tag_filters_answer_as_the_links(admin, tmp_path):
+    kept = make_contact(admin, email="kept@example.com", tags=["lead"])
+    lines = ["email,tags"]
+    lines += [f"p{n}@example.com,{['vip', 'lead', 'vip;lead', ''][n % 4]}" for n in range(12)]
+    lines.append("kept@example.com,vip")
+    path = write(tmp_path, "people.csv", "\n".join(lines) + "\n")
+    run(admin, path, tags=["fair 2026"])
+    assert arrays() == expected_arrays()
+    assert arrays()[kept.pk] == sorted([tag_id("lead"), tag_id("vip"), tag_id("fair 2026")])
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT current_setting('kartoteka.tag_ids_suspended', true)")
+        assert cursor.fetchone()[0] in (None, "", "off")
+
+    def by_links(names, every):
+        wanted = {tag_id(name) for name in names}
+        have = {pk: set(ids) for pk, ids in expected_arrays().items()}
+        return {pk for pk, ids in have.items() if (wanted <= ids if every else wanted & ids)}
+
+    nobody = {"field": "score", "op": "gt", "value": 1000}
+    for op, names in [("has_any", ["vip"]), ("has_all", ["vip", "lead"]), ("has_any", ["lead"])]:
+        condition = {"any": [{"field": "tags", "op": op, "value": names}, nobody]}
+        found = filter_contacts(admin, condition)
+        assert "tag_ids" in str(found.query)
+        assert set(found.values_list("pk", flat=True)) == by_links(names, op == "has_all")
+    # The trigger keeps the arrays again after the load.
+    contact_services.add_tags(admin, kept, names=["after"])
+    assert arrays() == expected_arrays()
+
+
 def test_merging_and_deleting_tags_keep_the_arrays(admin):
     both = make_contact(admin, tags=["old", "new"])
     only_old = make_contact(admin, tags=["old", "vip"])

@@ -365,13 +365,16 @@ def prepare_new_contact(cleaned: dict[str, Any]) -> None:
     """Compute what writing the row as a new contact needs that depends on the row alone
     (contacts.plan.prepare), so an import's worker processes do it while the writer is busy.
     Adds PREPARED to `cleaned`."""
-    # Without the row itself, which the writer has: the pair is sent between processes.
-    cleaned[PREPARED] = prepare(cleaned)._replace(cleaned=None)
+    # Without the row itself, which the writer has: the pair is sent between processes. Its
+    # columns as the database takes them, so the writer passes them through (see _create).
+    cleaned[PREPARED] = prepare(cleaned, adapt=True)._replace(cleaned=None)
 
 
 def _new_contact(cleaned: dict[str, Any]) -> NewContact:
     prepared = cleaned.get(PREPARED)
-    return prepared._replace(cleaned=cleaned) if prepared is not None else prepare(cleaned)
+    if prepared is not None:
+        return prepared._replace(cleaned=cleaned)
+    return prepare(cleaned, adapt=True)
 
 
 # --------------------------------------------------------------------------------------------
@@ -511,6 +514,7 @@ def _create(rows, options, names, now, result, *, dry_run: bool) -> None:
         now=now,
         owner=options.owner,
         extra_tags=options.tags,
+        adapted=True,
     )
     run_bulk(plan)
     result.created += [(number, ref.id) for (number, _c), ref in zip(rows, refs, strict=True)]

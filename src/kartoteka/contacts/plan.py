@@ -8,6 +8,7 @@ the same timeline and the same events. Input is cleaned before it gets here
 """
 
 import datetime as dt
+import functools
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Any, NamedTuple
@@ -32,6 +33,7 @@ from kartoteka.contacts.models import (
     TagOrigin,
 )
 from kartoteka.core import writeplan
+from kartoteka.core.bulkwrite import db_adapter, db_value
 from kartoteka.core.normalise import fold_email, fold_search
 from kartoteka.core.scope import SystemActor, is_system, user_or_none
 from kartoteka.core.writeplan import Plan, Ref
@@ -111,11 +113,16 @@ class NewContact(NamedTuple):
     phones: list[str]  # the primary first
     search: str  # the search text, but for a company named differently than stored
     won: bool
+    details: dict | None = None  # the custom details without empty ones, or None for none
+    # Whether `values` are database values (prepare's `adapt`).
+    adapted: bool = False
 
 
-def prepare(cleaned: dict[str, Any]) -> NewContact:
+def prepare(cleaned: dict[str, Any], *, adapt: bool = False) -> NewContact:
     """What writing cleaned input as a new contact needs that depends on the input alone, so
-    an import's worker processes compute it while the writer is busy."""
+    an import's worker processes compute it while the writer is busy. With `adapt`, the
+    column values are database values (core.bulkwrite.db_value), for a plan run in bulk
+    (plan_new_contacts' `adapted`): the helpers adapt them instead of the writer."""
     get = cleaned.get
     known = lead_statuses.load()
     status = get("status") or known.default
@@ -127,9 +134,17 @@ def prepare(cleaned: dict[str, Any]) -> NewContact:
             emails.append(address)
             folded.append(key)
     phones = get("phones") or ([cleaned["phone"]] if get("phone") else [])
+    values = tuple(
+        status if name == "status" else get(name, default) for name, default in _DEFAULTS
+    )
+    details = get("properties")
+    if details:
+        details = {k: v for k, v in details.items() if v is not None}
+    if adapt:
+        values = _adapted_scalars(values)
     return NewContact(
         cleaned,
-        tuple(status if name == "status" else get(name, default) for name, default in _DEFAULTS),
+        values,
         emails,
         folded,
         phones,
@@ -137,7 +152,34 @@ def prepare(cleaned: dict[str, Any]) -> NewContact:
             get("first_name", ""), get("last_name", ""), get("company", ""), emails, phones
         ),
         known.is_won(status),
+        details or None,
+        adapt,
     )
+
+
+@functools.cache
+def _scalar_adapters() -> list[tuple[int, Any]]:
+    """The database adapters of the NEW_SCALARS columns that need one, by position."""
+    return [
+        (index, adapt)
+        for index, name in enumerate(NEW_SCALARS)
+        if (adapt := db_adapter(Contact._meta.get_field(name)))
+    ]
+
+
+def _adapted_scalars(values: tuple) -> tuple:
+    adapters = _scalar_adapters()
+    if not adapters:
+        return values
+    values = list(values)
+    for index, adapt in adapters:
+        if values[index] is not None:
+            values[index] = adapt(values[index])
+    return tuple(values)
+
+
+def _db_value(name: str, value: Any) -> Any:
+    return db_value(Contact, name, value)
 
 
 def search_text(first: str, last: str, company: str, emails: list[str], phones: list[str]) -> str:
@@ -231,6 +273,7 @@ def plan_new_contacts(
     created_at: list[dt.datetime] | None = None,
     won_at: list[dt.datetime | None] | None = None,
     authors: list[Author] | None = None,
+    adapted: bool = False,
 ) -> tuple[Plan, list[Ref]]:
     """The plan that creates `contacts`, and the refs that hold their ids once it ran.
 
@@ -239,7 +282,9 @@ def plan_new_contacts(
     `extra_tags`), one "created" entry naming the tags it arrived with, and the events
     contact.created and contact.tag_added. `created_at` and `won_at` (one per contact) date
     the contacts' creation and win, and `authors` (one per contact) say who created each, in
-    place of `author` (the demo's history); by default both dates are `now`.
+    place of `author` (the demo's history); by default both dates are `now`. With `adapted`
+    the plan's rows hold database values, for run_bulk only: the values of contacts prepared
+    with `adapt` (an import's helper processes) pass through the writer as they are.
     """
     plan = Plan()
     if not contacts:
@@ -258,6 +303,11 @@ def plan_new_contacts(
     messengers: list[tuple] = []
     owners: list[tuple] = []
     links: list[tuple] = []
+    # The time stamps and the empty details as the rows hold them: database values with
+    # `adapted`, each adapted once while it repeats.
+    stamp = _db_value("created_at", now) if adapted else now
+    no_details = _db_value("properties", _NO_DETAILS) if adapted else _NO_DETAILS
+    stamps: dict[dt.datetime, Any] = {now: stamp}
     for index, (new, ref) in enumerate(zip(contacts, refs, strict=True)):
         cleaned = new.cleaned
         if authors:
@@ -277,28 +327,34 @@ def plan_new_contacts(
                 new.emails,
                 new.phones,
             )
-        properties = _NO_DETAILS
-        if cleaned.get("properties"):
-            properties = {k: v for k, v in cleaned["properties"].items() if v is not None}
+        values, properties = new.values, new.details or no_details
+        # The row's time stamps (the timeline entry keeps `when` as it is).
+        created, won_stamp, won_day_stamp = when, won, won_day
+        if adapted:
+            if not new.adapted:
+                values = _adapted_scalars(values)
+            if new.details:
+                properties = _db_value("properties", new.details)
+            created, won_stamp, won_day_stamp = (_stamp(stamps, v) for v in (when, won, won_day))
         rows.append(
             (
-                *new.values,
+                *values,
                 source,
                 new.emails[0],
                 new.phones[0] if new.phones else "",
                 company.pk if company else None,
                 properties,
                 search,
-                won,
-                when,
-                won_day or now,
-                won_day or when,
+                won_stamp,
+                created,
+                won_day_stamp or stamp,
+                won_day_stamp or created,
             )
         )
         for position, (address, key) in enumerate(zip(new.emails, new.folded, strict=True)):
-            emails.append((ref, address, key, position == 0, now))
+            emails.append((ref, address, key, position == 0, stamp))
         for position, number in enumerate(new.phones):
-            phones.append((ref, number, position == 0, now))
+            phones.append((ref, number, position == 0, stamp))
         for network, handle in cleaned.get("messengers", ()):
             messengers.append((ref, network, handle))
         chosen = cleaned.get("owners") or ([owner] if owner else None)
@@ -310,11 +366,11 @@ def plan_new_contacts(
         else:
             chosen = owners_for_new_contact(author.actor, chosen, source=source)
         for user in chosen:
-            owners.append((ref, user.pk, now))
+            owners.append((ref, user.pk, stamp))
         tag_names = [tags[name.casefold()].name for name in contact_tags(cleaned, extra_tags)]
         for name in tag_names:
             tag = tags[name.casefold()]
-            links.append((ref, tag.pk, now, actor_id, author.tag_origin, author.label))
+            links.append((ref, tag.pk, stamp, actor_id, author.tag_origin, author.label))
         plan.entries.append(
             kinds.created(
                 ref,
@@ -331,13 +387,23 @@ def plan_new_contacts(
         plan.announce("contact.created", contact_id=ref, actor_id=actor_id)
         for name in tag_names:
             plan.announce("contact.tag_added", contact_id=ref, tag=name)
-    plan.add(Contact, CONTACT_FIELDS, rows, refs=refs)
-    plan.add(ContactEmail, _EMAIL_FIELDS, emails, linked=(0,))
-    plan.add(ContactPhone, _PHONE_FIELDS, phones, linked=(0,))
-    plan.add(MessengerHandle, _MESSENGER_FIELDS, messengers, linked=(0,))
-    plan.add(ContactOwner, _OWNER_FIELDS, owners, linked=(0,))
-    plan.add(ContactTag, _TAG_FIELDS, links, linked=(0,))
+    plan.add(Contact, CONTACT_FIELDS, rows, refs=refs, adapted=adapted)
+    plan.add(ContactEmail, _EMAIL_FIELDS, emails, linked=(0,), adapted=adapted)
+    plan.add(ContactPhone, _PHONE_FIELDS, phones, linked=(0,), adapted=adapted)
+    plan.add(MessengerHandle, _MESSENGER_FIELDS, messengers, linked=(0,), adapted=adapted)
+    plan.add(ContactOwner, _OWNER_FIELDS, owners, linked=(0,), adapted=adapted)
+    plan.add(ContactTag, _TAG_FIELDS, links, linked=(0,), adapted=adapted)
     return plan, refs
+
+
+def _stamp(stamps: dict[dt.datetime, Any], value: dt.datetime | None) -> Any:
+    """A time stamp's database value, adapted once however many rows share it."""
+    if value is None:
+        return None
+    found = stamps.get(value)
+    if found is None:
+        found = stamps[value] = _db_value("created_at", value)
+    return found
 
 
 def run_rows(plan: Plan) -> None:
@@ -363,6 +429,38 @@ def plan_deleted_contacts(author: Author, ids: list[int], *, now: dt.datetime) -
             )
         )
         plan.announce("contact.deleted", contact_id=contact_id, actor_id=author.actor_id)
+    return plan
+
+
+# --------------------------------------------------------------------------------------------
+# Merging contacts (duplicates): rows of any table moved between contacts
+
+
+def plan_rows_moved(
+    contact_id: int,
+    moved: Iterable[tuple[type[Model], str, list[int]]],
+    *,
+    removed: Iterable[tuple[type[Model], list[int]]] = (),
+) -> Plan:
+    """The plan that points rows of any table at the contact `contact_id`: `moved` are
+    (model, its column pointing at contacts, primary keys), moved after the `removed` rows
+    (model, primary keys: those that would clash there) are deleted. A merge moves the merged
+    contact's rows onto the survivor with it, and its undo moves them back."""
+    plan = Plan()
+    for model, pks in removed:
+        plan.remove(model, "pk", list(pks))
+    for model, column, pks in moved:
+        plan.change(model, [column], [(pk, contact_id) for pk in pks])
+    return plan
+
+
+def plan_merged_contact_removed(contact_id: int) -> Plan:
+    """The plan that removes a contact merged into another: its row and the card rows that
+    cascade with it (the survivor's change adds their values again). No "deleted" entry and no
+    contact.deleted event, whose subscribers would erase what now belongs to the survivor: the
+    merge records its own entry and announces contact.merged."""
+    plan = Plan()
+    plan.remove(Contact, "pk", [contact_id])
     return plan
 
 

@@ -43,13 +43,17 @@ class Rows:
     """New rows of one table: each a tuple of `fields` (attnames, e.g. "contact_id").
 
     `refs` (one per row, when other rows point at these) receive the rows' ids; `linked` names
-    the positions in a row that hold a `Ref` to a row written before."""
+    the positions in a row that hold a `Ref` to a row written before. `adapted` rows hold
+    database values already (core.bulkwrite.db_value, computed where the rows were prepared,
+    e.g. an import's helper processes), which the bulk runner writes as they are; only
+    run_bulk takes them."""
 
     model: type[Model]
     fields: list[str]
     values: list[tuple] = field(default_factory=list)
     refs: list[Ref] | None = None
     linked: tuple[int, ...] = ()
+    adapted: bool = False
 
 
 @dataclass
@@ -102,9 +106,10 @@ class Plan:
         *,
         refs: list[Ref] | None = None,
         linked: tuple[int, ...] = (),
+        adapted: bool = False,
     ) -> None:
         if values:
-            self.rows.append(Rows(model, fields, values, refs, linked))
+            self.rows.append(Rows(model, fields, values, refs, linked, adapted))
 
     def change(self, model: type[Model], fields: list[str], values: list[tuple]) -> None:
         if values:
@@ -202,13 +207,26 @@ def run_rows(plan: Plan, *, timeline: TimelineWriter) -> None:
     """Run the plan through the ORM, row by row (the card, the API). The caller holds the
     transaction."""
     for removal in plan.removals:
-        removal.model.objects.filter(**{f"{removal.field}__in": removal.values}).delete()
+        removal.model._default_manager.filter(**{f"{removal.field}__in": removal.values}).delete()
     for change in plan.changes:
+        # Rows given the same values (a merge pointing many rows at one contact) are one
+        # UPDATE per chunk of primary keys, in the order each first came; values that cannot
+        # be grouped so (details, lists) are written row by row.
+        by_values: dict[tuple, list] = {}
         for pk, *values in change.values:
-            change.model.objects.filter(pk=pk).update(
-                **dict(zip(change.fields, values, strict=True))
-            )
+            try:
+                by_values.setdefault(tuple(values), []).append(pk)
+            except TypeError:
+                by_values.setdefault((_Unhashable(values),), []).append(pk)
+        for key, pks in by_values.items():
+            values = key[0].values if key and key[0].__class__ is _Unhashable else key
+            fields = dict(zip(change.fields, values, strict=True))
+            for start in range(0, len(pks), _CHUNK):
+                chunk = pks[start : start + _CHUNK]
+                change.model._default_manager.filter(pk__in=chunk).update(**fields)
     for rows in plan.rows:
+        if rows.adapted:
+            raise ValueError("Rows of database values are written in bulk only (run_bulk).")
         for index, row in enumerate(_resolved(rows)):
             obj = rows.model(**dict(zip(rows.fields, row, strict=True)))
             obj.save(force_insert=True)
@@ -217,6 +235,15 @@ def run_rows(plan: Plan, *, timeline: TimelineWriter) -> None:
     for entry in plan.entries:
         timeline.record_one(_entry_resolved(entry, timeline.linked))
     _announce(plan)
+
+
+class _Unhashable:
+    """Values of one row that hash by identity (each such row is its own group)."""
+
+    __slots__ = ("values",)
+
+    def __init__(self, values: list) -> None:
+        self.values = values
 
 
 def run_bulk(plan: Plan, *, timeline: TimelineWriter) -> None:
@@ -234,7 +261,13 @@ def run_bulk(plan: Plan, *, timeline: TimelineWriter) -> None:
             _change(change)
         for rows in plan.rows:
             values = _resolved(rows)
-            ids = insert_values(rows.model, rows.fields, values, returning=rows.refs is not None)
+            ids = insert_values(
+                rows.model,
+                rows.fields,
+                values,
+                returning=rows.refs is not None,
+                prepared=rows.adapted,
+            )
             if rows.refs is not None:
                 for ref, pk in zip(rows.refs, ids, strict=True):
                     ref.id = pk
@@ -265,14 +298,16 @@ def _merged(plan: Plan) -> Plan:
             changes[key] = Changes(change.model, change.fields, list(change.values))
     rows: dict[tuple, Rows] = {}
     for part in plan.rows:
-        key = (part.model, tuple(part.fields), part.linked, part.refs is None)
+        key = (part.model, tuple(part.fields), part.linked, part.refs is None, part.adapted)
         if key in rows:
             rows[key].values += part.values
             if part.refs is not None:
                 rows[key].refs += part.refs
         else:
             refs = list(part.refs) if part.refs is not None else None
-            rows[key] = Rows(part.model, part.fields, list(part.values), refs, part.linked)
+            rows[key] = Rows(
+                part.model, part.fields, list(part.values), refs, part.linked, part.adapted
+            )
     return Plan(
         list(removals.values()),
         list(changes.values()),

@@ -20,10 +20,10 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from kartoteka.accounts.models import User
-from kartoteka.activity import services as timeline
+from kartoteka.contacts import plan as contact_plan
 from kartoteka.contacts import services as contacts
 from kartoteka.contacts.models import Company, Contact
-from kartoteka.core import events, relations
+from kartoteka.core import relations
 from kartoteka.core.bulkwrite import insert_values
 from kartoteka.core.errors import Conflict, ErrorCollector, Forbidden, InvalidInput, NotFound
 from kartoteka.core.scope import (
@@ -33,6 +33,7 @@ from kartoteka.core.scope import (
     user_or_none,
     visible_contacts,
 )
+from kartoteka.core.writeplan import Plan
 from kartoteka.duplicates import kinds, queries
 from kartoteka.duplicates.matching import EXACT, FIELDS, FUZZY, FUZZY_FIELDS, find_groups
 from kartoteka.duplicates.models import (
@@ -133,10 +134,6 @@ def _fingerprints(rows, *, column: str = "", value: int | None = None) -> dict[s
         text = json.dumps(row, sort_keys=True, cls=DjangoJSONEncoder)
         prints[str(row[pk_name])] = hashlib.sha256(text.encode()).hexdigest()[:20]
     return prints
-
-
-def _chunks(ids: list[int], size: int = 500) -> list[list[int]]:
-    return [ids[i : i + size] for i in range(0, len(ids), size)]
 
 
 def _resolve(actor: User | SystemActor, contact_ids: list[int]) -> dict[int, Contact]:
@@ -251,6 +248,9 @@ def _merge_one(
     }
     chosen = {**gaps, **chosen}
     kept, dropped, card_rows = {}, [], {}
+    # What moves onto the survivor and what goes, written through the contacts write plan.
+    moved: list[tuple[Any, str, list]] = []
+    removed: list[tuple[Any, list]] = []
     for relation in all_relations:
         policy = relation.policy
         rows = relation.rows(merged.pk)
@@ -259,6 +259,7 @@ def _merge_one(
         if policy.merge == relations.CARD:
             card_rows[relation.key] = _rows(rows)
             continue
+        clashing: list = []
         if policy.merge == relations.MOVE_UNIQUE:
             if policy.unique:
                 taken = set(relation.rows(survivor.pk).values_list(*policy.unique))
@@ -274,15 +275,23 @@ def _merge_one(
             ]
             if clashing:
                 dropped.extend(_rows(relation.model._default_manager.filter(pk__in=clashing)))
-                relation.model._default_manager.filter(pk__in=clashing).delete()
+                removed.append((relation.model, clashing))
         elif policy.merge == relations.DELETE:
-            dropped.extend(_rows(rows))
-            rows.delete()
+            rows_dropped = _rows(rows)
+            dropped.extend(rows_dropped)
+            removed.append((relation.model, [row["pk"] for row in rows_dropped]))
             continue
         prints = _fingerprints(rows, column=relation.column, value=survivor.pk)
+        if clashing:
+            gone = {str(pk) for pk in clashing}
+            prints = {pk: digest for pk, digest in prints.items() if pk not in gone}
         if prints:
-            rows.update(**{relation.column: survivor.pk})
+            pk_field = relation.model._meta.pk
+            moved.append(
+                (relation.model, relation.column, [pk_field.to_python(pk) for pk in prints])
+            )
             kept[relation.key] = prints
+    contact_plan.run_rows(contact_plan.plan_rows_moved(survivor.pk, moved, removed=removed))
 
     before = _card_lists(survivor)
     theirs = _card_lists(merged)
@@ -300,7 +309,7 @@ def _merge_one(
     # Not contacts.delete_contact: its "contact.deleted" event erases the contact's stored files,
     # which now belong to the survivor. Only the card rows (kept in the snapshot) go with it;
     # subscribers learn of the merge from "contact.merged".
-    Contact.objects.filter(pk=merged_pk).delete()
+    contact_plan.run_rows(contact_plan.plan_merged_contact_removed(merged_pk))
 
     data: dict[str, Any] = {}
     for name, source in chosen.items():
@@ -351,7 +360,11 @@ def _merge_one(
         merged_by=user_or_none(actor),
         merged_by_label=label,
     )
-    timeline.record_entry(
+    if merged.last_activity_at:
+        # The merged contact's timeline is the survivor's now, and so is its latest activity.
+        contacts.move_last_activity({survivor.pk: merged.last_activity_at})
+    done = Plan()
+    done.entries.append(
         kinds.merged(
             survivor,
             actor=actor,
@@ -365,16 +378,14 @@ def _merge_one(
             undo_until=record.expires_at,
         )
     )
-    if merged.last_activity_at:
-        # The merged contact's timeline is the survivor's now, and so is its latest activity.
-        contacts.move_last_activity({survivor.pk: merged.last_activity_at})
-    events.publish(
+    done.announce(
         "contact.merged",
         contact_id=survivor.pk,
         merged_contact_id=merged_pk,
         merge_id=record.pk,
         actor_id=getattr(actor, "pk", None),
     )
+    contact_plan.run_rows(done)
     return record
 
 
@@ -481,6 +492,7 @@ def undo_merge(actor: User | SystemActor, merge: MergeRecord) -> MergeRecord:
         if key in all_relations:
             _restore_rows(rows, report, "A card entry")
     _restore_rows(snapshot["dropped"], report, "A row")
+    moved_back: list[tuple[Any, str, list]] = []
     for key, prints in snapshot["moved"].items():
         relation = all_relations.get(key)
         if relation is None:
@@ -505,9 +517,9 @@ def undo_merge(actor: User | SystemActor, merge: MergeRecord) -> MergeRecord:
                     }
                 )
             else:
-                movable.append(int(pk))
-        for chunk in _chunks(movable):
-            relation.rows(survivor.pk).filter(pk__in=chunk).update(**{relation.column: restored.pk})
+                movable.append(relation.model._meta.pk.to_python(pk))
+        moved_back.append((relation.model, relation.column, movable))
+    contact_plan.run_rows(contact_plan.plan_rows_moved(restored.pk, moved_back))
     primary = restored.emails.order_by("-is_primary", "id").first()
     if primary is None:
         report.append({"field": "email", "problem": "no e-mail address could be given back"})
@@ -519,17 +531,12 @@ def undo_merge(actor: User | SystemActor, merge: MergeRecord) -> MergeRecord:
     merge.undone_by = user_or_none(actor)
     merge.undo_report = report
     merge.save(update_fields=["undone_at", "undone_by", "undo_report"])
-    timeline.record_many(
-        kinds.merge_undone(
-            survivor,
-            restored,
-            actor=actor,
-            actor_label=label,
-            merge_id=merge.pk,
-            problems=len(report),
-        )
+    done = Plan()
+    done.entries += kinds.merge_undone(
+        survivor, restored, actor=actor, actor_label=label, merge_id=merge.pk, problems=len(report)
     )
-    events.publish("contact.merge_undone", contact_id=survivor.pk, restored_contact_id=restored.pk)
+    done.announce("contact.merge_undone", contact_id=survivor.pk, restored_contact_id=restored.pk)
+    contact_plan.run_rows(done)
     return merge
 
 

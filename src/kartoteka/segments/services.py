@@ -228,9 +228,9 @@ def add_demo_segments(event: str, admin_id: int, **payload: Any) -> None:
 
 
 # --------------------------------------------------------------------------------------------
-# Data segments derives from activity's rows, suspended for its bulk loads (registered with
-# core.writeplan from SegmentsConfig.ready()). Contacts' search index is contacts'
-# (contacts.search).
+# Data segments derives from activity's and contacts' rows, suspended for their bulk loads
+# (registered with core.writeplan from SegmentsConfig.ready()). Contacts' search index is
+# contacts' (contacts.search).
 
 _RECENCY_TABLE = ActivityRecency._meta.db_table
 _RECENCY_TRIGGER = f"{_RECENCY_TABLE}_insert"
@@ -271,6 +271,38 @@ def rebuild_recency_ladder(first: int, last: int) -> None:
         restore_row_trigger(_RECENCY_TRIGGER)
 
 
+# PostgreSQL keeps each contact's tag ids on its row (migrations 0009 and 0013).
+_TAG_LINKS = "contacts_contacttag"
+_TAG_IDS_SUSPENDED = "kartoteka.tag_ids_suspended"
+
+
+def suspend_tag_ids() -> bool:
+    """PostgreSQL: stop the trigger that refreshes the tag ids on the rows of contacts given
+    tags, for this transaction only (a setting its function reads; other writers keep it): it
+    rewrites every such contact row once per statement that adds links, a second version of
+    the row in all of its indexes."""
+    if connection.vendor != "postgresql":
+        return False
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT set_config(%s, 'on', true)", [_TAG_IDS_SUSPENDED])
+    return True
+
+
+def rebuild_tag_ids(first: int, last: int) -> None:
+    """Refresh the tag ids of the contacts that the links with ids first to last point at, in
+    one statement, and keep them by the trigger again."""
+    with connection.cursor() as cursor:
+        try:
+            if first <= last:
+                cursor.execute(
+                    "SELECT contacts_contact_tag_ids_refresh(array("
+                    f"SELECT DISTINCT contact_id FROM {_TAG_LINKS} WHERE id BETWEEN %s AND %s))",
+                    [first, last],
+                )
+        finally:
+            cursor.execute("SELECT set_config(%s, 'off', true)", [_TAG_IDS_SUSPENDED])
+
+
 DERIVED = [
     DerivedData(
         "segments.recency_ladder",
@@ -278,5 +310,11 @@ DERIVED = [
         suspend=suspend_recency_ladder,
         rebuild=rebuild_recency_ladder,
         writes=(_RECENCY_TABLE,),
+    ),
+    DerivedData(
+        "segments.tag_ids",
+        table=_TAG_LINKS,
+        suspend=suspend_tag_ids,
+        rebuild=rebuild_tag_ids,
     ),
 ]
