@@ -3,6 +3,7 @@ people, deals, timeline and notes), merging two companies and undoing it."""
 
 import io
 
+from django import forms
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
@@ -349,39 +350,83 @@ def undo(request: HttpRequest, merge_id: int) -> HttpResponse:
 
 
 class CompanyFieldForm(ServiceForm):
+    """The company details page: a new detail ("create"), or one detail's change by its id."""
+
+    action = text()
+    id = forms.IntegerField(required=False)
     key = text()
     label = text()
     type = text()
     choices = text()
+    confirm = text()
+
+
+def _choices(value: str) -> list[str]:
+    return [c.strip() for c in value.replace("\n", ",").split(",") if c.strip()]
 
 
 @admin_page
 def company_fields(request: HttpRequest) -> HttpResponse:
+    """Company details: add, rename, change choices, delete (asking first when in use)."""
     from kartoteka.contacts.models import PropertyType
 
     form = CompanyFieldForm(request.POST if request.method == "POST" else None)
+    confirm = None
     if form.is_bound:
-        form.submit(
-            lambda data: services.add_company_field(
-                request.user,
-                key=data["key"],
-                label=data["label"],
-                type=data["type"],
-                choices=[c.strip() for c in data["choices"].replace("\n", ",").split(",")]
-                if data["choices"].strip()
-                else None,
-            )
-        )
-        if form.ok:
-            messages.success(request, _("Company detail added."))
+        done = form.submit(lambda data: _change_field(request.user, form, data))
+        if form.ok and isinstance(done, tuple):
+            confirm = done
+        elif form.ok:
+            if done:
+                messages.success(request, done)
             return redirect("companies:fields")
     return settings_page(
         request,
         "companies/fields.html",
         "company-fields",
-        {"fields": queries.company_fields(), "types": PropertyType.choices},
+        {
+            "fields": queries.company_fields(),
+            "types": PropertyType.choices,
+            "list_types": (PropertyType.DICTIONARY, PropertyType.MULTI_CHOICE),
+            "confirm": confirm,
+        },
         form,
     )
+
+
+def _change_field(actor, form: CompanyFieldForm, data: dict):
+    """Do what the page asked: what to tell the admin, or (detail, companies using it) when a
+    delete needs confirming."""
+    action = data["action"] or "create"
+    if action == "create":
+        services.add_company_field(
+            actor,
+            key=data["key"],
+            label=data["label"],
+            type=data["type"],
+            choices=_choices(data["choices"]) or None,
+        )
+        return _("Company detail added.")
+    field = queries.company_fields().filter(pk=data["id"] or 0).first()
+    if field is None:
+        return ""
+    if action == "update":
+        # A field the form did not post stays as it is.
+        services.update_company_field(
+            actor,
+            field,
+            label=data["label"] if "label" in form.data else None,
+            choices=_choices(data["choices"]) if "choices" in form.data else None,
+        )
+        return _("Company detail saved.")
+    if action == "delete":
+        services.require_admin(actor, _("manage company details"))
+        uses = services.company_field_uses(field)
+        if uses and not data["confirm"]:
+            return (field, uses)
+        services.delete_company_field(actor, field)
+        return _("Company detail deleted.")
+    return ""
 
 
 # --------------------------------------------------------------------------------------------
