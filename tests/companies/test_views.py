@@ -134,3 +134,26 @@ def test_card_lists_the_other_companies_of_a_contact(client, admin):
     text = answer.content.decode()
     assert f'href="/companies/{beta.pk}/"' in text and "Advisor" in text
     assert "Acme" not in text  # the primary one is the Company section's
+
+
+def test_the_add_person_picker_finds_only_contacts_the_user_sees(sales, other_sales):
+    client = Client()
+    client.force_login(sales)
+    company = services.create_company(sales, data={"name": "Acme"})
+    mine = make_contact(sales, first_name="Anabel", last_name="Ruiz", email="anabel@mine.example")
+    theirs = make_contact(other_sales, first_name="Anabel", last_name="Sanz")
+    page = client.get(f"/companies/{company.pk}/").content.decode()
+    assert f'hx-get="/companies/{company.pk}/people/search/"' in page
+    found = client.get(f"/companies/{company.pk}/people/search/", {"q": "anabel"}).content.decode()
+    assert f'name="contact" value="{mine.pk}"' in found
+    assert f'value="{theirs.pk}"' not in found
+    by_mail = client.get(f"/companies/{company.pk}/people/search/", {"q": "mine.example"})
+    assert f'value="{mine.pk}"' in by_mail.content.decode()
+    nothing = client.get(f"/companies/{company.pk}/people/search/", {"q": "zzzz"}).content.decode()
+    assert "No contact you can see matches." in nothing
+    # The picked radio button posts the contact like the form always did.
+    client.post(f"/companies/{company.pk}/people/", {"q": "anabel", "contact": mine.pk})
+    assert Membership.objects.filter(company=company, contact=mine).exists()
+    # Someone else's company is not searchable through its picker.
+    hidden = services.create_company(other_sales, data={"name": "Hidden"})
+    assert client.get(f"/companies/{hidden.pk}/people/search/", {"q": "a"}).status_code == 404

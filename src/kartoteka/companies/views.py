@@ -15,11 +15,13 @@ from django.views.decorators.http import require_POST
 
 from kartoteka.companies import queries, services
 from kartoteka.companies.models import Size
+from kartoteka.contacts.queries import search_contacts
 from kartoteka.core.errors import Conflict, Forbidden, InvalidInput, NotFound
 from kartoteka.web.forms import ServiceForm, form_errors, text
 from kartoteka.web.pages import admin_page, settings_page
 
 LIST_PAGE = 50
+PICKER_SIZE = 10
 # The list's optional columns (the name is always shown), in order, with the default ones.
 COLUMNS = {
     "domain": gettext_lazy("Domain"),
@@ -270,6 +272,16 @@ def person(request: HttpRequest, company_id: int) -> HttpResponse:
     except InvalidInput as exc:
         messages.error(request, " ".join(m for ms in exc.errors.values() for m in ms))
     return redirect("companies:page", company_id=company.pk)
+
+
+@login_required
+def person_search(request: HttpRequest, company_id: int) -> HttpResponse:
+    """The add-person picker's choices (htmx): contacts the user sees whose name, e-mail,
+    phone or company has every word typed, each a radio button of the form."""
+    _company_or_404(request, company_id)
+    text = request.GET.get("q", "").strip()[:200]
+    found = list(search_contacts(request.user, text).order_by("-pk")[:PICKER_SIZE]) if text else []
+    return render(request, "companies/_person_results.html", {"q": text, "found": found})
 
 
 @login_required
