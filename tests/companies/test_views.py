@@ -45,6 +45,27 @@ def test_export_follows_filters_and_columns_and_defuses_formulas(client, admin):
     assert [r[1:] for r in rows[1:]] == [["'=cmd()", "Retail"]]
 
 
+def test_export_as_xlsx_follows_filters_and_columns_and_keeps_formulas_text(client, admin):
+    from openpyxl import load_workbook
+
+    services.create_company(admin, data={"name": "=cmd()", "industry": "Retail"})
+    services.create_company(admin, data={"name": "Beta", "industry": "Tech"})
+    page = client.get("/companies/", {"industry": "Retail"}).content.decode()
+    assert "format=xlsx" in page
+    answer = client.get(
+        "/companies/export/",
+        {"industry": "Retail", "col": ["industry", "people", "created"], "format": "xlsx"},
+    )
+    assert answer["Content-Type"].startswith("application/vnd.openxmlformats")
+    assert "companies.xlsx" in answer["Content-Disposition"]
+    sheet = load_workbook(io.BytesIO(answer.content)).active
+    rows = list(sheet.iter_rows(values_only=True))
+    assert rows[0][1:] == ("Name", "Industry", "People", "Created")
+    assert [r[1:3] for r in rows[1:]] == [("=cmd()", "Retail")]
+    assert rows[1][3] == 0
+    assert sheet.cell(row=2, column=2).data_type == "s"
+
+
 def test_page_saves_the_form_and_shows_errors_next_to_fields(client, admin):
     company = services.create_company(admin, data={"name": "Acme"})
     bad = client.post(

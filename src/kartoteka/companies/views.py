@@ -17,6 +17,7 @@ from kartoteka.companies import queries, services
 from kartoteka.companies.models import Size
 from kartoteka.contacts.queries import search_contacts
 from kartoteka.core.errors import Conflict, Forbidden, InvalidInput, NotFound
+from kartoteka.transfer.services import csv_lines, write_xlsx
 from kartoteka.web.forms import ServiceForm, form_errors, text
 from kartoteka.web.pages import admin_page, settings_page
 
@@ -133,37 +134,38 @@ def company_list(request: HttpRequest) -> HttpResponse:
 
 @login_required
 def export(request: HttpRequest) -> HttpResponse:
-    """The list's companies (its filters, columns and order, the user's scope) as a CSV file."""
-    import csv
-
+    """The list's companies (its filters, columns and order, the user's scope) as a CSV or, with
+    `format=xlsx`, an XLSX file (the contact export's writer)."""
     companies = queries.filter_companies(request.user, _filters(request))
     sorted_companies, _key, _descending = queries.ordered(
         queries.with_list_data(request.user, companies), request.GET.get("sort", "name")
     )
     columns = _columns(request)
-    out = io.StringIO()
-    writer = csv.writer(out)
-    writer.writerow(["id", str(_("Name")), *(str(COLUMNS[k]) for k in columns)])
-    for company in sorted_companies.iterator(chunk_size=2000):
-        cells = [_cell(company, k) for k in columns]
-        writer.writerow(
-            [
+    header = ["id", str(_("Name")), *(str(COLUMNS[k]) for k in columns)]
+
+    def rows():
+        for company in sorted_companies.iterator(chunk_size=2000):
+            cells = (_cell(company, k) for k in columns)
+            yield [
                 company.pk,
-                _safe(company.name),
-                *(c.isoformat() if hasattr(c, "isoformat") else _safe(c) for c in cells),
+                company.name,
+                *(c.isoformat() if hasattr(c, "isoformat") else c for c in cells),
             ]
+
+    if request.GET.get("format") == "xlsx":
+        out = io.BytesIO()
+        write_xlsx(out, header, rows(), sheet_name=str(_("Companies"))[:31])
+        response = HttpResponse(
+            out.getvalue(),
+            content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
         )
-    response = HttpResponse("\ufeff" + out.getvalue(), content_type="text/csv; charset=utf-8")
+        response["Content-Disposition"] = 'attachment; filename="companies.xlsx"'
+        return response
+    response = HttpResponse(
+        "\ufeff" + "".join(csv_lines(header, rows())), content_type="text/csv; charset=utf-8"
+    )
     response["Content-Disposition"] = 'attachment; filename="companies.csv"'
     return response
-
-
-def _safe(value) -> str | int:
-    """A cell a spreadsheet will not run as a formula."""
-    if isinstance(value, int):
-        return value
-    text = str(value)
-    return "'" + text if text[:1] in ("=", "+", "-", "@", "\t", "\r") else text
 
 
 def _form_data(request: HttpRequest) -> dict:

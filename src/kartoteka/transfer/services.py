@@ -993,7 +993,9 @@ def csv_lines(header: list[str], rows: Iterator[list[Any]]) -> Iterator[str]:
         yield writer.writerow([csv_cell(value) for value in row])
 
 
-def write_xlsx(target: Any, header: list[str], rows: Iterator[list[Any]]) -> int:
+def write_xlsx(
+    target: Any, header: list[str], rows: Iterator[list[Any]], *, sheet_name: str = "Contacts"
+) -> int:
     """Write a one-sheet workbook (streamed, constant memory); return the number of rows.
     Text is written as text, never as a formula, so it needs no apostrophe."""
     from openpyxl import Workbook
@@ -1001,7 +1003,7 @@ def write_xlsx(target: Any, header: list[str], rows: Iterator[list[Any]]) -> int
     from openpyxl.cell.cell import ERROR_CODES, ILLEGAL_CHARACTERS_RE
 
     book = Workbook(write_only=True)
-    sheet = book.create_sheet("Contacts")
+    sheet = book.create_sheet(sheet_name)
 
     def cell(value: Any) -> Any:
         if not isinstance(value, str):
