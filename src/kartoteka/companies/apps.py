@@ -45,5 +45,6 @@ class CompaniesConfig(AppConfig):
                 label=_("Company domain"),
                 apply=imports.apply_domains,
                 prepare=imports.prepare_rows,
+                headers=imports.DOMAIN_HEADERS,
             )
         )

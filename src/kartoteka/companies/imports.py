@@ -12,6 +12,9 @@ from kartoteka.contacts import services as contact_services
 from kartoteka.contacts.models import Company, Contact
 from kartoteka.core.errors import Conflict, InvalidInput
 
+# Headers the import wizard maps to "Company domain" (English, Spanish, Polish).
+DOMAIN_HEADERS = ("domain", "website", "web site", "dominio", "sitio web", "domena", "strona www")
+
 
 def _domain_or_none(cell: str) -> str | None:
     try:

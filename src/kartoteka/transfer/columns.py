@@ -19,6 +19,10 @@ class ImportColumn:
     label: Any  # a lazy translation
     apply: Callable[[Any, list[tuple[int, str]]], dict[int, str]]
     prepare: Callable[[list[tuple[str, dict]]], None] | None = None
+    # Headers that suggest the column in the import wizard, matched whole once folded (never
+    # inside an address book's numbered or qualified header); a contact field's own synonym
+    # wins over them.
+    headers: tuple[str, ...] = ()
 
 
 _columns: dict[str, ImportColumn] = {}
