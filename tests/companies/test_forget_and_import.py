@@ -70,6 +70,25 @@ def test_import_maps_company_columns_to_the_record(admin, tmp_path):
 
     (problem,) = ImportProblem.objects.filter(batch=imp).values_list("message", flat=True)
     assert "bad domain" in problem
+    # The domain found Acme before the row was written: "Acme Spain" was never created.
+    assert not Company.objects.filter(name="Acme Spain").exists()
+    assert sorted(Company.objects.values_list("name", flat=True)) == ["Acme", "Nuevo", "solo.pl"]
+
+
+def test_an_existing_contact_moved_by_domain_leaves_no_empty_company(admin, tmp_path):
+    acme = services.create_company(admin, data={"name": "Acme", "domain": "acme.com"})
+    make_contact(email="ana@example.com", company="Old Co")
+    run(
+        admin,
+        write(
+            tmp_path,
+            "people.csv",
+            "email,company,domain\nana@example.com,Brand New Name,www.acme.com\n",
+        ),
+        column_map={"0": "email", "1": "company", "2": "company_domain"},
+    )
+    assert Contact.objects.get(email="ana@example.com").company_id == acme.pk
+    assert not Company.objects.filter(name="Brand New Name").exists()
 
 
 def test_the_domain_column_takes_a_few_statements_whatever_the_rows(admin):

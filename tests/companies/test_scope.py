@@ -87,3 +87,30 @@ def test_sales_user_may_not_add_someone_they_cannot_see(acme, sales_api, other_s
     )
     assert answer.status_code == 422
     assert Company.objects.get(pk=company.pk).memberships.count() == 0
+
+
+def test_deals_of_every_member_show_in_the_viewers_scope(sales, other_sales, sales_api, admin_api):
+    company = make_contact(SYSTEM, company="Delta", owners=[sales]).company
+    member = make_contact(SYSTEM, first_name="Mia", company="Elsewhere", owners=[sales])
+    services.set_person(SYSTEM, company, contact_id=member.pk, role="Advisor")
+    hidden_member = make_contact(SYSTEM, first_name="Hugo", owners=[other_sales])
+    services.set_person(SYSTEM, company, contact_id=hidden_member.pk)
+    make_deal(contacts=[member], name="Member deal", owner=sales.username)
+    make_deal(contacts=[hidden_member], name="Hidden deal", owner=other_sales.username)
+    make_deal(contacts=[make_contact(SYSTEM, owners=[sales])], name="Unrelated")
+    body = sales_api.get(f"/api/v1/companies/{company.pk}").json()
+    assert [d["name"] for d in body["deals"]] == ["Member deal"]
+    page = _client(sales).get(f"/companies/{company.pk}/").content.decode()
+    assert "Member deal" in page and "Hidden deal" not in page
+    everything = admin_api.get(f"/api/v1/companies/{company.pk}").json()
+    assert sorted(d["name"] for d in everything["deals"]) == ["Hidden deal", "Member deal"]
+
+
+def test_a_deal_of_a_member_makes_the_company_visible(sales, other_sales, sales_api):
+    company = make_contact(SYSTEM, company="Epsilon", owners=[other_sales]).company
+    member = make_contact(SYSTEM, owners=[other_sales])
+    services.set_person(SYSTEM, company, contact_id=member.pk)
+    make_deal(contacts=[member], name="Shared", owner=sales.username)
+    body = sales_api.get(f"/api/v1/companies/{company.pk}").json()
+    assert [d["name"] for d in body["deals"]] == ["Shared"]
+    assert body["people"] == []

@@ -45,6 +45,27 @@ def test_export_follows_filters_and_columns_and_defuses_formulas(client, admin):
     assert [r[1:] for r in rows[1:]] == [["'=cmd()", "Retail"]]
 
 
+def test_export_as_xlsx_follows_filters_and_columns_and_keeps_formulas_text(client, admin):
+    from openpyxl import load_workbook
+
+    services.create_company(admin, data={"name": "=cmd()", "industry": "Retail"})
+    services.create_company(admin, data={"name": "Beta", "industry": "Tech"})
+    page = client.get("/companies/", {"industry": "Retail"}).content.decode()
+    assert "format=xlsx" in page
+    answer = client.get(
+        "/companies/export/",
+        {"industry": "Retail", "col": ["industry", "people", "created"], "format": "xlsx"},
+    )
+    assert answer["Content-Type"].startswith("application/vnd.openxmlformats")
+    assert "companies.xlsx" in answer["Content-Disposition"]
+    sheet = load_workbook(io.BytesIO(answer.content)).active
+    rows = list(sheet.iter_rows(values_only=True))
+    assert rows[0][1:] == ("Name", "Industry", "People", "Created")
+    assert [r[1:3] for r in rows[1:]] == [("=cmd()", "Retail")]
+    assert rows[1][3] == 0
+    assert sheet.cell(row=2, column=2).data_type == "s"
+
+
 def test_page_saves_the_form_and_shows_errors_next_to_fields(client, admin):
     company = services.create_company(admin, data={"name": "Acme"})
     bad = client.post(
@@ -134,3 +155,26 @@ def test_card_lists_the_other_companies_of_a_contact(client, admin):
     text = answer.content.decode()
     assert f'href="/companies/{beta.pk}/"' in text and "Advisor" in text
     assert "Acme" not in text  # the primary one is the Company section's
+
+
+def test_the_add_person_picker_finds_only_contacts_the_user_sees(sales, other_sales):
+    client = Client()
+    client.force_login(sales)
+    company = services.create_company(sales, data={"name": "Acme"})
+    mine = make_contact(sales, first_name="Anabel", last_name="Ruiz", email="anabel@mine.example")
+    theirs = make_contact(other_sales, first_name="Anabel", last_name="Sanz")
+    page = client.get(f"/companies/{company.pk}/").content.decode()
+    assert f'hx-get="/companies/{company.pk}/people/search/"' in page
+    found = client.get(f"/companies/{company.pk}/people/search/", {"q": "anabel"}).content.decode()
+    assert f'name="contact" value="{mine.pk}"' in found
+    assert f'value="{theirs.pk}"' not in found
+    by_mail = client.get(f"/companies/{company.pk}/people/search/", {"q": "mine.example"})
+    assert f'value="{mine.pk}"' in by_mail.content.decode()
+    nothing = client.get(f"/companies/{company.pk}/people/search/", {"q": "zzzz"}).content.decode()
+    assert "No contact you can see matches." in nothing
+    # The picked radio button posts the contact like the form always did.
+    client.post(f"/companies/{company.pk}/people/", {"q": "anabel", "contact": mine.pk})
+    assert Membership.objects.filter(company=company, contact=mine).exists()
+    # Someone else's company is not searchable through its picker.
+    hidden = services.create_company(other_sales, data={"name": "Hidden"})
+    assert client.get(f"/companies/{hidden.pk}/people/search/", {"q": "a"}).status_code == 404

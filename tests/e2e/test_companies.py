@@ -86,3 +86,37 @@ def test_a_bad_domain_is_shown_next_to_the_field(page, sales, acme):
     page.locator("#details button[type=submit]").click()
     expect(page.locator("#details .field-error")).to_contain_text("example.com")
     screenshot(page, "companies-page-bad-domain")
+
+
+def test_a_person_is_added_by_typing_a_name_and_picking_them(page, sales, acme):
+    company, _marta = acme
+    tomasz = make_contact(owners=[sales], first_name="Tomasz", last_name="Zieliński")
+    make_contact(first_name="Tomasz", last_name="Hidden")  # nobody gave it to the sales user
+    login(page, sales)
+    page.goto(f"{page.base_url}/companies/{company.pk}/")
+    page.locator("#p-search").press_sequentially("tomasz", delay=30)
+    option = page.locator("#p-results label", has_text="Zieliński")
+    expect(option).to_be_visible()
+    expect(page.locator("#p-results")).not_to_contain_text("Hidden")
+    option.click()
+    page.fill("#p-role", "Buyer")
+    screenshot(page, "companies-person-picker")
+    page.locator(".person-form button[type=submit]").click()
+    expect(page.locator("#people")).to_contain_text("Tomasz Zieliński")
+    assert tomasz.company_memberships.filter(company=company).exists()
+
+
+def test_settings_edit_and_delete_a_company_detail_in_use(page, admin, acme):
+    company, _marta = acme
+    field = services.add_company_field(admin, key="tier", label="Tier", type="text")
+    services.update_company(admin, company, data={"properties": {"tier": "Gold"}})
+    login(page, admin)
+    page.goto(f"{page.base_url}/settings/company-details/")
+    page.fill(f"#cf-label-{field.pk}", "Level")
+    page.locator(f"button[form=cf-form-{field.pk}]").click()
+    expect(page.locator(f"#cf-label-{field.pk}")).to_have_value("Level")
+    page.locator("td form button.btn-danger").click()
+    expect(page.locator("#confirm-delete")).to_contain_text("1")
+    screenshot(page, "companies-detail-delete-confirm")
+    page.locator("#confirm-delete button.btn-danger").click()
+    expect(page.locator(f"#cf-label-{field.pk}")).to_have_count(0)

@@ -116,3 +116,27 @@ def test_excel_delimiter_line_names_the_delimiter_and_is_not_the_header(admin, t
     imp = run(admin, write(tmp_path, "excel.csv", text, "utf-8-sig"))
     assert imp.created_count == 1
     assert Contact.objects.get().city == "Sevilla, centro"
+
+
+@pytest.mark.parametrize(
+    "header", ["Domain", "website", "Web site", "Dominio", "Sitio web", "Domena", "Strona WWW"]
+)
+def test_a_domain_or_website_header_suggests_the_company_domain(header):
+    assert mapping.suggest(["E-mail", "Firma", header], []) == {
+        "0": "email",
+        "1": "company",
+        "2": "company_domain",
+    }
+
+
+def test_domain_headers_leave_the_other_guesses_as_they_were():
+    # Mailing lists' column is offered but never guessed, and an address book's numbered or
+    # qualified web pages stay unmapped: only a whole domain header is the company's domain.
+    headers = ["E-mail", "Lists", "Mailing lists", "Mailing lists (keys)", "Listas"]
+    headers += ["Listy mailingowe", "Newsletter", "Tags", "Company", "Web Page", "Home Page"]
+    headers += ["Website 1 - Type", "Website 1 - Value", "Business Web Page", "Personal Website"]
+    assert mapping.suggest(headers, []) == {
+        str(i): {0: "email", 7: "tags", 8: "company"}.get(i, "") for i in range(len(headers))
+    }
+    both = mapping.suggest(["E-mail", "Mailing lists (keys)", "Website"], [])
+    assert both == {"0": "email", "1": "", "2": "company_domain"}

@@ -7,6 +7,9 @@ from ninja import Query, Router, Status
 from kartoteka.companies import queries, services
 from kartoteka.companies.models import Size
 from kartoteka.companies.schemas import (
+    CompanyFieldIn,
+    CompanyFieldOut,
+    CompanyFieldPatch,
     CompanyIn,
     CompanyListQuery,
     CompanyOut,
@@ -165,3 +168,59 @@ def undo_merge(request: HttpRequest, merge_id: int):
     services.undo_merge(request.user, merge)
     merge.refresh_from_db()
     return merge_json(merge)
+
+
+# --------------------------------------------------------------------------------------------
+# Company details: typed custom details of companies (admins change them)
+
+
+def field_json(field) -> dict:
+    return {
+        "id": field.pk,
+        "key": field.key,
+        "label": field.label,
+        "type": field.type,
+        "choices": field.choices,
+        "position": field.position,
+    }
+
+
+@router.get("/company-details", response=list[CompanyFieldOut])
+def list_company_fields(request: HttpRequest):
+    """The custom details every company can have, in their order."""
+    return [field_json(f) for f in queries.company_fields()]
+
+
+@router.post("/company-details", response={201: CompanyFieldOut})
+def add_company_field(request: HttpRequest, payload: CompanyFieldIn):
+    """Define a company detail (admins); 409 when the key is taken."""
+    field = services.add_company_field(
+        request.user,
+        key=payload.key,
+        label=payload.label,
+        type=payload.type,
+        choices=payload.choices,
+    )
+    return Status(201, field_json(field))
+
+
+@router.patch("/company-details/{key}", response=CompanyFieldOut)
+def update_company_field(request: HttpRequest, key: str, payload: CompanyFieldPatch):
+    """Change a detail's label, choices or position (admins); its key and type stay."""
+    services.require_admin(request.user, _("manage company details"))
+    field = services.update_company_field(
+        request.user,
+        services.get_company_field(key),
+        label=payload.label,
+        choices=payload.choices,
+        position=payload.position,
+    )
+    return field_json(field)
+
+
+@router.delete("/company-details/{key}", response={204: None})
+def delete_company_field(request: HttpRequest, key: str):
+    """Delete a detail and its value on every company (admins)."""
+    services.require_admin(request.user, _("manage company details"))
+    services.delete_company_field(request.user, services.get_company_field(key))
+    return Status(204, None)

@@ -41,6 +41,10 @@ class CompaniesConfig(AppConfig):
         )
         columns.register(
             columns.ImportColumn(
-                key="company_domain", label=_("Company domain"), apply=imports.apply_domains
+                key="company_domain",
+                label=_("Company domain"),
+                apply=imports.apply_domains,
+                prepare=imports.prepare_rows,
+                headers=imports.DOMAIN_HEADERS,
             )
         )

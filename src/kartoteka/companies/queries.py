@@ -37,14 +37,18 @@ def visible_companies(actor) -> QuerySet[Company]:
     contacts = visible_contacts(actor)
     primary = contacts.filter(company__isnull=False).values("company_id")
     members = Membership.objects.filter(contact__in=contacts).values("company_id")
-    dealt = (
-        visible_deals(actor)
-        .filter(contact_links__contact__company__isnull=False)
-        .values("contact_links__contact__company_id")
+    dealt_contacts = visible_deals(actor).values("contact_links__contact")
+    dealt = Contact.objects.filter(pk__in=dealt_contacts, company__isnull=False).values(
+        "company_id"
     )
+    dealt_members = Membership.objects.filter(contact__in=dealt_contacts).values("company_id")
     created = Entry.objects.filter(kind=EntryKind.CREATED, actor=actor).values("company_id")
     return Company.objects.filter(
-        Q(pk__in=primary) | Q(pk__in=members) | Q(pk__in=dealt) | Q(pk__in=created)
+        Q(pk__in=primary)
+        | Q(pk__in=members)
+        | Q(pk__in=dealt)
+        | Q(pk__in=dealt_members)
+        | Q(pk__in=created)
     )
 
 
@@ -171,9 +175,17 @@ def has_other_companies(contact: Contact) -> bool:
     )
 
 
+def member_ids(company: Company) -> QuerySet:
+    """The ids of all the company's people: those whose card names it and its other members."""
+    return Contact.objects.filter(
+        Q(company=company) | Q(pk__in=Membership.objects.filter(company=company).values("contact"))
+    ).values("pk")
+
+
 def deals(actor, company: Company, *, limit: int = 50) -> list:
-    """The company's deals the actor may see (deals of its people), newest first."""
-    found = filter_deals(actor, DealFilters(company=company.pk)).order_by("-pk")
+    """The company's deals the actor may see (deals of any of its people, primary or member),
+    newest first."""
+    found = filter_deals(actor, DealFilters(contacts=member_ids(company))).order_by("-pk")
     ids = list(found.values_list("pk", flat=True)[:limit])
     rows = with_card_data(actor, found.filter(pk__in=ids))
     return sorted(rows, key=lambda d: -d.pk)

@@ -7,6 +7,7 @@ from ninja import Schema
 from pydantic import ConfigDict, Field
 
 from kartoteka.companies.models import Size
+from kartoteka.contacts.models import PropertyType
 from kartoteka.core.openapi import one_of
 
 
@@ -121,3 +122,28 @@ class MergeOut(Schema):
     merged: int
     merged_at: datetime
     undone: bool
+
+
+class CompanyFieldIn(Strict):
+    key: str
+    label: str
+    type: str = Field(
+        description="text, number, decimal, date, boolean, url, dictionary or multi_choice",
+        json_schema_extra=one_of(*PropertyType.values),
+    )
+    choices: list[str] | None = None
+
+
+class CompanyFieldPatch(Strict):
+    label: str | None = None
+    choices: list[str] | None = None
+    position: int | None = Field(None, ge=0, lt=2**31)
+
+
+class CompanyFieldOut(Schema):
+    id: int
+    key: str
+    label: str
+    type: str
+    choices: list[str]
+    position: int

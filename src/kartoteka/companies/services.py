@@ -417,6 +417,86 @@ def add_company_field(
     return CompanyField.objects.create(**cleaned, position=position)
 
 
+def get_company_field(key: Any) -> CompanyField:
+    found = CompanyField.objects.filter(key=str(key)[:64]).first()
+    if found is None:
+        raise NotFound(_("No company detail with this key."))
+    return found
+
+
+def company_field_uses(field: CompanyField) -> int:
+    """How many companies have a value of the detail."""
+    return Profile.objects.filter(properties__has_key=field.key).count()
+
+
+@transaction.atomic
+def update_company_field(
+    actor, field: CompanyField, *, label: Any = None, choices: Any = None, position: Any = None
+) -> CompanyField:
+    """Change a detail's label, choices or position. Its key and type stay, so stored values
+    stay valid; a choice companies still use cannot be taken away."""
+    require_admin(actor, _("manage company details"))
+    errors = ErrorCollector()
+    if label is not None and not isinstance(label, str):
+        errors.add("label", _("Expected text."))
+    if choices is not None and not (
+        isinstance(choices, list) and all(isinstance(c, str) for c in choices)
+    ):
+        errors.add("choices", _("Expected a list of texts."))
+    if position is not None and (
+        isinstance(position, bool) or not isinstance(position, int) or not 0 <= position < 2**31
+    ):
+        errors.add("position", _("Position must be 0 or more."))
+    errors.raise_if_any()
+    cleaned = validate_definition(
+        key=field.key,
+        label=field.label if label is None else label,
+        type=field.type,
+        choices=field.choices if choices is None else choices,
+    )
+    removed = {c.casefold() for c in field.choices} - {c.casefold() for c in cleaned["choices"]}
+    if removed and _choice_in_use(field, removed):
+        raise Conflict(
+            _("A removed choice is still used by companies; change those first."),
+            field="choices",
+        )
+    field.label, field.choices = cleaned["label"], cleaned["choices"]
+    if position is not None:
+        field.position = position
+    field.save()
+    return field
+
+
+def _choice_in_use(field: CompanyField, removed: set[str]) -> bool:
+    for value in (
+        Profile.objects.filter(properties__has_key=field.key)
+        .values_list("properties", flat=True)
+        .iterator()
+    ):
+        stored = value.get(field.key)
+        values = stored if isinstance(stored, list) else [stored]
+        if any(str(v).casefold() in removed for v in values):
+            return True
+    return False
+
+
+@transaction.atomic
+def delete_company_field(actor, field: CompanyField) -> int:
+    """Delete a detail and its value on every company; the number of companies that lost one."""
+    require_admin(actor, _("manage company details"))
+    batch = []
+    for profile in (
+        Profile.objects.filter(properties__has_key=field.key)
+        .only("pk", "properties")
+        .iterator(2000)
+    ):
+        profile.properties.pop(field.key, None)
+        batch.append(profile)
+    Profile.objects.bulk_update(batch, ["properties"], batch_size=2000)
+    field.delete()
+    return len(batch)
+
+
 # --------------------------------------------------------------------------------------------
 # Merging duplicate companies, and undoing it
 

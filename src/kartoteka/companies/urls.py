@@ -15,6 +15,7 @@ urlpatterns = [
     path("companies/merges/<int:merge_id>/undo/", views.undo, name="undo"),
     path("companies/<int:company_id>/", views.company_page, name="page"),
     path("companies/<int:company_id>/people/", views.person, name="person"),
+    path("companies/<int:company_id>/people/search/", views.person_search, name="person-search"),
     path("companies/<int:company_id>/notes/", views.note, name="note"),
     path("companies/<int:company_id>/delete/", views.delete, name="delete"),
 ]

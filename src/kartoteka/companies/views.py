@@ -3,6 +3,7 @@ people, deals, timeline and notes), merging two companies and undoing it."""
 
 import io
 
+from django import forms
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
@@ -14,11 +15,14 @@ from django.views.decorators.http import require_POST
 
 from kartoteka.companies import queries, services
 from kartoteka.companies.models import Size
+from kartoteka.contacts.queries import search_contacts
 from kartoteka.core.errors import Conflict, Forbidden, InvalidInput, NotFound
+from kartoteka.transfer.services import csv_lines, write_xlsx
 from kartoteka.web.forms import ServiceForm, form_errors, text
 from kartoteka.web.pages import admin_page, settings_page
 
 LIST_PAGE = 50
+PICKER_SIZE = 10
 # The list's optional columns (the name is always shown), in order, with the default ones.
 COLUMNS = {
     "domain": gettext_lazy("Domain"),
@@ -130,37 +134,38 @@ def company_list(request: HttpRequest) -> HttpResponse:
 
 @login_required
 def export(request: HttpRequest) -> HttpResponse:
-    """The list's companies (its filters, columns and order, the user's scope) as a CSV file."""
-    import csv
-
+    """The list's companies (its filters, columns and order, the user's scope) as a CSV or, with
+    `format=xlsx`, an XLSX file (the contact export's writer)."""
     companies = queries.filter_companies(request.user, _filters(request))
     sorted_companies, _key, _descending = queries.ordered(
         queries.with_list_data(request.user, companies), request.GET.get("sort", "name")
     )
     columns = _columns(request)
-    out = io.StringIO()
-    writer = csv.writer(out)
-    writer.writerow(["id", str(_("Name")), *(str(COLUMNS[k]) for k in columns)])
-    for company in sorted_companies.iterator(chunk_size=2000):
-        cells = [_cell(company, k) for k in columns]
-        writer.writerow(
-            [
+    header = ["id", str(_("Name")), *(str(COLUMNS[k]) for k in columns)]
+
+    def rows():
+        for company in sorted_companies.iterator(chunk_size=2000):
+            cells = (_cell(company, k) for k in columns)
+            yield [
                 company.pk,
-                _safe(company.name),
-                *(c.isoformat() if hasattr(c, "isoformat") else _safe(c) for c in cells),
+                company.name,
+                *(c.isoformat() if hasattr(c, "isoformat") else c for c in cells),
             ]
+
+    if request.GET.get("format") == "xlsx":
+        out = io.BytesIO()
+        write_xlsx(out, header, rows(), title=str(_("Companies")))
+        response = HttpResponse(
+            out.getvalue(),
+            content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
         )
-    response = HttpResponse("\ufeff" + out.getvalue(), content_type="text/csv; charset=utf-8")
+        response["Content-Disposition"] = 'attachment; filename="companies.xlsx"'
+        return response
+    response = HttpResponse(
+        "\ufeff" + "".join(csv_lines(header, rows())), content_type="text/csv; charset=utf-8"
+    )
     response["Content-Disposition"] = 'attachment; filename="companies.csv"'
     return response
-
-
-def _safe(value) -> str | int:
-    """A cell a spreadsheet will not run as a formula."""
-    if isinstance(value, int):
-        return value
-    text = str(value)
-    return "'" + text if text[:1] in ("=", "+", "-", "@", "\t", "\r") else text
 
 
 def _form_data(request: HttpRequest) -> dict:
@@ -272,6 +277,16 @@ def person(request: HttpRequest, company_id: int) -> HttpResponse:
 
 
 @login_required
+def person_search(request: HttpRequest, company_id: int) -> HttpResponse:
+    """The add-person picker's choices (htmx): contacts the user sees whose name, e-mail,
+    phone or company has every word typed, each a radio button of the form."""
+    _company_or_404(request, company_id)
+    text = request.GET.get("q", "").strip()[:200]
+    found = list(search_contacts(request.user, text).order_by("-pk")[:PICKER_SIZE]) if text else []
+    return render(request, "companies/_person_results.html", {"q": text, "found": found})
+
+
+@login_required
 @require_POST
 def note(request: HttpRequest, company_id: int) -> HttpResponse:
     company = _company_or_404(request, company_id)
@@ -349,39 +364,83 @@ def undo(request: HttpRequest, merge_id: int) -> HttpResponse:
 
 
 class CompanyFieldForm(ServiceForm):
+    """The company details page: a new detail ("create"), or one detail's change by its id."""
+
+    action = text()
+    id = forms.IntegerField(required=False)
     key = text()
     label = text()
     type = text()
     choices = text()
+    confirm = text()
+
+
+def _choices(value: str) -> list[str]:
+    return [c.strip() for c in value.replace("\n", ",").split(",") if c.strip()]
 
 
 @admin_page
 def company_fields(request: HttpRequest) -> HttpResponse:
+    """Company details: add, rename, change choices, delete (asking first when in use)."""
     from kartoteka.contacts.models import PropertyType
 
     form = CompanyFieldForm(request.POST if request.method == "POST" else None)
+    confirm = None
     if form.is_bound:
-        form.submit(
-            lambda data: services.add_company_field(
-                request.user,
-                key=data["key"],
-                label=data["label"],
-                type=data["type"],
-                choices=[c.strip() for c in data["choices"].replace("\n", ",").split(",")]
-                if data["choices"].strip()
-                else None,
-            )
-        )
-        if form.ok:
-            messages.success(request, _("Company detail added."))
+        done = form.submit(lambda data: _change_field(request.user, form, data))
+        if form.ok and isinstance(done, tuple):
+            confirm = done
+        elif form.ok:
+            if done:
+                messages.success(request, done)
             return redirect("companies:fields")
     return settings_page(
         request,
         "companies/fields.html",
         "company-fields",
-        {"fields": queries.company_fields(), "types": PropertyType.choices},
+        {
+            "fields": queries.company_fields(),
+            "types": PropertyType.choices,
+            "list_types": (PropertyType.DICTIONARY, PropertyType.MULTI_CHOICE),
+            "confirm": confirm,
+        },
         form,
     )
+
+
+def _change_field(actor, form: CompanyFieldForm, data: dict):
+    """Do what the page asked: what to tell the admin, or (detail, companies using it) when a
+    delete needs confirming."""
+    action = data["action"] or "create"
+    if action == "create":
+        services.add_company_field(
+            actor,
+            key=data["key"],
+            label=data["label"],
+            type=data["type"],
+            choices=_choices(data["choices"]) or None,
+        )
+        return _("Company detail added.")
+    field = queries.company_fields().filter(pk=data["id"] or 0).first()
+    if field is None:
+        return ""
+    if action == "update":
+        # A field the form did not post stays as it is.
+        services.update_company_field(
+            actor,
+            field,
+            label=data["label"] if "label" in form.data else None,
+            choices=_choices(data["choices"]) if "choices" in form.data else None,
+        )
+        return _("Company detail saved.")
+    if action == "delete":
+        services.require_admin(actor, _("manage company details"))
+        uses = services.company_field_uses(field)
+        if uses and not data["confirm"]:
+            return (field, uses)
+        services.delete_company_field(actor, field)
+        return _("Company detail deleted.")
+    return ""
 
 
 # --------------------------------------------------------------------------------------------

@@ -4,6 +4,7 @@ system) see all of them, a sales user the deals they own and the deals on contac
 import datetime as dt
 from dataclasses import dataclass
 from decimal import Decimal
+from typing import Any
 
 from django.db.models import Count, Exists, OuterRef, Prefetch, Q, QuerySet, Sum
 from django.db.models.functions import TruncMonth
@@ -137,6 +138,9 @@ class DealFilters:
     owner: str = ""
     contact: int | None = None
     company: int | None = None
+    # Deals of any of these contacts: a query of contact ids (values("pk")) or a list of ids;
+    # how an app above deals asks for the deals of people it groups (a company's members).
+    contacts: Any = None
     status: str = ""
     type: int | None = None
     close_month: dt.date | None = None  # the first day of the month
@@ -160,6 +164,10 @@ def filter_deals(actor, filters: DealFilters) -> QuerySet[Deal]:
             Exists(
                 DealContact.objects.filter(deal=OuterRef("pk"), contact__company_id=filters.company)
             )
+        )
+    if filters.contacts is not None:
+        deals = deals.filter(
+            Exists(DealContact.objects.filter(deal=OuterRef("pk"), contact_id__in=filters.contacts))
         )
     if filters.status:
         deals = deals.filter(status=filters.status)

@@ -352,11 +352,21 @@ def suggest(headers: list[str], definitions: list[PropertyDefinition]) -> dict[s
     for definition in definitions:
         by_words.setdefault(fold_header(definition.key), f"properties.{definition.key}")
         by_words.setdefault(fold_header(definition.label), f"properties.{definition.key}")
+    from kartoteka.transfer import columns
+
+    # Other apps' columns, by their whole header only.
+    app_words = {
+        fold_header(words): key
+        for key, column in columns.registered().items()
+        for words in column.headers
+    }
     found: list[tuple[int, int, str]] = []  # (-words of the match, column, target)
     for index, header in enumerate(headers):
         folded = fold_header(header or "")
         if folded in by_words:
             found.append((-len(folded.split()), index, by_words[folded]))
+        elif folded in app_words:
+            found.append((-len(folded.split()), index, app_words[folded]))
         else:
             found.append((0, index, _address_book_target(folded, by_words)))
     # The most specific header claims a field first: Outlook's "Job Title" before its "Title"

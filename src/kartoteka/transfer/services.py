@@ -704,6 +704,7 @@ def _commit_batch(
     (which may hold several batches: nothing here commits)."""
     cleaned, failures, warnings, notes, extra = cleaned_batch
     rows = {number: (line, cells) for number, line, cells in batch}
+    _prepare_columns(cleaned, extra)
     try:
         with transaction.atomic():
             result = upsert_contacts(cleaned, options)
@@ -809,6 +810,20 @@ def _add_notes(
                 message=exc.message,
                 cells=rows[number][1],
             )
+
+
+def _prepare_columns(cleaned: list[tuple[int, dict]], extra: dict[int, dict[str, str]]) -> None:
+    """Let other apps' columns change this batch's cleaned rows before they are written."""
+    if not extra:
+        return
+    for key, column in registered_columns().items():
+        if column.prepare is None:
+            continue
+        given = [
+            (extra[number][key], row) for number, row in cleaned if key in extra.get(number, {})
+        ]
+        if given:
+            column.prepare(given)
 
 
 def _apply_columns(
