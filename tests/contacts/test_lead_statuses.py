@@ -259,6 +259,18 @@ def test_a_won_deal_makes_its_contacts_clients(admin, django_capture_on_commit_c
     assert newest[-1] == client.pk  # newest client first
 
 
+def test_a_deal_recorded_as_won_from_the_start_makes_its_contacts_clients(
+    admin, django_capture_on_commit_callbacks
+):
+    won = sales_pipeline().stages.get(kind="won")
+    person = make_contact(admin, status="opportunity")
+    with django_capture_on_commit_callbacks(execute=True):
+        make_deal(admin, contacts=[person], name="Signed already", stage=won.pk)
+    fresh = Contact.objects.get(pk=person.pk)
+    assert fresh.status == "won" and fresh.won_at is not None
+    assert _entries(person)[-1]["reason"] == "Deal won: Signed already"
+
+
 def test_with_the_rule_off_a_won_deal_leaves_statuses(admin, django_capture_on_commit_callbacks):
     sales_pipeline()
     status_services.set_rules(admin, deal_won_makes_client=False)

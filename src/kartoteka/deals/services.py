@@ -531,6 +531,7 @@ def create_deal(actor, *, data: dict) -> Deal:
         )
     )
     events.publish("deal.created", deal_id=deal.pk)
+    _announce_won(actor, [deal], deal.stage)  # a deal recorded as won from the start
     return deal
 
 
@@ -690,8 +691,8 @@ def move_deals(actor, deals: list[Deal], *, stage: Any, reason: str = "") -> int
 
 
 def _announce_won(actor, deals: list[Deal], stage: Any) -> None:
-    """ "deal.won" for deals moved to a won stage, with their contacts: contacts may make them
-    clients (contacts.status_services.deal_won), deals need not know how."""
+    """ "deal.won" for deals moved to (or created in) a won stage, with their contacts: contacts
+    may make them clients (contacts.status_services.deal_won), deals need not know how."""
     if not deals:
         return
     if not isinstance(stage, Stage):
