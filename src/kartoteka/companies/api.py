@@ -12,11 +12,11 @@ from kartoteka.companies.schemas import (
     CompanyFieldPatch,
     CompanyIn,
     CompanyListQuery,
+    CompanyMergeIn,
+    CompanyMergeOut,
     CompanyOut,
     CompanyPage,
     CompanyPatch,
-    MergeIn,
-    MergeOut,
 )
 from kartoteka.contacts.models import Company
 from kartoteka.core.cursors import decode_cursor, encode_cursor
@@ -151,8 +151,8 @@ def delete_company(request: HttpRequest, company_id: int):
     return Status(204, None)
 
 
-@router.post("/companies/merge", response={201: MergeOut})
-def merge_companies(request: HttpRequest, payload: MergeIn):
+@router.post("/companies/merge", response={201: CompanyMergeOut})
+def merge_companies(request: HttpRequest, payload: CompanyMergeIn):
     """Merge the duplicate `merged` into `survivor` (admins); undo with the merge's id."""
     merge = services.merge_companies(
         request.user, survivor_id=payload.survivor, merged_id=payload.merged
@@ -160,7 +160,7 @@ def merge_companies(request: HttpRequest, payload: MergeIn):
     return Status(201, merge_json(merge))
 
 
-@router.post("/companies/merges/{int:merge_id}/undo", response=MergeOut)
+@router.post("/companies/merges/{int:merge_id}/undo", response=CompanyMergeOut)
 def undo_merge(request: HttpRequest, merge_id: int):
     """Bring the merged company back (admins)."""
     services.require_admin(request.user)

@@ -111,12 +111,12 @@ class CompanyListQuery(Schema):
     cursor: str = Field("", description="next_cursor of the previous page")
 
 
-class MergeIn(Strict):
+class CompanyMergeIn(Strict):
     survivor: int = Field(..., description="The company that stays")
     merged: int = Field(..., description="The duplicate merged into it and deleted")
 
 
-class MergeOut(Schema):
+class CompanyMergeOut(Schema):
     id: int
     survivor: int
     merged: int

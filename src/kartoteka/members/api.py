@@ -12,7 +12,13 @@ from kartoteka.contacts.queries import get_contact
 from kartoteka.core.addresses import client_address
 from kartoteka.members import queries, services
 from kartoteka.members import throttle as sign_in_throttle
-from kartoteka.members.schemas import MembershipIn, MembershipOut, MeOut, SessionIn, SessionOut
+from kartoteka.members.schemas import (
+    MemberMeOut,
+    MembershipIn,
+    MembershipOut,
+    SessionIn,
+    SessionOut,
+)
 
 router = Router(tags=["members"])
 
@@ -81,7 +87,7 @@ def start_session(request: HttpRequest, payload: SessionIn):
     )
 
 
-@router.get("/members/me", auth=MemberToken(), response=MeOut)
+@router.get("/members/me", auth=MemberToken(), response=MemberMeOut)
 def me(request: HttpRequest):
     """The member a session token belongs to, with their groups."""
     member = request.member

@@ -32,7 +32,7 @@ class SessionOut(Schema):
     groups: list[str]
 
 
-class MeOut(Schema):
+class MemberMeOut(Schema):
     contact_id: int
     email: str
     first_name: str
