@@ -11,6 +11,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy, gettext_noop, ngettext
 from django.views.decorators.http import require_GET, require_POST
 
+from kartoteka.contacts import statuses as lead_statuses
 from kartoteka.contacts.form_fields import property_display
 from kartoteka.contacts.queries import all_property_definitions, get_contact, search_contacts
 from kartoteka.core.errors import NotFound
@@ -178,9 +179,12 @@ def merge_exact(request: HttpRequest) -> HttpResponse:
 def _compare_rows(contacts: list) -> list[dict]:
     rows = []
     for name, label in FIELD_LABELS.items():
-        if name in ("status", "source"):
-            # The label people read, not the stored code.
-            values = [(c.pk, getattr(c, f"get_{name}_display")()) for c in contacts]
+        if name == "status":
+            # The label people read, not the stored code (statuses are admins' records).
+            known = lead_statuses.load()
+            values = [(c.pk, known.label(c.status)) for c in contacts]
+        elif name == "source":
+            values = [(c.pk, c.get_source_display()) for c in contacts]
         else:
             values = [(c.pk, services.field_value(c, name)) for c in contacts]
         if all(v in ("", None) for _pk, v in values):
