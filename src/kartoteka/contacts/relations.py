@@ -21,5 +21,6 @@ def declare_relations() -> None:
             "contacts.Company": "a company's own record",
             "contacts.Tag": NAMES,
             "contacts.PropertyDefinition": NAMES,
+            "contacts.LeadStatus": NAMES,
         },
     )
