@@ -38,6 +38,13 @@ imp = services.upload_import(admin, upload=Path(sys.argv[1]), file_name="people.
 services.start_import(admin, imp)
 """
 
+# The same, from a process started beforehand: it says "ready" once Django is set up and
+# enqueues when told, so the moment of queueing does not depend on how fast a Python process
+# starts on a busy machine.
+ENQUEUE_WHEN_TOLD = ENQUEUE.replace(
+    "admin = User", 'print("ready", flush=True)\nsys.stdin.readline()\nadmin = User'
+)
+
 
 class Database:
     """The worker's database, read from here with a plain driver while the worker writes."""
@@ -247,6 +254,14 @@ def test_an_import_starts_within_two_seconds_while_the_worker_recounts_segments(
     people.write_text("email\n" + "".join(f"p{n}@example.com\n" for n in range(10)))
     _run(env, KARTOTEKA, "init", "--admin", "boss", "--password-stdin", stdin="s3cret-pass\n")
     _run(env, sys.executable, "-c", MANY_SEGMENTS)
+    enqueuer = subprocess.Popen(
+        [sys.executable, "-c", ENQUEUE_WHEN_TOLD, str(people)],
+        env=env,
+        stdin=subprocess.PIPE,
+        stdout=subprocess.PIPE,
+        text=True,
+    )
+    assert enqueuer.stdout.readline().strip() == "ready"
     # A worker that starts recounts every segment at once (its periodic upkeep is due)…
     worker = subprocess.Popen(
         [KARTOTEKA, "worker"], env=env, start_new_session=True, stdout=subprocess.DEVNULL
@@ -258,7 +273,8 @@ def test_an_import_starts_within_two_seconds_while_the_worker_recounts_segments(
                 break
             time.sleep(0.05)
         # …and an import queued meanwhile does not wait for the recount to end.
-        _run(env, sys.executable, "-c", ENQUEUE, str(people))
+        enqueuer.communicate("go\n", timeout=300)
+        assert enqueuer.returncode == 0
         queued_at = time.monotonic()
         while database.one("SELECT status FROM transfer_import")[0] == "queued":
             assert time.monotonic() - queued_at < 2, "the import waited for the worker"
@@ -266,6 +282,7 @@ def test_an_import_starts_within_two_seconds_while_the_worker_recounts_segments(
         uncounted = "SELECT count(*) FROM segments_segment WHERE count IS NULL"
         assert database.one(uncounted)[0] > 0, "the recount was still running"
     finally:
+        enqueuer.kill()
         _kill_session(worker.pid)
         worker.wait(timeout=30)
 
