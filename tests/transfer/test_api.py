@@ -108,3 +108,13 @@ def test_post_import_refuses_an_unknown_phone_region(admin_api):
     response = _post(admin_api, PHONES, phone_region="Atlantis")
     assert response.status_code == 422
     assert "phone_region" in response.content.decode()
+
+
+@pytest.mark.parametrize("data", [b"\x00", b"email,na\x00me\nana@example.com,Ana\n"])
+def test_a_header_row_holding_a_nul_character_is_refused_naming_the_file(admin_api, data):
+    from kartoteka.transfer.models import Import
+
+    response = _post(admin_api, data)
+    assert response.status_code == 422
+    assert "NUL" in response.content.decode()
+    assert not Import.objects.exists()

@@ -176,6 +176,12 @@ def _headers(imp: Import) -> list[str]:
         rows.close()
     if not headers or not any(h.strip() for h in headers):
         raise InvalidInput("file", _("The first row must name the columns."))
+    if any("\x00" in h for h in headers):  # no database stores it in text (PostgreSQL refuses)
+        raise InvalidInput(
+            "file",
+            _("Cannot read the header row: %(exc)s")
+            % {"exc": _("Must not contain a NUL character.")},
+        )
     return [h.strip().lstrip("\ufeff") for h in headers]
 
 
