@@ -23,7 +23,7 @@ from kartoteka.companies.models import (
 from kartoteka.companies.queries import get_company
 from kartoteka.contacts import services as contact_services
 from kartoteka.contacts.models import Company, Contact, PropertyDefinition
-from kartoteka.contacts.properties import coerce_value, validate_definition
+from kartoteka.contacts.properties import merge_typed_values, validate_definition
 from kartoteka.core import events
 from kartoteka.core.errors import Conflict, ErrorCollector, Forbidden, InvalidInput, NotFound
 from kartoteka.core.normalise import clean_text, normalise_country, normalise_phone
@@ -62,26 +62,14 @@ def _field_definition(field: CompanyField) -> PropertyDefinition:
 
 
 def _properties(value: Any, current: dict, errors: ErrorCollector) -> dict:
-    if not isinstance(value, dict):
-        errors.add("properties", _("Expected an object of custom details."))
-        return current
-    fields = {f.key: f for f in CompanyField.objects.all()}
-    merged = dict(current)
-    for key, raw in value.items():
-        field = fields.get(key)
-        if field is None:
-            errors.add(f"properties.{key}", _("No company detail with this key."))
-            continue
-        try:
-            coerced = coerce_value(_field_definition(field), raw)
-        except InvalidInput as exc:
-            errors.capture(exc)
-            continue
-        if coerced is None:
-            merged.pop(key, None)
-        else:
-            merged[key] = coerced
-    return merged
+    return merge_typed_values(
+        value,
+        current,
+        {f.key: _field_definition(f) for f in CompanyField.objects.all()},
+        errors,
+        not_an_object=_("Expected an object of custom details."),
+        unknown_key=_("No company detail with this key."),
+    )
 
 
 def validate_profile(data: Mapping[str, Any], current: Profile | None) -> dict[str, Any]:

@@ -151,3 +151,36 @@ def validate_definition(*, key: str, label: str, type: str, choices: list | None
     if errors:
         raise InvalidInput(errors=errors)
     return {"key": key, "label": label, "type": type, "choices": cleaned_choices}
+
+
+def merge_typed_values(
+    value: Any,
+    current: dict,
+    definitions: dict[str, PropertyDefinition],
+    errors,
+    *,
+    not_an_object: str,
+    unknown_key: str,
+) -> dict:
+    """Custom values of a record other than a contact (a deal's fields, a company's details):
+    `value` typed by `definitions` (keyed by key) onto `current`; None removes a value. Errors
+    go to the ErrorCollector `errors` under "properties" and "properties.<key>"."""
+    if not isinstance(value, dict):
+        errors.add("properties", not_an_object)
+        return current
+    merged = dict(current)
+    for key, raw in value.items():
+        definition = definitions.get(key)
+        if definition is None:
+            errors.add(f"properties.{key}", unknown_key)
+            continue
+        try:
+            coerced = coerce_value(definition, raw)
+        except InvalidInput as exc:
+            errors.capture(exc)
+            continue
+        if coerced is None:
+            merged.pop(key, None)
+        else:
+            merged[key] = coerced
+    return merged

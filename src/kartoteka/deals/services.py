@@ -24,7 +24,7 @@ from kartoteka.activity import services as activity
 from kartoteka.activity.services import record_many
 from kartoteka.activity.timeline import Entry
 from kartoteka.contacts.models import PropertyDefinition
-from kartoteka.contacts.properties import coerce_value, validate_definition
+from kartoteka.contacts.properties import merge_typed_values, validate_definition
 from kartoteka.core import events
 from kartoteka.core.errors import Conflict, ErrorCollector, Forbidden, InvalidInput, NotFound
 from kartoteka.core.normalise import clean_text
@@ -324,26 +324,14 @@ def _definition(field: DealField) -> PropertyDefinition:
 
 
 def _properties(value: Any, current: dict, errors: ErrorCollector) -> dict:
-    if not isinstance(value, dict):
-        errors.add("properties", _("Expected an object of custom fields."))
-        return current
-    fields = {f.key: f for f in DealField.objects.all()}
-    merged = dict(current)
-    for key, raw in value.items():
-        field = fields.get(key)
-        if field is None:
-            errors.add(f"properties.{key}", _("No deal field with this key."))
-            continue
-        try:
-            coerced = coerce_value(_definition(field), raw)
-        except InvalidInput as exc:
-            errors.capture(exc)
-            continue
-        if coerced is None:
-            merged.pop(key, None)
-        else:
-            merged[key] = coerced
-    return merged
+    return merge_typed_values(
+        value,
+        current,
+        {f.key: _definition(f) for f in DealField.objects.all()},
+        errors,
+        not_an_object=_("Expected an object of custom fields."),
+        unknown_key=_("No deal field with this key."),
+    )
 
 
 def _stage_for(pipeline: Pipeline, stage_id: Any, errors: ErrorCollector) -> Stage | None:
