@@ -3,15 +3,17 @@
 import pytest
 from django.contrib.auth.models import AnonymousUser
 
+from kartoteka.contacts.models import Contact
 from kartoteka.core.scope import (
     SYSTEM,
     can_see_contact,
     is_admin,
     system_label,
     user_or_none,
+    visible_contact_condition,
     visible_contacts,
 )
-from tests.factories import make_contact
+from tests.factories import UserFactory, make_contact
 
 pytestmark = pytest.mark.django_db
 
@@ -57,3 +59,12 @@ def test_the_system_actor_is_stored_as_no_user(admin):
     assert user_or_none(admin) == admin
     assert system_label(SYSTEM) == "system"
     assert system_label(admin) == ""
+
+
+def test_the_contact_condition_admits_the_contacts_visible_contacts_holds(admin, sales):
+    make_contact(admin, owners=[sales])
+    make_contact(admin)
+    inactive = UserFactory(username="gone", role="sales", is_active=False)
+    for actor in (SYSTEM, admin, sales, inactive, AnonymousUser()):
+        by_condition = Contact.objects.filter(visible_contact_condition(actor, outer_ref="pk"))
+        assert set(by_condition) == set(visible_contacts(actor)), actor

@@ -7,7 +7,10 @@ import pytest
 from django.test import Client
 from openpyxl import load_workbook
 
-from kartoteka.deals.models import Deal
+from kartoteka.core import scope
+from kartoteka.core.scope import visible_contact_condition, visible_contacts
+from kartoteka.deals.models import Deal, DealContact
+from kartoteka.deals.queries import visible_deals
 from tests.factories import make_contact, make_deal
 
 pytestmark = pytest.mark.django_db
@@ -93,3 +96,23 @@ def test_reports_cover_only_the_users_deals(sales_client, deals):
     table = sales_client.get("/deals/reports/").content.decode()
     # Three open deals of 1,000.00 each exist; the sales user sees two.
     assert "2,000.00" in table and "3,000.00" not in table
+
+
+def test_the_contact_condition_tests_the_field_it_is_given(admin, sales):
+    mine = make_contact(admin, owners=[sales])
+    theirs = make_contact(admin)
+    make_deal(contacts=[mine])
+    make_deal(contacts=[theirs])
+    links = DealContact.objects.filter(visible_contact_condition(sales, outer_ref="contact_id"))
+    assert [link.contact_id for link in links] == [mine.pk]
+
+
+def test_a_change_of_the_scope_rule_reaches_contacts_and_deals_alike(admin, sales, monkeypatch):
+    owned = make_contact(admin, owners=[admin])
+    make_contact(admin, owners=[sales])
+    on_owned = make_deal(owner=sales, contacts=[owned])
+    make_deal(owner=sales)
+    # An admin restricted to what they own, changed in core.scope alone.
+    monkeypatch.setattr(scope, "reach", lambda actor: scope.OWNED)
+    assert list(visible_contacts(admin)) == [owned]
+    assert list(visible_deals(admin)) == [on_owned]

@@ -31,10 +31,10 @@ from kartoteka.consents.models import (
     Status,
     Suppression,
 )
-from kartoteka.contacts.models import Contact, ContactEmail, ContactOwner, ContactPhone
+from kartoteka.contacts.models import Contact, ContactEmail, ContactPhone
 from kartoteka.contacts.queries import get_contact
 from kartoteka.core.errors import NotFound
-from kartoteka.core.scope import is_admin
+from kartoteka.core.scope import visible_contacts
 
 NONE = "none"
 
@@ -141,13 +141,7 @@ def editable_among(actor: Any, contact_ids: Iterable[int]) -> set[int]:
     """The contacts among these the actor may change: all for admins and the system, their own
     for sales users; ids of no contact are left out."""
     ids = listed(contact_ids)
-    if is_admin(actor):
-        return set(Contact.objects.filter(pk__in=ids).values_list("pk", flat=True))
-    return set(
-        ContactOwner.objects.filter(user=actor, contact_id__in=ids).values_list(
-            "contact_id", flat=True
-        )
-    )
+    return set(visible_contacts(actor).filter(pk__in=ids).values_list("pk", flat=True))
 
 
 # --------------------------------------------------------------------------------------------

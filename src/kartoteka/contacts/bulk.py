@@ -61,7 +61,7 @@ from kartoteka.core.normalise import (
     normalise_country,
     normalise_email,
 )
-from kartoteka.core.scope import SystemActor, is_admin
+from kartoteka.core.scope import SystemActor, is_admin, visible_contacts
 
 # Text without control or invisible characters and without leading, trailing, doubled or
 # unusual spaces: clean_text returns it as it is when it is also NFC.
@@ -482,9 +482,9 @@ def _upsert_distinct(
             existing_rows.append((number, cleaned, contact_id))
     if not is_admin(options.actor) and existing_rows:
         owned = set(
-            ContactOwner.objects.filter(
-                user=options.actor, contact_id__in=[c for _n, _d, c in existing_rows]
-            ).values_list("contact_id", flat=True)
+            visible_contacts(options.actor)
+            .filter(pk__in=[c for _n, _d, c in existing_rows])
+            .values_list("pk", flat=True)
         )
         for number, cleaned, contact_id in existing_rows:
             if contact_id not in owned:

@@ -470,10 +470,11 @@ def property_definitions() -> dict[str, PropertyDefinition]:
 
 
 def can_edit(actor: User | SystemActor, contact: Contact) -> bool:
-    """Admins and the system edit every contact; sales users the ones they own."""
+    """Whoever sees a contact edits it (`core.scope`): admins and the system every contact,
+    sales users the ones they own."""
     if is_admin(actor):
         return True
-    return ContactOwner.objects.filter(contact=contact, user=actor).exists()
+    return visible_contacts(actor).filter(pk=contact.pk).exists()
 
 
 def _require_edit(actor: User | SystemActor, contact: Contact) -> None:

@@ -7,7 +7,7 @@ is never an actor: passing it raises TypeError, so a forgotten call site fails l
 from dataclasses import dataclass
 
 from django.apps import apps
-from django.db.models import QuerySet
+from django.db.models import Exists, OuterRef, Q, QuerySet
 from django.utils.translation import gettext_lazy as _
 
 ADMIN = "admin"
@@ -67,18 +67,53 @@ def is_admin(user) -> bool:
     return bool(user.is_authenticated and user.is_active and user.role == ADMIN)
 
 
+# How far an actor sees: every contact, none, or the ones they own.
+ALL = "all"
+NONE = "none"
+OWNED = "owned"
+
+
+def reach(actor) -> str:
+    """The scope rule: the system and admins see every contact, sales users the ones they own,
+    anonymous and inactive users none. `visible_contacts` and `visible_contact_condition` both
+    answer from it."""
+    require_actor(actor)
+    if actor is SYSTEM:
+        return ALL
+    if not actor.is_authenticated or not actor.is_active:
+        return NONE
+    if actor.role == ADMIN:
+        return ALL
+    return OWNED
+
+
 def visible_contacts(user) -> QuerySet:
-    """Contacts `user` may see: all for the system and for admins, only the ones they own for
-    sales users, none for anonymous or inactive users."""
-    require_actor(user)
+    """Contacts `user` may see (see `reach`)."""
     contact_model = apps.get_model("contacts", "Contact")
-    if user is SYSTEM:
+    seen = reach(user)
+    if seen == ALL:
         return contact_model.objects.all()
-    if not user.is_authenticated or not user.is_active:
+    if seen == NONE:
         return contact_model.objects.none()
-    if user.role == ADMIN:
-        return contact_model.objects.all()
+    # A join: the planner reads the user's ownerships from their (user, contact) index.
     return contact_model.objects.filter(ownerships__user=user)
+
+
+def visible_contact_condition(actor, outer_ref: str = "contact_id") -> Q:
+    """The same rule as a test of one contact, for another app's queryset: whether `actor` may
+    see the contact whose id is the field `outer_ref` of the rows being filtered, e.g.
+    `Deal.objects.filter(visible_contact_condition(user, "contact_id"))`.
+
+    An EXISTS probe of the (user, contact) ownership index per row, where `contact_id__in=
+    visible_contacts(user)` builds every owned contact first: a query that stops at its first
+    rows (a board column, a page) tests only the rows it reads."""
+    seen = reach(actor)
+    if seen == ALL:
+        return Q()
+    if seen == NONE:
+        return Q(pk__in=[])
+    owners = apps.get_model("contacts", "ContactOwner").objects
+    return Q(Exists(owners.filter(user=actor, contact_id=OuterRef(outer_ref))))
 
 
 def can_see_contact(user, contact_id: int) -> bool:

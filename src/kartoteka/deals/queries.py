@@ -11,9 +11,10 @@ from django.db.models.functions import TruncMonth
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from kartoteka.contacts.models import ContactOwner, Source
+from kartoteka.contacts.models import Source
+from kartoteka.core import scope
 from kartoteka.core.errors import NotFound
-from kartoteka.core.scope import SYSTEM, is_admin, require_actor
+from kartoteka.core.scope import visible_contact_condition
 from kartoteka.deals.models import (
     Deal,
     DealActivity,
@@ -31,18 +32,17 @@ COLUMN_PAGE = 20
 
 
 def visible_deals(actor) -> QuerySet[Deal]:
-    require_actor(actor)
-    if actor is SYSTEM or is_admin(actor):
+    # The scope's rule, looked up on its module when called: one rule for contacts and deals.
+    seen = scope.reach(actor)
+    if seen == scope.ALL:
         return Deal.objects.all()
-    if not actor.is_authenticated or not actor.is_active:
+    if seen == scope.NONE:
         return Deal.objects.none()
-    # A test per deal answered from two indexes, the deal's links (deal, contact) and the
-    # user's ownerships (user, contact): a board column stops at its first 20 visible deals
-    # and a count visits only the pipeline's deals, where an IN (every deal on every contact
-    # the user owns) is built in full by each statement first. The same rule as
-    # core.scope.visible_contacts: a sales user sees the contacts they own.
-    owned = ContactOwner.objects.filter(user=actor, contact_id=OuterRef("contact_id"))
-    on_their_contacts = DealContact.objects.filter(deal_id=OuterRef("pk")).filter(Exists(owned))
+    # Per deal, from the deal's links (deal, contact) and the scope's per-contact test: a board
+    # column stops at its first 20 visible deals and a count visits only the pipeline's deals.
+    on_their_contacts = DealContact.objects.filter(deal_id=OuterRef("pk")).filter(
+        visible_contact_condition(actor, outer_ref="contact_id")
+    )
     return Deal.objects.filter(Q(owner=actor) | Exists(on_their_contacts))
 
 
@@ -63,12 +63,8 @@ def with_card_data(actor, deals: QuerySet[Deal]) -> QuerySet[Deal]:
         )
         .order_by("-is_primary", "id")
     )
-    if not (actor is SYSTEM or is_admin(actor)):
-        # A probe of the user's (user, contact) ownership per link, not the list of every
-        # contact they own.
-        links = links.filter(
-            Exists(ContactOwner.objects.filter(user=actor, contact_id=OuterRef("contact_id")))
-        )
+    # A probe per link, not the list of every contact the actor sees.
+    links = links.filter(visible_contact_condition(actor, outer_ref="contact_id"))
     return deals.select_related("stage", "owner", "type", "pipeline").prefetch_related(
         Prefetch("contact_links", queryset=links)
     )
@@ -294,12 +290,11 @@ def deal_work(actor, deal: Deal) -> DealWork:
     links = DealActivity.objects.filter(deal=deal).select_related(
         "comment__author", "task", "file__uploaded_by"
     )
-    if not (actor is SYSTEM or is_admin(actor)):
-        owned = ContactOwner.objects.filter(user=actor)
+    if scope.reach(actor) != scope.ALL:
         links = links.filter(
             Q(task__isnull=False)
-            | Q(comment__contact_id__in=owned.values("contact_id"))
-            | Q(file__contact_id__in=owned.values("contact_id"))
+            | visible_contact_condition(actor, outer_ref="comment__contact_id")
+            | visible_contact_condition(actor, outer_ref="file__contact_id")
         )
     links = list(links)
     return DealWork(
