@@ -1,6 +1,7 @@
 """Dates and times are shown one way per language: day first, on a 24-hour clock."""
 
 import datetime as dt
+from decimal import Decimal
 
 import pytest
 from django.template import Context, Template
@@ -8,6 +9,7 @@ from django.utils import translation
 
 from kartoteka.contacts.form_fields import property_display
 from kartoteka.contacts.models import PropertyDefinition, PropertyType
+from kartoteka.core import display
 
 MOMENT = dt.datetime(2026, 11, 7, 15, 30)
 
@@ -34,3 +36,86 @@ def test_a_date_detail_is_shown_in_the_readers_format():
     definition = PropertyDefinition(key="renewal", label="Renewal", type=PropertyType.DATE)
     with translation.override("pl"):
         assert property_display(definition, "2026-11-07") == "07.11.2026"
+
+
+DAY = dt.date(2026, 3, 4)
+# 12:05 UTC is 13:05 in the workspace's zone (Europe/Madrid, the tests' setting).
+INSTANT = dt.datetime(2026, 3, 4, 12, 5, tzinfo=dt.UTC)
+
+READER_TEXT = {
+    "en": {
+        "day": "04/03/2026",
+        "moment": "04/03/2026 13:05",
+        "number": "1,234,567",
+        "decimal": "1,234.50",
+        "eur": "€1,234.50",
+        "pln": "PLN\xa01,234.50",
+    },
+    "es": {
+        "day": "04/03/2026",
+        "moment": "04/03/2026 13:05",
+        "number": "1.234.567",
+        "decimal": "1.234,50",
+        "eur": "1.234,50\xa0€",
+        "pln": "1.234,50\xa0PLN",
+    },
+    "pl": {
+        "day": "04.03.2026",
+        "moment": "04.03.2026 13:05",
+        "number": "1\xa0234\xa0567",
+        "decimal": "1\xa0234,50",
+        "eur": "1\xa0234,50\xa0€",
+        "pln": "1\xa0234,50\xa0zł",
+    },
+}
+
+FILTERS = Template(
+    "{% load units %}{{ d|day }}|{{ m|moment }}|{{ n|number }}|{{ x|number:2 }}"
+    "|{{ x|money:'EUR' }}|{{ x|money:'PLN' }}"
+)
+
+
+@pytest.mark.parametrize("language", ["en", "es", "pl"])
+def test_filters_write_dates_numbers_and_money_in_the_readers_language(language, settings):
+    settings.TIME_ZONE = "Europe/Madrid"
+    with translation.override(language):
+        shown = FILTERS.render(
+            Context({"d": DAY, "m": INSTANT, "n": 1234567, "x": Decimal("1234.5")})
+        )
+    expected = READER_TEXT[language]
+    keys = ("day", "moment", "number", "decimal", "eur", "pln")
+    assert shown.split("|") == [expected[k] for k in keys]
+
+
+@pytest.mark.parametrize("language", ["en", "es", "pl"])
+def test_a_moment_given_as_a_date_is_the_day_alone(language):
+    with translation.override(language):
+        assert display.moment(DAY) == READER_TEXT[language]["day"]
+        assert display.day(INSTANT) == READER_TEXT[language]["day"]
+
+
+@pytest.mark.parametrize(
+    ("language", "shown"), [("en", "25.7%"), ("es", "25,7\xa0%"), ("pl", "25,7%")]
+)
+def test_a_share_is_a_percentage_in_the_readers_language(language, shown):
+    with translation.override(language):
+        assert display.percent(Decimal("0.2567"), 1) == shown
+
+
+def test_money_without_a_currency_is_the_amount_with_two_decimals():
+    with translation.override("pl"):
+        assert display.money(Decimal("5")) == "5,00"
+
+
+def test_text_that_is_not_a_number_shows_nothing_rather_than_breaking_the_page():
+    with translation.override("es"):
+        assert display.money("n/a", "EUR") == ""
+        assert display.number(None) == ""
+
+
+def test_a_moment_in_an_export_is_iso_in_the_workspace_zone_or_a_plain_spreadsheet_cell(settings):
+    settings.TIME_ZONE = "Europe/Madrid"
+    assert display.export_value(INSTANT, spreadsheet=False) == "2026-03-04T13:05:00+01:00"
+    assert display.export_value(INSTANT, spreadsheet=True) == dt.datetime(2026, 3, 4, 13, 5)
+    assert display.export_value(DAY, spreadsheet=False) == "2026-03-04"
+    assert display.export_value(DAY, spreadsheet=True) == DAY
