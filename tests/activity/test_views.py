@@ -199,3 +199,30 @@ def test_pages_need_a_login(contact, settings):
     settings.LOGIN_URL = "/login/"
     response = Client().get(f"/contacts/{contact.pk}/work/notes/")
     assert response.status_code == 302
+
+
+@pytest.mark.parametrize(
+    "path, posted, message",
+    [
+        ("notes/add/", {"body": ""}, "Write some text."),
+        ("comments/add/", {"body": ""}, "Write some text."),
+        ("tasks/add/", {"title": "x", "due_at": "soon-ish"}, "Give a date and time"),
+        ("files/upload/", {}, "Choose a file."),
+    ],
+)
+def test_a_refused_submit_answers_422_with_its_errors_swapped_in_place(
+    browser, contact, path, posted, message
+):
+    response = browser.post(f"/contacts/{contact.pk}/{path}", posted)
+    assert response.status_code == 422
+    assert response["Kartoteka-Form-Errors"] == "1"
+    assert message in response.content.decode()
+    assert "HX-Trigger" not in response
+
+
+def test_an_upload_past_the_limit_answers_422(browser, contact, settings):
+    settings.KARTOTEKA_MAX_UPLOAD_BYTES = 10
+    upload = SimpleUploadedFile("notes.txt", b"more than ten bytes of text")
+    response = browser.post(f"/contacts/{contact.pk}/files/upload/", {"file": upload})
+    assert response.status_code == 422
+    assert response["Kartoteka-Form-Errors"] == "1"

@@ -85,6 +85,24 @@ def test_list_exports_the_filtered_deals_to_xlsx(admin_client):
     assert [r[1] for r in rows[1:]] == ["Kept"]
 
 
+def test_export_names_stages_and_statuses_in_the_users_language(admin):
+    from io import BytesIO
+
+    from openpyxl import load_workbook
+
+    make_deal(name="Offered", stage=_stage("proposal").pk)
+    client = Client(HTTP_ACCEPT_LANGUAGE="pl")
+    client.force_login(admin)
+    answer = client.get("/deals/list/export/")
+    header, row = list(load_workbook(BytesIO(answer.content)).active.values)
+    exported = dict(zip(header, row, strict=True))
+    assert (exported["pipeline"], exported["stage"], exported["status"]) == (
+        "Sprzedaż",
+        "Wysłanie oferty",
+        "Otwarte",
+    )
+
+
 def test_list_bulk_moves_the_chosen_deals(admin_client):
     deals = [make_deal() for _ in range(3)]
     admin_client.post(

@@ -4,6 +4,7 @@ a clear refusal of malformed hits, and nothing of what was sent is echoed back."
 import pytest
 
 from kartoteka.tracking.models import Hit
+from kartoteka.web.forms import ServiceForm
 from tests.tracking.helpers import IPHONE, make_site, send
 
 pytestmark = pytest.mark.django_db
@@ -133,3 +134,18 @@ def test_a_changed_site_applies_at_once_in_the_process_that_changed_it():
     assert send(site).status_code == 204
     update_site(SYSTEM, site, changes={"domains": ["other.example.org"]})
     assert send(site).status_code == 403
+
+
+def test_a_refused_hit_is_mapped_by_the_shared_form_mapping(monkeypatch):
+    refused = []
+    original = ServiceForm.refuse
+
+    def spy(form, errors, **options):
+        refused.append((type(form).__name__, dict(errors), options.get("status")))
+        original(form, errors, **options)
+
+    monkeypatch.setattr(ServiceForm, "refuse", spy)
+    response = send(make_site(), v="short")
+    assert response.status_code == 400
+    assert response.json()["detail"] == "v: The visitor id is missing or malformed."
+    assert refused == [("HitForm", {"v": ["The visitor id is missing or malformed."]}, 400)]

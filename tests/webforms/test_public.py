@@ -3,6 +3,9 @@
 import pytest
 
 from kartoteka.contacts.models import Contact
+from kartoteka.core.errors import Conflict, NotFound
+from kartoteka.web.forms import ServiceForm
+from kartoteka.webforms import services
 from kartoteka.webforms.models import Submission
 from tests.factories import make_contact
 
@@ -123,3 +126,30 @@ def test_public_post_needs_no_csrf_token(webform):
         {"email": "x@example.com", "company": "X", "_ts": services.fill_token()},
     )
     assert answer.status_code == 200
+
+
+@pytest.mark.parametrize("error", [Conflict("This address is blocked."), NotFound("Gone.")])
+def test_a_refusal_other_than_bad_input_is_thanked_and_not_told(webform, monkeypatch, error):
+    def refuse(*_args, **_kwargs):
+        raise error
+
+    monkeypatch.setattr(services, "submit_form", refuse)
+    answer = post(webform, json=True)
+    assert answer.status_code == 200
+    assert answer.json()["status"] == "ok"
+    assert str(error.message) not in answer.content.decode()
+
+
+def test_bad_input_is_mapped_by_the_shared_form_mapping(webform, monkeypatch):
+    refused = []
+    original = ServiceForm.refuse
+
+    def spy(form, errors, **options):
+        refused.append((type(form).__name__, options.get("status")))
+        original(form, errors, **options)
+
+    monkeypatch.setattr(ServiceForm, "refuse", spy)
+    answer = post(webform, {"company": ""}, json=True)
+    assert answer.status_code == 422
+    assert list(answer.json()["errors"]) == ["company"]
+    assert refused == [("PublicAnswers", 422)]

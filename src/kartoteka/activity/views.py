@@ -25,7 +25,7 @@ from kartoteka.activity.downloads import send_file
 from kartoteka.activity.models import TaskStatus
 from kartoteka.activity.queries import get_contact
 from kartoteka.activity.uploads import use_limited_uploads
-from kartoteka.web.forms import ServiceForm, form_errors, many, text, ticked
+from kartoteka.web.forms import ServiceForm, errors_in_place, many, text, ticked
 from kartoteka.web.registry import card_url
 
 # htmx listeners (the timeline section among them) reload when a response carries this event.
@@ -95,27 +95,25 @@ SECTIONS: dict[str, tuple[str, Callable[[HttpRequest, object], dict]]] = {
 }
 
 
-def _section(
-    request: HttpRequest,
-    contact,
-    key: str,
-    *,
-    errors: dict | None = None,
-    form: dict | None = None,
-    changed: bool = False,
-) -> HttpResponse:
-    """The section fragment for htmx; without htmx, back to the card (errors as messages)."""
+def _section(request: HttpRequest, contact, key: str, form: ServiceForm) -> HttpResponse:
+    """The section after a post: the fragment for htmx, with the form's errors next to their
+    fields and its status (422, 409, 403) when it was refused, else with the timeline told to
+    reload; without htmx, back to the card (errors as notices)."""
     if not request.htmx:
-        for messages_of_field in (errors or {}).values():
-            for message in messages_of_field:
-                messages.error(request, message)
+        form.flash(request)
         return redirect(card_url(contact.pk))
+    failed = not form.ok
     template, load = SECTIONS[key]
-    context = {"contact": contact, "errors": form_errors(errors or {}), "form": form or {}}
+    context = {
+        "contact": contact,
+        "errors": form.field_errors() if failed else {},
+        "form": request.POST.dict() if failed else {},
+    }
     context.update(load(request, contact))
     response = render(request, template, context)
-    if changed:
-        response["HX-Trigger"] = TIMELINE_EVENT
+    if failed:
+        return errors_in_place(response, form.status)
+    response["HX-Trigger"] = TIMELINE_EVENT
     return response
 
 
@@ -127,13 +125,10 @@ def _write(
     form: ServiceForm | None = None,
     **submit_options,
 ) -> HttpResponse:
-    """Run a service call on the form's data; answer with the section, showing the errors next
-    to their fields if the form or the service refused (htmx swaps only a 200, so it stays)."""
+    """Run a service call on the form's data and answer with the section (see `_section`)."""
     form = form or ServiceForm(request.POST)
     form.submit(action, **submit_options)
-    if not form.ok:
-        return _section(request, contact, key, errors=form.errors, form=request.POST.dict())
-    return _section(request, contact, key, changed=True)
+    return _section(request, contact, key, form)
 
 
 @login_required
@@ -385,7 +380,10 @@ def _upload_file(request: HttpRequest, contact_id: int) -> HttpResponse:
     contact = get_contact(request.user, contact_id)
     form = FileForm(request.POST, request.FILES)  # reading the body finds an upload too large
     if request.upload_too_large:
-        return _section(request, contact, "files", errors={"file": [services.too_large_message()]})
+        # The handler dropped the file: say why, not that none was chosen.
+        refused = ServiceForm({})
+        refused.refuse({"file": [services.too_large_message()]})
+        return _section(request, contact, "files", refused)
     return _write(
         request,
         contact,

@@ -515,7 +515,8 @@ EXPORT_HEADERS = (
 
 @login_required
 def export(request: HttpRequest) -> HttpResponse:
-    """The list's deals (its filters, the user's scope) as an XLSX workbook."""
+    """The list's deals (its filters, the user's scope) as an XLSX workbook; pipelines, stages,
+    statuses and types by their names in the user's language."""
     from openpyxl import Workbook
 
     deals = queries.filter_deals(request.user, _filters(request))
@@ -533,7 +534,7 @@ def export(request: HttpRequest) -> HttpResponse:
                 deal.currency,
                 deal.pipeline.label,
                 deal.stage.label,
-                deal.status,
+                deal.get_status_display(),
                 deal.owner.username if deal.owner else "",
                 deal.type.label if deal.type else "",
                 deal.expected_close_date,

@@ -23,7 +23,7 @@ from kartoteka.activity import services as activity
 from kartoteka.activity.filecheck import download_type
 from kartoteka.activity.uploads import use_limited_uploads
 from kartoteka.contacts.queries import get_contact
-from kartoteka.core.errors import Forbidden, InvalidInput, NotFound
+from kartoteka.core.errors import InvalidInput, NotFound
 from kartoteka.core.ratelimit import over_address_limit_here
 from kartoteka.core.scope import is_admin
 from kartoteka.tracking import ads, files, queries, report, services
@@ -76,24 +76,35 @@ def collect(request: HttpRequest) -> HttpResponse:
     return response
 
 
+class HitForm(ServiceForm):
+    """A hit's refusals, mapped as every form's are (the service reads the JSON body itself),
+    with the statuses the tracking script has always had: a bad hit 400, no such site 404."""
+
+    invalid_status = 400
+    not_found_status = 404
+
+
 def _collected(request: HttpRequest, origin: str) -> HttpResponse:
     try:
         body = json.loads(request.body)
     except (ValueError, UnicodeDecodeError):
         return _status(400, _("A hit is a JSON object."))
-    try:
-        services.collect_hit(
+    form = HitForm(data={})
+    form.submit(
+        lambda _data: services.collect_hit(
             body=body,
             origin=origin,
             user_agent=request.headers.get("User-Agent", ""),
             do_not_track=request.headers.get("DNT") == "1" or request.headers.get("Sec-GPC") == "1",
+        ),
+        not_found="__all__",
+    )
+    if not form.ok:
+        detail = "; ".join(
+            ("" if key == "__all__" else f"{key}: ") + " ".join(found)
+            for key, found in form.errors.items()
         )
-    except InvalidInput as exc:
-        return _status(400, exc.message)
-    except Forbidden as exc:
-        return _status(403, exc.message)
-    except NotFound as exc:
-        return _status(404, exc.message)
+        return _status(form.status, detail)
     return _status(204)
 
 

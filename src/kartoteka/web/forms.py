@@ -56,10 +56,15 @@ class ServiceForm(forms.Form):
 
     InvalidInput puts each message on its field (422), Conflict on its field or the form (409),
     Forbidden on the form (403). NotFound is the 404 page (web.middleware) unless `not_found`
-    names the field whose choice was not found. A form without fields serves a plain button.
+    names the field whose choice was not found. A form without fields serves a plain button,
+    or a door whose input the service reads itself (a public form's answers, a hit).
     """
 
     status = 200
+    # What refused input and a `not_found` answer with; a public door whose callers were
+    # always told another status (the tracking collector's 400 and 404) names its own.
+    invalid_status = 422
+    not_found_status = 422
 
     def submit(
         self,
@@ -71,12 +76,12 @@ class ServiceForm(forms.Form):
         """The call's result, or None once the form holds errors (see `ok`). `where` maps the
         service's field names (dotted paths too) to the form's where they differ."""
         if not self.is_valid():
-            self.status = 422
+            self.status = self.invalid_status
             return None
         try:
             return call(self.cleaned_data)
         except InvalidInput as exc:
-            self.refuse(exc.errors, status=422, where=where)
+            self.refuse(exc.errors, status=self.invalid_status, where=where)
         except Conflict as exc:
             self.refuse({exc.field or "__all__": [exc.message]}, status=409, where=where)
         except Forbidden as exc:
@@ -84,7 +89,7 @@ class ServiceForm(forms.Form):
         except NotFound as exc:
             if not_found is None:
                 raise
-            self.refuse({not_found: [exc.message]}, status=422)
+            self.refuse({not_found: [exc.message]}, status=self.not_found_status)
         return None
 
     def refuse(

@@ -23,7 +23,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from kartoteka.accounts.queries import active_users
 from kartoteka.contacts.queries import get_contact
 from kartoteka.core.addresses import client_address
-from kartoteka.core.errors import InvalidInput, KartotekaError, NotFound
+from kartoteka.core.errors import NotFound
 from kartoteka.core.normalise import fold_email
 from kartoteka.core.ratelimit import over_limit
 from kartoteka.core.scope import is_admin
@@ -398,24 +398,34 @@ def public(request: HttpRequest, key: str) -> HttpResponse:
     if request.POST.get("website"):
         # Only robots fill in the hidden field; they are thanked like anyone else.
         return _answer(request, form, status=200, message=thanks)
-    try:
-        services.check_fill_time(request.POST.get("_ts"))
-        services.submit_form(
-            form,
-            values=request.POST,
-            proof={
-                "page_url": _page_url(request),
-                "ip": client_address(request) or "",
-                "user_agent": request.META.get("HTTP_USER_AGENT", "")[:500],
-            },
-            visitor=str(request.POST.get("_ktv") or request.COOKIES.get("_ktv") or "")[:64],
-        )
-    except InvalidInput as exc:
-        return _answer(request, form, status=422, errors=exc.errors, values=request.POST)
-    except KartotekaError:
-        # Whatever else the address met (a conflict on a blocked address) is not told.
-        pass
+    answers = PublicAnswers(request.POST)
+    answers.submit(lambda _data: _take(request, form), not_found="__all__")
+    if answers.status == answers.invalid_status:
+        errors = {key: list(found) for key, found in answers.errors.items()}
+        return _answer(request, form, status=422, errors=errors, values=request.POST)
+    # Whatever else the address met (a conflict on a blocked address) is not told.
     return _answer(request, form, status=200, message=thanks)
+
+
+class PublicAnswers(ServiceForm):
+    """A visitor's answers: the fields are the form's own, read by the service from the post,
+    so this declares none and carries the service's refusals, mapped as every page's are."""
+
+    not_found_status = 404
+
+
+def _take(request: HttpRequest, form: WebForm) -> None:
+    services.check_fill_time(request.POST.get("_ts"))
+    services.submit_form(
+        form,
+        values=request.POST,
+        proof={
+            "page_url": _page_url(request),
+            "ip": client_address(request) or "",
+            "user_agent": request.META.get("HTTP_USER_AGENT", "")[:500],
+        },
+        visitor=str(request.POST.get("_ktv") or request.COOKIES.get("_ktv") or "")[:64],
+    )
 
 
 @require_GET
