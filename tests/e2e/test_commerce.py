@@ -12,9 +12,9 @@ from tests.factories import make_contact
 pytestmark = pytest.mark.django_db(transaction=True)
 
 HEADINGS = {
-    "en": ("199.60 EUR", "Total value", "External events and coupons", "By hour of day"),
-    "es": ("199,60 EUR", "Valor total", "Eventos externos y cupones", "Por hora del día"),
-    "pl": ("199,60 EUR", "Łączna wartość", "Zdarzenia zewnętrzne i kupony", "Według godziny"),
+    "en": ("€199.60", "Total value", "External events and coupons", "By hour of day"),
+    "es": ("199,60\xa0€", "Valor total", "Eventos externos y cupones", "Por hora del día"),
+    "pl": ("199,60\xa0€", "Łączna wartość", "Zdarzenia zewnętrzne i kupony", "Według godziny"),
 }
 
 

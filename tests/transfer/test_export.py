@@ -2,7 +2,7 @@ import csv
 import io
 
 import pytest
-from django.utils import translation
+from django.utils import timezone, translation
 from openpyxl import load_workbook
 
 from kartoteka.contacts.models import Contact
@@ -200,3 +200,35 @@ def _round_trip(admin, tmp_path, format):
     ana = Contact.objects.get(email="ana@example.com")
     assert [p.number for p in ana.phones.all()] == PEOPLE[0]["phones"]
     assert ana.last_name == "=Gar,cía"
+
+
+def test_xlsx_export_writes_moments_as_date_cells_in_the_workspace_zone(admin, tmp_path):
+    contact = make_contact(admin, email="d@example.com")
+    target = tmp_path / "out.xlsx"
+    services.write_export(
+        target,
+        format="xlsx",
+        contacts=queries.contacts_to_export(admin),
+        columns=["email", "created_at"],
+    )
+    cell = load_workbook(target).active["B2"]
+    assert cell.is_date
+    local = timezone.localtime(contact.created_at).replace(tzinfo=None, microsecond=0)
+    assert cell.value.replace(microsecond=0) == local
+
+
+def test_csv_export_writes_moments_in_iso_8601_with_the_workspace_offset(admin):
+    contact = make_contact(admin, email="d@example.com")
+    rows = _csv(admin, ["created_at"])
+    local = timezone.localtime(contact.created_at)
+    assert rows[1] == [local.isoformat(timespec="seconds")]
+
+
+def test_a_labelled_export_names_the_status_and_the_source_in_the_readers_language(admin):
+    make_contact(admin, email="s@example.com")
+    contacts = queries.contacts_to_export(admin)
+    with translation.override("pl"):
+        _header, rows = queries.export_table(contacts, ["status", "source"])
+        assert list(rows) == [["Nowy", "Ręcznie"]]
+    _header, rows = queries.export_table(contacts, ["status", "source"], labels=False)
+    assert list(rows) == [["new", "manual"]]

@@ -1,7 +1,9 @@
 """Dates and times are shown one way per language: day first, on a 24-hour clock."""
 
 import datetime as dt
+import re
 from decimal import Decimal
+from pathlib import Path
 
 import pytest
 from django.template import Context, Template
@@ -119,3 +121,59 @@ def test_a_moment_in_an_export_is_iso_in_the_workspace_zone_or_a_plain_spreadshe
     assert display.export_value(INSTANT, spreadsheet=True) == dt.datetime(2026, 3, 4, 13, 5)
     assert display.export_value(DAY, spreadsheet=False) == "2026-03-04"
     assert display.export_value(DAY, spreadsheet=True) == DAY
+
+
+SRC = Path(__file__).resolve().parents[2] / "src" / "kartoteka"
+# The named formats a person reads (kartoteka/formats): one date, one date and time, a month,
+# and the time alone under a day's heading.
+READABLE_FORMATS = {
+    "SHORT_DATE_FORMAT",
+    "SHORT_DATETIME_FORMAT",
+    "YEAR_MONTH_FORMAT",
+    "TIME_FORMAT",
+}
+DATE_FILTER = re.compile(r"\|\s*(?:date|time)\s*(?::\s*(?P<q>[\"'])(?P<format>.*?)(?P=q))?")
+# An attribute a machine reads (a <time datetime>, an input's value, a link's query).
+IN_ATTRIBUTE = re.compile(r"""\s(?:datetime|value|href|hx-get|data-[\w-]+)="[^"<>]*$""")
+RAW_MOMENT = re.compile(r"\{\{\s*[\w.]*(?:_at|_until|_since|_date)\s*\}\}")
+# Ways of writing a number or a time that bypass the reader's language (units: number,
+# money, percent, moment, day instead).
+BYPASSES = re.compile(r"\|\s*(?:naturaltime|naturalday|timesince|timeuntil|intcomma|floatformat)\b")
+# The contact list's count still writes its figure with floatformat.
+PENDING = {"contacts/templates/contacts/contact_list.html"}
+
+
+def _templates():
+    for path in sorted(SRC.glob("*/templates/**/*")):
+        if path.suffix in (".html", ".txt"):
+            yield path.relative_to(SRC).as_posix(), path.read_text(encoding="utf-8")
+
+
+def test_templates_show_dates_only_in_the_languages_formats():
+    found = []
+    for name, text in _templates():
+        for match in DATE_FILTER.finditer(text):
+            shown = match["format"] or "DATE_FORMAT"
+            machine = IN_ATTRIBUTE.search(text[max(0, match.start() - 300) : match.start()])
+            if shown not in READABLE_FORMATS and not machine:
+                found.append(f"{name}: {match[0]}")
+        for match in RAW_MOMENT.finditer(text):
+            if not IN_ATTRIBUTE.search(text[max(0, match.start() - 300) : match.start()]):
+                found.append(f"{name}: {match[0]}")
+    assert found == []
+
+
+def test_templates_write_numbers_and_times_through_the_readers_language_filters():
+    found = [
+        f"{name}: {match[0]}"
+        for name, text in _templates()
+        if name not in PENDING
+        for match in BYPASSES.finditer(text)
+    ]
+    assert found == []
+
+
+def test_a_decimal_detail_is_shown_with_the_readers_separators():
+    definition = PropertyDefinition(key="budget", label="Budget", type=PropertyType.DECIMAL)
+    with translation.override("pl"):
+        assert property_display(definition, "74348.26") == "74\xa0348,26"

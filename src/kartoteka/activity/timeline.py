@@ -8,16 +8,18 @@ constructors that return an `Entry`: the one plan of a timeline row, which
 Entries of a kind nobody registers (old data, a removed app) still render, under a fallback.
 """
 
+import contextlib
+import re
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import date, datetime
 from typing import Any, NamedTuple
 
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from kartoteka.activity.markdown import sanitise
-from kartoteka.core import scope
+from kartoteka.core import display, scope
 
 
 class Entry(NamedTuple):
@@ -181,12 +183,19 @@ def sanitised(html: str) -> str:
 
 
 def shown(value: Any) -> str:
-    """A payload value as a person reads it: lists joined, nothing as a dash."""
+    """A payload value as a person reads it: lists joined, nothing as a dash, a date (stored
+    as ISO 8601 text) in the reader's format."""
     if value in (None, "", []):
         return "—"
     if isinstance(value, list):
         return ", ".join(str(v) for v in value)
+    if isinstance(value, str) and _ISO_DAY.fullmatch(value):
+        with contextlib.suppress(ValueError):
+            return display.day(date.fromisoformat(value))
     return str(value)
+
+
+_ISO_DAY = re.compile(r"\d{4}-\d{2}-\d{2}")
 
 
 # Who moves a contact's last-activity time: the contacts app, which owns that column,
@@ -223,7 +232,7 @@ def present(entry: Any, context: Context) -> dict:
     elif entry.actor_label in ("", SYSTEM_LABEL):
         actor = _("System")
     else:
-        actor = entry.actor_label
+        actor = display.actor_name(entry.actor_label)
     return {
         "entry": entry,
         "kind": str(kind.label),

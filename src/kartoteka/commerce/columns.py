@@ -1,15 +1,16 @@
 """The eCommerce totals as columns of the contact list and of exports (web.registry's
 ContactColumn); registered from CommerceConfig.ready()."""
 
+from decimal import Decimal
 from typing import Any
 
 from django.db.models import F
-from django.utils import timezone
-from django.utils.formats import date_format, number_format
 from django.utils.translation import gettext_lazy as _
 
 from kartoteka.commerce.models import Totals
 from kartoteka.commerce.queries import money
+from kartoteka.commerce.services import workspace_currency
+from kartoteka.core import display
 from kartoteka.web.registry import ContactColumn, register_contact_column
 
 
@@ -25,12 +26,10 @@ def _text(value: Any) -> str:
     if value is None:
         return "—"
     if hasattr(value, "tzinfo"):
-        return date_format(timezone.localtime(value), "SHORT_DATE_FORMAT")
-    return number_format(value, use_l10n=True)
-
-
-def _export(value: Any) -> Any:
-    return value.isoformat() if hasattr(value, "isoformat") else value
+        return display.day(value)
+    if isinstance(value, Decimal):
+        return display.money(value, workspace_currency())
+    return display.number(value)
 
 
 COLUMNS = (
@@ -49,7 +48,6 @@ def register_columns() -> None:
                 label=label,
                 load=_load(field, convert) if convert else _load(field),
                 text=_text,
-                export=_export,
                 order=150 + order,
                 sort=F(f"ecommerce__{field}"),
                 value_type=value_type,

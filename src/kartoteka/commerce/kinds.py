@@ -10,6 +10,8 @@ from django.utils.translation import gettext_lazy
 
 from kartoteka.activity import timeline
 from kartoteka.activity.timeline import Context, Description, Entry, TimelineKind
+from kartoteka.commerce.models import PaymentStatus
+from kartoteka.core import display
 
 PURCHASE = "purchase"
 CART = "cart"
@@ -46,10 +48,10 @@ def is_behavioural(type_name: str) -> bool:
 def _money(payload: dict) -> str:
     if payload.get("value") in (None, ""):
         return ""
-    text = f"{payload['value']} {payload.get('currency', '')}".strip()
+    text = display.money(payload["value"], payload.get("currency")) or str(payload["value"])
     if payload.get("amount") not in (None, ""):
         text += " " + _("(%(amount)s %(currency)s converted)") % {
-            "amount": payload["amount"],
+            "amount": display.number(payload["amount"], 2),
             "currency": payload.get("workspace_currency", ""),
         }
     return text
@@ -61,7 +63,8 @@ def _facts(payload: dict) -> list[str]:
     if money:
         facts.append(money)
     if payload.get("status"):
-        facts.append(str(payload["status"]))
+        status = str(payload["status"])
+        facts.append(str(dict(PaymentStatus.choices).get(status, status)))
     if payload.get("method"):
         facts.append(str(payload["method"]))
     if payload.get("order"):
@@ -71,6 +74,12 @@ def _facts(payload: dict) -> list[str]:
     if payload.get("coupon"):
         facts.append(_("coupon %(code)s") % {"code": payload["coupon"]})
     return facts
+
+
+def _price(price: Any, payload: dict) -> str:
+    if price is None:
+        return "—"
+    return display.money(price, payload.get("currency")) or str(price)
 
 
 def describe(payload: dict, _context: Context) -> Description:
@@ -84,7 +93,10 @@ def describe(payload: dict, _context: Context) -> Description:
     rows = format_html_join(
         "",
         "<tr><td>{}</td><td>{}</td><td>{}</td><td>{}</td></tr>",
-        ((line[0], line[1], line[2], line[3] if line[3] is not None else "—") for line in lines),
+        (
+            (line[0], line[1], display.number(line[2]) or line[2], _price(line[3], payload))
+            for line in lines
+        ),
     )
     more = payload.get("more") or 0
     html = format_html(

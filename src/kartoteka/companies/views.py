@@ -149,7 +149,7 @@ def export(request: HttpRequest) -> HttpResponse:
             yield [
                 company.pk,
                 company.name,
-                *(c.isoformat() if hasattr(c, "isoformat") else c for c in cells),
+                *cells,
             ]
 
     if request.GET.get("format") == "xlsx":

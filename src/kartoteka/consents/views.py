@@ -17,7 +17,8 @@ from django.views.decorators.http import require_POST
 from kartoteka.consents import queries, services
 from kartoteka.consents.models import Channel, Source, Status
 from kartoteka.contacts.queries import get_contact
-from kartoteka.core.scope import is_admin
+from kartoteka.core import display
+from kartoteka.core.scope import SYSTEM_LABEL, is_admin
 from kartoteka.web.forms import ServiceForm, errors_in_place, text
 from kartoteka.web.registry import card_url
 
@@ -89,7 +90,7 @@ def _proof_parts(proof: dict) -> list[str]:
 
 
 def _label(actor_label: str) -> str:
-    return _("System") if actor_label in ("", "system") else actor_label
+    return display.actor_name(actor_label or SYSTEM_LABEL)
 
 
 def _section(request: HttpRequest, contact, form: ServiceForm | None = None) -> HttpResponse:

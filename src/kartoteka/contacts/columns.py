@@ -8,7 +8,6 @@ from django.db.models import F, OuterRef, Subquery, Value
 from django.db.models.functions import Coalesce
 from django.urls import reverse
 from django.utils import timezone
-from django.utils.formats import date_format
 from django.utils.html import escape, format_html, format_html_join
 from django.utils.translation import gettext_lazy as _
 
@@ -16,6 +15,7 @@ from kartoteka.contacts import statuses as lead_statuses
 from kartoteka.contacts.detail_columns import PropertyValue, built_column
 from kartoteka.contacts.form_fields import property_display
 from kartoteka.contacts.models import ContactOwner, ContactTag, PropertyDefinition, PropertyType
+from kartoteka.core import display
 from kartoteka.web.registry import ContactColumn, contact_columns
 
 # A contact that never became a client sorts by "client since" as if it held this date.
@@ -195,7 +195,7 @@ def chosen_columns(user, available: dict[str, Column], *, clients: bool) -> list
 
 
 def _date(value) -> str:
-    return date_format(timezone.localtime(value), "SHORT_DATE_FORMAT") if value else "—"
+    return display.day(value) if value else "—"
 
 
 def render_cell(contact, column: Column) -> str:

@@ -2,13 +2,12 @@
 stored values shown back as people read them."""
 
 import datetime as dt
-from decimal import Decimal, InvalidOperation
 from typing import Any
 
-from django.utils.formats import date_format
 from django.utils.translation import gettext
 
 from kartoteka.contacts.models import PropertyDefinition, PropertyType
+from kartoteka.core import display
 
 
 def lines(text: str) -> list[str]:
@@ -39,12 +38,9 @@ def property_display(definition: PropertyDefinition, value: Any) -> str:
     if definition.type == PropertyType.DATE and isinstance(value, str):
         # Stored as ISO; shown in the reader's date format like every other date.
         try:
-            return date_format(dt.date.fromisoformat(value[:10]), "SHORT_DATE_FORMAT")
+            return display.day(dt.date.fromisoformat(value[:10]))
         except ValueError:
             return value
-    if definition.type == PropertyType.DECIMAL:
-        try:
-            return f"{Decimal(str(value)):f}"
-        except InvalidOperation:
-            return str(value)
+    if definition.type in (PropertyType.DECIMAL, PropertyType.NUMBER):
+        return display.number(value) or str(value)
     return str(value)

@@ -7,6 +7,7 @@ Exports keep machine values: `export_value` turns a date or time into the cell a
 """
 
 import datetime as dt
+import re
 from decimal import Decimal
 from typing import Any
 
@@ -14,7 +15,7 @@ from babel.core import Locale, UnknownLocaleError
 from babel.numbers import format_currency, format_decimal, format_percent
 from django.utils import timezone
 from django.utils.formats import date_format
-from django.utils.translation import get_language
+from django.utils.translation import get_language, gettext_lazy
 
 Number = int | float | Decimal
 
@@ -120,3 +121,33 @@ def export_value(value: Any, *, spreadsheet: bool) -> Any:
     if isinstance(value, dt.date):
         return value if spreadsheet else value.isoformat()
     return value
+
+
+# Who acted when it was not a user, as the code records it (activity's actor_label, a tag's
+# origin_label, a forget record's…): the fixed labels and the shapes with a number or a name.
+_ACTORS = {
+    "system": gettext_lazy("System"),
+    "member": gettext_lazy("Members' area"),
+    "form": gettext_lazy("Form"),
+    "cli": gettext_lazy("Command line"),
+    "api": gettext_lazy("API"),
+}
+_ACTOR_SHAPES = (
+    (re.compile(r"revert of import #(?P<id>\d+)"), gettext_lazy("Revert of import #%(id)s")),
+    (re.compile(r"import #(?P<id>\d+)"), gettext_lazy("Import #%(id)s")),
+    (re.compile(r"import (?P<id>import-[0-9a-f]+)"), gettext_lazy("Import %(id)s")),
+    (re.compile(r"rule: (?P<id>.+)", re.S), gettext_lazy("Rule: %(id)s")),
+)
+
+
+def actor_name(label: str | None) -> str:
+    """An actor label as the reader's language names it ("member" → "Members' area",
+    "import #12" → "Importación n.º 12"); a name a person gave (a form's) comes back as is."""
+    if not label:
+        return ""
+    if label in _ACTORS:
+        return str(_ACTORS[label])
+    for shape, text in _ACTOR_SHAPES:
+        if found := shape.fullmatch(label):
+            return str(text) % {"id": found["id"]}
+    return label

@@ -26,6 +26,7 @@ from kartoteka.activity import services as activity_services
 from kartoteka.activity.uploads import use_limited_uploads
 from kartoteka.contacts.models import PropertyType
 from kartoteka.contacts.queries import get_contact
+from kartoteka.core import display
 from kartoteka.core.errors import InvalidInput, NotFound
 from kartoteka.core.scope import is_admin
 from kartoteka.deals import queries, services
@@ -398,7 +399,7 @@ def _stats(request: HttpRequest, deal) -> dict:
 
 
 def _money(value: Decimal) -> str:
-    return f"{value:,.2f}"
+    return display.number(value, 2)  # as the board's template writes it (units' number:2)
 
 
 # --------------------------------------------------------------------------------------------

@@ -4,13 +4,12 @@ DuplicatesConfig.ready(). Texts are put together when shown, in the reader's lan
 from datetime import datetime
 from typing import Any
 
-from django.utils import timezone
 from django.utils.dateparse import parse_datetime
-from django.utils.formats import date_format
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy, ngettext
 
 from kartoteka.activity.timeline import Context, Description, Entry, TimelineKind, summary_text
+from kartoteka.core import display
 
 
 def _merged(payload: dict, context: Context) -> Description:
@@ -24,7 +23,7 @@ def _merged(payload: dict, context: Context) -> Description:
     until = parse_datetime(str(payload.get("undo_until") or ""))
     if until is not None:
         text += " " + _("An admin can undo it from the Merges tab until %(until)s.") % {
-            "until": date_format(timezone.localtime(until), "SHORT_DATE_FORMAT")
+            "until": display.day(until)
         }
     return Description(text=text)
 

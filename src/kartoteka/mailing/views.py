@@ -20,7 +20,6 @@ from django.http import (
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone, translation
-from django.utils.formats import date_format
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy, ngettext
 from django.views.decorators.clickjacking import xframe_options_exempt
@@ -29,7 +28,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 
 from kartoteka.consents import queries as consent_queries
 from kartoteka.contacts.queries import get_contact
-from kartoteka.core import ratelimit
+from kartoteka.core import display, ratelimit
 from kartoteka.core.addresses import client_address
 from kartoteka.core.normalise import fold_email
 from kartoteka.core.scope import is_admin, visible_contacts
@@ -122,7 +121,7 @@ def _chart(points: list[dict]) -> dict:
                 "width": round(bar - gap, 1),
                 "height": h,
                 "count": point["count"],
-                "day": date_format(point["day"], "SHORT_DATE_FORMAT"),
+                "day": display.day(point["day"]),
             }
         )
     return {
@@ -232,14 +231,13 @@ def export(request: HttpRequest, list_id: str, format: str) -> HttpResponse:
 
     def shaped():
         for email, first, last, state, source, since in rows:
-            local = timezone.localtime(since).replace(tzinfo=None)
             yield [
                 email,
                 first,
                 last,
                 str(statuses[state]),
                 str(sources.get(source, source)),
-                local,
+                since,
             ]
 
     name = f"{mailing_list.key}-{timezone.localdate().isoformat()}"
@@ -250,7 +248,7 @@ def export(request: HttpRequest, list_id: str, format: str) -> HttpResponse:
         sheet = book.create_sheet(mailing_list.key[:31])
         sheet.append(header)
         for row in shaped():
-            sheet.append(row)
+            sheet.append([display.export_value(v, spreadsheet=True) for v in row])
         out = io.BytesIO()
         book.save(out)
         response = HttpResponse(
@@ -265,7 +263,7 @@ def export(request: HttpRequest, list_id: str, format: str) -> HttpResponse:
         writer = csv.writer(buffer)
         writer.writerow(header)
         for row in shaped():
-            row[-1] = row[-1].isoformat(sep=" ", timespec="seconds")
+            row[-1] = display.export_value(row[-1], spreadsheet=False)
             writer.writerow([_csv_safe(v) for v in row])
             if buffer.tell() > 64_000:
                 yield buffer.getvalue()

@@ -1,8 +1,8 @@
 """The members' columns of the contact list and of exports: member since, and groups."""
 
-from django.utils import formats
 from django.utils.translation import gettext_lazy as _
 
+from kartoteka.core import display
 from kartoteka.members import queries
 from kartoteka.web.registry import ContactColumn, register_contact_column
 
@@ -17,8 +17,8 @@ def register_columns() -> None:
             key="member",
             label=_("Member since"),
             load=_since,
-            text=lambda since: formats.date_format(since, "SHORT_DATE_FORMAT") if since else "",
-            export=lambda since: since.isoformat() if since else "",
+            text=display.day,
+            export=lambda since: since or "",
             order=230,
         )
     )

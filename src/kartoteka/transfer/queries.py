@@ -8,6 +8,7 @@ from django.db.models import Count, Prefetch, QuerySet
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
+from kartoteka.contacts import statuses as lead_statuses
 from kartoteka.contacts.models import (
     Contact,
     ContactEmail,
@@ -180,10 +181,11 @@ SPREAD_COLUMNS = {"phones": "phone", "emails": "email"}
 def export_table(
     contacts: QuerySet[Contact], columns: list[str], *, labels: bool = True
 ) -> tuple[list[str], Iterator[list[Any]]]:
-    """The header (column labels, or keys with `labels=False`) and the rows of an export."""
+    """The header (column labels, or keys with `labels=False`) and the rows of an export; with
+    labels, a status or a source is its name too (import reads either back)."""
     widths = _spread_widths(contacts, columns)
     return export_header(columns, widths, labels=labels), export_rows(
-        contacts, columns, widths=widths
+        contacts, columns, widths=widths, labels=labels
     )
 
 
@@ -238,6 +240,7 @@ def export_rows(
     *,
     widths: dict[str, int] | None = None,
     chunk: int = 2000,
+    labels: bool = False,
 ) -> Iterator[list[Any]]:
     """Each contact as a list of cell values in `columns` order (no header), in id order; a
     phones or other e-mails column spreads over `widths[column]` cells."""
@@ -258,13 +261,17 @@ def export_rows(
     for contact in queryset.iterator(chunk_size=chunk):
         batch.append(contact)
         if len(batch) == chunk:
-            yield from _batch_rows(batch, columns, widths, added)
+            yield from _batch_rows(batch, columns, widths, added, labels)
             batch = []
-    yield from _batch_rows(batch, columns, widths, added)
+    yield from _batch_rows(batch, columns, widths, added, labels)
 
 
 def _batch_rows(
-    contacts: list[Contact], columns: list[str], widths: dict[str, int], added: dict[str, Any]
+    contacts: list[Contact],
+    columns: list[str],
+    widths: dict[str, int],
+    added: dict[str, Any],
+    labels: bool,
 ) -> Iterator[list[Any]]:
     """The rows of a batch of contacts; the columns other apps add are read once a batch."""
     ids = [contact.pk for contact in contacts]
@@ -279,7 +286,7 @@ def _batch_rows(
             elif column in added:
                 row.append(added[column].export(loaded[column].get(contact.pk)))
             else:
-                row.append(_value(contact, column))
+                row.append(_value(contact, column, labels))
         yield row
 
 
@@ -319,7 +326,7 @@ def vcard_contacts(contacts: QuerySet[Contact]) -> Iterator[dict[str, Any]]:
         yield contact_values(contact)
 
 
-def _value(contact: Contact, column: str) -> Any:
+def _value(contact: Contact, column: str, labels: bool = False) -> Any:
     if column == "company":
         return contact.company.name if contact.company else ""
     if column == "tags":
@@ -328,8 +335,11 @@ def _value(contact: Contact, column: str) -> Any:
         return ", ".join(sorted(u.username for u in contact.owners.all()))
     if column == "id":
         return contact.pk
+    if labels and column == "status":
+        return lead_statuses.load().label(contact.status)
+    if labels and column == "source":
+        return contact.get_source_display()
     if column.startswith("properties."):
         value = (contact.properties or {}).get(column.split(".", 1)[1])
         return ", ".join(value) if isinstance(value, list) else value
-    value = getattr(contact, column)
-    return value.isoformat() if hasattr(value, "isoformat") else value
+    return getattr(contact, column)

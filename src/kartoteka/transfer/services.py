@@ -39,6 +39,7 @@ from kartoteka.contacts.models import Contact, ContactEmail, PropertyDefinition
 from kartoteka.contacts.services import clean_tag_names, property_definitions
 from kartoteka.core import bulkload
 from kartoteka.core.bulkwrite import db_value, insert_values
+from kartoteka.core.display import export_value
 from kartoteka.core.errors import Conflict, InvalidInput
 from kartoteka.core.normalise import fold_email
 from kartoteka.core.relations import FILE_SWEEPS, MENTIONS, Mentions
@@ -1015,11 +1016,12 @@ def csv_cell(value: Any) -> Any:
 
 
 def csv_lines(header: list[str], rows: Iterator[list[Any]]) -> Iterator[str]:
-    """CSV text, one line at a time, every formula-looking cell neutralised."""
+    """CSV text, one line at a time, every formula-looking cell neutralised; dates and times
+    in ISO 8601, in the workspace's time zone (core.display.export_value)."""
     writer = csv.writer(_Echo())
     yield writer.writerow(header)
     for row in rows:
-        yield writer.writerow([csv_cell(value) for value in row])
+        yield writer.writerow([csv_cell(export_value(v, spreadsheet=False)) for v in row])
 
 
 def write_xlsx(
@@ -1027,7 +1029,8 @@ def write_xlsx(
 ) -> int:
     """Write a one-sheet workbook (streamed, constant memory) with the sheet named `title`;
     return the number of rows. Text is written as text, never as a formula, so it needs no
-    apostrophe (any report's export, not only contacts', writes through here)."""
+    apostrophe (any report's export, not only contacts', writes through here). Dates and
+    times are date cells, in the workspace's time zone."""
     from openpyxl import Workbook
     from openpyxl.cell import WriteOnlyCell
     from openpyxl.cell.cell import ERROR_CODES, ILLEGAL_CHARACTERS_RE
@@ -1037,7 +1040,7 @@ def write_xlsx(
 
     def cell(value: Any) -> Any:
         if not isinstance(value, str):
-            return value
+            return export_value(value, spreadsheet=True)
         value = ILLEGAL_CHARACTERS_RE.sub("", value)  # control characters a sheet cannot hold
         if value.startswith("=") or value in ERROR_CODES:
             # openpyxl would write these as a formula or an error value: keep them text.

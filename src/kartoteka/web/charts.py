@@ -11,6 +11,8 @@ from decimal import Decimal
 from django.utils.html import format_html, format_html_join
 from django.utils.safestring import SafeString, mark_safe
 
+from kartoteka.core import display
+
 BAR_AREA_HEIGHT = 120
 LABEL_HEIGHT = 18
 GAP = 2
@@ -60,7 +62,7 @@ def bar_chart(
                 '<rect class="chart-bar" x="{}" y="{}" width="{}" height="{}"></rect>'
                 '<text class="chart-label" x="{}" y="{}" text-anchor="middle">{}</text></g>',
                 bar.label,
-                bar.value,
+                _figure(bar.value),
                 value_label,
                 x,
                 bar_width,
@@ -82,7 +84,7 @@ def bar_chart(
         title,
         mark_safe("".join(marks)),  # each mark is escaped above
     )
-    table = _table(title, ["", value_label], [(b.label, b.value) for b in bars])
+    table = _table(title, ["", value_label], [(b.label, _figure(b.value)) for b in bars])
     return format_html('<figure class="chart-figure">{}{}</figure>', svg, table)
 
 
@@ -122,7 +124,7 @@ def heatmap(
                     ' fill-opacity="{}"></rect></g>',
                     row_label,
                     column_label,
-                    value,
+                    _figure(value),
                     value_label,
                     left + c * (cell + GAP),
                     y,
@@ -156,7 +158,7 @@ def heatmap(
     table = _table(
         title,
         ["", *column_labels],
-        [(label, *grid[r]) for r, label in enumerate(row_labels)],
+        [(label, *map(_figure, grid[r])) for r, label in enumerate(row_labels)],
     )
     return format_html('<figure class="chart-figure">{}{}</figure>', svg, table)
 
@@ -181,9 +183,11 @@ def _short(label: str, limit: int = 22) -> str:
 
 
 def _figure(value) -> str:
+    """A figure in the reader's language: money with two decimals, a count whole, a rate with
+    one."""
     if isinstance(value, Decimal):
-        return f"{value:,.2f}"
-    return f"{value:,}" if isinstance(value, int) else f"{value:,.1f}"
+        return display.number(value, 2)
+    return display.number(value) if isinstance(value, int) else display.number(value, 1)
 
 
 def horizontal_bar_chart(title: str, rows: Sequence[HorizontalBar]) -> SafeString:

@@ -22,6 +22,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 
 from kartoteka.accounts.queries import active_users
 from kartoteka.contacts.queries import get_contact
+from kartoteka.core import display
 from kartoteka.core.addresses import client_address
 from kartoteka.core.errors import NotFound
 from kartoteka.core.normalise import fold_email
@@ -306,7 +307,13 @@ def submissions_csv(request: HttpRequest, form_id: int) -> HttpResponse:
     for s in queries.submissions(request.user, form).iterator():
         values = ["" if s.values.get(k) is None else s.values.get(k) for k, _l in columns]
         writer.writerow(
-            [s.submitted_at.isoformat(), s.contact_id, *map(_csv_safe, values), s.page_url, s.ip]
+            [
+                display.export_value(s.submitted_at, spreadsheet=False),
+                s.contact_id,
+                *map(_csv_safe, values),
+                s.page_url,
+                s.ip,
+            ]
         )
     return response
 
