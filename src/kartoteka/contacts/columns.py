@@ -203,11 +203,17 @@ def render_cell(contact, column: Column) -> str:
     hundreds of cells, and an include for each one would dominate the page's time."""
     key = column.key
     if key == "name":
+        # One line per row: a long name is cut short on screen and read whole in its title.
+        name = contact.full_name or contact.email
         return format_html(
-            '<a class="contact-name" href="{}">{}</a>',
+            '<a class="contact-name" href="{}" title="{}">{}</a>',
             reverse("web:contact-card", kwargs={"contact_id": contact.pk}),
-            contact.full_name or contact.email,
+            name,
+            name,
         )
+    if key in ("email", "job_title"):
+        value = getattr(contact, key, "")
+        return format_html('<span title="{}">{}</span>', value, value) if value else ""
     if key == "status":
         status = lead_statuses.load().by_key.get(contact.status)
         return format_html(
@@ -219,7 +225,8 @@ def render_cell(contact, column: Column) -> str:
     if key == "source":
         return escape(contact.get_source_display())
     if key == "company":
-        return escape(contact.company.name if contact.company else "")
+        name = contact.company.name if contact.company else ""
+        return format_html('<span title="{}">{}</span>', name, name) if name else ""
     if key == "owners":
         return escape(", ".join(owner.display_name for owner in contact.owners.all()))
     if key == "tags":

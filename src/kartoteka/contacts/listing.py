@@ -26,6 +26,8 @@ class FilterLanguage:
     # request → what `template` (the builder, included in the filter bar) reads
     context: Callable[[HttpRequest], dict]
     template: str
+    # The saved filters to pick from (the list's bar offers them), read from the same context.
+    saved_template: str = ""
 
 
 _language: list[FilterLanguage] = []

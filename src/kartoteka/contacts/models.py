@@ -349,3 +349,39 @@ class PropertyDefinition(models.Model):
 
     def __str__(self) -> str:
         return self.label
+
+
+class BulkChangeStatus(models.TextChoices):
+    QUEUED = "queued", _("Queued")
+    RUNNING = "running", _("Running")
+    DONE = "done", _("Done")
+    FAILED = "failed", _("Failed")
+
+
+class BulkChange(models.Model):
+    """One bulk action on every contact a list matched, too many to change in one request:
+    applied by a background task in batches, from the contact after `last_pk` on."""
+
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+"
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+    action = models.CharField(max_length=20)
+    value = models.CharField(max_length=200, blank=True)
+    # The list's parameters (contacts.listing.LIST_PARAMETERS) and whether it is the Clients view.
+    params = models.JSONField(default=dict)
+    clients = models.BooleanField(default=False)
+    language = models.CharField(max_length=10, blank=True)
+    # Contacts added after the change was asked for are left alone.
+    up_to_pk = models.BigIntegerField(default=0)
+    last_pk = models.BigIntegerField(default=0)
+    total = models.PositiveIntegerField(default=0)
+    done = models.PositiveIntegerField(default=0)
+    status = models.CharField(
+        max_length=10, choices=BulkChangeStatus.choices, default=BulkChangeStatus.QUEUED
+    )
+    message = models.TextField(blank=True)
+    finished_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-pk"]

@@ -9,7 +9,7 @@ from django.utils.translation import gettext as _
 from kartoteka.activity import queries as activity_queries
 from kartoteka.activity.models import Activity
 from kartoteka.contacts import statuses as lead_statuses
-from kartoteka.contacts.models import Contact, ContactTag, PropertyDefinition, Tag
+from kartoteka.contacts.models import BulkChange, Contact, ContactTag, PropertyDefinition, Tag
 from kartoteka.contacts.search import search_words
 from kartoteka.core.errors import NotFound
 from kartoteka.core.scope import visible_contacts
@@ -32,6 +32,14 @@ def get_contact(actor, contact_id: int) -> Contact:
     if contact is None:
         raise NotFound(_("No such contact."))
     return contact
+
+
+def get_bulk_change(actor, change_id: int) -> BulkChange:
+    """A bulk change of the list, to the user who asked for it only."""
+    change = BulkChange.objects.filter(pk=change_id, created_by_id=actor.pk).first()
+    if change is None:
+        raise NotFound(_("No such bulk change."))
+    return change
 
 
 def search_contacts(actor, text: str) -> QuerySet[Contact]:

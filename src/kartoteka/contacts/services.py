@@ -20,6 +20,8 @@ from kartoteka.contacts import kinds
 from kartoteka.contacts import statuses as lead_statuses
 from kartoteka.contacts.models import (
     ATTRIBUTION_FIELDS,
+    BulkChange,
+    BulkChangeStatus,
     Company,
     Contact,
     ContactEmail,
@@ -48,7 +50,14 @@ from kartoteka.contacts.plan import (
 )
 from kartoteka.contacts.properties import coerce_value, validate_definition
 from kartoteka.core import events
-from kartoteka.core.errors import Conflict, ErrorCollector, Forbidden, InvalidInput, NotFound
+from kartoteka.core.errors import (
+    Conflict,
+    ErrorCollector,
+    Forbidden,
+    InvalidInput,
+    KartotekaError,
+    NotFound,
+)
 from kartoteka.core.normalise import (
     DATE_FORMATS_SHOWN,
     clean_text,
@@ -1142,3 +1151,135 @@ def set_company_domains(actor: User | SystemActor, domains: Mapping[int, str]) -
     for row in rows:
         row.domain = domains[row.pk]
     Company.objects.bulk_update(rows, ["domain"])
+
+
+# --------------------------------------------------------------------------------------------
+# Bulk actions of the contact list
+
+BULK_ACTIONS = ("add_tag", "remove_tag", "set_owner", "set_status", "delete")
+# Every matching contact up to this many is changed in the request, all or nothing; more are
+# changed by a background task (start_bulk_change), batch by batch.
+BULK_NOW_LIMIT = 500
+BULK_BATCH = 200
+
+
+def check_bulk_action(action: str, value: str) -> str:
+    """The action's value made sure of before any contact is changed; InvalidInput if wrong."""
+    if action not in BULK_ACTIONS:
+        raise InvalidInput("action", _("Choose an action."))
+    if action == "delete":
+        return ""
+    if not (value or "").strip():
+        raise InvalidInput("value", _("Enter a tag name or a username."))
+    if action in ("add_tag", "remove_tag"):
+        names = clean_tag_names([value])
+        if not names:
+            raise InvalidInput("value", _("Give at least one tag."))
+        return names[0]
+    if action == "set_owner":
+        errors = ErrorCollector()
+        _clean_owners([value], errors)
+        errors.raise_if_any()
+    elif lead_statuses.load().resolve(value) is None:
+        raise InvalidInput("value", _("Unknown status."))
+    return value
+
+
+@transaction.atomic
+def apply_bulk_action(
+    actor: User | SystemActor, contacts: Iterable[Contact], *, action: str, value: str
+) -> int:
+    """One action on each of the contacts, all or nothing; each change lands on its timeline.
+    Returns how many contacts it went through."""
+    changed = 0
+    for contact in contacts:
+        if action == "add_tag":
+            add_tags(actor, contact, names=[value])
+        elif action == "remove_tag":
+            if contact.tags.filter(name_folded=value.casefold()).exists():
+                remove_tag(actor, contact, name=value)
+        elif action == "set_owner":
+            set_owners(actor, contact, owners=[value])
+        elif action == "set_status":
+            # A key or a name in any language.
+            change_status(actor, contact, status=value)
+        elif action == "delete":
+            delete_contact(actor, contact)
+        else:
+            raise InvalidInput("action", _("Choose an action."))
+        changed += 1
+    return changed
+
+
+def start_bulk_change(
+    actor: User,
+    *,
+    action: str,
+    value: str,
+    params: Mapping[str, str],
+    clients: bool,
+    language: str = "",
+) -> BulkChange:
+    """Queue one action on every contact the list (its parameters, the Clients view or not)
+    matches for `actor`: the contacts they see, no others."""
+    from kartoteka.contacts.listing import LIST_PARAMETERS, list_contacts
+    from kartoteka.contacts.tasks import run_bulk_change_task
+
+    value = check_bulk_action(action, value)
+    params = {k: str(v) for k, v in params.items() if k in LIST_PARAMETERS and v}
+    contacts, _filters, errors = list_contacts(actor, params, clients=clients)
+    if errors:
+        raise InvalidInput(errors=errors)
+    newest = contacts.order_by("-pk").values_list("pk", flat=True).first()
+    change = BulkChange.objects.create(
+        created_by=actor,
+        action=action,
+        value=value,
+        params=params,
+        clients=clients,
+        language=language,
+        up_to_pk=newest or 0,
+        total=contacts.count(),
+    )
+    transaction.on_commit(lambda: run_bulk_change_task.enqueue(change.pk))
+    return change
+
+
+def run_bulk_change(change_id: int) -> BulkChange:
+    """Apply a queued bulk change batch by batch, each batch in its own transaction, from where
+    it stopped: safe to run again after an interruption."""
+    from kartoteka.contacts.listing import list_contacts
+
+    change = BulkChange.objects.select_related("created_by").get(pk=change_id)
+    if change.status in (BulkChangeStatus.DONE, BulkChangeStatus.FAILED):
+        return change
+    actor = change.created_by
+    change.status = BulkChangeStatus.RUNNING
+    change.save(update_fields=["status"])
+    contacts, _filters, errors = list_contacts(actor, change.params, clients=change.clients)
+    try:
+        if errors:
+            raise InvalidInput(errors=errors)
+        while True:
+            batch = list(
+                contacts.filter(pk__gt=change.last_pk, pk__lte=change.up_to_pk).order_by("pk")[
+                    :BULK_BATCH
+                ]
+            )
+            if not batch:
+                break
+            with transaction.atomic():
+                changed = apply_bulk_action(actor, batch, action=change.action, value=change.value)
+                change.last_pk = batch[-1].pk
+                change.done += changed
+                change.save(update_fields=["last_pk", "done"])
+    except KartotekaError as exc:
+        # The batches before this one stay changed; the page says how many and why it stopped.
+        change.status = BulkChangeStatus.FAILED
+        messages = getattr(exc, "errors", {}).values()
+        change.message = " ".join(m for ms in messages for m in ms) or str(exc)
+    else:
+        change.status = BulkChangeStatus.DONE
+    change.finished_at = timezone.now()
+    change.save(update_fields=["status", "message", "finished_at"])
+    return change

@@ -5,14 +5,13 @@ from dataclasses import dataclass, field
 from django import forms
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.db import transaction
 from django.db.models import F, QuerySet
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.http import url_has_allowed_host_and_scheme
+from django.utils.translation import get_language, gettext_lazy, ngettext
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy, ngettext
 from django.views.decorators.http import require_POST
 
 from kartoteka.accounts import queries as account_queries
@@ -28,8 +27,13 @@ from kartoteka.contacts.columns import (
     load_added_values,
 )
 from kartoteka.contacts.detail_columns import materialised_details
-from kartoteka.contacts.listing import filter_language, list_contacts
-from kartoteka.contacts.models import MessengerHandle, PropertyType, Source
+from kartoteka.contacts.listing import (
+    LIST_PARAMETERS,
+    QUICK_FILTERS,
+    filter_language,
+    list_contacts,
+)
+from kartoteka.contacts.models import BulkChange, MessengerHandle, PropertyType, Source
 from kartoteka.core.errors import InvalidInput
 from kartoteka.core.scope import visible_contacts
 from kartoteka.web.forms import ServiceForm, many, text
@@ -212,6 +216,38 @@ def _read_cursor(column: Column, raw: str) -> tuple | None:
         return None
 
 
+DENSITIES = ("comfortable", "compact")
+
+
+def _chips(request: HttpRequest, filters: dict, errors: dict, *, clients: bool) -> list[dict]:
+    """A chip per quick filter in use: what it says and the address of the list without it."""
+    labels = {
+        "owner": _("Owner: %(value)s"),
+        "tag": _("Tag: %(value)s"),
+        "status": _("Status: %(value)s"),
+        "source": _("Source: %(value)s"),
+        "created_from": _("Created from %(value)s"),
+        "created_to": _("Created until %(value)s"),
+        "last_days": _("Created in the last %(value)s days"),
+    }
+    shown = {
+        "owner": {u.username: u.display_name for u in account_queries.active_users()},
+        "status": dict(lead_statuses.load().choices()),
+        "source": dict(Source.choices),
+    }
+    chips = []
+    for name in QUICK_FILTERS:
+        value = filters.get(name)
+        if not value or name in errors or (clients and name == "status"):
+            continue
+        query = request.GET.copy()
+        for dropped in (name, "after", "before"):
+            query.pop(dropped, None)
+        label = labels[name] % {"value": shown.get(name, {}).get(value, value)}
+        chips.append({"label": label, "remove_url": f"{request.path}?{query.urlencode()}"})
+    return chips
+
+
 def _render_list(request: HttpRequest, *, clients: bool) -> HttpResponse:
     language = filter_language()
     contacts, filters, errors = _list_contacts(request, clients=clients)
@@ -226,6 +262,13 @@ def _render_list(request: HttpRequest, *, clients: bool) -> HttpResponse:
         query.pop(name, None)
     without_sort = query.copy()
     without_sort.pop("sort", None)
+    density = (request.user.preferences or {}).get("list_density")
+    language_context = language.context(request) if language else {}
+    # A saved filter picked in the Clients view applies to the Clients view.
+    for saved in language_context.get("saved_filters", []):
+        saved["url"] = f"{request.path}?{saved['url'].partition('?')[2]}"
+    quick_chips = _chips(request, filters, errors, clients=clients)
+    conditions = getattr(language_context.get("segment_filter"), "chips", [])
     return render(
         request,
         "contacts/contact_list.html",
@@ -236,13 +279,19 @@ def _render_list(request: HttpRequest, *, clients: bool) -> HttpResponse:
             "clients": clients,
             "query": query.urlencode(),
             "query_without_sort": without_sort.urlencode(),
+            # The parameters that narrow the list, carried by each of its forms.
+            "listed": {k: v for k in LIST_PARAMETERS if (v := request.GET.get(k, ""))},
+            "quick_chips": quick_chips,
+            "active_filters": len(quick_chips) + len(conditions),
+            "density": density if density in DENSITIES else "comfortable",
             "statuses": lead_statuses.load().choices(),
             "sources": Source.choices,
             "team": list(account_queries.active_users()),
             "tags": list(contact_queries.all_tags().values_list("name", flat=True)[:500]),
             "filtered": filtered,
             "filter_template": language.template if language else "",
-            **(language.context(request) if language else {}),
+            "saved_filters_template": language.saved_template if language else "",
+            **language_context,
         },
     )
 
@@ -259,14 +308,42 @@ def client_list(request: HttpRequest) -> HttpResponse:
 
 @login_required
 def contact_count(request: HttpRequest) -> HttpResponse:
-    """How many contacts match the list's filters: counted on request, capped at 10,000."""
+    """How many contacts match the list's filters: counted on request, capped at 10,000.
+    With ?shown=N (the rows ticked on the page), the offer to select every matching contact."""
     contacts, _filters, _errors = _list_contacts(request, clients=request.GET.get("clients") == "1")
     total = contacts.order_by()[: COUNT_CAP + 1].count()
+    shown = request.GET.get("shown", "")
+    partial = "select-all" if shown.isdigit() else "count"
     return render(
         request,
-        "contacts/contact_list.html#count",
-        {"total": min(total, COUNT_CAP), "capped": total > COUNT_CAP},
+        f"contacts/contact_list.html#{partial}",
+        {
+            "total": min(total, COUNT_CAP),
+            "capped": total > COUNT_CAP,
+            "shown": int(shown) if shown.isdigit() else 0,
+        },
     )
+
+
+class DensityForm(ServiceForm):
+    density = text()
+    next = text()
+
+
+@login_required
+@require_POST
+def save_density(request: HttpRequest) -> HttpResponse:
+    """Keep the user's choice of row height for the list and the Clients view."""
+    form = DensityForm(request.POST)
+
+    def save(data: dict) -> None:
+        if data["density"] not in DENSITIES:
+            raise InvalidInput("density", _("Choose comfortable or compact rows."))
+        account_services.update_preferences(request.user, changes={"list_density": data["density"]})
+
+    form.submit(save)
+    form.flash(request)
+    return redirect(_back(request, form.cleaned_data.get("next", ""), reverse("web:contact-list")))
 
 
 class ColumnsForm(ServiceForm):
@@ -296,20 +373,20 @@ def save_columns(request: HttpRequest) -> HttpResponse:
     return redirect(_back(request, form.cleaned_data.get("next", ""), fallback))
 
 
-BULK_ACTIONS = ("add_tag", "remove_tag", "set_owner", "set_status", "delete")
-
-
 class BulkForm(ServiceForm):
-    """One action for the ticked contacts; ids outside the user's scope are simply not found."""
+    """One action for the ticked contacts, or (scope "all") for every contact the list matches:
+    its parameters and view come along. Ids outside the user's scope are simply not found."""
 
     action = forms.ChoiceField(
-        choices=[(a, a) for a in BULK_ACTIONS],
+        choices=[(a, a) for a in contact_services.BULK_ACTIONS],
         error_messages={
             "required": gettext_lazy("Choose an action."),
             "invalid_choice": gettext_lazy("Choose an action."),
         },
     )
     ids = many()
+    scope = text()
+    view = text()
     value = forms.CharField(required=False)
     confirmed = text()
     next = text()
@@ -317,12 +394,26 @@ class BulkForm(ServiceForm):
     def __init__(self, *args, user, **kwargs) -> None:
         super().__init__(*args, **kwargs)
         self.user = user
+        for name in LIST_PARAMETERS:
+            self.fields[name] = forms.CharField(required=False)
 
     def clean(self) -> dict:
         data = super().clean()
-        ids = [int(i) for i in data.get("ids", []) if i.isdigit()]
-        data["contacts"] = list(visible_contacts(self.user).filter(pk__in=ids).order_by("pk"))
-        if not data["contacts"]:
+        data["listed"] = {k: data[k] for k in LIST_PARAMETERS if data.get(k)}
+        data["clients"] = data.get("view") == "clients"
+        if data.get("scope") == "all":
+            contacts, _filters, errors = list_contacts(
+                self.user, data["listed"], clients=data["clients"]
+            )
+            for message in errors.values():
+                self.add_error(None, message)
+            data["matching"] = contacts.order_by("pk")
+            data["total"] = contacts.count() if not errors else 0
+        else:
+            ids = [int(i) for i in data.get("ids", []) if i.isdigit() and len(i) < 19]
+            data["matching"] = visible_contacts(self.user).filter(pk__in=ids).order_by("pk")
+            data["total"] = data["matching"].count()
+        if not data["total"]:
             self.add_error(None, _("Select at least one contact."))
         if data.get("action") not in (None, "delete") and not data.get("value"):
             self.add_error("value", _("Enter a tag name or a username."))
@@ -332,48 +423,66 @@ class BulkForm(ServiceForm):
 @login_required
 @require_POST
 def bulk_action(request: HttpRequest) -> HttpResponse:
-    """Apply one action to the selected contacts, all or nothing. Deleting asks for
-    confirmation first."""
+    """Apply one action to the selected contacts, all or nothing; to more than
+    BULK_NOW_LIMIT contacts in the background. Deleting asks for confirmation first."""
     form = BulkForm(request.POST, user=request.user)
     valid = form.is_valid()
     back = _back(request, form.cleaned_data.get("next", ""), reverse("web:contact-list"))
     data = form.cleaned_data
     if valid and data["action"] == "delete" and data["confirmed"] != "yes":
         return render(
-            request, "contacts/bulk_delete.html", {"contacts": data["contacts"], "back": back}
+            request,
+            "contacts/bulk_delete.html",
+            {
+                "contacts": data["matching"][:20],
+                "total": data["total"],
+                "all": data["scope"] == "all",
+                "ids": [c.pk for c in data["matching"]] if data["scope"] != "all" else [],
+                "listed": data["listed"],
+                "view": data["view"],
+                "back": back,
+            },
         )
-    contacts = form.submit(lambda data: _apply(request.user, data))
+
+    def apply(data: dict) -> int | BulkChange:
+        if data["total"] <= contact_services.BULK_NOW_LIMIT:
+            value = contact_services.check_bulk_action(data["action"], data["value"])
+            return contact_services.apply_bulk_action(
+                request.user, list(data["matching"]), action=data["action"], value=value
+            )
+        if data["scope"] != "all":  # ticked rows are one page's at most
+            raise InvalidInput("ids", _("Select all matching contacts instead."))
+        return contact_services.start_bulk_change(
+            request.user,
+            action=data["action"],
+            value=data["value"],
+            params=data["listed"],
+            clients=data["clients"],
+            language=get_language() or "",
+        )
+
+    done = form.submit(apply)
     if not form.ok:
         form.flash(request)
         return redirect(back)
+    if isinstance(done, BulkChange):
+        return redirect("web:bulk-change", change_id=done.pk)
     messages.success(
         request,
-        ngettext("%(n)d contact updated.", "%(n)d contacts updated.", len(contacts))
-        % {"n": len(contacts)}
+        ngettext("%(n)d contact updated.", "%(n)d contacts updated.", done) % {"n": done}
         if form.cleaned_data["action"] != "delete"
-        else ngettext("%(n)d contact deleted.", "%(n)d contacts deleted.", len(contacts))
-        % {"n": len(contacts)},
+        else ngettext("%(n)d contact deleted.", "%(n)d contacts deleted.", done) % {"n": done},
     )
     return redirect(back)
 
 
-@transaction.atomic
-def _apply(actor, data: dict) -> list:
-    action, value, contacts = data["action"], data["value"], data["contacts"]
-    for contact in contacts:
-        if action == "add_tag":
-            contact_services.add_tags(actor, contact, names=[value])
-        elif action == "remove_tag":
-            if contact.tags.filter(name_folded=value.casefold()).exists():
-                contact_services.remove_tag(actor, contact, name=value)
-        elif action == "set_owner":
-            contact_services.set_owners(actor, contact, owners=[value])
-        elif action == "set_status":
-            # A key or a name in any language; each change lands on the contact's timeline.
-            contact_services.change_status(actor, contact, status=value)
-        else:
-            contact_services.delete_contact(actor, contact)
-    return contacts
+@login_required
+def bulk_change(request: HttpRequest, change_id: int) -> HttpResponse:
+    """A bulk change running in the background: progress while it runs (polled by htmx)."""
+    change = contact_queries.get_bulk_change(request.user, change_id)
+    template = "contacts/bulk_change.html#progress" if request.htmx else "contacts/bulk_change.html"
+    back = reverse("web:clients" if change.clients else "web:contact-list")
+    return render(request, template, {"change": change, "back": back})
 
 
 # --------------------------------------------------------------------------------------------

@@ -31,6 +31,7 @@ class SegmentsConfig(AppConfig):
                 narrow=listing.narrow_by,
                 context=listing.builder_context,
                 template="segments/_builder.html",
+                saved_template="segments/_saved_filters.html",
             )
         )
         events.subscribe("demo.loaded", services.add_demo_segments)

@@ -315,6 +315,7 @@ class ExportForm(ServiceForm):
     stage = text()
     view = text()
     ids = many()
+    scope = text()  # "all": every contact the list matches, whatever rows were ticked
     segment = text()
     columns = many()
     format = text()
@@ -333,6 +334,8 @@ class ExportForm(ServiceForm):
     def ticked_ids(self) -> list[int] | None:
         """The ticked rows, if any were posted; ids that cannot be a contact's select nothing."""
         ticked = self.cleaned_data["ids"]
+        if self.cleaned_data["scope"] == "all":
+            return None
         return [int(i) for i in ticked if i.isdigit() and len(i) < 19] if ticked else None
 
     def segment_id(self) -> int | None:

@@ -26,14 +26,16 @@
 
   // Close an open <details> menu when clicking elsewhere or pressing Escape.
   document.addEventListener("click", function (event) {
-    document.querySelectorAll("details.usermenu[open], details.columns-chooser[open]").forEach(function (menu) {
+    // The filters menu stays open until its button is pressed again: the builder inside it may
+    // open pickers of its own.
+    document.querySelectorAll("details.usermenu[open], details.bar-menu[open]:not(.filters-menu)").forEach(function (menu) {
       if (!menu.contains(event.target)) menu.removeAttribute("open");
     });
   });
   document.addEventListener("keydown", function (event) {
     if (event.key !== "Escape") return;
     document.querySelectorAll("details[open]").forEach(function (menu) {
-      if (menu.classList.contains("usermenu") || menu.classList.contains("columns-chooser")) {
+      if (menu.classList.contains("usermenu") || (menu.classList.contains("bar-menu") && !menu.classList.contains("filters-menu"))) {
         menu.removeAttribute("open");
         var summary = menu.querySelector("summary");
         if (summary) summary.focus();
@@ -178,19 +180,51 @@
   }
 
   // ------------------------------------------------------------------------------------------
-  // The contact list: select all, and the bulk bar that appears with a selection.
+  // The contact list: select the page or every matching contact, and the bulk bar that
+  // appears with a selection. "Every matching contact" sends scope=all and the list's filter
+  // (hidden inputs of the form) instead of the ticked rows.
   function setUpList() {
     var table = document.getElementById("contact-table");
     var bar = document.getElementById("bulkbar");
     if (!table || !bar) return;
     var all = document.getElementById("select-all");
     var count = document.getElementById("selected-count");
+    var scope = document.getElementById("bulk-scope");
+    var banner = document.getElementById("select-banner");
+    var morePages = !!document.querySelector(".pager a");
+    var asked = null;
     function boxes() { return Array.prototype.slice.call(table.querySelectorAll("input[name=ids]")); }
+    function setMatching(on) {
+      scope.value = on ? "all" : "";
+      bar.classList.toggle("all-matching", on);
+      bar.querySelectorAll("[data-ticked-only]").forEach(function (b) { b.hidden = on; });
+      var page = banner.querySelector(".select-page");
+      var matching = banner.querySelector(".select-matching");
+      if (page) page.hidden = on;
+      if (matching) matching.hidden = !on;
+      var button = document.getElementById("select-matching");
+      if (count) count.textContent = on && button ? Number(button.dataset.total).toLocaleString(document.documentElement.lang) : boxes().filter(function (b) { return b.checked; }).length;
+    }
+    function offerMatching(shown) {
+      if (asked === shown) { banner.hidden = !banner.innerHTML.trim(); return; }
+      asked = shown;
+      fetch(banner.dataset.url + shown, { headers: { "HX-Request": "true" }, credentials: "same-origin" })
+        .then(function (response) { return response.text(); })
+        .then(function (html) {
+          if (asked !== shown) return;
+          banner.innerHTML = html;
+          banner.hidden = !html.trim() || !all.checked;
+          setMatching(false);
+        });
+    }
     function refresh() {
       var chosen = boxes().filter(function (b) { return b.checked; }).length;
+      var whole = chosen > 0 && chosen === boxes().length;
       bar.hidden = chosen === 0;
-      if (count) count.textContent = chosen;
-      if (all) all.checked = chosen > 0 && chosen === boxes().length;
+      if (all) all.checked = whole;
+      if (scope.value === "all" && !whole) setMatching(false);
+      if (scope.value !== "all" && count) count.textContent = chosen;
+      if (whole && morePages) offerMatching(chosen); else banner.hidden = true;
     }
     if (all) all.addEventListener("change", function () {
       boxes().forEach(function (b) { b.checked = all.checked; });
@@ -199,6 +233,20 @@
     table.addEventListener("change", function (event) {
       if (event.target.name === "ids") refresh();
     });
+    banner.addEventListener("click", function (event) {
+      if (event.target.id === "select-matching") {
+        setMatching(true);
+        var done = document.getElementById("clear-selection");
+        if (done) done.focus();
+      } else if (event.target.id === "clear-selection") {
+        setMatching(false);
+        boxes().forEach(function (b) { b.checked = false; });
+        refresh();
+        if (all) all.focus();
+      }
+    });
+    // Coming back to the page (the browser's back button) may restore ticked boxes.
+    setMatching(false);
     refresh();
   }
 
