@@ -40,11 +40,34 @@ def test_section_fragment_loads_alone(sales_client, contact):
     assert "<html" not in response.content.decode()
 
 
-def test_company_section_appears_only_when_the_contact_has_a_company(sales_client, sales):
+def section_url(contact, key):
+    return reverse("web:card-section", kwargs={"contact_id": contact.pk, "key": key})
+
+
+def test_company_section_of_a_contact_without_one_offers_to_set_it(sales_client, sales):
     from tests.factories import make_contact
 
     lonely = make_contact(owners=[sales])
-    assert 'id="section-company"' not in sales_client.get(card_url(lonely)).content.decode()
+    body = sales_client.get(section_url(lonely, "company"), HTTP_HX_REQUEST="true")
+    page = body.content.decode()
+    assert "No company yet." in page
+    assert reverse("web:card-field", kwargs={"contact_id": lonely.pk, "key": "company"}) in page
+
+
+def test_custom_details_section_is_left_out_where_no_details_are_defined(sales_client, contact):
+    assert 'id="section-details"' not in sales_client.get(card_url(contact)).content.decode()
+
+
+def test_section_fragment_sends_its_title_count_out_of_band(sales_client, sales, contact):
+    contact_services.add_tags(sales, contact, names=["vip", "fair"])
+    page = sales_client.get(section_url(contact, "tags"), HTTP_HX_REQUEST="true").content.decode()
+    assert '<span class="section-count" id="section-count-tags" hx-swap-oob="true">2</span>' in page
+
+
+def test_card_page_has_a_count_slot_in_each_counted_title(sales_client, contact):
+    page = sales_client.get(card_url(contact)).content.decode()
+    assert 'id="section-count-tags"' in page
+    assert 'id="section-count-timeline"' not in page  # the timeline carries no figure
 
 
 def test_editing_a_field_in_place_saves_it_and_records_the_change(sales_client, contact):

@@ -46,10 +46,10 @@ def test_admin_renames_recolours_and_merges_tags(admin_client, admin, contact):
     fair, other = Tag.objects.get(name="fair"), Tag.objects.get(name="Fair 2025")
     url = reverse("web:settings-tags")
     admin_client.post(
-        url, {"action": "update", "id": fair.pk, "name": "Trade fair", "color": "#112233"}
+        url, {"action": "update", "id": fair.pk, "name": "Trade fair", "color": "#0f766e"}
     )
     fair.refresh_from_db()
-    assert (fair.name, fair.color) == ("Trade fair", "#112233")
+    assert (fair.name, fair.color) == ("Trade fair", "#0f766e")
     admin_client.post(url, {"action": "merge", "id": other.pk, "target": fair.pk})
     assert list(Tag.objects.values_list("name", flat=True)) == ["Trade fair"]
 
@@ -84,3 +84,21 @@ def test_a_field_added_from_the_new_contact_form_says_what_is_wrong(admin_client
     assert response.status_code == 200  # htmx swaps the fragment in
     assert set(response.context["errors"]) == {"newfield_key"}
     assert not PropertyDefinition.objects.exists()
+
+
+def test_a_tag_colour_outside_the_palette_is_refused(admin_client, admin, contact):
+    contact_services.add_tags(admin, contact, names=["fair"])
+    fair = Tag.objects.get(name="fair")
+    before = fair.color
+    response = admin_client.post(
+        reverse("web:settings-tags"), {"action": "update", "id": fair.pk, "color": "#112233"}
+    )
+    assert "Choose one of the tag colours." in response.content.decode()
+    fair.refresh_from_db()
+    assert fair.color == before
+
+
+def test_tags_page_offers_the_palette_by_name(admin_client, admin, contact):
+    contact_services.add_tags(admin, contact, names=["fair"])
+    page = admin_client.get(reverse("web:settings-tags")).content.decode()
+    assert '<option value="#0f766e"' in page and ">Teal<" in page

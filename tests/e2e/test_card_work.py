@@ -34,7 +34,7 @@ def test_attach_a_file_and_add_a_task_from_the_card(page, team, tmp_path):
     page.wait_for_load_state("networkidle")  # every section reloads after a write
 
     tasks = page.locator(f"#work-tasks-{contact.pk}")
-    tasks.get_by_text("Add a task").click()
+    tasks.get_by_role("button", name="Add a task").click()  # the empty section's action
     tasks.get_by_label("Title").fill("Countersign the offer")
     tasks.get_by_label("Due date and time").fill("2030-05-04T16:30")
     tasks.get_by_label("Assignees").select_option(["alba"])

@@ -71,6 +71,7 @@ def test_the_card_makes_a_contact_a_member(page, admin):
     open_card(page, member.contact)
     section = page.locator(".members-section")
     expect(section).to_contain_text("Not a member.")
+    section.get_by_role("button", name="Make a member").click()
     section.get_by_label("Member (may sign in to the members' area)").check()
     section.get_by_label("Course A").check()
     section.get_by_role("button", name="Save membership").click()

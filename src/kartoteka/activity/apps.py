@@ -29,7 +29,12 @@ class ActivityConfig(AppConfig):
             template, load = views.SECTIONS[key]
             registry.register_card_section(
                 registry.CardSection(
-                    key=key, title=title, template=template, load=load, order=order
+                    key=key,
+                    title=title,
+                    template=template,
+                    load=load,
+                    order=order,
+                    count=views.COUNTS[key],
                 )
             )
         registry.register_nav(

@@ -15,7 +15,7 @@ from django.template.response import TemplateResponse
 from django.utils.dateparse import parse_datetime
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
+from django.utils.translation import gettext_lazy, ngettext
 from django.views.decorators.csrf import csrf_exempt, csrf_protect
 from django.views.decorators.http import require_GET, require_POST
 
@@ -86,6 +86,20 @@ def files_context(request: HttpRequest, contact) -> dict:
         "section_id": section_id("files", contact.pk),
     }
 
+
+def open_tasks_count(context: dict) -> str:
+    """The Tasks title's figure: how many of the contact's tasks are still open."""
+    count = sum(1 for task in context["tasks"] if task.status in queries.OPEN_STATUSES)
+    return ngettext("%(count)s open", "%(count)s open", count) % {"count": count}
+
+
+# The title figure of each section, from what its loader read.
+COUNTS: dict[str, Callable[[dict], object] | None] = {
+    "notes": lambda context: len(context["notes"]),
+    "comments": None,  # the section shows the latest few; the timeline holds them all
+    "tasks": open_tasks_count,
+    "files": lambda context: len(context["files"]),
+}
 
 SECTIONS: dict[str, tuple[str, Callable[[HttpRequest, object], dict]]] = {
     "notes": ("activity/notes_section.html", notes_context),

@@ -31,6 +31,7 @@ class CommerceConfig(AppConfig):
                 template="commerce/ecommerce_section.html",
                 load=views.ecommerce_context,
                 order=20,
+                count=lambda context: context["ecommerce"].transactions,
             )
         )
         registry.register_card_tab(

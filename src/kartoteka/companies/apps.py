@@ -28,7 +28,7 @@ class CompaniesConfig(AppConfig):
                 template="companies/_card_section.html",
                 load=views.card_section_data,
                 order=71,
-                has_data=views.has_other_companies,
+                count=lambda context: len(context["memberships"]),
             )
         )
         registry.register_settings_page(

@@ -167,14 +167,6 @@ def memberships_of(actor, contact: Contact) -> list[Membership]:
     )
 
 
-def has_other_companies(contact: Contact) -> bool:
-    return (
-        Membership.objects.filter(contact_id=contact.pk)
-        .exclude(company_id=contact.company_id)
-        .exists()
-    )
-
-
 def member_ids(company: Company) -> QuerySet:
     """The ids of all the company's people: those whose card names it and its other members."""
     return Contact.objects.filter(

@@ -447,9 +447,5 @@ def _change_field(actor, form: CompanyFieldForm, data: dict):
 # The card's "Other companies" section: the companies a contact is at besides its primary one
 
 
-def has_other_companies(contact) -> bool:
-    return queries.has_other_companies(contact)
-
-
 def card_section_data(request: HttpRequest, contact) -> dict:
     return {"memberships": queries.memberships_of(request.user, contact)}

@@ -40,6 +40,7 @@ class ConsentsConfig(AppConfig):
                 template="consents/section.html",
                 load=views.section_context,
                 order=55,
+                count=views.granted_count,
             )
         )
         registry.register_card_action(

@@ -11,7 +11,7 @@ from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.utils.dateparse import parse_datetime
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
+from django.utils.translation import gettext_lazy, ngettext
 from django.views.decorators.http import require_POST
 
 from kartoteka.consents import queries, services
@@ -63,6 +63,17 @@ def section_context(request: HttpRequest, contact) -> dict:
         "statuses": Status.choices,
         "section_id": f"consents-{contact.pk}",
     }
+
+
+def granted_count(context: dict) -> str:
+    """The Consents title's figure: how many consents in force are granted."""
+    count = sum(
+        1
+        for row in context["rows"]
+        for state in row["cells"]
+        if state and state.status == Status.GRANTED
+    )
+    return ngettext("%(count)s granted", "%(count)s granted", count) % {"count": count}
 
 
 def _proof_parts(proof: dict) -> list[str]:

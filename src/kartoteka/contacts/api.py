@@ -27,6 +27,8 @@ from kartoteka.contacts.schemas import (
     PropertyOut,
     PropertyPatch,
     StatusRulesIO,
+    TagOut,
+    TagPatch,
     TagsIn,
     TagsOut,
     TimelinePage,
@@ -215,6 +217,20 @@ def remove_tag(request: HttpRequest, contact_id: int, name: str):
     contact = queries.get_contact(request.user, contact_id)
     services.remove_tag(request.user, contact, name=name)
     return Status(204, None)
+
+
+@router.get("/tags", response=list[TagOut], tags=["tags"])
+def list_tags(request: HttpRequest):
+    """Every tag with its colour."""
+    return list(queries.all_tags().values("name", "color"))
+
+
+@router.patch("/tags/{name}", response=TagOut, tags=["tags"])
+def update_tag(request: HttpRequest, name: str, payload: TagPatch):
+    """Rename a tag or give it another colour of the palette (admins)."""
+    return services.update_tag(
+        request.user, queries.get_tag(name), name=payload.name, color=payload.color
+    )
 
 
 # --------------------------------------------------------------------------------------------

@@ -205,8 +205,8 @@ def dashboard_layout(user) -> dict:
 
 
 def arranged_sections(user, contact) -> list[tuple[registry.CardSection, bool]]:
-    """(section, hidden) in the user's order; sections without data on this contact are left out,
-    and sections the user never placed follow in their registered order."""
+    """(section, hidden) in the user's order; sections that cannot apply to this contact are left
+    out, and sections the user never placed follow in their registered order."""
     layout = dashboard_layout(user)
     offered = [s for s in registry.card_sections() if s.has_data(contact)]
     position = {key: index for index, key in enumerate(layout["order"])}
@@ -253,10 +253,11 @@ def contact_or_404(request: HttpRequest, contact_id: int):
     return contact_queries.get_contact(request.user, contact_id)
 
 
-def section_body(request: HttpRequest, contact, section: registry.CardSection) -> str:
+def section_body(request: HttpRequest, contact, section: registry.CardSection) -> tuple[str, str]:
+    """The section's fragment and its title figure."""
     context = {"contact": contact, "section": section, "errors": {}, "form": {}}
     context.update(section.load(request, contact))
-    return render_to_string(section.template, context, request=request)
+    return render_to_string(section.template, context, request=request), section.count_of(context)
 
 
 def _header_context(request: HttpRequest, contact) -> dict:
@@ -274,14 +275,19 @@ def card(request: HttpRequest, contact_id: int) -> HttpResponse:
     layout = dashboard_layout(request.user)
     # The timeline comes with the page; every other section loads as its own fragment right
     # after, so a slow section never holds the card back.
-    sections = [
-        {
-            "section": s,
-            "hidden": hidden,
-            "body": section_body(request, contact, s) if s.key == INLINE and not hidden else "",
-        }
-        for s, hidden in arranged_sections(request.user, contact)
-    ]
+    sections = []
+    for s, hidden in arranged_sections(request.user, contact):
+        inline = s.key == INLINE and not hidden
+        body, count = section_body(request, contact, s) if inline else ("", "")
+        sections.append(
+            {
+                "section": s,
+                "hidden": hidden,
+                "body": body,
+                "count": count,
+                "counted": s.count is not None,
+            }
+        )
     return render(
         request,
         "contacts/card.html",
@@ -301,7 +307,7 @@ def card_section(request: HttpRequest, contact_id: int, key: str) -> HttpRespons
     section = registry.card_section(key)
     if section is None or not section.has_data(contact):
         raise Http404(_("No such section."))
-    return HttpResponse(section_body(request, contact, section))
+    return HttpResponse(section_body(request, contact, section)[0])
 
 
 @login_required

@@ -12,6 +12,7 @@ from django.utils.html import escape, format_html, format_html_join
 from django.utils.translation import gettext_lazy as _
 
 from kartoteka.contacts import statuses as lead_statuses
+from kartoteka.contacts import tag_colors
 from kartoteka.contacts.detail_columns import PropertyValue, built_column
 from kartoteka.contacts.form_fields import property_display
 from kartoteka.contacts.models import ContactOwner, ContactTag, PropertyDefinition, PropertyType
@@ -230,11 +231,8 @@ def render_cell(contact, column: Column) -> str:
     if key == "owners":
         return escape(", ".join(owner.display_name for owner in contact.owners.all()))
     if key == "tags":
-        return format_html_join(
-            " ",
-            '<span class="chip tag-chip" style="background: {}">{}</span>',
-            ((link.tag.color, link.tag.name) for link in contact.tag_links.all()),
-        )
+        chips = (tag_colors.chip(link.tag.name, link.tag.color) for link in contact.tag_links.all())
+        return format_html_join(" ", "{}", ((chip,) for chip in chips))
     if key in ("created_at", "last_activity_at", "won_at"):
         return format_html('<span class="nowrap">{}</span>', _date(getattr(contact, key)))
     if column.added is not None:

@@ -205,9 +205,7 @@ def _companies(fakers: dict[str, Faker]) -> dict[str, list[Company]]:
 
 
 def _tags() -> list[Tag]:
-    Tag.objects.bulk_create(
-        [Tag(name=name, name_folded=name.casefold()) for name in TAGS], ignore_conflicts=True
-    )
+    Tag.objects.bulk_create([Tag.named(name) for name in TAGS], ignore_conflicts=True)
     return list(Tag.objects.filter(name_folded__in=[t.casefold() for t in TAGS]))
 
 

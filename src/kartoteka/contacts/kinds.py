@@ -11,9 +11,9 @@ from typing import Any
 from django.utils.translation import gettext_lazy as _
 
 from kartoteka.activity.timeline import Change, Context, Description, Entry, TimelineKind, shown
-from kartoteka.contacts import statuses
+from kartoteka.contacts import statuses, tag_colors
 from kartoteka.contacts.models import Source, Status
-from kartoteka.contacts.queries import all_property_definitions
+from kartoteka.contacts.queries import all_property_definitions, all_tags
 
 FIELD_LABELS = {
     "first_name": _("First name"),
@@ -106,8 +106,17 @@ def _owners_changed(payload: dict, _context: Context) -> Description:
     return Description(changes=[Change("", shown(payload.get("old")), shown(payload.get("new")))])
 
 
-def _tag(payload: dict, _context: Context) -> Description:
-    return Description(text=str(payload.get("tag") or ""))
+def _tag_colors() -> dict[str, str]:
+    return dict(all_tags().values_list("name_folded", "color"))
+
+
+def _tag(payload: dict, context: Context) -> Description:
+    """The tag as a chip in its colour today (grey for a tag since deleted)."""
+    name = str(payload.get("tag") or "")
+    if not name:
+        return Description()
+    color = context.memo("contacts.tag_colors", _tag_colors).get(name.casefold(), "")
+    return Description(html=tag_colors.chip(name, color))
 
 
 def _deleted(payload: dict, _context: Context) -> Description:

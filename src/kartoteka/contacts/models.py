@@ -6,6 +6,8 @@ from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
+from kartoteka.contacts import tag_colors
+
 
 class Status(models.TextChoices):
     """The keys of the seven statuses Kartoteka ships. Statuses are records (LeadStatus) that
@@ -278,7 +280,10 @@ class ContactOwner(models.Model):
 class Tag(models.Model):
     name = models.CharField(max_length=100)
     name_folded = models.CharField(max_length=100, unique=True, editable=False)
-    color = models.CharField(max_length=7, default="#64748b")
+    # One of tag_colors.PALETTE; a new tag's comes from its name (Tag.named).
+    color = models.CharField(
+        max_length=7, choices=tag_colors.choices(), default=tag_colors.COLORS[-1]
+    )
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:
@@ -286,6 +291,11 @@ class Tag(models.Model):
 
     def __str__(self) -> str:
         return self.name
+
+    @classmethod
+    def named(cls, name: str) -> "Tag":
+        """A new tag of this name (unsaved), in the colour its name gives it."""
+        return cls(name=name, name_folded=name.casefold(), color=tag_colors.color_for(name))
 
 
 class TagOrigin(models.TextChoices):

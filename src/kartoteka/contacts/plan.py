@@ -231,7 +231,11 @@ class Names:
         if not unknown:
             return found
         found.update({row.name_folded: row for row in in_chunks(model, "name_folded", unknown)})
-        missing = [model(name=wanted[k], name_folded=k) for k in unknown if k not in found]
+        missing = [
+            model.named(wanted[k]) if model is Tag else model(name=wanted[k], name_folded=k)
+            for k in unknown
+            if k not in found
+        ]
         if missing and not dry_run:
             model.objects.bulk_create(missing, ignore_conflicts=True)
             created = [row.name_folded for row in missing]

@@ -126,5 +126,13 @@ def all_tags() -> QuerySet[Tag]:
     return Tag.objects.order_by("name")
 
 
+def get_tag(name: str) -> Tag:
+    """The tag of this name (in any case)."""
+    tag = Tag.objects.filter(name_folded=name.strip().casefold()).first()
+    if tag is None:
+        raise NotFound(_("No tag named %(name)s.") % {"name": repr(name)})
+    return tag
+
+
 def all_property_definitions() -> QuerySet[PropertyDefinition]:
     return PropertyDefinition.objects.order_by("position", "id")

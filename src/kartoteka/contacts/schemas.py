@@ -6,6 +6,7 @@ from typing import Any
 from ninja import Schema
 from pydantic import ConfigDict, Field
 
+from kartoteka.contacts import tag_colors
 from kartoteka.contacts.models import Contact, PropertyType, Source, StatusMeaning
 from kartoteka.core.openapi import one_of
 
@@ -125,6 +126,7 @@ class AddressOut(Schema):
 
 class TagDetailOut(Schema):
     name: str
+    color: str = Field(description="The tag's colour, one of the palette (see GET /tags)")
     origin: str
     origin_label: str
     added_by: str | None
@@ -168,6 +170,20 @@ class ContactPage(Schema):
 
 class TagsIn(Strict):
     tags: list[str]
+
+
+class TagOut(Schema):
+    name: str
+    color: str = Field(json_schema_extra=one_of(*tag_colors.COLORS))
+
+
+class TagPatch(Strict):
+    name: str | None = None
+    color: str | None = Field(
+        None,
+        description="One of the palette's colours",
+        json_schema_extra=one_of(*tag_colors.COLORS, None),
+    )
 
 
 class TagsOut(Schema):
@@ -253,6 +269,7 @@ def contact_json(contact: Contact) -> dict:
         "tag_details": [
             {
                 "name": link.tag.name,
+                "color": link.tag.color,
                 "origin": link.origin,
                 "origin_label": link.origin_label,
                 "added_by": link.added_by.username if link.added_by else None,

@@ -114,6 +114,9 @@ def owners_context(request: HttpRequest, contact) -> dict:
 
 
 def company_context(request: HttpRequest, contact) -> dict:
+    can_edit = contact_services.can_edit(request.user, contact)
+    if contact.company_id is None:  # the section offers to set one
+        return {"company": None, "colleagues": [], "can_edit": can_edit}
     colleagues = (
         visible_contacts(request.user)
         .filter(company_id=contact.company_id)
@@ -121,7 +124,7 @@ def company_context(request: HttpRequest, contact) -> dict:
         .only("pk", "first_name", "last_name", "email", "job_title")
         .order_by("last_name", "first_name")[:10]
     )
-    return {"company": contact.company, "colleagues": list(colleagues)}
+    return {"company": contact.company, "colleagues": list(colleagues), "can_edit": can_edit}
 
 
 def register_sections() -> None:
@@ -139,6 +142,7 @@ def register_sections() -> None:
             template="contacts/sections/tags.html",
             load=tags_context,
             order=20,
+            count=lambda context: len(context["links"]),
         ),
         registry.CardSection(
             key="details",
@@ -146,7 +150,9 @@ def register_sections() -> None:
             template="contacts/sections/details.html",
             load=details_context,
             order=30,
+            # Offered only where custom details are defined; the figure is how many are filled.
             has_data=lambda contact: contact_queries.all_property_definitions().exists(),
+            count=lambda context: sum(1 for row in context["rows"] if row["shown"]),
         ),
         registry.CardSection(
             key="owners",
@@ -154,6 +160,7 @@ def register_sections() -> None:
             template="contacts/sections/owners.html",
             load=owners_context,
             order=60,
+            count=lambda context: len(context["owners"]),
         ),
         registry.CardSection(
             key="company",
@@ -161,7 +168,6 @@ def register_sections() -> None:
             template="contacts/sections/company.html",
             load=company_context,
             order=70,
-            has_data=lambda contact: contact.company_id is not None,
         ),
     ):
         registry.register_card_section(section)

@@ -16,7 +16,7 @@ from django.utils.translation import gettext as _
 from kartoteka.accounts.models import Role, User
 from kartoteka.accounts.queries import users_by_username
 from kartoteka.activity import services as timeline
-from kartoteka.contacts import kinds
+from kartoteka.contacts import kinds, tag_colors
 from kartoteka.contacts import statuses as lead_statuses
 from kartoteka.contacts.models import (
     ATTRIBUTION_FIELDS,
@@ -753,7 +753,10 @@ def move_last_activity(latest: Mapping[int, dt.datetime]) -> None:
 
 
 def _tag_for(name: str) -> Tag:
-    tag, _created = Tag.objects.get_or_create(name_folded=name.casefold(), defaults={"name": name})
+    tag, _created = Tag.objects.get_or_create(
+        name_folded=name.casefold(),
+        defaults={"name": name, "color": tag_colors.color_for(name)},
+    )
     return tag
 
 
@@ -857,10 +860,8 @@ def update_tag(
             )
         tag.name, tag.name_folded = new_name, new_name.casefold()
     if color is not None:
-        import re
-
-        if not re.fullmatch(r"#[0-9a-fA-F]{6}", color):
-            raise InvalidInput("color", _("Colour must look like #1e90ff."))
+        if color.lower() not in tag_colors.PALETTE:
+            raise InvalidInput("color", _("Choose one of the tag colours."))
         tag.color = color.lower()
     tag.save()
     return tag

@@ -11,6 +11,7 @@ from django.utils.translation import gettext_lazy
 from kartoteka.accounts.models import User
 from kartoteka.contacts import queries as contact_queries
 from kartoteka.contacts import services as contact_services
+from kartoteka.contacts import tag_colors
 from kartoteka.contacts.models import PropertyType
 from kartoteka.core.errors import InvalidInput
 from kartoteka.web.forms import ServiceForm, text
@@ -169,7 +170,11 @@ def tags(request: HttpRequest) -> HttpResponse:
             return redirect("web:settings-tags")
     counted = contact_queries.all_tags().annotate(contact_count=Count("contact_links"))
     return settings_page(
-        request, "contacts/settings/tags.html", "tags", {"tags": list(counted)}, form
+        request,
+        "contacts/settings/tags.html",
+        "tags",
+        {"tags": list(counted), "colors": tag_colors.choices()},
+        form,
     )
 
 

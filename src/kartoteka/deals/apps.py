@@ -52,6 +52,7 @@ class DealsConfig(AppConfig):
                 template="deals/_section.html",
                 load=views.card_section_data,
                 order=35,
+                count=lambda context: len(context["deals"]),
             )
         )
         registry.register_card_tab(

@@ -51,5 +51,8 @@ class MailingConfig(AppConfig):
                 template="mailing/card_section.html",
                 load=views.card_section_data,
                 order=55,
+                count=lambda context: sum(
+                    1 for s in context["subscriptions"] if s.status == "subscribed"
+                ),
             )
         )

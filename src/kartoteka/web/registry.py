@@ -27,8 +27,14 @@ class CardSection:
     """A section of the card dashboard: a fragment the card loads (and reloads) on its own.
 
     `template` renders the section body with the context {request, user, contact, **load(...)};
-    `load(request, contact)` runs the section's reads (through the app's queries.py);
-    `has_data(contact)` decides whether the section is offered at all (no empty stubs).
+    `load(request, contact)` runs the section's reads (through the app's queries.py).
+    `has_data(contact)` says whether the section can apply to this contact at all (e.g. custom
+    details when none are defined); one that applies but holds nothing yet is shown, and its
+    template says so in one sentence with the action that fills it.
+    `count(context)` is the figure its title carries, taken from what `load` returned (never a
+    query of its own): a number, a short text ("2 open"), or None for no figure. The template
+    ends with `{% section_count "key" %}` (web's `dashboard` tags), which sends the figure to
+    the title each time the fragment is loaded or re-rendered after a write.
     """
 
     key: str
@@ -37,6 +43,14 @@ class CardSection:
     load: Callable[[HttpRequest, Any], dict] = field(default=lambda request, contact: {})
     has_data: Callable[[Any], bool] = field(default=lambda contact: True)
     order: int = 100
+    count: Callable[[dict], Any] | None = None
+
+    def count_of(self, context: dict) -> str:
+        """The title's figure for this rendered context, as text ("" for none)."""
+        if self.count is None:
+            return ""
+        figure = self.count(context)
+        return "" if figure is None else str(figure)
 
 
 @dataclass(frozen=True)

@@ -157,6 +157,7 @@
       }
       save();
     });
+    setUpMasonry(board);
     // Dragging is SortableJS (web/vendor/Sortable.min.js): pointer, touch and auto-scroll, so a
     // section can travel the whole dashboard. It is off unless the dashboard is customised.
     if (window.Sortable) {
@@ -178,6 +179,78 @@
       });
     }
   }
+
+  // Sections flow into the dashboard's columns without holes: in the user's order, each goes to
+  // the top of the shortest column, and a wide one (the timeline) spans them all below the
+  // tallest. The grid's rows are one pixel high and each section spans its own measured height,
+  // so the columns stay the stylesheet's (their number follows the width) and the sections keep
+  // their place in the document for keyboards, screen readers and drag and drop. Heights are
+  // measured again whenever a section grows or shrinks (htmx loads, forms opening).
+  function setUpMasonry(board) {
+    if (!window.ResizeObserver || !window.MutationObserver) return;
+    var pending = false;
+    function schedule() {
+      if (pending) return;
+      pending = true;
+      window.requestAnimationFrame(function () { pending = false; layout(); });
+    }
+    function layout() {
+      var style = window.getComputedStyle(board);
+      var columns = style.gridTemplateColumns.split(" ").filter(Boolean).length || 1;
+      var gutter = parseFloat(style.columnGap) || 0;
+      var bottoms = [];
+      for (var c = 0; c < columns; c++) bottoms.push(0);
+      Array.prototype.forEach.call(board.children, function (item) {
+        if (!item.classList.contains("section")) return;
+        if (item.hidden) { item.style.gridRow = ""; item.style.gridColumn = ""; return; }
+        var span = Math.ceil(item.getBoundingClientRect().height + gutter);
+        var start;
+        if (item.classList.contains("wide") || columns === 1) {
+          start = Math.max.apply(null, bottoms);
+          item.style.gridColumn = "1 / -1";
+          for (var w = 0; w < columns; w++) bottoms[w] = start + span;
+        } else {
+          var column = bottoms.indexOf(Math.min.apply(null, bottoms));
+          start = bottoms[column];
+          item.style.gridColumn = (column + 1) + " / span 1";
+          bottoms[column] = start + span;
+        }
+        item.style.gridRow = (start + 1) + " / span " + span;
+      });
+    }
+    board.classList.add("masonry");
+    var sizes = new window.ResizeObserver(schedule);
+    function watch() {
+      Array.prototype.forEach.call(board.children, function (item) { sizes.observe(item); });
+    }
+    watch();
+    sizes.observe(board);
+    new window.MutationObserver(function () { watch(); schedule(); }).observe(board, { childList: true });
+    new window.MutationObserver(schedule)
+      .observe(board, { attributes: true, subtree: true, attributeFilter: ["hidden"] });
+    window.addEventListener("load", schedule);  // fonts and stylesheets may change heights
+    layout();
+  }
+
+  // An empty section's action: show, open and focus the form that fills it (a file input opens
+  // the file chooser); the action has done its work and steps aside.
+  document.addEventListener("click", function (event) {
+    var button = event.target.closest("[data-focus]");
+    if (!button) return;
+    var target = document.querySelector(button.dataset.focus);
+    if (!target) return;
+    for (var el = target; el && !el.classList.contains("section-body") && el !== document.body; el = el.parentElement) {
+      if (el.hidden) el.hidden = false;
+      if (el.tagName === "DETAILS") el.open = true;
+    }
+    button.remove();
+    if (target.tagName === "DETAILS") {
+      target = target.querySelector("input:not([type=hidden]), select, textarea") || target.querySelector("summary");
+    }
+    if (!target) return;
+    target.scrollIntoView({ block: "nearest" });
+    if (target.type === "file") { target.click(); } else { target.focus(); }
+  });
 
   // ------------------------------------------------------------------------------------------
   // The contact list: select the page or every matching contact, and the bulk bar that
