@@ -56,7 +56,7 @@ def to_palette(apps, schema_editor):
 
 class Migration(migrations.Migration):
     dependencies = [
-        ("contacts", "0006_lead_statuses"),
+        ("contacts", "0007_bulk_change"),
     ]
 
     operations = [
