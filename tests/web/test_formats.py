@@ -140,7 +140,7 @@ RAW_MOMENT = re.compile(r"\{\{\s*[\w.]*(?:_at|_until|_since|_date)\s*\}\}")
 # money, percent, moment, day instead).
 BYPASSES = re.compile(r"\|\s*(?:naturaltime|naturalday|timesince|timeuntil|intcomma|floatformat)\b")
 # The contact list's count still writes its figure with floatformat.
-PENDING = {"contacts/templates/contacts/contact_list.html"}
+PENDING: set[str] = set()
 
 
 def _templates():

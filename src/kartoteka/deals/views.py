@@ -540,7 +540,7 @@ def export(request: HttpRequest) -> HttpResponse:
                 deal.type.label if deal.type else "",
                 deal.expected_close_date,
                 str(contact) if contact else "",
-                deal.created_at.replace(tzinfo=None),
+                display.export_value(deal.created_at, spreadsheet=True),
             ]
         )
     out = io.BytesIO()
