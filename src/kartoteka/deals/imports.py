@@ -8,8 +8,13 @@ e-mail; the file is read with the transfer app's readers.
 Each row goes through deals.services.create_deal (its checks, timeline and event), in a
 savepoint of its own, so a rejected row leaves nothing behind."""
 
+import contextlib
 import csv
+import datetime as dt
 import io
+import itertools
+import re
+import time
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -34,6 +39,7 @@ from kartoteka.deals.models import (
 )
 from kartoteka.transfer.formats import read_numbered_rows, sniff
 from kartoteka.transfer.mapping import fold_header
+from kartoteka.transfer.services import keep_upload, storage
 
 # Folded header words (English, Spanish, Polish) each field is recognised by.
 SYNONYMS = {
@@ -227,6 +233,115 @@ def _messages(errors: dict) -> dict[str, str]:
     return {key: " ".join(str(m) for m in found) for key, found in errors.items()}
 
 
+def _open(path: Path, file_name: str) -> tuple[list[str], Iterator[tuple[int, list[str]]]]:
+    """The file's headers and its numbered rows after them; InvalidInput("file") when it is
+    not a CSV or XLSX file with a header row."""
+    shape = sniff(path, file_name)
+    if shape["format"] not in ("csv", "xlsx"):
+        raise InvalidInput("file", _("Deals are imported from CSV or XLSX files."))
+    rows = _readable(read_numbered_rows(path, **shape))
+    try:
+        _line, headers = next(rows)
+    except StopIteration:
+        raise InvalidInput("file", _("The file is empty.")) from None
+    if not any(h.strip() for h in headers):
+        raise InvalidInput("file", _("The first row must name the columns."))
+    return [h.strip() for h in headers], rows
+
+
+def _readable(rows: Iterator[tuple[int, list[str]]]) -> Iterator[tuple[int, list[str]]]:
+    """The rows, with a row the CSV reader cannot take refused as bad input."""
+    try:
+        yield from rows
+    except csv.Error as exc:
+        raise InvalidInput("file", _("Cannot read the file: %(exc)s") % {"exc": exc}) from None
+
+
+# What the page's mapping step shows of each column.
+SAMPLES_SHOWN = 3
+# Where the page keeps a file between its steps (the transfer app's storage).
+KEPT = "deal-imports"
+KEPT_FOR = dt.timedelta(days=1)
+_KEPT_NAME = re.compile(r"[0-9a-f]{32}(\.[a-z0-9]{1,9})?")
+
+
+@dataclass
+class Columns:
+    """A kept file's columns for the mapping step: headers, a few values of each, and the
+    field each is recognised as."""
+
+    headers: list[str]
+    samples: list[list[str]]
+    suggested: dict[int, str]
+
+
+def keep_file(upload, *, file_name: str) -> tuple[str, Columns]:
+    """Keep an uploaded file for the page's next steps: its token and its columns. A file
+    that is not a CSV or XLSX with a header row is refused, and not kept."""
+    _forget_old_files()
+    path = keep_upload(upload, kind=KEPT, file_name=file_name)
+    try:
+        return path.name, columns(path.name, file_name=file_name)
+    except InvalidInput:
+        path.unlink(missing_ok=True)
+        raise
+
+
+def _forget_old_files() -> None:
+    """Files of imports left after their dry run go after a day."""
+    before = time.time() - KEPT_FOR.total_seconds()
+    for kept in storage(KEPT).iterdir():
+        with contextlib.suppress(FileNotFoundError):
+            if kept.stat().st_mtime < before:
+                kept.unlink()
+
+
+def kept_file(token: str) -> Path:
+    """The file kept under this token; InvalidInput("file") once it is gone."""
+    path = storage(KEPT) / token if _KEPT_NAME.fullmatch(token or "") else None
+    if path is None or not path.is_file():
+        raise InvalidInput("file", _("The uploaded file is no longer here; upload it again."))
+    return path
+
+
+def forget_file(token: str) -> None:
+    if _KEPT_NAME.fullmatch(token or ""):
+        (storage(KEPT) / token).unlink(missing_ok=True)
+
+
+def columns(token: str, *, file_name: str) -> Columns:
+    headers, rows = _open(kept_file(token), file_name)
+    samples: list[list[str]] = [[] for _ in headers]
+    first = list(itertools.islice(rows, SAMPLES_SHOWN))
+    # Text has no NUL characters; a picture or a program read as CSV has them.
+    if any("\x00" in cell for cells in [headers, *(c for _n, c in first)] for cell in cells):
+        raise InvalidInput("file", _("This is not a CSV or Excel (.xlsx) file."))
+    for _line, cells in first:
+        for index, cell in enumerate(cells[: len(headers)]):
+            if cell.strip():
+                samples[index].append(cell.strip()[:80])
+    return Columns(headers=headers, samples=samples, suggested=suggest(headers))
+
+
+def target_labels() -> list[tuple[str, str]]:
+    """(field, its name in the reader's language) of every field a column can be mapped to."""
+    names = {
+        "name": _("Name"),
+        "amount": _("Amount"),
+        "currency": _("Currency"),
+        "owner": _("Owner"),
+        "pipeline": _("Pipeline"),
+        "stage": _("Stage"),
+        "type": _("Type"),
+        "expected_close_date": _("Expected close date"),
+        "contacts": _("Contacts (e-mail addresses)"),
+    }
+    return [
+        *names.items(),
+        *((f"properties.{f.key}", f.label) for f in DealField.objects.all()),
+    ]
+
+
 def import_deals(
     actor,
     path: Path,
@@ -238,15 +353,7 @@ def import_deals(
 ) -> ImportResult:
     """Import the file's rows as new deals (see the module's docstring)."""
     require_actor(actor)
-    shape = sniff(path, file_name)
-    if shape["format"] not in ("csv", "xlsx"):
-        raise InvalidInput("file", _("Deals are imported from CSV or XLSX files."))
-    rows = read_numbered_rows(path, **shape)
-    try:
-        _line, headers = next(rows)
-    except StopIteration:
-        raise InvalidInput("file", _("The file is empty.")) from None
-    headers = [h.strip() for h in headers]
+    headers, rows = _open(path, file_name)
     result = ImportResult(headers=headers, mapping=column_map(headers, list(pairs)))
     try:
         with transaction.atomic():

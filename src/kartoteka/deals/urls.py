@@ -17,6 +17,7 @@ urlpatterns = [
     path("deals/list/", views.deal_list, name="list"),
     path("deals/list/bulk/", views.bulk, name="bulk"),
     path("deals/list/export/", views.export, name="export"),
+    path("deals/import/", views.deal_import, name="import"),
     path("deals/new/", views.deal_new, name="new"),
     path("deals/<int:deal_id>/", views.deal_page, name="deal"),
     path("deals/<int:deal_id>/move/", views.move, name="move"),

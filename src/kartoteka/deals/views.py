@@ -29,7 +29,7 @@ from kartoteka.contacts.queries import get_contact
 from kartoteka.core import display
 from kartoteka.core.errors import InvalidInput, NotFound
 from kartoteka.core.scope import is_admin
-from kartoteka.deals import queries, services
+from kartoteka.deals import imports, queries, services
 from kartoteka.deals.models import StageKind
 from kartoteka.web.charts import HorizontalBar, horizontal_bar_chart
 from kartoteka.web.forms import ServiceForm, many, text, ticked
@@ -1049,3 +1049,138 @@ def _deal_file(request: HttpRequest, deal_id: int) -> HttpResponse:
         return _back_to_deal(request, deal, form, "")
     form.submit(lambda data: services.upload_deal_file(request.user, deal, upload=data["file"]))
     return _back_to_deal(request, deal, form, _("File uploaded."))
+
+
+# --------------------------------------------------------------------------------------------
+# Deals → Import: the CLI's import (deals.imports) with an upload, a mapping and a dry run
+
+
+class DealImportUpload(ServiceForm):
+    file = forms.FileField(
+        allow_empty_file=True,  # the import says what is wrong with an empty file
+        error_messages={"required": gettext_lazy("Choose a CSV or Excel (.xlsx) file.")},
+    )
+
+
+# What the file's reading refuses is shown at the file.
+FILE_ERRORS = {"encoding": "file"}
+
+
+class DealImportRun(ServiceForm):
+    token = text()
+    file_name = text()
+    action = text()
+    strict = ticked()
+
+
+@csrf_exempt
+@login_required
+def deal_import(request: HttpRequest) -> HttpResponse:
+    """Upload a file, map its columns (guessed from the headers), try it, import it."""
+    if request.content_type == "multipart/form-data":
+        # The size-limited handler must be in place before the CSRF check reads the body (as
+        # on the contacts' import); the mapping step posts a plain form, read already.
+        use_limited_uploads(request)
+    return _deal_import(request)
+
+
+@csrf_protect
+def _deal_import(request: HttpRequest) -> HttpResponse:
+    page = {"targets": imports.target_labels(), "errors": {}}
+    if request.method != "POST":
+        return render(request, "deals/import.html", page)
+    if "token" not in request.POST:  # the upload step
+        form = DealImportUpload(request.POST, request.FILES)
+        if getattr(request, "upload_too_large", False):
+            # The handler dropped the file: say why, not that none was chosen.
+            form = ServiceForm({})
+            form.refuse({"file": [activity_services.too_large_message()]})
+        else:
+            kept = form.submit(
+                lambda data: imports.keep_file(data["file"], file_name=data["file"].name),
+                where=FILE_ERRORS,
+            )
+        if not form.ok:
+            page["errors"] = form.field_errors()
+            return render(request, "deals/import.html", page, status=form.status)
+        token, columns = kept
+        page.update(
+            token=token,
+            file_name=request.FILES["file"].name,
+            columns=_mapped_columns(columns, columns.suggested),
+        )
+        return render(request, "deals/import.html", page)
+    form = DealImportRun(request.POST)
+    columns = form.submit(
+        lambda data: imports.columns(data["token"], file_name=data["file_name"]),
+        where=FILE_ERRORS,
+    )
+    if columns is None:  # the file is gone: back to the upload
+        page["errors"] = form.field_errors()
+        return render(request, "deals/import.html", page, status=form.status)
+    chosen = {
+        index: request.POST.get(f"column_{index}", "") for index in range(len(columns.headers))
+    }
+    dry_run = form.cleaned_data["action"] != "import"
+    result = form.submit(
+        lambda data: imports.import_deals(
+            request.user,
+            imports.kept_file(data["token"]),
+            file_name=data["file_name"],
+            pairs=[f"{index + 1}={target or 'ignore'}" for index, target in chosen.items()],
+            strict=data["strict"],
+            dry_run=dry_run,
+        ),
+        where=FILE_ERRORS,
+    )
+    if result is not None and not dry_run:
+        imports.forget_file(form.cleaned_data["token"])
+    page.update(
+        errors=form.field_errors(),
+        result=result,
+        dry_run=dry_run,
+        strict=form.cleaned_data["strict"],
+        **_problems_shown(result, dict(page["targets"])),
+    )
+    if result is None or dry_run:
+        page.update(
+            token=form.cleaned_data["token"],
+            file_name=form.cleaned_data["file_name"],
+            columns=_mapped_columns(columns, chosen),
+        )
+    return render(request, "deals/import.html", page, status=form.status)
+
+
+def _mapped_columns(columns, chosen: dict[int, str]) -> list[dict]:
+    return [
+        {"index": index, "header": header, "samples": columns.samples[index], "target": target}
+        for index, header in enumerate(columns.headers)
+        for target in [chosen.get(index, "")]
+    ]
+
+
+PROBLEMS_SHOWN = 50  # of each level, as the contacts' import shows them
+
+
+def _problems_shown(result, labels: dict[str, str]) -> dict:
+    """The import's problems as the contacts' import lists them (transfer/_problems.html):
+    line, the field's name, the cell's value, the message."""
+    if result is None:
+        return {}
+    column_of = {target: index for index, target in result.mapping.items()}
+    shown: dict[str, list] = {"rejected": [], "warnings": []}
+    for problem in result.problems:
+        found = shown["rejected" if problem.level == "error" else "warnings"]
+        if len(found) < PROBLEMS_SHOWN:
+            index = column_of.get(problem.column)
+            found.append(
+                {
+                    "row": problem.line,
+                    "column": labels.get(problem.column, problem.column),
+                    "value": problem.cells[index]
+                    if index is not None and index < len(problem.cells)
+                    else "",
+                    "message": problem.message,
+                }
+            )
+    return shown

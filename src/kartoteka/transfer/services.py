@@ -79,12 +79,11 @@ def storage(kind: str) -> Path:
 # Import: upload and configure
 
 
-def upload_import(
-    actor: User | SystemActor, *, upload: UploadedFile | Path, file_name: str = ""
-) -> Import:
-    """Keep the file, detect its format, encoding and delimiter, and suggest a mapping."""
-    name = Path(file_name or getattr(upload, "name", "") or "import.csv").name[:200]
-    target = storage("imports") / f"{uuid.uuid4().hex}{Path(name).suffix.lower()[:10]}"
+def keep_upload(upload: UploadedFile | Path, *, kind: str, file_name: str) -> Path:
+    """Copy an uploaded file (or a file on disk) into the `kind` folder of storage under a
+    name nobody can guess, keeping its extension; InvalidInput("file") past the upload limit,
+    with nothing kept. How every import of a file (contacts, deals) takes it in."""
+    target = storage(kind) / f"{uuid.uuid4().hex}{Path(file_name).suffix.lower()[:10]}"
     limit = settings.KARTOTEKA_MAX_UPLOAD_BYTES
     size = 0
     with open(target, "wb") as out:
@@ -109,6 +108,15 @@ def upload_import(
         finally:
             if source is not None:
                 source.close()
+    return target
+
+
+def upload_import(
+    actor: User | SystemActor, *, upload: UploadedFile | Path, file_name: str = ""
+) -> Import:
+    """Keep the file, detect its format, encoding and delimiter, and suggest a mapping."""
+    name = Path(file_name or getattr(upload, "name", "") or "import.csv").name[:200]
+    target = keep_upload(upload, kind="imports", file_name=name)
     try:
         detected = formats.sniff(target, name)
         imp = Import(
