@@ -54,6 +54,15 @@ class DealsConfig(AppConfig):
                 order=35,
             )
         )
+        registry.register_card_summary_item(
+            registry.CardSummaryItem(
+                key="open-deals",
+                load=views.open_deals_summary,
+                section="deals",
+                url_name="deals:contact-deals",
+                order=30,
+            )
+        )
         registry.register_card_tab(
             registry.CardTab(
                 key="deals",
