@@ -97,6 +97,7 @@ def test_a_post_action_from_the_menu_asks_its_question_first(page, sales):
     page.get_by_role("button", name="Actions").click()
     page.get_by_role("menuitem", name="Delete").click()
     expect(page.locator("#card-actions-menu")).to_be_hidden()
+    expect(page.get_by_role("button", name="Actions")).to_be_focused()
     assert questions == ["Delete this contact and everything on its card?"]
     assert Contact.objects.filter(pk=contact.pk).exists()
 

@@ -45,8 +45,13 @@
       if (isOpen(button)) closeMenu(button, false); else openMenu(button, false);
       return;
     }
-    // A click elsewhere, or on an entry (its link or form goes ahead), closes the menu.
-    if (isOpen(button) && (!menuOf(button).contains(event.target) || event.target.closest("[role=menuitem]"))) {
+    if (!isOpen(button)) return;
+    // An entry closes the menu (its link or form goes ahead) and gives the focus back to the
+    // button, where it stays if the action's question is answered "no"; a click elsewhere
+    // just closes it.
+    if (event.target.closest("[role=menuitem]")) {
+      closeMenu(button, true);
+    } else if (!menuOf(button).contains(event.target)) {
       closeMenu(button, false);
     }
   });
