@@ -37,6 +37,17 @@ class ActivityConfig(AppConfig):
                     count=views.COUNTS[key],
                 )
             )
+        # The card header's one button: it leads to the notes section and into its form.
+        registry.register_card_action(
+            registry.CardAction(
+                key="add-note",
+                label=_("Add note"),
+                url_name="web:contact-card",
+                section="notes",
+                primary=True,
+                order=10,
+            )
+        )
         registry.register_nav(
             registry.NavItem(key="tasks", label=_("Tasks"), url_name="activity:my-tasks", order=30)
         )

@@ -34,6 +34,15 @@ class CommerceConfig(AppConfig):
                 count=lambda context: context["ecommerce"].transactions,
             )
         )
+        registry.register_card_summary_item(
+            registry.CardSummaryItem(
+                key="lifetime-value",
+                load=views.lifetime_summary,
+                section="ecommerce",
+                url_name="commerce:contact-events",
+                order=20,
+            )
+        )
         registry.register_card_tab(
             registry.CardTab(
                 key="events",

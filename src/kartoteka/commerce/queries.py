@@ -123,6 +123,12 @@ class Ecommerce:
         return bool(self.transactions or self.refunds or self.cancellations or self.top_products)
 
 
+def kept_totals(contact_id: int) -> Totals | None:
+    """A contact's kept totals (None before its first event), for a caller that has already
+    checked the contact is visible (the card's summary strip)."""
+    return Totals.objects.filter(contact_id=contact_id).first()
+
+
 def ecommerce(actor, contact_id: int) -> Ecommerce:
     get_contact(actor, contact_id)
     kept = Totals.objects.filter(contact_id=contact_id).first() or Totals()

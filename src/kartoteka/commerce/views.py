@@ -4,13 +4,16 @@ Analytics tab (and a segment's), the Products page and the admins' currencies an
 import datetime as dt
 from typing import Any
 
+from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.template.defaultfilters import floatformat
 from django.utils import timezone
 from django.utils.dateparse import parse_date
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 from django.views.decorators.http import require_GET, require_POST
 
 from kartoteka.commerce import kinds, queries, services
@@ -20,6 +23,7 @@ from kartoteka.core.scope import is_admin
 from kartoteka.segments import queries as segments
 from kartoteka.web import charts
 from kartoteka.web.forms import ServiceForm, text
+from kartoteka.web.registry import SummaryFigure
 
 
 def ecommerce_context(request: HttpRequest, contact) -> dict:
@@ -27,6 +31,20 @@ def ecommerce_context(request: HttpRequest, contact) -> dict:
         "ecommerce": queries.ecommerce(request.user, contact.pk),
         "payments": queries.payments_of(request.user, contact.pk)[:3],
     }
+
+
+def lifetime_summary(request: HttpRequest, contact) -> SummaryFigure | None:
+    """The card summary's lifetime value and number of transactions, once there are any."""
+    kept = queries.kept_totals(contact.pk)
+    if kept is None or not (kept.transactions or kept.total):
+        return None
+    return SummaryFigure(
+        label=_("Lifetime value"),
+        value=floatformat(queries.money(kept.total), "2g"),
+        unit=settings.KARTOTEKA_CURRENCY,
+        detail=ngettext("%(count)s transaction", "%(count)s transactions", kept.transactions)
+        % {"count": kept.transactions},
+    )
 
 
 def _day(text: str, *, end: bool = False) -> dt.datetime | None:

@@ -6,12 +6,13 @@ from django.utils.translation import gettext_lazy as _
 
 
 def block_state(contact):
-    """The card's block action: a "Blocked" badge and "Unblock…" while the contact is."""
+    """The card's block action: "Unblock…" while the contact is blocked (the summary strip
+    shows the "Blocked" badge)."""
     from kartoteka.consents.queries import is_blocked
     from kartoteka.web.registry import ActionState
 
     if is_blocked(contact):
-        return ActionState(label=_("Unblock…"), badge=_("Blocked"), badge_class="danger")
+        return ActionState(label=_("Unblock…"), badge="")
     return ActionState(label=_("Block…"), badge="")
 
 
@@ -41,6 +42,16 @@ class ConsentsConfig(AppConfig):
                 load=views.section_context,
                 order=55,
                 count=views.granted_count,
+            )
+        )
+        registry.register_card_summary_item(
+            registry.CardSummaryItem(
+                key="consents", load=views.consent_summary, section="consents", order=50
+            )
+        )
+        registry.register_card_summary_item(
+            registry.CardSummaryItem(
+                key="blocked", load=views.blocked_summary, section="consents", order=70
             )
         )
         registry.register_card_action(

@@ -15,14 +15,45 @@ from django.utils.translation import gettext_lazy, ngettext
 from django.views.decorators.http import require_POST
 
 from kartoteka.consents import queries, services
+from kartoteka.consents.filters import DEFAULT_PURPOSE
 from kartoteka.consents.models import Channel, Source, Status
 from kartoteka.contacts.queries import get_contact
 from kartoteka.core import display
 from kartoteka.core.scope import SYSTEM_LABEL, is_admin
 from kartoteka.web.forms import ServiceForm, errors_in_place, text
-from kartoteka.web.registry import card_url
+from kartoteka.web.registry import SummaryChip, SummaryFigure, card_url
 
 TIMELINE_EVENT = "kartoteka:timeline-changed"
+
+
+# The channels whose marketing consent the card's summary strip shows.
+SUMMARY_CHANNELS = (Channel.EMAIL, Channel.SMS)
+
+
+def consent_summary(request: HttpRequest, contact) -> SummaryFigure | None:
+    """The card summary's marketing consent on e-mail and SMS, once either is recorded."""
+    found = queries.statuses_on(contact, channels=SUMMARY_CHANNELS, purpose=DEFAULT_PURPOSE)
+    if not found:
+        return None
+    return SummaryFigure(
+        label=_("Marketing consent"),
+        chips=tuple(
+            SummaryChip(
+                text=channel.label,
+                tone="on" if found[channel] == Status.GRANTED else "off",
+                note=queries.status_label(found[channel]),
+            )
+            for channel in SUMMARY_CHANNELS
+            if channel in found
+        ),
+    )
+
+
+def blocked_summary(request: HttpRequest, contact) -> SummaryFigure | None:
+    """The card summary's "Blocked" badge."""
+    if not queries.is_blocked(contact):
+        return None
+    return SummaryFigure(value=_("Blocked"), tone="danger")
 
 
 def section_context(request: HttpRequest, contact) -> dict:

@@ -11,6 +11,7 @@ class ContactsConfig(AppConfig):
     def ready(self) -> None:
         from kartoteka.activity import timeline
         from kartoteka.contacts import (
+            card,
             detail_columns,
             kinds,
             search,
@@ -53,6 +54,17 @@ class ContactsConfig(AppConfig):
                 confirm=_("Delete this contact and everything on its card?"),
                 danger=True,
                 order=99,
+            )
+        )
+        registry.register_card_summary_item(
+            registry.CardSummaryItem(key="score", load=card.score_summary, order=10)
+        )
+        registry.register_card_summary_item(
+            registry.CardSummaryItem(
+                key="last-activity",
+                load=card.last_activity_summary,
+                section="timeline",
+                order=40,
             )
         )
         for page in (

@@ -14,6 +14,9 @@ from django.contrib.auth.decorators import login_required
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.template.loader import render_to_string
+from django.urls import reverse
+from django.utils.formats import date_format
+from django.utils.timezone import localtime
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_http_methods, require_POST
@@ -260,12 +263,143 @@ def section_body(request: HttpRequest, contact, section: registry.CardSection) -
     return render_to_string(section.template, context, request=request), section.count_of(context)
 
 
+# --------------------------------------------------------------------------------------------
+# The header: avatar, name and role, status, summary strip, actions, facts
+
+# Avatar backgrounds, each dark enough for white initials (contrast of 4.5:1 at least).
+AVATAR_COLOURS = (
+    "#1d4ed8",
+    "#6d28d9",
+    "#be185d",
+    "#b91c1c",
+    "#c2410c",
+    "#15803d",
+    "#0f766e",
+    "#0369a1",
+    "#475569",
+    "#a21caf",
+)
+
+
+@dataclass(frozen=True)
+class Avatar:
+    initials: str
+    colour: str
+
+
+def avatar(contact) -> Avatar:
+    """The contact's initials on a background colour of their own that stays the same."""
+    words = [w for w in (contact.first_name, contact.last_name) if w.strip()]
+    initials = "".join(w.strip()[0] for w in words) or (contact.email or "?")[0]
+    return Avatar(initials.upper(), AVATAR_COLOURS[(contact.pk or 0) % len(AVATAR_COLOURS)])
+
+
+@dataclass(frozen=True)
+class Fact:
+    """One fact of the header: its value as shown ("" when the contact has none), the links
+    it opens (e-mails, phones: the first shown, the others under "+N more"), and what an
+    editable empty fact offers instead ("Add fax")."""
+
+    key: str
+    label: Any
+    text: str = ""
+    links: tuple[tuple[str, str], ...] = ()
+    add: Any = ""
+    editable: bool = True
+
+
+def _address(contact) -> str:
+    place = " ".join(p for p in (contact.postal_code, contact.city) if p)
+    parts = [p for p in (contact.street, place, contact.region) if p]
+    text = ", ".join(parts)
+    if contact.country:
+        text = f"{text} ({contact.country})" if text else contact.country
+    return text
+
+
+def header_facts(contact) -> list[Fact]:
+    """The facts under the summary strip (the name, role, status, owners and score are shown
+    above them); every read is prefetched by contacts.queries.with_card_data."""
+    return [
+        Fact(
+            "emails",
+            _("E-mail"),
+            links=tuple((f"mailto:{e.email}", e.email) for e in contact.emails.all()),
+            add=_("Add e-mail"),
+        ),
+        Fact(
+            "phones",
+            _("Phone"),
+            links=tuple((f"tel:{p.number}", p.number) for p in contact.phones.all()),
+            add=_("Add phone"),
+        ),
+        Fact("address", _("Address"), _address(contact), add=_("Add address")),
+        Fact(
+            "messengers",
+            _("Messengers"),
+            ", ".join(f"{m.get_network_display()}: {m.handle}" for m in contact.messengers.all()),
+            add=_("Add messenger"),
+        ),
+        Fact("fax", _("Fax"), contact.fax, add=_("Add fax")),
+        Fact(
+            "birthday",
+            _("Birthday"),
+            date_format(contact.birthday, "SHORT_DATE_FORMAT") if contact.birthday else "",
+            add=_("Add birthday"),
+        ),
+        Fact("source", _("Source"), contact.get_source_display(), editable=False),
+        Fact("id", _("Contact ID"), f"#{contact.pk}", editable=False),
+        Fact(
+            "created",
+            _("Created"),
+            date_format(localtime(contact.created_at), "SHORT_DATETIME_FORMAT"),
+            editable=False,
+        ),
+    ]
+
+
+def summary(request: HttpRequest, contact) -> list[dict]:
+    """The summary strip: each registered item that has something to show on this contact,
+    with where it leads (its dashboard section, or its tab when the user hid the section)."""
+    hidden = dashboard_layout(request.user)["hidden"]
+    shown = []
+    for item in registry.card_summary_items():
+        figure = item.load(request, contact)
+        if figure is None:
+            continue
+        if item.section and item.section not in hidden and registry.card_section(item.section):
+            href = f"#section-{item.section}"
+        elif item.url_name:
+            href = reverse(item.url_name, kwargs={"contact_id": contact.pk})
+        else:
+            href = ""
+        shown.append({"key": item.key, "figure": figure, "href": href})
+    return shown
+
+
+def score_summary(request: HttpRequest, contact) -> registry.SummaryFigure:
+    return registry.SummaryFigure(label=_("Score"), value=contact.score, field="score")
+
+
+def last_activity_summary(request: HttpRequest, contact) -> registry.SummaryFigure | None:
+    if contact.last_activity_at is None:
+        return None
+    return registry.SummaryFigure(label=_("Last activity"), value=contact.last_activity_at)
+
+
 def _header_context(request: HttpRequest, contact) -> dict:
+    actions = registry.shown_card_actions(request.user, contact)
+    primary = next((a for a in actions if a.primary), None)
     return {
         "contact": contact,
         "can_edit": contact_services.can_edit(request.user, contact),
         "statuses": lead_statuses.load().choices(),
-        "actions": registry.shown_card_actions(request.user, contact),
+        "avatar": avatar(contact),
+        "facts": header_facts(contact),
+        "summary": summary(request, contact),
+        "primary_action": primary,
+        "menu_actions": [a for a in actions if a is not primary],
+        "state_badges": [a for a in actions if a.badge],
     }
 
 

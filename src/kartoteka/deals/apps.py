@@ -55,6 +55,15 @@ class DealsConfig(AppConfig):
                 count=lambda context: len(context["deals"]),
             )
         )
+        registry.register_card_summary_item(
+            registry.CardSummaryItem(
+                key="open-deals",
+                load=views.open_deals_summary,
+                section="deals",
+                url_name="deals:contact-deals",
+                order=30,
+            )
+        )
         registry.register_card_tab(
             registry.CardTab(
                 key="deals",

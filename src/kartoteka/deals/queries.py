@@ -319,6 +319,21 @@ def deals_of_contact(actor, contact_id: int) -> list[Deal]:
     return sorted(found, key=lambda d: d.status != StageKind.OPEN)
 
 
+def open_deals_of_contact(actor, contact_id: int) -> list[dict]:
+    """The open deals a contact is in that the actor may see, counted and summed per currency
+    (one row per currency: currency, deals, amount), in one query."""
+    return list(
+        visible_deals(actor)
+        .filter(
+            Exists(DealContact.objects.filter(deal=OuterRef("pk"), contact_id=contact_id)),
+            status=StageKind.OPEN,
+        )
+        .values("currency")
+        .annotate(deals=Count("pk"), amount=Sum("amount"))
+        .order_by("currency")
+    )
+
+
 def open_deal_counts(contact_ids: list[int]) -> dict[int, int]:
     """How many open deals each contact is in (the contact list's "deals" column)."""
     rows = (

@@ -12,6 +12,7 @@ from django.core.paginator import Paginator
 from django.db import transaction
 from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
+from django.template.defaultfilters import floatformat
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.dateparse import parse_datetime
@@ -34,7 +35,7 @@ from kartoteka.deals.models import StageKind
 from kartoteka.web.charts import HorizontalBar, horizontal_bar_chart
 from kartoteka.web.forms import ServiceForm, many, text, ticked
 from kartoteka.web.pages import admin_page, settings_page
-from kartoteka.web.registry import card_url
+from kartoteka.web.registry import SummaryFigure, card_url
 
 LIST_PAGE = 50
 SORTS = {
@@ -737,6 +738,18 @@ def pipelines(request: HttpRequest) -> HttpResponse:
 
 # --------------------------------------------------------------------------------------------
 # The contact card
+
+
+def open_deals_summary(request: HttpRequest, contact) -> SummaryFigure | None:
+    """The card summary's open deals: how many, and their value per currency."""
+    rows = queries.open_deals_of_contact(request.user, contact.pk)
+    if not rows:
+        return None
+    return SummaryFigure(
+        label=_("Open deals"),
+        value=sum(row["deals"] for row in rows),
+        detail=" + ".join(f"{floatformat(row['amount'], '2g')} {row['currency']}" for row in rows),
+    )
 
 
 def card_section_data(request: HttpRequest, contact) -> dict:

@@ -32,6 +32,11 @@ class MembersConfig(AppConfig):
                 order=57,
             )
         )
+        registry.register_card_summary_item(
+            registry.CardSummaryItem(
+                key="member", load=views.member_summary, section="members", order=60
+            )
+        )
         registry.register_settings_page(
             registry.SettingsPage("members", _("Members"), "members:settings", 65)
         )

@@ -100,6 +100,11 @@ def self_forget_allowed() -> bool:
     return bool(found and found.self_forget)
 
 
+def is_member(contact_id: int) -> bool:
+    """Whether the contact is a member who may sign in (membership enabled)."""
+    return Member.objects.filter(contact_id=contact_id, enabled=True).exists()
+
+
 def members_among(contact_ids: list[int]) -> dict[int, Member]:
     return {
         m.contact_id: m for m in Member.objects.filter(contact_id__in=contact_ids, enabled=True)

@@ -29,7 +29,7 @@ from kartoteka.privacy import export as privacy_export
 from kartoteka.privacy import services as privacy_services
 from kartoteka.privacy.queries import contact_data
 from kartoteka.web.forms import ServiceForm, many, text, ticked
-from kartoteka.web.registry import card_url
+from kartoteka.web.registry import SummaryFigure, card_url
 
 SESSION_KEY = "kartoteka.member"
 PURPOSE = "marketing"
@@ -321,6 +321,13 @@ def forget_confirm(request: HttpRequest, token: str) -> HttpResponse:
 
 # --------------------------------------------------------------------------------------------
 # The team's side: the card's section and Settings → Members
+
+
+def member_summary(request: HttpRequest, contact) -> SummaryFigure | None:
+    """The card summary's "Member" badge, while the membership is enabled."""
+    if not queries.is_member(contact.pk):
+        return None
+    return SummaryFigure(value=_("Member"), tone="on")
 
 
 def card_section_data(request: HttpRequest, contact) -> dict:

@@ -1,10 +1,11 @@
 """Extension points of the web frame and the contact card.
 
 Domain apps register their navigation entries, settings pages, card sections, card tabs, card
-actions and frame widgets here from their AppConfig.ready(), so the web app never imports their
-views and they never edit the web app's templates.
+actions, the card header's summary items and frame widgets here from their AppConfig.ready(),
+so the web app never imports their views and they never edit the web app's templates.
 """
 
+import datetime as dt
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
@@ -66,7 +67,12 @@ class CardTab:
 
 @dataclass(frozen=True)
 class CardAction:
-    """A button in the card header's action menu (url_name takes `contact_id`)."""
+    """An entry of the card header's Actions menu (url_name takes `contact_id`).
+
+    A `primary` action stands beside the menu as the header's one button (the first primary
+    one, in order, if several are registered). An action with a `section` leads to that section
+    of the card's dashboard (url_name is then the card itself) and puts the focus in its form.
+    """
 
     key: str
     label: Any
@@ -76,6 +82,8 @@ class CardAction:
     method: str = "get"  # "post" actions are sent as a form with the CSRF token
     confirm: Any = ""  # a question asked before a "post" action, if any
     danger: bool = False
+    primary: bool = False
+    section: str = ""
     # For an action that switches something on or off: the contact's current state, so the
     # card shows it and names the button for what it will do.
     state: Callable[[Any], "ActionState"] | None = None
@@ -115,6 +123,56 @@ class ShownAction:
         if name == "action":  # not set yet (copying): no recursion
             raise AttributeError(name)
         return getattr(self.action, name)
+
+
+@dataclass(frozen=True)
+class SummaryChip:
+    """A small on/off mark inside a summary figure, e.g. the e-mail consent."""
+
+    text: Any
+    tone: str = ""  # "on", "off" or "danger"
+    note: Any = ""  # what the tone means, said to screen readers and shown on hover
+
+
+@dataclass(frozen=True)
+class SummaryFigure:
+    """What a summary item shows on one contact's card.
+
+    A figure has a `label` and a `value` (a number, a Decimal, a datetime or text; `unit`
+    follows it, e.g. the currency) with an optional `detail` line; a figure with a `tone` and no
+    label is a badge ("Member"); `chips` are shown instead of the value.
+    """
+
+    label: Any = ""
+    value: Any = ""
+    unit: str = ""
+    detail: Any = ""
+    tone: str = ""
+    chips: tuple[SummaryChip, ...] = ()
+    # A field of the card header that edits this figure in place (see contacts.card).
+    field: str = ""
+
+    @property
+    def is_date(self) -> bool:
+        return isinstance(self.value, dt.date)
+
+
+@dataclass(frozen=True)
+class CardSummaryItem:
+    """A figure in the summary strip under the card header's name: the numbers a salesperson
+    looks for first (score, lifetime value, open deals, last activity, consents, badges).
+
+    `load(request, contact)` reads it in at most one query and returns a SummaryFigure, or None
+    when the contact has nothing to show there (the item is then left out). The figure links to
+    the dashboard section `section` (`#section-KEY`), or to the tab `url_name` (which takes
+    `contact_id`) when there is no section or the user has hidden it.
+    """
+
+    key: str
+    load: Callable[[HttpRequest, Any], SummaryFigure | None]
+    section: str = ""
+    url_name: str = ""
+    order: int = 100
 
 
 @dataclass(frozen=True)
@@ -166,6 +224,7 @@ _nav: dict[str, NavItem] = {}
 _sections: dict[str, CardSection] = {}
 _tabs: dict[str, CardTab] = {}
 _actions: dict[str, CardAction] = {}
+_summary: dict[str, CardSummaryItem] = {}
 _widgets: dict[str, FrameWidget] = {}
 _settings_pages: dict[str, SettingsPage] = {}
 _columns: dict[str, ContactColumn] = {}
@@ -189,6 +248,10 @@ def register_card_tab(tab: CardTab) -> None:
 
 def register_card_action(action: CardAction) -> None:
     _actions[action.key] = action
+
+
+def register_card_summary_item(item: CardSummaryItem) -> None:
+    _summary[item.key] = item
 
 
 def register_contact_column(column: ContactColumn) -> None:
@@ -230,6 +293,10 @@ def card_actions(user) -> list[CardAction]:
 
 def shown_card_actions(user, contact) -> list[ShownAction]:
     return [action.shown_for(contact) for action in card_actions(user)]
+
+
+def card_summary_items() -> list[CardSummaryItem]:
+    return sorted(_summary.values(), key=lambda i: (i.order, i.key))
 
 
 def contact_columns() -> list[ContactColumn]:
