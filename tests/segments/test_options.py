@@ -1,6 +1,8 @@
 """The builder's pickers: the values of a field that exist, with how many of the reader's
 contacts have each, through the page endpoint and the API, in the reader's scope."""
 
+import json
+
 import pytest
 from django.urls import reverse
 
@@ -107,3 +109,29 @@ def test_filter_fields_say_which_have_a_picker(admin_api):
 def test_the_login_is_required(client):
     response = client.get(reverse("segments:options"), {"field": "tags"})
     assert response.status_code == 302
+
+
+@pytest.mark.parametrize(
+    "condition",
+    [
+        {"field": "score", "op": "gte", "value": ""},
+        {"field": "score", "op": "between", "value": [5]},
+        {"field": "created_at", "op": "after", "value": "2024-13-"},
+        {"field": "created_at", "op": "in_last_days", "value": None},
+        {"field": "tags", "op": "has_any", "value": []},
+        {"field": "country", "op": "eq"},
+        {"field": "forms.submitted", "op": "eq", "value": "half"},
+        {"field": "files.downloaded", "op": "in", "value": ["x"]},
+        {"activity": "visit", "min_count": 0, "within_days": 7},
+        {"activity": "", "min_count": 3, "within_days": 7},
+    ],
+)
+def test_the_live_count_of_a_half_written_condition_says_what_is_missing(client, sales, condition):
+    client.force_login(sales)
+    response = client.get(
+        reverse("segments:count"),
+        {"f": json.dumps({"all": [condition]})},
+        HTTP_ACCEPT_LANGUAGE="pl",
+    )
+    assert response.status_code == 200
+    assert 'role="alert"' in response.content.decode()
