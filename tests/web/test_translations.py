@@ -14,7 +14,7 @@ LANGUAGES = ["es", "pl"]
 
 
 def entries(po: Path) -> list[dict]:
-    """The catalogue's entries: flags, msgid and the msgstr values (header skipped)."""
+    """The catalogue's entries: flags, msgctxt, msgid and the msgstr values (header skipped)."""
     found, current, field = [], None, None
     for line in po.read_text(encoding="utf-8").splitlines() + [""]:
         if not line.strip():
@@ -27,17 +27,17 @@ def entries(po: Path) -> list[dict]:
             current["flags"] += line
         elif line.startswith("#"):
             continue
-        elif match := re.match(r'(msgid|msgid_plural|msgstr(?:\[\d+\])?) "(.*)"$', line):
+        elif match := re.match(r'(msgctxt|msgid|msgid_plural|msgstr(?:\[\d+\])?) "(.*)"$', line):
             field = match.group(1)
             if field.startswith("msgstr"):
                 current["msgstr"][field] = match.group(2)
-            elif field == "msgid":
-                current["msgid"] = match.group(2)
+            elif field in ("msgid", "msgctxt"):
+                current[field] = match.group(2)
         elif line.startswith('"') and field:
             if field.startswith("msgstr"):
                 current["msgstr"][field] += line[1:-1]
-            elif field == "msgid":
-                current["msgid"] += line[1:-1]
+            elif field in ("msgid", "msgctxt"):
+                current[field] += line[1:-1]
     return found
 
 
@@ -63,10 +63,16 @@ def test_compiled_catalogue_is_not_older_than_its_source(language):
     stale = [
         e["msgid"]
         for e in entries(po)
-        if "msgstr" in e["msgstr"]
-        and catalogue.gettext(_unescape(e["msgid"])) != _unescape(e["msgstr"]["msgstr"])
+        if "msgstr" in e["msgstr"] and _translated(catalogue, e) != _unescape(e["msgstr"]["msgstr"])
     ]
     assert stale == [], f"{language}: .mo differs from .po for {stale[:10]}: run compilemessages"
+
+
+def _translated(catalogue: gettext.GNUTranslations, entry: dict) -> str:
+    msgid = _unescape(entry["msgid"])
+    if "msgctxt" in entry:
+        return catalogue.pgettext(_unescape(entry["msgctxt"]), msgid)
+    return catalogue.gettext(msgid)
 
 
 def _unescape(text: str) -> str:

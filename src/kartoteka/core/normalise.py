@@ -318,6 +318,25 @@ def _country_names() -> dict[str, str]:
     return names
 
 
+@cache
+def country_names(language: str) -> dict[str, str]:
+    """Alpha-2 code → the country's usual name in `language` (en, es or pl; English for any
+    other): its common name where ISO has one ("South Korea", not "Korea, Republic of")."""
+    import gettext
+
+    translate = (
+        gettext.translation("iso3166-1", pycountry.LOCALES_DIR, languages=[language]).gettext
+        if language in ("es", "pl")
+        else str
+    )
+    names = {
+        country.alpha_2: translate(getattr(country, "common_name", None) or country.name)
+        for country in pycountry.countries
+    }
+    names["XK"] = {"es": "Kosovo", "pl": "Kosowo"}.get(language, "Kosovo")
+    return names
+
+
 # Codes outside ISO 3166-1 in common use: Kosovo's user-assigned code.
 _EXTRA_COUNTRY_CODES = {"XK": "XKX"}
 

@@ -15,6 +15,8 @@ from kartoteka.segments.schemas import (
     FieldOut,
     NamedFilterIn,
     NamedFilterPatch,
+    OptionOut,
+    OptionsQuery,
     PageQuery,
     SavedFilterOut,
     SearchIn,
@@ -56,6 +58,13 @@ def search_contacts(request: HttpRequest, payload: SearchIn):
 def filter_fields(request: HttpRequest):
     """Every field a filter may name, with its type, operators and choices."""
     return [fields.describe(item) for item in fields.known_fields()]
+
+
+@router.get("/filter-fields/{key}/options", response=list[OptionOut])
+def filter_field_options(request: HttpRequest, key: str, asked: Query[OptionsQuery]):
+    """The values of a field that exist among your contacts, with how many have each, most
+    common first (a picker's list): those whose label starts with q."""
+    return queries.field_options(request.user, key, prefix=asked.q, limit=asked.limit)
 
 
 def _named_json(request: HttpRequest, item: NamedFilter) -> dict:

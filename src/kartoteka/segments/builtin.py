@@ -1,6 +1,8 @@
 """The fields every contact has: core columns, location, tags, owners, messengers, dates, text
 search, and the custom details family ("properties.<key>"). Registered from SegmentsConfig."""
 
+from django.db.models import Count
+from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 
 from kartoteka.accounts.models import User
@@ -17,12 +19,18 @@ from kartoteka.contacts.models import (
     Tag,
 )
 from kartoteka.contacts.search import search_words
+from kartoteka.core.normalise import country_names
 from kartoteka.segments.fields import (
     Field,
+    Option,
+    Options,
     column,
+    column_options,
     custom_detail,
     detail_present,
     linked_ids,
+    linked_options,
+    ranked,
     register,
     register_family,
     related,
@@ -82,6 +90,28 @@ def _user_ids(usernames: list[str]) -> list[int]:
     return list(User.objects.filter(username__in=usernames).values_list("id", flat=True))
 
 
+def _countries() -> list[tuple[str, str]]:
+    """Every country by its code, named in the reader's language."""
+    return list(country_names((get_language() or "en")[:2]).items())
+
+
+def _owner_options(asked: Options) -> list[Option]:
+    """Owners by username, read and searched by their names (a team has few)."""
+    rows = ContactOwner.objects.all()
+    if not asked.everyone:
+        rows = rows.filter(contact_id__in=asked.contacts.values("pk"))
+    counts = dict(rows.order_by().values_list("user_id").annotate(n=Count("contact_id")))
+    users = User.objects.filter(pk__in=list(counts))
+    if asked.values:
+        users = users.filter(username__in=asked.values)
+    found = [
+        Option(user.username, user.display_name, counts[user.pk])
+        for user in users
+        if asked.values or asked.matches(user.display_name) or asked.matches(user.username)
+    ]
+    return ranked(found, asked.limit)
+
+
 def _text(key: str, label, *, group=None, fold_case: bool = True) -> Field:
     return Field(
         key=key,
@@ -137,6 +167,7 @@ def register_builtin_fields() -> None:
             column("country", "text"),
             group=location,
             normalise=lambda value: value.upper(),
+            options=column_options("country", everything=_countries),
         )
     )
     for key in ATTRIBUTION_FIELDS:
@@ -160,6 +191,7 @@ def register_builtin_fields() -> None:
             # language ("status:Perdido" is status:lost).
             choices=lambda: lead_statuses.load().choices(),
             normalise=lambda value: lead_statuses.load().resolve(value) or value.lower(),
+            options=column_options("status", everything=lambda: lead_statuses.load().choices()),
         )
     )
     register(
@@ -170,6 +202,7 @@ def register_builtin_fields() -> None:
             column("source", "choice"),
             choices=lambda: [(code, str(label)) for code, label in Source.choices],
             normalise=str.lower,
+            options=column_options("source", everything=lambda: Source.choices),
         )
     )
     register(Field("is_monitored", _("Monitored"), "boolean", column("is_monitored", "boolean")))
@@ -188,6 +221,9 @@ def register_builtin_fields() -> None:
             normalise=lambda value: value.casefold(),
             build_in_any=tag_ids_on_row(_tag_ids, otherwise=related(tag_links)),
             ids=linked_ids(tag_links, one_row_per_value=True),
+            options=linked_options(
+                ContactTag.objects.all, "tag__name_folded", "tag__name", "tag__name_folded"
+            ),
         )
     )
     owner_links = _linked(ContactOwner.objects, "user_id", _user_ids)
@@ -198,6 +234,7 @@ def register_builtin_fields() -> None:
             "set",
             related(owner_links),
             ids=linked_ids(owner_links, one_row_per_value=True),
+            options=_owner_options,
         )
     )
     messenger_links = _linked(MessengerHandle.objects, "network")

@@ -8,12 +8,13 @@ compiler only ever asks the registry, so it never changes when a field is added.
 
 import datetime as dt
 import json
+import unicodedata
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
 from django.db import connection
-from django.db.models import F, Func, Q, Subquery, Value
+from django.db.models import Count, F, Func, Q, QuerySet, Subquery, Value
 from django.db.models import fields as model_fields
 from django.db.models.functions import Coalesce, Lower
 from django.db.models.lookups import (
@@ -99,10 +100,108 @@ class Field:
     # For a condition under an `any` with other branches, when a different form combines
     # better there (see segments.compile); None: `build` everywhere.
     build_in_any: Callable[[str, Any], Q] | None = None
+    # For "one of what exists" fields: the values found among some contacts with how many of
+    # them have each (see `Options`), for the builder's pickers. Fields with `choices` and none
+    # of these are counted choice by choice (segments.queries.field_options).
+    options: "Callable[[Options], list[Option]] | None" = None
 
     @property
     def operators(self) -> tuple[str, ...]:
         return OPERATORS[self.type]
+
+
+@dataclass(frozen=True)
+class Option:
+    """A value a picker offers: what the filter stores, what a person reads, how many of the
+    reader's contacts have it."""
+
+    value: str
+    label: str
+    count: int
+
+
+@dataclass(frozen=True)
+class Options:
+    """What a picker asks for: the values among `contacts` (the reader's scope; unfiltered for
+    someone who sees everyone) whose label starts with `prefix` (any word of it), or exactly
+    `values` when given, at most `limit` of them, most common first."""
+
+    contacts: QuerySet
+    prefix: str = ""
+    values: tuple[str, ...] = ()
+    limit: int = 50
+
+    @property
+    def everyone(self) -> bool:
+        """The contacts are all of them, so link tables need no join to the contact table."""
+        return not self.contacts.query.has_filters()
+
+    def matches(self, label: str) -> bool:
+        """`label` fits the prefix: it or one of its words starts with it, accents aside."""
+        if not self.prefix:
+            return True
+        wanted = fold(self.prefix)
+        folded = fold(label)
+        return folded.startswith(wanted) or any(w.startswith(wanted) for w in folded.split())
+
+
+def fold(text: str) -> str:
+    """Text as a picker's search compares it: lower case, without accents."""
+    decomposed = unicodedata.normalize("NFKD", str(text).casefold().replace("ł", "l"))
+    return "".join(ch for ch in decomposed if not unicodedata.combining(ch))
+
+
+def ranked(found: list[Option], limit: int) -> list[Option]:
+    """The most common first, then by label."""
+    return sorted(found, key=lambda o: (-o.count, fold(o.label)))[:limit]
+
+
+def column_options(path: str, label_of: Callable[[str], str] | None = None, everything=None):
+    """`Field.options` of a column of the contact row with few distinct values (a country, a
+    status): one grouped query, labels by `label_of`; `everything` (a callable giving
+    (value, label) pairs) adds the values nobody has yet, counted 0, to the ones found."""
+
+    def options(asked: Options) -> list[Option]:
+        rows = asked.contacts.exclude(**{path: ""}).exclude(**{f"{path}__isnull": True})
+        if asked.values:
+            rows = rows.filter(**{f"{path}__in": asked.values})
+        counts = dict(rows.order_by().values_list(path).annotate(n=Count("pk")))
+        labels = dict(everything()) if everything else {}
+        found = {
+            value: Option(value, str(labels.get(value) or (label_of or str)(value)), n)
+            for value, n in counts.items()
+        }
+        for value, label in labels.items():
+            if value not in found and (not asked.values or value in asked.values):
+                found[value] = Option(value, str(label), 0)
+        chosen = [o for o in found.values() if asked.values or asked.matches(o.label)]
+        return ranked(chosen, asked.limit)
+
+    return options
+
+
+def linked_options(links: Callable[[], QuerySet], value: str, label: str, search: str):
+    """`Field.options` of a link table (tags, owners): rows of `links()` grouped by the `value`
+    path, read with its `label` path; the prefix is looked up by `search__istartswith` (an
+    index), so a workspace with many thousand tags answers from the few that match."""
+
+    def options(asked: Options) -> list[Option]:
+        rows = links()
+        if not asked.everyone:
+            rows = rows.filter(contact_id__in=asked.contacts.values("pk"))
+        if asked.values:
+            rows = rows.filter(**{f"{value}__in": asked.values})
+        elif asked.prefix:
+            rows = rows.filter(**{f"{search}__istartswith": asked.prefix})
+        grouped = (
+            rows.order_by()
+            .values_list(value, label)
+            .annotate(n=Count("contact_id", distinct=True))
+            .order_by("-n", label)[: asked.limit]
+        )
+        return [Option(str(v), str(shown), n) for v, shown, n in grouped]
+
+    return options
 
 
 _fields: dict[str, Field] = {}
@@ -158,7 +257,13 @@ def describe(item: Field) -> dict:
         "type": item.type,
         "operators": list(item.operators),
         "choices": [[code, str(label)] for code, label in item.choices()] if item.choices else None,
+        "pickable": pickable(item),
     }
+
+
+def pickable(item: Field) -> bool:
+    """Whether the builder offers a picker of the values that exist (with their counts)."""
+    return item.options is not None or item.choices is not None
 
 
 # --------------------------------------------------------------------------------------------

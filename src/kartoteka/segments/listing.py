@@ -12,8 +12,9 @@ from django.db.models import QuerySet
 from django.http import HttpRequest
 from django.urls import reverse
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
+from django.utils.translation import gettext_lazy, pgettext, pgettext_lazy
 
+from kartoteka.activity import timeline
 from kartoteka.core.errors import InvalidInput
 from kartoteka.segments import fields, queries, schema, services
 from kartoteka.segments.compile import to_q
@@ -122,8 +123,8 @@ def describe(condition: dict) -> str:
     if "not" in condition:
         return _("not %(condition)s") % {"condition": describe(condition["not"])}
     if "activity" in condition:
-        return _("%(kind)s at least %(n)s× in %(days)s days") % {
-            "kind": condition["activity"],
+        return _("%(kind)s at least %(n)s times in the last %(days)s days") % {
+            "kind": timeline.label(condition["activity"]),
             "n": condition["min_count"],
             "days": condition["within_days"],
         }
@@ -155,10 +156,68 @@ def describe(condition: dict) -> str:
     return f"{label} {OPERATOR_LABELS.get(op, op)} {shown}".strip()
 
 
+# How the builder's operator menu reads where a value follows in the same sentence
+# ("Created | in the last | 7 days", "Score | at least | 50").
+BUILDER_OPERATOR_LABELS = {
+    "gt": pgettext_lazy("before a number", "more than"),
+    "gte": pgettext_lazy("before a number", "at least"),
+    "lt": pgettext_lazy("before a number", "less than"),
+    "lte": pgettext_lazy("before a number", "at most"),
+    "in_last_days": pgettext_lazy("before a number of days", "in the last"),
+    "more_than_days_ago": pgettext_lazy("before a number of days ago", "more than"),
+}
+
+
+def builder_text() -> dict[str, str]:
+    """The builder's words, in the reader's language."""
+    return {
+        "field": _("Field"),
+        "operator": _("Operator"),
+        "remove": _("Remove condition"),
+        "removeValue": _("Remove {value}"),
+        "search": _("Type to search…"),
+        "noMatches": _("Nothing matches."),
+        "days": _("Number of days"),
+        "times": _("How many times"),
+        "daysUnit": pgettext("after: in the last N", "days"),
+        "daysAgoUnit": pgettext("after: more than N", "days ago"),
+        "and": _("and"),
+        "yes": _("yes"),
+        "no": _("no"),
+        "commas": _("a, b, c"),
+        "behaviour": _("Behaviour"),
+        # {times} and {days} become number boxes; the kind of activity is chosen before it.
+        "sentence": _("at least {times} times in the last {days} days"),
+        "incomplete": _("Fill in each condition to see the count."),
+        "countFailed": _("The count could not be loaded; try again."),
+    }
+
+
+def behaviour_kinds() -> list[tuple[str, str]]:
+    """The timeline kinds a behaviour condition may count (what a contact does or is done
+    with), by their names in the reader's language."""
+    found = [
+        (kind.key, str(kind.label)) for kind in timeline.registered() if kind.counts_as_activity
+    ]
+    return sorted(found, key=lambda pair: pair[1].casefold())
+
+
+def filter_rows(found: ListFilter) -> list[dict]:
+    """The conditions of the filter being shown, one per builder row, each with the sentence
+    that names it (for a row the builder shows as it is: a group, a negation)."""
+    if found.document is None:
+        return []
+    return [{"condition": c, "label": describe(c)} for c in _conditions(found.document) if c]
+
+
 def builder_context(request: HttpRequest) -> dict[str, Any]:
     """What the list template's filter builder needs."""
+    found = list_filter(request)
     return {
-        "segment_filter": list_filter(request),
+        "segment_filter": found,
+        "filter_rows": filter_rows(found),
+        "builder_text": builder_text(),
+        "behaviour_kinds": behaviour_kinds(),
         "saved_filters": [
             {
                 "id": saved.pk,
@@ -171,7 +230,9 @@ def builder_context(request: HttpRequest) -> dict[str, Any]:
             for saved in queries.saved_filters(request.user)
         ],
         "filter_fields": [fields.describe(item) for item in fields.known_fields()],
-        "operator_labels": {op: str(label) for op, label in OPERATOR_LABELS.items()},
+        "operator_labels": {
+            op: str(label) for op, label in {**OPERATOR_LABELS, **BUILDER_OPERATOR_LABELS}.items()
+        },
     }
 
 

@@ -3,18 +3,22 @@ and segments an actor may see."""
 
 from typing import Any
 
-from django.db.models import Q, QuerySet
+from django.db.models import Count, Q, QuerySet
 from django.utils.translation import gettext as _
 
 from kartoteka.contacts.models import Contact
 from kartoteka.contacts.queries import keyset_page, with_card_data
 from kartoteka.core.errors import InvalidInput, NotFound
 from kartoteka.core.scope import is_admin, is_system, visible_contacts
-from kartoteka.segments import schema, text
+from kartoteka.segments import fields, schema, text
 from kartoteka.segments.compile import id_source, to_q
 from kartoteka.segments.models import SavedFilter, Segment
 
 MAX_PAGE = 200
+MAX_OPTIONS = 200
+MAX_PREFIX = 100
+# A field whose values are counted choice by choice counts at most this many in one query.
+MAX_COUNTED_CHOICES = 100
 
 
 def filter_contacts(actor, document: Any) -> QuerySet[Contact]:
@@ -74,6 +78,56 @@ def search(
     matching = visible_contacts(actor).filter(to_q(node))
     items, next_after = keyset_page(matching, after_id=after_id, limit=limit, rows=with_card_data)
     return _count(actor, node, matching), items, next_after
+
+
+def field_options(
+    actor, key: str, *, prefix: str = "", values: list[str] | None = None, limit: int = 50
+) -> list[fields.Option]:
+    """The values a picker of field `key` offers, each with how many of the contacts the actor
+    sees have it, most common first: those whose label starts with `prefix`, or exactly
+    `values` (to name the values of a filter being opened)."""
+    item = fields.lookup(key) if isinstance(key, str) else None
+    if item is None:
+        raise InvalidInput("field", _("Unknown field %(field)s.") % {"field": repr(key)[:60]})
+    if not fields.pickable(item):
+        raise InvalidInput(
+            "field",
+            _("%(label)s has no list of values to choose from; type a value instead.")
+            % {"label": item.label},
+        )
+    if not 1 <= limit <= MAX_OPTIONS:
+        raise InvalidInput(
+            "limit", _("limit must be from 1 to %(max_page)s.") % {"max_page": MAX_OPTIONS}
+        )
+    if len(prefix) > MAX_PREFIX or "\x00" in prefix:
+        raise InvalidInput("q", _("Search with at most %(max)s characters.") % {"max": MAX_PREFIX})
+    values = [v for v in (values or []) if isinstance(v, str) and v.strip()][:MAX_OPTIONS]
+    asked = fields.Options(
+        visible_contacts(actor), prefix=prefix.strip(), values=tuple(values), limit=limit
+    )
+    if item.options is not None:
+        return item.options(asked)
+    return _counted_choices(item, asked)
+
+
+def _counted_choices(item: fields.Field, asked: fields.Options) -> list[fields.Option]:
+    """A field's fixed choices, counted in one query: one filtered count per choice."""
+    chosen = [
+        (code, str(label))
+        for code, label in item.choices()
+        if ((code in asked.values) if asked.values else asked.matches(str(label)))
+    ][:MAX_COUNTED_CHOICES]
+    if not chosen:
+        return []
+    op = "has_any" if item.type == "set" else "in"
+    counts = asked.contacts.aggregate(
+        **{
+            f"c{i}": Count("pk", filter=item.build(op, [code]))
+            for i, (code, _label) in enumerate(chosen)
+        }
+    )
+    found = [fields.Option(code, label, counts[f"c{i}"]) for i, (code, label) in enumerate(chosen)]
+    return fields.ranked(found, asked.limit)
 
 
 def _visible(model, actor) -> QuerySet:

@@ -72,3 +72,17 @@ class FieldOut(Schema):
     type: str
     operators: list[str]
     choices: list[list[str]] | None
+    pickable: bool = Field(
+        False, description="Its values are listed with counts at /filter-fields/{key}/options"
+    )
+
+
+class OptionOut(Schema):
+    value: str = Field(description="What a filter condition stores")
+    label: str = Field(description="The value as the reader reads it")
+    count: int = Field(description="How many of the caller's contacts have it")
+
+
+class OptionsQuery(Schema):
+    q: str = Field("", max_length=100, description="Words of the label start with this")
+    limit: int = Field(50, ge=1, le=200)

@@ -9,6 +9,7 @@ app_name = "segments"
 urlpatterns = [
     path("segments/", views.segment_list, name="list"),
     path("segments/count/", views.count, name="count"),
+    path("segments/options/", views.options, name="options"),
     path("segments/save/", views.save_segment, name="save"),
     path("segments/<int:segment_id>/recount/", views.recount_segment, name="recount"),
     path("segments/<int:segment_id>/delete/", views.delete_segment, name="delete"),

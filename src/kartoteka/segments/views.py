@@ -4,7 +4,7 @@ from django import forms
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.http import url_has_allowed_host_and_scheme
@@ -12,6 +12,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 
+from kartoteka.core.errors import InvalidInput
 from kartoteka.segments import queries, services
 from kartoteka.segments.listing import contacts_url, describe, list_filter
 from kartoteka.web.forms import ServiceForm, text, ticked
@@ -53,6 +54,29 @@ def count(request: HttpRequest) -> HttpResponse:
         return render(request, "segments/_count.html", {"error": found.error})
     total = queries.count_contacts(request.user, found.document)
     return render(request, "segments/_count.html", {"total": total})
+
+
+@login_required
+def options(request: HttpRequest) -> HttpResponse:
+    """The values a picker of the builder offers for ?field=, with their counts in the user's
+    contacts: those starting with ?q=, or exactly ?value= (repeated) for a filter opened."""
+    limit = request.GET.get("limit", "50")
+    try:
+        if not limit.isdigit():
+            raise InvalidInput("limit", _("limit must be a whole number."))
+        found = queries.field_options(
+            request.user,
+            request.GET.get("field", ""),
+            prefix=request.GET.get("q", ""),
+            values=request.GET.getlist("value"),
+            limit=int(limit),
+        )
+    except InvalidInput as exc:
+        message = " ".join(m for ms in exc.errors.values() for m in ms)
+        return JsonResponse({"error": message}, status=422)
+    return JsonResponse(
+        {"options": [{"value": o.value, "label": o.label, "count": o.count} for o in found]}
+    )
 
 
 @login_required
