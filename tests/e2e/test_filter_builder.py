@@ -16,7 +16,16 @@ from tests.e2e.conftest import PHONE, login, screenshot
 from tests.factories import make_contact
 
 
+def open_filters(page):
+    """On the contact list the builder sits in the closed Filters panel; open it."""
+    summary = page.locator(".filters-menu > summary")
+    if summary.count() and not page.locator("#builder-add").is_visible():
+        summary.click()
+    expect(page.locator("#builder-add")).to_be_visible()
+
+
 def add_row(page):
+    open_filters(page)
     page.locator("#builder-add").click()
     return page.locator(".builder-row").last
 
@@ -32,6 +41,7 @@ def test_a_country_picked_by_its_polish_name_by_keyboard_counts_its_contacts(pag
     login(page, sales)
     page.locator(".langswitch button[value=pl]").click()
     expect(page.locator("html")).to_have_attribute("lang", "pl")
+    open_filters(page)
     page.locator("#builder-add").focus()
     page.keyboard.press("Enter")
     field = page.locator(".builder-row .builder-field")
@@ -131,6 +141,7 @@ def test_an_opened_segment_shows_its_conditions_in_pickers(page, sales):
     login(page, sales)
     page.goto(f"{page.base_url}/segments/")
     page.get_by_role("link", name="Show contacts").click()
+    open_filters(page)
     rows = page.locator(".builder-row")
     expect(rows).to_have_count(4)
     expect(rows.nth(0).locator(".picker-token")).to_have_text(
@@ -154,6 +165,7 @@ def test_the_builder_fits_a_phone_in_spanish(page, sales):
     page.locator(".langswitch button[value=es]").click()
     document = {"all": [{"field": "country", "op": "eq", "value": "ES"}]}
     page.goto(f"{page.base_url}/contacts/?f={quote(json.dumps(document))}")
+    open_filters(page)
     expect(page.locator(".picker-token")).to_have_text(re.compile("España"))
     expect(count(page)).to_have_text("1 contacto coincide")
     width = page.evaluate("document.documentElement.scrollWidth")

@@ -1181,8 +1181,12 @@ def check_bulk_action(action: str, value: str) -> str:
         errors = ErrorCollector()
         _clean_owners([value], errors)
         errors.raise_if_any()
-    elif lead_statuses.load().resolve(value) is None:
-        raise InvalidInput("value", _("Unknown status."))
+    elif (known := lead_statuses.load()).resolve(value) is None:
+        raise InvalidInput(
+            "value",
+            _("Status must be one of: %(join_status_values)s.")
+            % {"join_status_values": ", ".join(known.keys)},
+        )
     return value
 
 
