@@ -6,7 +6,10 @@ the confirmation e-mails of those without consent queued (double opt-in).
 The contacts are the demo's (written once and kept: bench/data/ on SQLite, the database of
 BENCH_DATABASE_URL on PostgreSQL); 70 % have an e-mail marketing consent (recorded with the
 consents ledger's bulk form), 1 % are blocked and 1 % suppressed. Each timed run subscribes the
-segment "everyone" to a new list. Writes bench/results/lists.json.
+segment "everyone" to a new list, and is then undone (list, e-mails, timeline entries), so every
+run starts from the same database. Besides the wall-clock time, the CPU time of this process
+(the whole of SQLite's work) and, on a local PostgreSQL, of its server process are recorded:
+on a shared machine they vary less than the wall clock. Writes bench/results/lists.json.
 
     .venv/bin/python bench/lists.py --db sqlite|postgresql [--contacts N] [--runs R]
 """
@@ -22,6 +25,8 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT / "src"))
+
+from events import _server_cpu as server_cpu  # noqa: E402  (bench/events.py, beside this)
 
 
 def configure(db: str, contacts: int) -> None:
@@ -61,6 +66,7 @@ def build(contacts: int) -> None:
     from kartoteka.consents.services import ConsentItem
     from kartoteka.contacts.demo import load_demo
     from kartoteka.contacts.models import Contact
+    from kartoteka.core import database
     from kartoteka.core.scope import SYSTEM
 
     call_command("migrate", verbosity=0)
@@ -82,15 +88,34 @@ def build(contacts: int) -> None:
             consent_services.block_contact(SYSTEM, Contact(pk=pk), blocked=True, reason="bench")
         elif i % 100 == 8:
             consent_services.suppress(email, reason="unsubscribe")
+    # What the worker's periodic refresh does (core.tasks): the consents tables were analysed
+    # empty, at the end of the demo's load.
+    database.refresh_planner_statistics()
+
+
+def undo(mailing_list, last_entry: int | None) -> None:
+    """Take a run back, so the next starts from the database as built: its list, e-mails and
+    timeline entries (which would otherwise lengthen every contact's history run by run)."""
+    from django.db import connection
+
+    from kartoteka.activity.models import Activity
+    from kartoteka.mailing.models import OutgoingEmail
+
+    OutgoingEmail.objects.filter(mailing_list=mailing_list).delete()
+    mailing_list.delete()
+    if last_entry is not None:
+        with connection.cursor() as cursor:
+            cursor.execute(f"DELETE FROM {Activity._meta.db_table} WHERE id > %s", [last_entry])
 
 
 def measure(runs: int) -> dict:
     from django.db import connection
 
     from kartoteka.accounts.models import User
+    from kartoteka.activity.models import Activity
     from kartoteka.core.scope import SYSTEM
     from kartoteka.mailing import services
-    from kartoteka.mailing.models import MailingList, OutgoingEmail
+    from kartoteka.mailing.models import MailingList
     from kartoteka.segments.models import Segment
     from kartoteka.segments.services import create_segment
 
@@ -98,23 +123,30 @@ def measure(runs: int) -> dict:
     segment = Segment.objects.filter(name="bench: everyone").first() or create_segment(
         admin, name="bench: everyone", document={"all": []}
     )
-    timings, result = [], None
+    for leftover in MailingList.objects.filter(key__startswith="bench-"):
+        undo(leftover, None)
+    timings, cpu, database_cpu, result = [], [], [], None
     for run in range(runs):
-        MailingList.objects.filter(key__startswith="bench-").delete()
-        OutgoingEmail.objects.filter(mailing_list__isnull=True, kind="confirmation").delete()
         mailing_list = services.create_list(
             SYSTEM, data={"key": f"bench-{run}", "name": f"Bench {run}", "double_opt_in": True}
         )
-        started = time.perf_counter()
+        last_entry = Activity.objects.order_by("-pk").values_list("pk", flat=True).first() or 0
+        started, started_cpu = time.perf_counter(), time.process_time()
+        started_database = server_cpu(connection)
         result = services.subscribe_matching(
             SYSTEM, mailing_list, segment_id=segment.pk, double_opt_in=True
         )
         timings.append(time.perf_counter() - started)
-    MailingList.objects.filter(key__startswith="bench-").delete()
+        cpu.append(time.process_time() - started_cpu)
+        if started_database is not None:
+            database_cpu.append(server_cpu(connection) - started_database)
+        undo(mailing_list, last_entry)
     return {
         "vendor": connection.vendor,
         "seconds_median": round(statistics.median(timings), 2),
         "seconds_each": [round(t, 2) for t in timings],
+        "process_cpu_seconds_each": [round(t, 2) for t in cpu],
+        "database_cpu_seconds_each": [round(t, 2) for t in database_cpu],
         "result": result.as_dict() if result else {},
     }
 

@@ -120,3 +120,31 @@ def test_api_and_card_say_the_address_is_suppressed(admin, admin_api, client):
     client.force_login(admin)
     section = client.get(f"/contacts/{contact.pk}/sections/consents/").content.decode()
     assert "Suppressed on E-mail" in section
+
+
+def test_email_checks_read_blocks_suppressions_and_consents_of_a_batch_in_one_query(
+    admin, django_assert_num_queries
+):
+    granted, withdrawn, blocked, suppressed, plain = (
+        make_contact(admin, email=f"{name}@example.com")
+        for name in ("granted", "withdrawn", "blocked", "Suppressed", "plain")
+    )
+    for contact, status in ((granted, "granted"), (withdrawn, "withdrawn")):
+        services.record_consent(
+            admin, contact, channel="email", purpose="marketing", status=status, source="form"
+        )
+    services.block_contact(admin, blocked, blocked=True, reason="spam")
+    services.suppress("SUPPRESSED@example.com", reason="unsubscribe")
+    batch = [(c.pk, c.email) for c in (granted, withdrawn, blocked, suppressed, plain)]
+    with django_assert_num_queries(1):
+        checks = queries.email_checks(batch, purpose="marketing")
+    assert checks.blocked == {blocked.pk}
+    # Withdrawing a consent suppresses the address too.
+    assert checks.suppressed == {withdrawn.pk, suppressed.pk}
+    assert checks.consent == {
+        granted.pk: "granted",
+        withdrawn.pk: "withdrawn",
+        blocked.pk: "none",
+        suppressed.pk: "none",
+        plain.pk: "none",
+    }

@@ -7,7 +7,7 @@ import random
 from collections import defaultdict
 
 import pytest
-from django.db import connection
+from django.db import connection, transaction
 from django.utils import timezone
 
 from kartoteka.activity import services as timeline
@@ -60,6 +60,25 @@ def test_single_entries_and_bulk_entries_fill_the_ladder(people):
     assert ladder() == expected_ladder()
     # More than RECENCY_RANKS entries of one kind keep only the newest ranks.
     assert ActivityRecency.objects.filter(kind="visit").order_by("-rank").first().rank == 10
+
+
+def test_a_bulk_batch_of_entries_keeps_the_ladder_and_then_its_trigger(people, monkeypatch):
+    # Written in bulk (the ladder's trigger suspended, the batch ranked at once), over
+    # histories long enough that the new entries push older rungs down and off the ladder.
+    monkeypatch.setattr(timeline, "BULK_FROM", 5)
+    rng = random.Random(5)
+    for _ in range(50):
+        timeline.record(rng.choice(people), rng.choice(KINDS), occurred_at=_at(rng.random() * 40))
+    with transaction.atomic():
+        timeline.record_many(
+            [
+                timeline.activity_entry(rng.choice(people), rng.choice(KINDS), occurred_at=_at(d))
+                for d in (rng.random() * 50 for _ in range(30))
+            ]
+        )
+    assert ladder() == expected_ladder()
+    timeline.record(people[0], "visit", occurred_at=_at(0))
+    assert ladder() == expected_ladder()
 
 
 def test_a_raw_multi_row_insert_keeps_the_ladder(people):

@@ -47,6 +47,7 @@ from kartoteka.activity.models import (
 )
 from kartoteka.activity.timeline import Entry, TimelineKind
 from kartoteka.core import events, writeplan
+from kartoteka.core.bulkwrite import insert_values
 from kartoteka.core.errors import ErrorCollector, Forbidden, InvalidInput, NotFound
 from kartoteka.core.normalise import clean_text
 from kartoteka.core.relations import MENTIONS, Mentions
@@ -69,6 +70,12 @@ def record_entry(entry: Entry) -> Activity:
     return written
 
 
+# Entries from which record_many writes them with one statement (multi-row INSERT on SQLite,
+# COPY on PostgreSQL) and has the data other apps derive from the timeline (core.writeplan's
+# DerivedData, such as segments' recency ladder) rebuilt once for them instead of row by row.
+BULK_FROM = 500
+
+
 def record_many(
     entries: Sequence[Entry],
     *,
@@ -77,15 +84,21 @@ def record_many(
     """Write many timeline entries at once (the bulk form), in the caller's transaction, and
     move the last-activity time of their contacts in one statement.
 
-    `insert(fields, rows)` is how a bulk loader writes rows (its multi-row INSERT or COPY);
-    without it the ORM writes them in batches.
+    `insert(fields, rows)` is how a bulk loader that has suspended the timeline's derived data
+    itself (core.writeplan.run_bulk) writes rows. Without it, BULK_FROM entries or more are
+    written in bulk with the derived data suspended and rebuilt for them; fewer through the
+    ORM.
     """
     if not entries:
         return
-    if insert is None:
+    fields = list(Entry._fields)
+    if insert is not None:
+        insert(fields, entries)
+    elif len(entries) < BULK_FROM:
         Activity.objects.bulk_create((Activity(**e._asdict()) for e in entries), batch_size=1000)
     else:
-        insert(list(Entry._fields), entries)
+        with writeplan.derived_suspended([Activity._meta.db_table]):
+            insert_values(Activity, fields, entries)
     timeline.activity_recorded(entries)
 
 

@@ -2,14 +2,12 @@
 contacts, purposes. Reads for a person start from the actor's scope; the bare look-ups by id
 serve other apps' services (mailing checks thousands of contacts at once)."""
 
-import json
 from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any
 
 from django.db import connection
 from django.db.models import OuterRef, QuerySet
-from django.db.models.expressions import RawSQL
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
@@ -33,19 +31,11 @@ from kartoteka.consents.models import (
 )
 from kartoteka.contacts.models import Contact, ContactEmail, ContactPhone
 from kartoteka.contacts.queries import get_contact
+from kartoteka.core.bulkwrite import among, listed
 from kartoteka.core.errors import NotFound
 from kartoteka.core.scope import visible_contacts
 
 NONE = "none"
-
-
-def listed(values: Iterable, *, text: bool = False) -> RawSQL:
-    """The values as a subquery with one parameter, whatever their number: a segment of a
-    hundred thousand contacts is one query, not hundreds of lists of ids."""
-    values = list(values)
-    if connection.vendor == "postgresql":
-        return RawSQL(f"SELECT unnest(%s::{'text' if text else 'bigint'}[])", [values])
-    return RawSQL("SELECT value FROM json_each(%s)", [json.dumps(values)])
 
 
 # --------------------------------------------------------------------------------------------
@@ -343,6 +333,54 @@ def blocked_among(contact_ids: Iterable[int]) -> set[int]:
 def block_of_contact() -> QuerySet:
     """The block rows of the outer query's contact, for EXISTS in the filters."""
     return Block.objects.filter(contact_id=OuterRef("pk"))
+
+
+@dataclass(frozen=True)
+class EmailChecks:
+    """What e-mailing each contact of a batch depends on (see email_checks)."""
+
+    blocked: set[int]
+    suppressed: set[int]
+    consent: dict[int, str]
+
+
+def email_checks(contacts: Iterable[tuple[int, str]], *, purpose: str) -> EmailChecks:
+    """For (contact id, e-mail address as contacts store it) pairs: the contacts blocked,
+    those whose address is suppressed for e-mail, and each one's consent to e-mail for
+    `purpose` ("none" without one), read with one query for the whole batch. The addresses
+    are contacts' own, normalised already, so they are hashed without being checked again."""
+    by_hash: dict[str, list[int]] = {}
+    consent: dict[int, str] = {}
+    for contact_id, email in contacts:
+        consent[contact_id] = NONE
+        if email:
+            by_hash.setdefault(stored_email_hash(email), []).append(contact_id)
+    blocked: set[int] = set()
+    suppressed: set[int] = set()
+    if not consent:
+        return EmailChecks(blocked, suppressed, consent)
+    of_contacts, ids = among("contact_id", consent)
+    of_addresses, hashes = among("address_hash", by_hash, text=True)
+    table = connection.ops.quote_name
+    email = Channel.EMAIL.value
+    sql = (
+        f"SELECT 'blocked', contact_id, '' FROM {table(Block._meta.db_table)} WHERE {of_contacts}"
+        f" UNION ALL SELECT 'consent', contact_id, status FROM {table(ConsentState._meta.db_table)}"
+        f" WHERE channel = %s AND purpose = %s AND {of_contacts}"
+        f" UNION ALL SELECT 'suppressed', 0, address_hash FROM {table(Suppression._meta.db_table)}"
+        f" WHERE channel = %s AND {of_addresses}"
+    )
+    params = [*ids, email, purpose, *ids, email, *hashes]
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        for what, contact_id, value in cursor.fetchall():
+            if what == "blocked":
+                blocked.add(contact_id)
+            elif what == "consent":
+                consent[contact_id] = value
+            else:
+                suppressed.update(by_hash[value])
+    return EmailChecks(blocked, suppressed, consent)
 
 
 def channel_label(channel: str) -> str:

@@ -50,6 +50,7 @@ from kartoteka.contacts.plan import (
 )
 from kartoteka.contacts.properties import coerce_value, validate_definition
 from kartoteka.core import events
+from kartoteka.core.bulkwrite import listed
 from kartoteka.core.errors import (
     Conflict,
     ErrorCollector,
@@ -706,8 +707,8 @@ def change_status(
     return update_contact(actor, contact, data={"status": status, "status_reason": reason})
 
 
-# A statement names at most this many contacts (SQLite's oldest builds bind 999 parameters);
-# up to _FEW_TIMES different times are moved with one plain UPDATE each.
+# Up to _FEW_TIMES different times are moved with one plain UPDATE each; more, with joined
+# UPDATEs naming at most this many contacts each (SQLite's oldest builds bind 999 parameters).
 _IDS_PER_STATEMENT = 900
 _FEW_TIMES = 4
 
@@ -722,13 +723,11 @@ def move_last_activity(latest: Mapping[int, dt.datetime]) -> None:
     for contact_id, when in latest.items():
         by_time.setdefault(when, []).append(contact_id)
     if len(by_time) <= _FEW_TIMES:
-        # Row by row, and a bulk load's batch (one time for all), by time: WHERE id IN (…).
+        # Row by row, and a bulk load's batch (one time for all), by time: WHERE id IN (…),
+        # the ids as one parameter.
         for when, ids in by_time.items():
-            ids.sort()
             older = Q(last_activity_at__isnull=True) | Q(last_activity_at__lt=when)
-            for start in range(0, len(ids), _IDS_PER_STATEMENT):
-                chunk = ids[start : start + _IDS_PER_STATEMENT]
-                Contact.objects.filter(older, pk__in=chunk).update(last_activity_at=when)
+            Contact.objects.filter(older, pk__in=listed(sorted(ids))).update(last_activity_at=when)
         return
     # Many different times (demo data, merged histories): one joined UPDATE per chunk.
     pairs = sorted(latest.items())

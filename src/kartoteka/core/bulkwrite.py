@@ -5,11 +5,13 @@ these; the caller holds the transaction and owns the table it writes."""
 import datetime as dt
 import json
 import uuid
+from collections.abc import Iterable
 from decimal import Decimal
 from typing import Any
 
 from django.db import connection
 from django.db.models import Model
+from django.db.models.expressions import RawSQL
 
 
 def insert_values(
@@ -35,7 +37,7 @@ def insert_values(
     adapters = [] if prepared else [(i, a) for i, f in enumerate(fields) if (a := db_adapter(f))]
     if adapters:
         # Column by column: most rows share their time stamps and empty details, so a value
-        # is adapted once while it repeats.
+        # is adapted once however often it repeats.
         columns = list(zip(*values, strict=True))
         for index, adapt in adapters:
             columns[index] = _adapted(columns[index], adapt)
@@ -131,15 +133,19 @@ def db_value(model: type[Model], name: str, value: Any) -> Any:
 
 
 def _adapted(column: tuple, adapt: Any) -> list:
-    missing = object()
-    seen, adapted, result = missing, None, []
+    """The column's values adapted, each object once however many rows hold it (rows of a
+    batch share a few time stamps and payloads, not always one after another). The column
+    holds every object while this runs, so their ids are not reused."""
+    done: dict[int, Any] = {}
+    result = []
     for value in column:
         if value is None:
             result.append(None)
             continue
-        if value is not seen:
-            seen, adapted = value, adapt(value)
-        result.append(adapted)
+        key = id(value)
+        if key not in done:
+            done[key] = adapt(value)
+        result.append(done[key])
     return result
 
 
@@ -188,6 +194,27 @@ def _plain(value: Any) -> Any:
     if isinstance(value, (dt.datetime, dt.date, dt.time)):
         return value.isoformat()
     raise TypeError(f"{type(value).__name__} is not a database value")
+
+
+def listed(values: Iterable, *, text: bool = False) -> RawSQL:
+    """The values (ids, or text with `text`) as a subquery with one parameter, for
+    `field__in=listed(values)`: a batch of thousands is one short statement, and the ORM does
+    not prepare each value of a list one by one."""
+    values = list(values)
+    if connection.vendor == "postgresql":
+        return RawSQL(f"SELECT unnest(%s::{'text' if text else 'bigint'}[])", [values])
+    return RawSQL("SELECT value FROM json_each(%s)", [json.dumps(values)])
+
+
+def among(column: str, values: Iterable, *, text: bool = False) -> tuple[str, list]:
+    """SQL (and its one parameter) for "`column` is one of the values", for raw statements.
+    On PostgreSQL `column = ANY(array)`: no join for the planner to order, so a table whose
+    statistics are stale (one row guessed for thousands) cannot make it rescan the values for
+    each of its rows; the planner probes an index with them or hashes them."""
+    values = list(values)
+    if connection.vendor == "postgresql":
+        return f"{column} = ANY(%s::{'text' if text else 'bigint'}[])", [values]
+    return f"{column} IN (SELECT value FROM json_each(%s))", [json.dumps(values)]
 
 
 def json_values(kind: str) -> str:

@@ -20,7 +20,7 @@ from django.utils.translation import gettext as _
 
 from kartoteka.accounts.models import User
 from kartoteka.activity.markdown import render_markdown
-from kartoteka.activity.services import Activity, record_entry, record_many
+from kartoteka.activity.services import record_entry, record_many
 from kartoteka.consents import queries as consent_queries
 from kartoteka.consents import services as consent_services
 from kartoteka.contacts.models import Contact
@@ -199,18 +199,19 @@ class _Decision:
 def _decide(
     mailing_list: MailingList, contacts: list[tuple[int, str]], *, double_opt_in: bool
 ) -> list[_Decision]:
-    """What subscribing does for each (contact id, e-mail): the checks of consent, blocking and
-    suppression read in a handful of queries for the whole batch."""
-    ids = [contact_id for contact_id, _email in contacts]
+    """What subscribing does for each (contact id, e-mail): the list's subscriptions of the
+    batch in one query, the checks of consent, blocking and suppression in another."""
+    ids = {contact_id for contact_id, _email in contacts}
     existing, statuses = {}, {}
+    # The list's subscriptions in the batch's range of ids (batches come in id order): one
+    # range of the (list, contact) index, which no stale planner statistics can turn into a
+    # join that rereads the batch's ids for every subscription.
     for contact_id, pk, status in Subscription.objects.filter(
-        mailing_list=mailing_list, contact_id__in=ids
+        mailing_list=mailing_list, contact_id__gte=min(ids), contact_id__lte=max(ids)
     ).values_list("contact_id", "pk", "status"):
-        existing[contact_id], statuses[pk] = pk, status
-    blocked = consent_queries.blocked_among(ids)
-    suppressed = consent_queries.suppressed_among([email for _id, email in contacts if email])
-    suppressed = {fold_email(address) for address in suppressed}
-    consent = consent_queries.consent_statuses(ids, channel=CHANNEL, purpose=PURPOSE)
+        if contact_id in ids:
+            existing[contact_id], statuses[pk] = pk, status
+    checks = consent_queries.email_checks(contacts, purpose=PURPOSE)
     decisions = []
     for contact_id, email in contacts:
         found = existing.get(contact_id)
@@ -218,13 +219,13 @@ def _decide(
         decision = _Decision(contact_id, email, "", existing_id=found)
         if not email:
             decision.reason = "no_email"
-        elif contact_id in blocked:
+        elif contact_id in checks.blocked:
             decision.reason = "blocked"
         elif current == SubscriptionStatus.SUBSCRIBED:
             decision.reason = "already"
-        elif fold_email(email) in suppressed:
+        elif contact_id in checks.suppressed:
             decision.reason = "suppressed"
-        elif consent.get(contact_id) == "granted":
+        elif checks.consent[contact_id] == "granted":
             decision.status = SubscriptionStatus.SUBSCRIBED
         elif not double_opt_in:
             decision.reason = "no_consent"
@@ -252,7 +253,19 @@ def _apply(
     new_rows, changed = [], {SubscriptionStatus.SUBSCRIBED: [], SubscriptionStatus.PENDING: []}
     entries, confirm = [], []
     proof = request_proof or {}
-    user, label = user_or_none(actor), system_label(actor)
+    # One entry per status, copied for each contact: every entry of the batch says the same.
+    entry_of = {
+        status: kinds.subscription_changed(
+            None,
+            status=status,
+            list_name=mailing_list.name,
+            source=source,
+            actor=user_or_none(actor),
+            actor_label=system_label(actor),
+            occurred_at=now,
+        )
+        for status in (SubscriptionStatus.SUBSCRIBED, SubscriptionStatus.PENDING)
+    }
     for decision in decisions:
         if not decision.status:
             if decision.reason == "already":
@@ -281,17 +294,7 @@ def _apply(
             )
         else:
             changed[decision.status].append(decision.existing_id)
-        entries.append(
-            kinds.subscription_changed(
-                decision.contact_id,
-                status=decision.status,
-                list_name=mailing_list.name,
-                source=source,
-                actor=user,
-                actor_label=label,
-                occurred_at=now,
-            )
-        )
+        entries.append(entry_of[decision.status]._replace(contact_id=decision.contact_id))
     insert_values(
         Subscription,
         [
@@ -317,9 +320,7 @@ def _apply(
                 request_agent=proof.get("user_agent", "")[:500],
                 request_url=proof.get("page_url", "")[:2000],
             )
-    # Multi-row INSERT or COPY, as the subscription rows: the ORM's per-object cost would
-    # dominate a segment of a hundred thousand.
-    record_many(entries, insert=lambda names, rows: insert_values(Activity, names, rows))
+    record_many(entries)
     queued = _queue(
         [
             (contact_id, email, EmailKind.CONFIRMATION, mailing_list.pk, None)
@@ -1205,16 +1206,13 @@ def recipients(mailing_list: MailingList) -> Iterable[list[tuple[int, str]]]:
 
 
 def _mailable(batch: list[tuple[int, str]]) -> list[tuple[int, str]]:
-    ids = [contact_id for contact_id, _email in batch]
-    blocked = consent_queries.blocked_among(ids)
-    suppressed = {fold_email(a) for a in consent_queries.suppressed_among([e for _i, e in batch])}
-    consent = consent_queries.consent_statuses(ids, channel=CHANNEL, purpose=PURPOSE)
+    checks = consent_queries.email_checks(batch, purpose=PURPOSE)
     return [
         (contact_id, email)
         for contact_id, email in batch
-        if contact_id not in blocked
-        and fold_email(email) not in suppressed
-        and consent.get(contact_id) == "granted"
+        if contact_id not in checks.blocked
+        and contact_id not in checks.suppressed
+        and checks.consent[contact_id] == "granted"
     ]
 
 

@@ -239,33 +239,34 @@ _RECENCY_TRIGGER = f"{_RECENCY_TABLE}_insert"
 def suspend_recency_ladder() -> bool:
     """Stop keeping the recency ladder for new timeline entries row by row (on SQLite a row
     trigger recounts the entry's contact and kind); rebuild_recency_ladder ranks a bulk load's
-    entries at once, the form of the ladder's first filling in migration 0005."""
+    entries at once."""
     return drop_row_trigger(_RECENCY_TRIGGER)
 
 
 def rebuild_recency_ladder(first: int, last: int) -> None:
     """Re-rank the (contact, kind) pairs of the timeline entries with ids first to last, and
-    keep the ladder row by row again."""
+    keep the ladder row by row again.
+
+    Only entries were added meanwhile (the triggers of updates and deletes stay), so no rung
+    can have gone: each pair's newest RECENCY_RANKS entries are written over its rungs, and
+    only the rungs whose time changed are rewritten, as the row trigger does."""
     try:
         if first <= last:
-            touched = (
-                "SELECT DISTINCT contact_id, kind FROM activity_activity"
-                " WHERE id BETWEEN %s AND %s AND contact_id IS NOT NULL"
-            )
             with connection.cursor() as cursor:
-                cursor.execute(
-                    f"DELETE FROM {_RECENCY_TABLE} WHERE (contact_id, kind) IN ({touched})",
-                    [first, last],
-                )
                 cursor.execute(
                     f"INSERT INTO {_RECENCY_TABLE} (contact_id, kind, rank, occurred_at)"
                     " SELECT contact_id, kind, rank, occurred_at FROM ("
-                    " SELECT contact_id, kind, occurred_at, row_number() OVER"
-                    " (PARTITION BY contact_id, kind ORDER BY occurred_at DESC) AS rank"
-                    " FROM activity_activity WHERE contact_id IN"
-                    " (SELECT contact_id FROM activity_activity WHERE id BETWEEN %s AND %s)"
-                    f") ranked WHERE rank <= %s AND (contact_id, kind) IN ({touched})",
-                    [first, last, RECENCY_RANKS, first, last],
+                    " SELECT entry.contact_id, entry.kind, entry.occurred_at, row_number() OVER"
+                    " (PARTITION BY entry.contact_id, entry.kind ORDER BY entry.occurred_at DESC)"
+                    " AS rank FROM (SELECT DISTINCT contact_id, kind FROM activity_activity"
+                    " WHERE id BETWEEN %s AND %s AND contact_id IS NOT NULL) touched"
+                    " JOIN activity_activity entry ON entry.contact_id = touched.contact_id"
+                    " AND entry.kind = touched.kind"
+                    ") ranked WHERE rank <= %s"
+                    " ON CONFLICT (contact_id, kind, rank) DO UPDATE"
+                    " SET occurred_at = excluded.occurred_at"
+                    f" WHERE {_RECENCY_TABLE}.occurred_at <> excluded.occurred_at",
+                    [first, last, RECENCY_RANKS],
                 )
     finally:
         restore_row_trigger(_RECENCY_TRIGGER)
