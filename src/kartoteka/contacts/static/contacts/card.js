@@ -91,7 +91,20 @@
   });
 
   // The primary action leads to a dashboard section: show it if the layout hides it, wait for
-  // its body if it is still loading, and put the focus in its first field.
+  // its body if it is still loading, and put the focus in its first field. An empty section
+  // keeps its form folded behind its empty-state action: that action opens and focuses it.
+  function enter(body) {
+    var opener = body.querySelector(".section-empty [data-focus]");
+    if (opener) {
+      opener.click();
+      return true;
+    }
+    var field = body.querySelector("textarea, input:not([type=hidden]), select");
+    if (!field) return false;
+    field.focus({ preventScroll: true });
+    return true;
+  }
+
   function focusSection(key) {
     var section = document.getElementById("section-" + key);
     if (!section) return false;
@@ -104,14 +117,10 @@
       }
     }
     section.scrollIntoView({ block: "start" });
-    var field = body && body.querySelector("textarea, input:not([type=hidden]), select");
-    if (field) {
-      field.focus({ preventScroll: true });
-    } else if (body) {
+    if (body && !enter(body)) {
       body.addEventListener("htmx:afterSettle", function settle() {
         body.removeEventListener("htmx:afterSettle", settle);
-        var loaded = body.querySelector("textarea, input:not([type=hidden]), select");
-        if (loaded) loaded.focus();
+        enter(body);
       });
     }
     return true;
