@@ -156,11 +156,11 @@ def test_monitoring_state_is_a_badge_in_the_header_outside_the_menu(sales_client
 
 def test_summary_shows_lifetime_value_transactions_open_deals_and_consents(sales_client, busy):
     summary = summary_of(header_of(sales_client, busy))
-    value = r"Lifetime value</span>\s*<span class=\"summary-value\">\s*1,650.40 EUR"
+    value = r"Lifetime value</span>\s*<span class=\"summary-value\">\s*€1,650.40"
     assert re.search(value, summary)
     assert "3 transactions" in summary
     assert re.search(r"Open deals</span>\s*<span class=\"summary-value\">\s*2\s*<", summary)
-    assert "12,500.00 EUR" not in summary and "15,900.00 EUR" in summary
+    assert "€12,500.00" not in summary and "€15,900.00" in summary
     assert "Marketing consent" in summary
     assert 'chip-on" title="Granted">E-mail' in summary
     assert 'chip-off" title="Withdrawn">SMS' in summary
@@ -177,7 +177,7 @@ def test_open_deals_leave_out_won_ones(sales_client, sales):
     deal_services.move_deal(SYSTEM, won, stage=won.pipeline.stages.get(key="won").pk)
     summary = summary_of(header_of(sales_client, contact))
     assert re.search(r"Open deals</span>\s*<span class=\"summary-value\">\s*1\s*<", summary)
-    assert "100.00 EUR" in summary and "900.00" not in summary
+    assert "€100.00" in summary and "900.00" not in summary
 
 
 def test_summary_leaves_out_items_with_nothing_to_show(sales_client, sales):

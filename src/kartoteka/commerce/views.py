@@ -9,7 +9,6 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
-from django.template.defaultfilters import floatformat
 from django.utils import timezone
 from django.utils.dateparse import parse_date
 from django.utils.translation import gettext as _
@@ -19,6 +18,7 @@ from django.views.decorators.http import require_GET, require_POST
 from kartoteka.commerce import kinds, queries, services
 from kartoteka.commerce.models import CouponSource, CouponStatus
 from kartoteka.contacts.queries import get_contact
+from kartoteka.core import display
 from kartoteka.core.scope import is_admin
 from kartoteka.segments import queries as segments
 from kartoteka.web import charts
@@ -40,8 +40,7 @@ def lifetime_summary(request: HttpRequest, contact) -> SummaryFigure | None:
         return None
     return SummaryFigure(
         label=_("Lifetime value"),
-        value=floatformat(queries.money(kept.total), "2g"),
-        unit=settings.KARTOTEKA_CURRENCY,
+        value=display.money(queries.money(kept.total), settings.KARTOTEKA_CURRENCY),
         detail=ngettext("%(count)s transaction", "%(count)s transactions", kept.transactions)
         % {"count": kept.transactions},
     )

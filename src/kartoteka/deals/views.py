@@ -12,7 +12,6 @@ from django.core.paginator import Paginator
 from django.db import transaction
 from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
-from django.template.defaultfilters import floatformat
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.dateparse import parse_datetime
@@ -748,7 +747,7 @@ def open_deals_summary(request: HttpRequest, contact) -> SummaryFigure | None:
     return SummaryFigure(
         label=_("Open deals"),
         value=sum(row["deals"] for row in rows),
-        detail=" + ".join(f"{floatformat(row['amount'], '2g')} {row['currency']}" for row in rows),
+        detail=" + ".join(display.money(row["amount"], row["currency"]) for row in rows),
     )
 
 
