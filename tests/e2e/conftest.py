@@ -91,6 +91,15 @@ def login(page, user, password: str = PASSWORD) -> None:
     page.wait_for_url(re.compile(r"/contacts/"))
 
 
+def go_by_nav(page, name: str) -> None:
+    """Follow the main navigation's link `name`, opening its More menu if the link is under it."""
+    nav = page.locator(".mainnav")
+    link = nav.get_by_role("link", name=name, exact=True)
+    if not link.is_visible():
+        nav.locator(".nav-more summary").click()
+    link.click()
+
+
 def open_card(page, contact) -> None:
     """Open a contact's card and wait until every shown section has loaded: a section filling
     in moves the ones below it, and a click aimed at a moving element misses it."""

@@ -12,7 +12,7 @@ from playwright.sync_api import expect
 
 from kartoteka.contacts.models import Contact
 from kartoteka.duplicates.models import DuplicateScan, MatchingRule, ScanState
-from tests.e2e.conftest import login, screenshot
+from tests.e2e.conftest import go_by_nav, login, screenshot
 from tests.factories import UserFactory, make_contact
 
 pytestmark = pytest.mark.e2e
@@ -54,7 +54,7 @@ def twins(transactional_db, default_rules):
 def test_scan_then_merge_then_undo_then_forget(page, twins):
     admin, old, new = twins
     login(page, admin)
-    page.get_by_role("link", name="Duplicates").first.click()
+    go_by_nav(page, "Duplicates")
     expect(page.get_by_text("No scan for duplicates has run yet.")).to_be_visible()
     page.get_by_role("button", name="Scan now").click()
     expect(page.get_by_text(re.compile("Last scanned .*, 2 contacts compared"))).to_be_visible()
@@ -70,7 +70,7 @@ def test_scan_then_merge_then_undo_then_forget(page, twins):
     survivor = Contact.objects.get(pk=old.pk)
     assert survivor.email == "marta.nowak@new.example" and survivor.job_title == "Buyer"
     assert not Contact.objects.filter(pk=new.pk).exists()
-    page.get_by_role("link", name="Duplicates").first.click()
+    go_by_nav(page, "Duplicates")
     expect(page.get_by_text("No duplicates found. Nice and clean.")).to_be_visible()
     page.go_back()
 

@@ -9,7 +9,7 @@ import pytest
 from playwright.sync_api import expect
 
 from kartoteka.contacts.models import Contact
-from tests.e2e.conftest import login, screenshot
+from tests.e2e.conftest import go_by_nav, login, screenshot
 from tests.factories import UserFactory
 
 pytestmark = pytest.mark.e2e
@@ -28,7 +28,7 @@ def test_import_a_spreadsheet_export_it_and_revert(page, transactional_db, tmp_p
     sheet.write_bytes(SHEET.encode("windows-1250"))
     login(page, admin)
 
-    page.get_by_role("link", name="Import", exact=True).first.click()
+    go_by_nav(page, "Import")
     page.locator("#import-file").set_input_files(str(sheet))
     page.get_by_role("button", name="Upload and preview").click()
     expect(page.locator("#encoding")).to_have_value("windows-1250")

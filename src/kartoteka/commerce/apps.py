@@ -69,7 +69,11 @@ class CommerceConfig(AppConfig):
         )
         registry.register_nav(
             registry.NavItem(
-                key="products", label=_("Products"), url_name="commerce:products", order=40
+                key="products",
+                label=_("Products"),
+                url_name="commerce:products",
+                order=40,
+                more=True,
             )
         )
         registry.register_settings_page(

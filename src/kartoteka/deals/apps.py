@@ -23,7 +23,11 @@ class DealsConfig(AppConfig):
         )
         registry.register_nav(
             registry.NavItem(
-                key="sales-reports", label=_("Sales reports"), url_name="deals:reports", order=70
+                key="sales-reports",
+                label=_("Sales reports"),
+                url_name="deals:reports",
+                order=70,
+                more=True,
             )
         )
         registry.register_settings_page(

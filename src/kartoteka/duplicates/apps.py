@@ -20,7 +20,11 @@ class DuplicatesConfig(AppConfig):
 
         registry.register_nav(
             registry.NavItem(
-                key="duplicates", label=_("Duplicates"), url_name="duplicates:list", order=60
+                key="duplicates",
+                label=_("Duplicates"),
+                url_name="duplicates:list",
+                order=60,
+                more=True,
             )
         )
         registry.register_card_action(

@@ -72,5 +72,6 @@ class PrivacyConfig(AppConfig):
                 url_name="privacy:log",
                 admin_only=True,
                 order=90,
+                more=True,
             )
         )

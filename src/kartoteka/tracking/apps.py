@@ -31,7 +31,11 @@ class TrackingConfig(AppConfig):
         schedule.every(PROCESS_EVERY, "tracking.process_hits", tasks.process_hits)
         registry.register_nav(
             registry.NavItem(
-                key="attribution", label=_("Reports"), url_name="tracking:attribution", order=69
+                key="attribution",
+                label=_("Reports"),
+                url_name="tracking:attribution",
+                order=69,
+                more=True,
             )
         )
         registry.register_settings_page(

@@ -20,10 +20,14 @@ class TransferConfig(AppConfig):
         worker_ticking.connect(resume_interrupted_work, dispatch_uid="transfer-resume-running")
 
         registry.register_nav(
-            registry.NavItem(key="import", label=_("Import"), url_name="transfer:imports", order=70)
+            registry.NavItem(
+                key="import", label=_("Import"), url_name="transfer:imports", order=70, more=True
+            )
         )
         registry.register_nav(
-            registry.NavItem(key="export", label=_("Export"), url_name="transfer:export", order=71)
+            registry.NavItem(
+                key="export", label=_("Export"), url_name="transfer:export", order=71, more=True
+            )
         )
         registry.register_card_action(
             registry.CardAction(

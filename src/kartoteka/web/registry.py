@@ -21,6 +21,7 @@ class NavItem:
     url_name: str
     order: int = 100
     admin_only: bool = False
+    more: bool = False  # shown under "More", for pages people open less often
 
 
 @dataclass(frozen=True)

@@ -9,8 +9,9 @@ register = template.Library()
 
 
 @register.simple_tag(takes_context=True)
-def nav_links(context) -> list[dict]:
-    """The user's navigation entries with their address and whether the page is under it."""
+def nav_links(context) -> dict[str, list[dict]]:
+    """The user's navigation entries with their address and whether the page is under it:
+    "main" shown in the bar, "more" under its More menu."""
     request = context.get("request")
     user = getattr(request, "user", None)
     path = request.path if request else ""
@@ -20,7 +21,7 @@ def nav_links(context) -> list[dict]:
             url = reverse(item.url_name)
         except NoReverseMatch:  # an app whose pages are not mounted yet
             continue
-        links.append({"key": item.key, "label": item.label, "url": url})
+        links.append({"key": item.key, "label": item.label, "url": url, "more": item.more})
     # The longest matching prefix wins, so /contacts/ is not active on /contacts-something/.
     best = max(
         (link for link in links if path.startswith(link["url"])),
@@ -29,7 +30,10 @@ def nav_links(context) -> list[dict]:
     )
     for link in links:
         link["active"] = link is best
-    return links
+    return {
+        "main": [link for link in links if not link["more"]],
+        "more": [link for link in links if link["more"]],
+    }
 
 
 @register.simple_tag(takes_context=True)

@@ -67,6 +67,22 @@
     });
   }
 
+  // The navigation's More menu (a <details>): a click elsewhere or Escape folds it again.
+  function setUpMoreMenu() {
+    var more = document.querySelector(".nav-more details");
+    if (!more) return;
+    document.addEventListener("click", function (event) {
+      if (more.open && !more.contains(event.target)) more.open = false;
+    });
+    more.addEventListener("keydown", function (event) {
+      if (event.key === "Escape" && more.open) {
+        more.open = false;
+        more.querySelector("summary").focus();
+        event.stopPropagation();
+      }
+    });
+  }
+
   function csrfToken() {
     var match = document.cookie.match(/(?:^|; )csrftoken=([^;]+)/);
     if (match) return decodeURIComponent(match[1]);
@@ -339,6 +355,7 @@
 
   document.addEventListener("DOMContentLoaded", function () {
     setUpMenu();
+    setUpMoreMenu();
     setUpDashboard();
     setUpList();
   });
