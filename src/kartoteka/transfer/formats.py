@@ -9,6 +9,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 from django.utils.translation import gettext as _
+from django.utils.translation import pgettext_lazy
 
 from kartoteka.core.errors import InvalidInput
 from kartoteka.transfer import vcard
@@ -26,7 +27,13 @@ ENCODINGS = {
     "windows-1252": "Windows-1252 (Western European)",
     "iso-8859-1": "ISO-8859-1 (Latin-1)",
 }
-DELIMITERS = {",": "comma", ";": "semicolon", "\t": "tab", "|": "vertical bar"}
+# The delimiters an import accepts, named for people (the wizard's choices, the CLI's summary).
+DELIMITERS = {
+    ",": pgettext_lazy("delimiter", "comma"),
+    ";": pgettext_lazy("delimiter", "semicolon"),
+    "\t": pgettext_lazy("delimiter", "tab"),
+    "|": pgettext_lazy("delimiter", "vertical bar"),
+}
 FORMATS = ("csv", "xlsx", "vcf")
 _SAMPLE = 256 * 1024
 _POLISH = set("ąćęłńóśźżĄĆĘŁŃÓŚŹŻ")
