@@ -7,6 +7,7 @@ from django.test.utils import CaptureQueriesContext
 from django.utils import translation
 
 from kartoteka.segments.listing import Describer
+from tests.factories import make_contact
 
 pytestmark = pytest.mark.django_db
 
@@ -16,6 +17,11 @@ NBSP = "\xa0"
 def described(condition: dict, language: str) -> str:
     with translation.override(language):
         return Describer().text(condition)
+
+
+def described_html(condition: dict) -> str:
+    with translation.override("en"):
+        return Describer().html(condition)
 
 
 @pytest.mark.parametrize(
@@ -100,3 +106,25 @@ def test_a_field_s_names_are_read_once_per_description(sales):
     with CaptureQueriesContext(connection) as queries:
         describer.text({"any": [owner, owner, {"not": owner}]})
     assert len(queries) == 0
+
+
+def test_as_html_a_tag_is_its_coloured_chip(sales):
+    make_contact(sales, tags=["VIP"])
+    condition = {"field": "tags", "op": "has_any", "value": ["vip", "<gone>"]}
+    html = described_html(condition)
+    assert html.startswith('Tags has any of <span class="chip tag-chip"')
+    assert ">VIP</span>" in html
+    assert html.endswith(", &lt;gone&gt;")
+
+
+def test_as_html_the_tags_of_a_description_are_read_in_one_query(sales):
+    make_contact(sales, tags=["vip", "press"])
+    condition = {
+        "any": [
+            {"field": "tags", "op": "has_any", "value": ["vip"]},
+            {"not": {"field": "tags", "op": "has_all", "value": ["press", "vip"]}},
+        ]
+    }
+    with CaptureQueriesContext(connection) as queries:
+        Describer().html(condition)
+    assert len(queries) == 1

@@ -148,10 +148,19 @@ def test_segments_page_names_a_condition_s_values_in_the_reader_s_language(clien
     services.create_segment(sales, name="Big in Spain", document=document)
     client.force_login(sales)
     response = client.get(reverse("segments:list"), HTTP_ACCEPT_LANGUAGE="es")
-    assert response.context["rows"][0]["summary"] == "(País es España y Puntuación > 50.000)"
+    assert response.context["rows"][0]["summary"] == "(País es España y Puntuación &gt; 50.000)"
 
 
 def test_a_chip_names_the_country_it_filters_by(client, sales):
     client.force_login(sales)
     response = client.get(reverse("web:contact-list"), {"q": "country:ES"})
     assert [chip.label for chip in response.context["segment_filter"].chips] == ["Country is Spain"]
+
+
+def test_segments_page_shows_a_segment_s_tags_as_their_chips(client, sales, spread):
+    services.create_segment(
+        sales, name="VIPs", document={"field": "tags", "op": "has_any", "value": ["vip"]}
+    )
+    client.force_login(sales)
+    summary = client.get(reverse("segments:list")).content.decode()
+    assert 'Tags has any of <span class="chip tag-chip"' in summary

@@ -4,7 +4,7 @@ condition, and the builder's context."""
 
 import datetime as dt
 import json
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 from urllib.parse import urlencode
@@ -12,10 +12,13 @@ from urllib.parse import urlencode
 from django.db.models import QuerySet
 from django.http import HttpRequest
 from django.urls import reverse
+from django.utils.html import conditional_escape
+from django.utils.safestring import SafeString, mark_safe
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy, pgettext, pgettext_lazy
 
 from kartoteka.activity import timeline
+from kartoteka.contacts import tag_colors
 from kartoteka.core import display
 from kartoteka.core.errors import InvalidInput
 from kartoteka.segments import fields, queries, schema, services
@@ -119,12 +122,14 @@ def _chips(request: HttpRequest, document: dict) -> list[Chip]:
 
 class Describer:
     """Writes conditions as sentences in the reader's language: a value by its name ("Country
-    is Spain", "Status is Client"), numbers and dates as the reader writes them. A field's
-    names are read once per describer, so describing many conditions costs no query each."""
+    is Spain", "Status is Client"), numbers and dates as the reader writes them; as HTML, tags
+    as their coloured chips. A field's names are read once per describer, so describing many
+    conditions costs no query each."""
 
     def __init__(self) -> None:
         self._fields: dict[str, fields.Field | None] = {}
         self._names: dict[str, dict[str, str]] = {}
+        self._tags: dict[str, tuple[str, str]] = {}
 
     def field(self, key: str) -> fields.Field | None:
         if key not in self._fields:
@@ -139,20 +144,31 @@ class Describer:
         return self._names[item.key]
 
     def text(self, condition: dict) -> str:
+        return self._sentence(condition, str)
+
+    def html(self, condition: dict) -> SafeString:
+        """The sentence as HTML, each tag as its chip (the tags' colours read in one query)."""
+        wanted = {name for name in _tag_names(condition) if name not in self._tags}
+        if wanted:
+            self._tags.update(queries.tag_colors(wanted))
+        return mark_safe(self._sentence(condition, conditional_escape))  # noqa: S308 (escaped)
+
+    def _sentence(self, condition: dict, e: Callable[[Any], str]) -> str:
+        """The sentence, each piece passed through `e` (str, or an escape for HTML)."""
         if "all" in condition or "any" in condition:
             kind = "all" if "all" in condition else "any"
-            joiner = _(" and ") if kind == "all" else _(" or ")
-            return "(" + joiner.join(self.text(c) for c in condition[kind]) + ")"
+            joiner = e(_(" and ") if kind == "all" else _(" or "))
+            return "(" + joiner.join(self._sentence(c, e) for c in condition[kind]) + ")"
         if "not" in condition:
-            return _("not %(condition)s") % {"condition": self.text(condition["not"])}
+            return e(_("not %(condition)s")) % {"condition": self._sentence(condition["not"], e)}
         if "activity" in condition:
-            return _("%(kind)s at least %(n)s times in the last %(days)s days") % {
-                "kind": timeline.label(condition["activity"]),
-                "n": _number(condition["min_count"]),
-                "days": _number(condition["within_days"]),
+            return e(_("%(kind)s at least %(n)s times in the last %(days)s days")) % {
+                "kind": e(timeline.label(condition["activity"])),
+                "n": e(_number(condition["min_count"])),
+                "days": e(_number(condition["within_days"])),
             }
         item = self.field(condition["field"])
-        label = str(item.label) if item else condition["field"]
+        label = e(item.label if item else condition["field"])
         op = condition["op"]
         value = condition.get("value")
         if op in ("in_last_days", "more_than_days_ago"):
@@ -161,11 +177,18 @@ class Describer:
                 if op == "in_last_days"
                 else _("%(field)s more than %(n)s days ago")
             )
-            return template % {"field": label, "n": _number(value)}
+            return e(template) % {"field": label, "n": e(_number(value))}
         values = value if isinstance(value, list) else [value]
-        shown = [self.value(item, v) for v in values if v is not None]
+        chips = e is not str and item is not None and item.key == "tags"
+        shown = [self._tag(v) if chips else e(self.value(item, v)) for v in values if v is not None]
         joined = (" – " if op == "between" else ", ").join(shown)
-        return f"{label} {OPERATOR_LABELS.get(op, op)} {joined}".strip()
+        return f"{label} {e(OPERATOR_LABELS.get(op, op))} {joined}".strip()
+
+    def _tag(self, value: Any) -> str:
+        """A tag as its chip; a name no tag has any more as the text it was given."""
+        if str(value) in self._tags:
+            return tag_colors.chip(*self._tags[str(value)])
+        return conditional_escape(value)
 
     def value(self, item: fields.Field | None, value: Any) -> str:
         """One value as the reader reads it."""
@@ -181,6 +204,19 @@ class Describer:
             # A stored code reads as its name; the text form may give it in another case.
             return names.get(value) or names.get(item.normalise(value)) or value
         return str(value)
+
+
+def _tag_names(condition: dict) -> list[str]:
+    """The tags a condition names, at any depth."""
+    for kind in ("all", "any"):
+        if kind in condition:
+            return [name for part in condition[kind] for name in _tag_names(part)]
+    if "not" in condition:
+        return _tag_names(condition["not"])
+    if condition.get("field") != "tags":
+        return []
+    value = condition.get("value")
+    return [str(v) for v in (value if isinstance(value, list) else [value]) if v is not None]
 
 
 def _number(value: Any) -> str:

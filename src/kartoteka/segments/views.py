@@ -131,7 +131,7 @@ def segment_list(request: HttpRequest) -> HttpResponse:
                 "counted_at": counted_at,
                 "url": contacts_url(segment.document),
                 "can_change": services.can_change(request.user, segment),
-                "summary": describer.text(segment.document) if segment.document else _("Everyone"),
+                "summary": describer.html(segment.document) if segment.document else _("Everyone"),
             }
         )
     context = {"rows": rows, "recount_minutes": settings.KARTOTEKA_SEGMENT_RECOUNT_MINUTES}
