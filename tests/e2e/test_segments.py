@@ -55,7 +55,7 @@ def test_removing_a_chip_drops_its_condition(page, sales):
     }
     page.goto(f"{page.base_url}/contacts/?f={quote(json.dumps(document))}")
     assert page.locator("#contact-table tbody tr td.empty").count() == 1
-    page.get_by_role("link", name="Remove Country is ES").click()
+    page.get_by_role("link", name="Remove Country is Spain").click()
     page.wait_for_load_state()
     assert page.locator(".listbar .bar-chip").count() == 1
     assert "Keep" in page.locator("#contact-table tbody").inner_text()

@@ -136,3 +136,31 @@ def test_segments_page_hides_private_segments_of_others(client, admin, sales):
     services.create_segment(admin, name="Admin only", document={})
     client.force_login(sales)
     assert client.get(reverse("segments:list")).context["rows"] == []
+
+
+def test_segments_page_names_a_condition_s_values_in_the_reader_s_language(client, sales):
+    document = {
+        "all": [
+            {"field": "country", "op": "eq", "value": "ES"},
+            {"field": "score", "op": "gt", "value": 50000},
+        ]
+    }
+    services.create_segment(sales, name="Big in Spain", document=document)
+    client.force_login(sales)
+    response = client.get(reverse("segments:list"), HTTP_ACCEPT_LANGUAGE="es")
+    assert response.context["rows"][0]["summary"] == "(País es España y Puntuación &gt; 50.000)"
+
+
+def test_a_chip_names_the_country_it_filters_by(client, sales):
+    client.force_login(sales)
+    response = client.get(reverse("web:contact-list"), {"q": "country:ES"})
+    assert [chip.label for chip in response.context["segment_filter"].chips] == ["Country is Spain"]
+
+
+def test_segments_page_shows_a_segment_s_tags_as_their_chips(client, sales, spread):
+    services.create_segment(
+        sales, name="VIPs", document={"field": "tags", "op": "has_any", "value": ["vip"]}
+    )
+    client.force_login(sales)
+    summary = client.get(reverse("segments:list")).content.decode()
+    assert 'Tags has any of <span class="chip tag-chip"' in summary

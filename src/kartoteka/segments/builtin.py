@@ -95,6 +95,11 @@ def _countries() -> list[tuple[str, str]]:
     return list(country_names((get_language() or "en")[:2]).items())
 
 
+def _owner_names() -> list[tuple[str, str]]:
+    """Every user's name by username (a team has few)."""
+    return [(user.username, user.display_name) for user in User.objects.all()]
+
+
 def _owner_options(asked: Options) -> list[Option]:
     """Owners by username, read and searched by their names (a team has few)."""
     rows = ContactOwner.objects.all()
@@ -168,6 +173,7 @@ def register_builtin_fields() -> None:
             group=location,
             normalise=lambda value: value.upper(),
             options=column_options("country", everything=_countries),
+            names=_countries,
         )
     )
     for key in ATTRIBUTION_FIELDS:
@@ -235,6 +241,7 @@ def register_builtin_fields() -> None:
             related(owner_links),
             ids=linked_ids(owner_links, one_row_per_value=True),
             options=_owner_options,
+            names=_owner_names,
         )
     )
     messenger_links = _linked(MessengerHandle.objects, "network")

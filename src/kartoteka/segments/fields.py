@@ -104,6 +104,9 @@ class Field:
     # them have each (see `Options`), for the builder's pickers. Fields with `choices` and none
     # of these are counted choice by choice (segments.queries.field_options).
     options: "Callable[[Options], list[Option]] | None" = None
+    # The names of values a description of a condition shows, by the value stored, where
+    # `choices` does not list them (countries by code, owners by username).
+    names: Callable[[], list[tuple[str, str]]] | None = None
 
     @property
     def operators(self) -> tuple[str, ...]:

@@ -2,8 +2,9 @@
 filter read from ?f= (JSON document) and ?q= (text form), the chips that show and remove each
 condition, and the builder's context."""
 
+import datetime as dt
 import json
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 from urllib.parse import urlencode
@@ -11,10 +12,14 @@ from urllib.parse import urlencode
 from django.db.models import QuerySet
 from django.http import HttpRequest
 from django.urls import reverse
+from django.utils.html import conditional_escape
+from django.utils.safestring import SafeString, mark_safe
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy, pgettext, pgettext_lazy
 
 from kartoteka.activity import timeline
+from kartoteka.contacts import tag_colors
+from kartoteka.core import display
 from kartoteka.core.errors import InvalidInput
 from kartoteka.segments import fields, queries, schema, services
 from kartoteka.segments.compile import to_q
@@ -102,6 +107,7 @@ def _conditions(document: dict) -> list[dict]:
 
 def _chips(request: HttpRequest, document: dict) -> list[Chip]:
     conditions = _conditions(document)
+    describer = Describer()
     chips = []
     for index, condition in enumerate(conditions):
         rest = conditions[:index] + conditions[index + 1 :]
@@ -110,50 +116,122 @@ def _chips(request: HttpRequest, document: dict) -> list[Chip]:
             query.pop(name, None)
         if rest:
             query["f"] = json.dumps({"all": rest}, ensure_ascii=False)
-        chips.append(Chip(describe(condition), f"{request.path}?{query.urlencode()}"))
+        chips.append(Chip(describer.text(condition), f"{request.path}?{query.urlencode()}"))
     return chips
 
 
-def describe(condition: dict) -> str:
-    """A short sentence for a condition or group, in the user's language."""
-    if "all" in condition or "any" in condition:
-        kind = "all" if "all" in condition else "any"
-        joiner = _(" and ") if kind == "all" else _(" or ")
-        return "(" + joiner.join(describe(c) for c in condition[kind]) + ")"
+class Describer:
+    """Writes conditions as sentences in the reader's language: a value by its name ("Country
+    is Spain", "Status is Client"), numbers and dates as the reader writes them; as HTML, tags
+    as their coloured chips. A field's names are read once per describer, so describing many
+    conditions costs no query each."""
+
+    def __init__(self) -> None:
+        self._fields: dict[str, fields.Field | None] = {}
+        self._names: dict[str, dict[str, str]] = {}
+        self._tags: dict[str, tuple[str, str]] = {}
+
+    def field(self, key: str) -> fields.Field | None:
+        if key not in self._fields:
+            self._fields[key] = fields.lookup(key)
+        return self._fields[key]
+
+    def names(self, item: fields.Field) -> dict[str, str]:
+        """The names of `item`'s values by the value a filter stores."""
+        if item.key not in self._names:
+            pairs = item.names or item.choices
+            self._names[item.key] = {code: str(text) for code, text in pairs()} if pairs else {}
+        return self._names[item.key]
+
+    def text(self, condition: dict) -> str:
+        return self._sentence(condition, str)
+
+    def html(self, condition: dict) -> SafeString:
+        """The sentence as HTML, each tag as its chip (the tags' colours read in one query)."""
+        wanted = {name for name in _tag_names(condition) if name not in self._tags}
+        if wanted:
+            self._tags.update(queries.tag_colors(wanted))
+        return mark_safe(self._sentence(condition, conditional_escape))  # noqa: S308 (escaped)
+
+    def _sentence(self, condition: dict, e: Callable[[Any], str]) -> str:
+        """The sentence, each piece passed through `e` (str, or an escape for HTML)."""
+        if "all" in condition or "any" in condition:
+            kind = "all" if "all" in condition else "any"
+            joiner = e(_(" and ") if kind == "all" else _(" or "))
+            return "(" + joiner.join(self._sentence(c, e) for c in condition[kind]) + ")"
+        if "not" in condition:
+            return e(_("not %(condition)s")) % {"condition": self._sentence(condition["not"], e)}
+        if "activity" in condition:
+            return e(_("%(kind)s at least %(n)s times in the last %(days)s days")) % {
+                "kind": e(timeline.label(condition["activity"])),
+                "n": e(_number(condition["min_count"])),
+                "days": e(_number(condition["within_days"])),
+            }
+        item = self.field(condition["field"])
+        label = e(item.label if item else condition["field"])
+        op = condition["op"]
+        value = condition.get("value")
+        if op in ("in_last_days", "more_than_days_ago"):
+            template = (
+                _("%(field)s in the last %(n)s days")
+                if op == "in_last_days"
+                else _("%(field)s more than %(n)s days ago")
+            )
+            return e(template) % {"field": label, "n": e(_number(value))}
+        values = value if isinstance(value, list) else [value]
+        chips = e is not str and item is not None and item.key == "tags"
+        shown = [self._tag(v) if chips else e(self.value(item, v)) for v in values if v is not None]
+        joined = (" – " if op == "between" else ", ").join(shown)
+        return f"{label} {e(OPERATOR_LABELS.get(op, op))} {joined}".strip()
+
+    def _tag(self, value: Any) -> str:
+        """A tag as its chip; a name no tag has any more as the text it was given."""
+        if str(value) in self._tags:
+            return tag_colors.chip(*self._tags[str(value)])
+        return conditional_escape(value)
+
+    def value(self, item: fields.Field | None, value: Any) -> str:
+        """One value as the reader reads it."""
+        if isinstance(value, bool):
+            return _("yes") if value else _("no")
+        kind = item.type if item else ""
+        if kind == "number":
+            return _number(value)
+        if kind == "date":
+            return _date(value)
+        names = self.names(item) if item is not None and isinstance(value, str) else {}
+        if names:
+            # A stored code reads as its name; the text form may give it in another case.
+            return names.get(value) or names.get(item.normalise(value)) or value
+        return str(value)
+
+
+def _tag_names(condition: dict) -> list[str]:
+    """The tags a condition names, at any depth."""
+    for kind in ("all", "any"):
+        if kind in condition:
+            return [name for part in condition[kind] for name in _tag_names(part)]
     if "not" in condition:
-        return _("not %(condition)s") % {"condition": describe(condition["not"])}
-    if "activity" in condition:
-        return _("%(kind)s at least %(n)s times in the last %(days)s days") % {
-            "kind": timeline.label(condition["activity"]),
-            "n": condition["min_count"],
-            "days": condition["within_days"],
-        }
-    item = fields.lookup(condition["field"])
-    label = str(item.label) if item else condition["field"]
-    op = condition["op"]
+        return _tag_names(condition["not"])
+    if condition.get("field") != "tags":
+        return []
     value = condition.get("value")
-    if op in ("in_last_days", "more_than_days_ago"):
-        template = (
-            _("%(field)s in the last %(n)s days")
-            if op == "in_last_days"
-            else _("%(field)s more than %(n)s days ago")
-        )
-        return template % {"field": label, "n": value}
-    shown = ""
-    if item is not None and item.choices is not None:
-        # A choice reads as its label ("Status is Perdido"), not its code.
-        labels = {code: str(text) for code, text in item.choices()}
-        if isinstance(value, list):
-            value = [labels.get(v, v) if isinstance(v, str) else v for v in value]
-        elif isinstance(value, str):
-            value = labels.get(value, value)
-    if isinstance(value, list):
-        shown = " – ".join(map(str, value)) if op == "between" else ", ".join(map(str, value))
-    elif isinstance(value, bool):
-        shown = _("yes") if value else _("no")
-    elif value is not None:
-        shown = str(value)
-    return f"{label} {OPERATOR_LABELS.get(op, op)} {shown}".strip()
+    return [str(v) for v in (value if isinstance(value, list) else [value]) if v is not None]
+
+
+def _number(value: Any) -> str:
+    return display.number(value) or str(value)
+
+
+def _date(value: Any) -> str:
+    """A date of a condition (YYYY-MM-DD, or an ISO date-time) as the reader writes it."""
+    text = str(value).strip()
+    try:
+        if len(text) == 10:
+            return display.day(dt.date.fromisoformat(text))
+        return display.moment(dt.datetime.fromisoformat(text.replace("Z", "+00:00")))
+    except ValueError:
+        return text
 
 
 # How the builder's operator menu reads where a value follows in the same sentence
@@ -207,7 +285,8 @@ def filter_rows(found: ListFilter) -> list[dict]:
     that names it (for a row the builder shows as it is: a group, a negation)."""
     if found.document is None:
         return []
-    return [{"condition": c, "label": describe(c)} for c in _conditions(found.document) if c]
+    describer = Describer()
+    return [{"condition": c, "label": describer.text(c)} for c in _conditions(found.document) if c]
 
 
 def builder_context(request: HttpRequest) -> dict[str, Any]:

@@ -6,7 +6,7 @@ from typing import Any
 from django.db.models import Count, Q, QuerySet
 from django.utils.translation import gettext as _
 
-from kartoteka.contacts.models import Contact
+from kartoteka.contacts.models import Contact, Tag
 from kartoteka.contacts.queries import keyset_page, with_card_data
 from kartoteka.core.errors import InvalidInput, NotFound
 from kartoteka.core.scope import is_admin, is_system, visible_contacts
@@ -159,3 +159,12 @@ def get_segment(actor, segment_id: int) -> Segment:
     if found is None:
         raise NotFound(_("No such segment."))
     return found
+
+
+def tag_colors(folded_names: set[str]) -> dict[str, tuple[str, str]]:
+    """The tags of these folded names (as filters name them): their name and colour."""
+    rows = Tag.objects.filter(name_folded__in=folded_names)
+    return {
+        folded: (name, color)
+        for folded, name, color in rows.values_list("name_folded", "name", "color")
+    }

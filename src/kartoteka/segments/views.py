@@ -14,7 +14,7 @@ from django.views.decorators.http import require_POST
 
 from kartoteka.core.errors import InvalidInput
 from kartoteka.segments import queries, services
-from kartoteka.segments.listing import contacts_url, describe, list_filter
+from kartoteka.segments.listing import Describer, contacts_url, list_filter
 from kartoteka.web.forms import ServiceForm, text, ticked
 
 
@@ -121,6 +121,7 @@ def segment_list(request: HttpRequest) -> HttpResponse:
     """Named filters with their current count, when it was counted, and a link to the
     contacts. The kept count is the owner's view; others see a count of their own scope."""
     rows = []
+    describer = Describer()
     for segment in queries.segments(request.user):
         total, counted_at = queries.segment_count(request.user, segment)
         rows.append(
@@ -130,7 +131,7 @@ def segment_list(request: HttpRequest) -> HttpResponse:
                 "counted_at": counted_at,
                 "url": contacts_url(segment.document),
                 "can_change": services.can_change(request.user, segment),
-                "summary": describe(segment.document) if segment.document else _("Everyone"),
+                "summary": describer.html(segment.document) if segment.document else _("Everyone"),
             }
         )
     context = {"rows": rows, "recount_minutes": settings.KARTOTEKA_SEGMENT_RECOUNT_MINUTES}
