@@ -9,6 +9,7 @@ from kartoteka.contacts import services as contact_services
 from kartoteka.contacts.models import Contact
 from kartoteka.core.scope import SYSTEM
 from tests.e2e.conftest import PHONE, choose_language, login, open_card, screenshot
+from tests.e2e.test_accessibility import AXE, RUN_AXE
 from tests.factories import make_contact
 
 SAVE = {"en": "Save", "es": "Guardar", "pl": "Zapisz"}
@@ -41,6 +42,7 @@ def test_a_custom_detail_is_edited_by_clicking_its_value(page, sales, budget, la
     section.get_by_role("button", name=SAVE[language]).click()
     expect(page.locator("#detail-error-budget")).to_contain_text(EXPECTS[language])
     expect(field).to_have_attribute("aria-invalid", "true")
+    expect(field).to_be_focused()  # the error is read out as the field's description
     assert Contact.objects.get(pk=contact.pk).properties.get("budget") is None
     screenshot(page, f"card-details-error-{language}", full_page=False)
     page.locator("#detail-input-budget").fill("1200")
@@ -71,3 +73,22 @@ def test_cancel_returns_to_the_detail_with_the_focus_on_its_value(page, sales, b
     page.keyboard.press("Shift+Tab")
     page.keyboard.press("Tab")
     assert value.evaluate(pencil) == "1"  # the pencil shows on keyboard focus
+
+
+def test_custom_details_pass_axe_with_a_value_an_empty_one_and_a_refused_form(page, sales, budget):
+    contact = make_contact(owners=[sales])
+    contact_services.update_contact(SYSTEM, contact, data={"properties": {"budget": 7}})
+    login(page, sales)
+    open_card(page, contact)
+    page.locator("#detail-value-budget").click()
+    page.locator("#detail-input-budget").fill("lots")
+    page.locator("#detail-budget").get_by_role("button", name="Save").click()
+    expect(page.locator("#detail-error-budget")).to_be_visible()
+    page.evaluate(AXE)
+    found = [
+        f"{v['rule']} {target}"
+        for v in page.evaluate(RUN_AXE)
+        for target in v["targets"]
+        if "detail" in target
+    ]
+    assert found == []
