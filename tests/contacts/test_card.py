@@ -1,11 +1,14 @@
 """The contact card: scope, sections, in-place editing, tags, owners, the dashboard layout."""
 
+import re
+
 import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
 from kartoteka.activity import services as timeline
+from kartoteka.contacts import sections
 from kartoteka.contacts import services as contact_services
 from kartoteka.contacts.models import Contact
 from kartoteka.core.scope import SYSTEM
@@ -157,6 +160,45 @@ def test_custom_detail_is_edited_with_the_api_validation(sales_client, admin, co
     sales_client.post(url, {"value": "1200"}, HTTP_HX_REQUEST="true")
     contact.refresh_from_db()
     assert contact.properties == {"budget": 1200}
+
+
+def test_a_custom_detail_is_edited_by_clicking_its_value(sales_client, admin, contact):
+    contact_services.define_property(admin, key="budget", label="Budget", type="number")
+    contact_services.define_property(admin, key="region", label="Region", type="text")
+    contact_services.update_contact(SYSTEM, contact, data={"properties": {"budget": 1200}})
+    html = sales_client.get(section_url(contact, "details")).content.decode()
+    edit = reverse("web:detail-edit", kwargs={"contact_id": contact.pk, "key": "budget"})
+    assert re.search(
+        rf'<button type="button" id="detail-value-budget" class="inplace-value"[^>]*'
+        rf'hx-get="{edit}"[^>]*aria-labelledby="detail-hint-budget detail-value-budget">'
+        r"1,200</button>",
+        html,
+    )
+    assert '<span hidden id="detail-hint-budget">Edit Budget</span>' in html
+    assert re.search(r'class="inplace-value inplace-add"[^>]*>Add Region</button>', html)
+    assert ">Edit<" not in html
+
+
+def test_a_user_who_cannot_edit_gets_no_buttons_in_custom_details(
+    sales_client, admin, contact, monkeypatch
+):
+    contact_services.define_property(admin, key="budget", label="Budget", type="number")
+    contact_services.define_property(admin, key="region", label="Region", type="text")
+    contact_services.update_contact(SYSTEM, contact, data={"properties": {"budget": 1200}})
+    monkeypatch.setattr(sections.contact_services, "can_edit", lambda actor, contact: False)
+    html = sales_client.get(section_url(contact, "details")).content.decode()
+    assert "<button" not in html and "hx-get" not in html
+    assert "1,200" in html and "Add Region" not in html and "—" in html
+
+
+def test_a_refused_custom_detail_keeps_its_form_open_with_the_error(sales_client, admin, contact):
+    contact_services.define_property(admin, key="budget", label="Budget", type="number")
+    url = reverse("web:detail-edit", kwargs={"contact_id": contact.pk, "key": "budget"})
+    html = sales_client.post(url, {"value": "lots"}, HTTP_HX_REQUEST="true").content.decode()
+    assert re.search(r'<input id="detail-input-budget"[^>]*aria-invalid="true"', html)
+    assert 'value="lots"' in html
+    assert re.search(r'id="detail-error-budget"[^>]*>.*expects a whole number', html, re.S)
+    assert 'id="detail-value-budget"' not in html
 
 
 def test_owners_are_changed_from_the_owners_section(admin_client, contact, other_sales):

@@ -100,6 +100,15 @@ def go_by_nav(page, name: str) -> None:
     link.click()
 
 
+def choose_language(page, language: str) -> None:
+    """Switch the page to `language` with the switcher in the top bar, as a person would."""
+    from playwright.sync_api import expect
+
+    if language != "en":
+        page.locator(f".langswitch button[value={language}]").first.click()
+        expect(page.locator("html")).to_have_attribute("lang", language)
+
+
 def open_card(page, contact) -> None:
     """Open a contact's card and wait until every shown section has loaded: a section filling
     in moves the ones below it, and a click aimed at a moving element misses it."""

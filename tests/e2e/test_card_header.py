@@ -9,7 +9,7 @@ from kartoteka.commerce import services as commerce_services
 from kartoteka.consents import services as consent_services
 from kartoteka.contacts.models import Contact
 from kartoteka.core.scope import SYSTEM
-from tests.e2e.conftest import DESKTOP, PHONE, login, open_card, screenshot
+from tests.e2e.conftest import DESKTOP, PHONE, choose_language, login, open_card, screenshot
 from tests.factories import make_contact, make_deal
 
 SAVE = {"en": "Save", "es": "Guardar", "pl": "Zapisz"}
@@ -21,12 +21,6 @@ NOT_A_PHONE = {
 }
 LIFETIME = {"en": "Lifetime value", "es": "Valor del cliente", "pl": "Wartość klienta"}
 ACTIONS = {"en": "Actions", "es": "Acciones", "pl": "Akcje"}
-
-
-def _language(page, language: str) -> None:
-    if language != "en":
-        page.locator(f".langswitch button[value={language}]").first.click()
-        expect(page.locator("html")).to_have_attribute("lang", language)
 
 
 def _focused_text(page) -> str:
@@ -106,7 +100,7 @@ def test_a_post_action_from_the_menu_asks_its_question_first(page, sales):
 def test_clicking_a_value_opens_its_form_and_save_updates_the_header(page, sales, language):
     contact = make_contact(owners=[sales])
     login(page, sales)
-    _language(page, language)
+    choose_language(page, language)
     open_card(page, contact)
     page.get_by_role("button", name=ADD_FAX[language]).click()
     fax = page.locator("#edit-fax")
@@ -158,7 +152,7 @@ def test_add_note_puts_the_focus_in_the_notes_form(page, sales):
 @pytest.mark.parametrize("language", ["en", "es", "pl"])
 def test_header_fits_a_phone_and_a_laptop(page, admin, busy, language):
     login(page, admin)
-    _language(page, language)
+    choose_language(page, language)
     for size, name in ((DESKTOP | {"width": 1440}, "1440"), (PHONE, "390")):
         page.set_viewport_size(size)
         open_card(page, busy)

@@ -48,11 +48,11 @@ def coerce_value(definition: PropertyDefinition, value: Any) -> Any:
     kind = definition.type
     if kind == PropertyType.TEXT:
         if isinstance(value, (dict, list)):
-            raise _fail(definition, "text", value)
+            raise _fail(definition, _("text"), value)
         return clean_text(value, field=f"properties.{definition.key}", max_length=10_000)
     if kind == PropertyType.NUMBER:
         if isinstance(value, bool):
-            raise _fail(definition, "a whole number", value)
+            raise _fail(definition, _("a whole number"), value)
         if isinstance(value, int):
             return value
         if isinstance(value, float) and value.is_integer():
@@ -60,20 +60,20 @@ def coerce_value(definition: PropertyDefinition, value: Any) -> Any:
         try:
             return int(str(value).strip().replace(" ", "").replace("\u00a0", ""))
         except ValueError:
-            raise _fail(definition, "a whole number", value) from None
+            raise _fail(definition, _("a whole number"), value) from None
     if kind == PropertyType.DECIMAL:
         if isinstance(value, (bool, dict, list)):
-            raise _fail(definition, "a decimal number", value)
+            raise _fail(definition, _("a decimal number"), value)
         text = str(value).strip().replace(" ", "").replace("\u00a0", "")
         if "," in text and "." not in text:
             text = text.replace(",", ".")  # 12,50 as typed in Spain and Poland
         try:
             number = Decimal(text)
         except InvalidOperation:
-            raise _fail(definition, "a decimal number", value) from None
+            raise _fail(definition, _("a decimal number"), value) from None
         # Bounded so that sorting and filtering never meet 1E+999999 or endless fractions.
         if not number.is_finite() or number.adjusted() >= 15 or number.as_tuple().exponent < -10:
-            raise _fail(definition, "a decimal number (up to 15 digits, 10 decimals)", value)
+            raise _fail(definition, _("a decimal number (up to 15 digits, 10 decimals)"), value)
         return str(number.normalize()) if number == number.to_integral() else str(number)
     if kind == PropertyType.DATE:
         if isinstance(value, dt.datetime):
@@ -82,7 +82,9 @@ def coerce_value(definition: PropertyDefinition, value: Any) -> Any:
             return value.isoformat()
         day = parse_day(str(value))
         if day is None:
-            raise _fail(definition, f"a date ({DATE_FORMATS_SHOWN})", value)
+            raise _fail(
+                definition, _("a date (%(formats)s)") % {"formats": DATE_FORMATS_SHOWN}, value
+            )
         return day.isoformat()
     if kind == PropertyType.BOOLEAN:
         if isinstance(value, bool):
@@ -92,7 +94,7 @@ def coerce_value(definition: PropertyDefinition, value: Any) -> Any:
             return True
         if text in _FALSE:
             return False
-        raise _fail(definition, "yes or no (true / false)", value)
+        raise _fail(definition, _("yes or no (true / false)"), value)
     if kind == PropertyType.URL:
         text = str(value).strip()
         if "://" not in text:
@@ -100,7 +102,7 @@ def coerce_value(definition: PropertyDefinition, value: Any) -> Any:
         try:
             _url_validator(text)
         except ValidationError:
-            raise _fail(definition, "a web address (http or https)", value) from None
+            raise _fail(definition, _("a web address (http or https)"), value) from None
         return text
     if kind == PropertyType.DICTIONARY:
         return _pick_choice(definition, value)
@@ -108,17 +110,21 @@ def coerce_value(definition: PropertyDefinition, value: Any) -> Any:
         items = value if isinstance(value, (list, tuple, set)) else str(value).split(",")
         picked = sorted({_pick_choice(definition, item) for item in items if str(item).strip()})
         return picked or None
-    raise _fail(definition, "a known type", value)
+    raise _fail(definition, _("a known type"), value)
 
 
 def _pick_choice(definition: PropertyDefinition, value: Any) -> str:
     if isinstance(value, (dict, list)):
-        raise _fail(definition, f"one of {', '.join(definition.choices)}", value)
+        raise _fail(definition, _one_of(definition), value)
     text = str(value).strip()
     for choice in definition.choices:
         if choice.casefold() == text.casefold():
             return choice
-    raise _fail(definition, f"one of: {', '.join(definition.choices)}", value)
+    raise _fail(definition, _one_of(definition), value)
+
+
+def _one_of(definition: PropertyDefinition) -> str:
+    return _("one of: %(choices)s") % {"choices": ", ".join(definition.choices)}
 
 
 def validate_definition(*, key: str, label: str, type: str, choices: list | None) -> dict:

@@ -177,14 +177,18 @@ def register_sections() -> None:
 # Writes from the sections
 
 
-def _section_response(request: HttpRequest, contact, key: str, *, errors=None, changed=False):
-    """The section's fragment (with errors, if any); without htmx, back to the card."""
+def _section_response(
+    request: HttpRequest, contact, key: str, *, errors=None, changed=False, extra=None
+):
+    """The section's fragment (with errors, if any, and the extra context given); without htmx,
+    back to the card."""
     if not request.htmx:
         return redirect("web:contact-card", contact_id=contact.pk)
     contact = contact_queries.get_contact(request.user, contact.pk)
     section = registry.card_section(key)
     context = {"contact": contact, "section": section, "errors": form_errors(errors or {})}
     context.update(section.load(request, contact))
+    context.update(extra or {})
     response = render(request, section.template, context)
     if changed:
         response["HX-Trigger"] = TIMELINE_EVENT
@@ -286,12 +290,19 @@ def edit_detail(request: HttpRequest, contact_id: int, key: str) -> HttpResponse
                 "value": (contact.properties or {}).get(key),
             },
         )
-    return _write(
-        request,
-        contact,
-        "details",
-        DetailValueForm(request.POST, definition=definition),
+    form = DetailValueForm(request.POST, definition=definition)
+    form.submit(
         lambda data: contact_services.update_contact(
             request.user, contact, data={"properties": {key: data["value"]}}
         ),
+        not_found="__all__",
     )
+    if not form.ok:  # the form stays open on the value as typed, the error under it
+        typed = (
+            request.POST.getlist("value")
+            if definition.type == PropertyType.MULTI_CHOICE
+            else request.POST.get("value", "")
+        )
+        extra = {"editing": key, "typed": typed}
+        return _section_response(request, contact, "details", errors=form.errors, extra=extra)
+    return _section_response(request, contact, "details", changed=True)

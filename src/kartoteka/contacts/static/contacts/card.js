@@ -1,6 +1,6 @@
 /* The contact card's header: the Actions menu (a menu button, by mouse and keyboard alike), the
    primary action that leads into a dashboard section's form, and the focus after an edit in
-   place. The header is swapped by htmx after each edit, so everything listens on the document. */
+   place (in the header and in the custom details section). The header is swapped by htmx after each edit, so everything listens on the document. */
 (function () {
   "use strict";
 
@@ -145,5 +145,22 @@
     var value = document.querySelector('#card-header .inplace-value[data-field="' + lastField + '"], #card-header .inplace-pencil[data-field="' + lastField + '"]');
     lastField = null;
     if (value) value.focus();
+  });
+
+  // The custom details section works the same way: after a save or Cancel the section comes
+  // back whole and the focus returns to the detail's value (a refused value keeps its form).
+  var lastDetail = null;
+  document.addEventListener("htmx:beforeRequest", function (event) {
+    var from = event.detail.elt;
+    var owner = from && from.closest ? from.closest("[data-detail]") : null;
+    if (owner) lastDetail = owner.dataset.detail;
+  });
+  document.addEventListener("htmx:afterSettle", function (event) {
+    var target = event.detail.target;
+    if (!lastDetail || !target || !/^details-/.test(target.id)) return;
+    var value = document.getElementById("detail-value-" + lastDetail);
+    if (!value) return;
+    lastDetail = null;
+    value.focus();
   });
 })();
