@@ -6,13 +6,12 @@ import datetime as dt
 import random
 from typing import Any
 
-from django.db import transaction
 from django.utils import timezone
 
 from kartoteka.accounts.models import User
 from kartoteka.core.scope import visible_contacts
 from kartoteka.deals.models import Deal, Pipeline
-from kartoteka.deals.services import DEFAULT_TYPES, create_deal, install_defaults
+from kartoteka.deals.services import DEFAULT_TYPES, create_deals, install_defaults
 
 SEED = 20240605
 DEAL_SHARE = 0.05
@@ -52,22 +51,23 @@ def add_demo_deals(event: str, admin_id: int, **payload: Any) -> None:
         .order_by("pk")
         .values_list("pk", "last_name", "company__name", "owners__username")
     )
-    with transaction.atomic():
-        for contact_id, last_name, company, owner in rows:
-            if rng.random() >= DEAL_SHARE:
-                continue
-            offer, low, high = rng.choice(OFFERS)
-            stage = rng.choices(list(STAGE_WEIGHTS), list(STAGE_WEIGHTS.values()))[0]
-            data = {
-                "name": f"{company or last_name} — {offer}",
-                "amount": str(rng.randrange(low, high, 50)),
-                "owner": owner or admin.username,
-                "type": rng.choice(DEFAULT_TYPES),
-                "contacts": [contact_id],
-                "stage": stages.get(stage),  # none (the first open stage) if renamed
-            }
-            if stage not in ("won", "lost"):
-                data["expected_close_date"] = (
-                    today + dt.timedelta(days=rng.randint(7, 120))
-                ).isoformat()
-            create_deal(admin, data=data)
+    deals = []
+    for contact_id, last_name, company, owner in rows:
+        if rng.random() >= DEAL_SHARE:
+            continue
+        offer, low, high = rng.choice(OFFERS)
+        stage = rng.choices(list(STAGE_WEIGHTS), list(STAGE_WEIGHTS.values()))[0]
+        data = {
+            "name": f"{company or last_name} — {offer}",
+            "amount": str(rng.randrange(low, high, 50)),
+            "owner": owner or admin.username,
+            "type": rng.choice(DEFAULT_TYPES),
+            "contacts": [contact_id],
+            "stage": stages.get(stage),  # none (the first open stage) if renamed
+        }
+        if stage not in ("won", "lost"):
+            data["expected_close_date"] = (
+                today + dt.timedelta(days=rng.randint(7, 120))
+            ).isoformat()
+        deals.append(data)
+    create_deals(admin, rows=deals)
