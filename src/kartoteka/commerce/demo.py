@@ -17,7 +17,7 @@ from kartoteka.commerce.services import add_coupon, record_events
 from kartoteka.core.scope import visible_contacts
 
 SEED = 20240604
-BUYER_SHARE, REFUND_SHARE, COUPON_SHARE = 0.15, 0.05, 0.1
+BUYER_SHARE, REFUND_SHARE, COUPON_SHARE = 0.15, 0.08, 0.1
 # (sku, name, category, price)
 CATALOGUE = [
     ("CRM-START", "CRM Starter plan (1 year)", "Subscriptions", "290.00"),
@@ -41,13 +41,17 @@ def add_demo_purchases(event: str, admin_id: int, **payload: Any) -> None:
     now = timezone.now()
     raw: list[dict] = []
     coupons: dict[int, str] = {}
-    for contact_id in visible_contacts(admin).order_by("pk").values_list("pk", flat=True):
+    year_ago = now - dt.timedelta(days=365)
+    for contact_id, created_at in (
+        visible_contacts(admin).order_by("pk").values_list("pk", "created_at")
+    ):
         if rng.random() >= BUYER_SHARE:
             continue
         if rng.random() < COUPON_SHARE:
             coupons[contact_id] = f"WELCOME10-{contact_id}"
         for number in range(rng.choice([1, 1, 1, 2, 2, 3, 4])):
-            raw += _purchase(rng, contact_id, number, now, coupons.get(contact_id, ""))
+            since = max(created_at, year_ago)
+            raw += _purchase(rng, contact_id, number, since, now, coupons.get(contact_id, ""))
     with transaction.atomic():
         for contact in visible_contacts(admin).filter(pk__in=list(coupons)):
             add_coupon(
@@ -65,9 +69,15 @@ def add_demo_purchases(event: str, admin_id: int, **payload: Any) -> None:
 
 
 def _purchase(
-    rng: random.Random, contact_id: int, number: int, now: dt.datetime, coupon: str
+    rng: random.Random,
+    contact_id: int,
+    number: int,
+    since: dt.datetime,
+    now: dt.datetime,
+    coupon: str,
 ) -> list[dict]:
-    """One purchase of a few catalogue lines over the last year, and its refund now and then."""
+    """One purchase of a few catalogue lines between `since` (the contact's creation or a year
+    ago) and now, and its refund now and then."""
     lines = [
         {"sku": sku, "name": name, "category": category, "price": price, "quantity": quantity}
         for (sku, name, category, price), quantity in (
@@ -75,7 +85,7 @@ def _purchase(
         )
     ]
     value = sum(Decimal(line["price"]) * line["quantity"] for line in lines)
-    occurred_at = now - dt.timedelta(minutes=rng.randint(60, 365 * 24 * 60))
+    occurred_at = since + (now - since) * rng.random()
     purchase = {
         "id": f"demo-{contact_id}-{number}",
         "contact": {"id": contact_id},
