@@ -6,14 +6,21 @@ import subprocess
 import sys
 
 import pytest
+from django.db.models import Q
 
 from kartoteka.accounts.models import ApiToken, User
 from kartoteka.accounts.services import hash_token
 from kartoteka.activity.models import Activity
 from kartoteka.cli import main
+from kartoteka.commerce.models import Coupon, EventLine, ExternalEvent, Totals
+from kartoteka.consents.models import ConsentEntry, ConsentState
 from kartoteka.contacts import detail_columns
 from kartoteka.contacts.models import Contact, ContactEmail, PropertyDefinition
 from kartoteka.core import events
+from kartoteka.deals.models import Deal
+from kartoteka.deals.queries import visible_deals
+from kartoteka.deals.services import DEFAULT_STAGES
+from kartoteka.mailing.models import MailingList, OutgoingEmail, Subscription
 from kartoteka.segments import services as segment_services
 from kartoteka.segments.models import Segment
 
@@ -319,6 +326,78 @@ def test_demo_opens_with_shared_example_segments_once(
     with django_capture_on_commit_callbacks(execute=True):
         run(capsys, "demo", "--contacts", "200", "--no-serve")
     assert Segment.objects.count() == len(segment_services.DEMO_SEGMENTS)
+
+
+@pytest.fixture
+def full_demo(capsys, django_capture_on_commit_callbacks, details_left_unindexed):
+    """A small demo with every app's part (the apps fill theirs on "demo.loaded")."""
+    with django_capture_on_commit_callbacks(execute=True):
+        run(capsys, "demo", "--contacts", "200", "--no-serve")
+
+
+def test_demo_fills_the_default_pipeline_with_deals_in_every_stage(full_demo):
+    deals = Deal.objects.all()
+    assert 5 <= deals.count() <= 20
+    assert set(deals.values_list("stage__key", flat=True)) == {key for key, *_ in DEFAULT_STAGES}
+    assert not deals.filter(contact_links__isnull=True).exists()
+    assert set(deals.values_list("owner__username", flat=True)) <= {"admin", "sales", "sales2"}
+    assert not deals.filter(amount__lte=0).exists()
+
+
+def test_demo_deals_of_a_sales_user_are_those_of_their_contacts(full_demo):
+    sales = User.objects.get(username="sales")
+    seen = set(visible_deals(sales).values_list("pk", flat=True))
+    theirs = set(
+        Deal.objects.filter(Q(owner=sales) | Q(contact_links__contact__owners=sales)).values_list(
+            "pk", flat=True
+        )
+    )
+    assert seen == theirs
+    assert 0 < len(seen) < Deal.objects.count()
+
+
+def test_demo_records_purchases_with_lines_refunds_coupons_and_totals(full_demo):
+    purchases = ExternalEvent.objects.filter(type="purchase")
+    assert 20 <= purchases.values("contact").distinct().count() <= 50
+    assert EventLine.objects.filter(event__in=purchases).exists()
+    assert ExternalEvent.objects.filter(type="refund").exists()
+    assert Coupon.objects.filter(status="used").exists()
+    buyers = set(purchases.values_list("contact", flat=True))
+    assert set(Totals.objects.values_list("contact", flat=True)) == buyers
+    assert Totals.objects.filter(total__gt=0).count() > len(buyers) // 2
+
+
+def test_demo_records_email_and_sms_consents_with_a_few_withdrawals(full_demo):
+    states = ConsentState.objects.filter(purpose="marketing")
+    email = states.filter(channel="email", status="granted").count()
+    sms = states.filter(channel="sms", status="granted").count()
+    assert 90 <= email <= 150
+    assert 20 <= sms <= 60
+    assert states.filter(status="withdrawn").exists()
+    assert not ConsentEntry.objects.exclude(source="import").exists()
+
+
+def test_demo_subscribes_consenting_contacts_to_lists_without_sending(full_demo):
+    subscriptions = Subscription.objects.filter(status="subscribed")
+    names = set(subscriptions.values_list("mailing_list__name", flat=True))
+    assert names == {"Newsletter", "Product updates"}
+    consenting = set(
+        ConsentState.objects.filter(
+            channel="email", purpose="marketing", status="granted"
+        ).values_list("contact", flat=True)
+    )
+    assert set(subscriptions.values_list("contact", flat=True)) <= consenting
+    assert not OutgoingEmail.objects.exists()
+
+
+def test_demo_run_twice_adds_no_app_data_the_second_time(
+    full_demo, capsys, django_capture_on_commit_callbacks
+):
+    models = [Deal, ExternalEvent, Coupon, ConsentEntry, MailingList, Subscription]
+    before = [m.objects.count() for m in models]
+    with django_capture_on_commit_callbacks(execute=True):
+        run(capsys, "demo", "--contacts", "200", "--no-serve")
+    assert [m.objects.count() for m in models] == before
 
 
 def test_demo_logins_work(capsys):

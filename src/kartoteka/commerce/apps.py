@@ -14,7 +14,7 @@ class CommerceConfig(AppConfig):
 
         declare_relations()
         from kartoteka.activity import timeline
-        from kartoteka.commerce import columns, filters, kinds, services, views
+        from kartoteka.commerce import columns, demo, filters, kinds, services, views
         from kartoteka.core import events
         from kartoteka.web import registry
 
@@ -22,6 +22,7 @@ class CommerceConfig(AppConfig):
         filters.register_fields()
         columns.register_columns()
         events.subscribe("contact.merged", services.after_merge)
+        events.subscribe("demo.loaded", demo.add_demo_purchases)
         events.subscribe("contact.merge_undone", services.after_merge)
 
         registry.register_card_section(

@@ -25,7 +25,7 @@ class ConsentsConfig(AppConfig):
 
         declare_relations()
         from kartoteka.activity import timeline
-        from kartoteka.consents import columns, filters, kinds, services, views
+        from kartoteka.consents import columns, demo, filters, kinds, services, views
         from kartoteka.core import events
         from kartoteka.web import registry
 
@@ -34,6 +34,7 @@ class ConsentsConfig(AppConfig):
         columns.register_columns()
         events.subscribe("contact.merged", services.merged)
         events.subscribe("contact.merge_undone", services.merge_undone)
+        events.subscribe("demo.loaded", demo.add_demo_consents)
         registry.register_card_section(
             registry.CardSection(
                 key="consents",

@@ -10,7 +10,8 @@ class DealsConfig(AppConfig):
 
     def ready(self) -> None:
         from kartoteka.activity import timeline
-        from kartoteka.deals import kinds, queries, views
+        from kartoteka.core import events
+        from kartoteka.deals import demo, kinds, queries, views
         from kartoteka.deals.fields import register_fields
         from kartoteka.deals.relations import declare_relations
         from kartoteka.web import registry
@@ -18,6 +19,7 @@ class DealsConfig(AppConfig):
         declare_relations()
         timeline.register(*kinds.KINDS)
         register_fields()
+        events.subscribe("demo.loaded", demo.add_demo_deals)
         registry.register_nav(
             registry.NavItem(key="deals", label=_("Deals"), url_name="deals:board", order=25)
         )

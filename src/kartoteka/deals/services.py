@@ -497,30 +497,48 @@ def _set_contacts(deal: Deal, ids: list[int], primary: int | None) -> None:
 
 @transaction.atomic
 def create_deal(actor, *, data: dict) -> Deal:
+    return create_deals(actor, rows=[data])[0]
+
+
+@transaction.atomic
+def create_deals(actor, *, rows: list[dict]) -> list[Deal]:
+    """Create deals as `create_deal` does, many at once (the demo): every row is checked
+    first (InvalidInput for the first bad one, nothing written), then the deals, their
+    contacts, first stage moves and timeline entries are written in bulk."""
     require_actor(actor)
-    cleaned = _clean_deal(actor, data, deal=None)
+    checked = [_clean_deal(actor, data, deal=None) for data in rows]
     now = timezone.now()
-    deal = Deal.objects.create(
-        **cleaned.values,
-        status=cleaned.values["stage"].kind,
-        closed_at=now if cleaned.values["stage"].kind != StageKind.OPEN else None,
-        stage_entered_at=now,
-        created_by=user_or_none(actor),
-        created_at=now,
-        updated_at=now,
-    )
-    _set_contacts(deal, cleaned.contacts or [], cleaned.primary)
-    StageMove.objects.create(
-        deal=deal, to_stage=deal.stage, moved_at=now, moved_by=user_or_none(actor)
-    )
-    record_many(
-        kinds.deal_entries(
-            kinds.DEAL_CREATED, deal, _deal_contact_ids(deal), actor=actor, stage=deal.stage.label
+    user = user_or_none(actor)
+    deals = Deal.objects.bulk_create(
+        Deal(
+            **cleaned.values,
+            status=cleaned.values["stage"].kind,
+            closed_at=now if cleaned.values["stage"].kind != StageKind.OPEN else None,
+            stage_entered_at=now,
+            created_by=user,
+            created_at=now,
+            updated_at=now,
         )
+        for cleaned in checked
     )
-    events.publish("deal.created", deal_id=deal.pk)
-    _announce_won(actor, [deal], deal.stage)  # a deal recorded as won from the start
-    return deal
+    links, entries = [], []
+    for deal, cleaned in zip(deals, checked, strict=True):
+        # The primary contact first, as _deal_contact_ids orders them.
+        ids = sorted(cleaned.contacts or [], key=lambda c, p=cleaned.primary: c != p)
+        primary = cleaned.primary
+        links += [DealContact(deal=deal, contact_id=c, is_primary=c == primary) for c in ids]
+        entries += kinds.deal_entries(
+            kinds.DEAL_CREATED, deal, ids, actor=actor, stage=deal.stage.label
+        )
+    DealContact.objects.bulk_create(links)
+    StageMove.objects.bulk_create(
+        StageMove(deal=deal, to_stage=deal.stage, moved_at=now, moved_by=user) for deal in deals
+    )
+    record_many(entries)
+    events.publish_many("deal.created", [{"deal_id": deal.pk} for deal in deals])
+    for stage in {deal.stage for deal in deals}:  # deals recorded as won from the start
+        _announce_won(actor, [deal for deal in deals if deal.stage == stage], stage)
+    return deals
 
 
 def _check_version(deal: Deal, expected_version: int | None) -> None:

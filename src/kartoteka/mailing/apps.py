@@ -17,8 +17,8 @@ class MailingConfig(AppConfig):
 
         declare_relations()
         from kartoteka.activity import timeline
-        from kartoteka.core import schedule
-        from kartoteka.mailing import kinds, services, tasks, views
+        from kartoteka.core import events, schedule
+        from kartoteka.mailing import demo, kinds, services, tasks, views
         from kartoteka.mailing.filters import register_fields
         from kartoteka.transfer import columns
         from kartoteka.web import registry
@@ -30,6 +30,7 @@ class MailingConfig(AppConfig):
 
         tracking.connect(webhooks.on_tracking, dispatch_uid="kartoteka.mailing.webhooks")
         register_fields()
+        events.subscribe("demo.loaded", demo.add_demo_lists)
         columns.register(
             columns.ImportColumn(
                 key="lists", label=_("Mailing lists (keys)"), apply=services.subscribe_from_import

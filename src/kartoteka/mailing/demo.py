@@ -1,0 +1,42 @@
+"""The demo's mailing lists, "Newsletter" and "Product updates", with subscribers among the
+contacts who consented to e-mail marketing (subscriber of "demo.loaded", after consents').
+Without double opt-in no confirmation e-mail is queued: the demo sends nothing."""
+
+import random
+from typing import Any
+
+from kartoteka.accounts.models import User
+from kartoteka.core.scope import visible_contacts
+from kartoteka.mailing.models import MailingList, SubscriptionSource
+from kartoteka.mailing.services import create_list, subscribe_contacts
+
+SEED = 20240603
+# (key, name, description, share of the contacts asked to subscribe)
+LISTS = [
+    ("newsletter", "Newsletter", "News, offers and events, once a month.", 0.7),
+    ("product-updates", "Product updates", "What is new in the product.", 0.35),
+]
+
+
+def add_demo_lists(event: str, admin_id: int, **payload: Any) -> None:
+    """The demo lists, each made and filled once (a list there already is left as it is).
+    Contacts without e-mail marketing consent are refused by the subscription itself."""
+    admin = User.objects.get(pk=admin_id)
+    rng = random.Random(SEED)
+    ids = list(visible_contacts(admin).order_by("pk").values_list("pk", flat=True))
+    have = set(MailingList.objects.values_list("key", flat=True))
+    for key, name, description, share in LISTS:
+        chosen = [pk for pk in ids if rng.random() < share]
+        if key in have:
+            continue
+        mailing_list = create_list(
+            admin,
+            data={"key": key, "name": name, "description": description, "double_opt_in": False},
+        )
+        subscribe_contacts(
+            admin,
+            mailing_list,
+            contact_ids=chosen,
+            double_opt_in=False,
+            source=SubscriptionSource.IMPORT,
+        )
