@@ -58,6 +58,7 @@ def test_every_table_that_is_swept_has_an_owner_that_sweeps_it():
     owners = [import_module(name) for name in relations.mention_owners()]
     assert {owner.__name__ for owner in owners} == {
         "kartoteka.activity.services",
+        "kartoteka.contacts.services",
         "kartoteka.consents.services",
         "kartoteka.mailing.services",
         "kartoteka.commerce.services",
