@@ -68,7 +68,7 @@ from kartoteka.core.normalise import (
     normalise_phone,
     parse_day,
 )
-from kartoteka.core.relations import MENTIONS, Mentions
+from kartoteka.core.relations import Mentions, forget_mentions_in
 from kartoteka.core.scope import (
     SystemActor,
     is_admin,
@@ -1293,12 +1293,4 @@ def run_bulk_change(change_id: int) -> BulkChange:
 def forget_mentions(mentions: Mentions) -> int:
     """Take the person out of bulk changes' list queries and messages (a query was typed to find
     people, so a first or last name alone counts); returns the rows changed."""
-    fields = MENTIONS[BulkChange._meta.label]
-    changed = 0
-    rows = mentions.with_name_parts().candidates(BulkChange.objects.all(), fields)
-    for row in rows.iterator():
-        values = {name: mentions.with_name_parts().redact(getattr(row, name)) for name in fields}
-        if any(values[name] != getattr(row, name) for name in fields):
-            BulkChange.objects.filter(pk=row.pk).update(**values)
-            changed += 1
-    return changed
+    return forget_mentions_in(BulkChange, mentions.with_name_parts())

@@ -251,3 +251,16 @@ def checked_relations() -> list[Relation]:
             + ". Their owner declares them with kartoteka.core.relations.declare."
         )
     return relations
+
+
+def forget_mentions_in(model: type[models.Model], mentions: Mentions) -> int:
+    """The usual sweep of one owner's table: every quote of the person in its MENTIONS columns
+    replaced, row by row among the candidates; returns the rows changed."""
+    fields = MENTIONS[model._meta.label]
+    changed = 0
+    for row in mentions.candidates(model._default_manager.all(), fields).iterator():
+        values = {name: mentions.redact(getattr(row, name)) for name in fields}
+        if any(values[name] != getattr(row, name) for name in fields):
+            model._default_manager.filter(pk=row.pk).update(**values)
+            changed += 1
+    return changed

@@ -14,7 +14,6 @@ from typing import Any
 from django.conf import settings
 from django.core.files.uploadedfile import UploadedFile
 from django.db import IntegrityError, transaction
-from django.db.models import Model
 from django.utils import timezone
 from django.utils.translation import get_language
 from django.utils.translation import gettext as _
@@ -42,7 +41,7 @@ from kartoteka.core.bulkwrite import db_value, insert_values
 from kartoteka.core.display import export_value
 from kartoteka.core.errors import Conflict, InvalidInput
 from kartoteka.core.normalise import fold_email
-from kartoteka.core.relations import FILE_SWEEPS, MENTIONS, Mentions
+from kartoteka.core.relations import FILE_SWEEPS, Mentions, forget_mentions_in
 from kartoteka.core.scope import SYSTEM, SystemActor, is_admin, user_or_none
 from kartoteka.transfer import formats, mapping, queries
 from kartoteka.transfer.columns import registered as registered_columns
@@ -1187,22 +1186,11 @@ def forget_mentions(mentions: Mentions) -> int:
     """Replace every quote of the person in the import and export records; returns the rows
     changed. An export's query was typed to find people, so a first or last name alone counts."""
     return (
-        _forget_mentions_in(Import, mentions)
-        + _forget_mentions_in(ImportRow, mentions)
-        + _forget_mentions_in(ImportProblem, mentions)
-        + _forget_mentions_in(Export, mentions.with_name_parts())
+        forget_mentions_in(Import, mentions)
+        + forget_mentions_in(ImportRow, mentions)
+        + forget_mentions_in(ImportProblem, mentions)
+        + forget_mentions_in(Export, mentions.with_name_parts())
     )
-
-
-def _forget_mentions_in(model: type[Model], mentions: Mentions) -> int:
-    fields = MENTIONS[model._meta.label]
-    changed = 0
-    for row in mentions.candidates(model._default_manager.all(), fields).iterator():
-        values = {name: mentions.redact(getattr(row, name)) for name in fields}
-        if any(values[name] != getattr(row, name) for name in fields):
-            model._default_manager.filter(pk=row.pk).update(**values)
-            changed += 1
-    return changed
 
 
 def forget_files_mentioning(mentions: Mentions) -> list[str]:
