@@ -36,6 +36,18 @@ def test_board_shows_columns_with_counts_totals_and_weighted_totals(admin_client
     assert "1,500.00" in html and "750.00" in html
 
 
+def test_board_totals_each_currency_apart_and_never_adds_them_together(admin_client):
+    proposal = _stage("proposal")
+    make_deal(amount="1000", currency="EUR", stage=proposal.pk)
+    make_deal(amount="400", currency="PLN", stage=proposal.pk)
+    make_deal(amount="600", currency="PLN", stage=proposal.pk)
+    html = admin_client.get("/deals/").content.decode()
+    column = html.split(f'data-stage="{proposal.pk}"')[1].split("</header>")[0]
+    assert "€1,000.00" in column and "PLN" in column and "1,000.00" in column
+    assert "2,000.00" not in column and "1,400.00" not in column
+    assert column.index("€1,000.00") < column.index("PLN")  # the workspace's currency first
+
+
 def test_board_move_from_a_card_answers_json_with_new_column_totals(admin_client):
     deal = make_deal(amount="200")
     answer = admin_client.post(
@@ -46,7 +58,10 @@ def test_board_move_from_a_card_answers_json_with_new_column_totals(admin_client
     assert answer.status_code == 200
     body = answer.json()
     assert body["version"] == 2
-    assert body["columns"][str(_stage("qualified").pk)]["count"] == 1
+    qualified = body["columns"][str(_stage("qualified").pk)]
+    assert qualified["count"] == 1
+    assert qualified["totals"] == [{"currency": "EUR", "total": "200.00", "weighted": "50.00"}]
+    assert "€200.00" in qualified["stats"] and "€50.00" in qualified["stats"]
 
 
 def test_board_move_with_a_stale_version_is_refused(admin_client):

@@ -6,6 +6,7 @@ from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
 
+from django.conf import settings
 from django.db.models import Count, Exists, OuterRef, Prefetch, Q, QuerySet, Sum
 from django.db.models.functions import TruncMonth
 from django.utils import timezone
@@ -197,11 +198,22 @@ def _page_ids(
 
 
 @dataclass
+class Amount:
+    """A column's deals in one currency: their total and their total weighted by the stage's
+    probability. Amounts in different currencies are never added together."""
+
+    currency: str
+    total: Decimal
+    weighted: Decimal
+
+
+@dataclass
 class Column:
     stage: Stage
     count: int
-    total: Decimal
-    weighted: Decimal
+    # One amount per currency used in the column, the workspace's currency first, then the
+    # largest count of deals; empty for an empty column.
+    totals: list[Amount]
     deals: list[Deal]
     next_after: int | None
     # (id, name) of the stages a card of this column may move to (its "Move to…" menu), named
@@ -213,10 +225,16 @@ def board(actor, pipeline: Pipeline, filters: DealFilters, *, cards: bool = True
     """The pipeline's columns: per stage its count, total and weighted total over every
     matching deal, and (with `cards`) the first page of its cards."""
     deals = filter_deals(actor, filters).filter(pipeline=pipeline)
-    totals = {
-        row["stage_id"]: row
-        for row in deals.order_by().values("stage_id").annotate(n=Count("id"), total=Sum("amount"))
-    }
+    counts: dict[int, int] = {}
+    sums: dict[int, list[tuple[int, str, Decimal]]] = {}
+    grouped = (
+        deals.order_by().values("stage_id", "currency").annotate(n=Count("id"), total=Sum("amount"))
+    )
+    for row in grouped:
+        counts[row["stage_id"]] = counts.get(row["stage_id"], 0) + row["n"]
+        sums.setdefault(row["stage_id"], []).append(
+            (row["n"], row["currency"], row["total"] or Decimal(0))
+        )
     stages = list(pipeline.stages.all())
     # Each column's first page of ids from its (stage, id) index, then the rows of all of
     # them at once.
@@ -233,17 +251,23 @@ def board(actor, pipeline: Pipeline, filters: DealFilters, *, cards: bool = True
         else {}
     )
     columns = []
+    home = settings.KARTOTEKA_CURRENCY
     for stage in stages:
-        found = totals.get(stage.pk, {})
-        total = found.get("total") or Decimal(0)
         ids, next_after = pages[stage.pk]
         shown = [rows[pk] for pk in ids if pk in rows]
+        by_use = sorted(sums.get(stage.pk, []), key=lambda s: (s[1] != home, -s[0], s[1]))
         columns.append(
             Column(
                 stage=stage,
-                count=found.get("n", 0),
-                total=total,
-                weighted=(total * stage.probability / 100).quantize(Decimal("0.01")),
+                count=counts.get(stage.pk, 0),
+                totals=[
+                    Amount(
+                        currency=currency,
+                        total=total.quantize(Decimal("0.01")),
+                        weighted=(total * stage.probability / 100).quantize(Decimal("0.01")),
+                    )
+                    for _n, currency, total in by_use
+                ],
                 deals=shown,
                 next_after=next_after,
                 targets=move_targets(stages, stage),

@@ -12,6 +12,7 @@ from django.core.paginator import Paginator
 from django.db import transaction
 from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
+from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.dateparse import parse_datetime
@@ -391,15 +392,14 @@ def _stats(request: HttpRequest, deal) -> dict:
     return {
         str(c.stage.pk): {
             "count": c.count,
-            "total": _money(c.total),
-            "weighted": _money(c.weighted),
+            "totals": [
+                {"currency": a.currency, "total": str(a.total), "weighted": str(a.weighted)}
+                for a in c.totals
+            ],
+            "stats": render_to_string("deals/_column_stats.html", {"column": c}, request),
         }
         for c in columns
     }
-
-
-def _money(value: Decimal) -> str:
-    return display.number(value, 2)  # as the board's template writes it (units' number:2)
 
 
 # --------------------------------------------------------------------------------------------

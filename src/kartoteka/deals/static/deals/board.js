@@ -13,10 +13,8 @@
     Object.keys(columns).forEach(function (stageId) {
       var section = document.querySelector(".board-column[data-stage='" + stageId + "']");
       if (!section) return;
-      var stats = columns[stageId];
-      section.querySelector(".column-count").textContent = stats.count;
-      section.querySelector(".column-total").textContent = stats.total;
-      section.querySelector(".column-weighted").textContent = stats.weighted;
+      // The server renders the column's count and per-currency totals as the board does.
+      section.querySelector(".column-stats").innerHTML = columns[stageId].stats;
     });
   }
 
