@@ -135,7 +135,9 @@
       else input.removeAttribute("aria-activedescendant");
     }
 
+    // Closing also drops the answer still on its way, which would open the list again.
     function close() {
+      asked = null;
       list.hidden = true;
       input.setAttribute("aria-expanded", "false");
       input.removeAttribute("aria-activedescendant");
