@@ -4,10 +4,12 @@ amount, deal won in the last N days, and their text form (deal:open deal-stage:"
 import datetime as dt
 
 import pytest
-from django.utils import timezone
+from django.utils import timezone, translation
+from django.utils.translation import gettext as _
 
 from kartoteka.deals import services
 from kartoteka.deals.models import Deal
+from kartoteka.segments.listing import Describer
 from kartoteka.segments.queries import filter_contacts
 from kartoteka.segments.text import parse
 from tests.factories import make_contact, make_deal, sales_pipeline
@@ -88,3 +90,14 @@ def test_deal_owner_combines_with_an_open_deal_in_the_text_form(admin, sales, pe
     won = make_deal(contacts=[closed_one], owner=sales)
     services.move_deal(admin, won, stage=_stage("won").pk)
     assert _matching(admin, parse(f"deal:open deal-owner:{sales.username}")) == {open_one.pk}
+
+
+@pytest.mark.parametrize("language", ["en", "es", "pl"])
+def test_a_deal_owner_reads_as_their_name_on_the_chips(sales, language):
+    sales.first_name, sales.last_name = "Sergio", "Ruiz"
+    sales.save()
+    condition = {"field": "deals.owner", "op": "has_any", "value": [sales.username]}
+    with translation.override(language):
+        text = Describer().text(condition)
+        assert text.startswith(str(_("Deal owner")))
+    assert text.endswith("Sergio Ruiz") and sales.username not in text

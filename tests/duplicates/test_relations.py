@@ -2,7 +2,11 @@ import pytest
 from django.apps import apps
 from django.db import models
 
+from kartoteka.activity import services as activity
+from kartoteka.activity.models import Note
 from kartoteka.core import relations
+from kartoteka.privacy.mentions import Mentions
+from tests.factories import make_contact
 
 
 def test_every_foreign_key_to_contacts_has_a_merge_and_forget_policy():
@@ -75,3 +79,18 @@ def test_two_owners_declaring_one_column_differently_is_refused(monkeypatch):
         relations.declare(
             policies={"activity.Note.contact": relations.Policy(relations.KEEP, relations.KEEP)}
         )
+
+
+@pytest.mark.django_db
+def test_the_shared_sweep_writes_what_is_rendered_from_the_new_text(admin):
+    note = activity.add_note(admin, make_contact(admin), body="Met **Ana García** at the fair.")
+    mentions = Mentions.of(emails=[], phones=[], first_name="Ana", last_name="García")
+
+    def rendered(row: Note) -> dict:
+        return {"body_html": f"<p>{row.body}</p>"}
+
+    assert relations.forget_mentions_in(Note, mentions, rendered=rendered) == 1
+    note.refresh_from_db()
+    assert note.body == "Met **[…]** at the fair."
+    assert note.body_html == "<p>Met **[…]** at the fair.</p>"
+    assert relations.forget_mentions_in(Note, mentions, rendered=rendered) == 0

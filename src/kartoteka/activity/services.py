@@ -18,7 +18,6 @@ from django.conf import settings
 from django.core.files import File
 from django.core.files.storage import default_storage
 from django.db import transaction
-from django.db.models import Model
 from django.template.defaultfilters import filesizeformat
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -50,7 +49,7 @@ from kartoteka.core import events, writeplan
 from kartoteka.core.bulkwrite import insert_values
 from kartoteka.core.errors import ErrorCollector, Forbidden, InvalidInput, NotFound
 from kartoteka.core.normalise import clean_text
-from kartoteka.core.relations import MENTIONS, Mentions
+from kartoteka.core.relations import Mentions, forget_mentions_in
 from kartoteka.core.scope import (
     SystemActor,
     can_see_contact,
@@ -795,11 +794,11 @@ def forget_mentions(mentions: Mentions) -> int:
     """Replace every quote of the person (a privacy.mentions.Mentions) in this app's tables;
     returns the rows changed. Note and comment bodies are rendered again from the new text."""
     return (
-        _forget_mentions_in(Activity, mentions)
-        + _forget_mentions_in(Note, mentions, rendered=_note_html)
-        + _forget_mentions_in(Comment, mentions, rendered=_comment_html)
-        + _forget_mentions_in(Task, mentions)
-        + _forget_mentions_in(Notification, mentions)
+        forget_mentions_in(Activity, mentions)
+        + forget_mentions_in(Note, mentions, rendered=_note_html)
+        + forget_mentions_in(Comment, mentions, rendered=_comment_html)
+        + forget_mentions_in(Task, mentions)
+        + forget_mentions_in(Notification, mentions)
     )
 
 
@@ -810,24 +809,6 @@ def _note_html(note: Note) -> dict[str, str]:
 def _comment_html(comment: Comment) -> dict[str, str]:
     names = [user.username for user in comment.mentions.all()]
     return {"body_html": render_markdown(comment.body, mentions=names)}
-
-
-def _forget_mentions_in(
-    model: type[Model], mentions: Mentions, *, rendered: Callable[[Any], dict] | None = None
-) -> int:
-    fields = MENTIONS[model._meta.label]
-    changed = 0
-    for row in mentions.candidates(model._default_manager.all(), fields).iterator():
-        values = {name: mentions.redact(getattr(row, name)) for name in fields}
-        if all(values[name] == getattr(row, name) for name in fields):
-            continue
-        for name, value in values.items():
-            setattr(row, name, value)
-        model._default_manager.filter(pk=row.pk).update(
-            **values, **(rendered(row) if rendered else {})
-        )
-        changed += 1
-    return changed
 
 
 def erase_entries_of(detail_type: str, detail_ids: Sequence[int]) -> int:

@@ -27,7 +27,7 @@ from kartoteka.contacts.properties import merge_typed_values, validate_definitio
 from kartoteka.core import events
 from kartoteka.core.errors import Conflict, ErrorCollector, Forbidden, InvalidInput, NotFound
 from kartoteka.core.normalise import clean_text, normalise_country, normalise_phone
-from kartoteka.core.relations import MENTIONS, Mentions
+from kartoteka.core.relations import Mentions, forget_mentions_in
 from kartoteka.core.scope import is_admin, is_system, user_or_none, visible_contacts
 
 PROFILE_TEXT = ("industry", "street", "city", "postal_code")
@@ -681,13 +681,4 @@ def forget_in_merges(actor, contact: Contact) -> None:
 def forget_mentions(mentions: Mentions) -> int:
     """Replace every quote of a forgotten person in the company timeline and in the roles and
     job titles people have at companies."""
-    changed = 0
-    for model in (Entry, Membership):
-        fields = MENTIONS[model._meta.label]
-        for row in mentions.candidates(model._default_manager.all(), fields).iterator():
-            values = {name: mentions.redact(getattr(row, name)) for name in fields}
-            if all(values[name] == getattr(row, name) for name in fields):
-                continue
-            model._default_manager.filter(pk=row.pk).update(**values)
-            changed += 1
-    return changed
+    return forget_mentions_in(Entry, mentions) + forget_mentions_in(Membership, mentions)

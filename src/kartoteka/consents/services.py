@@ -35,6 +35,7 @@ from kartoteka.consents.models import (
 from kartoteka.contacts import services as contacts
 from kartoteka.core import bulkwrite, events
 from kartoteka.core.errors import Conflict, InvalidInput, NotFound
+from kartoteka.core.relations import Mentions, forget_mentions_in
 from kartoteka.core.scope import is_admin, require_actor, system_label, user_or_none
 
 # Sources through which the person gives consent anew (or staff records where they did):
@@ -578,21 +579,10 @@ def forget_addresses(actor: Any, contact: Any) -> None:
     _add_suppressions(keys, reason="forget", now=timezone.now())
 
 
-def forget_mentions(mentions: Any) -> int:
+def forget_mentions(mentions: Mentions) -> int:
     """Take the forgotten person out of the proof of other contacts' consents and out of block
     reasons (forget's sweep of quotes)."""
-    changed = 0
-    for row in mentions.candidates(ConsentEntry.objects.all(), ["proof"]):
-        redacted = mentions.redact(row.proof)
-        if redacted != row.proof:
-            ConsentEntry.objects.filter(pk=row.pk).update(proof=redacted)
-            changed += 1
-    for row in mentions.candidates(Block.objects.all(), ["reason"]):
-        redacted = mentions.redact(row.reason)
-        if redacted != row.reason:
-            Block.objects.filter(pk=row.pk).update(reason=redacted)
-            changed += 1
-    return changed
+    return forget_mentions_in(ConsentEntry, mentions) + forget_mentions_in(Block, mentions)
 
 
 # --------------------------------------------------------------------------------------------

@@ -253,14 +253,26 @@ def checked_relations() -> list[Relation]:
     return relations
 
 
-def forget_mentions_in(model: type[models.Model], mentions: Mentions) -> int:
+def forget_mentions_in(
+    model: type[models.Model],
+    mentions: Mentions,
+    *,
+    rendered: Callable[[Any], dict[str, Any]] | None = None,
+) -> int:
     """The usual sweep of one owner's table: every quote of the person in its MENTIONS columns
-    replaced, row by row among the candidates; returns the rows changed."""
+    replaced, row by row among the candidates; returns the rows changed. `rendered(row)`, given
+    the row with its new text, names the columns derived from that text (a note's HTML), which
+    are written with it."""
     fields = MENTIONS[model._meta.label]
     changed = 0
     for row in mentions.candidates(model._default_manager.all(), fields).iterator():
         values = {name: mentions.redact(getattr(row, name)) for name in fields}
-        if any(values[name] != getattr(row, name) for name in fields):
-            model._default_manager.filter(pk=row.pk).update(**values)
-            changed += 1
+        if all(values[name] == getattr(row, name) for name in fields):
+            continue
+        if rendered is not None:
+            for name, value in values.items():
+                setattr(row, name, value)
+            values.update(rendered(row))
+        model._default_manager.filter(pk=row.pk).update(**values)
+        changed += 1
     return changed

@@ -12,6 +12,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import override
 
+from kartoteka.accounts.queries import names_by_username
 from kartoteka.deals.models import BUILTIN_NAMES, DealContact, Pipeline, Stage, StageKind
 from kartoteka.segments.fields import Field, linked_ids, register, register_alias, related
 
@@ -166,6 +167,7 @@ def register_fields() -> None:
             "set",
             related(by_owner),
             group=GROUP,
+            names=names_by_username,
             ids=linked_ids(by_owner),
         )
     )

@@ -28,7 +28,7 @@ from kartoteka.contacts.properties import merge_typed_values, validate_definitio
 from kartoteka.core import events
 from kartoteka.core.errors import Conflict, ErrorCollector, Forbidden, InvalidInput, NotFound
 from kartoteka.core.normalise import clean_text
-from kartoteka.core.relations import MENTIONS, Mentions
+from kartoteka.core.relations import Mentions, forget_mentions_in
 from kartoteka.core.scope import is_admin, require_actor, user_or_none, visible_contacts
 from kartoteka.deals import kinds
 from kartoteka.deals.models import (
@@ -837,16 +837,9 @@ def forget_mentions(mentions: Mentions) -> int:
     custom fields), and take all free text off the deals that were only about forgotten people
     (every contact link anonymised): what was written there was about them. Amounts, stages and
     history stay for the reports."""
-    changed = _forget_deals_of_nobody()
-    for model in (Deal, StageMove, DealNote):
-        fields = MENTIONS[model._meta.label]
-        for row in mentions.candidates(model._default_manager.all(), fields).iterator():
-            values = {name: mentions.redact(getattr(row, name)) for name in fields}
-            if all(values[name] == getattr(row, name) for name in fields):
-                continue
-            model._default_manager.filter(pk=row.pk).update(**values)
-            changed += 1
-    return changed
+    return _forget_deals_of_nobody() + sum(
+        forget_mentions_in(model, mentions) for model in (Deal, StageMove, DealNote)
+    )
 
 
 # --------------------------------------------------------------------------------------------

@@ -24,7 +24,7 @@ from django.views.decorators.http import require_POST
 
 from kartoteka.accounts.queries import active_users
 from kartoteka.activity import services as activity_services
-from kartoteka.activity.uploads import use_limited_uploads
+from kartoteka.activity.uploads import too_large_form, upload_page, use_limited_uploads
 from kartoteka.contacts.models import PropertyType
 from kartoteka.contacts.queries import get_contact
 from kartoteka.core import display
@@ -1085,28 +1085,16 @@ class DealImportRun(ServiceForm):
     strict = ticked()
 
 
-@csrf_exempt
-@login_required
+@upload_page
 def deal_import(request: HttpRequest) -> HttpResponse:
     """Upload a file, map its columns (guessed from the headers), try it, import it."""
-    if request.content_type == "multipart/form-data":
-        # The size-limited handler must be in place before the CSRF check reads the body (as
-        # on the contacts' import); the mapping step posts a plain form, read already.
-        use_limited_uploads(request)
-    return _deal_import(request)
-
-
-@csrf_protect
-def _deal_import(request: HttpRequest) -> HttpResponse:
     page = {"targets": imports.target_labels(), "errors": {}}
     if request.method != "POST":
         return render(request, "deals/import.html", page)
     if "token" not in request.POST:  # the upload step
         form = DealImportUpload(request.POST, request.FILES)
-        if getattr(request, "upload_too_large", False):
-            # The handler dropped the file: say why, not that none was chosen.
-            form = ServiceForm({})
-            form.refuse({"file": [activity_services.too_large_message()]})
+        if request.upload_too_large:
+            form = too_large_form()
         else:
             kept = form.submit(
                 lambda data: imports.keep_file(data["file"], file_name=data["file"].name),

@@ -28,6 +28,7 @@ from kartoteka.core import events
 from kartoteka.core.bulkwrite import insert_values
 from kartoteka.core.errors import Conflict, Forbidden, InvalidInput, NotFound
 from kartoteka.core.normalise import clean_text, fold_email
+from kartoteka.core.relations import Mentions, forget_mentions_in
 from kartoteka.core.scope import SYSTEM, SystemActor, is_admin, system_label, user_or_none
 from kartoteka.mailing import kinds, tokens
 from kartoteka.mailing.models import (
@@ -1263,17 +1264,7 @@ def retry_later(ids: list[int]) -> None:
     task.enqueue(ids)
 
 
-def forget_mentions(mentions) -> int:
+def forget_mentions(mentions: Mentions) -> int:
     """Take quotes of a forgotten person out of mailings and the e-mails that kept no contact
     (privacy.services.forget_contact calls this; relations.py declares the columns)."""
-    changed = 0
-    for model, names in (
-        (Mailing, ("subject", "body")),
-        (OutgoingEmail, ("subject", "body_text", "body_html")),
-    ):
-        for row in mentions.candidates(model.objects.all(), names).iterator():
-            values = {name: mentions.redact(getattr(row, name)) for name in names}
-            if any(values[name] != getattr(row, name) for name in names):
-                model.objects.filter(pk=row.pk).update(**values)
-                changed += 1
-    return changed
+    return forget_mentions_in(Mailing, mentions) + forget_mentions_in(OutgoingEmail, mentions)

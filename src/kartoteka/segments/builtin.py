@@ -6,6 +6,7 @@ from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 
 from kartoteka.accounts.models import User
+from kartoteka.accounts.queries import names_by_username
 from kartoteka.contacts import statuses as lead_statuses
 from kartoteka.contacts.detail_columns import built_column, materialised_details
 from kartoteka.contacts.models import (
@@ -93,11 +94,6 @@ def _user_ids(usernames: list[str]) -> list[int]:
 def _countries() -> list[tuple[str, str]]:
     """Every country by its code, named in the reader's language."""
     return list(country_names((get_language() or "en")[:2]).items())
-
-
-def _owner_names() -> list[tuple[str, str]]:
-    """Every user's name by username (a team has few)."""
-    return [(user.username, user.display_name) for user in User.objects.all()]
 
 
 def _owner_options(asked: Options) -> list[Option]:
@@ -241,7 +237,7 @@ def register_builtin_fields() -> None:
             related(owner_links),
             ids=linked_ids(owner_links, one_row_per_value=True),
             options=_owner_options,
-            names=_owner_names,
+            names=names_by_username,
         )
     )
     messenger_links = _linked(MessengerHandle.objects, "network")

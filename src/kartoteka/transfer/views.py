@@ -11,11 +11,10 @@ from django.http import HttpRequest, HttpResponse, StreamingHttpResponse
 from django.shortcuts import redirect, render
 from django.utils.translation import get_language, gettext_lazy
 from django.utils.translation import gettext as _
-from django.views.decorators.csrf import csrf_exempt, csrf_protect
 from django.views.decorators.http import require_POST
 
 from kartoteka.accounts.queries import active_users
-from kartoteka.activity.uploads import use_limited_uploads
+from kartoteka.activity.uploads import too_large_form, upload_page
 from kartoteka.contacts.listing import LIST_PARAMETERS, QUICK_FILTERS
 from kartoteka.contacts.queries import all_property_definitions, get_contact
 from kartoteka.core.errors import InvalidInput
@@ -39,25 +38,13 @@ class UploadForm(ServiceForm):
     )
 
 
-@csrf_exempt
-@login_required
+@upload_page
 def imports(request: HttpRequest) -> HttpResponse:
     """Step 1: upload a file; below, the user's earlier imports."""
-    if request.method == "POST":
-        # The size-limited handler must be in place before the CSRF check reads the body, so
-        # the check runs by hand, once the handler is installed.
-        use_limited_uploads(request)
-    return _imports(request)
-
-
-@csrf_protect
-def _imports(request: HttpRequest) -> HttpResponse:
     # Reading the body (the form does) is what finds an upload past the limit.
     form = UploadForm(request.POST, request.FILES) if request.method == "POST" else UploadForm()
     if form.is_bound and request.upload_too_large:
-        # The handler dropped the file: say why rather than that none was chosen.
-        form = ServiceForm({})
-        form.refuse({"file": [_("The file is larger than the upload limit.")]})
+        form = too_large_form()
     elif form.is_bound:
         imp = form.submit(
             lambda data: services.upload_import(
