@@ -15,3 +15,8 @@ CACHES = {  # noqa: F405
         "LOCATION": "throttle",
     },
 }
+
+# A password hash costs a quarter of a CPU second with the real hasher's million iterations,
+# and nearly every test signs in or makes users: the suite uses the fast hasher Django's
+# documentation recommends for tests (the real one is Django's own, tested upstream).
+PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]

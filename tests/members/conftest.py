@@ -20,12 +20,6 @@ def make_member(email: str = "ana@example.com", *, password: str = PASSWORD, **d
     return member
 
 
-@pytest.fixture(autouse=True)
-def _quick_hashes(settings):
-    """A fast hasher: the tests are about who gets in, not about the hash's cost."""
-    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
-
-
 @pytest.fixture
 def member(db):
     return make_member(first_name="Ana", last_name="García")
