@@ -9,10 +9,12 @@ the same timeline and the same events. Input is cleaned before it gets here
 
 import datetime as dt
 import functools
+import itertools
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Any, NamedTuple
 
+from django.db import connection
 from django.db.models import Model
 
 from kartoteka.accounts.models import Role, User, WorkspaceSettings
@@ -33,7 +35,7 @@ from kartoteka.contacts.models import (
     TagOrigin,
 )
 from kartoteka.core import writeplan
-from kartoteka.core.bulkwrite import db_adapter, db_value
+from kartoteka.core.bulkwrite import db_adapter, db_value, insert_values
 from kartoteka.core.normalise import fold_email, fold_search
 from kartoteka.core.scope import SystemActor, is_system, user_or_none
 from kartoteka.core.writeplan import Plan, Ref
@@ -456,6 +458,31 @@ def plan_rows_moved(
     for model, column, pks in moved:
         plan.change(model, [column], [(pk, contact_id) for pk in pks])
     return plan
+
+
+def plan_rows_restored(objects: Iterable[Model]) -> Plan:
+    """The plan that writes rows back as they were, with their own ids: an undone merge gives
+    back the merged contact, its card rows and the rows the merge dropped. One part per run of
+    rows of one model, in the order given; every column holds the database value that saving
+    the row raw (as a deserialised object is saved) writes, so no time stamp is set anew."""
+    plan = Plan()
+    for model, run in itertools.groupby(objects, key=type):
+        fields = model._meta.concrete_fields
+        values = [
+            tuple(f.get_db_prep_save(getattr(obj, f.attname), connection) for f in fields)
+            for obj in run
+        ]
+        plan.add(model, [f.attname for f in fields], values, adapted=True)
+    return plan
+
+
+def run_restored(plan: Plan) -> None:
+    """Write a plan_rows_restored plan in bulk: one statement per table (per chunk of SQLite's
+    parameters). Unlike run_bulk it keeps derived data (the search index, tag ids) row by row:
+    its rebuild after a suspended load covers new ids only, and these rows keep old ones.
+    The caller holds the transaction."""
+    for rows in plan.rows:
+        insert_values(rows.model, rows.fields, rows.values, prepared=rows.adapted)
 
 
 def plan_merged_contact_removed(contact_id: int) -> Plan:
