@@ -5,6 +5,7 @@ from django.db import connection
 
 from kartoteka.activity import services as activity
 from kartoteka.contacts import services as contacts
+from kartoteka.contacts import statuses
 from kartoteka.contacts.models import Contact, ContactEmail, ContactPhone, ContactTag
 from kartoteka.contacts.queries import search_contacts
 from kartoteka.core import bulkwrite
@@ -57,6 +58,7 @@ def _undo_statements(admin, monkeypatch, *, rows: int, entries: int) -> int:
             return write(*args)
 
         monkeypatch.setattr(bulkwrite, name, counted_write)
+    statuses.forget()  # kept for a few seconds: each undo reads them once, however slow the test
     with connection.execute_wrapper(counted):
         undo_merge(admin, record)
     monkeypatch.undo()
