@@ -314,11 +314,15 @@ def plan_new_contacts(
     stamp = _db_value("created_at", now) if adapted else now
     no_details = _db_value("properties", _NO_DETAILS) if adapted else _NO_DETAILS
     stamps: dict[dt.datetime, Any] = {now: stamp}
+    # Without dates of their own, every contact is created (and won) `now`.
+    dated = bool(created_at or won_at)
+    events = plan.events
+    actor_id, origin, label = author.actor_id, author.tag_origin, author.label
     for index, (new, ref) in enumerate(zip(contacts, refs, strict=True)):
         cleaned = new.cleaned
         if authors:
             author = authors[index]
-        actor_id = author.actor_id
+            actor_id, origin, label = author.actor_id, author.tag_origin, author.label
         when = created_at[index] if created_at else now
         won_day = won_at[index] if won_at else None
         won = (won_day or now) if new.won else None
@@ -341,7 +345,11 @@ def plan_new_contacts(
                 values = _adapted_scalars(values)
             if new.details:
                 properties = _db_value("properties", new.details)
-            created, won_stamp, won_day_stamp = (_stamp(stamps, v) for v in (when, won, won_day))
+            if dated:
+                created = _stamp(stamps, when)
+                won_stamp, won_day_stamp = _stamp(stamps, won), _stamp(stamps, won_day)
+            else:
+                created, won_stamp, won_day_stamp = stamp, stamp if won else None, None
         rows.append(
             (
                 *values,
@@ -373,15 +381,16 @@ def plan_new_contacts(
             chosen = owners_for_new_contact(author.actor, chosen, source=source)
         for user in chosen:
             owners.append((ref, user.pk, stamp))
-        tag_names = [tags[name.casefold()].name for name in contact_tags(cleaned, extra_tags)]
-        for name in tag_names:
+        tag_names = []
+        for name in contact_tags(cleaned, extra_tags):
             tag = tags[name.casefold()]
-            links.append((ref, tag.pk, stamp, actor_id, author.tag_origin, author.label))
+            tag_names.append(tag.name)
+            links.append((ref, tag.pk, stamp, actor_id, origin, label))
         plan.entries.append(
             kinds.created(
                 ref,
                 actor=actor_id,
-                actor_label=author.label,
+                actor_label=label,
                 source=source,
                 email=new.emails[0],
                 # The tags a contact arrives with are part of its one "created" entry: a
@@ -390,9 +399,10 @@ def plan_new_contacts(
                 occurred_at=when,
             )
         )
-        plan.announce("contact.created", contact_id=ref, actor_id=actor_id)
+        # Plan.announce's payloads, built without a call per event.
+        events.append(("contact.created", {"contact_id": ref, "actor_id": actor_id}))
         for name in tag_names:
-            plan.announce("contact.tag_added", contact_id=ref, tag=name)
+            events.append(("contact.tag_added", {"contact_id": ref, "tag": name}))
     plan.add(Contact, CONTACT_FIELDS, rows, refs=refs, adapted=adapted)
     plan.add(ContactEmail, _EMAIL_FIELDS, emails, linked=(0,), adapted=adapted)
     plan.add(ContactPhone, _PHONE_FIELDS, phones, linked=(0,), adapted=adapted)
