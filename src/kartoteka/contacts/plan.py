@@ -9,10 +9,12 @@ the same timeline and the same events. Input is cleaned before it gets here
 
 import datetime as dt
 import functools
+import itertools
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Any, NamedTuple
 
+from django.db import connection
 from django.db.models import Model
 
 from kartoteka.accounts.models import Role, User, WorkspaceSettings
@@ -33,7 +35,7 @@ from kartoteka.contacts.models import (
     TagOrigin,
 )
 from kartoteka.core import writeplan
-from kartoteka.core.bulkwrite import db_adapter, db_value
+from kartoteka.core.bulkwrite import db_adapter, db_value, insert_values
 from kartoteka.core.normalise import fold_email, fold_search
 from kartoteka.core.scope import SystemActor, is_system, user_or_none
 from kartoteka.core.writeplan import Plan, Ref
@@ -312,11 +314,15 @@ def plan_new_contacts(
     stamp = _db_value("created_at", now) if adapted else now
     no_details = _db_value("properties", _NO_DETAILS) if adapted else _NO_DETAILS
     stamps: dict[dt.datetime, Any] = {now: stamp}
+    # Without dates of their own, every contact is created (and won) `now`.
+    dated = bool(created_at or won_at)
+    events = plan.events
+    actor_id, origin, label = author.actor_id, author.tag_origin, author.label
     for index, (new, ref) in enumerate(zip(contacts, refs, strict=True)):
         cleaned = new.cleaned
         if authors:
             author = authors[index]
-        actor_id = author.actor_id
+            actor_id, origin, label = author.actor_id, author.tag_origin, author.label
         when = created_at[index] if created_at else now
         won_day = won_at[index] if won_at else None
         won = (won_day or now) if new.won else None
@@ -339,7 +345,11 @@ def plan_new_contacts(
                 values = _adapted_scalars(values)
             if new.details:
                 properties = _db_value("properties", new.details)
-            created, won_stamp, won_day_stamp = (_stamp(stamps, v) for v in (when, won, won_day))
+            if dated:
+                created = _stamp(stamps, when)
+                won_stamp, won_day_stamp = _stamp(stamps, won), _stamp(stamps, won_day)
+            else:
+                created, won_stamp, won_day_stamp = stamp, stamp if won else None, None
         rows.append(
             (
                 *values,
@@ -371,15 +381,16 @@ def plan_new_contacts(
             chosen = owners_for_new_contact(author.actor, chosen, source=source)
         for user in chosen:
             owners.append((ref, user.pk, stamp))
-        tag_names = [tags[name.casefold()].name for name in contact_tags(cleaned, extra_tags)]
-        for name in tag_names:
+        tag_names = []
+        for name in contact_tags(cleaned, extra_tags):
             tag = tags[name.casefold()]
-            links.append((ref, tag.pk, stamp, actor_id, author.tag_origin, author.label))
+            tag_names.append(tag.name)
+            links.append((ref, tag.pk, stamp, actor_id, origin, label))
         plan.entries.append(
             kinds.created(
                 ref,
                 actor=actor_id,
-                actor_label=author.label,
+                actor_label=label,
                 source=source,
                 email=new.emails[0],
                 # The tags a contact arrives with are part of its one "created" entry: a
@@ -388,9 +399,10 @@ def plan_new_contacts(
                 occurred_at=when,
             )
         )
-        plan.announce("contact.created", contact_id=ref, actor_id=actor_id)
+        # Plan.announce's payloads, built without a call per event.
+        events.append(("contact.created", {"contact_id": ref, "actor_id": actor_id}))
         for name in tag_names:
-            plan.announce("contact.tag_added", contact_id=ref, tag=name)
+            events.append(("contact.tag_added", {"contact_id": ref, "tag": name}))
     plan.add(Contact, CONTACT_FIELDS, rows, refs=refs, adapted=adapted)
     plan.add(ContactEmail, _EMAIL_FIELDS, emails, linked=(0,), adapted=adapted)
     plan.add(ContactPhone, _PHONE_FIELDS, phones, linked=(0,), adapted=adapted)
@@ -456,6 +468,31 @@ def plan_rows_moved(
     for model, column, pks in moved:
         plan.change(model, [column], [(pk, contact_id) for pk in pks])
     return plan
+
+
+def plan_rows_restored(objects: Iterable[Model]) -> Plan:
+    """The plan that writes rows back as they were, with their own ids: an undone merge gives
+    back the merged contact, its card rows and the rows the merge dropped. One part per run of
+    rows of one model, in the order given; every column holds the database value that saving
+    the row raw (as a deserialised object is saved) writes, so no time stamp is set anew."""
+    plan = Plan()
+    for model, run in itertools.groupby(objects, key=type):
+        fields = model._meta.concrete_fields
+        values = [
+            tuple(f.get_db_prep_save(getattr(obj, f.attname), connection) for f in fields)
+            for obj in run
+        ]
+        plan.add(model, [f.attname for f in fields], values, adapted=True)
+    return plan
+
+
+def run_restored(plan: Plan) -> None:
+    """Write a plan_rows_restored plan in bulk: one statement per table (per chunk of SQLite's
+    parameters). Unlike run_bulk it keeps derived data (the search index, tag ids) row by row:
+    its rebuild after a suspended load covers new ids only, and these rows keep old ones.
+    The caller holds the transaction."""
+    for rows in plan.rows:
+        insert_values(rows.model, rows.fields, rows.values, prepared=rows.adapted)
 
 
 def plan_merged_contact_removed(contact_id: int) -> Plan:

@@ -6,6 +6,7 @@ fingerprints of the rows moved onto the survivor, and the survivor's values it r
 """
 
 import hashlib
+import itertools
 import json
 import time
 from collections.abc import Mapping
@@ -395,13 +396,37 @@ def describe_problem(problem: dict) -> str:
     return f"{where}: {problem.get('problem')}"
 
 
-def _restore_rows(rows: list[dict], report: list[dict], what: str) -> int:
-    restored = 0
-    for item in serializers.deserialize("python", rows):
+# Rows an undo gives back in one bulk write (a statement per table, two on SQLite past its
+# parameters); a chunk that clashes with data added since goes again row by row.
+RESTORE_CHUNK = 500
+
+
+def _restore_rows(rows: list[dict], report: list[dict], what: str) -> None:
+    """Put `rows` (as the merge kept them) back with their own ids, through contacts' write
+    plan in bulk, a chunk of one table at a time. Only a chunk whose bulk write fails is written
+    again row by row, so the report still names each row that could not come back."""
+    items = list(serializers.deserialize("python", rows))
+    for _model, run in itertools.groupby(items, key=lambda item: type(item.object)):
+        run = list(run)
+        for start in range(0, len(run), RESTORE_CHUNK):
+            chunk = run[start : start + RESTORE_CHUNK]
+            # Many-to-many lists are saved with their row, as deserialised objects save them.
+            if not any(item.m2m_data for item in chunk):
+                try:
+                    with transaction.atomic():
+                        plan = contact_plan.plan_rows_restored(item.object for item in chunk)
+                        contact_plan.run_restored(plan)
+                    continue
+                except IntegrityError:
+                    pass
+            _restore_one_by_one(chunk, report, what)
+
+
+def _restore_one_by_one(items: list, report: list[dict], what: str) -> None:
+    for item in items:
         try:
             with transaction.atomic():
                 item.save()
-            restored += 1
         except IntegrityError:
             report.append(
                 {
@@ -413,7 +438,6 @@ def _restore_rows(rows: list[dict], report: list[dict], what: str) -> int:
                     % {"what": what},
                 }
             )
-    return restored
 
 
 @transaction.atomic
