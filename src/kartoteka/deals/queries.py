@@ -145,7 +145,11 @@ class DealFilters:
 
 
 def filter_deals(actor, filters: DealFilters) -> QuerySet[Deal]:
-    deals = visible_deals(actor)
+    return narrow_deals(visible_deals(actor), filters)
+
+
+def narrow_deals(deals: QuerySet[Deal], filters: DealFilters) -> QuerySet[Deal]:
+    """`deals` narrowed by the filters, whatever the scope they start from."""
     if filters.pipeline:
         deals = deals.filter(pipeline_id=filters.pipeline)
     if filters.stage:
@@ -219,28 +223,67 @@ class Column:
     # (id, name) of the stages a card of this column may move to (its "Move to…" menu), named
     # once per column rather than once per card.
     targets: list[tuple[int, str]]
+    # Its cards are not read with the board but when asked for (a closed column's).
+    on_demand: bool = False
 
 
-def board(actor, pipeline: Pipeline, filters: DealFilters, *, cards: bool = True) -> list[Column]:
-    """The pipeline's columns: per stage its count, total and weighted total over every
-    matching deal, and (with `cards`) the first page of its cards."""
-    deals = filter_deals(actor, filters).filter(pipeline=pipeline)
+def _column_sums(actor, deals: QuerySet[Deal]) -> dict[tuple[int, str], list]:
+    """[count, total] per (stage, currency) of the deals among `deals` (not yet narrowed to the
+    actor's) that the actor may see."""
+    sums: dict[tuple[int, str], list] = {}
+
+    def add(part: QuerySet[Deal]) -> None:
+        grouped = part.order_by().values("stage_id", "currency")
+        for row in grouped.annotate(n=Count("id"), total=Sum("amount")):
+            found = sums.setdefault((row["stage_id"], row["currency"]), [0, Decimal(0)])
+            found[0] += row["n"]
+            found[1] += row["total"] or Decimal(0)
+
+    seen = scope.reach(actor)
+    if seen == scope.ALL:
+        add(deals)
+    elif seen == scope.OWNED:
+        # Counted from the user's side rather than by a test of every deal of the pipeline:
+        # the deals they own, then the others linked to a contact they own (the links of
+        # their contacts, one set per statement). The two parts never share a deal, and
+        # together they are `visible_deals`.
+        on_their_contacts = DealContact.objects.filter(
+            contact_id__in=scope.visible_contact_ids(actor)
+        ).values("deal_id")
+        add(deals.filter(owner=actor))
+        add(deals.exclude(owner=actor).filter(pk__in=on_their_contacts))
+    return sums
+
+
+def board(
+    actor,
+    pipeline: Pipeline,
+    filters: DealFilters,
+    *,
+    cards: bool = True,
+    only: set[int] | None = None,
+) -> list[Column]:
+    """The pipeline's columns (those of the stages in `only`, if given): per stage its count,
+    total and weighted total per currency over every matching deal, and (with `cards`) the
+    first page of its cards."""
+    every_stage = list(pipeline.stages.all())
+    stages = [s for s in every_stage if only is None or s.pk in only]
+    narrowed = narrow_deals(Deal.objects.filter(pipeline=pipeline), filters)
+    if only is not None:
+        narrowed = narrowed.filter(stage__in=only)
     counts: dict[int, int] = {}
     sums: dict[int, list[tuple[int, str, Decimal]]] = {}
-    grouped = (
-        deals.order_by().values("stage_id", "currency").annotate(n=Count("id"), total=Sum("amount"))
-    )
-    for row in grouped:
-        counts[row["stage_id"]] = counts.get(row["stage_id"], 0) + row["n"]
-        sums.setdefault(row["stage_id"], []).append(
-            (row["n"], row["currency"], row["total"] or Decimal(0))
-        )
-    stages = list(pipeline.stages.all())
+    for (stage_id, currency), (n, total) in _column_sums(actor, narrowed).items():
+        counts[stage_id] = counts.get(stage_id, 0) + n
+        sums.setdefault(stage_id, []).append((n, currency, total))
+    deals = filter_deals(actor, filters).filter(pipeline=pipeline)
     # Each column's first page of ids from its (stage, id) index, then the rows of all of
     # them at once.
+    # A closed (won or lost) column's cards come on demand: they are most of a pipeline's
+    # deals and seldom what a board is opened for.
     pages = {
         stage.pk: _page_ids(deals.filter(stage=stage), after_id=None, limit=COLUMN_PAGE)
-        if cards
+        if cards and stage.kind == StageKind.OPEN
         else ([], None)
         for stage in stages
     }
@@ -270,7 +313,8 @@ def board(actor, pipeline: Pipeline, filters: DealFilters, *, cards: bool = True
                 ],
                 deals=shown,
                 next_after=next_after,
-                targets=move_targets(stages, stage),
+                targets=move_targets(every_stage, stage),
+                on_demand=cards and stage.kind != StageKind.OPEN,
             )
         )
     return columns
