@@ -39,12 +39,16 @@ def visible_deals(actor) -> QuerySet[Deal]:
         return Deal.objects.all()
     if seen == scope.NONE:
         return Deal.objects.none()
-    # Per deal, from the deal's links (deal, contact) and the scope's per-contact test: a board
-    # column stops at its first 20 visible deals and a count visits only the pipeline's deals.
+    return Deal.objects.filter(_seen_by(actor))
+
+
+def _seen_by(actor) -> Q:
+    """A sales user's rule as a test of each deal, from the deal's links (deal, contact) and
+    the scope's per-contact test: a board column stops at its first 20 visible deals."""
     on_their_contacts = DealContact.objects.filter(deal_id=OuterRef("pk")).filter(
         visible_contact_condition(actor, outer_ref="contact_id")
     )
-    return Deal.objects.filter(Q(owner=actor) | Exists(on_their_contacts))
+    return Q(owner=actor) | Exists(on_their_contacts)
 
 
 def with_card_data(actor, deals: QuerySet[Deal]) -> QuerySet[Deal]:
@@ -227,9 +231,10 @@ class Column:
     on_demand: bool = False
 
 
-def _column_sums(actor, deals: QuerySet[Deal]) -> dict[tuple[int, str], list]:
+def _column_sums(actor, deals: QuerySet[Deal], *, per_deal: bool) -> dict[tuple[int, str], list]:
     """[count, total] per (stage, currency) of the deals among `deals` (not yet narrowed to the
-    actor's) that the actor may see."""
+    actor's) that the actor may see; with `per_deal`, by the scope's test of each deal (for a
+    few columns), otherwise from the user's side (for the whole pipeline)."""
     sums: dict[tuple[int, str], list] = {}
 
     def add(part: QuerySet[Deal]) -> None:
@@ -242,6 +247,8 @@ def _column_sums(actor, deals: QuerySet[Deal]) -> dict[tuple[int, str], list]:
     seen = scope.reach(actor)
     if seen == scope.ALL:
         add(deals)
+    elif seen == scope.OWNED and per_deal:
+        add(deals.filter(_seen_by(actor)))
     elif seen == scope.OWNED:
         # Counted from the user's side rather than by a test of every deal of the pipeline:
         # the deals they own, then the others linked to a contact they own (the links of
@@ -273,7 +280,12 @@ def board(
         narrowed = narrowed.filter(stage__in=only)
     counts: dict[int, int] = {}
     sums: dict[int, list[tuple[int, str, Decimal]]] = {}
-    for (stage_id, currency), (n, total) in _column_sums(actor, narrowed).items():
+    # The whole board reads every link of a sales user's contacts once; a move's two columns
+    # test their own deals, fewer than a pipeline's.
+    per_deal = only is not None
+    for (stage_id, currency), (n, total) in _column_sums(
+        actor, narrowed, per_deal=per_deal
+    ).items():
         counts[stage_id] = counts.get(stage_id, 0) + n
         sums.setdefault(stage_id, []).append((n, currency, total))
     deals = filter_deals(actor, filters).filter(pipeline=pipeline)
