@@ -144,3 +144,31 @@ def test_closed_columns_show_their_cards_on_demand(admin):
 def test_an_empty_closed_column_offers_nothing_to_show(admin):
     html = _client(admin).get("/deals/").content.decode()
     assert "/more/" not in html
+
+
+def test_sales_users_first_cards_are_their_newest_deals_owned_or_on_their_contacts(
+    sales, other_sales
+):
+    from kartoteka.deals import queries
+
+    mine, others = make_contact(owners=[sales]), make_contact(owners=[other_sales])
+    for n in range(33):
+        kind = n % 3
+        if kind == 0:
+            make_deal(owner=sales)
+        elif kind == 1:
+            make_deal(owner=other_sales, contacts=[mine])
+        else:
+            make_deal(owner=other_sales, contacts=[others])
+    new = _stage("new").pk
+    column = next(
+        c
+        for c in queries.board(sales, sales_pipeline(), queries.DealFilters())
+        if c.stage.pk == new
+    )
+    expected = list(
+        queries.visible_deals(sales).filter(stage=new).order_by("-pk").values_list("pk", flat=True)
+    )
+    assert len(expected) == 22 == column.count
+    assert [d.pk for d in column.deals] == expected[:20]
+    assert column.next_after == expected[19]

@@ -231,35 +231,54 @@ class Column:
     on_demand: bool = False
 
 
-def _column_sums(actor, deals: QuerySet[Deal], *, per_deal: bool) -> dict[tuple[int, str], list]:
-    """[count, total] per (stage, currency) of the deals among `deals` (not yet narrowed to the
-    actor's) that the actor may see; with `per_deal`, by the scope's test of each deal (for a
-    few columns), otherwise from the user's side (for the whole pipeline)."""
-    sums: dict[tuple[int, str], list] = {}
+@dataclass
+class _Seen:
+    """What a board reads of the deals an actor sees: [count, total] per (stage, currency),
+    and for a sales user the ids (newest first) per stage of the deals on their contacts
+    that they do not own (`None` when their cards are read with the scope's test)."""
 
-    def add(part: QuerySet[Deal]) -> None:
-        grouped = part.order_by().values("stage_id", "currency")
+    sums: dict[tuple[int, str], list]
+    others: dict[int, list[int]] | None = None
+
+    def add(self, stage_id: int, currency: str, n: int, total) -> None:
+        found = self.sums.setdefault((stage_id, currency), [0, Decimal(0)])
+        found[0] += n
+        found[1] += total or Decimal(0)
+
+    def add_grouped(self, deals: QuerySet[Deal]) -> None:
+        grouped = deals.order_by().values("stage_id", "currency")
         for row in grouped.annotate(n=Count("id"), total=Sum("amount")):
-            found = sums.setdefault((row["stage_id"], row["currency"]), [0, Decimal(0)])
-            found[0] += row["n"]
-            found[1] += row["total"] or Decimal(0)
+            self.add(row["stage_id"], row["currency"], row["n"], row["total"])
 
-    seen = scope.reach(actor)
-    if seen == scope.ALL:
-        add(deals)
-    elif seen == scope.OWNED and per_deal:
-        add(deals.filter(_seen_by(actor)))
-    elif seen == scope.OWNED:
-        # Counted from the user's side rather than by a test of every deal of the pipeline:
-        # the deals they own, then the others linked to a contact they own (the links of
-        # their contacts, one set per statement). The two parts never share a deal, and
-        # together they are `visible_deals`.
+
+def _seen(actor, deals: QuerySet[Deal], *, per_deal: bool) -> _Seen:
+    """The board's reading of the deals among `deals` (not yet narrowed to the actor's) that
+    the actor may see; with `per_deal`, by the scope's test of each deal (for a few columns),
+    otherwise from the user's side (for the whole pipeline)."""
+    seen = _Seen(sums={})
+    reach = scope.reach(actor)
+    if reach == scope.ALL:
+        seen.add_grouped(deals)
+    elif reach == scope.OWNED and per_deal:
+        seen.add_grouped(deals.filter(_seen_by(actor)))
+    elif reach == scope.OWNED:
+        # From the user's side rather than by a test of every deal of the pipeline: the deals
+        # they own, counted from an index, then the others linked to a contact they own, read
+        # once from the links of their contacts and kept for the columns' cards too (the
+        # scope's test in each column's page made PostgreSQL hash every such link per
+        # column). The two parts never share a deal, and together they are `visible_deals`.
         on_their_contacts = DealContact.objects.filter(
             contact_id__in=scope.visible_contact_ids(actor)
         ).values("deal_id")
-        add(deals.filter(owner=actor))
-        add(deals.exclude(owner=actor).filter(pk__in=on_their_contacts))
-    return sums
+        seen.add_grouped(deals.filter(owner=actor))
+        seen.others = {}
+        others = deals.exclude(owner=actor).filter(pk__in=on_their_contacts).order_by("-pk")
+        for pk, stage_id, currency, amount in others.values_list(
+            "pk", "stage_id", "currency", "amount"
+        ):
+            seen.add(stage_id, currency, 1, amount)
+            seen.others.setdefault(stage_id, []).append(pk)
+    return seen
 
 
 def board(
@@ -278,25 +297,35 @@ def board(
     narrowed = narrow_deals(Deal.objects.filter(pipeline=pipeline), filters)
     if only is not None:
         narrowed = narrowed.filter(stage__in=only)
-    counts: dict[int, int] = {}
-    sums: dict[int, list[tuple[int, str, Decimal]]] = {}
     # The whole board reads every link of a sales user's contacts once; a move's two columns
     # test their own deals, fewer than a pipeline's.
-    per_deal = only is not None
-    for (stage_id, currency), (n, total) in _column_sums(
-        actor, narrowed, per_deal=per_deal
-    ).items():
+    seen = _seen(actor, narrowed, per_deal=only is not None)
+    counts: dict[int, int] = {}
+    sums: dict[int, list[tuple[int, str, Decimal]]] = {}
+    for (stage_id, currency), (n, total) in seen.sums.items():
         counts[stage_id] = counts.get(stage_id, 0) + n
         sums.setdefault(stage_id, []).append((n, currency, total))
-    deals = filter_deals(actor, filters).filter(pipeline=pipeline)
-    # Each column's first page of ids from its (stage, id) index, then the rows of all of
-    # them at once.
-    # A closed (won or lost) column's cards come on demand: they are most of a pipeline's
-    # deals and seldom what a board is opened for.
+
+    def first_page(stage: Stage) -> tuple[list[int], int | None]:
+        if seen.others is None:
+            deals = filter_deals(actor, filters).filter(pipeline=pipeline, stage=stage)
+            return _page_ids(deals, after_id=None, limit=COLUMN_PAGE)
+        # Their own deals' first page from the (stage, id) index, merged with the others'.
+        owned = narrowed.filter(owner=actor, stage=stage).order_by("-pk")
+        ids = sorted(
+            [
+                *owned.values_list("pk", flat=True)[: COLUMN_PAGE + 1],
+                *seen.others.get(stage.pk, []),
+            ],
+            reverse=True,
+        )[: COLUMN_PAGE + 1]
+        return ids[:COLUMN_PAGE], (ids[COLUMN_PAGE - 1] if len(ids) > COLUMN_PAGE else None)
+
+    # Each column's first page of ids, then the rows of all of them at once. A closed (won
+    # or lost) column's cards come on demand: they are most of a pipeline's deals and seldom
+    # what a board is opened for.
     pages = {
-        stage.pk: _page_ids(deals.filter(stage=stage), after_id=None, limit=COLUMN_PAGE)
-        if cards and stage.kind == StageKind.OPEN
-        else ([], None)
+        stage.pk: first_page(stage) if cards and stage.kind == StageKind.OPEN else ([], None)
         for stage in stages
     }
     every_id = [pk for ids, _next in pages.values() for pk in ids]
