@@ -11,6 +11,7 @@ from kartoteka.core.scope import (
     system_label,
     user_or_none,
     visible_contact_condition,
+    visible_contact_ids,
     visible_contacts,
 )
 from tests.factories import UserFactory, make_contact
@@ -68,3 +69,13 @@ def test_the_contact_condition_admits_the_contacts_visible_contacts_holds(admin,
     for actor in (SYSTEM, admin, sales, inactive, AnonymousUser()):
         by_condition = Contact.objects.filter(visible_contact_condition(actor, outer_ref="pk"))
         assert set(by_condition) == set(visible_contacts(actor)), actor
+
+
+def test_the_contact_ids_are_those_visible_contacts_holds(admin, sales, other_sales):
+    make_contact(admin, owners=[sales, other_sales])
+    make_contact(admin, owners=[other_sales])
+    make_contact(admin)
+    inactive = UserFactory(username="gone", role="sales", is_active=False)
+    for actor in (SYSTEM, admin, sales, inactive, AnonymousUser()):
+        ids = set(visible_contact_ids(actor))
+        assert ids == set(visible_contacts(actor).values_list("pk", flat=True)), actor

@@ -2,6 +2,7 @@
 cards, each card's "Move to…" menu, and a sales user's cards through the scope test."""
 
 import re
+from decimal import Decimal
 
 import pytest
 from django.db import connection
@@ -80,3 +81,94 @@ def test_sales_user_board_counts_and_shows_only_their_deals(admin, sales):
     assert "110.00" in html and "1,110.00" not in html
     assert str(others) not in html
     assert on_their_contact.pk and owned.pk
+
+
+def test_sales_user_columns_count_each_deal_they_see_once(admin, sales, other_sales):
+    from kartoteka.deals import queries
+
+    mine_a, mine_b = make_contact(owners=[sales]), make_contact(owners=[sales])
+    others = make_contact(owners=[other_sales])
+    new = _stage("new").pk
+    make_deal(owner=sales, contacts=[mine_a], amount="1", stage=new)  # owned and linked
+    make_deal(contacts=[mine_a, mine_b], amount="10", stage=new)  # two of their contacts
+    make_deal(owner=other_sales, contacts=[mine_b], amount="100", stage=new)
+    make_deal(owner=sales, amount="10000", stage=new)  # owned, no contact
+    make_deal(owner=other_sales, contacts=[others], amount="1000", stage=new)  # not theirs
+    make_deal(contacts=[others], amount="100000", stage=new)  # nobody's, not theirs
+    # The whole board (from the user's side) and a move's columns (each deal tested) agree.
+    for only in (None, {new}):
+        columns = queries.board(
+            sales, sales_pipeline(), queries.DealFilters(), cards=False, only=only
+        )
+        column = next(c for c in columns if c.stage.pk == new)
+        assert column.count == 4 == queries.visible_deals(sales).filter(stage=new).count()
+        assert [(a.currency, a.total) for a in column.totals] == [("EUR", Decimal("10111.00"))]
+    by_owner = queries.DealFilters(owner=other_sales.username)
+    column = next(c for c in queries.board(sales, sales_pipeline(), by_owner) if c.stage.pk == new)
+    assert (column.count, column.totals[0].total) == (1, Decimal("100.00"))
+
+
+def test_sales_user_columns_total_each_currency_of_their_deals(sales, other_sales):
+    from kartoteka.deals import queries
+
+    mine = make_contact(owners=[sales])
+    new = _stage("new").pk
+    make_deal(owner=sales, amount="5", currency="PLN", stage=new)
+    make_deal(owner=other_sales, contacts=[mine], amount="7", currency="PLN", stage=new)
+    make_deal(owner=other_sales, contacts=[mine], amount="3", stage=new)
+    make_deal(owner=other_sales, amount="9", currency="PLN", stage=new)
+    columns = queries.board(sales, sales_pipeline(), queries.DealFilters(), cards=False)
+    column = next(c for c in columns if c.stage.pk == new)
+    assert column.count == 3
+    assert [(a.currency, a.total) for a in column.totals] == [
+        ("EUR", Decimal("3.00")),
+        ("PLN", Decimal("12.00")),
+    ]
+
+
+def test_closed_columns_show_their_cards_on_demand(admin):
+    client = _client(admin)
+    pipeline = sales_pipeline()
+    won = _stage("won")
+    deal = make_deal(name="Closed earlier", stage=won.pk)
+    make_deal(name="Still open")
+    html = client.get(f"/deals/board/{pipeline.pk}/?owner=").content.decode()
+    assert "Still open" in html and "Closed earlier" not in html
+    more = f"/deals/board/{pipeline.pk}/stages/{won.pk}/more/?owner="
+    assert f'hx-get="{more}"' in html
+    assert f'href="/deals/list/?pipeline={pipeline.pk}&amp;stage={won.pk}&amp;owner="' in html
+    cards = client.get(more).content.decode()
+    assert "Closed earlier" in cards and f'data-deal="{deal.pk}"' in cards
+
+
+def test_an_empty_closed_column_offers_nothing_to_show(admin):
+    html = _client(admin).get("/deals/").content.decode()
+    assert "/more/" not in html
+
+
+def test_sales_users_first_cards_are_their_newest_deals_owned_or_on_their_contacts(
+    sales, other_sales
+):
+    from kartoteka.deals import queries
+
+    mine, others = make_contact(owners=[sales]), make_contact(owners=[other_sales])
+    for n in range(33):
+        kind = n % 3
+        if kind == 0:
+            make_deal(owner=sales)
+        elif kind == 1:
+            make_deal(owner=other_sales, contacts=[mine])
+        else:
+            make_deal(owner=other_sales, contacts=[others])
+    new = _stage("new").pk
+    column = next(
+        c
+        for c in queries.board(sales, sales_pipeline(), queries.DealFilters())
+        if c.stage.pk == new
+    )
+    expected = list(
+        queries.visible_deals(sales).filter(stage=new).order_by("-pk").values_list("pk", flat=True)
+    )
+    assert len(expected) == 22 == column.count
+    assert [d.pk for d in column.deals] == expected[:20]
+    assert column.next_after == expected[19]

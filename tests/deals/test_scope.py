@@ -116,3 +116,17 @@ def test_a_change_of_the_scope_rule_reaches_contacts_and_deals_alike(admin, sale
     monkeypatch.setattr(scope, "reach", lambda actor: scope.OWNED)
     assert list(visible_contacts(admin)) == [owned]
     assert list(visible_deals(admin)) == [on_owned]
+
+
+def test_a_closed_column_on_demand_holds_only_the_users_deals(sales_client, deals, admin):
+    from kartoteka.deals import services
+
+    won = deals["theirs"].pipeline.stages.get(key="won")
+    for deal in deals.values():
+        services.move_deal(admin, deal, stage=won.pk)
+    more = sales_client.get(f"/deals/board/{won.pipeline_id}/stages/{won.pk}/more/")
+    html = more.content.decode()
+    assert "Owned by me" in html and "On my contact" in html
+    assert "Not mine" not in html and "Hidden Person" not in html
+    board = sales_client.get("/deals/").content.decode()
+    assert 'class="column-count" title="Deals">2<' in board

@@ -64,6 +64,24 @@ def test_board_move_from_a_card_answers_json_with_new_column_totals(admin_client
     assert "€200.00" in qualified["stats"] and "€50.00" in qualified["stats"]
 
 
+def test_board_move_answers_the_two_columns_it_changed_in_the_boards_filters(
+    admin_client, admin, sales
+):
+    deal = make_deal(amount="200", owner=sales)
+    make_deal(amount="900", owner=admin)
+    make_deal(amount="50", owner=sales, stage=_stage("proposal").pk)
+    new, qualified = _stage("new"), _stage("qualified")
+    answer = admin_client.post(
+        f"/deals/{deal.pk}/move/?owner={sales.username}",
+        {"stage": qualified.pk, "version": 1},
+        HTTP_ACCEPT="application/json",
+    )
+    columns = answer.json()["columns"]
+    assert set(columns) == {str(new.pk), str(qualified.pk)}
+    assert (columns[str(new.pk)]["count"], columns[str(new.pk)]["totals"]) == (0, [])
+    assert columns[str(qualified.pk)]["count"] == 1
+
+
 def test_board_move_with_a_stale_version_is_refused(admin_client):
     deal = make_deal()
     admin_client.post(f"/deals/{deal.pk}/move/", {"stage": _stage("qualified").pk, "version": 1})

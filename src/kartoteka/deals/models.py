@@ -131,8 +131,15 @@ class Deal(models.Model):
         indexes = [
             # A board column: a stage's deals, newest first, one keyset page at a time.
             models.Index(fields=["stage", "-id"], name="deal_stage_column"),
-            # The columns' counts and totals, read from the index alone.
-            models.Index(fields=["pipeline", "stage", "amount"], name="deal_board_totals"),
+            # The columns' counts and totals per currency, read from the index alone.
+            models.Index(
+                fields=["pipeline", "stage", "currency", "amount"], name="deal_board_sums"
+            ),
+            # The same for the deals one user owns (a sales user's board).
+            models.Index(
+                fields=["owner", "pipeline", "stage", "currency", "amount"],
+                name="deal_owner_board_sums",
+            ),
             models.Index(
                 fields=["pipeline", "status", "expected_close_date"], name="deal_forecast"
             ),

@@ -39,12 +39,16 @@ def visible_deals(actor) -> QuerySet[Deal]:
         return Deal.objects.all()
     if seen == scope.NONE:
         return Deal.objects.none()
-    # Per deal, from the deal's links (deal, contact) and the scope's per-contact test: a board
-    # column stops at its first 20 visible deals and a count visits only the pipeline's deals.
+    return Deal.objects.filter(_seen_by(actor))
+
+
+def _seen_by(actor) -> Q:
+    """A sales user's rule as a test of each deal, from the deal's links (deal, contact) and
+    the scope's per-contact test: a board column stops at its first 20 visible deals."""
     on_their_contacts = DealContact.objects.filter(deal_id=OuterRef("pk")).filter(
         visible_contact_condition(actor, outer_ref="contact_id")
     )
-    return Deal.objects.filter(Q(owner=actor) | Exists(on_their_contacts))
+    return Q(owner=actor) | Exists(on_their_contacts)
 
 
 def with_card_data(actor, deals: QuerySet[Deal]) -> QuerySet[Deal]:
@@ -145,7 +149,11 @@ class DealFilters:
 
 
 def filter_deals(actor, filters: DealFilters) -> QuerySet[Deal]:
-    deals = visible_deals(actor)
+    return narrow_deals(visible_deals(actor), filters)
+
+
+def narrow_deals(deals: QuerySet[Deal], filters: DealFilters) -> QuerySet[Deal]:
+    """`deals` narrowed by the filters, whatever the scope they start from."""
     if filters.pipeline:
         deals = deals.filter(pipeline_id=filters.pipeline)
     if filters.stage:
@@ -219,29 +227,105 @@ class Column:
     # (id, name) of the stages a card of this column may move to (its "Move to…" menu), named
     # once per column rather than once per card.
     targets: list[tuple[int, str]]
+    # Its cards are not read with the board but when asked for (a closed column's).
+    on_demand: bool = False
 
 
-def board(actor, pipeline: Pipeline, filters: DealFilters, *, cards: bool = True) -> list[Column]:
-    """The pipeline's columns: per stage its count, total and weighted total over every
-    matching deal, and (with `cards`) the first page of its cards."""
-    deals = filter_deals(actor, filters).filter(pipeline=pipeline)
+@dataclass
+class _Seen:
+    """What a board reads of the deals an actor sees: [count, total] per (stage, currency),
+    and for a sales user the ids (newest first) per stage of the deals on their contacts
+    that they do not own (`None` when their cards are read with the scope's test)."""
+
+    sums: dict[tuple[int, str], list]
+    others: dict[int, list[int]] | None = None
+
+    def add(self, stage_id: int, currency: str, n: int, total) -> None:
+        found = self.sums.setdefault((stage_id, currency), [0, Decimal(0)])
+        found[0] += n
+        found[1] += total or Decimal(0)
+
+    def add_grouped(self, deals: QuerySet[Deal]) -> None:
+        grouped = deals.order_by().values("stage_id", "currency")
+        for row in grouped.annotate(n=Count("id"), total=Sum("amount")):
+            self.add(row["stage_id"], row["currency"], row["n"], row["total"])
+
+
+def _seen(actor, deals: QuerySet[Deal], *, per_deal: bool) -> _Seen:
+    """The board's reading of the deals among `deals` (not yet narrowed to the actor's) that
+    the actor may see; with `per_deal`, by the scope's test of each deal (for a few columns),
+    otherwise from the user's side (for the whole pipeline)."""
+    seen = _Seen(sums={})
+    reach = scope.reach(actor)
+    if reach == scope.ALL:
+        seen.add_grouped(deals)
+    elif reach == scope.OWNED and per_deal:
+        seen.add_grouped(deals.filter(_seen_by(actor)))
+    elif reach == scope.OWNED:
+        # From the user's side rather than by a test of every deal of the pipeline: the deals
+        # they own, counted from an index, then the others linked to a contact they own, read
+        # once from the links of their contacts and kept for the columns' cards too (the
+        # scope's test in each column's page made PostgreSQL hash every such link per
+        # column). The two parts never share a deal, and together they are `visible_deals`.
+        on_their_contacts = DealContact.objects.filter(
+            contact_id__in=scope.visible_contact_ids(actor)
+        ).values("deal_id")
+        seen.add_grouped(deals.filter(owner=actor))
+        seen.others = {}
+        others = deals.exclude(owner=actor).filter(pk__in=on_their_contacts).order_by("-pk")
+        for pk, stage_id, currency, amount in others.values_list(
+            "pk", "stage_id", "currency", "amount"
+        ):
+            seen.add(stage_id, currency, 1, amount)
+            seen.others.setdefault(stage_id, []).append(pk)
+    return seen
+
+
+def board(
+    actor,
+    pipeline: Pipeline,
+    filters: DealFilters,
+    *,
+    cards: bool = True,
+    only: set[int] | None = None,
+) -> list[Column]:
+    """The pipeline's columns (those of the stages in `only`, if given): per stage its count,
+    total and weighted total per currency over every matching deal, and (with `cards`) the
+    first page of its cards."""
+    every_stage = list(pipeline.stages.all())
+    stages = [s for s in every_stage if only is None or s.pk in only]
+    narrowed = narrow_deals(Deal.objects.filter(pipeline=pipeline), filters)
+    if only is not None:
+        narrowed = narrowed.filter(stage__in=only)
+    # The whole board reads every link of a sales user's contacts once; a move's two columns
+    # test their own deals, fewer than a pipeline's.
+    seen = _seen(actor, narrowed, per_deal=only is not None)
     counts: dict[int, int] = {}
     sums: dict[int, list[tuple[int, str, Decimal]]] = {}
-    grouped = (
-        deals.order_by().values("stage_id", "currency").annotate(n=Count("id"), total=Sum("amount"))
-    )
-    for row in grouped:
-        counts[row["stage_id"]] = counts.get(row["stage_id"], 0) + row["n"]
-        sums.setdefault(row["stage_id"], []).append(
-            (row["n"], row["currency"], row["total"] or Decimal(0))
-        )
-    stages = list(pipeline.stages.all())
-    # Each column's first page of ids from its (stage, id) index, then the rows of all of
-    # them at once.
+    for (stage_id, currency), (n, total) in seen.sums.items():
+        counts[stage_id] = counts.get(stage_id, 0) + n
+        sums.setdefault(stage_id, []).append((n, currency, total))
+
+    def first_page(stage: Stage) -> tuple[list[int], int | None]:
+        if seen.others is None:
+            deals = filter_deals(actor, filters).filter(pipeline=pipeline, stage=stage)
+            return _page_ids(deals, after_id=None, limit=COLUMN_PAGE)
+        # Their own deals' first page from the (stage, id) index, merged with the others'.
+        owned = narrowed.filter(owner=actor, stage=stage).order_by("-pk")
+        ids = sorted(
+            [
+                *owned.values_list("pk", flat=True)[: COLUMN_PAGE + 1],
+                *seen.others.get(stage.pk, []),
+            ],
+            reverse=True,
+        )[: COLUMN_PAGE + 1]
+        return ids[:COLUMN_PAGE], (ids[COLUMN_PAGE - 1] if len(ids) > COLUMN_PAGE else None)
+
+    # Each column's first page of ids, then the rows of all of them at once. A closed (won
+    # or lost) column's cards come on demand: they are most of a pipeline's deals and seldom
+    # what a board is opened for.
     pages = {
-        stage.pk: _page_ids(deals.filter(stage=stage), after_id=None, limit=COLUMN_PAGE)
-        if cards
-        else ([], None)
+        stage.pk: first_page(stage) if cards and stage.kind == StageKind.OPEN else ([], None)
         for stage in stages
     }
     every_id = [pk for ids, _next in pages.values() for pk in ids]
@@ -270,7 +354,8 @@ def board(actor, pipeline: Pipeline, filters: DealFilters, *, cards: bool = True
                 ],
                 deals=shown,
                 next_after=next_after,
-                targets=move_targets(stages, stage),
+                targets=move_targets(every_stage, stage),
+                on_demand=cards and stage.kind != StageKind.OPEN,
             )
         )
     return columns

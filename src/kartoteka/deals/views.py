@@ -364,6 +364,7 @@ def move(request: HttpRequest, deal_id: int) -> HttpResponse:
     """A move from the board, the list, the deal page or the card: the stage and the version
     the page showed. The board's script gets JSON; a plain form goes back where it came from."""
     deal = _deal_or_404(request, deal_id)
+    was = deal.stage_id
     wants_json = "application/json" in request.headers.get("Accept", "")
     form = MoveForm(request.POST)
     moved = form.submit(
@@ -379,16 +380,21 @@ def move(request: HttpRequest, deal_id: int) -> HttpResponse:
         if not form.ok:
             return _problem(" ".join(form.all_errors()), form.status)
         return JsonResponse(
-            {"version": moved.version, "stage": moved.stage_id, "columns": _stats(request, moved)}
+            {
+                "version": moved.version,
+                "stage": moved.stage_id,
+                "columns": _stats(request, moved, {was, moved.stage_id}),
+            }
         )
     form.flash(request)
     return redirect(_next_of(form, reverse("deals:deal", args=[deal.pk])))
 
 
-def _stats(request: HttpRequest, deal) -> dict:
-    """Every column's count and totals after a move, as the board shows them."""
+def _stats(request: HttpRequest, deal, stages: set[int]) -> dict:
+    """The count and totals of the columns a move changed (the stage it left and the one it
+    entered), as the board shows them; the other columns keep theirs."""
     filters = _filters(request, pipeline=None, stage=None, status="")
-    columns = queries.board(request.user, deal.pipeline, filters, cards=False)
+    columns = queries.board(request.user, deal.pipeline, filters, cards=False, only=stages)
     return {
         str(c.stage.pk): {
             "count": c.count,
