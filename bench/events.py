@@ -129,6 +129,12 @@ def ingest(events: int) -> dict:
 
     server_started = _server_cpu(connection)
     rss_start = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    heap_start = _resident().get("anon_rss_mb", 0.0)
+    # The process's own memory (anonymous pages: Python's heap, SQLite's page cache) after
+    # every batch, apart from the file pages of SQLite's memory-mapped database, which the
+    # peak RSS counts too and which grow with the file, not with what the process keeps.
+    peak_heap = heap_start
+    every = max(BATCH, events // 10 // BATCH * BATCH)
     checkpoints = []
     cpu_started = time.process_time()
     started = time.perf_counter()
@@ -138,7 +144,9 @@ def ingest(events: int) -> dict:
             outcome = services.record_events(SYSTEM, batch)
         accepted += outcome.accepted
         done = start + BATCH
-        if done % 100_000 == 0 or done >= events:
+        resident = _resident()
+        peak_heap = max(peak_heap, resident.get("anon_rss_mb", 0.0))
+        if done % every == 0 or done >= events:
             checkpoints.append(
                 point := {
                     "events": min(done, events),
@@ -146,7 +154,9 @@ def ingest(events: int) -> dict:
                     "peak_rss_mb": round(
                         resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, 1
                     ),
-                    **_resident(),
+                    "peak_heap_mb": peak_heap,
+                    **resident,
+                    "load_average": round(os.getloadavg()[0], 1),
                 }
             )
             print(json.dumps(point), file=sys.stderr, flush=True)
@@ -213,6 +223,9 @@ def ingest(events: int) -> dict:
         "events_per_second": round(events / seconds),
         "peak_rss_mb": round(peak, 1),
         "rss_before_ingest_mb": round(rss_start, 1),
+        # Peak RSS less the memory-mapped database's pages, sampled after each batch.
+        "peak_heap_mb": peak_heap,
+        "heap_before_ingest_mb": heap_start,
         "checkpoints": checkpoints,
         "retry_duplicates": retry.duplicates,
         # On SQLite the database works in this process, so its CPU time is the whole cost
