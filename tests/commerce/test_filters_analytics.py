@@ -2,6 +2,7 @@
 counts behind the Analytics charts."""
 
 import pytest
+from django.db import connection
 from django.utils import timezone
 
 from kartoteka.commerce import queries, services
@@ -132,3 +133,13 @@ def test_analytics_places_each_entry_at_the_readers_hour_and_weekday():
         found = queries.analytics(SYSTEM, contact.pk, kind="download", days=30)
     assert found.heatmap[1][0] == 1 and found.heatmap[6][23] == 1
     assert found.by_hour[0] == found.by_hour[23] == 1 and found.total == 2
+
+
+@pytest.mark.skipif(connection.vendor != "sqlite", reason="SQLite's plan; PostgreSQL's varies")
+def test_total_value_filter_joins_contacts_from_the_totals_index_alone():
+    document = {"field": "ecommerce.total_value", "op": "gt", "value": 500}
+    compiled = str(segments.filter_contacts(SYSTEM, document).query)
+    with connection.cursor() as cursor:
+        cursor.execute(f"EXPLAIN QUERY PLAN {compiled}")
+        plan = " ".join(row[-1] for row in cursor.fetchall())
+    assert "COVERING INDEX totals_total_contact" in plan
