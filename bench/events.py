@@ -7,10 +7,12 @@ contacts are named by id. Idempotency, totals, products, the timeline and last a
 written as the API writes them. The contacts are loaded first, in a process of their own (bare
 contact rows written in bulk), so the peak memory reported is the ingest's alone.
 
-    .venv/bin/python bench/events.py [EVENTS] [--contacts N] [--db sqlite|postgresql]
+    .venv/bin/python bench/events.py [EVENTS] [--contacts N] [--buyers SHARE]
+                                     [--db sqlite|postgresql]
 
-Writes bench/results/events-<db>.json. PostgreSQL runs go to a database dropped and created
-for the run, kt_bench_events on the local server unless BENCH_DATABASE_URL names another.
+Writes bench/results/events-<db>-<events>.json (with -<N>-contacts and -<SHARE>-buyers when
+given). PostgreSQL runs go to a database dropped and created for the run, kt_bench_events on
+the local server unless BENCH_DATABASE_URL names another.
 """
 
 import argparse
@@ -67,9 +69,12 @@ def _events(rng: random.Random, start: int, count: int, first_id: int, last_id: 
     return batch
 
 
-def prepare(contacts: int) -> None:
+def prepare(contacts: int, buyers: float) -> None:
     """A fresh database with `contacts` bare contacts and an admin (run in its own process):
-    the events name contacts by id, so rows of the contact table are all they need."""
+    the events name contacts by id, so rows of the contact table are all they need. With
+    `buyers`, that share of the contacts already has eCommerce totals (1 to 10 purchases worth
+    up to 2,000 in all), so the segment `ecommerce.total_value > 500` is counted over a
+    realistic number of buyers however few events the run sends."""
     import django
     from django.core.management import call_command
 
@@ -79,6 +84,7 @@ def prepare(contacts: int) -> None:
     from django.utils import timezone
 
     from kartoteka.accounts.models import User
+    from kartoteka.commerce.models import Totals
     from kartoteka.contacts.models import Contact
     from kartoteka.core.bulkwrite import insert_values
 
@@ -94,6 +100,32 @@ def prepare(contacts: int) -> None:
                     for n in range(start, min(contacts, start + 10_000))
                 ],
             )
+    if not buyers:
+        return
+    rng = random.Random(7)
+    ids = Contact.objects.order_by("pk").values_list("pk", flat=True)
+    with transaction.atomic():
+        rows = []
+        for contact_id in ids.iterator(chunk_size=10_000):
+            if rng.random() >= buyers:
+                continue
+            purchases = rng.randint(1, 10)
+            total = rng.randrange(500, 200_000)
+            rows.append((contact_id, total, purchases, total // purchases, now, now))
+            if len(rows) == 10_000:
+                insert_values(Totals, _TOTALS, rows)
+                rows = []
+        insert_values(Totals, _TOTALS, rows)
+
+
+_TOTALS = [
+    "contact_id",
+    "total",
+    "transactions",
+    "average_cart",
+    "first_purchase_at",
+    "last_purchase_at",
+]
 
 
 def ingest(events: int) -> dict:
@@ -129,6 +161,12 @@ def ingest(events: int) -> dict:
 
     server_started = _server_cpu(connection)
     rss_start = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    heap_start = _resident().get("anon_rss_mb", 0.0)
+    # The process's own memory (anonymous pages: Python's heap, SQLite's page cache) after
+    # every batch, apart from the file pages of SQLite's memory-mapped database, which the
+    # peak RSS counts too and which grow with the file, not with what the process keeps.
+    peak_heap = heap_start
+    every = max(BATCH, events // 10 // BATCH * BATCH)
     checkpoints = []
     cpu_started = time.process_time()
     started = time.perf_counter()
@@ -138,7 +176,9 @@ def ingest(events: int) -> dict:
             outcome = services.record_events(SYSTEM, batch)
         accepted += outcome.accepted
         done = start + BATCH
-        if done % 100_000 == 0 or done >= events:
+        resident = _resident()
+        peak_heap = max(peak_heap, resident.get("anon_rss_mb", 0.0))
+        if done % every == 0 or done >= events:
             checkpoints.append(
                 point := {
                     "events": min(done, events),
@@ -146,7 +186,9 @@ def ingest(events: int) -> dict:
                     "peak_rss_mb": round(
                         resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, 1
                     ),
-                    **_resident(),
+                    "peak_heap_mb": peak_heap,
+                    **resident,
+                    "load_average": round(os.getloadavg()[0], 1),
                 }
             )
             print(json.dumps(point), file=sys.stderr, flush=True)
@@ -196,6 +238,11 @@ def ingest(events: int) -> dict:
         queries.analytics(SYSTEM, heavy.pk, days=90)
         api_timings.append((time.perf_counter() - began) * 1000)
 
+    if connection.vendor == "postgresql":
+        # What autovacuum does soon after a load; without it the planner guesses the new
+        # tables' sizes.
+        with connection.cursor() as cursor:
+            cursor.execute("ANALYZE commerce_totals, contacts_contact")
     document = {"field": "ecommerce.total_value", "op": "gt", "value": 500}
     segment_timings = []
     for _ in range(5):
@@ -213,6 +260,9 @@ def ingest(events: int) -> dict:
         "events_per_second": round(events / seconds),
         "peak_rss_mb": round(peak, 1),
         "rss_before_ingest_mb": round(rss_start, 1),
+        # Peak RSS less the memory-mapped database's pages, sampled after each batch.
+        "peak_heap_mb": peak_heap,
+        "heap_before_ingest_mb": heap_start,
         "checkpoints": checkpoints,
         "retry_duplicates": retry.duplicates,
         # On SQLite the database works in this process, so its CPU time is the whole cost
@@ -279,11 +329,12 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("events", nargs="?", type=int, default=1_000_000)
     parser.add_argument("--contacts", type=int, default=100_000)
+    parser.add_argument("--buyers", type=float, default=0.0, help="share with totals already")
     parser.add_argument("--db", choices=["sqlite", "postgresql"], default="sqlite")
     parser.add_argument("--step", choices=["prepare", "ingest"], help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.step == "prepare":
-        prepare(args.contacts)
+        prepare(args.contacts, args.buyers)
         return
     if args.step == "ingest":
         print(json.dumps(ingest(args.events)))
@@ -303,18 +354,25 @@ def main() -> None:
         else:
             env.pop("DATABASE_URL", None)
         me = [sys.executable, __file__, str(args.events), "--contacts", str(args.contacts)]
+        me += ["--buyers", str(args.buyers)]
         subprocess.run([*me, "--step", "prepare"], env=env, check=True)
         done = subprocess.run(
             [*me, "--step", "ingest"], env=env, check=True, stdout=subprocess.PIPE, text=True
         )
         result = json.loads(done.stdout.strip().splitlines()[-1])
     result.update(
+        buyers_share=args.buyers,
         database=args.db,
         python=platform.python_version(),
         machine=f"{platform.machine()}, {os.cpu_count()} CPUs (shared)",
         load_average=round(os.getloadavg()[0], 1),
     )
-    out = ROOT / "bench" / "results" / f"events-{args.db}-{args.events}.json"
+    name = f"events-{args.db}-{args.events}"
+    if args.contacts != 100_000:
+        name += f"-{args.contacts}-contacts"
+    if args.buyers:
+        name += f"-{args.buyers:g}-buyers"
+    out = ROOT / "bench" / "results" / f"{name}.json"
     out.write_text(json.dumps(result, indent=2) + "\n")
     print(json.dumps(result))
 

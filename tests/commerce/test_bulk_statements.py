@@ -3,10 +3,13 @@
 import pytest
 from django.db import connection
 
+from kartoteka.activity.models import Activity
 from kartoteka.commerce import services
 from kartoteka.commerce.models import Coupon, CouponStatus, EventLine, ExternalEvent, Totals
+from kartoteka.contacts.models import Contact
 from kartoteka.core.scope import SYSTEM
-from tests.factories import make_contact
+from tests.commerce.conftest import purchase
+from tests.factories import UserFactory, make_contact
 
 pytestmark = pytest.mark.django_db
 
@@ -44,7 +47,7 @@ def _batch(contacts, size: int, tag: str) -> list[dict]:
     return events
 
 
-def _statements(events: list[dict]) -> int:
+def _statements(events: list[dict], actor=SYSTEM) -> int:
     count = 0
 
     def counted(execute, sql, params, many, context):
@@ -53,7 +56,7 @@ def _statements(events: list[dict]) -> int:
         return execute(sql, params, many, context)
 
     with connection.execute_wrapper(counted):
-        outcome = services.record_events(SYSTEM, events)
+        outcome = services.record_events(actor, events)
     assert outcome.accepted == len(events), outcome.rejected
     return count
 
@@ -89,3 +92,22 @@ def test_a_retried_batch_is_one_query_of_its_ids():
         outcome = services.record_events(SYSTEM, events)
     assert outcome.duplicates == 300
     assert count <= 5  # savepoint, event types, rates, the ids already stored, release
+
+
+@pytest.mark.parametrize("role", ["admin", "sales"])
+def test_new_addresses_are_created_together_whatever_their_number(role):
+    """Unknown e-mails become contacts through contacts' bulk service: the statements a batch
+    sends do not grow with the number of new people in it. (Counted as Django sends them; on
+    SQLite core.bulkwrite splits a multi-row INSERT of many contacts into statements of a few
+    thousand parameters, sent to the driver directly.)"""
+    actor = UserFactory(role=role)
+    _statements([purchase("first@example.com")], actor)  # what a process reads once
+    few = _statements([purchase(f"few{n}@example.com") for n in range(3)], actor)
+    many = _statements([purchase(f"many{n}@example.com") for n in range(300)], actor)
+    assert few == many
+    created = Contact.objects.filter(email__startswith="many")
+    assert created.count() == 300
+    assert set(created.values_list("source", flat=True)) == {"api"}
+    assert Activity.objects.filter(kind="created", contact__in=created).count() == 300
+    if role == "sales":
+        assert set(created.values_list("owners", flat=True)) == {actor.pk}

@@ -194,3 +194,37 @@ def test_events_of_a_contact_outside_scope_are_not_found(sales_api, other_sales)
     assert sales_api.get(f"/api/v1/contacts/{theirs.pk}/events").status_code == 404
     assert sales_api.get(f"/api/v1/contacts/{theirs.pk}/ecommerce").status_code == 404
     assert sales_api.get(f"/api/v1/contacts/{theirs.pk}/analytics").status_code == 404
+
+
+def test_one_new_address_named_twice_in_a_batch_is_one_contact(admin_api):
+    body = admin_api.post(
+        "/api/v1/events",
+        {"events": [purchase("Twice@Example.com"), purchase("twice@example.com", type="cart")]},
+    ).json()
+    assert body["accepted"] == 2, body
+    contact = Contact.objects.get(emails__email_folded="twice@example.com")
+    assert ExternalEvent.objects.filter(contact=contact).count() == 2
+    assert Activity.objects.filter(contact=contact, kind="created").count() == 1
+
+
+def test_new_addresses_are_announced_as_created_contacts(
+    admin_api, django_capture_on_commit_callbacks
+):
+    from kartoteka.core import events
+
+    seen = []
+
+    def heard(**payload):
+        seen.append(payload["contact_id"])
+
+    events.subscribe("contact.created", heard)
+    try:
+        with django_capture_on_commit_callbacks(execute=True):
+            admin_api.post(
+                "/api/v1/events",
+                {"events": [purchase("one@example.com"), purchase("two@example.com")]},
+            )
+    finally:
+        events.unsubscribe("contact.created", heard)
+    created = Contact.objects.filter(email__in=["one@example.com", "two@example.com"])
+    assert sorted(seen) == sorted(created.values_list("pk", flat=True)) and len(seen) == 2

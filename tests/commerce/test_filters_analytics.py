@@ -2,6 +2,8 @@
 counts behind the Analytics charts."""
 
 import pytest
+from django.db import connection
+from django.utils import timezone
 
 from kartoteka.commerce import queries, services
 from kartoteka.core.scope import SYSTEM
@@ -114,3 +116,30 @@ def test_analytics_refuses_an_unknown_period(admin_api):
     contact = make_contact()
     response = admin_api.get(f"/api/v1/contacts/{contact.pk}/analytics", days=5)
     assert response.status_code == 422
+
+
+def test_analytics_places_each_entry_at_the_readers_hour_and_weekday():
+    contact = make_contact()
+    services.record_events(
+        SYSTEM,
+        [
+            # Monday 23:30 UTC is Tuesday 00:30 in Warsaw (winter, UTC+1).
+            purchase(contact, type="download", when="2026-11-30T23:30:00+00:00"),
+            # Sunday 22:10 UTC is Sunday 23:10 there.
+            purchase(contact, type="download", when="2026-11-29T22:10:00+00:00"),
+        ],
+    )
+    with timezone.override("Europe/Warsaw"):
+        found = queries.analytics(SYSTEM, contact.pk, kind="download", days=30)
+    assert found.heatmap[1][0] == 1 and found.heatmap[6][23] == 1
+    assert found.by_hour[0] == found.by_hour[23] == 1 and found.total == 2
+
+
+@pytest.mark.skipif(connection.vendor != "sqlite", reason="SQLite's plan; PostgreSQL's varies")
+def test_total_value_filter_joins_contacts_from_the_totals_index_alone():
+    document = {"field": "ecommerce.total_value", "op": "gt", "value": 500}
+    compiled = str(segments.filter_contacts(SYSTEM, document).query)
+    with connection.cursor() as cursor:
+        cursor.execute(f"EXPLAIN QUERY PLAN {compiled}")
+        plan = " ".join(row[-1] for row in cursor.fetchall())
+    assert "COVERING INDEX totals_total_contact" in plan

@@ -88,6 +88,16 @@ def test_analytics_tab_draws_charts_with_a_table_for_screen_readers(browser, bou
     assert 'class="visually-hidden"' in page
 
 
+def test_analytics_tab_reads_the_contact_once_and_counts_in_two_queries(
+    browser, bought, django_assert_max_num_queries
+):
+    url = f"/contacts/{bought.pk}/analytics/"
+    browser.get(url)
+    # The session and its user, the contact in scope, the counts, the kinds of entry.
+    with django_assert_max_num_queries(5):
+        assert browser.get(url, {"days": "30", "kind": "purchase"}).status_code == 200
+
+
 def test_products_page_and_buyers(browser, bought):
     assert "BOOK-7" in browser.get("/products/").content.decode()
     assert f"/contacts/{bought.pk}/" in browser.get("/products/BOOK-7/").content.decode()

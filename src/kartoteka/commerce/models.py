@@ -193,7 +193,9 @@ class Totals(models.Model):
 
     class Meta:
         indexes = [
-            models.Index(fields=["total"], name="totals_total"),
+            # With the contact, `ecommerce.total_value > X` joins the contacts it counts from the
+            # index alone, not a read of each totals row.
+            models.Index(fields=["total", "contact"], name="totals_total_contact"),
             models.Index(fields=["transactions"], name="totals_transactions"),
             models.Index(fields=["average_cart"], name="totals_average"),
             models.Index(fields=["last_purchase_at"], name="totals_last_purchase"),

@@ -153,8 +153,9 @@ def _with_contacts(
     create_contacts: bool,
     label: str,
 ) -> list[ingest.Checked]:
-    """The events whose contact is found in the actor's scope (or created), with its id; the
-    others rejected. Behaviour of a contact whose monitoring is stopped is refused."""
+    """The events whose contact is found in the actor's scope (or created, the batch's unknown
+    addresses together through contacts' bulk service), with its id; the others rejected.
+    Behaviour of a contact whose monitoring is stopped is refused."""
     scope = visible_contacts(actor)
     by_id = {e.ref for e in checked if e.by == "id"}
     by_email = {e.ref for e in checked if e.by == "email"}
@@ -173,15 +174,28 @@ def _with_contacts(
         dict(scope.filter(pk__in=_among(named)).values_list("pk", "is_monitored")) if named else {}
     )
     emails: dict[str, int] = {}
-    for folded, contact_id, is_monitored in (
-        scope.filter(emails__email_folded__in=_among(by_email)).values_list(
-            "emails__email_folded", "pk", "is_monitored"
+
+    def find_emails(folded: set[str]) -> None:
+        for key, contact_id, is_monitored in scope.filter(
+            emails__email_folded__in=_among(folded)
+        ).values_list("emails__email_folded", "pk", "is_monitored"):
+            emails[key] = contact_id
+            monitored[contact_id] = is_monitored
+
+    if by_email:
+        find_emails(by_email)
+    unknown = {e.ref: e.email for e in checked if e.by == "email" and e.ref not in emails}
+    if unknown and create_contacts:
+        created = contacts.create_contacts_by_email(
+            actor, emails=unknown.values(), source=Source.API, actor_label=label
         )
-        if by_email
-        else ()
-    ):
-        emails[folded] = contact_id
-        monitored[contact_id] = is_monitored
+        emails.update(created)
+        monitored.update(dict.fromkeys(created.values(), True))
+        # Held by a contact already: one outside the actor's scope (refused below), or one a
+        # concurrent batch has just created (found now).
+        held = set(unknown) - set(created)
+        if held:
+            find_emails(held)
     kept = []
     for event in checked:
         contact_id = None
@@ -190,13 +204,8 @@ def _with_contacts(
         elif event.by == "external_id":
             contact_id = keys.get(event.ref)
             contact_id = contact_id if contact_id in monitored else None
-        elif event.ref in emails:
-            contact_id = emails[event.ref]
-        elif create_contacts:
-            contact_id = _new_contact(actor, event.email, label)
-            if contact_id is not None:
-                emails[event.ref] = contact_id
-                monitored[contact_id] = True
+        else:
+            contact_id = emails.get(event.ref)
         if contact_id is None:
             outcome.reject(event.index, {"contact": _("No such contact.")})
             continue
@@ -209,24 +218,6 @@ def _with_contacts(
         event.contact_id = contact_id
         kept.append(event)
     return kept
-
-
-def _new_contact(actor, email: str, label: str) -> int | None:
-    """A new contact with this e-mail, or the one that a concurrent batch just created (in the
-    actor's scope); None if the address belongs to a contact the actor may not see."""
-    try:
-        with transaction.atomic():
-            return contacts.create_contact(
-                actor, data={"email": email}, source=Source.API, actor_label=label
-            ).pk
-    except Conflict:
-        found = (
-            visible_contacts(actor)
-            .filter(emails__email_folded=email.casefold())
-            .values_list("pk", flat=True)
-            .first()
-        )
-        return found
 
 
 def write_plan(

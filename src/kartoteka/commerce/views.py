@@ -270,19 +270,18 @@ def _period(request: HttpRequest) -> tuple[str, int]:
 @require_GET
 def contact_analytics(request: HttpRequest, contact_id: int) -> HttpResponse:
     """Card tab: when the contact is active, by hour, weekday and both."""
-    contact = get_contact(request.user, contact_id)
     kind, days = _period(request)
-    found = queries.analytics(request.user, contact.pk, kind=kind, days=days)
+    tab = queries.analytics_tab(request.user, contact_id, kind=kind, days=days)
     return render(
         request,
         "commerce/contact_analytics.html",
         {
-            "contact": contact,
+            "contact": tab.contact,
             "kind": kind,
             "days": days,
             "periods": queries.PERIODS,
-            "kinds": queries.activity_kinds(request.user, contact.pk),
-            **_charts(found),
+            "kinds": tab.kinds,
+            **_charts(tab.counts),
         },
     )
 

@@ -45,6 +45,7 @@ from kartoteka.contacts.plan import (
     plan_owners,
     prepare,
     read_current,
+    run_bulk,
     run_rows,
     search_text,
 )
@@ -530,6 +531,54 @@ def create_contact(
             _("One of these e-mail addresses was just taken by another contact."), field="email"
         ) from None
     return Contact.objects.select_related("company").get(pk=ref.id)
+
+
+@transaction.atomic
+def create_contacts_by_email(
+    actor: User | SystemActor, *, emails: Iterable[str], source: str, actor_label: str = ""
+) -> dict[str, int]:
+    """Contacts with nothing but an e-mail address, created in bulk (many people sent in one
+    batch of events): the plan create_contact runs row by row, run with one statement per
+    table, so they get the same rows, owners, "created" entries and events. Each address is
+    checked as create_contact checks it (InvalidInput). An address a contact holds already is
+    left out, also one that a concurrent transaction writes meanwhile (PostgreSQL makes this
+    one wait for it to commit, then the address is looked up again). Returns {folded address:
+    new contact id}."""
+    pending: dict[str, dict[str, Any]] = {}
+    for email in emails:
+        cleaned = validate_contact_data({"email": email, "source": source}, partial=False)
+        pending.setdefault(fold_email(cleaned["email"]), cleaned)
+    author = Author(actor, _label(actor, actor_label), source=source)
+    raced = False
+    while pending:
+        taken = set(
+            ContactEmail.objects.filter(email_folded__in=listed(pending, text=True)).values_list(
+                "email_folded", flat=True
+            )
+        )
+        if raced and not taken:
+            raise Conflict(
+                _("One of these e-mail addresses was just taken by another contact."),
+                field="email",
+            )
+        pending = {key: cleaned for key, cleaned in pending.items() if key not in taken}
+        if not pending:
+            break
+        plan, refs = plan_new_contacts(
+            author,
+            [prepare(cleaned, adapt=True) for cleaned in pending.values()],
+            names=Names(),
+            now=timezone.now(),
+            adapted=True,
+        )
+        try:
+            with transaction.atomic():
+                run_bulk(plan)
+        except IntegrityError:
+            raced = True
+            continue
+        return {key: ref.id for key, ref in zip(pending, refs, strict=True)}
+    return {}
 
 
 def _company(name: str) -> Company | None:

@@ -8,7 +8,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from decimal import Decimal
 
-from django.utils.html import format_html, format_html_join
+from django.utils.html import escape, format_html, format_html_join
 from django.utils.safestring import SafeString, mark_safe
 
 from kartoteka.core import display
@@ -43,6 +43,12 @@ def _table(caption: str, header: Sequence[str], rows: Sequence[Sequence[object]]
     )
 
 
+def _figures(values) -> dict:
+    """Each distinct value's figure, escaped, formatted once: a chart repeats a few values
+    many times, and formatting one in the reader's language costs more than drawing its mark."""
+    return {value: escape(_figure(value)) for value in set(values)}
+
+
 def bar_chart(
     title: str, bars: Sequence[Bar], *, value_label: str, bar_width: int = 22
 ) -> SafeString:
@@ -51,30 +57,23 @@ def bar_chart(
     largest = max((b.value for b in bars), default=0) or 1
     width = len(bars) * (bar_width + GAP)
     height = BAR_AREA_HEIGHT + LABEL_HEIGHT
+    figures = _figures(b.value for b in bars)
+    unit = escape(value_label)
     marks = []
+    # The marks are written with the text in them escaped once (format_html would escape each
+    # of a mark's dozen numbers again); every other value is a number.
     for index, bar in enumerate(bars):
         bar_height = round(bar.value / largest * BAR_AREA_HEIGHT) if bar.value else 0
         x = index * (bar_width + GAP)
+        label = escape(bar.label)
         marks.append(
-            format_html(
-                '<g class="chart-mark"><title>{}: {} {}</title>'
-                '<rect class="chart-slot" x="{}" y="0" width="{}" height="{}"></rect>'
-                '<rect class="chart-bar" x="{}" y="{}" width="{}" height="{}"></rect>'
-                '<text class="chart-label" x="{}" y="{}" text-anchor="middle">{}</text></g>',
-                bar.label,
-                _figure(bar.value),
-                value_label,
-                x,
-                bar_width,
-                BAR_AREA_HEIGHT,
-                x,
-                BAR_AREA_HEIGHT - bar_height,
-                bar_width,
-                bar_height,
-                x + bar_width / 2,
-                height - 4,
-                bar.label,
-            )
+            f'<g class="chart-mark"><title>{label}: {figures[bar.value]} {unit}</title>'
+            f'<rect class="chart-slot" x="{x}" y="0" width="{bar_width}"'
+            f' height="{BAR_AREA_HEIGHT}"></rect>'
+            f'<rect class="chart-bar" x="{x}" y="{BAR_AREA_HEIGHT - bar_height}"'
+            f' width="{bar_width}" height="{bar_height}"></rect>'
+            f'<text class="chart-label" x="{x + bar_width / 2}" y="{height - 4}"'
+            f' text-anchor="middle">{label}</text></g>'
         )
     svg = format_html(
         '<svg class="chart chart-bars" viewBox="0 0 {} {}" role="img" aria-label="{}"'
@@ -84,7 +83,7 @@ def bar_chart(
         title,
         mark_safe("".join(marks)),  # each mark is escaped above
     )
-    table = _table(title, ["", value_label], [(b.label, _figure(b.value)) for b in bars])
+    table = _table(title, ["", value_label], [(b.label, figures[b.value]) for b in bars])
     return format_html('<figure class="chart-figure">{}{}</figure>', svg, table)
 
 
@@ -103,49 +102,33 @@ def heatmap(
     left = 40
     width = left + len(column_labels) * (cell + GAP)
     height = len(row_labels) * (cell + GAP) + LABEL_HEIGHT
+    figures = _figures(v for row in grid for v in row)
+    unit = escape(value_label)
+    columns = [escape(label) for label in column_labels]
     marks = []
+    # As in bar_chart: the text escaped once, the rest numbers.
     for r, row_label in enumerate(row_labels):
         y = r * (cell + GAP)
+        label = escape(row_label)
         marks.append(
-            format_html(
-                '<text class="chart-label" x="{}" y="{}" text-anchor="end">{}</text>',
-                left - 6,
-                y + cell - 5,
-                row_label,
-            )
+            f'<text class="chart-label" x="{left - 6}" y="{y + cell - 5}"'
+            f' text-anchor="end">{label}</text>'
         )
-        for c, column_label in enumerate(column_labels):
+        for c, column in enumerate(columns):
             value = grid[r][c]
+            x = left + c * (cell + GAP)
+            strength = f"{value / largest:.2f}" if value else "0"
             marks.append(
-                format_html(
-                    '<g class="chart-mark"><title>{} {}: {} {}</title>'
-                    '<rect class="chart-slot" x="{}" y="{}" width="{}" height="{}"></rect>'
-                    '<rect class="chart-cell" x="{}" y="{}" width="{}" height="{}"'
-                    ' fill-opacity="{}"></rect></g>',
-                    row_label,
-                    column_label,
-                    _figure(value),
-                    value_label,
-                    left + c * (cell + GAP),
-                    y,
-                    cell,
-                    cell,
-                    left + c * (cell + GAP),
-                    y,
-                    cell,
-                    cell,
-                    f"{value / largest:.2f}" if value else "0",
-                )
+                f'<g class="chart-mark"><title>{label} {column}: {figures[value]} {unit}</title>'
+                f'<rect class="chart-slot" x="{x}" y="{y}" width="{cell}" height="{cell}"></rect>'
+                f'<rect class="chart-cell" x="{x}" y="{y}" width="{cell}" height="{cell}"'
+                f' fill-opacity="{strength}"></rect></g>'
             )
-    for c, column_label in enumerate(column_labels):
+    for c, column in enumerate(columns):
         if c % 2 == 0:
             marks.append(
-                format_html(
-                    '<text class="chart-label" x="{}" y="{}" text-anchor="middle">{}</text>',
-                    left + c * (cell + GAP) + cell / 2,
-                    height - 4,
-                    column_label,
-                )
+                f'<text class="chart-label" x="{left + c * (cell + GAP) + cell / 2}"'
+                f' y="{height - 4}" text-anchor="middle">{column}</text>'
             )
     svg = format_html(
         '<svg class="chart chart-heatmap" viewBox="0 0 {} {}" role="img" aria-label="{}"'
@@ -158,7 +141,7 @@ def heatmap(
     table = _table(
         title,
         ["", *column_labels],
-        [(label, *map(_figure, grid[r])) for r, label in enumerate(row_labels)],
+        [(label, *(figures[v] for v in grid[r])) for r, label in enumerate(row_labels)],
     )
     return format_html('<figure class="chart-figure">{}{}</figure>', svg, table)
 
