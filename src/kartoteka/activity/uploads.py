@@ -5,19 +5,18 @@ pages that take a file through it."""
 import functools
 from collections.abc import Callable
 
-from django.conf import settings
 from django.contrib.auth.decorators import login_required
 from django.core.files.uploadhandler import StopUpload, TemporaryFileUploadHandler
 from django.http import HttpRequest, HttpResponse
 from django.views.decorators.csrf import csrf_exempt, csrf_protect
 
-from kartoteka.activity.services import too_large_message
+from kartoteka.activity.services import max_upload_bytes, too_large_message
 from kartoteka.web.forms import ServiceForm
 
 
 class SizeLimitedUploadHandler(TemporaryFileUploadHandler):
     def receive_data_chunk(self, raw_data: bytes, start: int) -> bytes | None:
-        if start + len(raw_data) > settings.KARTOTEKA_MAX_UPLOAD_BYTES:
+        if start + len(raw_data) > max_upload_bytes():
             self.request.upload_too_large = True
             # Read and drop the rest of the body so the client gets the answer, not a reset.
             raise StopUpload(connection_reset=False)
