@@ -212,3 +212,15 @@ def test_the_settings_page_checks_the_csrf_token(sales):
     upload = SimpleUploadedFile("ebook.pdf", PDF, content_type="application/pdf")
     assert client.post("/settings/files/", {"file": upload}).status_code == 403
     assert not PublicFile.objects.exists()
+
+
+@override_settings(KARTOTEKA_MAX_UPLOAD_BYTES=LIMIT)
+def test_the_api_names_the_limit_and_keeps_nothing(sales_api, settings):
+    upload = SimpleUploadedFile("ebook.pdf", PDF, content_type="application/pdf")
+    response = sales_api.client.post(
+        "/api/v1/files/public", {"file": upload}, headers={"Accept-Language": "es"}
+    )
+    assert response.status_code == 422
+    assert response.json()["errors"] == [{"field": "file", "message": PAST_THE_LIMIT["es"]}]
+    assert not PublicFile.objects.exists()
+    assert stored_files(settings.MEDIA_ROOT) == []
