@@ -2,8 +2,11 @@
 
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
+from django.test import override_settings
 
+from kartoteka.activity.models import ContactFile
 from tests.factories import make_contact
+from tests.uploads import LIMIT, PAST_THE_LIMIT, stored_files
 
 ELF = b"\x7fELF\x02\x01\x01\x00" + b"\x00" * 56
 
@@ -169,6 +172,19 @@ def test_upload_over_the_limit_is_refused_while_streaming(sales_api, contact, se
     assert response.json()["errors"] == [
         {"field": "file", "message": "The file is larger than the limit of 100.0\xa0KB."}
     ]
+    assert not ContactFile.objects.exists()
+    assert stored_files(settings.MEDIA_ROOT) == []
+
+
+@override_settings(KARTOTEKA_MAX_UPLOAD_BYTES=LIMIT)
+def test_upload_over_the_limit_is_refused_in_the_callers_language(sales_api, contact):
+    response = sales_api.client.post(
+        f"/api/v1/contacts/{contact.pk}/files",
+        {"file": SimpleUploadedFile("big.csv", b"more than ten bytes")},
+        headers={"Accept-Language": "pl"},
+    )
+    assert response.status_code == 422
+    assert response.json()["errors"] == [{"field": "file", "message": PAST_THE_LIMIT["pl"]}]
 
 
 def test_upload_without_a_file_field_is_a_problem(sales_api, contact):

@@ -4,9 +4,10 @@ import re
 
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
-from django.test import Client
+from django.test import Client, override_settings
 
 from kartoteka.activity import queries, services
+from tests.uploads import LANGUAGES, LIMIT, PAST_THE_LIMIT, stored_files
 
 ELF = b"\x7fELF\x02\x01\x01\x00" + b"\x00" * 56
 
@@ -152,14 +153,21 @@ def test_linking_a_task_out_of_sight_says_there_is_no_such_task(
     assert not hidden.contacts.filter(pk=contact.pk).exists()
 
 
-def test_uploading_past_the_limit_from_the_card_says_so_once(browser, contact, settings):
-    settings.KARTOTEKA_MAX_UPLOAD_BYTES = 10
+@pytest.mark.parametrize("language", LANGUAGES)
+@override_settings(KARTOTEKA_MAX_UPLOAD_BYTES=LIMIT)
+def test_uploading_past_the_limit_from_the_card_names_the_limit_once_and_keeps_nothing(
+    sales, contact, settings, language
+):
+    client = Client(headers={"HX-Request": "true", "Accept-Language": language})
+    client.force_login(sales)
     upload = SimpleUploadedFile("notes.txt", b"more than ten bytes of text")
-    response = browser.post(f"/contacts/{contact.pk}/files/upload/", {"file": upload})
+    response = client.post(f"/contacts/{contact.pk}/files/upload/", {"file": upload})
+    assert response.status_code == 422
     page = response.content.decode()
-    assert page.count("larger than the limit") == 1
+    assert page.count(PAST_THE_LIMIT[language]) == 1
     assert "Choose a file." not in page
-    assert not queries.files_of(contact.owners.first(), contact.pk).exists()
+    assert not queries.files_of(sales, contact.pk).exists()
+    assert stored_files(settings.MEDIA_ROOT) == []
 
 
 def test_uploading_without_a_file_asks_to_choose_one(browser, contact):

@@ -3,7 +3,7 @@ contacts, shown on the deal page to those who see them; bad input writes nothing
 
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
-from django.test import Client
+from django.test import Client, override_settings
 
 from kartoteka.activity.models import Comment, ContactFile, Notification, Task
 from kartoteka.contacts.models import ContactOwner
@@ -11,6 +11,7 @@ from kartoteka.core.errors import InvalidInput
 from kartoteka.deals import queries, services
 from kartoteka.deals.models import DealActivity
 from tests.factories import make_contact, make_deal
+from tests.uploads import LANGUAGES, LIMIT, PAST_THE_LIMIT, stored_files
 
 pytestmark = pytest.mark.django_db
 
@@ -75,6 +76,31 @@ def test_deal_page_refuses_bad_input_with_a_message_and_writes_nothing(admin):
     answer = client.post(f"/deals/{deal.pk}/files/", {}, follow=True)
     assert "Choose a file." in answer.content.decode()
     assert not DealActivity.objects.exists()
+
+
+@pytest.mark.parametrize("language", LANGUAGES)
+def test_a_file_past_the_limit_names_the_limit_once_and_keeps_nothing(admin, tmp_path, language):
+    client = Client(headers={"Accept-Language": language})
+    client.force_login(admin)
+    deal = make_deal(contacts=[make_contact()])
+    upload = SimpleUploadedFile("offer.txt", b"more than ten bytes", content_type="text/plain")
+    with override_settings(KARTOTEKA_MAX_UPLOAD_BYTES=LIMIT, MEDIA_ROOT=tmp_path):
+        answer = client.post(f"/deals/{deal.pk}/files/", {"file": upload}, follow=True)
+    assert answer.status_code == 200
+    page = answer.content.decode()
+    assert page.count(PAST_THE_LIMIT[language]) == 1
+    assert "Choose a file." not in page
+    assert not ContactFile.objects.exists() and not DealActivity.objects.exists()
+    assert stored_files(tmp_path) == []
+
+
+def test_a_file_needs_the_csrf_token(admin):
+    client = Client(enforce_csrf_checks=True)
+    client.force_login(admin)
+    deal = make_deal(contacts=[make_contact()])
+    upload = SimpleUploadedFile("offer.txt", b"the offer", content_type="text/plain")
+    assert client.post(f"/deals/{deal.pk}/files/", {"file": upload}).status_code == 403
+    assert not ContactFile.objects.exists()
 
 
 def test_sales_user_sees_no_comment_kept_on_a_contact_they_do_not_own(admin, sales):

@@ -4,7 +4,7 @@ card of a known visitor, anonymous downloads joining the contact, merge and forg
 import pytest
 from django.core.files.base import ContentFile
 from django.core.files.uploadedfile import SimpleUploadedFile
-from django.test import Client
+from django.test import Client, override_settings
 
 from kartoteka.activity.models import Activity
 from kartoteka.core.errors import Forbidden, InvalidInput
@@ -15,6 +15,7 @@ from kartoteka.tracking import files, services
 from kartoteka.tracking.models import FileDownload, PublicFile
 from tests.factories import make_contact
 from tests.tracking.helpers import make_site, send
+from tests.uploads import LANGUAGES, LIMIT, PAST_THE_LIMIT, stored_files
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -188,3 +189,38 @@ def test_the_settings_page_uploads_lists_and_shows_errors(client, sales):
     added = client.post("/settings/files/", {"file": upload, "title": "Guide"}, follow=True)
     assert "Guide" in added.content.decode()
     assert f"/d/{PublicFile.objects.get().key}" in added.content.decode()
+
+
+@pytest.mark.parametrize("language", LANGUAGES)
+@override_settings(KARTOTEKA_MAX_UPLOAD_BYTES=LIMIT)
+def test_the_settings_page_names_the_limit_once_and_keeps_nothing(sales, settings, language):
+    client = Client(headers={"Accept-Language": language})
+    client.force_login(sales)
+    upload = SimpleUploadedFile("ebook.pdf", PDF, content_type="application/pdf")
+    response = client.post("/settings/files/", {"file": upload, "title": "Guide"})
+    assert response.status_code == 422
+    page = response.content.decode()
+    assert page.count(PAST_THE_LIMIT[language]) == 1
+    assert "Choose a file." not in page
+    assert not PublicFile.objects.exists()
+    assert stored_files(settings.MEDIA_ROOT) == []
+
+
+def test_the_settings_page_checks_the_csrf_token(sales):
+    client = Client(enforce_csrf_checks=True)
+    client.force_login(sales)
+    upload = SimpleUploadedFile("ebook.pdf", PDF, content_type="application/pdf")
+    assert client.post("/settings/files/", {"file": upload}).status_code == 403
+    assert not PublicFile.objects.exists()
+
+
+@override_settings(KARTOTEKA_MAX_UPLOAD_BYTES=LIMIT)
+def test_the_api_names_the_limit_and_keeps_nothing(sales_api, settings):
+    upload = SimpleUploadedFile("ebook.pdf", PDF, content_type="application/pdf")
+    response = sales_api.client.post(
+        "/api/v1/files/public", {"file": upload}, headers={"Accept-Language": "es"}
+    )
+    assert response.status_code == 422
+    assert response.json()["errors"] == [{"field": "file", "message": PAST_THE_LIMIT["es"]}]
+    assert not PublicFile.objects.exists()
+    assert stored_files(settings.MEDIA_ROOT) == []

@@ -2,9 +2,12 @@ import json
 
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
+from django.test import override_settings
 
 from kartoteka.contacts.models import Contact
+from kartoteka.transfer.models import Import
 from tests.factories import make_contact
+from tests.uploads import LANGUAGES, LIMIT, PAST_THE_LIMIT, stored_files
 
 pytestmark = pytest.mark.django_db
 
@@ -118,3 +121,19 @@ def test_a_header_row_holding_a_nul_character_is_refused_naming_the_file(admin_a
     assert response.status_code == 422
     assert "NUL" in response.content.decode()
     assert not Import.objects.exists()
+
+
+@pytest.mark.parametrize("language", LANGUAGES)
+def test_post_import_past_the_limit_names_the_limit_and_keeps_nothing(
+    admin_api, tmp_path, language
+):
+    upload = SimpleUploadedFile("people.csv", CSV, content_type="text/csv")
+    with override_settings(KARTOTEKA_MAX_UPLOAD_BYTES=LIMIT, DATA_DIR=tmp_path):
+        response = admin_api.client.post(
+            "/api/v1/imports", {"file": upload}, headers={"Accept-Language": language}
+        )
+    assert response.status_code == 422
+    assert response["Content-Type"] == "application/problem+json"
+    assert response.json()["errors"] == [{"field": "file", "message": PAST_THE_LIMIT[language]}]
+    assert not Import.objects.exists() and not Contact.objects.exists()
+    assert stored_files(tmp_path) == []

@@ -1,13 +1,16 @@
 import pytest
+from django.test import override_settings
 
 from kartoteka.activity.models import Activity
 from kartoteka.contacts.models import Contact, ContactEmail
 from kartoteka.contacts.services import define_property
 from kartoteka.core import bulkload
+from kartoteka.core.errors import InvalidInput
 from kartoteka.transfer import services
-from kartoteka.transfer.models import ImportStatus
+from kartoteka.transfer.models import Import, ImportStatus
 from tests.factories import make_contact
 from tests.transfer.helpers import run, upload, write
+from tests.uploads import LIMIT, PAST_THE_LIMIT, stored_files
 
 pytestmark = pytest.mark.django_db
 
@@ -30,6 +33,15 @@ def test_import_creates_contacts_with_their_emails_phones_and_tags(admin, tmp_pa
     assert list(ana.tags.values_list("name", flat=True)) == ["vip"]
     assert "garcia" in ana.search_text
     assert ContactEmail.objects.get(email_folded="ana@example.com").is_primary
+
+
+def test_a_file_past_the_limit_is_refused_naming_the_limit_and_nothing_is_kept(admin, tmp_path):
+    with override_settings(KARTOTEKA_MAX_UPLOAD_BYTES=LIMIT, DATA_DIR=tmp_path / "data"):
+        with pytest.raises(InvalidInput) as refused:
+            upload(admin, write(tmp_path, "people.csv", CSV))
+        assert refused.value.errors == {"file": [PAST_THE_LIMIT["en"]]}
+        assert not Import.objects.exists()
+        assert stored_files(tmp_path / "data") == []
 
 
 def test_imported_contacts_get_created_timeline_entries_named_after_the_import(admin, tmp_path):

@@ -21,7 +21,7 @@ from kartoteka.activity.schemas import (
     TaskOut,
     TaskPatch,
 )
-from kartoteka.activity.uploads import use_limited_uploads
+from kartoteka.activity.uploads import posted_file
 from kartoteka.core.errors import InvalidInput
 from kartoteka.core.inputs import check_input
 from kartoteka.core.openapi import file_response
@@ -183,14 +183,7 @@ def list_files(request: HttpRequest, contact_id: int, removed: bool = False):
 def upload_file(request: HttpRequest, contact_id: int):
     """Upload one file as multipart/form-data in the field `file`; it streams to disk."""
     contact = get_contact(request.user, contact_id)
-    # The size-limited handler must be in place before the body is parsed, so the file is not
-    # declared as a parameter (ninja would parse it first).
-    use_limited_uploads(request)
-    upload = request.FILES.get("file")
-    if request.upload_too_large:
-        raise InvalidInput("file", services.too_large_message())
-    if upload is None:
-        raise InvalidInput("file", _("Send the file as multipart/form-data in the field 'file'."))
+    upload = posted_file(request)
     check_input({"file": upload.name})
     return Status(201, _file(services.upload_file(request.user, contact, upload=upload)))
 

@@ -16,7 +16,6 @@ from django.utils.dateparse import parse_datetime
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy, ngettext
-from django.views.decorators.csrf import csrf_exempt, csrf_protect
 from django.views.decorators.http import require_GET, require_POST
 
 from kartoteka.accounts.queries import active_users
@@ -24,7 +23,7 @@ from kartoteka.activity import queries, services
 from kartoteka.activity.downloads import send_file
 from kartoteka.activity.models import TaskStatus
 from kartoteka.activity.queries import get_contact
-from kartoteka.activity.uploads import use_limited_uploads
+from kartoteka.activity.uploads import too_large_form, upload_page
 from kartoteka.web.forms import ServiceForm, errors_in_place, many, text, ticked
 from kartoteka.web.registry import card_url
 
@@ -379,25 +378,13 @@ class FileForm(ServiceForm):
     )
 
 
-@csrf_exempt
-@login_required
+@upload_page
 @require_POST
 def upload_file(request: HttpRequest, contact_id: int) -> HttpResponse:
-    # The size-limited handler must be installed before the CSRF check reads the body, so the
-    # check runs below, by hand, once the handler is in place.
-    use_limited_uploads(request)
-    return _upload_file(request, contact_id)
-
-
-@csrf_protect
-def _upload_file(request: HttpRequest, contact_id: int) -> HttpResponse:
     contact = get_contact(request.user, contact_id)
     form = FileForm(request.POST, request.FILES)  # reading the body finds an upload too large
     if request.upload_too_large:
-        # The handler dropped the file: say why, not that none was chosen.
-        refused = ServiceForm({})
-        refused.refuse({"file": [services.too_large_message()]})
-        return _section(request, contact, "files", refused)
+        return _section(request, contact, "files", too_large_form())
     return _write(
         request,
         contact,

@@ -19,12 +19,10 @@ from django.utils.dateparse import parse_datetime
 from django.utils.formats import date_format
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy, ngettext
-from django.views.decorators.csrf import csrf_exempt, csrf_protect
 from django.views.decorators.http import require_POST
 
 from kartoteka.accounts.queries import active_users
-from kartoteka.activity import services as activity_services
-from kartoteka.activity.uploads import too_large_form, upload_page, use_limited_uploads
+from kartoteka.activity.uploads import too_large_form, upload_page
 from kartoteka.contacts.models import PropertyType
 from kartoteka.contacts.queries import get_contact
 from kartoteka.core import display
@@ -1048,23 +1046,13 @@ def deal_task(request: HttpRequest, deal_id: int) -> HttpResponse:
     return _back_to_deal(request, deal, form, _("Task created."))
 
 
-@csrf_exempt
-@login_required
+@upload_page
 @require_POST
 def deal_file(request: HttpRequest, deal_id: int) -> HttpResponse:
-    # The size-limited handler must be in place before the CSRF check reads the body (as on
-    # the contact card's Files section).
-    use_limited_uploads(request)
-    return _deal_file(request, deal_id)
-
-
-@csrf_protect
-def _deal_file(request: HttpRequest, deal_id: int) -> HttpResponse:
     deal = _deal_or_404(request, deal_id)
     form = DealFileForm(request.POST, request.FILES)
     if request.upload_too_large:
-        form.refuse({"file": [activity_services.too_large_message()]})
-        return _back_to_deal(request, deal, form, "")
+        return _back_to_deal(request, deal, too_large_form(), "")
     form.submit(lambda data: services.upload_deal_file(request.user, deal, upload=data["file"]))
     return _back_to_deal(request, deal, form, _("File uploaded."))
 

@@ -2,13 +2,10 @@
 file library."""
 
 from django.http import HttpRequest
-from django.utils.translation import gettext as _
 from ninja import File, Query, Router, Status
 from ninja.files import UploadedFile
 
-from kartoteka.activity import services as activity
-from kartoteka.activity.uploads import use_limited_uploads
-from kartoteka.core.errors import InvalidInput
+from kartoteka.activity.uploads import posted_file
 from kartoteka.core.inputs import check_input
 from kartoteka.tracking import ads, files, queries, report, services, views
 from kartoteka.tracking.models import PublicFile, Visit
@@ -150,13 +147,7 @@ def list_public_files(request: HttpRequest):
 def upload_public_file(request: HttpRequest):
     """Add a document to the library: multipart/form-data with the file in `file` and an
     optional `title` (the file name otherwise). It streams to disk; the answer has its link."""
-    # The size-limited handler must be in place before the body is parsed.
-    use_limited_uploads(request)
-    upload = request.FILES.get("file")
-    if request.upload_too_large:
-        raise InvalidInput("file", activity.too_large_message())
-    if upload is None:
-        raise InvalidInput("file", _("Send the file as multipart/form-data in the field 'file'."))
+    upload = posted_file(request)
     title = request.POST.get("title")
     check_input({"file": upload.name, "title": title or ""})
     found = files.upload_public_file(request.user, upload=upload, title=title)

@@ -16,12 +16,11 @@ from django.shortcuts import redirect, render
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
-from django.views.decorators.csrf import csrf_exempt, csrf_protect
+from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from kartoteka.activity import services as activity
 from kartoteka.activity.filecheck import download_type
-from kartoteka.activity.uploads import use_limited_uploads
+from kartoteka.activity.uploads import too_large_form, upload_page
 from kartoteka.contacts.queries import get_contact
 from kartoteka.core.errors import InvalidInput, NotFound
 from kartoteka.core.ratelimit import over_address_limit_here
@@ -387,7 +386,7 @@ def download_address(request: HttpRequest, public_file: PublicFile) -> str:
     return request.build_absolute_uri(f"/d/{public_file.key}")
 
 
-def _files_page(request: HttpRequest, form: PublicFileForm) -> HttpResponse:
+def _files_page(request: HttpRequest, form: ServiceForm) -> HttpResponse:
     rows = [
         (found, download_address(request, found), files.can_delete_public_file(request.user, found))
         for found in queries.public_files(request.user)
@@ -400,24 +399,15 @@ def _files_page(request: HttpRequest, form: PublicFileForm) -> HttpResponse:
     )
 
 
-@csrf_exempt
-@login_required
+@upload_page
 @require_http_methods(["GET", "POST"])
 def public_files(request: HttpRequest) -> HttpResponse:
     """Settings → Files to download: the library, and a form to add a document."""
     if request.method == "GET":
         return _files_page(request, PublicFileForm())
-    # The size-limited handler goes in before the CSRF check reads the body (see activity).
-    use_limited_uploads(request)
-    return _upload_public_file(request)
-
-
-@csrf_protect
-def _upload_public_file(request: HttpRequest) -> HttpResponse:
     form = PublicFileForm(request.POST, request.FILES)
     if request.upload_too_large:
-        form.refuse({"file": [activity.too_large_message()]}, status=413)
-        return _files_page(request, form)
+        return _files_page(request, too_large_form())
     added = form.submit(
         lambda data: files.upload_public_file(
             request.user, upload=data["file"], title=data["title"]

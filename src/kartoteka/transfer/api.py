@@ -6,7 +6,7 @@ from django.http import HttpRequest, StreamingHttpResponse
 from django.utils.translation import gettext as _
 from ninja import Query, Router, Status
 
-from kartoteka.activity.uploads import use_limited_uploads
+from kartoteka.activity.uploads import posted_file
 from kartoteka.core.errors import InvalidInput
 from kartoteka.core.inputs import check_input
 from kartoteka.core.openapi import BINARY, file_response
@@ -105,12 +105,7 @@ def create_import(request: HttpRequest):
     """Upload a CSV, XLSX or vCard file (multipart field `file`) with the options; the import
     runs in the background. Without `mapping`, columns are mapped from their headers. With
     `dry_run` nothing is written and the answer says what would happen."""
-    use_limited_uploads(request)
-    upload = request.FILES.get("file")
-    if request.upload_too_large:
-        raise InvalidInput("file", _("The file is larger than the upload limit."))
-    if upload is None:
-        raise InvalidInput("file", _("Send the file as multipart/form-data in the field 'file'."))
+    upload = posted_file(request)
     form = request.POST
     # The multipart fields are read here, not by ninja: the same check as every parameter.
     check_input({"file": upload.name, **{name: form.get(name) for name in form}})

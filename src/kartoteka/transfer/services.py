@@ -83,7 +83,7 @@ def keep_upload(upload: UploadedFile | Path, *, kind: str, file_name: str) -> Pa
     name nobody can guess, keeping its extension; InvalidInput("file") past the upload limit,
     with nothing kept. How every import of a file (contacts, deals) takes it in."""
     target = storage(kind) / f"{uuid.uuid4().hex}{Path(file_name).suffix.lower()[:10]}"
-    limit = settings.KARTOTEKA_MAX_UPLOAD_BYTES
+    limit = timeline.max_upload_bytes()
     size = 0
     with open(target, "wb") as out:
         if isinstance(upload, Path):
@@ -98,11 +98,7 @@ def keep_upload(upload: UploadedFile | Path, *, kind: str, file_name: str) -> Pa
                 if size > limit:
                     out.close()
                     target.unlink(missing_ok=True)
-                    raise InvalidInput(
-                        "file",
-                        _("The file is larger than %(limit_2_20)s MB.")
-                        % {"limit_2_20": limit // 2**20},
-                    )
+                    raise InvalidInput("file", timeline.too_large_message())
                 out.write(chunk)
         finally:
             if source is not None:
