@@ -11,9 +11,12 @@ conjunction (`Field.build_in_any`): PostgreSQL ORs index bitmaps, but not a semi
 bitmap, so there a tag condition reads the contact row's tag-id array instead of its link rows.
 """
 
-from django.db.models import Count, F, Q, Subquery
+from django.core.exceptions import FieldDoesNotExist
+from django.db.models import Count, F, OneToOneRel, Q, Subquery
+from django.db.models.constants import LOOKUP_SEP
 
 from kartoteka.activity.models import Activity
+from kartoteka.contacts.models import Contact
 from kartoteka.segments import fields
 from kartoteka.segments.models import RECENCY_RANKS, ActivityRecency
 from kartoteka.segments.schema import Behaviour, Condition, Group, Negation, Node
@@ -52,15 +55,74 @@ def to_q(node: Node, *, negated: bool = False, in_any: bool = False) -> Q:
 
 def id_source(node: Node):
     """The ids of all contacts matching `node`, each once, read from one side table (link
-    rows, the recency ladder) without the contact table, as a values query; None when the node
-    needs the contact row. It ignores scope, so it counts for an actor who sees every contact."""
+    rows, the recency ladder, another app's one row per contact) without the contact table, as
+    a values query; None when the node needs the contact row. It ignores scope: counted alone
+    it counts for an actor who sees every contact (see segments.queries for the others)."""
     if isinstance(node, Group) and len(node.children) == 1:
         return id_source(node.children[0])
     if isinstance(node, Behaviour) and node.min_count <= RECENCY_RANKS:
         return _rungs(node).values("contact_id")  # one rung per (contact, kind, rank)
-    if isinstance(node, Condition) and node.field.ids is not None:
-        return node.field.ids(node.op, node.value)
+    if isinstance(node, Condition):
+        if node.field.ids is not None:
+            return node.field.ids(node.op, node.value)
+        return _one_row_ids(node.field.build(node.op, node.value))
     return None
+
+
+def _one_row_ids(condition: Q):
+    """The contact ids of the rows of one reverse one-to-one relation (eCommerce totals: at
+    most one row per contact, each row's contact existing) that meet `condition`, a Q on
+    Contact whose every lookup is a positive test of a column of that related row; None for
+    any other Q. Such a condition is an inner join, so the contacts it matches are exactly
+    the related rows it matches: they are counted from the related table's index alone.
+
+    Negations and `isnull` tests are left to the contact table, since a contact without a
+    related row can meet them."""
+    found = _related_lookups(condition)
+    if not found:
+        return None
+    relation, rewritten = found
+    link = relation.field
+    rows = relation.related_model.objects.filter(rewritten)
+    if link.null:
+        rows = rows.filter(**{f"{link.name}__isnull": False})
+    return rows.order_by().values(link.attname)
+
+
+def _related_lookups(condition: Q):
+    """(the relation, the Q rewritten onto its model) when each lookup of `condition` goes
+    through the same relation of Contact to a column, with a plain value; None otherwise."""
+    if condition.negated or not condition.children:
+        return None
+    relation, children = None, []
+    for child in condition.children:
+        if isinstance(child, Q):
+            found = _related_lookups(child)
+            if not found:
+                return None
+            through, rewritten = found
+        elif isinstance(child, tuple) and not hasattr(child[1], "resolve_expression"):
+            name, _sep, rest = child[0].partition(LOOKUP_SEP)
+            if not rest or rest.rsplit(LOOKUP_SEP, 1)[-1] == "isnull":
+                return None
+            through = _relation(name)
+            rewritten = (rest, child[1])
+        else:
+            return None
+        if through is None or (relation is not None and through is not relation):
+            return None
+        relation = through
+        children.append(rewritten)
+    return relation, Q(*children, _connector=condition.connector)
+
+
+def _relation(name: str) -> OneToOneRel | None:
+    """Contact's reverse one-to-one relation of this name (another model's row per contact)."""
+    try:
+        found = Contact._meta.get_field(name)
+    except FieldDoesNotExist:
+        return None
+    return found if isinstance(found, OneToOneRel) else None
 
 
 def _rungs(node: Behaviour):

@@ -6,10 +6,10 @@ from typing import Any
 from django.db.models import Count, Q, QuerySet
 from django.utils.translation import gettext as _
 
-from kartoteka.contacts.models import Contact, Tag
+from kartoteka.contacts.models import Contact, ContactOwner, Tag
 from kartoteka.contacts.queries import keyset_page, with_card_data
 from kartoteka.core.errors import InvalidInput, NotFound
-from kartoteka.core.scope import is_admin, is_system, visible_contacts
+from kartoteka.core.scope import ALL, NONE, is_system, reach, visible_contacts
 from kartoteka.segments import fields, schema, text
 from kartoteka.segments.compile import id_source, to_q
 from kartoteka.segments.models import SavedFilter, Segment
@@ -33,12 +33,18 @@ def count_contacts(actor, document: Any) -> int:
 
 
 def _count(actor, node, contacts: QuerySet[Contact]) -> int:
-    # An admin sees every contact, so a filter that one side table answers alone (a tag, an
-    # owner, a behaviour) is counted there, without visiting each matching contact row.
-    source = id_source(node) if is_admin(actor) else None
-    if source is not None:
+    """A filter that one side table answers alone (a tag, an owner, a behaviour, another app's
+    row per contact such as the eCommerce totals) is counted there, without visiting each
+    matching contact row: for someone who sees every contact, the side table's ids alone; for
+    a sales user, their ownership rows (one per contact they own, from the (user, contact)
+    index) whose contact is among those ids."""
+    seen = reach(actor)
+    source = id_source(node) if seen != NONE else None
+    if source is None:
+        return contacts.count()
+    if seen == ALL:
         return source.order_by().count()
-    return contacts.count()
+    return ContactOwner.objects.filter(user=actor, contact_id__in=source.order_by()).count()
 
 
 def segment_count(actor, segment: Segment) -> tuple[int | None, Any]:
