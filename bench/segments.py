@@ -8,6 +8,11 @@ first page for each, writing bench/results/segments.json (one key per database).
 
     .venv/bin/python bench/segments.py --db sqlite [--contacts N] [--runs R]
     .venv/bin/python bench/segments.py --db postgresql [--contacts N] [--runs R]
+    .venv/bin/python bench/segments.py --db postgresql --side-tables [--runs R]
+
+With --side-tables it also fills eCommerce totals, deals and consents once (then VACUUM
+ANALYZE) and times the counts of filters those tables answer, the code before and after
+alternated, as an admin and a sales user: bench/results/segments_side_tables.json.
 
 SQLite data goes to bench/data/segments-<N>.sqlite3 (git-ignored); PostgreSQL to kt_bench.
 """
@@ -117,6 +122,12 @@ FILTERS = {
     "owner": {"field": "owner", "op": "has_any", "value": ["bench_sales3"]},
     "text form (sales user)": "tag:vip country:PL score>50",
 }
+# Filters answered by another app's table (--side-tables): eCommerce totals, deals, consents.
+SIDE_FILTERS = {
+    "eCommerce total > 500": {"field": "ecommerce.total_value", "op": "gt", "value": 500},
+    "open deal in pipeline": "deal-pipeline:{pipeline}",
+    "consent:email": {"field": "consent", "op": "has_any", "value": ["email"]},
+}
 
 
 def configure(db: str, contacts: int) -> None:
@@ -219,6 +230,73 @@ def build(contacts: int, seed: int = 7) -> None:
         # On PostgreSQL, VACUUM also sets the visibility map, so index-only scans stay index-only.
         cursor.execute("VACUUM ANALYZE" if vendor == "postgresql" else "ANALYZE")
     print(f"built in {time.perf_counter() - started:.0f}s", flush=True)
+
+
+def fill_side_tables() -> None:
+    """Once: eCommerce totals for 30% of the contacts (three quarters of them above 500), an
+    open deal in the Sales pipeline for 2% and a won one for another 2%, marketing consent on
+    e-mail granted by 40% and withdrawn by 10%; then ANALYZE (VACUUM ANALYZE on PostgreSQL),
+    as the worker's periodic refresh would."""
+    from django.db import connection
+
+    from kartoteka.commerce.models import Totals
+    from kartoteka.deals.models import Pipeline, Stage, StageKind
+    from kartoteka.deals.services import install_defaults
+
+    if Totals.objects.exists():
+        return
+    install_defaults()
+    pipeline = Pipeline.objects.get(key="sales")
+    stages = Stage.objects.filter(pipeline=pipeline)
+    open_stage = stages.filter(kind=StageKind.OPEN).order_by("position").first()
+    won = stages.filter(kind=StageKind.WON).first()
+    when = dt.datetime.now(dt.UTC)
+    started = time.perf_counter()
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "INSERT INTO commerce_totals (contact_id, total, transactions, average_cart, refunds,"
+            " cancellations, converted, first_purchase_at, last_purchase_at)"
+            " SELECT id, (id * 7919) % 200000, 1 + id % 5, ((id * 7919) % 200000) / (1 + id % 5),"
+            " 0, 0, 0, %s, %s FROM contacts_contact WHERE id % 10 < 3",
+            [when, when],
+        )
+        for remainder, stage in ((0, open_stage), (25, won)):
+            cursor.execute(
+                "INSERT INTO deals_deal (id, name, amount, currency, status, close_reason,"
+                " properties, stage_entered_at, closed_at, created_at, updated_at, version,"
+                " pipeline_id, stage_id) SELECT id, 'Deal', 1000, 'EUR', %s, '', %s, %s, %s, %s,"
+                " %s, 1, %s, %s FROM contacts_contact WHERE id % 50 = %s",
+                [
+                    stage.kind,
+                    "{}",
+                    when,
+                    None if stage.kind == StageKind.OPEN else when,
+                    when,
+                    when,
+                    pipeline.pk,
+                    stage.pk,
+                    remainder,
+                ],
+            )
+        cursor.execute(
+            "INSERT INTO deals_dealcontact (deal_id, contact_id, is_primary)"
+            " SELECT id, id, %s FROM deals_deal",
+            [True],
+        )
+        cursor.execute(
+            "INSERT INTO consents_consentstate (contact_id, channel, purpose, status, source,"
+            " given_at, entry_id) SELECT id, 'email', 'marketing',"
+            " CASE WHEN id % 10 < 4 THEN 'granted' ELSE 'withdrawn' END, 'import', %s, id"
+            " FROM contacts_contact WHERE id % 10 < 5",
+            [when],
+        )
+        if connection.vendor == "postgresql":
+            cursor.execute(
+                "SELECT setval(pg_get_serial_sequence('deals_deal', 'id'), MAX(id)) FROM deals_deal"
+            )
+    with connection.cursor() as cursor:
+        cursor.execute("VACUUM ANALYZE" if connection.vendor == "postgresql" else "ANALYZE")
+    print(f"side tables filled in {time.perf_counter() - started:.0f}s", flush=True)
 
 
 def contact_columns() -> list[str]:
@@ -415,6 +493,81 @@ def measure(runs: int) -> dict:
     return results
 
 
+def count_before(actor, document) -> int:
+    """The count as segments.queries made it before side tables of one row per contact and
+    the sales user's ownership rows were used: a field's own `ids` for an admin, otherwise
+    the contacts matching in the actor's scope."""
+    from kartoteka.core.scope import is_admin, visible_contacts
+    from kartoteka.segments import schema
+    from kartoteka.segments.compile import to_q
+    from kartoteka.segments.schema import Condition, Group
+
+    node = schema.parse(document)
+    inner = node.children[0] if isinstance(node, Group) and len(node.children) == 1 else node
+    if is_admin(actor) and isinstance(inner, Condition) and inner.field.ids is not None:
+        source = inner.field.ids(inner.op, inner.value)
+        if source is not None:
+            return source.order_by().count()
+    return visible_contacts(actor).filter(to_q(node)).count()
+
+
+def backend_cpu_ms() -> float:
+    """CPU time of this connection's PostgreSQL backend so far (0 on SQLite)."""
+    from django.db import connection
+
+    if connection.vendor != "postgresql":
+        return 0.0
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT pg_backend_pid()")
+        pid = cursor.fetchone()[0]
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) * 1000 / os.sysconf("SC_CLK_TCK")
+
+
+def measure_side(runs: int) -> dict:
+    """Each side-table filter's count, before and after, alternated run by run, as an admin
+    and as a sales user: wall and CPU time (this process plus the PostgreSQL backend)."""
+    from kartoteka.accounts.models import User
+    from kartoteka.deals.models import Pipeline
+    from kartoteka.segments import queries, text
+
+    actors = {
+        "admin": User.objects.get(username="bench_admin"),
+        "sales": User.objects.get(username="bench_sales3"),
+    }
+    pipeline = Pipeline.objects.get(key="sales").pk
+    ways = {"before": count_before, "after": queries.count_contacts}
+    results = {}
+    for name, document in SIDE_FILTERS.items():
+        if isinstance(document, str):
+            document = text.parse(document.format(pipeline=pipeline))
+        for role, actor in actors.items():
+            timings = {way: {"wall": [], "cpu": [], "count": None} for way in ways}
+            load = os.getloadavg()[0]
+            for run in range(runs + 1):
+                for way, count in ways.items():
+                    cpu, backend = time.process_time(), backend_cpu_ms()
+                    started = time.perf_counter()
+                    found = count(actor, document)
+                    wall = (time.perf_counter() - started) * 1000
+                    used = (time.process_time() - cpu) * 1000 + backend_cpu_ms() - backend
+                    timings[way]["count"] = found
+                    if run:  # the first run warms the cache
+                        timings[way]["wall"].append(wall)
+                        timings[way]["cpu"].append(used)
+            entry = {"load_average": [round(load, 2), round(os.getloadavg()[0], 2)]}
+            for way, got in timings.items():
+                entry[way] = {
+                    "count": got["count"],
+                    "wall_ms": round(statistics.median(got["wall"]), 1),
+                    "cpu_ms": round(statistics.median(got["cpu"]), 1),
+                }
+            assert entry["before"]["count"] == entry["after"]["count"], (name, role)
+            results[f"{name} ({role})"] = entry
+            print(f"  {name} ({role}): {entry}", flush=True)
+    return results
+
+
 def host_probe_ms() -> float:
     """The median time of a fixed CPU-bound loop (sum of 20,000,000 integers), three runs."""
     timings = []
@@ -431,11 +584,26 @@ def main() -> None:
     parser.add_argument("--contacts", type=int, default=1_000_000)
     parser.add_argument("--runs", type=int, default=7)
     parser.add_argument("--build-only", action="store_true")
+    parser.add_argument(
+        "--side-tables",
+        action="store_true",
+        help="fill eCommerce totals, deals and consents once, then time those filters' counts",
+    )
     args = parser.parse_args()
     configure(args.db, args.contacts)
     ensure_database(args.db)
     build(args.contacts)
+    if args.side_tables:
+        fill_side_tables()
     if args.build_only:
+        return
+    if args.side_tables:
+        results = {"counts": measure_side(args.runs), "host_probe_ms": host_probe_ms()}
+        results.update(runs=args.runs, contacts=args.contacts, machine=f"{os.cpu_count()} cores")
+        out = ROOT / "bench" / "results" / "segments_side_tables.json"
+        existing = json.loads(out.read_text()) if out.exists() else {}
+        existing[args.db] = results
+        out.write_text(json.dumps(existing, indent=2, ensure_ascii=False) + "\n")
         return
     results = measure(args.runs)
     results.update(
