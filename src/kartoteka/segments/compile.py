@@ -53,19 +53,20 @@ def to_q(node: Node, *, negated: bool = False, in_any: bool = False) -> Q:
     raise TypeError(f"not a filter node: {node!r}")
 
 
-def id_source(node: Node):
+def id_source(node: Node, compiled: Q | None = None):
     """The ids of all contacts matching `node`, each once, read from one side table (link
     rows, the recency ladder, another app's one row per contact) without the contact table, as
     a values query; None when the node needs the contact row. It ignores scope: counted alone
-    it counts for an actor who sees every contact (see segments.queries for the others)."""
+    it counts for an actor who sees every contact (see segments.queries for the others).
+    `compiled`: `to_q(node)` when the caller has it, so that it is not built again."""
     if isinstance(node, Group) and len(node.children) == 1:
-        return id_source(node.children[0])
+        return id_source(node.children[0], compiled)
     if isinstance(node, Behaviour) and node.min_count <= RECENCY_RANKS:
         return _rungs(node).values("contact_id")  # one rung per (contact, kind, rank)
     if isinstance(node, Condition):
         if node.field.ids is not None:
             return node.field.ids(node.op, node.value)
-        return _one_row_ids(node.field.build(node.op, node.value))
+        return _one_row_ids(compiled if compiled is not None else to_q(node))
     return None
 
 

@@ -29,17 +29,18 @@ def filter_contacts(actor, document: Any) -> QuerySet[Contact]:
 def count_contacts(actor, document: Any) -> int:
     """How many contacts the actor may see match `document`."""
     node = schema.parse(document)
-    return _count(actor, node, visible_contacts(actor).filter(to_q(node)))
+    condition = to_q(node)
+    return _count(actor, node, condition, visible_contacts(actor).filter(condition))
 
 
-def _count(actor, node, contacts: QuerySet[Contact]) -> int:
+def _count(actor, node, condition: Q, contacts: QuerySet[Contact]) -> int:
     """A filter that one side table answers alone (a tag, an owner, a behaviour, another app's
     row per contact such as the eCommerce totals) is counted there, without visiting each
     matching contact row: for someone who sees every contact, the side table's ids alone; for
     a sales user, their ownership rows (one per contact they own, from the (user, contact)
     index) whose contact is among those ids."""
     seen = reach(actor)
-    source = id_source(node) if seen != NONE else None
+    source = id_source(node, condition) if seen != NONE else None
     if source is None:
         return contacts.count()
     if seen == ALL:
@@ -81,9 +82,10 @@ def search(
         )
     # Parsed and compiled once for the page and the count (each names, tags and users to look up).
     node = schema.parse(document)
-    matching = visible_contacts(actor).filter(to_q(node))
+    condition = to_q(node)
+    matching = visible_contacts(actor).filter(condition)
     items, next_after = keyset_page(matching, after_id=after_id, limit=limit, rows=with_card_data)
-    return _count(actor, node, matching), items, next_after
+    return _count(actor, node, condition, matching), items, next_after
 
 
 def field_options(
