@@ -3,7 +3,7 @@ and segments an actor may see."""
 
 from typing import Any
 
-from django.db.models import Count, Q, QuerySet
+from django.db.models import Count, Exists, OuterRef, Q, QuerySet
 from django.utils.translation import gettext as _
 
 from kartoteka.contacts.models import Contact, ContactOwner, Tag
@@ -38,14 +38,20 @@ def _count(actor, node, condition: Q, contacts: QuerySet[Contact]) -> int:
     row per contact such as the eCommerce totals) is counted there, without visiting each
     matching contact row: for someone who sees every contact, the side table's ids alone; for
     a sales user, their ownership rows (one per contact they own, from the (user, contact)
-    index) whose contact is among those ids."""
+    index) whose contact is among those ids (the side table's column of contact ids is the
+    one its values query names)."""
     seen = reach(actor)
     source = id_source(node, condition) if seen != NONE else None
     if source is None:
         return contacts.count()
     if seen == ALL:
         return source.order_by().count()
-    return ContactOwner.objects.filter(user=actor, contact_id__in=source.order_by()).count()
+    # EXISTS, not IN: SQLite builds the whole IN list (every matching row of the side table)
+    # before reading the user's rows, where EXISTS probes the side table's contact index per
+    # owned contact; PostgreSQL plans both as the same semi-join.
+    (column,) = source.query.values_select
+    found = source.order_by().filter(**{column: OuterRef("contact_id")})
+    return ContactOwner.objects.filter(user=actor).filter(Exists(found)).count()
 
 
 def segment_count(actor, segment: Segment) -> tuple[int | None, Any]:
