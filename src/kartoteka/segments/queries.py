@@ -6,10 +6,17 @@ from typing import Any
 from django.db.models import Count, Exists, OuterRef, Q, QuerySet
 from django.utils.translation import gettext as _
 
-from kartoteka.contacts.models import Contact, ContactOwner, Tag
+from kartoteka.contacts.models import Contact, Tag
 from kartoteka.contacts.queries import keyset_page, with_card_data
 from kartoteka.core.errors import InvalidInput, NotFound
-from kartoteka.core.scope import ALL, NONE, is_system, reach, visible_contacts
+from kartoteka.core.scope import (
+    ALL,
+    NONE,
+    is_system,
+    reach,
+    visible_contact_ids,
+    visible_contacts,
+)
 from kartoteka.segments import fields, schema, text
 from kartoteka.segments.compile import id_source, to_q
 from kartoteka.segments.models import SavedFilter, Segment
@@ -37,9 +44,9 @@ def _count(actor, node, condition: Q, contacts: QuerySet[Contact]) -> int:
     """A filter that one side table answers alone (a tag, an owner, a behaviour, another app's
     row per contact such as the eCommerce totals) is counted there, without visiting each
     matching contact row: for someone who sees every contact, the side table's ids alone; for
-    a sales user, their ownership rows (one per contact they own, from the (user, contact)
-    index) whose contact is among those ids (the side table's column of contact ids is the
-    one its values query names)."""
+    anyone else, the ids of the contacts they see (`core.scope.visible_contact_ids`, a sales
+    user's ownership rows) whose contact is among those ids (the side table's column of
+    contact ids is the one its values query names)."""
     seen = reach(actor)
     source = id_source(node, condition) if seen != NONE else None
     if source is None:
@@ -51,7 +58,7 @@ def _count(actor, node, condition: Q, contacts: QuerySet[Contact]) -> int:
     # owned contact; PostgreSQL plans both as the same semi-join.
     (column,) = source.query.values_select
     found = source.order_by().filter(**{column: OuterRef("contact_id")})
-    return ContactOwner.objects.filter(user=actor).filter(Exists(found)).count()
+    return visible_contact_ids(actor).filter(Exists(found)).count()
 
 
 def segment_count(actor, segment: Segment) -> tuple[int | None, Any]:
