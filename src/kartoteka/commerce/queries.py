@@ -332,7 +332,7 @@ def analytics(actor, contact_id: int, *, kind: str = "", days: Any = 90) -> Acti
     """A visible contact's activity by hour, weekday and both, over the last `days` days, for
     every kind of entry that counts as activity, or for one kind."""
     kind, days = _clean_period(kind, days)
-    return _contact_counts(_visible(actor, contact_id).pk, kind, days)
+    return _contact_counts(get_contact(actor, contact_id, card_data=False).pk, kind, days)
 
 
 @dataclass(frozen=True)
@@ -349,15 +349,8 @@ def analytics_tab(actor, contact_id: int, *, kind: str = "", days: Any = 90) -> 
     """The Analytics tab's reads: the contact looked up in the actor's scope once (without the
     card's e-mails, phones, owners and tags, which the tab does not show), then two queries."""
     kind, days = _clean_period(kind, days)
-    contact = _visible(actor, contact_id)
+    contact = get_contact(actor, contact_id, card_data=False)
     return AnalyticsTab(contact, _contact_counts(contact.pk, kind, days), _kinds_of(contact.pk))
-
-
-def _visible(actor, contact_id: int) -> Contact:
-    contact = visible_contacts(actor).filter(pk=contact_id).first()
-    if contact is None:
-        raise NotFound(_("No such contact."))
-    return contact
 
 
 def _contact_counts(contact_id: int, kind: str, days: int) -> Activity7x24:

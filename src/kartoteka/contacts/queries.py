@@ -26,9 +26,12 @@ def with_card_data(contacts: QuerySet[Contact]) -> QuerySet[Contact]:
     )
 
 
-def get_contact(actor, contact_id: int) -> Contact:
-    """The contact if the actor may see it; NotFound otherwise (never "forbidden")."""
-    contact = with_card_data(visible_contacts(actor)).filter(pk=contact_id).first()
+def get_contact(actor, contact_id: int, *, card_data: bool = True) -> Contact:
+    """The contact if the actor may see it; NotFound otherwise (never "forbidden"). Without
+    `card_data`, the row alone, for a page that shows none of its e-mails, phones, owners
+    and tags."""
+    visible = visible_contacts(actor)
+    contact = (with_card_data(visible) if card_data else visible).filter(pk=contact_id).first()
     if contact is None:
         raise NotFound(_("No such contact."))
     return contact
