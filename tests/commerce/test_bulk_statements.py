@@ -14,6 +14,11 @@ from tests.factories import UserFactory, make_contact
 pytestmark = pytest.mark.django_db
 
 
+def _memory_map_statements() -> int:
+    """On SQLite a batch reads without the memory map: its size read, set to 0, restored."""
+    return 3 if connection.vendor == "sqlite" else 0
+
+
 def _batch(contacts, size: int, tag: str) -> list[dict]:
     """Purchases with lines and coupons, carts and downloads, naming contacts by id, e-mail and
     the shop's id (learnt in the same batch)."""
@@ -70,7 +75,7 @@ def test_a_batch_sends_the_same_statements_whatever_its_size():
     assert small == large
     # Types, rates, ids stored, shop ids, contacts by id, by e-mail, events, lines, products,
     # timeline, last activity, totals, coupons used, shop ids learnt (two); the savepoint.
-    assert large <= 16
+    assert large <= 16 + _memory_map_statements()
     assert ExternalEvent.objects.count() == 612
     assert EventLine.objects.count() == 2 * (3 + 120)
     assert Coupon.objects.filter(status=CouponStatus.USED).count() == 3
@@ -91,7 +96,8 @@ def test_a_retried_batch_is_one_query_of_its_ids():
     with connection.execute_wrapper(counted):
         outcome = services.record_events(SYSTEM, events)
     assert outcome.duplicates == 300
-    assert count <= 5  # savepoint, event types, rates, the ids already stored, release
+    # Savepoint, event types, rates, the ids already stored, release.
+    assert count <= 5 + _memory_map_statements()
 
 
 @pytest.mark.parametrize("role", ["admin", "sales"])

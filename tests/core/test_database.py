@@ -66,6 +66,43 @@ def test_statistics_are_read_past_the_memory_map_which_comes_back_after(admin):
 
 
 @sqlite_only
+def test_a_batch_of_events_reads_past_the_memory_map_which_comes_back_after(admin):
+    """A stream of event batches touches contacts all over the file: mapped, each page read
+    would stay in the process's resident memory until the connection closes."""
+    from kartoteka.commerce import services as commerce
+
+    contact = make_contact(admin)
+
+    def map_size() -> int:
+        return connection.connection.execute("PRAGMA mmap_size").fetchone()[0]
+
+    before = map_size()
+    during = []
+
+    def watch(execute, sql, params, many, context):
+        if sql.lstrip().upper().startswith(("SELECT", "INSERT", "UPDATE")):
+            during.append(map_size())
+        return execute(sql, params, many, context)
+
+    with connection.execute_wrapper(watch):
+        outcome = commerce.record_events(
+            admin,
+            [
+                {
+                    "id": "e1",
+                    "type": "download",
+                    "contact": {"id": contact.pk},
+                    "occurred_at": "2026-03-01T14:30:00+01:00",
+                }
+            ],
+        )
+    assert outcome.accepted == 1
+    assert before > 0
+    assert during and set(during) == {0}
+    assert map_size() == before
+
+
+@sqlite_only
 def test_an_import_refreshes_the_statistics_when_it_wrote_many_contacts(
     admin, tmp_path, monkeypatch
 ):
