@@ -6,11 +6,13 @@ database of 1,000,000 contacts (built by `bench/segments.py --build-only` if mis
 times the list page through Django's test client as an admin: the first page, a page thousands
 of rows deep (keyset: "after" the last row of an earlier page), sorts, a search, quick filters,
 typed filters (broad and narrow) and the Clients view. Each figure is the median of R requests
-after 3 warm-ups; SQL query counts are reported too. Writes bench/results/contact_list.json,
-one entry per data set.
+after 3 warm-ups, wall and this process's CPU time (the test client runs the view in it; the
+PostgreSQL backend's time is in the wall time only); SQL query counts are reported too. Writes
+bench/results/contact_list.json, one entry per data set (and --label, e.g. the code measured).
 
     .venv/bin/python bench/contact_list.py [--contacts N] [--rounds R]
     .venv/bin/python bench/contact_list.py --segments-db sqlite|postgresql [--rounds R]
+        [--only NAME] [--label L]
 """
 
 import argparse
@@ -20,6 +22,7 @@ import os
 import platform
 import re
 import sys
+import time
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
@@ -34,6 +37,8 @@ def main() -> None:
     parser.add_argument("--contacts", type=int, default=100_000)
     parser.add_argument("--rounds", type=int, default=15)
     parser.add_argument("--segments-db", choices=["sqlite", "postgresql"])
+    parser.add_argument("--only", action="append", default=[], help="a request's name")
+    parser.add_argument("--label", default="", help="kept with the results (the code measured)")
     args = parser.parse_args()
 
     if args.segments_db:
@@ -61,9 +66,12 @@ def run(args: argparse.Namespace, *, database: str, source: str, admin: str = ""
     client = Client()
     admins = User.objects.filter(role="admin", is_active=True).order_by("pk")
     client.force_login(admins.get(username=admin) if admin else admins.first())
+    owner = User.objects.filter(role="sales", is_active=True).order_by("pk").first() or admins[0]
 
     def pages_deep(base: str, pages: int) -> str:
         """The list URL `pages` pages deep, following each page's "next" link."""
+        if args.only and not any(name.startswith(("page", "sorted by name")) for name in args.only):
+            return base  # not measured
         url = base
         for _ in range(pages):
             page = client.get(url).content.decode()
@@ -80,7 +88,11 @@ def run(args: argparse.Namespace, *, database: str, source: str, admin: str = ""
         "quick filter: status + tag": "/contacts/?status=won&tag=vip",
         "quick filter: tag": "/contacts/?tag=vip",
         "quick filter: status": "/contacts/?status=won",
+        "quick filter: owner": f"/contacts/?owner={owner.username}",
+        "quick filter: source": "/contacts/?source=chatbot",
+        "quick filter: created in the last 30 days": "/contacts/?last_days=30",
         "typed filter: country:PL": "/contacts/?q=country:PL",
+        "typed filter: tag:vip": "/contacts/?q=tag:vip",
         "typed filter: tag:vip country:ES": "/contacts/?q=tag:vip%20country:ES",
         "typed filter: country:PL, sorted by name": "/contacts/?q=country:PL&sort=name",
         **{
@@ -106,9 +118,16 @@ def run(args: argparse.Namespace, *, database: str, source: str, admin: str = ""
     if detail is not None:
         targets[f"sorted by custom detail '{detail.key}'"] = f"/contacts/?sort=detail:{detail.key}"
     results = {}
+    load = os.getloadavg()[0]
     for name, url in targets.items():
-        results[name] = result = time_page(client, url, rounds=args.rounds)
-        print(f"{name:40} median {result['median_ms']:8.1f} ms  {result['queries']} queries")
+        if args.only and name not in args.only:
+            continue
+        results[name] = result = time_page(client, url, rounds=args.rounds, cpu=time.process_time)
+        print(
+            f"{name:44} median {result['median_ms']:8.1f} ms"
+            f"  CPU {result['cpu_median_ms']:8.1f} ms  {result['queries']} queries",
+            flush=True,
+        )
     report = {
         "benchmark": "contact_list",
         "contacts": args.contacts,
@@ -116,14 +135,15 @@ def run(args: argparse.Namespace, *, database: str, source: str, admin: str = ""
         "rounds": args.rounds,
         "database": database,
         "python": platform.python_version(),
-        "load_average_1min": round(os.getloadavg()[0], 1),
+        "load_average_1min": [round(load, 1), round(os.getloadavg()[0], 1)],
         "results": results,
     }
     RESULTS.parent.mkdir(exist_ok=True)
     previous = json.loads(RESULTS.read_text()) if RESULTS.exists() else {}
     if "runs" not in previous:  # the older single-run layout
         previous = {"runs": {}}
-    previous["runs"][f"{database}-{args.contacts}"] = report
+    label = f", {args.label}" if args.label else ""
+    previous["runs"][f"{database}-{args.contacts}{label}"] = report
     RESULTS.write_text(json.dumps(previous, indent=2) + "\n")
     print(f"wrote {RESULTS}")
 

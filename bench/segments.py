@@ -8,11 +8,13 @@ first page for each, writing bench/results/segments.json (one key per database).
 
     .venv/bin/python bench/segments.py --db sqlite [--contacts N] [--runs R]
     .venv/bin/python bench/segments.py --db postgresql [--contacts N] [--runs R]
-    .venv/bin/python bench/segments.py --db postgresql --side-tables [--runs R]
+    .venv/bin/python bench/segments.py --db postgresql --side-tables [--runs R] [--label L]
 
-With --side-tables it also fills eCommerce totals, deals and consents once (then VACUUM
-ANALYZE) and times the counts of filters those tables answer, the code before and after
-alternated, as an admin and a sales user: bench/results/segments_side_tables.json.
+With --side-tables it also fills eCommerce totals, deals, consents and a mailing list once
+(then VACUUM ANALYZE) and times the filters those tables answer, count alone and count with the
+first page, as an admin and a sales user, each count checked against the plain query's:
+bench/results/segments_side_tables.json, under "<db>, <label>" (run the code before a change
+with its own label to compare).
 
 SQLite data goes to bench/data/segments-<N>.sqlite3 (git-ignored); PostgreSQL to kt_bench.
 """
@@ -127,6 +129,13 @@ SIDE_FILTERS = {
     "eCommerce total > 500": {"field": "ecommerce.total_value", "op": "gt", "value": 500},
     "open deal in pipeline": "deal-pipeline:{pipeline}",
     "consent:email": {"field": "consent", "op": "has_any", "value": ["email"]},
+    "-consent:email": "-consent:email",
+    "consent.email:none": "consent.email:none",
+    "consent.email:withdrawn": "consent.email:withdrawn",
+    "list:newsletter": "list:newsletter",
+    "-list:newsletter": "-list:newsletter",
+    "list.newsletter:unsubscribed": "list.newsletter:unsubscribed",
+    "list:newsletter status:won": "list:newsletter status:won",
 }
 
 
@@ -298,6 +307,32 @@ def fill_side_tables() -> None:
     with connection.cursor() as cursor:
         cursor.execute("VACUUM ANALYZE" if connection.vendor == "postgresql" else "ANALYZE")
     print(f"side tables filled in {time.perf_counter() - started:.0f}s", flush=True)
+
+
+def fill_lists() -> None:
+    """Once: a mailing list "newsletter" with 2 in 7 contacts subscribed, 1 in 7 unsubscribed
+    and 1 in 14 pending; then ANALYZE (VACUUM ANALYZE on PostgreSQL)."""
+    from django.db import connection
+
+    from kartoteka.mailing.models import MailingList
+
+    if MailingList.objects.filter(key="newsletter").exists():
+        return
+    newsletter = MailingList.objects.create(key="newsletter", name="Newsletter")
+    when = dt.datetime.now(dt.UTC)
+    started = time.perf_counter()
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "INSERT INTO mailing_subscription (mailing_list_id, contact_id, status, source,"
+            " status_at, created_at, request_agent, request_url) SELECT %s, id,"
+            " CASE WHEN id %% 7 < 2 THEN 'subscribed' WHEN id %% 7 = 2 THEN 'unsubscribed'"
+            " ELSE 'pending' END, 'import', %s, %s, '', '' FROM contacts_contact"
+            " WHERE id %% 7 < 3 OR (id %% 7 = 3 AND id %% 2 = 0)",
+            [newsletter.pk, when, when],
+        )
+    with connection.cursor() as cursor:
+        cursor.execute("VACUUM ANALYZE" if connection.vendor == "postgresql" else "ANALYZE")
+    print(f"mailing list filled in {time.perf_counter() - started:.0f}s", flush=True)
 
 
 def contact_columns() -> list[str]:
@@ -494,24 +529,6 @@ def measure(runs: int) -> dict:
     return results
 
 
-def count_before(actor, document) -> int:
-    """The count as segments.queries made it before side tables of one row per contact and
-    the sales user's ownership rows were used: a field's own `ids` for an admin, otherwise
-    the contacts matching in the actor's scope."""
-    from kartoteka.core.scope import is_admin, visible_contacts
-    from kartoteka.segments import schema
-    from kartoteka.segments.compile import to_q
-    from kartoteka.segments.schema import Condition, Group
-
-    node = schema.parse(document)
-    inner = node.children[0] if isinstance(node, Group) and len(node.children) == 1 else node
-    if is_admin(actor) and isinstance(inner, Condition) and inner.field.ids is not None:
-        source = inner.field.ids(inner.op, inner.value)
-        if source is not None:
-            return source.order_by().count()
-    return visible_contacts(actor).filter(to_q(node)).count()
-
-
 def backend_cpu_ms() -> float:
     """CPU time of this connection's PostgreSQL backend so far (0 on SQLite)."""
     from django.db import connection
@@ -525,10 +542,11 @@ def backend_cpu_ms() -> float:
     return (int(fields[11]) + int(fields[12])) * 1000 / os.sysconf("SC_CLK_TCK")
 
 
-def measure_side(runs: int) -> dict:
-    """Each side-table filter's count, before and after, alternated run by run, as an admin
-    and as a sales user: wall and CPU time (this process plus the PostgreSQL backend, not its
-    parallel workers); then the whole search (count and first page) with the code as it is."""
+def measure_side(runs: int, only: list[str]) -> dict:
+    """Each side-table filter as an admin and as a sales user: its count checked once against
+    the plain query's (the contacts in the actor's scope that match), then the count alone and
+    the whole search (count and first page of 50), alternated run by run: medians of wall and
+    CPU time (this process plus the PostgreSQL backend, not its parallel workers)."""
     from kartoteka.accounts.models import User
     from kartoteka.deals.models import Pipeline
     from kartoteka.segments import queries, text
@@ -538,55 +556,43 @@ def measure_side(runs: int) -> dict:
         "sales": User.objects.get(username="bench_sales3"),
     }
     pipeline = Pipeline.objects.get(key="sales").pk
-    ways = {"before": count_before, "after": queries.count_contacts}
+    ways = {
+        "count": queries.count_contacts,
+        "search": lambda actor, document: queries.search(actor, document, limit=50)[0],
+    }
     results = {}
     for name, document in SIDE_FILTERS.items():
+        if only and name not in only:
+            continue
         if isinstance(document, str):
             document = text.parse(document.format(pipeline=pipeline))
         for role, actor in actors.items():
-            timings = {way: {"wall": [], "cpu": [], "count": None} for way in ways}
+            expected = queries.filter_contacts(actor, document).count()
+            timings = {way: {"wall": [], "cpu": []} for way in ways}
             load = os.getloadavg()[0]
             for run in range(runs + 1):
-                for way, count in ways.items():
+                for way, call in ways.items():
                     cpu, backend = time.process_time(), backend_cpu_ms()
                     started = time.perf_counter()
-                    found = count(actor, document)
+                    found = call(actor, document)
                     wall = (time.perf_counter() - started) * 1000
                     used = (time.process_time() - cpu) * 1000 + backend_cpu_ms() - backend
-                    timings[way]["count"] = found
+                    assert found == expected, (name, role, way, found, expected)
                     if run:  # the first run warms the cache
                         timings[way]["wall"].append(wall)
                         timings[way]["cpu"].append(used)
-            entry = {"load_average": [round(load, 2), round(os.getloadavg()[0], 2)]}
+            entry = {
+                "matches": expected,
+                "load_average": [round(load, 2), round(os.getloadavg()[0], 2)],
+            }
             for way, got in timings.items():
                 entry[way] = {
-                    "count": got["count"],
                     "wall_ms": round(statistics.median(got["wall"]), 1),
                     "cpu_ms": round(statistics.median(got["cpu"]), 1),
                 }
-            assert entry["before"]["count"] == entry["after"]["count"], (name, role)
-            entry["search (count + first page), after"] = _timed_search(actor, document, runs)
             results[f"{name} ({role})"] = entry
             print(f"  {name} ({role}): {entry}", flush=True)
     return results
-
-
-def _timed_search(actor, document, runs: int) -> dict:
-    """Median wall and CPU time of `segments.queries.search` (count and first page of 50)."""
-    from kartoteka.segments import queries
-
-    walls, cpus = [], []
-    for run in range(runs + 1):
-        cpu, backend = time.process_time(), backend_cpu_ms()
-        started = time.perf_counter()
-        queries.search(actor, document, limit=50)
-        if run:
-            walls.append((time.perf_counter() - started) * 1000)
-            cpus.append((time.process_time() - cpu) * 1000 + backend_cpu_ms() - backend)
-    return {
-        "wall_ms": round(statistics.median(walls), 1),
-        "cpu_ms": round(statistics.median(cpus), 1),
-    }
 
 
 def host_probe_ms() -> float:
@@ -608,7 +614,12 @@ def main() -> None:
     parser.add_argument(
         "--side-tables",
         action="store_true",
-        help="fill eCommerce totals, deals and consents once, then time those filters' counts",
+        help="fill eCommerce totals, deals, consents and a mailing list once, then time the "
+        "filters those tables answer",
+    )
+    parser.add_argument("--only", action="append", default=[], help="a side-table filter's name")
+    parser.add_argument(
+        "--label", default="", help="kept with the side-table results (e.g. the code measured)"
     )
     args = parser.parse_args()
     configure(args.db, args.contacts)
@@ -616,14 +627,21 @@ def main() -> None:
     build(args.contacts)
     if args.side_tables:
         fill_side_tables()
+        fill_lists()
     if args.build_only:
         return
     if args.side_tables:
-        results = {"counts": measure_side(args.runs), "host_probe_ms": host_probe_ms()}
-        results.update(runs=args.runs, contacts=args.contacts, machine=f"{os.cpu_count()} cores")
+        probe = host_probe_ms()
+        results = {"filters": measure_side(args.runs, args.only)}
+        results.update(
+            host_probe_ms=[probe, host_probe_ms()],
+            runs=args.runs,
+            contacts=args.contacts,
+            machine=f"{os.cpu_count()} cores",
+        )
         out = ROOT / "bench" / "results" / "segments_side_tables.json"
         existing = json.loads(out.read_text()) if out.exists() else {}
-        existing[args.db] = results
+        existing[f"{args.db}, {args.label}" if args.label else args.db] = results
         out.write_text(json.dumps(existing, indent=2, ensure_ascii=False) + "\n")
         return
     results = measure(args.runs)

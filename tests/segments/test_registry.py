@@ -31,10 +31,10 @@ def test_a_registered_field_filters_and_validates(admin, lucky_field):
 
 def test_a_registered_family_resolves_names_on_use(admin):
     fields.register_family(
-        "list",
+        "town",
         lambda name: (
             fields.Field(
-                key=f"list.{name}",
+                key=f"town.{name}",
                 label=name,
                 type="boolean",
                 build=lambda op, value: Q(city__iexact=name) if value else ~Q(city__iexact=name),
@@ -46,8 +46,8 @@ def test_a_registered_family_resolves_names_on_use(admin):
     try:
         inside = make_contact(admin, city="Madrid")
         make_contact(admin, city="Gdańsk")
-        document = {"field": "list.madrid", "op": "eq", "value": True}
+        document = {"field": "town.madrid", "op": "eq", "value": True}
         assert list(filter_contacts(admin, document)) == [inside]
-        assert fields.lookup("list.other") is None
+        assert fields.lookup("town.other") is None
     finally:
-        fields._families.pop("list")
+        fields._families.pop("town")

@@ -56,6 +56,12 @@ def _status_field(channel: str, purpose: str, label: Any) -> Field:
             return queries.with_consent(channel, purpose, value).values_list(
                 "contact_id", flat=True
             )
+        if op == "is_not_empty" or (op == "ne" and value == queries.NONE):
+            # Any status: the contacts with a state row (one per contact, channel and purpose),
+            # whose complement is `none` (see segments.compile.complement_source).
+            return ConsentState.objects.filter(channel=channel, purpose=purpose).values_list(
+                "contact_id", flat=True
+            )
         return None
 
     key = f"consent.{channel}" if purpose == DEFAULT_PURPOSE else f"consent.{channel}.{purpose}"

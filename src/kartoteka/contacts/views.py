@@ -6,6 +6,7 @@ from django import forms
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.db.models import F, QuerySet
+from django.db.models.sql.where import AND
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
@@ -159,6 +160,13 @@ def _ids_walking_order(
     # The slice stays in the database (a subquery): its ids never travel through Python.
     in_slice = part.order_by(*order).values("pk")[:WALK_SLICE]
     matching = contacts.filter(pk__in=in_slice).order_by(*order)
+    # SQLite guesses the same size for every `id IN (subquery)` and reads the rows through the
+    # first one the WHERE clause names: a filter's subquery (all the links of a tag) would lead
+    # and the slice become a lookup. Named first, the slice leads and the filter is tested on
+    # its rows alone. The conditions are ANDed at the top, so their order changes no result.
+    where = matching.query.where
+    if where.connector == AND and not where.negated:
+        where.children.insert(0, where.children.pop())
     found = list(matching.values_list("pk", flat=True)[: PAGE_SIZE + 1])
     if len(found) > PAGE_SIZE:
         return found

@@ -28,35 +28,48 @@ def _list_choices() -> list[tuple[str, str]]:
     return list(MailingList.objects.order_by("name").values_list("key", "name"))
 
 
-def _status_on(key: str):
+def _on_list(list_id: int, statuses: list[str] | None):
+    """The ids of the contacts on the list (with one of these statuses, if given): one
+    subscription per contact and list, so each contact once."""
+    rows = Subscription.objects.filter(mailing_list_id=list_id)
+    if statuses is not None:
+        rows = rows.filter(status__in=statuses)
+    return rows.values_list("contact_id", flat=True)
+
+
+def _status_on(list_id: int):
     def build(op: str, value: Any) -> Q:
-        on_list = Subscription.objects.filter(mailing_list__key=key)
         if op in ("is_empty", "is_not_empty"):
-            having = Q(pk__in=Subquery(on_list.values_list("contact_id", flat=True)))
+            having = Q(pk__in=Subquery(_on_list(list_id, None)))
             return ~having if op == "is_empty" else having
         statuses = [value] if op in ("eq", "ne") else list(value)
-        having = Q(
-            pk__in=Subquery(
-                on_list.filter(status__in=statuses).values_list("contact_id", flat=True)
-            )
-        )
+        having = Q(pk__in=Subquery(_on_list(list_id, statuses)))
         return ~having if op in ("ne", "not_in") else having
 
-    return build
+    def ids(op: str, value: Any):
+        """Counted from the (list, status, contact) index alone."""
+        if op in ("eq", "in"):
+            return _on_list(list_id, [value] if op == "eq" else list(value))
+        return _on_list(list_id, None) if op == "is_not_empty" else None
+
+    return build, ids
 
 
 def _list_field(key: str) -> Field | None:
-    found = MailingList.objects.filter(key=key).values_list("name", flat=True).first()
+    found = MailingList.objects.filter(key=key).values_list("pk", "name").first()
     if found is None:
         return None
+    list_id, name = found
+    build, ids = _status_on(list_id)
     return Field(
         f"list.{key}",
-        found,
+        name,
         "choice",
-        _status_on(key),
+        build,
         choices=lambda: list(SubscriptionStatus.choices),
         group=GROUP,
         normalise=str.lower,
+        ids=ids,
     )
 
 

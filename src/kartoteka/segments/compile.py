@@ -21,6 +21,18 @@ from kartoteka.segments import fields
 from kartoteka.segments.models import RECENCY_RANKS, ActivityRecency
 from kartoteka.segments.schema import Behaviour, Condition, Group, Negation, Node
 
+# Each operator and the one whose exact complement it is, for a field whose values live in a
+# side table (one with `ids` and no `present`): "has none of" is "not has any of".
+OPPOSITES = {
+    "eq": "ne",
+    "ne": "eq",
+    "in": "not_in",
+    "not_in": "in",
+    "has_any": "has_none",
+    "has_none": "has_any",
+    "is_empty": "is_not_empty",
+    "is_not_empty": "is_empty",
+}
 NOTHING = Q(pk__in=[])
 # An explicit "always true", since an empty Q() vanishes inside an "any".
 EVERYTHING = Q(pk__isnull=False)
@@ -67,6 +79,22 @@ def id_source(node: Node, compiled: Q | None = None):
         if node.field.ids is not None:
             return node.field.ids(node.op, node.value)
         return _one_row_ids(compiled if compiled is not None else to_q(node))
+    return None
+
+
+def complement_source(node: Node):
+    """The ids of all contacts that do NOT match `node`, each once, read from one side table
+    as `id_source` reads them (a negated tag, `-consent:email`, `consent.email:none`); None
+    when no side table names them. The contacts matching `node` are then the others: counted,
+    the contacts in scope less these, where the condition itself is an anti-join that visits
+    every contact."""
+    if isinstance(node, Group) and len(node.children) == 1:
+        return complement_source(node.children[0])
+    if isinstance(node, Negation):
+        return id_source(node.child)
+    if isinstance(node, Condition) and node.field.ids is not None and node.field.present is None:
+        opposite = OPPOSITES.get(node.op)
+        return node.field.ids(opposite, node.value) if opposite else None
     return None
 
 

@@ -18,7 +18,7 @@ from kartoteka.core.scope import (
     visible_contacts,
 )
 from kartoteka.segments import fields, schema, text
-from kartoteka.segments.compile import id_source, to_q
+from kartoteka.segments.compile import complement_source, id_source, to_q
 from kartoteka.segments.models import SavedFilter, Segment
 
 MAX_PAGE = 200
@@ -45,17 +45,29 @@ def _count(actor, node, condition: Q, contacts: QuerySet[Contact]) -> int:
     row per contact such as the eCommerce totals) is counted there, without visiting each
     matching contact row: for someone who sees every contact, the side table's ids alone; for
     anyone else, the ids of the contacts they see (`core.scope.visible_contact_ids`, a sales
-    user's ownership rows) whose contact is among those ids (the side table's column of
-    contact ids is the one its values query names)."""
+    user's ownership rows) whose contact is among those ids. Its negation (`-tag:vip`,
+    `consent.email:none`) is counted as the contacts they see less those."""
     seen = reach(actor)
-    source = id_source(node, condition) if seen != NONE else None
-    if source is None:
-        return contacts.count()
+    if seen == NONE:
+        return 0
+    source = id_source(node, condition)
+    if source is not None:
+        return _count_seen(actor, seen, source)
+    outside = complement_source(node)
+    if outside is not None:
+        return visible_contact_ids(actor).order_by().count() - _count_seen(actor, seen, outside)
+    return contacts.count()
+
+
+def _count_seen(actor, seen: str, source: QuerySet) -> int:
+    """How many of the contact ids of `source` (a values query of one side table's contact
+    ids, each contact once) `actor` sees."""
     if seen == ALL:
         return source.order_by().count()
     # EXISTS, not IN: SQLite builds the whole IN list (every matching row of the side table)
     # before reading the user's rows, where EXISTS probes the side table's contact index per
-    # owned contact; PostgreSQL plans both as the same semi-join.
+    # owned contact; PostgreSQL plans both as the same semi-join. (The side table's column of
+    # contact ids is the one its values query names.)
     (column,) = source.query.values_select
     found = source.order_by().filter(**{column: OuterRef("contact_id")})
     return visible_contact_ids(actor).filter(Exists(found)).count()
