@@ -154,6 +154,13 @@ class Deal(models.Model):
     def days_in_stage(self) -> int:
         return (timezone.now() - self.stage_entered_at).days
 
+    @property
+    def first_contact(self):
+        """The first of the deal's contacts as they were read (a card's and a row's: the
+        primary first, among those the reader sees), or None."""
+        links = self.contact_links.all()
+        return links[0].contact if links else None
+
 
 class DealContact(models.Model):
     deal = models.ForeignKey(Deal, on_delete=models.CASCADE, related_name="contact_links")
