@@ -43,6 +43,17 @@ def test_board_statements_do_not_grow_with_cards_or_columns(admin):
     assert _statements(client, f"/deals/board/{pipeline.pk}/") == few
 
 
+def test_a_columns_next_cards_take_the_same_statements_however_many(admin):
+    client = _client(admin)
+    pipeline = sales_pipeline()
+    new = _stage("new").pk
+    more = f"/deals/board/{pipeline.pk}/stages/{new}/more/"
+    first = make_deal(stage=new, owner=admin, contacts=[make_contact()])
+    few = _statements(client, f"{more}?after={first.pk + 1}")
+    last = [make_deal(stage=new, owner=admin, contacts=[make_contact()]) for _ in range(12)][-1]
+    assert _statements(client, f"{more}?after={last.pk + 1}") == few
+
+
 def test_card_menu_offers_every_other_open_stage_and_comes_back_to_the_board(admin):
     client = _client(admin)
     deal = make_deal(stage=_stage("qualified").pk)
