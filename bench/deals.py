@@ -43,15 +43,36 @@ CHUNK = 20_000
 PG_NAME = "kt_deals_bench"
 
 
-def setup_django(database: str) -> None:
-    os.environ["KARTOTEKA_DATA_DIR"] = tempfile.mkdtemp(prefix="kt-bench-deals-")
+def setup_django(database: str, keep: Path | None) -> None:
+    """Django on a fresh database, or with `keep` on the one a run before built and kept
+    (SQLite in that folder, PostgreSQL kt_deals_bench as it was left)."""
+    if keep:
+        keep.mkdir(parents=True, exist_ok=True)
+    os.environ["KARTOTEKA_DATA_DIR"] = str(keep or tempfile.mkdtemp(prefix="kt-bench-deals-"))
     os.environ["KARTOTEKA_TASKS"] = "immediate"
     os.environ.setdefault("KARTOTEKA_ALLOWED_HOSTS", "testserver")
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "kartoteka.settings")
     if database == "postgresql":
         base = os.environ.get("BENCH_PG", "postgres://postgres@127.0.0.1:5432")
-        for sql in (f"DROP DATABASE IF EXISTS {PG_NAME}", f"CREATE DATABASE {PG_NAME}"):
-            subprocess.run(["psql", f"{base}/postgres", "-qc", sql], check=True)
+        if not keep:
+            for sql in (f"DROP DATABASE IF EXISTS {PG_NAME}", f"CREATE DATABASE {PG_NAME}"):
+                subprocess.run(["psql", f"{base}/postgres", "-qc", sql], check=True)
+        else:
+            exists = subprocess.run(
+                [
+                    "psql",
+                    f"{base}/postgres",
+                    "-tAc",
+                    f"SELECT 1 FROM pg_database WHERE datname = '{PG_NAME}'",
+                ],
+                check=True,
+                capture_output=True,
+                text=True,
+            ).stdout.strip()
+            if not exists:
+                subprocess.run(
+                    ["psql", f"{base}/postgres", "-qc", f"CREATE DATABASE {PG_NAME}"], check=True
+                )
         os.environ["DATABASE_URL"] = f"{base}/{PG_NAME}"
     else:
         os.environ.pop("DATABASE_URL", None)
@@ -75,6 +96,22 @@ def measure_before_commit() -> None:
         refresh_planner_statistics()
 
 
+def settle() -> None:
+    """The tables as a workspace has them some minutes after a bulk write: statistics, and on
+    PostgreSQL vacuumed, as its autovacuum leaves a table after many inserts (until then no
+    page is known all-visible, so no index answers alone, and the first reads of each page
+    write its hint bits)."""
+    from django.db import connection
+
+    from kartoteka.core.database import refresh_planner_statistics
+
+    if connection.vendor == "postgresql":
+        with connection.cursor() as cursor:
+            cursor.execute("VACUUM ANALYZE")
+    else:
+        refresh_planner_statistics()
+
+
 def build(contact_count: int, deal_count: int) -> dict:
     """The contacts, deals, links and histories, written in bulk; returns what the timings
     need."""
@@ -84,7 +121,6 @@ def build(contact_count: int, deal_count: int) -> dict:
     from kartoteka.accounts.services import create_user
     from kartoteka.contacts.models import Contact, ContactOwner
     from kartoteka.core.bulkwrite import insert_values
-    from kartoteka.core.database import refresh_planner_statistics
     from kartoteka.core.scope import SYSTEM
     from kartoteka.deals import services
     from kartoteka.deals.models import Deal, DealContact, Pipeline, StageMove
@@ -217,12 +253,31 @@ def build(contact_count: int, deal_count: int) -> dict:
                 moves,
             )
         measure_before_commit()
-    refresh_planner_statistics()
+    settle()
     return {
         "seed_seconds": round(time.perf_counter() - started, 1),
         "admin": admin,
         "sales": sales,
         "pipeline": sales_pipeline,
+    }
+
+
+def built_before() -> dict | None:
+    """What `build` returns, from a database a run before built and kept; None when empty."""
+    from django.contrib.auth import get_user_model
+
+    from kartoteka.deals.models import Pipeline
+
+    users = {
+        u.username: u for u in get_user_model().objects.filter(username__in=["alba", "sergio"])
+    }
+    if len(users) < 2:
+        return None
+    return {
+        "seed_seconds": None,
+        "admin": users["alba"],
+        "sales": users["sergio"],
+        "pipeline": Pipeline.objects.get(key="sales"),
     }
 
 
@@ -327,14 +382,23 @@ def main() -> None:
     parser.add_argument("--contacts", type=int, default=1_000_000)
     parser.add_argument("--deals", type=int, default=100_000)
     parser.add_argument("--rounds", type=int, default=30)
+    parser.add_argument(
+        "--keep",
+        type=Path,
+        help="a folder for the SQLite database (PostgreSQL: keep kt_deals_bench) to build once "
+        "and time again in later runs; the moves change its deals' stages",
+    )
+    parser.add_argument(
+        "--only", nargs="*", help="time only the requests whose names contain one of these"
+    )
     args = parser.parse_args()
     if args.deals < OPEN_IN_SALES + CLOSED_IN_SALES:
         parser.error(f"--deals must be at least {OPEN_IN_SALES + CLOSED_IN_SALES}")
 
-    setup_django(args.db)
+    setup_django(args.db, args.keep)
     from django.test import Client
 
-    built = build(args.contacts, args.deals)
+    built = (args.keep and built_before()) or build(args.contacts, args.deals)
     pipeline = built["pipeline"]
     admin_client, sales_client = Client(), Client()
     admin_client.force_login(built["admin"])
@@ -376,20 +440,24 @@ def main() -> None:
         )
 
     for name, (client, url) in pages.items():
+        if args.only and not any(part in name for part in args.only):
+            continue
         show(name, time_page(client, url, rounds=args.rounds, cpu=clock))
     admin, sales = built["admin"], built["sales"]
-    show(
-        "move from the board (admin)",
-        time_moves(admin_client, admin, pipeline, rounds=args.rounds, clock=clock),
-    )
-    show(
-        "move from the board (sales user)",
-        time_moves(sales_client, sales, pipeline, rounds=args.rounds, clock=clock),
-    )
-    show(
-        "move, service alone",
-        time_service_moves(admin, pipeline, rounds=args.rounds, clock=clock),
-    )
+    moves = {
+        "move from the board (admin)": lambda: time_moves(
+            admin_client, admin, pipeline, rounds=args.rounds, clock=clock
+        ),
+        "move from the board (sales user)": lambda: time_moves(
+            sales_client, sales, pipeline, rounds=args.rounds, clock=clock
+        ),
+        "move, service alone": lambda: time_service_moves(
+            admin, pipeline, rounds=args.rounds, clock=clock
+        ),
+    }
+    for name, timed in moves.items():
+        if not args.only or any(part in name for part in args.only):
+            show(name, timed())
 
     report = json.loads(RESULTS.read_text()) if RESULTS.exists() else {}
     report[args.db] = {
@@ -398,7 +466,7 @@ def main() -> None:
         "deals": args.deals,
         "open_deals_in_board_pipeline": OPEN_IN_SALES,
         "rounds": args.rounds,
-        "seed_seconds": built["seed_seconds"],
+        "seed_seconds": built["seed_seconds"] or report.get(args.db, {}).get("seed_seconds"),
         "python": platform.python_version(),
         "machine": platform.machine(),
         "load_average_1min": round(os.getloadavg()[0], 1),

@@ -43,6 +43,17 @@ def test_board_statements_do_not_grow_with_cards_or_columns(admin):
     assert _statements(client, f"/deals/board/{pipeline.pk}/") == few
 
 
+def test_a_columns_next_cards_take_the_same_statements_however_many(admin):
+    client = _client(admin)
+    pipeline = sales_pipeline()
+    new = _stage("new").pk
+    more = f"/deals/board/{pipeline.pk}/stages/{new}/more/"
+    first = make_deal(stage=new, owner=admin, contacts=[make_contact()])
+    few = _statements(client, f"{more}?after={first.pk + 1}")
+    last = [make_deal(stage=new, owner=admin, contacts=[make_contact()]) for _ in range(12)][-1]
+    assert _statements(client, f"{more}?after={last.pk + 1}") == few
+
+
 def test_card_menu_offers_every_other_open_stage_and_comes_back_to_the_board(admin):
     client = _client(admin)
     deal = make_deal(stage=_stage("qualified").pk)
@@ -54,6 +65,8 @@ def test_card_menu_offers_every_other_open_stage_and_comes_back_to_the_board(adm
     assert offered == stages - {str(_stage("qualified").pk)}
     assert f'action="/deals/{deal.pk}/move/"' in card
     assert 'name="next" value="/deals/?owner="' in card
+    assert f'name="version" value="{deal.version}"' in card
+    assert 'name="csrfmiddlewaretoken"' in card
 
 
 def test_more_cards_move_back_to_the_board_not_to_the_fragment(admin):
@@ -104,8 +117,51 @@ def test_sales_user_columns_count_each_deal_they_see_once(admin, sales, other_sa
         assert column.count == 4 == queries.visible_deals(sales).filter(stage=new).count()
         assert [(a.currency, a.total) for a in column.totals] == [("EUR", Decimal("10111.00"))]
     by_owner = queries.DealFilters(owner=other_sales.username)
-    column = next(c for c in queries.board(sales, sales_pipeline(), by_owner) if c.stage.pk == new)
-    assert (column.count, column.totals[0].total) == (1, Decimal("100.00"))
+    for only in (None, {new}):
+        columns = queries.board(sales, sales_pipeline(), by_owner, cards=False, only=only)
+        column = next(c for c in columns if c.stage.pk == new)
+        assert (column.count, column.totals[0].total) == (1, Decimal("100.00"))
+
+
+def test_a_moves_columns_hold_what_the_whole_board_holds(admin, sales, other_sales):
+    """A move answers two columns read another way (each deal tested, by stage): the same
+    counts and totals as the board's, for every kind of deal a sales user sees or not."""
+    from kartoteka.deals import queries
+
+    mine, others = make_contact(owners=[sales]), make_contact(owners=[other_sales])
+    stages = [_stage(key).pk for key in ("new", "qualified", "won")]
+    for n, stage in enumerate(stages * 4):
+        owner = (sales, other_sales, None)[n % 3]
+        contacts = ([mine], [others], [mine, others], [])[n % 4]
+        make_deal(owner=owner, contacts=contacts, amount=str(10**n % 9973), stage=stage)
+    make_deal(owner=sales, stage=_stage("new").pk, currency="PLN", amount="7")
+    for actor in (admin, sales, other_sales):
+        whole = {
+            c.stage.pk: (c.count, c.totals)
+            for c in queries.board(actor, sales_pipeline(), queries.DealFilters(), cards=False)
+        }
+        two = queries.board(
+            actor, sales_pipeline(), queries.DealFilters(), cards=False, only=set(stages[:2])
+        )
+        assert {c.stage.pk: (c.count, c.totals) for c in two} == {
+            pk: whole[pk] for pk in stages[:2]
+        }
+        for pk in stages:
+            assert whole[pk][0] == queries.visible_deals(actor).filter(stage=pk).count()
+
+
+def test_counts_are_read_without_the_deals_ids(admin, sales):
+    """COUNT(*), not COUNT(id): PostgreSQL answers a count from an index that holds every
+    column it reads, and its indexes do not hold the id."""
+    pipeline = sales_pipeline()
+    make_deal(owner=sales, contacts=[make_contact(owners=[sales])])
+    for user in (admin, sales):
+        client = _client(user)
+        client.get(f"/deals/board/{pipeline.pk}/")
+        with CaptureQueriesContext(connection) as captured:
+            client.get(f"/deals/board/{pipeline.pk}/")
+        counts = [q["sql"] for q in captured.captured_queries if "SUM(" in q["sql"]]
+        assert counts and all("COUNT(*)" in sql for sql in counts)
 
 
 def test_sales_user_columns_total_each_currency_of_their_deals(sales, other_sales):

@@ -105,7 +105,12 @@ class Deal(models.Model):
     owner = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
     )
-    pipeline = models.ForeignKey(Pipeline, on_delete=models.PROTECT, related_name="deals")
+    # db_index=False: the (pipeline, stage, …) and (pipeline, status, …) indexes below serve
+    # look-ups by pipeline. A pipeline-only index, small once PostgreSQL deduplicates it,
+    # drew its planner to read every deal of a pipeline for a few stages or one status.
+    pipeline = models.ForeignKey(
+        Pipeline, on_delete=models.PROTECT, related_name="deals", db_index=False
+    )
     stage = models.ForeignKey(Stage, on_delete=models.PROTECT, related_name="deals")
     # Copied from the stage's kind by the services, so lists filter without a join.
     status = models.CharField(max_length=10, choices=StageKind.choices, default=StageKind.OPEN)
@@ -153,6 +158,13 @@ class Deal(models.Model):
     @property
     def days_in_stage(self) -> int:
         return (timezone.now() - self.stage_entered_at).days
+
+    @property
+    def first_contact(self):
+        """The first of the deal's contacts as they were read (a card's and a row's: the
+        primary first, among those the reader sees), or None."""
+        links = self.contact_links.all()
+        return links[0].contact if links else None
 
 
 class DealContact(models.Model):

@@ -52,8 +52,39 @@ def _seen_by(actor) -> Q:
 
 
 def with_card_data(actor, deals: QuerySet[Deal]) -> QuerySet[Deal]:
-    """What a board card or a list row shows: stage, owner, type, and the deal's contacts the
-    actor may see (primary first): a deal someone owns does not show them others' contacts."""
+    """What a list row shows: stage, owner, type, and the deal's contacts the actor may see
+    (primary first): a deal someone owns does not show them others' contacts."""
+    return deals.select_related("stage", "owner", "type", "pipeline").prefetch_related(
+        Prefetch("contact_links", queryset=_visible_links(actor))
+    )
+
+
+def with_board_card_data(actor, deals: QuerySet[Deal]) -> QuerySet[Deal]:
+    """What a board card shows and no more (its column names the stage): name, amount,
+    version, days in stage, the owner's name and the contacts the actor may see. A board
+    shows a page of cards per column, and each field or related row read is one more model
+    and value built per card."""
+    return (
+        deals.select_related("owner")
+        .only(
+            "name",
+            "amount",
+            "currency",
+            "stage_id",
+            "pipeline_id",
+            "stage_entered_at",
+            "version",
+            "owner__username",
+            "owner__first_name",
+            "owner__last_name",
+        )
+        .prefetch_related(Prefetch("contact_links", queryset=_visible_links(actor)))
+    )
+
+
+def _visible_links(actor) -> QuerySet[DealContact]:
+    """A deal's contacts as a card or a row names them, primary first, the ones the actor may
+    see."""
     links = (
         DealContact.objects.filter(contact__isnull=False)
         .select_related("contact")
@@ -69,10 +100,7 @@ def with_card_data(actor, deals: QuerySet[Deal]) -> QuerySet[Deal]:
         .order_by("-is_primary", "id")
     )
     # A probe per link, not the list of every contact the actor sees.
-    links = links.filter(visible_contact_condition(actor, outer_ref="contact_id"))
-    return deals.select_related("stage", "owner", "type", "pipeline").prefetch_related(
-        Prefetch("contact_links", queryset=links)
-    )
+    return links.filter(visible_contact_condition(actor, outer_ref="contact_id"))
 
 
 def get_deal(actor, deal_id: int) -> Deal:
@@ -188,11 +216,12 @@ def narrow_deals(deals: QuerySet[Deal], filters: DealFilters) -> QuerySet[Deal]:
 
 
 def keyset_page(
-    actor, deals: QuerySet[Deal], *, after_id: int | None, limit: int
+    actor, deals: QuerySet[Deal], *, after_id: int | None, limit: int, rows=with_card_data
 ) -> tuple[list[Deal], int | None]:
-    """One page, newest first, after `after_id`: the ids first, then their rows."""
+    """One page, newest first, after `after_id`: the ids first, then their rows (read with
+    `rows`, what the page shows)."""
     page, next_after = _page_ids(deals, after_id=after_id, limit=limit)
-    rows = with_card_data(actor, Deal.objects.filter(pk__in=page)) if page else []
+    rows = rows(actor, Deal.objects.filter(pk__in=page)) if page else []
     return sorted(rows, key=lambda d: -d.pk), next_after
 
 
@@ -247,20 +276,41 @@ class _Seen:
 
     def add_grouped(self, deals: QuerySet[Deal]) -> None:
         grouped = deals.order_by().values("stage_id", "currency")
-        for row in grouped.annotate(n=Count("id"), total=Sum("amount")):
+        # COUNT(*), not COUNT(id): PostgreSQL's indexes do not hold the id, so counting it
+        # reads every deal's row instead of the (owner,) pipeline, stage, currency, amount
+        # index alone.
+        for row in grouped.annotate(n=Count("*"), total=Sum("amount")):
             self.add(row["stage_id"], row["currency"], row["n"], row["total"])
 
 
-def _seen(actor, deals: QuerySet[Deal], *, per_deal: bool) -> _Seen:
-    """The board's reading of the deals among `deals` (not yet narrowed to the actor's) that
-    the actor may see; with `per_deal`, by the scope's test of each deal (for a few columns),
-    otherwise from the user's side (for the whole pipeline)."""
+def _seen_in_columns(actor, deals: QuerySet[Deal], by_stage: QuerySet[Deal]) -> _Seen:
+    """A few columns' reading (a move's), of `deals` (the pipeline's in those columns, not yet
+    narrowed to the actor's) or, where each deal is tested, of the same deals found by their
+    stages alone (`by_stage`): with the pipeline too, PostgreSQL read them through the
+    pipeline's index, every deal of the pipeline."""
     seen = _Seen(sums={})
     reach = scope.reach(actor)
     if reach == scope.ALL:
         seen.add_grouped(deals)
-    elif reach == scope.OWNED and per_deal:
-        seen.add_grouped(deals.filter(_seen_by(actor)))
+    elif reach == scope.OWNED:
+        # The deals they own from the owner's index; each other deal tested against the scope
+        # on its own. One test of "theirs or on their contacts" made PostgreSQL hash every
+        # link of the user's contacts instead.
+        on_their_contacts = DealContact.objects.filter(deal_id=OuterRef("pk")).filter(
+            visible_contact_condition(actor, outer_ref="contact_id")
+        )
+        seen.add_grouped(deals.filter(owner=actor))
+        seen.add_grouped(by_stage.exclude(owner=actor).filter(Exists(on_their_contacts)))
+    return seen
+
+
+def _seen(actor, deals: QuerySet[Deal]) -> _Seen:
+    """The whole board's reading of the deals among `deals` (the pipeline's, not yet narrowed
+    to the actor's) that the actor may see."""
+    seen = _Seen(sums={})
+    reach = scope.reach(actor)
+    if reach == scope.ALL:
+        seen.add_grouped(deals)
     elif reach == scope.OWNED:
         # From the user's side rather than by a test of every deal of the pipeline: the deals
         # they own, counted from an index, then the others linked to a contact they own, read
@@ -295,11 +345,14 @@ def board(
     every_stage = list(pipeline.stages.all())
     stages = [s for s in every_stage if only is None or s.pk in only]
     narrowed = narrow_deals(Deal.objects.filter(pipeline=pipeline), filters)
-    if only is not None:
-        narrowed = narrowed.filter(stage__in=only)
-    # The whole board reads every link of a sales user's contacts once; a move's two columns
-    # test their own deals, fewer than a pipeline's.
-    seen = _seen(actor, narrowed, per_deal=only is not None)
+    if only is None:
+        # The whole board reads every link of a sales user's contacts once.
+        seen = _seen(actor, narrowed)
+    else:
+        # A move's two columns test their own deals, fewer than a pipeline's.
+        ids = [s.pk for s in stages]
+        by_stage = narrow_deals(Deal.objects.filter(stage__in=ids), filters)
+        seen = _seen_in_columns(actor, narrowed.filter(stage__in=ids), by_stage)
     counts: dict[int, int] = {}
     sums: dict[int, list[tuple[int, str, Decimal]]] = {}
     for (stage_id, currency), (n, total) in seen.sums.items():
@@ -330,7 +383,7 @@ def board(
     }
     every_id = [pk for ids, _next in pages.values() for pk in ids]
     rows = (
-        {d.pk: d for d in with_card_data(actor, Deal.objects.filter(pk__in=every_id))}
+        {d.pk: d for d in with_board_card_data(actor, Deal.objects.filter(pk__in=every_id))}
         if every_id
         else {}
     )
@@ -368,7 +421,9 @@ def move_targets(stages: list[Stage], stage: Stage) -> list[tuple[int, str]]:
 def column_page(
     actor, deals: QuerySet[Deal], stage: Stage, *, after_id: int | None, limit: int = COLUMN_PAGE
 ) -> tuple[list[Deal], int | None]:
-    return keyset_page(actor, deals.filter(stage=stage), after_id=after_id, limit=limit)
+    return keyset_page(
+        actor, deals.filter(stage=stage), after_id=after_id, limit=limit, rows=with_board_card_data
+    )
 
 
 def history(deal: Deal) -> list[StageMove]:

@@ -11,6 +11,7 @@ from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
 from django.db import transaction
 from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
+from django.middleware.csrf import get_token
 from django.shortcuts import redirect, render
 from django.template.loader import render_to_string
 from django.urls import reverse
@@ -300,20 +301,30 @@ def board(request: HttpRequest, pipeline_id: int | None = None) -> HttpResponse:
     pipeline = _pipeline_or_404(pipeline_id)
     filters = _filters(request, pipeline=None, stage=None, status="")
     columns = queries.board(request.user, pipeline, filters)
+    here = request.get_full_path()
     return render(
         request,
         "deals/board.html",
         {
             "pipeline": pipeline,
             "pipelines": queries.active_pipelines(),
-            "columns": columns,
+            "columns": [(c, _move_fields(request, c.targets, here)) for c in columns],
             "query": request.GET.urlencode(),
             # Each card links to deals_path + id (and + "move/"): one reverse for the page,
             # not two per card.
             "deals_path": reverse("deals:board"),
-            "here": request.get_full_path(),
             **_filter_context(request),
         },
+    )
+
+
+def _move_fields(request: HttpRequest, targets: list[tuple[int, str]], here: str) -> str:
+    """What every card of a column has in its Move to… form (the stages it may go to, the
+    page to come back to, the CSRF token), rendered once for the column rather than once per
+    card. Without the request: the page's context processors are not run again for it."""
+    return render_to_string(
+        "deals/_move_fields.html",
+        {"targets": targets, "here": here, "csrf_token": get_token(request)},
     )
 
 
@@ -332,22 +343,20 @@ def column_more(request: HttpRequest, pipeline_id: int, stage_id: int) -> HttpRe
     )
     query = request.GET.copy()
     query.pop("after", None)
+    # A card's move without script comes back to the board, not to this fragment.
+    here = reverse("deals:board-pipeline", args=[pipeline.pk]) + (
+        f"?{query.urlencode()}" if query else ""
+    )
+    targets = queries.move_targets(list(pipeline.stages.all()), stage)
     return render(
         request,
         "deals/_cards.html",
         {
             "pipeline": pipeline,
-            "column": {
-                "stage": stage,
-                "deals": cards,
-                "next_after": next_after,
-                "targets": queries.move_targets(list(pipeline.stages.all()), stage),
-            },
+            "column": {"stage": stage, "deals": cards, "next_after": next_after},
+            "move_fields": _move_fields(request, targets, here),
             "query": query.urlencode(),
             "deals_path": reverse("deals:board"),
-            # A card's move without script comes back to the board, not to this fragment.
-            "here": reverse("deals:board-pipeline", args=[pipeline.pk])
-            + (f"?{query.urlencode()}" if query else ""),
         },
     )
 
