@@ -50,12 +50,18 @@ def _backend_cpu(pid: int | None) -> float:
     return (int(fields[11]) + int(fields[12])) / TICKS
 
 
+def _log(text: str) -> None:
+    """A line on stderr as the run goes, so a run stopped early still says how far it got."""
+    print(text, file=sys.stderr, flush=True)
+
+
 def _timed(name: str, handler, times: dict, cpu: dict):
     def timed(**payload):
         started, cpu_before = time.perf_counter(), time.process_time()
         handler(**payload)
         times[name] = round(time.perf_counter() - started, 1)
         cpu[name] = round(time.process_time() - cpu_before, 1)
+        _log(f"{name}: {times[name]} s, CPU {cpu[name]} s, load {os.getloadavg()[0]:.1f}")
 
     return timed
 
@@ -84,6 +90,14 @@ def run_once(count: int) -> dict:
 
     def progress(line: str) -> None:
         contacts_done[:] = [time.perf_counter()]
+        done = int(line.split()[0])
+        if done % 50_000 == 0 or done == count:
+            helpers = resource.getrusage(resource.RUSAGE_CHILDREN)
+            _log(
+                f"{done} contacts: {contacts_done[0] - started:.0f} s, CPU "
+                f"{time.process_time() - cpu_before:.0f} s + helpers "
+                f"{helpers.ru_utime + helpers.ru_stime:.0f} s, load {os.getloadavg()[0]:.1f}"
+            )
         if connection.vendor == "postgresql" and connection.connection is not None:
             backend[:] = [connection.connection.info.backend_pid]
 
