@@ -1,11 +1,14 @@
-"""create_deals: many deals written at once, each as create_deal writes it."""
+"""create_deals and create_resolved_deals: many deals written at once, each as create_deal
+writes it."""
+
+from decimal import Decimal
 
 import pytest
 
 from kartoteka.activity.models import Activity
 from kartoteka.core.errors import InvalidInput
 from kartoteka.deals.models import Deal, DealContact, StageMove
-from kartoteka.deals.services import create_deals
+from kartoteka.deals.services import NewDeal, create_deals, create_resolved_deals
 from tests.factories import make_contact, sales_pipeline
 
 pytestmark = pytest.mark.django_db
@@ -48,3 +51,25 @@ def test_create_deals_with_one_bad_row_writes_none(admin):
             rows=[{"name": "Good", "contacts": [contact.pk]}, {"name": "", "contacts": []}],
         )
     assert not Deal.objects.exists()
+
+
+def test_create_resolved_deals_writes_them_as_create_deals_does(admin, sales):
+    stages = {stage.key: stage for stage in sales_pipeline().stages.all()}
+    client, lead = make_contact(status="won"), make_contact()
+    deals = create_resolved_deals(
+        admin,
+        deals=[
+            NewDeal("Won", Decimal("900.00"), sales, None, stages["won"], client.pk),
+            NewDeal("Open", Decimal("50.00"), None, None, stages["proposal"], lead.pk),
+        ],
+    )
+    assert [(d.name, d.stage.key, d.status, d.owner) for d in deals] == [
+        ("Won", "won", "won", sales),
+        ("Open", "proposal", "open", None),
+    ]
+    assert set(DealContact.objects.values_list("deal__name", "contact_id", "is_primary")) == {
+        ("Won", client.pk, True),
+        ("Open", lead.pk, True),
+    }
+    assert StageMove.objects.filter(deal__in=deals, from_stage__isnull=True).count() == 2
+    assert Activity.objects.filter(kind="deal_created").count() == 2

@@ -1,6 +1,7 @@
 """The demo's purchases: a small catalogue bought by some of the demo contacts over the last
 year, a few refunds and coupons, recorded through record_events so totals are kept
-(subscriber of "demo.loaded")."""
+(subscriber of "demo.loaded"), as a bulk load (core.bulkload): on PostgreSQL the planner's
+statistics follow the event tables as they grow from empty."""
 
 import datetime as dt
 import random
@@ -12,12 +13,14 @@ from django.utils import timezone
 
 from kartoteka.accounts.models import User
 from kartoteka.commerce import ingest, kinds
-from kartoteka.commerce.models import ExternalEvent
-from kartoteka.commerce.services import add_coupon, record_events
+from kartoteka.commerce.models import Coupon, EventLine, ExternalEvent, Totals
+from kartoteka.commerce.services import generate_coupons, record_events
+from kartoteka.core import bulkload
 from kartoteka.core.scope import visible_contacts
 
 SEED = 20240604
 BUYER_SHARE, REFUND_SHARE, COUPON_SHARE = 0.15, 0.08, 0.1
+COUPON_PREFIX = "WELCOME10-"
 # (sku, name, category, price)
 CATALOGUE = [
     ("CRM-START", "CRM Starter plan (1 year)", "Subscriptions", "290.00"),
@@ -40,7 +43,7 @@ def add_demo_purchases(event: str, admin_id: int, **payload: Any) -> None:
     rng = random.Random(SEED)
     now = timezone.now()
     raw: list[dict] = []
-    coupons: dict[int, str] = {}
+    coupons: set[int] = set()
     year_ago = now - dt.timedelta(days=365)
     for contact_id, created_at in (
         visible_contacts(admin).order_by("pk").values_list("pk", "created_at")
@@ -48,24 +51,38 @@ def add_demo_purchases(event: str, admin_id: int, **payload: Any) -> None:
         if rng.random() >= BUYER_SHARE:
             continue
         if rng.random() < COUPON_SHARE:
-            coupons[contact_id] = f"WELCOME10-{contact_id}"
+            coupons.add(contact_id)
         for number in range(rng.choice([1, 1, 1, 2, 2, 3, 4])):
             since = max(created_at, year_ago)
-            raw += _purchase(rng, contact_id, number, since, now, coupons.get(contact_id, ""))
+            raw += _purchase(rng, contact_id, number, since, now, contact_id in coupons)
     with transaction.atomic():
-        for contact in visible_contacts(admin).filter(pk__in=list(coupons)):
-            add_coupon(
-                admin,
-                contact,
-                data={"code": coupons[contact.pk], "description": "10 % off the first order"},
-            )
-        for start in range(0, len(raw), ingest.MAX_BATCH):
-            record_events(
-                admin,
-                raw[start : start + ingest.MAX_BATCH],
-                create_contacts=False,
-                actor_label="shop",
-            )
+        # Each buyer with a coupon gets a code of its own, generated in bulk; their first
+        # purchase uses it.
+        generate_coupons(
+            admin,
+            sorted(coupons),
+            prefix=COUPON_PREFIX,
+            valid_until=None,
+            description="10 % off the first order",
+        )
+        codes = dict(
+            Coupon.objects.filter(code__startswith=COUPON_PREFIX).values_list("contact_id", "code")
+        )
+        for event in raw:
+            if "coupon" in event:
+                event["coupon"] = codes[event["contact"]["id"]]
+    batches = [
+        raw[start : start + ingest.MAX_BATCH] for start in range(0, len(raw), ingest.MAX_BATCH)
+    ]
+    tables = [model._meta.db_table for model in (ExternalEvent, EventLine, Totals)]
+    with bulkload.bulk_load(tables) as load:
+        for group in load.transactions(batches):
+            added = 0
+            with transaction.atomic():
+                for batch in group:
+                    record_events(admin, batch, create_contacts=False, actor_label="shop")
+                    added += len(batch)
+            load.added(added)
 
 
 def _purchase(
@@ -74,7 +91,7 @@ def _purchase(
     number: int,
     since: dt.datetime,
     now: dt.datetime,
-    coupon: str,
+    coupon: bool,
 ) -> list[dict]:
     """One purchase of a few catalogue lines between `since` (the contact's creation or a year
     ago) and now, and its refund now and then."""
@@ -95,7 +112,7 @@ def _purchase(
         "products": lines,
     }
     if coupon and number == 0:
-        purchase["coupon"] = coupon
+        purchase["coupon"] = ""  # the code, once generated
     events = [purchase]
     if rng.random() < REFUND_SHARE:
         refunded_at = occurred_at + (now - occurred_at) * rng.random()
