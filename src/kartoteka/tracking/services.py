@@ -628,10 +628,10 @@ def _fill_attribution(visits: list[Visit]) -> None:
     tagged = {v.contact_id: v for v in reversed(visits) if any(getattr(v, f) for f in fields)}
     if not tagged:
         return
-    for contact in visible_contacts(SYSTEM).filter(pk__in=tagged):
+    # Only contacts with none of the fields yet are read: most contacts a campaign brings back
+    # have theirs already, and reading each whole contact to find that out was most of a batch.
+    for contact in visible_contacts(SYSTEM).filter(pk__in=tagged, **dict.fromkeys(fields, "")):
         visit = tagged[contact.pk]
-        if any(getattr(contact, f) for f in fields):
-            continue
         contacts.update_contact(
             SYSTEM,
             contact,
