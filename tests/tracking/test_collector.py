@@ -33,6 +33,19 @@ def test_the_answer_carries_cors_and_no_content_and_headers_that_forbid_renderin
     assert response["Access-Control-Allow-Origin"] == ORIGIN
     assert response["X-Content-Type-Options"] == "nosniff"
     assert response["Content-Security-Policy"] == "default-src 'none'; frame-ancestors 'none'"
+    assert "Strict-Transport-Security" not in response.headers
+
+
+def test_with_https_a_plain_http_hit_is_sent_to_https_and_a_secure_one_gets_hsts(settings):
+    settings.SECURE_SSL_REDIRECT = True
+    settings.SECURE_HSTS_SECONDS = 3600
+    settings.SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+    site = make_site()
+    assert send(site).status_code == 301
+    assert not Hit.objects.exists()
+    response = send(site, headers={"HTTP_X_FORWARDED_PROTO": "https"})
+    assert response.status_code == 204
+    assert response["Strict-Transport-Security"].startswith("max-age=3600")
 
 
 def test_a_refusal_is_in_the_browsers_language_and_repeats_nothing():
@@ -70,7 +83,7 @@ def test_a_database_failure_is_a_500_and_the_next_hit_gets_a_sound_connection(mo
     ],
 )
 def test_anything_else_on_the_path_takes_djangos_way(method, path, extra, status):
-    # Django's security middleware marks its answers; the collector's do without that header.
+    # The app's pages' policy marks Django's answers; the collector has a stricter one.
     site = make_site()
     body = json.dumps({"s": site.key, "v": "visitor-0001", "k": "view", "u": f"{ORIGIN}/"})
     response = served(
@@ -83,11 +96,11 @@ def test_anything_else_on_the_path_takes_djangos_way(method, path, extra, status
         **extra,
     )
     assert response.status_code == status
-    assert "Cross-Origin-Opener-Policy" in response.headers
-    assert "Cross-Origin-Opener-Policy" not in send(site).headers
+    assert "default-src 'self'" in response["Content-Security-Policy"]
+    assert send(site)["Content-Security-Policy"] == "default-src 'none'; frame-ancestors 'none'"
 
 
 def test_other_paths_are_djangos():
     response = served("GET", "/t.js")
     assert response.status_code == 200
-    assert "Cross-Origin-Opener-Policy" in response.headers
+    assert "default-src 'self'" in response["Content-Security-Policy"]

@@ -18,19 +18,16 @@ from django.core.handlers.exception import response_for_exception
 from django.core.handlers.wsgi import WSGIRequest
 from django.db import DatabaseError, connection
 from django.http import HttpResponse
+from django.middleware.security import SecurityMiddleware
 from django.utils import translation
 
 from kartoteka.tracking import views
 
 PATH = "/t/collect"
 
-# In place of the security middleware's headers: an answer with no content, or a short JSON
-# refusal, that nothing is meant to render or frame.
-HEADERS = [
-    ("X-Content-Type-Options", "nosniff"),
-    ("Content-Security-Policy", "default-src 'none'; frame-ancestors 'none'"),
-    ("Referrer-Policy", "same-origin"),
-]
+# In place of the app's policy for pages: an answer with no content, or a short JSON refusal,
+# that nothing is meant to render or frame.
+POLICY = "default-src 'none'; frame-ancestors 'none'"
 
 WSGIApplication = Callable[[dict, Callable], Iterable[bytes]]
 
@@ -50,8 +47,12 @@ def collector_first(application: WSGIApplication) -> WSGIApplication:
             request.get_host()
         except DisallowedHost:
             return application(environ, start_response)
-        response = collect(request)
-        headers = [*response.items(), *HEADERS]
+        # Django's own rules for HTTPS (to HTTPS first, then HSTS) and its security headers.
+        security = SecurityMiddleware(_unused)
+        response = security.process_request(request) or collect(request)
+        response = security.process_response(request, response)
+        response["Content-Security-Policy"] = POLICY
+        headers = list(response.items())
         if response.status_code != 204:
             headers.append(("Content-Length", str(len(response.content))))
         start_response(f"{response.status_code} {response.reason_phrase}", headers)
@@ -60,6 +61,10 @@ def collector_first(application: WSGIApplication) -> WSGIApplication:
         return [response.content]
 
     return serve
+
+
+def _unused(request: WSGIRequest) -> HttpResponse:
+    raise AssertionError("the middleware is only asked for its rules")
 
 
 def collect(request: WSGIRequest) -> HttpResponse:
