@@ -2,19 +2,25 @@
 many hits a second the collector takes under a bounded load on loopback.
 
 drain: a fresh database with C known contacts, H queued hits (page views of V visitors, a
-tenth of them identified, with campaign parameters and a few user agents), then the time of
+tenth of them identified, with campaign parameters and a few user agents, and one visitor with
+P page views identified as a contact of its own), then the time and CPU time of
 `tracking.services.process_hits()` until the queue is empty, and the reading of the Visits tab
-of one contact with P page views (server time, median of 20).
+of the contact with P page views (median of 20, wall and CPU).
 
 collect: `kartoteka serve --no-worker` (gunicorn, one process per core) on a fresh database
 with one site, and L client threads (default 16) posting hits for S seconds (default 60);
-hits/s, errors and latency percentiles. The clients run on the same machine, so the figure is a
-floor for a separate load generator.
+hits/s, errors by kind, latency percentiles, CPU time of the server per hit. The clients run
+on the same machine, so the figure is a floor for a separate load generator.
+
+floor: the same load on a bare WSGI app under the same gunicorn settings: what this machine
+serves at all.
 
     .venv/bin/python bench/tracking.py drain [--db sqlite|postgresql] [--hits H] [--contacts C]
+        [--heavy P]
     .venv/bin/python bench/tracking.py collect [--db sqlite|postgresql] [--clients L] [--seconds S]
+    .venv/bin/python bench/tracking.py floor [--clients L] [--seconds S]
 
-Results go to bench/results/tracking-<part>-<db>.json; a markdown line is printed.
+Results go to bench/results/tracking-<part>[-<db>].json and are printed.
 PostgreSQL: the database kt_bench_tracking on 127.0.0.1 is created and dropped.
 """
 
