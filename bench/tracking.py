@@ -2,19 +2,25 @@
 many hits a second the collector takes under a bounded load on loopback.
 
 drain: a fresh database with C known contacts, H queued hits (page views of V visitors, a
-tenth of them identified, with campaign parameters and a few user agents), then the time of
+tenth of them identified, with campaign parameters and a few user agents, and one visitor with
+P page views identified as a contact of its own), then the time and CPU time of
 `tracking.services.process_hits()` until the queue is empty, and the reading of the Visits tab
-of one contact with P page views (server time, median of 20).
+of the contact with P page views (median of 20, wall and CPU).
 
 collect: `kartoteka serve --no-worker` (gunicorn, one process per core) on a fresh database
 with one site, and L client threads (default 16) posting hits for S seconds (default 60);
-hits/s, errors and latency percentiles. The clients run on the same machine, so the figure is a
-floor for a separate load generator.
+hits/s, errors by kind, latency percentiles, CPU time of the server per hit. The clients run
+on the same machine, so the figure is a floor for a separate load generator.
+
+floor: the same load on a bare WSGI app under the same gunicorn settings: what this machine
+serves at all.
 
     .venv/bin/python bench/tracking.py drain [--db sqlite|postgresql] [--hits H] [--contacts C]
+        [--heavy P]
     .venv/bin/python bench/tracking.py collect [--db sqlite|postgresql] [--clients L] [--seconds S]
+    .venv/bin/python bench/tracking.py floor [--clients L] [--seconds S]
 
-Results go to bench/results/tracking-<part>-<db>.json; a markdown line is printed.
+Results go to bench/results/tracking-<part>[-<db>].json and are printed.
 PostgreSQL: the database kt_bench_tracking on 127.0.0.1 is created and dropped.
 """
 
@@ -75,7 +81,7 @@ def _setup(database_url: str, data_dir: Path) -> None:
     call_command("migrate", verbosity=0)
 
 
-def drain(db: str, hits: int, contacts: int) -> dict:
+def drain(db: str, hits: int, contacts: int, heavy: int) -> dict:
     data_dir = Path(tempfile.mkdtemp(prefix="kt-bench-tracking-"))
     _setup(_database(db, data_dir), data_dir)
     import datetime as dt
@@ -99,6 +105,38 @@ def drain(db: str, hits: int, contacts: int) -> dict:
     start = timezone.now() - dt.timedelta(days=30)
     rows = []
     known = set()
+    # One visitor with `heavy` page views (sessions of 10 pages, 1 a minute, spread over the 30
+    # days), identified as a contact of its own: the Visits tab is read for that contact.
+    heavy_contact = create_contact(
+        SYSTEM, data={"email": "heavy@example.com", "first_name": "Heavy"}
+    )
+    if heavy:
+        rows.append(
+            Hit(
+                site=site,
+                visitor="visitor-heavy",
+                kind="identify",
+                received_at=start,
+                data={"email": "heavy@example.com", "url": ""},
+            )
+        )
+    for n in range(heavy):
+        at = start + dt.timedelta(
+            seconds=(n // 10) * (30 * 86400 // max(1, heavy // 10)) + n % 10 * 60
+        )
+        rows.append(
+            Hit(
+                site=site,
+                visitor="visitor-heavy",
+                kind="view",
+                received_at=at,
+                data={
+                    "url": f"https://shop.example.com/p/{n % 500}",
+                    "title": "P",
+                    "ua": AGENTS[0],
+                },
+            )
+        )
     # Sessions of 1-8 pages, a page every 20-120 s, at random times over 30 days; a tenth of
     # the visitors are identified (as a form or the site would) in their first session.
     while len(rows) < hits:
@@ -137,42 +175,202 @@ def drain(db: str, hits: int, contacts: int) -> dict:
     Hit.objects.bulk_create(rows, batch_size=5000)
     del rows
     load_before = os.getloadavg()[0]
+    database_cpu = _database_cpu(connection)
+    cpu = time.process_time()
     began = time.perf_counter()
     processed = services.process_hits()
     seconds = time.perf_counter() - began
+    cpu = time.process_time() - cpu
     result = {
         "part": "drain",
         "db": db,
         "hits": processed,
         "seconds": round(seconds, 2),
         "hits_per_s": round(processed / seconds),
+        "worker_cpu_s": round(cpu, 1),
         "load_average_before": load_before,
         "load_average_after": os.getloadavg()[0],
     }
-    # The Visits tab of the contact with the most page views.
+    if database_cpu is not None:
+        result["database_cpu_s"] = round(_database_cpu(connection) - database_cpu, 1)
+    # Hits a second of CPU, the worker's and PostgreSQL's together: what the drain does when
+    # it has the cores to itself.
+    result["hits_per_cpu_s"] = round(processed / (cpu + result.get("database_cpu_s", 0)))
+    # The Visits tab of the heavy visitor's contact: server time (median of 20) and the CPU
+    # time of the request (and of PostgreSQL's process serving it).
     from kartoteka.tracking.models import VisitTotals
 
-    top = VisitTotals.objects.order_by("-page_views").first()
-    if top:
+    totals = VisitTotals.objects.filter(contact_id=heavy_contact.pk).first()
+    if totals and db == "postgresql":
+        # What autovacuum would have done by now (it is off on some servers, this one among
+        # them): with statistics from the middle of the drain the planner read every page
+        # view for the tab's 20 visits.
+        from kartoteka.core.database import refresh_planner_statistics
+
+        refresh_planner_statistics(["tracking_visit", "tracking_pageview"])
+    if totals:
         admin = create_user(SYSTEM, username="bench-admin", password="bench-pass-123", role="admin")
         client = Client()
         client.force_login(admin)
-        times = []
+        times, cpu_times = [], []
         for _ in range(20):
+            database_cpu = _database_cpu(connection) or 0.0
+            cpu = time.process_time()
             began = time.perf_counter()
-            assert client.get(f"/contacts/{top.contact_id}/visits/").status_code == 200
+            assert client.get(f"/contacts/{heavy_contact.pk}/visits/").status_code == 200
             times.append((time.perf_counter() - began) * 1000)
-        result["visits_tab_page_views"] = top.page_views
+            cpu = time.process_time() - cpu + (_database_cpu(connection) or 0.0) - database_cpu
+            cpu_times.append(cpu * 1000)
+        result["visits_tab_page_views"] = totals.page_views
         result["visits_tab_ms_median"] = round(statistics.median(times), 1)
+        result["visits_tab_cpu_ms_median"] = round(statistics.median(cpu_times), 1)
     connection.close()
     shutil.rmtree(data_dir, ignore_errors=True)
     return result
+
+
+def _database_cpu(connection) -> float | None:
+    """CPU seconds of the PostgreSQL server process serving `connection` (None on SQLite,
+    which runs in this process)."""
+    if connection.vendor != "postgresql":
+        return None
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT pg_backend_pid()")
+        return _tree_cpu(cursor.fetchone()[0])
 
 
 def _free_port() -> int:
     with socket.socket() as probe:
         probe.bind(("127.0.0.1", 0))
         return probe.getsockname()[1]
+
+
+def _tree_cpu(pid: int) -> float:
+    """CPU seconds (user and system) of process `pid` and its children, from /proc."""
+    tick = os.sysconf("SC_CLK_TCK")
+    total, pending = 0.0, [pid]
+    while pending:
+        current = pending.pop()
+        try:
+            fields = Path(f"/proc/{current}/stat").read_text().rsplit(")", 1)[1].split()
+            children = Path(f"/proc/{current}/task/{current}/children").read_text().split()
+        except OSError:
+            continue
+        total += (int(fields[11]) + int(fields[12])) / tick
+        pending.extend(int(child) for child in children)
+    return total
+
+
+def _postgresql_backends_cpu() -> float:
+    """CPU seconds of the PostgreSQL server processes connected to the benchmark's database
+    (the server runs on this machine)."""
+    import psycopg
+
+    with psycopg.connect(f"{PG_SERVER}/postgres", autocommit=True) as conn:
+        pids = [
+            row[0]
+            for row in conn.execute(
+                "SELECT pid FROM pg_stat_activity WHERE datname = %s", [PG_NAME]
+            ).fetchall()
+        ]
+    return sum(_tree_cpu(pid) for pid in pids)
+
+
+def _wait_until_up(port: int, server: subprocess.Popen, log: Path) -> None:
+    deadline = time.monotonic() + 120
+    while True:
+        try:
+            probe = http.client.HTTPConnection("127.0.0.1", port, timeout=5)
+            probe.request("GET", "/t.js")
+            probe.getresponse().read()
+            return
+        except OSError:
+            if server.poll() is not None or time.monotonic() > deadline:
+                raise SystemExit(f"the server did not start:\n{log.read_text()[-3000:]}") from None
+            time.sleep(0.2)
+
+
+def _load(port: int, site_key: str, clients: int, seconds: float) -> dict:
+    """L client threads posting page views for S seconds, one keep-alive connection each (a
+    new one after a failure): requests, errors by kind, latency percentiles, and the CPU time
+    the clients took."""
+    latencies: list[float] = []
+    errors: dict[str, int] = {}
+    lock = threading.Lock()
+    stop_at = time.monotonic() + seconds
+
+    def client(number: int) -> None:
+        connection_ = http.client.HTTPConnection("127.0.0.1", port, timeout=10)
+        mine, failed, n = [], {}, 0
+        while time.monotonic() < stop_at:
+            n += 1
+            body = json.dumps(
+                {
+                    "s": site_key,
+                    "v": f"visitor-{number:04d}-{n % 50:04d}",
+                    "k": "view",
+                    "u": f"https://shop.example.com/p/{n}",
+                    "t": "P",
+                }
+            )
+            began = time.perf_counter()
+            try:
+                connection_.request(
+                    "POST",
+                    "/t/collect",
+                    body,
+                    {
+                        "Content-Type": "text/plain",
+                        "Origin": "https://shop.example.com",
+                        "User-Agent": AGENTS[number % len(AGENTS)],
+                    },
+                )
+                answer = connection_.getresponse()
+                answer.read()
+                if answer.status != 204:
+                    failed[str(answer.status)] = failed.get(str(answer.status), 0) + 1
+            except OSError as exc:
+                failed[type(exc).__name__] = failed.get(type(exc).__name__, 0) + 1
+                connection_.close()
+                connection_ = http.client.HTTPConnection("127.0.0.1", port, timeout=10)
+            mine.append(time.perf_counter() - began)
+        with lock:
+            latencies.extend(mine)
+            for kind, count in failed.items():
+                errors[kind] = errors.get(kind, 0) + count
+
+    load_before = os.getloadavg()[0]
+    cpu_before = time.process_time()
+    threads = [threading.Thread(target=client, args=(n,)) for n in range(clients)]
+    began = time.monotonic()
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    wall = time.monotonic() - began
+    ordered = sorted(latencies)
+    return {
+        "clients": clients,
+        "seconds": round(wall, 1),
+        "requests": len(ordered),
+        "requests_per_s": round(len(ordered) / wall),
+        "errors": sum(errors.values()),
+        "errors_by_kind": errors,
+        "p50_ms": round(ordered[len(ordered) // 2] * 1000, 1) if ordered else None,
+        "p95_ms": round(ordered[int(len(ordered) * 0.95)] * 1000, 1) if ordered else None,
+        "clients_cpu_s": round(time.process_time() - cpu_before, 1),
+        "load_average_before": load_before,
+        "load_average_after": os.getloadavg()[0],
+    }
+
+
+def _stop(server: subprocess.Popen) -> None:
+    server.terminate()
+    try:
+        server.wait(timeout=60)
+    except subprocess.TimeoutExpired:
+        server.kill()
+        server.wait()
 
 
 def collect(db: str, clients: int, seconds: float) -> dict:
@@ -194,113 +392,113 @@ def collect(db: str, clients: int, seconds: float) -> dict:
         "KARTOTEKA_TASKS": "database",
         "KARTOTEKA_TRACKING_RATE": "1000000/m",
     }
-    server = subprocess.Popen(
-        [KARTOTEKA, "serve", "--port", str(port), "--server", "gunicorn", "--no-worker"],
-        env=env,
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-    )
+    # The server's output is kept: a refusal or a failure under load names itself there.
+    log = data_dir / "server.log"
+    with log.open("w") as output:
+        server = subprocess.Popen(
+            [KARTOTEKA, "serve", "--port", str(port), "--server", "gunicorn", "--no-worker"],
+            env=env,
+            stdout=output,
+            stderr=subprocess.STDOUT,
+        )
     try:
-        deadline = time.monotonic() + 120
-        while True:
-            try:
-                probe = http.client.HTTPConnection("127.0.0.1", port, timeout=5)
-                probe.request("GET", "/t.js")
-                if probe.getresponse().status == 200:
-                    break
-            except OSError:
-                if time.monotonic() > deadline:
-                    raise
-                time.sleep(0.2)
-        latencies: list[float] = []
-        errors = [0]
-        lock = threading.Lock()
-        stop_at = time.monotonic() + seconds
-
-        def client(number: int) -> None:
-            connection_ = http.client.HTTPConnection("127.0.0.1", port, timeout=10)
-            mine, failed, n = [], 0, 0
-            while time.monotonic() < stop_at:
-                n += 1
-                body = json.dumps(
-                    {
-                        "s": site.key,
-                        "v": f"visitor-{number:04d}-{n % 50:04d}",
-                        "k": "view",
-                        "u": f"https://shop.example.com/p/{n}",
-                        "t": "P",
-                    }
-                )
-                began = time.perf_counter()
-                try:
-                    connection_.request(
-                        "POST",
-                        "/t/collect",
-                        body,
-                        {
-                            "Content-Type": "text/plain",
-                            "Origin": "https://shop.example.com",
-                            "User-Agent": AGENTS[number % len(AGENTS)],
-                        },
-                    )
-                    answer = connection_.getresponse()
-                    answer.read()
-                    failed += answer.status != 204
-                except OSError:
-                    failed += 1
-                    connection_ = http.client.HTTPConnection("127.0.0.1", port, timeout=10)
-                mine.append(time.perf_counter() - began)
-            with lock:
-                latencies.extend(mine)
-                errors[0] += failed
-
-        load_before = os.getloadavg()[0]
-        threads = [threading.Thread(target=client, args=(n,)) for n in range(clients)]
-        began = time.monotonic()
-        for thread in threads:
-            thread.start()
-        for thread in threads:
-            thread.join()
-        wall = time.monotonic() - began
+        _wait_until_up(port, server, log)
+        server_cpu_before = _tree_cpu(server.pid)
+        database_cpu_before = _postgresql_backends_cpu() if db == "postgresql" else 0.0
+        result = _load(port, site.key, clients, seconds)
+        result["server_cpu_s"] = round(_tree_cpu(server.pid) - server_cpu_before, 1)
+        if db == "postgresql":
+            result["database_cpu_s"] = round(_postgresql_backends_cpu() - database_cpu_before, 1)
     finally:
-        server.terminate()
-        server.wait(timeout=60)
-    ordered = sorted(latencies)
-    queued = Hit.objects.count()
+        _stop(server)
+    result["queued"] = Hit.objects.count()
+    served = result["requests"] - result["errors"]
+    result["server_cpu_ms_per_hit"] = round(result["server_cpu_s"] * 1000 / max(served, 1), 2)
+    result["server_log_tail"] = log.read_text()[-3000:]
     connection.close()
     shutil.rmtree(data_dir, ignore_errors=True)
-    return {
-        "part": "collect",
-        "db": db,
-        "clients": clients,
-        "seconds": round(wall, 1),
-        "requests": len(ordered),
-        "hits_per_s": round(len(ordered) / wall),
-        "queued": queued,
-        "errors": errors[0],
-        "p50_ms": round(ordered[len(ordered) // 2] * 1000, 1) if ordered else None,
-        "p95_ms": round(ordered[int(len(ordered) * 0.95)] * 1000, 1) if ordered else None,
-        "load_average_before": load_before,
-        "load_average_after": os.getloadavg()[0],
-    }
+    return {"part": "collect", "db": db, **result}
+
+
+def _bare_application(environ: dict, start_response) -> list[bytes]:
+    """The floor: what any WSGI app must do for a hit (read the body, answer 204 with the
+    CORS headers) and nothing more."""
+    environ["wsgi.input"].read(int(environ.get("CONTENT_LENGTH") or 0))
+    start_response(
+        "204 No Content",
+        [
+            ("Access-Control-Allow-Origin", environ.get("HTTP_ORIGIN", "")),
+            ("Access-Control-Allow-Methods", "POST"),
+            ("Access-Control-Allow-Headers", "Content-Type"),
+            ("Vary", "Origin"),
+        ],
+    )
+    return []
+
+
+def serve_floor(port: int) -> None:
+    """The bare application under gunicorn with the settings `kartoteka serve` uses."""
+    import django
+
+    django.setup()
+    from kartoteka.core import cli
+
+    cli._serve_with_gunicorn(_bare_application, "127.0.0.1", port, cli.cpu_cores())
+
+
+def floor(clients: int, seconds: float) -> dict:
+    """The same load on a bare WSGI app served the way `kartoteka serve` serves Kartoteka."""
+    port = _free_port()
+    log = Path(tempfile.mkdtemp(prefix="kt-bench-floor-")) / "server.log"
+    with log.open("w") as output:
+        server = subprocess.Popen(
+            [sys.executable, __file__, "serve-floor", "--port", str(port)],
+            env={
+                **os.environ,
+                "DJANGO_SETTINGS_MODULE": "kartoteka.settings",
+                "KARTOTEKA_DATA_DIR": str(log.parent),
+            },
+            stdout=output,
+            stderr=subprocess.STDOUT,
+        )
+    try:
+        _wait_until_up(port, server, log)
+        server_cpu_before = _tree_cpu(server.pid)
+        result = _load(port, "floor-site", clients, seconds)
+        result["server_cpu_s"] = round(_tree_cpu(server.pid) - server_cpu_before, 1)
+    finally:
+        _stop(server)
+    result["server_cpu_ms_per_hit"] = round(
+        result["server_cpu_s"] * 1000 / max(result["requests"] - result["errors"], 1), 2
+    )
+    shutil.rmtree(log.parent, ignore_errors=True)
+    return {"part": "floor", **result}
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("part", choices=("drain", "collect"))
+    parser.add_argument("part", choices=("drain", "collect", "floor", "serve-floor"))
     parser.add_argument("--db", choices=("sqlite", "postgresql"), default="sqlite")
     parser.add_argument("--hits", type=int, default=100_000)
     parser.add_argument("--contacts", type=int, default=2_000)
+    parser.add_argument("--heavy", type=int, default=10_000, help="page views of one contact")
     parser.add_argument("--clients", type=int, default=16)
     parser.add_argument("--seconds", type=float, default=60)
+    parser.add_argument("--port", type=int, help=argparse.SUPPRESS)
     args = parser.parse_args()
+    if args.part == "serve-floor":
+        serve_floor(args.port)
+        return
     if args.part == "drain":
-        result = drain(args.db, args.hits, args.contacts)
-    else:
+        result = drain(args.db, args.hits, args.contacts, args.heavy)
+    elif args.part == "collect":
         result = collect(args.db, args.clients, args.seconds)
+    else:
+        result = floor(args.clients, args.seconds)
     result.update(machine=platform.node(), cores=os.cpu_count())
     RESULTS.mkdir(parents=True, exist_ok=True)
-    (RESULTS / f"tracking-{args.part}-{args.db}.json").write_text(json.dumps(result, indent=2))
+    name = "tracking-floor" if args.part == "floor" else f"tracking-{args.part}-{args.db}"
+    (RESULTS / f"{name}.json").write_text(json.dumps(result, indent=2))
     print(json.dumps(result, indent=2))
 
 

@@ -137,6 +137,19 @@ def _serving_with_gunicorn(monkeypatch) -> list[tuple]:
     return calls
 
 
+def test_serve_serves_the_wsgi_application_the_settings_name(capsys, monkeypatch):
+    # kartoteka.wsgi answers the tracking collector's hits ahead of Django's stack.
+    from kartoteka.wsgi import application
+
+    served = []
+    monkeypatch.setattr(
+        "kartoteka.core.cli._serve_with_gunicorn", lambda app, *args: served.append(app)
+    )
+    code, _out, _err = run(capsys, "serve", "--port", "8125", "--no-worker")
+    assert code == 0
+    assert served == [application]
+
+
 def test_serve_runs_a_gunicorn_process_per_core_by_default(capsys, monkeypatch):
     calls = _serving_with_gunicorn(monkeypatch)
     monkeypatch.setattr("kartoteka.core.cli.cpu_cores", lambda: 6)

@@ -1,8 +1,12 @@
-"""Sending hits to the collector as a browser on a tracked site would."""
+"""Sending hits to the collector as a browser on a tracked site would, through the WSGI
+application Kartoteka serves (the collector answers there, ahead of Django's stack)."""
 
 import json
 
-from django.test import Client
+from django.core.signals import request_finished, request_started
+from django.db import close_old_connections, connection
+from django.test import RequestFactory
+from django.utils.datastructures import CaseInsensitiveMapping
 
 from kartoteka.core.scope import SYSTEM
 from kartoteka.tracking import services
@@ -28,7 +32,8 @@ def send(
     site, kind="view", *, visitor="visitor-0001", origin=ORIGIN, ua=CHROME, headers=None, **fields
 ):
     hit = {"s": site.key, "v": visitor, "k": kind, "u": f"{ORIGIN}/", **fields}
-    return Client().post(
+    return served(
+        "POST",
         "/t/collect",
         json.dumps(hit),
         content_type="text/plain",
@@ -36,3 +41,43 @@ def send(
         HTTP_USER_AGENT=ua,
         **(headers or {}),
     )
+
+
+class Answer:
+    """What a WSGI application answered, read as the test client's responses are."""
+
+    def __init__(self, status: str, headers: list[tuple[str, str]], content: bytes) -> None:
+        self.status_code = int(status.split()[0])
+        self.headers = CaseInsensitiveMapping(dict(headers))
+        self.content = content
+
+    def __getitem__(self, name: str) -> str:
+        return self.headers[name]
+
+    def json(self):
+        return json.loads(self.content)
+
+
+def served(method: str, path: str, data: str = "", **extra) -> Answer:
+    """A request to `kartoteka.wsgi.application`, as a WSGI server would make it. Inside a
+    test's transaction, Django's stack keeps the connection open as the test client does."""
+    from kartoteka.wsgi import application
+
+    environ = RequestFactory().generic(method, path, data, **extra).environ
+    started = []
+    in_test_transaction = connection.in_atomic_block
+    if in_test_transaction:
+        request_started.disconnect(close_old_connections)
+        request_finished.disconnect(close_old_connections)
+    try:
+        body = application(environ, lambda status, headers: started.append((status, headers)))
+        try:
+            content = b"".join(body)
+        finally:
+            if hasattr(body, "close"):
+                body.close()
+    finally:
+        if in_test_transaction:
+            request_started.connect(close_old_connections)
+            request_finished.connect(close_old_connections)
+    return Answer(*started[0], content)

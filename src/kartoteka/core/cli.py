@@ -12,7 +12,7 @@ from typing import Any
 
 from django.conf import settings
 from django.core.management import call_command
-from django.core.wsgi import get_wsgi_application
+from django.core.servers.basehttp import get_internal_wsgi_application
 from django.db import connections
 
 from kartoteka.core import config, processes, schedule
@@ -106,8 +106,9 @@ def serve(
     call_command("migrate", interactive=False, verbosity=0)
     call_command("collectstatic", interactive=False, verbosity=0)
     allow_host(host)
-    # Built only now: WhiteNoise indexes the collected files when the app is built.
-    application = get_wsgi_application()
+    # Built only now: WhiteNoise indexes the collected files when the app is built. The one
+    # settings.WSGI_APPLICATION names, as any WSGI server would load it.
+    application = get_internal_wsgi_application()
 
     # The web processes are forked from this one: each opens database connections of its own.
     connections.close_all()

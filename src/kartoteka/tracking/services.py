@@ -16,7 +16,7 @@ from django.utils.translation import gettext as _
 from kartoteka.activity import services as timeline
 from kartoteka.contacts import services as contacts
 from kartoteka.contacts.queries import get_contact
-from kartoteka.core.bulkwrite import insert_values
+from kartoteka.core.bulkwrite import db_value, insert_values
 from kartoteka.core.errors import Forbidden, InvalidInput, NotFound
 from kartoteka.core.normalise import fold_email
 from kartoteka.core.scope import SYSTEM, is_admin, user_or_none, visible_contacts
@@ -226,15 +226,34 @@ def collect_hit(
             raise InvalidInput("e", _("Identify a visitor with an e-mail address."))
         data["email"] = email.strip()
     try:
-        insert_values(
-            Hit,
-            ["site", "visitor", "kind", "received_at", "data"],
-            [(site.pk, visitor, kind, timezone.now(), data)],
-        )
+        _queue_hit(site.pk, visitor, kind, data)
     except IntegrityError:  # the site was deleted by another process since it was read
         _sites_by_key.clear()
         raise NotFound(_("No such site.")) from None
     return True
+
+
+def _queue_hit(site_id: int, visitor: str, kind: str, data: dict) -> None:
+    """One INSERT of its own for each hit, as short as the statement can be: the collector
+    runs it on every page view (a COPY, as bulk inserts use on PostgreSQL, costs more for one
+    row, and the generic bulk path looks the model's fields up every time)."""
+    with connection.cursor() as cursor:
+        cursor.execute(
+            _QUEUE_SQL,
+            [
+                site_id,
+                visitor,
+                kind,
+                db_value(Hit, "received_at", timezone.now()),
+                db_value(Hit, "data", data),
+            ],
+        )
+
+
+_QUEUE_SQL = (
+    f"INSERT INTO {Hit._meta.db_table} (site_id, visitor, kind, received_at, data)"
+    " VALUES (%s, %s, %s, %s, %s)"
+)
 
 
 def _site_by_key(key: str) -> Site | None:
@@ -297,6 +316,24 @@ class _KnownVisitor:
         self.pk, self.contact_id = pk, contact_id
 
 
+_VISIT_COLUMNS = [f.attname for f in Visit._meta.concrete_fields if not f.primary_key]
+_VISIT_DEFAULTS = {
+    f.attname: f.get_default() for f in Visit._meta.concrete_fields if not f.primary_key
+}
+
+
+class _VisitRow:
+    """A visit as the worker writes it, with the columns of Visit: a batch starts or continues
+    hundreds, and building a model instance for each cost as much as the rest of the batch."""
+
+    __slots__ = ("pk", *_VISIT_COLUMNS)
+
+    def __init__(self, pk: int | None = None, **values: Any) -> None:
+        self.pk = pk
+        for name, default in _VISIT_DEFAULTS.items():
+            setattr(self, name, values.get(name, default))
+
+
 class _NewView:
     """A page view to insert, with the visit it belongs to (whose id may not exist yet)."""
 
@@ -330,9 +367,9 @@ class _Batch:
         self.visitors = self._visitors({hit.visitor for hit in hits})
         self.sites = {site.pk: site for site in Site.objects.all()}
         self.joined: dict[int, int] = {}  # visitor id -> contact id, for visitors known now
-        self.new_visits: list[Visit] = []
+        self.new_visits: list[_VisitRow] = []
         self.new_views: list[_NewView] = []
-        self.changed_visits: dict[int, Visit] = {}
+        self.changed_visits: dict[int, _VisitRow] = {}
         self.changed_views: dict[int, PageView] = {}
 
     @staticmethod
@@ -402,14 +439,20 @@ class _Batch:
                 visitor.contact_id = contact_id
                 self.joined[visitor.pk] = contact_id
 
-    def _open_visits(self) -> dict[int, Visit]:
+    def _open_visits(self) -> dict[int, _VisitRow]:
         """Each visitor's latest visit that a hit of this batch may still continue."""
         first = min(hit.received_at for hit in self.hits)
-        latest: dict[int, Visit] = {}
-        for visit in Visit.objects.filter(
-            visitor__in=[v.pk for v in self.visitors.values()],
-            ended_at__gte=first - SESSION_GAP,
-        ).order_by("ended_at"):
+        latest: dict[int, _VisitRow] = {}
+        names = ("visitor_id", "site_id", "contact_id", "started_at", "ended_at", "pages")
+        for pk, *values in (
+            Visit.objects.filter(
+                visitor__in=[v.pk for v in self.visitors.values()],
+                ended_at__gte=first - SESSION_GAP,
+            )
+            .order_by("ended_at")
+            .values_list("pk", *names)
+        ):
+            visit = _VisitRow(pk, **dict(zip(names, values, strict=True)))
             latest[visit.visitor_id] = visit
         return latest
 
@@ -427,13 +470,13 @@ class _Batch:
             latest[(view.visit_id, view.url)] = view
         return latest
 
-    def _new_visit(self, hit: _QueuedHit, visitor: "_KnownVisitor") -> Visit:
+    def _new_visit(self, hit: _QueuedHit, visitor: "_KnownVisitor") -> _VisitRow:
         device = device_of(hit.data.get("ua", ""))
         query = parse_qs(urlsplit(hit.data["url"]).query)
         attribution = {
             field: query[name][0][:255] for name, field in _PARAMETERS.items() if query.get(name)
         }
-        visit = Visit(
+        visit = _VisitRow(
             site_id=hit.site_id,
             visitor_id=visitor.pk,
             contact_id=visitor.contact_id,
@@ -449,7 +492,7 @@ class _Batch:
         self.new_visits.append(visit)
         return visit
 
-    def _add_view(self, visit: Visit, hit: _QueuedHit) -> None:
+    def _add_view(self, visit: _VisitRow, hit: _QueuedHit) -> None:
         self.new_views.append(
             _NewView(visit, hit.data["url"], hit.data.get("title", ""), hit.received_at)
         )
@@ -458,7 +501,7 @@ class _Batch:
         if visit.pk:
             self.changed_visits[visit.pk] = visit
 
-    def _left(self, visit: Visit, hit: _QueuedHit) -> None:
+    def _left(self, visit: _VisitRow, hit: _QueuedHit) -> None:
         """The visitor left a page after `seconds`: the last view of that page in the visit."""
         url, seconds = hit.data["url"], hit.data["seconds"]
         view = next(
@@ -543,9 +586,6 @@ def join_downloads(joined: dict[int, int]) -> list:
     return [kinds.downloaded(d.contact_id, file=d.file.title, at=d.downloaded_at) for d in earlier]
 
 
-_VISIT_COLUMNS = [f.attname for f in Visit._meta.concrete_fields if not f.primary_key]
-
-
 def _update_rows(model, names: list[str], rows: list[tuple]) -> None:
     """UPDATE many rows by id, each a tuple of the new values of `names` and then the id: one
     prepared statement run for every row (what both databases do fastest for scattered ids)."""
@@ -568,7 +608,7 @@ def _update_rows(model, names: list[str], rows: list[tuple]) -> None:
         )
 
 
-def _visited(visit: Visit, site: Site):
+def _visited(visit: "Visit | _VisitRow", site: Site):
     return kinds.visited(
         visit.contact_id,
         site=site.name,
@@ -602,17 +642,17 @@ def recount(contact_ids: set[int]) -> None:
     )
 
 
-def _fill_attribution(visits: list[Visit]) -> None:
+def _fill_attribution(visits: list[_VisitRow]) -> None:
     """A known visitor arriving from a campaign: its UTM tags and Ads fields go on the contact
     where the contact has none yet (the first campaign that brought them is kept)."""
     fields = list(_PARAMETERS.values())
     tagged = {v.contact_id: v for v in reversed(visits) if any(getattr(v, f) for f in fields)}
     if not tagged:
         return
-    for contact in visible_contacts(SYSTEM).filter(pk__in=tagged):
+    # Only contacts with none of the fields yet are read: most contacts a campaign brings back
+    # have theirs already, and reading each whole contact to find that out was most of a batch.
+    for contact in visible_contacts(SYSTEM).filter(pk__in=tagged, **dict.fromkeys(fields, "")):
         visit = tagged[contact.pk]
-        if any(getattr(contact, f) for f in fields):
-            continue
         contacts.update_contact(
             SYSTEM,
             contact,

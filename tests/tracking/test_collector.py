@@ -1,0 +1,106 @@
+"""The collector's own way in, ahead of Django's stack: hits answered there with every rule of
+the view, on a connection the thread keeps; anything else on that path the usual way."""
+
+import json
+
+import pytest
+from django.db import OperationalError, connection
+
+from kartoteka.tracking import services
+from kartoteka.tracking.models import Hit
+from tests.tracking.helpers import CHROME, ORIGIN, make_site, send, served
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.mark.django_db(transaction=True)  # connections close as in production
+def test_hits_keep_their_threads_database_connection():
+    # Through Django's stack every request ended by closing the connection, and on SQLite the
+    # next hit opened a new one: most of what a hit cost.
+    site = make_site()
+    assert send(site).status_code == 204
+    kept = connection.connection
+    assert kept is not None
+    assert send(site).status_code == 204
+    assert connection.connection is kept
+    assert Hit.objects.count() == 2
+
+
+def test_the_answer_carries_cors_and_no_content_and_headers_that_forbid_rendering():
+    response = send(make_site())
+    assert response.status_code == 204
+    assert response.content == b""
+    assert response["Access-Control-Allow-Origin"] == ORIGIN
+    assert response["X-Content-Type-Options"] == "nosniff"
+    assert response["Content-Security-Policy"] == "default-src 'none'; frame-ancestors 'none'"
+    assert "Strict-Transport-Security" not in response.headers
+
+
+def test_with_https_a_plain_http_hit_is_sent_to_https_and_a_secure_one_gets_hsts(settings):
+    settings.SECURE_SSL_REDIRECT = True
+    settings.SECURE_HSTS_SECONDS = 3600
+    settings.SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+    site = make_site()
+    assert send(site).status_code == 301
+    assert not Hit.objects.exists()
+    response = send(site, headers={"HTTP_X_FORWARDED_PROTO": "https"})
+    assert response.status_code == 204
+    assert response["Strict-Transport-Security"].startswith("max-age=3600")
+
+
+def test_a_refusal_is_in_the_browsers_language_and_repeats_nothing():
+    response = send(make_site(), v="<b>short</b>", headers={"HTTP_ACCEPT_LANGUAGE": "pl"})
+    assert response.status_code == 400
+    assert response["Content-Language"] == "pl"
+    assert response["Access-Control-Allow-Origin"] == ORIGIN
+    detail = response.json()["detail"]
+    assert detail.startswith("v: ") and "visitor" not in detail and "<b>" not in detail
+    assert int(response["Content-Length"]) == len(response.content)
+
+
+def test_a_database_failure_is_a_500_and_the_next_hit_gets_a_sound_connection(monkeypatch):
+    site = make_site()
+    closed = []
+    monkeypatch.setattr(connection, "close", lambda: closed.append(True))
+
+    def fail(*args):
+        raise OperationalError("disk I/O error")
+
+    monkeypatch.setattr(services, "_queue_hit", fail)
+    response = send(site)
+    assert response.status_code == 500
+    assert b"disk" not in response.content
+    assert closed == [True]
+
+
+@pytest.mark.parametrize(
+    ("method", "path", "extra", "status"),
+    [
+        ("GET", "/t/collect", {}, 405),
+        ("OPTIONS", "/t/collect", {}, 204),
+        ("POST", "/t/collect?x=1", {}, 204),
+        ("POST", "/t/collect", {"HTTP_HOST": "evil.example.net"}, 400),
+    ],
+)
+def test_anything_else_on_the_path_takes_djangos_way(method, path, extra, status):
+    # The app's pages' policy marks Django's answers; the collector has a stricter one.
+    site = make_site()
+    body = json.dumps({"s": site.key, "v": "visitor-0001", "k": "view", "u": f"{ORIGIN}/"})
+    response = served(
+        method,
+        path,
+        body,
+        content_type="text/plain",
+        HTTP_ORIGIN=ORIGIN,
+        HTTP_USER_AGENT=CHROME,
+        **extra,
+    )
+    assert response.status_code == status
+    assert "default-src 'self'" in response["Content-Security-Policy"]
+    assert send(site)["Content-Security-Policy"] == "default-src 'none'; frame-ancestors 'none'"
+
+
+def test_other_paths_are_djangos():
+    response = served("GET", "/t.js")
+    assert response.status_code == 200
+    assert "default-src 'self'" in response["Content-Security-Policy"]
