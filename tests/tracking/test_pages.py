@@ -87,6 +87,21 @@ def test_the_visits_tab_shows_pages_device_and_source(client, sales):
     assert "google" in page
 
 
+def test_the_visits_tab_reads_the_contact_without_the_cards_data(client, sales):
+    """The tab shows the contact's name only: its e-mails, phones and tags are not read."""
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    contact = _known_visit(owner=sales)
+    client.force_login(sales)
+    with CaptureQueriesContext(connection) as captured:
+        page = client.get(reverse("tracking:contact-visits", args=[contact.pk]))
+    assert page.status_code == 200
+    read = " ".join(query["sql"] for query in captured.captured_queries)
+    assert "contacts_contactphone" not in read
+    assert "contacts_contactemail" not in read
+
+
 def test_the_visits_tab_shows_the_newest_visits_and_pages_to_older_ones(client, admin):
     import datetime as dt
 

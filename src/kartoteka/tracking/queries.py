@@ -42,7 +42,7 @@ def contact_visits(
 ) -> QuerySet[Visit]:
     """The contact's visits, newest first, with their site and pages; NotFound outside the
     actor's scope."""
-    contact = get_contact(actor, contact_id)
+    contact = get_contact(actor, contact_id, card_data=False)
     visits = Visit.objects.filter(contact=contact).select_related("site")
     if site_id:
         visits = visits.filter(site_id=site_id)
@@ -109,7 +109,7 @@ def public_file_by_key(key: str) -> PublicFile:
 
 def contact_downloads(actor, contact_id: int) -> QuerySet[FileDownload]:
     """The contact's downloads of public files, newest first; NotFound outside the scope."""
-    contact = get_contact(actor, contact_id)
+    contact = get_contact(actor, contact_id, card_data=False)
     return FileDownload.objects.filter(contact=contact).select_related("file")
 
 

@@ -233,7 +233,7 @@ VISITS_SHOWN = 20
 @login_required
 def contact_visits(request: HttpRequest, contact_id: int) -> HttpResponse:
     """Card tab: the contact's visits with their pages, devices, systems and browsers."""
-    contact = get_contact(request.user, contact_id)
+    contact = get_contact(request.user, contact_id, card_data=False)
     site_id = request.GET.get("site", "")
     site = int(site_id) if site_id.isdigit() else None
     visits = queries.contact_visits(request.user, contact.pk, site_id=site)
