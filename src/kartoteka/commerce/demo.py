@@ -75,14 +75,13 @@ def add_demo_purchases(event: str, admin_id: int, **payload: Any) -> None:
         raw[start : start + ingest.MAX_BATCH] for start in range(0, len(raw), ingest.MAX_BATCH)
     ]
     tables = [model._meta.db_table for model in (ExternalEvent, EventLine, Totals)]
-    with bulkload.bulk_load(tables) as load:
-        for group in load.transactions(batches):
-            added = 0
-            with transaction.atomic():
-                for batch in group:
-                    record_events(admin, batch, create_contacts=False, actor_label="shop")
-                    added += len(batch)
-            load.added(added)
+    bulkload.load_batches(
+        tables,
+        batches,
+        lambda batch: (
+            record_events(admin, batch, create_contacts=False, actor_label="shop").accepted
+        ),
+    )
 
 
 def _purchase(

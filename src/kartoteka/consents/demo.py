@@ -7,7 +7,6 @@ import datetime as dt
 import random
 from typing import Any
 
-from django.db import transaction
 from django.utils import timezone
 
 from kartoteka.accounts.models import User
@@ -50,11 +49,10 @@ def add_demo_consents(event: str, admin_id: int, **payload: Any) -> None:
                     )
                 )
     batches = [items[start : start + BATCH] for start in range(0, len(items), BATCH)]
-    with bulkload.bulk_load([ConsentEntry._meta.db_table, ConsentState._meta.db_table]) as load:
-        for group in load.transactions(batches):
-            added = 0
-            with transaction.atomic():
-                for batch in group:
-                    record_consents(admin, batch, actor_label="import")
-                    added += len(batch)
-            load.added(added)
+    tables = [ConsentEntry._meta.db_table, ConsentState._meta.db_table]
+
+    def write(batch: list) -> int:
+        record_consents(admin, batch, actor_label="import")
+        return len(batch)
+
+    bulkload.load_batches(tables, batches, write)

@@ -28,7 +28,7 @@ from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from typing import Any, TypeVar
 
-from django.db import DatabaseError, connection, connections
+from django.db import DatabaseError, connection, connections, transaction
 
 from kartoteka.core import database, processes
 
@@ -126,6 +126,24 @@ def bulk_load(tables: Sequence[str]) -> Iterator[BulkLoad]:
         if load.checkpointer:
             load.checkpointer.stop()
         _restore_sqlite(load.saved_settings)
+
+
+def load_batches(
+    tables: Sequence[str], batches: Sequence[Item], write: Callable[[Item], int]
+) -> int:
+    """Write `batches` as one bulk load of `tables` (see bulk_load): a transaction per group of
+    batches, the statistics following the tables as they grow. `write` writes one batch and
+    says how many rows it added; the rows added in all are returned."""
+    total = 0
+    with bulk_load(tables) as load:
+        for group in load.transactions(batches):
+            added = 0
+            with transaction.atomic():
+                for batch in group:
+                    added += write(batch)
+            load.added(added)
+            total += added
+    return total
 
 
 def refresh_statistics_after(rows: int) -> None:

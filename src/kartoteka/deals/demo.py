@@ -9,7 +9,6 @@ import random
 from decimal import Decimal
 from typing import Any
 
-from django.db import transaction
 from django.utils import timezone
 
 from kartoteka.accounts.models import User
@@ -91,11 +90,6 @@ def add_demo_deals(event: str, admin_id: int, **payload: Any) -> None:
         )
     batches = [deals[start : start + BATCH] for start in range(0, len(deals), BATCH)]
     tables = [model._meta.db_table for model in (Deal, DealContact, StageMove)]
-    with bulkload.bulk_load(tables) as load:
-        for group in load.transactions(batches):
-            added = 0
-            with transaction.atomic():
-                for batch in group:
-                    create_resolved_deals(admin, deals=batch)
-                    added += len(batch)
-            load.added(added)
+    bulkload.load_batches(
+        tables, batches, lambda batch: len(create_resolved_deals(admin, deals=batch))
+    )

@@ -7,8 +7,6 @@ statistics follow the subscriptions as they grow from empty."""
 import random
 from typing import Any
 
-from django.db import transaction
-
 from kartoteka.accounts.models import User
 from kartoteka.core import bulkload
 from kartoteka.core.scope import visible_contacts
@@ -40,16 +38,16 @@ def add_demo_lists(event: str, admin_id: int, **payload: Any) -> None:
             data={"key": key, "name": name, "description": description, "double_opt_in": False},
         )
         chunks = [chosen[start : start + CHUNK] for start in range(0, len(chosen), CHUNK)]
-        with bulkload.bulk_load([Subscription._meta.db_table]) as load:
-            for group in load.transactions(chunks):
-                added = 0
-                with transaction.atomic():
-                    for chunk in group:
-                        added += subscribe_contacts(
-                            admin,
-                            mailing_list,
-                            contact_ids=chunk,
-                            double_opt_in=False,
-                            source=SubscriptionSource.IMPORT,
-                        ).subscribed
-                load.added(added)
+        bulkload.load_batches(
+            [Subscription._meta.db_table],
+            chunks,
+            lambda chunk, mailing_list=mailing_list: (
+                subscribe_contacts(
+                    admin,
+                    mailing_list,
+                    contact_ids=chunk,
+                    double_opt_in=False,
+                    source=SubscriptionSource.IMPORT,
+                ).subscribed
+            ),
+        )
