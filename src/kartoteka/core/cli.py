@@ -113,6 +113,7 @@ def serve(
     # The web processes are forked from this one: each opens database connections of its own.
     connections.close_all()
     worker = start_worker() if with_worker else None
+    serving_pid = os.getpid()
     # A service manager or `kill` stops the server with SIGTERM, which would end this process
     # at once and leave its worker running on alone: end as Ctrl+C does, through `finally`.
     # (gunicorn installs its own handler, which stops its processes and ends the same way.)
@@ -130,7 +131,9 @@ def serve(
                 application, host=host, port=port, threads=WAITRESS_THREADS, ident="kartoteka"
             )
     finally:
-        if worker is not None:
+        # A web process gunicorn forked leaves through here too when it ends: only `serve`
+        # itself stops the worker.
+        if worker is not None and os.getpid() == serving_pid:
             stop_worker(worker)
 
 
