@@ -220,3 +220,32 @@ def test_conditions_a_contact_without_the_row_can_meet_read_the_contact_table(pe
     for document in CONTACT_ROW_FILTERS:
         _count, sql = _count_sql(admin, document)
         assert '"contacts_contact"' in sql, document
+
+
+NEGATED_SIDE_TABLES = [
+    ("-list:newsletter", "list:newsletter"),
+    ("-tag:vip", "tag:vip"),
+    ("-consent:email", "consent:email"),
+]
+
+
+@pytest.mark.parametrize(("negated", "positive"), NEGATED_SIDE_TABLES)
+def test_a_negated_side_table_matches_every_other_contact_in_scope(
+    people, admin, sales, negated, positive
+):
+    for actor in (admin, sales):
+        everyone = set(queries.filter_contacts(actor, {"all": []}).values_list("pk", flat=True))
+        having = set(
+            queries.filter_contacts(actor, text.parse(positive)).values_list("pk", flat=True)
+        )
+        found = queries.filter_contacts(actor, text.parse(negated))
+        assert set(found.values_list("pk", flat=True)) == everyone - having, (actor, negated)
+
+
+@pytest.mark.skipif(connection.vendor != "postgresql", reason="PostgreSQL's plan")
+@pytest.mark.parametrize(("negated", "positive"), NEGATED_SIDE_TABLES)
+def test_postgresql_walks_a_negated_side_table_as_an_anti_join(people, admin, negated, positive):
+    # NOT IN (subquery) is a hashed subplan of every id of the side table, read before the
+    # first row of the page.
+    sql = str(queries.filter_contacts(admin, text.parse(negated)).query).upper()
+    assert "NOT EXISTS" in sql.replace("NOT (EXISTS", "NOT EXISTS") and " NOT IN " not in sql
