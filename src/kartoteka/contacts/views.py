@@ -104,25 +104,28 @@ def _list_page(
         rows = rows.annotate(sort_value=sort_value).select_related("company")
         return rows.prefetch_related(*prefetch) if prefetch else rows
 
+    # The list before its page is cut: its rows are read by id once their ids are known.
+    listed = unfiltered if unfiltered is not None else contacts
+    matching = contacts.annotate(sort_value=sort_value)
     contacts = shaped(contacts)
     after, before = request.GET.get("after", ""), request.GET.get("before", "")
     backwards = bool(before) and not after
     cursor = _read_cursor(column, before if backwards else after)
     newest_first = page.descending != backwards
-    rows = None
     if column.missing_last:
         rows = _rows_missing_last(contacts, column, cursor, page.descending, backwards=backwards)
-    elif unfiltered is not None:
-        found = _ids_walking_order(
-            unfiltered.annotate(sort_value=sort_value), contacts, cursor, newest_first=newest_first
-        )
-        if found is not None:
-            # The rows of the ids found, without evaluating the filter again.
-            order = ("-sort_value", "-pk") if newest_first else ("sort_value", "pk")
-            rows = list(shaped(unfiltered.filter(pk__in=found)).order_by(*order))
-    if rows is None:
-        # A previous page is read in the reverse order from that page's first row, then flipped.
-        rows = _rows_after(contacts, cursor, newest_first=newest_first)
+    else:
+        found = None
+        if unfiltered is not None:
+            walk = unfiltered.annotate(sort_value=sort_value)
+            found = _ids_walking_order(walk, contacts, cursor, newest_first=newest_first)
+        if found is None:
+            # A previous page is read in the reverse order from that page's first row, then
+            # flipped.
+            found = _ids_after(matching, cursor, newest_first=newest_first)
+        # The rows of the ids found, without evaluating the filter again.
+        order = ("-sort_value", "-pk") if newest_first else ("sort_value", "pk")
+        rows = list(shaped(listed.filter(pk__in=found)).order_by(*order))
     more = len(rows) > PAGE_SIZE
     rows = rows[:PAGE_SIZE]
     if backwards:
@@ -137,12 +140,16 @@ def _list_page(
     return page
 
 
-def _rows_after(contacts: QuerySet, cursor: tuple | None, *, newest_first: bool) -> list:
-    """Up to PAGE_SIZE + 1 rows in (sort value, id) order, after the cursor."""
+def _ids_after(contacts: QuerySet, cursor: tuple | None, *, newest_first: bool) -> list[int]:
+    """The ids of up to PAGE_SIZE + 1 rows in (sort value, id) order, after the cursor.
+
+    Ids alone, so that the database can walk the order through an index that carries the
+    filter's columns (PostgreSQL's covering index of recent contacts) instead of reading each
+    passing contact's whole row: "won, with the vip tag" passes 17,000 rows for its page."""
     if cursor is not None:
         contacts = _after(contacts, *cursor, newest_first=newest_first)
     order = ("-sort_value", "-pk") if newest_first else ("sort_value", "pk")
-    return list(contacts.order_by(*order)[: PAGE_SIZE + 1])
+    return list(contacts.order_by(*order).values_list("pk", flat=True)[: PAGE_SIZE + 1])
 
 
 def _ids_walking_order(
