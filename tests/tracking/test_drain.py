@@ -276,3 +276,32 @@ def test_a_killed_drain_leaves_no_helpers_and_no_hit_half_done():
     services.process_hits()
     assert not Hit.objects.exists()
     assert PageView.objects.count() == views
+
+
+@postgresql_only
+def test_a_long_queue_is_drained_by_a_helper_per_core_and_a_limit_by_one_process(monkeypatch):
+    pools = []
+    real_pool = services.helper_pool
+
+    def counted(size, *args, **kwargs):
+        pools.append(size)
+        return real_pool(size, *args, **kwargs)
+
+    monkeypatch.setattr(services, "helper_pool", counted)
+    monkeypatch.setattr(services.os, "cpu_count", lambda: 2)
+    site, link = _people()
+    _queue(site, link)
+    queued = Hit.objects.count()
+    monkeypatch.setattr(services, "PARALLEL_FROM", queued + 1)
+    assert services.process_hits(limit=10) == 10
+    assert services.process_hits(limit=queued) == queued - 10
+    assert pools == []
+    _forget_outcome(link)
+    _queue(site, link)
+    assert services.process_hits() == queued
+    assert pools == []
+    _forget_outcome(link)
+    _queue(site, link)
+    monkeypatch.setattr(services, "PARALLEL_FROM", queued)
+    assert services.process_hits() == queued
+    assert pools == [2]

@@ -557,7 +557,7 @@ class _Batch:
             if link.opened_at is None:
                 link.opened_at = timezone.now()
                 link.save(update_fields=["opened_at"])
-            if link.contact_id in self.starts_monitoring and not link.contact.is_monitored:
+            if link.starts_monitoring and not link.contact.is_monitored:
                 link.contact = privacy.set_monitoring(
                     SYSTEM, link.contact, enabled=True, actor_label=_("Monitoring link")
                 )
@@ -735,6 +735,7 @@ def _update_rows(model, names: list[str], rows: list[tuple]) -> None:
     prepared statement run for every row (what both databases do fastest for scattered ids)."""
     if not rows:
         return
+    rows = sorted(rows, key=lambda row: row[-1])  # in order of id, as every writer locks rows
     quote = connection.ops.quote_name
     fields = [model._meta.get_field(name) for name in names]
     assignments = ", ".join(f"{quote(field.column)} = %s" for field in fields)
