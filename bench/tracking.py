@@ -200,6 +200,9 @@ def drain(db: str, hits: int, contacts: int, heavy: int, processes: int | None =
     }
     if backends is not None:
         result["database_cpu_s"] = round(backends.stop(), 1)
+        result["backend_samples_waiting_for_lock"] = round(
+            backends.waiting / max(backends.samples, 1), 3
+        )
     # Hits a second of CPU, the worker's and PostgreSQL's together: what the drain does when
     # it has the cores to itself.
     result["hits_per_cpu_s"] = round(processed / (cpu + result.get("database_cpu_s", 0)))
@@ -259,14 +262,14 @@ class _BackendsCpu:
     while the drain forks its helpers."""
 
     def __init__(self) -> None:
+        self.samples = self.waiting = 0  # backends seen, and of them waiting for a lock
         self.start = self._sample()
         self.latest = dict(self.start)
         self.done = threading.Event()
         self.thread = threading.Thread(target=self._watch, daemon=True)
         self.thread.start()
 
-    @staticmethod
-    def _sample() -> dict[int, float]:
+    def _sample(self) -> dict[int, float]:
         found = {}
         for entry in Path("/proc").iterdir():
             if not entry.name.isdigit():
@@ -277,6 +280,9 @@ class _BackendsCpu:
                 continue
             if title.startswith("postgres: ") and f" {PG_NAME} " in title:
                 found[int(entry.name)] = _tree_cpu(int(entry.name))
+                # The server's process title ends in "waiting" while it waits for a lock.
+                self.samples += 1
+                self.waiting += title.rstrip().endswith(" waiting")
         return found
 
     def _watch(self) -> None:
