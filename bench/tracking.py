@@ -16,12 +16,17 @@ floor: the same load on a bare WSGI app under the same gunicorn settings: what t
 serves at all.
 
     .venv/bin/python bench/tracking.py drain [--db sqlite|postgresql] [--hits H] [--contacts C]
-        [--heavy P]
+        [--heavy P] [--processes N] [--pg-name NAME]
     .venv/bin/python bench/tracking.py collect [--db sqlite|postgresql] [--clients L] [--seconds S]
     .venv/bin/python bench/tracking.py floor [--clients L] [--seconds S]
 
+drain --processes N: the drain's helper processes on PostgreSQL (process_hits(processes=N));
+without it the drain chooses (one per core for a long queue). Its CPU time is the worker's with
+its helpers', and PostgreSQL's that of every server process serving the benchmark's database
+(sampled from /proc every 0.2 s, so a helper's connection counts up to its end).
+
 Results go to bench/results/tracking-<part>[-<db>].json and are printed.
-PostgreSQL: the database kt_bench_tracking on 127.0.0.1 is created and dropped.
+PostgreSQL: the database kt_bench_tracking (or --pg-name) on 127.0.0.1 is created and dropped.
 """
 
 import argparse
@@ -81,7 +86,7 @@ def _setup(database_url: str, data_dir: Path) -> None:
     call_command("migrate", verbosity=0)
 
 
-def drain(db: str, hits: int, contacts: int, heavy: int) -> dict:
+def drain(db: str, hits: int, contacts: int, heavy: int, processes: int | None = None) -> dict:
     data_dir = Path(tempfile.mkdtemp(prefix="kt-bench-tracking-"))
     _setup(_database(db, data_dir), data_dir)
     import datetime as dt
@@ -175,15 +180,17 @@ def drain(db: str, hits: int, contacts: int, heavy: int) -> dict:
     Hit.objects.bulk_create(rows, batch_size=5000)
     del rows
     load_before = os.getloadavg()[0]
-    database_cpu = _database_cpu(connection)
-    cpu = time.process_time()
+    backends = _BackendsCpu() if db == "postgresql" else None
+    cpu = _own_and_helpers_cpu()
     began = time.perf_counter()
-    processed = services.process_hits()
+    # Without --processes the call is the one code before the option took too.
+    processed = services.process_hits(**({"processes": processes} if processes else {}))
     seconds = time.perf_counter() - began
-    cpu = time.process_time() - cpu
+    cpu = _own_and_helpers_cpu() - cpu
     result = {
         "part": "drain",
         "db": db,
+        "processes": processes,
         "hits": processed,
         "seconds": round(seconds, 2),
         "hits_per_s": round(processed / seconds),
@@ -191,8 +198,11 @@ def drain(db: str, hits: int, contacts: int, heavy: int) -> dict:
         "load_average_before": load_before,
         "load_average_after": os.getloadavg()[0],
     }
-    if database_cpu is not None:
-        result["database_cpu_s"] = round(_database_cpu(connection) - database_cpu, 1)
+    if backends is not None:
+        result["database_cpu_s"] = round(backends.stop(), 1)
+        result["backend_samples_waiting_for_lock"] = round(
+            backends.waiting / max(backends.samples, 1), 3
+        )
     # Hits a second of CPU, the worker's and PostgreSQL's together: what the drain does when
     # it has the cores to itself.
     result["hits_per_cpu_s"] = round(processed / (cpu + result.get("database_cpu_s", 0)))
@@ -237,6 +247,55 @@ def _database_cpu(connection) -> float | None:
     with connection.cursor() as cursor:
         cursor.execute("SELECT pg_backend_pid()")
         return _tree_cpu(cursor.fetchone()[0])
+
+
+def _own_and_helpers_cpu() -> float:
+    """CPU seconds of this process and of its ended children (the drain's helpers)."""
+    times = os.times()
+    return times.user + times.system + times.children_user + times.children_system
+
+
+class _BackendsCpu:
+    """CPU seconds of the PostgreSQL server processes serving the benchmark's database from
+    now until stop(), found by their process titles and sampled every 0.2 s: a backend that
+    ends (a helper's) counts up to its last sample. No connection of its own, so none is open
+    while the drain forks its helpers."""
+
+    def __init__(self) -> None:
+        self.samples = self.waiting = 0  # backends seen, and of them waiting for a lock
+        self.start = self._sample()
+        self.latest = dict(self.start)
+        self.done = threading.Event()
+        self.thread = threading.Thread(target=self._watch, daemon=True)
+        self.thread.start()
+
+    def _sample(self) -> dict[int, float]:
+        found = {}
+        for entry in Path("/proc").iterdir():
+            if not entry.name.isdigit():
+                continue
+            try:
+                title = (entry / "cmdline").read_bytes().replace(b"\0", b" ").decode()
+            except OSError:
+                continue
+            if title.startswith("postgres: ") and f" {PG_NAME} " in title:
+                found[int(entry.name)] = _tree_cpu(int(entry.name))
+                # The server's process title ends in "waiting" while it waits for a lock.
+                self.samples += 1
+                self.waiting += title.rstrip().endswith(" waiting")
+        return found
+
+    def _watch(self) -> None:
+        while not self.done.wait(0.2):
+            for pid, cpu in self._sample().items():
+                self.latest[pid] = max(cpu, self.latest.get(pid, 0.0))
+
+    def stop(self) -> float:
+        self.done.set()
+        self.thread.join()
+        for pid, cpu in self._sample().items():
+            self.latest[pid] = max(cpu, self.latest.get(pid, 0.0))
+        return sum(cpu - self.start.get(pid, 0.0) for pid, cpu in self.latest.items())
 
 
 def _free_port() -> int:
@@ -476,6 +535,7 @@ def floor(clients: int, seconds: float) -> dict:
 
 
 def main() -> None:
+    global PG_NAME
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("part", choices=("drain", "collect", "floor", "serve-floor"))
     parser.add_argument("--db", choices=("sqlite", "postgresql"), default="sqlite")
@@ -484,13 +544,16 @@ def main() -> None:
     parser.add_argument("--heavy", type=int, default=10_000, help="page views of one contact")
     parser.add_argument("--clients", type=int, default=16)
     parser.add_argument("--seconds", type=float, default=60)
+    parser.add_argument("--processes", type=int, help="the drain's processes on PostgreSQL")
+    parser.add_argument("--pg-name", default=PG_NAME, help="the PostgreSQL database to use")
     parser.add_argument("--port", type=int, help=argparse.SUPPRESS)
     args = parser.parse_args()
+    PG_NAME = args.pg_name
     if args.part == "serve-floor":
         serve_floor(args.port)
         return
     if args.part == "drain":
-        result = drain(args.db, args.hits, args.contacts, args.heavy)
+        result = drain(args.db, args.hits, args.contacts, args.heavy, args.processes)
     elif args.part == "collect":
         result = collect(args.db, args.clients, args.seconds)
     else:

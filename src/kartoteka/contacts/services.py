@@ -643,8 +643,14 @@ def update_contact(
         raise InvalidInput(
             "owners", _("You would lose access to this contact; ask an admin to hand it over.")
         )
+    # FOR NO KEY UPDATE, what the UPDATE itself takes (no column of a contact is a key that
+    # rows refer to but its id): concurrent updates still wait for each other, while rows that
+    # refer to the contact (timeline entries, a worker's visits) may be written meanwhile and
+    # no transaction holding such a row waits for this one in turn (a deadlock).
     contact = (
-        Contact.objects.select_for_update(of=("self",)).select_related("company").get(pk=contact.pk)
+        Contact.objects.select_for_update(of=("self",), no_key=True)
+        .select_related("company")
+        .get(pk=contact.pk)
     )
     if expected_version is not None and contact.version != expected_version:
         raise Conflict(

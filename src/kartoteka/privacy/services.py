@@ -38,7 +38,9 @@ def set_monitoring(
     """Stop (or start again) tracking this contact; tracking code checks Contact.is_monitored."""
     if not contacts.can_edit(actor, contact):
         raise NotFound(_("No such contact."))
-    contact = Contact.objects.select_for_update(of=("self",)).get(pk=contact.pk)
+    # NO KEY UPDATE as in contacts.services.update_contact: rows referring to the contact wait
+    # for nothing.
+    contact = Contact.objects.select_for_update(of=("self",), no_key=True).get(pk=contact.pk)
     if contact.is_monitored == enabled:
         return contact
     Contact.objects.filter(pk=contact.pk).update(is_monitored=enabled, updated_at=timezone.now())

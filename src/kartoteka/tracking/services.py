@@ -2,14 +2,16 @@
 worker turning queued hits into visits, page views, timeline entries and per-contact counts."""
 
 import datetime as dt
+import os
 import re
 import secrets
 import time
 from typing import Any
 from urllib.parse import parse_qs, urlsplit
 
-from django.db import IntegrityError, connection, transaction
+from django.db import IntegrityError, OperationalError, connection, connections, transaction
 from django.db.models import Count, Max, Sum
+from django.db.models.expressions import RawSQL
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -19,6 +21,7 @@ from kartoteka.contacts.queries import get_contact
 from kartoteka.core.bulkwrite import db_value, insert_values
 from kartoteka.core.errors import Forbidden, InvalidInput, NotFound
 from kartoteka.core.normalise import fold_email
+from kartoteka.core.processes import helper_pool
 from kartoteka.core.scope import SYSTEM, is_admin, user_or_none, visible_contacts
 from kartoteka.privacy import services as privacy
 from kartoteka.tracking import kinds
@@ -271,21 +274,111 @@ def _site_by_key(key: str) -> Site | None:
 # The worker
 
 
-def process_hits(*, limit: int | None = None) -> int:
+def process_hits(*, limit: int | None = None, processes: int | None = None) -> int:
     """Turn queued hits into visits, batch after batch, until the queue is empty (or `limit`
-    hits are done). Returns how many hits were taken."""
+    hits are done). Returns how many hits were taken.
+
+    On PostgreSQL the queue is taken by partition (a hash of the visitor id): each visitor's
+    hits stay in one partition, whose batches one process at a time takes in order of
+    arrival. A long queue with no limit is drained by `processes` helper processes at once
+    (by default one per core), so the worker's Python and the server's work overlap. SQLite
+    keeps one writer, in order of arrival."""
+    if connection.vendor != "postgresql":
+        return _drain(None, limit)
+    if processes is None:
+        processes = _processes_for_queue() if limit is None else 1
+    if processes <= 1 or limit is not None or connection.in_atomic_block:
+        # A caller's transaction holds what helpers could not see; a limit is one process's.
+        return _drain(list(range(PARTITIONS)), limit)
+    processes = min(processes, PARTITIONS)
+    # Each helper starts at partitions of its own and goes round all of them, leaving to the
+    # others those they hold: a helper done with its own helps with the rest.
+    starts = [
+        [(first * PARTITIONS // processes + n) % PARTITIONS for n in range(PARTITIONS)]
+        for first in range(processes)
+    ]
+    connections.close_all()  # a forked helper must not share this process's connection
+    with helper_pool(processes) as pool:
+        return sum(pool.map(_drain_in_helper, starts, chunksize=1))
+
+
+# PostgreSQL: the queue's partitions, a hash of the visitor id; the same expression as the
+# queue's index (migration 0003), from which a partition's oldest hits are read in order.
+PARTITIONS = 16
+_PARTITION_OF = "(hashtext(visitor) & 15)"
+# The key of the transaction-level advisory lock by which a process holds a partition while
+# it takes a batch of it: two drains at once (two workers) still take each partition in turn.
+_PARTITION_LOCK = 0x7472616B
+# Queued hits from which a drain with no limit is worth helper processes.
+PARALLEL_FROM = 5 * BATCH
+# A batch PostgreSQL ended to break a deadlock is taken again, up to this many times in all.
+_DEADLOCK_TRIES = 3
+
+
+def _processes_for_queue() -> int:
+    cores = os.cpu_count() or 1
+    if cores < 2:
+        return 1
+    ids = Hit.objects.order_by("id").values_list("id", flat=True)
+    return cores if ids[PARALLEL_FROM - 1 : PARALLEL_FROM].exists() else 1
+
+
+def _drain_in_helper(partitions: list[int]) -> int:
+    """A helper's drain, on a connection of its own, closed before it ends."""
+    try:
+        return _drain(partitions, None)
+    finally:
+        connections.close_all()
+
+
+def _drain(partitions: list[int] | None, limit: int | None) -> int:
+    """Batches from `partitions` in turn (None: from the whole queue), until they are empty or
+    `limit` hits are done. A partition that another process holds is tried again in the next
+    round; a round in which all were held or empty ends the drain (the others finish theirs)."""
     done = 0
-    while limit is None or done < limit:
-        taken = _process_batch(BATCH if limit is None else min(BATCH, limit - done))
-        if not taken:
+    pending: list[int | None] = [None] if partitions is None else list(partitions)
+    while pending:
+        remaining: list[int | None] = []
+        took = 0
+        for partition in pending:
+            size = BATCH if limit is None else min(BATCH, limit - done)
+            if size <= 0:
+                return done
+            taken = _process_batch(size, partition)
+            if taken is None or taken == size:  # held by another process, or maybe more
+                remaining.append(partition)
+            done += taken or 0
+            took += taken or 0
+        if not took:
             break
-        done += taken
+        pending = remaining
     return done
 
 
-def _process_batch(size: int) -> int:
+def _process_batch(size: int, partition: int | None = None) -> int | None:
+    """One batch in one transaction: the oldest `size` hits of `partition` (of the whole
+    queue where None); None when another process holds the partition. A batch that met a
+    deadlock (with a request that locked a contact it writes) is rolled back and taken again."""
+    for attempt in range(1, _DEADLOCK_TRIES + 1):
+        try:
+            return _take_batch(size, partition)
+        except OperationalError as error:
+            if getattr(error.__cause__, "sqlstate", None) != "40P01" or attempt == _DEADLOCK_TRIES:
+                raise
+    return 0
+
+
+def _take_batch(size: int, partition: int | None) -> int | None:
     with transaction.atomic():
         queued = Hit.objects.order_by("id")
+        if partition is not None:
+            with connection.cursor() as cursor:
+                cursor.execute(
+                    "SELECT pg_try_advisory_xact_lock(%s, %s)", [_PARTITION_LOCK, partition]
+                )
+                if not cursor.fetchone()[0]:
+                    return None
+            queued = queued.alias(partition=RawSQL(_PARTITION_OF, [])).filter(partition=partition)
         if connection.features.has_select_for_update_skip_locked:
             queued = queued.select_for_update(skip_locked=True)  # several workers share the queue
         hits = [_QueuedHit(*row) for row in queued.values_list(*_QueuedHit.__slots__)[:size]]
@@ -367,6 +460,8 @@ class _Batch:
         self.visitors = self._visitors({hit.visitor for hit in hits})
         self.sites = {site.pk: site for site in Site.objects.all()}
         self.joined: dict[int, int] = {}  # visitor id -> contact id, for visitors known now
+        self.opened_links: list[MonitoringLink] = []  # marked opened once contacts are locked
+        self.starts_monitoring: set[int] = set()  # contacts a link starts monitoring
         self.new_visits: list[_VisitRow] = []
         self.new_views: list[_NewView] = []
         self.changed_visits: dict[int, _VisitRow] = {}
@@ -391,11 +486,14 @@ class _Batch:
 
     def write(self) -> None:
         self._identify()
-        unmonitored = set(
-            visible_contacts(SYSTEM)
-            .filter(pk__in={v.contact_id for v in self.visitors.values() if v.contact_id})
-            .filter(is_monitored=False)
-            .values_list("pk", flat=True)
+        unmonitored = (
+            set(
+                visible_contacts(SYSTEM)
+                .filter(pk__in={v.contact_id for v in self.visitors.values() if v.contact_id})
+                .filter(is_monitored=False)
+                .values_list("pk", flat=True)
+            )
+            - self.starts_monitoring
         )
         open_visits = self._open_visits()
         self.earlier_views = self._earlier_views(open_visits.values())
@@ -428,7 +526,7 @@ class _Batch:
             .filter(emails__email_folded__in=emails)
             .values_list("emails__email_folded", "pk")
         )
-        links = _opened_links([hit.data["link"] for hit in identifying if "link" in hit.data])
+        links = self._opened_links([hit.data["link"] for hit in identifying if "link" in hit.data])
         for hit in identifying:
             if "link" in hit.data:
                 contact_id = links.get(hit.data["link"])
@@ -438,6 +536,31 @@ class _Batch:
             if contact_id and visitor.contact_id != contact_id:
                 visitor.contact_id = contact_id
                 self.joined[visitor.pk] = contact_id
+
+    def _opened_links(self, link_ids: list[int]) -> dict[int, int]:
+        """The contacts of opened monitoring links (link id -> contact id); links revoked or
+        expired since are left out. Marking them opened, and starting monitoring where a link
+        asks for it, waits for _save, which first locks the batch's contacts."""
+        found = {}
+        for link in MonitoringLink.objects.filter(pk__in=link_ids).select_related("contact"):
+            if not link.is_active:
+                continue
+            self.opened_links.append(link)
+            if link.starts_monitoring and not link.contact.is_monitored:
+                self.starts_monitoring.add(link.contact_id)
+            if link.contact.is_monitored or link.starts_monitoring:
+                found[link.pk] = link.contact_id
+        return found
+
+    def _open_links(self) -> None:
+        for link in self.opened_links:
+            if link.opened_at is None:
+                link.opened_at = timezone.now()
+                link.save(update_fields=["opened_at"])
+            if link.starts_monitoring and not link.contact.is_monitored:
+                link.contact = privacy.set_monitoring(
+                    SYSTEM, link.contact, enabled=True, actor_label=_("Monitoring link")
+                )
 
     def _open_visits(self) -> dict[int, _VisitRow]:
         """Each visitor's latest visit that a hit of this batch may still continue."""
@@ -564,10 +687,31 @@ class _Batch:
             visit.contact_id = self.joined[visit.visitor_id]
             entries.append(_visited(visit, self.sites[visit.site_id]))
         _update_rows(Visit, ["contact"], [(v.contact_id, v.pk) for v in earlier])
+        # From here on the writes are the contacts' (timeline, last activity, totals, campaign
+        # fields, monitoring), which another process's batch may share: the contacts are
+        # locked first, all at once and by id, so two batches wait for each other instead of
+        # deadlocking, and each counts its contacts' visits with the other's committed.
+        _lock_contacts(touched | {link.contact_id for link in self.opened_links})
+        self._open_links()
         entries += join_downloads(self.joined)
         timeline.record_many(entries)
         recount(touched)
         _fill_attribution([v for v in self.new_visits if v.contact_id])
+
+
+def _lock_contacts(ids: set[int]) -> None:
+    """Lock the contacts' rows until the transaction ends (PostgreSQL), in order of id. FOR NO
+    KEY UPDATE: rows that refer to a contact (a visit, a timeline entry) can still be written
+    meanwhile; what changes the contact or its totals waits."""
+    if not ids or connection.vendor != "postgresql":
+        return
+    list(
+        visible_contacts(SYSTEM)
+        .filter(pk__in=sorted(ids))
+        .order_by("pk")
+        .select_for_update(no_key=True)
+        .values_list("pk", flat=True)
+    )
 
 
 def join_downloads(joined: dict[int, int]) -> list:
@@ -591,6 +735,7 @@ def _update_rows(model, names: list[str], rows: list[tuple]) -> None:
     prepared statement run for every row (what both databases do fastest for scattered ids)."""
     if not rows:
         return
+    rows = sorted(rows, key=lambda row: row[-1])  # in order of id, as every writer locks rows
     quote = connection.ops.quote_name
     fields = [model._meta.get_field(name) for name in names]
     assignments = ", ".join(f"{quote(field.column)} = %s" for field in fields)
@@ -714,25 +859,6 @@ def _active_link(site: Site, token: str) -> MonitoringLink:
     if link is None or not link.is_active:
         raise InvalidInput("m", _("This link has expired or was revoked."))
     return link
-
-
-def _opened_links(link_ids: list[int]) -> dict[int, int]:
-    """The contacts of opened monitoring links (link id -> contact id), starting monitoring
-    where a link asks for it; links revoked or expired since are left out."""
-    found = {}
-    for link in MonitoringLink.objects.filter(pk__in=link_ids).select_related("contact"):
-        if not link.is_active:
-            continue
-        if link.opened_at is None:
-            link.opened_at = timezone.now()
-            link.save(update_fields=["opened_at"])
-        if link.starts_monitoring and not link.contact.is_monitored:
-            privacy.set_monitoring(
-                SYSTEM, link.contact, enabled=True, actor_label=_("Monitoring link")
-            )
-        if link.contact.is_monitored or link.starts_monitoring:
-            found[link.pk] = link.contact_id
-    return found
 
 
 def recount_after_merge(*, contact_id: int, **_payload: Any) -> None:
