@@ -2,7 +2,6 @@
 worker turning queued hits into visits, page views, timeline entries and per-contact counts."""
 
 import datetime as dt
-import functools
 import re
 import secrets
 import time
@@ -246,14 +245,19 @@ def _queue_hit(site_id: int, visitor: str, kind: str, data: dict) -> None:
         )
 
 
-@functools.cache
 def _queue_adapters(vendor: str) -> tuple[Callable[[Any], Any], Callable[[Any], Any]]:
     """How the queue's time stamp and payload become database values, found once per kind of
     database rather than for every hit (neither depends on the connection's state)."""
-    return (
-        db_adapter(Hit._meta.get_field("received_at")) or _unchanged,
-        db_adapter(Hit._meta.get_field("data")) or _unchanged,
-    )
+    adapters = _QUEUE_ADAPTERS.get(vendor)
+    if adapters is None:
+        adapters = _QUEUE_ADAPTERS[vendor] = (
+            db_adapter(Hit._meta.get_field("received_at")) or _unchanged,
+            db_adapter(Hit._meta.get_field("data")) or _unchanged,
+        )
+    return adapters
+
+
+_QUEUE_ADAPTERS: dict[str, tuple[Callable[[Any], Any], Callable[[Any], Any]]] = {}
 
 
 def _unchanged(value: Any) -> Any:
