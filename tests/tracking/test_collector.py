@@ -5,9 +5,11 @@ import json
 
 import pytest
 from django.db import OperationalError, connection
+from django.utils import timezone, translation
 
-from kartoteka.tracking import services
+from kartoteka.tracking import collector, services
 from kartoteka.tracking.models import Hit
+from kartoteka.tracking.views import HitForm
 from tests.tracking.helpers import CHROME, ORIGIN, make_site, send, served
 
 pytestmark = pytest.mark.django_db
@@ -104,3 +106,58 @@ def test_other_paths_are_djangos():
     response = served("GET", "/t.js")
     assert response.status_code == 200
     assert "default-src 'self'" in response["Content-Security-Policy"]
+
+
+def test_the_security_middleware_is_built_once_and_again_after_a_setting_changes(settings):
+    # Built for every hit it read its settings every time; its rules still follow them.
+    site = make_site()
+    assert send(site).status_code == 204
+    built = collector._security()
+    assert send(site).status_code == 204
+    assert collector._security() is built
+    settings.SECURE_HSTS_SECONDS = 60
+    settings.SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+    response = send(site, headers={"HTTP_X_FORWARDED_PROTO": "https"})
+    assert response["Strict-Transport-Security"] == "max-age=60"
+    assert collector._security() is not built
+
+
+def test_a_hit_taken_builds_no_form_and_a_refused_one_is_mapped_by_it(monkeypatch):
+    built = []
+    original = HitForm.__init__
+
+    def spy(form, *args, **kwargs):
+        built.append(True)
+        original(form, *args, **kwargs)
+
+    monkeypatch.setattr(HitForm, "__init__", spy)
+    site = make_site()
+    assert send(site).status_code == 204
+    assert built == []
+    assert send(site, origin="https://evil.example.net").status_code == 403
+    assert built == [True]
+
+
+def test_the_language_of_one_hit_does_not_stay_for_the_next():
+    site = make_site()
+    refused = send(site, v="short", headers={"HTTP_ACCEPT_LANGUAGE": "es"})
+    assert (refused.status_code, refused["Content-Language"]) == (400, "es")
+    assert translation.get_language() == "en"
+    taken = send(site)
+    assert (taken.status_code, taken["Content-Language"]) == (204, "en")
+    refused = send(site, v="short")
+    assert refused.json()["detail"] == "v: The visitor id is missing or malformed."
+
+
+def test_the_queued_hit_keeps_its_time_and_payload():
+    site = make_site()
+    before = timezone.now()
+    assert send(site, t="Żółw 🐢", r="https://news.example.org/").status_code == 204
+    hit = Hit.objects.get()
+    assert before <= hit.received_at <= timezone.now()
+    assert hit.data == {
+        "url": "https://shop.example.com/",
+        "ua": CHROME,
+        "title": "Żółw 🐢",
+        "referrer": "https://news.example.org/",
+    }

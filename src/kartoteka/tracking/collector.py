@@ -16,7 +16,9 @@ from collections.abc import Callable, Iterable
 from django.core.exceptions import DisallowedHost
 from django.core.handlers.exception import response_for_exception
 from django.core.handlers.wsgi import WSGIRequest
+from django.core.signals import setting_changed
 from django.db import DatabaseError, connection
+from django.dispatch import receiver
 from django.http import HttpResponse
 from django.middleware.security import SecurityMiddleware
 from django.utils import translation
@@ -48,7 +50,7 @@ def collector_first(application: WSGIApplication) -> WSGIApplication:
         except DisallowedHost:
             return application(environ, start_response)
         # Django's own rules for HTTPS (to HTTPS first, then HSTS) and its security headers.
-        security = SecurityMiddleware(_unused)
+        security = _security()
         response = security.process_request(request) or collect(request)
         response = security.process_response(request, response)
         response["Content-Security-Policy"] = POLICY
@@ -67,15 +69,39 @@ def _unused(request: WSGIRequest) -> HttpResponse:
     raise AssertionError("the middleware is only asked for its rules")
 
 
+# The middleware reads its settings when it is built: built once, and again after a setting
+# changes (tests), not for every hit.
+_built: dict[str, SecurityMiddleware] = {}
+
+
+def _security() -> SecurityMiddleware:
+    security = _built.get("security")
+    if security is None:
+        security = _built["security"] = SecurityMiddleware(_unused)
+    return security
+
+
+@receiver(setting_changed)
+def _rebuild_security(**kwargs: object) -> None:
+    _built.clear()
+
+
 def collect(request: WSGIRequest) -> HttpResponse:
     """The collector view's answer, in the language the browser asks for."""
     language = translation.get_language_from_request(request)
-    with translation.override(language):
-        try:
-            response = views.collect(request)
-        except Exception as exc:  # answered and logged as Django answers an uncaught one
-            if isinstance(exc, DatabaseError):
-                connection.close()  # the next hit opens a sound one
-            response = response_for_exception(request, exc)
+    if language == translation.get_language():
+        response = _answer(request)
+    else:
+        with translation.override(language):
+            response = _answer(request)
     response["Content-Language"] = language
     return response
+
+
+def _answer(request: WSGIRequest) -> HttpResponse:
+    try:
+        return views.collect(request)
+    except Exception as exc:  # answered and logged as Django answers an uncaught one
+        if isinstance(exc, DatabaseError):
+            connection.close()  # the next hit opens a sound one
+        return response_for_exception(request, exc)

@@ -6,6 +6,7 @@ import os
 import re
 import secrets
 import time
+from collections.abc import Callable
 from typing import Any
 from urllib.parse import parse_qs, urlsplit
 
@@ -18,7 +19,7 @@ from django.utils.translation import gettext as _
 from kartoteka.activity import services as timeline
 from kartoteka.contacts import services as contacts
 from kartoteka.contacts.queries import get_contact
-from kartoteka.core.bulkwrite import db_value, insert_values
+from kartoteka.core.bulkwrite import db_adapter, insert_values
 from kartoteka.core.errors import Forbidden, InvalidInput, NotFound
 from kartoteka.core.normalise import fold_email
 from kartoteka.core.processes import helper_pool
@@ -240,17 +241,30 @@ def _queue_hit(site_id: int, visitor: str, kind: str, data: dict) -> None:
     """One INSERT of its own for each hit, as short as the statement can be: the collector
     runs it on every page view (a COPY, as bulk inserts use on PostgreSQL, costs more for one
     row, and the generic bulk path looks the model's fields up every time)."""
+    time_value, data_value = _queue_adapters(connection.vendor)
     with connection.cursor() as cursor:
         cursor.execute(
-            _QUEUE_SQL,
-            [
-                site_id,
-                visitor,
-                kind,
-                db_value(Hit, "received_at", timezone.now()),
-                db_value(Hit, "data", data),
-            ],
+            _QUEUE_SQL, [site_id, visitor, kind, time_value(timezone.now()), data_value(data)]
         )
+
+
+def _queue_adapters(vendor: str) -> tuple[Callable[[Any], Any], Callable[[Any], Any]]:
+    """How the queue's time stamp and payload become database values, found once per kind of
+    database rather than for every hit (neither depends on the connection's state)."""
+    adapters = _QUEUE_ADAPTERS.get(vendor)
+    if adapters is None:
+        adapters = _QUEUE_ADAPTERS[vendor] = (
+            db_adapter(Hit._meta.get_field("received_at")) or _unchanged,
+            db_adapter(Hit._meta.get_field("data")) or _unchanged,
+        )
+    return adapters
+
+
+_QUEUE_ADAPTERS: dict[str, tuple[Callable[[Any], Any], Callable[[Any], Any]]] = {}
+
+
+def _unchanged(value: Any) -> Any:
+    return value
 
 
 _QUEUE_SQL = (
