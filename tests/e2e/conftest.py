@@ -65,13 +65,20 @@ def browser(_migration_data):
         browser.close()
 
 
+# Playwright waits 30 s for an action and 5 s for an assertion by default. Both wait 10 s here,
+# which holds on CI's machine, where the two databases' suites share two cores.
+ACTION_TIMEOUT_MS = 10_000
+
+
 @pytest.fixture
 def page(browser, live_server):
     """A fresh browser context at laptop size; `page.base_url` is the live server's address."""
     from playwright.sync_api import Error as PlaywrightError
+    from playwright.sync_api import expect
 
     context = browser.new_context(viewport=DESKTOP, locale="en-GB")
-    context.set_default_timeout(10_000)
+    context.set_default_timeout(ACTION_TIMEOUT_MS)
+    expect.set_options(timeout=ACTION_TIMEOUT_MS)  # an assertion waits as long as an action
     page = context.new_page()
     page.base_url = live_server.url
     yield page
@@ -112,10 +119,21 @@ def choose_language(page, language: str) -> None:
 def open_card(page, contact) -> None:
     """Open a contact's card and wait until every shown section has loaded: a section filling
     in moves the ones below it, and a click aimed at a moving element misses it."""
-    from playwright.sync_api import expect
 
     page.goto(f"{page.base_url}/contacts/{contact.pk}/")
-    expect(page.locator("#dashboard .section-loading")).to_have_count(0)
+    wait_for_sections(page)
+
+
+# A card loads each section as a request of its own: on a machine as busy as CI's (load 13,
+# the other database's suite beside this one) the live server took over 5 s for all of them.
+SECTIONS_LOADED_MS = 30_000
+
+
+def wait_for_sections(page) -> None:
+    """Wait until every section of the card's dashboard has loaded."""
+    from playwright.sync_api import expect
+
+    expect(page.locator("#dashboard .section-loading")).to_have_count(0, timeout=SECTIONS_LOADED_MS)
 
 
 def screenshot(page, name: str, *, full_page: bool = True) -> Path:

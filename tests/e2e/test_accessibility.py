@@ -31,7 +31,7 @@ from kartoteka.tracking import services as tracking_services
 from kartoteka.transfer import services as transfer_services
 from kartoteka.web import registry
 from kartoteka.webforms import services as form_services
-from tests.e2e.conftest import DESKTOP, PHONE, login
+from tests.e2e.conftest import DESKTOP, PHONE, login, wait_for_sections
 from tests.factories import make_contact, make_deal, sales_pipeline
 from tests.members.conftest import PASSWORD as MEMBER_PASSWORD
 from tests.members.conftest import make_member
@@ -221,7 +221,7 @@ def _check(page, name: str, path: str, found: list[str]) -> None:
     # htmx marks what it is fetching; axe looks once every fragment is in.
     expect(page.locator(".htmx-request")).to_have_count(0)
     if name == "card":
-        expect(page.locator("#dashboard .section-loading")).to_have_count(0)
+        wait_for_sections(page)
     if name == "api docs":
         # Swagger UI builds the page from the schema in the browser, slowly on a busy machine.
         expect(page.locator(".opblock").first).to_be_visible(timeout=30_000)
