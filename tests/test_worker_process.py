@@ -23,6 +23,8 @@ import psycopg
 import pytest
 import redis
 
+from tests.procfs import alive
+
 ROWS = 30_000
 KARTOTEKA = str(Path(sys.executable).with_name("kartoteka"))
 REDIS = "redis://127.0.0.1:6379"
@@ -342,7 +344,7 @@ def test_stopping_serve_with_sigterm_stops_its_worker_too(tmp_path):
         assert server.wait(timeout=30) == 0
         # An ended process whose parent is gone stays a zombie where PID 1 reaps nobody (as in
         # this test's containers): ended, though signal 0 still reaches it.
-        assert not _alive(worker), _describe(worker)
+        assert not alive(worker), _describe(worker)
     finally:
         if server.poll() is None:
             server.kill()
@@ -393,13 +395,6 @@ def _descendants(pid: int) -> set[int]:
     return found
 
 
-def _alive(pid: int) -> bool:
-    try:
-        return Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0] != "Z"
-    except FileNotFoundError:
-        return False
-
-
 def test_killing_serve_takes_its_worker_and_web_processes_down(tmp_path):
     port = _free_port()
     environment = _environment(
@@ -426,6 +421,6 @@ def test_killing_serve_takes_its_worker_and_web_processes_down(tmp_path):
         server.kill()
         server.wait()
     deadline = time.monotonic() + 10
-    while any(_alive(pid) for pid in started) and time.monotonic() < deadline:
+    while any(alive(pid) for pid in started) and time.monotonic() < deadline:
         time.sleep(0.1)
-    assert not [pid for pid in started if _alive(pid)]
+    assert not [pid for pid in started if alive(pid)]

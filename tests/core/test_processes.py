@@ -11,6 +11,7 @@ from pathlib import Path
 import pytest
 
 from kartoteka.core.processes import helper_pool
+from tests.procfs import alive
 
 SRC = str(Path(__file__).resolve().parents[2] / "src")
 STARTS_HELPERS_AND_WAITS = """
@@ -23,14 +24,6 @@ with helper_pool(2) as pool:
     print(" ".join(str(p.pid) for p in multiprocessing.active_children()), flush=True)
     busy.wait()
 """
-
-
-def _alive(pid: int) -> bool:
-    try:
-        state = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0]
-    except FileNotFoundError:
-        return False
-    return state != "Z"
 
 
 @pytest.fixture
@@ -60,11 +53,11 @@ def test_busy_helpers_die_with_the_process_that_started_them():
     )
     try:
         helpers = [int(pid) for pid in parent.stdout.readline().split()]
-        assert len(helpers) == 2 and all(_alive(pid) for pid in helpers)
+        assert len(helpers) == 2 and all(alive(pid) for pid in helpers)
     finally:
         parent.kill()
         parent.wait()
     deadline = time.monotonic() + 10
-    while any(_alive(pid) for pid in helpers) and time.monotonic() < deadline:
+    while any(alive(pid) for pid in helpers) and time.monotonic() < deadline:
         time.sleep(0.05)
-    assert not any(_alive(pid) for pid in helpers)
+    assert not any(alive(pid) for pid in helpers)

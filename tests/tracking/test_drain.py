@@ -22,6 +22,7 @@ from kartoteka.privacy.services import set_monitoring
 from kartoteka.tracking import kinds, services
 from kartoteka.tracking.models import Hit, MonitoringLink, PageView, Visit, Visitor, VisitTotals
 from tests.factories import make_contact
+from tests.procfs import alive
 from tests.tracking.helpers import CHROME, make_site
 
 pytestmark = pytest.mark.django_db(transaction=True)
@@ -240,14 +241,6 @@ def _children(pid: int) -> list[int]:
     return [int(child) for child in Path(f"/proc/{pid}/task/{pid}/children").read_text().split()]
 
 
-def _alive(pid: int) -> bool:
-    try:
-        state = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0]
-    except FileNotFoundError:
-        return False
-    return state != "Z"
-
-
 def _waiting_for(condition) -> None:
     deadline = time.monotonic() + WAIT_S
     while not condition():
@@ -281,10 +274,10 @@ def test_a_killed_drain_leaves_no_helpers_and_no_hit_half_done():
         worker.start()
         _waiting_for(lambda: _others_on_this_database("AND wait_event_type = 'Lock'") >= 1)
         helpers = _children(worker.pid)
-        assert len(helpers) == 2 and all(_alive(helper) for helper in helpers)
+        assert len(helpers) == 2 and all(alive(helper) for helper in helpers)
         os.kill(worker.pid, signal.SIGKILL)
         worker.join(WAIT_S)
-        _waiting_for(lambda: not any(_alive(helper) for helper in helpers))
+        _waiting_for(lambda: not any(alive(helper) for helper in helpers))
     finally:
         blocker.close()
     # The batch the helper was writing is rolled back once its connection is seen gone.
