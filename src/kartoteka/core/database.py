@@ -135,3 +135,14 @@ def finish_purge(tables: Sequence[str]) -> None:
             if _checkpoint_truncate():
                 return
             time.sleep(1)
+
+
+def on_vendor(vendor: str, statement: str):
+    """A migration's RunPython function that runs `statement` on one database vendor only (an
+    index that the other does not need, or cannot build)."""
+
+    def run(apps, schema_editor):
+        if schema_editor.connection.vendor == vendor:
+            schema_editor.execute(statement)
+
+    return run

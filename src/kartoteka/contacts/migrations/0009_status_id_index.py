@@ -5,15 +5,9 @@ to find the won ones. An SQLite index carries each row's id already: its status 
 
 from django.db import migrations
 
+from kartoteka.core.database import on_vendor
+
 NAME = "contact_status_id"
-
-
-def _on_postgresql(statement: str):
-    def run(apps, schema_editor):
-        if schema_editor.connection.vendor == "postgresql":
-            schema_editor.execute(statement)
-
-    return run
 
 
 class Migration(migrations.Migration):
@@ -21,7 +15,9 @@ class Migration(migrations.Migration):
 
     operations = [
         migrations.RunPython(
-            _on_postgresql(f"CREATE INDEX IF NOT EXISTS {NAME} ON contacts_contact (status, id)"),
-            _on_postgresql(f"DROP INDEX IF EXISTS {NAME}"),
+            on_vendor(
+                "postgresql", f"CREATE INDEX IF NOT EXISTS {NAME} ON contacts_contact (status, id)"
+            ),
+            on_vendor("postgresql", f"DROP INDEX IF EXISTS {NAME}"),
         )
     ]

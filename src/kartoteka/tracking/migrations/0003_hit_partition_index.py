@@ -5,22 +5,21 @@ with one writer in order of arrival and has no use for it."""
 
 from django.db import migrations
 
+from kartoteka.core.database import on_vendor
+
 INDEX = "tracking_hit_partition"
-
-
-def create_index(apps, schema_editor):
-    if schema_editor.connection.vendor == "postgresql":
-        schema_editor.execute(
-            f"CREATE INDEX IF NOT EXISTS {INDEX} ON tracking_hit ((hashtext(visitor) & 15), id)"
-        )
-
-
-def drop_index(apps, schema_editor):
-    if schema_editor.connection.vendor == "postgresql":
-        schema_editor.execute(f"DROP INDEX IF EXISTS {INDEX}")
 
 
 class Migration(migrations.Migration):
     dependencies = [("tracking", "0002_public_files_downloads")]
 
-    operations = [migrations.RunPython(create_index, drop_index, elidable=False)]
+    operations = [
+        migrations.RunPython(
+            on_vendor(
+                "postgresql",
+                f"CREATE INDEX IF NOT EXISTS {INDEX} ON tracking_hit ((hashtext(visitor) & 15), id)",
+            ),
+            on_vendor("postgresql", f"DROP INDEX IF EXISTS {INDEX}"),
+            elidable=False,
+        )
+    ]
