@@ -10,7 +10,9 @@ of the contact with P page views (median of 20, wall and CPU).
 collect: `kartoteka serve --no-worker` (gunicorn, one process per core) on a fresh database
 with one site, and L client threads (default 16) posting hits for S seconds (default 60);
 hits/s, errors by kind, latency percentiles, CPU time of the server per hit. The clients run
-on the same machine, so the figure is a floor for a separate load generator.
+on the same machine, so the figure is a floor for a separate load generator. With
+--with-worker, `serve` runs its worker, which drains the queue meanwhile (its CPU counts in the
+server's), and the hits it had not yet taken when the load ended are reported.
 
 floor: the same load on a bare WSGI app under the same gunicorn settings: what this machine
 serves at all.
@@ -18,6 +20,7 @@ serves at all.
     .venv/bin/python bench/tracking.py drain [--db sqlite|postgresql] [--hits H] [--contacts C]
         [--heavy P] [--processes N] [--pg-name NAME]
     .venv/bin/python bench/tracking.py collect [--db sqlite|postgresql] [--clients L] [--seconds S]
+        [--with-worker]
     .venv/bin/python bench/tracking.py floor [--clients L] [--seconds S]
 
 drain --processes N: the drain's helper processes on PostgreSQL (process_hits(processes=N));
@@ -432,7 +435,7 @@ def _stop(server: subprocess.Popen) -> None:
         server.wait()
 
 
-def collect(db: str, clients: int, seconds: float) -> dict:
+def collect(db: str, clients: int, seconds: float, *, with_worker: bool = False) -> dict:
     data_dir = Path(tempfile.mkdtemp(prefix="kt-bench-collect-"))
     database_url = _database(db, data_dir)
     _setup(database_url, data_dir)
@@ -454,8 +457,9 @@ def collect(db: str, clients: int, seconds: float) -> dict:
     # The server's output is kept: a refusal or a failure under load names itself there.
     log = data_dir / "server.log"
     with log.open("w") as output:
+        command = [KARTOTEKA, "serve", "--port", str(port), "--server", "gunicorn"]
         server = subprocess.Popen(
-            [KARTOTEKA, "serve", "--port", str(port), "--server", "gunicorn", "--no-worker"],
+            command if with_worker else [*command, "--no-worker"],
             env=env,
             stdout=output,
             stderr=subprocess.STDOUT,
@@ -465,6 +469,8 @@ def collect(db: str, clients: int, seconds: float) -> dict:
         server_cpu_before = _tree_cpu(server.pid)
         database_cpu_before = _postgresql_backends_cpu() if db == "postgresql" else 0.0
         result = _load(port, site.key, clients, seconds)
+        # With the worker, what it had not yet taken off the queue when the load ended.
+        result["left_in_queue"] = Hit.objects.count()
         result["server_cpu_s"] = round(_tree_cpu(server.pid) - server_cpu_before, 1)
         if db == "postgresql":
             result["database_cpu_s"] = round(_postgresql_backends_cpu() - database_cpu_before, 1)
@@ -476,7 +482,7 @@ def collect(db: str, clients: int, seconds: float) -> dict:
     result["server_log_tail"] = log.read_text()[-3000:]
     connection.close()
     shutil.rmtree(data_dir, ignore_errors=True)
-    return {"part": "collect", "db": db, **result}
+    return {"part": "collect", "db": db, "with_worker": with_worker, **result}
 
 
 def _bare_application(environ: dict, start_response) -> list[bytes]:
@@ -545,6 +551,9 @@ def main() -> None:
     parser.add_argument("--clients", type=int, default=16)
     parser.add_argument("--seconds", type=float, default=60)
     parser.add_argument("--processes", type=int, help="the drain's processes on PostgreSQL")
+    parser.add_argument(
+        "--with-worker", action="store_true", help="collect: serve with its worker draining"
+    )
     parser.add_argument("--pg-name", default=PG_NAME, help="the PostgreSQL database to use")
     parser.add_argument("--port", type=int, help=argparse.SUPPRESS)
     args = parser.parse_args()
@@ -555,12 +564,14 @@ def main() -> None:
     if args.part == "drain":
         result = drain(args.db, args.hits, args.contacts, args.heavy, args.processes)
     elif args.part == "collect":
-        result = collect(args.db, args.clients, args.seconds)
+        result = collect(args.db, args.clients, args.seconds, with_worker=args.with_worker)
     else:
         result = floor(args.clients, args.seconds)
     result.update(machine=platform.node(), cores=os.cpu_count())
     RESULTS.mkdir(parents=True, exist_ok=True)
     name = "tracking-floor" if args.part == "floor" else f"tracking-{args.part}-{args.db}"
+    if args.part == "collect" and args.with_worker:
+        name += "-with-worker"
     (RESULTS / f"{name}.json").write_text(json.dumps(result, indent=2))
     print(json.dumps(result, indent=2))
 
