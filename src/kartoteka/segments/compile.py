@@ -81,8 +81,7 @@ def _anti_joins(condition: Q) -> Q:
         (column,) = query.values_select
         query.add_q(Q(**{column: OuterRef("pk")}))
         return ~Q(Exists(query))
-    rewritten = Q(*children, _connector=condition.connector, _negated=condition.negated)
-    return rewritten
+    return Q(*children, _connector=condition.connector, _negated=condition.negated)
 
 
 def _in_subquery(child) -> bool:

@@ -12,6 +12,7 @@ the usual answer.
 """
 
 from collections.abc import Callable, Iterable
+from functools import cache
 
 from django.core.exceptions import DisallowedHost
 from django.core.handlers.exception import response_for_exception
@@ -69,21 +70,16 @@ def _unused(request: WSGIRequest) -> HttpResponse:
     raise AssertionError("the middleware is only asked for its rules")
 
 
-# The middleware reads its settings when it is built: built once, and again after a setting
-# changes (tests), not for every hit.
-_built: dict[str, SecurityMiddleware] = {}
-
-
+@cache
 def _security() -> SecurityMiddleware:
-    security = _built.get("security")
-    if security is None:
-        security = _built["security"] = SecurityMiddleware(_unused)
-    return security
+    """The middleware reads its settings when it is built: built once, and again after a
+    setting changes (tests), not for every hit."""
+    return SecurityMiddleware(_unused)
 
 
 @receiver(setting_changed)
 def _rebuild_security(**kwargs: object) -> None:
-    _built.clear()
+    _security.cache_clear()
 
 
 def collect(request: WSGIRequest) -> HttpResponse:
