@@ -23,8 +23,20 @@ def _email(payload: dict, _context: Context) -> Description:
     return Description(text=" · ".join(p for p in parts if p))
 
 
+# The person's own subscribing and leaving (a form, a confirmation link, the preferences page,
+# an unsubscribe link) is their activity; staff putting them on a list or taking them off it
+# (the card, a selection, a filter or segment, an import, the API) is not, as staff tagging
+# them is not: a segment of everyone subscribed at once must not make every dormant contact
+# look active to "no activity in 90 days".
 SUBSCRIBED = TimelineKind(
     "list_subscribed", _("Subscribed to a list"), icon="✉", describe=_subscription
+)
+ADDED = TimelineKind(
+    "list_added",
+    _("Added to a list"),
+    icon="✉",
+    describe=_subscription,
+    counts_as_activity=False,
 )
 PENDING = TimelineKind(
     "list_pending",
@@ -35,6 +47,13 @@ PENDING = TimelineKind(
 )
 UNSUBSCRIBED = TimelineKind(
     "list_unsubscribed", _("Unsubscribed from a list"), icon="✉", describe=_subscription
+)
+REMOVED = TimelineKind(
+    "list_removed",
+    _("Taken off a list"),
+    icon="✉",
+    describe=_subscription,
+    counts_as_activity=False,
 )
 EXPIRED = TimelineKind(
     "list_expired",
@@ -63,7 +82,18 @@ EMAIL_FAILED = TimelineKind(
     "email_failed", _("E-mail not sent"), icon="✉", describe=_email, counts_as_activity=False
 )
 
-KINDS = [SUBSCRIBED, PENDING, UNSUBSCRIBED, EXPIRED, BOUNCED, COMPLAINED, EMAIL_SENT, EMAIL_FAILED]
+KINDS = [
+    SUBSCRIBED,
+    ADDED,
+    PENDING,
+    UNSUBSCRIBED,
+    REMOVED,
+    EXPIRED,
+    BOUNCED,
+    COMPLAINED,
+    EMAIL_SENT,
+    EMAIL_FAILED,
+]
 
 BY_STATUS = {
     "subscribed": SUBSCRIBED,
@@ -72,6 +102,17 @@ BY_STATUS = {
     "bounced": BOUNCED,
     "complained": COMPLAINED,
 }
+BY_STATUS_FROM_STAFF = {**BY_STATUS, "subscribed": ADDED, "unsubscribed": REMOVED}
+STAFF_SOURCES = frozenset(
+    {
+        SubscriptionSource.CARD,
+        SubscriptionSource.BULK,
+        SubscriptionSource.FILTER,
+        SubscriptionSource.SEGMENT,
+        SubscriptionSource.IMPORT,
+        SubscriptionSource.API,
+    }
+)
 
 
 def subscription_changed(
@@ -85,8 +126,10 @@ def subscription_changed(
     occurred_at: datetime | None = None,
 ) -> Entry:
     """The entry of a subscription that became `status` (subscribed, pending, unsubscribed,
-    bounced, complained)."""
-    return BY_STATUS[status].entry(
+    bounced, complained): subscribed and unsubscribed through staff (`source`) are their own
+    kinds, which do not count as the contact's activity."""
+    by_status = BY_STATUS_FROM_STAFF if source in STAFF_SOURCES else BY_STATUS
+    return by_status[status].entry(
         contact,
         actor=actor,
         actor_label=actor_label,
