@@ -26,7 +26,35 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT / "src"))
 
-from events import _server_cpu as server_cpu  # noqa: E402  (bench/events.py, beside this)
+
+def server_cpu(connection) -> float | None:
+    """CPU seconds (user and system) of the whole local PostgreSQL server: its postmaster with
+    the children it has reaped, and every live child. On PostgreSQL a subscription writes its
+    batches on several connections side by side, each a backend that ends with the run (its
+    time then counts in the postmaster's reaped children); other databases' work counts too,
+    so measure on a quiet machine. None on SQLite or when /proc cannot be read."""
+    if connection.vendor != "postgresql":
+        return None
+    with connection.cursor() as cursor:
+        cursor.execute("SHOW data_directory")
+        data_directory = cursor.fetchone()[0]
+    try:
+        postmaster = int(Path(data_directory, "postmaster.pid").read_text().split()[0])
+        fields = _stat(postmaster)
+        total = sum(int(value) for value in fields[11:15])
+        for child in Path(f"/proc/{postmaster}/task/{postmaster}/children").read_text().split():
+            try:
+                child_fields = _stat(int(child))
+            except OSError:  # ended meanwhile: counted with the reaped children
+                continue
+            total += int(child_fields[11]) + int(child_fields[12])
+    except OSError:
+        return None
+    return total / os.sysconf("SC_CLK_TCK")
+
+
+def _stat(pid: int) -> list[str]:
+    return Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
 
 
 def configure(db: str, contacts: int) -> None:

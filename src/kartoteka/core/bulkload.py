@@ -17,6 +17,7 @@ and, where validating a batch costs more than writing it, reads its batches from
 `prepared_in_helpers(...)` before entering `bulk_load`.
 """
 
+import concurrent.futures
 import contextlib
 import itertools
 import logging
@@ -262,3 +263,39 @@ def prepared_in_helpers(
         while pending:
             done, result = pending.popleft()
             yield done, result.get()
+
+
+def side_by_side(work: Callable[[Item], Result], batches: Iterable[Item]) -> Iterator[Result]:
+    """work(batch) for each batch, the results yielded in the batches' order, where `work`
+    commits its batch in a transaction of its own.
+
+    On PostgreSQL, outside a transaction, two or more batches are worked on side by side by
+    threads with connections of their own (one per core): what the server does for a batch
+    (its COPYs, its triggers, the foreign-key checks of its commit) is most of a bulk write's
+    time, and one connection keeps it on one core. Batches must not touch the same rows. If
+    one fails, the batches already handed to the other threads may still commit, as later
+    batches would not one after the other: callers re-run safely or report the failure.
+    SQLite has one writer: there, and inside a transaction, batches run one after the other."""
+    workers = os.cpu_count() or 1
+    if connection.vendor != "postgresql" or connection.in_atomic_block or workers < 2:
+        yield from map(work, batches)
+        return
+
+    def on_its_own_connection(batch: Item) -> Result:
+        try:
+            return work(batch)
+        finally:
+            connection.close()  # this thread's own, opened by `work`
+
+    with concurrent.futures.ThreadPoolExecutor(workers, "kartoteka-batch") as pool:
+        pending: deque = deque()
+        try:
+            for batch in batches:
+                pending.append(pool.submit(on_its_own_connection, batch))
+                if len(pending) > workers:
+                    yield pending.popleft().result()
+            while pending:
+                yield pending.popleft().result()
+        finally:
+            for future in pending:
+                future.cancel()

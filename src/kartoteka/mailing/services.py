@@ -5,7 +5,7 @@ delivered by the worker with retries, each on the recipient's timeline)."""
 import datetime as dt
 import re
 from collections import Counter
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from email.utils import make_msgid
 from typing import Any
@@ -24,7 +24,7 @@ from kartoteka.activity.services import record_entry, record_many
 from kartoteka.consents import queries as consent_queries
 from kartoteka.consents import services as consent_services
 from kartoteka.contacts.models import Contact
-from kartoteka.core import events
+from kartoteka.core import bulkload, events
 from kartoteka.core.bulkwrite import insert_values
 from kartoteka.core.errors import Conflict, Forbidden, InvalidInput, NotFound
 from kartoteka.core.normalise import clean_text, fold_email
@@ -341,35 +341,30 @@ def _subscribe_rows(
     progress=None,
     refusals: dict[int, str] | None = None,
 ) -> SubscribeResult:
-    """Decide and write batch by batch; `progress(done, result)` after each batch; the reason
-    of each refused contact goes into `refusals` when given."""
+    """Decide and write batch by batch, each batch in a transaction of its own (on
+    PostgreSQL two or more side by side, core.bulkload.side_by_side: batches are disjoint
+    contacts); `progress(done, result)` after each batch; the reason of each refused contact
+    goes into `refusals` when given."""
     total = SubscribeResult()
     queued: list[int] = []
-    batch: list[tuple[int, str]] = []
     done = 0
 
-    def flush() -> None:
-        nonlocal done
+    def write(batch: list[tuple[int, str]]) -> tuple[int, list[_Decision], SubscribeResult, list]:
         with transaction.atomic():
             decisions = _decide(mailing_list, batch, double_opt_in=double_opt_in)
-            if refusals is not None:
-                refusals.update(
-                    (d.contact_id, d.reason) for d in decisions if d.reason not in ("", "already")
-                )
             result, ids = _apply(actor, mailing_list, decisions, source=source)
+        return len(batch), decisions, result, ids
+
+    for size, decisions, result, ids in bulkload.side_by_side(write, _batches(rows)):
+        if refusals is not None:
+            refusals.update(
+                (d.contact_id, d.reason) for d in decisions if d.reason not in ("", "already")
+            )
         total.add(result)
         queued.extend(ids)
-        done += len(batch)
-        batch.clear()
+        done += size
         if progress:
             progress(done, total)
-
-    for row in rows:
-        batch.append(row)
-        if len(batch) >= BATCH:
-            flush()
-    if batch:
-        flush()
     if queued:
         events.publish(
             "list.subscribers_added", list_id=mailing_list.pk, actor_id=actor.pk, **total.as_dict()
@@ -440,6 +435,17 @@ def _visible(actor: Actor):
     from kartoteka.core.scope import visible_contacts
 
     return visible_contacts(actor)
+
+
+def _batches(rows: Iterable[tuple[int, str]]) -> Iterator[list[tuple[int, str]]]:
+    batch: list[tuple[int, str]] = []
+    for row in rows:
+        batch.append(row)
+        if len(batch) >= BATCH:
+            yield batch
+            batch = []
+    if batch:
+        yield batch
 
 
 def subscribe_matching(
