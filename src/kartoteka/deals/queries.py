@@ -23,6 +23,7 @@ from kartoteka.deals.models import (
     DealField,
     DealNote,
     DealType,
+    DealViewer,
     Pipeline,
     Stage,
     StageKind,
@@ -43,12 +44,16 @@ def visible_deals(actor) -> QuerySet[Deal]:
 
 
 def _seen_by(actor) -> Q:
-    """A sales user's rule as a test of each deal, from the deal's links (deal, contact) and
-    the scope's per-contact test: a board column stops at its first 20 visible deals."""
-    on_their_contacts = DealContact.objects.filter(deal_id=OuterRef("pk")).filter(
-        visible_contact_condition(actor, outer_ref="contact_id")
-    )
-    return Q(owner=actor) | Exists(on_their_contacts)
+    """A sales user's rule as a test of each deal: theirs, or one of the deals they may see
+    through a contact they own (a probe of the (user, deal) index of DealViewer, the deals'
+    copy of links joined with ownership rows): a board column stops at its first visible
+    deals."""
+    return Q(owner=actor) | Exists(_seen_through_contacts(actor).filter(deal_id=OuterRef("pk")))
+
+
+def _seen_through_contacts(actor) -> QuerySet[DealViewer]:
+    """The DealViewer rows of a sales user: a deal for each link of it to a contact they own."""
+    return DealViewer.objects.filter(user=actor)
 
 
 def with_card_data(actor, deals: QuerySet[Deal]) -> QuerySet[Deal]:
@@ -293,14 +298,14 @@ def _seen_in_columns(actor, deals: QuerySet[Deal], by_stage: QuerySet[Deal]) -> 
     if reach == scope.ALL:
         seen.add_grouped(deals)
     elif reach == scope.OWNED:
-        # The deals they own from the owner's index; each other deal tested against the scope
-        # on its own. One test of "theirs or on their contacts" made PostgreSQL hash every
-        # link of the user's contacts instead.
-        on_their_contacts = DealContact.objects.filter(deal_id=OuterRef("pk")).filter(
-            visible_contact_condition(actor, outer_ref="contact_id")
-        )
+        # The deals they own from the owner's index; each other deal of the columns tested
+        # on its own, by a probe of their (user, deal) DealViewer rows.
         seen.add_grouped(deals.filter(owner=actor))
-        seen.add_grouped(by_stage.exclude(owner=actor).filter(Exists(on_their_contacts)))
+        seen.add_grouped(
+            by_stage.exclude(owner=actor).filter(
+                Exists(_seen_through_contacts(actor).filter(deal_id=OuterRef("pk")))
+            )
+        )
     return seen
 
 
@@ -313,13 +318,11 @@ def _seen(actor, deals: QuerySet[Deal]) -> _Seen:
         seen.add_grouped(deals)
     elif reach == scope.OWNED:
         # From the user's side rather than by a test of every deal of the pipeline: the deals
-        # they own, counted from an index, then the others linked to a contact they own, read
-        # once from the links of their contacts and kept for the columns' cards too (the
-        # scope's test in each column's page made PostgreSQL hash every such link per
-        # column). The two parts never share a deal, and together they are `visible_deals`.
-        on_their_contacts = DealContact.objects.filter(
-            contact_id__in=scope.visible_contact_ids(actor)
-        ).values("deal_id")
+        # they own, counted from an index, then the others they see through a contact they
+        # own, read once from their DealViewer rows (a range of its (user, deal) index) and
+        # kept for the columns' cards too. The two parts never share a deal, and together
+        # they are `visible_deals`.
+        on_their_contacts = _seen_through_contacts(actor).values("deal_id")
         seen.add_grouped(deals.filter(owner=actor))
         seen.others = {}
         others = deals.exclude(owner=actor).filter(pk__in=on_their_contacts).order_by("-pk")
