@@ -7,8 +7,8 @@ from django.test import Client, override_settings
 
 from kartoteka.activity.models import Comment, ContactFile, Notification, Task
 from kartoteka.contacts.services import set_owners
-from kartoteka.core.scope import SYSTEM
 from kartoteka.core.errors import InvalidInput
+from kartoteka.core.scope import SYSTEM
 from kartoteka.deals import queries, services
 from kartoteka.deals.models import DealActivity
 from tests.factories import make_contact, make_deal
