@@ -8,7 +8,6 @@ from django.db.models import Exists, OuterRef, Q
 
 from kartoteka.contacts import services as contacts
 from kartoteka.contacts.models import Contact, ContactOwner
-from kartoteka.core.scope import SYSTEM
 from kartoteka.deals import queries, services
 from kartoteka.deals.models import Deal, DealContact, DealViewer
 from kartoteka.duplicates.services import merge_contacts, undo_merge
