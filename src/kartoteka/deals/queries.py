@@ -288,44 +288,30 @@ class _Seen:
             self.add(row["stage_id"], row["currency"], row["n"], row["total"])
 
 
-def _seen_in_columns(actor, deals: QuerySet[Deal], by_stage: QuerySet[Deal]) -> _Seen:
-    """A few columns' reading (a move's), of `deals` (the pipeline's in those columns, not yet
-    narrowed to the actor's) or, where each deal is tested, of the same deals found by their
-    stages alone (`by_stage`): with the pipeline too, PostgreSQL read them through the
-    pipeline's index, every deal of the pipeline."""
+def _seen(actor, deals: QuerySet[Deal], others_of: QuerySet[Deal] | None = None) -> _Seen:
+    """The board's reading of the deals among `deals` (the pipeline's, or a move's few
+    columns', not yet narrowed to the actor's) that the actor may see. `others_of`: the same
+    deals found without the pipeline (a move's columns by their stages alone: with the
+    pipeline too, PostgreSQL read them through the pipeline's index, every deal of it)."""
     seen = _Seen(sums={})
     reach = scope.reach(actor)
     if reach == scope.ALL:
         seen.add_grouped(deals)
     elif reach == scope.OWNED:
-        # The deals they own from the owner's index; each other deal of the columns tested
-        # on its own, by a probe of their (user, deal) DealViewer rows.
-        seen.add_grouped(deals.filter(owner=actor))
-        seen.add_grouped(
-            by_stage.exclude(owner=actor).filter(
-                Exists(_seen_through_contacts(actor).filter(deal_id=OuterRef("pk")))
-            )
-        )
-    return seen
-
-
-def _seen(actor, deals: QuerySet[Deal]) -> _Seen:
-    """The whole board's reading of the deals among `deals` (the pipeline's, not yet narrowed
-    to the actor's) that the actor may see."""
-    seen = _Seen(sums={})
-    reach = scope.reach(actor)
-    if reach == scope.ALL:
-        seen.add_grouped(deals)
-    elif reach == scope.OWNED:
-        # From the user's side rather than by a test of every deal of the pipeline: the deals
-        # they own, counted from an index, then the others they see through a contact they
-        # own, read once from their DealViewer rows (a range of its (user, deal) index) and
-        # kept for the columns' cards too. The two parts never share a deal, and together
-        # they are `visible_deals`.
+        # From the user's side rather than by a test of every deal: the deals they own,
+        # counted from an index, then the others they see through a contact they own, read
+        # once from their DealViewer rows (a range of its (user, deal) index) and kept for
+        # the columns' cards too. The two parts never share a deal, and together they are
+        # `visible_deals`.
         on_their_contacts = _seen_through_contacts(actor).values("deal_id")
         seen.add_grouped(deals.filter(owner=actor))
         seen.others = {}
-        others = deals.exclude(owner=actor).filter(pk__in=on_their_contacts).order_by("-pk")
+        others = (
+            (deals if others_of is None else others_of)
+            .exclude(owner=actor)
+            .filter(pk__in=on_their_contacts)
+            .order_by("-pk")
+        )
         for pk, stage_id, currency, amount in others.values_list(
             "pk", "stage_id", "currency", "amount"
         ):
@@ -349,13 +335,12 @@ def board(
     stages = [s for s in every_stage if only is None or s.pk in only]
     narrowed = narrow_deals(Deal.objects.filter(pipeline=pipeline), filters)
     if only is None:
-        # The whole board reads every link of a sales user's contacts once.
         seen = _seen(actor, narrowed)
     else:
-        # A move's two columns test their own deals, fewer than a pipeline's.
+        # A move's columns, found by their stages.
         ids = [s.pk for s in stages]
         by_stage = narrow_deals(Deal.objects.filter(stage__in=ids), filters)
-        seen = _seen_in_columns(actor, narrowed.filter(stage__in=ids), by_stage)
+        seen = _seen(actor, narrowed.filter(stage__in=ids), by_stage)
     counts: dict[int, int] = {}
     sums: dict[int, list[tuple[int, str, Decimal]]] = {}
     for (stage_id, currency), (n, total) in seen.sums.items():
