@@ -303,20 +303,25 @@ def _seen(actor, deals: QuerySet[Deal], others_of: QuerySet[Deal] | None = None)
         # once from their DealViewer rows (a range of its (user, deal) index) and kept for
         # the columns' cards too. The two parts never share a deal, and together they are
         # `visible_deals`.
-        on_their_contacts = _seen_through_contacts(actor).values("deal_id")
+        # The pipeline's many deals are matched with all their rows (SQLite reads those rows
+        # and looks each deal up); a move's few columns' deals probe the (user, deal) index
+        # each (one statement on PostgreSQL either way: a semi-join).
+        theirs = _seen_through_contacts(actor)
         seen.add_grouped(deals.filter(owner=actor))
         seen.others = {}
-        others = (
-            (deals if others_of is None else others_of)
-            .exclude(owner=actor)
-            .filter(pk__in=on_their_contacts)
-            .order_by("-pk")
-        )
+        if others_of is None:
+            others = deals.filter(pk__in=theirs.values("deal_id"))
+        else:
+            others = others_of.filter(Exists(theirs.filter(deal_id=OuterRef("pk"))))
+        # Unordered, sorted here: ORDER BY id made SQLite walk every deal by its id.
+        others = others.exclude(owner=actor).order_by()
         for pk, stage_id, currency, amount in others.values_list(
             "pk", "stage_id", "currency", "amount"
         ):
             seen.add(stage_id, currency, 1, amount)
             seen.others.setdefault(stage_id, []).append(pk)
+        for ids in seen.others.values():
+            ids.sort(reverse=True)
     return seen
 
 
