@@ -24,7 +24,7 @@ from kartoteka.accounts.queries import users_by_username
 from kartoteka.activity import services as activity
 from kartoteka.activity.services import record_many
 from kartoteka.activity.timeline import Entry
-from kartoteka.contacts.models import ContactOwner, PropertyDefinition
+from kartoteka.contacts.models import Contact, ContactOwner, PropertyDefinition
 from kartoteka.contacts.properties import merge_typed_values, validate_definition
 from kartoteka.core import events
 from kartoteka.core.errors import Conflict, ErrorCollector, Forbidden, InvalidInput, NotFound
@@ -98,13 +98,40 @@ def _viewers_sql(where: str = "") -> tuple[str, str]:
     return delete, insert
 
 
-def _refresh_viewers(column: str, ids) -> None:
+def _lock_contacts(cursor, ids: list, *, share: bool) -> None:
+    """On PostgreSQL, lock the contacts' rows (sorted, so two writers take them in one order)
+    until the transaction ends: a change of a contact's owners takes them exclusively, a
+    change of a deal's links shared. Whichever of two such writers comes second waits for the
+    first to commit, and its statements then see what the first wrote (READ COMMITTED), so
+    neither recomputes a viewer row from a state the other is changing. SQLite serialises
+    write transactions already."""
+    if connection.vendor != "postgresql" or not ids:
+        return
+    table = connection.ops.quote_name(Contact._meta.db_table)
+    mode = "FOR SHARE" if share else "FOR NO KEY UPDATE"
+    marks = ", ".join(["%s"] * len(ids))
+    cursor.execute(f"SELECT id FROM {table} WHERE id IN ({marks}) ORDER BY id {mode}", ids)
+
+
+def _refresh_viewers(column: str, ids, *, contacts=()) -> None:
     """Recompute the DealViewer rows whose `column` ("deal_id" or "contact_id") is one of
-    `ids`: one DELETE and one INSERT … SELECT per chunk of ids, in the caller's transaction."""
+    `ids`: one DELETE and one INSERT … SELECT per chunk of ids, in the caller's transaction,
+    after locking the contacts concerned (those given, and by deal those linked now)."""
     ids = sorted(ids)
     with connection.cursor() as cursor:
+        if column == "deal_id":
+            linked = set(
+                DealContact.objects.filter(deal_id__in=ids, contact__isnull=False).values_list(
+                    "contact_id", flat=True
+                )
+            )
+            locked = sorted(linked | {c for c in contacts if c is not None})
+            for start in range(0, len(locked), _VIEWER_CHUNK):
+                _lock_contacts(cursor, locked[start : start + _VIEWER_CHUNK], share=True)
         for start in range(0, len(ids), _VIEWER_CHUNK):
             chunk = ids[start : start + _VIEWER_CHUNK]
+            if column == "contact_id":
+                _lock_contacts(cursor, chunk, share=False)
             delete, insert = _viewers_sql(
                 "{column}" + column + " IN (" + ", ".join(["%s"] * len(chunk)) + ")"
             )
@@ -112,9 +139,10 @@ def _refresh_viewers(column: str, ids) -> None:
             cursor.execute(insert, chunk)
 
 
-def refresh_viewers_of_deals(deal_ids) -> None:
-    """After the contacts of these deals changed (or the deals were created)."""
-    _refresh_viewers("deal_id", deal_ids)
+def refresh_viewers_of_deals(deal_ids, *, unlinked=()) -> None:
+    """After the contacts of these deals changed (or the deals were created); `unlinked`: the
+    contacts whose links to them went."""
+    _refresh_viewers("deal_id", deal_ids, contacts=unlinked)
 
 
 def refresh_viewers_of_contacts(contact_ids) -> None:
@@ -548,6 +576,9 @@ def _deal_contact_ids(deal: Deal) -> list[int]:
 
 
 def _set_contacts(deal: Deal, ids: list[int], primary: int | None) -> None:
+    unlinked = list(
+        deal.contact_links.exclude(contact_id__in=ids).values_list("contact_id", flat=True)
+    )
     deal.contact_links.exclude(contact_id__in=ids).delete()
     deal.contact_links.filter(is_primary=True).exclude(contact_id=primary).update(is_primary=False)
     existing = set(deal.contact_links.values_list("contact_id", flat=True))
@@ -556,7 +587,7 @@ def _set_contacts(deal: Deal, ids: list[int], primary: int | None) -> None:
     )
     if primary is not None:
         deal.contact_links.filter(contact_id=primary).update(is_primary=True)
-    refresh_viewers_of_deals([deal.pk])
+    refresh_viewers_of_deals([deal.pk], unlinked=unlinked)
 
 
 @transaction.atomic
