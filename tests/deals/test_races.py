@@ -23,17 +23,14 @@ pytestmark = [
 CALLERS = 24
 
 
-def _all_at_once(request) -> list:
-    admin = UserFactory(username="racer", role="admin")
-    _row, token = create_token(SYSTEM, admin, name="race")
+def _at_once(work) -> None:
+    """`work(index)` in CALLERS threads of their own connections, started together."""
     barrier = threading.Barrier(CALLERS)
-    responses: list = [None] * CALLERS
 
     def call(index: int) -> None:
-        client = Client(HTTP_AUTHORIZATION=f"Bearer {token}")
         try:
             barrier.wait()
-            responses[index] = request(client, index)
+            work(index)
         finally:
             connections.close_all()
 
@@ -42,6 +39,18 @@ def _all_at_once(request) -> list:
         thread.start()
     for thread in threads:
         thread.join()
+
+
+def _all_at_once(request) -> list:
+    admin = UserFactory(username="racer", role="admin")
+    _row, token = create_token(SYSTEM, admin, name="race")
+    responses: list = [None] * CALLERS
+
+    def call(index: int) -> None:
+        client = Client(HTTP_AUTHORIZATION=f"Bearer {token}")
+        responses[index] = request(client, index)
+
+    _at_once(call)
     return responses
 
 
@@ -102,12 +111,10 @@ def test_owner_changes_and_link_changes_at_once_leave_deal_viewers_exact():
     user = UserFactory(username="owner")
     people = [make_contact() for _ in range(CALLERS // 2)]
     deals = [make_deal(contacts=[people[0]]) for _ in range(CALLERS // 2)]
-    barrier = threading.Barrier(CALLERS)
     failed: list = []
 
-    def call(index: int) -> None:
+    def change(index: int) -> None:
         try:
-            barrier.wait()
             if index % 2:
                 contacts.set_owners(SYSTEM, people[index // 2], owners=[user])
             else:
@@ -116,13 +123,7 @@ def test_owner_changes_and_link_changes_at_once_leave_deal_viewers_exact():
                 services.update_deal(SYSTEM, deal, data={"contacts": linked})
         except Exception as exc:  # noqa: BLE001 - reported below
             failed.append(exc)
-        finally:
-            connections.close_all()
 
-    threads = [threading.Thread(target=call, args=(i,)) for i in range(CALLERS)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join()
+    _at_once(change)
     assert failed == []
     assert_viewers_exact()
