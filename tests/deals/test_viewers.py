@@ -4,6 +4,7 @@ the links and the ownership rows; and what a sales user reads from it equals the
 saw before it existed (theirs, and those linked to a contact they own)."""
 
 import pytest
+from django.db import connection
 from django.db.models import Exists, OuterRef, Q
 
 from kartoteka.contacts import services as contacts
@@ -208,3 +209,19 @@ def test_a_sales_users_reads_equal_the_rule(admin, team):
         for pk in Deal.objects.values_list("pk", flat=True):
             found = queries.visible_deals(user).filter(pk=pk).exists()
             assert found == (pk in expected)
+
+
+def test_the_migration_fills_the_copy_for_existing_deals_and_owners(team):
+    from importlib import import_module
+
+    sergio, olga = team
+    people = [make_contact(owners=[sergio]), make_contact(owners=[olga, sergio]), make_contact()]
+    make_deal(contacts=people)
+    make_deal(contacts=people[1:])
+    # As the data stood before the table existed.
+    DealViewer.objects.all().delete()
+    migration = import_module("kartoteka.deals.migrations.0006_deal_viewers")
+    with connection.cursor() as cursor:
+        cursor.execute(migration.FILL)
+    assert_viewers_exact()
+    assert DealViewer.objects.count() == 5
