@@ -103,9 +103,9 @@ def _lock_contacts(cursor, ids: list, *, share: bool) -> None:
     until the transaction ends: a change of a contact's owners takes them exclusively, a
     change of a deal's links shared. Whichever of two such writers comes second waits for the
     first to commit, and its statements then see what the first wrote (READ COMMITTED), so
-    neither recomputes a viewer row from a state the other is changing. SQLite serialises
-    write transactions already."""
-    if connection.vendor != "postgresql" or not ids:
+    neither recomputes a viewer row from a state the other is changing. (Not on SQLite, which
+    serialises write transactions already.)"""
+    if not ids:
         return
     table = connection.ops.quote_name(Contact._meta.db_table)
     mode = "FOR SHARE" if share else "FOR NO KEY UPDATE"
@@ -118,19 +118,21 @@ def _refresh_viewers(column: str, ids, *, contacts=()) -> None:
     `ids`: one DELETE and one INSERT … SELECT per chunk of ids, in the caller's transaction,
     after locking the contacts concerned (those given, and by deal those linked now)."""
     ids = sorted(ids)
+    locking = connection.vendor == "postgresql"
     with connection.cursor() as cursor:
-        if column == "deal_id":
-            linked = set(
-                DealContact.objects.filter(deal_id__in=ids, contact__isnull=False).values_list(
-                    "contact_id", flat=True
+        if column == "deal_id" and locking:
+            locked = {c for c in contacts if c is not None}
+            for start in range(0, len(ids), _VIEWER_CHUNK):
+                links = DealContact.objects.filter(
+                    deal_id__in=ids[start : start + _VIEWER_CHUNK], contact__isnull=False
                 )
-            )
-            locked = sorted(linked | {c for c in contacts if c is not None})
+                locked.update(links.values_list("contact_id", flat=True))
+            locked = sorted(locked)
             for start in range(0, len(locked), _VIEWER_CHUNK):
                 _lock_contacts(cursor, locked[start : start + _VIEWER_CHUNK], share=True)
         for start in range(0, len(ids), _VIEWER_CHUNK):
             chunk = ids[start : start + _VIEWER_CHUNK]
-            if column == "contact_id":
+            if column == "contact_id" and locking:
                 _lock_contacts(cursor, chunk, share=False)
             delete, insert = _viewers_sql(
                 "{column}" + column + " IN (" + ", ".join(["%s"] * len(chunk)) + ")"
