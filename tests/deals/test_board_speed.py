@@ -9,7 +9,8 @@ from django.db import connection
 from django.test import Client
 from django.test.utils import CaptureQueriesContext
 
-from kartoteka.contacts.models import ContactOwner
+from kartoteka.contacts.services import set_owners
+from kartoteka.core.scope import SYSTEM
 from tests.factories import make_contact, make_deal, sales_pipeline
 
 pytestmark = pytest.mark.django_db
@@ -82,7 +83,7 @@ def test_more_cards_move_back_to_the_board_not_to_the_fragment(admin):
 
 def test_sales_user_board_counts_and_shows_only_their_deals(admin, sales):
     theirs, others = make_contact(), make_contact()
-    ContactOwner.objects.create(contact=theirs, user=sales)
+    set_owners(SYSTEM, theirs, owners=[sales])
     on_their_contact = make_deal(name="On their contact", contacts=[theirs], amount="100")
     owned = make_deal(name="Owned by them", owner=sales, contacts=[others], amount="10")
     make_deal(name="Not theirs", contacts=[others], amount="1000")

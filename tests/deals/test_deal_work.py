@@ -6,8 +6,9 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django.test import Client, override_settings
 
 from kartoteka.activity.models import Comment, ContactFile, Notification, Task
-from kartoteka.contacts.models import ContactOwner
+from kartoteka.contacts.services import set_owners
 from kartoteka.core.errors import InvalidInput
+from kartoteka.core.scope import SYSTEM
 from kartoteka.deals import queries, services
 from kartoteka.deals.models import DealActivity
 from tests.factories import make_contact, make_deal
@@ -24,7 +25,7 @@ def _client(user):
 
 def test_comment_on_a_deal_notifies_mentions_and_sits_on_the_primary_contact(admin, sales):
     contact = make_contact()
-    ContactOwner.objects.create(contact=contact, user=sales)
+    set_owners(SYSTEM, contact, owners=[sales])
     deal = make_deal(contacts=[contact])
     comment = services.add_deal_comment(admin, deal, body=f"Call them, @{sales.username}")
     assert comment.contact_id == contact.pk
@@ -105,7 +106,7 @@ def test_a_file_needs_the_csrf_token(admin):
 
 def test_sales_user_sees_no_comment_kept_on_a_contact_they_do_not_own(admin, sales):
     theirs, other = make_contact(), make_contact()
-    ContactOwner.objects.create(contact=theirs, user=sales)
+    set_owners(SYSTEM, theirs, owners=[sales])
     deal = make_deal(owner=sales, contacts=[other, theirs])
     hidden = services.add_deal_comment(admin, deal, body="About the other one")
     shown = services.add_deal_comment(sales, deal, body="About mine")

@@ -7,7 +7,8 @@ import pytest
 from openpyxl import Workbook
 
 from kartoteka.cli import main
-from kartoteka.contacts.models import ContactOwner
+from kartoteka.contacts.services import set_owners
+from kartoteka.core.scope import SYSTEM
 from kartoteka.deals import services
 from kartoteka.deals.models import Deal, DealImport
 from tests.factories import make_contact, make_deal, sales_pipeline
@@ -106,7 +107,7 @@ def test_mapping_by_hand_and_bad_flags_are_clear_errors(capsys, tmp_path, people
 
 def test_sales_user_links_only_their_own_contacts(capsys, tmp_path, people, sales):
     ana, _jan = people
-    ContactOwner.objects.create(contact=ana, user=sales)
+    set_owners(SYSTEM, ana, owners=[sales])
     path = _file(tmp_path, "name,email\nMine,ana@example.com\nTheirs,jan@example.com\n")
     code, out, _err = run(
         capsys, "deals", "import", str(path), "--user", sales.username, "--strict"

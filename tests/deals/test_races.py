@@ -23,17 +23,14 @@ pytestmark = [
 CALLERS = 24
 
 
-def _all_at_once(request) -> list:
-    admin = UserFactory(username="racer", role="admin")
-    _row, token = create_token(SYSTEM, admin, name="race")
+def _at_once(work) -> None:
+    """`work(index)` in CALLERS threads of their own connections, started together."""
     barrier = threading.Barrier(CALLERS)
-    responses: list = [None] * CALLERS
 
     def call(index: int) -> None:
-        client = Client(HTTP_AUTHORIZATION=f"Bearer {token}")
         try:
             barrier.wait()
-            responses[index] = request(client, index)
+            work(index)
         finally:
             connections.close_all()
 
@@ -42,6 +39,18 @@ def _all_at_once(request) -> list:
         thread.start()
     for thread in threads:
         thread.join()
+
+
+def _all_at_once(request) -> list:
+    admin = UserFactory(username="racer", role="admin")
+    _row, token = create_token(SYSTEM, admin, name="race")
+    responses: list = [None] * CALLERS
+
+    def call(index: int) -> None:
+        client = Client(HTTP_AUTHORIZATION=f"Bearer {token}")
+        responses[index] = request(client, index)
+
+    _at_once(call)
     return responses
 
 
@@ -87,3 +96,34 @@ def test_concurrent_moves_without_if_match_each_write_a_version_of_their_own():
     versions = {m["version"] for m in moved} - {1}
     assert history.count() == len(versions) >= 1
     assert stored.version == 1 + history.count() == max(versions)
+
+
+def test_owner_changes_and_link_changes_at_once_leave_deal_viewers_exact():
+    """Owners of contacts changing while deals are linked to them: each write recomputes who
+    sees the deals from what the other committed, never from what it is changing
+    (tests/deals/test_viewers.py holds the rule)."""
+    from kartoteka.contacts import services as contacts
+    from kartoteka.deals import services
+    from tests.deals.test_viewers import assert_viewers_exact
+    from tests.factories import make_contact
+
+    sales_pipeline()
+    user = UserFactory(username="owner")
+    people = [make_contact() for _ in range(CALLERS // 2)]
+    deals = [make_deal(contacts=[people[0]]) for _ in range(CALLERS // 2)]
+    failed: list = []
+
+    def change(index: int) -> None:
+        try:
+            if index % 2:
+                contacts.set_owners(SYSTEM, people[index // 2], owners=[user])
+            else:
+                deal = Deal.objects.get(pk=deals[index // 2].pk)
+                linked = [p.pk for p in people[index // 2 % 3 :: 3]] or [people[0].pk]
+                services.update_deal(SYSTEM, deal, data={"contacts": linked})
+        except Exception as exc:  # noqa: BLE001 - reported below
+            failed.append(exc)
+
+    _at_once(change)
+    assert failed == []
+    assert_viewers_exact()

@@ -490,9 +490,21 @@ def run_restored(plan: Plan) -> None:
     """Write a plan_rows_restored plan in bulk: one statement per table (per chunk of SQLite's
     parameters). Unlike run_bulk it keeps derived data (the search index, tag ids) row by row:
     its rebuild after a suspended load covers new ids only, and these rows keep old ones.
-    The caller holds the transaction."""
+    The caller holds the transaction. The watches of the tables written (core.writeplan) are
+    told, as a plan's runners tell them."""
     for rows in plan.rows:
         insert_values(rows.model, rows.fields, rows.values, prepared=rows.adapted)
+        writeplan.watched_rows_written(rows.model, rows.fields, rows.values)
+
+
+def rows_saved(objects: Iterable[Model]) -> None:
+    """Tell the watches of their tables (core.writeplan) about rows saved one by one with
+    their own ids, outside a plan (a merge's undo, where a row clashes in bulk)."""
+    for model, run in itertools.groupby(objects, key=type):
+        fields = [f.attname for f in model._meta.concrete_fields]
+        writeplan.watched_rows_written(
+            model, fields, [tuple(getattr(obj, name) for name in fields) for obj in run]
+        )
 
 
 def plan_merged_contact_removed(contact_id: int) -> Plan:

@@ -10,7 +10,9 @@ a timeline entry's contact or an event's payload may hold that `Ref` in place of
 Apps that keep data derived from another app's rows (a search index, a ladder of recent
 entries, a cached column) register a `DerivedData` here: `run_bulk` suspends it for a load
 and has it rebuilt for the new rows afterwards, so no app touches another app's triggers or
-tables to load fast.
+tables to load fast. An app that must keep a copy exact in the very transaction that changes
+its source (who may see a deal, from the contacts' owners) registers a `Watch`: every plan,
+run either way, hands it the rows of its table that the plan added, changed or removed.
 """
 
 import contextlib
@@ -200,12 +202,116 @@ def _last_id(table: str) -> int:
 
 
 # --------------------------------------------------------------------------------------------
+# Watches
+
+
+@dataclass(frozen=True)
+class Watch:
+    """Data an app keeps exact from the rows of `model` ("app_label.Model", usually another
+    app's table), in the transaction that writes them, where domain events (delivered after
+    commit) come too late: after a plan wrote rows of `model`, `changed(values)` gets the set
+    of the values of `column` (an attname, e.g. "contact_id") of every row the plan added,
+    removed or changed (as they were before and after), including rows removed with a row
+    their `column` points at (a contact's owners go with the contact)."""
+
+    name: str
+    model: str
+    column: str
+    changed: Callable[[set], None]
+
+
+_watches: dict[str, Watch] = {}
+
+
+def register_watch(watch: Watch) -> None:
+    """Called from the watching app's AppConfig.ready()."""
+    _watches[watch.name] = watch
+
+
+def _watching(model: type[Model]) -> list[Watch]:
+    label = model._meta.label
+    return [w for w in _watches.values() if w.model == label]
+
+
+class _Touched:
+    """The values of watched columns a plan touches: read before its removals and changes
+    (the rows are gone or changed after), and from its new rows once their refs are ids."""
+
+    def __init__(self, plan: "Plan") -> None:
+        self.values: dict[str, set] = {}
+        if not _watches:
+            return
+        for watch in _watches.values():
+            model = _model(watch.model)
+            column = model._meta.get_field(watch.column.removesuffix("_id"))
+            target = getattr(column.remote_field, "model", None)
+            found = self.values.setdefault(watch.name, set())
+            for removal in plan.removals:
+                if removal.model is model:
+                    found |= self._read(model, watch.column, removal.field, removal.values)
+                elif removal.model is target and removal.field in ("pk", "id"):
+                    found |= set(removal.values)
+            for change in plan.changes:
+                if change.model is not model:
+                    continue
+                pks = [pk for pk, *_values in change.values]
+                found |= self._read(model, watch.column, "pk", pks)
+                if watch.column in change.fields:
+                    index = change.fields.index(watch.column) + 1
+                    found |= {row[index] for row in change.values}
+
+    @staticmethod
+    def _read(model: type[Model], column: str, field_name: str, values: list) -> set:
+        if field_name == column:
+            return {_plain(v) for v in values}
+        found = set()
+        for start in range(0, len(values), _CHUNK):
+            chunk = values[start : start + _CHUNK]
+            rows = model._default_manager.filter(**{f"{field_name}__in": chunk})
+            found |= set(rows.values_list(column, flat=True))
+        return found
+
+    def added(self, rows: "Rows") -> None:
+        """`rows` once written (their refs hold ids)."""
+        for watch in _watching(rows.model):
+            if watch.column in rows.fields:
+                index = rows.fields.index(watch.column)
+                found = self.values.setdefault(watch.name, set())
+                found.update(_plain(row[index]) for row in rows.values)
+
+    def notify(self) -> None:
+        for name, values in self.values.items():
+            values.discard(None)
+            if values:
+                _watches[name].changed(values)
+
+
+def _model(label: str) -> type[Model]:
+    from django.apps import apps
+
+    return apps.get_model(label)
+
+
+def _plain(value: Any) -> Any:
+    return value.id if value.__class__ is Ref else value
+
+
+def watched_rows_written(model: type[Model], fields: list[str], values: Sequence[tuple]) -> None:
+    """Tell the watches of `model` about rows written outside a plan's runners (rows put back
+    with their own ids: fields are attnames, values the rows' values)."""
+    touched = _Touched(Plan())
+    touched.added(Rows(model, fields, list(values)))
+    touched.notify()
+
+
+# --------------------------------------------------------------------------------------------
 # Running a plan
 
 
 def run_rows(plan: Plan, *, timeline: TimelineWriter) -> None:
     """Run the plan through the ORM, row by row (the card, the API). The caller holds the
     transaction."""
+    touched = _Touched(plan)
     for removal in plan.removals:
         removal.model._default_manager.filter(**{f"{removal.field}__in": removal.values}).delete()
     for change in plan.changes:
@@ -232,8 +338,10 @@ def run_rows(plan: Plan, *, timeline: TimelineWriter) -> None:
             obj.save(force_insert=True)
             if rows.refs is not None:
                 rows.refs[index].id = obj.pk
+        touched.added(rows)
     for entry in plan.entries:
         timeline.record_one(_entry_resolved(entry, timeline.linked))
+    touched.notify()
     _announce(plan)
 
 
@@ -254,6 +362,7 @@ def run_bulk(plan: Plan, *, timeline: TimelineWriter) -> None:
     written = {rows.model._meta.db_table for rows in plan.rows}
     if plan.entries:
         written.add(timeline.model._meta.db_table)
+    touched = _Touched(plan)
     with derived_suspended(written):
         for removal in plan.removals:
             _remove(removal)
@@ -271,11 +380,13 @@ def run_bulk(plan: Plan, *, timeline: TimelineWriter) -> None:
             if rows.refs is not None:
                 for ref, pk in zip(rows.refs, ids, strict=True):
                     ref.id = pk
+            touched.added(rows)
         if plan.entries:
             entries = [_entry_resolved(entry, timeline.linked) for entry in plan.entries]
             timeline.record_many(
                 entries, insert=lambda fields, rows: insert_values(timeline.model, fields, rows)
             )
+    touched.notify()
     _announce(plan)
 
 

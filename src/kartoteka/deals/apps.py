@@ -10,13 +10,24 @@ class DealsConfig(AppConfig):
 
     def ready(self) -> None:
         from kartoteka.activity import timeline
-        from kartoteka.core import events
-        from kartoteka.deals import demo, kinds, queries, views
+        from kartoteka.core import events, writeplan
+        from kartoteka.deals import demo, kinds, queries, services, views
         from kartoteka.deals.fields import register_fields
         from kartoteka.deals.relations import declare_relations
         from kartoteka.web import registry
 
         declare_relations()
+        # Who may see a deal through its contacts, kept in the transaction of every change of
+        # a contact's owners or of a deal's contacts made through a contacts write plan.
+        for name, model in (("owners", "contacts.ContactOwner"), ("links", "deals.DealContact")):
+            writeplan.register_watch(
+                writeplan.Watch(
+                    name=f"deals.viewers.{name}",
+                    model=model,
+                    column="contact_id",
+                    changed=services.refresh_viewers_of_contacts,
+                )
+            )
         timeline.register(*kinds.KINDS)
         register_fields()
         events.subscribe("demo.loaded", demo.add_demo_deals)

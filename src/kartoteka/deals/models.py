@@ -191,6 +191,26 @@ class DealContact(models.Model):
         ]
 
 
+class DealViewer(models.Model):
+    """Who may see a deal through its contacts: a row per link of the deal to a contact and
+    owner of that contact (deals' links joined with contacts' ownership rows), so that a sales
+    user's deals on their contacts are a range of the (user, deal) index rather than a join of
+    every contact they own with the links. The deals' and contacts' services keep it exact in
+    the transaction of every change of either side (services.refresh_viewers_*); nothing else
+    writes it, and no read but the scope's uses it."""
+
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+", db_index=False
+    )
+    deal = models.ForeignKey(Deal, on_delete=models.CASCADE, related_name="+")
+    contact = models.ForeignKey("contacts.Contact", on_delete=models.CASCADE, related_name="+")
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["user", "deal", "contact"], name="unique_deal_viewer")
+        ]
+
+
 class StageMove(models.Model):
     """One entry of a deal's own history: created in a stage, or moved from one to another."""
 

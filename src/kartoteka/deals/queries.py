@@ -23,6 +23,7 @@ from kartoteka.deals.models import (
     DealField,
     DealNote,
     DealType,
+    DealViewer,
     Pipeline,
     Stage,
     StageKind,
@@ -43,12 +44,16 @@ def visible_deals(actor) -> QuerySet[Deal]:
 
 
 def _seen_by(actor) -> Q:
-    """A sales user's rule as a test of each deal, from the deal's links (deal, contact) and
-    the scope's per-contact test: a board column stops at its first 20 visible deals."""
-    on_their_contacts = DealContact.objects.filter(deal_id=OuterRef("pk")).filter(
-        visible_contact_condition(actor, outer_ref="contact_id")
-    )
-    return Q(owner=actor) | Exists(on_their_contacts)
+    """A sales user's rule as a test of each deal: theirs, or one of the deals they may see
+    through a contact they own (a probe of the (user, deal) index of DealViewer, the deals'
+    copy of links joined with ownership rows): a board column stops at its first visible
+    deals."""
+    return Q(owner=actor) | Exists(_seen_through_contacts(actor).filter(deal_id=OuterRef("pk")))
+
+
+def _seen_through_contacts(actor) -> QuerySet[DealViewer]:
+    """The DealViewer rows of a sales user: a deal for each link of it to a contact they own."""
+    return DealViewer.objects.filter(user=actor)
 
 
 def with_card_data(actor, deals: QuerySet[Deal]) -> QuerySet[Deal]:
@@ -283,51 +288,40 @@ class _Seen:
             self.add(row["stage_id"], row["currency"], row["n"], row["total"])
 
 
-def _seen_in_columns(actor, deals: QuerySet[Deal], by_stage: QuerySet[Deal]) -> _Seen:
-    """A few columns' reading (a move's), of `deals` (the pipeline's in those columns, not yet
-    narrowed to the actor's) or, where each deal is tested, of the same deals found by their
-    stages alone (`by_stage`): with the pipeline too, PostgreSQL read them through the
-    pipeline's index, every deal of the pipeline."""
+def _seen(actor, deals: QuerySet[Deal], others_of: QuerySet[Deal] | None = None) -> _Seen:
+    """The board's reading of the deals among `deals` (the pipeline's, or a move's few
+    columns', not yet narrowed to the actor's) that the actor may see. `others_of`: the same
+    deals found without the pipeline (a move's columns by their stages alone: with the
+    pipeline too, PostgreSQL read them through the pipeline's index, every deal of it)."""
     seen = _Seen(sums={})
     reach = scope.reach(actor)
     if reach == scope.ALL:
         seen.add_grouped(deals)
     elif reach == scope.OWNED:
-        # The deals they own from the owner's index; each other deal tested against the scope
-        # on its own. One test of "theirs or on their contacts" made PostgreSQL hash every
-        # link of the user's contacts instead.
-        on_their_contacts = DealContact.objects.filter(deal_id=OuterRef("pk")).filter(
-            visible_contact_condition(actor, outer_ref="contact_id")
-        )
-        seen.add_grouped(deals.filter(owner=actor))
-        seen.add_grouped(by_stage.exclude(owner=actor).filter(Exists(on_their_contacts)))
-    return seen
-
-
-def _seen(actor, deals: QuerySet[Deal]) -> _Seen:
-    """The whole board's reading of the deals among `deals` (the pipeline's, not yet narrowed
-    to the actor's) that the actor may see."""
-    seen = _Seen(sums={})
-    reach = scope.reach(actor)
-    if reach == scope.ALL:
-        seen.add_grouped(deals)
-    elif reach == scope.OWNED:
-        # From the user's side rather than by a test of every deal of the pipeline: the deals
-        # they own, counted from an index, then the others linked to a contact they own, read
-        # once from the links of their contacts and kept for the columns' cards too (the
-        # scope's test in each column's page made PostgreSQL hash every such link per
-        # column). The two parts never share a deal, and together they are `visible_deals`.
-        on_their_contacts = DealContact.objects.filter(
-            contact_id__in=scope.visible_contact_ids(actor)
-        ).values("deal_id")
+        # From the user's side rather than by a test of every deal: the deals they own,
+        # counted from an index, then the others they see through a contact they own, read
+        # once from their DealViewer rows (a range of its (user, deal) index) and kept for
+        # the columns' cards too. The two parts never share a deal, and together they are
+        # `visible_deals`.
+        # The pipeline's many deals are matched with all their rows (SQLite reads those rows
+        # and looks each deal up); a move's few columns' deals probe the (user, deal) index
+        # each (one statement on PostgreSQL either way: a semi-join).
+        theirs = _seen_through_contacts(actor)
         seen.add_grouped(deals.filter(owner=actor))
         seen.others = {}
-        others = deals.exclude(owner=actor).filter(pk__in=on_their_contacts).order_by("-pk")
+        if others_of is None:
+            others = deals.filter(pk__in=theirs.values("deal_id"))
+        else:
+            others = others_of.filter(Exists(theirs.filter(deal_id=OuterRef("pk"))))
+        # Unordered, sorted here: ORDER BY id made SQLite walk every deal by its id.
+        others = others.exclude(owner=actor).order_by()
         for pk, stage_id, currency, amount in others.values_list(
             "pk", "stage_id", "currency", "amount"
         ):
             seen.add(stage_id, currency, 1, amount)
             seen.others.setdefault(stage_id, []).append(pk)
+        for ids in seen.others.values():
+            ids.sort(reverse=True)
     return seen
 
 
@@ -346,13 +340,12 @@ def board(
     stages = [s for s in every_stage if only is None or s.pk in only]
     narrowed = narrow_deals(Deal.objects.filter(pipeline=pipeline), filters)
     if only is None:
-        # The whole board reads every link of a sales user's contacts once.
         seen = _seen(actor, narrowed)
     else:
-        # A move's two columns test their own deals, fewer than a pipeline's.
+        # A move's columns, found by their stages.
         ids = [s.pk for s in stages]
         by_stage = narrow_deals(Deal.objects.filter(stage__in=ids), filters)
-        seen = _seen_in_columns(actor, narrowed.filter(stage__in=ids), by_stage)
+        seen = _seen(actor, narrowed.filter(stage__in=ids), by_stage)
     counts: dict[int, int] = {}
     sums: dict[int, list[tuple[int, str, Decimal]]] = {}
     for (stage_id, currency), (n, total) in seen.sums.items():

@@ -1,6 +1,14 @@
 """What merge and forget do with deals' tables; declared from the app's ready()."""
 
-from kartoteka.core.relations import ANONYMISE, CODE, MOVE_UNIQUE, NAMES, Policy, declare
+from kartoteka.core.relations import (
+    ANONYMISE,
+    CODE,
+    KEEP,
+    MOVE_UNIQUE,
+    NAMES,
+    Policy,
+    declare,
+)
 
 
 def declare_relations() -> None:
@@ -10,6 +18,10 @@ def declare_relations() -> None:
             # without the person, and a deal left with nobody identifiable loses its free text
             # (services.forget_mentions); amount, stages and history stay for the reports.
             "deals.DealContact.contact": Policy(MOVE_UNIQUE, ANONYMISE, unique=("deal",)),
+            # Who may see a deal through a contact: recomputed from the links and the owners
+            # by the services whenever either changes (a merge moves the links, and the
+            # merged contact's rows go with its links), and deleted with the contact.
+            "deals.DealViewer.contact": Policy(KEEP, KEEP),
         },
         mentions={
             "deals.Deal": ("name", "close_reason", "properties"),

@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
-from django.db import transaction
+from django.db import connection, transaction
 from django.db.models import CharField, Exists, F, Max, OuterRef, Value
 from django.db.models.functions import Cast, Concat
 from django.utils import timezone
@@ -24,7 +24,7 @@ from kartoteka.accounts.queries import users_by_username
 from kartoteka.activity import services as activity
 from kartoteka.activity.services import record_many
 from kartoteka.activity.timeline import Entry
-from kartoteka.contacts.models import PropertyDefinition
+from kartoteka.contacts.models import Contact, ContactOwner, PropertyDefinition
 from kartoteka.contacts.properties import merge_typed_values, validate_definition
 from kartoteka.core import events
 from kartoteka.core.errors import Conflict, ErrorCollector, Forbidden, InvalidInput, NotFound
@@ -39,6 +39,7 @@ from kartoteka.deals.models import (
     DealField,
     DealNote,
     DealType,
+    DealViewer,
     Pipeline,
     Stage,
     StageKind,
@@ -70,6 +71,97 @@ def _text(value: Any, field: str, errors: ErrorCollector, *, max_length: int, re
     if required and not cleaned:
         errors.add(field, _("This field is required."))
     return cleaned
+
+
+# --------------------------------------------------------------------------------------------
+# Who may see a deal through its contacts (DealViewer): links joined with ownership rows
+
+
+# Ids a statement takes at once (SQLite's oldest builds bind at most 999 parameters).
+_VIEWER_CHUNK = 900
+
+
+def _viewers_sql(where: str = "") -> tuple[str, str]:
+    """The DELETE of DealViewer rows and the INSERT … SELECT of what they should be, from the
+    links and the owners as they are now, both narrowed by `where` (a condition on a column
+    the two tables share, "{column} IN (…)")."""
+    quote = connection.ops.quote_name
+    viewers, links, owners = (
+        quote(m._meta.db_table) for m in (DealViewer, DealContact, ContactOwner)
+    )
+    delete = f"DELETE FROM {viewers}" + (f" WHERE {where.format(column='')}" if where else "")
+    insert = (
+        f"INSERT INTO {viewers} (user_id, deal_id, contact_id)"
+        f" SELECT o.user_id, l.deal_id, l.contact_id FROM {links} l"
+        f" JOIN {owners} o ON o.contact_id = l.contact_id"
+    ) + (f" WHERE {where.format(column='l.')}" if where else "")
+    return delete, insert
+
+
+def _lock_contacts(cursor, ids: list, *, share: bool) -> None:
+    """On PostgreSQL, lock the contacts' rows (sorted, so two writers take them in one order)
+    until the transaction ends: a change of a contact's owners takes them exclusively, a
+    change of a deal's links shared. Whichever of two such writers comes second waits for the
+    first to commit, and its statements then see what the first wrote (READ COMMITTED), so
+    neither recomputes a viewer row from a state the other is changing. (Not on SQLite, which
+    serialises write transactions already.)"""
+    if not ids:
+        return
+    table = connection.ops.quote_name(Contact._meta.db_table)
+    mode = "FOR SHARE" if share else "FOR NO KEY UPDATE"
+    marks = ", ".join(["%s"] * len(ids))
+    cursor.execute(f"SELECT id FROM {table} WHERE id IN ({marks}) ORDER BY id {mode}", ids)
+
+
+def _refresh_viewers(column: str, ids, *, contacts=()) -> None:
+    """Recompute the DealViewer rows whose `column` ("deal_id" or "contact_id") is one of
+    `ids`: one DELETE and one INSERT … SELECT per chunk of ids, in the caller's transaction,
+    after locking the contacts concerned (those given, and by deal those linked now)."""
+    ids = sorted(ids)
+    locking = connection.vendor == "postgresql"
+    with connection.cursor() as cursor:
+        if column == "deal_id" and locking:
+            locked = {c for c in contacts if c is not None}
+            for start in range(0, len(ids), _VIEWER_CHUNK):
+                links = DealContact.objects.filter(
+                    deal_id__in=ids[start : start + _VIEWER_CHUNK], contact__isnull=False
+                )
+                locked.update(links.values_list("contact_id", flat=True))
+            locked = sorted(locked)
+            for start in range(0, len(locked), _VIEWER_CHUNK):
+                _lock_contacts(cursor, locked[start : start + _VIEWER_CHUNK], share=True)
+        for start in range(0, len(ids), _VIEWER_CHUNK):
+            chunk = ids[start : start + _VIEWER_CHUNK]
+            if column == "contact_id" and locking:
+                _lock_contacts(cursor, chunk, share=False)
+            delete, insert = _viewers_sql(
+                "{column}" + column + " IN (" + ", ".join(["%s"] * len(chunk)) + ")"
+            )
+            cursor.execute(delete, chunk)
+            cursor.execute(insert, chunk)
+
+
+def refresh_viewers_of_deals(deal_ids, *, unlinked=()) -> None:
+    """After the contacts of these deals changed (or the deals were created); `unlinked`: the
+    contacts whose links to them went."""
+    _refresh_viewers("deal_id", deal_ids, contacts=unlinked)
+
+
+def refresh_viewers_of_contacts(contact_ids) -> None:
+    """After the owners or the deal links of these contacts changed: registered from
+    DealsConfig.ready() as a watch (core.writeplan) of contacts' owners and of deals' links,
+    which every contacts write plan (the card, the API, bulk changes, imports, merges and
+    their undo) calls in its transaction."""
+    _refresh_viewers("contact_id", contact_ids)
+
+
+@transaction.atomic
+def rebuild_viewers() -> None:
+    """Every DealViewer row anew, from all links and owners (after a load written around the
+    services, e.g. bench/deals.py's)."""
+    with connection.cursor() as cursor:
+        for statement in _viewers_sql():
+            cursor.execute(statement)
 
 
 # --------------------------------------------------------------------------------------------
@@ -486,6 +578,9 @@ def _deal_contact_ids(deal: Deal) -> list[int]:
 
 
 def _set_contacts(deal: Deal, ids: list[int], primary: int | None) -> None:
+    unlinked = list(
+        deal.contact_links.exclude(contact_id__in=ids).values_list("contact_id", flat=True)
+    )
     deal.contact_links.exclude(contact_id__in=ids).delete()
     deal.contact_links.filter(is_primary=True).exclude(contact_id=primary).update(is_primary=False)
     existing = set(deal.contact_links.values_list("contact_id", flat=True))
@@ -494,6 +589,7 @@ def _set_contacts(deal: Deal, ids: list[int], primary: int | None) -> None:
     )
     if primary is not None:
         deal.contact_links.filter(contact_id=primary).update(is_primary=True)
+    refresh_viewers_of_deals([deal.pk], unlinked=unlinked)
 
 
 @transaction.atomic
@@ -578,6 +674,7 @@ def _write_new_deals(actor, checked: list[_Cleaned]) -> list[Deal]:
             kinds.DEAL_CREATED, deal, ids, actor=actor, stage=deal.stage.label
         )
     DealContact.objects.bulk_create(links)
+    refresh_viewers_of_deals([deal.pk for deal in deals])
     StageMove.objects.bulk_create(
         StageMove(deal=deal, to_stage=deal.stage, moved_at=now, moved_by=user) for deal in deals
     )

@@ -427,6 +427,7 @@ def _restore_one_by_one(items: list, report: list[dict], what: str) -> None:
         try:
             with transaction.atomic():
                 item.save()
+                contact_plan.rows_saved([item.object])
         except IntegrityError:
             report.append(
                 {
