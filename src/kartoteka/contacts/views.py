@@ -35,6 +35,7 @@ from kartoteka.contacts.listing import (
     list_contacts,
 )
 from kartoteka.contacts.models import BulkChange, MessengerHandle, PropertyType, Source
+from kartoteka.core import database
 from kartoteka.core.errors import InvalidInput
 from kartoteka.core.scope import visible_contacts
 from kartoteka.web.forms import ServiceForm, many, text
@@ -174,6 +175,9 @@ def _ids_walking_order(
     where = matching.query.where
     if where.connector == AND and not where.negated:
         where.children.insert(0, where.children.pop())
+    # PostgreSQL would start from a side table's subquery (every contact with an open deal)
+    # instead of testing the slice's rows against it.
+    matching = database.tested_per_row(matching)
     found = list(matching.values_list("pk", flat=True)[: PAGE_SIZE + 1])
     if len(found) > PAGE_SIZE:
         return found

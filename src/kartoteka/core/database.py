@@ -6,6 +6,10 @@ from collections.abc import Iterator, Sequence
 
 from django.db import connection
 from django.db.backends.base.base import BaseDatabaseWrapper
+from django.db.models import Exists, QuerySet, Subquery
+from django.db.models.lookups import Exact, In
+from django.db.models.sql.query import Query
+from django.db.models.sql.where import AND, WhereNode
 
 
 def refresh_planner_statistics(tables: Sequence[str] = ()) -> None:
@@ -146,3 +150,58 @@ def on_vendor(vendor: str, statement: str):
             schema_editor.execute(statement)
 
     return run
+
+
+class _TestedPerRow(Exists):
+    # OFFSET keeps PostgreSQL from turning the EXISTS into a join (it pulls up no sublink whose
+    # query has one), so it stays a test of each outer row.
+    template = "EXISTS(%(subquery)s OFFSET 0)"
+
+
+def tested_per_row(rows: QuerySet) -> QuerySet:
+    """PostgreSQL: `rows` with each of its `id IN (SELECT contact_id FROM …)` conditions (ANDed
+    at the top, on an unsliced, ungrouped query of one column) written as a test of each row:
+    `EXISTS (SELECT … WHERE contact_id = id OFFSET 0)`.
+
+    For a query that reads a bounded set of rows by another condition (the contact list's
+    window of its newest rows): PostgreSQL turns `IN` and `EXISTS` alike into a semi-join and
+    starts from the subquery's side, every contact with an open deal for one page, where
+    probing the subquery's index for each row of the window is far cheaper. Elsewhere, and on
+    SQLite (which tests such a subquery per row already), `rows` is returned as it is."""
+    if connection.vendor != "postgresql":
+        return rows
+    rows = rows.all()
+    _rewrite_in_place(rows.query.where)
+    return rows
+
+
+def _rewrite_in_place(where: WhereNode) -> None:
+    if where.connector != AND or where.negated:
+        return
+    for index, child in enumerate(where.children):
+        if isinstance(child, WhereNode):
+            _rewrite_in_place(child)
+        elif (subquery := _pk_in_subquery(child)) is not None:
+            subquery = subquery.clone()
+            subquery.where.add(Exact(subquery.select[0], child.lhs), AND)
+            where.children[index] = _TestedPerRow(subquery)
+
+
+def _pk_in_subquery(lookup: object) -> Query | None:
+    """The query of an `id IN (subquery)` lookup that can be a test of each row, else None."""
+    if not isinstance(lookup, In):
+        return None
+    subquery = lookup.rhs.query if isinstance(lookup.rhs, Subquery) else lookup.rhs
+    if not isinstance(subquery, Query):
+        return None
+    target = getattr(lookup.lhs, "target", None)
+    suitable = (
+        getattr(target, "primary_key", False)
+        and len(subquery.select) == 1
+        and not subquery.is_sliced
+        and not subquery.distinct
+        and not subquery.group_by
+        and not subquery.combinator
+        and not subquery.annotation_select
+    )
+    return subquery if suitable else None
