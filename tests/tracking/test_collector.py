@@ -4,7 +4,7 @@ the view, on a connection the thread keeps; anything else on that path the usual
 import json
 
 import pytest
-from django.db import OperationalError, connection
+from django.db import OperationalError, connection, transaction
 from django.utils import timezone, translation
 
 from kartoteka.tracking import collector, services
@@ -161,3 +161,48 @@ def test_the_queued_hit_keeps_its_time_and_payload():
         "title": "Żółw 🐢",
         "referrer": "https://news.example.org/",
     }
+
+
+postgresql_only = pytest.mark.skipif(
+    "connection.vendor != 'postgresql'", reason="statements PostgreSQL prepares"
+)
+
+
+def _prepared_statements() -> list[str]:
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT statement FROM pg_prepared_statements")
+        return [statement for (statement,) in cursor.fetchall()]
+
+
+@postgresql_only
+@pytest.mark.django_db(transaction=True)  # no test transaction rolled back around it
+def test_on_postgresql_the_hits_insert_is_prepared_once_per_connection_and_nothing_else_is():
+    site = make_site()
+    for n in range(3):
+        assert send(site, visitor=f"visitor-{n:04d}").status_code == 204
+    prepared = _prepared_statements()
+    assert len(prepared) == 1 and prepared[0].startswith("INSERT INTO tracking_hit")
+    assert sorted(Hit.objects.values_list("visitor", flat=True)) == [
+        "visitor-0000",
+        "visitor-0001",
+        "visitor-0002",
+    ]
+
+
+@postgresql_only
+def test_on_postgresql_a_hit_after_a_rollback_prepares_its_insert_again():
+    # A rollback makes psycopg forget (and deallocate) what it prepared; the next hit must not
+    # name a statement the server no longer has.
+    site = make_site()
+    assert send(site).status_code == 204
+    try:
+        with transaction.atomic():
+            assert send(site, visitor="visitor-0002").status_code == 204
+            raise RuntimeError("roll back")
+    except RuntimeError:
+        pass
+    assert send(site, visitor="visitor-0003").status_code == 204
+    assert sorted(Hit.objects.values_list("visitor", flat=True)) == [
+        "visitor-0001",
+        "visitor-0003",
+    ]

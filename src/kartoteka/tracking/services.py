@@ -20,6 +20,7 @@ from kartoteka.activity import services as timeline
 from kartoteka.contacts import services as contacts
 from kartoteka.contacts.queries import get_contact
 from kartoteka.core.bulkwrite import db_adapter, insert_values
+from kartoteka.core.database import execute_prepared
 from kartoteka.core.errors import Forbidden, InvalidInput, NotFound
 from kartoteka.core.normalise import fold_email
 from kartoteka.core.processes import helper_pool
@@ -242,10 +243,12 @@ def _queue_hit(site_id: int, visitor: str, kind: str, data: dict) -> None:
     runs it on every page view (a COPY, as bulk inserts use on PostgreSQL, costs more for one
     row, and the generic bulk path looks the model's fields up every time)."""
     time_value, data_value = _queue_adapters(connection.vendor)
+    values = [site_id, visitor, kind, time_value(timezone.now()), data_value(data)]
+    if connection.vendor == "postgresql":
+        execute_prepared(_QUEUE_SQL, values)
+        return
     with connection.cursor() as cursor:
-        cursor.execute(
-            _QUEUE_SQL, [site_id, visitor, kind, time_value(timezone.now()), data_value(data)]
-        )
+        cursor.execute(_QUEUE_SQL, values)
 
 
 def _queue_adapters(vendor: str) -> tuple[Callable[[Any], Any], Callable[[Any], Any]]:
@@ -312,7 +315,7 @@ def process_hits(*, limit: int | None = None, processes: int | None = None) -> i
         for first in range(processes)
     ]
     connections.close_all()  # a forked helper must not share this process's connection
-    with helper_pool(processes) as pool:
+    with helper_pool(processes, niceness=DRAIN_NICENESS) as pool:
         return sum(pool.map(_drain_in_helper, starts, chunksize=1))
 
 
@@ -323,6 +326,11 @@ _PARTITION_OF = "(hashtext(visitor) & 15)"
 # The key of the transaction-level advisory lock by which a process holds a partition while
 # it takes a batch of it: two drains at once (two workers) still take each partition in turn.
 _PARTITION_LOCK = 0x7472616B
+# How far below the worker's priority the drain's helpers run (os.nice): while the collector
+# keeps the cores busy each gets about a tenth of a core (CFS weights 110 against 1024), more
+# than the drain needs to keep up with 2,000 hits a second (docs/benchmarks.md), and all the
+# time the cores are idle. Their PostgreSQL server processes keep the server's priority.
+DRAIN_NICENESS = 10
 # Queued hits from which a drain with no limit is worth helper processes.
 PARALLEL_FROM = 5 * BATCH
 # A batch PostgreSQL ended to break a deadlock is taken again, up to this many times in all.
