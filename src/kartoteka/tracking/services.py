@@ -241,9 +241,11 @@ def collect_hit(
 
 
 def _queue_hit(site_id: int, visitor: str, kind: str, data: dict) -> None:
-    """One INSERT of its own for each hit, as short as the statement can be: the collector
-    runs it on every page view (a COPY, as bulk inserts use on PostgreSQL, costs more for one
-    row, and the generic bulk path looks the model's fields up every time)."""
+    """A plain INSERT, as short as the statement can be: the collector runs it on every page
+    view (a COPY, as bulk inserts use on PostgreSQL, costs more for a few rows, and the
+    generic bulk path looks the model's fields up every time). On PostgreSQL the statement is
+    prepared, and the hits this process's threads queue at the same moment share one (see
+    _GroupCommit); on SQLite, one INSERT for each hit."""
     time_value, data_value = _queue_adapters(connection.vendor)
     values = [site_id, visitor, kind, time_value(timezone.now()), data_value(data)]
     if connection.vendor != "postgresql":
