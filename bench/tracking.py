@@ -366,6 +366,17 @@ def _serve_cpu(pid: int) -> tuple[float, float]:
     return web, worker
 
 
+def _commits() -> int:
+    """Transactions committed on the benchmark's database so far (all of them: the drain's
+    are one per batch of 2,000 hits)."""
+    import psycopg
+
+    with psycopg.connect(f"{PG_SERVER}/{PG_NAME}", autocommit=True) as conn:
+        return conn.execute(
+            "SELECT xact_commit FROM pg_stat_database WHERE datname = %s", [PG_NAME]
+        ).fetchone()[0]
+
+
 def _wait_until_up(port: int, server: subprocess.Popen, log: Path) -> None:
     deadline = time.monotonic() + 120
     while True:
@@ -497,6 +508,7 @@ def collect(db: str, clients: int, seconds: float, *, with_worker: bool = False)
         web_before, worker_before = _serve_cpu(server.pid)
         # Sampled, not read at the end: a drain's helpers end, and their server processes too.
         backends = _BackendsCpu() if db == "postgresql" else None
+        commits_before = _commits() if db == "postgresql" else 0
         result = _load(port, site.key, clients, seconds)
         # With the worker, what it had not yet taken off the queue when the load ended.
         result["left_in_queue"] = Hit.objects.count()
@@ -506,6 +518,8 @@ def collect(db: str, clients: int, seconds: float, *, with_worker: bool = False)
         result["server_cpu_s"] = round(result["web_cpu_s"] + result["worker_cpu_s"], 1)
         if backends is not None:
             result["database_cpu_s"] = round(backends.stop(), 1)
+            time.sleep(1)  # the server reports a backend's counts at most once a second
+            result["database_commits"] = _commits() - commits_before
     finally:
         _stop(server)
     result["queued"] = Hit.objects.count()
@@ -515,6 +529,8 @@ def collect(db: str, clients: int, seconds: float, *, with_worker: bool = False)
             result[f"{part}_cpu_ms_per_hit"] = round(
                 result[f"{part}_cpu_s"] * 1000 / max(served, 1), 3
             )
+    if "database_commits" in result:
+        result["database_commits_per_hit"] = round(result["database_commits"] / max(served, 1), 3)
     # The two cores' seconds the load had, and the share of them the measured parts took.
     result["cpu_busy_share"] = round(
         sum(result.get(f"{part}_cpu_s", 0) for part in ("server", "database", "clients"))
