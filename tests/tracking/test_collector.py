@@ -192,6 +192,16 @@ def test_on_postgresql_the_hits_insert_is_prepared_once_per_connection_and_nothi
 
 
 @postgresql_only
+@pytest.mark.django_db(transaction=True)
+def test_behind_a_pooler_in_transaction_mode_nothing_is_prepared(monkeypatch):
+    monkeypatch.setitem(connection.settings_dict, "DISABLE_SERVER_SIDE_CURSORS", True)
+    site = make_site()
+    assert send(site).status_code == 204
+    assert _prepared_statements() == []
+    assert Hit.objects.count() == 1
+
+
+@postgresql_only
 def test_on_postgresql_a_hit_after_a_rollback_prepares_its_insert_again():
     # A rollback makes psycopg forget (and deallocate) what it prepared; the next hit must not
     # name a statement the server no longer has.

@@ -21,7 +21,12 @@ def execute_prepared(sql: str, params: Sequence[object]) -> None:
     prepared: the connection's threshold is moved off None only to let it, and Django's cursors
     never prepare. psycopg forgets, and deallocates on the server, what it prepared whenever
     the connection rolls back. Skips Django's cursor wrapper too: no query is logged (DEBUG,
-    CaptureQueriesContext) and no execute wrapper sees it."""
+    CaptureQueriesContext) and no execute wrapper sees it.
+
+    Behind a pooler in transaction mode (PgBouncer), where a prepared statement may be gone on
+    the next transaction's server connection, the database's settings say so as Django's own
+    docs ask for server-side cursors (`DISABLE_SERVER_SIDE_CURSORS`): then nothing is
+    prepared."""
     import psycopg
 
     connection.ensure_connection()
@@ -30,7 +35,9 @@ def execute_prepared(sql: str, params: Sequence[object]) -> None:
         raw.prepare_threshold = _ONLY_WHEN_ASKED
     connection.validate_no_broken_transaction()
     with connection.wrap_database_errors, psycopg.Cursor(raw) as cursor:
-        cursor.execute(sql, params, prepare=True)
+        cursor.execute(
+            sql, params, prepare=not connection.settings_dict.get("DISABLE_SERVER_SIDE_CURSORS")
+        )
 
 
 # psycopg prepares a statement after this many runs unless told: never, in practice.
