@@ -61,3 +61,18 @@ def test_busy_helpers_die_with_the_process_that_started_them():
     while any(alive(pid) for pid in helpers) and time.monotonic() < deadline:
         time.sleep(0.05)
     assert not any(alive(pid) for pid in helpers)
+
+
+def _niceness(_item: object) -> int:
+    return os.nice(0)
+
+
+def test_helpers_run_the_niceness_asked_for_below_this_process():
+    here = os.nice(0)
+    with helper_pool(2, niceness=5) as pool:
+        niced = pool.map(_niceness, range(2), chunksize=1)
+    with helper_pool(1) as pool:
+        plain = pool.map(_niceness, range(1))
+    assert niced == [min(here + 5, 19)] * 2
+    assert plain == [here]
+    assert os.nice(0) == here

@@ -2,9 +2,11 @@
 the view, on a connection the thread keeps; anything else on that path the usual way."""
 
 import json
+import threading
+import time
 
 import pytest
-from django.db import OperationalError, connection
+from django.db import IntegrityError, OperationalError, connection, transaction
 from django.utils import timezone, translation
 
 from kartoteka.tracking import collector, services
@@ -161,3 +163,126 @@ def test_the_queued_hit_keeps_its_time_and_payload():
         "title": "Żółw 🐢",
         "referrer": "https://news.example.org/",
     }
+
+
+postgresql_only = pytest.mark.skipif(
+    "connection.vendor != 'postgresql'", reason="statements PostgreSQL prepares"
+)
+
+
+def _prepared_statements() -> list[str]:
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT statement FROM pg_prepared_statements")
+        return [statement for (statement,) in cursor.fetchall()]
+
+
+@postgresql_only
+@pytest.mark.django_db(transaction=True)  # no test transaction rolled back around it
+def test_on_postgresql_the_hits_insert_is_prepared_once_per_connection_and_nothing_else_is():
+    site = make_site()
+    for n in range(3):
+        assert send(site, visitor=f"visitor-{n:04d}").status_code == 204
+    prepared = _prepared_statements()
+    assert len(prepared) == 1 and prepared[0].startswith("INSERT INTO tracking_hit")
+    assert sorted(Hit.objects.values_list("visitor", flat=True)) == [
+        "visitor-0000",
+        "visitor-0001",
+        "visitor-0002",
+    ]
+
+
+@postgresql_only
+@pytest.mark.django_db(transaction=True)
+def test_behind_a_pooler_in_transaction_mode_nothing_is_prepared(monkeypatch):
+    monkeypatch.setitem(connection.settings_dict, "DISABLE_SERVER_SIDE_CURSORS", True)
+    site = make_site()
+    assert send(site).status_code == 204
+    assert _prepared_statements() == []
+    assert Hit.objects.count() == 1
+
+
+@postgresql_only
+def test_on_postgresql_a_hit_after_a_rollback_prepares_its_insert_again():
+    # A rollback makes psycopg forget (and deallocate) what it prepared; the next hit must not
+    # name a statement the server no longer has.
+    site = make_site()
+    assert send(site).status_code == 204
+    try:
+        with transaction.atomic():
+            assert send(site, visitor="visitor-0002").status_code == 204
+            raise RuntimeError("roll back")
+    except RuntimeError:
+        pass
+    assert send(site, visitor="visitor-0003").status_code == 204
+    assert sorted(Hit.objects.values_list("visitor", flat=True)) == [
+        "visitor-0001",
+        "visitor-0003",
+    ]
+
+
+def _queue_from_threads(monkeypatch, hits: list[list]) -> tuple[list, list[int]]:
+    """Each of `hits` (a hit's values) queued by a thread of its own, all at once, the first
+    statement slowed down so that the others arrive while it runs; what each thread met
+    (None, or the error it raised; whether its hit was visible to it once answered) and the
+    number of hits in each statement."""
+    sizes: list[int] = []
+    real = services.execute_prepared
+
+    def slowed(sql: str, params: list) -> None:
+        if not sizes:
+            time.sleep(0.3)
+        sizes.append(len(params) // 5)
+        real(sql, params)
+
+    monkeypatch.setattr(services, "execute_prepared", slowed)
+    start = threading.Barrier(len(hits))
+    outcome: list = [None] * len(hits)
+
+    def thread(n: int) -> None:
+        start.wait()
+        try:
+            services._queue_hit(*hits[n])
+            # Answered only once written and committed: seen from this thread's own connection.
+            outcome[n] = Hit.objects.filter(visitor=hits[n][1]).exists()
+        except Exception as error:  # noqa: BLE001 - the test reports what each thread met
+            outcome[n] = error
+        finally:
+            connection.close()
+
+    threads = [threading.Thread(target=thread, args=(n,)) for n in range(len(hits))]
+    for each in threads:
+        each.start()
+    for each in threads:
+        each.join(timeout=30)
+    return outcome, sizes
+
+
+@postgresql_only
+@pytest.mark.django_db(transaction=True)
+def test_on_postgresql_hits_queued_at_once_share_one_insert_and_each_is_answered_once_committed(
+    monkeypatch,
+):
+    site = make_site()
+    data = {"url": f"{ORIGIN}/", "ua": CHROME}
+    hits = [[site.pk, f"visitor-{n:04d}", "view", data] for n in range(6)]
+    outcome, sizes = _queue_from_threads(monkeypatch, hits)
+    assert outcome == [True] * 6
+    assert sum(sizes) == 6 and max(sizes) > 1
+    assert Hit.objects.count() == 6
+
+
+@postgresql_only
+@pytest.mark.django_db(transaction=True)
+def test_on_postgresql_a_hit_that_fails_in_a_shared_insert_fails_alone(monkeypatch):
+    site = make_site()
+    data = {"url": f"{ORIGIN}/", "ua": CHROME}
+    hits = [[site.pk, f"visitor-{n:04d}", "view", data] for n in range(4)]
+    hits[2][0] = site.pk + 1000  # a site deleted since it was read
+    outcome, sizes = _queue_from_threads(monkeypatch, hits)
+    assert outcome[:2] == [True, True] and outcome[3] is True
+    assert isinstance(outcome[2], IntegrityError)
+    assert sorted(Hit.objects.values_list("visitor", flat=True)) == [
+        "visitor-0000",
+        "visitor-0001",
+        "visitor-0003",
+    ]

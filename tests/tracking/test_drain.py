@@ -315,3 +315,18 @@ def test_a_long_queue_is_drained_by_a_helper_per_core_and_a_limit_by_one_process
     monkeypatch.setattr(services, "PARALLEL_FROM", queued)
     assert services.process_hits() == queued
     assert pools == [2]
+
+
+@postgresql_only
+def test_the_drains_helpers_yield_the_cores_to_the_collector(monkeypatch):
+    """Each helper runs DRAIN_NICENESS steps below the worker (os.nice), so that requests are
+    served first while the drain runs."""
+    monkeypatch.setattr(services.os, "cpu_count", lambda: 2)
+    monkeypatch.setattr(services, "PARALLEL_FROM", 1)
+    site, link = _people()
+    _queue(site, link)
+    here = os.nice(0)
+    # Helpers are forked: each runs this stand-in for a drain, which reports its niceness.
+    monkeypatch.setattr(services, "_drain", lambda partitions, limit: os.nice(0) - here)
+    assert services.process_hits() == 2 * (min(here + services.DRAIN_NICENESS, 19) - here)
+    assert os.nice(0) == here

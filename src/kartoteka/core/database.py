@@ -12,6 +12,42 @@ from django.db.models.sql.query import Query
 from django.db.models.sql.where import AND, WhereNode
 
 
+def execute_prepared(sql: str, params: Sequence[object]) -> None:
+    """PostgreSQL: run `sql` (no result wanted) as a statement the server parsed and planned
+    once per connection, for a statement run far more often than any other (the collector's
+    INSERT, once per page view of every tracked site).
+
+    Django binds the parameters into the text on the client, so the server parses and plans
+    every statement afresh, and psycopg prepares nothing on Django's connections
+    (`prepare_threshold` None). Here the statement goes through a psycopg cursor that binds on
+    the server, on the same connection (so in its transaction, if one is open), with errors
+    translated as Django's own cursor translates them. Only this cursor's statements are
+    prepared: the connection's threshold is moved off None only to let it, and Django's cursors
+    never prepare. psycopg forgets, and deallocates on the server, what it prepared whenever
+    the connection rolls back. Skips Django's cursor wrapper too: no query is logged (DEBUG,
+    CaptureQueriesContext) and no execute wrapper sees it.
+
+    Behind a pooler in transaction mode (PgBouncer), where a prepared statement may be gone on
+    the next transaction's server connection, the database's settings say so as Django's own
+    docs ask for server-side cursors (`DISABLE_SERVER_SIDE_CURSORS`): then nothing is
+    prepared."""
+    import psycopg
+
+    connection.ensure_connection()
+    raw = connection.connection
+    if raw.prepare_threshold is None:
+        raw.prepare_threshold = _ONLY_WHEN_ASKED
+    connection.validate_no_broken_transaction()
+    with connection.wrap_database_errors, psycopg.Cursor(raw) as cursor:
+        cursor.execute(
+            sql, params, prepare=not connection.settings_dict.get("DISABLE_SERVER_SIDE_CURSORS")
+        )
+
+
+# psycopg prepares a statement after this many runs unless told: never, in practice.
+_ONLY_WHEN_ASKED = 2**62
+
+
 def refresh_planner_statistics(tables: Sequence[str] = ()) -> None:
     """Give the query planner fresh table and index statistics (ANALYZE) of `tables`, or of
     every table.

@@ -43,12 +43,17 @@ def _watch_parent(parent_pid: int) -> None:
 
 
 def _start_helper(
-    parent_pid: int, initializer: Callable[..., None] | None, initargs: tuple[Any, ...]
+    parent_pid: int,
+    niceness: int,
+    initializer: Callable[..., None] | None,
+    initargs: tuple[Any, ...],
 ) -> None:
     # A helper forked from a `kartoteka worker` inherits the worker's SIGTERM handler, which
     # only asks the task loop to stop after its task: the helper would outlive a SIGTERM.
     signal.signal(signal.SIGTERM, signal.SIG_DFL)
     die_with_parent(parent_pid)
+    if niceness:
+        os.nice(niceness)
     if initializer is not None:
         initializer(*initargs)
 
@@ -58,8 +63,12 @@ def helper_pool(
     size: int,
     initializer: Callable[..., None] | None = None,
     initargs: tuple[Any, ...] = (),
+    *,
+    niceness: int = 0,
 ) -> Iterator[multiprocessing.pool.Pool]:
-    """A pool of `size` forked helper processes that end with this process.
+    """A pool of `size` forked helper processes that end with this process, each `niceness`
+    steps below this process's scheduling priority (`os.nice`): work that may wait for the
+    cores while requests are served.
 
     Leaving the block waits for the work already handed out, then each helper ends on its own
     when it reads the pool's stop sentinel. `with Pool()` would call Pool.terminate(), which
@@ -68,7 +77,7 @@ def helper_pool(
     after the current task) and lived on, so the worker waited for it forever, its import
     written to the end but never marked done."""
     pool = multiprocessing.get_context("fork").Pool(
-        size, initializer=_start_helper, initargs=(os.getpid(), initializer, initargs)
+        size, initializer=_start_helper, initargs=(os.getpid(), niceness, initializer, initargs)
     )
     try:
         yield pool

@@ -2,9 +2,11 @@
 worker turning queued hits into visits, page views, timeline entries and per-contact counts."""
 
 import datetime as dt
+import functools
 import os
 import re
 import secrets
+import threading
 import time
 from collections.abc import Callable
 from typing import Any
@@ -20,6 +22,7 @@ from kartoteka.activity import services as timeline
 from kartoteka.contacts import services as contacts
 from kartoteka.contacts.queries import get_contact
 from kartoteka.core.bulkwrite import db_adapter, insert_values
+from kartoteka.core.database import execute_prepared
 from kartoteka.core.errors import Forbidden, InvalidInput, NotFound
 from kartoteka.core.normalise import fold_email
 from kartoteka.core.processes import helper_pool
@@ -238,14 +241,107 @@ def collect_hit(
 
 
 def _queue_hit(site_id: int, visitor: str, kind: str, data: dict) -> None:
-    """One INSERT of its own for each hit, as short as the statement can be: the collector
-    runs it on every page view (a COPY, as bulk inserts use on PostgreSQL, costs more for one
-    row, and the generic bulk path looks the model's fields up every time)."""
+    """A plain INSERT, as short as the statement can be: the collector runs it on every page
+    view (a COPY, as bulk inserts use on PostgreSQL, costs more for a few rows, and the
+    generic bulk path looks the model's fields up every time). On PostgreSQL the statement is
+    prepared, and the hits this process's threads queue at the same moment share one (see
+    _GroupCommit); on SQLite, one INSERT for each hit."""
     time_value, data_value = _queue_adapters(connection.vendor)
-    with connection.cursor() as cursor:
-        cursor.execute(
-            _QUEUE_SQL, [site_id, visitor, kind, time_value(timezone.now()), data_value(data)]
-        )
+    values = [site_id, visitor, kind, time_value(timezone.now()), data_value(data)]
+    if connection.vendor != "postgresql":
+        with connection.cursor() as cursor:
+            cursor.execute(_QUEUE_SQL, values)
+    elif connection.in_atomic_block:  # the caller's transaction: on its connection, in it
+        execute_prepared(_QUEUE_SQL, values)
+    else:
+        _queue_writer.write(values)
+
+
+class _Waiting:
+    """A hit a thread waits to see written: done when it is (or `error` says why not), or
+    asked to `lead`, to write it with the hits queued after it."""
+
+    __slots__ = ("values", "ready", "lead", "error")
+
+    def __init__(self, values: list) -> None:
+        self.values = values
+        self.ready = threading.Event()
+        self.lead = False
+        self.error: BaseException | None = None
+
+
+class _GroupCommit:
+    """PostgreSQL: the hits this process's threads queue at the same moment go in one INSERT
+    and one commit, by one of the threads, on its connection; each thread answers its browser
+    only once the commit that wrote its hit has returned, so an acknowledged hit is as durable
+    as with a commit of its own. A commit waits for PostgreSQL to flush the WAL to disk, and
+    the statement and the commit, not the rows, are most of what a hit costs the server and
+    this process (docs/benchmarks.md): two hits written together cost about as much as one.
+
+    The first thread to come writes what is waiting, itself included; threads that come
+    meanwhile wait, and the first of them then writes those, and so on. A batch that fails
+    (a site deleted meanwhile) is written again hit by hit, so each hit gets its own answer."""
+
+    MOST = 16  # hits in one INSERT at most (a prepared statement for each count)
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._waiting: list[_Waiting] = []
+        self._writing = False
+
+    def write(self, values: list) -> None:
+        mine = _Waiting(values)
+        with self._lock:
+            self._waiting.append(mine)
+            # Threads wait only while one writes: a thread that finds none writing leads.
+            mine.lead = not self._writing
+            self._writing = True
+        if not mine.lead:
+            mine.ready.wait()  # written, or asked to lead (then it heads the waiting list)
+        if mine.lead:
+            self._lead()
+        if mine.error is not None:
+            raise mine.error
+
+    def _lead(self) -> None:
+        with self._lock:
+            batch, self._waiting = self._waiting[: self.MOST], self._waiting[self.MOST :]
+        try:
+            self._insert(batch)
+        finally:
+            with self._lock:
+                following = self._waiting[0] if self._waiting else None
+                if following is None:
+                    self._writing = False
+                else:
+                    following.lead = True
+            for waiting in batch:
+                waiting.ready.set()
+            if following is not None:
+                following.ready.set()
+
+    @staticmethod
+    def _insert(batch: list[_Waiting]) -> None:
+        try:
+            execute_prepared(_queue_sql(len(batch)), [v for w in batch for v in w.values])
+            return
+        except BaseException as error:
+            if len(batch) == 1:
+                batch[0].error = error
+                return
+        for waiting in batch:
+            try:
+                execute_prepared(_QUEUE_SQL, waiting.values)
+            except BaseException as error:
+                waiting.error = error
+
+
+_queue_writer = _GroupCommit()
+
+
+@functools.cache
+def _queue_sql(rows: int) -> str:
+    return _QUEUE_SQL + ", (%s, %s, %s, %s, %s)" * (rows - 1)
 
 
 def _queue_adapters(vendor: str) -> tuple[Callable[[Any], Any], Callable[[Any], Any]]:
@@ -312,7 +408,7 @@ def process_hits(*, limit: int | None = None, processes: int | None = None) -> i
         for first in range(processes)
     ]
     connections.close_all()  # a forked helper must not share this process's connection
-    with helper_pool(processes) as pool:
+    with helper_pool(processes, niceness=DRAIN_NICENESS) as pool:
         return sum(pool.map(_drain_in_helper, starts, chunksize=1))
 
 
@@ -323,6 +419,11 @@ _PARTITION_OF = "(hashtext(visitor) & 15)"
 # The key of the transaction-level advisory lock by which a process holds a partition while
 # it takes a batch of it: two drains at once (two workers) still take each partition in turn.
 _PARTITION_LOCK = 0x7472616B
+# How far below the worker's priority the drain's helpers run (os.nice): while the collector
+# keeps the cores busy each gets about a tenth of a core (CFS weights 110 against 1024), more
+# than the drain needs to keep up with 2,000 hits a second (docs/benchmarks.md), and all the
+# time the cores are idle. Their PostgreSQL server processes keep the server's priority.
+DRAIN_NICENESS = 10
 # Queued hits from which a drain with no limit is worth helper processes.
 PARALLEL_FROM = 5 * BATCH
 # A batch PostgreSQL ended to break a deadlock is taken again, up to this many times in all.
