@@ -188,9 +188,12 @@ def on_vendor(vendor: str, statement: str):
     return run
 
 
-class _TestedPerRow(Exists):
-    # OFFSET keeps PostgreSQL from turning the EXISTS into a join (it pulls up no sublink whose
-    # query has one), so it stays a test of each outer row.
+class ExistsPerRow(Exists):
+    """EXISTS that PostgreSQL keeps as a test of each outer row: it pulls up no sublink whose
+    query has an OFFSET, so it cannot turn it into a semi-join that reads every row of the
+    subquery's side (SQLite tests EXISTS per row anyway). For a query whose rows another
+    condition bounds to a few thousand, each probing an index of the subquery's table."""
+
     template = "EXISTS(%(subquery)s OFFSET 0)"
 
 
@@ -220,7 +223,7 @@ def _rewrite_in_place(where: WhereNode) -> None:
         elif (subquery := _pk_in_subquery(child)) is not None:
             subquery = subquery.clone()
             subquery.where.add(Exact(subquery.select[0], child.lhs), AND)
-            where.children[index] = _TestedPerRow(subquery)
+            where.children[index] = ExistsPerRow(subquery)
 
 
 def _pk_in_subquery(lookup: object) -> Query | None:

@@ -14,6 +14,7 @@ from django.utils.translation import gettext as _
 
 from kartoteka.contacts.models import Source
 from kartoteka.core import scope
+from kartoteka.core.database import ExistsPerRow
 from kartoteka.core.errors import NotFound
 from kartoteka.core.scope import visible_contact_condition
 from kartoteka.deals.models import (
@@ -304,15 +305,15 @@ def _seen(actor, deals: QuerySet[Deal], others_of: QuerySet[Deal] | None = None)
         # the columns' cards too. The two parts never share a deal, and together they are
         # `visible_deals`.
         # The pipeline's many deals are matched with all their rows (SQLite reads those rows
-        # and looks each deal up); a move's few columns' deals probe the (user, deal) index
-        # each (one statement on PostgreSQL either way: a semi-join).
+        # and looks each deal up, PostgreSQL a semi-join); a move's few columns' deals probe
+        # the (user, deal) index each (as a semi-join PostgreSQL hashed all the user's rows).
         theirs = _seen_through_contacts(actor)
         seen.add_grouped(deals.filter(owner=actor))
         seen.others = {}
         if others_of is None:
             others = deals.filter(pk__in=theirs.values("deal_id"))
         else:
-            others = others_of.filter(Exists(theirs.filter(deal_id=OuterRef("pk"))))
+            others = others_of.filter(ExistsPerRow(theirs.filter(deal_id=OuterRef("pk"))))
         # Unordered, sorted here: ORDER BY id made SQLite walk every deal by its id.
         others = others.exclude(owner=actor).order_by()
         for pk, stage_id, currency, amount in others.values_list(
