@@ -105,13 +105,13 @@ TEMPLATES = [
 _default_sqlite = f"sqlite:///{DATA_DIR / 'kartoteka.sqlite3'}"
 DATABASES = {"default": dj_database_url.parse(config.env_str("DATABASE_URL", _default_sqlite))}
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
-    # WAL lets the web process read while a worker writes; IMMEDIATE avoids lock upgrades.
-    # Memory-mapped reads: every request opens a new connection with an empty page cache, so
-    # without them each page a query touches is a read() call, which dominates a filter that
-    # visits many contacts (docs/benchmarks.md, filters and segments).
+    # WAL lets the web process read while a worker writes; IMMEDIATE avoids lock upgrades. No
+    # memory map: with processes opening and closing connections side by side (web and worker),
+    # mapped reads failed with SQLITE_IOERR_SHORT_READ and saw "malformed" pages on this
+    # project's machines (docs/benchmarks.md, measurements behind the code's choices).
     DATABASES["default"]["OPTIONS"] = {
         "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;"
-        " PRAGMA foreign_keys=ON; PRAGMA busy_timeout=10000; PRAGMA mmap_size=4294967296;",
+        " PRAGMA foreign_keys=ON; PRAGMA busy_timeout=10000;",
         "transaction_mode": "IMMEDIATE",
     }
     DATABASES["default"]["TEST"] = {"NAME": str(DATA_DIR / "test.sqlite3")}

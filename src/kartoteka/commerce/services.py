@@ -37,7 +37,6 @@ from kartoteka.commerce.models import (
 )
 from kartoteka.contacts import services as contacts
 from kartoteka.contacts.models import Source
-from kartoteka.core import database
 from kartoteka.core import events as domain_events
 from kartoteka.core.bulkwrite import insert_json, insert_values, json_rows, json_values
 from kartoteka.core.errors import Conflict, Forbidden, InvalidInput, NotFound
@@ -92,10 +91,7 @@ def record_events(
         raise InvalidInput(
             "events", _("At most %(limit)s events in one batch.") % {"limit": ingest.MAX_BATCH}
         )
-    # A stream of batches names contacts all over the file: read without SQLite's memory map,
-    # or the process's resident memory grows by the database's size (core.database.unmapped).
-    with database.unmapped():
-        return _recorded(actor, raw_events, create_contacts, source, batch, actor_label)
+    return _recorded(actor, raw_events, create_contacts, source, batch, actor_label)
 
 
 def _recorded(actor, raw_events, create_contacts, source, batch, actor_label) -> Outcome:

@@ -41,11 +41,9 @@ Result = TypeVar("Result")
 # SQLite settings of the connection while it loads (restored after):
 # - a page cache large enough for the pages of the indexes that new rows land in at random
 #   places (e-mails, names, phone numbers), within the memory budget of an import;
-# - no memory map: pages read through it stay mapped into the process until the connection
-#   closes, so its resident memory would grow with the database;
 # - the writer itself checkpoints the write-ahead log only if the log grows very large: the
 #   checkpointer thread below does it instead.
-SQLITE_PRAGMAS = {"cache_size": -176 * 1024, "mmap_size": 0, "wal_autocheckpoint": 100_000}
+SQLITE_PRAGMAS = {"cache_size": -176 * 1024, "wal_autocheckpoint": 100_000}
 # How often the checkpointer thread copies SQLite's write-ahead log into the database file,
 # with a connection of its own and a passive checkpoint (it never waits for the writer), so
 # that the copying and its fsyncs overlap with the writing instead of holding up commits.

@@ -1,8 +1,7 @@
 """Upkeep of the database itself."""
 
-import contextlib
 import time
-from collections.abc import Iterator, Sequence
+from collections.abc import Sequence
 
 from django.db import connection
 from django.db.backends.base.base import BaseDatabaseWrapper
@@ -65,10 +64,6 @@ def refresh_planner_statistics(tables: Sequence[str] = ()) -> None:
     (`PRAGMA analysis_limit`) led the planner to much slower plans for combined filters
     (docs/benchmarks.md). Table by table, each in its own short write transaction, so that
     writers wait a table's analysis at most.
-
-    The pages are read without the connection's memory map (unmapped): read through it, the
-    whole file stays mapped into this process until the connection closes (a worker's
-    resident memory grew by the database's size).
     """
     quote = connection.ops.quote_name
     if connection.vendor == "postgresql":
@@ -77,33 +72,13 @@ def refresh_planner_statistics(tables: Sequence[str] = ()) -> None:
         return
     if connection.vendor != "sqlite":
         return
-    with unmapped(), connection.cursor() as cursor:
+    with connection.cursor() as cursor:
         cursor.execute("PRAGMA analysis_limit=0")
         if not tables:
             cursor.execute("SELECT name FROM sqlite_master WHERE type = 'table'")
             tables = [name for (name,) in cursor.fetchall() if not name.startswith("sqlite_")]
         for table in tables:
             cursor.execute(f"ANALYZE {quote(table)}")
-
-
-@contextlib.contextmanager
-def unmapped() -> Iterator[None]:
-    """On SQLite, read without the connection's memory map while inside: pages read through
-    it stay mapped into the process until the connection closes, so work that touches pages
-    all over the file (statistics, a stream of event batches naming any contact) would grow
-    the process's resident memory by the database's size. Elsewhere, nothing."""
-    if connection.vendor != "sqlite":
-        yield
-        return
-    with connection.cursor() as cursor:
-        cursor.execute("PRAGMA mmap_size")
-        mapped = cursor.fetchone()[0]
-        cursor.execute("PRAGMA mmap_size=0")
-    try:
-        yield
-    finally:
-        with connection.cursor() as cursor:
-            cursor.execute(f"PRAGMA mmap_size={int(mapped)}")
 
 
 # How long the request that erased waits for SQLite's readers to let go of the write-ahead log
