@@ -280,10 +280,15 @@ class _Touched:
                 found.update(_plain(row[index]) for row in rows.values)
 
     def notify(self) -> None:
+        # Watches of several tables may share one handler (deals' viewers watch both owners
+        # and links, and a contact's removal touches both): it runs once, for all their values.
+        by_handler: dict[Callable[[set], None], set] = {}
         for name, values in self.values.items():
+            by_handler.setdefault(_watches[name].changed, set()).update(values)
+        for changed, values in by_handler.items():
             values.discard(None)
             if values:
-                _watches[name].changed(values)
+                changed(values)
 
 
 def _model(label: str) -> type[Model]:
