@@ -112,14 +112,17 @@ def serve(
 
     # The web processes are forked from this one: each opens database connections of its own.
     connections.close_all()
-    worker = start_worker() if with_worker else None
     serving_pid = os.getpid()
     # A service manager or `kill` stops the server with SIGTERM, which would end this process
     # at once and leave its worker running on alone: end as Ctrl+C does, through `finally`.
     # (gunicorn installs its own handler, which stops its processes and ends the same way.)
+    # The handler raises wherever this process is, so everything after it is inside `try`: a
+    # SIGTERM that came just after the message below once skipped the `finally`.
     signal.signal(signal.SIGTERM, _stop_serving)
-    print(f"Kartoteka is running at http://{host}:{port}/ (Ctrl+C stops it)", flush=True)
+    worker = None
     try:
+        worker = start_worker() if with_worker else None
+        print(f"Kartoteka is running at http://{host}:{port}/ (Ctrl+C stops it)", flush=True)
         if server == "gunicorn":
             count = processes_count or cpu_cores()
             print(f"{count} web processes serve it.", flush=True)
