@@ -350,6 +350,56 @@ def test_stopping_serve_with_sigterm_stops_its_worker_too(tmp_path):
             server.kill()
 
 
+# `serve` stopped with SIGTERM the moment it has said it is running: its `print` is replaced by
+# one that sends this process SIGTERM right after that line, so the signal lands exactly where a
+# fast service manager's could.
+SIGTERM_WHEN_RUNNING = """
+import os, signal, sys
+import django
+django.setup()
+from kartoteka.core import cli
+def print_then_terminate(*args, **kwargs):
+    print(*args, **kwargs)
+    if args and "is running at" in str(args[0]):
+        os.kill(os.getpid(), signal.SIGTERM)
+cli.print = print_then_terminate
+cli.serve("127.0.0.1", int(sys.argv[1]), server="waitress")
+"""
+
+
+def test_a_sigterm_just_after_serve_says_it_runs_stops_its_worker_too(tmp_path):
+    environment = _environment(
+        KARTOTEKA_DATA_DIR=str(tmp_path),
+        KARTOTEKA_TASKS="database",
+        DATABASE_URL=f"sqlite:///{tmp_path / 'serve.sqlite3'}",
+    )
+    server = subprocess.Popen(
+        [sys.executable, "-c", SIGTERM_WHEN_RUNNING, str(_free_port())],
+        env=environment,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+    )
+    try:
+        # Not communicate(): the worker writes to the same pipe, so its end would be awaited too.
+        output = []
+        for line in server.stdout:
+            output.append(line)
+            if "is running at" in line:
+                break
+        assert server.wait(timeout=60) == 0, "".join(output)
+        # The worker outlived `serve` when the signal skipped the `finally` that stops it.
+        orphans = [
+            pid
+            for pid, _fields in _processes()
+            if f"--with-parent {server.pid} " in _command_line(pid) and alive(pid)
+        ]
+        assert not orphans, [_describe(pid) for pid in orphans]
+    finally:
+        if server.poll() is None:
+            server.kill()
+
+
 def _free_port() -> int:
     with socket.socket() as probe:
         probe.bind(("127.0.0.1", 0))
