@@ -20,7 +20,7 @@ serves at all.
     .venv/bin/python bench/tracking.py drain [--db sqlite|postgresql] [--hits H] [--contacts C]
         [--heavy P] [--processes N] [--pg-name NAME]
     .venv/bin/python bench/tracking.py collect [--db sqlite|postgresql] [--clients L] [--seconds S]
-        [--with-worker]
+        [--with-worker] [--client http|raw]
     .venv/bin/python bench/tracking.py floor [--clients L] [--seconds S]
 
 drain --processes N: the drain's helper processes on PostgreSQL (process_hits(processes=N));
@@ -391,29 +391,41 @@ def _wait_until_up(port: int, server: subprocess.Popen, log: Path) -> None:
             time.sleep(0.2)
 
 
-def _load(port: int, site_key: str, clients: int, seconds: float) -> dict:
+def _load(
+    port: int, site_key: str, clients: int, seconds: float, client_kind: str = "http"
+) -> dict:
     """L client threads posting page views for S seconds, one keep-alive connection each (a
-    new one after a failure): requests, errors by kind, latency percentiles, and the CPU time
-    the clients took."""
+    new one after a failure), each sending its next hit once the last is answered: requests,
+    errors by kind, latency percentiles, and the CPU time the clients took.
+
+    The clients share the server's cores, so every millisecond they spend is one the server
+    lacks. `http` (the default) is the standard library's http.client; `raw` writes each
+    request on the socket and reads the status line and headers itself, with about a third of
+    http.client's CPU a hit (docs/benchmarks.md has what each gave)."""
     latencies: list[float] = []
     errors: dict[str, int] = {}
     lock = threading.Lock()
     stop_at = time.monotonic() + seconds
 
-    def client(number: int) -> None:
+    def body_of(number: int, n: int) -> str:
+        return json.dumps(
+            {
+                "s": site_key,
+                "v": f"visitor-{number:04d}-{n % 50:04d}",
+                "k": "view",
+                "u": f"https://shop.example.com/p/{n}",
+                "t": "P",
+            }
+        )
+
+    def http_client(number: int) -> tuple[list[float], dict[str, int]]:
         connection_ = http.client.HTTPConnection("127.0.0.1", port, timeout=10)
-        mine, failed, n = [], {}, 0
+        mine: list[float] = []
+        failed: dict[str, int] = {}
+        n = 0
         while time.monotonic() < stop_at:
             n += 1
-            body = json.dumps(
-                {
-                    "s": site_key,
-                    "v": f"visitor-{number:04d}-{n % 50:04d}",
-                    "k": "view",
-                    "u": f"https://shop.example.com/p/{n}",
-                    "t": "P",
-                }
-            )
+            body = body_of(number, n)
             began = time.perf_counter()
             try:
                 connection_.request(
@@ -435,6 +447,46 @@ def _load(port: int, site_key: str, clients: int, seconds: float) -> dict:
                 connection_.close()
                 connection_ = http.client.HTTPConnection("127.0.0.1", port, timeout=10)
             mine.append(time.perf_counter() - began)
+        return mine, failed
+
+    def raw_client(number: int) -> tuple[list[float], dict[str, int]]:
+        head = (
+            f"POST /t/collect HTTP/1.1\r\nHost: 127.0.0.1:{port}\r\n"
+            "Content-Type: text/plain\r\nOrigin: https://shop.example.com\r\n"
+            f"User-Agent: {AGENTS[number % len(AGENTS)]}\r\nContent-Length: "
+        ).encode()
+        mine: list[float] = []
+        failed: dict[str, int] = {}
+        sock: socket.socket | None = None
+        n = 0
+        while time.monotonic() < stop_at:
+            n += 1
+            body = body_of(number, n).encode()
+            began = time.perf_counter()
+            try:
+                if sock is None:
+                    sock = socket.create_connection(("127.0.0.1", port), timeout=10)
+                sock.sendall(head + str(len(body)).encode() + b"\r\n\r\n" + body)
+                status, closing = _read_answer(sock)
+                if status != 204:
+                    failed[str(status)] = failed.get(str(status), 0) + 1
+                if closing:
+                    sock.close()
+                    sock = None
+            except (OSError, ValueError) as exc:
+                failed[type(exc).__name__] = failed.get(type(exc).__name__, 0) + 1
+                if sock is not None:
+                    sock.close()
+                sock = None
+            mine.append(time.perf_counter() - began)
+        if sock is not None:
+            sock.close()
+        return mine, failed
+
+    run = raw_client if client_kind == "raw" else http_client
+
+    def client(number: int) -> None:
+        mine, failed = run(number)
         with lock:
             latencies.extend(mine)
             for kind, count in failed.items():
@@ -465,6 +517,35 @@ def _load(port: int, site_key: str, clients: int, seconds: float) -> dict:
     }
 
 
+def _read_answer(sock: socket.socket) -> tuple[int, bool]:
+    """The status of the one answer on `sock`, read to its end (its headers, and the body its
+    Content-Length announces), and whether the server closes the connection after it. A
+    connection closed early or an unreadable answer raises."""
+    data = b""
+    while b"\r\n\r\n" not in data:
+        chunk = sock.recv(4096)
+        if not chunk:
+            raise ConnectionResetError("the server closed the connection")
+        data += chunk
+    head, _, rest = data.partition(b"\r\n\r\n")
+    lines = head.split(b"\r\n")
+    status = int(lines[0].split(b" ", 2)[1])
+    length, closing = 0, False
+    for line in lines[1:]:
+        name, _, value = line.partition(b":")
+        name = name.strip().lower()
+        if name == b"content-length":
+            length = int(value)
+        elif name == b"connection":
+            closing = value.strip().lower() == b"close"
+    while len(rest) < length:
+        chunk = sock.recv(4096)
+        if not chunk:
+            raise ConnectionResetError("the server closed the connection")
+        rest += chunk
+    return status, closing
+
+
 def _stop(server: subprocess.Popen) -> None:
     server.terminate()
     try:
@@ -474,7 +555,9 @@ def _stop(server: subprocess.Popen) -> None:
         server.wait()
 
 
-def collect(db: str, clients: int, seconds: float, *, with_worker: bool = False) -> dict:
+def collect(
+    db: str, clients: int, seconds: float, *, with_worker: bool = False, client_kind: str = "http"
+) -> dict:
     data_dir = Path(tempfile.mkdtemp(prefix="kt-bench-collect-"))
     database_url = _database(db, data_dir)
     _setup(database_url, data_dir)
@@ -509,7 +592,7 @@ def collect(db: str, clients: int, seconds: float, *, with_worker: bool = False)
         # Sampled, not read at the end: a drain's helpers end, and their server processes too.
         backends = _BackendsCpu() if db == "postgresql" else None
         commits_before = _commits() if db == "postgresql" else 0
-        result = _load(port, site.key, clients, seconds)
+        result = _load(port, site.key, clients, seconds, client_kind)
         # With the worker, what it had not yet taken off the queue when the load ended.
         result["left_in_queue"] = Hit.objects.count()
         web_after, worker_after = _serve_cpu(server.pid)
@@ -540,7 +623,13 @@ def collect(db: str, clients: int, seconds: float, *, with_worker: bool = False)
     result["server_log_tail"] = log.read_text()[-3000:]
     connection.close()
     shutil.rmtree(data_dir, ignore_errors=True)
-    return {"part": "collect", "db": db, "with_worker": with_worker, **result}
+    return {
+        "part": "collect",
+        "db": db,
+        "with_worker": with_worker,
+        "client": client_kind,
+        **result,
+    }
 
 
 def _bare_application(environ: dict, start_response) -> list[bytes]:
@@ -569,7 +658,7 @@ def serve_floor(port: int) -> None:
     cli._serve_with_gunicorn(_bare_application, "127.0.0.1", port, cli.cpu_cores())
 
 
-def floor(clients: int, seconds: float) -> dict:
+def floor(clients: int, seconds: float, client_kind: str = "http") -> dict:
     """The same load on a bare WSGI app served the way `kartoteka serve` serves Kartoteka."""
     port = _free_port()
     log = Path(tempfile.mkdtemp(prefix="kt-bench-floor-")) / "server.log"
@@ -587,7 +676,7 @@ def floor(clients: int, seconds: float) -> dict:
     try:
         _wait_until_up(port, server, log)
         server_cpu_before = _tree_cpu(server.pid)
-        result = _load(port, "floor-site", clients, seconds)
+        result = _load(port, "floor-site", clients, seconds, client_kind)
         result["server_cpu_s"] = round(_tree_cpu(server.pid) - server_cpu_before, 1)
     finally:
         _stop(server)
@@ -595,7 +684,7 @@ def floor(clients: int, seconds: float) -> dict:
         result["server_cpu_s"] * 1000 / max(result["requests"] - result["errors"], 1), 2
     )
     shutil.rmtree(log.parent, ignore_errors=True)
-    return {"part": "floor", **result}
+    return {"part": "floor", "client": client_kind, **result}
 
 
 def main() -> None:
@@ -611,6 +700,12 @@ def main() -> None:
     parser.add_argument("--processes", type=int, help="the drain's processes on PostgreSQL")
     parser.add_argument(
         "--with-worker", action="store_true", help="collect: serve with its worker draining"
+    )
+    parser.add_argument(
+        "--client",
+        choices=("raw", "http"),
+        default="http",
+        help="the load's clients: http.client, or raw sockets (less of the cores' time)",
     )
     parser.add_argument("--pg-name", default=PG_NAME, help="the PostgreSQL database to use")
     parser.add_argument("--port", type=int, help=argparse.SUPPRESS)
@@ -629,9 +724,15 @@ def main() -> None:
     if args.part == "drain":
         result = drain(args.db, args.hits, args.contacts, args.heavy, args.processes)
     elif args.part == "collect":
-        result = collect(args.db, args.clients, args.seconds, with_worker=args.with_worker)
+        result = collect(
+            args.db,
+            args.clients,
+            args.seconds,
+            with_worker=args.with_worker,
+            client_kind=args.client,
+        )
     else:
-        result = floor(args.clients, args.seconds)
+        result = floor(args.clients, args.seconds, args.client)
     result.update(machine=platform.node(), cores=os.cpu_count())
     RESULTS.mkdir(parents=True, exist_ok=True)
     name = "tracking-floor" if args.part == "floor" else f"tracking-{args.part}-{args.db}"
