@@ -6,6 +6,7 @@ from django.utils import translation
 from kartoteka.core.scope import SYSTEM
 from kartoteka.members import services as members
 from kartoteka.privacy.queries import contact_data
+from tests.factories import UserFactory, make_contact, make_deal, sales_pipeline
 from tests.members.conftest import make_member
 
 
@@ -37,3 +38,13 @@ def test_a_choice_is_exported_with_its_label(admin):
         contact = contact_data(admin, member.contact.pk).document["contact"]
     assert contact["source"] == "manual"
     assert contact["source_label"] == "Ręcznie"
+
+
+def test_who_may_see_a_deal_stays_out_of_the_export_and_the_deal_link_is_in(admin):
+    sales_pipeline()
+    sergio = UserFactory(username="sergio")
+    contact = make_contact(owners=[sergio])
+    make_deal(contacts=[contact], name="Madrid office")
+    records = _document(admin, contact)["records"]
+    assert "deals.DealViewer" not in records  # computed from owners and links, not the person's
+    assert len(records["deals.DealContact"]) == 1

@@ -47,6 +47,9 @@ class Policy:
     # Link rows (a task's contacts): the rows they point to go into the data export, and are
     # erased on forget once no other contact links to them.
     follow: tuple[str, ...] = ()
+    # Rows the owner computes from other tables (who may see what): nothing the person gave or
+    # did, so they stay out of the person's data export.
+    derived: bool = False
 
 
 # What merge and forget do with each column naming a contact, as "app.Model.field".

@@ -21,7 +21,7 @@ def declare_relations() -> None:
             # Who may see a deal through a contact: recomputed from the links and the owners
             # by the services whenever either changes (a merge moves the links, and the
             # merged contact's rows go with its links), and deleted with the contact.
-            "deals.DealViewer.contact": Policy(KEEP, KEEP),
+            "deals.DealViewer.contact": Policy(KEEP, KEEP, derived=True),
         },
         mentions={
             "deals.Deal": ("name", "close_reason", "properties"),

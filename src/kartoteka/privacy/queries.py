@@ -113,7 +113,11 @@ def contact_data(actor, contact_id: int) -> ContactData:
     }
     files: list[ExportedFile] = []
     for relation in relations.checked_relations():
-        if relation.policy.merge == relations.CARD or relation.model is Contact:
+        if (
+            relation.policy.merge == relations.CARD
+            or relation.policy.derived
+            or relation.model is Contact
+        ):
             continue
         rows = relation.rows(contact.pk).order_by("pk")
         exported = []
