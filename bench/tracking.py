@@ -391,9 +391,7 @@ def _wait_until_up(port: int, server: subprocess.Popen, log: Path) -> None:
             time.sleep(0.2)
 
 
-def _load(
-    port: int, site_key: str, clients: int, seconds: float, client_kind: str = "http"
-) -> dict:
+def _load(port: int, site_key: str, clients: int, seconds: float, client_kind: str) -> dict:
     """L client threads posting page views for S seconds, one keep-alive connection each (a
     new one after a failure), each sending its next hit once the last is answered: requests,
     errors by kind, latency percentiles, and the CPU time the clients took.
@@ -555,9 +553,7 @@ def _stop(server: subprocess.Popen) -> None:
         server.wait()
 
 
-def collect(
-    db: str, clients: int, seconds: float, *, with_worker: bool = False, client_kind: str = "http"
-) -> dict:
+def collect(db: str, clients: int, seconds: float, *, with_worker: bool, client_kind: str) -> dict:
     data_dir = Path(tempfile.mkdtemp(prefix="kt-bench-collect-"))
     database_url = _database(db, data_dir)
     _setup(database_url, data_dir)
@@ -658,7 +654,7 @@ def serve_floor(port: int) -> None:
     cli._serve_with_gunicorn(_bare_application, "127.0.0.1", port, cli.cpu_cores())
 
 
-def floor(clients: int, seconds: float, client_kind: str = "http") -> dict:
+def floor(clients: int, seconds: float, client_kind: str) -> dict:
     """The same load on a bare WSGI app served the way `kartoteka serve` serves Kartoteka."""
     port = _free_port()
     log = Path(tempfile.mkdtemp(prefix="kt-bench-floor-")) / "server.log"
